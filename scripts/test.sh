@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: warnings as errors with gcc, then every test again
+# with clang under AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+bash scripts/install-deps.sh
+jobs=$(nproc)
+
+echo "== build (gcc, -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc -DPROBESTORE_WERROR=ON >/dev/null
+cmake --build build -j "$jobs" 2>&1 | grep -v '^\[' || true
+cmake --build build -j "$jobs" >/dev/null
+echo "== tests"
+PROBESTORE_REQUIRE_INTEROP=${CI:+1} ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== build (clang, -Werror, ASan + UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DPROBESTORE_WERROR=ON \
+  -DPROBESTORE_SANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j "$jobs" >/dev/null
+echo "== tests under sanitizers"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -E '^(interop|install)$'
