@@ -1,0 +1,494 @@
+/*
+ * libparq: a Parquet reader and writer in C.
+ *
+ * Conventions: functions return 0 on success and a negative PARQ_E* code on
+ * failure; the message of the last failure of the calling thread, with its
+ * context (file, row group, column), is returned by parq_errmsg().
+ * Handles are not thread-safe; distinct handles may be used from distinct
+ * threads, including several readers of one file.
+ */
+#ifndef PARQ_H
+#define PARQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PARQ_VERSION_MAJOR 0
+#define PARQ_VERSION_MINOR 1
+#define PARQ_VERSION_PATCH 0
+#define PARQ_VERSION_STRING "0.1.0"
+
+/* ---- errors ------------------------------------------------------------ */
+
+enum {
+	PARQ_OK = 0,
+	PARQ_EIO = -1,          /* operating system error (errno in message) */
+	PARQ_ENOMEM = -2,       /* allocation failed */
+	PARQ_EINVAL = -3,       /* invalid argument or API misuse */
+	PARQ_ECORRUPT = -4,     /* the file is malformed */
+	PARQ_EUNSUPPORTED = -5, /* valid Parquet this build cannot handle */
+	PARQ_ELIMIT = -6,       /* a size exceeds a configured cap */
+	PARQ_ECRC = -7,         /* page checksum mismatch */
+	PARQ_ECANCELED = -8     /* stopped by the caller */
+};
+
+/* Message of the last error raised on this thread ("" if none). */
+const char *parq_errmsg(void);
+/* Name of an error code ("PARQ_ECORRUPT"...). */
+const char *parq_strerror(int code);
+
+/* ---- physical model --------------------------------------------------- */
+
+typedef enum {
+	PARQ_BOOLEAN = 0,
+	PARQ_INT32 = 1,
+	PARQ_INT64 = 2,
+	PARQ_INT96 = 3,
+	PARQ_FLOAT = 4,
+	PARQ_DOUBLE = 5,
+	PARQ_BYTE_ARRAY = 6,
+	PARQ_FIXED_LEN_BYTE_ARRAY = 7
+} parq_type;
+
+typedef enum {
+	PARQ_REQUIRED = 0,
+	PARQ_OPTIONAL = 1,
+	PARQ_REPEATED = 2
+} parq_repetition;
+
+typedef enum {
+	PARQ_CODEC_UNCOMPRESSED = 0,
+	PARQ_CODEC_SNAPPY = 1,
+	PARQ_CODEC_GZIP = 2,
+	PARQ_CODEC_LZO = 3,
+	PARQ_CODEC_BROTLI = 4,
+	PARQ_CODEC_LZ4 = 5, /* deprecated Hadoop-framed LZ4 (read only) */
+	PARQ_CODEC_ZSTD = 6,
+	PARQ_CODEC_LZ4_RAW = 7
+} parq_codec;
+
+typedef enum {
+	PARQ_ENC_PLAIN = 0,
+	PARQ_ENC_PLAIN_DICTIONARY = 2,
+	PARQ_ENC_RLE = 3,
+	PARQ_ENC_BIT_PACKED = 4,
+	PARQ_ENC_DELTA_BINARY_PACKED = 5,
+	PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+	PARQ_ENC_DELTA_BYTE_ARRAY = 7,
+	PARQ_ENC_RLE_DICTIONARY = 8,
+	PARQ_ENC_BYTE_STREAM_SPLIT = 9
+} parq_encoding;
+
+typedef enum {
+	PARQ_PAGE_DATA = 0,
+	PARQ_PAGE_INDEX = 1,
+	PARQ_PAGE_DICTIONARY = 2,
+	PARQ_PAGE_DATA_V2 = 3
+} parq_page_type;
+
+/* Logical types; the values are the field ids of the LogicalType union. */
+typedef enum {
+	PARQ_LT_NONE = 0,
+	PARQ_LT_STRING = 1,
+	PARQ_LT_MAP = 2,
+	PARQ_LT_LIST = 3,
+	PARQ_LT_ENUM = 4,
+	PARQ_LT_DECIMAL = 5,
+	PARQ_LT_DATE = 6,
+	PARQ_LT_TIME = 7,
+	PARQ_LT_TIMESTAMP = 8,
+	PARQ_LT_INTEGER = 10,
+	PARQ_LT_UNKNOWN = 11, /* "always null" */
+	PARQ_LT_JSON = 12,
+	PARQ_LT_BSON = 13,
+	PARQ_LT_UUID = 14,
+	PARQ_LT_FLOAT16 = 15,
+	PARQ_LT_VARIANT = 16,
+	PARQ_LT_GEOMETRY = 17,
+	PARQ_LT_GEOGRAPHY = 18,
+	PARQ_LT_OTHER = 1000 /* a logical type this library does not know */
+} parq_logical_kind;
+
+typedef enum {
+	PARQ_UNIT_MILLIS = 0,
+	PARQ_UNIT_MICROS = 1,
+	PARQ_UNIT_NANOS = 2
+} parq_time_unit;
+
+/* Legacy ConvertedType values (written beside the logical type). */
+typedef enum {
+	PARQ_CT_NONE = -1,
+	PARQ_CT_UTF8 = 0,
+	PARQ_CT_MAP = 1,
+	PARQ_CT_MAP_KEY_VALUE = 2,
+	PARQ_CT_LIST = 3,
+	PARQ_CT_ENUM = 4,
+	PARQ_CT_DECIMAL = 5,
+	PARQ_CT_DATE = 6,
+	PARQ_CT_TIME_MILLIS = 7,
+	PARQ_CT_TIME_MICROS = 8,
+	PARQ_CT_TIMESTAMP_MILLIS = 9,
+	PARQ_CT_TIMESTAMP_MICROS = 10,
+	PARQ_CT_UINT_8 = 11,
+	PARQ_CT_UINT_16 = 12,
+	PARQ_CT_UINT_32 = 13,
+	PARQ_CT_UINT_64 = 14,
+	PARQ_CT_INT_8 = 15,
+	PARQ_CT_INT_16 = 16,
+	PARQ_CT_INT_32 = 17,
+	PARQ_CT_INT_64 = 18,
+	PARQ_CT_JSON = 19,
+	PARQ_CT_BSON = 20,
+	PARQ_CT_INTERVAL = 21
+} parq_converted_type;
+
+typedef struct parq_logical {
+	parq_logical_kind kind;
+	int32_t scale, precision; /* DECIMAL */
+	parq_time_unit unit;      /* TIME, TIMESTAMP */
+	bool utc;                 /* TIME, TIMESTAMP: isAdjustedToUTC */
+	int8_t bit_width;         /* INTEGER: 8, 16, 32, 64 */
+	bool is_signed;           /* INTEGER */
+} parq_logical;
+
+static inline parq_logical parq_lt_none(void) { parq_logical l = {0}; return l; }
+static inline parq_logical parq_lt_string(void) { parq_logical l = {0}; l.kind = PARQ_LT_STRING; return l; }
+static inline parq_logical parq_lt_json(void) { parq_logical l = {0}; l.kind = PARQ_LT_JSON; return l; }
+static inline parq_logical parq_lt_date(void) { parq_logical l = {0}; l.kind = PARQ_LT_DATE; return l; }
+static inline parq_logical parq_lt_int(int bits, bool is_signed)
+{ parq_logical l = {0}; l.kind = PARQ_LT_INTEGER; l.bit_width = (int8_t)bits; l.is_signed = is_signed; return l; }
+static inline parq_logical parq_lt_timestamp(parq_time_unit u, bool utc)
+{ parq_logical l = {0}; l.kind = PARQ_LT_TIMESTAMP; l.unit = u; l.utc = utc; return l; }
+static inline parq_logical parq_lt_time(parq_time_unit u, bool utc)
+{ parq_logical l = {0}; l.kind = PARQ_LT_TIME; l.unit = u; l.utc = utc; return l; }
+static inline parq_logical parq_lt_decimal(int32_t precision, int32_t scale)
+{ parq_logical l = {0}; l.kind = PARQ_LT_DECIMAL; l.precision = precision; l.scale = scale; return l; }
+
+/* A byte string view: not NUL-terminated, not owned. */
+typedef struct parq_bytes {
+	const uint8_t *ptr;
+	uint32_t len;
+} parq_bytes;
+
+/* ---- schema ------------------------------------------------------------ */
+
+typedef struct parq_node parq_node;
+
+struct parq_node {
+	char *name;
+	char *path;               /* dotted path from the root, e.g. "a.list.element" */
+	parq_repetition repetition;
+	bool is_group;
+	parq_node *parent;
+	parq_node **children;
+	int n_children;
+	/* leaves */
+	parq_type type;
+	int32_t type_length;      /* FIXED_LEN_BYTE_ARRAY */
+	/* both */
+	parq_logical logical;
+	int converted_type;       /* parq_converted_type, PARQ_CT_NONE if absent */
+	int32_t field_id;         /* -1 if absent */
+	/* computed by parq_schema_finish */
+	int16_t max_def;          /* definition level of a present value at this node */
+	int16_t max_rep;          /* repetition level of this node */
+	int leaf_index;           /* -1 for groups */
+	int first_leaf, n_leaves; /* the leaves of this subtree are contiguous */
+	int depth;                /* root is 0 */
+};
+
+typedef struct parq_schema {
+	parq_node *root;          /* a required group named "schema" */
+	parq_node **leaves;       /* in file order */
+	int n_leaves;
+	int n_nodes;
+	bool finished;
+} parq_schema;
+
+/* Creates an empty schema; free with parq_schema_free. */
+int parq_schema_new(parq_schema **out);
+void parq_schema_free(parq_schema *s);
+/* Adds a group under parent (NULL = root). *out (optional) is owned by s. */
+int parq_schema_add_group(parq_schema *s, parq_node *parent, const char *name,
+                          parq_repetition rep, const parq_logical *lt, parq_node **out);
+/* Adds a leaf under parent (NULL = root); type_length for FIXED_LEN_BYTE_ARRAY. */
+int parq_schema_add_leaf(parq_schema *s, parq_node *parent, const char *name,
+                         parq_type type, parq_repetition rep, const parq_logical *lt,
+                         int32_t type_length, parq_node **out);
+/* Adds a standard 3-level LIST:
+ *   <list_rep> group <name> (LIST) { repeated group list { <elem_rep> <type> element; } }
+ * *elem_out (optional) receives the element leaf. */
+int parq_schema_add_list(parq_schema *s, parq_node *parent, const char *name,
+                         parq_repetition list_rep, parq_type elem_type,
+                         parq_repetition elem_rep, const parq_logical *elem_lt,
+                         int32_t type_length, parq_node **elem_out);
+/* Computes levels, leaf order and paths; further additions are refused. */
+int parq_schema_finish(parq_schema *s);
+/* Leaf index of a column by dotted path or by top-level name (when that
+ * field has exactly one leaf); -1 if absent. */
+int parq_schema_find_leaf(const parq_schema *s, const char *path);
+/* Top-level field by name, or NULL. */
+const parq_node *parq_schema_find_field(const parq_schema *s, const char *name);
+const char *parq_type_name(parq_type t);
+const char *parq_codec_name(parq_codec c);
+const char *parq_encoding_name(parq_encoding e);
+/* Parses "zstd", "snappy", "gzip", "none"/"uncompressed", "lz4"/"lz4_raw", "brotli". */
+int parq_codec_from_name(const char *name, parq_codec *out);
+
+/* ---- column vectors ------------------------------------------------------
+ *
+ * One leaf column's data for a run of rows.
+ *   def_levels: one per level entry, NULL when the leaf's max_def is 0;
+ *   rep_levels: one per level entry, NULL when the leaf's max_rep is 0;
+ *   values: only the present values (entries whose def level equals
+ *   max_def), packed: BOOLEAN as uint8_t 0/1, INT32 int32_t, INT64 int64_t,
+ *   INT96 12 bytes, FLOAT float, DOUBLE double, FIXED_LEN_BYTE_ARRAY
+ *   type_length bytes each; BYTE_ARRAY values are in `bytes`.
+ * When max_rep is 0, num_levels equals num_rows.
+ */
+typedef struct parq_column_batch {
+	int64_t num_rows;
+	int64_t num_levels;
+	int64_t num_values;
+	const int16_t *def_levels;
+	const int16_t *rep_levels;
+	const void *values;
+	const parq_bytes *bytes;
+} parq_column_batch;
+
+/* ---- writer ---------------------------------------------------------- */
+
+typedef struct parq_kv {
+	const char *key;
+	const char *value;
+} parq_kv;
+
+/* Per-column settings; `leaf` selects the column. */
+typedef struct parq_column_options {
+	int leaf;
+	int dictionary;       /* -1 default, 0 off, 1 on */
+	int encoding;         /* -1 automatic, or a parq_encoding for non-dictionary pages */
+	bool statistics_off;
+	double bloom_fpp;     /* > 0: write a bloom filter with this false-positive rate */
+	int64_t bloom_ndv;    /* expected distinct values (0: from the row group) */
+} parq_column_options;
+
+typedef struct parq_writer_options {
+	parq_codec codec;
+	int compression_level;       /* 0: the codec's default */
+	int data_page_version;       /* 1 (default) or 2 */
+	bool dictionary;             /* dictionary encoding where it pays (default on) */
+	size_t dictionary_page_limit;/* fall back to PLAIN past this dictionary size */
+	size_t page_bytes;           /* target uncompressed data page size */
+	int64_t page_rows;           /* at most this many rows per page */
+	int64_t row_group_rows;
+	size_t row_group_bytes;      /* uncompressed bytes per row group, estimated */
+	bool statistics;             /* column and page statistics (default on) */
+	size_t statistics_max_bytes; /* longer BYTE_ARRAY min/max are truncated */
+	bool page_index;             /* ColumnIndex + OffsetIndex (default on) */
+	bool page_crc;               /* CRC-32 of every page (default off) */
+	bool fsync;                  /* fsync before close returns (default off) */
+	const char *created_by;      /* NULL: "parq version X (probestore)" */
+	const parq_column_options *columns;
+	int n_columns;
+} parq_writer_options;
+
+void parq_writer_options_default(parq_writer_options *o);
+
+typedef struct parq_writer parq_writer;
+
+/* Creates path (truncating). The schema must stay alive until close/abort.
+ * A file that is not closed has no footer and no trailing magic. */
+int parq_writer_open(parq_writer **out, const char *path, const parq_schema *schema,
+                     const parq_writer_options *opts);
+/* Writes to an open file descriptor at its current offset; the descriptor
+ * is not closed. `name` is used in error messages. */
+int parq_writer_open_fd(parq_writer **out, int fd, const char *name,
+                        const parq_schema *schema, const parq_writer_options *opts);
+/* Adds (or replaces) a key-value metadata entry written in the footer. */
+int parq_writer_set_kv(parq_writer *w, const char *key, const char *value);
+/* Appends nrows rows: cols[i] holds leaf i's data for exactly those rows. */
+int parq_writer_write(parq_writer *w, const parq_column_batch *cols, int64_t nrows);
+/* Ends the current row group now (no-op if empty). */
+int parq_writer_flush_row_group(parq_writer *w);
+/* Rows written so far; bytes written so far (including buffered estimate). */
+int64_t parq_writer_rows(const parq_writer *w);
+int64_t parq_writer_bytes(const parq_writer *w);
+/* Flushes, writes the footer, closes and frees w (even on error). On
+ * success *file_size (optional) is the final size. */
+int parq_writer_close(parq_writer *w, int64_t *file_size);
+/* Frees w; a file created by parq_writer_open is removed. */
+void parq_writer_abort(parq_writer *w);
+
+/* ---- reader ---------------------------------------------------------- */
+
+typedef struct parq_reader_options {
+	bool verify_crc;          /* verify page CRCs when present (default on) */
+	bool use_mmap;            /* map the file instead of pread (default off) */
+	size_t max_page_bytes;    /* cap on one page's sizes (default 1 GiB) */
+	size_t max_footer_bytes;  /* cap on the footer (default 256 MiB) */
+} parq_reader_options;
+
+void parq_reader_options_default(parq_reader_options *o);
+
+typedef struct parq_reader parq_reader;
+typedef struct parq_file_meta parq_file_meta; /* see parq/meta.h */
+
+int parq_reader_open(parq_reader **out, const char *path, const parq_reader_options *opts);
+/* Reads from memory that must outlive the reader; name is for messages. */
+int parq_reader_open_memory(parq_reader **out, const void *data, size_t len,
+                            const char *name, const parq_reader_options *opts);
+void parq_reader_close(parq_reader *r);
+const char *parq_reader_name(const parq_reader *r);
+const parq_schema *parq_reader_schema(const parq_reader *r);
+const parq_file_meta *parq_reader_metadata(const parq_reader *r);
+int64_t parq_reader_num_rows(const parq_reader *r);
+int parq_reader_num_row_groups(const parq_reader *r);
+int64_t parq_reader_row_group_rows(const parq_reader *r, int rg);
+int64_t parq_reader_file_size(const parq_reader *r);
+/* Value of a key-value metadata entry, NUL-terminated and owned by r, or NULL. */
+const char *parq_reader_kv(const parq_reader *r, const char *key);
+/* Reads raw bytes of the file (for page index, bloom filters, copying). */
+int parq_reader_pread(parq_reader *r, void *buf, size_t len, int64_t off);
+
+/* Reads one leaf column, row-aligned, over the given row groups (NULL: all). */
+typedef struct parq_column_reader parq_column_reader;
+int parq_column_reader_open(parq_column_reader **out, parq_reader *r, int leaf,
+                            const int *row_groups, int n_row_groups);
+/* Reads up to max_rows complete rows into *out; out->num_rows == 0 at the
+ * end. The buffers belong to the column reader and stay valid until the
+ * next read or close. */
+int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_column_batch *out);
+/* Skips up to n rows; *skipped (optional) receives how many. */
+int parq_column_reader_skip(parq_column_reader *cr, int64_t n, int64_t *skipped);
+void parq_column_reader_close(parq_column_reader *cr);
+
+/* ---- rows -------------------------------------------------------------
+ *
+ * Row assembly for callers that want records rather than columns. A value
+ * mirrors the schema: a group is a STRUCT of its children, a repeated field
+ * a LIST of its instances, a leaf a scalar; logical annotations (LIST, MAP)
+ * are left to the caller and available through `node`.
+ */
+typedef enum {
+	PARQ_V_NULL = 0,
+	PARQ_V_BOOL,
+	PARQ_V_INT32,
+	PARQ_V_INT64,
+	PARQ_V_INT96,
+	PARQ_V_FLOAT,
+	PARQ_V_DOUBLE,
+	PARQ_V_BYTES,   /* BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY */
+	PARQ_V_LIST,
+	PARQ_V_STRUCT
+} parq_value_kind;
+
+typedef struct parq_value parq_value;
+struct parq_value {
+	parq_value_kind kind;
+	const parq_node *node;
+	union {
+		bool b;
+		int32_t i32;
+		int64_t i64;
+		float f;
+		double d;
+		uint8_t int96[12];
+		parq_bytes bytes;
+		struct { parq_value *items; uint32_t n; } list;   /* LIST and STRUCT */
+	} u;
+};
+
+typedef struct parq_row_reader parq_row_reader;
+/* Projects the top-level fields named in `fields` (NULL: all). */
+int parq_row_reader_open(parq_row_reader **out, parq_reader *r,
+                         const char *const *fields, int n_fields);
+/* *row is a STRUCT of the projected fields, valid until the next call;
+ * returns 0 with *row == NULL at the end. */
+int parq_row_reader_next(parq_row_reader *rr, const parq_value **row);
+void parq_row_reader_close(parq_row_reader *rr);
+/* Like parq_row_reader_open, over the given row groups only. */
+int parq_row_reader_open_row_groups(parq_row_reader **out, parq_reader *r, const char *const *fields,
+                                    int n_fields, const int *row_groups, int n_row_groups);
+/* Skips up to n rows; *skipped (optional) receives how many. */
+int parq_row_reader_skip(parq_row_reader *rr, int64_t n, int64_t *skipped);
+
+/* ---- predicates and pruning -------------------------------------------
+ *
+ * A predicate tree over columns, named by a top-level field (or a dotted
+ * leaf path). Comparisons follow SQL: a null never matches a comparison.
+ * A scan skips row groups whose statistics, dictionary or bloom filter rule
+ * out a match, and pages whose column index does, then tests each
+ * remaining row exactly.
+ */
+typedef enum {
+	PARQ_OP_EQ, PARQ_OP_NE, PARQ_OP_LT, PARQ_OP_LE, PARQ_OP_GT, PARQ_OP_GE,
+	PARQ_OP_IN,          /* any of the values */
+	PARQ_OP_IS_NULL, PARQ_OP_NOT_NULL,
+	PARQ_OP_PREFIX,      /* byte strings starting with the value */
+	PARQ_OP_CONTAINS,    /* a LIST column with an element equal to the value */
+	PARQ_OP_AND, PARQ_OP_OR
+} parq_op;
+
+/* A constant: BOOL, INT64 (any integer), DOUBLE or BYTES. */
+typedef struct parq_scalar {
+	parq_value_kind kind;
+	union { bool b; int64_t i; double d; parq_bytes s; } u;
+} parq_scalar;
+
+static inline parq_scalar parq_scalar_int(int64_t v) { parq_scalar s; s.kind = PARQ_V_INT64; s.u.i = v; return s; }
+static inline parq_scalar parq_scalar_double(double v) { parq_scalar s; s.kind = PARQ_V_DOUBLE; s.u.d = v; return s; }
+static inline parq_scalar parq_scalar_bool(bool v) { parq_scalar s; s.kind = PARQ_V_BOOL; s.u.b = v; return s; }
+static inline parq_scalar parq_scalar_bytes(const void *p, uint32_t n)
+{ parq_scalar s; s.kind = PARQ_V_BYTES; s.u.s.ptr = (const uint8_t *)p; s.u.s.len = n; return s; }
+
+typedef struct parq_pred parq_pred;
+
+/* Leaf predicates; the values are copied. Free with parq_pred_free. */
+int parq_pred_compare(parq_pred **out, const char *column, parq_op op, const parq_scalar *value);
+int parq_pred_in(parq_pred **out, const char *column, const parq_scalar *values, size_t n);
+int parq_pred_null(parq_pred **out, const char *column, bool is_null);
+int parq_pred_prefix(parq_pred **out, const char *column, const void *prefix, uint32_t n);
+int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scalar *value);
+/* AND / OR of a and b, which the new predicate owns (freed on failure too). */
+int parq_pred_and(parq_pred **out, parq_pred *a, parq_pred *b);
+int parq_pred_or(parq_pred **out, parq_pred *a, parq_pred *b);
+void parq_pred_free(parq_pred *p);
+/* Parses an expression such as
+ *   status_code >= 200 AND status_code < 300 AND technologies CONTAINS 'Nginx'
+ *   title IS NULL OR url STARTS WITH 'https://' OR method IN ('GET', 'HEAD')
+ * (operators = != <> < <= > >=, IN (...), IS [NOT] NULL, STARTS WITH,
+ * CONTAINS; AND binds tighter than OR; parentheses; 'strings' with ''
+ * for a quote; numbers; true/false). */
+int parq_pred_parse(parq_pred **out, const char *expr);
+
+typedef struct parq_scan_stats {
+	int row_groups, row_groups_skipped;
+	int64_t pages, pages_skipped;   /* of the predicate's columns, by page index */
+	int64_t rows_read, rows_matched;
+} parq_scan_stats;
+
+typedef struct parq_scan parq_scan;
+/* Rows of r matching pred (NULL: all), with the given top-level fields
+ * (NULL: all). pred must outlive the scan. */
+int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields,
+                   int n_fields);
+/* The next matching row (a STRUCT of the fields), valid until the next
+ * call; *row == NULL at the end. */
+int parq_scan_next(parq_scan *s, const parq_value **row);
+void parq_scan_get_stats(const parq_scan *s, parq_scan_stats *out);
+void parq_scan_close(parq_scan *s);
+/* True if the row (from a row reader over at least the predicate's
+ * columns) matches. *out receives the result. */
+int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
