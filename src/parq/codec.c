@@ -1,0 +1,339 @@
+/* Page compression codecs. */
+#include "codec.h"
+
+#include <brotli/decode.h>
+#include <brotli/encode.h>
+#include <lz4.h>
+#include <lz4frame.h>
+#include <snappy-c.h>
+#include <zlib.h>
+#include <zstd.h>
+
+struct parq_codec_ctx {
+	ZSTD_CCtx *zc;
+	ZSTD_DCtx *zd;
+	z_stream inflate;
+	bool inflate_ready;
+};
+
+parq_codec_ctx *parq_codec_ctx_new(void)
+{
+	parq_codec_ctx *c = calloc(1, sizeof *c);
+	return c;
+}
+
+void parq_codec_ctx_free(parq_codec_ctx *c)
+{
+	if (!c)
+		return;
+	ZSTD_freeCCtx(c->zc);
+	ZSTD_freeDCtx(c->zd);
+	if (c->inflate_ready)
+		inflateEnd(&c->inflate);
+	free(c);
+}
+
+bool parq_codec_can_write(int codec)
+{
+	switch (codec) {
+	case PARQ_CODEC_UNCOMPRESSED: case PARQ_CODEC_SNAPPY: case PARQ_CODEC_GZIP:
+	case PARQ_CODEC_BROTLI: case PARQ_CODEC_ZSTD: case PARQ_CODEC_LZ4_RAW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool parq_codec_can_read(int codec)
+{
+	return parq_codec_can_write(codec) || codec == PARQ_CODEC_LZ4;
+}
+
+static int gzip_compress(int level, const uint8_t *src, size_t n, parq_buf *dst)
+{
+	z_stream s;
+	memset(&s, 0, sizeof s);
+	if (deflateInit2(&s, level ? level : 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return parq_err(PARQ_ENOMEM, "gzip: cannot initialise the compressor");
+	uLong bound = deflateBound(&s, (uLong)n) + 32;
+	if (parq_buf_reserve(dst, bound)) {
+		deflateEnd(&s);
+		return PARQ_ENOMEM;
+	}
+	s.next_in = (Bytef *)(uintptr_t)src;
+	s.avail_in = (uInt)n;
+	s.next_out = dst->data + dst->len;
+	s.avail_out = (uInt)bound;
+	int rc = deflate(&s, Z_FINISH);
+	size_t out = bound - s.avail_out;
+	deflateEnd(&s);
+	if (rc != Z_STREAM_END)
+		return parq_err(PARQ_EIO, "gzip: compression failed (%d)", rc);
+	dst->len += out;
+	return 0;
+}
+
+/* Inflates gzip (several members), zlib or raw deflate into exactly dst_len bytes. */
+static int gzip_decompress(parq_codec_ctx *c, const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+	z_stream *s = &c->inflate;
+	if (!c->inflate_ready) {
+		memset(s, 0, sizeof *s);
+		if (inflateInit2(s, 47) != Z_OK) /* 32 + 15: detect gzip or zlib */
+			return parq_err(PARQ_ENOMEM, "gzip: cannot initialise the decompressor");
+		c->inflate_ready = true;
+	} else if (inflateReset2(s, 47) != Z_OK) {
+		return parq_err(PARQ_ECORRUPT, "gzip: cannot reset the decompressor");
+	}
+	s->next_in = (Bytef *)(uintptr_t)src;
+	s->avail_in = (uInt)n;
+	s->next_out = dst;
+	s->avail_out = (uInt)dst_len;
+	for (;;) {
+		int rc = inflate(s, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END) {
+			/* another member may follow */
+			if (s->avail_in == 0 || (s->avail_in > 0 && s->next_in[0] == 0))
+				break;
+			if (inflateReset2(s, 47) != Z_OK)
+				return parq_err(PARQ_ECORRUPT, "gzip: cannot reset between members");
+			continue;
+		}
+		if (rc == Z_OK) {
+			if (s->avail_out == 0) {
+				/* full: anything more is an overflow */
+				uint8_t extra;
+				s->next_out = &extra;
+				s->avail_out = 1;
+				rc = inflate(s, Z_NO_FLUSH);
+				if (s->avail_out == 0)
+					return parq_err(PARQ_ECORRUPT, "gzip: page decompresses to more than the %zu bytes its header says",
+					                dst_len);
+				if (rc == Z_STREAM_END)
+					break;
+				return parq_err(PARQ_ECORRUPT, "gzip: truncated stream");
+			}
+			if (s->avail_in == 0)
+				return parq_err(PARQ_ECORRUPT, "gzip: truncated stream (%zu of %zu bytes)",
+				                dst_len - s->avail_out, dst_len);
+			continue;
+		}
+		if (rc == Z_BUF_ERROR && s->avail_in == 0)
+			return parq_err(PARQ_ECORRUPT, "gzip: truncated stream (%zu of %zu bytes)", dst_len - s->avail_out,
+			                dst_len);
+		return parq_err(PARQ_ECORRUPT, "gzip: data error: %s", s->msg ? s->msg : "invalid stream");
+	}
+	size_t got = dst_len - s->avail_out;
+	if (got != dst_len)
+		return parq_err(PARQ_ECORRUPT, "gzip: page decompressed to %zu bytes, header says %zu", got, dst_len);
+	return 0;
+}
+
+static uint32_t load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Hadoop framing: [BE u32 uncompressed][BE u32 compressed][block]... */
+static int lz4_hadoop(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+	size_t in = 0, out = 0;
+	while (in < n) {
+		if (n - in < 8)
+			return -1;
+		uint32_t ul = load_be32(src + in), cl = load_be32(src + in + 4);
+		in += 8;
+		if (cl > n - in || ul > dst_len - out)
+			return -1;
+		int got = LZ4_decompress_safe((const char *)src + in, (char *)dst + out, (int)cl, (int)ul);
+		if (got < 0 || (uint32_t)got != ul)
+			return -1;
+		in += cl;
+		out += ul;
+	}
+	return out == dst_len ? 0 : -1;
+}
+
+static int lz4_frame(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+	LZ4F_dctx *d;
+	if (LZ4F_isError(LZ4F_createDecompressionContext(&d, LZ4F_VERSION)))
+		return -1;
+	size_t in = 0, out = 0;
+	int rc = -1;
+	for (;;) {
+		size_t src_size = n - in, dst_size = dst_len - out;
+		size_t hint = LZ4F_decompress(d, dst + out, &dst_size, src + in, &src_size, NULL);
+		if (LZ4F_isError(hint))
+			break;
+		in += src_size;
+		out += dst_size;
+		if (hint == 0) {
+			rc = in == n && out == dst_len ? 0 : -1;
+			break;
+		}
+		if (src_size == 0 && dst_size == 0)
+			break; /* no progress: truncated or output full */
+	}
+	LZ4F_freeDecompressionContext(d);
+	return rc;
+}
+
+int parq_compress(parq_codec_ctx *c, int codec, int level, const void *src, size_t n, parq_buf *dst)
+{
+	switch (codec) {
+	case PARQ_CODEC_UNCOMPRESSED:
+		return parq_buf_append(dst, src, n);
+	case PARQ_CODEC_SNAPPY: {
+		size_t bound = snappy_max_compressed_length(n);
+		if (parq_buf_reserve(dst, bound))
+			return PARQ_ENOMEM;
+		size_t out = bound;
+		if (snappy_compress(src, n, (char *)dst->data + dst->len, &out) != SNAPPY_OK)
+			return parq_err(PARQ_EIO, "snappy: compression failed");
+		dst->len += out;
+		return 0;
+	}
+	case PARQ_CODEC_GZIP:
+		return gzip_compress(level, src, n, dst);
+	case PARQ_CODEC_ZSTD: {
+		if (!c->zc && !(c->zc = ZSTD_createCCtx()))
+			return parq_err_nomem();
+		size_t bound = ZSTD_compressBound(n);
+		if (parq_buf_reserve(dst, bound))
+			return PARQ_ENOMEM;
+		size_t out = ZSTD_compressCCtx(c->zc, dst->data + dst->len, bound, src, n, level ? level : 3);
+		if (ZSTD_isError(out))
+			return parq_err(PARQ_EIO, "zstd: %s", ZSTD_getErrorName(out));
+		dst->len += out;
+		return 0;
+	}
+	case PARQ_CODEC_LZ4_RAW: {
+		if (n > LZ4_MAX_INPUT_SIZE)
+			return parq_err(PARQ_ELIMIT, "lz4: %zu bytes exceed LZ4's input limit", n);
+		int bound = LZ4_compressBound((int)n);
+		if (parq_buf_reserve(dst, (size_t)bound))
+			return PARQ_ENOMEM;
+		int out = LZ4_compress_default(src, (char *)dst->data + dst->len, (int)n, bound);
+		if (out <= 0 && n > 0)
+			return parq_err(PARQ_EIO, "lz4: compression failed");
+		dst->len += (size_t)(out > 0 ? out : 0);
+		if (n == 0 && out <= 0) {
+			/* LZ4 encodes empty input as a single zero token */
+			return parq_buf_push(dst, 0);
+		}
+		return 0;
+	}
+	case PARQ_CODEC_BROTLI: {
+		size_t bound = BrotliEncoderMaxCompressedSize(n);
+		if (bound == 0)
+			bound = n + 1024;
+		if (parq_buf_reserve(dst, bound))
+			return PARQ_ENOMEM;
+		size_t out = bound;
+		if (!BrotliEncoderCompress(level ? level : 5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, n, src, &out,
+		                           dst->data + dst->len))
+			return parq_err(PARQ_EIO, "brotli: compression failed");
+		dst->len += out;
+		return 0;
+	}
+	default:
+		return parq_err(PARQ_EUNSUPPORTED, "cannot compress with codec %s", parq_codec_name((parq_codec)codec));
+	}
+}
+
+int parq_decompress(parq_codec_ctx *c, int codec, const void *src, size_t n, void *dst, size_t dst_len)
+{
+	const uint8_t *s = src;
+	switch (codec) {
+	case PARQ_CODEC_UNCOMPRESSED:
+		if (n != dst_len)
+			return parq_err(PARQ_ECORRUPT, "uncompressed page has %zu bytes, header says %zu", n, dst_len);
+		if (n)
+			memcpy(dst, src, n);
+		return 0;
+	case PARQ_CODEC_SNAPPY: {
+		size_t len;
+		if (n == 0 && dst_len == 0)
+			return 0;
+		if (snappy_uncompressed_length(src, n, &len) != SNAPPY_OK)
+			return parq_err(PARQ_ECORRUPT, "snappy: invalid data");
+		if (len != dst_len)
+			return parq_err(PARQ_ECORRUPT, "snappy: page decompresses to %zu bytes, header says %zu", len, dst_len);
+		if (snappy_uncompress(src, n, dst, &len) != SNAPPY_OK)
+			return parq_err(PARQ_ECORRUPT, "snappy: invalid data");
+		return 0;
+	}
+	case PARQ_CODEC_GZIP:
+		if (n == 0 && dst_len == 0)
+			return 0;
+		return gzip_decompress(c, s, n, dst, dst_len);
+	case PARQ_CODEC_ZSTD: {
+		if (n == 0 && dst_len == 0)
+			return 0;
+		if (!c->zd && !(c->zd = ZSTD_createDCtx()))
+			return parq_err_nomem();
+		size_t got = ZSTD_decompressDCtx(c->zd, dst, dst_len, src, n);
+		if (ZSTD_isError(got))
+			return parq_err(PARQ_ECORRUPT, "zstd: %s (page of %zu bytes, %zu expected)", ZSTD_getErrorName(got), n,
+			                dst_len);
+		if (got != dst_len)
+			return parq_err(PARQ_ECORRUPT, "zstd: page decompressed to %zu bytes, header says %zu", got, dst_len);
+		return 0;
+	}
+	case PARQ_CODEC_LZ4_RAW: {
+		if (n == 0 && dst_len == 0)
+			return 0;
+		if (n > INT32_MAX || dst_len > INT32_MAX)
+			return parq_err(PARQ_ELIMIT, "lz4: page too large");
+		int got = LZ4_decompress_safe(src, dst, (int)n, (int)dst_len);
+		if (got < 0)
+			return parq_err(PARQ_ECORRUPT, "lz4: invalid data");
+		if ((size_t)got != dst_len)
+			return parq_err(PARQ_ECORRUPT, "lz4: page decompressed to %d bytes, header says %zu", got, dst_len);
+		return 0;
+	}
+	case PARQ_CODEC_LZ4: {
+		/* The deprecated codec: Hadoop framing, else an LZ4 frame, else a raw block. */
+		if (n == 0 && dst_len == 0)
+			return 0;
+		if (lz4_hadoop(s, n, dst, dst_len) == 0)
+			return 0;
+		if (n >= 4 && parq_load_u32(s) == 0x184D2204u && lz4_frame(s, n, dst, dst_len) == 0)
+			return 0;
+		if (n <= INT32_MAX && dst_len <= INT32_MAX) {
+			int got = LZ4_decompress_safe(src, dst, (int)n, (int)dst_len);
+			if (got >= 0 && (size_t)got == dst_len)
+				return 0;
+		}
+		return parq_err(PARQ_ECORRUPT, "lz4: data is neither Hadoop-framed, an LZ4 frame nor a raw block of %zu bytes",
+		                dst_len);
+	}
+	case PARQ_CODEC_BROTLI: {
+		if (n == 0 && dst_len == 0)
+			return 0;
+		BrotliDecoderState *st = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+		if (!st)
+			return parq_err_nomem();
+		size_t avail_in = n, avail_out = dst_len;
+		const uint8_t *next_in = s;
+		uint8_t *next_out = dst;
+		BrotliDecoderResult r = BrotliDecoderDecompressStream(st, &avail_in, &next_in, &avail_out, &next_out, NULL);
+		bool more = r == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT;
+		BrotliDecoderDestroyInstance(st);
+		if (more)
+			return parq_err(PARQ_ECORRUPT, "brotli: page decompresses to more than the %zu bytes its header says",
+			                dst_len);
+		if (r != BROTLI_DECODER_RESULT_SUCCESS)
+			return parq_err(PARQ_ECORRUPT, "brotli: invalid or truncated data");
+		if (avail_out != 0)
+			return parq_err(PARQ_ECORRUPT, "brotli: page decompressed to %zu bytes, header says %zu",
+			                dst_len - avail_out, dst_len);
+		return 0;
+	}
+	case PARQ_CODEC_LZO:
+		return parq_err(PARQ_EUNSUPPORTED, "LZO codec is not supported");
+	default:
+		return parq_err(PARQ_EUNSUPPORTED, "unknown codec %d", codec);
+	}
+}

@@ -1,0 +1,32 @@
+/* Page compression codecs, with reusable per-thread-of-use contexts. */
+#ifndef PARQ_CODEC_H
+#define PARQ_CODEC_H
+
+#include "util.h"
+
+typedef struct parq_codec_ctx parq_codec_ctx;
+
+/* A context caches codec state (zstd contexts, zlib streams) between calls.
+ * NULL on allocation failure. Not thread-safe. */
+parq_codec_ctx *parq_codec_ctx_new(void);
+void parq_codec_ctx_free(parq_codec_ctx *ctx);
+
+/* True if this build can compress (write) / decompress (read) with codec. */
+bool parq_codec_can_write(int codec);
+bool parq_codec_can_read(int codec);
+
+/* Compresses n bytes of src and appends the result to dst. level 0 means
+ * the codec's default. Returns 0 or a PARQ_E* code (message set). */
+int parq_compress(parq_codec_ctx *ctx, int codec, int level, const void *src, size_t n,
+                  parq_buf *dst);
+
+/* Decompresses src into exactly dst_len bytes (the page's uncompressed
+ * size). Output that would exceed dst_len, or fall short of it, is
+ * PARQ_ECORRUPT; nothing is ever written past dst + dst_len.
+ * PARQ_CODEC_LZ4 accepts the Hadoop framing and, failing that, a raw LZ4
+ * block or LZ4 frame; GZIP accepts several concatenated members and raw
+ * zlib streams. */
+int parq_decompress(parq_codec_ctx *ctx, int codec, const void *src, size_t n,
+                    void *dst, size_t dst_len);
+
+#endif

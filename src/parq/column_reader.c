@@ -1,0 +1,928 @@
+/* Column reader: pages in, row-aligned batches of levels and values out. */
+#include <stdio.h>
+#include <zlib.h>
+
+#include "codec.h"
+#include "encodings.h"
+#include "reader.h"
+#include "rle.h"
+#include "thrift.h"
+
+/* Level entries one page may announce; real writers stay far below. */
+#define MAX_PAGE_LEVELS ((int64_t)1 << 26)
+#define HEADER_WINDOW ((size_t)64 << 10)
+#define HEADER_WINDOW_MAX ((size_t)64 << 20)
+
+struct parq_column_reader {
+	parq_reader *r;
+	const parq_node *leaf;
+	int leaf_index;
+	size_t width;              /* fixed width in bytes; 0 for BYTE_ARRAY */
+	int *rgs;
+	int n_rgs, rg_pos;         /* rg_pos: index of the next chunk to open */
+	parq_codec_ctx *ctx;
+
+	/* current chunk */
+	bool in_chunk;
+	int rg;
+	int codec;
+	int64_t pos, end;          /* next page offset, chunk end */
+	int64_t levels_left;       /* from ColumnMetaData.num_values */
+	parq_buf window;           /* page header (+ body when it fits) */
+	parq_buf raw;              /* compressed page body, when read separately */
+
+	int64_t chunk_start;
+	int64_t chunk_row;         /* complete rows consumed in this chunk */
+	parq_meta_offset_index oi; /* page locations, when the chunk has them */
+	int oi_state;              /* 0 not loaded, 1 loaded, -1 absent */
+	parq_arena oi_arena;
+	parq_buf oi_buf;
+
+	/* dictionary */
+	bool has_dict;
+	parq_buf dictbuf;          /* decompressed dictionary page */
+	parq_buf dvals;            /* fixed-width dictionary values */
+	parq_bytes *dviews;
+	uint32_t dict_n, dict_cap;
+
+	/* current page, decoded */
+	parq_buf pagedata;         /* decompressed page */
+	parq_buf heap;             /* values built while decoding (DELTA_BYTE_ARRAY) */
+	int16_t *pdef, *prep;
+	int64_t pn, ppos;          /* level entries, cursor */
+	parq_buf pvals;            /* fixed-width values */
+	parq_bytes *pviews;
+	int64_t pv_n, pv_pos;      /* values, cursor */
+	size_t cap_levels, cap_views;
+	uint32_t *idx;             /* dictionary indices scratch */
+	size_t cap_idx;
+	bool started;              /* first level of the column seen */
+
+	/* output */
+	int16_t *odef, *orep;
+	parq_buf ovals;
+	parq_bytes *oviews;
+	size_t cap_olevels, cap_oviews;
+	/* buffers referenced by the current output */
+	parq_buf *retained;
+	int n_retained, cap_retained;
+	bool page_referenced;      /* the output points into pagedata */
+	bool dict_referenced;      /* ... or into dictbuf */
+};
+
+static size_t type_width(const parq_node *leaf)
+{
+	switch (leaf->type) {
+	case PARQ_BOOLEAN: return 1;
+	case PARQ_INT32: case PARQ_FLOAT: return 4;
+	case PARQ_INT64: case PARQ_DOUBLE: return 8;
+	case PARQ_INT96: return 12;
+	case PARQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
+	default: return 0;
+	}
+}
+
+#define CR_ERR(cr, code, ...) cr_err(cr, code, __VA_ARGS__)
+
+static int cr_err(parq_column_reader *cr, int code, const char *fmt, ...) PARQ_PRINTF(3, 4);
+static int cr_err(parq_column_reader *cr, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return parq_err(code, "%s: row group %d, column '%s': %s", cr->r->name, cr->rg, cr->leaf->path, msg);
+}
+
+/* Adds context to an error raised by a lower layer. */
+static int cr_ctx(parq_column_reader *cr, int rc, int64_t offset)
+{
+	return parq_err_prefix(rc, "%s: row group %d, column '%s', page at offset %lld: ", cr->r->name, cr->rg,
+	                       cr->leaf->path, (long long)offset);
+}
+
+int parq_column_reader_open(parq_column_reader **out, parq_reader *r, int leaf,
+                            const int *row_groups, int n_row_groups)
+{
+	if (leaf < 0 || leaf >= r->schema->n_leaves)
+		return parq_err(PARQ_EINVAL, "%s: no column %d (the file has %d)", r->name, leaf, r->schema->n_leaves);
+	parq_column_reader *cr = parq_calloc(1, sizeof *cr);
+	if (!cr)
+		return PARQ_ENOMEM;
+	cr->r = r;
+	cr->leaf = r->schema->leaves[leaf];
+	cr->leaf_index = leaf;
+	cr->width = type_width(cr->leaf);
+	cr->rg = -1;
+	parq_arena_init(&cr->oi_arena, 0);
+	int n = row_groups ? n_row_groups : (int)r->meta.n_row_groups;
+	cr->rgs = parq_calloc((size_t)(n > 0 ? n : 1), sizeof *cr->rgs);
+	if (!cr->rgs || !(cr->ctx = parq_codec_ctx_new())) {
+		parq_column_reader_close(cr);
+		return parq_err_nomem();
+	}
+	for (int i = 0; i < n; i++) {
+		int g = row_groups ? row_groups[i] : i;
+		if (g < 0 || (uint32_t)g >= r->meta.n_row_groups) {
+			parq_column_reader_close(cr);
+			return parq_err(PARQ_EINVAL, "%s: no row group %d", r->name, g);
+		}
+		cr->rgs[i] = g;
+	}
+	cr->n_rgs = n;
+	*out = cr;
+	return 0;
+}
+
+void parq_column_reader_close(parq_column_reader *cr)
+{
+	if (!cr)
+		return;
+	free(cr->rgs);
+	parq_codec_ctx_free(cr->ctx);
+	parq_arena_free(&cr->oi_arena);
+	parq_buf_free(&cr->oi_buf);
+	parq_buf_free(&cr->window);
+	parq_buf_free(&cr->raw);
+	parq_buf_free(&cr->dictbuf);
+	parq_buf_free(&cr->dvals);
+	free(cr->dviews);
+	parq_buf_free(&cr->pagedata);
+	parq_buf_free(&cr->heap);
+	free(cr->pdef);
+	free(cr->prep);
+	parq_buf_free(&cr->pvals);
+	free(cr->pviews);
+	free(cr->idx);
+	free(cr->odef);
+	free(cr->orep);
+	parq_buf_free(&cr->ovals);
+	free(cr->oviews);
+	for (int i = 0; i < cr->n_retained; i++)
+		parq_buf_free(&cr->retained[i]);
+	free(cr->retained);
+	free(cr);
+}
+
+/* Keeps buf alive until the next read call; buf becomes empty. */
+static int retain(parq_column_reader *cr, parq_buf *buf)
+{
+	if (cr->n_retained == cr->cap_retained) {
+		int cap = cr->cap_retained ? cr->cap_retained * 2 : 4;
+		parq_buf *p = realloc(cr->retained, sizeof *p * (size_t)cap);
+		if (!p)
+			return parq_err_nomem();
+		cr->retained = p;
+		cr->cap_retained = cap;
+	}
+	cr->retained[cr->n_retained++] = *buf;
+	memset(buf, 0, sizeof *buf);
+	return 0;
+}
+
+static int open_next_chunk(parq_column_reader *cr)
+{
+	if (cr->rg_pos >= cr->n_rgs)
+		return 1; /* end */
+	if (cr->dict_referenced && cr->has_dict && retain(cr, &cr->dictbuf))
+		return PARQ_ENOMEM;
+	cr->dict_referenced = false;
+	cr->rg = cr->rgs[cr->rg_pos++];
+	const parq_meta_column *m = &cr->r->meta.row_groups[cr->rg].columns[cr->leaf_index].meta;
+	int64_t start = m->data_page_offset;
+	/* Some writers record a dictionary offset of 0 when there is none. */
+	if (m->has_dictionary_page_offset && m->dictionary_page_offset > 0 &&
+	    m->dictionary_page_offset < m->data_page_offset)
+		start = m->dictionary_page_offset;
+	cr->pos = start;
+	cr->chunk_start = start;
+	cr->chunk_row = 0;
+	cr->oi_state = 0;
+	cr->end = start + m->total_compressed_size;
+	if (cr->end > cr->r->size || cr->end < start)
+		cr->end = cr->r->size;
+	cr->codec = m->codec;
+	if (!parq_codec_can_read(cr->codec))
+		return CR_ERR(cr, PARQ_EUNSUPPORTED, "codec %s is not supported", parq_codec_name((parq_codec)cr->codec));
+	cr->levels_left = m->num_values;
+	cr->has_dict = false;
+	cr->dict_n = 0;
+	cr->in_chunk = true;
+	return 0;
+}
+
+static int grow_levels(parq_column_reader *cr, size_t n)
+{
+	if (n <= cr->cap_levels)
+		return 0;
+	size_t cap = cr->cap_levels ? cr->cap_levels : 1024;
+	while (cap < n)
+		cap *= 2;
+	int16_t *d = realloc(cr->pdef, cap * sizeof *d);
+	if (!d)
+		return parq_err_nomem();
+	cr->pdef = d;
+	int16_t *r = realloc(cr->prep, cap * sizeof *r);
+	if (!r)
+		return parq_err_nomem();
+	cr->prep = r;
+	cr->cap_levels = cap;
+	return 0;
+}
+
+static int grow_views(parq_bytes **v, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 1024;
+	while (c < n)
+		c *= 2;
+	parq_bytes *p = realloc(*v, c * sizeof *p);
+	if (!p)
+		return parq_err_nomem();
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+static int grow_idx(parq_column_reader *cr, size_t n)
+{
+	if (n <= cr->cap_idx)
+		return 0;
+	size_t c = cr->cap_idx ? cr->cap_idx : 1024;
+	while (c < n)
+		c *= 2;
+	uint32_t *p = realloc(cr->idx, c * sizeof *p);
+	if (!p)
+		return parq_err_nomem();
+	cr->idx = p;
+	cr->cap_idx = c;
+	return 0;
+}
+
+/* Decompresses a body into buf (or points at it when uncompressed). */
+static int decompress_into(parq_column_reader *cr, const uint8_t *src, size_t n, size_t unc,
+                           parq_buf *buf, const uint8_t **out, int codec, int64_t off)
+{
+	if (codec == PARQ_CODEC_UNCOMPRESSED) {
+		if (n != unc)
+			return CR_ERR(cr, PARQ_ECORRUPT, "uncompressed page at offset %lld has %zu bytes, header says %zu",
+			              (long long)off, n, unc);
+		*out = src;
+		return 0;
+	}
+	buf->len = 0;
+	if (parq_buf_reserve(buf, unc ? unc : 1))
+		return PARQ_ENOMEM;
+	int rc = parq_decompress(cr->ctx, codec, src, n, buf->data, unc);
+	if (rc)
+		return cr_ctx(cr, rc, off);
+	buf->len = unc;
+	*out = buf->data;
+	return 0;
+}
+
+/* Decodes n PLAIN values of the leaf's type from [p, p+len) into vals/views. */
+static int decode_plain(parq_column_reader *cr, const uint8_t *p, size_t len, int64_t n,
+                        parq_buf *vals, parq_bytes **views, size_t *cap_views, int64_t off)
+{
+	size_t count = (size_t)n;
+	if (cr->leaf->type == PARQ_BYTE_ARRAY) {
+		if (grow_views(views, cap_views, count))
+			return PARQ_ENOMEM;
+		parq_bytes *v = *views;
+		size_t at = 0;
+		for (size_t i = 0; i < count; i++) {
+			if (len - at < 4)
+				return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: PLAIN values end after %zu of %zu",
+				              (long long)off, i, count);
+			uint32_t l = parq_load_u32(p + at);
+			at += 4;
+			if (l > len - at)
+				return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: value %zu claims %u bytes, %zu left",
+				              (long long)off, i, l, len - at);
+			v[i].ptr = p + at;
+			v[i].len = l;
+			at += l;
+		}
+		return 0;
+	}
+	vals->len = 0;
+	if (cr->leaf->type == PARQ_BOOLEAN) {
+		if ((count + 7) / 8 > len)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: %zu booleans need %zu bytes, %zu present",
+			              (long long)off, count, (count + 7) / 8, len);
+		if (parq_buf_reserve(vals, count ? count : 1))
+			return PARQ_ENOMEM;
+		for (size_t i = 0; i < count; i++)
+			vals->data[i] = (p[i >> 3] >> (i & 7)) & 1;
+		vals->len = count;
+		return 0;
+	}
+	if (count > len / cr->width)
+		return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: %zu values of %zu bytes need %zu bytes, %zu present",
+		              (long long)off, count, cr->width, count * cr->width, len);
+	return parq_buf_append(vals, p, count * cr->width);
+}
+
+static int load_dictionary(parq_column_reader *cr, const parq_meta_page_header *h, const uint8_t *body,
+                           size_t body_len, int64_t off)
+{
+	if (cr->has_dict)
+		return CR_ERR(cr, PARQ_ECORRUPT, "second dictionary page at offset %lld", (long long)off);
+	int32_t n = h->dict_page.num_values;
+	if (n < 0)
+		return CR_ERR(cr, PARQ_ECORRUPT, "dictionary page at offset %lld has %d values", (long long)off, (int)n);
+	if (h->dict_page.encoding != PARQ_ENC_PLAIN && h->dict_page.encoding != PARQ_ENC_PLAIN_DICTIONARY)
+		return CR_ERR(cr, PARQ_EUNSUPPORTED, "dictionary page encoding %s",
+		              parq_encoding_name((parq_encoding)h->dict_page.encoding));
+	/* Every dictionary value takes at least one byte (or bit for booleans). */
+	if ((size_t)h->uncompressed_page_size < (cr->width ? (size_t)n * cr->width / (cr->width == 1 && cr->leaf->type == PARQ_BOOLEAN ? 8 : 1) : (size_t)n * 4))
+		return CR_ERR(cr, PARQ_ECORRUPT, "dictionary page at offset %lld: %d values cannot fit in %d bytes",
+		              (long long)off, (int)n, (int)h->uncompressed_page_size);
+	const uint8_t *data;
+	int rc = decompress_into(cr, body, body_len, (size_t)h->uncompressed_page_size, &cr->dictbuf, &data,
+	                         cr->codec, off);
+	if (rc)
+		return rc;
+	if (data != cr->dictbuf.data) {
+		/* Uncompressed: the body lives in a read buffer that the next page
+		 * reuses, and dictionary values must outlive it. */
+		cr->dictbuf.len = 0;
+		if (parq_buf_append(&cr->dictbuf, data, body_len))
+			return PARQ_ENOMEM;
+		data = cr->dictbuf.data;
+	}
+	size_t cap = cr->dict_cap;
+	rc = decode_plain(cr, data, (size_t)h->uncompressed_page_size, n, &cr->dvals, &cr->dviews, &cap, off);
+	cr->dict_cap = (uint32_t)cap;
+	if (rc)
+		return rc;
+	cr->dict_n = (uint32_t)n;
+	cr->has_dict = true;
+	return 0;
+}
+
+static int decode_levels_v1(parq_column_reader *cr, int enc, int16_t max, const uint8_t **p, size_t *len,
+                            int16_t *out, int64_t n, int64_t off, const char *what)
+{
+	int bw = parq_bit_width((uint64_t)max);
+	if (enc == PARQ_ENC_RLE) {
+		if (*len < 4)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: %s levels truncated", (long long)off, what);
+		uint32_t l = parq_load_u32(*p);
+		if (l > *len - 4)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: %s levels claim %u bytes, %zu left",
+			              (long long)off, what, l, *len - 4);
+		parq_rle_decoder d;
+		parq_rle_decoder_init(&d, *p + 4, l, bw);
+		int rc = parq_rle_decode_i16(&d, out, (size_t)n);
+		if (rc)
+			return cr_ctx(cr, rc, off);
+		*p += 4 + l;
+		*len -= 4 + l;
+	} else if (enc == PARQ_ENC_BIT_PACKED) {
+		size_t l = ((size_t)n * (size_t)bw + 7) / 8;
+		int rc = parq_bitpacked_legacy_decode_i16(*p, *len, bw, out, (size_t)n);
+		if (rc)
+			return cr_ctx(cr, rc, off);
+		*p += l;
+		*len -= l;
+	} else {
+		return CR_ERR(cr, PARQ_EUNSUPPORTED, "page at offset %lld: %s level encoding %s", (long long)off, what,
+		              parq_encoding_name((parq_encoding)enc));
+	}
+	for (int64_t i = 0; i < n; i++)
+		if (out[i] > max)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: %s level %d exceeds the maximum %d",
+			              (long long)off, what, out[i], max);
+	return 0;
+}
+
+static int decode_values(parq_column_reader *cr, int enc, const uint8_t *p, size_t len, int64_t n, int64_t off)
+{
+	int rc;
+	cr->pv_n = n;
+	cr->pv_pos = 0;
+	switch (enc) {
+	case PARQ_ENC_PLAIN:
+		return decode_plain(cr, p, len, n, &cr->pvals, &cr->pviews, &cr->cap_views, off);
+	case PARQ_ENC_PLAIN_DICTIONARY:
+	case PARQ_ENC_RLE_DICTIONARY: {
+		if (!cr->has_dict)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld is dictionary-encoded but the chunk has no dictionary",
+			              (long long)off);
+		if (n == 0)
+			return 0;
+		if (len < 1)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: dictionary indices missing", (long long)off);
+		int bw = p[0];
+		if (bw > 32)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: index bit width %d", (long long)off, bw);
+		if (grow_idx(cr, (size_t)n))
+			return PARQ_ENOMEM;
+		parq_rle_decoder d;
+		parq_rle_decoder_init(&d, p + 1, len - 1, bw);
+		if ((rc = parq_rle_decode_indices(&d, cr->idx, (size_t)n, cr->dict_n)))
+			return cr_ctx(cr, rc, off);
+		if (cr->leaf->type == PARQ_BYTE_ARRAY) {
+			if (grow_views(&cr->pviews, &cr->cap_views, (size_t)n))
+				return PARQ_ENOMEM;
+			for (int64_t i = 0; i < n; i++)
+				cr->pviews[i] = cr->dviews[cr->idx[i]];
+			return 0;
+		}
+		cr->pvals.len = 0;
+		size_t w = cr->width;
+		if (parq_buf_reserve(&cr->pvals, (size_t)n * w))
+			return PARQ_ENOMEM;
+		uint8_t *o = cr->pvals.data;
+		const uint8_t *dv = cr->dvals.data;
+		if (w == 4) {
+			const uint32_t *d32 = (const uint32_t *)(const void *)dv;
+			uint32_t *o32 = (uint32_t *)(void *)o;
+			for (int64_t i = 0; i < n; i++)
+				o32[i] = d32[cr->idx[i]];
+		} else if (w == 8) {
+			const uint64_t *d64 = (const uint64_t *)(const void *)dv;
+			uint64_t *o64 = (uint64_t *)(void *)o;
+			for (int64_t i = 0; i < n; i++)
+				o64[i] = d64[cr->idx[i]];
+		} else {
+			for (int64_t i = 0; i < n; i++)
+				memcpy(o + (size_t)i * w, dv + (size_t)cr->idx[i] * w, w);
+		}
+		cr->pvals.len = (size_t)n * w;
+		return 0;
+	}
+	case PARQ_ENC_RLE: {
+		if (cr->leaf->type != PARQ_BOOLEAN)
+			return CR_ERR(cr, PARQ_EUNSUPPORTED, "RLE encoding for %s values", parq_type_name(cr->leaf->type));
+		if (len < 4)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: RLE booleans truncated", (long long)off);
+		uint32_t l = parq_load_u32(p);
+		if (l > len - 4)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: RLE booleans claim %u bytes, %zu left",
+			              (long long)off, l, len - 4);
+		if (grow_idx(cr, (size_t)n))
+			return PARQ_ENOMEM;
+		parq_rle_decoder d;
+		parq_rle_decoder_init(&d, p + 4, l, 1);
+		if ((rc = parq_rle_decode_u32(&d, cr->idx, (size_t)n)))
+			return cr_ctx(cr, rc, off);
+		cr->pvals.len = 0;
+		if (parq_buf_reserve(&cr->pvals, (size_t)n + 1))
+			return PARQ_ENOMEM;
+		for (int64_t i = 0; i < n; i++)
+			cr->pvals.data[i] = (uint8_t)cr->idx[i];
+		cr->pvals.len = (size_t)n;
+		return 0;
+	}
+	default: {
+		parq_decoded dec = {.vals = &cr->pvals, .views = &cr->pviews, .cap_views = &cr->cap_views,
+		                    .heap = &cr->heap};
+		cr->pvals.len = 0;
+		rc = parq_decode_values(enc, cr->leaf, p, len, (size_t)n, &dec);
+		if (rc)
+			return cr_ctx(cr, rc, off);
+		return 0;
+	}
+	}
+}
+
+/* Reads the page at off: header, body (compressed), CRC check; advances
+ * cr->pos past it. */
+static int read_page(parq_column_reader *cr, int64_t off, parq_meta_page_header *h, const uint8_t **body,
+                     size_t *clen_out)
+{
+	size_t remain = (size_t)(cr->end - off);
+	size_t win = remain < HEADER_WINDOW ? remain : HEADER_WINDOW;
+	size_t hlen = 0;
+	const uint8_t *hp;
+	int rc;
+	for (;;) {
+		if ((rc = parq_reader_view(cr->r, off, win, &cr->window, &hp)))
+			return cr_ctx(cr, rc, off);
+		rc = parq_meta_decode_page_header(hp, win, h, &hlen);
+		if (!rc)
+			break;
+		if (win >= remain || win >= HEADER_WINDOW_MAX)
+			return cr_ctx(cr, rc, off);
+		win = remain < win * 4 ? remain : win * 4; /* a header with large statistics */
+	}
+	if (h->compressed_page_size < 0 || h->uncompressed_page_size < 0)
+		return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld has negative sizes", (long long)off);
+	if ((size_t)h->compressed_page_size > remain - hlen)
+		return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: %d bytes announced, %zu left in the column chunk",
+		              (long long)off, (int)h->compressed_page_size, remain - hlen);
+	if ((size_t)h->uncompressed_page_size > cr->r->opts.max_page_bytes)
+		return CR_ERR(cr, PARQ_ELIMIT, "page at offset %lld: %d uncompressed bytes exceed the limit of %zu",
+		              (long long)off, (int)h->uncompressed_page_size, cr->r->opts.max_page_bytes);
+	size_t clen = (size_t)h->compressed_page_size;
+	if (hlen + clen <= win) {
+		*body = hp + hlen;
+	} else if ((rc = parq_reader_view(cr->r, off + (int64_t)hlen, clen, &cr->raw, body))) {
+		return cr_ctx(cr, rc, off);
+	}
+	cr->pos = off + (int64_t)hlen + (int64_t)clen;
+	if (h->has_crc && cr->r->opts.verify_crc) {
+		uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), *body, (uInt)clen);
+		if (crc != (uint32_t)h->crc)
+			return CR_ERR(cr, PARQ_ECRC, "page at offset %lld: CRC mismatch (stored %08x, computed %08x)",
+			              (long long)off, (unsigned)h->crc, crc);
+	}
+	*clen_out = clen;
+	return 0;
+}
+
+/* Reads the next data page of the column into the page state. Returns 1 at
+ * the end of the column. */
+static int load_page(parq_column_reader *cr)
+{
+	/* The output may point into the exhausted page: its decompressed data,
+	 * values built in the heap, or (uncompressed) the read buffers. Keep
+	 * them until the next read call. */
+	if (cr->page_referenced) {
+		if ((cr->pagedata.data && retain(cr, &cr->pagedata)) || (cr->heap.data && retain(cr, &cr->heap)) ||
+		    (cr->window.data && retain(cr, &cr->window)) || (cr->raw.data && retain(cr, &cr->raw)))
+			return PARQ_ENOMEM;
+		cr->page_referenced = false;
+	}
+	for (;;) {
+		if (!cr->in_chunk || cr->levels_left <= 0 || cr->pos >= cr->end) {
+			cr->in_chunk = false;
+			int rc = open_next_chunk(cr);
+			if (rc)
+				return rc;
+			continue;
+		}
+		int64_t off = cr->pos;
+		parq_meta_page_header h;
+		const uint8_t *body;
+		size_t clen;
+		int rc = read_page(cr, off, &h, &body, &clen);
+		if (rc)
+			return rc;
+		if (h.type == PARQ_PAGE_DICTIONARY) {
+			if (!h.has_dict_page)
+				return CR_ERR(cr, PARQ_ECORRUPT, "dictionary page at offset %lld has no dictionary header",
+				              (long long)off);
+			if ((rc = load_dictionary(cr, &h, body, clen, off)))
+				return rc;
+			continue;
+		}
+		if (h.type != PARQ_PAGE_DATA && h.type != PARQ_PAGE_DATA_V2)
+			continue; /* index pages and unknown page types carry no values */
+
+
+		bool v2 = h.type == PARQ_PAGE_DATA_V2;
+		if ((v2 && !h.has_data_page_v2) || (!v2 && !h.has_data_page))
+			return CR_ERR(cr, PARQ_ECORRUPT, "data page at offset %lld lacks its header", (long long)off);
+		int64_t n = v2 ? h.data_page_v2.num_values : h.data_page.num_values;
+		int enc = v2 ? h.data_page_v2.encoding : h.data_page.encoding;
+		if (n < 0 || n > MAX_PAGE_LEVELS)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld announces %lld values", (long long)off, (long long)n);
+		if (n > cr->levels_left)
+			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld has %lld values, the chunk only %lld more",
+			              (long long)off, (long long)n, (long long)cr->levels_left);
+		if (grow_levels(cr, (size_t)n + 1))
+			return PARQ_ENOMEM;
+		int16_t max_def = cr->leaf->max_def, max_rep = cr->leaf->max_rep;
+		const uint8_t *vp;
+		size_t vlen;
+		if (!v2) {
+			if ((rc = decompress_into(cr, body, clen, (size_t)h.uncompressed_page_size, &cr->pagedata, &vp,
+			                          cr->codec, off)))
+				return rc;
+			vlen = (size_t)h.uncompressed_page_size;
+			if (max_rep && (rc = decode_levels_v1(cr, h.data_page.rep_level_encoding, max_rep, &vp, &vlen,
+			                                      cr->prep, n, off, "repetition")))
+				return rc;
+			if (max_def && (rc = decode_levels_v1(cr, h.data_page.def_level_encoding, max_def, &vp, &vlen,
+			                                      cr->pdef, n, off, "definition")))
+				return rc;
+		} else {
+			int32_t rl = h.data_page_v2.rep_levels_byte_length, dl = h.data_page_v2.def_levels_byte_length;
+			if (rl < 0 || dl < 0 || (size_t)rl + (size_t)dl > clen ||
+			    (size_t)rl + (size_t)dl > (size_t)h.uncompressed_page_size)
+				return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: level lengths %d + %d exceed the page",
+				              (long long)off, (int)rl, (int)dl);
+			parq_rle_decoder d;
+			if (max_rep) {
+				parq_rle_decoder_init(&d, body, (size_t)rl, parq_bit_width((uint64_t)max_rep));
+				if ((rc = parq_rle_decode_i16(&d, cr->prep, (size_t)n)))
+					return cr_ctx(cr, rc, off);
+			}
+			if (max_def) {
+				parq_rle_decoder_init(&d, body + rl, (size_t)dl, parq_bit_width((uint64_t)max_def));
+				if ((rc = parq_rle_decode_i16(&d, cr->pdef, (size_t)n)))
+					return cr_ctx(cr, rc, off);
+			}
+			for (int64_t i = 0; i < n; i++)
+				if ((max_rep && cr->prep[i] > max_rep) || (max_def && cr->pdef[i] > max_def))
+					return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld: level out of range", (long long)off);
+			size_t lv = (size_t)rl + (size_t)dl;
+			size_t unc = (size_t)h.uncompressed_page_size - lv;
+			bool compressed = h.data_page_v2.is_compressed && cr->codec != PARQ_CODEC_UNCOMPRESSED;
+			if ((rc = decompress_into(cr, body + lv, clen - lv, unc, &cr->pagedata, &vp,
+			                          compressed ? cr->codec : PARQ_CODEC_UNCOMPRESSED, off)))
+				return rc;
+			vlen = unc;
+		}
+		if (!max_def)
+			memset(cr->pdef, 0, sizeof *cr->pdef * (size_t)n);
+		if (!max_rep)
+			memset(cr->prep, 0, sizeof *cr->prep * (size_t)n);
+		int64_t present = n;
+		if (max_def) {
+			present = 0;
+			for (int64_t i = 0; i < n; i++)
+				present += cr->pdef[i] == max_def;
+		}
+		if (!cr->started && n > 0) {
+			if (max_rep && cr->prep[0] != 0)
+				return CR_ERR(cr, PARQ_ECORRUPT, "the column's first repetition level is %d, not 0", cr->prep[0]);
+			cr->started = true;
+		}
+		if ((rc = decode_values(cr, enc, vp, vlen, present, off)))
+			return rc;
+		cr->pn = n;
+		cr->ppos = 0;
+		cr->levels_left -= n;
+		if (n == 0)
+			continue;
+		return 0;
+	}
+}
+
+static int grow_out(parq_column_reader *cr, size_t levels, size_t values)
+{
+	if (levels > cr->cap_olevels) {
+		size_t c = cr->cap_olevels ? cr->cap_olevels : 1024;
+		while (c < levels)
+			c *= 2;
+		int16_t *d = realloc(cr->odef, c * sizeof *d);
+		if (!d)
+			return parq_err_nomem();
+		cr->odef = d;
+		int16_t *r = realloc(cr->orep, c * sizeof *r);
+		if (!r)
+			return parq_err_nomem();
+		cr->orep = r;
+		cr->cap_olevels = c;
+	}
+	if (cr->leaf->type == PARQ_BYTE_ARRAY)
+		return grow_views(&cr->oviews, &cr->cap_oviews, values);
+	return parq_buf_reserve(&cr->ovals, values * cr->width - cr->ovals.len);
+}
+
+int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_column_batch *out)
+{
+	for (int i = 0; i < cr->n_retained; i++)
+		parq_buf_free(&cr->retained[i]);
+	cr->n_retained = 0;
+	cr->page_referenced = cr->dict_referenced = false;
+	memset(out, 0, sizeof *out);
+	if (max_rows <= 0)
+		return 0;
+	int16_t max_def = cr->leaf->max_def, max_rep = cr->leaf->max_rep;
+	bool ba = cr->leaf->type == PARQ_BYTE_ARRAY;
+	int64_t rows = 0, nlev = 0, nval = 0;
+	bool copied = false;
+	/* The first segment is returned in place when it is the only one. */
+	const int16_t *s_def = NULL, *s_rep = NULL;
+	const void *s_vals = NULL;
+	const parq_bytes *s_views = NULL;
+	cr->ovals.len = 0;
+	for (;;) {
+		if (cr->ppos >= cr->pn) {
+			if (nlev && !copied) {
+				/* Loading a page overwrites the page arrays: copy first. */
+				if (grow_out(cr, (size_t)nlev, (size_t)nval))
+					return PARQ_ENOMEM;
+				memcpy(cr->odef, s_def, sizeof *s_def * (size_t)nlev);
+				memcpy(cr->orep, s_rep, sizeof *s_rep * (size_t)nlev);
+				if (nval && ba)
+					memcpy(cr->oviews, s_views, sizeof *s_views * (size_t)nval);
+				else if (nval && parq_buf_append(&cr->ovals, s_vals, (size_t)nval * cr->width))
+					return PARQ_ENOMEM;
+				copied = true;
+			}
+			int rc = load_page(cr);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				break; /* end of column */
+		}
+		int64_t start = cr->ppos, end, rows_before = rows;
+		bool stop = false;
+		if (!max_rep) {
+			int64_t take = cr->pn - start;
+			if (take > max_rows - rows)
+				take = max_rows - rows;
+			end = start + take;
+			rows += take;
+			stop = rows == max_rows;
+		} else {
+			end = start;
+			while (end < cr->pn) {
+				if (cr->prep[end] == 0) {
+					if (rows == max_rows) {
+						stop = true;
+						break;
+					}
+					rows++;
+				}
+				end++;
+			}
+		}
+		int64_t nv = end - start;
+		if (max_def) {
+			nv = 0;
+			for (int64_t i = start; i < end; i++)
+				nv += cr->pdef[i] == max_def;
+		}
+		if (end > start) {
+			if (!copied && nlev == 0) {
+				s_def = cr->pdef + start;
+				s_rep = cr->prep + start;
+				s_vals = ba || !cr->pvals.data ? NULL : cr->pvals.data + (size_t)cr->pv_pos * cr->width;
+				s_views = ba && cr->pviews ? cr->pviews + cr->pv_pos : NULL;
+			} else {
+				if (grow_out(cr, (size_t)(nlev + end - start), (size_t)(nval + nv)))
+					return PARQ_ENOMEM;
+				memcpy(cr->odef + nlev, cr->pdef + start, sizeof *cr->pdef * (size_t)(end - start));
+				memcpy(cr->orep + nlev, cr->prep + start, sizeof *cr->prep * (size_t)(end - start));
+				if (nv && ba)
+					memcpy(cr->oviews + nval, cr->pviews + cr->pv_pos, sizeof *cr->oviews * (size_t)nv);
+				else if (nv && parq_buf_append(&cr->ovals, cr->pvals.data + (size_t)cr->pv_pos * cr->width,
+				                               (size_t)nv * cr->width))
+					return PARQ_ENOMEM;
+			}
+			if (ba && nv) {
+				cr->page_referenced = true;
+				cr->dict_referenced |= cr->has_dict;
+			}
+		}
+		cr->chunk_row += rows - rows_before;
+		nlev += end - start;
+		nval += nv;
+		cr->ppos = end;
+		cr->pv_pos += nv;
+		if (stop)
+			break;
+	}
+	out->num_rows = rows;
+	out->num_levels = nlev;
+	out->num_values = nval;
+	if (!copied) {
+		out->def_levels = max_def ? s_def : NULL;
+		out->rep_levels = max_rep ? s_rep : NULL;
+		out->values = s_vals;
+		out->bytes = s_views;
+	} else {
+		out->def_levels = max_def ? cr->odef : NULL;
+		out->rep_levels = max_rep ? cr->orep : NULL;
+		out->values = ba ? NULL : cr->ovals.data;
+		out->bytes = ba ? cr->oviews : NULL;
+	}
+	return 0;
+}
+
+/* Loads the chunk's OffsetIndex; returns 1 when the chunk has none usable. */
+static int load_offset_index(parq_column_reader *cr)
+{
+	if (cr->oi_state)
+		return cr->oi_state > 0 ? 0 : 1;
+	cr->oi_state = -1;
+	const parq_meta_chunk *ch = &cr->r->meta.row_groups[cr->rg].columns[cr->leaf_index];
+	if (!ch->has_offset_index_offset || !ch->has_offset_index_length || ch->offset_index_length <= 0 ||
+	    ch->offset_index_length > (64 << 20))
+		return 1;
+	const uint8_t *p;
+	int rc = parq_reader_view(cr->r, ch->offset_index_offset, (size_t)ch->offset_index_length, &cr->oi_buf, &p);
+	if (rc)
+		return rc;
+	parq_arena_reset(&cr->oi_arena);
+	rc = parq_meta_decode_offset_index(&cr->oi_arena, p, (size_t)ch->offset_index_length, &cr->oi);
+	if (rc)
+		return cr_ctx(cr, rc, ch->offset_index_offset);
+	/* only trust a monotone index whose pages lie inside the chunk */
+	int64_t prev_row = -1, prev_off = -1;
+	for (uint32_t i = 0; i < cr->oi.n_page_locations; i++) {
+		const parq_meta_page_location *l = &cr->oi.page_locations[i];
+		if (l->first_row_index <= prev_row || l->offset <= prev_off || l->offset < cr->chunk_start ||
+		    l->offset >= cr->end)
+			return 1;
+		prev_row = l->first_row_index;
+		prev_off = l->offset;
+	}
+	cr->oi_state = 1;
+	return 0;
+}
+
+/* Loads the dictionary page at the start of the chunk, if there is one,
+ * before a jump past it. */
+static int ensure_dictionary(parq_column_reader *cr)
+{
+	if (cr->has_dict || cr->oi.n_page_locations == 0 || cr->chunk_start >= cr->oi.page_locations[0].offset)
+		return 0;
+	int64_t saved = cr->pos;
+	parq_meta_page_header h;
+	const uint8_t *body;
+	size_t clen;
+	int rc = read_page(cr, cr->chunk_start, &h, &body, &clen);
+	if (!rc && h.type == PARQ_PAGE_DICTIONARY && h.has_dict_page)
+		rc = load_dictionary(cr, &h, body, clen, cr->chunk_start);
+	cr->pos = saved;
+	return rc;
+}
+
+int parq_column_reader_skip(parq_column_reader *cr, int64_t n, int64_t *skipped)
+{
+	int64_t done = 0;
+	while (done < n) {
+		if (cr->ppos >= cr->pn && !cr->in_chunk) {
+			int rc = open_next_chunk(cr);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				break; /* end of the column */
+		}
+		if (cr->ppos >= cr->pn && cr->in_chunk) {
+			/* between pages: whole pages, or the rest of the chunk, can be
+			 * passed over without decoding */
+			int64_t rg_rows = cr->r->meta.row_groups[cr->rg].num_rows;
+			int64_t target = cr->chunk_row + (n - done);
+			if (target >= rg_rows && cr->chunk_row <= rg_rows) {
+				done += rg_rows - cr->chunk_row;
+				cr->chunk_row = rg_rows;
+				cr->in_chunk = false;
+				continue;
+			}
+			int rc = load_offset_index(cr);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				int64_t best = -1;
+				for (uint32_t i = 0; i < cr->oi.n_page_locations; i++) {
+					const parq_meta_page_location *l = &cr->oi.page_locations[i];
+					if (l->first_row_index > target)
+						break;
+					if (l->offset >= cr->pos)
+						best = i;
+				}
+				if (best >= 0 && cr->oi.page_locations[best].first_row_index > cr->chunk_row) {
+					if ((rc = ensure_dictionary(cr)))
+						return rc;
+					const parq_meta_page_location *l = &cr->oi.page_locations[best];
+					done += l->first_row_index - cr->chunk_row;
+					cr->chunk_row = l->first_row_index;
+					cr->pos = l->offset;
+					cr->levels_left = INT64_MAX; /* counted by position from here */
+					continue;
+				}
+			}
+		}
+		parq_column_batch b;
+		int64_t want = n - done < 65536 ? n - done : 65536;
+		int rc = parq_column_reader_read(cr, want, &b);
+		if (rc)
+			return rc;
+		if (b.num_rows == 0)
+			break;
+		done += b.num_rows;
+	}
+	if (skipped)
+		*skipped = done;
+	return 0;
+}
+
+int parq_column_reader_dictionary(parq_column_reader *cr, const parq_bytes **views, const uint8_t **vals,
+                                  uint32_t *n)
+{
+	if (!cr->in_chunk) {
+		int rc = open_next_chunk(cr);
+		if (rc)
+			return rc < 0 ? rc : parq_err(PARQ_EINVAL, "no column chunk to read a dictionary from");
+	}
+	if (!cr->has_dict) {
+		parq_meta_page_header h;
+		const uint8_t *body;
+		size_t clen;
+		int64_t saved = cr->pos;
+		int rc = read_page(cr, cr->chunk_start, &h, &body, &clen);
+		if (!rc && h.type == PARQ_PAGE_DICTIONARY && h.has_dict_page)
+			rc = load_dictionary(cr, &h, body, clen, cr->chunk_start);
+		cr->pos = saved;
+		if (rc)
+			return rc;
+		if (!cr->has_dict)
+			return parq_err(PARQ_EINVAL, "column '%s' has no dictionary", cr->leaf->path);
+	}
+	*views = cr->dviews;
+	*vals = cr->dvals.data;
+	*n = cr->dict_n;
+	return 0;
+}

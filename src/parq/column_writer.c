@@ -1,0 +1,812 @@
+/* Column chunk writer: levels and values in, encoded pages out. */
+#include "column_writer.h"
+
+#include <xxhash.h>
+#include <zlib.h>
+
+#include "bloom.h"
+#include "rle.h"
+#include "thrift.h"
+
+/* ---- dictionary: open addressing over entry indices ---- */
+
+typedef struct dict {
+	uint32_t *slots;     /* entry index + 1; 0 = empty */
+	uint32_t mask;
+	uint32_t n, cap;
+	uint64_t *hashes;    /* per entry */
+	uint32_t *offs, *lens;
+	parq_buf data;       /* entry bytes, back to back */
+	size_t plain_bytes;  /* size of the PLAIN-encoded dictionary page body */
+} dict;
+
+static void dict_clear(dict *d)
+{
+	if (d->slots)
+		memset(d->slots, 0, sizeof *d->slots * ((size_t)d->mask + 1));
+	d->n = 0;
+	d->data.len = 0;
+	d->plain_bytes = 0;
+}
+
+static void dict_free(dict *d)
+{
+	free(d->slots);
+	free(d->hashes);
+	free(d->offs);
+	free(d->lens);
+	parq_buf_free(&d->data);
+	memset(d, 0, sizeof *d);
+}
+
+static int dict_rehash(dict *d, uint32_t nslots)
+{
+	uint32_t *s = calloc(nslots, sizeof *s);
+	if (!s)
+		return parq_err_nomem();
+	uint32_t mask = nslots - 1;
+	for (uint32_t i = 0; i < d->n; i++) {
+		uint32_t h = (uint32_t)d->hashes[i] & mask;
+		while (s[h])
+			h = (h + 1) & mask;
+		s[h] = i + 1;
+	}
+	free(d->slots);
+	d->slots = s;
+	d->mask = mask;
+	return 0;
+}
+
+/* Index of the entry equal to p[0..len), inserting it if new; -1 on OOM. */
+static int64_t dict_index(dict *d, const uint8_t *p, uint32_t len, size_t plain_len)
+{
+	uint64_t hv = XXH3_64bits(p, len);
+	uint32_t h = (uint32_t)hv & d->mask;
+	for (;;) {
+		uint32_t e = d->slots[h];
+		if (!e)
+			break;
+		e--;
+		if (d->hashes[e] == hv && d->lens[e] == len && memcmp(d->data.data + d->offs[e], p, len) == 0)
+			return e;
+		h = (h + 1) & d->mask;
+	}
+	if (d->n == d->cap) {
+		uint32_t cap = d->cap ? d->cap * 2 : 1024;
+		uint64_t *hs = realloc(d->hashes, sizeof *hs * cap);
+		if (!hs)
+			return -1;
+		d->hashes = hs;
+		uint32_t *o = realloc(d->offs, sizeof *o * cap);
+		if (!o)
+			return -1;
+		d->offs = o;
+		uint32_t *l = realloc(d->lens, sizeof *l * cap);
+		if (!l)
+			return -1;
+		d->lens = l;
+		d->cap = cap;
+	}
+	if (d->data.len > UINT32_MAX - len || parq_buf_append(&d->data, p, len))
+		return -1;
+	uint32_t e = d->n++;
+	d->hashes[e] = hv;
+	d->offs[e] = (uint32_t)(d->data.len - len);
+	d->lens[e] = len;
+	d->slots[h] = e + 1;
+	d->plain_bytes += plain_len;
+	if ((uint64_t)d->n * 2 > (uint64_t)d->mask + 1) {
+		if (dict_rehash(d, (d->mask + 1) * 2))
+			return -1;
+	}
+	return e;
+}
+
+/* ---- column writer ---- */
+
+struct parq_colw {
+	parq_colw_config cfg;
+	parq_codec_ctx *ctx;
+	parq_type type;
+	size_t width;            /* bytes per fixed-width value; 0 for BYTE_ARRAY */
+	int16_t max_def, max_rep;
+	bool utf8;
+
+	/* open page */
+	int16_t *def, *rep;
+	size_t nlev, cap_lev;
+	parq_buf vals;           /* PLAIN values (BOOLEAN: one byte per value) */
+	uint32_t *idx;
+	size_t nidx, cap_idx;
+	int64_t page_rows, page_nulls;
+	int64_t page_first_row;
+	parq_stats page_stats;
+	bool page_dict;
+
+	/* dictionary */
+	bool dict_on;
+	dict dict;
+
+	/* chunk */
+	parq_buf dict_page, data, scratch, comp, header;
+	int64_t chunk_levels, chunk_rows;
+	int64_t unc_total, comp_total;
+	parq_stats chunk_stats;
+	uint32_t encodings;
+	int n_dict_data_pages, n_plain_data_pages, n_dict_pages;
+	parq_colw_page *pages;
+	int n_pages, cap_pages;
+	parq_buf bounds;
+	bool bounds_ok;
+
+	/* bloom filter: hashes of every value in the chunk */
+	uint64_t *hashes;
+	size_t n_hashes, cap_hashes;
+	parq_buf bloom;
+};
+
+static size_t fixed_width(const parq_node *leaf)
+{
+	switch (leaf->type) {
+	case PARQ_BOOLEAN: return 1;
+	case PARQ_INT32: case PARQ_FLOAT: return 4;
+	case PARQ_INT64: case PARQ_DOUBLE: return 8;
+	case PARQ_INT96: return 12;
+	case PARQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
+	default: return 0;
+	}
+}
+
+int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *ctx)
+{
+	parq_colw *c = parq_calloc(1, sizeof *c);
+	if (!c)
+		return PARQ_ENOMEM;
+	c->cfg = *cfg;
+	c->ctx = ctx;
+	c->type = cfg->leaf->type;
+	c->width = fixed_width(cfg->leaf);
+	c->max_def = cfg->leaf->max_def;
+	c->max_rep = cfg->leaf->max_rep;
+	c->utf8 = cfg->leaf->logical.kind == PARQ_LT_STRING || cfg->leaf->logical.kind == PARQ_LT_JSON ||
+	          cfg->leaf->logical.kind == PARQ_LT_ENUM;
+	parq_order order = cfg->statistics ? parq_order_of(cfg->leaf) : PARQ_ORDER_NONE;
+	parq_stats_init(&c->page_stats, order);
+	parq_stats_init(&c->chunk_stats, order);
+	/* Booleans gain nothing from a dictionary. */
+	if (c->type == PARQ_BOOLEAN)
+		c->cfg.dictionary = false;
+	if (c->cfg.dictionary && dict_rehash(&c->dict, 1024)) {
+		parq_colw_free(c);
+		return PARQ_ENOMEM;
+	}
+	c->dict_on = c->cfg.dictionary;
+	c->bounds_ok = true;
+	*out = c;
+	return 0;
+}
+
+void parq_colw_free(parq_colw *c)
+{
+	if (!c)
+		return;
+	free(c->def);
+	free(c->rep);
+	free(c->idx);
+	free(c->pages);
+	parq_buf_free(&c->vals);
+	parq_buf_free(&c->dict_page);
+	parq_buf_free(&c->data);
+	parq_buf_free(&c->scratch);
+	parq_buf_free(&c->comp);
+	parq_buf_free(&c->header);
+	parq_buf_free(&c->bounds);
+	parq_buf_free(&c->bloom);
+	free(c->hashes);
+	parq_stats_free(&c->page_stats);
+	parq_stats_free(&c->chunk_stats);
+	dict_free(&c->dict);
+	free(c);
+}
+
+void parq_colw_reset(parq_colw *c)
+{
+	c->nlev = c->nidx = 0;
+	c->vals.len = 0;
+	c->page_rows = c->page_nulls = c->page_first_row = 0;
+	parq_stats_reset(&c->page_stats);
+	parq_stats_reset(&c->chunk_stats);
+	c->dict_on = c->cfg.dictionary;
+	c->page_dict = false;
+	dict_clear(&c->dict);
+	c->dict_page.len = c->data.len = 0;
+	c->chunk_levels = c->chunk_rows = 0;
+	c->unc_total = c->comp_total = 0;
+	c->encodings = 0;
+	c->n_dict_data_pages = c->n_plain_data_pages = c->n_dict_pages = 0;
+	c->n_pages = 0;
+	c->bounds.len = 0;
+	c->bounds_ok = true;
+	c->n_hashes = 0;
+	c->bloom.len = 0;
+}
+
+static size_t page_estimate(const parq_colw *c)
+{
+	size_t lev_bits = (size_t)(parq_bit_width((uint64_t)c->max_def) + parq_bit_width((uint64_t)c->max_rep));
+	size_t est = c->nlev * lev_bits / 8;
+	if (c->page_dict)
+		est += c->nidx * (size_t)(parq_bit_width(c->dict.n) + 1) / 8 + 1;
+	else
+		est += c->type == PARQ_BOOLEAN ? c->vals.len / 8 : c->vals.len;
+	return est;
+}
+
+size_t parq_colw_estimate(const parq_colw *c)
+{
+	return c->data.len + c->dict.plain_bytes + page_estimate(c);
+}
+
+static int reserve_levels(parq_colw *c, size_t n)
+{
+	if (c->cap_lev - c->nlev >= n)
+		return 0;
+	size_t cap = c->cap_lev ? c->cap_lev : 1024;
+	while (cap - c->nlev < n)
+		cap *= 2;
+	if (c->max_def) {
+		int16_t *d = realloc(c->def, cap * sizeof *d);
+		if (!d)
+			return parq_err_nomem();
+		c->def = d;
+	}
+	if (c->max_rep) {
+		int16_t *r = realloc(c->rep, cap * sizeof *r);
+		if (!r)
+			return parq_err_nomem();
+		c->rep = r;
+	}
+	c->cap_lev = cap;
+	return 0;
+}
+
+static int reserve_idx(parq_colw *c, size_t n)
+{
+	if (c->cap_idx - c->nidx >= n)
+		return 0;
+	size_t cap = c->cap_idx ? c->cap_idx : 1024;
+	while (cap - c->nidx < n)
+		cap *= 2;
+	uint32_t *p = realloc(c->idx, cap * sizeof *p);
+	if (!p)
+		return parq_err_nomem();
+	c->idx = p;
+	c->cap_idx = cap;
+	return 0;
+}
+
+/* Appends a little-endian u32. */
+static int put_u32(parq_buf *b, uint32_t v)
+{
+	uint8_t t[4];
+	parq_store_u32(t, v);
+	return parq_buf_append(b, t, 4);
+}
+
+static int encode_levels(parq_buf *out, const int16_t *lv, size_t n, int16_t max, bool prefix)
+{
+	if (!max)
+		return 0;
+	size_t at = out->len;
+	if (prefix && put_u32(out, 0))
+		return PARQ_ENOMEM;
+	int rc = parq_rle_encode_i16(out, parq_bit_width((uint64_t)max), lv, n);
+	if (rc)
+		return rc;
+	if (prefix)
+		parq_store_u32(out->data + at, (uint32_t)(out->len - at - 4));
+	return 0;
+}
+
+static int encode_values(parq_colw *c, parq_buf *out, int *encoding)
+{
+	if (c->page_dict) {
+		int bw = parq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
+		*encoding = PARQ_ENC_RLE_DICTIONARY;
+		if (parq_buf_push(out, (uint8_t)bw))
+			return PARQ_ENOMEM;
+		return parq_rle_encode_u32(out, bw, c->idx, c->nidx);
+	}
+	if (c->type == PARQ_BOOLEAN) {
+		size_t n = c->vals.len;
+		if (c->cfg.page_version == 2) {
+			/* Data page v2 prefers RLE for booleans. */
+			*encoding = PARQ_ENC_RLE;
+			uint32_t *tmp = parq_malloc((n ? n : 1) * sizeof *tmp);
+			if (!tmp)
+				return PARQ_ENOMEM;
+			for (size_t i = 0; i < n; i++)
+				tmp[i] = c->vals.data[i];
+			size_t at = out->len;
+			int rc = put_u32(out, 0);
+			if (!rc)
+				rc = parq_rle_encode_u32(out, 1, tmp, n);
+			free(tmp);
+			if (rc)
+				return rc;
+			parq_store_u32(out->data + at, (uint32_t)(out->len - at - 4));
+			return 0;
+		}
+		*encoding = PARQ_ENC_PLAIN;
+		size_t nb = (n + 7) / 8;
+		if (parq_buf_reserve(out, nb))
+			return PARQ_ENOMEM;
+		uint8_t *o = out->data + out->len;
+		memset(o, 0, nb);
+		for (size_t i = 0; i < n; i++)
+			o[i >> 3] |= (uint8_t)((c->vals.data[i] & 1) << (i & 7));
+		out->len += nb;
+		return 0;
+	}
+	*encoding = PARQ_ENC_PLAIN;
+	return parq_buf_append(out, c->vals.data, c->vals.len);
+}
+
+static int add_page_entry(parq_colw *c, int64_t offset, int32_t size, int64_t nvalues)
+{
+	if (c->n_pages == c->cap_pages) {
+		int cap = c->cap_pages ? c->cap_pages * 2 : 16;
+		parq_colw_page *p = realloc(c->pages, sizeof *p * (size_t)cap);
+		if (!p)
+			return parq_err_nomem();
+		c->pages = p;
+		c->cap_pages = cap;
+	}
+	parq_colw_page *pg = &c->pages[c->n_pages++];
+	memset(pg, 0, sizeof *pg);
+	pg->offset = offset;
+	pg->size = size;
+	pg->first_row = c->page_first_row;
+	pg->nulls = c->page_nulls;
+	pg->null_page = nvalues == 0;
+	if (c->cfg.page_index && c->page_stats.has_minmax) {
+		parq_stats_enc e;
+		if (parq_stats_encode(&c->page_stats, c->cfg.stats_max_bytes, c->utf8, &c->bounds, &e))
+			return PARQ_ENOMEM;
+		pg->has_minmax = e.has;
+		pg->min_off = e.min_off;
+		pg->min_len = e.min_len;
+		pg->max_off = e.max_off;
+		pg->max_len = e.max_len;
+	} else if (!pg->null_page) {
+		/* A non-null page without bounds: the column index cannot be written. */
+		c->bounds_ok = false;
+	}
+	return 0;
+}
+
+/* Writes header + body into c->data. body: the bytes after the header;
+ * unc: uncompressed size to announce. */
+static int emit_page(parq_colw *c, parq_meta_page_header *h, const parq_buf *levels,
+                     const uint8_t *body, size_t body_len)
+{
+	size_t lev_len = levels ? levels->len : 0;
+	if (lev_len + body_len > INT32_MAX)
+		return parq_err(PARQ_ELIMIT, "column '%s': page of %zu bytes exceeds the format's 2 GiB limit",
+		                c->cfg.leaf->path, lev_len + body_len);
+	h->compressed_page_size = (int32_t)(lev_len + body_len);
+	if (c->cfg.crc) {
+		uLong crc = crc32(0L, Z_NULL, 0);
+		if (lev_len)
+			crc = crc32(crc, levels->data, (uInt)lev_len);
+		if (body_len)
+			crc = crc32(crc, body, (uInt)body_len);
+		h->has_crc = true;
+		h->crc = (int32_t)(uint32_t)crc;
+	}
+	c->header.len = 0;
+	int rc = parq_meta_encode_page_header(&c->header, h);
+	if (rc)
+		return rc;
+	if (parq_buf_append(&c->data, c->header.data, c->header.len) ||
+	    (lev_len && parq_buf_append(&c->data, levels->data, lev_len)) ||
+	    parq_buf_append(&c->data, body, body_len))
+		return PARQ_ENOMEM;
+	c->unc_total += (int64_t)c->header.len + h->uncompressed_page_size;
+	c->comp_total += (int64_t)c->header.len + h->compressed_page_size;
+	return 0;
+}
+
+static int flush_page(parq_colw *c)
+{
+	if (!c->nlev)
+		return 0;
+	parq_meta_page_header h;
+	memset(&h, 0, sizeof h);
+	int64_t page_start = (int64_t)c->data.len;
+	int64_t nvalues = (int64_t)c->nlev - c->page_nulls;
+	int encoding, rc;
+	parq_buf *s = &c->scratch;
+	s->len = 0;
+	if (c->cfg.page_version == 2) {
+		/* Levels stay uncompressed, without length prefixes. */
+		if ((rc = encode_levels(s, c->rep, c->nlev, c->max_rep, false)))
+			return rc;
+		size_t rep_len = s->len;
+		if ((rc = encode_levels(s, c->def, c->nlev, c->max_def, false)))
+			return rc;
+		size_t def_len = s->len - rep_len;
+		parq_buf vals = {0};
+		rc = encode_values(c, &vals, &encoding);
+		if (rc) {
+			parq_buf_free(&vals);
+			return rc;
+		}
+		h.type = PARQ_PAGE_DATA_V2;
+		h.has_data_page_v2 = true;
+		h.data_page_v2.num_values = (int32_t)c->nlev;
+		h.data_page_v2.num_nulls = (int32_t)c->page_nulls;
+		h.data_page_v2.num_rows = (int32_t)c->page_rows;
+		h.data_page_v2.encoding = encoding;
+		h.data_page_v2.def_levels_byte_length = (int32_t)def_len;
+		h.data_page_v2.rep_levels_byte_length = (int32_t)rep_len;
+		h.data_page_v2.is_compressed = c->cfg.codec != PARQ_CODEC_UNCOMPRESSED;
+		h.uncompressed_page_size = (int32_t)(s->len + vals.len);
+		const uint8_t *body = vals.data;
+		size_t body_len = vals.len;
+		if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
+			c->comp.len = 0;
+			rc = parq_compress(c->ctx, c->cfg.codec, c->cfg.level, vals.data, vals.len, &c->comp);
+			if (rc) {
+				parq_buf_free(&vals);
+				return rc;
+			}
+			body = c->comp.data;
+			body_len = c->comp.len;
+		}
+		rc = emit_page(c, &h, s, body, body_len);
+		parq_buf_free(&vals);
+		if (rc)
+			return rc;
+	} else {
+		if ((rc = encode_levels(s, c->rep, c->nlev, c->max_rep, true)) ||
+		    (rc = encode_levels(s, c->def, c->nlev, c->max_def, true)) ||
+		    (rc = encode_values(c, s, &encoding)))
+			return rc;
+		if (s->len > INT32_MAX)
+			return parq_err(PARQ_ELIMIT, "column '%s': page too large", c->cfg.leaf->path);
+		h.type = PARQ_PAGE_DATA;
+		h.has_data_page = true;
+		h.data_page.num_values = (int32_t)c->nlev;
+		h.data_page.encoding = encoding;
+		h.data_page.def_level_encoding = PARQ_ENC_RLE;
+		h.data_page.rep_level_encoding = PARQ_ENC_RLE;
+		h.uncompressed_page_size = (int32_t)s->len;
+		const uint8_t *body = s->data;
+		size_t body_len = s->len;
+		if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
+			c->comp.len = 0;
+			if ((rc = parq_compress(c->ctx, c->cfg.codec, c->cfg.level, s->data, s->len, &c->comp)))
+				return rc;
+			body = c->comp.data;
+			body_len = c->comp.len;
+		}
+		if ((rc = emit_page(c, &h, NULL, body, body_len)))
+			return rc;
+	}
+	c->encodings |= 1u << encoding;
+	if (c->max_def || c->max_rep)
+		c->encodings |= 1u << PARQ_ENC_RLE;
+	if (c->page_dict)
+		c->n_dict_data_pages++;
+	else
+		c->n_plain_data_pages++;
+	if ((rc = add_page_entry(c, page_start, (int32_t)((int64_t)c->data.len - page_start), nvalues)))
+		return rc;
+	c->page_stats.nulls = c->page_nulls;
+	if ((rc = parq_stats_merge(&c->chunk_stats, &c->page_stats)))
+		return rc;
+	parq_stats_reset(&c->page_stats);
+	c->chunk_levels += (int64_t)c->nlev;
+	c->page_first_row += c->page_rows;
+	c->nlev = c->nidx = 0;
+	c->vals.len = 0;
+	c->page_rows = c->page_nulls = 0;
+	c->page_dict = c->dict_on;
+	return 0;
+}
+
+/* Appends values [0, n) of a slice to the open page, as dictionary indices
+ * or PLAIN bytes. */
+static int hash_values(parq_colw *c, const void *values, const parq_bytes *bytes, size_t n)
+{
+	if (c->cap_hashes - c->n_hashes < n) {
+		size_t cap = c->cap_hashes ? c->cap_hashes : 1024;
+		while (cap - c->n_hashes < n)
+			cap *= 2;
+		uint64_t *h = realloc(c->hashes, cap * sizeof *h);
+		if (!h)
+			return parq_err_nomem();
+		c->hashes = h;
+		c->cap_hashes = cap;
+	}
+	uint64_t *o = c->hashes + c->n_hashes;
+	if (c->type == PARQ_BYTE_ARRAY) {
+		for (size_t i = 0; i < n; i++)
+			o[i] = parq_bloom_hash(bytes[i].ptr ? bytes[i].ptr : (const uint8_t *)"", bytes[i].len);
+	} else {
+		const uint8_t *v = values;
+		for (size_t i = 0; i < n; i++)
+			o[i] = parq_bloom_hash(v + i * c->width, c->width);
+	}
+	c->n_hashes += n;
+	return 0;
+}
+
+static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes, size_t n)
+{
+	if (!n)
+		return 0;
+	int rc;
+	if (c->cfg.bloom_fpp > 0 && (rc = hash_values(c, values, bytes, n)))
+		return rc;
+	if (c->type == PARQ_BYTE_ARRAY) {
+		if ((rc = parq_stats_update_bytes(&c->page_stats, bytes, n)))
+			return rc;
+	} else if (c->type == PARQ_FIXED_LEN_BYTE_ARRAY) {
+		if ((rc = parq_stats_update_flba(&c->page_stats, values, n, (int)c->width)))
+			return rc;
+	} else {
+		parq_stats_update_fixed(&c->page_stats, values, n);
+	}
+	if (c->page_dict) {
+		if (reserve_idx(c, n))
+			return PARQ_ENOMEM;
+		uint32_t *o = c->idx + c->nidx;
+		if (c->type == PARQ_BYTE_ARRAY) {
+			for (size_t i = 0; i < n; i++) {
+				int64_t e = dict_index(&c->dict, bytes[i].ptr, bytes[i].len, 4 + (size_t)bytes[i].len);
+				if (e < 0)
+					return parq_err_nomem();
+				o[i] = (uint32_t)e;
+			}
+		} else {
+			const uint8_t *v = values;
+			for (size_t i = 0; i < n; i++) {
+				int64_t e = dict_index(&c->dict, v + i * c->width, (uint32_t)c->width, c->width);
+				if (e < 0)
+					return parq_err_nomem();
+				o[i] = (uint32_t)e;
+			}
+		}
+		c->nidx += n;
+		return 0;
+	}
+	if (c->type == PARQ_BYTE_ARRAY) {
+		size_t total = 0;
+		for (size_t i = 0; i < n; i++)
+			total += 4 + (size_t)bytes[i].len;
+		if (parq_buf_reserve(&c->vals, total))
+			return PARQ_ENOMEM;
+		uint8_t *o = c->vals.data + c->vals.len;
+		for (size_t i = 0; i < n; i++) {
+			parq_store_u32(o, bytes[i].len);
+			if (bytes[i].len)
+				memcpy(o + 4, bytes[i].ptr, bytes[i].len);
+			o += 4 + bytes[i].len;
+		}
+		c->vals.len += total;
+		return 0;
+	}
+	if (c->type == PARQ_BOOLEAN) {
+		const uint8_t *v = values;
+		if (parq_buf_reserve(&c->vals, n))
+			return PARQ_ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			c->vals.data[c->vals.len + i] = v[i] != 0;
+		c->vals.len += n;
+		return 0;
+	}
+	return parq_buf_append(&c->vals, values, n * c->width);
+}
+
+/* How many of the next rows fit in the open page: at least one row, at most
+ * the page's row budget, stopping once the page's byte budget is used. */
+static int64_t rows_that_fit(const parq_colw *c, const int16_t *def, const int16_t *rep,
+                             const parq_bytes *bytes, int64_t li, int64_t n_levels, int64_t vi,
+                             int64_t *lend, int64_t *vcount)
+{
+	int64_t rows_room = c->cfg.page_rows - c->page_rows;
+	if (rows_room < 1)
+		rows_room = 1;
+	size_t est = page_estimate(c);
+	size_t room = c->cfg.page_bytes > est ? c->cfg.page_bytes - est : 0;
+	int64_t rows = 0, l = li, v = vi;
+	size_t bytes_used = 0;
+	size_t per_value = c->width ? c->width : 0;
+	while (l < n_levels && rows < rows_room) {
+		/* one row: its first level and the levels that continue it */
+		int64_t e = l + 1;
+		if (rep)
+			while (e < n_levels && rep[e] != 0)
+				e++;
+		int64_t nv = 0;
+		if (def) {
+			for (int64_t k = l; k < e; k++)
+				nv += def[k] == c->max_def;
+		} else {
+			nv = e - l;
+		}
+		size_t rb;
+		if (c->width) {
+			rb = (size_t)nv * per_value;
+		} else {
+			rb = 0;
+			for (int64_t k = 0; k < nv; k++)
+				rb += 4 + (size_t)bytes[v + k].len;
+		}
+		if (rows > 0 && bytes_used + rb > room)
+			break;
+		bytes_used += rb;
+		rows++;
+		v += nv;
+		l = e;
+	}
+	*lend = l;
+	*vcount = v - vi;
+	return rows;
+}
+
+int parq_colw_append(parq_colw *c, const int16_t *def, const int16_t *rep, int64_t n_levels,
+                     const void *values, const parq_bytes *bytes, int64_t n_values, int64_t n_rows)
+{
+	int64_t li = 0, vi = 0;
+	int rc;
+	if (c->nlev == 0)
+		c->page_dict = c->dict_on;
+	while (li < n_levels) {
+		int64_t lend, vcount;
+		int64_t rows = rows_that_fit(c, def, rep, bytes, li, n_levels, vi, &lend, &vcount);
+		size_t nl = (size_t)(lend - li);
+		if (reserve_levels(c, nl))
+			return PARQ_ENOMEM;
+		if (c->max_def)
+			memcpy(c->def + c->nlev, def + li, nl * sizeof *def);
+		if (c->max_rep)
+			memcpy(c->rep + c->nlev, rep + li, nl * sizeof *rep);
+		c->nlev += nl;
+		c->page_nulls += (int64_t)nl - vcount;
+		c->page_rows += rows;
+		const void *vp = c->width && values ? (const uint8_t *)values + (size_t)vi * c->width : NULL;
+		if ((rc = put_values(c, vp, bytes ? bytes + vi : NULL, (size_t)vcount)))
+			return rc;
+		li = lend;
+		vi += vcount;
+		if (c->dict_on && c->dict.plain_bytes > c->cfg.dict_limit) {
+			/* The dictionary grew too large: close the page that uses it
+			 * and write the rest of the chunk PLAIN. */
+			if ((rc = flush_page(c)))
+				return rc;
+			c->dict_on = false;
+			c->page_dict = false;
+		} else if (page_estimate(c) >= c->cfg.page_bytes || c->page_rows >= c->cfg.page_rows) {
+			if ((rc = flush_page(c)))
+				return rc;
+		}
+	}
+	(void)n_values;
+	c->chunk_rows += n_rows;
+	return 0;
+}
+
+static int write_dict_page(parq_colw *c)
+{
+	dict *d = &c->dict;
+	parq_buf *s = &c->scratch;
+	s->len = 0;
+	if (parq_buf_reserve(s, d->plain_bytes))
+		return PARQ_ENOMEM;
+	for (uint32_t i = 0; i < d->n; i++) {
+		if (c->type == PARQ_BYTE_ARRAY)
+			put_u32(s, d->lens[i]);
+		parq_buf_append(s, d->data.data + d->offs[i], d->lens[i]);
+	}
+	if (s->len > INT32_MAX)
+		return parq_err(PARQ_ELIMIT, "column '%s': dictionary page too large", c->cfg.leaf->path);
+	parq_meta_page_header h;
+	memset(&h, 0, sizeof h);
+	h.type = PARQ_PAGE_DICTIONARY;
+	h.has_dict_page = true;
+	h.dict_page.num_values = (int32_t)d->n;
+	h.dict_page.encoding = PARQ_ENC_PLAIN;
+	h.uncompressed_page_size = (int32_t)s->len;
+	const uint8_t *body = s->data;
+	size_t body_len = s->len;
+	int rc;
+	if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
+		c->comp.len = 0;
+		if ((rc = parq_compress(c->ctx, c->cfg.codec, c->cfg.level, s->data, s->len, &c->comp)))
+			return rc;
+		body = c->comp.data;
+		body_len = c->comp.len;
+	}
+	h.compressed_page_size = (int32_t)body_len;
+	if (c->cfg.crc) {
+		h.has_crc = true;
+		h.crc = (int32_t)(uint32_t)crc32(crc32(0L, Z_NULL, 0), body, (uInt)body_len);
+	}
+	c->dict_page.len = 0;
+	if ((rc = parq_meta_encode_page_header(&c->dict_page, &h)))
+		return rc;
+	c->unc_total += (int64_t)c->dict_page.len + h.uncompressed_page_size;
+	c->comp_total += (int64_t)c->dict_page.len + h.compressed_page_size;
+	if (parq_buf_append(&c->dict_page, body, body_len))
+		return PARQ_ENOMEM;
+	c->encodings |= 1u << PARQ_ENC_PLAIN;
+	c->n_dict_pages = 1;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Serializes the chunk's bloom filter (header + bitset) into c->bloom. */
+static int build_bloom(parq_colw *c)
+{
+	c->bloom.len = 0;
+	if (c->cfg.bloom_fpp <= 0 || c->type == PARQ_BOOLEAN)
+		return 0;
+	size_t distinct = 0;
+	if (c->n_hashes) {
+		qsort(c->hashes, c->n_hashes, sizeof *c->hashes, cmp_u64);
+		for (size_t i = 0; i < c->n_hashes; i++)
+			if (i == 0 || c->hashes[i] != c->hashes[i - 1])
+				c->hashes[distinct++] = c->hashes[i];
+	}
+	uint64_t ndv = c->cfg.bloom_ndv > 0 ? (uint64_t)c->cfg.bloom_ndv : distinct;
+	parq_bloom b;
+	int rc = parq_bloom_init(&b, parq_bloom_size(ndv, c->cfg.bloom_fpp));
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < distinct; i++)
+		parq_bloom_insert(&b, c->hashes[i]);
+	parq_meta_bloom_header h = {.num_bytes = (int32_t)b.num_bytes, .algorithm = 1, .hash = 1, .compression = 1};
+	rc = parq_meta_encode_bloom_header(&c->bloom, &h);
+	if (!rc)
+		rc = parq_buf_append(&c->bloom, b.words, b.num_bytes);
+	parq_bloom_free(&b);
+	return rc;
+}
+
+int parq_colw_finish(parq_colw *c, parq_colw_chunk *out)
+{
+	int rc = flush_page(c);
+	if (rc)
+		return rc;
+	if ((rc = build_bloom(c)))
+		return rc;
+	c->dict_page.len = 0;
+	if (c->n_dict_data_pages && (rc = write_dict_page(c)))
+		return rc;
+	memset(out, 0, sizeof *out);
+	out->dict_page = &c->dict_page;
+	out->data_pages = &c->data;
+	out->num_values = c->chunk_levels;
+	out->total_uncompressed = c->unc_total;
+	out->total_compressed = c->comp_total;
+	out->encodings = c->encodings;
+	out->dict_pages = c->n_dict_pages;
+	out->dict_data_pages = c->n_dict_data_pages;
+	out->plain_data_pages = c->n_plain_data_pages;
+	out->data_encoding = c->type == PARQ_BOOLEAN && c->cfg.page_version == 2 ? PARQ_ENC_RLE : PARQ_ENC_PLAIN;
+	out->stats = &c->chunk_stats;
+	out->pages = c->pages;
+	out->n_pages = c->n_pages;
+	out->bounds = &c->bounds;
+	out->has_page_bounds = c->cfg.page_index && c->bounds_ok && c->chunk_stats.order != PARQ_ORDER_NONE;
+	out->bloom = &c->bloom;
+	return 0;
+}

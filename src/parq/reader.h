@@ -1,0 +1,33 @@
+/* Internal state of a file reader, shared by the column and row readers. */
+#ifndef PARQ_READER_H
+#define PARQ_READER_H
+
+#include "parq/meta.h"
+#include "util.h"
+
+struct parq_reader {
+	char *name;
+	int fd;
+	const uint8_t *mem;      /* whole file in memory (mmap or caller's), or NULL */
+	void *map;               /* our mapping, to unmap */
+	int64_t size;
+	parq_reader_options opts;
+	uint8_t *footer;
+	parq_arena arena;
+	parq_file_meta meta;
+	parq_schema *schema;
+	char **kv_cache;
+	int n_kv_cache;
+};
+
+/* Bytes [off, off+len) of the file: a pointer into memory when mapped,
+ * else read into buf. The result is valid until buf is reused. */
+int parq_reader_view(parq_reader *r, int64_t off, size_t len, parq_buf *buf, const uint8_t **out);
+
+
+/* The dictionary of the reader's first column chunk (views for BYTE_ARRAY,
+ * packed values otherwise), valid until the reader moves on. */
+int parq_column_reader_dictionary(parq_column_reader *cr, const parq_bytes **views, const uint8_t **vals,
+                                  uint32_t *n);
+
+#endif

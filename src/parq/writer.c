@@ -1,0 +1,808 @@
+/* File writer: row groups, page index, footer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "column_writer.h"
+#include "schema.h"
+#include "thrift.h"
+
+#define SLICE_ROWS 4096
+
+void parq_writer_options_default(parq_writer_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->codec = PARQ_CODEC_ZSTD;
+	o->data_page_version = 1;
+	o->dictionary = true;
+	o->dictionary_page_limit = (size_t)1 << 20;
+	o->page_bytes = (size_t)1 << 20;
+	o->page_rows = 20000;
+	o->row_group_rows = 1000000;
+	o->row_group_bytes = (size_t)128 << 20;
+	o->statistics = true;
+	o->statistics_max_bytes = 64;
+	o->page_index = true;
+}
+
+typedef struct written_chunk {
+	parq_meta_chunk meta;
+	/* owned copies for the footer */
+	int32_t encodings[10];
+	parq_meta_page_enc_stats enc_stats[3];
+	uint8_t *stats_bytes;
+	/* page index, serialized later */
+	uint8_t *column_index;
+	size_t column_index_len;
+	uint8_t *offset_index;
+	size_t offset_index_len;
+	uint8_t *bloom;          /* header + bitset, written after the row group */
+	size_t bloom_len;
+} written_chunk;
+
+typedef struct written_rg {
+	written_chunk *chunks;
+	int64_t num_rows;
+	int64_t total_byte_size;
+	int64_t total_compressed;
+	int64_t file_offset;
+} written_rg;
+
+typedef struct kv_entry {
+	char *key, *value;
+} kv_entry;
+
+struct parq_writer {
+	char *name;
+	char *path;           /* set when the writer created the file */
+	int fd;
+	bool own_fd;
+	int64_t offset;       /* bytes written */
+	const parq_schema *schema;
+	parq_writer_options opts;
+	parq_codec_ctx *ctx;
+	parq_colw **cols;
+	int n_cols;
+	int64_t rg_rows;
+	int64_t total_rows;
+	written_rg *rgs;
+	int n_rgs, cap_rgs;
+	kv_entry *kv;
+	int n_kv;
+	int failed;           /* sticky error: the file is unusable */
+	parq_buf scratch;
+};
+
+static int w_fail(parq_writer *w, int rc)
+{
+	if (rc && !w->failed)
+		w->failed = rc;
+	return rc;
+}
+
+static int write_all(parq_writer *w, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t k = write(w->fd, b, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return w_fail(w, parq_err(PARQ_EIO, "%s: write failed at offset %lld: %s", w->name,
+			                          (long long)w->offset, strerror(errno)));
+		}
+		b += k;
+		n -= (size_t)k;
+		w->offset += k;
+	}
+	return 0;
+}
+
+static const parq_column_options *col_opts(const parq_writer_options *o, int leaf)
+{
+	for (int i = 0; i < o->n_columns; i++)
+		if (o->columns[i].leaf == leaf)
+			return &o->columns[i];
+	return NULL;
+}
+
+static int writer_init(parq_writer *w, const parq_schema *schema, const parq_writer_options *opts)
+{
+	if (opts)
+		w->opts = *opts;
+	else
+		parq_writer_options_default(&w->opts);
+	parq_writer_options *o = &w->opts;
+	if (o->data_page_version != 1 && o->data_page_version != 2)
+		return parq_err(PARQ_EINVAL, "%s: data page version must be 1 or 2, not %d", w->name,
+		                o->data_page_version);
+	if (!parq_codec_can_write(o->codec))
+		return parq_err(PARQ_EUNSUPPORTED, "%s: cannot write codec %s", w->name, parq_codec_name(o->codec));
+	if (o->page_bytes == 0)
+		o->page_bytes = (size_t)1 << 20;
+	if (o->page_rows <= 0)
+		o->page_rows = 20000;
+	if (o->row_group_rows <= 0)
+		o->row_group_rows = 1000000;
+	if (o->row_group_bytes == 0)
+		o->row_group_bytes = (size_t)128 << 20;
+	if (!schema->finished)
+		return parq_err(PARQ_EINVAL, "%s: schema not finished (call parq_schema_finish)", w->name);
+	if (schema->n_leaves == 0)
+		return parq_err(PARQ_EINVAL, "%s: schema has no columns", w->name);
+	w->schema = schema;
+	if (!(w->ctx = parq_codec_ctx_new()))
+		return parq_err_nomem();
+	w->n_cols = schema->n_leaves;
+	w->cols = parq_calloc((size_t)w->n_cols, sizeof *w->cols);
+	if (!w->cols)
+		return PARQ_ENOMEM;
+	for (int i = 0; i < w->n_cols; i++) {
+		const parq_column_options *co = col_opts(o, i);
+		parq_colw_config cfg = {
+			.leaf = schema->leaves[i],
+			.codec = o->codec,
+			.level = o->compression_level,
+			.page_version = o->data_page_version,
+			.dictionary = o->dictionary,
+			.dict_limit = o->dictionary_page_limit ? o->dictionary_page_limit : (size_t)1 << 20,
+			.page_bytes = o->page_bytes,
+			.page_rows = o->page_rows,
+			.statistics = o->statistics,
+			.stats_max_bytes = o->statistics_max_bytes,
+			.page_index = o->page_index,
+			.crc = o->page_crc,
+		};
+		if (co) {
+			if (co->dictionary >= 0)
+				cfg.dictionary = co->dictionary != 0;
+			if (co->statistics_off)
+				cfg.statistics = false;
+			cfg.bloom_fpp = co->bloom_fpp;
+			cfg.bloom_ndv = co->bloom_ndv;
+		}
+		int rc = parq_colw_new(&w->cols[i], &cfg, w->ctx);
+		if (rc)
+			return rc;
+	}
+	return write_all(w, "PAR1", 4);
+}
+
+static int writer_alloc(parq_writer **out, const char *name)
+{
+	parq_writer *w = parq_calloc(1, sizeof *w);
+	if (!w)
+		return PARQ_ENOMEM;
+	w->fd = -1;
+	if (!(w->name = parq_strdup(name))) {
+		free(w);
+		return PARQ_ENOMEM;
+	}
+	*out = w;
+	return 0;
+}
+
+static void writer_free(parq_writer *w)
+{
+	if (!w)
+		return;
+	for (int i = 0; i < w->n_cols; i++)
+		parq_colw_free(w->cols[i]);
+	free(w->cols);
+	for (int r = 0; r < w->n_rgs; r++) {
+		for (int i = 0; i < w->n_cols; i++) {
+			free(w->rgs[r].chunks[i].stats_bytes);
+			free(w->rgs[r].chunks[i].column_index);
+			free(w->rgs[r].chunks[i].offset_index);
+			free(w->rgs[r].chunks[i].bloom);
+		}
+		free(w->rgs[r].chunks);
+	}
+	free(w->rgs);
+	for (int i = 0; i < w->n_kv; i++) {
+		free(w->kv[i].key);
+		free(w->kv[i].value);
+	}
+	free(w->kv);
+	parq_codec_ctx_free(w->ctx);
+	parq_buf_free(&w->scratch);
+	if (w->own_fd && w->fd >= 0)
+		close(w->fd);
+	free(w->name);
+	free(w->path);
+	free(w);
+}
+
+int parq_writer_open(parq_writer **out, const char *path, const parq_schema *schema,
+                     const parq_writer_options *opts)
+{
+	parq_writer *w;
+	int rc = writer_alloc(&w, path);
+	if (rc)
+		return rc;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		rc = parq_err(PARQ_EIO, "%s: cannot create: %s", path, strerror(errno));
+		writer_free(w);
+		return rc;
+	}
+	w->own_fd = true;
+	if (!(w->path = parq_strdup(path)) || (rc = writer_init(w, schema, opts))) {
+		parq_writer_abort(w);
+		return rc ? rc : PARQ_ENOMEM;
+	}
+	*out = w;
+	return 0;
+}
+
+int parq_writer_open_fd(parq_writer **out, int fd, const char *name, const parq_schema *schema,
+                        const parq_writer_options *opts)
+{
+	parq_writer *w;
+	int rc = writer_alloc(&w, name ? name : "<fd>");
+	if (rc)
+		return rc;
+	w->fd = fd;
+	if ((rc = writer_init(w, schema, opts))) {
+		writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int parq_writer_set_kv(parq_writer *w, const char *key, const char *value)
+{
+	for (int i = 0; i < w->n_kv; i++)
+		if (strcmp(w->kv[i].key, key) == 0) {
+			char *v = parq_strdup(value ? value : "");
+			if (!v)
+				return PARQ_ENOMEM;
+			free(w->kv[i].value);
+			w->kv[i].value = v;
+			return 0;
+		}
+	kv_entry *kv = parq_realloc(w->kv, sizeof *kv * (size_t)(w->n_kv + 1));
+	if (!kv)
+		return PARQ_ENOMEM;
+	w->kv = kv;
+	char *k = parq_strdup(key), *v = parq_strdup(value ? value : "");
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return PARQ_ENOMEM;
+	}
+	kv[w->n_kv].key = k;
+	kv[w->n_kv].value = v;
+	w->n_kv++;
+	return 0;
+}
+
+int64_t parq_writer_rows(const parq_writer *w) { return w->total_rows + w->rg_rows; }
+
+int64_t parq_writer_bytes(const parq_writer *w)
+{
+	int64_t b = w->offset;
+	for (int i = 0; i < w->n_cols; i++)
+		b += (int64_t)parq_colw_estimate(w->cols[i]);
+	return b;
+}
+
+/* Checks that a column batch is consistent with its leaf and nrows. */
+static int check_batch(const parq_writer *w, int i, const parq_column_batch *b, int64_t nrows)
+{
+	const parq_node *leaf = w->schema->leaves[i];
+	const char *col = leaf->path;
+	if (b->num_rows != nrows)
+		return parq_err(PARQ_EINVAL, "%s: column '%s': batch has %lld rows, expected %lld", w->name, col,
+		                (long long)b->num_rows, (long long)nrows);
+	if (leaf->max_rep == 0 && b->num_levels != nrows)
+		return parq_err(PARQ_EINVAL, "%s: column '%s': %lld levels for %lld rows", w->name, col,
+		                (long long)b->num_levels, (long long)nrows);
+	if (b->num_levels < nrows || b->num_values < 0 || b->num_values > b->num_levels)
+		return parq_err(PARQ_EINVAL, "%s: column '%s': inconsistent counts (%lld rows, %lld levels, %lld values)",
+		                w->name, col, (long long)nrows, (long long)b->num_levels, (long long)b->num_values);
+	if (leaf->max_def && !b->def_levels && b->num_levels)
+		return parq_err(PARQ_EINVAL, "%s: column '%s': definition levels missing", w->name, col);
+	if (leaf->max_rep && !b->rep_levels && b->num_levels)
+		return parq_err(PARQ_EINVAL, "%s: column '%s': repetition levels missing", w->name, col);
+	if (b->num_values && (leaf->type == PARQ_BYTE_ARRAY ? !b->bytes : !b->values))
+		return parq_err(PARQ_EINVAL, "%s: column '%s': values missing", w->name, col);
+	int64_t present = 0;
+	if (leaf->max_def) {
+		const int16_t *d = b->def_levels;
+		int16_t md = leaf->max_def;
+		int bad = 0;
+		for (int64_t k = 0; k < b->num_levels; k++) {
+			bad |= d[k] < 0 || d[k] > md;
+			present += d[k] == md;
+		}
+		if (bad)
+			return parq_err(PARQ_EINVAL, "%s: column '%s': definition level out of 0..%d", w->name, col, md);
+	} else {
+		present = b->num_levels;
+	}
+	if (present != b->num_values)
+		return parq_err(PARQ_EINVAL, "%s: column '%s': levels define %lld values, batch has %lld", w->name,
+		                col, (long long)present, (long long)b->num_values);
+	if (leaf->max_rep) {
+		const int16_t *r = b->rep_levels;
+		int64_t starts = 0;
+		int bad = b->num_levels && r[0] != 0;
+		for (int64_t k = 0; k < b->num_levels; k++) {
+			bad |= r[k] < 0 || r[k] > leaf->max_rep;
+			starts += r[k] == 0;
+		}
+		if (bad)
+			return parq_err(PARQ_EINVAL, "%s: column '%s': repetition levels invalid (first must be 0, all in 0..%d)",
+			                w->name, col, leaf->max_rep);
+		if (starts != nrows)
+			return parq_err(PARQ_EINVAL, "%s: column '%s': repetition levels start %lld rows, expected %lld",
+			                w->name, col, (long long)starts, (long long)nrows);
+	}
+	if (leaf->type == PARQ_BYTE_ARRAY)
+		for (int64_t k = 0; k < b->num_values; k++)
+			if (!b->bytes[k].ptr && b->bytes[k].len)
+				return parq_err(PARQ_EINVAL, "%s: column '%s': value %lld is NULL with length %u", w->name,
+				                col, (long long)k, b->bytes[k].len);
+	return 0;
+}
+
+static int serialize_page_index(written_chunk *wc, const parq_colw_chunk *ch,
+                                int64_t data_start)
+{
+	/* OffsetIndex: always. */
+	parq_meta_offset_index oi;
+	memset(&oi, 0, sizeof oi);
+	parq_meta_page_location *locs = parq_calloc((size_t)ch->n_pages, sizeof *locs);
+	if (!locs)
+		return PARQ_ENOMEM;
+	for (int p = 0; p < ch->n_pages; p++) {
+		locs[p].offset = data_start + ch->pages[p].offset;
+		locs[p].compressed_page_size = ch->pages[p].size;
+		locs[p].first_row_index = ch->pages[p].first_row;
+	}
+	oi.page_locations = locs;
+	oi.n_page_locations = (uint32_t)ch->n_pages;
+	parq_buf b = {0};
+	int rc = parq_meta_encode_offset_index(&b, &oi);
+	free(locs);
+	if (rc) {
+		parq_buf_free(&b);
+		return rc;
+	}
+	wc->offset_index = b.data;
+	wc->offset_index_len = b.len;
+	if (!ch->has_page_bounds)
+		return 0;
+	/* ColumnIndex: only when every non-null page has bounds. */
+	parq_meta_column_index ci;
+	memset(&ci, 0, sizeof ci);
+	size_t n = (size_t)ch->n_pages;
+	ci.null_pages = parq_calloc(n, sizeof *ci.null_pages);
+	ci.min_values = parq_calloc(n, sizeof *ci.min_values);
+	ci.max_values = parq_calloc(n, sizeof *ci.max_values);
+	ci.null_counts = parq_calloc(n, sizeof *ci.null_counts);
+	rc = (!ci.null_pages || !ci.min_values || !ci.max_values || !ci.null_counts) ? PARQ_ENOMEM : 0;
+	if (!rc) {
+		ci.n_null_pages = ci.n_min_values = ci.n_max_values = ci.n_null_counts = (uint32_t)n;
+		bool asc = true, desc = true;
+		parq_order ord = ch->stats->order;
+		const parq_bytes *prev_min = NULL, *prev_max = NULL;
+		for (size_t p = 0; p < n; p++) {
+			const parq_colw_page *pg = &ch->pages[p];
+			ci.null_pages[p] = pg->null_page;
+			ci.null_counts[p] = pg->nulls;
+			if (pg->null_page)
+				continue; /* empty bounds for all-null pages */
+			ci.min_values[p].ptr = ch->bounds->data + pg->min_off;
+			ci.min_values[p].len = (uint32_t)pg->min_len;
+			ci.max_values[p].ptr = ch->bounds->data + pg->max_off;
+			ci.max_values[p].len = (uint32_t)pg->max_len;
+			if (prev_min) {
+				if (parq_order_compare(ord, prev_min->ptr, prev_min->len, ci.min_values[p].ptr, ci.min_values[p].len) > 0 ||
+				    parq_order_compare(ord, prev_max->ptr, prev_max->len, ci.max_values[p].ptr, ci.max_values[p].len) > 0)
+					asc = false;
+				if (parq_order_compare(ord, prev_min->ptr, prev_min->len, ci.min_values[p].ptr, ci.min_values[p].len) < 0 ||
+				    parq_order_compare(ord, prev_max->ptr, prev_max->len, ci.max_values[p].ptr, ci.max_values[p].len) < 0)
+					desc = false;
+			}
+			prev_min = &ci.min_values[p];
+			prev_max = &ci.max_values[p];
+		}
+		ci.boundary_order = asc ? PARQ_BOUNDARY_ASCENDING : desc ? PARQ_BOUNDARY_DESCENDING
+		                                                         : PARQ_BOUNDARY_UNORDERED;
+		parq_buf cb = {0};
+		rc = parq_meta_encode_column_index(&cb, &ci);
+		if (rc)
+			parq_buf_free(&cb);
+		else {
+			wc->column_index = cb.data;
+			wc->column_index_len = cb.len;
+		}
+	}
+	free(ci.null_pages);
+	free(ci.min_values);
+	free(ci.max_values);
+	free(ci.null_counts);
+	return rc;
+}
+
+static int fill_chunk_meta(parq_writer *w, int i, written_chunk *wc, const parq_colw_chunk *ch,
+                           int64_t start)
+{
+	const parq_node *leaf = w->schema->leaves[i];
+	parq_meta_column *m = &wc->meta.meta;
+	wc->meta.has_meta = true;
+	wc->meta.file_offset = start;
+	m->type = leaf->type;
+	int ne = 0;
+	for (int e = 0; e < 10; e++)
+		if (ch->encodings & (1u << e))
+			wc->encodings[ne++] = e;
+	m->encodings = wc->encodings;
+	m->n_encodings = (uint32_t)ne;
+	m->codec = w->opts.codec;
+	m->num_values = ch->num_values;
+	m->total_uncompressed_size = ch->total_uncompressed;
+	m->total_compressed_size = ch->total_compressed;
+	int64_t dict_len = (int64_t)ch->dict_page->len;
+	if (dict_len) {
+		m->has_dictionary_page_offset = true;
+		m->dictionary_page_offset = start;
+	}
+	m->data_page_offset = start + dict_len;
+	/* encoding stats: how each page was encoded */
+	int ns = 0;
+	if (ch->dict_pages)
+		wc->enc_stats[ns++] = (parq_meta_page_enc_stats){PARQ_PAGE_DICTIONARY, PARQ_ENC_PLAIN, ch->dict_pages};
+	int dtype = w->opts.data_page_version == 2 ? PARQ_PAGE_DATA_V2 : PARQ_PAGE_DATA;
+	if (ch->dict_data_pages)
+		wc->enc_stats[ns++] = (parq_meta_page_enc_stats){dtype, PARQ_ENC_RLE_DICTIONARY, ch->dict_data_pages};
+	if (ch->plain_data_pages)
+		wc->enc_stats[ns++] = (parq_meta_page_enc_stats){dtype, ch->data_encoding, ch->plain_data_pages};
+	m->enc_stats = wc->enc_stats;
+	m->n_enc_stats = (uint32_t)ns;
+	if (w->opts.statistics && parq_order_of(leaf) != PARQ_ORDER_NONE) {
+		parq_buf sb = {0};
+		parq_stats_enc e;
+		bool utf8 = leaf->logical.kind == PARQ_LT_STRING || leaf->logical.kind == PARQ_LT_JSON ||
+		            leaf->logical.kind == PARQ_LT_ENUM;
+		if (parq_stats_encode(ch->stats, w->opts.statistics_max_bytes, utf8, &sb, &e)) {
+			parq_buf_free(&sb);
+			return PARQ_ENOMEM;
+		}
+		wc->stats_bytes = sb.data;
+		m->has_stats = true;
+		m->stats.has_null_count = true;
+		m->stats.null_count = ch->stats->nulls;
+		if (e.has) {
+			m->stats.has_min_value = m->stats.has_max_value = true;
+			m->stats.min_value = (parq_bytes){sb.data + e.min_off, (uint32_t)e.min_len};
+			m->stats.max_value = (parq_bytes){sb.data + e.max_off, (uint32_t)e.max_len};
+			m->stats.has_is_min_value_exact = m->stats.has_is_max_value_exact = true;
+			m->stats.is_min_value_exact = e.min_exact;
+			m->stats.is_max_value_exact = e.max_exact;
+			/* Legacy min/max share the signed order for these types. */
+			parq_order o = ch->stats->order;
+			if (o == PARQ_ORDER_I32 || o == PARQ_ORDER_I64 || o == PARQ_ORDER_BOOL ||
+			    o == PARQ_ORDER_FLOAT || o == PARQ_ORDER_DOUBLE) {
+				m->stats.has_min = m->stats.has_max = true;
+				m->stats.min = m->stats.min_value;
+				m->stats.max = m->stats.max_value;
+			}
+		}
+	}
+	/* path_in_schema: the leaf's names below the root */
+	return 0;
+}
+
+int parq_writer_flush_row_group(parq_writer *w)
+{
+	if (w->failed)
+		return parq_err(w->failed, "%s: writer failed earlier", w->name);
+	if (w->rg_rows == 0)
+		return 0;
+	if (w->n_rgs == w->cap_rgs) {
+		int cap = w->cap_rgs ? w->cap_rgs * 2 : 8;
+		written_rg *r = parq_realloc(w->rgs, sizeof *r * (size_t)cap);
+		if (!r)
+			return w_fail(w, PARQ_ENOMEM);
+		w->rgs = r;
+		w->cap_rgs = cap;
+	}
+	written_rg *rg = &w->rgs[w->n_rgs];
+	memset(rg, 0, sizeof *rg);
+	rg->chunks = parq_calloc((size_t)w->n_cols, sizeof *rg->chunks);
+	if (!rg->chunks)
+		return w_fail(w, PARQ_ENOMEM);
+	w->n_rgs++;
+	rg->num_rows = w->rg_rows;
+	rg->file_offset = w->offset;
+	for (int i = 0; i < w->n_cols; i++) {
+		parq_colw_chunk ch;
+		int rc = parq_colw_finish(w->cols[i], &ch);
+		if (rc)
+			return w_fail(w, parq_err_prefix(rc, "%s: column '%s': ", w->name, w->schema->leaves[i]->path));
+		int64_t start = w->offset;
+		if ((rc = write_all(w, ch.dict_page->data, ch.dict_page->len)) ||
+		    (rc = write_all(w, ch.data_pages->data, ch.data_pages->len)))
+			return rc;
+		written_chunk *wc = &rg->chunks[i];
+		if ((rc = fill_chunk_meta(w, i, wc, &ch, start)))
+			return w_fail(w, rc);
+		if (w->opts.page_index &&
+		    (rc = serialize_page_index(wc, &ch, start + (int64_t)ch.dict_page->len)))
+			return w_fail(w, rc);
+		if (ch.bloom->len) {
+			wc->bloom = parq_malloc(ch.bloom->len);
+			if (!wc->bloom)
+				return w_fail(w, PARQ_ENOMEM);
+			memcpy(wc->bloom, ch.bloom->data, ch.bloom->len);
+			wc->bloom_len = ch.bloom->len;
+		}
+		rg->total_byte_size += ch.total_uncompressed;
+		rg->total_compressed += ch.total_compressed;
+		parq_colw_reset(w->cols[i]);
+	}
+	/* Bloom filters follow the row group's column chunks. */
+	for (int i = 0; i < w->n_cols; i++) {
+		written_chunk *wc = &rg->chunks[i];
+		if (!wc->bloom)
+			continue;
+		wc->meta.meta.has_bloom_filter_offset = wc->meta.meta.has_bloom_filter_length = true;
+		wc->meta.meta.bloom_filter_offset = w->offset;
+		wc->meta.meta.bloom_filter_length = (int32_t)wc->bloom_len;
+		int rc = write_all(w, wc->bloom, wc->bloom_len);
+		if (rc)
+			return rc;
+		free(wc->bloom);
+		wc->bloom = NULL;
+	}
+	w->total_rows += w->rg_rows;
+	w->rg_rows = 0;
+	return 0;
+}
+
+static size_t rg_estimate(const parq_writer *w)
+{
+	size_t b = 0;
+	for (int i = 0; i < w->n_cols; i++)
+		b += parq_colw_estimate(w->cols[i]);
+	return b;
+}
+
+/* Level index where row `rows` (counted from level `from`) begins. */
+static int64_t level_of_row(const int16_t *rep, int64_t from, int64_t n_levels, int64_t rows)
+{
+	if (!rep)
+		return from + rows;
+	int64_t seen = 0, k = from;
+	for (; k < n_levels; k++) {
+		if (rep[k] == 0) {
+			if (seen == rows)
+				return k;
+			seen++;
+		}
+	}
+	return k;
+}
+
+int parq_writer_write(parq_writer *w, const parq_column_batch *cols, int64_t nrows)
+{
+	if (w->failed)
+		return parq_err(w->failed, "%s: writer failed earlier", w->name);
+	if (nrows < 0)
+		return parq_err(PARQ_EINVAL, "%s: negative row count", w->name);
+	if (nrows == 0)
+		return 0;
+	for (int i = 0; i < w->n_cols; i++) {
+		int rc = check_batch(w, i, &cols[i], nrows);
+		if (rc)
+			return rc;
+	}
+	int64_t *lpos = parq_calloc((size_t)w->n_cols * 2, sizeof *lpos);
+	if (!lpos)
+		return PARQ_ENOMEM;
+	int64_t *vpos = lpos + w->n_cols;
+	int64_t done = 0;
+	int rc = 0;
+	while (done < nrows && !rc) {
+		int64_t n = nrows - done;
+		if (n > SLICE_ROWS)
+			n = SLICE_ROWS;
+		if (n > w->opts.row_group_rows - w->rg_rows)
+			n = w->opts.row_group_rows - w->rg_rows;
+		for (int i = 0; i < w->n_cols && !rc; i++) {
+			const parq_column_batch *b = &cols[i];
+			const parq_node *leaf = w->schema->leaves[i];
+			int64_t l0 = lpos[i];
+			int64_t l1 = done + n == nrows ? b->num_levels
+			                               : level_of_row(b->rep_levels, l0, b->num_levels, n);
+			int64_t nv;
+			if (b->def_levels) {
+				nv = 0;
+				for (int64_t k = l0; k < l1; k++)
+					nv += b->def_levels[k] == leaf->max_def;
+			} else {
+				nv = l1 - l0;
+			}
+			size_t width = leaf->type == PARQ_BOOLEAN ? 1 : leaf->type == PARQ_INT32 || leaf->type == PARQ_FLOAT ? 4
+			             : leaf->type == PARQ_INT64 || leaf->type == PARQ_DOUBLE ? 8
+			             : leaf->type == PARQ_INT96 ? 12 : leaf->type == PARQ_FIXED_LEN_BYTE_ARRAY ? (size_t)leaf->type_length : 0;
+			const void *vals = width && b->values ? (const uint8_t *)b->values + (size_t)vpos[i] * width : NULL;
+			const parq_bytes *bytes = leaf->type == PARQ_BYTE_ARRAY && b->bytes ? b->bytes + vpos[i] : NULL;
+			rc = parq_colw_append(w->cols[i], b->def_levels ? b->def_levels + l0 : NULL,
+			                      b->rep_levels ? b->rep_levels + l0 : NULL, l1 - l0, vals, bytes, nv, n);
+			if (rc)
+				rc = w_fail(w, parq_err_prefix(rc, "%s: column '%s': ", w->name, leaf->path));
+			lpos[i] = l1;
+			vpos[i] += nv;
+		}
+		if (rc)
+			break;
+		w->rg_rows += n;
+		done += n;
+		if (w->rg_rows >= w->opts.row_group_rows || rg_estimate(w) >= w->opts.row_group_bytes)
+			rc = parq_writer_flush_row_group(w);
+	}
+	free(lpos);
+	return rc;
+}
+
+/* Splits a leaf's dotted path into the path_in_schema list. */
+static int leaf_path(const parq_node *leaf, parq_bytes *out, uint32_t *n)
+{
+	uint32_t k = 0;
+	for (const parq_node *p = leaf; p->parent; p = p->parent)
+		k++;
+	uint32_t i = k;
+	for (const parq_node *p = leaf; p->parent; p = p->parent) {
+		i--;
+		out[i].ptr = (const uint8_t *)p->name;
+		out[i].len = (uint32_t)strlen(p->name);
+	}
+	*n = k;
+	return 0;
+}
+
+static int write_footer(parq_writer *w)
+{
+	int rc;
+	/* Page indexes go between the last row group and the footer. */
+	if (w->opts.page_index) {
+		for (int r = 0; r < w->n_rgs; r++)
+			for (int i = 0; i < w->n_cols; i++) {
+				written_chunk *wc = &w->rgs[r].chunks[i];
+				if (!wc->column_index)
+					continue;
+				wc->meta.has_column_index_offset = wc->meta.has_column_index_length = true;
+				wc->meta.column_index_offset = w->offset;
+				wc->meta.column_index_length = (int32_t)wc->column_index_len;
+				if ((rc = write_all(w, wc->column_index, wc->column_index_len)))
+					return rc;
+			}
+		for (int r = 0; r < w->n_rgs; r++)
+			for (int i = 0; i < w->n_cols; i++) {
+				written_chunk *wc = &w->rgs[r].chunks[i];
+				if (!wc->offset_index)
+					continue;
+				wc->meta.has_offset_index_offset = wc->meta.has_offset_index_length = true;
+				wc->meta.offset_index_offset = w->offset;
+				wc->meta.offset_index_length = (int32_t)wc->offset_index_len;
+				if ((rc = write_all(w, wc->offset_index, wc->offset_index_len)))
+					return rc;
+			}
+	}
+	parq_file_meta fm;
+	memset(&fm, 0, sizeof fm);
+	fm.version = 2;
+	fm.num_rows = w->total_rows;
+	if ((rc = parq_schema_to_meta(w->schema, &fm.schema, &fm.n_schema)))
+		return rc;
+	int max_depth = 1;
+	for (int i = 0; i < w->n_cols; i++)
+		if (w->schema->leaves[i]->depth > max_depth)
+			max_depth = w->schema->leaves[i]->depth;
+	parq_meta_row_group *rgs = parq_calloc((size_t)w->n_rgs, sizeof *rgs);
+	parq_meta_chunk *chunks = parq_calloc((size_t)w->n_rgs * (size_t)w->n_cols, sizeof *chunks);
+	parq_bytes *paths = parq_calloc((size_t)w->n_cols * (size_t)max_depth, sizeof *paths);
+	parq_meta_kv *kv = parq_calloc((size_t)w->n_kv, sizeof *kv);
+	int32_t *orders = parq_calloc((size_t)w->n_cols, sizeof *orders);
+	char created_by[128];
+	if (!rgs || !chunks || !paths || !kv || !orders) {
+		rc = PARQ_ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < w->n_cols; i++)
+		orders[i] = 1;
+	for (int r = 0; r < w->n_rgs; r++) {
+		written_rg *wr = &w->rgs[r];
+		rgs[r].columns = chunks + (size_t)r * (size_t)w->n_cols;
+		rgs[r].n_columns = (uint32_t)w->n_cols;
+		rgs[r].num_rows = wr->num_rows;
+		rgs[r].total_byte_size = wr->total_byte_size;
+		rgs[r].has_total_compressed_size = true;
+		rgs[r].total_compressed_size = wr->total_compressed;
+		rgs[r].has_file_offset = true;
+		rgs[r].file_offset = wr->file_offset;
+		rgs[r].has_ordinal = r <= INT16_MAX;
+		rgs[r].ordinal = (int16_t)r;
+		for (int i = 0; i < w->n_cols; i++) {
+			parq_meta_chunk *c = &rgs[r].columns[i];
+			*c = wr->chunks[i].meta;
+			c->meta.path = paths + (size_t)i * (size_t)max_depth;
+			leaf_path(w->schema->leaves[i], c->meta.path, &c->meta.n_path);
+		}
+	}
+	fm.row_groups = rgs;
+	fm.n_row_groups = (uint32_t)w->n_rgs;
+	for (int i = 0; i < w->n_kv; i++) {
+		kv[i].key = (parq_bytes){(const uint8_t *)w->kv[i].key, (uint32_t)strlen(w->kv[i].key)};
+		kv[i].value = (parq_bytes){(const uint8_t *)w->kv[i].value, (uint32_t)strlen(w->kv[i].value)};
+		kv[i].has_value = true;
+	}
+	fm.kv = kv;
+	fm.n_kv = (uint32_t)w->n_kv;
+	if (w->opts.created_by)
+		snprintf(created_by, sizeof created_by, "%s", w->opts.created_by);
+	else
+		snprintf(created_by, sizeof created_by, "parq version %s (probestore)", PARQ_VERSION_STRING);
+	fm.has_created_by = true;
+	fm.created_by = (parq_bytes){(const uint8_t *)created_by, (uint32_t)strlen(created_by)};
+	fm.column_orders = orders;
+	fm.n_column_orders = (uint32_t)w->n_cols;
+	w->scratch.len = 0;
+	if ((rc = parq_meta_encode_file(&w->scratch, &fm)))
+		goto out;
+	uint8_t tail[8];
+	parq_store_u32(tail, (uint32_t)w->scratch.len);
+	memcpy(tail + 4, "PAR1", 4);
+	if ((rc = write_all(w, w->scratch.data, w->scratch.len)) || (rc = write_all(w, tail, 8)))
+		goto out;
+out:
+	free(fm.schema);
+	free(rgs);
+	free(chunks);
+	free(paths);
+	free(kv);
+	free(orders);
+	return rc;
+}
+
+int parq_writer_close(parq_writer *w, int64_t *file_size)
+{
+	if (!w)
+		return parq_err(PARQ_EINVAL, "parq_writer_close: NULL writer");
+	int rc = w->failed ? parq_err(w->failed, "%s: writer failed earlier; file not finished", w->name) : 0;
+	if (!rc)
+		rc = parq_writer_flush_row_group(w);
+	if (!rc)
+		rc = write_footer(w);
+	if (!rc && w->opts.fsync && fsync(w->fd) != 0)
+		rc = parq_err(PARQ_EIO, "%s: fsync failed: %s", w->name, strerror(errno));
+	if (!rc && w->own_fd) {
+		int fd = w->fd;
+		w->fd = -1;
+		if (close(fd) != 0)
+			rc = parq_err(PARQ_EIO, "%s: close failed: %s", w->name, strerror(errno));
+	}
+	if (!rc && file_size)
+		*file_size = w->offset;
+	if (rc && w->path) {
+		/* Never leave a file that might pass for complete. */
+		unlink(w->path);
+	}
+	writer_free(w);
+	return rc;
+}
+
+void parq_writer_abort(parq_writer *w)
+{
+	if (!w)
+		return;
+	if (w->path)
+		unlink(w->path);
+	writer_free(w);
+}
