@@ -1,0 +1,159 @@
+/* probestore: entry point, global options and command dispatch. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "parq/parq.h"
+
+static const cli_command *commands[] = {&cmd_inspect, &cmd_cat};
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("probestore: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "probestore%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'probestore %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
+bool cli_write(const void *buf, size_t n)
+{
+	if (n && fwrite(buf, 1, n, stdout) != n) {
+		if (errno != EPIPE)
+			cli_error("cannot write output: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: probestore [--data DIR] [--config FILE] [--log-level LEVEL] [--log-format json|console]\n"
+	      "                  COMMAND [ARGS]\n\n"
+	      "Keeps web reconnaissance results (httpx probes, monitored file history) in Parquet files.\n\n"
+	      "Commands:\n", out);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fputs("  help       show help for a command\n\n"
+	      "Global options:\n"
+	      "  --data DIR         data directory (default: $PROBESTORE_DATA or ./data)\n"
+	      "  --config FILE      YAML configuration file\n"
+	      "  --log-level LEVEL  debug, info, warn or error (default: warn)\n"
+	      "  --log-format FMT   json or console (default: console)\n"
+	      "  --version          print the version and exit\n"
+	      "  -h, --help         show this help\n\n"
+	      "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n", out);
+}
+
+static const cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+int main(int argc, char **argv)
+{
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	cli_global g = {0};
+	g.data_dir = getenv("PROBESTORE_DATA");
+	if (!g.data_dir || !*g.data_dir)
+		g.data_dir = "./data";
+	g.log_level = "warn";
+	g.log_format = "console";
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--version") == 0) {
+			printf("probestore %s (libparq %s)\n", PARQ_VERSION_STRING, PARQ_VERSION_STRING);
+			return EXIT_OK;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		const char **slot = NULL;
+		const char *name = NULL;
+		if (strncmp(a, "--data", 6) == 0 && (a[6] == 0 || a[6] == '=')) { slot = &g.data_dir; name = "--data"; }
+		else if (strncmp(a, "--config", 8) == 0 && (a[8] == 0 || a[8] == '=')) { slot = &g.config; name = "--config"; }
+		else if (strncmp(a, "--log-level", 11) == 0 && (a[11] == 0 || a[11] == '=')) { slot = &g.log_level; name = "--log-level"; }
+		else if (strncmp(a, "--log-format", 12) == 0 && (a[12] == 0 || a[12] == '=')) { slot = &g.log_format; name = "--log-format"; }
+		if (!slot)
+			return cli_usage_error(NULL, "unknown option '%s'", a);
+		const char *v = option_value(argc, argv, &i, name);
+		if (!v)
+			return cli_usage_error(NULL, "option %s needs a value", name);
+		*slot = v;
+	}
+	if (strcmp(g.log_format, "json") != 0 && strcmp(g.log_format, "console") != 0)
+		return cli_usage_error(NULL, "--log-format must be json or console, not '%s'", g.log_format);
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[i];
+	if (strcmp(name, "help") == 0) {
+		if (i + 1 < argc) {
+			const cli_command *c = find_command(argv[i + 1]);
+			if (!c)
+				return cli_usage_error(NULL, "unknown command '%s'", argv[i + 1]);
+			fputs(c->usage, stdout);
+			return EXIT_OK;
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	const cli_command *c = find_command(name);
+	if (!c)
+		return cli_usage_error(NULL, "unknown command '%s'", name);
+	int sub_argc = argc - i;
+	char **sub_argv = argv + i;
+	if (cli_wants_help(sub_argc, sub_argv)) {
+		fputs(c->usage, stdout);
+		return EXIT_OK;
+	}
+	int rc = c->run(&g, sub_argc, sub_argv);
+	if (fflush(stdout) != 0 && errno != EPIPE && rc == EXIT_OK) {
+		cli_error("cannot write output: %s", strerror(errno));
+		rc = EXIT_RUNTIME;
+	}
+	return rc;
+}
