@@ -1,0 +1,129 @@
+/* The `cat` conventions: numbers, strings, dates, timestamps, decimals. */
+#include "format.h"
+#include "parq/parq.h"
+#include "test.h"
+
+static strbuf sb;
+
+#define EXPECT(call, want) do { sb.len = 0; call; sb_putc(&sb, 0); test_checks++; \
+	if (strcmp(sb.data, want) != 0) { test_failures++; \
+	fprintf(stderr, "%s:%d: got %s, want %s\n", __FILE__, __LINE__, sb.data, want); } } while (0)
+
+static parq_node leaf(parq_type t, parq_logical l)
+{
+	parq_node n;
+	memset(&n, 0, sizeof n);
+	n.name = "x";
+	n.type = t;
+	n.logical = l;
+	n.converted_type = PARQ_CT_NONE;
+	n.leaf_index = 0;
+	return n;
+}
+
+static void test_numbers(void)
+{
+	EXPECT(json_double(&sb, 0.1), "0.1");
+	EXPECT(json_double(&sb, -2.5), "-2.5");
+	EXPECT(json_double(&sb, 1e21), "1e+21");
+	EXPECT(json_double(&sb, 123456789012345680000.0), "123456789012345680000");
+	EXPECT(json_double(&sb, 1.5e-7), "1.5e-7");
+	EXPECT(json_double(&sb, 0.000001), "0.000001");
+	EXPECT(json_double(&sb, 5e-324), "5e-324");
+	EXPECT(json_double(&sb, 1.7976931348623157e308), "1.7976931348623157e+308");
+	EXPECT(json_double(&sb, 100), "100");
+	EXPECT(json_double(&sb, 0.0), "0");
+	EXPECT(json_double(&sb, 0.0 / 0.0), "\"NaN\"");
+	EXPECT(json_double(&sb, -1.0 / 0.0), "\"-Infinity\"");
+	EXPECT(json_float(&sb, 0.1f), "0.1");
+	EXPECT(json_float(&sb, 16777216.0f), "16777216");
+	EXPECT(json_float(&sb, 3.4028235e38f), "3.4028235e+38");
+}
+
+static void test_strings(void)
+{
+	EXPECT(json_string(&sb, (const uint8_t *)"a\"b\\c\n\x01", 7), "\"a\\\"b\\\\c\\n\\u0001\"");
+	EXPECT(json_string(&sb, (const uint8_t *)"caf\xc3\xa9", 5), "\"caf\xc3\xa9\"");
+	EXPECT(json_string(&sb, (const uint8_t *)"bad\xff!", 5), "\"bad\xef\xbf\xbd!\"");
+	EXPECT(json_string(&sb, (const uint8_t *)"\xed\xa0\x80", 3), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+}
+
+static void test_logical(void)
+{
+	parq_value v;
+	memset(&v, 0, sizeof v);
+	parq_node n = leaf(PARQ_INT32, parq_lt_date());
+	v.node = &n;
+	v.kind = PARQ_V_INT32;
+	v.u.i32 = 0;
+	EXPECT(json_value(&sb, &v), "\"1970-01-01\"");
+	v.u.i32 = -1;
+	EXPECT(json_value(&sb, &v), "\"1969-12-31\"");
+	v.u.i32 = 19723; /* 2024-01-01 */
+	EXPECT(json_value(&sb, &v), "\"2024-01-01\"");
+
+	n = leaf(PARQ_INT64, parq_lt_timestamp(PARQ_UNIT_MILLIS, true));
+	v.kind = PARQ_V_INT64;
+	v.u.i64 = 1732435200123LL;
+	EXPECT(json_value(&sb, &v), "\"2024-11-24T08:00:00.123Z\"");
+	v.u.i64 = -1;
+	EXPECT(json_value(&sb, &v), "\"1969-12-31T23:59:59.999Z\"");
+	n = leaf(PARQ_INT64, parq_lt_timestamp(PARQ_UNIT_MICROS, false));
+	v.u.i64 = 1;
+	EXPECT(json_value(&sb, &v), "\"1970-01-01T00:00:00.000001\"");
+	n = leaf(PARQ_INT64, parq_lt_int(64, false));
+	v.u.i64 = -1;
+	EXPECT(json_value(&sb, &v), "18446744073709551615");
+	n = leaf(PARQ_INT64, parq_lt_decimal(18, 3));
+	v.u.i64 = -50;
+	EXPECT(json_value(&sb, &v), "\"-0.050\"");
+	v.u.i64 = 123456;
+	EXPECT(json_value(&sb, &v), "\"123.456\"");
+	n = leaf(PARQ_INT32, parq_lt_decimal(9, 0));
+	v.kind = PARQ_V_INT32;
+	v.u.i32 = -7;
+	EXPECT(json_value(&sb, &v), "\"-7\"");
+
+	/* DECIMAL on bytes: big-endian two's complement */
+	static const uint8_t dec[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x85};
+	n = leaf(PARQ_FIXED_LEN_BYTE_ARRAY, parq_lt_decimal(20, 2));
+	n.type_length = 10;
+	v.kind = PARQ_V_BYTES;
+	v.u.bytes = (parq_bytes){dec, 10};
+	EXPECT(json_value(&sb, &v), "\"-1.23\"");
+
+	/* INT96: julian day 2440588 is 1970-01-01 */
+	n = leaf(PARQ_INT96, parq_lt_none());
+	v.kind = PARQ_V_INT96;
+	int64_t nanos = 3723000000001LL; /* 01:02:03.000000001 */
+	int32_t jd = 2440589;
+	memcpy(v.u.int96, &nanos, 8);
+	memcpy(v.u.int96 + 8, &jd, 4);
+	EXPECT(json_value(&sb, &v), "\"1970-01-02T01:02:03.000000001Z\"");
+
+	/* plain binary as base64, strings as strings */
+	n = leaf(PARQ_BYTE_ARRAY, parq_lt_none());
+	v.kind = PARQ_V_BYTES;
+	v.u.bytes = (parq_bytes){(const uint8_t *)"hello", 5};
+	EXPECT(json_value(&sb, &v), "\"aGVsbG8=\"");
+	n = leaf(PARQ_BYTE_ARRAY, parq_lt_string());
+	EXPECT(json_value(&sb, &v), "\"hello\"");
+
+	/* FLOAT16: 0x2E66 is the half nearest 0.1 */
+	parq_logical f16 = {0};
+	f16.kind = PARQ_LT_FLOAT16;
+	n = leaf(PARQ_FIXED_LEN_BYTE_ARRAY, f16);
+	n.type_length = 2;
+	static const uint8_t half[] = {0x66, 0x2E};
+	v.u.bytes = (parq_bytes){half, 2};
+	EXPECT(json_value(&sb, &v), "0.1");
+}
+
+int main(void)
+{
+	test_numbers();
+	test_strings();
+	test_logical();
+	sb_free(&sb);
+	return test_report("test_format");
+}

@@ -1,0 +1,348 @@
+/* Pruning property test: on random data and random predicates, the rows a
+ * pruned scan returns equal the rows of a full scan filtered row by row.
+ * Also checks that pruning does skip row groups and pages when it can,
+ * and the predicate parser. */
+#include <unistd.h>
+
+#include "parq/parq.h"
+#include "test.h"
+
+#define ROWS 30000
+
+static const char *words[] = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+                              "iota", "kappa", "lambda", "mu", "nginx", "apache", "caddy", "iis"};
+#define NWORDS 16
+
+/* id (sorted int64), status (optional int32), name (optional string),
+ * score (optional double), tags (list<string>), flag (boolean). */
+static void write_file(const char *path, uint64_t seed, bool dict, bool bloom, int page_version)
+{
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "id", PARQ_INT64, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "status", PARQ_INT32, PARQ_OPTIONAL, NULL, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "name", PARQ_BYTE_ARRAY, PARQ_OPTIONAL, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "score", PARQ_DOUBLE, PARQ_OPTIONAL, NULL, 0, NULL));
+	CHECK_OK(parq_schema_add_list(s, NULL, "tags", PARQ_OPTIONAL, PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "flag", PARQ_BOOLEAN, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+
+	static int64_t id[ROWS];
+	static int32_t st[ROWS];
+	static int16_t sdef[ROWS], ndef[ROWS], cdef[ROWS], tdef[ROWS * 4], trep[ROWS * 4];
+	static parq_bytes names[ROWS], tags[ROWS * 4];
+	static double score[ROWS];
+	static uint8_t flag[ROWS];
+	int64_t ns = 0, nn = 0, nc = 0, nt = 0, tv = 0;
+	uint64_t r = seed;
+	static const int codes[] = {200, 200, 200, 301, 302, 403, 404, 500};
+	for (int i = 0; i < ROWS; i++) {
+		id[i] = i * 3 + (int64_t)(test_rand(&r) % 3);
+		/* stretches where a column is all null or all the same */
+		bool stretch = (i / 2000) % 4 == 1;
+		sdef[i] = stretch ? 0 : test_rand(&r) % 10 != 0;
+		if (sdef[i])
+			st[ns++] = (i / 5000) % 2 ? codes[test_rand(&r) % 8] : 200 + (int32_t)(i / 1000);
+		ndef[i] = test_rand(&r) % 8 != 0;
+		if (ndef[i]) {
+			const char *w = words[(i / 3000 * 2 + test_rand(&r) % 3) % NWORDS];
+			names[nn++] = (parq_bytes){(const uint8_t *)w, (uint32_t)strlen(w)};
+		}
+		cdef[i] = test_rand(&r) % 6 != 0;
+		if (cdef[i])
+			score[nc++] = (double)(int64_t)(test_rand(&r) % 20000) / 100.0 - 50.0;
+		int k = (int)(test_rand(&r) % 4);
+		if (k == 0) {
+			trep[nt] = 0;
+			tdef[nt++] = test_rand(&r) % 2; /* null list or empty list */
+		}
+		for (int j = 0; j < k; j++) {
+			const char *w = words[(i / 4000 + test_rand(&r) % 4) % NWORDS];
+			trep[nt] = j ? 1 : 0;
+			tdef[nt++] = 2;
+			tags[tv++] = (parq_bytes){(const uint8_t *)w, (uint32_t)strlen(w)};
+		}
+		flag[i] = test_rand(&r) % 2;
+	}
+	parq_column_batch cols[6] = {
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = ROWS, .values = id},
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = ns, .def_levels = sdef, .values = st},
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = nn, .def_levels = ndef, .bytes = names},
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = nc, .def_levels = cdef, .values = score},
+		{.num_rows = ROWS, .num_levels = nt, .num_values = tv, .def_levels = tdef, .rep_levels = trep, .bytes = tags},
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = ROWS, .values = flag},
+	};
+	parq_column_options co[3] = {
+		{.leaf = 1, .dictionary = -1, .encoding = -1, .bloom_fpp = bloom ? 0.01 : 0},
+		{.leaf = 2, .dictionary = -1, .encoding = -1, .bloom_fpp = bloom ? 0.01 : 0},
+		{.leaf = 4, .dictionary = -1, .encoding = -1, .bloom_fpp = bloom ? 0.05 : 0},
+	};
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.codec = PARQ_CODEC_SNAPPY;
+	o.dictionary = dict;
+	o.page_rows = 700;
+	o.row_group_rows = 5000;
+	o.data_page_version = page_version;
+	o.columns = co;
+	o.n_columns = 3;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	/* in several calls, so batches and pages do not line up */
+	int64_t done = 0, lev4 = 0, val[6] = {0};
+	while (done < ROWS) {
+		int64_t n = 1 + (int64_t)(test_rand(&r) % 3000);
+		if (n > ROWS - done)
+			n = ROWS - done;
+		parq_column_batch b[6];
+		for (int c = 0; c < 6; c++) {
+			b[c] = cols[c];
+			b[c].num_rows = n;
+		}
+		/* slice each column */
+		int64_t cnt[6] = {0};
+		for (int c = 0; c < 6; c++) {
+			if (c == 4)
+				continue;
+			const int16_t *d = cols[c].def_levels;
+			for (int64_t i = done; i < done + n; i++)
+				cnt[c] += !d || d[i] == 1;
+			b[c].num_levels = n;
+			b[c].num_values = cnt[c];
+			if (d)
+				b[c].def_levels = d + done;
+		}
+		b[0].values = id + val[0];
+		b[1].values = st + val[1];
+		b[2].bytes = names + val[2];
+		b[3].values = score + val[3];
+		b[5].values = flag + val[5];
+		int64_t l1 = lev4, rows_seen = 0, tvals = 0;
+		while (l1 < nt) {
+			if (trep[l1] == 0) {
+				if (rows_seen == n)
+					break;
+				rows_seen++;
+			}
+			tvals += tdef[l1] == 2;
+			l1++;
+		}
+		b[4].num_levels = l1 - lev4;
+		b[4].num_values = tvals;
+		b[4].def_levels = tdef + lev4;
+		b[4].rep_levels = trep + lev4;
+		b[4].bytes = tags + val[4];
+		CHECK_OK(parq_writer_write(w, b, n));
+		for (int c = 0; c < 6; c++)
+			val[c] += c == 4 ? tvals : cnt[c];
+		lev4 = l1;
+		done += n;
+	}
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+}
+
+static parq_pred *random_leaf(uint64_t *r)
+{
+	parq_pred *p = NULL;
+	int kind = (int)(test_rand(r) % 11);
+	const char *w = words[test_rand(r) % NWORDS];
+	parq_scalar ws = parq_scalar_bytes(w, (uint32_t)strlen(w));
+	parq_scalar iv = parq_scalar_int((int64_t)(test_rand(r) % 90000));
+	parq_scalar sv = parq_scalar_int(200 + (int64_t)(test_rand(r) % 320));
+	parq_scalar dv = parq_scalar_double((double)(int64_t)(test_rand(r) % 300) - 60.0);
+	parq_op op = (parq_op)(test_rand(r) % 6);
+	switch (kind) {
+	case 0: parq_pred_compare(&p, "id", op, &iv); break;
+	case 1: parq_pred_compare(&p, "status", op, &sv); break;
+	case 2: parq_pred_compare(&p, "name", op, &ws); break;
+	case 3: parq_pred_compare(&p, "score", op, &dv); break;
+	case 4: {
+		parq_scalar set[3] = {parq_scalar_int(200), sv, parq_scalar_int(404)};
+		parq_pred_in(&p, "status", set, 1 + test_rand(r) % 3);
+		break;
+	}
+	case 5: parq_pred_null(&p, test_rand(r) % 2 ? "status" : "name", test_rand(r) % 2); break;
+	case 6: parq_pred_prefix(&p, "name", w, 1 + (uint32_t)(test_rand(r) % 3)); break;
+	case 7: parq_pred_contains(&p, "tags", &ws); break;
+	case 8: {
+		parq_scalar b = parq_scalar_bool(test_rand(r) % 2);
+		parq_pred_compare(&p, "flag", PARQ_OP_EQ, &b);
+		break;
+	}
+	case 9: {
+		parq_scalar set[2] = {ws, parq_scalar_bytes("nope", 4)};
+		parq_pred_in(&p, "name", set, 2);
+		break;
+	}
+	default: parq_pred_null(&p, "tags", test_rand(r) % 2); break;
+	}
+	return p;
+}
+
+static parq_pred *random_pred(uint64_t *r, int depth)
+{
+	if (depth >= 3 || test_rand(r) % 3 == 0)
+		return random_leaf(r);
+	parq_pred *a = random_pred(r, depth + 1), *b = random_pred(r, depth + 1), *p;
+	if (test_rand(r) % 2)
+		parq_pred_and(&p, a, b);
+	else
+		parq_pred_or(&p, a, b);
+	return p;
+}
+
+/* Ids of the matching rows, by a full scan with row-by-row evaluation. */
+static int64_t brute_force(parq_reader *rd, const parq_pred *p, int64_t *ids)
+{
+	/* a scan with no predicate reads everything; evaluate each row */
+	parq_scan *s;
+	CHECK_OK(parq_scan_open(&s, rd, NULL, NULL, 0));
+	/* bind the predicate to all fields (positions = schema order) */
+	parq_scan *bind_only;
+	CHECK_OK(parq_scan_open(&bind_only, rd, p, NULL, 0));
+	parq_scan_close(bind_only);
+	int64_t n = 0;
+	const parq_value *row;
+	while (parq_scan_next(s, &row) == 0 && row) {
+		bool m;
+		CHECK_OK(parq_pred_eval_row(p, row, &m));
+		if (m)
+			ids[n++] = row->u.list.items[0].u.i64;
+	}
+	parq_scan_close(s);
+	return n;
+}
+
+static int64_t pruned(parq_reader *rd, const parq_pred *p, int64_t *ids, parq_scan_stats *st)
+{
+	parq_scan *s;
+	static const char *const fields[] = {"id"};
+	CHECK_OK(parq_scan_open(&s, rd, p, fields, 1));
+	int64_t n = 0;
+	const parq_value *row;
+	int rc;
+	while ((rc = parq_scan_next(s, &row)) == 0 && row) {
+		CHECK_EQ_INT(row->u.list.n, 1);
+		ids[n++] = row->u.list.items[0].u.i64;
+	}
+	CHECK_EQ_INT(rc, 0);
+	if (rc)
+		fprintf(stderr, "scan: %s\n", parq_errmsg());
+	parq_scan_get_stats(s, st);
+	parq_scan_close(s);
+	return n;
+}
+
+static void test_property(const char *path)
+{
+	static int64_t a[ROWS], b[ROWS];
+	int64_t skipped_rg = 0, skipped_pages = 0, nonempty = 0;
+	for (int f = 0; f < 4; f++) {
+		write_file(path, 100 + (uint64_t)f, f != 1, f >= 2, 1 + f % 2);
+		parq_reader *rd;
+		CHECK_OK(parq_reader_open(&rd, path, NULL));
+		uint64_t r = 7 + (uint64_t)f;
+		for (int q = 0; q < 150; q++) {
+			parq_pred *p = random_pred(&r, 0);
+			REQUIRE(p);
+			parq_scan_stats st;
+			int64_t nb = brute_force(rd, p, a);
+			int64_t np = pruned(rd, p, b, &st);
+			CHECK_EQ_INT(np, nb);
+			int diff = np != nb;
+			for (int64_t i = 0; i < np && i < nb && !diff; i++)
+				diff = a[i] != b[i];
+			if (diff) {
+				test_failures++;
+				fprintf(stderr, "file %d query %d: pruned scan returned different rows\n", f, q);
+			}
+			test_checks++;
+			CHECK_EQ_INT(st.rows_matched, np);
+			skipped_rg += st.row_groups_skipped;
+			skipped_pages += st.pages_skipped;
+			nonempty += nb > 0;
+			parq_pred_free(p);
+		}
+		parq_reader_close(rd);
+	}
+	/* the property would hold without any pruning: make sure some happened */
+	CHECK(skipped_rg > 50);
+	CHECK(skipped_pages > 100);
+	CHECK(nonempty > 100);
+	printf("pruning: %lld row groups and %lld pages skipped\n", (long long)skipped_rg, (long long)skipped_pages);
+}
+
+/* Targeted cases: statistics, page index, dictionary and bloom filter. */
+static void test_targeted(const char *path)
+{
+	static int64_t ids[ROWS];
+	write_file(path, 1, true, true, 1);
+	parq_reader *rd;
+	CHECK_OK(parq_reader_open(&rd, path, NULL));
+	parq_scan_stats st;
+	parq_pred *p;
+
+	/* sorted id: a narrow range reads one row group, few pages */
+	CHECK_OK(parq_pred_parse(&p, "id >= 30000 AND id < 30300"));
+	int64_t n = pruned(rd, p, ids, &st);
+	CHECK(n >= 95 && n <= 101);
+	CHECK_EQ_INT(st.row_groups, 6);
+	CHECK_EQ_INT(st.row_groups_skipped, 5);
+	CHECK(st.pages_skipped > 0);
+	CHECK(st.rows_read <= 1400);
+	parq_pred_free(p);
+
+	/* a value absent from the file: dictionaries and bloom filters rule it out */
+	CHECK_OK(parq_pred_parse(&p, "name = 'omega'"));
+	n = pruned(rd, p, ids, &st);
+	CHECK_EQ_INT(n, 0);
+	CHECK_EQ_INT(st.row_groups_skipped, 6);
+	CHECK_EQ_INT(st.rows_read, 0);
+	parq_pred_free(p);
+
+	CHECK_OK(parq_pred_parse(&p, "tags CONTAINS 'omega' OR status IN (1, 2)"));
+	n = pruned(rd, p, ids, &st);
+	CHECK_EQ_INT(n, 0);
+	CHECK_EQ_INT(st.row_groups_skipped, 6);
+	parq_pred_free(p);
+
+	/* nothing to prune: everything read */
+	CHECK_OK(parq_pred_parse(&p, "id >= 0"));
+	n = pruned(rd, p, ids, &st);
+	CHECK_EQ_INT(n, ROWS);
+	CHECK_EQ_INT(st.rows_read, ROWS);
+	parq_pred_free(p);
+	parq_reader_close(rd);
+}
+
+static void test_parser(void)
+{
+	parq_pred *p = NULL;
+	CHECK_OK(parq_pred_parse(&p, "a = 1 AND (b != 'x''y' OR c IS NOT NULL) OR d IN (1, 2.5, 'z') AND e STARTS WITH 'http'"));
+	parq_pred_free(p);
+	CHECK_OK(parq_pred_parse(&p, "tags contains 'Nginx' and status >= 400 or flag = true"));
+	parq_pred_free(p);
+	const char *bad[] = {"", "a", "a =", "a = 'x", "a IN ()", "a IN (1", "(a = 1", "a = 1 b = 2", "a IS 3",
+	                     "a STARTS 'x'", "= 1", "a = 1 AND"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		p = NULL;
+		CHECK_EQ_INT(parq_pred_parse(&p, bad[i]), PARQ_EINVAL);
+		CHECK(strstr(parq_errmsg(), "where:") != NULL);
+		CHECK(p == NULL);
+	}
+}
+
+int main(void)
+{
+	char path[] = "/tmp/parq_pruning_XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+	test_parser();
+	test_targeted(path);
+	test_property(path);
+	unlink(path);
+	return test_report("test_pruning");
+}
