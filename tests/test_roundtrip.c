@@ -533,6 +533,19 @@ static void one_case(uint64_t seed, int64_t rows, parq_codec codec, int page_ver
 	o.dictionary = rnd(&g, 4) != 0;
 	o.dictionary_page_limit = rnd(&g, 2) ? 2048 : (size_t)1 << 20;
 	o.page_crc = rnd(&g, 2);
+	/* integer columns: automatic, PLAIN or DELTA_BINARY_PACKED pages */
+	parq_column_options *co = calloc((size_t)s->n_leaves, sizeof *co);
+	REQUIRE(co);
+	for (int l = 0; l < s->n_leaves; l++) {
+		parq_column_options_default(&co[l], l);
+		parq_type t = s->leaves[l]->type;
+		if (t == PARQ_INT32 || t == PARQ_INT64) {
+			int k = (int)rnd(&g, 3);
+			co[l].encoding = k == 0 ? -1 : k == 1 ? PARQ_ENC_PLAIN : PARQ_ENC_DELTA_BINARY_PACKED;
+		}
+	}
+	o.columns = co;
+	o.n_columns = s->n_leaves;
 	if (write_file(&g, s, path, &o) == 0) {
 		parq_reader_options ro;
 		parq_reader_options_default(&ro);
@@ -565,6 +578,7 @@ static void one_case(uint64_t seed, int64_t rows, parq_codec codec, int page_ver
 				pthread_join(th[t], NULL);
 		}
 	}
+	free(co);
 	gen_free(&g, s);
 	parq_schema_free(s);
 }

@@ -268,15 +268,24 @@ typedef struct parq_kv {
 	const char *value;
 } parq_kv;
 
-/* Per-column settings; `leaf` selects the column. */
+/* Per-column settings; `leaf` selects the column. Start from
+ * parq_column_options_default(). */
 typedef struct parq_column_options {
 	int leaf;
 	int dictionary;       /* -1 default, 0 off, 1 on */
-	int encoding;         /* -1 automatic, or a parq_encoding for non-dictionary pages */
+	/* Values of pages that are not dictionary-encoded: -1 automatic (for
+	 * INT32 and INT64, DELTA_BINARY_PACKED where a page comes out smaller
+	 * than PLAIN), PARQ_ENC_PLAIN, or PARQ_ENC_DELTA_BINARY_PACKED (INT32
+	 * and INT64 only). */
+	int encoding;
 	bool statistics_off;
 	double bloom_fpp;     /* > 0: write a bloom filter with this false-positive rate */
 	int64_t bloom_ndv;    /* expected distinct values (0: from the row group) */
 } parq_column_options;
+
+/* Defaults for leaf: dictionary and encoding automatic, statistics on, no
+ * bloom filter. */
+void parq_column_options_default(parq_column_options *o, int leaf);
 
 typedef struct parq_writer_options {
 	parq_codec codec;

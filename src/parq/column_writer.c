@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "bloom.h"
+#include "encodings.h"
 #include "rle.h"
 #include "thrift.h"
 
@@ -133,7 +134,7 @@ struct parq_colw {
 	int64_t unc_total, comp_total;
 	parq_stats chunk_stats;
 	uint32_t encodings;
-	int n_dict_data_pages, n_plain_data_pages, n_dict_pages;
+	int n_dict_data_pages, n_plain_data_pages, n_delta_data_pages, n_dict_pages;
 	parq_colw_page *pages;
 	int n_pages, cap_pages;
 	parq_buf bounds;
@@ -223,7 +224,7 @@ void parq_colw_reset(parq_colw *c)
 	c->chunk_levels = c->chunk_rows = 0;
 	c->unc_total = c->comp_total = 0;
 	c->encodings = 0;
-	c->n_dict_data_pages = c->n_plain_data_pages = c->n_dict_pages = 0;
+	c->n_dict_data_pages = c->n_plain_data_pages = c->n_delta_data_pages = c->n_dict_pages = 0;
 	c->n_pages = 0;
 	c->bounds.len = 0;
 	c->bounds_ok = true;
@@ -348,6 +349,18 @@ static int encode_values(parq_colw *c, parq_buf *out, int *encoding)
 		out->len += nb;
 		return 0;
 	}
+	if ((c->type == PARQ_INT32 || c->type == PARQ_INT64) && c->cfg.encoding != PARQ_ENC_PLAIN) {
+		/* automatic: DELTA_BINARY_PACKED only where it is smaller */
+		size_t at = out->len;
+		int rc = parq_encode_delta_binary(out, c->vals.data, c->vals.len / c->width, (int)c->width);
+		if (rc)
+			return rc;
+		if (c->cfg.encoding == PARQ_ENC_DELTA_BINARY_PACKED || out->len - at < c->vals.len) {
+			*encoding = PARQ_ENC_DELTA_BINARY_PACKED;
+			return 0;
+		}
+		out->len = at;
+	}
 	*encoding = PARQ_ENC_PLAIN;
 	return parq_buf_append(out, c->vals.data, c->vals.len);
 }
@@ -417,10 +430,44 @@ static int emit_page(parq_colw *c, parq_meta_page_header *h, const parq_buf *lev
 	return 0;
 }
 
+/* At the chunk's first page, an integer column whose values are mostly
+ * distinct (timestamps, sizes, ids) often encodes smaller as
+ * DELTA_BINARY_PACKED than as dictionary plus indices: measure both on the
+ * page and, where the dictionary loses, turn it off for the chunk. */
+static int maybe_drop_dictionary(parq_colw *c)
+{
+	if (!c->page_dict || c->n_dict_data_pages || c->nidx == 0 || c->cfg.encoding == PARQ_ENC_PLAIN ||
+	    (c->type != PARQ_INT32 && c->type != PARQ_INT64) || c->dict.n * 4 < c->nidx)
+		return 0;
+	c->vals.len = 0;
+	if (parq_buf_reserve(&c->vals, c->nidx * c->width))
+		return PARQ_ENOMEM;
+	for (size_t i = 0; i < c->nidx; i++)
+		memcpy(c->vals.data + i * c->width, c->dict.data.data + c->dict.offs[c->idx[i]], c->width);
+	c->vals.len = c->nidx * c->width;
+	size_t dict_cost = c->dict.plain_bytes + (c->nidx * (size_t)parq_bit_width(c->dict.n - 1) + 7) / 8;
+	c->scratch.len = 0;
+	int rc = parq_encode_delta_binary(&c->scratch, c->vals.data, c->nidx, (int)c->width);
+	if (rc)
+		return rc;
+	if (c->scratch.len < dict_cost) {
+		c->page_dict = false;
+		c->dict_on = false;
+		dict_clear(&c->dict);
+		c->nidx = 0;
+	} else {
+		c->vals.len = 0;
+	}
+	return 0;
+}
+
 static int flush_page(parq_colw *c)
 {
 	if (!c->nlev)
 		return 0;
+	int rc0 = maybe_drop_dictionary(c);
+	if (rc0)
+		return rc0;
 	parq_meta_page_header h;
 	memset(&h, 0, sizeof h);
 	int64_t page_start = (int64_t)c->data.len;
@@ -499,6 +546,8 @@ static int flush_page(parq_colw *c)
 		c->encodings |= 1u << PARQ_ENC_RLE;
 	if (c->page_dict)
 		c->n_dict_data_pages++;
+	else if (encoding == PARQ_ENC_DELTA_BINARY_PACKED)
+		c->n_delta_data_pages++;
 	else
 		c->n_plain_data_pages++;
 	if ((rc = add_page_entry(c, page_start, (int32_t)((int64_t)c->data.len - page_start), nvalues)))
@@ -801,6 +850,7 @@ int parq_colw_finish(parq_colw *c, parq_colw_chunk *out)
 	out->dict_pages = c->n_dict_pages;
 	out->dict_data_pages = c->n_dict_data_pages;
 	out->plain_data_pages = c->n_plain_data_pages;
+	out->delta_data_pages = c->n_delta_data_pages;
 	out->data_encoding = c->type == PARQ_BOOLEAN && c->cfg.page_version == 2 ? PARQ_ENC_RLE : PARQ_ENC_PLAIN;
 	out->stats = &c->chunk_stats;
 	out->pages = c->pages;

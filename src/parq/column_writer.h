@@ -25,6 +25,7 @@ typedef struct parq_colw_config {
 	bool crc;
 	double bloom_fpp;        /* > 0: build a bloom filter */
 	int64_t bloom_ndv;       /* 0: size from the chunk's distinct values */
+	int encoding;            /* non-dictionary pages: -1 automatic, PLAIN or DELTA_BINARY_PACKED */
 } parq_colw_config;
 
 /* Per-page entries for the ColumnIndex / OffsetIndex of a chunk. */
@@ -45,7 +46,7 @@ typedef struct parq_colw_chunk {
 	int64_t num_values;          /* level entries */
 	int64_t total_uncompressed, total_compressed;
 	uint32_t encodings;          /* bit set of parq_encoding */
-	int dict_pages, dict_data_pages, plain_data_pages; /* for encoding stats */
+	int dict_pages, dict_data_pages, plain_data_pages, delta_data_pages; /* for encoding stats */
 	int data_encoding;           /* encoding of non-dictionary data pages */
 	parq_stats *stats;
 	const parq_colw_page *pages;

@@ -30,7 +30,7 @@ typedef struct written_chunk {
 	parq_meta_chunk meta;
 	/* owned copies for the footer */
 	int32_t encodings[10];
-	parq_meta_page_enc_stats enc_stats[3];
+	parq_meta_page_enc_stats enc_stats[4];
 	uint8_t *stats_bytes;
 	/* page index, serialized later */
 	uint8_t *column_index;
@@ -99,6 +99,14 @@ static int write_all(parq_writer *w, const void *p, size_t n)
 	return 0;
 }
 
+void parq_column_options_default(parq_column_options *o, int leaf)
+{
+	memset(o, 0, sizeof *o);
+	o->leaf = leaf;
+	o->dictionary = -1;
+	o->encoding = -1;
+}
+
 static const parq_column_options *col_opts(const parq_writer_options *o, int leaf)
 {
 	for (int i = 0; i < o->n_columns; i++)
@@ -153,14 +161,22 @@ static int writer_init(parq_writer *w, const parq_schema *schema, const parq_wri
 			.stats_max_bytes = o->statistics_max_bytes,
 			.page_index = o->page_index,
 			.crc = o->page_crc,
+			.encoding = -1,
 		};
 		if (co) {
+			bool integer = cfg.leaf->type == PARQ_INT32 || cfg.leaf->type == PARQ_INT64;
+			if (co->encoding != -1 && co->encoding != PARQ_ENC_PLAIN &&
+			    !(co->encoding == PARQ_ENC_DELTA_BINARY_PACKED && integer))
+				return parq_err(PARQ_EINVAL, "%s: column %d: encoding %s is not available for %s values", w->name, i,
+				                parq_encoding_name((parq_encoding)co->encoding),
+				                parq_type_name(cfg.leaf->type));
 			if (co->dictionary >= 0)
 				cfg.dictionary = co->dictionary != 0;
 			if (co->statistics_off)
 				cfg.statistics = false;
 			cfg.bloom_fpp = co->bloom_fpp;
 			cfg.bloom_ndv = co->bloom_ndv;
+			cfg.encoding = co->encoding;
 		}
 		int rc = parq_colw_new(&w->cols[i], &cfg, w->ctx);
 		if (rc)
@@ -462,6 +478,9 @@ static int fill_chunk_meta(parq_writer *w, int i, written_chunk *wc, const parq_
 		wc->enc_stats[ns++] = (parq_meta_page_enc_stats){dtype, PARQ_ENC_RLE_DICTIONARY, ch->dict_data_pages};
 	if (ch->plain_data_pages)
 		wc->enc_stats[ns++] = (parq_meta_page_enc_stats){dtype, ch->data_encoding, ch->plain_data_pages};
+	if (ch->delta_data_pages)
+		wc->enc_stats[ns++] =
+		    (parq_meta_page_enc_stats){dtype, PARQ_ENC_DELTA_BINARY_PACKED, ch->delta_data_pages};
 	m->enc_stats = wc->enc_stats;
 	m->n_enc_stats = (uint32_t)ns;
 	if (w->opts.statistics && parq_order_of(leaf) != PARQ_ORDER_NONE) {

@@ -1,0 +1,472 @@
+/* DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and
+ * BYTE_STREAM_SPLIT: encoder/decoder round trips at every width, streams
+ * other writers produce (deltas computed in 64 bits for INT32), the spec's
+ * examples, malformed input, and the writer's per-column encoding choice. */
+#include <limits.h>
+#include <unistd.h>
+
+#include "encodings.h"
+#include "parq/meta.h"
+#include "test.h"
+
+static uint64_t seed = 777;
+
+typedef struct out_bufs {
+	parq_buf vals, heap;
+	parq_bytes *views;
+	size_t cap_views;
+	parq_decoded dec;
+} out_bufs;
+
+static void out_init(out_bufs *o)
+{
+	memset(o, 0, sizeof *o);
+	o->dec = (parq_decoded){.vals = &o->vals, .views = &o->views, .cap_views = &o->cap_views, .heap = &o->heap};
+}
+
+static void out_free(out_bufs *o)
+{
+	parq_buf_free(&o->vals);
+	parq_buf_free(&o->heap);
+	free(o->views);
+}
+
+static parq_node leaf_of(parq_type t, int32_t type_length)
+{
+	parq_node n;
+	memset(&n, 0, sizeof n);
+	n.type = t;
+	n.type_length = type_length;
+	return n;
+}
+
+/* ---- DELTA_BINARY_PACKED ---- */
+
+static int64_t gen_value(int pattern, size_t i, int width)
+{
+	uint64_t r = test_rand(&seed);
+	switch (pattern) {
+	case 0: return 1700000000000 + (int64_t)i * 37;                      /* timestamps */
+	case 1: return (int64_t)(r % 1000) - 500;                           /* small, signed */
+	case 2: return width == 4 ? (int64_t)(int32_t)(uint32_t)r : (int64_t)r; /* full range */
+	case 3: return (i & 1) ? (width == 4 ? INT32_MAX : INT64_MAX)
+	                       : (width == 4 ? INT32_MIN : INT64_MIN);       /* widest deltas */
+	case 4: return 5000000 - (int64_t)i * 3;                            /* decreasing */
+	default: return 42;                                                 /* constant */
+	}
+}
+
+static void dbp_roundtrip(int width, int pattern, size_t n)
+{
+	int64_t *v64 = malloc((n + 1) * 8);
+	int32_t *v32 = malloc((n + 1) * 4);
+	for (size_t i = 0; i < n; i++) {
+		v64[i] = gen_value(pattern, i, width);
+		v32[i] = (int32_t)v64[i];
+	}
+	parq_buf enc = {0};
+	CHECK_OK(parq_encode_delta_binary(&enc, width == 4 ? (void *)v32 : (void *)v64, n, width));
+	parq_node leaf = leaf_of(width == 4 ? PARQ_INT32 : PARQ_INT64, 0);
+	out_bufs o;
+	out_init(&o);
+	int rc = parq_decode_values(PARQ_ENC_DELTA_BINARY_PACKED, &leaf, enc.data, enc.len, n, &o.dec);
+	CHECK_EQ_INT(rc, 0);
+	CHECK_EQ_INT(o.vals.len, n * (size_t)width);
+	if (!rc && o.vals.len == n * (size_t)width && n) {
+		if (memcmp(o.vals.data, width == 4 ? (void *)v32 : (void *)v64, n * (size_t)width) != 0) {
+			test_failures++;
+			fprintf(stderr, "DBP width %d pattern %d n %zu: values differ\n", width, pattern, n);
+		}
+		test_checks++;
+	}
+	/* fewer values than the stream holds (a page's leading values) */
+	if (n > 3) {
+		o.vals.len = 0;
+		CHECK_OK(parq_decode_values(PARQ_ENC_DELTA_BINARY_PACKED, &leaf, enc.data, enc.len, n / 2, &o.dec));
+		CHECK_EQ_INT(o.vals.len, n / 2 * (size_t)width);
+		CHECK_MEM(o.vals.data, width == 4 ? (void *)v32 : (void *)v64, n / 2 * (size_t)width);
+	}
+	/* more values than it holds fail cleanly; a truncated stream fails or,
+	 * cut only in the last miniblock's padding, still gives the values */
+	o.vals.len = 0;
+	CHECK_EQ_INT(parq_decode_values(PARQ_ENC_DELTA_BINARY_PACKED, &leaf, enc.data, enc.len, n + 1, &o.dec),
+	             PARQ_ECORRUPT);
+	if (n > 1) {
+		for (size_t cut = 0; cut < enc.len; cut += 1 + enc.len / 40) {
+			o.vals.len = 0;
+			rc = parq_decode_values(PARQ_ENC_DELTA_BINARY_PACKED, &leaf, enc.data, cut, n, &o.dec);
+			if (cut < enc.len / 2 || rc != 0)
+				CHECK_EQ_INT(rc, PARQ_ECORRUPT);
+			else
+				CHECK_MEM(o.vals.data, width == 4 ? (void *)v32 : (void *)v64, n * (size_t)width);
+		}
+	}
+	out_free(&o);
+	parq_buf_free(&enc);
+	free(v64);
+	free(v32);
+}
+
+static void test_dbp_roundtrips(void)
+{
+	static const size_t sizes[] = {0, 1, 2, 31, 32, 33, 127, 128, 129, 1000, 4097};
+	for (int w = 4; w <= 8; w += 4)
+		for (int p = 0; p < 6; p++)
+			for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+				dbp_roundtrip(w, p, sizes[k]);
+}
+
+/* Appends an unsigned LEB128 varint. */
+static void put_varint(parq_buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		parq_buf_push(b, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	parq_buf_push(b, (uint8_t)v);
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+/* Packs n values of bw bits, least significant bit first. */
+static void put_bits(parq_buf *b, const uint64_t *v, size_t n, int bw)
+{
+	size_t bytes = (n * (size_t)bw + 7) / 8, at = b->len;
+	parq_buf_reserve(b, bytes);
+	memset(b->data + at, 0, bytes);
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < bw; k++)
+			if (v[i] >> k & 1) {
+				size_t bit = i * (size_t)bw + (size_t)k;
+				b->data[at + bit / 8] |= (uint8_t)(1u << (bit % 8));
+			}
+	b->len += bytes;
+}
+
+/* INT32 values whose deltas a writer computed in 64 bits: a miniblock of
+ * 33 bits (DuckDB writes such streams); the sums wrap to 32 bits. */
+static void test_dbp_int32_wide_deltas(void)
+{
+	const int32_t want[] = {0, INT32_MAX, INT32_MIN, 7};
+	int64_t deltas[3], min = INT64_MAX;
+	for (int i = 0; i < 3; i++) {
+		deltas[i] = (int64_t)want[i + 1] - (int64_t)want[i];
+		if (deltas[i] < min)
+			min = deltas[i];
+	}
+	parq_buf b = {0};
+	put_varint(&b, 128);
+	put_varint(&b, 4);
+	put_varint(&b, 4);
+	put_varint(&b, zigzag(want[0]));
+	put_varint(&b, zigzag(min));
+	const uint8_t widths[4] = {33, 0, 0, 0};
+	parq_buf_append(&b, widths, 4);
+	uint64_t packed[32] = {0};
+	for (int i = 0; i < 3; i++)
+		packed[i] = (uint64_t)(deltas[i] - min);
+	put_bits(&b, packed, 32, 33);
+	parq_node leaf = leaf_of(PARQ_INT32, 0);
+	out_bufs o;
+	out_init(&o);
+	CHECK_OK(parq_decode_values(PARQ_ENC_DELTA_BINARY_PACKED, &leaf, b.data, b.len, 4, &o.dec));
+	CHECK_EQ_INT(o.vals.len, sizeof want);
+	CHECK_MEM(o.vals.data, want, sizeof want);
+	/* a width past 64 is corrupt */
+	b.data[b.len - 33 * 4 - 4] = 65;
+	o.vals.len = 0;
+	CHECK_EQ_INT(parq_decode_values(PARQ_ENC_DELTA_BINARY_PACKED, &leaf, b.data, b.len, 4, &o.dec), PARQ_ECORRUPT);
+	CHECK(strstr(parq_errmsg(), "bit width 65") != NULL);
+	out_free(&o);
+	parq_buf_free(&b);
+}
+
+/* Encodings.md, example 1: 1..5 is block 128, 4 miniblocks, 5 values,
+ * first value 1, min delta 1, all widths 0. */
+static void test_dbp_spec_example(void)
+{
+	const int64_t v[] = {1, 2, 3, 4, 5};
+	parq_buf b = {0};
+	CHECK_OK(parq_encode_delta_binary(&b, v, 5, 8));
+	const uint8_t want[] = {0x80, 0x01, 0x04, 0x05, 0x02, 0x02, 0, 0, 0, 0};
+	CHECK_EQ_INT(b.len, sizeof want);
+	CHECK_MEM(b.data, want, sizeof want);
+	/* a block size that is not a multiple of 128 is refused */
+	const uint8_t bad[] = {0x40, 0x04, 0x05, 0x02};
+	parq_node leaf = leaf_of(PARQ_INT64, 0);
+	out_bufs o;
+	out_init(&o);
+	CHECK_EQ_INT(parq_decode_values(PARQ_ENC_DELTA_BINARY_PACKED, &leaf, bad, sizeof bad, 1, &o.dec),
+	             PARQ_ECORRUPT);
+	out_free(&o);
+	parq_buf_free(&b);
+}
+
+/* ---- byte arrays ---- */
+
+static void put_lengths(parq_buf *b, const int32_t *len, size_t n)
+{
+	parq_encode_delta_binary(b, len, n, 4);
+}
+
+static void test_delta_length_byte_array(void)
+{
+	const char *words[] = {"Hello", "World", "Foobar", "ABCDEF", ""};
+	int32_t lens[5];
+	parq_buf b = {0};
+	for (int i = 0; i < 5; i++)
+		lens[i] = (int32_t)strlen(words[i]);
+	put_lengths(&b, lens, 5);
+	for (int i = 0; i < 5; i++)
+		parq_buf_append(&b, words[i], strlen(words[i]));
+	parq_node leaf = leaf_of(PARQ_BYTE_ARRAY, 0);
+	out_bufs o;
+	out_init(&o);
+	CHECK_OK(parq_decode_values(PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY, &leaf, b.data, b.len, 5, &o.dec));
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ_INT(o.views[i].len, strlen(words[i]));
+		CHECK_MEM(o.views[i].ptr, words[i], strlen(words[i]));
+	}
+	/* a length past the data */
+	CHECK_EQ_INT(parq_decode_values(PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY, &leaf, b.data, b.len - 1, 5, &o.dec),
+	             PARQ_ECORRUPT);
+	CHECK(strstr(parq_errmsg(), "DELTA_LENGTH_BYTE_ARRAY") != NULL);
+	out_free(&o);
+	parq_buf_free(&b);
+}
+
+static void test_delta_byte_array(void)
+{
+	/* Encodings.md: axis, axle, babble, babyhood */
+	const char *words[] = {"axis", "axle", "babble", "babyhood"};
+	const int32_t prefix[] = {0, 2, 0, 3};
+	const char *suffix[] = {"axis", "le", "babble", "yhood"};
+	int32_t slen[4];
+	parq_buf b = {0};
+	put_lengths(&b, prefix, 4);
+	for (int i = 0; i < 4; i++)
+		slen[i] = (int32_t)strlen(suffix[i]);
+	put_lengths(&b, slen, 4);
+	for (int i = 0; i < 4; i++)
+		parq_buf_append(&b, suffix[i], strlen(suffix[i]));
+	parq_node leaf = leaf_of(PARQ_BYTE_ARRAY, 0);
+	out_bufs o;
+	out_init(&o);
+	CHECK_OK(parq_decode_values(PARQ_ENC_DELTA_BYTE_ARRAY, &leaf, b.data, b.len, 4, &o.dec));
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ_INT(o.views[i].len, strlen(words[i]));
+		CHECK_MEM(o.views[i].ptr, words[i], strlen(words[i]));
+	}
+	/* as FIXED_LEN_BYTE_ARRAY(4) the values must all be 4 bytes */
+	parq_node flba = leaf_of(PARQ_FIXED_LEN_BYTE_ARRAY, 4);
+	CHECK_EQ_INT(parq_decode_values(PARQ_ENC_DELTA_BYTE_ARRAY, &flba, b.data, b.len, 4, &o.dec), PARQ_ECORRUPT);
+	/* a prefix longer than the previous value */
+	parq_buf bad = {0};
+	const int32_t bad_prefix[] = {0, 9};
+	const int32_t bad_len[] = {2, 1};
+	put_lengths(&bad, bad_prefix, 2);
+	put_lengths(&bad, bad_len, 2);
+	parq_buf_append(&bad, "abc", 3);
+	CHECK_EQ_INT(parq_decode_values(PARQ_ENC_DELTA_BYTE_ARRAY, &leaf, bad.data, bad.len, 2, &o.dec), PARQ_ECORRUPT);
+	CHECK(strstr(parq_errmsg(), "reuses 9 bytes") != NULL);
+	out_free(&o);
+	parq_buf_free(&b);
+	parq_buf_free(&bad);
+}
+
+static void test_byte_stream_split(void)
+{
+	const float f[3] = {1.5f, -2.25f, 3.0e10f};
+	uint8_t raw[12], split[12];
+	memcpy(raw, f, 12);
+	for (int j = 0; j < 4; j++)
+		for (int i = 0; i < 3; i++)
+			split[j * 3 + i] = raw[i * 4 + j];
+	parq_node leaf = leaf_of(PARQ_FLOAT, 0);
+	out_bufs o;
+	out_init(&o);
+	CHECK_OK(parq_decode_values(PARQ_ENC_BYTE_STREAM_SPLIT, &leaf, split, 12, 3, &o.dec));
+	CHECK_EQ_INT(o.vals.len, 12);
+	CHECK_MEM(o.vals.data, f, 12);
+	/* FIXED_LEN_BYTE_ARRAY(3) */
+	const uint8_t fl[6] = {'a', 'b', 'c', 'x', 'y', 'z'};
+	const uint8_t fl_split[6] = {'a', 'x', 'b', 'y', 'c', 'z'};
+	parq_node flba = leaf_of(PARQ_FIXED_LEN_BYTE_ARRAY, 3);
+	o.vals.len = 0;
+	CHECK_OK(parq_decode_values(PARQ_ENC_BYTE_STREAM_SPLIT, &flba, fl_split, 6, 2, &o.dec));
+	CHECK_MEM(o.vals.data, fl, 6);
+	/* too few bytes */
+	o.vals.len = 0;
+	CHECK_EQ_INT(parq_decode_values(PARQ_ENC_BYTE_STREAM_SPLIT, &leaf, split, 11, 3, &o.dec), PARQ_ECORRUPT);
+	/* not for byte arrays */
+	parq_node ba = leaf_of(PARQ_BYTE_ARRAY, 0);
+	CHECK_EQ_INT(parq_decode_values(PARQ_ENC_BYTE_STREAM_SPLIT, &ba, split, 12, 3, &o.dec), PARQ_EUNSUPPORTED);
+	out_free(&o);
+}
+
+/* ---- the writer's choice ---- */
+
+#define ROWS 50000
+
+static bool chunk_has(const parq_meta_column *m, int enc)
+{
+	for (uint32_t i = 0; i < m->n_encodings; i++)
+		if (m->encodings[i] == enc)
+			return true;
+	return false;
+}
+
+/* Writes ts (sequential INT64), noise (random INT64), code (INT32) and
+ * name (string) with the given encoding option for every integer column;
+ * checks what the footer says and that every value reads back. */
+static void writer_case(int encoding, bool dictionary)
+{
+	char path[] = "/tmp/parq_encodings_XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "ts", PARQ_INT64, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "noise", PARQ_INT64, PARQ_OPTIONAL, NULL, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "code", PARQ_INT32, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "name", PARQ_BYTE_ARRAY, PARQ_OPTIONAL, &S, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	static int64_t ts[ROWS], noise[ROWS];
+	static int32_t code[ROWS];
+	static int16_t ndef[ROWS];
+	static parq_bytes names[ROWS];
+	int64_t nn = 0;
+	for (int i = 0; i < ROWS; i++) {
+		ts[i] = 1700000000000 + i * 1000 + (int64_t)(test_rand(&seed) % 1000);
+		ndef[i] = i % 10 != 3;
+		if (ndef[i])
+			noise[nn++] = (int64_t)test_rand(&seed);
+		code[i] = (int32_t)(i * 7);
+		names[i] = (parq_bytes){(const uint8_t *)"host", 4};
+	}
+	static int16_t all[ROWS];
+	for (int i = 0; i < ROWS; i++)
+		all[i] = 1;
+	parq_column_batch cols[4] = {
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = ROWS, .values = ts},
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = nn, .def_levels = ndef, .values = noise},
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = ROWS, .values = code},
+		{.num_rows = ROWS, .num_levels = ROWS, .num_values = ROWS, .def_levels = all, .bytes = names},
+	};
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.codec = PARQ_CODEC_ZSTD;
+	o.dictionary = dictionary;
+	o.row_group_rows = 20000;
+	parq_column_options co[3];
+	for (int l = 0; l < 3; l++) {
+		parq_column_options_default(&co[l], l);
+		co[l].encoding = encoding;
+	}
+	o.columns = co;
+	o.n_columns = 3;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	CHECK_OK(parq_writer_write(w, cols, ROWS));
+	CHECK_OK(parq_writer_close(w, NULL));
+
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	const parq_file_meta *fm = parq_reader_metadata(r);
+	REQUIRE(fm->n_row_groups == 3);
+	for (uint32_t g = 0; g < fm->n_row_groups; g++) {
+		const parq_meta_column *ts_m = &fm->row_groups[g].columns[0].meta;
+		const parq_meta_column *noise_m = &fm->row_groups[g].columns[1].meta;
+		const parq_meta_column *code_m = &fm->row_groups[g].columns[2].meta;
+		if (encoding == PARQ_ENC_PLAIN) {
+			CHECK(!chunk_has(ts_m, PARQ_ENC_DELTA_BINARY_PACKED));
+			CHECK(!chunk_has(code_m, PARQ_ENC_DELTA_BINARY_PACKED));
+		} else if (encoding == PARQ_ENC_DELTA_BINARY_PACKED) {
+			CHECK(chunk_has(noise_m, PARQ_ENC_DELTA_BINARY_PACKED) || chunk_has(noise_m, PARQ_ENC_RLE_DICTIONARY));
+			CHECK(chunk_has(ts_m, PARQ_ENC_DELTA_BINARY_PACKED));
+		} else {
+			/* automatic: the sequence shrinks, the noise does not */
+			CHECK(chunk_has(ts_m, PARQ_ENC_DELTA_BINARY_PACKED));
+			CHECK(chunk_has(code_m, PARQ_ENC_DELTA_BINARY_PACKED) || chunk_has(code_m, PARQ_ENC_RLE_DICTIONARY));
+			CHECK(!chunk_has(noise_m, PARQ_ENC_DELTA_BINARY_PACKED));
+		}
+		/* encoding stats count the delta pages */
+		if (chunk_has(ts_m, PARQ_ENC_DELTA_BINARY_PACKED)) {
+			bool found = false;
+			for (uint32_t k = 0; k < ts_m->n_enc_stats; k++)
+				found |= ts_m->enc_stats[k].encoding == PARQ_ENC_DELTA_BINARY_PACKED && ts_m->enc_stats[k].count > 0;
+			CHECK(found);
+		}
+	}
+	int64_t vals_seen[3] = {0};
+	for (int l = 0; l < 3; l++) {
+		parq_column_reader *cr;
+		CHECK_OK(parq_column_reader_open(&cr, r, l, NULL, 0));
+		int64_t row = 0, v = 0;
+		parq_column_batch b;
+		/* read batches that do not line up with pages */
+		while (parq_column_reader_read(cr, 777, &b) == 0 && b.num_rows) {
+			for (int64_t i = 0; i < b.num_values; i++, v++) {
+				if (l == 0)
+					CHECK(((const int64_t *)b.values)[i] == ts[row + i]);
+				else if (l == 1)
+					CHECK(((const int64_t *)b.values)[i] == noise[v]);
+				else
+					CHECK(((const int32_t *)b.values)[i] == code[row + i]);
+			}
+			row += b.num_rows;
+		}
+		vals_seen[l] = v;
+		parq_column_reader_close(cr);
+	}
+	CHECK_EQ_INT(vals_seen[0], ROWS);
+	CHECK_EQ_INT(vals_seen[1], nn);
+	CHECK_EQ_INT(vals_seen[2], ROWS);
+	parq_reader_close(r);
+	unlink(path);
+	parq_schema_free(s);
+}
+
+static void test_writer_encoding_choice(void)
+{
+	writer_case(-1, false);
+	writer_case(-1, true);
+	writer_case(PARQ_ENC_PLAIN, false);
+	writer_case(PARQ_ENC_DELTA_BINARY_PACKED, false);
+	writer_case(PARQ_ENC_DELTA_BINARY_PACKED, true);
+
+	/* DELTA_BINARY_PACKED is for integers only */
+	parq_schema *s;
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "d", PARQ_DOUBLE, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	parq_column_options co;
+	parq_column_options_default(&co, 0);
+	co.encoding = PARQ_ENC_DELTA_BINARY_PACKED;
+	o.columns = &co;
+	o.n_columns = 1;
+	parq_writer *w = NULL;
+	CHECK_EQ_INT(parq_writer_open(&w, "/tmp/parq_encodings_refused.parquet", s, &o), PARQ_EINVAL);
+	CHECK(strstr(parq_errmsg(), "DELTA_BINARY_PACKED is not available for DOUBLE") != NULL);
+	CHECK(access("/tmp/parq_encodings_refused.parquet", F_OK) != 0);
+	parq_schema_free(s);
+}
+
+int main(void)
+{
+	test_dbp_roundtrips();
+	test_dbp_int32_wide_deltas();
+	test_dbp_spec_example();
+	test_delta_length_byte_array();
+	test_delta_byte_array();
+	test_byte_stream_split();
+	test_writer_encoding_choice();
+	return test_report("test_encodings");
+}
