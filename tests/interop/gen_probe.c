@@ -526,7 +526,11 @@ static void build_i64(parq_column_batch *b, colbuf *cb, const row *rows, int64_t
 static void usage(void)
 {
 	fputs("usage: gen_probe OUT.parquet --rows N --codec zstd|snappy|gzip|none --row-group-rows R\n"
-	      "                 [--page-version 1|2] [--seed S] [--batch-rows B] [--expect OUT.jsonl]\n",
+	      "                 [--page-version 1|2] [--seed S] [--batch-rows B] [--expect OUT.jsonl]\n"
+	      "                 [--bloom FPP] [--crc 1]\n"
+	      "--bloom writes bloom filters for original_url, status_code, web_server and\n"
+	      "root_target_url with that false-positive rate in thousandths (10 = 1%); --crc 1\n"
+	      "writes page CRCs.\n",
 	      stderr);
 	exit(2);
 }
@@ -588,7 +592,7 @@ int main(int argc, char **argv)
 {
 	const char *out = NULL, *codec = NULL, *expect = NULL;
 	int64_t nrows = -1, rg_rows = -1, batch_rows = 7919;
-	int page_version = 1;
+	int page_version = 1, bloom_permille = 0, crc = 0;
 	uint64_t seed = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -609,6 +613,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--seed")) seed = (uint64_t)parse_i64(v, a);
 		else if (!strcmp(a, "--batch-rows")) batch_rows = parse_i64(v, a);
 		else if (!strcmp(a, "--expect")) expect = v;
+		else if (!strcmp(a, "--bloom")) bloom_permille = (int)parse_i64(v, a);
+		else if (!strcmp(a, "--crc")) crc = (int)parse_i64(v, a);
 		else usage();
 	}
 	if (!out || !codec || nrows < 0 || rg_rows <= 0 || batch_rows <= 0 ||
@@ -621,6 +627,17 @@ int main(int argc, char **argv)
 	check(parq_codec_from_name(codec, &o.codec), "codec");
 	o.row_group_rows = rg_rows;
 	o.data_page_version = page_version;
+	o.page_crc = crc != 0;
+	parq_column_options co[4];
+	const int bloom_cols[4] = {C_ORIGINAL_URL, C_STATUS_CODE, C_WEB_SERVER, C_ROOT_TARGET_URL};
+	if (bloom_permille > 0) {
+		for (int k = 0; k < 4; k++) {
+			parq_column_options_default(&co[k], bloom_cols[k]);
+			co[k].bloom_fpp = bloom_permille / 1000.0;
+		}
+		o.columns = co;
+		o.n_columns = 4;
+	}
 
 	FILE *ef = NULL;
 	if (expect && !(ef = fopen(expect, "w")))

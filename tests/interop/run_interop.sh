@@ -159,6 +159,33 @@ for v in "${variants[@]}"; do
 done
 run_queue
 
+# ---- a2. page index, bloom filters and page CRCs, checked by duckdb and hyparquet ----
+
+echo "interop: [$(($(date +%s) - started)) s] a2. page index and bloom filters (check_index.mjs)"
+for v in "zstd 1" "snappy 2"; do
+	read -r codec pv <<<"$v"
+	f=$OUT/ours/index_${codec}_v${pv}.parquet
+	id=idx_${codec}_$pv
+	if ! "$GEN_PROBE" "$f" --rows 100000 --codec "$codec" --row-group-rows 30000 --page-version "$pv" \
+		--seed 9 --bloom 10 --crc 1 --expect "$f.expect.jsonl" 2>"$f.err"; then
+		{ echo "FAIL gen_probe --bloom (exit $?)"; sed 's/^/    /' "$f.err"; } >"$RES/$id"
+	else
+		out=$("${TO[@]}" "${NODE[@]}" "$HERE/check_index.mjs" "$f" "$f.expect.jsonl" \
+			--bloom original_url,status_code,web_server,root_target_url 2>&1)
+		if [ $? -eq 0 ]; then
+			echo "ok page index and bloom filters of ours $codec v$pv: ${out#check_index: ok }" >"$RES/$id"
+		else
+			{ echo "FAIL page index and bloom filters of ours $codec v$pv"; sed 's/^/    /' <<<"$out" | head -n 24; } >"$RES/$id"
+		fi
+		# with CRCs, every reader still reads the same values
+		for reader in probestore duckdb hyparquet; do
+			queue "$reader reads ours $codec v$pv with bloom filters and CRCs" "$f.expect.jsonl" "$reader" "$f"
+		done
+	fi
+	cat "$RES/$id"
+done
+run_queue
+
 # ---- b. the peers' files, read by probestore ------------------------------------
 
 echo "interop: [$(($(date +%s) - started)) s] b. duckdb's and polars' files (write.mjs) read by probestore"
