@@ -287,6 +287,146 @@ static void test_schemas(void)
 	expect_error("chunk past the end", read_all(path), "past the end");
 }
 
+/* Rewrites the footer of the file at path: decodes it, lets edit() change
+ * it, and writes the data pages unchanged with the new footer. */
+static void rewrite_footer(void (*edit)(parq_file_meta *, const uint8_t *, void *), void *arg)
+{
+	size_t n;
+	uint8_t *buf = slurp(path, &n);
+	uint32_t flen = parq_load_u32(buf + n - 8);
+	parq_arena a;
+	parq_arena_init(&a, 0);
+	parq_file_meta fm;
+	CHECK_OK(parq_meta_decode_file(&a, buf + n - 8 - flen, flen, &fm));
+	edit(&fm, buf, arg);
+	write_with_meta(&fm, buf + 4, n - 8 - flen - 4);
+	parq_arena_free(&a);
+	free(buf);
+}
+
+static void edit_num_values(parq_file_meta *fm, const uint8_t *file, void *arg)
+{
+	(void)file;
+	fm->row_groups[1].columns[0].meta.num_values += *(int64_t *)arg;
+}
+
+static void edit_rg_rows(parq_file_meta *fm, const uint8_t *file, void *arg)
+{
+	(void)file;
+	fm->row_groups[1].num_rows += *(int64_t *)arg;
+}
+
+/* Column chunks must hold what their metadata announces: a chunk that ends
+ * early, or holds more or fewer rows than its row group, is an error and
+ * never a silently shorter column. */
+static void test_chunk_totals(void)
+{
+	write_valid(path, PARQ_CODEC_SNAPPY, 1);
+	CHECK_OK(read_all(path));
+	int64_t more = 5;
+	rewrite_footer(edit_num_values, &more);
+	expect_error("chunk shorter than its value count", read_all(path), "ends after 1000 of its 1005 values");
+
+	for (int pv = 1; pv <= 2; pv++) {
+		int64_t deltas[] = {1, -1, 500};
+		for (size_t i = 0; i < sizeof deltas / sizeof deltas[0]; i++) {
+			write_valid(path, PARQ_CODEC_ZSTD, pv);
+			rewrite_footer(edit_rg_rows, &deltas[i]);
+			char what[64], needle[64];
+			snprintf(what, sizeof what, "row group rows off by %lld (v%d)", (long long)deltas[i], pv);
+			snprintf(needle, sizeof needle, "holds 1000 rows, the row group %lld", 1000 + (long long)deltas[i]);
+			expect_error(what, read_all(path), needle);
+			/* a single column read alone must notice as well */
+			parq_reader *r;
+			CHECK_OK(parq_reader_open(&r, path, NULL));
+			parq_column_reader *cr;
+			CHECK_OK(parq_column_reader_open(&cr, r, 0, NULL, 0));
+			parq_column_batch b;
+			int64_t rows = 0;
+			int rc;
+			while (!(rc = parq_column_reader_read(cr, 300, &b)) && b.num_rows)
+				rows += b.num_rows;
+			expect_error(what, rc, needle);
+			CHECK(rows <= 2000);
+			parq_column_reader_close(cr);
+			parq_reader_close(r);
+		}
+	}
+}
+
+struct legacy_edit {
+	const char *created_by;
+	int64_t dict_header_len; /* out */
+};
+
+/* What parquet-mr before 1.2.9 wrote: total_compressed_size of a chunk with
+ * a dictionary leaves out the dictionary page header. */
+static void edit_legacy_sizes(parq_file_meta *fm, const uint8_t *file, void *arg)
+{
+	struct legacy_edit *e = arg;
+	fm->created_by = (parq_bytes){(const uint8_t *)e->created_by, (uint32_t)strlen(e->created_by)};
+	fm->has_created_by = true;
+	for (uint32_t g = 0; g < fm->n_row_groups; g++) {
+		parq_meta_column *cm = &fm->row_groups[g].columns[1].meta;
+		REQUIRE(cm->has_dictionary_page_offset);
+		parq_meta_page_header h;
+		size_t hlen;
+		CHECK_OK(parq_meta_decode_page_header(file + cm->dictionary_page_offset, 4096, &h, &hlen));
+		CHECK_EQ_INT(h.type, PARQ_PAGE_DICTIONARY);
+		cm->total_compressed_size -= (int64_t)hlen;
+		e->dict_header_len = (int64_t)hlen;
+	}
+}
+
+/* Reads column 1 (the optional dictionary-encoded strings) to the end:
+ * number of values, or a negative error. */
+static int64_t count_names(void)
+{
+	parq_reader *r;
+	if (parq_reader_open(&r, path, NULL))
+		return -1;
+	parq_column_reader *cr;
+	CHECK_OK(parq_column_reader_open(&cr, r, 1, NULL, 0));
+	parq_column_batch b;
+	int64_t vals = 0, rows = 0;
+	int rc;
+	while (!(rc = parq_column_reader_read(cr, 700, &b)) && b.num_rows) {
+		vals += b.num_values;
+		rows += b.num_rows;
+		for (int64_t i = 0; i < b.num_values; i++)
+			CHECK(b.bytes[i].len >= 4 && b.bytes[i].len <= 7);
+	}
+	parq_column_reader_close(cr);
+	parq_reader_close(r);
+	if (rc)
+		return rc;
+	CHECK_EQ_INT(rows, 3000);
+	return vals;
+}
+
+static void test_legacy_chunk_sizes(void)
+{
+	/* writers that had the bug: the chunk may run past its recorded size */
+	const char *legacy[] = {"parquet-mr version 1.2.8 (build 0e0e0e)", "parquet-mr", "parquet-mr version 1.1.0"};
+	for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
+		write_valid(path, PARQ_CODEC_UNCOMPRESSED, 1);
+		struct legacy_edit e = {legacy[i], 0};
+		rewrite_footer(edit_legacy_sizes, &e);
+		CHECK(e.dict_header_len > 0);
+		CHECK_EQ_INT(count_names(), 2250); /* every fourth name is null */
+		CHECK_OK(read_all(path));
+	}
+	/* fixed writers (and everyone else) get no such allowance */
+	const char *fixed[] = {"parquet-mr version 1.2.9 (build 1)", "parquet-mr version 1.12.3", "parquet-cpp version 1.2.8"};
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		write_valid(path, PARQ_CODEC_UNCOMPRESSED, 1);
+		struct legacy_edit e = {fixed[i], 0};
+		rewrite_footer(edit_legacy_sizes, &e);
+		CHECK(count_names() < 0);
+		expect_error(fixed[i], read_all(path), "left in the column chunk");
+	}
+}
+
 /* Rewrites the first data page header of column 0 with lying sizes. */
 static void test_lying_pages(void)
 {
@@ -410,6 +550,8 @@ int main(void)
 	test_lying_pages();
 	test_random_damage();
 	test_crc();
+	test_chunk_totals();
+	test_legacy_chunk_sizes();
 	unlink(path);
 	return test_report("test_corrupt");
 }

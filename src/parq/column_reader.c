@@ -28,6 +28,7 @@ struct parq_column_reader {
 	int codec;
 	int64_t pos, end;          /* next page offset, chunk end */
 	int64_t levels_left;       /* from ColumnMetaData.num_values */
+	bool levels_unknown;       /* after a jump by the offset index: levels_left is not counted */
 	parq_buf window;           /* page header (+ body when it fits) */
 	parq_buf raw;              /* compressed page body, when read separately */
 
@@ -199,13 +200,14 @@ static int open_next_chunk(parq_column_reader *cr)
 	cr->chunk_start = start;
 	cr->chunk_row = 0;
 	cr->oi_state = 0;
-	cr->end = start + m->total_compressed_size;
+	cr->end = start + m->total_compressed_size + cr->r->chunk_slack;
 	if (cr->end > cr->r->size || cr->end < start)
 		cr->end = cr->r->size;
 	cr->codec = m->codec;
 	if (!parq_codec_can_read(cr->codec))
 		return CR_ERR(cr, PARQ_EUNSUPPORTED, "codec %s is not supported", parq_codec_name((parq_codec)cr->codec));
 	cr->levels_left = m->num_values;
+	cr->levels_unknown = false;
 	cr->has_dict = false;
 	cr->dict_n = 0;
 	cr->in_chunk = true;
@@ -536,6 +538,22 @@ static int read_page(parq_column_reader *cr, int64_t off, parq_meta_page_header 
 	return 0;
 }
 
+/* A chunk read to its end must have held the values its metadata
+ * announced and the row group's rows; a short chunk would otherwise just
+ * yield fewer rows. */
+static int check_chunk_end(parq_column_reader *cr)
+{
+	const parq_meta_column *m = &cr->r->meta.row_groups[cr->rg].columns[cr->leaf_index].meta;
+	if (cr->levels_left > 0 && !cr->levels_unknown)
+		return CR_ERR(cr, PARQ_ECORRUPT, "the column chunk ends after %lld of its %lld values",
+		              (long long)(m->num_values - cr->levels_left), (long long)m->num_values);
+	int64_t rows = cr->r->meta.row_groups[cr->rg].num_rows;
+	if (cr->chunk_row != rows)
+		return CR_ERR(cr, PARQ_ECORRUPT, "the column chunk holds %lld rows, the row group %lld",
+		              (long long)cr->chunk_row, (long long)rows);
+	return 0;
+}
+
 /* Reads the next data page of the column into the page state. Returns 1 at
  * the end of the column. */
 static int load_page(parq_column_reader *cr)
@@ -551,6 +569,11 @@ static int load_page(parq_column_reader *cr)
 	}
 	for (;;) {
 		if (!cr->in_chunk || cr->levels_left <= 0 || cr->pos >= cr->end) {
+			if (cr->in_chunk) {
+				int rc = check_chunk_end(cr);
+				if (rc)
+					return rc;
+			}
 			cr->in_chunk = false;
 			int rc = open_next_chunk(cr);
 			if (rc)
@@ -881,6 +904,7 @@ int parq_column_reader_skip(parq_column_reader *cr, int64_t n, int64_t *skipped)
 					cr->chunk_row = l->first_row_index;
 					cr->pos = l->offset;
 					cr->levels_left = INT64_MAX; /* counted by position from here */
+					cr->levels_unknown = true;
 					continue;
 				}
 			}

@@ -110,6 +110,31 @@ static int validate(parq_reader *r)
 	return 0;
 }
 
+/* Is created_by a parquet-mr older than 1.2.9 (or without a version)? */
+static bool writer_omits_dict_header(const parq_file_meta *m)
+{
+	static const char app[] = "parquet-mr";
+	if (!m->has_created_by || m->created_by.len < sizeof app - 1 ||
+	    memcmp(m->created_by.ptr, app, sizeof app - 1) != 0)
+		return false;
+	char text[64];
+	size_t n = m->created_by.len < sizeof text - 1 ? m->created_by.len : sizeof text - 1;
+	memcpy(text, m->created_by.ptr, n);
+	text[n] = 0;
+	int v[3] = {0, 0, 0};
+	if (strncmp(text + sizeof app - 1, " version ", 9) != 0)
+		return text[sizeof app - 1] == 0 || text[sizeof app - 1] == ' ';
+	char *p = text + sizeof app - 1 + 9;
+	for (int i = 0; i < 3 && *p >= '0' && *p <= '9'; i++) {
+		long x = strtol(p, &p, 10);
+		v[i] = x > 100000 ? 100000 : (int)x;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	return v[0] < 1 || (v[0] == 1 && (v[1] < 2 || (v[1] == 2 && v[2] < 9)));
+}
+
 static int reader_load(parq_reader *r)
 {
 	if (r->size < 12)
@@ -145,6 +170,8 @@ static int reader_load(parq_reader *r)
 		return parq_err(PARQ_EUNSUPPORTED, "%s: the file is encrypted, which is not supported", r->name);
 	if ((rc = parq_schema_from_meta(&r->schema, r->meta.schema, r->meta.n_schema)))
 		return parq_err_prefix(rc, "%s: ", r->name);
+	if (writer_omits_dict_header(&r->meta))
+		r->chunk_slack = 100; /* the largest dictionary page header, as Arrow allows */
 	return validate(r);
 }
 

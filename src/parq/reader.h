@@ -18,6 +18,10 @@ struct parq_reader {
 	parq_schema *schema;
 	char **kv_cache;
 	int n_kv_cache;
+	/* Bytes a column chunk may extend past its recorded size: parquet-mr
+	 * before 1.2.9 left the dictionary page header out of
+	 * total_compressed_size (PARQUET-816, IMPALA-694). */
+	int64_t chunk_slack;
 };
 
 /* Bytes [off, off+len) of the file: a pointer into memory when mapped,
