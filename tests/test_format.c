@@ -100,6 +100,29 @@ static void test_logical(void)
 	memcpy(v.u.int96, &nanos, 8);
 	memcpy(v.u.int96 + 8, &jd, 4);
 	EXPECT(json_value(&sb, &v), "\"1970-01-02T01:02:03.000000001Z\"");
+	/* before the epoch, with nanoseconds below a microsecond */
+	nanos = 86399999999999LL; /* 23:59:59.999999999 */
+	jd = 2440587;
+	memcpy(v.u.int96, &nanos, 8);
+	memcpy(v.u.int96 + 8, &jd, 4);
+	EXPECT(json_value(&sb, &v), "\"1969-12-31T23:59:59.999999999Z\"");
+	/* Spark's year-290000 value (int96_from_spark.parquet): it computes
+	 * Julian microseconds in 64 bits, which wrap, and stores the wrapped
+	 * day and a negative nanosecond count; reading undoes the wrap */
+	static const uint8_t spark290000[12] = {0x00, 0x60, 0xb9, 0xc7, 0x6e, 0xe2, 0xff, 0xff,
+	                                        0xa8, 0xab, 0xb0, 0xf9};
+	memcpy(v.u.int96, spark290000, 12);
+	EXPECT(json_value(&sb, &v), "\"+290000-12-30T23:00:00.000000000Z\"");
+	static const uint8_t spark9999[12] = {0x00, 0xe0, 0x29, 0x92, 0xd2, 0x09, 0x00, 0x00,
+	                                      0x2c, 0xfe, 0x51, 0x00};
+	memcpy(v.u.int96, spark9999, 12);
+	EXPECT(json_value(&sb, &v), "\"9999-12-31T03:00:00.000000000Z\"");
+	/* an early year keeps its sign and four digits */
+	nanos = 0;
+	jd = 1721060 - 365; /* 0000-01-01 is Julian day 1721060; year -1 has 365 days */
+	memcpy(v.u.int96, &nanos, 8);
+	memcpy(v.u.int96 + 8, &jd, 4);
+	EXPECT(json_value(&sb, &v), "\"-0001-01-01T00:00:00.000000000Z\"");
 
 	/* plain binary as base64, strings as strings */
 	n = leaf(PARQ_BYTE_ARRAY, parq_lt_none());

@@ -405,19 +405,27 @@ static void json_scalar(strbuf *b, const parq_value *v)
 		return;
 	}
 	case PARQ_V_INT96: {
+		/* nanoseconds of the day (int64) and Julian day (int32). Read as
+		 * Spark reads them: microseconds since the epoch in 64-bit
+		 * two's-complement arithmetic, plus the nanoseconds below a
+		 * microsecond. Within the +-292,000 years that int64 microseconds
+		 * cover this is the exact time; Spark writes later times with the
+		 * microsecond count wrapped around, and this undoes the wrap. */
 		int64_t nanos;
 		int32_t julian;
 		memcpy(&nanos, v->u.int96, 8);
 		memcpy(&julian, v->u.int96 + 8, 4);
-		int64_t days = (int64_t)julian - 2440588;
-		/* nanos of day may be out of range in odd files: carry it over */
-		int64_t rem, extra = floordiv(nanos, 86400000000000LL, &rem);
-		days += extra;
-		int64_t secs = days * 86400 + rem / 1000000000;
-		int64_t frac = rem % 1000000000;
-		int64_t sod, d2 = floordiv(secs, 86400, &sod);
+		uint64_t uus = (uint64_t)((int64_t)julian - 2440588) * 86400000000u + (uint64_t)(nanos / 1000);
+		int64_t us = uus <= (uint64_t)INT64_MAX ? (int64_t)uus : -(int64_t)(~uus) - 1;
+		int64_t frac_us, secs = floordiv(us, 1000000, &frac_us);
+		int64_t frac = frac_us * 1000 + nanos % 1000; /* nanos % 1000 may be negative */
+		if (frac < 0) {
+			frac += 1000000000;
+			secs--;
+		}
+		int64_t sod, days = floordiv(secs, 86400, &sod);
 		sb_putc(b, '"');
-		put_date(b, d2);
+		put_date(b, days);
 		sb_printf(b, "T%02d:%02d:%02d.%09" PRId64 "Z\"", (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), frac);
 		return;
 	}

@@ -133,8 +133,9 @@ export function civil(days) {
   return { y, m, d };
 }
 
+// years outside 0000..9999 carry a sign (ISO 8601 expanded years), as in format.c
 function yearText(y) {
-  return y < 0 ? '-' + pad(-y, 4) : pad(y, 4);
+  return y < 0 ? '-' + pad(-y, 4) : y > 9999 ? '+' + pad(y, 4) : pad(y, 4);
 }
 
 export function date(days) {
