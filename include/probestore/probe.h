@@ -2,6 +2,7 @@
 #ifndef PROBESTORE_PROBE_H
 #define PROBESTORE_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,47 @@ typedef struct ps_probe_result {
 	double duration_s;
 	const char *body;
 } ps_probe_result;
+
+/* The probe-result columns of a scan file, in file order (the seed's
+ * ParquetProbeResult). */
+typedef enum {
+	PS_COL_ORIGINAL_URL,
+	PS_COL_FINAL_URL,
+	PS_COL_STATUS_CODE,
+	PS_COL_CONTENT_LENGTH,
+	PS_COL_CONTENT_TYPE,
+	PS_COL_TITLE,
+	PS_COL_WEB_SERVER,
+	PS_COL_TECHNOLOGIES,
+	PS_COL_IP_ADDRESS,
+	PS_COL_ROOT_TARGET_URL,
+	PS_COL_PROBE_ERROR,
+	PS_COL_METHOD,
+	PS_COL_HEADERS_JSON,
+	PS_COL_DIFF_STATUS,
+	PS_COL_SCAN_TIMESTAMP,
+	PS_COL_FIRST_SEEN_TIMESTAMP,
+	PS_COL_LAST_SEEN_TIMESTAMP,
+	PS_PROBE_NCOLS
+} ps_probe_column;
+
+/* Column name of c ("original_url", ...). */
+const char *ps_probe_column_name(ps_probe_column c);
+
+/* The diff status of a URL against the target's previous scan. */
+bool ps_url_status_valid(const char *s); /* "new", "existing", "old" or absent */
+
+/* Probe results read back: items[0..n) point into memory owned by the set.
+ * Free with ps_probe_set_free. */
+typedef struct ps_probe_set {
+	ps_probe_result *items;
+	size_t n;
+	int64_t total;        /* queries: matches before limit/offset */
+	int64_t scan_time_ms; /* the scan the results come from (latest-scan reads) */
+	void *priv;
+} ps_probe_set;
+
+void ps_probe_set_free(ps_probe_set *set);
 
 #ifdef __cplusplus
 }

@@ -47,5 +47,6 @@ const char *ps_errmsg(void);
 #include "probestore/log.h"
 #include "probestore/config.h"
 #include "probestore/probe.h"
+#include "probestore/store.h"
 
 #endif

@@ -1,0 +1,187 @@
+/* The store: scans of probe results written, diffed, queried and streamed.
+ *
+ *   <base>/probe_results/<host>_<port>/scan_<YYYYMMDD_HHMMSS>.parquet
+ *
+ * The store handle is thread-safe; scan writers and iterators are not
+ * (one thread at a time each). */
+#ifndef PROBESTORE_STORE_H
+#define PROBESTORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probestore/config.h"
+#include "probestore/log.h"
+#include "probestore/probe.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ps_store ps_store;
+
+typedef struct ps_store_options {
+	const char *base_path;    /* NULL: the config's storage_config.parquet_base_path */
+	const ps_config *config;  /* NULL: defaults; copied */
+	const ps_logger *logger;  /* NULL: nothing is logged; copied */
+} ps_store_options;
+
+void ps_store_options_default(ps_store_options *o);
+/* Opens (creating the base directory if needed). Free with ps_store_close. */
+int ps_store_open(ps_store **out, const ps_store_options *o);
+void ps_store_close(ps_store *st);
+const char *ps_store_base_path(const ps_store *st);
+const ps_config *ps_store_config(const ps_store *st);
+
+/* A cancellation token: set from any thread, checked between batches and
+ * row groups. Zero-initialise. */
+typedef struct ps_cancel {
+	int requested;
+} ps_cancel;
+
+void ps_cancel_request(ps_cancel *c);
+bool ps_cancel_requested(const ps_cancel *c);
+
+/* ---- writing scans ---- */
+
+#define PS_CODEC_CONFIG (-2) /* the store's configured codec */
+
+typedef struct ps_scan_options {
+	const char *root_target;   /* required: a URL or a bare host (https) */
+	const char *session_id;    /* NULL: generated (written to key-value metadata) */
+	int64_t scan_time_ms;      /* UTC milliseconds; 0: now */
+	int codec;                 /* PS_CODEC_CONFIG, PS_CODEC_AUTO or a PARQ_CODEC_* */
+	int compression_level;     /* with an explicit codec; 0: the codec's default */
+	int64_t rows_per_row_group;/* 0: the config's */
+	int validate;              /* -1: the config's, 0 off, 1 on */
+	bool mark_diff;            /* mark URLs new/existing against the previous scan (true) */
+	const ps_cancel *cancel;   /* NULL: not cancellable */
+} ps_scan_options;
+
+void ps_scan_options_default(ps_scan_options *o);
+
+typedef struct ps_scan_result {
+	char path[4096];           /* the scan file */
+	int64_t records;
+	int64_t bytes;             /* file size */
+	double elapsed_s;
+	int64_t scan_time_ms;
+	int64_t n_new, n_existing; /* with mark_diff */
+	int codec;                 /* the codec written (auto resolved) */
+} ps_scan_result;
+
+/* Writes results[0..n) as one scan of o->root_target, durably. An empty scan
+ * is a valid zero-row file. Validation errors name the record index and
+ * field (PS_EINVAL) and write nothing. Cancellation returns PS_ECANCELED
+ * and leaves no file. res may be NULL. */
+int ps_scan_write(ps_store *st, const ps_scan_options *o, const ps_probe_result *results, size_t n,
+                  ps_scan_result *res);
+
+/* The same in steps, for scans that do not fit in memory. */
+typedef struct ps_scan_writer ps_scan_writer;
+int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_options *o);
+/* Validates and writes results[0..n); the results may be freed after. */
+int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *results, size_t n);
+/* Finishes the file and frees w (also on error). */
+int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res);
+/* Drops everything written and frees w. */
+void ps_scan_writer_abort(ps_scan_writer *w);
+
+/* ---- targets and scans ---- */
+
+typedef struct ps_target_info {
+	char host_port[264];       /* "example.com:443" */
+	char dir[256];             /* "example.com_443" */
+	int n_scans;
+} ps_target_info;
+
+typedef struct ps_scan_info {
+	char path[4096];
+	int64_t scan_time_ms;
+	int64_t rows;              /* from the footer */
+	int64_t bytes;
+} ps_scan_info;
+
+/* Targets with at least one scan, sorted by directory name. Free *out with free(). */
+int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n);
+/* Scans of a target (URL or bare host), oldest first. Free *out with free().
+ * A target never scanned gives n == 0. */
+int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **out, size_t *n);
+
+/* All results of the target's latest scan (the seed's
+ * FindAllProbeResultsForTarget); out->scan_time_ms is that scan's time.
+ * PS_ENOTFOUND when the target has no scan. */
+int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out);
+
+/* Records in a scan file, from its footer alone. */
+int ps_scan_count(const char *path, int64_t *rows);
+
+/* ---- queries ---- */
+
+typedef enum { PS_SCANS_LATEST = 0, PS_SCANS_ALL, PS_SCANS_RANGE } ps_scan_scope;
+
+typedef struct ps_status_range {
+	int lo, hi;                /* inclusive */
+} ps_status_range;
+
+typedef struct ps_query {
+	const char *root_target;   /* NULL: every target */
+	ps_scan_scope scans;       /* which scans of each target */
+	int64_t from_ms, to_ms;    /* PS_SCANS_RANGE: scan times in [from, to] (0: open) */
+	const int *status_codes;   /* any of these ... */
+	size_t n_status_codes;
+	const ps_status_range *status_ranges; /* ... or in any of these ranges */
+	size_t n_status_ranges;
+	const char *technology;    /* technologies contains this name (exact) */
+	const char *diff_status;   /* "new", "existing" */
+	const char *content_type;  /* content_type starts with this */
+	const char *url_contains;  /* original_url or final_url contains */
+	const char *title_contains;
+	bool errors_only;          /* probe_error present */
+	int64_t limit;             /* 0: the config's default limit (0 there: all) */
+	int64_t offset;
+	const ps_cancel *cancel;
+} ps_query;
+
+void ps_query_default(ps_query *q);
+/* Matching results, newest scan first, in file order within a scan;
+ * out->total counts every match before offset and limit. */
+int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out);
+
+/* ---- URL diff ---- */
+
+typedef struct ps_url_diff {
+	const char **new_urls, **existing_urls, **old_urls;
+	size_t n_new, n_existing, n_old;
+	void *priv;
+} ps_url_diff;
+
+/* Diffs two scan files of a target by original_url: in b and not in a
+ * (new), in both (existing), in a and not in b (old). Lists are sorted. */
+int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out);
+/* The target's latest scan against the one before it (an empty "a" when
+ * there is only one). */
+int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out);
+void ps_url_diff_free(ps_url_diff *d);
+
+/* ---- streaming ---- */
+
+/* Called per result; the result is valid during the call only. Return
+ * non-zero to stop (ps_scan_stream then returns that value). */
+typedef int (*ps_probe_fn)(void *ud, const ps_probe_result *r);
+
+/* Streams every result of a scan file in bounded memory. */
+int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel);
+
+typedef struct ps_probe_iter ps_probe_iter;
+int ps_probe_iter_open(ps_probe_iter **out, const char *path);
+/* *r is the next result, valid until the next call; NULL at the end. */
+int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r);
+void ps_probe_iter_close(ps_probe_iter *it);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

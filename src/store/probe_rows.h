@@ -1,0 +1,67 @@
+/* Probe results <-> Parquet: the seed's schema, columnar batches built
+ * from ps_probe_result arrays, and rows read back into the model. */
+#ifndef PS_PROBE_ROWS_H
+#define PS_PROBE_ROWS_H
+
+#include "parq/parq.h"
+#include "probestore/probestore.h"
+#include "util.h"
+
+/* The scan-file schema (17 columns, see docs/format.md). NULL with the
+ * error set on failure; free with parq_schema_free. */
+parq_schema *ps_probe_schema_new(void);
+
+/* Checks that a file's schema has the probe columns with the right types
+ * (files of older or foreign writers are rejected by name). */
+int ps_probe_schema_check(const parq_schema *s, const char *path);
+
+/* Per-row values that override the model when the scan writer decides them. */
+typedef struct ps_probe_overrides {
+	const char *const *diff_status;   /* NULL, or per row (NULL entries: the model's) */
+	const int64_t *first_seen_ms;     /* NULL, or per row (0: the model's) */
+	const char *root_target;          /* used where a result has none */
+} ps_probe_overrides;
+
+/* One batch of rows as libparq column vectors. The views point into the
+ * results (which must outlive the batch) and into the batch's own buffers. */
+typedef struct ps_probe_cols {
+	parq_column_batch col[PS_PROBE_NCOLS];
+	int16_t *def[PS_PROBE_NCOLS], *rep[PS_PROBE_NCOLS];
+	parq_bytes *bytes[PS_PROBE_NCOLS];
+	int32_t *i32;
+	int64_t *i64[PS_PROBE_NCOLS];
+	size_t cap_rows, cap_tech, cap_ip;
+	ps_buf json;          /* headers_json values, back to back */
+	size_t *json_off;     /* per row: offset + 1 into json, 0 = null */
+	size_t raw_bytes;     /* size of the strings in the batch (for the auto codec) */
+} ps_probe_cols;
+
+/* Fills c from r[0..n) at scan time scan_ms (the seed's transformation:
+ * "" and 0 become null, headers become headers_json, first seen defaults to
+ * the scan time, last seen is the scan time). */
+int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, int64_t scan_ms,
+                        const ps_probe_overrides *ov);
+void ps_probe_cols_free(ps_probe_cols *c);
+
+/* Encodes headers as the seed does (Go's json.Marshal of a map: keys
+ * sorted, last duplicate wins, <, > and & escaped). Appends to out. */
+int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n);
+
+/* Converts a row of a probe file (a STRUCT of the 17 top-level fields, as
+ * parq_scan_next returns it) into *out, copying strings into arena. */
+int ps_probe_from_row(const parq_value *row, ps_arena *arena, ps_probe_result *out);
+
+/* A deep copy of r into arena. */
+int ps_probe_copy(const ps_probe_result *r, ps_arena *arena, ps_probe_result *out);
+
+/* A growable set of results with the arena holding their strings. */
+typedef struct ps_probe_set_priv {
+	ps_arena arena;
+	size_t cap;
+} ps_probe_set_priv;
+
+/* Appends a slot to set (allocating priv on first use). */
+int ps_probe_set_push(ps_probe_set *set, ps_probe_result **slot);
+ps_arena *ps_probe_set_arena(ps_probe_set *set);
+
+#endif

@@ -1,0 +1,578 @@
+/* Reading scans: targets and scans on disk, iteration in bounded memory,
+ * counts from the footer, searches with filters pushed down to libparq,
+ * and the URL diff of two scans. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "probe_rows.h"
+#include "store_internal.h"
+#include "strmap.h"
+
+/* ---- iteration ---- */
+
+struct ps_probe_iter {
+	parq_reader *r;
+	parq_scan *scan;
+	parq_pred *pred;
+	ps_arena arena;
+	ps_probe_result cur;
+	int64_t n;
+};
+
+static int open_reader(const char *path, parq_reader **r)
+{
+	parq_reader_options ro;
+	parq_reader_options_default(&ro);
+	int rc = parq_reader_open(r, path, &ro);
+	if (rc)
+		return ps_err_from_parq(rc, NULL);
+	rc = ps_probe_schema_check(parq_reader_schema(*r), path);
+	if (rc) {
+		parq_reader_close(*r);
+		*r = NULL;
+	}
+	return rc;
+}
+
+/* Opens an iterator over the rows of path matching pred (owned by the
+ * iterator; NULL: all). */
+static int iter_open(ps_probe_iter **out, const char *path, parq_pred *pred)
+{
+	*out = NULL;
+	ps_probe_iter *it = calloc(1, sizeof *it);
+	if (!it) {
+		parq_pred_free(pred);
+		return ps_err_nomem();
+	}
+	it->pred = pred;
+	int rc = open_reader(path, &it->r);
+	if (!rc && (rc = parq_scan_open(&it->scan, it->r, pred, NULL, 0)))
+		rc = ps_err_from_parq(rc, path);
+	if (rc) {
+		ps_probe_iter_close(it);
+		return rc;
+	}
+	*out = it;
+	return 0;
+}
+
+int ps_probe_iter_open(ps_probe_iter **out, const char *path)
+{
+	return iter_open(out, path, NULL);
+}
+
+int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r)
+{
+	*r = NULL;
+	const parq_value *row;
+	int rc = parq_scan_next(it->scan, &row);
+	if (rc)
+		return ps_err_from_parq(rc, parq_reader_name(it->r));
+	if (!row)
+		return 0;
+	/* the strings of one result at a time: memory stays bounded */
+	ps_arena_free(&it->arena);
+	if ((rc = ps_probe_from_row(row, &it->arena, &it->cur)))
+		return ps_err_prefix(rc, "%s: row %lld: ", parq_reader_name(it->r), (long long)it->n);
+	it->n++;
+	*r = &it->cur;
+	return 0;
+}
+
+void ps_probe_iter_close(ps_probe_iter *it)
+{
+	if (!it)
+		return;
+	if (it->scan)
+		parq_scan_close(it->scan);
+	if (it->r)
+		parq_reader_close(it->r);
+	parq_pred_free(it->pred);
+	ps_arena_free(&it->arena);
+	free(it);
+}
+
+int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel)
+{
+	ps_probe_iter *it;
+	int rc = ps_probe_iter_open(&it, path);
+	if (rc)
+		return rc;
+	const ps_probe_result *r;
+	for (;;) {
+		if (ps_cancel_requested(cancel)) {
+			rc = ps_err(PS_ECANCELED, "%s: streaming canceled", path);
+			break;
+		}
+		if ((rc = ps_probe_iter_next(it, &r)) || !r)
+			break;
+		if ((rc = fn(ud, r)))
+			break;
+	}
+	ps_probe_iter_close(it);
+	return rc;
+}
+
+int ps_scan_count(const char *path, int64_t *rows)
+{
+	parq_reader *r;
+	int rc = open_reader(path, &r);
+	if (rc)
+		return rc;
+	*rows = parq_reader_num_rows(r);
+	parq_reader_close(r);
+	return 0;
+}
+
+/* ---- targets and scans ---- */
+
+static int cmp_target(const void *a, const void *b)
+{
+	return strcmp(((const ps_target_info *)a)->dir, ((const ps_target_info *)b)->dir);
+}
+
+static bool is_scan_name(const char *name)
+{
+	return ps_scan_name_time(name) >= 0;
+}
+
+int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	char root[4096];
+	snprintf(root, sizeof root, "%s/probe_results", st->base);
+	DIR *d = opendir(root);
+	if (!d)
+		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", root, strerror(errno));
+	size_t cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		char host[PS_URL_HOST_MAX + 1];
+		int port;
+		if (e->d_name[0] == '.' || ps_host_port_dir_parse(e->d_name, host, sizeof host, &port))
+			continue; /* not a target directory of ours */
+		char sub[4096 + 256];
+		snprintf(sub, sizeof sub, "%s/%s", root, e->d_name);
+		DIR *sd = opendir(sub);
+		if (!sd)
+			continue;
+		int scans = 0;
+		struct dirent *f;
+		while ((f = readdir(sd)))
+			scans += is_scan_name(f->d_name);
+		closedir(sd);
+		if (!scans)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ps_target_info *t = realloc(*out, cap * sizeof *t);
+			if (!t) {
+				rc = ps_err_nomem();
+				break;
+			}
+			*out = t;
+		}
+		ps_target_info *t = &(*out)[(*n)++];
+		memset(t, 0, sizeof *t);
+		snprintf(t->dir, sizeof t->dir, "%s", e->d_name);
+		ps_host_port_format(host, port, t->host_port, sizeof t->host_port);
+		t->n_scans = scans;
+	}
+	closedir(d);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (*n)
+		qsort(*out, *n, sizeof **out, cmp_target);
+	return 0;
+}
+
+static int cmp_scan(const void *a, const void *b)
+{
+	const ps_scan_info *x = a, *y = b;
+	if (x->scan_time_ms != y->scan_time_ms)
+		return x->scan_time_ms < y->scan_time_ms ? -1 : 1;
+	/* same time: scan_X.parquet before scan_X_2.parquet before scan_X_10 */
+	size_t lx = strlen(x->path), ly = strlen(y->path);
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->path, y->path);
+}
+
+static int list_scans_in(const char *dir, ps_scan_info **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
+	size_t cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		int64_t t = ps_scan_name_time(e->d_name);
+		if (t < 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ps_scan_info *s = realloc(*out, cap * sizeof *s);
+			if (!s) {
+				rc = ps_err_nomem();
+				break;
+			}
+			*out = s;
+		}
+		ps_scan_info *s = &(*out)[(*n)++];
+		memset(s, 0, sizeof *s);
+		snprintf(s->path, sizeof s->path, "%s/%s", dir, e->d_name);
+		s->scan_time_ms = t;
+	}
+	closedir(d);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	/* the precise time and the row count come from the footer */
+	for (size_t i = 0; i < *n; i++) {
+		parq_reader *r;
+		ps_scan_info *s = &(*out)[i];
+		if (parq_reader_open(&r, s->path, NULL) != 0) {
+			s->rows = -1; /* unreadable: listed, and reads of it report why */
+			continue;
+		}
+		s->rows = parq_reader_num_rows(r);
+		s->bytes = parq_reader_file_size(r);
+		const char *ms = parq_reader_kv(r, "probestore.scan_timestamp");
+		if (ms) {
+			char *end;
+			long long v = strtoll(ms, &end, 10);
+			if (!*end && v / 1000 == s->scan_time_ms / 1000)
+				s->scan_time_ms = v;
+		}
+		parq_reader_close(r);
+	}
+	if (*n)
+		qsort(*out, *n, sizeof **out, cmp_scan);
+	return 0;
+}
+
+int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **out, size_t *n)
+{
+	char dir[4096];
+	*out = NULL;
+	*n = 0;
+	int rc = ps_store_target_dir(st, root_target, dir, sizeof dir);
+	return rc ? rc : list_scans_in(dir, out, n);
+}
+
+static int read_all(const char *path, parq_pred *pred, ps_probe_set *out)
+{
+	ps_probe_iter *it;
+	int rc = iter_open(&it, path, pred);
+	if (rc)
+		return rc;
+	ps_arena *a = ps_probe_set_arena(out);
+	const parq_value *row;
+	if (!a)
+		rc = ps_err_nomem();
+	while (!rc) {
+		if ((rc = parq_scan_next(it->scan, &row))) {
+			rc = ps_err_from_parq(rc, path);
+			break;
+		}
+		if (!row)
+			break;
+		ps_probe_result *slot;
+		if ((rc = ps_probe_set_push(out, &slot)) || (rc = ps_probe_from_row(row, a, slot)))
+			break;
+	}
+	ps_probe_iter_close(it);
+	return rc;
+}
+
+int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out)
+{
+	memset(out, 0, sizeof *out);
+	ps_scan_info *scans;
+	size_t n;
+	int rc = ps_store_list_scans(st, root_target, &scans, &n);
+	if (rc)
+		return rc;
+	if (n == 0) {
+		free(scans);
+		return ps_err(PS_ENOTFOUND, "%s has no scan", root_target);
+	}
+	rc = read_all(scans[n - 1].path, NULL, out);
+	out->scan_time_ms = scans[n - 1].scan_time_ms;
+	out->total = (int64_t)out->n;
+	free(scans);
+	if (rc)
+		ps_probe_set_free(out);
+	return rc;
+}
+
+/* ---- search ---- */
+
+void ps_query_default(ps_query *q)
+{
+	memset(q, 0, sizeof *q);
+}
+
+static int and_pred(parq_pred **acc, parq_pred *p, int rc)
+{
+	if (rc)
+		return rc;
+	if (!*acc) {
+		*acc = p;
+		return 0;
+	}
+	return parq_pred_and(acc, *acc, p);
+}
+
+/* The query's filters that libparq can prune with. */
+static int build_pred(const ps_query *q, parq_pred **out)
+{
+	parq_pred *acc = NULL, *p = NULL;
+	int rc = 0;
+	if (q->n_status_codes || q->n_status_ranges) {
+		parq_pred *any = NULL;
+		if (q->n_status_codes) {
+			parq_scalar *v = malloc(q->n_status_codes * sizeof *v);
+			if (!v)
+				return ps_err_nomem();
+			for (size_t i = 0; i < q->n_status_codes; i++)
+				v[i] = parq_scalar_int(q->status_codes[i]);
+			rc = parq_pred_in(&any, "status_code", v, q->n_status_codes);
+			free(v);
+		}
+		for (size_t i = 0; !rc && i < q->n_status_ranges; i++) {
+			parq_pred *lo = NULL, *hi = NULL, *both = NULL;
+			parq_scalar a = parq_scalar_int(q->status_ranges[i].lo), b = parq_scalar_int(q->status_ranges[i].hi);
+			rc = parq_pred_compare(&lo, "status_code", PARQ_OP_GE, &a);
+			if (!rc)
+				rc = parq_pred_compare(&hi, "status_code", PARQ_OP_LE, &b);
+			if (!rc) {
+				rc = parq_pred_and(&both, lo, hi);
+				lo = hi = NULL;
+			}
+			parq_pred_free(lo);
+			parq_pred_free(hi);
+			if (!rc)
+				rc = any ? parq_pred_or(&any, any, both) : (any = both, 0);
+		}
+		rc = and_pred(&acc, any, rc);
+	}
+	if (!rc && q->technology) {
+		parq_scalar v = parq_scalar_bytes(q->technology, (uint32_t)strlen(q->technology));
+		rc = and_pred(&acc, p, parq_pred_contains(&p, "technologies", &v));
+	}
+	if (!rc && q->diff_status) {
+		parq_scalar v = parq_scalar_bytes(q->diff_status, (uint32_t)strlen(q->diff_status));
+		rc = and_pred(&acc, p, parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v));
+	}
+	if (!rc && q->content_type)
+		rc = and_pred(&acc, p, parq_pred_prefix(&p, "content_type", q->content_type, (uint32_t)strlen(q->content_type)));
+	if (!rc && q->errors_only)
+		rc = and_pred(&acc, p, parq_pred_null(&p, "probe_error", false));
+	if (rc) {
+		parq_pred_free(acc);
+		return ps_err_from_parq(rc, "query");
+	}
+	*out = acc;
+	return 0;
+}
+
+/* The substring filters libparq has no operator for. */
+static bool post_filter(const ps_query *q, const ps_probe_result *r)
+{
+	if (q->url_contains && !(r->input_url && strstr(r->input_url, q->url_contains)) &&
+	    !(r->final_url && strstr(r->final_url, q->url_contains)))
+		return false;
+	if (q->title_contains && !(r->title && strstr(r->title, q->title_contains)))
+		return false;
+	return true;
+}
+
+static int search_file(const ps_query *q, const char *path, int64_t offset, int64_t limit, ps_probe_set *out)
+{
+	parq_pred *pred = NULL;
+	int rc = build_pred(q, &pred);
+	if (rc)
+		return rc;
+	ps_probe_iter *it;
+	if ((rc = iter_open(&it, path, pred)))
+		return rc;
+	ps_arena *a = ps_probe_set_arena(out);
+	if (!a) {
+		ps_probe_iter_close(it);
+		return ps_err_nomem();
+	}
+	const ps_probe_result *r;
+	while (!(rc = ps_probe_iter_next(it, &r)) && r) {
+		if (ps_cancel_requested(q->cancel)) {
+			rc = ps_err(PS_ECANCELED, "query canceled");
+			break;
+		}
+		if (!post_filter(q, r))
+			continue;
+		out->total++;
+		if (out->total <= offset || (limit > 0 && (int64_t)out->n >= limit))
+			continue;
+		ps_probe_result *slot;
+		if ((rc = ps_probe_set_push(out, &slot)) || (rc = ps_probe_copy(r, a, slot)))
+			break;
+	}
+	ps_probe_iter_close(it);
+	return rc;
+}
+
+int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
+{
+	memset(out, 0, sizeof *out);
+	if (q->offset < 0 || q->limit < 0)
+		return ps_err(PS_EINVAL, "query: negative limit or offset");
+	int64_t limit = q->limit ? q->limit : st->cfg.reader.default_limit;
+	ps_target_info *targets = NULL;
+	size_t nt = 0;
+	int rc = 0;
+	if (q->root_target) {
+		targets = calloc(1, sizeof *targets);
+		if (!targets)
+			return ps_err_nomem();
+		nt = 1;
+	} else if ((rc = ps_store_list_targets(st, &targets, &nt))) {
+		return rc;
+	}
+	for (size_t t = 0; t < nt && !rc; t++) {
+		char dir[4096 + 300];
+		if (q->root_target)
+			rc = ps_store_target_dir(st, q->root_target, dir, sizeof dir);
+		else
+			snprintf(dir, sizeof dir, "%s/probe_results/%s", st->base, targets[t].dir);
+		ps_scan_info *scans = NULL;
+		size_t ns = 0;
+		if (!rc)
+			rc = list_scans_in(dir, &scans, &ns);
+		/* newest scan first */
+		for (size_t k = ns; k-- > 0 && !rc;) {
+			const ps_scan_info *s = &scans[k];
+			if (q->scans == PS_SCANS_LATEST && k != ns - 1)
+				break;
+			if (q->scans == PS_SCANS_RANGE &&
+			    ((q->from_ms && s->scan_time_ms < q->from_ms) || (q->to_ms && s->scan_time_ms > q->to_ms)))
+				continue;
+			rc = search_file(q, s->path, q->offset, limit, out);
+		}
+		free(scans);
+	}
+	free(targets);
+	if (rc)
+		ps_probe_set_free(out);
+	return rc;
+}
+
+/* ---- URL diff ---- */
+
+typedef struct diff_priv {
+	ps_strmap a, b;
+} diff_priv;
+
+static int load_urls(const char *path, ps_strmap *m)
+{
+	if (!path)
+		return 0;
+	ps_probe_iter *it;
+	int rc = ps_probe_iter_open(&it, path);
+	if (rc)
+		return rc;
+	const ps_probe_result *r;
+	while (!(rc = ps_probe_iter_next(it, &r)) && r)
+		if (r->input_url && ps_strmap_put(m, r->input_url, strlen(r->input_url), 1)) {
+			rc = ps_err_nomem();
+			break;
+		}
+	ps_probe_iter_close(it);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Keys of m that are (in_other) or are not in other, sorted. */
+static int pick(const ps_strmap *m, const ps_strmap *other, bool in_other, const char ***out, size_t *n)
+{
+	*out = malloc((m->n ? m->n : 1) * sizeof **out);
+	*n = 0;
+	if (!*out)
+		return ps_err_nomem();
+	for (size_t i = 0; m->keys && i <= m->mask; i++) {
+		const char *k = m->keys[i];
+		if (k && (ps_strmap_get(other, k, strlen(k)) != NULL) == in_other)
+			(*out)[(*n)++] = k;
+	}
+	qsort(*out, *n, sizeof **out, cmp_str);
+	return 0;
+}
+
+int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out)
+{
+	memset(out, 0, sizeof *out);
+	diff_priv *p = calloc(1, sizeof *p);
+	if (!p)
+		return ps_err_nomem();
+	out->priv = p;
+	int rc = load_urls(path_a, &p->a);
+	if (!rc)
+		rc = load_urls(path_b, &p->b);
+	if (!rc)
+		rc = pick(&p->b, &p->a, false, &out->new_urls, &out->n_new);
+	if (!rc)
+		rc = pick(&p->b, &p->a, true, &out->existing_urls, &out->n_existing);
+	if (!rc)
+		rc = pick(&p->a, &p->b, false, &out->old_urls, &out->n_old);
+	if (rc)
+		ps_url_diff_free(out);
+	return rc;
+}
+
+int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out)
+{
+	memset(out, 0, sizeof *out);
+	ps_scan_info *scans;
+	size_t n;
+	int rc = ps_store_list_scans(st, root_target, &scans, &n);
+	if (rc)
+		return rc;
+	if (n == 0)
+		rc = ps_err(PS_ENOTFOUND, "%s has no scan", root_target);
+	else
+		rc = ps_scan_diff(n > 1 ? scans[n - 2].path : NULL, scans[n - 1].path, out);
+	free(scans);
+	return rc;
+}
+
+void ps_url_diff_free(ps_url_diff *d)
+{
+	diff_priv *p = d->priv;
+	if (p) {
+		ps_strmap_free(&p->a);
+		ps_strmap_free(&p->b);
+		free(p);
+	}
+	free(d->new_urls);
+	free(d->existing_urls);
+	free(d->old_urls);
+	memset(d, 0, sizeof *d);
+}

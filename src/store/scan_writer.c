@@ -1,0 +1,504 @@
+/* Writing one scan of one root target: validation, URL diff against the
+ * previous scan, columnar batches into libparq, durable commit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "atomic_file.h"
+#include "error.h"
+#include "probe_rows.h"
+#include "store_internal.h"
+#include "strmap.h"
+
+#define SCHEMA_VERSION "1"
+
+struct ps_scan_writer {
+	ps_store *st;
+	ps_scan_options o;
+	char *root_target, *session_id;
+	char dir[4096], stem[64];
+	int64_t scan_ms;
+	int codec, level;
+	bool validate, codec_resolved;
+	ps_utf8_repair utf8;
+	parq_schema *schema;
+	parq_writer *pw;
+	ps_tmpfile tmp;
+	ps_probe_cols cols;
+	ps_strmap prev;          /* previous scan: original_url -> first_seen */
+	bool has_prev;
+	int64_t records, n_new, n_existing;
+	struct timespec t0;
+	/* per batch */
+	const char **diff;
+	int64_t *first;
+	size_t cap;
+	ps_arena repair;         /* repaired copies of records with bad UTF-8 */
+};
+
+void ps_scan_options_default(ps_scan_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->codec = PS_CODEC_CONFIG;
+	o->validate = -1;
+	o->mark_diff = true;
+}
+
+static void session_id_new(char *buf, size_t cap, int64_t ms)
+{
+	unsigned char r[8] = {0};
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (f) {
+		if (fread(r, 1, sizeof r, f) != sizeof r)
+			memset(r, 0, sizeof r);
+		fclose(f);
+	}
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	snprintf(buf, cap, "%04d%02d%02d-%02d%02d%02d-%02x%02x%02x%02x%02x%02x%02x%02x", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+	         r[7]);
+}
+
+/* Loads the previous scan's URLs with their first-seen time. */
+static int load_previous(ps_scan_writer *w)
+{
+	ps_scan_info *scans;
+	size_t n;
+	int rc = ps_store_list_scans(w->st, w->root_target, &scans, &n);
+	if (rc)
+		return rc;
+	if (n == 0) {
+		free(scans);
+		return 0;
+	}
+	ps_probe_iter *it;
+	rc = ps_probe_iter_open(&it, scans[n - 1].path);
+	free(scans);
+	if (rc)
+		return ps_err_prefix(rc, "previous scan: ");
+	const ps_probe_result *r;
+	while (!(rc = ps_probe_iter_next(it, &r)) && r) {
+		int64_t first = r->oldest_scan_timestamp_ms ? r->oldest_scan_timestamp_ms : r->scan_timestamp_ms;
+		if (r->input_url && ps_strmap_put(&w->prev, r->input_url, strlen(r->input_url), first)) {
+			rc = ps_err_nomem();
+			break;
+		}
+	}
+	ps_probe_iter_close(it);
+	w->has_prev = rc == 0;
+	return rc;
+}
+
+int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_options *o)
+{
+	*out = NULL;
+	ps_scan_options def;
+	if (!o) {
+		ps_scan_options_default(&def);
+		o = &def;
+	}
+	ps_scan_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return ps_err_nomem();
+	clock_gettime(CLOCK_MONOTONIC, &w->t0);
+	w->st = st;
+	w->o = *o;
+	w->tmp.fd = -1;
+	const ps_config *cfg = ps_store_config(st);
+	w->scan_ms = o->scan_time_ms ? o->scan_time_ms : ps_now_ms();
+	w->validate = o->validate < 0 ? cfg->writer.enable_validation : o->validate != 0;
+	w->utf8 = cfg->writer.utf8_repair;
+	w->codec = o->codec == PS_CODEC_CONFIG ? cfg->codec : o->codec;
+	w->level = o->codec == PS_CODEC_CONFIG ? cfg->compression_level : o->compression_level;
+	char sid[64];
+	int rc = ps_store_target_dir(st, o->root_target, w->dir, sizeof w->dir);
+	if (!rc) {
+		if (!o->session_id)
+			session_id_new(sid, sizeof sid, w->scan_ms);
+		w->root_target = strdup(o->root_target);
+		w->session_id = strdup(o->session_id ? o->session_id : sid);
+		if (!w->root_target || !w->session_id)
+			rc = ps_err_nomem();
+	}
+	time_t secs = (time_t)(w->scan_ms / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	snprintf(w->stem, sizeof w->stem, "scan_%04d%02d%02d_%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (!rc && o->mark_diff)
+		rc = load_previous(w);
+	if (!rc)
+		rc = ps_mkdirs(w->dir);
+	if (!rc && !(w->schema = ps_probe_schema_new()))
+		rc = PS_ENOMEM;
+	if (!rc)
+		rc = ps_tmpfile_create(&w->tmp, w->dir, w->stem);
+	if (rc) {
+		ps_scan_writer_abort(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Opens the Parquet writer once the codec is known (auto decides from the
+ * first batch's size). */
+static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
+{
+	const ps_config *cfg = ps_store_config(w->st);
+	int codec = w->codec, level = w->level;
+	if (codec == PS_CODEC_AUTO)
+		ps_config_auto_codec(batch_bytes, &codec, &level);
+	w->codec = codec;
+	w->level = level;
+	parq_writer_options po;
+	parq_writer_options_default(&po);
+	po.codec = (parq_codec)codec;
+	po.compression_level = level;
+	po.row_group_rows = w->o.rows_per_row_group > 0 ? w->o.rows_per_row_group : cfg->writer.rows_per_row_group;
+	/* bloom filters on the columns queries look up by value */
+	parq_column_options co[3];
+	const int bloom_cols[3] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER};
+	for (int k = 0; k < 3; k++) {
+		parq_column_options_default(&co[k], bloom_cols[k]);
+		co[k].bloom_fpp = 0.01;
+	}
+	po.columns = co;
+	po.n_columns = 3;
+	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
+	if (rc)
+		return ps_err_from_parq(rc, NULL);
+	char ms[32];
+	snprintf(ms, sizeof ms, "%lld", (long long)w->scan_ms);
+	if ((rc = parq_writer_set_kv(w->pw, "probestore.schema_version", SCHEMA_VERSION)) ||
+	    (rc = parq_writer_set_kv(w->pw, "probestore.kind", "probe_results")) ||
+	    (rc = parq_writer_set_kv(w->pw, "probestore.scan_session_id", w->session_id)) ||
+	    (rc = parq_writer_set_kv(w->pw, "probestore.root_target", w->root_target)) ||
+	    (rc = parq_writer_set_kv(w->pw, "probestore.scan_timestamp", ms)))
+		return ps_err_from_parq(rc, NULL);
+	w->codec_resolved = true;
+	return 0;
+}
+
+/* ---- validation ---- */
+
+/* Length of the valid UTF-8 prefix of s. */
+static size_t utf8_valid_len(const unsigned char *s)
+{
+	const unsigned char *p = s;
+	while (*p) {
+		unsigned c = *p;
+		int len = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+		if (!len)
+			break;
+		uint32_t cp = len == 1 ? c : len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
+		int k;
+		for (k = 1; k < len; k++) {
+			if ((p[k] & 0xC0) != 0x80)
+				break;
+			cp = cp << 6 | (p[k] & 63u);
+		}
+		if (k < len || (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+			break;
+		p += len;
+	}
+	return (size_t)(p - s);
+}
+
+/* A copy of s with every invalid sequence replaced by U+FFFD. */
+static const char *utf8_repair(ps_arena *a, const char *s)
+{
+	ps_buf b = {0};
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t ok = utf8_valid_len(p);
+		if (ps_buf_add(&b, p, ok)) {
+			ps_buf_free(&b);
+			return NULL;
+		}
+		p += ok;
+		if (*p) {
+			if (ps_buf_add(&b, "\xEF\xBF\xBD", 3)) {
+				ps_buf_free(&b);
+				return NULL;
+			}
+			p++;
+		}
+	}
+	char *r = ps_arena_strndup(a, b.data ? b.data : "", b.len);
+	ps_buf_free(&b);
+	return r;
+}
+
+/* Checks one string field; repairs into *fixed when allowed. */
+static int check_str(ps_scan_writer *w, size_t idx, const char *field, const char *s, const char **fixed)
+{
+	*fixed = NULL;
+	if (!s || !s[utf8_valid_len((const unsigned char *)s)])
+		return 0;
+	if (w->utf8 == PS_UTF8_REJECT)
+		return ps_err(PS_EINVAL, "record %zu: %s is not valid UTF-8 (at byte %zu)", idx, field,
+		              utf8_valid_len((const unsigned char *)s));
+	*fixed = utf8_repair(&w->repair, s);
+	return *fixed ? 0 : ps_err_nomem();
+}
+
+/* Validates r (record index idx); when strings need repair, *out is a
+ * repaired copy in w->repair, else r itself. */
+static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r, const ps_probe_result **out)
+{
+	*out = r;
+	if (!r->input_url || !*r->input_url)
+		return ps_err(PS_EINVAL, "record %zu: input URL is empty", idx);
+	ps_url u;
+	if (ps_url_parse(r->input_url, &u))
+		return ps_err_prefix(PS_EINVAL, "record %zu: input URL: ", idx);
+	ps_url_free(&u);
+	if (r->status_code != 0 && (r->status_code < 100 || r->status_code > 599))
+		return ps_err(PS_EINVAL, "record %zu: status_code %d is outside 100..599", idx, (int)r->status_code);
+	if (!ps_url_status_valid(r->url_status))
+		return ps_err(PS_EINVAL, "record %zu: diff status '%s' is not new, existing or old", idx, r->url_status);
+	if (r->content_length < 0)
+		return ps_err(PS_EINVAL, "record %zu: content_length %lld is negative", idx, (long long)r->content_length);
+	struct {
+		const char *name;
+		const char *const *p;
+	} f[] = {
+		{"input URL", &r->input_url}, {"final_url", &r->final_url}, {"content_type", &r->content_type},
+		{"title", &r->title}, {"web_server", &r->web_server}, {"root_target_url", &r->root_target_url},
+		{"error", &r->error}, {"method", &r->method},
+	};
+	ps_probe_result *copy = NULL;
+	for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
+		const char *fixed;
+		int rc = check_str(w, idx, f[k].name, *f[k].p, &fixed);
+		if (rc)
+			return rc;
+		if (fixed) {
+			if (!copy) {
+				if (!(copy = ps_arena_alloc(&w->repair, sizeof *copy)))
+					return ps_err_nomem();
+				*copy = *r;
+			}
+			*(const char **)((char *)copy + ((const char *)f[k].p - (const char *)r)) = fixed;
+		}
+	}
+	/* lists and headers: checked, repaired element by element */
+	const char *const *lists[2] = {r->technologies, r->ips};
+	size_t counts[2] = {r->n_technologies, r->n_ips};
+	for (int l = 0; l < 2; l++) {
+		for (size_t j = 0; lists[l] && j < counts[l]; j++) {
+			const char *fixed;
+			int rc = check_str(w, idx, l ? "ips" : "technologies", lists[l][j], &fixed);
+			if (rc)
+				return rc;
+			if (fixed) {
+				if (!copy) {
+					if (!(copy = ps_arena_alloc(&w->repair, sizeof *copy)))
+						return ps_err_nomem();
+					*copy = *r;
+				}
+				const char **nl = ps_arena_alloc(&w->repair, counts[l] * sizeof *nl);
+				if (!nl)
+					return ps_err_nomem();
+				memcpy(nl, l ? copy->ips : copy->technologies, counts[l] * sizeof *nl);
+				nl[j] = fixed;
+				if (l)
+					copy->ips = nl;
+				else
+					copy->technologies = nl;
+				lists[l] = nl;
+			}
+		}
+	}
+	for (size_t j = 0; r->headers && j < r->n_headers; j++) {
+		const char *fn, *fv;
+		int rc = check_str(w, idx, "header name", r->headers[j].name, &fn);
+		if (!rc)
+			rc = check_str(w, idx, "header value", r->headers[j].value, &fv);
+		if (rc)
+			return rc;
+		if (fn || fv) {
+			if (!copy) {
+				if (!(copy = ps_arena_alloc(&w->repair, sizeof *copy)))
+					return ps_err_nomem();
+				*copy = *r;
+			}
+			if (copy->headers == r->headers) {
+				ps_header *nh = ps_arena_alloc(&w->repair, r->n_headers * sizeof *nh);
+				if (!nh)
+					return ps_err_nomem();
+				memcpy(nh, r->headers, r->n_headers * sizeof *nh);
+				copy->headers = nh;
+			}
+			ps_header *nh = (ps_header *)copy->headers;
+			if (fn)
+				nh[j].name = fn;
+			if (fv)
+				nh[j].value = fv;
+		}
+	}
+	if (copy)
+		*out = copy;
+	return 0;
+}
+
+int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
+{
+	if (ps_cancel_requested(w->o.cancel))
+		return ps_err(PS_ECANCELED, "scan of %s canceled", w->root_target);
+	const ps_config *cfg = ps_store_config(w->st);
+	size_t batch = cfg->writer.batch_size ? cfg->writer.batch_size : 1000;
+	for (size_t at = 0; at < n;) {
+		size_t m = n - at < batch ? n - at : batch;
+		if (m > w->cap) {
+			void *d = realloc(w->diff, m * sizeof *w->diff);
+			if (d)
+				w->diff = d;
+			void *f = realloc(w->first, m * sizeof *w->first);
+			if (f)
+				w->first = f;
+			if (!d || !f)
+				return ps_err_nomem();
+			w->cap = m;
+		}
+		ps_arena_free(&w->repair);
+		const ps_probe_result *rows = r + at;
+		ps_probe_result *fixed_rows = NULL;
+		if (w->validate) {
+			for (size_t i = 0; i < m; i++) {
+				const ps_probe_result *v;
+				int rc = validate_one(w, (size_t)w->records + i, &rows[i], &v);
+				if (rc)
+					return rc;
+				if (v != &rows[i] && !fixed_rows) {
+					fixed_rows = ps_arena_alloc(&w->repair, m * sizeof *fixed_rows);
+					if (!fixed_rows)
+						return ps_err_nomem();
+					memcpy(fixed_rows, rows, m * sizeof *fixed_rows);
+				}
+				if (fixed_rows)
+					fixed_rows[i] = *v;
+			}
+			if (fixed_rows)
+				rows = fixed_rows;
+		}
+		for (size_t i = 0; i < m; i++) {
+			w->diff[i] = NULL;
+			w->first[i] = 0;
+			if (!w->o.mark_diff || !rows[i].input_url)
+				continue;
+			int64_t *prev = ps_strmap_get(&w->prev, rows[i].input_url, strlen(rows[i].input_url));
+			w->diff[i] = prev ? "existing" : "new";
+			if (prev) {
+				w->first[i] = *prev;
+				w->n_existing++;
+			} else {
+				w->n_new++;
+			}
+		}
+		ps_probe_overrides ov = {.diff_status = w->diff, .first_seen_ms = w->first, .root_target = w->root_target};
+		int rc = ps_probe_cols_build(&w->cols, rows, m, w->scan_ms, &ov);
+		if (rc)
+			return rc;
+		if (!w->codec_resolved && (rc = open_parquet(w, w->cols.raw_bytes)))
+			return rc;
+		if ((rc = parq_writer_write(w->pw, w->cols.col, (int64_t)m)))
+			return ps_err_from_parq(rc, NULL);
+		w->records += (int64_t)m;
+		at += m;
+		if (ps_cancel_requested(w->o.cancel))
+			return ps_err(PS_ECANCELED, "scan of %s canceled", w->root_target);
+	}
+	return 0;
+}
+
+int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
+{
+	int rc = 0;
+	if (ps_cancel_requested(w->o.cancel))
+		rc = ps_err(PS_ECANCELED, "scan of %s canceled", w->root_target);
+	if (!rc && !w->codec_resolved)
+		rc = open_parquet(w, 0); /* an empty scan is a valid zero-row file */
+	int64_t size = 0;
+	if (!rc) {
+		rc = parq_writer_close(w->pw, &size);
+		w->pw = NULL;
+		if (rc)
+			rc = ps_err_from_parq(rc, NULL);
+	}
+	char final[4096];
+	if (!rc)
+		rc = ps_tmpfile_commit_unique(&w->tmp, w->stem, ".parquet", final, sizeof final);
+	if (!rc && res) {
+		memset(res, 0, sizeof *res);
+		snprintf(res->path, sizeof res->path, "%s", final);
+		res->records = w->records;
+		res->bytes = size;
+		res->scan_time_ms = w->scan_ms;
+		res->n_new = w->n_new;
+		res->n_existing = w->n_existing;
+		res->codec = w->codec;
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		res->elapsed_s = (double)(t1.tv_sec - w->t0.tv_sec) + (double)(t1.tv_nsec - w->t0.tv_nsec) / 1e9;
+	}
+	if (!rc) {
+		ps_log_field f[] = {PS_LOG_STR("path", final), PS_LOG_INT("records", w->records), PS_LOG_INT("bytes", size),
+		                    PS_LOG_INT("new", w->n_new), PS_LOG_INT("existing", w->n_existing)};
+		ps_log(ps_store_logger(w->st), PS_LOG_INFO, f, 5, "scan written");
+	}
+	ps_scan_writer_abort(w);
+	return rc;
+}
+
+void ps_scan_writer_abort(ps_scan_writer *w)
+{
+	if (!w)
+		return;
+	if (w->pw)
+		parq_writer_abort(w->pw); /* an fd writer leaves the file to us */
+	ps_tmpfile_discard(&w->tmp);
+	parq_schema_free(w->schema);
+	ps_probe_cols_free(&w->cols);
+	ps_strmap_free(&w->prev);
+	ps_arena_free(&w->repair);
+	free(w->diff);
+	free(w->first);
+	free(w->root_target);
+	free(w->session_id);
+	free(w);
+}
+
+int ps_scan_write(ps_store *st, const ps_scan_options *o, const ps_probe_result *results, size_t n,
+                  ps_scan_result *res)
+{
+	ps_scan_writer *w;
+	int rc = ps_scan_writer_open(&w, st, o);
+	if (rc)
+		return rc;
+	/* auto: the whole scan's size decides, so open the file from it */
+	if (w->codec == PS_CODEC_AUTO && n) {
+		ps_probe_cols est = {0};
+		size_t bytes = 0;
+		for (size_t at = 0; at < n && !rc; at += 4096) {
+			size_t m = n - at < 4096 ? n - at : 4096;
+			rc = ps_probe_cols_build(&est, results + at, m, 0, NULL);
+			bytes += est.raw_bytes;
+		}
+		ps_probe_cols_free(&est);
+		if (!rc)
+			rc = open_parquet(w, bytes);
+	}
+	if (!rc)
+		rc = ps_scan_writer_add(w, results, n);
+	if (rc) {
+		ps_scan_writer_abort(w);
+		return rc;
+	}
+	return ps_scan_writer_commit(w, res);
+}

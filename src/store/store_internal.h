@@ -1,0 +1,23 @@
+/* The store handle and helpers shared by the store's modules. */
+#ifndef PS_STORE_INTERNAL_H
+#define PS_STORE_INTERNAL_H
+
+#include "probestore/probestore.h"
+#include "probestore/store.h"
+
+struct ps_store {
+	char *base;
+	ps_config cfg;
+	ps_logger logger;
+	bool has_logger;
+};
+
+/* <base>/probe_results/<host>_<port> of a root target into buf. */
+int ps_store_target_dir(const ps_store *st, const char *root_target, char *buf, size_t cap);
+const ps_logger *ps_store_logger(const ps_store *st);
+/* Milliseconds since the epoch, UTC. */
+int64_t ps_now_ms(void);
+/* The scan time from a file name "scan_YYYYMMDD_HHMMSS[_N].parquet", or -1. */
+int64_t ps_scan_name_time(const char *name);
+
+#endif

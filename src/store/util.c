@@ -1,0 +1,115 @@
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "probestore/probestore.h"
+
+int ps_buf_reserve(ps_buf *b, size_t need)
+{
+	if (b->cap - b->len > need)
+		return 0;
+	if (need > SIZE_MAX / 2 - b->len)
+		return PS_ENOMEM;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->len <= need)
+		cap *= 2;
+	char *p = realloc(b->data, cap);
+	if (!p)
+		return PS_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int ps_buf_add(ps_buf *b, const void *p, size_t n)
+{
+	if (ps_buf_reserve(b, n))
+		return PS_ENOMEM;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = 0;
+	return 0;
+}
+
+int ps_buf_addc(ps_buf *b, char c)
+{
+	return ps_buf_add(b, &c, 1);
+}
+
+int ps_buf_printf(ps_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || ps_buf_reserve(b, (size_t)n + 1))
+		return PS_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void ps_buf_free(ps_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+struct ps_arena_block {
+	ps_arena_block *next;
+	size_t used, size;
+	_Alignas(8) unsigned char mem[];
+};
+
+void *ps_arena_alloc(ps_arena *a, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	ps_arena_block *b = a->head;
+	if (!b || b->size - b->used < n) {
+		size_t size = n > 48 * 1024 ? n : 64 * 1024 - sizeof *b;
+		b = malloc(sizeof *b + size);
+		if (!b)
+			return NULL;
+		b->used = 0;
+		b->size = size;
+		/* a big block goes behind the current one so the rest stays usable */
+		if (a->head && n > 48 * 1024) {
+			b->next = a->head->next;
+			a->head->next = b;
+		} else {
+			b->next = a->head;
+			a->head = b;
+		}
+	}
+	void *p = b->mem + b->used;
+	b->used += n;
+	return p;
+}
+
+char *ps_arena_strndup(ps_arena *a, const void *p, size_t n)
+{
+	char *s = ps_arena_alloc(a, n + 1);
+	if (!s)
+		return NULL;
+	if (n)
+		memcpy(s, p, n);
+	s[n] = 0;
+	return s;
+}
+
+void ps_arena_free(ps_arena *a)
+{
+	ps_arena_block *b = a->head;
+	while (b) {
+		ps_arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	a->head = NULL;
+}

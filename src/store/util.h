@@ -1,0 +1,33 @@
+/* Small memory helpers of libprobestore: a growable byte buffer and an
+ * arena for strings that live as long as a result set. */
+#ifndef PS_UTIL_H
+#define PS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct ps_buf {
+	char *data;
+	size_t len, cap;
+} ps_buf;
+
+/* Ensures room for need more bytes (plus a NUL); PS_ENOMEM on failure. */
+int ps_buf_reserve(ps_buf *b, size_t need);
+int ps_buf_add(ps_buf *b, const void *p, size_t n);
+int ps_buf_addc(ps_buf *b, char c);
+int ps_buf_printf(ps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ps_buf_free(ps_buf *b);
+
+typedef struct ps_arena_block ps_arena_block;
+typedef struct ps_arena {
+	ps_arena_block *head;
+} ps_arena;
+
+/* 8-byte aligned, uninitialised; NULL on failure (no error set). */
+void *ps_arena_alloc(ps_arena *a, size_t n);
+/* A NUL-terminated copy of p[0..n); NULL on failure. */
+char *ps_arena_strndup(ps_arena *a, const void *p, size_t n);
+void ps_arena_free(ps_arena *a);
+
+#endif

@@ -1,0 +1,670 @@
+/* The store, part one: scans written durably with their URL diff, read
+ * back (round trip of the model), validation, cancellation, empty scans,
+ * concurrent writers, and every query filter against a brute-force filter. */
+#include <dirent.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parq/parq.h"
+#include "probestore/probestore.h"
+#include "test.h"
+
+#undef CHECK_OK
+#define CHECK_OK(expr) do { int _rc = (expr); test_checks++; if (_rc != 0) { test_failures++; \
+	fprintf(stderr, "%s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #expr, _rc, ps_errmsg()); } } while (0)
+
+static char base[] = "/tmp/ps_store_XXXXXX";
+static uint64_t seed = 99;
+
+static int rm_one(const char *p, const struct stat *s, int flag, struct FTW *f)
+{
+	(void)s, (void)flag, (void)f;
+	return remove(p);
+}
+
+static void rm_rf(const char *p)
+{
+	nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int count_files(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !*a)
+		return !b || !*b;
+	return b && strcmp(a, b) == 0;
+}
+
+/* ---- random results ---- */
+
+static const char *techs[] = {"Nginx", "React", "jQuery", "WordPress", "PHP", "IIS", "Vue.js"};
+static const char *servers[] = {"nginx", "Apache", "cloudflare", "Microsoft-IIS/10.0", ""};
+static const char *ctypes[] = {"text/html; charset=utf-8", "application/json", "text/plain", "image/png", ""};
+static const char *titles[] = {"Login", "Admin panel", "Résumé \"CV\"", "", "ログイン", "Dashboard <b>"};
+static const int codes[] = {200, 200, 301, 302, 403, 404, 500, 0};
+
+typedef struct gen {
+	ps_probe_result *r;
+	size_t n;
+	char **strs;
+	size_t nstr;
+	const char **lists;
+	ps_header *hdrs;
+} gen;
+
+static const char *keep(gen *g, char *s)
+{
+	g->strs[g->nstr++] = s;
+	return s;
+}
+
+static void gen_results(gen *g, size_t n, const char *host, int url_base)
+{
+	g->r = calloc(n, sizeof *g->r);
+	g->strs = calloc(n * 4 + 1, sizeof *g->strs);
+	g->lists = calloc(n * 8 + 1, sizeof *g->lists);
+	g->hdrs = calloc(n * 3 + 1, sizeof *g->hdrs);
+	g->n = n;
+	g->nstr = 0;
+	for (size_t i = 0; i < n; i++) {
+		ps_probe_result *p = &g->r[i];
+		char buf[256];
+		snprintf(buf, sizeof buf, "https://%s/p/%d", host, url_base + (int)i);
+		p->input_url = keep(g, strdup(buf));
+		if (test_rand(&seed) % 3 == 0) {
+			snprintf(buf, sizeof buf, "https://%s/p/%d/final", host, url_base + (int)i);
+			p->final_url = keep(g, strdup(buf));
+		}
+		p->status_code = codes[test_rand(&seed) % 8];
+		p->content_length = (int64_t)(test_rand(&seed) % 5) * 1000;
+		p->content_type = ctypes[test_rand(&seed) % 5];
+		p->title = titles[test_rand(&seed) % 6];
+		p->web_server = servers[test_rand(&seed) % 5];
+		const char **t = g->lists + i * 8;
+		size_t nt = test_rand(&seed) % 4;
+		for (size_t k = 0; k < nt; k++)
+			t[k] = techs[(i + k * 3) % 7];
+		p->technologies = nt ? t : NULL;
+		p->n_technologies = nt;
+		if (test_rand(&seed) % 4) {
+			snprintf(buf, sizeof buf, "10.0.%d.%d", (int)(i / 256 % 256), (int)(i % 256));
+			t[4] = keep(g, strdup(buf));
+			p->ips = t + 4;
+			p->n_ips = 1;
+		}
+		if (p->status_code == 0)
+			p->error = "context deadline exceeded";
+		p->method = test_rand(&seed) % 2 ? "GET" : "";
+		size_t nh = test_rand(&seed) % 3;
+		ps_header *h = g->hdrs + i * 3;
+		for (size_t k = 0; k < nh; k++) {
+			h[k].name = k ? "server" : "content-type";
+			h[k].value = k ? "nginx <1.2> & co" : "text/html";
+		}
+		p->headers = nh ? h : NULL;
+		p->n_headers = nh;
+	}
+}
+
+static void gen_free(gen *g)
+{
+	for (size_t i = 0; i < g->nstr; i++)
+		free(g->strs[i]);
+	free(g->strs);
+	free(g->lists);
+	free(g->hdrs);
+	free(g->r);
+}
+
+/* r as read back equals the model as written under the seed's rules. */
+static bool same_result(const ps_probe_result *w, const ps_probe_result *r, int64_t scan_ms)
+{
+	bool ok = str_eq(w->input_url, r->input_url) && str_eq(w->final_url, r->final_url) &&
+	          w->status_code == r->status_code && w->content_length == r->content_length &&
+	          str_eq(w->content_type, r->content_type) && str_eq(w->title, r->title) &&
+	          str_eq(w->web_server, r->web_server) && str_eq(w->error, r->error) && str_eq(w->method, r->method) &&
+	          r->scan_timestamp_ms == scan_ms && w->n_technologies == r->n_technologies && w->n_ips == r->n_ips;
+	for (size_t k = 0; ok && k < w->n_technologies; k++)
+		ok = str_eq(w->technologies[k], r->technologies[k]);
+	for (size_t k = 0; ok && k < w->n_ips; k++)
+		ok = str_eq(w->ips[k], r->ips[k]);
+	/* headers: a map, so the last of equal names, in name order */
+	size_t distinct = w->n_headers;
+	if (ok && w->n_headers) {
+		for (size_t k = 0; k < w->n_headers; k++) {
+			const char *v = NULL;
+			for (size_t j = 0; j < w->n_headers; j++)
+				if (!strcmp(w->headers[j].name, w->headers[k].name))
+					v = w->headers[j].value;
+			bool found = false;
+			for (size_t j = 0; j < r->n_headers; j++)
+				found |= !strcmp(r->headers[j].name, w->headers[k].name) && !strcmp(r->headers[j].value, v);
+			ok &= found;
+		}
+		distinct = 0;
+		for (size_t k = 0; k < w->n_headers; k++) {
+			bool dup = false;
+			for (size_t j = k + 1; j < w->n_headers; j++)
+				dup |= !strcmp(w->headers[j].name, w->headers[k].name);
+			distinct += !dup;
+		}
+	}
+	return ok && r->n_headers == distinct;
+}
+
+static ps_store *open_store(void)
+{
+	ps_store *st = NULL;
+	ps_store_options o;
+	ps_store_options_default(&o);
+	o.base_path = base;
+	CHECK_OK(ps_store_open(&st, &o));
+	REQUIRE(st);
+	return st;
+}
+
+/* ---- tests ---- */
+
+static void test_write_read_diff(void)
+{
+	ps_store *st = open_store();
+	gen g1, g2;
+	gen_results(&g1, 300, "shop.example.com", 0);
+	gen_results(&g2, 300, "shop.example.com", 100); /* 100..299 again, 300..399 new */
+	const int64_t t1 = 1764000000123, t2 = 1764000000456; /* the same second */
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "shop.example.com";
+	o.scan_time_ms = t1;
+	o.session_id = "session-1";
+	o.rows_per_row_group = 128;
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, g1.r, g1.n, &res));
+	CHECK(strstr(res.path, "/probe_results/shop.example.com_443/scan_20251124_160000.parquet") != NULL);
+	CHECK_EQ_INT(res.records, 300);
+	CHECK_EQ_INT(res.n_new, 300);
+	CHECK_EQ_INT(res.n_existing, 0);
+	CHECK(res.bytes > 0);
+	int64_t rows = 0;
+	CHECK_OK(ps_scan_count(res.path, &rows));
+	CHECK_EQ_INT(rows, 300);
+
+	o.scan_time_ms = t2;
+	o.session_id = NULL;
+	ps_scan_result res2;
+	CHECK_OK(ps_scan_write(st, &o, g2.r, g2.n, &res2));
+	CHECK(strstr(res2.path, "scan_20251124_160000_2.parquet") != NULL);
+	CHECK_EQ_INT(res2.n_new, 100);
+	CHECK_EQ_INT(res2.n_existing, 200);
+
+	/* the scans, oldest first, with their precise times */
+	ps_scan_info *scans;
+	size_t ns;
+	CHECK_OK(ps_store_list_scans(st, "https://shop.example.com/", &scans, &ns));
+	CHECK_EQ_INT(ns, 2);
+	if (ns == 2) {
+		CHECK_EQ_INT(scans[0].scan_time_ms, t1);
+		CHECK_EQ_INT(scans[1].scan_time_ms, t2);
+		CHECK_EQ_INT(scans[1].rows, 300);
+	}
+	free(scans);
+
+	/* latest results: scan 2, new/existing marked, first seen carried over */
+	ps_probe_set set;
+	CHECK_OK(ps_store_latest_results(st, "shop.example.com", &set));
+	CHECK_EQ_INT(set.n, 300);
+	CHECK_EQ_INT(set.scan_time_ms, t2);
+	int mism = 0, news = 0;
+	for (size_t i = 0; i < set.n && i < g2.n; i++) {
+		const ps_probe_result *r = &set.items[i];
+		mism += !same_result(&g2.r[i], r, t2);
+		bool existing = i < 200;
+		news += !existing;
+		CHECK(str_eq(r->url_status, existing ? "existing" : "new"));
+		CHECK_EQ_INT(r->oldest_scan_timestamp_ms, existing ? t1 : t2);
+		CHECK(str_eq(r->root_target_url, "shop.example.com"));
+	}
+	CHECK_EQ_INT(mism, 0);
+	CHECK_EQ_INT(news, 100);
+	ps_probe_set_free(&set);
+
+	/* the URL diff of the two scans */
+	ps_url_diff d;
+	CHECK_OK(ps_store_diff_latest(st, "shop.example.com", &d));
+	CHECK_EQ_INT(d.n_new, 100);
+	CHECK_EQ_INT(d.n_existing, 200);
+	CHECK_EQ_INT(d.n_old, 100);
+	if (d.n_old)
+		CHECK(strcmp(d.old_urls[0], "https://shop.example.com/p/0") == 0);
+	if (d.n_new > 1)
+		CHECK(strcmp(d.new_urls[0], d.new_urls[1]) < 0);
+	ps_url_diff_free(&d);
+
+	/* a target never scanned */
+	CHECK_EQ_INT(ps_store_latest_results(st, "nothing.example", &set), PS_ENOTFOUND);
+	CHECK(strstr(ps_errmsg(), "nothing.example") != NULL);
+	gen_free(&g1);
+	gen_free(&g2);
+	ps_store_close(st);
+}
+
+static void test_validation(void)
+{
+	ps_store *st = open_store();
+	gen g;
+	gen_results(&g, 10, "val.example.com", 0);
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "val.example.com";
+	o.scan_time_ms = 1764000100000;
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/probe_results/val.example.com_443", base);
+
+	g.r[3].status_code = 999;
+	CHECK_EQ_INT(ps_scan_write(st, &o, g.r, g.n, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "record 3: status_code 999 is outside 100..599") != NULL);
+	g.r[3].status_code = 200;
+	g.r[5].input_url = "not a url";
+	CHECK_EQ_INT(ps_scan_write(st, &o, g.r, g.n, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "record 5: input URL") != NULL);
+	g.r[5].input_url = "";
+	CHECK_EQ_INT(ps_scan_write(st, &o, g.r, g.n, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "record 5: input URL is empty") != NULL);
+	g.r[5].input_url = "https://val.example.com/x";
+	g.r[6].url_status = "gone";
+	CHECK_EQ_INT(ps_scan_write(st, &o, g.r, g.n, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "record 6: diff status 'gone'") != NULL);
+	g.r[6].url_status = NULL;
+	/* nothing was written, not even a temporary file */
+	CHECK_EQ_INT(count_files(dir, "scan_"), 0);
+	CHECK_EQ_INT(count_files(dir, "."), 2); /* . and .. */
+
+	/* invalid UTF-8 is repaired by default */
+	g.r[7].title = "bad \xff\xfe title";
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, g.r, g.n, &res));
+	ps_probe_set set;
+	CHECK_OK(ps_store_latest_results(st, "val.example.com", &set));
+	CHECK_EQ_INT(set.n, 10);
+	if (set.n == 10)
+		CHECK(str_eq(set.items[7].title, "bad \xEF\xBF\xBD\xEF\xBF\xBD title"));
+	ps_probe_set_free(&set);
+	ps_store_close(st);
+
+	/* ... or refused when configured */
+	ps_config cfg;
+	CHECK_OK(ps_config_default(&cfg));
+	cfg.writer.utf8_repair = PS_UTF8_REJECT;
+	ps_store_options so;
+	ps_store_options_default(&so);
+	so.base_path = base;
+	so.config = &cfg;
+	CHECK_OK(ps_store_open(&st, &so));
+	CHECK_EQ_INT(ps_scan_write(st, &o, g.r, g.n, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "record 7: title is not valid UTF-8 (at byte 4)") != NULL);
+	/* validation off writes what it is given */
+	o.validate = 0;
+	g.r[3].status_code = 999;
+	CHECK_OK(ps_scan_write(st, &o, g.r, g.n, NULL));
+	CHECK_EQ_INT(count_files(dir, "scan_"), 2);
+	ps_config_free(&cfg);
+	ps_store_close(st);
+	gen_free(&g);
+}
+
+static void test_cancel_and_empty(void)
+{
+	ps_store *st = open_store();
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/probe_results/cancel.example.com_8443", base);
+	gen g;
+	gen_results(&g, 5000, "cancel.example.com:8443", 0);
+	ps_cancel cancel = {0};
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "https://cancel.example.com:8443/";
+	o.cancel = &cancel;
+	ps_scan_writer *w;
+	CHECK_OK(ps_scan_writer_open(&w, st, &o));
+	CHECK_OK(ps_scan_writer_add(w, g.r, 2000));
+	ps_cancel_request(&cancel);
+	CHECK_EQ_INT(ps_scan_writer_add(w, g.r + 2000, 3000), PS_ECANCELED);
+	CHECK_EQ_INT(ps_scan_writer_commit(w, NULL), PS_ECANCELED);
+	CHECK_EQ_INT(count_files(dir, "scan_"), 0);
+	CHECK_EQ_INT(count_files(dir, ".scan"), 0);
+
+	/* an empty scan is a valid zero-row file, and a target with a scan */
+	o.cancel = NULL;
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, NULL, 0, &res));
+	CHECK_EQ_INT(res.records, 0);
+	int64_t rows = -1;
+	CHECK_OK(ps_scan_count(res.path, &rows));
+	CHECK_EQ_INT(rows, 0);
+	ps_probe_set set;
+	CHECK_OK(ps_store_latest_results(st, "cancel.example.com:8443", &set));
+	CHECK_EQ_INT(set.n, 0);
+	ps_probe_set_free(&set);
+	ps_target_info *t;
+	size_t nt;
+	CHECK_OK(ps_store_list_targets(st, &t, &nt));
+	bool found = false;
+	for (size_t i = 0; i < nt; i++)
+		found |= !strcmp(t[i].host_port, "cancel.example.com:8443") && t[i].n_scans == 1;
+	CHECK(found);
+	free(t);
+	gen_free(&g);
+	ps_store_close(st);
+}
+
+typedef struct thr {
+	ps_store *st;
+	gen *g;
+	int rc;
+	char path[4096];
+} thr;
+
+static void *writer_thread(void *p)
+{
+	thr *t = p;
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "race.example.com";
+	o.scan_time_ms = 1764000200000;
+	o.mark_diff = false;
+	ps_scan_result res;
+	t->rc = ps_scan_write(t->st, &o, t->g->r, t->g->n, &res);
+	snprintf(t->path, sizeof t->path, "%s", res.path);
+	return NULL;
+}
+
+static void test_concurrent_writers(void)
+{
+	ps_store *st = open_store();
+	gen g;
+	gen_results(&g, 500, "race.example.com", 0);
+	enum { N = 6 };
+	thr t[N];
+	pthread_t th[N];
+	for (int i = 0; i < N; i++) {
+		t[i] = (thr){.st = st, .g = &g};
+		pthread_create(&th[i], NULL, writer_thread, &t[i]);
+	}
+	for (int i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < N; i++) {
+		CHECK_OK(t[i].rc);
+		for (int j = 0; j < i; j++)
+			CHECK(strcmp(t[i].path, t[j].path) != 0);
+	}
+	ps_scan_info *scans;
+	size_t ns;
+	CHECK_OK(ps_store_list_scans(st, "race.example.com", &scans, &ns));
+	CHECK_EQ_INT(ns, N);
+	for (size_t i = 0; i < ns; i++)
+		CHECK_EQ_INT(scans[i].rows, 500);
+	free(scans);
+	gen_free(&g);
+	ps_store_close(st);
+}
+
+/* ---- queries against a brute-force filter ---- */
+
+typedef struct stored {
+	ps_probe_result r;
+	int target;
+	int scan;      /* 0 oldest */
+	int64_t t;
+} stored;
+
+static bool matches(const ps_query *q, const stored *s, int latest_scan)
+{
+	const ps_probe_result *r = &s->r;
+	if (q->scans == PS_SCANS_LATEST && s->scan != latest_scan)
+		return false;
+	if (q->scans == PS_SCANS_RANGE && ((q->from_ms && s->t < q->from_ms) || (q->to_ms && s->t > q->to_ms)))
+		return false;
+	if (q->n_status_codes || q->n_status_ranges) {
+		bool any = false;
+		for (size_t i = 0; i < q->n_status_codes; i++)
+			any |= r->status_code == q->status_codes[i];
+		for (size_t i = 0; i < q->n_status_ranges; i++)
+			any |= r->status_code && r->status_code >= q->status_ranges[i].lo &&
+			       r->status_code <= q->status_ranges[i].hi;
+		if (!any)
+			return false;
+	}
+	if (q->technology) {
+		bool any = false;
+		for (size_t i = 0; i < r->n_technologies; i++)
+			any |= !strcmp(r->technologies[i], q->technology);
+		if (!any)
+			return false;
+	}
+	if (q->diff_status && !str_eq(r->url_status, q->diff_status))
+		return false;
+	if (q->content_type && !(r->content_type && *r->content_type &&
+	                         !strncmp(r->content_type, q->content_type, strlen(q->content_type))))
+		return false;
+	if (q->url_contains && !(strstr(r->input_url, q->url_contains) ||
+	                         (r->final_url && strstr(r->final_url, q->url_contains))))
+		return false;
+	if (q->title_contains && !(r->title && strstr(r->title, q->title_contains)))
+		return false;
+	if (q->errors_only && !(r->error && *r->error))
+		return false;
+	return true;
+}
+
+static void test_queries(void)
+{
+	rm_rf(base);
+	ps_store *st = open_store();
+	const char *targets[3] = {"a.example.com", "b.example.com", "c.example.org:8080"};
+	enum { SCANS = 3, PER = 400 };
+	stored *all = calloc(3 * SCANS * PER, sizeof *all);
+	size_t nall = 0;
+	gen gens[3][SCANS];
+	int64_t times[SCANS] = {1764100000000, 1764200000000, 1764300000000};
+	for (int t = 0; t < 3; t++)
+		for (int s = 0; s < SCANS; s++) {
+			gen *g = &gens[t][s];
+			char host[64];
+			snprintf(host, sizeof host, "%s", targets[t]);
+			gen_results(g, PER, host, s * 150);
+			ps_scan_options o;
+			ps_scan_options_default(&o);
+			o.root_target = targets[t];
+			o.scan_time_ms = times[s];
+			o.rows_per_row_group = 97;
+			CHECK_OK(ps_scan_write(st, &o, g->r, g->n, NULL));
+			/* the stored form: read back what the writer decided */
+			ps_probe_set set;
+			CHECK_OK(ps_store_latest_results(st, targets[t], &set));
+			REQUIRE(set.n == PER);
+			for (size_t i = 0; i < set.n; i++) {
+				all[nall].r = g->r[i];
+				all[nall].r.url_status = strcmp(set.items[i].url_status, "new") ? "existing" : "new";
+				all[nall].target = t;
+				all[nall].scan = s;
+				all[nall].t = times[s];
+				nall++;
+			}
+			ps_probe_set_free(&set);
+		}
+	const int some_codes[] = {404, 500};
+	const ps_status_range ranges[] = {{200, 299}, {300, 302}};
+	uint64_t qs = 5;
+	int queries = 0, nonempty = 0;
+	for (int k = 0; k < 400; k++) {
+		ps_query q;
+		ps_query_default(&q);
+		int target = (int)(test_rand(&qs) % 4) - 1;
+		q.root_target = target >= 0 ? targets[target] : NULL;
+		q.scans = (ps_scan_scope)(test_rand(&qs) % 3);
+		if (q.scans == PS_SCANS_RANGE) {
+			q.from_ms = test_rand(&qs) % 2 ? times[1] : 0;
+			q.to_ms = test_rand(&qs) % 2 ? times[1] : 0;
+		}
+		uint64_t f = test_rand(&qs);
+		if (f & 1) {
+			q.status_codes = some_codes;
+			q.n_status_codes = 1 + test_rand(&qs) % 2;
+		}
+		if (f & 2) {
+			q.status_ranges = ranges;
+			q.n_status_ranges = 1 + test_rand(&qs) % 2;
+		}
+		if (f & 4)
+			q.technology = techs[test_rand(&qs) % 7];
+		if (f & 8)
+			q.diff_status = test_rand(&qs) % 2 ? "new" : "existing";
+		if (f & 16)
+			q.content_type = test_rand(&qs) % 2 ? "text/" : "application/json";
+		if (f & 32)
+			q.url_contains = test_rand(&qs) % 2 ? "/p/1" : "final";
+		if (f & 64)
+			q.title_contains = test_rand(&qs) % 2 ? "Log" : "ン";
+		if ((f & 128) && test_rand(&qs) % 2)
+			q.errors_only = true;
+		q.limit = test_rand(&qs) % 3 ? (int64_t)(test_rand(&qs) % 50) : 0;
+		q.offset = test_rand(&qs) % 3 ? 0 : (int64_t)(test_rand(&qs) % 100);
+		/* expected: newest scan first, targets in directory order */
+		int64_t total = 0, got_n = 0;
+		size_t *exp = malloc(nall * sizeof *exp);
+		for (int t = 0; t < 3; t++) {
+			if (q.root_target && t != target)
+				continue;
+			for (int s = SCANS - 1; s >= 0; s--)
+				for (size_t i = 0; i < nall; i++)
+					if (all[i].target == t && all[i].scan == s && matches(&q, &all[i], SCANS - 1))
+						exp[total++] = i;
+		}
+		ps_probe_set set;
+		CHECK_OK(ps_store_search(st, &q, &set));
+		CHECK_EQ_INT(set.total, total);
+		int64_t from = q.offset < total ? q.offset : total;
+		int64_t want = total - from;
+		if (q.limit && want > q.limit)
+			want = q.limit;
+		CHECK_EQ_INT(set.n, want);
+		for (int64_t i = 0; i < want && i < (int64_t)set.n; i++) {
+			const stored *e = &all[exp[from + i]];
+			bool ok = same_result(&e->r, &set.items[i], e->t) && str_eq(e->r.url_status, set.items[i].url_status);
+			if (!ok) {
+				fprintf(stderr, "query %d: item %lld differs (%s vs %s)\n", k, (long long)i, e->r.input_url,
+				        set.items[i].input_url);
+				got_n++;
+			}
+		}
+		CHECK_EQ_INT(got_n, 0);
+		nonempty += want > 0;
+		queries++;
+		ps_probe_set_free(&set);
+		free(exp);
+	}
+	CHECK(nonempty > 100);
+	printf("%d queries checked, %d with results\n", queries, nonempty);
+	for (int t = 0; t < 3; t++)
+		for (int s = 0; s < SCANS; s++)
+			gen_free(&gens[t][s]);
+	free(all);
+	ps_store_close(st);
+}
+
+static void test_stream_iter(void)
+{
+	ps_store *st = open_store();
+	gen g;
+	gen_results(&g, 3000, "stream.example.com", 0);
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "stream.example.com";
+	o.scan_time_ms = 1764400000000;
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, g.r, g.n, &res));
+	ps_probe_iter *it;
+	CHECK_OK(ps_probe_iter_open(&it, res.path));
+	const ps_probe_result *r;
+	size_t i = 0;
+	int bad = 0;
+	while (ps_probe_iter_next(it, &r) == 0 && r) {
+		bad += i >= g.n || !same_result(&g.r[i], r, o.scan_time_ms);
+		i++;
+	}
+	ps_probe_iter_close(it);
+	CHECK_EQ_INT(i, 3000);
+	CHECK_EQ_INT(bad, 0);
+	/* a corrupt file gives an error naming it, never a crash */
+	char bad_path[4200];
+	snprintf(bad_path, sizeof bad_path, "%s/not_parquet.parquet", base);
+	FILE *f = fopen(bad_path, "w");
+	fputs("PAR1 this is not a parquet file PAR1", f);
+	fclose(f);
+	CHECK(ps_probe_iter_open(&it, bad_path) != 0);
+	CHECK(strstr(ps_errmsg(), "not_parquet.parquet") != NULL);
+	gen_free(&g);
+	ps_store_close(st);
+}
+
+static void test_headers_json(void)
+{
+	/* Go's json.Marshal of map[string]string: sorted keys, HTML-safe */
+	ps_store *st = open_store();
+	ps_header h[3] = {{"x-b", "1"}, {"a", "<script>&\"\n"}, {"x-b", "2"}};
+	ps_probe_result r = {.input_url = "https://h.example.com/", .status_code = 200, .headers = h, .n_headers = 3};
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "h.example.com";
+	o.scan_time_ms = 1764500000000;
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, &r, 1, &res));
+	parq_reader *pr;
+	REQUIRE(parq_reader_open(&pr, res.path, NULL) == 0);
+	parq_column_reader *cr;
+	REQUIRE(parq_column_reader_open(&cr, pr, PS_COL_HEADERS_JSON, NULL, 0) == 0);
+	parq_column_batch b;
+	REQUIRE(parq_column_reader_read(cr, 10, &b) == 0);
+	const char *want = "{\"a\":\"\\u003cscript\\u003e\\u0026\\\"\\n\",\"x-b\":\"2\"}";
+	CHECK_EQ_INT(b.num_values, 1);
+	if (b.num_values == 1) {
+		CHECK_EQ_INT(b.bytes[0].len, strlen(want));
+		CHECK_MEM(b.bytes[0].ptr, want, strlen(want));
+	}
+	CHECK(strcmp(parq_reader_kv(pr, "probestore.root_target"), "h.example.com") == 0);
+	CHECK(strcmp(parq_reader_kv(pr, "probestore.scan_timestamp"), "1764500000000") == 0);
+	CHECK(parq_reader_kv(pr, "probestore.scan_session_id") != NULL);
+	parq_column_reader_close(cr);
+	parq_reader_close(pr);
+	ps_store_close(st);
+}
+
+int main(void)
+{
+	REQUIRE(mkdtemp(base));
+	test_write_read_diff();
+	test_validation();
+	test_cancel_and_empty();
+	test_concurrent_writers();
+	test_stream_iter();
+	test_headers_json();
+	test_queries();
+	rm_rf(base);
+	return test_report("test_store");
+}
