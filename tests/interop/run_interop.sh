@@ -186,6 +186,31 @@ for v in "zstd 1" "snappy 2"; do
 done
 run_queue
 
+# ---- a3. the store's scan files: the seed's schema in DuckDB -------------------------
+
+echo "interop: [$(($(date +%s) - started)) s] a3. store scan files (examples/scan_diff) in duckdb"
+SCAN_DIFF=${SCAN_DIFF:-$BUILD/examples/scan_diff}
+rm -rf "$OUT/store"
+if ! "$SCAN_DIFF" "$OUT/store" >"$OUT/store.log" 2>&1; then
+	{ echo "FAIL examples/scan_diff"; sed 's/^/    /' "$OUT/store.log"; } >"$RES/store"
+else
+	for f in "$OUT"/store/probe_results/*/scan_*.parquet; do
+		id=store_$(basename "$f" .parquet)
+		out=$("${TO[@]}" "${NODE[@]}" "$HERE/check_store_schema.mjs" "$f" 2>&1)
+		if [ $? -eq 0 ]; then
+			echo "ok duckdb sees the seed's schema in $(basename "$f")" >"$RES/$id"
+		else
+			{ echo "FAIL duckdb schema of $(basename "$f")"; sed 's/^/    /' <<<"$out"; } >"$RES/$id"
+		fi
+		cat "$RES/$id"
+		"${TO[@]}" "$PROBESTORE" cat "$f" >"$f.probestore.jsonl" 2>"$f.err"
+		for reader in duckdb hyparquet polars; do
+			queue "$reader reads the store's $(basename "$f") like probestore" "$f.probestore.jsonl" "$reader" "$f"
+		done
+	done
+fi
+run_queue
+
 # ---- b. the peers' files, read by probestore ------------------------------------
 
 echo "interop: [$(($(date +%s) - started)) s] b. duckdb's and polars' files (write.mjs) read by probestore"
