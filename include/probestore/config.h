@@ -1,5 +1,145 @@
-/* Configuration: YAML with the seed's keys, defaults, environment overrides. */
+/* Configuration: YAML with the seed's keys, defaults, environment overrides.
+ *
+ * The YAML file may be the seed's own config.yaml: the store reads
+ * storage_config and log_config (and diff_reporter_config's
+ * max_diff_file_size_mb), and ignores the seed's other top-level sections
+ * (crawler_config, notification_config, ...). docs/config.md lists every
+ * key with its type, default and environment variable. */
 #ifndef PROBESTORE_CONFIG_H
 #define PROBESTORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probestore/log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* compression_codec "auto": the codec is chosen per file by data size, see
+ * ps_config_auto_codec(). Other codec values are libparq's PARQ_CODEC_*
+ * ids (include/parq/parq.h). */
+#define PS_CODEC_AUTO (-1)
+
+/* What validation does with strings that are not valid UTF-8. */
+typedef enum ps_utf8_repair {
+	PS_UTF8_REPLACE = 0, /* each invalid sequence becomes U+FFFD */
+	PS_UTF8_REJECT = 1   /* the record is refused with PS_EINVAL */
+} ps_utf8_repair;
+
+/* storage_config.parquet_writer: scan files and record validation. */
+typedef struct ps_writer_config {
+	size_t batch_size;          /* records converted per batch; batch processor default (seed: 1000) */
+	int64_t rows_per_row_group; /* 100000 */
+	uint64_t max_file_size;     /* bytes; a scan file that would be larger is refused; 0: no cap */
+	bool enable_validation;     /* seed: true */
+	ps_utf8_repair utf8_repair; /* PS_UTF8_REPLACE */
+} ps_writer_config;
+
+/* storage_config.parquet_reader: queries and streaming. */
+typedef struct ps_reader_config {
+	int64_t default_limit;      /* results of a search without a limit; 0: all */
+	size_t stream_batch_size;   /* records decoded per batch when streaming (1024) */
+	bool use_mmap;              /* map files instead of pread (false) */
+	bool verify_crc;            /* verify page CRCs where present (true) */
+} ps_reader_config;
+
+/* storage_config.file_history: monitored files' history. */
+typedef struct ps_history_config {
+	uint64_t max_file_size;     /* bytes; a larger file moves to archive/ (seed: 100 MiB); 0: no cap */
+	bool enable_compression;    /* seed: true; false writes history files uncompressed */
+	bool enable_archive;        /* true; false lets files grow past max_file_size */
+	int compaction_threshold;   /* row groups in a file that trigger compaction (32); 0: never */
+	uint64_t max_diff_size;     /* bytes; larger contents are stored without a line diff
+	                             * (seed diff_reporter_config: 10 MiB); 0: no cap */
+	int url_hash_length;        /* hex digits of SHA-256 in file names, 1..64 (8) */
+} ps_history_config;
+
+/* log_config. */
+typedef struct ps_log_config {
+	int level;                  /* PS_LOG_*; seed: info */
+	ps_log_format format;       /* seed: console */
+	char *file;                 /* seed log_file; NULL or "": stderr. The library never
+	                             * opens it: a program opens it and sets ps_logger.fd. */
+} ps_log_config;
+
+/* Everything the store reads from configuration. Strings are owned by the
+ * struct (malloc'ed); release them with ps_config_free(). */
+typedef struct ps_config {
+	char *base_path;            /* storage_config.parquet_base_path ("./data") */
+	int codec;                  /* PARQ_CODEC_* or PS_CODEC_AUTO (seed: zstd) */
+	int compression_level;      /* 0: the codec's default; ignored with auto */
+	ps_writer_config writer;
+	ps_reader_config reader;
+	ps_history_config history;
+	ps_log_config log;
+} ps_config;
+
+/* Fills cfg with the defaults. Returns 0, or PS_ENOMEM with cfg zeroed
+ * (ps_config_free() is still safe). cfg's previous contents are not
+ * freed. */
+int ps_config_default(ps_config *cfg);
+
+/* Frees cfg's strings and sets them to NULL; NULL-safe, idempotent. */
+void ps_config_free(ps_config *cfg);
+
+/* Deep copy; dst's previous contents are not freed. Returns 0 or PS_ENOMEM
+ * (dst zeroed). */
+int ps_config_copy(ps_config *dst, const ps_config *src);
+
+/* Applies a YAML document over cfg (which holds defaults or earlier
+ * values): keys present replace values, absent keys keep them, and a null
+ * value (`key:` or `key: ~`) keeps the current value. name is used in
+ * error messages ("config.yaml:12: unknown key ..."); NULL means
+ * "<string>". Returns 0, or PS_ECONFIG with cfg unchanged and ps_errmsg()
+ * naming the file, line, key path and the accepted values. */
+int ps_config_load_string(ps_config *cfg, const char *yaml, const char *name);
+/* As ps_config_load_string() for len bytes that need not be
+ * NUL-terminated (a NUL byte inside is a syntax error). */
+int ps_config_load_mem(ps_config *cfg, const void *data, size_t len, const char *name);
+/* Reads path (at most 10 MiB, as the seed) and applies it. Returns 0,
+ * PS_EIO when the file cannot be read, or PS_ECONFIG. */
+int ps_config_load_file(ps_config *cfg, const char *path);
+
+/* Applies the PROBESTORE_* environment variables (docs/config.md) from envp,
+ * a NULL-terminated "NAME=value" array as main()'s third argument; NULL
+ * means the process environment. Empty values and other variables are
+ * ignored. Returns 0, or PS_ECONFIG with cfg unchanged and ps_errmsg()
+ * naming the variable. */
+int ps_config_apply_env(ps_config *cfg, char *const envp[]);
+
+/* Sets one key by its YAML path, e.g. ("storage_config.parquet_base_path",
+ * "/srv/data") or ("log_config.log_level", "debug"), from its text as it
+ * would appear in YAML. Returns 0, or PS_ECONFIG (unknown key or bad value)
+ * with cfg unchanged. */
+int ps_config_set(ps_config *cfg, const char *key, const char *value);
+
+/* Checks the values that depend on each other (compression level against
+ * codec) and the ranges, for a struct filled by hand. Returns 0 or
+ * PS_ECONFIG. The loaders call it themselves. */
+int ps_config_validate(const ps_config *cfg);
+
+/* The seed's rule for "auto": data below 1 MiB snappy (level 0, the
+ * codec's default), below 10 MiB gzip level 6, else zstd level 3. Writes
+ * PARQ_CODEC_* into *codec and the level into *level. */
+void ps_config_auto_codec(size_t bytes, int *codec, int *level);
+
+/* The codec and level to write `bytes` of data with under cfg: the auto
+ * rule, or cfg's codec and level. */
+void ps_config_codec_for(const ps_config *cfg, size_t bytes, int *codec, int *level);
+
+/* Parses a compression_codec value, case-insensitively: "none" (or
+ * "uncompressed"), "snappy", "gzip", "zstd", "lz4_raw" (or "lz4"),
+ * "brotli", "auto". Returns 0 or PS_EINVAL. */
+int ps_codec_parse(const char *name, int *codec);
+/* "none", "snappy", "gzip", "zstd", "lz4_raw", "brotli", "auto", or
+ * "unknown". */
+const char *ps_codec_name(int codec);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
