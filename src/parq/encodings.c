@@ -175,7 +175,8 @@ int parq_decode_values(int encoding, const parq_node *leaf, const uint8_t *p, si
 			return PARQ_ENOMEM;
 		size_t used;
 		rc = delta_decode(p, len, w, tmp, n, &used, NULL);
-		if (!rc && parq_buf_reserve(out->vals, n * (size_t)w))
+		/* + 1: a page of nulls has no values, and the buffer still needs memory to point into */
+		if (!rc && parq_buf_reserve(out->vals, n * (size_t)w + 1))
 			rc = PARQ_ENOMEM;
 		if (!rc) {
 			uint8_t *o = out->vals->data + out->vals->len;
@@ -267,7 +268,7 @@ int parq_decode_values(int encoding, const parq_node *leaf, const uint8_t *p, si
 		if (n > len / w)
 			return parq_err(PARQ_ECORRUPT, "BYTE_STREAM_SPLIT: %zu values of %zu bytes need %zu bytes, %zu present",
 			                n, w, n * w, len);
-		if (parq_buf_reserve(out->vals, n * w))
+		if (parq_buf_reserve(out->vals, n * w + 1)) /* + 1: see DELTA_BINARY_PACKED */
 			return PARQ_ENOMEM;
 		uint8_t *o = out->vals->data + out->vals->len;
 		/* the streams are as long as the page's values: len / w each */
