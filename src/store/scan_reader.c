@@ -336,7 +336,10 @@ static int and_pred(parq_pred **acc, parq_pred *p, int rc)
 		*acc = p;
 		return 0;
 	}
-	return parq_pred_and(acc, *acc, p);
+	parq_pred *both = NULL;
+	rc = parq_pred_and(&both, *acc, p); /* frees both inputs on failure */
+	*acc = both;
+	return rc;
 }
 
 /* The query's filters that libparq can prune with. */
@@ -374,16 +377,22 @@ static int build_pred(const ps_query *q, parq_pred **out)
 	}
 	if (!rc && q->technology) {
 		parq_scalar v = parq_scalar_bytes(q->technology, (uint32_t)strlen(q->technology));
-		rc = and_pred(&acc, p, parq_pred_contains(&p, "technologies", &v));
+		rc = parq_pred_contains(&p, "technologies", &v);
+		rc = and_pred(&acc, p, rc);
 	}
 	if (!rc && q->diff_status) {
 		parq_scalar v = parq_scalar_bytes(q->diff_status, (uint32_t)strlen(q->diff_status));
-		rc = and_pred(&acc, p, parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v));
+		rc = parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v);
+		rc = and_pred(&acc, p, rc);
 	}
-	if (!rc && q->content_type)
-		rc = and_pred(&acc, p, parq_pred_prefix(&p, "content_type", q->content_type, (uint32_t)strlen(q->content_type)));
-	if (!rc && q->errors_only)
-		rc = and_pred(&acc, p, parq_pred_null(&p, "probe_error", false));
+	if (!rc && q->content_type) {
+		rc = parq_pred_prefix(&p, "content_type", q->content_type, (uint32_t)strlen(q->content_type));
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && q->errors_only) {
+		rc = parq_pred_null(&p, "probe_error", false);
+		rc = and_pred(&acc, p, rc);
+	}
 	if (rc) {
 		parq_pred_free(acc);
 		return ps_err_from_parq(rc, "query");
