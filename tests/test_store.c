@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "parq/parq.h"
@@ -424,6 +425,110 @@ static void test_concurrent_writers(void)
 	ps_store_close(st);
 }
 
+static void test_concurrent_processes(void)
+{
+	gen g;
+	gen_results(&g, 300, "procs.example.com", 0);
+	enum { P = 4 };
+	pid_t pids[P];
+	for (int i = 0; i < P; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			ps_store *st;
+			ps_store_options so;
+			ps_store_options_default(&so);
+			so.base_path = base;
+			if (ps_store_open(&st, &so))
+				_exit(1);
+			ps_scan_options o;
+			ps_scan_options_default(&o);
+			o.root_target = "procs.example.com";
+			o.scan_time_ms = 1764000300000; /* all in the same second */
+			o.mark_diff = false;
+			int rc = 0;
+			for (int k = 0; k < 3 && !rc; k++)
+				rc = ps_scan_write(st, &o, g.r, g.n, NULL);
+			ps_store_close(st);
+			_exit(rc ? 1 : 0);
+		}
+	}
+	for (int i = 0; i < P; i++) {
+		int status = -1;
+		waitpid(pids[i], &status, 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ps_store *st = open_store();
+	ps_scan_info *scans;
+	size_t ns;
+	CHECK_OK(ps_store_list_scans(st, "procs.example.com", &scans, &ns));
+	CHECK_EQ_INT(ns, P * 3);
+	for (size_t i = 0; i < ns; i++) {
+		CHECK_EQ_INT(scans[i].rows, 300);
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(scans[i].path, scans[j].path) != 0);
+	}
+	free(scans);
+	ps_store_close(st);
+	gen_free(&g);
+}
+
+typedef struct batch_sink {
+	ps_scan_writer *w;
+	int calls;
+	size_t seen;
+} batch_sink;
+
+static int sink(void *ud, const ps_probe_result *b, size_t n)
+{
+	batch_sink *s = ud;
+	s->calls++;
+	s->seen += n;
+	return ps_scan_writer_add(s->w, b, n);
+}
+
+static void test_batch_processor(void)
+{
+	ps_store *st = open_store();
+	gen g;
+	gen_results(&g, 50, "batch.example.com", 0);
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "batch.example.com";
+	o.scan_time_ms = 1764000400000;
+	batch_sink s = {0};
+	CHECK_OK(ps_scan_writer_open(&s.w, st, &o));
+	ps_batch *b;
+	CHECK_OK(ps_batch_new(&b, 7, sink, &s));
+	for (size_t i = 0; i < g.n; i++) {
+		/* the batch keeps its own copy: the caller's strings may go */
+		char *url = strdup(g.r[i].input_url);
+		ps_probe_result r = g.r[i];
+		r.input_url = url;
+		CHECK_OK(ps_batch_add(b, &r));
+		memset(url, 'x', strlen(url));
+		free(url);
+	}
+	CHECK_EQ_INT(s.calls, 7);
+	CHECK_EQ_INT(ps_batch_pending(b), 1);
+	CHECK_OK(ps_batch_flush(b));
+	CHECK_OK(ps_batch_flush(b)); /* nothing left: no call */
+	CHECK_EQ_INT(s.calls, 8);
+	CHECK_EQ_INT(s.seen, 50);
+	ps_batch_free(b);
+	ps_scan_result res;
+	CHECK_OK(ps_scan_writer_commit(s.w, &res));
+	ps_probe_set set;
+	CHECK_OK(ps_store_latest_results(st, "batch.example.com", &set));
+	CHECK_EQ_INT(set.n, 50);
+	int bad = 0;
+	for (size_t i = 0; i < set.n && i < g.n; i++)
+		bad += !same_result(&g.r[i], &set.items[i], o.scan_time_ms);
+	CHECK_EQ_INT(bad, 0);
+	ps_probe_set_free(&set);
+	gen_free(&g);
+	ps_store_close(st);
+}
+
 /* ---- queries against a brute-force filter ---- */
 
 typedef struct stored {
@@ -662,6 +767,8 @@ int main(void)
 	test_validation();
 	test_cancel_and_empty();
 	test_concurrent_writers();
+	test_concurrent_processes();
+	test_batch_processor();
 	test_stream_iter();
 	test_headers_json();
 	test_queries();

@@ -180,6 +180,23 @@ int ps_probe_iter_open(ps_probe_iter **out, const char *path);
 int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r);
 void ps_probe_iter_close(ps_probe_iter *it);
 
+/* ---- batch processor (the seed's BatchProcessor) ---- */
+
+/* Receives a full batch (or the rest, on flush); the results are valid
+ * during the call only. A non-zero return is returned by add/flush. */
+typedef int (*ps_batch_fn)(void *ud, const ps_probe_result *batch, size_t n);
+
+typedef struct ps_batch ps_batch;
+/* batch_size 0: the config's writer batch size (ps_config_default: 1000). */
+int ps_batch_new(ps_batch **out, size_t batch_size, ps_batch_fn fn, void *ud);
+/* Copies r into the batch; calls fn when the batch is full. */
+int ps_batch_add(ps_batch *b, const ps_probe_result *r);
+/* Calls fn with what is buffered, if anything, and empties the batch. */
+int ps_batch_flush(ps_batch *b);
+size_t ps_batch_pending(const ps_batch *b);
+/* Frees b without flushing. */
+void ps_batch_free(ps_batch *b);
+
 #ifdef __cplusplus
 }
 #endif
