@@ -529,6 +529,100 @@ static void test_batch_processor(void)
 	ps_store_close(st);
 }
 
+/* Random strings: ASCII, quotes, backslashes, control characters, <>&,
+ * multi-byte UTF-8 (also U+2028), or empty. */
+static char *rand_str(uint64_t *rs, size_t maxlen)
+{
+	static const char *pieces[] = {"a", "Z", "0", " ", "\"", "\\", "\n", "\t", "\x01", "<", ">", "&", "é",
+	                               "ログ", "\xe2\x80\xa8", "😀", "/", "?", "=", "%"};
+	size_t n = test_rand(rs) % (maxlen + 1);
+	char *s = malloc(n * 6 + 1); /* the longest piece is 6 bytes */
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = pieces[test_rand(rs) % 20];
+		memcpy(s + at, p, strlen(p));
+		at += strlen(p);
+	}
+	s[at] = 0;
+	return s;
+}
+
+/* The transformation round trip: random results written and read back equal
+ * the model under the seed's rules (empty and zero become absent, headers
+ * a map, first seen defaulting to the scan time). */
+static void test_transform_property(void)
+{
+	ps_store *st = open_store();
+	uint64_t rs = 4242;
+	enum { N = 2000 };
+	ps_probe_result *r = calloc(N, sizeof *r);
+	char **owned = calloc(N * 40, sizeof *owned);
+	const char **lists = calloc(N * 16, sizeof *lists);
+	ps_header *hdrs = calloc(N * 6, sizeof *hdrs);
+	size_t no = 0;
+#define OWN(x) (owned[no++] = (x))
+	for (size_t i = 0; i < N; i++) {
+		char url[64];
+		snprintf(url, sizeof url, "https://prop.example.com/%zu?q=%llu", i, (unsigned long long)(test_rand(&rs) % 1000));
+		r[i].input_url = OWN(strdup(url));
+		r[i].final_url = test_rand(&rs) % 2 ? OWN(rand_str(&rs, 6)) : NULL;
+		r[i].status_code = test_rand(&rs) % 5 ? 100 + (int32_t)(test_rand(&rs) % 500) : 0;
+		r[i].content_length = test_rand(&rs) % 4 ? (int64_t)(test_rand(&rs) >> 2) : 0;
+		r[i].content_type = OWN(rand_str(&rs, 3));
+		r[i].title = OWN(rand_str(&rs, 12));
+		r[i].web_server = OWN(rand_str(&rs, 2));
+		r[i].error = test_rand(&rs) % 7 ? NULL : OWN(rand_str(&rs, 5));
+		r[i].method = OWN(rand_str(&rs, 1));
+		size_t nt = test_rand(&rs) % 5, ni = test_rand(&rs) % 4, nh = test_rand(&rs) % 6;
+		for (size_t k = 0; k < nt; k++)
+			lists[i * 16 + k] = OWN(rand_str(&rs, 4));
+		for (size_t k = 0; k < ni; k++)
+			lists[i * 16 + 8 + k] = OWN(rand_str(&rs, 4));
+		r[i].technologies = lists + i * 16;
+		r[i].n_technologies = nt;
+		r[i].ips = lists + i * 16 + 8;
+		r[i].n_ips = ni;
+		for (size_t k = 0; k < nh; k++) {
+			/* names from a small set, so that some repeat */
+			hdrs[i * 6 + k].name = test_rand(&rs) % 3 ? OWN(rand_str(&rs, 2)) : "x-dup";
+			hdrs[i * 6 + k].value = OWN(rand_str(&rs, 5));
+		}
+		r[i].headers = hdrs + i * 6;
+		r[i].n_headers = nh;
+		r[i].oldest_scan_timestamp_ms = test_rand(&rs) % 2 ? 1700000000000 + (int64_t)(test_rand(&rs) % 1000000) : 0;
+	}
+	/* empty technology/IP strings are values, not absences: keep them */
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "prop.example.com";
+	o.scan_time_ms = 1764000500000;
+	o.mark_diff = false;
+	CHECK_OK(ps_scan_write(st, &o, r, N, NULL));
+	ps_probe_set set;
+	CHECK_OK(ps_store_latest_results(st, "prop.example.com", &set));
+	CHECK_EQ_INT(set.n, N);
+	int bad = 0;
+	for (size_t i = 0; i < set.n && i < N; i++) {
+		const ps_probe_result *b = &set.items[i];
+		bool ok = same_result(&r[i], b, o.scan_time_ms) &&
+		          b->oldest_scan_timestamp_ms ==
+		              (r[i].oldest_scan_timestamp_ms ? r[i].oldest_scan_timestamp_ms : o.scan_time_ms) &&
+		          str_eq(b->root_target_url, "prop.example.com");
+		if (!ok && bad++ < 3)
+			fprintf(stderr, "transform: record %zu differs after the round trip\n", i);
+	}
+	CHECK_EQ_INT(bad, 0);
+	ps_probe_set_free(&set);
+	for (size_t i = 0; i < no; i++)
+		free(owned[i]);
+#undef OWN
+	free(owned);
+	free(lists);
+	free(hdrs);
+	free(r);
+	ps_store_close(st);
+}
+
 /* ---- queries against a brute-force filter ---- */
 
 typedef struct stored {
@@ -769,6 +863,7 @@ int main(void)
 	test_concurrent_writers();
 	test_concurrent_processes();
 	test_batch_processor();
+	test_transform_property();
 	test_stream_iter();
 	test_headers_json();
 	test_queries();
