@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Benchmarks: probestore against DuckDB and Polars on the same data, in one
+# run. Prints a table of medians with the ratio probestore / peer.
+#
+#   bash scripts/bench.sh [--quick] [--rows N] [--runs R] [--out DIR]
+#
+# --quick: 100,000 rows, 3 runs (about a minute); default 1,000,000 rows,
+# 5 runs. Needs the build tools and tests/interop's node packages
+# (scripts/install-deps.sh). See docs/benchmarks.md.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+rows=1000000 runs=5 out="$here/build-bench/out" quick=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 rows=100000 runs=3 ;;
+	--rows) rows=$2; shift ;;
+	--runs) runs=$2; shift ;;
+	--out) out=$2; shift ;;
+	*) echo "usage: bench.sh [--quick] [--rows N] [--runs R] [--out DIR]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+echo "== build (Release)"
+cmake -S "$here" -B "$here/build-bench" -DCMAKE_BUILD_TYPE=Release -DPROBESTORE_TESTS=OFF >/dev/null
+cmake --build "$here/build-bench" -j "$(nproc)" --target bench bench_gen probestore >/dev/null
+B=$here/build-bench/bench/bench
+G=$here/build-bench/bench/bench_gen
+PS=$here/build-bench/probestore
+P=(node "$here/bench/peers.mjs")
+PICK=(node "$here/bench/pick.mjs")
+rm -rf "$out"
+mkdir -p "$out"
+res=$out/results.jsonl
+: >"$res"
+
+echo "== data: $rows rows (seed 1)"
+"$G" --rows "$rows" --format rows "$out/rows.jsonl"
+"$G" --rows "$rows" --format httpx "$out/httpx.jsonl"
+
+# rec CASE WHO UNIT EXPR [EXTRA] -- COMMAND...: runs COMMAND $runs times
+rec() {
+	local kase=$1 who=$2 unit=$3 expr=$4 extra=${5:-}
+	shift 5
+	[ "$1" = -- ] && shift
+	for _ in $(seq "$runs"); do
+		"$@" | "${PICK[@]}" "$kase" "$who" "$unit" "$expr" "$extra" >>"$res"
+	done
+	printf '  %-28s %s\n' "$kase" "$who"
+}
+
+peers() { # CASE UNIT EXPR EXTRA OP ARGS...: DuckDB and Polars, 1 thread and default
+	local kase=$1 unit=$2 expr=$3 extra=$4 op=$5
+	shift 5
+	for peer in duckdb polars; do
+		[ "$op" = ingest ] && [ "$peer" = polars ] && continue
+		BENCH_THREADS=1 POLARS_MAX_THREADS=1 rec "$kase" "$peer (1 thread)" "$unit" "$expr" "$extra" -- \
+			env BENCH_THREADS=1 POLARS_MAX_THREADS=1 "${P[@]}" "$op" "$peer" "$@"
+		rec "$kase" "$peer ($(nproc) threads)" "$unit" "$expr" "$extra" -- "${P[@]}" "$op" "$peer" "$@"
+	done
+}
+
+echo "== write (rows in memory to Parquet)"
+for codec in zstd snappy; do
+	rec "write $codec" probestore rows/s "m.rows / m.seconds" "(m.bytes / 1e6).toFixed(2) + ' MB file'" -- \
+		"$B" write --rows "$rows" --codec "$codec" --out "$out/ours_$codec.parquet"
+	peers "write $codec" rows/s "m.rows / m.seconds" "(m.bytes / 1e6).toFixed(2) + ' MB file'" write \
+		"$out/rows.jsonl" "$out/peer_$codec.parquet" "$codec"
+done
+
+echo "== ingest (httpx JSON Lines to a ZSTD scan file)"
+if "$PS" ingest --help >/dev/null 2>&1; then
+	rec "ingest httpx" probestore rows/s "m.rows / m.seconds" "" -- bash -c '
+		rm -rf "$3/ingest"; s=$(date +%s.%N)
+		"$1" --data "$3/ingest" ingest --target bench.example.com --codec zstd "$2" >/dev/null
+		e=$(date +%s.%N); echo "{\"rows\":$4,\"seconds\":$(echo "$e - $s" | bc -l)}"' _ "$PS" "$out/httpx.jsonl" "$out" "$rows"
+else
+	echo "  (probestore ingest is not available in this build: skipped)"
+fi
+peers "ingest httpx" rows/s "m.rows / m.seconds" "" ingest "$out/httpx.jsonl" "$out/peer_ingest.parquet"
+
+echo "== full read (every value into a checksum)"
+rec "full read" probestore rows/s "m.rows / m.seconds" "'fraction of raw zstd: ' + m.uncompressed_bytes" -- \
+	"$B" read "$out/ours_zstd.parquet"
+peers "full read" rows/s "m.rows / m.seconds" "" read "$out/ours_zstd.parquet"
+rec "raw zstd decompression" machine MB "m.mb_per_s" "" -- "$B" zstd "$out/rows.jsonl"
+
+echo "== count (1,000 small scan files)"
+"$B" files --rows 100 --files 1000 --out "$out/count"
+cdir=$(echo "$out"/count/probe_results/*)
+rec "count 1000 files" probestore ms "m.seconds" "m.rows + ' rows'" -- "$B" count "$cdir"
+peers "count 1000 files" ms "m.seconds" "m.rows + ' rows'" count "$cdir"
+
+echo "== selective query (status 200 and a technology, limit 100 offset 50, total)"
+"$B" store --rows "$rows" --out "$out/store"
+rec "selective query" probestore ms "m.seconds" "m.total + ' matches'" -- "$B" query "$out/store" --tech Laravel
+peers "selective query" ms "m.seconds" "m.total + ' matches'" query "$out/store" Laravel
+
+echo "== streaming a scan (peak resident memory)"
+scan=$(ls "$out"/store/probe_results/*/scan_*.parquet | head -n 1)
+big=$out/ours_zstd.parquet
+rec "stream peak memory" probestore MB "m.max_rss_kb / 1024" "" -- "$B" rss "$B" stream "$big"
+for peer in duckdb polars; do
+	rec "stream peak memory" "$peer" MB "m.max_rss_kb / 1024" "" -- "$B" rss "${P[@]}" stream "$peer" "$big"
+done
+rec "node baseline memory" node MB "m.max_rss_kb / 1024" "" -- "$B" rss node -e 0
+
+echo
+node "$here/bench/report.mjs" "$res"
+echo
+echo "results: $res (bench/report.mjs $res --markdown for docs/benchmarks.md)"
+[ "$quick" = 1 ] && echo "(quick run: $rows rows, $runs runs)"
+exit 0
