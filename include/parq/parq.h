@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -287,6 +288,19 @@ typedef struct parq_column_options {
  * bloom filter. */
 void parq_column_options_default(parq_column_options *o, int leaf);
 
+/* The system calls a writer makes on its file, for callers that need to
+ * route or observe them (tests inject failures this way). Each member
+ * behaves like the system call of its name and sets errno on failure;
+ * a NULL member means the system call itself. ud is passed through. */
+typedef struct parq_io {
+	ssize_t (*write)(void *ud, int fd, const void *buf, size_t n);
+	/* copy_file_range(2) with both offsets given, flags 0 */
+	ssize_t (*copy_file_range)(void *ud, int fd_in, int64_t *off_in, int fd_out, int64_t *off_out,
+	                           size_t len);
+	int (*fsync)(void *ud, int fd);
+	void *ud;
+} parq_io;
+
 typedef struct parq_writer_options {
 	parq_codec codec;
 	int compression_level;       /* 0: the codec's default */
@@ -305,6 +319,7 @@ typedef struct parq_writer_options {
 	const char *created_by;      /* NULL: "parq version X (probestore)" */
 	const parq_column_options *columns;
 	int n_columns;
+	const parq_io *io;           /* NULL: the system calls; must outlive the writer */
 } parq_writer_options;
 
 void parq_writer_options_default(parq_writer_options *o);
@@ -333,6 +348,29 @@ int64_t parq_writer_bytes(const parq_writer *w);
 int parq_writer_close(parq_writer *w, int64_t *file_size);
 /* Frees w; a file created by parq_writer_open is removed. */
 void parq_writer_abort(parq_writer *w);
+
+/* ---- appending ----------------------------------------------------------
+ *
+ * Parquet files cannot grow in place: the footer sits at the end. An
+ * appending writer builds a new file on fd from an existing one, read by
+ * base, without decoding it: the bytes of the first keep_row_groups row
+ * groups (-1: all) are copied to fd with copy_file_range(2) (a plain copy
+ * where the file system cannot), their page indexes are moved behind the
+ * new data, and the footer written by parq_writer_close lists the copied
+ * row groups, at their unchanged offsets, followed by the ones written
+ * through the writer. Key-value metadata is carried over (set_kv may
+ * replace entries). created_by stays the base file's when row groups are
+ * kept, since readers work around old writers' bugs by that name, unless
+ * opts->created_by is set.
+ *
+ * fd must be an empty regular file open for writing; it is not closed. The
+ * schema must equal base's (NULL: use base's). base and schema must stay
+ * open until the writer is closed or aborted. Row groups of base past
+ * keep_row_groups are left out; a caller that wants their rows (to merge
+ * small row groups, say) reads them from base and writes them again. */
+typedef struct parq_reader parq_reader;
+int parq_writer_open_append(parq_writer **out, parq_reader *base, int keep_row_groups, int fd,
+                            const char *name, const parq_schema *schema, const parq_writer_options *opts);
 
 /* ---- reader ---------------------------------------------------------- */
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "append.h"
 #include "column_writer.h"
 #include "schema.h"
 #include "thrift.h"
@@ -72,6 +73,7 @@ struct parq_writer {
 	int n_kv;
 	int failed;           /* sticky error: the file is unusable */
 	parq_buf scratch;
+	parq_writer_base *base; /* row groups carried over from an appended-to file */
 };
 
 static int w_fail(parq_writer *w, int rc)
@@ -84,8 +86,9 @@ static int w_fail(parq_writer *w, int rc)
 static int write_all(parq_writer *w, const void *p, size_t n)
 {
 	const uint8_t *b = p;
+	const parq_io *io = w->opts.io;
 	while (n) {
-		ssize_t k = write(w->fd, b, n);
+		ssize_t k = io && io->write ? io->write(io->ud, w->fd, b, n) : write(w->fd, b, n);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -182,7 +185,8 @@ static int writer_init(parq_writer *w, const parq_schema *schema, const parq_wri
 		if (rc)
 			return rc;
 	}
-	return write_all(w, "PAR1", 4);
+	/* an appending writer continues after the copied bytes, magic included */
+	return w->offset ? 0 : write_all(w, "PAR1", 4);
 }
 
 static int writer_alloc(parq_writer **out, const char *name)
@@ -223,6 +227,8 @@ static void writer_free(parq_writer *w)
 	free(w->kv);
 	parq_codec_ctx_free(w->ctx);
 	parq_buf_free(&w->scratch);
+	if (w->base)
+		parq_writer_base_free(w->base);
 	if (w->own_fd && w->fd >= 0)
 		close(w->fd);
 	free(w->name);
@@ -260,6 +266,26 @@ int parq_writer_open_fd(parq_writer **out, int fd, const char *name, const parq_
 	if (rc)
 		return rc;
 	w->fd = fd;
+	if ((rc = writer_init(w, schema, opts))) {
+		writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int parq_writer_open_fd_base(parq_writer **out, int fd, const char *name, const parq_schema *schema,
+                             const parq_writer_options *opts, int64_t offset, parq_writer_base *base)
+{
+	parq_writer *w;
+	int rc = writer_alloc(&w, name ? name : "<fd>");
+	if (rc) {
+		parq_writer_base_free(base);
+		return rc;
+	}
+	w->fd = fd;
+	w->offset = offset;
+	w->base = base;
 	if ((rc = writer_init(w, schema, opts))) {
 		writer_free(w);
 		return rc;
@@ -689,7 +715,22 @@ static int leaf_path(const parq_node *leaf, parq_bytes *out, uint32_t *n)
 static int write_footer(parq_writer *w)
 {
 	int rc;
-	/* Page indexes go between the last row group and the footer. */
+	/* Page indexes go between the last row group and the footer: first
+	 * those of the carried row groups, moved here from the old file. */
+	parq_writer_base *base = w->base;
+	int nb = base ? base->n_row_groups : 0;
+	for (int r = 0; r < nb; r++)
+		for (int i = 0; i < w->n_cols; i++) {
+			parq_meta_chunk *c = &base->row_groups[r].columns[i];
+			parq_bytes b = base->column_index[(size_t)r * (size_t)w->n_cols + (size_t)i];
+			c->has_column_index_offset = c->has_column_index_length = b.ptr != NULL;
+			if (!b.ptr)
+				continue;
+			c->column_index_offset = w->offset;
+			c->column_index_length = (int32_t)b.len;
+			if ((rc = write_all(w, b.ptr, b.len)))
+				return rc;
+		}
 	if (w->opts.page_index) {
 		for (int r = 0; r < w->n_rgs; r++)
 			for (int i = 0; i < w->n_cols; i++) {
@@ -702,6 +743,20 @@ static int write_footer(parq_writer *w)
 				if ((rc = write_all(w, wc->column_index, wc->column_index_len)))
 					return rc;
 			}
+	}
+	for (int r = 0; r < nb; r++)
+		for (int i = 0; i < w->n_cols; i++) {
+			parq_meta_chunk *c = &base->row_groups[r].columns[i];
+			parq_bytes b = base->offset_index[(size_t)r * (size_t)w->n_cols + (size_t)i];
+			c->has_offset_index_offset = c->has_offset_index_length = b.ptr != NULL;
+			if (!b.ptr)
+				continue;
+			c->offset_index_offset = w->offset;
+			c->offset_index_length = (int32_t)b.len;
+			if ((rc = write_all(w, b.ptr, b.len)))
+				return rc;
+		}
+	if (w->opts.page_index) {
 		for (int r = 0; r < w->n_rgs; r++)
 			for (int i = 0; i < w->n_cols; i++) {
 				written_chunk *wc = &w->rgs[r].chunks[i];
@@ -717,46 +772,52 @@ static int write_footer(parq_writer *w)
 	parq_file_meta fm;
 	memset(&fm, 0, sizeof fm);
 	fm.version = 2;
-	fm.num_rows = w->total_rows;
+	fm.num_rows = (base ? base->rows : 0) + w->total_rows;
 	if ((rc = parq_schema_to_meta(w->schema, &fm.schema, &fm.n_schema)))
 		return rc;
 	int max_depth = 1;
 	for (int i = 0; i < w->n_cols; i++)
 		if (w->schema->leaves[i]->depth > max_depth)
 			max_depth = w->schema->leaves[i]->depth;
-	parq_meta_row_group *rgs = parq_calloc((size_t)w->n_rgs, sizeof *rgs);
+	parq_meta_row_group *rgs = parq_calloc((size_t)(nb + w->n_rgs), sizeof *rgs);
 	parq_meta_chunk *chunks = parq_calloc((size_t)w->n_rgs * (size_t)w->n_cols, sizeof *chunks);
 	parq_bytes *paths = parq_calloc((size_t)w->n_cols * (size_t)max_depth, sizeof *paths);
 	parq_meta_kv *kv = parq_calloc((size_t)w->n_kv, sizeof *kv);
 	int32_t *orders = parq_calloc((size_t)w->n_cols, sizeof *orders);
-	char created_by[128];
+	char created_by[512];
 	if (!rgs || !chunks || !paths || !kv || !orders) {
 		rc = PARQ_ENOMEM;
 		goto out;
 	}
 	for (int i = 0; i < w->n_cols; i++)
 		orders[i] = 1;
-	for (int r = 0; r < w->n_rgs; r++) {
-		written_rg *wr = &w->rgs[r];
-		rgs[r].columns = chunks + (size_t)r * (size_t)w->n_cols;
-		rgs[r].n_columns = (uint32_t)w->n_cols;
-		rgs[r].num_rows = wr->num_rows;
-		rgs[r].total_byte_size = wr->total_byte_size;
-		rgs[r].has_total_compressed_size = true;
-		rgs[r].total_compressed_size = wr->total_compressed;
-		rgs[r].has_file_offset = true;
-		rgs[r].file_offset = wr->file_offset;
+	for (int r = 0; r < nb; r++) {
+		rgs[r] = base->row_groups[r];
 		rgs[r].has_ordinal = r <= INT16_MAX;
 		rgs[r].ordinal = (int16_t)r;
+	}
+	for (int r = 0; r < w->n_rgs; r++) {
+		written_rg *wr = &w->rgs[r];
+		parq_meta_row_group *g = &rgs[nb + r];
+		g->columns = chunks + (size_t)r * (size_t)w->n_cols;
+		g->n_columns = (uint32_t)w->n_cols;
+		g->num_rows = wr->num_rows;
+		g->total_byte_size = wr->total_byte_size;
+		g->has_total_compressed_size = true;
+		g->total_compressed_size = wr->total_compressed;
+		g->has_file_offset = true;
+		g->file_offset = wr->file_offset;
+		g->has_ordinal = nb + r <= INT16_MAX;
+		g->ordinal = (int16_t)(nb + r);
 		for (int i = 0; i < w->n_cols; i++) {
-			parq_meta_chunk *c = &rgs[r].columns[i];
+			parq_meta_chunk *c = &g->columns[i];
 			*c = wr->chunks[i].meta;
 			c->meta.path = paths + (size_t)i * (size_t)max_depth;
 			leaf_path(w->schema->leaves[i], c->meta.path, &c->meta.n_path);
 		}
 	}
 	fm.row_groups = rgs;
-	fm.n_row_groups = (uint32_t)w->n_rgs;
+	fm.n_row_groups = (uint32_t)(nb + w->n_rgs);
 	for (int i = 0; i < w->n_kv; i++) {
 		kv[i].key = (parq_bytes){(const uint8_t *)w->kv[i].key, (uint32_t)strlen(w->kv[i].key)};
 		kv[i].value = (parq_bytes){(const uint8_t *)w->kv[i].value, (uint32_t)strlen(w->kv[i].value)};
@@ -764,8 +825,8 @@ static int write_footer(parq_writer *w)
 	}
 	fm.kv = kv;
 	fm.n_kv = (uint32_t)w->n_kv;
-	if (w->opts.created_by)
-		snprintf(created_by, sizeof created_by, "%s", w->opts.created_by);
+	if (w->opts.created_by || (base && base->created_by))
+		snprintf(created_by, sizeof created_by, "%s", w->opts.created_by ? w->opts.created_by : base->created_by);
 	else
 		snprintf(created_by, sizeof created_by, "parq version %s (probestore)", PARQ_VERSION_STRING);
 	fm.has_created_by = true;
@@ -799,7 +860,8 @@ int parq_writer_close(parq_writer *w, int64_t *file_size)
 		rc = parq_writer_flush_row_group(w);
 	if (!rc)
 		rc = write_footer(w);
-	if (!rc && w->opts.fsync && fsync(w->fd) != 0)
+	if (!rc && w->opts.fsync &&
+	    (w->opts.io && w->opts.io->fsync ? w->opts.io->fsync(w->opts.io->ud, w->fd) : fsync(w->fd)) != 0)
 		rc = parq_err(PARQ_EIO, "%s: fsync failed: %s", w->name, strerror(errno));
 	if (!rc && w->own_fd) {
 		int fd = w->fd;
