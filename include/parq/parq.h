@@ -478,7 +478,8 @@ typedef enum {
 	PARQ_OP_IN,          /* any of the values */
 	PARQ_OP_IS_NULL, PARQ_OP_NOT_NULL,
 	PARQ_OP_PREFIX,      /* byte strings starting with the value */
-	PARQ_OP_CONTAINS,    /* a LIST column with an element equal to the value */
+	PARQ_OP_CONTAINS,    /* a LIST column with an element equal to the value;
+	                      * on a string column, a substring */
 	PARQ_OP_AND, PARQ_OP_OR
 } parq_op;
 
@@ -510,7 +511,8 @@ void parq_pred_free(parq_pred *p);
  *   status_code >= 200 AND status_code < 300 AND technologies CONTAINS 'Nginx'
  *   title IS NULL OR url STARTS WITH 'https://' OR method IN ('GET', 'HEAD')
  * (operators = != <> < <= > >=, IN (...), IS [NOT] NULL, STARTS WITH,
- * CONTAINS; AND binds tighter than OR; parentheses; 'strings' with ''
+ * CONTAINS (an element of a list, or a substring of a string column); AND
+ * binds tighter than OR; parentheses; 'strings' with ''
  * for a quote; numbers; true/false). */
 int parq_pred_parse(parq_pred **out, const char *expr);
 
@@ -528,6 +530,13 @@ int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const
 /* The next matching row (a STRUCT of the fields), valid until the next
  * call; *row == NULL at the end. */
 int parq_scan_next(parq_scan *s, const parq_value **row);
+/* Moves to the next matching row without assembling its fields (only the
+ * predicate's columns are read): *found false at the end. Counting
+ * matches this way costs no more than evaluating the predicate. */
+int parq_scan_advance(parq_scan *s, bool *found);
+/* The fields of the row parq_scan_advance found, valid until the next
+ * call. */
+int parq_scan_row(parq_scan *s, const parq_value **row);
 void parq_scan_get_stats(const parq_scan *s, parq_scan_stats *out);
 void parq_scan_close(parq_scan *s);
 /* True if the row (from a row reader over at least the predicate's

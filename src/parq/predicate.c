@@ -533,11 +533,25 @@ static bool list_elements(const parq_value *v, const parq_value **items, uint32_
 	return true;
 }
 
+static bool is_field(const parq_value *v, const char *column)
+{
+	size_t n = strcspn(column, ".");
+	return v->node && v->node->name && strncmp(v->node->name, column, n) == 0 && v->node->name[n] == 0;
+}
+
+/* The predicate's field in row: at the position a scan bound, or found by
+ * name in rows of another reader (the row carries its schema nodes). */
 static const parq_value *lookup(const parq_pred *p, const parq_value *row)
 {
-	if (p->field_pos < 0 || (uint32_t)p->field_pos >= row->u.list.n)
+	const parq_value *v = NULL;
+	if (p->field_pos >= 0 && (uint32_t)p->field_pos < row->u.list.n &&
+	    is_field(&row->u.list.items[p->field_pos], p->column))
+		v = &row->u.list.items[p->field_pos];
+	for (uint32_t i = 0; !v && i < row->u.list.n; i++)
+		if (is_field(&row->u.list.items[i], p->column))
+			v = &row->u.list.items[i];
+	if (!v)
 		return NULL;
-	const parq_value *v = &row->u.list.items[p->field_pos];
 	for (int i = 0; i < p->n_sub; i++) {
 		if (v->kind != PARQ_V_STRUCT)
 			return v; /* a null parent: the leaf is null too */
@@ -576,6 +590,12 @@ int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out)
 	const parq_value *v = lookup(p, row);
 	if (!v)
 		return parq_err(PARQ_EINVAL, "predicate column '%s' is not in the row", p->column);
+	if (p->op == PARQ_OP_CONTAINS && p->substr) {
+		*out = v->kind == PARQ_V_BYTES &&
+		       (p->vals[0].u.s.len == 0 ||
+		        memmem(v->u.bytes.ptr, v->u.bytes.len, p->vals[0].u.s.ptr, p->vals[0].u.s.len) != NULL);
+		return 0;
+	}
 	if (p->op == PARQ_OP_CONTAINS) {
 		const parq_value *items;
 		uint32_t n;

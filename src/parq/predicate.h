@@ -19,6 +19,7 @@ struct parq_pred {
 	int sub[PRED_MAX_DEPTH], n_sub; /* child indices below it, for nested groups */
 	int leaf;             /* the leaf column the pruning looks at, or -1 */
 	bool group;           /* IS [NOT] NULL of a group: leaf is its first leaf */
+	bool substr;          /* CONTAINS on a string column: a substring test */
 };
 
 /* Compares a plain value (kind as in parq_value) of a leaf with a constant:

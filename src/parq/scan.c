@@ -22,14 +22,20 @@ typedef struct planned_rg {
 	rangeset rows;
 } planned_rg;
 
+/* With a predicate, two row readers move in step: `pr` reads only the
+ * predicate's columns, row by row, and `rr` the returned fields, which are
+ * assembled only for matching rows (the rows in between are skipped in one
+ * call when the next match is asked for). */
 struct parq_scan {
 	parq_reader *r;
 	const parq_pred *pred;
-	parq_row_reader *rr;
-	const char **fields;      /* what the row reader reads */
+	parq_row_reader *rr, *pr;
+	const char **fields;      /* what rr reads: the returned fields */
 	int n_fields;
-	int n_out;                /* the first n_out fields are returned */
-	parq_value out;
+	const char **pfields;     /* what pr reads: the predicate's fields */
+	int n_pfields;
+	int64_t rr_behind;        /* rows rr must skip to reach the current row */
+	bool have_row;            /* advance found a row that rr has not read */
 	planned_rg *plan;
 	int n_plan, cur;          /* current planned row group */
 	int cur_range;
@@ -137,12 +143,18 @@ static int bind(parq_pred *p, const parq_schema *s, const char **fields, int *n_
 	}
 	p->leaf = -1;
 	p->group = false;
+	p->substr = false;
 	if ((p->op == PARQ_OP_IS_NULL || p->op == PARQ_OP_NOT_NULL) && n->is_group) {
 		p->leaf = n->first_leaf;
 		p->group = true;
 	} else if (p->op == PARQ_OP_CONTAINS) {
-		/* the element leaf of a list of scalars */
-		if (n->n_leaves == 1 && n->is_group)
+		/* the element leaf of a list of scalars, or a substring of a
+		 * string column */
+		if (!n->is_group && n->max_rep == 0 && n->type == PARQ_BYTE_ARRAY && p->n_vals == 1 &&
+		    p->vals[0].kind == PARQ_V_BYTES) {
+			p->leaf = n->leaf_index;
+			p->substr = true;
+		} else if (n->n_leaves == 1 && n->is_group)
 			p->leaf = n->first_leaf;
 		else if (!n->is_group && n->repetition == PARQ_REPEATED)
 			p->leaf = n->leaf_index;
@@ -221,7 +233,7 @@ static bool leaf_maybe(const parq_pred *p, const parq_node *leaf, const bounds *
 		return !b->has_nulls || b->nulls > 0;
 	if (p->op == PARQ_OP_NOT_NULL)
 		return !b->has_nulls || b->nulls < b->values;
-	if (!b->has_minmax || !p->n_vals)
+	if (!b->has_minmax || !p->n_vals || p->substr)
 		return true;
 	int cmin, cmax;
 	if (p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) {
@@ -447,7 +459,7 @@ static int rg_maybe(parq_reader *r, int rg, const parq_pred *p)
 	bounds b;
 	if (chunk_bounds(r, rg, p->leaf, &b) && !leaf_maybe(p, r->schema->leaves[p->leaf], &b))
 		return 0;
-	if (p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) {
+	if ((p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !p->substr) {
 		if (!bloom_maybe(r, rg, p))
 			return 0;
 		if (!dict_maybe(r, rg, p))
@@ -533,6 +545,8 @@ void parq_scan_close(parq_scan *s)
 	if (!s)
 		return;
 	parq_row_reader_close(s->rr);
+	parq_row_reader_close(s->pr);
+	free(s->pfields);
 	for (int i = 0; i < s->n_plan; i++)
 		rs_free(&s->plan[i].rows);
 	free(s->plan);
@@ -549,17 +563,18 @@ int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const
 	s->r = r;
 	s->pred = pred;
 	int nf = fields ? n_fields : sch->root->n_children;
-	s->fields = parq_calloc((size_t)(nf + sch->n_leaves + 1), sizeof *s->fields);
-	if (!s->fields) {
+	s->fields = parq_calloc((size_t)(nf + 1), sizeof *s->fields);
+	s->pfields = parq_calloc((size_t)(sch->root->n_children + 1), sizeof *s->pfields);
+	if (!s->fields || !s->pfields) {
 		parq_scan_close(s);
 		return PARQ_ENOMEM;
 	}
 	for (int i = 0; i < nf; i++)
 		s->fields[i] = fields ? fields[i] : sch->root->children[i]->name;
-	s->n_fields = s->n_out = nf;
+	s->n_fields = nf;
 	int rc = 0;
-	/* the predicate's columns are read too (binding writes into the tree) */
-	if (pred && (rc = bind((parq_pred *)pred, sch, s->fields, &s->n_fields, 0))) {
+	/* binding writes the positions in pr's rows into the tree */
+	if (pred && (rc = bind((parq_pred *)pred, sch, s->pfields, &s->n_pfields, 0))) {
 		parq_scan_close(s);
 		return rc;
 	}
@@ -592,6 +607,8 @@ int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const
 	}
 	if (!rc)
 		rc = parq_row_reader_open_row_groups(&s->rr, r, s->fields, s->n_fields, rgs, s->n_plan);
+	if (!rc && pred)
+		rc = parq_row_reader_open_row_groups(&s->pr, r, s->pfields, s->n_pfields, rgs, s->n_plan);
 	free(rgs);
 	if (rc) {
 		parq_scan_close(s);
@@ -601,16 +618,32 @@ int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const
 	return 0;
 }
 
-int parq_scan_next(parq_scan *s, const parq_value **row)
+/* Skips n rows of the reader that walks the row groups: pr with a
+ * predicate, else rr (rr then catches up lazily). */
+static int skip_rows(parq_scan *s, int64_t n, int64_t *got)
 {
-	*row = NULL;
+	if (s->pr) {
+		s->rr_behind += n;
+		return parq_row_reader_skip(s->pr, n, got);
+	}
+	return parq_row_reader_skip(s->rr, n, got);
+}
+
+int parq_scan_advance(parq_scan *s, bool *found)
+{
+	*found = false;
+	if (s->have_row) { /* the previous match was not read: pass it */
+		s->have_row = false;
+		s->rr_behind++;
+	}
+	parq_row_reader *walker = s->pr ? s->pr : s->rr;
 	while (s->cur < s->n_plan) {
 		planned_rg *p = &s->plan[s->cur];
 		int64_t rows = s->r->meta.row_groups[p->rg].num_rows;
 		if (s->cur_range >= p->rows.n) {
 			/* past the last range: skip to the end of the row group */
 			if (s->pos < rows) {
-				int rc = parq_row_reader_skip(s->rr, rows - s->pos, NULL);
+				int rc = skip_rows(s, rows - s->pos, NULL);
 				if (rc)
 					return rc;
 			}
@@ -622,7 +655,7 @@ int parq_scan_next(parq_scan *s, const parq_value **row)
 		const range *rg = &p->rows.r[s->cur_range];
 		if (s->pos < rg->start) {
 			int64_t got;
-			int rc = parq_row_reader_skip(s->rr, rg->start - s->pos, &got);
+			int rc = skip_rows(s, rg->start - s->pos, &got);
 			if (rc)
 				return rc;
 			if (got != rg->start - s->pos)
@@ -634,27 +667,70 @@ int parq_scan_next(parq_scan *s, const parq_value **row)
 			s->cur_range++;
 			continue;
 		}
+		s->pos++;
+		s->st.rows_read++;
+		if (!s->pred) {
+			s->have_row = true;
+			*found = true;
+			return 0;
+		}
 		const parq_value *v;
-		int rc = parq_row_reader_next(s->rr, &v);
+		int rc = parq_row_reader_next(walker, &v);
 		if (rc)
 			return rc;
 		if (!v)
 			return parq_err(PARQ_ECORRUPT, "%s: row group %d ends before its %lld rows", s->r->name, p->rg,
 			                (long long)rows);
-		s->pos++;
-		s->st.rows_read++;
 		bool match = true;
-		if (s->pred && (rc = parq_pred_eval_row(s->pred, v, &match)))
+		if ((rc = parq_pred_eval_row(s->pred, v, &match)))
 			return rc;
-		if (!match)
+		if (!match) {
+			s->rr_behind++;
 			continue;
+		}
 		s->st.rows_matched++;
-		s->out = *v;
-		s->out.u.list.n = (uint32_t)s->n_out; /* the predicate-only fields stay hidden */
-		*row = &s->out;
+		s->have_row = true;
+		*found = true;
 		return 0;
 	}
 	return 0;
+}
+
+int parq_scan_row(parq_scan *s, const parq_value **row)
+{
+	*row = NULL;
+	if (!s->have_row)
+		return parq_err(PARQ_EINVAL, "%s: parq_scan_row without a row from parq_scan_advance", s->r->name);
+	if (s->rr_behind) {
+		int64_t got;
+		int rc = parq_row_reader_skip(s->rr, s->rr_behind, &got);
+		if (rc)
+			return rc;
+		if (got != s->rr_behind)
+			return parq_err(PARQ_ECORRUPT, "%s: a column ends before the others", s->r->name);
+		s->rr_behind = 0;
+	}
+	const parq_value *v;
+	int rc = parq_row_reader_next(s->rr, &v);
+	if (rc)
+		return rc;
+	if (!v)
+		return parq_err(PARQ_ECORRUPT, "%s: a column ends before the others", s->r->name);
+	s->have_row = false;
+	if (!s->pred)
+		s->st.rows_matched++;
+	*row = v;
+	return 0;
+}
+
+int parq_scan_next(parq_scan *s, const parq_value **row)
+{
+	*row = NULL;
+	bool found;
+	int rc = parq_scan_advance(s, &found);
+	if (rc || !found)
+		return rc;
+	return parq_scan_row(s, row);
 }
 
 void parq_scan_get_stats(const parq_scan *s, parq_scan_stats *out) { *out = s->st; }

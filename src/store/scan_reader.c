@@ -393,6 +393,26 @@ static int build_pred(const ps_query *q, parq_pred **out)
 		rc = parq_pred_null(&p, "probe_error", false);
 		rc = and_pred(&acc, p, rc);
 	}
+	if (!rc && q->url_contains) {
+		/* on a string column, CONTAINS is a substring test */
+		parq_scalar v = parq_scalar_bytes(q->url_contains, (uint32_t)strlen(q->url_contains));
+		parq_pred *a = NULL, *b = NULL, *either = NULL;
+		rc = parq_pred_contains(&a, "original_url", &v);
+		if (!rc)
+			rc = parq_pred_contains(&b, "final_url", &v);
+		if (!rc) {
+			rc = parq_pred_or(&either, a, b);
+			a = b = NULL;
+		}
+		parq_pred_free(a);
+		parq_pred_free(b);
+		rc = and_pred(&acc, either, rc);
+	}
+	if (!rc && q->title_contains) {
+		parq_scalar v = parq_scalar_bytes(q->title_contains, (uint32_t)strlen(q->title_contains));
+		rc = parq_pred_contains(&p, "title", &v);
+		rc = and_pred(&acc, p, rc);
+	}
 	if (rc) {
 		parq_pred_free(acc);
 		return ps_err_from_parq(rc, "query");
@@ -401,17 +421,9 @@ static int build_pred(const ps_query *q, parq_pred **out)
 	return 0;
 }
 
-/* The substring filters libparq has no operator for. */
-static bool post_filter(const ps_query *q, const ps_probe_result *r)
-{
-	if (q->url_contains && !(r->input_url && strstr(r->input_url, q->url_contains)) &&
-	    !(r->final_url && strstr(r->final_url, q->url_contains)))
-		return false;
-	if (q->title_contains && !(r->title && strstr(r->title, q->title_contains)))
-		return false;
-	return true;
-}
-
+/* Counts the matches in one file and keeps those in the window
+ * [offset, offset + limit) of all matches so far; only those are
+ * assembled and converted. */
 static int search_file(const ps_query *q, const char *path, int64_t offset, int64_t limit, ps_probe_set *out)
 {
 	parq_pred *pred = NULL;
@@ -426,19 +438,28 @@ static int search_file(const ps_query *q, const char *path, int64_t offset, int6
 		ps_probe_iter_close(it);
 		return ps_err_nomem();
 	}
-	const ps_probe_result *r;
-	while (!(rc = ps_probe_iter_next(it, &r)) && r) {
-		if (ps_cancel_requested(q->cancel)) {
+	for (int64_t k = 0;; k++) {
+		if ((k & 1023) == 0 && ps_cancel_requested(q->cancel)) {
 			rc = ps_err(PS_ECANCELED, "query canceled");
 			break;
 		}
-		if (!post_filter(q, r))
-			continue;
+		bool found;
+		if ((rc = parq_scan_advance(it->scan, &found))) {
+			rc = ps_err_from_parq(rc, path);
+			break;
+		}
+		if (!found)
+			break;
 		out->total++;
 		if (out->total <= offset || (limit > 0 && (int64_t)out->n >= limit))
 			continue;
+		const parq_value *row;
 		ps_probe_result *slot;
-		if ((rc = ps_probe_set_push(out, &slot)) || (rc = ps_probe_copy(r, a, slot)))
+		if ((rc = parq_scan_row(it->scan, &row))) {
+			rc = ps_err_from_parq(rc, path);
+			break;
+		}
+		if ((rc = ps_probe_set_push(out, &slot)) || (rc = ps_probe_from_row(row, a, slot)))
 			break;
 	}
 	ps_probe_iter_close(it);
