@@ -72,6 +72,13 @@ typedef enum {
 /* Column name of c ("original_url", ...). */
 const char *ps_probe_column_name(ps_probe_column c);
 
+/* The headers as the headers_json column holds them: a JSON object written
+ * as Go's json.Marshal writes a map (keys sorted, the last of equal names
+ * wins, <, > and & escaped). *out is malloc'ed and NUL-terminated (the
+ * caller frees it), NULL when there are no headers. Returns 0 or
+ * PS_ENOMEM. */
+int ps_headers_json(const ps_header *headers, size_t n, char **out);
+
 /* The diff status of a URL against the target's previous scan. */
 bool ps_url_status_valid(const char *s); /* "new", "existing", "old" or absent */
 

@@ -196,6 +196,21 @@ int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n)
 	return rc ? ps_err_nomem() : 0;
 }
 
+int ps_headers_json(const ps_header *headers, size_t n, char **out)
+{
+	*out = NULL;
+	if (!headers || !n)
+		return 0;
+	ps_buf b = {0};
+	int rc = ps_headers_to_json(&b, headers, n);
+	if (rc) {
+		ps_buf_free(&b);
+		return rc;
+	}
+	*out = b.data;
+	return 0;
+}
+
 static int grow(void **p, size_t n, size_t size)
 {
 	void *q = realloc(*p, (n ? n : 1) * size);
