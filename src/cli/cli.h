@@ -3,16 +3,19 @@
 #define PS_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "probestore/probestore.h"
 
 /* Exit statuses. */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 typedef struct cli_global {
-	const char *data_dir;
-	const char *config;
-	const char *log_level;
-	const char *log_format;
+	const char *data_dir;   /* --data; NULL: $PROBESTORE_DATA, the config's, ./data */
+	const char *config;     /* --config */
+	const char *log_level;  /* --log-level; NULL: the config's, else warn */
+	const char *log_format; /* --log-format; NULL: the config's */
 } cli_global;
 
 typedef struct cli_command {
@@ -31,7 +34,62 @@ bool cli_wants_help(int argc, char **argv);
 /* Writes all of buf to stdout; false on a write error (reported). */
 bool cli_write(const void *buf, size_t n);
 
+/* ---- the store behind the global options (setup.c) ---- */
+
+/* A store opened under the global options: configuration from defaults,
+ * --config, PROBESTORE_* variables, then the flags; the logger from the
+ * configuration. With must_exist, a data directory that does not exist is
+ * an error instead of being created. Prints the error and returns
+ * EXIT_RUNTIME on failure; close with cli_store_close(). */
+int cli_store_open(const cli_global *g, bool must_exist, ps_store **out);
+void cli_store_close(ps_store *st);
+
+/* ---- arguments (args.c) ---- */
+
+/* Matches argv[*i] against the option name given as "--name VALUE" or
+ * "--name=VALUE". Returns 1 and sets *value (advancing *i past the value)
+ * on a match, 0 when argv[*i] is another argument, and -1 after reporting
+ * a missing value as a usage error of cmd. */
+int cli_opt(const char *cmd, int argc, char **argv, int *i, const char *name, const char **value);
+/* A non-negative integer option value; usage error (-1) otherwise. */
+int cli_parse_count(const char *cmd, const char *opt, const char *s, int64_t *out);
+/* A size such as 16MiB, 512K or 1048576 (units are powers of 1024). */
+int cli_parse_size(const char *cmd, const char *opt, const char *s, uint64_t *out);
+
+/* Parses a time as cli_parse_time() does, without reporting errors:
+ * 0 or -1. */
+int time_parse(const char *s, int64_t *lo, int64_t *hi);
+/* A time given on the command line, as the window of instants it names:
+ * "2025-03-01" is that whole day (UTC), "2025-03-01T09:00:00Z" that second,
+ * "...00.250Z" that millisecond. Accepted forms: RFC 3339 with 'T' or a
+ * space, optional seconds, fraction and offset (Z, +hh:mm, -hhmm; none
+ * means UTC); a date alone; a scan file's YYYYMMDD_HHMMSS; Unix
+ * milliseconds (digits only). Returns 0, or -1 after a usage error of cmd
+ * naming opt. */
+int cli_parse_time(const char *cmd, const char *opt, const char *s, int64_t *lo, int64_t *hi);
+/* "2025-03-01T09:00:00.000Z" (buf of 32 bytes). */
+const char *cli_time_iso(int64_t ms, char *buf);
+/* "2025-03-01 09:00:00" for tables, with ".250" when the milliseconds
+ * are not zero (buf of 32 bytes). */
+const char *cli_time_short(int64_t ms, char *buf);
+
+/* Output formats of commands that list things. */
+typedef enum { OUT_TABLE, OUT_JSONL, OUT_CSV } cli_out_format;
+/* Parses --format's value; NULL picks a table on a terminal, JSON Lines
+ * otherwise. -1 after a usage error. */
+int cli_parse_out_format(const char *cmd, const char *s, cli_out_format *out);
+
+/* The root target argument checked as the store reads it (a URL or a bare
+ * host); usage error (-1) otherwise. */
+int cli_check_target(const char *cmd, const char *opt, const char *target);
+
+extern const cli_command cmd_ingest;
+extern const cli_command cmd_query;
+extern const cli_command cmd_scans;
+extern const cli_command cmd_diff;
+extern const cli_command cmd_count;
 extern const cli_command cmd_inspect;
 extern const cli_command cmd_cat;
+extern const cli_command cmd_verify;
 
 #endif

@@ -8,7 +8,8 @@
 #include "cli.h"
 #include "parq/parq.h"
 
-static const cli_command *commands[] = {&cmd_inspect, &cmd_cat};
+static const cli_command *commands[] = {&cmd_ingest, &cmd_query,   &cmd_scans, &cmd_diff,
+                                        &cmd_count,  &cmd_inspect, &cmd_cat,   &cmd_verify};
 
 void cli_error(const char *fmt, ...)
 {
@@ -62,9 +63,10 @@ static void usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fputs("  help       show help for a command\n\n"
 	      "Global options:\n"
-	      "  --data DIR         data directory (default: $PROBESTORE_DATA or ./data)\n"
-	      "  --config FILE      YAML configuration file\n"
-	      "  --log-level LEVEL  debug, info, warn or error (default: warn)\n"
+	      "  --data DIR         data directory (default: $PROBESTORE_DATA, the configuration's\n"
+	      "                     storage_config.parquet_base_path, or ./data)\n"
+	      "  --config FILE      YAML configuration file (see docs/config.md)\n"
+	      "  --log-level LEVEL  debug, info, warn, error or off (default: warn)\n"
 	      "  --log-format FMT   json or console (default: console)\n"
 	      "  --version          print the version and exit\n"
 	      "  -h, --help         show this help\n\n"
@@ -94,11 +96,6 @@ int main(int argc, char **argv)
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	cli_global g = {0};
-	g.data_dir = getenv("PROBESTORE_DATA");
-	if (!g.data_dir || !*g.data_dir)
-		g.data_dir = "./data";
-	g.log_level = "warn";
-	g.log_format = "console";
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -123,8 +120,12 @@ int main(int argc, char **argv)
 			return cli_usage_error(NULL, "option %s needs a value", name);
 		*slot = v;
 	}
-	if (strcmp(g.log_format, "json") != 0 && strcmp(g.log_format, "console") != 0)
+	if (g.log_format && strcmp(g.log_format, "json") != 0 && strcmp(g.log_format, "console") != 0)
 		return cli_usage_error(NULL, "--log-format must be json or console, not '%s'", g.log_format);
+	if (g.log_level && ps_log_level_parse(g.log_level) < 0)
+		return cli_usage_error(NULL, "--log-level must be debug, info, warn, error or off, not '%s'", g.log_level);
+	if (g.data_dir && !*g.data_dir)
+		return cli_usage_error(NULL, "--data needs a directory, not an empty string");
 	if (i >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;

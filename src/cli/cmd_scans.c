@@ -1,0 +1,167 @@
+/* probestore scans: targets and their scans. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+#include "parq/parq.h"
+
+static const char usage[] =
+	"usage: probestore scans [--target URL] [--format table|jsonl|csv]\n\n"
+	"Lists the scans of every target (or of one), oldest first: the scan time, the\n"
+	"records and bytes of its file, its scan session id and the file. A scan file that\n"
+	"does not open is reported on standard error (exit status 1).\n\n"
+	"Options:\n"
+	"  --target URL  one root target (default: every target)\n"
+	"  --format FMT  table (default on a terminal), jsonl (default otherwise) or csv\n";
+
+static const table_col COLS[] = {
+	{"target", 0, false}, {"scan", 0, false}, {"records", 0, true}, {"size", 0, true}, {"file", 0, false},
+};
+
+/* The scan's session id from its key-value metadata ("" without one), or
+ * NULL when the file does not open (reported). */
+static const char *session_of(const char *path, char *buf, size_t cap, bool *bad)
+{
+	parq_reader *r;
+	buf[0] = 0;
+	if (parq_reader_open(&r, path, NULL)) {
+		cli_error("%s", parq_errmsg());
+		*bad = true;
+		return NULL;
+	}
+	const char *s = parq_reader_kv(r, "probestore.scan_session_id");
+	snprintf(buf, cap, "%s", s ? s : "");
+	parq_reader_close(r);
+	return buf;
+}
+
+static int list(ps_store *st, const char *target, const char *display, cli_out_format fmt, table *t, strbuf *b,
+                bool *bad)
+{
+	ps_scan_info *scans;
+	size_t n;
+	if (ps_store_list_scans(st, target, &scans, &n)) {
+		cli_error("%s: %s", target, ps_errmsg());
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const ps_scan_info *s = &scans[i];
+		char when[32], recs[24], bytes[24], sbuf[128];
+		if (s->rows >= 0)
+			snprintf(recs, sizeof recs, "%" PRId64, s->rows);
+		const char *sess = session_of(s->path, sbuf, sizeof sbuf, bad);
+		if (fmt == OUT_TABLE) {
+			char size[32];
+			const char *cells[] = {display, cli_time_short(s->scan_time_ms, when), s->rows >= 0 ? recs : "?",
+			                       s->rows >= 0 ? human_size((double)s->bytes, size) : "?", s->path};
+			table_add(t, cells);
+		} else if (fmt == OUT_CSV) {
+			snprintf(bytes, sizeof bytes, "%" PRId64, s->bytes);
+			char ms[24];
+			snprintf(ms, sizeof ms, "%" PRId64, s->scan_time_ms);
+			csv_field(b, display, false);
+			csv_field(b, cli_time_iso(s->scan_time_ms, when), false);
+			csv_field(b, ms, false);
+			csv_field(b, s->rows >= 0 ? recs : NULL, false);
+			csv_field(b, s->rows >= 0 ? bytes : NULL, false);
+			csv_field(b, sess, false);
+			csv_field(b, s->path, true);
+		} else {
+			sb_puts(b, "{\"target\":");
+			json_string(b, (const uint8_t *)display, strlen(display));
+			sb_printf(b, ",\"scan_time\":\"%s\",\"scan_timestamp\":%" PRId64 ",\"records\":",
+			          cli_time_iso(s->scan_time_ms, when), s->scan_time_ms);
+			if (s->rows >= 0)
+				sb_printf(b, "%" PRId64 ",\"bytes\":%" PRId64, s->rows, s->bytes);
+			else
+				sb_puts(b, "null,\"bytes\":null");
+			sb_puts(b, ",\"session\":");
+			if (sess)
+				json_string(b, (const uint8_t *)sess, strlen(sess));
+			else
+				sb_puts(b, "null");
+			sb_puts(b, ",\"file\":");
+			json_string(b, (const uint8_t *)s->path, strlen(s->path));
+			sb_puts(b, "}\n");
+		}
+	}
+	free(scans);
+	return (int)n;
+}
+
+static int run(const cli_global *gl, int argc, char **argv)
+{
+	const char *target = NULL, *format = NULL;
+	for (int i = 1; i < argc; i++) {
+		int m;
+		if ((m = cli_opt("scans", argc, argv, &i, "--target", &target)) ||
+		    (m = cli_opt("scans", argc, argv, &i, "--format", &format))) {
+			if (m < 0)
+				return EXIT_USAGE;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage_error("scans", "unknown option '%s'", argv[i]);
+		} else {
+			return cli_usage_error("scans", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	cli_out_format fmt;
+	if (cli_parse_out_format("scans", format, &fmt) || (target && cli_check_target("scans", "--target", target)))
+		return EXIT_USAGE;
+	ps_store *st;
+	int rc = cli_store_open(gl, true, &st);
+	if (rc)
+		return rc;
+	table t;
+	table_init(&t, COLS, (int)(sizeof COLS / sizeof *COLS));
+	strbuf b = {0};
+	if (fmt == OUT_CSV)
+		sb_puts(&b, "target,scan_time,scan_timestamp,records,bytes,session,file\n");
+	bool bad = false;
+	int total = 0;
+	rc = EXIT_RUNTIME;
+	if (target) {
+		char dir[PS_HOST_PORT_DIR_MAX], display[PS_HOST_PORT_DISPLAY_MAX];
+		if (ps_target_host_port_dir(target, dir, sizeof dir) || ps_host_port_dir_display(dir, display, sizeof display)) {
+			cli_error("%s", ps_errmsg());
+			goto out;
+		}
+		if ((total = list(st, target, display, fmt, &t, &b, &bad)) < 0)
+			goto out;
+		if (total == 0) {
+			cli_error("no scans of %s in %s", target, ps_store_base_path(st));
+			goto out;
+		}
+	} else {
+		ps_target_info *targets;
+		size_t n;
+		if (ps_store_list_targets(st, &targets, &n)) {
+			cli_error("%s", ps_errmsg());
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int k = list(st, targets[i].host_port, targets[i].host_port, fmt, &t, &b, &bad);
+			if (k < 0) {
+				free(targets);
+				goto out;
+			}
+			total += k;
+		}
+		free(targets);
+	}
+	if (fmt == OUT_TABLE) {
+		if (t.rows)
+			table_render(&t, &b);
+		else
+			sb_printf(&b, "no scans in %s\n", ps_store_base_path(st));
+	}
+	rc = cli_write(b.data, b.len) && !bad ? EXIT_OK : EXIT_RUNTIME;
+out:
+	table_free(&t);
+	sb_free(&b);
+	cli_store_close(st);
+	return rc;
+}
+
+const cli_command cmd_scans = {"scans", "list targets and their scans", usage, run};

@@ -1,0 +1,57 @@
+/* Records of JSON Lines input mapped onto probe results: httpx's -json
+ * output and probestore's own JSON Lines (what `query --format jsonl`
+ * prints). See docs/cli.md for the field mapping. */
+#ifndef PS_CLI_HTTPX_H
+#define PS_CLI_HTTPX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probestore/probestore.h"
+
+/* Strings and arrays of mapped records, freed all at once. */
+typedef struct arena_block arena_block;
+typedef struct arena {
+	arena_block *head;
+	size_t bytes;      /* allocated so far */
+} arena;
+
+/* 8-byte aligned; exits on out of memory (a command line tool). */
+void *arena_alloc(arena *a, size_t n);
+char *arena_strndup(arena *a, const char *s, size_t n);
+void arena_free(arena *a);
+
+typedef enum { REC_HTTPX = 1, REC_JSONL = 2 } rec_format;
+
+typedef struct rec {
+	ps_probe_result r;  /* strings in the arena */
+	const char *target; /* root target: from httpx's input (else url), or the
+	                     * record's root_target_url (else original_url) */
+	int64_t time_ms;    /* httpx's timestamp or the record's scan_timestamp; 0 when absent */
+} rec;
+
+typedef struct rec_options {
+	bool keep_body;     /* copy httpx's body into the result (the scan files have no column for it) */
+} rec_options;
+
+/* Parses one line, a JSON object, and maps it onto *out, copying strings
+ * into a. *format says which format the line is in; 0 detects it
+ * (probestore's own records carry original_url, httpx's do not) and sets
+ * *format for the lines that follow. Unknown fields are ignored, JSON null
+ * is the same as an absent field. On invalid JSON, a value that is not an
+ * object or a field of the wrong type, returns -1 with the reason (naming
+ * the field) in err (cap bytes). */
+int rec_from_line(const char *line, size_t len, rec_format *format, const rec_options *o, arena *a, rec *out,
+                  char *err, size_t cap);
+
+/* What the store's validation refuses, found before writing so that the
+ * error can name the input line: an empty or unparsable URL, a status
+ * outside 100..599, a negative content length. 0 or -1 with err set. */
+int rec_validate(const rec *r, char *err, size_t cap);
+
+/* A Go duration as httpx writes response times ("123.4ms", "1.5s",
+ * "2m3.5s", "850µs") in seconds. 0 or -1. */
+int go_duration(const char *s, double *seconds);
+
+#endif

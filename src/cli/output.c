@@ -1,0 +1,373 @@
+/* Tables, CSV and the JSON Lines form of probe results. */
+#include "output.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void table_init(table *t, const table_col *cols, int ncols)
+{
+	memset(t, 0, sizeof *t);
+	t->cols = cols;
+	t->ncols = ncols;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q) {
+		fputs("probestore: out of memory\n", stderr);
+		exit(EXIT_RUNTIME);
+	}
+	return q;
+}
+
+/* Length of the UTF-8 sequence starting with byte c (1 for stray bytes). */
+static size_t seq_len(unsigned char c)
+{
+	return c >= 0xF0 && c < 0xF8 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
+/* A copy of s fit for one table cell: control characters as spaces, at
+ * most max code points (the last one an ellipsis when cut). */
+static char *cell_copy(const char *s, int max)
+{
+	if (!s)
+		s = "";
+	size_t n = strlen(s);
+	char *c = xrealloc(NULL, n + 4);
+	size_t o = 0;
+	int w = 0;
+	for (size_t i = 0; i < n;) {
+		size_t l = seq_len((unsigned char)s[i]);
+		if (l > n - i)
+			l = n - i;
+		if (max > 0 && w == max - 1) {
+			/* one column left: the rest if it is one character, else … */
+			size_t rest = n - i;
+			if (rest == l) {
+				memcpy(c + o, s + i, l);
+				o += l;
+			} else {
+				memcpy(c + o, "\xE2\x80\xA6", 3);
+				o += 3;
+			}
+			w++;
+			break;
+		}
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			c[o++] = ' ';
+		else {
+			memcpy(c + o, s + i, l);
+			o += l;
+		}
+		i += l;
+		w++;
+	}
+	c[o] = 0;
+	return c;
+}
+
+static int width(const char *s)
+{
+	int w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		w += (*p & 0xC0) != 0x80;
+	return w;
+}
+
+void table_add(table *t, const char *const *cells)
+{
+	if (t->rows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 32;
+		t->cells = xrealloc(t->cells, t->cap * (size_t)t->ncols * sizeof *t->cells);
+	}
+	for (int k = 0; k < t->ncols; k++)
+		t->cells[t->rows * (size_t)t->ncols + (size_t)k] = cell_copy(cells[k], t->cols[k].max_width);
+	t->rows++;
+}
+
+static void pad(strbuf *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		sb_putc(b, ' ');
+}
+
+void table_render(const table *t, strbuf *b)
+{
+	int *w = xrealloc(NULL, (size_t)t->ncols * sizeof *w);
+	for (int k = 0; k < t->ncols; k++) {
+		w[k] = (int)strlen(t->cols[k].head);
+		for (size_t r = 0; r < t->rows; r++) {
+			int x = width(t->cells[r * (size_t)t->ncols + (size_t)k]);
+			if (x > w[k])
+				w[k] = x;
+		}
+	}
+	for (size_t r = 0; r <= t->rows; r++) {
+		strbuf line = {0};
+		for (int k = 0; k < t->ncols; k++) {
+			const char *s;
+			char head[64];
+			if (r == 0) {
+				size_t i = 0;
+				for (; t->cols[k].head[i] && i < sizeof head - 1; i++)
+					head[i] = (char)(t->cols[k].head[i] >= 'a' && t->cols[k].head[i] <= 'z'
+					                     ? t->cols[k].head[i] - 32
+					                     : t->cols[k].head[i]);
+				head[i] = 0;
+				s = head;
+			} else {
+				s = t->cells[(r - 1) * (size_t)t->ncols + (size_t)k];
+			}
+			int gap = w[k] - width(s);
+			if (k)
+				sb_put(&line, "  ", 2);
+			if (t->cols[k].right)
+				pad(&line, gap);
+			sb_puts(&line, s);
+			if (!t->cols[k].right && k + 1 < t->ncols)
+				pad(&line, gap);
+		}
+		/* no trailing blanks when the last cells are empty */
+		while (line.len && line.data[line.len - 1] == ' ')
+			line.len--;
+		sb_put(b, line.data ? line.data : "", line.len);
+		sb_putc(b, '\n');
+		sb_free(&line);
+	}
+	free(w);
+}
+
+void table_free(table *t)
+{
+	for (size_t i = 0; i < t->rows * (size_t)t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof *t);
+}
+
+void csv_field(strbuf *b, const char *s, bool last)
+{
+	if (s && s[strcspn(s, ",\"\r\n")]) {
+		sb_putc(b, '"');
+		for (const char *p = s; *p; p++) {
+			if (*p == '"')
+				sb_putc(b, '"');
+			sb_putc(b, *p);
+		}
+		sb_putc(b, '"');
+	} else if (s) {
+		sb_puts(b, s);
+	}
+	sb_putc(b, last ? '\n' : ',');
+}
+
+static bool present(const char *s)
+{
+	return s && *s;
+}
+
+static void json_str_or_null(strbuf *b, const char *s)
+{
+	if (present(s))
+		json_string(b, (const uint8_t *)s, strlen(s));
+	else
+		sb_puts(b, "null");
+}
+
+static void json_list(strbuf *b, const char *const *v, size_t n)
+{
+	sb_putc(b, '[');
+	bool first = true;
+	for (size_t i = 0; v && i < n; i++) {
+		if (!v[i])
+			continue;
+		if (!first)
+			sb_putc(b, ',');
+		first = false;
+		json_string(b, (const uint8_t *)v[i], strlen(v[i]));
+	}
+	sb_putc(b, ']');
+}
+
+static char *headers_text(const ps_probe_result *r)
+{
+	char *h = NULL;
+	if (ps_headers_json(r->headers, r->n_headers, &h)) {
+		fputs("probestore: out of memory\n", stderr);
+		exit(EXIT_RUNTIME);
+	}
+	return h;
+}
+
+void probe_jsonl(strbuf *b, const ps_probe_result *r)
+{
+	char *hj = headers_text(r);
+	const char *name;
+#define KEY(c) (name = ps_probe_column_name(c), sb_printf(b, "%s\"%s\":", (c) ? "," : "{", name))
+	KEY(PS_COL_ORIGINAL_URL);
+	json_string(b, (const uint8_t *)(r->input_url ? r->input_url : ""), r->input_url ? strlen(r->input_url) : 0);
+	KEY(PS_COL_FINAL_URL);
+	json_str_or_null(b, r->final_url);
+	KEY(PS_COL_STATUS_CODE);
+	if (r->status_code)
+		sb_printf(b, "%" PRId32, r->status_code);
+	else
+		sb_puts(b, "null");
+	KEY(PS_COL_CONTENT_LENGTH);
+	if (r->content_length)
+		sb_printf(b, "%" PRId64, r->content_length);
+	else
+		sb_puts(b, "null");
+	KEY(PS_COL_CONTENT_TYPE);
+	json_str_or_null(b, r->content_type);
+	KEY(PS_COL_TITLE);
+	json_str_or_null(b, r->title);
+	KEY(PS_COL_WEB_SERVER);
+	json_str_or_null(b, r->web_server);
+	KEY(PS_COL_TECHNOLOGIES);
+	json_list(b, r->technologies, r->n_technologies);
+	KEY(PS_COL_IP_ADDRESS);
+	json_list(b, r->ips, r->n_ips);
+	KEY(PS_COL_ROOT_TARGET_URL);
+	json_str_or_null(b, r->root_target_url);
+	KEY(PS_COL_PROBE_ERROR);
+	json_str_or_null(b, r->error);
+	KEY(PS_COL_METHOD);
+	json_str_or_null(b, r->method);
+	KEY(PS_COL_HEADERS_JSON);
+	json_str_or_null(b, hj);
+	KEY(PS_COL_DIFF_STATUS);
+	json_str_or_null(b, r->url_status);
+	KEY(PS_COL_SCAN_TIMESTAMP);
+	sb_printf(b, "%" PRId64, r->scan_timestamp_ms);
+	KEY(PS_COL_FIRST_SEEN_TIMESTAMP);
+	if (r->oldest_scan_timestamp_ms)
+		sb_printf(b, "%" PRId64, r->oldest_scan_timestamp_ms);
+	else
+		sb_puts(b, "null");
+	KEY(PS_COL_LAST_SEEN_TIMESTAMP);
+	sb_printf(b, "%" PRId64 "}\n", r->scan_timestamp_ms);
+#undef KEY
+	free(hj);
+}
+
+void probe_csv_header(strbuf *b)
+{
+	for (int c = 0; c < PS_PROBE_NCOLS; c++)
+		csv_field(b, ps_probe_column_name((ps_probe_column)c), c + 1 == PS_PROBE_NCOLS);
+}
+
+static void csv_list(strbuf *b, const char *const *v, size_t n)
+{
+	strbuf t = {0};
+	for (size_t i = 0; v && i < n; i++) {
+		if (!v[i])
+			continue;
+		if (t.len)
+			sb_putc(&t, ';');
+		sb_puts(&t, v[i]);
+	}
+	sb_putc(&t, 0);
+	csv_field(b, t.data, false);
+	sb_free(&t);
+}
+
+static void csv_int(strbuf *b, int64_t v, bool last)
+{
+	char n[32];
+	snprintf(n, sizeof n, "%" PRId64, v);
+	csv_field(b, v ? n : NULL, last);
+}
+
+void probe_csv(strbuf *b, const ps_probe_result *r)
+{
+	char *hj = headers_text(r);
+	csv_field(b, r->input_url ? r->input_url : "", false);
+	csv_field(b, r->final_url, false);
+	csv_int(b, r->status_code, false);
+	csv_int(b, r->content_length, false);
+	csv_field(b, r->content_type, false);
+	csv_field(b, r->title, false);
+	csv_field(b, r->web_server, false);
+	csv_list(b, r->technologies, r->n_technologies);
+	csv_list(b, r->ips, r->n_ips);
+	csv_field(b, r->root_target_url, false);
+	csv_field(b, r->error, false);
+	csv_field(b, r->method, false);
+	csv_field(b, hj, false);
+	csv_field(b, r->url_status, false);
+	csv_int(b, r->scan_timestamp_ms, false);
+	csv_int(b, r->oldest_scan_timestamp_ms, false);
+	csv_int(b, r->scan_timestamp_ms, true);
+	free(hj);
+}
+
+static const table_col PROBE_COLS[] = {
+	{"scan", 0, false},   {"status", 0, true}, {"url", 60, false}, {"title", 40, false},
+	{"server", 24, false}, {"tech", 40, false}, {"diff", 0, false},
+};
+
+int probe_table_cols(const table_col **cols, bool with_scan)
+{
+	*cols = with_scan ? PROBE_COLS : PROBE_COLS + 1;
+	return (int)(sizeof PROBE_COLS / sizeof *PROBE_COLS) - !with_scan;
+}
+
+void probe_table_add(table *t, const ps_probe_result *r, bool with_scan)
+{
+	char scan[32], status[16];
+	cli_time_short(r->scan_timestamp_ms, scan);
+	if (r->status_code)
+		snprintf(status, sizeof status, "%d", (int)r->status_code);
+	else
+		snprintf(status, sizeof status, "-");
+	strbuf tech = {0};
+	for (size_t i = 0; r->technologies && i < r->n_technologies; i++) {
+		if (!r->technologies[i])
+			continue;
+		if (tech.len)
+			sb_puts(&tech, ", ");
+		sb_puts(&tech, r->technologies[i]);
+	}
+	sb_putc(&tech, 0);
+	/* a failed probe has no title: its error says more */
+	strbuf title = {0};
+	if (present(r->title))
+		sb_puts(&title, r->title);
+	else if (present(r->error))
+		sb_printf(&title, "error: %s", r->error);
+	sb_putc(&title, 0);
+	const char *url = present(r->final_url) && strcmp(r->final_url, r->input_url ? r->input_url : "")
+	                      ? NULL
+	                      : r->input_url;
+	strbuf u = {0};
+	if (!url) {
+		sb_printf(&u, "%s -> %s", r->input_url ? r->input_url : "", r->final_url);
+		sb_putc(&u, 0);
+		url = u.data;
+	}
+	const char *cells[] = {scan, status, url, title.data, r->web_server, tech.data, r->url_status};
+	table_add(t, with_scan ? cells : cells + 1);
+	sb_free(&tech);
+	sb_free(&title);
+	sb_free(&u);
+}
+
+const char *human_size(double bytes, char *buf)
+{
+	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, 32, "%.0f B", bytes);
+	else
+		snprintf(buf, 32, "%.1f %s", bytes, units[u]);
+	return buf;
+}

@@ -1,0 +1,88 @@
+/* The store behind the global options: configuration in its order of
+ * precedence (defaults < --config file < PROBESTORE_* variables < flags),
+ * the logger it describes, and the data directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* The store copies the logger; a log file's descriptor stays ours to close. */
+static int log_fd = -1;
+
+int cli_store_open(const cli_global *g, bool must_exist, ps_store **out)
+{
+	*out = NULL;
+	ps_config cfg;
+	if (ps_config_default(&cfg)) {
+		cli_error("out of memory");
+		return EXIT_RUNTIME;
+	}
+	/* a command line tool is quiet unless asked: warnings and errors only,
+	 * unless the configuration file or the environment says otherwise */
+	cfg.log.level = PS_LOG_WARN;
+	int rc = 0;
+	if (g->config && ps_config_load_file(&cfg, g->config))
+		rc = -1;
+	if (!rc && ps_config_apply_env(&cfg, NULL))
+		rc = -1;
+	if (rc) {
+		cli_error("%s", ps_errmsg());
+		ps_config_free(&cfg);
+		return EXIT_RUNTIME;
+	}
+	if (g->log_level)
+		cfg.log.level = ps_log_level_parse(g->log_level);
+	if (g->log_format)
+		ps_log_format_parse(g->log_format, &cfg.log.format);
+	const char *base = g->data_dir ? g->data_dir : cfg.base_path;
+	struct stat sb;
+	if (must_exist && stat(base, &sb) != 0) {
+		cli_error("data directory %s: %s", base, strerror(errno));
+		ps_config_free(&cfg);
+		return EXIT_RUNTIME;
+	}
+	if (must_exist && !S_ISDIR(sb.st_mode)) {
+		cli_error("data directory %s: not a directory", base);
+		ps_config_free(&cfg);
+		return EXIT_RUNTIME;
+	}
+	ps_logger lg;
+	ps_logger_default(&lg);
+	lg.min_level = cfg.log.level;
+	lg.format = cfg.log.format;
+	if (cfg.log.file && *cfg.log.file) {
+		int fd = open(cfg.log.file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			cli_error("log file %s: %s", cfg.log.file, strerror(errno));
+			ps_config_free(&cfg);
+			return EXIT_RUNTIME;
+		}
+		lg.fd = log_fd = fd;
+	}
+	ps_store_options so;
+	ps_store_options_default(&so);
+	so.base_path = base;
+	so.config = &cfg;
+	so.logger = &lg;
+	if (ps_store_open(out, &so)) {
+		cli_error("%s", ps_errmsg());
+		ps_config_free(&cfg);
+		cli_store_close(NULL);
+		return EXIT_RUNTIME;
+	}
+	ps_config_free(&cfg);
+	return EXIT_OK;
+}
+
+void cli_store_close(ps_store *st)
+{
+	ps_store_close(st);
+	if (log_fd >= 0) {
+		close(log_fd);
+		log_fd = -1;
+	}
+}
