@@ -48,5 +48,6 @@ const char *ps_errmsg(void);
 #include "probestore/config.h"
 #include "probestore/probe.h"
 #include "probestore/store.h"
+#include "probestore/history.h"
 
 #endif

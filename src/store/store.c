@@ -33,6 +33,8 @@ int ps_store_open(ps_store **out, const ps_store_options *o)
 		rc = ps_err_nomem();
 	if (!rc)
 		rc = ps_mkdirs(st->base);
+	if (!rc)
+		rc = ps_urlmutex_mgr_new(&st->urlmutex, true);
 	if (rc) {
 		ps_store_close(st);
 		return rc;
@@ -49,6 +51,7 @@ void ps_store_close(ps_store *st)
 {
 	if (!st)
 		return;
+	ps_urlmutex_mgr_free(st->urlmutex);
 	ps_config_free(&st->cfg);
 	free(st->base);
 	free(st);

@@ -1,0 +1,595 @@
+/* File history writes: records validated, appended to the URL's file
+ * without rewriting it, small row groups merged, full files archived.
+ *
+ * Every write builds the next version of the file beside it and renames it
+ * into place, under the URL's mutex (threads) and an flock on a lock file
+ * next to the data (processes; the data file itself cannot carry the lock,
+ * its inode changes with every write). The next version is the current
+ * file's row groups copied byte for byte (libparq's appending writer, with
+ * copy_file_range), the new row group, and a new footer. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "error.h"
+#include "history_internal.h"
+#include "history_io.h"
+#include "store_internal.h"
+
+#define SCHEMA_VERSION "1"
+/* A page holds at least one value and the reader caps pages at 1 GiB. */
+#define CONTENT_MAX ((size_t)512 << 20)
+/* Row groups this large (uncompressed) are final: compaction copies them
+ * and merges only the smaller ones after them, so a record is re-encoded
+ * a bounded number of times however long the history grows. */
+#define COMPACT_TARGET ((size_t)16 << 20)
+#define MERGE_BATCH 16
+
+void ps_history_set_io(ps_store *st, const ps_history_io *io)
+{
+	st->history_io = io;
+}
+
+static int io_fsync(const ps_store *st, int fd)
+{
+	const ps_history_io *io = st->history_io;
+	return io && io->fsync ? io->fsync(io->ud, fd) : fsync(fd);
+}
+
+static int io_rename(const ps_store *st, const char *from, const char *to)
+{
+	const ps_history_io *io = st->history_io;
+	return io && io->rename ? io->rename(io->ud, from, to, 0) : rename(from, to);
+}
+
+static int fsync_dir(const ps_store *st, const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ps_err(PS_EIO, "cannot open directory %s: %s", dir, strerror(errno));
+	int rc = io_fsync(st, fd);
+	int e = errno;
+	close(fd);
+	/* some file systems cannot sync a directory and say so with EINVAL */
+	if (rc != 0 && e != EINVAL)
+		return ps_err(PS_EIO, "fsync of directory %s: %s", dir, strerror(e));
+	return 0;
+}
+
+/* ---- locations ---- */
+
+int ps_history_locate(ps_store *st, const char *url, ps_history_loc *loc)
+{
+	memset(loc, 0, sizeof *loc);
+	if (!url || !*url)
+		return ps_err(PS_EINVAL, "file history: a URL is required");
+	ps_url u;
+	int rc = ps_url_parse(url, &u);
+	if (rc)
+		return ps_err_prefix(rc, "file history: ");
+	char hp[PS_HOST_PORT_DIR_MAX];
+	rc = ps_url_host_port_dir(&u, hp, sizeof hp);
+	ps_url_free(&u);
+	if (rc)
+		return rc;
+	int digits = st->cfg.history.url_hash_length;
+	if (digits < 1 || digits > 64)
+		digits = PS_URL_HASH_DEFAULT_DIGITS;
+	if ((rc = ps_url_hash(url, digits, loc->hash)))
+		return rc;
+	size_t cap = sizeof loc->dir;
+	if ((size_t)snprintf(loc->dir, cap, "%s/file_history/%s", st->base, hp) >= cap ||
+	    (size_t)snprintf(loc->path, cap, "%s/%s.parquet", loc->dir, loc->hash) >= cap ||
+	    (size_t)snprintf(loc->archive, cap, "%s/archive", loc->dir) >= cap)
+		return ps_err(PS_EINVAL, "file history: path too long under %s", st->base);
+	return 0;
+}
+
+int ps_history_path(ps_store *st, const char *url, char *buf, size_t cap)
+{
+	ps_history_loc loc;
+	int rc = ps_history_locate(st, url, &loc);
+	if (rc)
+		return rc;
+	if ((size_t)snprintf(buf, cap, "%s", loc.path) >= cap)
+		return ps_err(PS_ELIMIT, "file history: %zu bytes are too few for the path %s", cap, loc.path);
+	return 0;
+}
+
+/* ---- validation ---- */
+
+/* Length of the valid UTF-8 prefix of s[0..n). */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		size_t len = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+		if (!len || len > n - i)
+			break;
+		uint32_t cp = len == 1 ? c : len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
+		size_t k;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				break;
+			cp = cp << 6 | (s[i + k] & 63u);
+		}
+		if (k < len || (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+			break;
+		i += len;
+	}
+	return i;
+}
+
+/* s, or a copy in a with every invalid UTF-8 sequence made U+FFFD. */
+static int check_utf8(ps_store *st, const char *field, const char *s, ps_arena *a, const char **out)
+{
+	*out = s;
+	if (!s)
+		return 0;
+	size_t n = strlen(s), ok = utf8_valid_len((const unsigned char *)s, n);
+	if (ok == n)
+		return 0;
+	if (st->cfg.writer.utf8_repair == PS_UTF8_REJECT)
+		return ps_err(PS_EINVAL, "history record: %s is not valid UTF-8 (at byte %zu)", field, ok);
+	ps_buf b = {0};
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	int rc = 0;
+	while (!rc && p < e) {
+		size_t good = utf8_valid_len(p, (size_t)(e - p));
+		rc = ps_buf_add(&b, p, good);
+		p += good;
+		if (!rc && p < e) {
+			rc = ps_buf_add(&b, "\xEF\xBF\xBD", 3);
+			p++;
+		}
+	}
+	char *r = rc ? NULL : ps_arena_strndup(a, b.data ? b.data : "", b.len);
+	ps_buf_free(&b);
+	if (!r)
+		return ps_err_nomem();
+	*out = r;
+	return 0;
+}
+
+int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a, ps_history_record *out)
+{
+	if (!rec)
+		return ps_err(PS_EINVAL, "history record: NULL");
+	*out = *rec;
+	if (!rec->url || !*rec->url)
+		return ps_err(PS_EINVAL, "history record: url is empty");
+	ps_url u;
+	if (ps_url_parse(rec->url, &u))
+		return ps_err_prefix(PS_EINVAL, "history record: url: ");
+	ps_url_free(&u);
+	size_t ulen = strlen(rec->url);
+	/* a repaired URL would be another URL */
+	if (utf8_valid_len((const unsigned char *)rec->url, ulen) != ulen)
+		return ps_err(PS_EINVAL, "history record: url '%s' is not valid UTF-8", rec->url);
+	if (!rec->hash || !*rec->hash)
+		return ps_err(PS_EINVAL, "history record for %s: hash is empty", rec->url);
+	if (rec->content_len && !rec->content)
+		return ps_err(PS_EINVAL, "history record for %s: content is NULL with length %zu", rec->url, rec->content_len);
+	if (rec->content_len > CONTENT_MAX)
+		return ps_err(PS_ELIMIT, "history record for %s: content of %zu bytes exceeds the limit of %zu", rec->url,
+		              rec->content_len, CONTENT_MAX);
+	if (!out->timestamp_ms)
+		out->timestamp_ms = ps_now_ms();
+	struct {
+		const char *name;
+		const char **p;
+	} f[] = {
+		{"hash", &out->hash}, {"content_type", &out->content_type}, {"etag", &out->etag},
+		{"last_modified", &out->last_modified}, {"diff_result_json", &out->diff_result_json},
+		{"extracted_paths_json", &out->extracted_paths_json},
+	};
+	for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
+		int rc = check_utf8(st, f[k].name, *f[k].p, a, f[k].p);
+		if (rc)
+			return ps_err_prefix(rc, "%s: ", rec->url);
+	}
+	return 0;
+}
+
+/* ---- the write session ---- */
+
+/* Removes temporaries of writers that died: only lock holders make them. */
+static void remove_stale(const ps_history_loc *loc)
+{
+	DIR *d = opendir(loc->dir);
+	if (!d)
+		return;
+	char prefix[128];
+	snprintf(prefix, sizeof prefix, ".%s.parquet.tmp.", loc->hash);
+	size_t pl = strlen(prefix);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, pl) != 0)
+			continue;
+		char p[4096 + 256];
+		snprintf(p, sizeof p, "%s/%s", loc->dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+}
+
+int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *url)
+{
+	memset(s, 0, sizeof *s);
+	s->st = st;
+	s->lock_fd = -1;
+	int rc = ps_history_locate(st, url, &s->loc);
+	if (rc)
+		return rc;
+	if ((rc = ps_urlmutex_acquire(st->urlmutex, url, &s->mu)))
+		return rc;
+	char lock[4096 + 80];
+	snprintf(lock, sizeof lock, "%s/.%s.lock", s->loc.dir, s->loc.hash);
+	if (!(rc = ps_mkdirs(s->loc.dir))) {
+		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (s->lock_fd < 0)
+			rc = ps_err(PS_EIO, "cannot open the lock file %s: %s", lock, strerror(errno));
+	}
+	while (!rc && flock(s->lock_fd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			rc = ps_err(PS_EIO, "cannot lock %s: %s", lock, strerror(errno));
+	if (!rc) {
+		remove_stale(&s->loc);
+		struct stat sb;
+		if (stat(s->loc.path, &sb) == 0)
+			rc = ps_history_open_reader(s->loc.path, &s->base);
+		else if (errno != ENOENT)
+			rc = ps_err(PS_EIO, "cannot stat %s: %s", s->loc.path, strerror(errno));
+		if (rc)
+			rc = ps_err_prefix(rc, "the current history file does not read, nothing is written over it: ");
+	}
+	if (rc)
+		ps_history_session_end(s);
+	return rc;
+}
+
+void ps_history_session_end(ps_history_session *s)
+{
+	if (s->base)
+		parq_reader_close(s->base);
+	s->base = NULL;
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the flock */
+	s->lock_fd = -1;
+	if (s->mu)
+		ps_urlmutex_release(s->st->urlmutex, s->mu);
+	s->mu = NULL;
+}
+
+/* Is there a record with rec's URL, hash and timestamp in r? */
+static int find_dup(parq_reader *r, const ps_history_record *rec, bool *dup)
+{
+	*dup = false;
+	const parq_file_meta *m = parq_reader_metadata(r);
+	size_t ulen = strlen(rec->url), hlen = strlen(rec->hash);
+	for (int g = 0; g < (int)m->n_row_groups && !*dup; g++) {
+		int64_t lo, hi;
+		if (ps_history_rg_ts_range(m, g, &lo, &hi) && (rec->timestamp_ms < lo || rec->timestamp_ms > hi))
+			continue;
+		if (!ps_history_rg_may_hold_url(m, g, rec->url, ulen))
+			continue;
+		ps_history_cursor c;
+		int rc = ps_history_cursor_open(&c, r, PS_H_BIT(PS_H_URL) | PS_H_BIT(PS_H_TIMESTAMP) | PS_H_BIT(PS_H_HASH),
+		                                &g, 1, 1024);
+		if (rc)
+			return rc;
+		ps_history_raw raw;
+		bool end = false;
+		while (!(rc = ps_history_cursor_next(&c, &raw, &end)) && !end) {
+			if (raw.ts == rec->timestamp_ms && raw.v[PS_H_URL].len == ulen && raw.v[PS_H_HASH].len == hlen &&
+			    memcmp(raw.v[PS_H_URL].ptr, rec->url, ulen) == 0 && memcmp(raw.v[PS_H_HASH].ptr, rec->hash, hlen) == 0) {
+				*dup = true;
+				break;
+			}
+		}
+		ps_history_cursor_close(&c);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void stamp_now(char *buf, size_t cap)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(buf, cap, "%04d%02d%02d_%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec);
+}
+
+/* Moves the current file to the archive; the next write begins a new one.
+ * Names are unique under the lock: only its holder writes this hash's
+ * archive names. */
+static int rotate(ps_history_session *s, ps_history_write_result *res)
+{
+	int rc = ps_mkdirs(s->loc.archive);
+	if (rc)
+		return rc;
+	char stamp[32], name[sizeof res->archived];
+	stamp_now(stamp, sizeof stamp);
+	struct stat sb;
+	for (int k = 1;; k++) {
+		int len = k == 1 ? snprintf(name, sizeof name, "%s/%s_%s.parquet", s->loc.archive, s->loc.hash, stamp)
+		                 : snprintf(name, sizeof name, "%s/%s_%s_%d.parquet", s->loc.archive, s->loc.hash, stamp, k);
+		if (len < 0 || (size_t)len >= sizeof name)
+			return ps_err(PS_EINVAL, "file history: archive path too long in %s", s->loc.archive);
+		if (stat(name, &sb) != 0)
+			break;
+	}
+	if (io_rename(s->st, s->loc.path, name) != 0)
+		return ps_err(PS_EIO, "cannot move %s to the archive (%s): %s", s->loc.path, name, strerror(errno));
+	parq_reader_close(s->base);
+	s->base = NULL;
+	memcpy(res->archived, name, sizeof name);
+	if ((rc = fsync_dir(s->st, s->loc.archive)) || (rc = fsync_dir(s->st, s->loc.dir)))
+		return rc;
+	ps_log_field f[] = {PS_LOG_STR("path", s->loc.path), PS_LOG_STR("archive", name)};
+	ps_log(ps_store_logger(s->st), PS_LOG_INFO, f, 2, "file history archived");
+	return 0;
+}
+
+static bool rg_small(const parq_file_meta *m, int g)
+{
+	return m->row_groups[g].total_byte_size < (int64_t)COMPACT_TARGET;
+}
+
+/* Writes the rows of base's row groups [from, to) to w, a few at a time. */
+static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
+{
+	int n = to - from, *rgs = malloc((size_t)(n ? n : 1) * sizeof *rgs);
+	if (!rgs)
+		return ps_err_nomem();
+	for (int i = 0; i < n; i++)
+		rgs[i] = from + i;
+	ps_history_cursor c;
+	int rc = ps_history_cursor_open(&c, base, PS_H_ALL, rgs, n, MERGE_BATCH);
+	free(rgs);
+	if (rc)
+		return rc;
+	ps_history_raw rows[MERGE_BATCH];
+	ps_history_cols cols = {0};
+	size_t k = 0;
+	for (;;) {
+		/* the views die when the cursor loads its next batch: write first */
+		if (k && c.row >= c.rows) {
+			if ((rc = ps_history_cols_build_raw(&cols, rows, k)))
+				break;
+			if ((rc = parq_writer_write(w, cols.col, (int64_t)k))) {
+				rc = ps_err_from_parq(rc, NULL);
+				break;
+			}
+			k = 0;
+		}
+		bool end;
+		if ((rc = ps_history_cursor_next(&c, &rows[k], &end)) || end)
+			break;
+		k++;
+	}
+	ps_history_cols_free(&cols);
+	ps_history_cursor_close(&c);
+	return rc;
+}
+
+static void writer_options(const ps_store *st, parq_writer_options *po, parq_column_options *co, parq_io *pio)
+{
+	parq_writer_options_default(po);
+	po->codec = st->cfg.history.enable_compression ? PARQ_CODEC_ZSTD : PARQ_CODEC_UNCOMPRESSED;
+	po->row_group_bytes = COMPACT_TARGET;
+	po->row_group_rows = (int64_t)1 << 40;
+	/* URLs share long prefixes; longer bounds keep the url statistics useful */
+	po->statistics_max_bytes = 512;
+	/* contents, diffs and paths are neither looked up by value nor repeated */
+	const int big[3] = {PS_H_CONTENT, PS_H_DIFF, PS_H_PATHS};
+	for (int k = 0; k < 3; k++) {
+		parq_column_options_default(&co[k], big[k]);
+		co[k].dictionary = 0;
+		co[k].statistics_off = true;
+	}
+	po->columns = co;
+	po->n_columns = 3;
+	const ps_history_io *io = st->history_io;
+	if (io) {
+		*pio = (parq_io){io->write, io->copy_file_range, io->fsync, io->ud};
+		po->io = pio;
+	}
+}
+
+/* fsync, close, rename into place, fsync the directory. *placed tells
+ * whether the new version replaced the old one (also on error). */
+static int commit(ps_history_session *s, ps_tmpfile *t, bool *placed)
+{
+	*placed = false;
+	const char *what = "fsync";
+	if (io_fsync(s->st, t->fd) != 0)
+		goto fail;
+	what = "close";
+	int fd = t->fd;
+	t->fd = -1;
+	if (close(fd) != 0)
+		goto fail;
+	what = "rename";
+	if (io_rename(s->st, t->path, s->loc.path) != 0)
+		goto fail;
+	t->path[0] = 0;
+	*placed = true;
+	/* the new version is in place; a failure now is reported, and a retry
+	 * finds the record and skips it */
+	return fsync_dir(s->st, s->loc.dir);
+fail:;
+	int e = errno;
+	int rc = ps_err(PS_EIO, "%s of %s (new version of %s): %s", what, t->path, s->loc.path, strerror(e));
+	ps_tmpfile_discard(t);
+	return rc;
+}
+
+static void fill_result(ps_history_session *s, ps_history_write_result *res, parq_reader *r)
+{
+	snprintf(res->path, sizeof res->path, "%s", s->loc.path);
+	if (!r)
+		return;
+	res->bytes = parq_reader_file_size(r);
+	res->row_groups = parq_reader_num_row_groups(r);
+	res->records = parq_reader_num_rows(r);
+}
+
+int ps_history_session_append(ps_history_session *s, const ps_history_record *rec, bool force_compact,
+                              ps_history_write_result *res)
+{
+	ps_history_write_result scratch;
+	if (!res)
+		res = &scratch;
+	memset(res, 0, sizeof *res);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const ps_history_config *hc = &s->st->cfg.history;
+	int rc;
+	if (rec && s->base) {
+		bool dup;
+		if ((rc = find_dup(s->base, rec, &dup)))
+			return rc;
+		if (dup) {
+			fill_result(s, res, s->base);
+			return 0;
+		}
+	}
+	if (rec && s->base && hc->enable_archive && hc->max_file_size > 0 && parq_reader_num_rows(s->base) > 0) {
+		uint64_t add = rec->content_len;
+		const char *strs[] = {rec->url, rec->hash, rec->content_type, rec->etag, rec->last_modified,
+		                      rec->diff_result_json, rec->extracted_paths_json};
+		for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
+			add += strs[k] ? strlen(strs[k]) : 0;
+		if ((uint64_t)parq_reader_file_size(s->base) + add > hc->max_file_size && (rc = rotate(s, res)))
+			return rc;
+	}
+	/* merge the trailing run of small row groups once it is long enough */
+	int nrg = s->base ? parq_reader_num_row_groups(s->base) : 0, keep = -1;
+	if (s->base) {
+		const parq_file_meta *m = parq_reader_metadata(s->base);
+		int first = nrg;
+		while (first > 0 && rg_small(m, first - 1))
+			first--;
+		int small = nrg - first;
+		bool merge = force_compact ? small > 1
+		                           : hc->compaction_threshold > 0 && small + (rec ? 1 : 0) > hc->compaction_threshold;
+		if (merge)
+			keep = first;
+	}
+	if (!rec && keep < 0) {
+		fill_result(s, res, s->base);
+		return 0; /* nothing to merge */
+	}
+	ps_tmpfile tmp;
+	char hint[96];
+	snprintf(hint, sizeof hint, "%s.parquet", s->loc.hash);
+	if ((rc = ps_tmpfile_create(&tmp, s->loc.dir, hint)))
+		return rc;
+	parq_schema *schema = ps_history_schema_new();
+	parq_writer *w = NULL;
+	parq_writer_options po;
+	parq_column_options co[3];
+	parq_io pio;
+	writer_options(s->st, &po, co, &pio);
+	if (!schema) {
+		rc = PS_ENOMEM;
+	} else {
+		int prc = s->base ? parq_writer_open_append(&w, s->base, keep, tmp.fd, tmp.path, schema, &po)
+		                  : parq_writer_open_fd(&w, tmp.fd, tmp.path, schema, &po);
+		if (prc)
+			rc = ps_err_from_parq(prc, NULL);
+	}
+	if (!rc && ((rc = parq_writer_set_kv(w, "probestore.schema_version", SCHEMA_VERSION)) ||
+	            (rc = parq_writer_set_kv(w, "probestore.kind", "file_history")) ||
+	            (rc = parq_writer_set_kv(w, "probestore.url_hash", s->loc.hash))))
+		rc = ps_err_from_parq(rc, NULL);
+	if (!rc && keep >= 0)
+		rc = merge_rows(s->base, keep, nrg, w);
+	if (!rc && rec) {
+		ps_history_cols cols = {0};
+		if (!(rc = ps_history_cols_build(&cols, rec, 1)) && (rc = parq_writer_write(w, cols.col, 1)))
+			rc = ps_err_from_parq(rc, NULL);
+		ps_history_cols_free(&cols);
+	}
+	if (w) {
+		if (rc) {
+			parq_writer_abort(w);
+		} else if ((rc = parq_writer_close(w, NULL))) {
+			rc = ps_err_from_parq(rc, NULL);
+		}
+	}
+	parq_schema_free(schema);
+	bool placed = false;
+	if (!rc)
+		rc = commit(s, &tmp, &placed);
+	else
+		ps_tmpfile_discard(&tmp);
+	if (rc) {
+		/* in place but perhaps not durable: the record is there */
+		res->stored = placed && rec != NULL;
+		return rc;
+	}
+	res->stored = rec != NULL;
+	res->compacted = keep >= 0;
+	parq_reader *now;
+	if (parq_reader_open(&now, s->loc.path, NULL) == 0) {
+		fill_result(s, res, now);
+		parq_reader_close(now);
+	} else {
+		snprintf(res->path, sizeof res->path, "%s", s->loc.path);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	res->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ps_log_field f[] = {PS_LOG_STR("path", s->loc.path), PS_LOG_INT("bytes", res->bytes),
+	                    PS_LOG_INT("row_groups", res->row_groups), PS_LOG_BOOL("compacted", res->compacted)};
+	ps_log(ps_store_logger(s->st), PS_LOG_DEBUG, f, 4, rec ? "file history record stored" : "file history compacted");
+	return 0;
+}
+
+/* ---- public entry points ---- */
+
+int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_write_result *res)
+{
+	if (res)
+		memset(res, 0, sizeof *res);
+	ps_arena a = {0};
+	ps_history_record v;
+	int rc = ps_history_validate(st, rec, &a, &v);
+	ps_history_session s;
+	if (!rc && !(rc = ps_history_session_begin(&s, st, v.url))) {
+		rc = ps_history_session_append(&s, &v, false, res);
+		ps_history_session_end(&s);
+	}
+	ps_arena_free(&a);
+	return rc;
+}
+
+int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *res)
+{
+	if (res)
+		memset(res, 0, sizeof *res);
+	ps_history_session s;
+	int rc = ps_history_session_begin(&s, st, url);
+	if (rc)
+		return rc;
+	if (s.base)
+		rc = ps_history_session_append(&s, NULL, true, res);
+	else if (res)
+		snprintf(res->path, sizeof res->path, "%s", s.loc.path);
+	ps_history_session_end(&s);
+	return rc;
+}

@@ -1,0 +1,932 @@
+/* File history reads: last record and hash, records newest first, hosts,
+ * latest diffs, records with diffs, streaming. Row groups are chosen by
+ * their url and timestamp statistics and read a few rows at a time, so a
+ * lookup costs the newest row group, not the history. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "history_internal.h"
+#include "store_internal.h"
+
+/* ---- statistics ---- */
+
+static bool stat_i64(parq_bytes b, int64_t *v)
+{
+	if (b.len != 8)
+		return false;
+	memcpy(v, b.ptr, 8); /* little-endian on disk, as on every target we build for */
+	return true;
+}
+
+bool ps_history_rg_ts_range(const parq_file_meta *m, int g, int64_t *min, int64_t *max)
+{
+	const parq_meta_column *c = &m->row_groups[g].columns[PS_H_TIMESTAMP].meta;
+	if (!c->has_stats)
+		return false;
+	const parq_meta_stats *s = &c->stats;
+	if (s->has_min_value && s->has_max_value)
+		return stat_i64(s->min_value, min) && stat_i64(s->max_value, max);
+	/* the legacy fields are in signed order, right for INT64 */
+	return s->has_min && s->has_max && stat_i64(s->min, min) && stat_i64(s->max, max);
+}
+
+static int bytes_cmp(const char *a, size_t al, parq_bytes b)
+{
+	size_t n = al < b.len ? al : b.len;
+	int c = n ? memcmp(a, b.ptr, n) : 0;
+	return c ? c : al < b.len ? -1 : al > b.len ? 1 : 0;
+}
+
+bool ps_history_rg_may_hold_url(const parq_file_meta *m, int g, const char *url, size_t len)
+{
+	const parq_meta_column *c = &m->row_groups[g].columns[PS_H_URL].meta;
+	if (!c->has_stats)
+		return true;
+	const parq_meta_stats *s = &c->stats;
+	if (s->has_min_value && bytes_cmp(url, len, s->min_value) < 0)
+		return false;
+	if (s->has_max_value && bytes_cmp(url, len, s->max_value) > 0)
+		return false;
+	return true;
+}
+
+static bool raw_is(const ps_history_raw *raw, const char *url, size_t len)
+{
+	return raw->v[PS_H_URL].len == len && memcmp(raw->v[PS_H_URL].ptr, url, len) == 0;
+}
+
+/* The seed counts a diff when the JSON is neither null, "" nor "null". */
+static bool raw_has_diff(const ps_history_raw *raw)
+{
+	parq_bytes d = raw->v[PS_H_DIFF];
+	return raw->has[PS_H_DIFF] && d.len && !(d.len == 4 && memcmp(d.ptr, "null", 4) == 0);
+}
+
+/* ---- the newest row of a URL ---- */
+
+typedef struct cand_rg {
+	int g;
+	int64_t max_ts;
+} cand_rg;
+
+static int cmp_cand_rg(const void *x, const void *y)
+{
+	const cand_rg *a = x, *b = y;
+	if (a->max_ts != b->max_ts)
+		return a->max_ts > b->max_ts ? -1 : 1;
+	return b->g - a->g;
+}
+
+int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *bg, int64_t *brow, int64_t *bts)
+{
+	*bg = -1;
+	*brow = -1;
+	*bts = INT64_MIN;
+	const parq_file_meta *m = parq_reader_metadata(r);
+	size_t len = strlen(url);
+	cand_rg *c = malloc((m->n_row_groups ? m->n_row_groups : 1) * sizeof *c);
+	if (!c)
+		return ps_err_nomem();
+	size_t n = 0;
+	for (int g = 0; g < (int)m->n_row_groups; g++) {
+		if (!ps_history_rg_may_hold_url(m, g, url, len))
+			continue;
+		int64_t lo, hi;
+		c[n++] = (cand_rg){g, ps_history_rg_ts_range(m, g, &lo, &hi) ? hi : INT64_MAX};
+	}
+	qsort(c, n, sizeof *c, cmp_cand_rg);
+	unsigned cols = PS_H_BIT(PS_H_URL) | PS_H_BIT(PS_H_TIMESTAMP) | (need_diff ? PS_H_BIT(PS_H_DIFF) : 0);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		/* row groups by newest possible timestamp: stop when none can win
+		 * (on a tie the later row group wins, and those come first) */
+		if (*bg >= 0 && (c[i].max_ts < *bts || (c[i].max_ts == *bts && c[i].g < *bg)))
+			break;
+		ps_history_cursor cur;
+		if ((rc = ps_history_cursor_open(&cur, r, cols, &c[i].g, 1, need_diff ? 64 : 1024)))
+			break;
+		ps_history_raw raw;
+		bool end;
+		for (int64_t row = 0; !(rc = ps_history_cursor_next(&cur, &raw, &end)) && !end; row++) {
+			if (!raw_is(&raw, url, len) || (need_diff && !raw_has_diff(&raw)))
+				continue;
+			if (*bg < 0 || raw.ts > *bts || (raw.ts == *bts && (c[i].g > *bg || (c[i].g == *bg && row > *brow)))) {
+				*bg = c[i].g;
+				*brow = row;
+				*bts = raw.ts;
+			}
+		}
+		ps_history_cursor_close(&cur);
+	}
+	free(c);
+	return rc;
+}
+
+int ps_history_read_row(parq_reader *r, int g, int64_t row, unsigned cols, ps_arena *a, ps_history_record *out)
+{
+	ps_history_cursor cur;
+	int rc = ps_history_cursor_open(&cur, r, cols, &g, 1, 1);
+	if (rc)
+		return rc;
+	ps_history_raw raw;
+	bool end = false;
+	if (!(rc = ps_history_cursor_skip(&cur, row)) && !(rc = ps_history_cursor_next(&cur, &raw, &end))) {
+		if (end)
+			rc = ps_err(PS_ECORRUPT, "%s: row group %d has no row %lld", parq_reader_name(r), g, (long long)row);
+		else
+			rc = ps_history_raw_to_record(&raw, a, out);
+	}
+	ps_history_cursor_close(&cur);
+	return rc;
+}
+
+/* ---- files of a URL ---- */
+
+static int cmp_archive(const void *x, const void *y)
+{
+	/* <hash>_<YYYYMMDD_HHMMSS>[_N].parquet: newest stamp, then highest N, first */
+	const char *a = x, *b = y;
+	const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
+	ba = ba ? ba + 1 : a;
+	bb = bb ? bb + 1 : b;
+	const char *sa = strchr(ba, '_'), *sb = strchr(bb, '_');
+	int c = strncmp(sb ? sb : "", sa ? sa : "", 16);
+	if (c)
+		return c;
+	long na = 1, nb = 1;
+	if (sa && strlen(sa) > 16 && sa[16] == '_')
+		na = strtol(sa + 17, NULL, 10);
+	if (sb && strlen(sb) > 16 && sb[16] == '_')
+		nb = strtol(sb + 17, NULL, 10);
+	return na < nb ? 1 : na > nb ? -1 : 0;
+}
+
+static bool is_archive_name(const char *name, const char *hash)
+{
+	size_t hl = strlen(hash), n = strlen(name);
+	if (n < hl + 1 + 15 + 8 || strncmp(name, hash, hl) != 0 || name[hl] != '_')
+		return false;
+	const char *p = name + hl + 1;
+	for (int i = 0; i < 15; i++)
+		if (i == 8 ? p[i] != '_' : (p[i] < '0' || p[i] > '9'))
+			return false;
+	p += 15;
+	if (*p == '_') {
+		p++;
+		if (*p < '1' || *p > '9')
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return strcmp(p, ".parquet") == 0;
+}
+
+int ps_history_list_archive(const ps_history_loc *loc, char (**paths)[4096], size_t *n)
+{
+	*paths = NULL;
+	*n = 0;
+	DIR *d = opendir(loc->archive);
+	if (!d)
+		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", loc->archive, strerror(errno));
+	size_t cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		if (!is_archive_name(e->d_name, loc->hash))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			char(*p)[4096] = realloc(*paths, cap * sizeof *p);
+			if (!p) {
+				rc = ps_err_nomem();
+				break;
+			}
+			*paths = p;
+		}
+		if ((size_t)snprintf((*paths)[*n], 4096, "%s/%s", loc->archive, e->d_name) < 4096)
+			(*n)++;
+	}
+	closedir(d);
+	if (rc) {
+		free(*paths);
+		*paths = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (*n)
+		qsort(*paths, *n, sizeof **paths, cmp_archive);
+	return 0;
+}
+
+/* The current file (when it exists) then the archive, newest first. */
+static int url_files(const ps_history_loc *loc, char (**files)[4096], size_t *n)
+{
+	char(*arch)[4096];
+	size_t na;
+	int rc = ps_history_list_archive(loc, &arch, &na);
+	if (rc)
+		return rc;
+	struct stat sb;
+	bool cur = stat(loc->path, &sb) == 0;
+	*files = malloc((na + 1) * sizeof **files);
+	if (!*files) {
+		free(arch);
+		return ps_err_nomem();
+	}
+	*n = 0;
+	if (cur)
+		snprintf((*files)[(*n)++], 4096, "%s", loc->path);
+	for (size_t i = 0; i < na; i++)
+		memcpy((*files)[(*n)++], arch[i], 4096);
+	free(arch);
+	return 0;
+}
+
+/* A shared lock on the URL's files, so that a rotation does not move
+ * records between the files being read; -1 when there is no lock file
+ * (nothing was ever written). */
+static int lock_shared(const ps_history_loc *loc, int *fd)
+{
+	char lock[4096 + 80];
+	snprintf(lock, sizeof lock, "%s/.%s.lock", loc->dir, loc->hash);
+	*fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot open the lock file %s: %s", lock, strerror(errno));
+	while (flock(*fd, LOCK_SH) != 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(*fd);
+			*fd = -1;
+			return ps_err(PS_EIO, "cannot lock %s: %s", lock, strerror(e));
+		}
+	}
+	return 0;
+}
+
+static void unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Finds the newest row of url across its files; opens *r on the file
+ * holding it (NULL when none). */
+static int find_last_any(ps_store *st, const char *url, bool need_diff, bool lock, parq_reader **r, int *g,
+                         int64_t *row, int64_t *ts)
+{
+	*r = NULL;
+	ps_history_loc loc;
+	int rc = ps_history_locate(st, url, &loc);
+	if (rc)
+		return rc;
+	int lfd = -1;
+	if (lock && (rc = lock_shared(&loc, &lfd)))
+		return rc;
+	char(*files)[4096] = NULL;
+	size_t n = 0;
+	rc = url_files(&loc, &files, &n);
+	for (size_t i = 0; !rc && i < n; i++) {
+		parq_reader *fr;
+		if ((rc = ps_history_open_reader(files[i], &fr)))
+			break;
+		if ((rc = ps_history_find_last(fr, url, need_diff, g, row, ts)) || *g < 0) {
+			parq_reader_close(fr);
+			continue;
+		}
+		*r = fr;
+		break;
+	}
+	free(files);
+	unlock(lfd);
+	return rc;
+}
+
+/* One allocation: the record, then its strings. */
+typedef struct owned_record {
+	ps_history_record rec;
+	ps_arena arena;
+} owned_record;
+
+static int last_record(ps_store *st, const char *url, bool lock, ps_history_record **out)
+{
+	*out = NULL;
+	parq_reader *r;
+	int g;
+	int64_t row, ts;
+	int rc = find_last_any(st, url, false, lock, &r, &g, &row, &ts);
+	if (rc)
+		return rc;
+	if (!r)
+		return ps_err(PS_ENOTFOUND, "file history: no record of %s", url);
+	owned_record *o = calloc(1, sizeof *o);
+	if (!o)
+		rc = ps_err_nomem();
+	else
+		rc = ps_history_read_row(r, g, row, PS_H_ALL, &o->arena, &o->rec);
+	parq_reader_close(r);
+	if (rc) {
+		ps_history_record_free(o ? &o->rec : NULL);
+		return rc;
+	}
+	*out = &o->rec;
+	return 0;
+}
+
+int ps_history_last(ps_store *st, const char *url, ps_history_record **out)
+{
+	return last_record(st, url, true, out);
+}
+
+int ps_history_last_unlocked(ps_store *st, const char *url, ps_history_record **out)
+{
+	return last_record(st, url, false, out);
+}
+
+void ps_history_record_free(ps_history_record *r)
+{
+	if (!r)
+		return;
+	owned_record *o = (owned_record *)r;
+	ps_arena_free(&o->arena);
+	free(o);
+}
+
+int ps_history_last_hash(ps_store *st, const char *url, char *buf, size_t cap)
+{
+	parq_reader *r;
+	int g;
+	int64_t row, ts;
+	int rc = find_last_any(st, url, false, true, &r, &g, &row, &ts);
+	if (rc)
+		return rc;
+	if (!r)
+		return ps_err(PS_ENOTFOUND, "file history: no record of %s", url);
+	ps_arena a = {0};
+	ps_history_record rec;
+	rc = ps_history_read_row(r, g, row, PS_H_BIT(PS_H_HASH), &a, &rec);
+	parq_reader_close(r);
+	if (!rc && (size_t)snprintf(buf, cap, "%s", rec.hash) >= cap)
+		rc = ps_err(PS_ELIMIT, "file history: the hash of %s needs %zu bytes, the buffer has %zu", url,
+		            strlen(rec.hash) + 1, cap);
+	ps_arena_free(&a);
+	return rc;
+}
+
+/* ---- sets ---- */
+
+typedef struct set_priv {
+	ps_arena arena;
+	size_t cap;
+} set_priv;
+
+static int set_push(ps_history_set *s, ps_history_record **slot)
+{
+	set_priv *p = s->priv;
+	if (!p && !(p = s->priv = calloc(1, sizeof *p)))
+		return ps_err_nomem();
+	if (s->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		ps_history_record *r = realloc(s->records, cap * sizeof *r);
+		if (!r)
+			return ps_err_nomem();
+		s->records = r;
+		p->cap = cap;
+	}
+	*slot = &s->records[s->n++];
+	memset(*slot, 0, sizeof **slot);
+	return 0;
+}
+
+static ps_arena *set_arena(ps_history_set *s)
+{
+	if (!s->priv)
+		s->priv = calloc(1, sizeof(set_priv));
+	return s->priv ? &((set_priv *)s->priv)->arena : NULL;
+}
+
+void ps_history_set_free(ps_history_set *s)
+{
+	if (!s)
+		return;
+	if (s->priv) {
+		ps_arena_free(&((set_priv *)s->priv)->arena);
+		free(s->priv);
+	}
+	free(s->records);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- records of a URL ---- */
+
+typedef struct cand {
+	int64_t ts;
+	size_t file;
+	int g;
+	int64_t row;
+	size_t out;      /* position in the result */
+} cand;
+
+static int cmp_newest(const void *x, const void *y)
+{
+	const cand *a = x, *b = y;
+	if (a->ts != b->ts)
+		return a->ts > b->ts ? -1 : 1;
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1; /* the current file, then newer archives */
+	if (a->g != b->g)
+		return a->g > b->g ? -1 : 1;
+	return a->row > b->row ? -1 : a->row < b->row ? 1 : 0;
+}
+
+static int cmp_position(const void *x, const void *y)
+{
+	const cand *a = x, *b = y;
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1;
+	if (a->g != b->g)
+		return a->g < b->g ? -1 : 1;
+	return a->row < b->row ? -1 : a->row > b->row ? 1 : 0;
+}
+
+/* Adds the rows of url in r (file index fi) to *c. */
+static int collect(parq_reader *r, const char *url, size_t fi, cand **c, size_t *n, size_t *cap)
+{
+	const parq_file_meta *m = parq_reader_metadata(r);
+	size_t len = strlen(url);
+	int rc = 0;
+	for (int g = 0; g < (int)m->n_row_groups && !rc; g++) {
+		if (!ps_history_rg_may_hold_url(m, g, url, len))
+			continue;
+		ps_history_cursor cur;
+		if ((rc = ps_history_cursor_open(&cur, r, PS_H_BIT(PS_H_URL) | PS_H_BIT(PS_H_TIMESTAMP), &g, 1, 1024)))
+			break;
+		ps_history_raw raw;
+		bool end;
+		for (int64_t row = 0; !(rc = ps_history_cursor_next(&cur, &raw, &end)) && !end; row++) {
+			if (!raw_is(&raw, url, len))
+				continue;
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 64;
+				cand *nc = realloc(*c, *cap * sizeof *nc);
+				if (!nc) {
+					rc = ps_err_nomem();
+					break;
+				}
+				*c = nc;
+			}
+			(*c)[(*n)++] = (cand){raw.ts, fi, g, row, 0};
+		}
+		ps_history_cursor_close(&cur);
+	}
+	return rc;
+}
+
+/* Reads the chosen rows (sorted by position) into their slots of out. */
+static int fetch(char (*files)[4096], cand *c, size_t n, ps_history_set *out)
+{
+	ps_arena *a = set_arena(out);
+	if (!a)
+		return ps_err_nomem();
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc;) {
+		parq_reader *r;
+		size_t fi = c[i].file;
+		if ((rc = ps_history_open_reader(files[fi], &r)))
+			break;
+		while (i < n && c[i].file == fi && !rc) {
+			int g = c[i].g;
+			ps_history_cursor cur;
+			if ((rc = ps_history_cursor_open(&cur, r, PS_H_ALL, &g, 1, 1)))
+				break;
+			int64_t at = 0;
+			for (; i < n && c[i].file == fi && c[i].g == g && !rc; i++) {
+				ps_history_raw raw;
+				bool end;
+				if ((rc = ps_history_cursor_skip(&cur, c[i].row - at)) || (rc = ps_history_cursor_next(&cur, &raw, &end)))
+					break;
+				if (end) {
+					rc = ps_err(PS_ECORRUPT, "%s: row group %d ended before row %lld", files[fi], g,
+					            (long long)c[i].row);
+					break;
+				}
+				at = c[i].row + 1;
+				rc = ps_history_raw_to_record(&raw, a, &out->records[c[i].out]);
+			}
+			ps_history_cursor_close(&cur);
+		}
+		parq_reader_close(r);
+	}
+	return rc;
+}
+
+int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_set *out)
+{
+	memset(out, 0, sizeof *out);
+	ps_history_loc loc;
+	int rc = ps_history_locate(st, url, &loc);
+	if (rc)
+		return rc;
+	int lfd;
+	if ((rc = lock_shared(&loc, &lfd)))
+		return rc;
+	char(*files)[4096] = NULL;
+	size_t nf = 0, n = 0, cap = 0;
+	cand *c = NULL;
+	rc = url_files(&loc, &files, &nf);
+	/* archives hold older records: stop once the limit is reached */
+	for (size_t i = 0; !rc && i < nf && !(limit && n >= limit); i++) {
+		parq_reader *r;
+		if ((rc = ps_history_open_reader(files[i], &r)))
+			break;
+		rc = collect(r, url, i, &c, &n, &cap);
+		parq_reader_close(r);
+	}
+	if (!rc && n) {
+		qsort(c, n, sizeof *c, cmp_newest);
+		if (limit && n > limit)
+			n = limit;
+		for (size_t i = 0; i < n; i++)
+			c[i].out = i;
+		out->records = calloc(n, sizeof *out->records);
+		if (!out->records)
+			rc = ps_err_nomem();
+		else
+			out->n = n;
+		if (!rc && !set_arena(out))
+			rc = ps_err_nomem();
+		if (!rc) {
+			((set_priv *)out->priv)->cap = n;
+			qsort(c, n, sizeof *c, cmp_position);
+			rc = fetch(files, c, n, out);
+		}
+	}
+	unlock(lfd);
+	free(c);
+	free(files);
+	if (rc)
+		ps_history_set_free(out);
+	return rc;
+}
+
+/* ---- hosts ---- */
+
+static bool is_hex_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (!dot || dot == name || strcmp(dot, ".parquet") != 0 || dot - name > 64)
+		return false;
+	for (const char *p = name; p < dot; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+static bool dir_has_parquet(const char *dir, bool archive)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct dirent *e;
+	bool found = false;
+	while (!found && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		found = archive ? e->d_name[0] != '.' && n > 8 && strcmp(e->d_name + n - 8, ".parquet") == 0
+		                : is_hex_name(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
+{
+	*hosts = NULL;
+	*n = 0;
+	char root[4096];
+	snprintf(root, sizeof root, "%s/file_history", st->base);
+	DIR *d = opendir(root);
+	if (!d)
+		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", root, strerror(errno));
+	size_t cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) && !rc) {
+		char host[PS_URL_HOST_MAX + 1], sub[4096 + 512], disp[PS_HOST_PORT_DISPLAY_MAX];
+		int port;
+		if (e->d_name[0] == '.' || ps_host_port_dir_parse(e->d_name, host, sizeof host, &port))
+			continue; /* not a directory of ours */
+		snprintf(sub, sizeof sub, "%s/%s", root, e->d_name);
+		bool has = dir_has_parquet(sub, false);
+		if (!has) {
+			strncat(sub, "/archive", sizeof sub - strlen(sub) - 1);
+			has = dir_has_parquet(sub, true);
+		}
+		if (!has || ps_host_port_format(host, port, disp, sizeof disp))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **h = realloc(*hosts, cap * sizeof *h);
+			if (!h) {
+				rc = ps_err_nomem();
+				break;
+			}
+			*hosts = h;
+		}
+		if (!((*hosts)[*n] = strdup(disp)))
+			rc = ps_err_nomem();
+		else
+			(*n)++;
+	}
+	closedir(d);
+	if (rc) {
+		ps_history_hosts_free(*hosts, *n);
+		*hosts = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (*n)
+		qsort(*hosts, *n, sizeof **hosts, cmp_str);
+	return 0;
+}
+
+void ps_history_hosts_free(char **hosts, size_t n)
+{
+	for (size_t i = 0; hosts && i < n; i++)
+		free(hosts[i]);
+	free(hosts);
+}
+
+/* ---- diffs ---- */
+
+int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_latest_diffs *out)
+{
+	memset(out, 0, sizeof *out);
+	ps_arena *a = calloc(1, sizeof *a);
+	out->items = calloc(n ? n : 1, sizeof *out->items);
+	if (!a || !out->items) {
+		free(a);
+		free(out->items);
+		out->items = NULL;
+		return ps_err_nomem();
+	}
+	out->priv = a;
+	out->n = n;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		ps_latest_diff *it = &out->items[i];
+		if (!urls[i] || !*urls[i]) {
+			rc = ps_err(PS_EINVAL, "file history: URL %zu of %zu is empty", i, n);
+			break;
+		}
+		if (!(it->url = ps_arena_strndup(a, urls[i], strlen(urls[i])))) {
+			rc = ps_err_nomem();
+			break;
+		}
+		parq_reader *r;
+		int g;
+		int64_t row, ts;
+		if ((rc = find_last_any(st, urls[i], true, true, &r, &g, &row, &ts))) {
+			rc = ps_err_prefix(rc, "URL %zu: ", i);
+			break;
+		}
+		if (!r)
+			continue;
+		ps_arena tmp = {0};
+		ps_history_record rec;
+		rc = ps_history_read_row(r, g, row, PS_H_BIT(PS_H_DIFF) | PS_H_BIT(PS_H_PATHS), &tmp, &rec);
+		if (!rc) {
+			rc = ps_diff_result_parse(rec.diff_result_json, strlen(rec.diff_result_json), rec.extracted_paths_json,
+			                          &it->diff);
+			if (rc)
+				rc = ps_err_prefix(rc, "%s: diff of %s at %lld: ", parq_reader_name(r), urls[i], (long long)ts);
+		}
+		it->found = rc == 0;
+		it->record_timestamp_ms = ts;
+		ps_arena_free(&tmp);
+		parq_reader_close(r);
+	}
+	if (rc)
+		ps_latest_diffs_free(out);
+	return rc;
+}
+
+void ps_latest_diffs_free(ps_latest_diffs *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; d->items && i < d->n; i++)
+		ps_diff_result_free(&d->items[i].diff);
+	if (d->priv) {
+		ps_arena_free(d->priv);
+		free(d->priv);
+	}
+	free(d->items);
+	memset(d, 0, sizeof *d);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names in dir for which keep() holds. */
+static int list_sorted(const char *dir, bool (*keep)(const char *), char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
+	size_t cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) && !rc) {
+		if (!keep(e->d_name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **p = realloc(*names, cap * sizeof *p);
+			if (!p) {
+				rc = ps_err_nomem();
+				break;
+			}
+			*names = p;
+		}
+		if (!((*names)[*n] = strdup(e->d_name)))
+			rc = ps_err_nomem();
+		else
+			(*n)++;
+	}
+	closedir(d);
+	if (!rc && *n)
+		qsort(*names, *n, sizeof **names, cmp_name);
+	return rc;
+}
+
+static bool is_host_dir(const char *name)
+{
+	char host[PS_URL_HOST_MAX + 1];
+	int port;
+	return name[0] != '.' && ps_host_port_dir_parse(name, host, sizeof host, &port) == 0;
+}
+
+static int diffs_of_file(const char *path, ps_history_set *out)
+{
+	parq_reader *r;
+	int rc = ps_history_open_reader(path, &r);
+	if (rc)
+		return rc;
+	ps_arena *a = set_arena(out);
+	const parq_file_meta *m = parq_reader_metadata(r);
+	for (int g = 0; g < (int)m->n_row_groups && !rc && a; g++) {
+		/* a row group whose diffs are all null is passed over */
+		const parq_meta_column *dc = &m->row_groups[g].columns[PS_H_DIFF].meta;
+		if (dc->has_stats && dc->stats.has_null_count && dc->stats.null_count >= m->row_groups[g].num_rows)
+			continue;
+		ps_history_cursor cur;
+		if ((rc = ps_history_cursor_open(&cur, r, PS_H_ALL, &g, 1, 16)))
+			break;
+		ps_history_raw raw;
+		bool end;
+		while (!(rc = ps_history_cursor_next(&cur, &raw, &end)) && !end) {
+			if (!raw_has_diff(&raw))
+				continue;
+			ps_history_record *slot = NULL;
+			if ((rc = set_push(out, &slot)) || (rc = ps_history_raw_to_record(&raw, a, slot)))
+				break;
+		}
+		ps_history_cursor_close(&cur);
+	}
+	if (!a)
+		rc = ps_err_nomem();
+	parq_reader_close(r);
+	return rc;
+}
+
+int ps_history_records_with_diff(ps_store *st, ps_history_set *out)
+{
+	memset(out, 0, sizeof *out);
+	char root[4096];
+	snprintf(root, sizeof root, "%s/file_history", st->base);
+	char **dirs;
+	size_t nd;
+	int rc = list_sorted(root, is_host_dir, &dirs, &nd);
+	for (size_t i = 0; i < nd; i++) {
+		char dir[4096 + 512];
+		snprintf(dir, sizeof dir, "%s/%s", root, dirs[i]);
+		char **files = NULL;
+		size_t nfiles = 0;
+		if (!rc)
+			rc = list_sorted(dir, is_hex_name, &files, &nfiles);
+		for (size_t k = 0; k < nfiles; k++) {
+			char path[4096 + 1024];
+			snprintf(path, sizeof path, "%s/%s", dir, files[k]);
+			if (!rc)
+				rc = diffs_of_file(path, out);
+			free(files[k]);
+		}
+		free(files);
+		free(dirs[i]);
+	}
+	free(dirs);
+	if (rc)
+		ps_history_set_free(out);
+	return rc;
+}
+
+/* ---- streaming ---- */
+
+struct ps_history_iter {
+	parq_reader *r;
+	ps_history_cursor cur;
+	ps_arena arena;
+	ps_history_record rec;
+};
+
+int ps_history_iter_open(ps_history_iter **out, const char *path)
+{
+	*out = NULL;
+	ps_history_iter *it = calloc(1, sizeof *it);
+	if (!it)
+		return ps_err_nomem();
+	int rc = ps_history_open_reader(path, &it->r);
+	if (!rc)
+		rc = ps_history_cursor_open(&it->cur, it->r, PS_H_ALL, NULL, 0, 8);
+	if (rc) {
+		ps_history_iter_close(it);
+		return rc;
+	}
+	*out = it;
+	return 0;
+}
+
+int ps_history_iter_next(ps_history_iter *it, const ps_history_record **r)
+{
+	*r = NULL;
+	ps_history_raw raw;
+	bool end;
+	int rc = ps_history_cursor_next(&it->cur, &raw, &end);
+	if (rc || end)
+		return rc;
+	/* one record's strings at a time */
+	ps_arena_free(&it->arena);
+	if ((rc = ps_history_raw_to_record(&raw, &it->arena, &it->rec)))
+		return ps_err_prefix(rc, "%s: record %lld: ", parq_reader_name(it->r), (long long)(it->cur.index - 1));
+	*r = &it->rec;
+	return 0;
+}
+
+void ps_history_iter_close(ps_history_iter *it)
+{
+	if (!it)
+		return;
+	ps_history_cursor_close(&it->cur);
+	if (it->r)
+		parq_reader_close(it->r);
+	ps_arena_free(&it->arena);
+	free(it);
+}
+
+int ps_history_stream(const char *path, ps_history_fn fn, void *ud, const ps_cancel *cancel)
+{
+	ps_history_iter *it;
+	int rc = ps_history_iter_open(&it, path);
+	if (rc)
+		return rc;
+	const ps_history_record *r;
+	for (;;) {
+		if (ps_cancel_requested(cancel)) {
+			rc = ps_err(PS_ECANCELED, "%s: streaming canceled", path);
+			break;
+		}
+		if ((rc = ps_history_iter_next(it, &r)) || !r)
+			break;
+		if ((rc = fn(ud, r)))
+			break;
+	}
+	ps_history_iter_close(it);
+	return rc;
+}
+
+int ps_history_count(const char *path, int64_t *rows)
+{
+	parq_reader *r;
+	int rc = ps_history_open_reader(path, &r);
+	if (rc)
+		return rc;
+	*rows = parq_reader_num_rows(r);
+	parq_reader_close(r);
+	return 0;
+}

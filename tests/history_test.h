@@ -1,0 +1,71 @@
+/* Helpers shared by the file history tests: the store's error messages in
+ * failed checks, stores in temporary directories, sanitizer detection. */
+#ifndef HISTORY_TEST_H
+#define HISTORY_TEST_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "parq/parq.h"
+#include "probestore/probestore.h"
+#include "test.h"
+
+#undef CHECK_OK
+#define CHECK_OK(expr) do { int _rc = (expr); test_checks++; if (_rc != 0) { test_failures++; \
+	fprintf(stderr, "%s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #expr, _rc, ps_errmsg()); } } while (0)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+static int ht_rm_one(const char *p, const struct stat *s, int flag, struct FTW *f)
+{
+	(void)s, (void)flag, (void)f;
+	return remove(p);
+}
+
+static inline void ht_rm_rf(const char *p)
+{
+	nftw(p, ht_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Opens a store on base with the defaults changed by the caller's cfg
+ * edits (cfg may be NULL). */
+static inline ps_store *ht_open(const char *base, void (*edit)(ps_config *))
+{
+	ps_config cfg;
+	REQUIRE(ps_config_default(&cfg) == 0);
+	if (edit)
+		edit(&cfg);
+	ps_store_options o;
+	ps_store_options_default(&o);
+	o.base_path = base;
+	o.config = &cfg;
+	ps_store *st = NULL;
+	int rc = ps_store_open(&st, &o);
+	if (rc)
+		fprintf(stderr, "ps_store_open(%s): %s\n", base, ps_errmsg());
+	REQUIRE(rc == 0);
+	ps_config_free(&cfg);
+	return st;
+}
+
+static inline double ht_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+#endif

@@ -1,0 +1,665 @@
+/* File history through the public API: records stored and read back byte
+ * for byte, duplicates skipped, validation, 1,000 appends to one URL with
+ * their latency, colliding URL hashes, compaction, archiving, content
+ * stored in one call with its diff in the seed's JSON shape, latest diffs,
+ * records with diffs, hosts, and streaming. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "history_test.h"
+
+static char base[] = "/tmp/ps_history_XXXXXX";
+static const int64_t T0 = 1764600000000; /* 2025-12-01 */
+
+static bool streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static int count_dir(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name), s = strlen(suffix);
+		n += e->d_name[0] != '.' && l >= s && strcmp(e->d_name + l - s, suffix) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A version's content: recognisable, of varying size, mostly text lines. */
+static char *version_content(const char *url, int v, size_t *len)
+{
+	size_t lines = 20 + (size_t)(v % 13) * 5;
+	char *s = malloc(lines * 64 + 128);
+	size_t at = (size_t)sprintf(s, "// %s version %d\n", url, v);
+	for (size_t i = 0; i < lines; i++)
+		at += (size_t)sprintf(s + at, "function f%zu() { return %d; }\n", i, (int)((i * 7 + (size_t)v) % 11));
+	*len = at;
+	return s;
+}
+
+static void basic(ps_store *st)
+{
+	const char *url = "https://example.com/static/app.js";
+	const uint8_t bin[] = {0, 1, 2, 0xff, 0xfe, '\n', 0};
+	ps_history_record r = {
+		.url = url, .timestamp_ms = T0, .hash = "h1", .content_type = "application/javascript",
+		.content = bin, .content_len = sizeof bin, .etag = "\"abc\"", .last_modified = "Mon, 01 Dec 2025 00:00:00 GMT",
+		.diff_result_json = "", .extracted_paths_json = "[]",
+	};
+	ps_history_write_result res;
+	CHECK_OK(ps_history_store(st, &r, &res));
+	CHECK(res.stored);
+	CHECK_EQ_INT(res.records, 1);
+	CHECK_EQ_INT(res.row_groups, 1);
+	CHECK(strstr(res.path, "/file_history/example.com_443/") != NULL);
+	/* the seed's zero values: empty optional strings and content are null */
+	ps_history_record r2 = {.url = url, .timestamp_ms = T0 + 1000, .hash = "h2", .content_type = ""};
+	CHECK_OK(ps_history_store(st, &r2, &res));
+	CHECK(res.stored);
+	/* the same URL, hash and timestamp: skipped, file unchanged */
+	struct stat before, after;
+	stat(res.path, &before);
+	CHECK_OK(ps_history_store(st, &r, &res));
+	CHECK(!res.stored);
+	CHECK_EQ_INT(res.records, 2);
+	stat(res.path, &after);
+	CHECK(before.st_ino == after.st_ino && before.st_size == after.st_size);
+	/* another timestamp is another version, even with the same hash */
+	ps_history_record r3 = r;
+	r3.timestamp_ms = T0 + 500;
+	CHECK_OK(ps_history_store(st, &r3, &res));
+	CHECK(res.stored);
+
+	ps_history_record *last;
+	CHECK_OK(ps_history_last(st, url, &last));
+	CHECK(last && streq(last->hash, "h2") && last->timestamp_ms == T0 + 1000);
+	CHECK(last && !last->content_type && !last->content && last->content_len == 0 && !last->etag &&
+	      !last->diff_result_json && !last->extracted_paths_json);
+	ps_history_record_free(last);
+	char hash[8];
+	CHECK_OK(ps_history_last_hash(st, url, hash, sizeof hash));
+	CHECK(streq(hash, "h2"));
+	CHECK_EQ_INT(ps_history_last_hash(st, url, hash, 2), PS_ELIMIT);
+
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, url, 0, &set));
+	CHECK_EQ_INT(set.n, 3);
+	if (set.n == 3) {
+		CHECK_EQ_INT(set.records[0].timestamp_ms, T0 + 1000);
+		CHECK_EQ_INT(set.records[1].timestamp_ms, T0 + 500);
+		CHECK_EQ_INT(set.records[2].timestamp_ms, T0);
+		const ps_history_record *x = &set.records[2];
+		CHECK(x->content_len == sizeof bin && memcmp(x->content, bin, sizeof bin) == 0);
+		CHECK(streq(x->content_type, "application/javascript") && streq(x->etag, "\"abc\"") &&
+		      streq(x->last_modified, "Mon, 01 Dec 2025 00:00:00 GMT"));
+		/* the JSON columns are pointers in the seed: "" is kept */
+		CHECK(streq(x->diff_result_json, "") && streq(x->extracted_paths_json, "[]"));
+	}
+	ps_history_set_free(&set);
+	CHECK_OK(ps_history_records(st, url, 1, &set));
+	CHECK(set.n == 1 && streq(set.records[0].hash, "h2"));
+	ps_history_set_free(&set);
+
+	/* unknown URLs */
+	CHECK_EQ_INT(ps_history_last(st, "https://example.com/none.js", &last), PS_ENOTFOUND);
+	CHECK(strstr(ps_errmsg(), "https://example.com/none.js"));
+	CHECK_OK(ps_history_records(st, "https://nowhere.example/x", 5, &set));
+	CHECK_EQ_INT(set.n, 0);
+	ps_history_set_free(&set);
+
+	/* validation */
+	ps_history_record bad = {.url = "", .hash = "x"};
+	CHECK_EQ_INT(ps_history_store(st, &bad, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "url is empty"));
+	bad.url = "ftp://example.com/x";
+	CHECK_EQ_INT(ps_history_store(st, &bad, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "ftp://example.com/x"));
+	bad.url = url;
+	bad.hash = NULL;
+	CHECK_EQ_INT(ps_history_store(st, &bad, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "hash is empty") && strstr(ps_errmsg(), url));
+	bad.hash = "h";
+	bad.content_len = 3;
+	CHECK_EQ_INT(ps_history_store(st, &bad, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "content is NULL"));
+	/* invalid UTF-8 in a header: repaired by default */
+	ps_history_record u8 = {.url = "https://example.com/u8", .timestamp_ms = T0, .hash = "h", .etag = "W/\"\xff\""};
+	CHECK_OK(ps_history_store(st, &u8, NULL));
+	CHECK_OK(ps_history_last(st, u8.url, &last));
+	CHECK(last && streq(last->etag, "W/\"\xEF\xBF\xBD\""));
+	ps_history_record_free(last);
+}
+
+static void edit_reject(ps_config *c)
+{
+	c->writer.utf8_repair = PS_UTF8_REJECT;
+}
+
+static void utf8_reject(void)
+{
+	char b[600];
+	snprintf(b, sizeof b, "%s/reject", base);
+	ps_store *st = ht_open(b, edit_reject);
+	ps_history_record u8 = {.url = "https://example.com/u8", .timestamp_ms = T0, .hash = "h",
+	                        .content_type = "text/\xc3("};
+	CHECK_EQ_INT(ps_history_store(st, &u8, NULL), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "content_type is not valid UTF-8 (at byte 5)"));
+	u8.content_type = "text/plain";
+	u8.url = "https://example.com/\xc3(";
+	CHECK_EQ_INT(ps_history_store(st, &u8, NULL), PS_EINVAL);
+	ps_store_close(st);
+}
+
+/* ---- 1,000 appends ---- */
+
+static void thousand(ps_store *st)
+{
+	const char *url = "https://cdn.example.org/bundle.js";
+	enum { N = 1000 };
+	double first = 0, last10 = 0;
+	int64_t max_rg = 0;
+	for (int v = 1; v <= N; v++) {
+		size_t len;
+		char *c = version_content(url, v, &len);
+		char hash[65];
+		snprintf(hash, sizeof hash, "%064d", v);
+		ps_history_record r = {.url = url, .timestamp_ms = T0 + v * 60000LL, .hash = hash,
+		                       .content_type = "application/javascript", .content = (const uint8_t *)c,
+		                       .content_len = len};
+		ps_history_write_result res;
+		double t = ht_now();
+		CHECK_OK(ps_history_store(st, &r, &res));
+		t = ht_now() - t;
+		if (v == 1)
+			first = t;
+		if (v > N - 10)
+			last10 += t / 10;
+		if (res.row_groups > max_rg)
+			max_rg = res.row_groups;
+		CHECK(res.stored);
+		CHECK_EQ_INT(res.records, v);
+		free(c);
+	}
+	struct stat sb;
+	char path[4096];
+	CHECK_OK(ps_history_path(st, url, path, sizeof path));
+	stat(path, &sb);
+	printf("test_history: append latency: %.2f ms for the 1st version, %.2f ms at 1,000 (mean of the last 10); "
+	       "file %.1f KB, at most %lld row groups (compaction threshold 32)\n",
+	       first * 1e3, last10 * 1e3, sb.st_size / 1024.0, (long long)max_rg);
+	CHECK(max_rg <= 33);
+
+	double t = ht_now();
+	ps_history_record *last;
+	CHECK_OK(ps_history_last(st, url, &last));
+	double t_last = ht_now() - t;
+	CHECK(last && last->timestamp_ms == T0 + N * 60000LL);
+	ps_history_record_free(last);
+	t = ht_now();
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, url, 0, &set));
+	double t_all = ht_now() - t;
+	printf("test_history: last record in %.2f ms, all 1,000 records in %.1f ms\n", t_last * 1e3, t_all * 1e3);
+	CHECK_EQ_INT(set.n, N);
+	int bad = 0;
+	for (size_t i = 0; i < set.n; i++) {
+		int v = N - (int)i;
+		size_t len;
+		char *c = version_content(url, v, &len);
+		const ps_history_record *r = &set.records[i];
+		if (r->timestamp_ms != T0 + v * 60000LL || r->content_len != len || memcmp(r->content, c, len) != 0 ||
+		    !streq(r->url, url) || atoi(r->hash) != v)
+			bad++;
+		free(c);
+	}
+	CHECK_EQ_INT(bad, 0);
+	ps_history_set_free(&set);
+	CHECK_OK(ps_history_records(st, url, 25, &set));
+	CHECK_EQ_INT(set.n, 25);
+	CHECK(set.n == 25 && set.records[24].timestamp_ms == T0 + (N - 24) * 60000LL);
+	ps_history_set_free(&set);
+	int64_t rows;
+	CHECK_OK(ps_history_count(path, &rows));
+	CHECK_EQ_INT(rows, N);
+}
+
+/* ---- colliding hashes, compaction, archive ---- */
+
+static void edit_small(ps_config *c)
+{
+	c->history.url_hash_length = 1;
+	c->history.compaction_threshold = 3;
+	c->history.max_file_size = 9000;
+}
+
+/* Two URLs of one host whose one-digit hashes are equal. */
+static void colliding(char *a, char *b, size_t cap)
+{
+	char h[2], first[2] = "";
+	for (int i = 0;; i++) {
+		snprintf(b, cap, "https://shared.example.com/file%d.js", i);
+		ps_url_hash(b, 1, h);
+		if (i == 0) {
+			strcpy(first, h);
+			strcpy(a, b);
+		} else if (strcmp(h, first) == 0) {
+			return;
+		}
+	}
+}
+
+static void collisions_archive(void)
+{
+	char b[600];
+	snprintf(b, sizeof b, "%s/small", base);
+	ps_store *st = ht_open(b, edit_small);
+	char ua[128], ub[128];
+	colliding(ua, ub, sizeof ua);
+	char pa[4096], pb[4096];
+	CHECK_OK(ps_history_path(st, ua, pa, sizeof pa));
+	CHECK_OK(ps_history_path(st, ub, pb, sizeof pb));
+	CHECK(streq(pa, pb));
+	int compacted = 0, archived = 0;
+	/* 30 versions of a, then 3 of b: the file is archived on the way */
+	for (int v = 0; v < 33; v++) {
+		const char *url = v < 30 ? ua : ub;
+		char hash[32], content[12100];
+		snprintf(hash, sizeof hash, "%s-%d", v < 30 ? "a" : "b", v);
+		/* incompressible enough that files fill up */
+		int n = snprintf(content, sizeof content, "%s\nversion %d\n", url, v);
+		uint64_t seed = (uint64_t)v;
+		/* b's first version is larger than a file may be: it starts a new one */
+		int size = v == 30 ? 12000 : 360;
+		while (n < size)
+			n += snprintf(content + n, sizeof content - (size_t)n, "%016llx", (unsigned long long)test_rand(&seed));
+		ps_history_record r = {.url = url, .timestamp_ms = T0 + v, .hash = hash, .content = (const uint8_t *)content,
+		                       .content_len = (size_t)n};
+		ps_history_write_result res;
+		CHECK_OK(ps_history_store(st, &r, &res));
+		compacted += res.compacted;
+		archived += res.archived[0] != 0;
+		CHECK(res.row_groups <= 3);
+		CHECK(v != 30 || res.archived[0]);
+	}
+	char arch[700];
+	snprintf(arch, sizeof arch, "%s/file_history/shared.example.com_443/archive", b);
+	printf("test_history: 33 versions, files of at most 9,000 bytes: %d compactions, %d archive files\n", compacted,
+	       count_dir(arch, ".parquet"));
+	CHECK(compacted > 0);
+	CHECK(archived > 0);
+	CHECK_EQ_INT(count_dir(arch, ".parquet"), archived);
+	/* every version of a, newest first, across the archive */
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, ua, 0, &set));
+	CHECK_EQ_INT(set.n, 30);
+	for (size_t i = 0; i < set.n; i++)
+		CHECK_EQ_INT(set.records[i].timestamp_ms, T0 + 29 - (int64_t)i);
+	ps_history_set_free(&set);
+	CHECK_OK(ps_history_records(st, ub, 0, &set));
+	CHECK_EQ_INT(set.n, 3);
+	ps_history_set_free(&set);
+	/* a's last record lives in the archive now: the current file has only b */
+	ps_history_iter *it;
+	const ps_history_record *rec;
+	int in_current = 0;
+	CHECK_OK(ps_history_iter_open(&it, pa));
+	while (ps_history_iter_next(it, &rec) == 0 && rec) {
+		CHECK(streq(rec->url, ub));
+		in_current++;
+	}
+	ps_history_iter_close(it);
+	CHECK(in_current >= 1);
+	ps_history_record *last;
+	CHECK_OK(ps_history_last(st, ua, &last));
+	CHECK(last && streq(last->hash, "a-29") && streq(last->url, ua));
+	ps_history_record_free(last);
+	CHECK_OK(ps_history_last(st, ub, &last));
+	CHECK(last && streq(last->hash, "b-32"));
+	ps_history_record_free(last);
+	/* a limit the current file cannot fill reads the archive */
+	CHECK_OK(ps_history_records(st, ua, 4, &set));
+	CHECK_EQ_INT(set.n, 4);
+	CHECK(set.n == 4 && streq(set.records[0].hash, "a-29") && streq(set.records[3].hash, "a-26"));
+	ps_history_set_free(&set);
+	/* each archive file streams and counts */
+	DIR *d = opendir(arch);
+	struct dirent *e;
+	int64_t total = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char p[1024];
+		snprintf(p, sizeof p, "%s/%s", arch, e->d_name);
+		int64_t rows;
+		CHECK_OK(ps_history_count(p, &rows));
+		total += rows;
+	}
+	if (d)
+		closedir(d);
+	int64_t cur;
+	CHECK_OK(ps_history_count(pa, &cur));
+	CHECK_EQ_INT(total + cur, 33);
+	ps_store_close(st);
+}
+
+static void edit_nocompact(ps_config *c)
+{
+	c->history.compaction_threshold = 0;
+}
+
+static void compaction(void)
+{
+	char b[600];
+	snprintf(b, sizeof b, "%s/compact", base);
+	ps_store *st = ht_open(b, edit_nocompact);
+	const char *url = "http://intranet.local:8080/api/openapi.json";
+	for (int v = 0; v < 40; v++) {
+		char hash[16], body[64];
+		snprintf(hash, sizeof hash, "%d", v);
+		int n = snprintf(body, sizeof body, "{\"version\": %d}\n", v);
+		ps_history_record r = {.url = url, .timestamp_ms = T0 + v, .hash = hash, .content = (const uint8_t *)body,
+		                       .content_len = (size_t)n, .content_type = "application/json"};
+		CHECK_OK(ps_history_store(st, &r, NULL));
+	}
+	char path[4096];
+	CHECK_OK(ps_history_path(st, url, path, sizeof path));
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	CHECK_EQ_INT(parq_reader_num_row_groups(r), 40);
+	parq_reader_close(r);
+	struct stat before, after;
+	stat(path, &before);
+	ps_history_write_result res;
+	CHECK_OK(ps_history_compact(st, url, &res));
+	CHECK(res.compacted && !res.stored);
+	CHECK_EQ_INT(res.row_groups, 1);
+	CHECK_EQ_INT(res.records, 40);
+	stat(path, &after);
+	CHECK(after.st_size < before.st_size);
+	printf("test_history: 40 one-record row groups: %lld bytes, compacted into one: %lld bytes\n",
+	       (long long)before.st_size, (long long)after.st_size);
+	/* nothing left to merge: no write */
+	CHECK_OK(ps_history_compact(st, url, &res));
+	CHECK(!res.compacted);
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, url, 0, &set));
+	CHECK_EQ_INT(set.n, 40);
+	for (size_t i = 0; i < set.n; i++) {
+		char body[64];
+		int n = snprintf(body, sizeof body, "{\"version\": %d}\n", 39 - (int)i);
+		CHECK(set.records[i].content_len == (size_t)n && !memcmp(set.records[i].content, body, (size_t)n));
+	}
+	ps_history_set_free(&set);
+	/* a missing file is nothing to compact */
+	CHECK_OK(ps_history_compact(st, "http://intranet.local:8080/none", &res));
+	CHECK(!res.compacted);
+	ps_store_close(st);
+}
+
+/* ---- content in one call ---- */
+
+static void edit_cap(ps_config *c)
+{
+	c->history.max_diff_size = 16;
+}
+
+static void content(ps_store *st)
+{
+	const char *url = "https://app.example.net/main.js";
+	const char *v1 = "line one\nline two\nline three\n";
+	const char *v2 = "line one\nline 2 <b>&\"\nline three\nline four\n";
+	ps_history_fetch f = {.url = url, .content = v1, .content_len = strlen(v1), .content_type = "text/javascript",
+	                      .etag = "e1", .fetched_at_ms = T0};
+	ps_history_content_result res;
+	CHECK_OK(ps_history_store_content(st, &f, &res));
+	CHECK_EQ_INT(res.status, PS_CONTENT_NEW);
+	CHECK(strlen(res.hash) == 64 && res.old_hash[0] == 0 && res.write.stored);
+	/* sha256sum of "line one\nline two\nline three\n" */
+	const char *expect = "bce2aeea9e6fc31f09b164dbaf832b013ee75fbd323262cbee9d42b8b51077b1";
+	CHECK(streq(res.hash, expect));
+	/* unchanged content stores nothing */
+	f.fetched_at_ms = T0 + 1000;
+	CHECK_OK(ps_history_store_content(st, &f, &res));
+	CHECK_EQ_INT(res.status, PS_CONTENT_UNCHANGED);
+	CHECK(streq(res.old_hash, expect) && !res.write.stored);
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, url, 0, &set));
+	CHECK_EQ_INT(set.n, 1);
+	ps_history_set_free(&set);
+	/* changed */
+	f.content = v2;
+	f.content_len = strlen(v2);
+	f.fetched_at_ms = T0 + 2000;
+	f.extracted_paths_json = "[{\"source_url\":\"https://app.example.net/main.js\",\"extracted_raw_path\":\"/api/v1\","
+	                         "\"extracted_absolute_url\":\"https://app.example.net/api/v1\",\"context\":\"JS:string\","
+	                         "\"type\":\"js_string\",\"discovery_timestamp\":\"2025-12-01T00:00:02Z\"}]";
+	CHECK_OK(ps_history_store_content(st, &f, &res));
+	CHECK_EQ_INT(res.status, PS_CONTENT_CHANGED);
+	CHECK(streq(res.old_hash, expect));
+	CHECK_EQ_INT(res.lines_added, 2);
+	CHECK_EQ_INT(res.lines_deleted, 1);
+	CHECK_EQ_INT(res.lines_changed, 1);
+	ps_history_record *last;
+	CHECK_OK(ps_history_last(st, url, &last));
+	REQUIRE(last && last->diff_result_json);
+	ps_diff_result d;
+	CHECK_OK(ps_diff_result_parse(last->diff_result_json, strlen(last->diff_result_json), last->extracted_paths_json,
+	                              &d));
+	/* the seed's JSON, field for field, in its order and escaping */
+	char want[2048];
+	snprintf(want, sizeof want,
+	         "{\"timestamp\":%lld,\"content_type\":\"text/javascript\",\"diffs\":["
+	         "{\"operation\":0,\"text\":\"line one\\n\"},"
+	         "{\"operation\":-1,\"text\":\"line two\\n\"},"
+	         "{\"operation\":1,\"text\":\"line 2 \\u003cb\\u003e\\u0026\\\"\\n\"},"
+	         "{\"operation\":0,\"text\":\"line three\\n\"},"
+	         "{\"operation\":1,\"text\":\"line four\\n\"}],"
+	         "\"lines_added\":2,\"lines_deleted\":1,\"lines_changed\":1,\"is_identical\":false,"
+	         "\"processing_time_ms\":%lld,\"old_hash\":\"%s\",\"new_hash\":\"%s\"}",
+	         (long long)(T0 + 2000), (long long)d.processing_time_ms, expect, res.hash);
+	CHECK(streq(last->diff_result_json, want));
+	if (!streq(last->diff_result_json, want))
+		fprintf(stderr, "got  %s\nwant %s\n", last->diff_result_json, want);
+	CHECK_EQ_INT(d.timestamp_ms, T0 + 2000);
+	CHECK(streq(d.content_type, "text/javascript") && streq(d.old_hash, expect) && streq(d.new_hash, res.hash));
+	CHECK_EQ_INT(d.n_diffs, 5);
+	CHECK(d.n_diffs == 5 && d.diffs[2].operation == PS_DIFF_INSERT && streq(d.diffs[2].text, "line 2 <b>&\"\n"));
+	CHECK(d.n_diffs == 5 && d.diffs[1].operation == PS_DIFF_DELETE && d.diffs[1].text_len == 9);
+	CHECK_EQ_INT(d.lines_added, 2);
+	CHECK(!d.is_identical && streq(d.error_message, ""));
+	CHECK_EQ_INT(d.n_extracted_paths, 1);
+	CHECK(d.n_extracted_paths == 1 && streq(d.extracted_paths[0].extracted_absolute_url, "https://app.example.net/api/v1") &&
+	      streq(d.extracted_paths[0].type, "js_string") && streq(d.extracted_paths[0].discovery_timestamp, "2025-12-01T00:00:02Z"));
+	ps_diff_result_free(&d);
+	CHECK(streq(last->etag, "e1") && last->content_len == strlen(v2));
+	ps_history_record_free(last);
+
+	/* a third version: the latest diff is its diff, not the first one */
+	const char *v3 = "line one\nline 2 <b>&\"\nline three\n";
+	f.content = v3;
+	f.content_len = strlen(v3);
+	f.fetched_at_ms = T0 + 3000;
+	f.extracted_paths_json = NULL;
+	CHECK_OK(ps_history_store_content(st, &f, &res));
+	CHECK_EQ_INT(res.status, PS_CONTENT_CHANGED);
+	CHECK_EQ_INT(res.lines_deleted, 1);
+	CHECK_EQ_INT(res.lines_added, 0);
+	const char *urls[] = {url, "https://example.com/static/app.js", "https://never.example.com/x.js"};
+	ps_latest_diffs ld;
+	CHECK_OK(ps_history_latest_diffs(st, urls, 3, &ld));
+	CHECK_EQ_INT(ld.n, 3);
+	CHECK(ld.items[0].found && ld.items[0].record_timestamp_ms == T0 + 3000 && ld.items[0].diff.lines_deleted == 1);
+	CHECK(ld.items[0].diff.n_diffs == 2 && ld.items[0].diff.diffs[1].operation == PS_DIFF_DELETE &&
+	      streq(ld.items[0].diff.diffs[1].text, "line four\n"));
+	CHECK(streq(ld.items[1].url, urls[1]) && !ld.items[1].found); /* its only diff is "" */
+	CHECK(!ld.items[2].found);
+	ps_latest_diffs_free(&ld);
+	const char *bad[] = {url, "not a url"};
+	CHECK_EQ_INT(ps_history_latest_diffs(st, bad, 2, &ld), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "URL 1") && strstr(ps_errmsg(), "not a url"));
+
+	/* over the size cap: counts only, and why */
+	char b[600];
+	snprintf(b, sizeof b, "%s/capped", base);
+	ps_store *cst = ht_open(b, edit_cap);
+	f.fetched_at_ms = T0;
+	f.content = v1;
+	f.content_len = strlen(v1);
+	CHECK_OK(ps_history_store_content(cst, &f, &res));
+	f.content = v2;
+	f.content_len = strlen(v2);
+	f.fetched_at_ms = T0 + 1;
+	CHECK_OK(ps_history_store_content(cst, &f, &res));
+	CHECK(res.status == PS_CONTENT_CHANGED && res.diff_capped);
+	/* no common last line: every line after "line one" counts */
+	CHECK_EQ_INT(res.lines_added, 3);
+	CHECK_EQ_INT(res.lines_deleted, 2);
+	CHECK_EQ_INT(res.lines_changed, 2);
+	CHECK_OK(ps_history_latest_diffs(cst, urls, 1, &ld));
+	CHECK(ld.items[0].found && ld.items[0].diff.diffs == NULL && ld.items[0].diff.lines_added == 3 &&
+	      strstr(ld.items[0].diff.error_message, "too large for a detailed diff (limit: 16 bytes)"));
+	ps_latest_diffs_free(&ld);
+	CHECK_OK(ps_history_last(cst, url, &last));
+	CHECK(last && strstr(last->diff_result_json, "\"diffs\":null,"));
+	ps_history_record_free(last);
+	ps_store_close(cst);
+}
+
+static void diff_parse_errors(void)
+{
+	ps_diff_result d;
+	CHECK_EQ_INT(ps_diff_result_parse("{\"lines_added\":\"x\"}", 19, NULL, &d), PS_ECORRUPT);
+	CHECK(strstr(ps_errmsg(), "'lines_added' is not an integer"));
+	ps_diff_result_free(&d);
+	CHECK_EQ_INT(ps_diff_result_parse("{\"diffs\":[{\"operation\":3}]}", 27, NULL, &d), PS_ECORRUPT);
+	CHECK(strstr(ps_errmsg(), "diffs[0].operation is 3"));
+	ps_diff_result_free(&d);
+	CHECK_EQ_INT(ps_diff_result_parse("{\"timestamp\":", 13, NULL, &d), PS_ECORRUPT);
+	CHECK(strstr(ps_errmsg(), "invalid JSON"));
+	ps_diff_result_free(&d);
+	CHECK_EQ_INT(ps_diff_result_parse("{}", 2, "{", &d), PS_ECORRUPT);
+	CHECK(strstr(ps_errmsg(), "extracted_paths_json"));
+	ps_diff_result_free(&d);
+	/* unknown keys ignored, absent ones zero, embedded NULs kept */
+	const char *j = "{\"secret_findings\":[],\"diffs\":[{\"operation\":1,\"text\":\"a\\u0000b\"}],\"is_identical\":true}";
+	CHECK_OK(ps_diff_result_parse(j, strlen(j), NULL, &d));
+	CHECK(d.is_identical && d.n_diffs == 1 && d.diffs[0].text_len == 3 && d.diffs[0].text[2] == 'b');
+	CHECK(d.timestamp_ms == 0 && streq(d.old_hash, "") && d.n_extracted_paths == 0);
+	ps_diff_result_free(&d);
+}
+
+/* ---- hosts, records with diffs ---- */
+
+static void hosts_and_diffs(ps_store *st)
+{
+	ps_history_record r = {.url = "http://my_host:8000/a.js", .timestamp_ms = T0, .hash = "1"};
+	CHECK_OK(ps_history_store(st, &r, NULL));
+	r.url = "http://[::1]:8080/b.js";
+	r.diff_result_json = "null";
+	CHECK_OK(ps_history_store(st, &r, NULL));
+	char **hosts;
+	size_t n;
+	CHECK_OK(ps_history_hosts(st, &hosts, &n));
+	const char *want[] = {"[::1]:8080", "app.example.net:443", "cdn.example.org:443", "example.com:443", "my_host:8000"};
+	CHECK_EQ_INT(n, 5);
+	for (size_t i = 0; i < n && i < 5; i++)
+		CHECK(streq(hosts[i], want[i]));
+	ps_history_hosts_free(hosts, n);
+
+	ps_history_set set;
+	CHECK_OK(ps_history_records_with_diff(st, &set));
+	/* the two changed versions of main.js; "", "null" and nulls are not diffs */
+	CHECK_EQ_INT(set.n, 2);
+	for (size_t i = 0; i < set.n; i++)
+		CHECK(streq(set.records[i].url, "https://app.example.net/main.js") && set.records[i].diff_result_json &&
+		      set.records[i].content_len > 0);
+	if (set.n == 2)
+		CHECK(set.records[0].timestamp_ms == T0 + 2000 && set.records[1].timestamp_ms == T0 + 3000);
+	ps_history_set_free(&set);
+}
+
+/* ---- streaming ---- */
+
+typedef struct counter {
+	int64_t n, bytes;
+	int64_t prev_ts;
+	bool ordered;
+	int stop_at;
+} counter;
+
+static int count_one(void *ud, const ps_history_record *r)
+{
+	counter *c = ud;
+	c->n++;
+	c->bytes += (int64_t)r->content_len;
+	if (r->timestamp_ms <= c->prev_ts)
+		c->ordered = false;
+	c->prev_ts = r->timestamp_ms;
+	return c->stop_at && c->n == c->stop_at ? 42 : 0;
+}
+
+static void streaming(ps_store *st)
+{
+	char path[4096];
+	CHECK_OK(ps_history_path(st, "https://cdn.example.org/bundle.js", path, sizeof path));
+	counter c = {.ordered = true};
+	CHECK_OK(ps_history_stream(path, count_one, &c, NULL));
+	CHECK_EQ_INT(c.n, 1000);
+	CHECK(c.ordered); /* file order is storage order */
+	counter s = {.ordered = true, .stop_at = 10};
+	CHECK_EQ_INT(ps_history_stream(path, count_one, &s, NULL), 42);
+	CHECK_EQ_INT(s.n, 10);
+	ps_cancel cancel = {0};
+	ps_cancel_request(&cancel);
+	CHECK_EQ_INT(ps_history_stream(path, count_one, &s, &cancel), PS_ECANCELED);
+	ps_history_iter *it;
+	CHECK_OK(ps_history_iter_open(&it, path));
+	const ps_history_record *r;
+	int64_t n = 0, bytes = 0;
+	while (ps_history_iter_next(it, &r) == 0 && r) {
+		n++;
+		bytes += (int64_t)r->content_len;
+	}
+	ps_history_iter_close(it);
+	CHECK_EQ_INT(n, 1000);
+	CHECK_EQ_INT(bytes, c.bytes);
+	/* a Parquet file that is not a history file */
+	char other[600];
+	snprintf(other, sizeof other, "%s/other.parquet", base);
+	parq_schema *sc;
+	parq_schema_new(&sc);
+	parq_schema_add_leaf(sc, NULL, "url", PARQ_BYTE_ARRAY, PARQ_REQUIRED, NULL, 0, NULL);
+	parq_schema_finish(sc);
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, other, sc, NULL));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(sc);
+	CHECK_EQ_INT(ps_history_iter_open(&it, other), PS_ECORRUPT);
+	CHECK(strstr(ps_errmsg(), "1 columns, a file history file has 9"));
+	CHECK_EQ_INT(ps_history_count("/nonexistent/x.parquet", &n), PS_EIO);
+}
+
+int main(void)
+{
+	REQUIRE(mkdtemp(base));
+	ps_store *st = ht_open(base, NULL);
+	basic(st);
+	utf8_reject();
+	thousand(st);
+	collisions_archive();
+	compaction();
+	content(st);
+	diff_parse_errors();
+	hosts_and_diffs(st);
+	streaming(st);
+	ps_store_close(st);
+	ht_rm_rf(base);
+	return test_report("test_history");
+}
