@@ -22,7 +22,7 @@ static const char usage[] =
 	"previous scan. Prints a summary per scan: records, new, existing, old (URLs of\n"
 	"the previous scan that are gone) and the file written.\n\n"
 	"Options:\n"
-	"  --format F         auto (default: detected from the first record), httpx or jsonl\n"
+	"  --format FMT       auto (default: detected from the first record), httpx or jsonl\n"
 	"  --target URL       one root target for every record (default: each httpx record's\n"
 	"                     input host, or the root_target_url of probestore's records)\n"
 	"  --session ID       scan session id written with each scan (default: generated)\n"

@@ -27,7 +27,7 @@ static const char usage[] =
 	"  --url-contains TEXT    URL (original or final) containing TEXT\n"
 	"  --title-contains TEXT  title containing TEXT\n"
 	"  --errors               only failed probes (with an error)\n"
-	"  --scan WHICH           latest (default), all, or the scan at TIME\n"
+	"  --scan WHICH           latest (default), all, or the scans at TIME\n"
 	"  --since TIME           scans at or after TIME (implies every scan in the range)\n"
 	"  --until TIME           scans at or before TIME\n"
 	"  --limit N              print at most N results (0: no limit; default: the\n"

@@ -1,0 +1,314 @@
+/* The record mapping of probestore ingest: every httpx field, including
+ * those the scan files have no column for (cname, asn, time, body), which
+ * the command line tests cannot see; probestore's own JSON Lines; errors;
+ * Go durations and the times the command line reads. */
+#include <math.h>
+#include <stdarg.h>
+
+#include "cli.h"
+#include "httpx.h"
+#include "test.h"
+
+/* httpx.c and args.c report usage errors through these; the messages are
+ * kept for the checks. */
+static char last_usage[512];
+
+void cli_error(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = snprintf(last_usage, sizeof last_usage, "%s: ", cmd ? cmd : "");
+	vsnprintf(last_usage + n, sizeof last_usage - (size_t)n, fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+#define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); test_checks++; \
+	if (!(_a == _b || (_a && _b && !strcmp(_a, _b)))) { test_failures++; \
+	fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, _a ? _a : "(null)", \
+	        _b ? _b : "(null)"); } } while (0)
+
+static const char FULL[] =
+	"{\"timestamp\":\"2025-04-02T11:30:05.123456789+02:00\","
+	"\"asn\":{\"as_number\":\"AS64496\",\"as_name\":\"EXAMPLE-TRANSIT\",\"as_country\":\"FR\",\"as_range\":[\"198.51.100.0/24\"]},"
+	"\"tls\":{\"host\":\"fields.example.com\",\"tls_version\":\"tls13\"},\"hash\":{\"body_md5\":\"4bd0\"},"
+	"\"port\":\"443\",\"url\":\"https://fields.example.com/login\",\"input\":\"fields.example.com\","
+	"\"title\":\"Sign in\",\"scheme\":\"https\",\"webserver\":\"nginx\","
+	"\"body\":\"<html>\\u00e9</html>\",\"content_type\":\"text/html\",\"method\":\"POST\",\"host\":\"198.51.100.7\","
+	"\"path\":\"/login\",\"final_url\":\"https://fields.example.com/login/\","
+	"\"header\":{\"server\":\"nginx\",\"set_cookie\":[\"a=1\",\"b=2\"],\"x_count\":42,\"x_gone\":null,"
+	"\"x_obj\":{\"k\":[1,true]}},"
+	"\"time\":\"1.5023s\",\"chain_status_codes\":[302,200],\"a\":[\"198.51.100.7\",\"198.51.100.8\"],"
+	"\"aaaa\":[\"2001:db8:100::7\"],\"cname\":[\"edge.example.net\",\"example.net\"],"
+	"\"tech\":[\"Nginx:1.25.3\",\"HSTS\"],\"words\":22,\"lines\":3,\"status_code\":200,\"content_length\":97,"
+	"\"failed\":false,\"cdn\":true}";
+
+static void test_full(void)
+{
+	arena a = {0};
+	rec r;
+	char err[256] = "";
+	rec_format f = 0;
+	rec_options o = {.keep_body = true};
+	CHECK_EQ_INT(rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
+	CHECK_EQ_INT(f, REC_HTTPX);
+	const ps_probe_result *p = &r.r;
+	CHECK_STR(p->input_url, "https://fields.example.com/login");
+	CHECK_STR(p->final_url, "https://fields.example.com/login/");
+	CHECK_EQ_INT(p->status_code, 200);
+	CHECK_EQ_INT(p->content_length, 97);
+	CHECK_STR(p->content_type, "text/html");
+	CHECK_STR(p->title, "Sign in");
+	CHECK_STR(p->web_server, "nginx");
+	CHECK_STR(p->method, "POST");
+	CHECK(p->error == NULL);
+	REQUIRE(p->n_technologies == 2);
+	CHECK_STR(p->technologies[0], "Nginx:1.25.3");
+	CHECK_STR(p->technologies[1], "HSTS");
+	REQUIRE(p->n_ips == 3); /* a, then aaaa */
+	CHECK_STR(p->ips[0], "198.51.100.7");
+	CHECK_STR(p->ips[1], "198.51.100.8");
+	CHECK_STR(p->ips[2], "2001:db8:100::7");
+	REQUIRE(p->n_cnames == 2);
+	CHECK_STR(p->cnames[0], "edge.example.net");
+	CHECK_STR(p->cnames[1], "example.net");
+	CHECK_STR(p->asn, "AS64496");
+	CHECK(fabs(p->duration_s - 1.5023) < 1e-12);
+	CHECK_STR(p->body, "<html>\xC3\xA9</html>");
+	/* header: strings as they are, a repeated header joined, other JSON as
+	 * text, null left out */
+	REQUIRE(p->n_headers == 4);
+	CHECK_STR(p->headers[0].name, "server");
+	CHECK_STR(p->headers[0].value, "nginx");
+	CHECK_STR(p->headers[1].name, "set_cookie");
+	CHECK_STR(p->headers[1].value, "a=1, b=2");
+	CHECK_STR(p->headers[2].name, "x_count");
+	CHECK_STR(p->headers[2].value, "42");
+	CHECK_STR(p->headers[3].name, "x_obj");
+	CHECK_STR(p->headers[3].value, "{\"k\":[1,true]}");
+	/* 11:30:05.123 at +02:00 */
+	CHECK_EQ_INT(r.time_ms, 1743586205123LL);
+	CHECK_STR(r.target, "fields.example.com");
+	CHECK_EQ_INT(rec_validate(&r, err, sizeof err), 0);
+	arena_free(&a);
+
+	/* ingest leaves the body out: the scan files have no column for it */
+	o.keep_body = false;
+	CHECK_EQ_INT(rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
+	CHECK(r.r.body == NULL);
+	arena_free(&a);
+}
+
+/* One httpx line and what it maps to. */
+static void map1(const char *line, rec *r, arena *a)
+{
+	char err[256] = "";
+	rec_format f = REC_HTTPX;
+	rec_options o = {.keep_body = true};
+	int rc = rec_from_line(line, strlen(line), &f, &o, a, r, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", line, err);
+	CHECK_EQ_INT(rc, 0);
+}
+
+static void test_variants(void)
+{
+	arena a = {0};
+	rec r;
+	/* a failed probe: the error, or "probe failed" without one */
+	map1("{\"url\":\"https://x.example.com\",\"input\":\"x.example.com\",\"error\":\"timeout\",\"failed\":true}", &r, &a);
+	CHECK_STR(r.r.error, "timeout");
+	map1("{\"url\":\"https://x.example.com\",\"failed\":true,\"status_code\":0}", &r, &a);
+	CHECK_STR(r.r.error, "probe failed");
+	CHECK_EQ_INT(r.r.status_code, 0);
+	CHECK_STR(r.target, "https://x.example.com");
+	/* only an input: a bare host means https, the target keeps its port */
+	map1("{\"input\":\"bare.example.org:8443\",\"time\":\"850\xC2\xB5s\"}", &r, &a);
+	CHECK_STR(r.r.input_url, "https://bare.example.org:8443");
+	CHECK_STR(r.target, "bare.example.org:8443");
+	CHECK(fabs(r.r.duration_s - 850e-6) < 1e-15);
+	CHECK_EQ_INT(r.time_ms, 0);
+	/* an input with a scheme and path: scheme, host (lower-cased) and port */
+	map1("{\"url\":\"http://legacy.example.org:8080/login\",\"input\":\"http://Legacy.Example.org:8080/login\"}", &r, &a);
+	CHECK_STR(r.target, "http://legacy.example.org:8080");
+	/* IPv6 */
+	map1("{\"url\":\"http://[2001:db8::1]:8080\",\"input\":\"[2001:db8::1]:8080\",\"a\":[]}", &r, &a);
+	CHECK_STR(r.target, "[2001:db8::1]:8080");
+	CHECK_EQ_INT(r.r.n_ips, 0);
+	/* null is absent; an asn given as a string; a number for time */
+	map1("{\"url\":\"https://n.example.com\",\"title\":null,\"tech\":null,\"header\":null,\"asn\":\"AS64511\","
+	     "\"time\":0.25,\"status_code\":200.0}",
+	     &r, &a);
+	CHECK(r.r.title == NULL);
+	CHECK_EQ_INT(r.r.n_technologies, 0);
+	CHECK_EQ_INT(r.r.n_headers, 0);
+	CHECK_STR(r.r.asn, "AS64511");
+	CHECK(r.r.duration_s == 0.25);
+	CHECK_EQ_INT(r.r.status_code, 200);
+	arena_free(&a);
+}
+
+static void test_jsonl(void)
+{
+	static const char line[] =
+		"{\"original_url\":\"https://shop.example.com/app\",\"final_url\":null,\"status_code\":200,"
+		"\"content_length\":3307,\"content_type\":\"text/html\",\"title\":\"Shop\",\"web_server\":\"nginx\","
+		"\"technologies\":[\"React\",\"Vite\"],\"ip_address\":[\"203.0.113.10\"],\"root_target_url\":\"shop.example.com\","
+		"\"probe_error\":null,\"method\":\"GET\",\"headers_json\":\"{\\\"server\\\":\\\"nginx\\\",\\\"x\\\":\\\"\\\\u003c\\\"}\","
+		"\"diff_status\":\"new\",\"scan_timestamp\":1741424400000,\"first_seen_timestamp\":1740819600000,"
+		"\"last_seen_timestamp\":1741424400000}";
+	arena a = {0};
+	rec r;
+	char err[256] = "";
+	rec_format f = 0;
+	CHECK_EQ_INT(rec_from_line(line, strlen(line), &f, NULL, &a, &r, err, sizeof err), 0);
+	CHECK_EQ_INT(f, REC_JSONL);
+	CHECK_STR(r.r.input_url, "https://shop.example.com/app");
+	CHECK(r.r.final_url == NULL);
+	CHECK_EQ_INT(r.r.status_code, 200);
+	CHECK_EQ_INT(r.r.content_length, 3307);
+	CHECK_STR(r.r.web_server, "nginx");
+	REQUIRE(r.r.n_technologies == 2);
+	CHECK_STR(r.r.technologies[1], "Vite");
+	REQUIRE(r.r.n_ips == 1);
+	REQUIRE(r.r.n_headers == 2);
+	CHECK_STR(r.r.headers[1].name, "x");
+	CHECK_STR(r.r.headers[1].value, "<");
+	CHECK_STR(r.target, "shop.example.com");
+	CHECK_EQ_INT(r.time_ms, 1741424400000LL);
+	CHECK_EQ_INT(r.r.oldest_scan_timestamp_ms, 1740819600000LL);
+	arena_free(&a);
+}
+
+static void expect_error(rec_format f, const char *line, const char *want)
+{
+	arena a = {0};
+	rec r;
+	char err[256] = "";
+	int rc = rec_from_line(line, strlen(line), &f, NULL, &a, &r, err, sizeof err);
+	if (!rc)
+		rc = rec_validate(&r, err, sizeof err);
+	CHECK_EQ_INT(rc, -1);
+	CHECK_STR(err, want);
+	arena_free(&a);
+}
+
+static void test_errors(void)
+{
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":\"200\"}",
+	             "status_code: expected an integer, got a string");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"tech\":\"Nginx\"}",
+	             "tech: expected an array of strings, got a string");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"tech\":[\"Nginx\",3]}",
+	             "tech: expected an array of strings, got an array");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"header\":[\"server\"]}",
+	             "header: expected an object, got an array");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"failed\":\"yes\"}",
+	             "failed: expected a boolean, got a string");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"time\":\"fast\"}",
+	             "time: 'fast' is not a duration such as 123.4ms");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"timestamp\":\"yesterday\"}",
+	             "timestamp: 'yesterday' is not an RFC 3339 time");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":700}",
+	             "status_code 700 is outside 100..599");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"content_length\":-1}",
+	             "content_length -1 is negative");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":1e30}",
+	             "status_code: expected an integer, got a number");
+	expect_error(REC_HTTPX, "{\"title\":\"no url\"}", "no URL (httpx: url or input; probestore: original_url)");
+	expect_error(REC_HTTPX, "[1,2]", "expected a JSON object, got an array");
+	expect_error(REC_HTTPX, "{\"url\":", "invalid JSON at column 7: unexpected token near end of file");
+	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"headers_json\":\"[1]\"}",
+	             "headers_json: expected an object, got an array");
+	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"diff_status\":\"gone\"}",
+	             "diff_status: 'gone' is not new, existing or old");
+	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"scan_timestamp\":-5}",
+	             "scan_timestamp: -5 is out of range");
+}
+
+static void test_durations(void)
+{
+	double s;
+	CHECK_EQ_INT(go_duration("123.4ms", &s), 0);
+	CHECK(fabs(s - 0.1234) < 1e-12);
+	CHECK_EQ_INT(go_duration("2m3.5s", &s), 0);
+	CHECK(fabs(s - 123.5) < 1e-12);
+	CHECK_EQ_INT(go_duration("1h0m0s", &s), 0);
+	CHECK(s == 3600);
+	CHECK_EQ_INT(go_duration("250us", &s), 0);
+	CHECK(fabs(s - 250e-6) < 1e-15);
+	CHECK_EQ_INT(go_duration("42ns", &s), 0);
+	CHECK(fabs(s - 42e-9) < 1e-18);
+	CHECK_EQ_INT(go_duration("0", &s), 0);
+	CHECK(s == 0);
+	CHECK_EQ_INT(go_duration("", &s), -1);
+	CHECK_EQ_INT(go_duration("12", &s), -1);
+	CHECK_EQ_INT(go_duration("1.5 s", &s), -1);
+	CHECK_EQ_INT(go_duration("ms", &s), -1);
+}
+
+static void test_times(void)
+{
+	int64_t lo, hi;
+	CHECK_EQ_INT(time_parse("2025-03-01", &lo, &hi), 0);
+	CHECK_EQ_INT(lo, 1740787200000LL);
+	CHECK_EQ_INT(hi, 1740787200000LL + 86400000 - 1);
+	CHECK_EQ_INT(time_parse("2025-03-01T09:00:00Z", &lo, &hi), 0);
+	CHECK_EQ_INT(lo, 1740819600000LL);
+	CHECK_EQ_INT(hi, 1740819600999LL);
+	CHECK_EQ_INT(time_parse("2025-03-01 10:00", &lo, &hi), 0);
+	CHECK_EQ_INT(lo, 1740823200000LL);
+	CHECK_EQ_INT(hi, 1740823259999LL);
+	CHECK_EQ_INT(time_parse("2025-03-01T10:00:00.25+01:00", &lo, &hi), 0);
+	CHECK_EQ_INT(lo, 1740819600250LL);
+	CHECK_EQ_INT(hi, 1740819600259LL);
+	CHECK_EQ_INT(time_parse("2025-03-01T04:00:00.123456789-0500", &lo, &hi), 0);
+	CHECK_EQ_INT(lo, 1740819600123LL);
+	CHECK_EQ_INT(hi, lo);
+	CHECK_EQ_INT(time_parse("20250301_090000", &lo, &hi), 0);
+	CHECK_EQ_INT(lo, 1740819600000LL);
+	CHECK_EQ_INT(time_parse("1740819600000", &lo, &hi), 0);
+	CHECK_EQ_INT(lo, 1740819600000LL);
+	CHECK_EQ_INT(hi, lo);
+	CHECK_EQ_INT(time_parse("2024-02-29", &lo, &hi), 0);
+	CHECK_EQ_INT(time_parse("2025-02-29", &lo, &hi), -1);
+	CHECK_EQ_INT(time_parse("2025-13-01", &lo, &hi), -1);
+	CHECK_EQ_INT(time_parse("2025-03-01T25:00Z", &lo, &hi), -1);
+	CHECK_EQ_INT(time_parse("2025-03-01T09:00:00Q", &lo, &hi), -1);
+	CHECK_EQ_INT(time_parse("yesterday", &lo, &hi), -1);
+	CHECK_EQ_INT(time_parse("", &lo, &hi), -1);
+	char buf[32];
+	CHECK_STR(cli_time_iso(1740819600250LL, buf), "2025-03-01T09:00:00.250Z");
+	CHECK_STR(cli_time_short(1740819600000LL, buf), "2025-03-01 09:00:00");
+	CHECK_STR(cli_time_short(1740819600007LL, buf), "2025-03-01 09:00:00.007");
+	CHECK_STR(cli_time_iso(-1, buf), "1969-12-31T23:59:59.999Z");
+
+	uint64_t size;
+	CHECK_EQ_INT(cli_parse_size("ingest", "--max-line-size", "16MiB", &size), 0);
+	CHECK_EQ_INT(size, 16u << 20);
+	CHECK_EQ_INT(cli_parse_size("ingest", "--max-line-size", "512k", &size), 0);
+	CHECK_EQ_INT(size, 512u << 10);
+	CHECK_EQ_INT(cli_parse_size("ingest", "--max-line-size", "1000", &size), 0);
+	CHECK_EQ_INT(size, 1000);
+	CHECK_EQ_INT(cli_parse_size("ingest", "--max-line-size", "2 GB", &size), 0);
+	CHECK_EQ_INT(size, 2ull << 30);
+	CHECK_EQ_INT(cli_parse_size("ingest", "--max-line-size", "lots", &size), -1);
+	CHECK_STR(last_usage, "ingest: --max-line-size expects a size such as 16MiB, 512K or 1048576, not 'lots'");
+	CHECK_EQ_INT(cli_parse_size("ingest", "--max-line-size", "99999999999T", &size), -1);
+}
+
+int main(void)
+{
+	test_full();
+	test_variants();
+	test_jsonl();
+	test_errors();
+	test_durations();
+	test_times();
+	return test_report("test_httpx");
+}
