@@ -1,12 +1,34 @@
 #!/usr/bin/env bash
-# Builds probestore and runs it on the bundled sample: writes a small probe
-# results file with the library, then shows it with `inspect` and `cat`.
+# Builds probestore and runs it on the bundled httpx sample
+# (examples/httpx-sample.jsonl: two scans, a week apart, of three targets):
+# ingests the first scan, then the second, each with its scan time; queries
+# the latest results; shows what changed between the scans; then inspects
+# and prints one of the scan files written.
+#
+#   bash scripts/demo.sh [DATA_DIR]     (default: build/demo-data, emptied first)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
-out=${1:-build/sample.parquet}
-./build/examples/write_sample "$out"
-./build/probestore inspect "$out"
-./build/probestore cat "$out" --limit 5
+data=${1:-build/demo-data}
+[ $# -ge 1 ] || rm -rf "$data"
+probestore() { ./build/probestore --data "$data" "$@"; }
+sample=examples/httpx-sample.jsonl
+
+echo "== ingest the scan of March 1"
+grep '"timestamp":"2025-03-01' "$sample" | probestore ingest --scan-time 2025-03-01T09:00:00Z
+echo
+echo "== ingest the scan of March 8"
+grep '"timestamp":"2025-03-08' "$sample" | probestore ingest --scan-time 2025-03-08T09:00:00Z
+echo
+echo "== query: the latest scan's 2xx results"
+probestore query --status 2xx --format table
+echo
+echo "== diff: what changed between the two scans"
+probestore diff --format table
+echo
+file=$data/probe_results/shop.example.com_443/scan_20250308_090000.parquet
+echo "== inspect and cat: $file"
+./build/probestore inspect "$file"
+./build/probestore cat "$file" --columns original_url,status_code,diff_status,first_seen_timestamp --limit 5
