@@ -623,6 +623,45 @@ static void test_transform_property(void)
 	ps_store_close(st);
 }
 
+/* The writer's size cap, and reads with the reader's settings. */
+static void test_config_limits(void)
+{
+	ps_config cfg;
+	CHECK_OK(ps_config_default(&cfg));
+	cfg.writer.max_file_size = 4096;
+	cfg.writer.batch_size = 50;
+	cfg.reader.use_mmap = true;
+	ps_store *st;
+	ps_store_options so;
+	ps_store_options_default(&so);
+	so.base_path = base;
+	so.config = &cfg;
+	CHECK_OK(ps_store_open(&st, &so));
+	gen g;
+	gen_results(&g, 2000, "cap.example.com", 0);
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "cap.example.com";
+	o.scan_time_ms = 1764000600000;
+	o.rows_per_row_group = 50;
+	CHECK_EQ_INT(ps_scan_write(st, &o, g.r, g.n, NULL), PS_ELIMIT);
+	CHECK(strstr(ps_errmsg(), "exceed the writer's max_file_size of 4096") != NULL);
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/probe_results/cap.example.com_443", base);
+	CHECK_EQ_INT(count_files(dir, "scan_") + count_files(dir, ".scan"), 0);
+	/* a small scan fits, and reads back through mmap */
+	CHECK_OK(ps_scan_write(st, &o, g.r, 5, NULL));
+	ps_probe_set set;
+	CHECK_OK(ps_store_latest_results(st, "cap.example.com", &set));
+	CHECK_EQ_INT(set.n, 5);
+	for (size_t i = 0; i < set.n; i++)
+		CHECK(same_result(&g.r[i], &set.items[i], o.scan_time_ms));
+	ps_probe_set_free(&set);
+	ps_config_free(&cfg);
+	gen_free(&g);
+	ps_store_close(st);
+}
+
 /* ---- queries against a brute-force filter ---- */
 
 typedef struct stored {
@@ -864,6 +903,7 @@ int main(void)
 	test_concurrent_processes();
 	test_batch_processor();
 	test_transform_property();
+	test_config_limits();
 	test_stream_iter();
 	test_headers_json();
 	test_queries();

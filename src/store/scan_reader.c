@@ -24,10 +24,15 @@ struct ps_probe_iter {
 	int64_t n;
 };
 
-static int open_reader(const char *path, parq_reader **r)
+/* cfg NULL: libparq's defaults (CRC checked, pread). */
+static int open_reader(const char *path, const ps_config *cfg, parq_reader **r)
 {
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
+	if (cfg) {
+		ro.use_mmap = cfg->reader.use_mmap;
+		ro.verify_crc = cfg->reader.verify_crc;
+	}
 	int rc = parq_reader_open(r, path, &ro);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);
@@ -41,7 +46,7 @@ static int open_reader(const char *path, parq_reader **r)
 
 /* Opens an iterator over the rows of path matching pred (owned by the
  * iterator; NULL: all). */
-static int iter_open(ps_probe_iter **out, const char *path, parq_pred *pred)
+static int iter_open(ps_probe_iter **out, const char *path, const ps_config *cfg, parq_pred *pred)
 {
 	*out = NULL;
 	ps_probe_iter *it = calloc(1, sizeof *it);
@@ -50,7 +55,7 @@ static int iter_open(ps_probe_iter **out, const char *path, parq_pred *pred)
 		return ps_err_nomem();
 	}
 	it->pred = pred;
-	int rc = open_reader(path, &it->r);
+	int rc = open_reader(path, cfg, &it->r);
 	if (!rc && (rc = parq_scan_open(&it->scan, it->r, pred, NULL, 0)))
 		rc = ps_err_from_parq(rc, path);
 	if (rc) {
@@ -63,7 +68,7 @@ static int iter_open(ps_probe_iter **out, const char *path, parq_pred *pred)
 
 int ps_probe_iter_open(ps_probe_iter **out, const char *path)
 {
-	return iter_open(out, path, NULL);
+	return iter_open(out, path, NULL, NULL);
 }
 
 int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r)
@@ -121,7 +126,7 @@ int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *
 int ps_scan_count(const char *path, int64_t *rows)
 {
 	parq_reader *r;
-	int rc = open_reader(path, &r);
+	int rc = open_reader(path, NULL, &r);
 	if (rc)
 		return rc;
 	*rows = parq_reader_num_rows(r);
@@ -275,10 +280,10 @@ int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **ou
 	return rc ? rc : list_scans_in(dir, out, n);
 }
 
-static int read_all(const char *path, parq_pred *pred, ps_probe_set *out)
+static int read_all(const char *path, const ps_config *cfg, parq_pred *pred, ps_probe_set *out)
 {
 	ps_probe_iter *it;
-	int rc = iter_open(&it, path, pred);
+	int rc = iter_open(&it, path, cfg, pred);
 	if (rc)
 		return rc;
 	ps_arena *a = ps_probe_set_arena(out);
@@ -312,7 +317,7 @@ int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set 
 		free(scans);
 		return ps_err(PS_ENOTFOUND, "%s has no scan", root_target);
 	}
-	rc = read_all(scans[n - 1].path, NULL, out);
+	rc = read_all(scans[n - 1].path, &st->cfg, NULL, out);
 	out->scan_time_ms = scans[n - 1].scan_time_ms;
 	out->total = (int64_t)out->n;
 	free(scans);
@@ -424,14 +429,15 @@ static int build_pred(const ps_query *q, parq_pred **out)
 /* Counts the matches in one file and keeps those in the window
  * [offset, offset + limit) of all matches so far; only those are
  * assembled and converted. */
-static int search_file(const ps_query *q, const char *path, int64_t offset, int64_t limit, ps_probe_set *out)
+static int search_file(const ps_query *q, const ps_config *cfg, const char *path, int64_t offset, int64_t limit,
+                       ps_probe_set *out)
 {
 	parq_pred *pred = NULL;
 	int rc = build_pred(q, &pred);
 	if (rc)
 		return rc;
 	ps_probe_iter *it;
-	if ((rc = iter_open(&it, path, pred)))
+	if ((rc = iter_open(&it, path, cfg, pred)))
 		return rc;
 	ps_arena *a = ps_probe_set_arena(out);
 	if (!a) {
@@ -501,7 +507,7 @@ int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
 			if (q->scans == PS_SCANS_RANGE &&
 			    ((q->from_ms && s->scan_time_ms < q->from_ms) || (q->to_ms && s->scan_time_ms > q->to_ms)))
 				continue;
-			rc = search_file(q, s->path, q->offset, limit, out);
+			rc = search_file(q, &st->cfg, s->path, q->offset, limit, out);
 		}
 		free(scans);
 	}

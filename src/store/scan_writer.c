@@ -409,6 +409,12 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 			return rc;
 		if ((rc = parq_writer_write(w->pw, w->cols.col, (int64_t)m)))
 			return ps_err_from_parq(rc, NULL);
+		uint64_t cap = ps_store_config(w->st)->writer.max_file_size;
+		if (cap && (uint64_t)parq_writer_bytes(w->pw) > cap)
+			return ps_err(PS_ELIMIT,
+			              "scan of %s: %lld bytes after %lld records exceed the writer's max_file_size of %llu",
+			              w->root_target, (long long)parq_writer_bytes(w->pw), (long long)(w->records + (int64_t)m),
+			              (unsigned long long)cap);
 		w->records += (int64_t)m;
 		at += m;
 		if (ps_cancel_requested(w->o.cancel))
