@@ -1,0 +1,186 @@
+/* Concurrent writers: 4 processes with 4 threads each append to one shared
+ * URL and to one URL of their own, all of which share one file (one-digit
+ * URL hashes), with compaction and archiving going on; afterwards every
+ * record is there exactly once. */
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "history_test.h"
+
+enum { PROCS = 4, THREADS = 4 };
+static const int K = SANITIZED ? 8 : 15; /* appends per thread and URL */
+static char base[] = "/tmp/ps_hconc_XXXXXX";
+static const int64_t T0 = 1764600000000;
+static char shared_url[128];
+static char own_url[PROCS][THREADS][128];
+
+static void edit(ps_config *c)
+{
+	c->history.url_hash_length = 1;
+	c->history.compaction_threshold = 6;
+	c->history.max_file_size = 48 * 1024;
+}
+
+/* URLs on one host whose first hash digit is the shared URL's. */
+static void make_urls(void)
+{
+	snprintf(shared_url, sizeof shared_url, "https://race.example.com/shared.js");
+	char want[2], h[2];
+	ps_url_hash(shared_url, 1, want);
+	int k = 0;
+	for (int p = 0; p < PROCS; p++)
+		for (int t = 0; t < THREADS; t++) {
+			for (;;) {
+				snprintf(own_url[p][t], sizeof own_url[p][t], "https://race.example.com/own/%d.js", k++);
+				ps_url_hash(own_url[p][t], 1, h);
+				if (strcmp(h, want) == 0)
+					break;
+			}
+		}
+}
+
+typedef struct job {
+	ps_store *st;
+	int p, t;
+	int failures;
+} job;
+
+static void content_of(char *buf, size_t cap, const char *url, int p, int t, int i, int *n)
+{
+	*n = snprintf(buf, cap, "%s by process %d thread %d, version %d\n", url, p, t, i);
+	uint64_t seed = (uint64_t)(p * 1000 + t * 100 + i);
+	while (*n < 600)
+		*n += snprintf(buf + *n, cap - (size_t)*n, "%016llx\n", (unsigned long long)test_rand(&seed));
+}
+
+static void *worker(void *arg)
+{
+	job *j = arg;
+	for (int i = 0; i < K; i++) {
+		for (int which = 0; which < 2; which++) {
+			const char *url = which ? own_url[j->p][j->t] : shared_url;
+			char hash[64], content[1024];
+			int n;
+			snprintf(hash, sizeof hash, "%d-%d-%d-%d", j->p, j->t, i, which);
+			content_of(content, sizeof content, url, j->p, j->t, i, &n);
+			ps_history_record r = {.url = url, .timestamp_ms = T0 + i * 1000 + j->p * 10 + j->t, .hash = hash,
+			                       .content = (const uint8_t *)content, .content_len = (size_t)n};
+			if (ps_history_store(j->st, &r, NULL) != 0) {
+				fprintf(stderr, "process %d thread %d: %s\n", j->p, j->t, ps_errmsg());
+				j->failures++;
+			}
+		}
+	}
+	return NULL;
+}
+
+static int child(int p)
+{
+	ps_store *st = ht_open(base, edit);
+	pthread_t th[THREADS];
+	job jobs[THREADS];
+	for (int t = 0; t < THREADS; t++) {
+		jobs[t] = (job){st, p, t, 0};
+		pthread_create(&th[t], NULL, worker, &jobs[t]);
+	}
+	int failures = 0;
+	for (int t = 0; t < THREADS; t++) {
+		pthread_join(th[t], NULL);
+		failures += jobs[t].failures;
+	}
+	ps_store_close(st);
+	return failures ? 1 : 0;
+}
+
+/* Checks that url has exactly the expected records, each once. */
+static void verify(ps_store *st, const char *url, int procs_lo, int procs_hi, int t_lo, int t_hi, int which)
+{
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, url, 0, &set));
+	int expect = (procs_hi - procs_lo) * (t_hi - t_lo) * K;
+	CHECK_EQ_INT(set.n, expect);
+	static unsigned char seen[PROCS][THREADS][64];
+	memset(seen, 0, sizeof seen);
+	int bad = 0;
+	for (size_t i = 0; i < set.n; i++) {
+		const ps_history_record *r = &set.records[i];
+		int p, t, v, w;
+		if (sscanf(r->hash, "%d-%d-%d-%d", &p, &t, &v, &w) != 4 || p < procs_lo || p >= procs_hi || t < t_lo ||
+		    t >= t_hi || v < 0 || v >= K || w != which || seen[p][t][v]++) {
+			bad++;
+			continue;
+		}
+		char content[1024];
+		int n;
+		content_of(content, sizeof content, url, p, t, v, &n);
+		if (r->content_len != (size_t)n || memcmp(r->content, content, (size_t)n) != 0 || strcmp(r->url, url) != 0)
+			bad++;
+		if (i && r->timestamp_ms > set.records[i - 1].timestamp_ms)
+			bad++; /* newest first */
+	}
+	CHECK_EQ_INT(bad, 0);
+	ps_history_set_free(&set);
+}
+
+int main(void)
+{
+	REQUIRE(mkdtemp(base));
+	make_urls();
+	double t = ht_now();
+	pid_t pids[PROCS];
+	for (int p = 0; p < PROCS; p++) {
+		pids[p] = fork();
+		REQUIRE(pids[p] >= 0);
+		if (pids[p] == 0)
+			_exit(child(p));
+	}
+	for (int p = 0; p < PROCS; p++) {
+		int status;
+		REQUIRE(waitpid(pids[p], &status, 0) == pids[p]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	t = ht_now() - t;
+	ps_store *st = ht_open(base, edit);
+	verify(st, shared_url, 0, PROCS, 0, THREADS, 0);
+	for (int p = 0; p < PROCS; p++)
+		for (int th = 0; th < THREADS; th++)
+			verify(st, own_url[p][th], p, p + 1, th, th + 1, 1);
+	/* all of it in one file and its archive */
+	char path[4096], arch[4200];
+	CHECK_OK(ps_history_path(st, shared_url, path, sizeof path));
+	for (int p = 0; p < PROCS; p++)
+		for (int th = 0; th < THREADS; th++) {
+			char other[4096];
+			CHECK_OK(ps_history_path(st, own_url[p][th], other, sizeof other));
+			CHECK(strcmp(other, path) == 0);
+		}
+	int64_t rows = 0, total = 0;
+	CHECK_OK(ps_history_count(path, &rows));
+	total += rows;
+	snprintf(arch, sizeof arch, "%.*s/archive", (int)(strrchr(path, '/') - path), path);
+	int archives = 0;
+	DIR *d = opendir(arch);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char p2[4500];
+		snprintf(p2, sizeof p2, "%s/%s", arch, e->d_name);
+		CHECK_OK(ps_history_count(p2, &rows));
+		total += rows;
+		archives++;
+	}
+	if (d)
+		closedir(d);
+	CHECK_EQ_INT(total, 2 * PROCS * THREADS * K);
+	printf("test_history_concurrency: %d processes x %d threads, %d appends in %.2f s (%.1f ms each, serialised "
+	       "on one file), %d archive files%s\n",
+	       PROCS, THREADS, 2 * PROCS * THREADS * K, t, t * 1e3 / (2 * PROCS * THREADS * K), archives,
+	       SANITIZED ? "; sanitizer build: 8 appends per thread and URL instead of 15" : "");
+	CHECK(archives > 0);
+	ps_store_close(st);
+	ht_rm_rf(base);
+	return test_report("test_history_concurrency");
+}
