@@ -24,6 +24,10 @@ done
 echo "== build (Release)"
 cmake -S "$here" -B "$here/build-bench" -DCMAKE_BUILD_TYPE=Release -DPROBESTORE_TESTS=OFF >/dev/null
 cmake --build "$here/build-bench" -j "$(nproc)" --target bench bench_gen probestore >/dev/null
+# the JSON library comparison, for the libraries installed
+for lib in jansson jsonc cjson; do
+	cmake --build "$here/build-bench" --target "json_parse_$lib" >/dev/null 2>&1 || true
+done
 B=$here/build-bench/bench/bench
 G=$here/build-bench/bench/bench_gen
 PS=$here/build-bench/probestore
@@ -104,6 +108,12 @@ for peer in duckdb polars; do
 	rec "stream peak memory" "$peer" MB "m.max_rss_kb / 1024" "" -- "$B" rss "${P[@]}" stream "$peer" "$big"
 done
 rec "node baseline memory" node MB "m.max_rss_kb / 1024" "" -- "$B" rss node -e 0
+
+echo "== JSON libraries (parse and walk every httpx line)"
+for lib in jansson jsonc cjson; do
+	exe=$here/build-bench/bench/json_parse_$lib
+	[ -x "$exe" ] && rec "json parse httpx" "$lib" MB "m.mb_per_s" "m.lines + ' lines'" -- "$exe" "$out/httpx.jsonl"
+done
 
 echo
 node "$here/bench/report.mjs" "$res"
