@@ -17,7 +17,7 @@ const median = (v) => { const s = [...v].sort((a, b) => a - b); return s.length 
 const cases = [...new Set(rows.map((r) => r.case))];
 const lines = [];
 const md = flag === '--markdown';
-const fmtv = (v, unit) => unit === 'MB' ? `${v.toFixed(1)} MB` : unit === 'rows/s' ? `${(v / 1e6).toFixed(2)} M rows/s` : unit === 'bytes' ? `${(v / 1e6).toFixed(2)} MB` : `${(v * 1000).toFixed(1)} ms`;
+const fmtv = (v, unit) => unit === 'MB/s' ? `${v.toFixed(1)} MB/s` : unit === 'MB' ? `${v.toFixed(1)} MB` : unit === 'rows/s' ? `${(v / 1e6).toFixed(2)} M rows/s` : unit === 'bytes' ? `${(v / 1e6).toFixed(2)} MB` : `${(v * 1000).toFixed(1)} ms`;
 if (md) lines.push('| case | tool | median | min | max | probestore / tool | extra |', '|---|---|---|---|---|---|---|');
 for (const c of cases) {
   const tools = [...new Set(rows.filter((r) => r.case === c).map((r) => r.who))];

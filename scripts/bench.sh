@@ -87,7 +87,7 @@ echo "== full read (every value into a checksum)"
 rec "full read" probestore rows/s "m.rows / m.seconds" "'fraction of raw zstd: ' + m.uncompressed_bytes" -- \
 	"$B" read "$out/ours_zstd.parquet"
 peers "full read" rows/s "m.rows / m.seconds" "" read "$out/ours_zstd.parquet"
-rec "raw zstd decompression" machine MB "m.mb_per_s" "" -- "$B" zstd "$out/rows.jsonl"
+rec "raw zstd decompression" machine MB/s "m.mb_per_s" "" -- "$B" zstd "$out/rows.jsonl"
 
 echo "== count (1,000 small scan files)"
 "$B" files --rows 100 --files 1000 --out "$out/count"
@@ -112,7 +112,7 @@ rec "node baseline memory" node MB "m.max_rss_kb / 1024" "" -- "$B" rss node -e 
 echo "== JSON libraries (parse and walk every httpx line)"
 for lib in jansson jsonc cjson; do
 	exe=$here/build-bench/bench/json_parse_$lib
-	[ -x "$exe" ] && rec "json parse httpx" "$lib" MB "m.mb_per_s" "m.lines + ' lines'" -- "$exe" "$out/httpx.jsonl"
+	[ -x "$exe" ] && rec "json parse httpx" "$lib" MB/s "m.mb_per_s" "m.lines + ' lines'" -- "$exe" "$out/httpx.jsonl"
 done
 
 echo
