@@ -1,0 +1,168 @@
+/* Crash safety of scan writes: a child writes scans in a loop and reports
+ * each one the store acknowledged on a pipe; the parent kills it with
+ * SIGKILL at random moments, 200 times. After every kill, each visible
+ * scan file reads back completely, every acknowledged scan is there, and
+ * nothing but scan files (and hidden temporary files) is in the
+ * directory. */
+#include <dirent.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probestore/probestore.h"
+#include "test.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KILLS 40
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KILLS 40
+#endif
+#endif
+#ifndef KILLS
+#define KILLS 200
+#endif
+
+enum { ROWS = 300 };
+static char base[] = "/tmp/ps_crash_XXXXXX";
+
+static void child(int ack_fd, int round)
+{
+	ps_store *st;
+	ps_store_options so;
+	ps_store_options_default(&so);
+	so.base_path = base;
+	if (ps_store_open(&st, &so))
+		_exit(1);
+	static ps_probe_result r[ROWS];
+	static char urls[ROWS][80];
+	for (int k = 0;; k++) {
+		for (int i = 0; i < ROWS; i++) {
+			snprintf(urls[i], sizeof urls[i], "https://crash.example.com/r%d/k%d/%d", round, k, i);
+			r[i] = (ps_probe_result){.input_url = urls[i], .status_code = 200, .title = "t"};
+		}
+		ps_scan_options o;
+		ps_scan_options_default(&o);
+		o.root_target = "crash.example.com";
+		o.rows_per_row_group = 64;
+		ps_scan_result res;
+		if (ps_scan_write(st, &o, r, ROWS, &res))
+			_exit(2);
+		char line[4200];
+		int n = snprintf(line, sizeof line, "%s\n", res.path);
+		if (write(ack_fd, line, (size_t)n) != n)
+			_exit(3);
+	}
+}
+
+typedef struct acks {
+	char **path;
+	size_t n, cap;
+} acks;
+
+static void read_acks(int fd, acks *a)
+{
+	static char buf[1 << 16];
+	size_t len = 0;
+	ssize_t k;
+	while ((k = read(fd, buf + len, sizeof buf - len - 1)) > 0)
+		len += (size_t)k;
+	buf[len] = 0;
+	for (char *p = buf, *e; (e = strchr(p, '\n')); p = e + 1) {
+		*e = 0;
+		if (a->n == a->cap) {
+			a->cap = a->cap ? a->cap * 2 : 256;
+			a->path = realloc(a->path, a->cap * sizeof *a->path);
+		}
+		a->path[a->n++] = strdup(p);
+	}
+}
+
+static int count_rows(void *ud, const ps_probe_result *r)
+{
+	(void)r;
+	(*(int64_t *)ud)++;
+	return 0;
+}
+
+/* Every visible file in the directory is a complete scan. */
+static void verify_dir(const char *dir, int *files, int *bad)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue; /* hidden temporary files of killed writers */
+		char path[4600];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		int64_t n = 0;
+		bool ok = strncmp(e->d_name, "scan_", 5) == 0 && ps_scan_stream(path, count_rows, &n, NULL) == 0 &&
+		          n == ROWS;
+		if (!ok) {
+			(*bad)++;
+			fprintf(stderr, "after a kill: %s does not read back (%lld rows): %s\n", path, (long long)n,
+			        ps_errmsg());
+		}
+		(*files)++;
+	}
+	closedir(d);
+}
+
+static int rm_one(const char *p, const struct stat *s, int flag, struct FTW *f)
+{
+	(void)s, (void)flag, (void)f;
+	return remove(p);
+}
+
+int main(void)
+{
+	REQUIRE(mkdtemp(base));
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/probe_results/crash.example.com_443", base);
+	uint64_t seed = (uint64_t)time(NULL);
+	acks a = {0};
+	int bad = 0, files = 0, missing = 0;
+	for (int round = 0; round < KILLS; round++) {
+		int fds[2];
+		REQUIRE(pipe(fds) == 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			child(fds[1], round);
+		}
+		close(fds[1]);
+		/* kill at a random moment: before, during or between writes */
+		struct timespec ts = {0, (long)(test_rand(&seed) % 40000000)};
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int status;
+		waitpid(pid, &status, 0);
+		read_acks(fds[0], &a);
+		close(fds[0]);
+		files = 0;
+		verify_dir(dir, &files, &bad);
+	}
+	for (size_t i = 0; i < a.n; i++)
+		if (access(a.path[i], F_OK) != 0) {
+			missing++;
+			fprintf(stderr, "acknowledged scan %s is missing\n", a.path[i]);
+		}
+	printf("%d kills: %zu scans acknowledged, %d scan files visible, %d unreadable, %d missing (seed %llu)\n",
+	       KILLS, a.n, files, bad, missing, (unsigned long long)seed);
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(missing, 0);
+	CHECK((size_t)files >= a.n);
+	CHECK(a.n > 0);
+	for (size_t i = 0; i < a.n; i++)
+		free(a.path[i]);
+	free(a.path);
+	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return test_report("test_scan_crash");
+}
