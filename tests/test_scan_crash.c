@@ -17,15 +17,20 @@
 #include "probestore/probestore.h"
 #include "test.h"
 
+/* sanitizers slow the writer several times: fewer, later kills */
 #if defined(__SANITIZE_ADDRESS__)
-#define KILLS 40
+#define SANITIZED 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifdef SANITIZED
 #define KILLS 40
-#endif
-#endif
-#ifndef KILLS
+#define MAX_DELAY_NS 300000000
+#else
 #define KILLS 200
+#define MAX_DELAY_NS 40000000
 #endif
 
 enum { ROWS = 300 };
@@ -139,7 +144,7 @@ int main(void)
 		}
 		close(fds[1]);
 		/* kill at a random moment: before, during or between writes */
-		struct timespec ts = {0, (long)(test_rand(&seed) % 40000000)};
+		struct timespec ts = {0, (long)(test_rand(&seed) % MAX_DELAY_NS)};
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		int status;
