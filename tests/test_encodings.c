@@ -465,6 +465,63 @@ static void test_writer_encoding_choice(void)
 	parq_schema_free(s);
 }
 
+/* Strings: a dictionary for repeated values, PLAIN for distinct ones. */
+static void test_dictionary_choice(void)
+{
+	char path[] = "/tmp/parq_dict_XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "url", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "server", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "score", PARQ_DOUBLE, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	enum { N = 30000 };
+	static char urls[N][48];
+	static parq_bytes u[N], sv[N];
+	static double score[N];
+	static const char *servers[] = {"nginx", "Apache", "cloudflare"};
+	for (int i = 0; i < N; i++) {
+		snprintf(urls[i], sizeof urls[i], "https://h%d.example.com/p/%d", i % 997, i);
+		u[i] = (parq_bytes){(const uint8_t *)urls[i], (uint32_t)strlen(urls[i])};
+		sv[i] = (parq_bytes){(const uint8_t *)servers[i % 3], (uint32_t)strlen(servers[i % 3])};
+		score[i] = (double)test_rand(&seed) / 7.0;
+	}
+	parq_column_batch cols[3] = {
+		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = u},
+		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = sv},
+		{.num_rows = N, .num_levels = N, .num_values = N, .values = score},
+	};
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, NULL));
+	CHECK_OK(parq_writer_write(w, cols, N));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	const parq_meta_row_group *g = &parq_reader_metadata(r)->row_groups[0];
+	CHECK(!chunk_has(&g->columns[0].meta, PARQ_ENC_RLE_DICTIONARY));
+	CHECK(chunk_has(&g->columns[1].meta, PARQ_ENC_RLE_DICTIONARY));
+	CHECK(!chunk_has(&g->columns[2].meta, PARQ_ENC_RLE_DICTIONARY));
+	/* the values read back */
+	parq_column_reader *cr;
+	CHECK_OK(parq_column_reader_open(&cr, r, 0, NULL, 0));
+	parq_column_batch b;
+	int64_t at = 0, bad = 0;
+	while (parq_column_reader_read(cr, 4096, &b) == 0 && b.num_rows) {
+		for (int64_t i = 0; i < b.num_values; i++, at++)
+			bad += b.bytes[i].len != u[at].len || memcmp(b.bytes[i].ptr, u[at].ptr, u[at].len) != 0;
+	}
+	CHECK_EQ_INT(at, N);
+	CHECK_EQ_INT(bad, 0);
+	parq_column_reader_close(cr);
+	parq_reader_close(r);
+	parq_schema_free(s);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_dbp_roundtrips();
@@ -474,5 +531,6 @@ int main(void)
 	test_delta_byte_array();
 	test_byte_stream_split();
 	test_writer_encoding_choice();
+	test_dictionary_choice();
 	return test_report("test_encodings");
 }

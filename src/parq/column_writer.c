@@ -430,27 +430,56 @@ static int emit_page(parq_colw *c, parq_meta_page_header *h, const parq_buf *lev
 	return 0;
 }
 
-/* At the chunk's first page, an integer column whose values are mostly
- * distinct (timestamps, sizes, ids) often encodes smaller as
- * DELTA_BINARY_PACKED than as dictionary plus indices: measure both on the
- * page and, where the dictionary loses, turn it off for the chunk. */
+/* Rewrites the open page's dictionary indices as PLAIN values. */
+static int page_to_plain(parq_colw *c)
+{
+	const dict *d = &c->dict;
+	size_t total = 0;
+	for (size_t i = 0; i < c->nidx; i++)
+		total += d->lens[c->idx[i]] + (c->type == PARQ_BYTE_ARRAY ? 4 : 0);
+	c->vals.len = 0;
+	if (parq_buf_reserve(&c->vals, total))
+		return PARQ_ENOMEM;
+	uint8_t *o = c->vals.data;
+	for (size_t i = 0; i < c->nidx; i++) {
+		uint32_t e = c->idx[i], len = d->lens[e];
+		if (c->type == PARQ_BYTE_ARRAY) {
+			parq_store_u32(o, len);
+			o += 4;
+		}
+		memcpy(o, d->data.data + d->offs[e], len);
+		o += len;
+	}
+	c->vals.len = total;
+	return 0;
+}
+
+/* At the chunk's first page, decides whether the dictionary pays. Mostly
+ * distinct values (URLs, titles, addresses, timestamps) compress better
+ * without one: byte arrays and floating point values go PLAIN when more
+ * than half of the page's values are distinct; integers go
+ * DELTA_BINARY_PACKED when that comes out smaller than dictionary plus
+ * indices. The decision holds for the rest of the chunk. */
 static int maybe_drop_dictionary(parq_colw *c)
 {
-	if (!c->page_dict || c->n_dict_data_pages || c->nidx == 0 || c->cfg.encoding == PARQ_ENC_PLAIN ||
-	    (c->type != PARQ_INT32 && c->type != PARQ_INT64) || c->dict.n * 4 < c->nidx)
+	if (!c->page_dict || c->n_dict_data_pages || c->nidx < 64 || c->cfg.encoding == PARQ_ENC_PLAIN ||
+	    c->type == PARQ_BOOLEAN)
 		return 0;
-	c->vals.len = 0;
-	if (parq_buf_reserve(&c->vals, c->nidx * c->width))
-		return PARQ_ENOMEM;
-	for (size_t i = 0; i < c->nidx; i++)
-		memcpy(c->vals.data + i * c->width, c->dict.data.data + c->dict.offs[c->idx[i]], c->width);
-	c->vals.len = c->nidx * c->width;
-	size_t dict_cost = c->dict.plain_bytes + (c->nidx * (size_t)parq_bit_width(c->dict.n - 1) + 7) / 8;
-	c->scratch.len = 0;
-	int rc = parq_encode_delta_binary(&c->scratch, c->vals.data, c->nidx, (int)c->width);
+	bool integer = c->type == PARQ_INT32 || c->type == PARQ_INT64;
+	if (integer ? c->dict.n * 4 < c->nidx : c->dict.n * 2 <= c->nidx)
+		return 0;
+	int rc = page_to_plain(c);
 	if (rc)
 		return rc;
-	if (c->scratch.len < dict_cost) {
+	bool drop = true;
+	if (integer) {
+		size_t dict_cost = c->dict.plain_bytes + (c->nidx * (size_t)parq_bit_width(c->dict.n - 1) + 7) / 8;
+		c->scratch.len = 0;
+		if ((rc = parq_encode_delta_binary(&c->scratch, c->vals.data, c->nidx, (int)c->width)))
+			return rc;
+		drop = c->scratch.len < dict_cost;
+	}
+	if (drop) {
 		c->page_dict = false;
 		c->dict_on = false;
 		dict_clear(&c->dict);
