@@ -174,6 +174,8 @@ int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *
 	parq_order order = cfg->statistics ? parq_order_of(cfg->leaf) : PARQ_ORDER_NONE;
 	parq_stats_init(&c->page_stats, order);
 	parq_stats_init(&c->chunk_stats, order);
+	/* 4 bytes past the cut: a UTF-8 cut looks at the character it splits */
+	c->page_stats.cmp_limit = c->chunk_stats.cmp_limit = cfg->stats_max_bytes ? cfg->stats_max_bytes + 4 : 0;
 	/* Booleans gain nothing from a dictionary. */
 	if (c->type == PARQ_BOOLEAN)
 		c->cfg.dictionary = false;

@@ -150,6 +150,22 @@ void parq_stats_update_fixed(parq_stats *s, const void *values, size_t n)
 	}
 }
 
+/* Compares the first k bytes of a and b (k 0: all). For the maximum, a tie
+ * between two values longer than k is settled on the whole values: a max
+ * whose prefix cannot be raised is written whole, so it must be exact. */
+static int prefix_cmp(const parq_bytes *a, const parq_bytes *b, size_t k, bool for_max)
+{
+	if (!k)
+		return bytes_cmp(a->ptr, a->len, b->ptr, b->len);
+	size_t la = a->len < k ? a->len : k, lb = b->len < k ? b->len : k;
+	int c = bytes_cmp(a->ptr, la, b->ptr, lb);
+	if (c)
+		return c;
+	if (a->len <= k || b->len <= k) /* a value kept whole: the lengths decide */
+		return (a->len > b->len) - (a->len < b->len);
+	return for_max ? bytes_cmp(a->ptr, a->len, b->ptr, b->len) : 0;
+}
+
 int parq_stats_update_bytes(parq_stats *s, const parq_bytes *v, size_t n)
 {
 	s->values += (int64_t)n;
@@ -157,10 +173,11 @@ int parq_stats_update_bytes(parq_stats *s, const parq_bytes *v, size_t n)
 		return 0;
 	/* Track the winners as views and copy once, not on every change. */
 	const parq_bytes *lo = &v[0], *hi = &v[0];
+	size_t k = s->cmp_limit;
 	for (size_t i = 1; i < n; i++) {
-		if (bytes_cmp(v[i].ptr, v[i].len, lo->ptr, lo->len) < 0)
+		if (prefix_cmp(&v[i], lo, k, false) < 0)
 			lo = &v[i];
-		else if (bytes_cmp(v[i].ptr, v[i].len, hi->ptr, hi->len) > 0)
+		else if (prefix_cmp(&v[i], hi, k, true) > 0)
 			hi = &v[i];
 	}
 	if (!s->has_minmax || bytes_cmp(lo->ptr, lo->len, s->bmin.data, s->bmin.len) < 0) {

@@ -28,6 +28,12 @@ typedef struct parq_stats {
 	parq_buf bmin, bmax;
 	int64_t nulls;
 	int64_t values;      /* non-null values seen */
+	/* Byte strings: only the first cmp_limit bytes decide min and max (0:
+	 * all). With cmp_limit at least the truncation length + 4 (the longest
+	 * UTF-8 character a cut may split), the written bounds come out the
+	 * same as with full comparisons, and long values with long common
+	 * prefixes (JSON, URLs) cost no more than that to compare. */
+	size_t cmp_limit;
 } parq_stats;
 
 void parq_stats_init(parq_stats *s, parq_order order);
