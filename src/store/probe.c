@@ -103,6 +103,16 @@ static int go_json_string(ps_buf *b, const char *s)
 		return PS_ENOMEM;
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
+		/* runs of printable ASCII that need no escape go in one copy */
+		const unsigned char *q = p;
+		while (*q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\' && *q != '<' && *q != '>' && *q != '&')
+			q++;
+		if (q > p) {
+			if (ps_buf_add(b, p, (size_t)(q - p)))
+				return PS_ENOMEM;
+			p = q;
+			continue;
+		}
 		unsigned c = *p;
 		int rc = 0;
 		if (c == '"' || c == '\\') {
