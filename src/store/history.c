@@ -499,6 +499,9 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 	snprintf(hint, sizeof hint, "%s.parquet", s->loc.hash);
 	if ((rc = ps_tmpfile_create(&tmp, s->loc.dir, hint)))
 		return rc;
+	/* temporary files are private; the history is as readable as the
+	 * directory's other files */
+	fchmod(tmp.fd, 0644);
 	parq_schema *schema = ps_history_schema_new();
 	parq_writer *w = NULL;
 	parq_writer_options po;

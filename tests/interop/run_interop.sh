@@ -211,6 +211,34 @@ else
 fi
 run_queue
 
+# ---- a4. the store's file history files: the seed's schema in DuckDB, appended files read by all ----
+
+echo "interop: [$(($(date +%s) - started)) s] a4. store file history files (gen_history) in duckdb, hyparquet, polars"
+GEN_HISTORY=${GEN_HISTORY:-$BUILD/tests/interop/gen_history}
+rm -rf "$OUT/history"
+if ! "$GEN_HISTORY" "$OUT/history" >"$OUT/history.list" 2>"$OUT/history.log" || [ ! -s "$OUT/history.list" ]; then
+	{ echo "FAIL tests/interop/gen_history"; sed 's/^/    /' "$OUT/history.log"; } >"$RES/history"
+	cat "$RES/history"
+else
+	while read -r f; do
+		name=$(basename "$(dirname "$f")")/$(basename "$f" .parquet)
+		[ "$(basename "$(dirname "$f")")" = archive ] || name=$(basename "$f" .parquet)
+		id=history_${name//\//_}
+		out=$("${TO[@]}" "${NODE[@]}" "$HERE/check_history_schema.mjs" "$f" 2>&1)
+		if [ $? -eq 0 ]; then
+			echo "ok duckdb sees the seed's file history schema in $name: ${out#check_history_schema: ok }" >"$RES/$id"
+		else
+			{ echo "FAIL duckdb file history schema of $name"; sed 's/^/    /' <<<"$out"; } >"$RES/$id"
+		fi
+		cat "$RES/$id"
+		"${TO[@]}" "$PROBESTORE" cat "$f" >"$f.probestore.jsonl" 2>"$f.err"
+		for reader in duckdb hyparquet polars; do
+			queue "$reader reads the history file $name like probestore" "$f.probestore.jsonl" "$reader" "$f"
+		done
+	done <"$OUT/history.list"
+fi
+run_queue
+
 # ---- b. the peers' files, read by probestore ------------------------------------
 
 echo "interop: [$(($(date +%s) - started)) s] b. duckdb's and polars' files (write.mjs) read by probestore"
