@@ -19,13 +19,7 @@ void parq_writer_base_free(parq_writer_base *b)
 		return;
 	for (int g = 0; g < b->n_row_groups; g++)
 		free(b->row_groups[g].columns);
-	size_t n = (size_t)b->n_row_groups * (size_t)b->n_columns;
-	for (size_t k = 0; k < n; k++) {
-		if (b->column_index)
-			free((void *)b->column_index[k].ptr);
-		if (b->offset_index)
-			free((void *)b->offset_index[k].ptr);
-	}
+	free(b->index_buf);
 	free(b->column_index);
 	free(b->offset_index);
 	free(b->row_groups);
@@ -129,28 +123,61 @@ static int chunk_end(parq_reader *r, int g, int col, const parq_meta_chunk *c, i
 	return 0;
 }
 
-/* A copy of a page index structure of the base file. */
-static int load_index(parq_reader *r, int g, const char *path, const char *what, bool has, int64_t off,
-                      int32_t len, parq_bytes *out)
+/* Where a page index structure of the base file lies. */
+typedef struct index_loc {
+	int64_t off;
+	int32_t len;
+	bool has;
+} index_loc;
+
+static int check_index(parq_reader *r, int g, const char *path, const char *what, bool has, int64_t off, int32_t len,
+                       index_loc *out)
 {
-	out->ptr = NULL;
-	out->len = 0;
+	*out = (index_loc){0, 0, false};
 	if (!has)
 		return 0;
 	if (off < 4 || len < 0 || (size_t)len > r->opts.max_footer_bytes || off > r->size - len)
 		return parq_err(PARQ_ECORRUPT, "%s: row group %d column '%s': %s at %lld+%d is out of the file", r->name, g,
 		                path, what, (long long)off, len);
-	uint8_t *p = parq_malloc(len ? (size_t)len : 1);
-	if (!p)
-		return PARQ_ENOMEM;
-	int rc = parq_reader_pread(r, p, (size_t)len, off);
-	if (rc) {
-		free(p);
-		return rc;
-	}
-	out->ptr = p;
-	out->len = (uint32_t)len;
+	*out = (index_loc){off, len, true};
 	return 0;
+}
+
+/* Reads the page indexes of the carried chunks into b->index_buf, with
+ * b->column_index and b->offset_index pointing into it. Writers put them
+ * together, so one read usually does. */
+static int load_indexes(parq_reader *r, parq_writer_base *b, const index_loc *loc, size_t n)
+{
+	int64_t lo = INT64_MAX, hi = 0, total = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!loc[k].has)
+			continue;
+		lo = loc[k].off < lo ? loc[k].off : lo;
+		hi = loc[k].off + loc[k].len > hi ? loc[k].off + loc[k].len : hi;
+		total += loc[k].len;
+	}
+	if (!total)
+		return 0;
+	bool span = hi - lo <= total + total / 2 + 65536;
+	b->index_buf = parq_malloc((size_t)(span ? hi - lo : total));
+	if (!b->index_buf)
+		return PARQ_ENOMEM;
+	int rc = span ? parq_reader_pread(r, b->index_buf, (size_t)(hi - lo), lo) : 0;
+	int64_t at = 0;
+	for (size_t k = 0; k < n && !rc; k++) {
+		if (!loc[k].has)
+			continue;
+		parq_bytes *dst = k % 2 ? &b->offset_index[k / 2] : &b->column_index[k / 2];
+		if (span) {
+			dst->ptr = b->index_buf + (loc[k].off - lo);
+		} else {
+			rc = parq_reader_pread(r, b->index_buf + at, (size_t)loc[k].len, loc[k].off);
+			dst->ptr = b->index_buf + at;
+			at += loc[k].len;
+		}
+		dst->len = (uint32_t)loc[k].len;
+	}
+	return rc;
 }
 
 static char *strdup_n(const char *p, size_t n)
@@ -277,7 +304,9 @@ int parq_writer_open_append(parq_writer **out, parq_reader *base, int keep, int 
 	b->row_groups = parq_calloc((size_t)keep, sizeof *b->row_groups);
 	b->column_index = parq_calloc(nchunks, sizeof *b->column_index);
 	b->offset_index = parq_calloc(nchunks, sizeof *b->offset_index);
-	if (!b->row_groups || !b->column_index || !b->offset_index) {
+	index_loc *loc = parq_calloc(nchunks * 2, sizeof *loc); /* column, offset index per chunk */
+	if (!b->row_groups || !b->column_index || !b->offset_index || !loc) {
+		free(loc);
 		parq_writer_base_free(b);
 		return PARQ_ENOMEM;
 	}
@@ -304,14 +333,17 @@ int parq_writer_open_append(parq_writer **out, parq_reader *base, int keep, int 
 				break;
 			if (e > end)
 				end = e;
-			rc = load_index(base, g, path, "column index", ch->has_column_index_offset && ch->has_column_index_length,
-			                ch->column_index_offset, ch->column_index_length, &b->column_index[k]);
+			rc = check_index(base, g, path, "column index", ch->has_column_index_offset && ch->has_column_index_length,
+			                 ch->column_index_offset, ch->column_index_length, &loc[2 * k]);
 			if (!rc)
-				rc = load_index(base, g, path, "offset index",
-				                ch->has_offset_index_offset && ch->has_offset_index_length, ch->offset_index_offset,
-				                ch->offset_index_length, &b->offset_index[k]);
+				rc = check_index(base, g, path, "offset index",
+				                 ch->has_offset_index_offset && ch->has_offset_index_length, ch->offset_index_offset,
+				                 ch->offset_index_length, &loc[2 * k + 1]);
 		}
 	}
+	if (!rc)
+		rc = load_indexes(base, b, loc, nchunks * 2);
+	free(loc);
 	if (!rc)
 		rc = copy_prefix(base, fd, name, end, opts ? opts->io : NULL);
 	if (rc) {

@@ -12,9 +12,10 @@ typedef struct parq_writer_base {
 	int n_row_groups;
 	int n_columns;
 	int64_t rows;
-	/* Page indexes of the carried chunks, [row group * columns + column];
-	 * ptr NULL where a chunk has none. Owned here. */
+	/* Page indexes of the carried chunks, [row group * columns + column],
+	 * pointing into index_buf; ptr NULL where a chunk has none. Owned here. */
 	parq_bytes *column_index, *offset_index;
+	uint8_t *index_buf;
 	char *created_by;        /* the base file's, written instead of ours; NULL: ours */
 } parq_writer_base;
 

@@ -712,11 +712,13 @@ static int leaf_path(const parq_node *leaf, parq_bytes *out, uint32_t *n)
 	return 0;
 }
 
-static int write_footer(parq_writer *w)
+static int write_page_indexes(parq_writer *w)
 {
 	int rc;
 	/* Page indexes go between the last row group and the footer: first
-	 * those of the carried row groups, moved here from the old file. */
+	 * those of the carried row groups, moved here from the old file. They
+	 * are gathered and written at once: an appended file carries many. */
+	parq_buf idx = {0};
 	parq_writer_base *base = w->base;
 	int nb = base ? base->n_row_groups : 0;
 	for (int r = 0; r < nb; r++)
@@ -726,10 +728,10 @@ static int write_footer(parq_writer *w)
 			c->has_column_index_offset = c->has_column_index_length = b.ptr != NULL;
 			if (!b.ptr)
 				continue;
-			c->column_index_offset = w->offset;
+			c->column_index_offset = w->offset + (int64_t)idx.len;
 			c->column_index_length = (int32_t)b.len;
-			if ((rc = write_all(w, b.ptr, b.len)))
-				return rc;
+			if (parq_buf_append(&idx, b.ptr, b.len))
+				goto nomem;
 		}
 	if (w->opts.page_index) {
 		for (int r = 0; r < w->n_rgs; r++)
@@ -738,10 +740,10 @@ static int write_footer(parq_writer *w)
 				if (!wc->column_index)
 					continue;
 				wc->meta.has_column_index_offset = wc->meta.has_column_index_length = true;
-				wc->meta.column_index_offset = w->offset;
+				wc->meta.column_index_offset = w->offset + (int64_t)idx.len;
 				wc->meta.column_index_length = (int32_t)wc->column_index_len;
-				if ((rc = write_all(w, wc->column_index, wc->column_index_len)))
-					return rc;
+				if (parq_buf_append(&idx, wc->column_index, wc->column_index_len))
+					goto nomem;
 			}
 	}
 	for (int r = 0; r < nb; r++)
@@ -751,10 +753,10 @@ static int write_footer(parq_writer *w)
 			c->has_offset_index_offset = c->has_offset_index_length = b.ptr != NULL;
 			if (!b.ptr)
 				continue;
-			c->offset_index_offset = w->offset;
+			c->offset_index_offset = w->offset + (int64_t)idx.len;
 			c->offset_index_length = (int32_t)b.len;
-			if ((rc = write_all(w, b.ptr, b.len)))
-				return rc;
+			if (parq_buf_append(&idx, b.ptr, b.len))
+				goto nomem;
 		}
 	if (w->opts.page_index) {
 		for (int r = 0; r < w->n_rgs; r++)
@@ -763,12 +765,27 @@ static int write_footer(parq_writer *w)
 				if (!wc->offset_index)
 					continue;
 				wc->meta.has_offset_index_offset = wc->meta.has_offset_index_length = true;
-				wc->meta.offset_index_offset = w->offset;
+				wc->meta.offset_index_offset = w->offset + (int64_t)idx.len;
 				wc->meta.offset_index_length = (int32_t)wc->offset_index_len;
-				if ((rc = write_all(w, wc->offset_index, wc->offset_index_len)))
-					return rc;
+				if (parq_buf_append(&idx, wc->offset_index, wc->offset_index_len))
+					goto nomem;
 			}
 	}
+	rc = idx.len ? write_all(w, idx.data, idx.len) : 0;
+	parq_buf_free(&idx);
+	return rc;
+nomem:
+	parq_buf_free(&idx);
+	return w_fail(w, PARQ_ENOMEM);
+}
+
+static int write_footer(parq_writer *w)
+{
+	int rc = write_page_indexes(w);
+	if (rc)
+		return rc;
+	parq_writer_base *base = w->base;
+	int nb = base ? base->n_row_groups : 0;
 	parq_file_meta fm;
 	memset(&fm, 0, sizeof fm);
 	fm.version = 2;
