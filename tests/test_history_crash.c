@@ -73,7 +73,7 @@ static int count_stale(const char *dir)
 	int n = 0;
 	struct dirent *e;
 	while (d && (e = readdir(d)))
-		n += strstr(e->d_name, ".tmp.") != NULL;
+		n += strstr(e->d_name, ".parquet.tmp") != NULL;
 	if (d)
 		closedir(d);
 	return n;

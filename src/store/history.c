@@ -203,24 +203,24 @@ int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a,
 
 /* ---- the write session ---- */
 
-/* Removes temporaries of writers that died: only lock holders make them. */
-static void remove_stale(const ps_history_loc *loc)
+/* The temporary file of the next version: one name per hash, since only
+ * the lock holder writes one, so that what a killed writer left is
+ * removed in passing, without listing the directory. */
+static int tmp_create(const ps_history_loc *loc, ps_tmpfile *t)
 {
-	DIR *d = opendir(loc->dir);
-	if (!d)
-		return;
-	char prefix[128];
-	snprintf(prefix, sizeof prefix, ".%s.parquet.tmp.", loc->hash);
-	size_t pl = strlen(prefix);
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, pl) != 0)
-			continue;
-		char p[4096 + 256];
-		snprintf(p, sizeof p, "%s/%s", loc->dir, e->d_name);
-		unlink(p);
+	t->fd = -1;
+	snprintf(t->dir, sizeof t->dir, "%s", loc->dir);
+	if ((size_t)snprintf(t->path, sizeof t->path, "%s/.%s.parquet.tmp", loc->dir, loc->hash) >= sizeof t->path)
+		return ps_err(PS_EINVAL, "file history: path too long in %s", loc->dir);
+	if (unlink(t->path) != 0 && errno != ENOENT)
+		return ps_err(PS_EIO, "cannot remove the stale temporary file %s: %s", t->path, strerror(errno));
+	t->fd = open(t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (t->fd < 0) {
+		int e = errno;
+		t->path[0] = 0;
+		return ps_err(PS_EIO, "cannot create %s/.%s.parquet.tmp: %s", loc->dir, loc->hash, strerror(e));
 	}
-	closedir(d);
+	return 0;
 }
 
 int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *url)
@@ -244,7 +244,6 @@ int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *ur
 		if (errno != EINTR)
 			rc = ps_err(PS_EIO, "cannot lock %s: %s", lock, strerror(errno));
 	if (!rc) {
-		remove_stale(&s->loc);
 		struct stat sb;
 		if (stat(s->loc.path, &sb) == 0)
 			rc = ps_history_open_reader(s->loc.path, &s->base);
@@ -495,13 +494,8 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 		return 0; /* nothing to merge */
 	}
 	ps_tmpfile tmp;
-	char hint[96];
-	snprintf(hint, sizeof hint, "%s.parquet", s->loc.hash);
-	if ((rc = ps_tmpfile_create(&tmp, s->loc.dir, hint)))
+	if ((rc = tmp_create(&s->loc, &tmp)))
 		return rc;
-	/* temporary files are private; the history is as readable as the
-	 * directory's other files */
-	fchmod(tmp.fd, 0644);
 	parq_schema *schema = ps_history_schema_new();
 	parq_writer *w = NULL;
 	parq_writer_options po;
