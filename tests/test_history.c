@@ -10,6 +10,7 @@
 
 #include "history_io.h"
 #include "history_test.h"
+#include "parq/meta.h"
 
 static char base[] = "/tmp/ps_history_XXXXXX";
 static const int64_t T0 = 1764600000000; /* 2025-12-01 */
@@ -464,6 +465,49 @@ static void compaction(void)
 	ps_store_close(st);
 }
 
+/* The last record and the newest records read only the row groups they
+ * need: with the content of the oldest version destroyed on disk, they
+ * still read, while reading every version fails. */
+static void reads_newest_only(void)
+{
+	char b[600];
+	snprintf(b, sizeof b, "%s/newest", base);
+	ps_store *st = ht_open(b, edit_nocompact);
+	const char *url = "https://newest.example.com/app.js";
+	for (int v = 0; v < 10; v++) {
+		char hash[16], body[64];
+		snprintf(hash, sizeof hash, "%d", v);
+		int n = snprintf(body, sizeof body, "version %d\n", v);
+		ps_history_record r = {.url = url, .timestamp_ms = T0 + v, .hash = hash, .content = (const uint8_t *)body,
+		                       .content_len = (size_t)n};
+		CHECK_OK(ps_history_store(st, &r, NULL));
+	}
+	char path[4096];
+	CHECK_OK(ps_history_path(st, url, path, sizeof path));
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	const parq_meta_column *c = &parq_reader_metadata(r)->row_groups[0].columns[4].meta; /* content */
+	int64_t off = c->has_dictionary_page_offset ? c->dictionary_page_offset : c->data_page_offset;
+	int64_t len = c->total_compressed_size;
+	parq_reader_close(r);
+	int fd = open(path, O_WRONLY);
+	char junk[4096];
+	memset(junk, 0xff, sizeof junk);
+	CHECK(len > 0 && len < (int64_t)sizeof junk && pwrite(fd, junk, (size_t)len, off) == len);
+	close(fd);
+	ps_history_record *last;
+	CHECK_OK(ps_history_last(st, url, &last));
+	CHECK(last && strcmp(last->hash, "9") == 0 && last->content_len == 10 && !memcmp(last->content, "version 9\n", 10));
+	ps_history_record_free(last);
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, url, 9, &set));
+	CHECK(set.n == 9 && strcmp(set.records[8].hash, "1") == 0);
+	ps_history_set_free(&set);
+	CHECK_EQ_INT(ps_history_records(st, url, 0, &set), PS_ECORRUPT);
+	CHECK(strstr(ps_errmsg(), path) != NULL);
+	ps_store_close(st);
+}
+
 /* ---- content in one call ---- */
 
 static void edit_cap(ps_config *c)
@@ -716,6 +760,7 @@ int main(void)
 	thousand(st);
 	collisions_archive();
 	compaction();
+	reads_newest_only();
 	content(st);
 	diff_parse_errors();
 	hosts_and_diffs(st);
