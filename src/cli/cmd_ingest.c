@@ -1,6 +1,7 @@
 /* probestore ingest: httpx -json output or probestore's own JSON Lines into
  * one scan per root target. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static const char usage[] =
 /* ---- lines ---- */
 
 typedef struct reader {
-	FILE *f;
+	int fd;
 	const char *name;
 	char *buf;
 	size_t start, end, scanned, cap;
@@ -117,16 +118,19 @@ static int reader_next(reader *r, size_t max, char **line, size_t *len)
 			r->buf = b;
 			r->cap = cap;
 		}
-		size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
-		r->end += got;
-		*r->bytes += got;
-		if (got == 0) {
-			if (ferror(r->f)) {
-				cli_error("%s: %s", r->name, strerror(errno));
-				return LINE_IO;
-			}
-			r->eof = true;
+		/* read(), not fread(): a pipe from a running httpx delivers what
+		 * it has, and the records are counted as they come */
+		ssize_t got = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			cli_error("%s: %s", r->name, strerror(errno));
+			return LINE_IO;
 		}
+		r->end += (size_t)got;
+		*r->bytes += (uint64_t)got;
+		if (got == 0)
+			r->eof = true;
 	}
 }
 
@@ -535,8 +539,11 @@ static int read_input(ingest *in, const char *path)
 	reader rd = {0};
 	rd.name = is_stdin ? "<stdin>" : path;
 	rd.bytes = &in->bytes;
-	rd.f = is_stdin ? stdin : fopen(path, "rb");
-	if (!rd.f) {
+	rd.fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	/* typed at a terminal, an ingest that waits for input looks hung */
+	if (is_stdin && in->progress && isatty(STDIN_FILENO))
+		fputs("probestore: reading JSON Lines from the terminal; end with Ctrl-D\n", stderr);
+	if (rd.fd < 0) {
 		progress_clear(in);
 		cli_error("%s: %s", path, strerror(errno));
 		return -1;
@@ -568,7 +575,7 @@ static int read_input(ingest *in, const char *path)
 	sb_free(&fixed);
 	free(rd.buf);
 	if (!is_stdin)
-		fclose(rd.f);
+		close(rd.fd);
 	return rc;
 }
 
