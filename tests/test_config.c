@@ -63,6 +63,7 @@ static void test_defaults(void)
 	CHECK_EQ_INT(c.writer.rows_per_row_group, 100000);
 	CHECK_EQ_INT(c.writer.max_file_size, 0);
 	CHECK_EQ_INT(c.writer.utf8_repair, PS_UTF8_REPLACE);
+	CHECK_EQ_INT(c.writer.max_line_size, 16 * MIB);
 	CHECK_EQ_INT(c.reader.default_limit, 0);
 	CHECK_EQ_INT(c.reader.stream_batch_size, 1024);
 	CHECK(!c.reader.use_mmap);
@@ -304,7 +305,7 @@ static void test_errors(void)
 	             "config.yaml:2: unknown key storage_config.compresion_codec (did you mean compression_codec?)");
 	EXPECT_ERROR("storage_config:\n  parquet_writer:\n    colour: blue\n",
 	             "config.yaml:3: unknown key storage_config.parquet_writer.colour (known keys: batch_size, "
-	             "rows_per_row_group, max_file_size, enable_validation, utf8_repair)");
+	             "rows_per_row_group, max_file_size, enable_validation, utf8_repair, max_line_size)");
 	EXPECT_ERROR("storage_config:\n  compression: zstd\n",
 	             "config.yaml:2: unknown key storage_config.compression (known keys: parquet_base_path, "
 	             "compression_codec, compression_level, parquet_writer, parquet_reader, file_history)");
@@ -490,6 +491,7 @@ static void test_env(void)
 		"PROBESTORE_MAX_FILE_SIZE=1GB",
 		"PROBESTORE_VALIDATION=0",
 		"PROBESTORE_UTF8_REPAIR=reject",
+		"PROBESTORE_MAX_LINE_SIZE=64MiB",
 		"PROBESTORE_DEFAULT_LIMIT=100",
 		"PROBESTORE_STREAM_BATCH_SIZE=99",
 		"PROBESTORE_USE_MMAP=true",
@@ -516,6 +518,7 @@ static void test_env(void)
 	CHECK_EQ_INT(c.writer.max_file_size, 1024 * MIB);
 	CHECK(!c.writer.enable_validation);
 	CHECK_EQ_INT(c.writer.utf8_repair, PS_UTF8_REJECT);
+	CHECK_EQ_INT(c.writer.max_line_size, 64 * MIB);
 	CHECK_EQ_INT(c.reader.default_limit, 100);
 	CHECK_EQ_INT(c.reader.stream_batch_size, 99);
 	CHECK(c.reader.use_mmap);
@@ -663,7 +666,7 @@ static void test_codecs(void)
 static const char *const VOCAB[] = {
 	"storage_config", "log_config", "diff_reporter_config", "crawler_config", "parquet_writer", "parquet_reader",
 	"file_history", "parquet_base_path", "compression_codec", "compression_level", "batch_size",
-	"rows_per_row_group", "max_file_size", "enable_validation", "utf8_repair", "default_limit",
+	"rows_per_row_group", "max_file_size", "enable_validation", "utf8_repair", "max_line_size", "default_limit",
 	"stream_batch_size", "use_mmap", "verify_crc", "enable_compression", "enable_archive", "compaction_threshold",
 	"max_diff_size", "url_hash_length", "log_level", "log_format", "log_file", "max_diff_file_size_mb",
 	"zstd", "auto", "gzip", "snappy", "none", "true", "false", "~", "null", "0", "1", "-1", "22", "64", "8",

@@ -36,6 +36,7 @@ typedef struct ps_writer_config {
 	uint64_t max_file_size;     /* bytes; a scan file that would be larger is refused; 0: no cap */
 	bool enable_validation;     /* seed: true */
 	ps_utf8_repair utf8_repair; /* PS_UTF8_REPLACE */
+	uint64_t max_line_size;     /* bytes; the longest JSON line an ingest reads (16 MiB, room for bodies) */
 } ps_writer_config;
 
 /* storage_config.parquet_reader: queries and streaming. */

@@ -34,13 +34,12 @@ static const char usage[] =
 	"                     configuration's compression_codec)\n"
 	"  --on-error MODE    fail (default): a bad line stops the ingest and nothing is written;\n"
 	"                     skip: report each bad line, skip it and write the rest\n"
-	"  --max-line-size S  longest line accepted, e.g. 64MiB (default: $PROBESTORE_MAX_LINE_SIZE\n"
-	"                     or 16MiB)\n"
+	"  --max-line-size S  longest line accepted, e.g. 64MiB (default: the configuration's\n"
+	"                     max_line_size, 16MiB unless set)\n"
 	"  -q, --quiet        no summary and no progress line\n\n"
 	"On a terminal, a progress line (records, records per second, bytes read) shows on\n"
 	"standard error while reading.\n";
 
-#define DEFAULT_MAX_LINE (16u << 20)
 /* records buffered before the scans of big targets are started early */
 #define FLUSH_BYTES ((size_t)64 << 20)
 
@@ -563,7 +562,7 @@ static int read_input(ingest *in, const char *path)
 		in->lines++;
 		if (got == LINE_TOO_LONG) {
 			char why[128], size[32];
-			snprintf(why, sizeof why, "line longer than %s (--max-line-size)", human_size((double)in->max_line, size));
+			snprintf(why, sizeof why, "line longer than the %s limit (--max-line-size, max_line_size)", human_size((double)in->max_line, size));
 			if ((rc = bad_line(in, &rd, why)))
 				break;
 			continue;
@@ -695,19 +694,13 @@ static int run(const cli_global *gl, int argc, char **argv)
 		                in.codec_name);
 		goto out;
 	}
-	uint64_t ml = DEFAULT_MAX_LINE;
-	const char *env = getenv("PROBESTORE_MAX_LINE_SIZE");
-	if (max_line) {
-		if (cli_parse_size("ingest", "--max-line-size", max_line, &ml))
-			goto out;
-	} else if (env && *env && cli_parse_size("ingest", "PROBESTORE_MAX_LINE_SIZE", env, &ml)) {
+	uint64_t ml = 0;
+	if (max_line && cli_parse_size("ingest", "--max-line-size", max_line, &ml))
 		goto out;
-	}
-	if (ml == 0 || ml > ((uint64_t)1 << 40)) {
+	if (max_line && (ml == 0 || ml > ((uint64_t)1 << 40))) {
 		cli_usage_error("ingest", "--max-line-size must be between 1 byte and 1 TiB");
 		goto out;
 	}
-	in.max_line = (size_t)ml;
 	if (n_paths == 0)
 		paths[n_paths++] = "-";
 	size_t n_stdin = 0;
@@ -722,6 +715,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 	if (cli_store_open(gl, false, &in.st))
 		goto out;
 	in.utf8 = ps_store_config(in.st)->writer.utf8_repair;
+	in.max_line = (size_t)(ml ? ml : ps_store_config(in.st)->writer.max_line_size);
 	in.progress = !in.quiet && isatty(STDERR_FILENO);
 	/* one scan per target may be open at once: allow many descriptors */
 	struct rlimit rl;

@@ -58,7 +58,7 @@ typedef struct keydef {
 
 enum {
 	K_BASE_PATH, K_CODEC, K_LEVEL,
-	K_W_BATCH, K_W_ROWS_RG, K_W_MAX_FILE, K_W_VALIDATION, K_W_UTF8,
+	K_W_BATCH, K_W_ROWS_RG, K_W_MAX_FILE, K_W_VALIDATION, K_W_UTF8, K_W_MAX_LINE,
 	K_R_LIMIT, K_R_STREAM_BATCH, K_R_MMAP, K_R_CRC,
 	K_H_MAX_FILE, K_H_COMPRESSION, K_H_ARCHIVE, K_H_COMPACTION, K_H_MAX_DIFF, K_H_HASH_LEN,
 	K_L_LEVEL, K_L_FORMAT, K_L_FILE,
@@ -83,6 +83,8 @@ static const keydef KEYS[NKEYS] = {
 	                     F(writer.enable_validation), 0, 1, -1 },
 	[K_W_UTF8] = { "storage_config.parquet_writer.utf8_repair", "PROBESTORE_UTF8_REPAIR", P_UTF8, T_UTF8,
 	               F(writer.utf8_repair), 0, 1, -1 },
+	[K_W_MAX_LINE] = { "storage_config.parquet_writer.max_line_size", "PROBESTORE_MAX_LINE_SIZE", P_SIZE, T_U64,
+	                   F(writer.max_line_size), 1, (int64_t)1 << 40, -1 },
 
 	[K_R_LIMIT] = { "storage_config.parquet_reader.default_limit", "PROBESTORE_DEFAULT_LIMIT", P_INT, T_I64,
 	                F(reader.default_limit), 0, INT64_MAX, -1 },
@@ -235,6 +237,7 @@ int ps_config_default(ps_config *cfg)
 	cfg->writer.max_file_size = 0;
 	cfg->writer.enable_validation = true;
 	cfg->writer.utf8_repair = PS_UTF8_REPLACE;
+	cfg->writer.max_line_size = 16 * MIB;
 
 	cfg->reader.default_limit = 0;
 	cfg->reader.stream_batch_size = 1024;

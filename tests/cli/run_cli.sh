@@ -308,6 +308,10 @@ awk 'BEGIN { printf "{\"url\":\"https://long.example.com/\",\"body\":\""; for (i
 run --data bad ingest long.jsonl --max-line-size 2K
 note "PROBESTORE_MAX_LINE_SIZE=1K"
 PROBESTORE_MAX_LINE_SIZE=1K run --data bad ingest long.jsonl
+printf 'storage_config:\n  parquet_writer:\n    max_line_size: 1500B\n' >line.yaml
+run --data bad --config line.yaml ingest long.jsonl
+note "the flag over the configuration"
+run --data long2 --config line.yaml ingest long.jsonl --max-line-size 4K --quiet
 run --data long ingest long.jsonl --max-line-size 4K --scan-time $T1 --session l1
 note "utf8_repair reject refuses invalid UTF-8 with the line and byte"
 printf 'storage_config:\n  parquet_writer:\n    utf8_repair: reject\n' >reject.yaml
