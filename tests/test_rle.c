@@ -227,8 +227,26 @@ static void test_pack64(void)
 	}
 }
 
+/* An empty stream without a buffer (an empty parq_buf, as encoding no
+ * values leaves it): found by fuzz_rle, pointer arithmetic on NULL under
+ * UBSan. */
+static void test_empty_null(void)
+{
+	parq_rle_decoder d;
+	uint32_t out[1];
+	parq_rle_decoder_init(&d, NULL, 0, 3);
+	CHECK_OK(parq_rle_decode_u32(&d, out, 0));
+	CHECK(parq_rle_decode_u32(&d, out, 1) == PARQ_ECORRUPT);
+	parq_buf empty = {0};
+	CHECK_OK(parq_rle_encode_u32(&empty, 5, out, 0));
+	parq_rle_decoder_init(&d, empty.data, empty.len, 5);
+	CHECK_OK(parq_rle_decode_u32(&d, out, 0));
+	parq_buf_free(&empty);
+}
+
 int main(void)
 {
+	test_empty_null();
 	test_spec_examples();
 	test_widths();
 	test_levels_and_indices();

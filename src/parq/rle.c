@@ -188,7 +188,7 @@ void parq_rle_decoder_init(parq_rle_decoder *d, const uint8_t *p, size_t n, int 
 {
 	memset(d, 0, sizeof *d);
 	d->p = p;
-	d->end = p + n;
+	d->end = n ? p + n : p; /* an empty stream may have no buffer: no arithmetic on NULL */
 	d->bit_width = bit_width;
 }
 
