@@ -342,6 +342,23 @@ NORM='s/^$//'
 end
 
 # ---------------------------------------------------------------------------
+begin large
+note "more records than ingest buffers (64 MiB): the scans of big targets start early"
+awk 'BEGIN { t = sprintf("%2000s", ""); gsub(/ /, "t", t)
+	for (i = 0; i < 40000; i++)
+		printf "{\"url\":\"https://big%d.example.com/p/%d\",\"input\":\"big%d.example.com\",\"title\":\"%s\",\"status_code\":200}\n", i % 3, i, i % 3, t }' >large.jsonl
+cp large.jsonl large-bad.jsonl
+echo '{"url":"https://big0.example.com/last","status_code":"200"}' >>large-bad.jsonl
+note "a bad last line: the scans begun are dropped, nothing is left behind"
+run --data large ingest large-bad.jsonl --scan-time $T1
+check "a failed large ingest leaves no file" test -z "$(find large -type f 2>/dev/null)"
+run --data large ingest large.jsonl --scan-time $T1 --session g1
+run --data large query --scan all --count
+run --data large query --target big1.example.com --url-contains /p/39997 --format csv
+run --data large verify
+end
+
+# ---------------------------------------------------------------------------
 # The progress line shows on a terminal only (script(1) provides one).
 if command -v script >/dev/null 2>&1; then
 	script -qec "'$PS' --data tty ingest '$SAMPLE' --scan-time $T1" /dev/null >tty.out 2>&1
