@@ -11,12 +11,17 @@
  *   bench stream FILE                       stream every result (run under `bench rss`)
  *   bench rss    CMD ARGS...                peak resident memory of a command
  *   bench zstd   FILE                       this machine's raw zstd decompression speed
+ *   bench history --versions 1,100,1000 --out BASE
+ *                 append latency and last-record latency at those history
+ *                 sizes (a 200 KB bundle, a few lines changed per version),
+ *                 and the cost of the usual approach: rewriting the file
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -366,6 +371,138 @@ static int cmd_zstd(int argc, char **argv)
 	return 0;
 }
 
+/* ---- history ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* A JavaScript bundle of about 200 KB: 5,000 lines; version v changes three
+ * lines chosen from v. */
+static size_t bundle(char *buf, size_t cap, int version)
+{
+	size_t at = 0;
+	uint64_t g = 0x1234;
+	int changed[3];
+	for (int k = 0; k < 3; k++) {
+		uint64_t x = (uint64_t)version * 3 + (uint64_t)k + 1;
+		x = (x ^ (x >> 31)) * 0x9E3779B97F4A7C15ull;
+		changed[k] = (int)(x % 5000);
+	}
+	for (int i = 0; i < 5000 && at + 64 < cap; i++) {
+		g = g * 6364136223846793005ull + 1442695040888963407ull;
+		int v = (i == changed[0] || i == changed[1] || i == changed[2]) ? version : 0;
+		at += (size_t)snprintf(buf + at, cap - at, "function f%d(a,b){return a*%u+b-%d;}\n", i,
+		                       (unsigned)(g >> 48), v);
+	}
+	return at;
+}
+
+/* The usual approach: read every row of the file and write it again. */
+static double rewrite_file(const char *path, const char *out)
+{
+	double t0 = now();
+	parq_reader *r;
+	if (parq_reader_open(&r, path, NULL))
+		die(path);
+	const parq_schema *s = parq_reader_schema(r);
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.codec = PARQ_CODEC_ZSTD;
+	o.fsync = true;
+	parq_writer *w;
+	if (parq_writer_open(&w, out, s, &o))
+		die(out);
+	parq_column_reader **cr = calloc((size_t)s->n_leaves, sizeof *cr);
+	parq_column_batch *b = calloc((size_t)s->n_leaves, sizeof *b);
+	for (int l = 0; l < s->n_leaves; l++)
+		if (parq_column_reader_open(&cr[l], r, l, NULL, 0))
+			die("column");
+	for (;;) {
+		for (int l = 0; l < s->n_leaves; l++)
+			if (parq_column_reader_read(cr[l], 64, &b[l]))
+				die("read");
+		if (!b[0].num_rows)
+			break;
+		if (parq_writer_write(w, b, b[0].num_rows))
+			die("write");
+	}
+	if (parq_writer_close(w, NULL))
+		die("close");
+	for (int l = 0; l < s->n_leaves; l++)
+		parq_column_reader_close(cr[l]);
+	free(cr);
+	free(b);
+	parq_reader_close(r);
+	return now() - t0;
+}
+
+static int cmd_history(int argc, char **argv)
+{
+	const char *out = arg(argc, argv, "--out", NULL);
+	char *list = strdup(arg(argc, argv, "--versions", "1,100,1000"));
+	if (!out)
+		return 2;
+	ps_store *st = store_at(out);
+	size_t cap = 400000;
+	char *buf = malloc(cap);
+	const char *url = "https://cdn.example.com/static/app.bundle.js";
+	int version = 0;
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		int target = atoi(tok);
+		/* grow the history to target - 1 versions, then time 10 appends */
+		while (version < target - 1) {
+			version++;
+			size_t n = bundle(buf, cap, version);
+			ps_history_fetch f = {.url = url, .content = buf, .content_len = n,
+			                      .content_type = "application/javascript",
+			                      .fetched_at_ms = 1764000000000 + (int64_t)version * 1000};
+			if (ps_history_store_content(st, &f, NULL))
+				die("history");
+		}
+		enum { K = 10 };
+		double app[K], last[K];
+		for (int k = 0; k < K; k++) {
+			version++;
+			size_t n = bundle(buf, cap, version);
+			ps_history_fetch f = {.url = url, .content = buf, .content_len = n,
+			                      .content_type = "application/javascript",
+			                      .fetched_at_ms = 1764000000000 + (int64_t)version * 1000};
+			double t0 = now();
+			if (ps_history_store_content(st, &f, NULL))
+				die("history");
+			app[k] = now() - t0;
+			t0 = now();
+			ps_history_record *rec;
+			if (ps_history_last(st, url, &rec))
+				die("last");
+			last[k] = now() - t0;
+			ps_history_record_free(rec);
+		}
+		qsort(app, K, sizeof *app, cmp_double);
+		qsort(last, K, sizeof *last, cmp_double);
+		char path[4096], copy[4200];
+		if (ps_history_path(st, url, path, sizeof path))
+			die("path");
+		snprintf(copy, sizeof copy, "%s.rewrite", path);
+		double rw = rewrite_file(path, copy);
+		unlink(copy);
+		struct stat sb;
+		int64_t size = stat(path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+		printf("{\"op\":\"history\",\"versions\":%d,\"append_s\":%.6f,\"append_min_s\":%.6f,"
+		       "\"append_max_s\":%.6f,\"last_s\":%.6f,\"last_min_s\":%.6f,\"last_max_s\":%.6f,"
+		       "\"rewrite_s\":%.6f,\"file_bytes\":%lld}\n",
+		       target, app[K / 2], app[0], app[K - 1], last[K / 2], last[0], last[K - 1], rw, (long long)size);
+		fflush(stdout);
+	}
+	ps_store_close(st);
+	free(buf);
+	free(list);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -384,6 +521,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "stream")) return cmd_stream(argc, argv);
 	if (!strcmp(c, "rss")) return cmd_rss(argc, argv);
 	if (!strcmp(c, "zstd")) return cmd_zstd(argc, argv);
+	if (!strcmp(c, "history")) return cmd_history(argc, argv);
 	fprintf(stderr, "bench: unknown command %s\n", c);
 	return 2;
 }

@@ -109,6 +109,19 @@ for peer in duckdb polars; do
 done
 rec "node baseline memory" node MB "m.max_rss_kb / 1024" "" -- "$B" rss node -e 0
 
+echo "== file history (a 200 KB bundle, three lines changed per version; medians of 10 appends)"
+versions=1,100,1000,10000
+[ "$quick" = 1 ] && versions=1,100,1000
+"$B" history --versions "$versions" --out "$out/history" | node -e '
+	const lines = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean).map(JSON.parse);
+	for (const m of lines) {
+		const c = (k, who, v, extra) => console.log(JSON.stringify({ case: `${k} (${m.versions} versions)`, who, unit: "ms", value: v, extra }));
+		c("history append", "probestore", m.append_s, `min ${(m.append_min_s * 1e3).toFixed(1)} ms, max ${(m.append_max_s * 1e3).toFixed(1)} ms, file ${(m.file_bytes / 1e6).toFixed(1)} MB`);
+		c("history append", "rewrite the whole file", m.rewrite_s, "decode and re-encode every row, fsync");
+		c("history last record", "probestore", m.last_s, `min ${(m.last_min_s * 1e3).toFixed(2)} ms, max ${(m.last_max_s * 1e3).toFixed(2)} ms`);
+	}' >>"$res"
+echo "  history append / last record at $versions versions"
+
 echo "== JSON libraries (parse and walk every httpx line)"
 for lib in jansson jsonc cjson; do
 	exe=$here/build-bench/bench/json_parse_$lib
