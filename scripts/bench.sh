@@ -75,9 +75,10 @@ done
 echo "== ingest (httpx JSON Lines to a ZSTD scan file)"
 if "$PS" ingest --help >/dev/null 2>&1; then
 	rec "ingest httpx" probestore rows/s "m.rows / m.seconds" "" -- bash -c '
-		rm -rf "$3/ingest"; s=$(date +%s.%N)
-		"$1" --data "$3/ingest" ingest --target bench.example.com --codec zstd "$2" >/dev/null
-		e=$(date +%s.%N); echo "{\"rows\":$4,\"seconds\":$(echo "$e - $s" | bc -l)}"' _ "$PS" "$out/httpx.jsonl" "$out" "$rows"
+		rm -rf "$3/ingest"; s=$EPOCHREALTIME
+		"$1" --data "$3/ingest" ingest --quiet --target bench.example.com --codec zstd "$2" >/dev/null
+		e=$EPOCHREALTIME; awk -v s="$s" -v e="$e" -v n="$4" "BEGIN { printf \"{\\\"rows\\\":%d,\\\"seconds\\\":%.6f}\\n\", n, e - s }"' \
+		_ "$PS" "$out/httpx.jsonl" "$out" "$rows"
 else
 	echo "  (probestore ingest is not available in this build: skipped)"
 fi
