@@ -242,6 +242,150 @@ int parq_compress(parq_codec_ctx *c, int codec, int level, const void *src, size
 	}
 }
 
+/* Output sizes that call for counting rather than trusting: past 1 MiB and
+ * past what deflate, the weakest of the big ratios, could produce. */
+#define COUNT_FROM ((size_t)1 << 20)
+#define SCRATCH ((size_t)128 << 10)
+
+static int too_large(const char *codec, size_t n, size_t dst_len, size_t ratio)
+{
+	if (dst_len / ratio <= n)
+		return 0;
+	return parq_err(PARQ_ECORRUPT, "%s: %zu compressed bytes cannot hold the %zu bytes the page header declares",
+	                codec, n, dst_len);
+}
+
+/* Decompresses into a scratch buffer, counting the bytes, and stops past
+ * limit: the true size of a zstd stream without content sizes. */
+static int zstd_count(parq_codec_ctx *c, const void *src, size_t n, size_t limit, size_t *out)
+{
+	if (!c->zd && !(c->zd = ZSTD_createDCtx()))
+		return parq_err_nomem();
+	uint8_t *scratch = parq_malloc(SCRATCH);
+	if (!scratch)
+		return PARQ_ENOMEM;
+	ZSTD_DCtx_reset(c->zd, ZSTD_reset_session_only);
+	ZSTD_inBuffer in = {src, n, 0};
+	size_t total = 0;
+	int rc = 0;
+	while (total <= limit) {
+		ZSTD_outBuffer o = {scratch, SCRATCH, 0};
+		size_t before = in.pos;
+		size_t r = ZSTD_decompressStream(c->zd, &o, &in);
+		if (ZSTD_isError(r)) {
+			rc = parq_err(PARQ_ECORRUPT, "zstd: %s", ZSTD_getErrorName(r));
+			break;
+		}
+		total += o.pos;
+		/* a call stops at the end of a frame, when the output is full, or
+		 * when the input runs out; the last leaves room in the output */
+		if ((in.pos == in.size && o.pos < SCRATCH) || (in.pos == before && o.pos == 0))
+			break;
+	}
+	free(scratch);
+	ZSTD_DCtx_reset(c->zd, ZSTD_reset_session_only);
+	*out = total;
+	return rc;
+}
+
+static int brotli_count(const void *src, size_t n, size_t limit, size_t *out)
+{
+	BrotliDecoderState *st = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+	uint8_t *scratch = parq_malloc(SCRATCH);
+	if (!st || !scratch) {
+		BrotliDecoderDestroyInstance(st);
+		free(scratch);
+		return parq_err_nomem();
+	}
+	size_t avail_in = n, total = 0;
+	const uint8_t *next_in = src;
+	int rc = 0;
+	for (;;) {
+		size_t avail_out = SCRATCH;
+		uint8_t *next_out = scratch;
+		BrotliDecoderResult r = BrotliDecoderDecompressStream(st, &avail_in, &next_in, &avail_out, &next_out, NULL);
+		total += SCRATCH - avail_out;
+		if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT && total <= limit)
+			continue;
+		if (r == BROTLI_DECODER_RESULT_ERROR)
+			rc = parq_err(PARQ_ECORRUPT, "brotli: invalid data");
+		break;
+	}
+	BrotliDecoderDestroyInstance(st);
+	free(scratch);
+	*out = total;
+	return rc;
+}
+
+int parq_decompress_check(parq_codec_ctx *c, int codec, const void *src, size_t n, size_t dst_len)
+{
+	const uint8_t *s = src;
+	size_t got;
+	int rc;
+	if (n == 0 && dst_len == 0)
+		return 0;
+	switch (codec) {
+	case PARQ_CODEC_UNCOMPRESSED:
+		if (n != dst_len)
+			return parq_err(PARQ_ECORRUPT, "uncompressed page has %zu bytes, header says %zu", n, dst_len);
+		return 0;
+	case PARQ_CODEC_SNAPPY:
+		/* a copy of at most 64 bytes takes at least 3 */
+		if (snappy_uncompressed_length(src, n, &got) != SNAPPY_OK)
+			return parq_err(PARQ_ECORRUPT, "snappy: invalid data");
+		if (got != dst_len)
+			return parq_err(PARQ_ECORRUPT, "snappy: page decompresses to %zu bytes, header says %zu", got, dst_len);
+		return too_large("snappy", n, dst_len, 22);
+	case PARQ_CODEC_GZIP:
+		/* 258 bytes from two bits at best */
+		return too_large("gzip", n, dst_len, 1032);
+	case PARQ_CODEC_LZ4:
+	case PARQ_CODEC_LZ4_RAW:
+		/* each further length byte adds at most 255 */
+		return too_large("lz4", n, dst_len > 64 ? dst_len - 64 : 0, 255);
+	case PARQ_CODEC_ZSTD: {
+		/* a block of 128 KiB from 4 bytes at best */
+		if ((rc = too_large("zstd", n, dst_len, 32768)))
+			return rc;
+		unsigned long long sum = 0;
+		bool known = true;
+		for (size_t at = 0; at < n && known;) {
+			unsigned long long fcs = ZSTD_getFrameContentSize(s + at, n - at);
+			size_t fl = ZSTD_findFrameCompressedSize(s + at, n - at);
+			if (fcs == ZSTD_CONTENTSIZE_ERROR || ZSTD_isError(fl) || fl == 0)
+				return parq_err(PARQ_ECORRUPT, "zstd: invalid frame at byte %zu of the page", at);
+			if (fcs == ZSTD_CONTENTSIZE_UNKNOWN)
+				known = false;
+			else
+				sum += fcs;
+			if (sum > dst_len)
+				break;
+			at += fl;
+		}
+		if (known && sum != dst_len)
+			return parq_err(PARQ_ECORRUPT, "zstd: page decompresses to %llu bytes, header says %zu", sum, dst_len);
+		if (known || dst_len <= COUNT_FROM || dst_len / 1032 <= n)
+			return 0;
+		if ((rc = zstd_count(c, src, n, dst_len, &got)))
+			return rc;
+		break;
+	}
+	case PARQ_CODEC_BROTLI:
+		if (dst_len <= COUNT_FROM || dst_len / 1032 <= n)
+			return 0;
+		if ((rc = brotli_count(src, n, dst_len, &got)))
+			return rc;
+		break;
+	default:
+		return 0; /* parq_decompress refuses it */
+	}
+	if (got != dst_len)
+		return parq_err(PARQ_ECORRUPT, "%s: page decompresses to %s%zu bytes, header says %zu",
+		                parq_codec_name((parq_codec)codec), got > dst_len ? "more than " : "", got > dst_len ? dst_len : got,
+		                dst_len);
+	return 0;
+}
+
 int parq_decompress(parq_codec_ctx *c, int codec, const void *src, size_t n, void *dst, size_t dst_len)
 {
 	const uint8_t *s = src;

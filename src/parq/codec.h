@@ -29,4 +29,15 @@ int parq_compress(parq_codec_ctx *ctx, int codec, int level, const void *src, si
 int parq_decompress(parq_codec_ctx *ctx, int codec, const void *src, size_t n,
                     void *dst, size_t dst_len);
 
+/* Checks, before dst_len bytes are allocated for it, that n bytes of src
+ * can decompress to dst_len bytes: a page header may lie. The sizes
+ * snappy and zstd record must equal dst_len; no codec may exceed its
+ * format's largest expansion (snappy 22x, LZ4 255x, deflate 1032x, zstd
+ * 32768x); and where a zstd frame without its size or a brotli stream
+ * claims a large size beyond deflate's ratio, the data is decompressed
+ * into a small scratch buffer to count its bytes. 0 if plausible, else
+ * PARQ_ECORRUPT (message set); a page this passes may still fail to
+ * decompress. */
+int parq_decompress_check(parq_codec_ctx *ctx, int codec, const void *src, size_t n, size_t dst_len);
+
 #endif

@@ -274,10 +274,14 @@ static int decompress_into(parq_column_reader *cr, const uint8_t *src, size_t n,
 		*out = src;
 		return 0;
 	}
+	/* the header's size is a claim: test it against the data before allocating it */
+	int rc = parq_decompress_check(cr->ctx, codec, src, n, unc);
+	if (rc)
+		return cr_ctx(cr, rc, off);
 	buf->len = 0;
 	if (parq_buf_reserve(buf, unc ? unc : 1))
 		return PARQ_ENOMEM;
-	int rc = parq_decompress(cr->ctx, codec, src, n, buf->data, unc);
+	rc = parq_decompress(cr->ctx, codec, src, n, buf->data, unc);
 	if (rc)
 		return cr_ctx(cr, rc, off);
 	buf->len = unc;
@@ -339,6 +343,10 @@ static int load_dictionary(parq_column_reader *cr, const parq_meta_page_header *
 	if (h->dict_page.encoding != PARQ_ENC_PLAIN && h->dict_page.encoding != PARQ_ENC_PLAIN_DICTIONARY)
 		return CR_ERR(cr, PARQ_EUNSUPPORTED, "dictionary page encoding %s",
 		              parq_encoding_name((parq_encoding)h->dict_page.encoding));
+	size_t per_value = cr->width ? cr->width : sizeof(parq_bytes);
+	if ((size_t)n > cr->r->opts.max_page_bytes / per_value)
+		return CR_ERR(cr, PARQ_ELIMIT, "dictionary page at offset %lld: %d values exceed the limit of %zu bytes",
+		              (long long)off, (int)n, cr->r->opts.max_page_bytes);
 	/* Every dictionary value takes at least one byte (or bit for booleans). */
 	if ((size_t)h->uncompressed_page_size < (cr->width ? (size_t)n * cr->width / (cr->width == 1 && cr->leaf->type == PARQ_BOOLEAN ? 8 : 1) : (size_t)n * 4))
 		return CR_ERR(cr, PARQ_ECORRUPT, "dictionary page at offset %lld: %d values cannot fit in %d bytes",
@@ -483,7 +491,7 @@ static int decode_values(parq_column_reader *cr, int enc, const uint8_t *p, size
 	}
 	default: {
 		parq_decoded dec = {.vals = &cr->pvals, .views = &cr->pviews, .cap_views = &cr->cap_views,
-		                    .heap = &cr->heap};
+		                    .heap = &cr->heap, .max_bytes = cr->r->opts.max_page_bytes};
 		cr->pvals.len = 0;
 		rc = parq_decode_values(enc, cr->leaf, p, len, (size_t)n, &dec);
 		if (rc)
@@ -609,6 +617,13 @@ static int load_page(parq_column_reader *cr)
 		if (n > cr->levels_left)
 			return CR_ERR(cr, PARQ_ECORRUPT, "page at offset %lld has %lld values, the chunk only %lld more",
 			              (long long)off, (long long)n, (long long)cr->levels_left);
+		/* Levels encode in a few bytes however many they are, and a few
+		 * dictionary indices can stand for wide values: what the page
+		 * decodes to, not its size, is bounded by the page cap. */
+		size_t per_value = 2 * sizeof(int16_t) + (cr->width ? cr->width : sizeof(parq_bytes));
+		if ((size_t)n > cr->r->opts.max_page_bytes / per_value)
+			return CR_ERR(cr, PARQ_ELIMIT, "page at offset %lld: %lld values of %zu bytes decoded exceed the limit of %zu",
+			              (long long)off, (long long)n, per_value, cr->r->opts.max_page_bytes);
 		if (grow_levels(cr, (size_t)n + 1))
 			return PARQ_ENOMEM;
 		int16_t max_def = cr->leaf->max_def, max_rep = cr->leaf->max_rep;

@@ -89,6 +89,14 @@ static int delta_decode(const uint8_t *p, size_t len, int width, uint64_t *out, 
 			if ((size_t)(c.end - c.p) < need)
 				return parq_err(PARQ_ECORRUPT, "DELTA_BINARY_PACKED: miniblock truncated (%zu of %zu bytes)",
 				                (size_t)(c.end - c.p), need);
+			if (done >= n) {
+				/* values nobody asked for: step over them, so that a stream
+				 * announcing billions of zero-width values costs its bytes,
+				 * not its count */
+				done += in_mini;
+				c.p += bytes <= (size_t)(c.end - c.p) ? bytes : (size_t)(c.end - c.p);
+				continue;
+			}
 			for (size_t k = 0; k < in_mini; k += 64) {
 				size_t chunk = in_mini - k < 64 ? in_mini - k : 64;
 				/* unpack from a bit offset that is a multiple of 8 values */
@@ -229,8 +237,10 @@ int parq_decode_values(int encoding, const parq_node *leaf, const uint8_t *p, si
 			total += prev;
 		}
 		/* prefixes can multiply the data: bound it like any page */
-		if (!rc && total > ((size_t)1 << 31))
-			rc = parq_err(PARQ_ELIMIT, "DELTA_BYTE_ARRAY: %zu bytes of values exceed the limit", total);
+		size_t cap = out->max_bytes ? out->max_bytes : (size_t)1 << 31;
+		if (!rc && total > cap)
+			rc = parq_err(PARQ_ELIMIT, "DELTA_BYTE_ARRAY: %zu bytes of values exceed the limit of %zu", total,
+			              cap);
 		size_t w = leaf->type == PARQ_FIXED_LEN_BYTE_ARRAY ? (size_t)leaf->type_length : 0;
 		if (!rc && w && total != n * w)
 			rc = parq_err(PARQ_ECORRUPT, "DELTA_BYTE_ARRAY: values are not all %zu bytes long", w);

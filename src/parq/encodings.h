@@ -17,6 +17,9 @@ typedef struct parq_decoded {
 	parq_bytes **views;
 	size_t *cap_views;
 	parq_buf *heap;
+	/* Cap on the bytes of values a page may build (DELTA_BYTE_ARRAY's
+	 * prefixes multiply its data): PARQ_ELIMIT past it; 0 means 2 GiB. */
+	size_t max_bytes;
 } parq_decoded;
 
 /* Decodes exactly n values encoded with `encoding` for a leaf of the given

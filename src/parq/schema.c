@@ -5,6 +5,10 @@
 #include <strings.h>
 
 #define SCHEMA_MAX_DEPTH 64
+/* Every node's path repeats its ancestors' names, so a long group name with
+ * many children would multiply a small footer many times over: the paths
+ * of one schema are bounded as a whole. */
+#define SCHEMA_MAX_PATH_BYTES ((size_t)64 << 20)
 
 int parq_schema_new(parq_schema **out)
 {
@@ -210,7 +214,7 @@ int parq_schema_add_list(parq_schema *s, parq_node *parent, const char *name,
 }
 
 static int finish_node(parq_schema *s, parq_node *n, int16_t def, int16_t rep, int depth,
-                       const char *prefix)
+                       const char *prefix, size_t *path_bytes)
 {
 	if (depth > SCHEMA_MAX_DEPTH)
 		return parq_err(PARQ_ELIMIT, "schema: nesting deeper than %d levels", SCHEMA_MAX_DEPTH);
@@ -228,6 +232,9 @@ static int finish_node(parq_schema *s, parq_node *n, int16_t def, int16_t rep, i
 		n->path = parq_strdup("");
 	} else {
 		size_t a = strlen(prefix), b = strlen(n->name);
+		*path_bytes += a + b + 2;
+		if (*path_bytes > SCHEMA_MAX_PATH_BYTES)
+			return parq_err(PARQ_ELIMIT, "schema: the column paths exceed %zu bytes", SCHEMA_MAX_PATH_BYTES);
 		n->path = parq_malloc(a + b + 2);
 		if (n->path) {
 			memcpy(n->path, prefix, a);
@@ -241,16 +248,21 @@ static int finish_node(parq_schema *s, parq_node *n, int16_t def, int16_t rep, i
 	n->first_leaf = s->n_leaves;
 	if (!n->is_group) {
 		n->leaf_index = s->n_leaves;
-		parq_node **l = parq_realloc(s->leaves, sizeof *l * (size_t)(s->n_leaves + 1));
-		if (!l)
-			return PARQ_ENOMEM;
-		s->leaves = l;
+		/* capacity doubles: 8, 16, 32... (a footer may list a million leaves) */
+		int nl = s->n_leaves;
+		if (nl == 0 || (nl >= 8 && (nl & (nl - 1)) == 0)) {
+			parq_node **l = parq_realloc(s->leaves, sizeof *l * (size_t)(nl ? 2 * nl : 8));
+			if (!l)
+				return PARQ_ENOMEM;
+			s->leaves = l;
+		}
+		parq_node **l = s->leaves;
 		l[s->n_leaves++] = n;
 	} else {
 		if (n->n_children == 0)
 			return parq_err(PARQ_EINVAL, "schema: group '%s' has no fields", n->parent ? n->path : "schema");
 		for (int i = 0; i < n->n_children; i++) {
-			int rc = finish_node(s, n->children[i], def, rep, depth + 1, n->path);
+			int rc = finish_node(s, n->children[i], def, rep, depth + 1, n->path, path_bytes);
 			if (rc)
 				return rc;
 		}
@@ -264,7 +276,8 @@ int parq_schema_finish(parq_schema *s)
 	if (s->finished)
 		return 0;
 	s->n_leaves = 0;
-	int rc = finish_node(s, s->root, 0, 0, 0, "");
+	size_t path_bytes = 0;
+	int rc = finish_node(s, s->root, 0, 0, 0, "", &path_bytes);
 	if (rc)
 		return rc;
 	s->finished = true;
@@ -483,7 +496,8 @@ int parq_schema_from_meta(parq_schema **out, const parq_meta_schema_elem *elems,
 int parq_schema_finish_read(parq_schema *s)
 {
 	s->n_leaves = 0;
-	int rc = finish_node(s, s->root, 0, 0, 0, "");
+	size_t path_bytes = 0;
+	int rc = finish_node(s, s->root, 0, 0, 0, "", &path_bytes);
 	if (rc == PARQ_EINVAL)
 		rc = PARQ_ECORRUPT;
 	if (!rc)
