@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -216,7 +217,7 @@ typedef struct ingest {
 	size_t n_slots;
 	char **dirs;                    /* target directories in order of first appearance */
 	size_t n_dirs;
-	size_t buffered;
+	size_t buffered, flush_at;      /* bytes of records held; the next look at them */
 	int64_t records, skipped, lines;
 	uint64_t bytes;
 	struct timespec t0, last_progress;
@@ -322,7 +323,7 @@ static void group_free(group *g)
 static void group_add(ingest *in, group *g, const ps_probe_result *r)
 {
 	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 64;
+		g->cap = g->cap ? g->cap * 2 : 8;
 		g->recs = xrealloc(g->recs, g->cap * sizeof *g->recs);
 	}
 	size_t before = g->a.bytes;
@@ -375,7 +376,7 @@ static int64_t group_scan_time(const ingest *in, const group *g)
 }
 
 /* Opens g's scan writer, noting the scan it will be diffed against. */
-static int group_open(ingest *in, group *g)
+static int group_open(const ingest *in, group *g)
 {
 	ps_scan_info *scans;
 	size_t n;
@@ -404,7 +405,7 @@ static int group_open(ingest *in, group *g)
 }
 
 /* Hands g's buffered records to its writer and frees them. */
-static int group_flush(ingest *in, group *g)
+static int group_write(const ingest *in, group *g)
 {
 	if (!g->w && group_open(in, g))
 		return -1;
@@ -412,25 +413,38 @@ static int group_flush(ingest *in, group *g)
 		cli_error("%s: %s", g->target, ps_errmsg());
 		return -1;
 	}
-	in->buffered -= g->a.bytes < in->buffered ? g->a.bytes : in->buffered;
 	arena_free(&g->a);
 	g->n = 0;
 	return 0;
 }
 
-/* Too much buffered: start writing the scans of the biggest targets. Only
- * one scan per target is possible then (scans keyed by time are written
- * in time order at the end, each diffed against the one before). */
+/* The same while reading, keeping count of what stays buffered. */
+static int group_flush(ingest *in, group *g)
+{
+	size_t bytes = g->a.bytes;
+	if (group_write(in, g))
+		return -1;
+	in->buffered -= bytes < in->buffered ? bytes : in->buffered;
+	return 0;
+}
+
+/* Too much buffered: hand the records of big targets to their scan
+ * writers, which hold them compressed. Small targets stay buffered (a
+ * writer costs more than a few records). Only one scan per target is
+ * possible then: scans keyed by time are written in time order at the
+ * end, each diffed against the one before. */
 static int relieve(ingest *in, bool keyed_by_time)
 {
-	if (keyed_by_time || in->buffered < FLUSH_BYTES)
+	if (keyed_by_time || in->buffered < in->flush_at)
 		return 0;
-	for (size_t i = 0; i < in->n_groups && in->buffered >= FLUSH_BYTES / 2; i++)
-		if (in->groups[i]->n >= 1000 && group_flush(in, in->groups[i]))
+	for (size_t i = 0; i < in->n_groups; i++) {
+		group *g = in->groups[i];
+		if ((g->n >= 1000 || g->a.bytes >= ((size_t)1 << 20)) && group_flush(in, g))
 			return -1;
-	for (size_t i = 0; i < in->n_groups && in->buffered >= FLUSH_BYTES / 2; i++)
-		if (in->groups[i]->n && group_flush(in, in->groups[i]))
-			return -1;
+	}
+	/* what stays is small targets': look again after another 16 MiB,
+	 * not after every line */
+	in->flush_at = in->buffered + FLUSH_BYTES / 4 > FLUSH_BYTES ? in->buffered + FLUSH_BYTES / 4 : FLUSH_BYTES;
 	return 0;
 }
 
@@ -593,9 +607,9 @@ static const table_col SUMMARY[] = {
 	{"existing", 0, true}, {"old", 0, true}, {"file", 0, false},
 };
 
-static int commit_group(ingest *in, group *g)
+static int commit_group(const ingest *in, group *g)
 {
-	if (group_flush(in, g))
+	if (group_write(in, g))
 		return -1;
 	int rc = ps_scan_writer_commit(g->w, &g->res);
 	g->w = NULL;
@@ -613,6 +627,60 @@ static int commit_group(ingest *in, group *g)
 	g->n_old = d.n_old;
 	ps_url_diff_free(&d);
 	return 0;
+}
+
+/* Scans are committed on several threads: each commit waits for two
+ * fsyncs (the file and its directory), and an httpx run over thousands of
+ * hosts makes thousands of scans. One thread commits all the scans of a
+ * target, in time order, since each is diffed against the one before. */
+typedef struct committer {
+	const ingest *in;
+	group **groups;
+	const size_t *starts; /* first group of each target, and n_groups at the end */
+	size_t n_targets;
+	size_t next;          /* the next target to take (atomic) */
+	int failed;           /* atomic */
+} committer;
+
+static void *commit_worker(void *arg)
+{
+	committer *c = arg;
+	while (!__atomic_load_n(&c->failed, __ATOMIC_ACQUIRE)) {
+		size_t t = __atomic_fetch_add(&c->next, 1, __ATOMIC_ACQ_REL);
+		if (t >= c->n_targets)
+			break;
+		for (size_t k = c->starts[t]; k < c->starts[t + 1]; k++)
+			if (commit_group(c->in, c->groups[k])) {
+				__atomic_store_n(&c->failed, 1, __ATOMIC_RELEASE);
+				break;
+			}
+	}
+	return NULL;
+}
+
+/* Commits every group (sorted by target, then time); false if one failed. */
+static bool commit_all(const ingest *in)
+{
+	size_t *starts = calloc(in->n_groups + 1, sizeof *starts);
+	if (!starts) {
+		cli_error("out of memory");
+		return false;
+	}
+	size_t nt = 0;
+	for (size_t k = 0; k < in->n_groups; k++)
+		if (k == 0 || in->groups[k]->order != in->groups[k - 1]->order)
+			starts[nt++] = k;
+	starts[nt] = in->n_groups;
+	committer c = {.in = in, .groups = in->groups, .starts = starts, .n_targets = nt};
+	pthread_t th[8];
+	size_t n = nt < 8 ? nt : 8, started = 0;
+	while (n > 1 && started < n && pthread_create(&th[started], NULL, commit_worker, &c) == 0)
+		started++;
+	commit_worker(&c); /* this thread works too, alone if no thread started */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(starts);
+	return !c.failed;
 }
 
 static void session_new(char *buf, size_t cap, int64_t ms)
@@ -716,6 +784,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 		goto out;
 	in.utf8 = ps_store_config(in.st)->writer.utf8_repair;
 	in.max_line = (size_t)(ml ? ml : ps_store_config(in.st)->writer.max_line_size);
+	in.flush_at = FLUSH_BYTES;
 	in.progress = !in.quiet && isatty(STDERR_FILENO);
 	/* one scan per target may be open at once: allow many descriptors */
 	struct rlimit rl;
@@ -756,13 +825,11 @@ static int run(const cli_global *gl, int argc, char **argv)
 	qsort(in.groups, in.n_groups, sizeof *in.groups, cmp_group);
 	table t;
 	table_init(&t, SUMMARY, (int)(sizeof SUMMARY / sizeof *SUMMARY));
-	bool ok = true;
-	for (size_t k = 0; k < in.n_groups && ok; k++) {
+	bool ok = commit_all(&in);
+	for (size_t k = 0; k < in.n_groups; k++) {
 		group *g = in.groups[k];
-		if (commit_group(&in, g)) {
-			ok = false;
-			break;
-		}
+		if (!g->written)
+			continue;
 		char scan[32], recs[24], nw[24], ex[24], old[24], display[PS_HOST_PORT_DISPLAY_MAX];
 		if (ps_host_port_dir_display(g->dir, display, sizeof display))
 			snprintf(display, sizeof display, "%s", g->target);

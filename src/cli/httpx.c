@@ -24,7 +24,10 @@ void *arena_alloc(arena *a, size_t n)
 	n = (n + 7) & ~(size_t)7;
 	arena_block *b = a->head;
 	if (!b || b->cap - b->used < n) {
-		size_t cap = n > 64 * 1024 ? n : 64 * 1024;
+		/* blocks grow from 2 KiB to 64 KiB: ingest keeps one arena per
+		 * target, and a target may have a single small record */
+		size_t want = b ? (b->cap < 32 * 1024 ? b->cap * 2 : 64 * 1024) : 2048;
+		size_t cap = n > want ? n : want;
 		b = malloc(sizeof *b + cap);
 		if (!b) {
 			fputs("probestore: out of memory\n", stderr);
@@ -34,7 +37,7 @@ void *arena_alloc(arena *a, size_t n)
 		b->cap = cap;
 		/* a block for one big string goes behind the current one, which
 		 * keeps its free room for the small strings that follow */
-		if (a->head && n > 64 * 1024) {
+		if (a->head && n > want) {
 			b->next = a->head->next;
 			a->head->next = b;
 		} else {

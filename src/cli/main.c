@@ -9,16 +9,18 @@
 #include "parq/parq.h"
 
 static const cli_command *commands[] = {&cmd_ingest, &cmd_query,   &cmd_scans, &cmd_diff,
-                                        &cmd_count,  &cmd_inspect, &cmd_cat,   &cmd_verify};
+                                        &cmd_count,  &cmd_inspect, &cmd_cat,   &cmd_verify, &cmd_history};
 
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
+	flockfile(stderr); /* one line, also when threads report at once */
 	fputs("probestore: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
