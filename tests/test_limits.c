@@ -303,6 +303,76 @@ static void test_check_function(void)
 	parq_codec_ctx_free(ctx);
 }
 
+static void put_uvarint(parq_buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		parq_buf_push(b, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	parq_buf_push(b, (uint8_t)v);
+}
+
+/* An RLE run of count values of bit width 1. */
+static void run(parq_buf *b, uint32_t count, uint8_t value)
+{
+	put_uvarint(b, (uint64_t)count << 1);
+	parq_buf_push(b, value);
+}
+
+/* Levels of a v1 page: a length, then the runs. */
+static void levels(parq_buf *b, const parq_buf *runs)
+{
+	uint32_t l = (uint32_t)runs->len;
+	parq_buf_append(b, &l, 4);
+	parq_buf_append(b, runs->data, runs->len);
+}
+
+/* One row of a repeated column running on over many pages, each small:
+ * `repeated int32 v`, a dictionary of one value, then pages of 2^16
+ * levels that all continue the first row. */
+static void test_long_row(void)
+{
+	enum { PER = 1 << 16, PAGES = 200 };
+	parq_buf f = {0}, first = {0}, rest = {0}, runs = {0};
+	for (int k = 0; k < 2; k++) {
+		parq_buf *b = k ? &rest : &first;
+		runs.len = 0;
+		if (k == 0) {
+			run(&runs, 1, 0);
+			run(&runs, PER - 1, 1);
+		} else {
+			run(&runs, PER, 1);
+		}
+		levels(b, &runs); /* repetition */
+		runs.len = 0;
+		run(&runs, PER, 1);
+		levels(b, &runs); /* definition: all present */
+		parq_buf_push(b, 0); /* index bit width 0 */
+		put_uvarint(b, (uint64_t)PER << 1);
+	}
+	int32_t one = 7;
+	page *p = calloc(PAGES + 1, sizeof *p);
+	p[0] = (page){dict_page(1, 4, 4), &one, 4};
+	for (int i = 1; i <= PAGES; i++) {
+		const parq_buf *b = i == 1 ? &first : &rest;
+		p[i] = (page){data_page(PARQ_ENC_RLE_DICTIONARY, PER, b->len, b->len), b->data, b->len};
+	}
+	build(&f, PARQ_INT32, 0, PARQ_REPEATED, PARQ_CODEC_UNCOMPRESSED, p, PAGES + 1, 1, (int64_t)PER * PAGES);
+	CHECK(f.len < 10000);
+	parq_reader_options o;
+	parq_reader_options_default(&o);
+	o.max_page_bytes = (size_t)4 << 20;
+	expect("one row over 200 pages", &f, &o, PARQ_ELIMIT, "read fewer rows");
+	/* the same row within the cap reads */
+	o.max_page_bytes = (size_t)128 << 20;
+	CHECK_OK(read_mem(&f, &o));
+	free(p);
+	parq_buf_free(&f);
+	parq_buf_free(&first);
+	parq_buf_free(&rest);
+	parq_buf_free(&runs);
+}
+
 /* Counts of values that a few bytes encode but that would decode to
  * gigabytes. */
 static void test_value_counts(void)
@@ -344,14 +414,6 @@ static void test_value_counts(void)
 	parq_buf_free(&f);
 }
 
-static void put_uvarint(parq_buf *b, uint64_t v)
-{
-	while (v >= 0x80) {
-		parq_buf_push(b, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	parq_buf_push(b, (uint8_t)v);
-}
 
 static void test_delta_streams(void)
 {
@@ -500,6 +562,7 @@ int main(void)
 	test_declared_sizes();
 	test_check_function();
 	test_value_counts();
+	test_long_row();
 	test_delta_streams();
 	test_schema_paths();
 	test_nesting();

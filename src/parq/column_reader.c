@@ -781,6 +781,14 @@ int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_colum
 			for (int64_t i = start; i < end; i++)
 				nv += cr->pdef[i] == max_def;
 		}
+		/* One row of a repeated column may run on over any number of
+		 * pages, each small and within the page cap: the rows of one call
+		 * are bounded by the same cap. */
+		if (max_rep && (size_t)(nlev + end - start) * 2 * sizeof(int16_t) +
+		                       (size_t)(nval + nv) * (ba ? sizeof(parq_bytes) : cr->width) >
+		                   cr->r->opts.max_page_bytes)
+			return CR_ERR(cr, PARQ_ELIMIT, "%lld values in %lld rows exceed the limit of %zu bytes; read fewer rows at once",
+			              (long long)(nlev + end - start), (long long)rows, cr->r->opts.max_page_bytes);
 		if (end > start) {
 			if (!copied && nlev == 0) {
 				s_def = cr->pdef + start;
