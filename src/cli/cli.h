@@ -91,5 +91,6 @@ extern const cli_command cmd_count;
 extern const cli_command cmd_inspect;
 extern const cli_command cmd_cat;
 extern const cli_command cmd_verify;
+extern const cli_command cmd_history;
 
 #endif

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# cli_history test: `probestore history` end to end. Three versions of a
+# bundle are added (new, changed, unchanged), then last, last --content,
+# list, hosts, diffs and compact are checked value by value, and every
+# usage error exits 2 with its message.
+#
+#   PROBESTORE=build/probestore bash tests/cli/run_history.sh
+set -u
+PS=${PROBESTORE:?set PROBESTORE to the probestore binary}
+W=${CLI_WORK:-$(mktemp -d)}/history
+rm -rf "$W"
+mkdir -p "$W"
+failed=0
+fail() {
+	echo "cli_history: $*"
+	failed=1
+}
+expect() { # NAME WANT GOT
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+field() { # JSON KEY: the value of a top-level key
+	node -e 'const o = JSON.parse(process.argv[1]); const v = o[process.argv[2]]; console.log(typeof v === "object" ? JSON.stringify(v) : String(v))' "$1" "$2" 2>/dev/null ||
+		sed -E "s/.*\"$2\":(\"([^\"]*)\"|([^,}]*)).*/\2\3/" <<<"$1"
+}
+P=("$PS" --data "$W/data")
+URL=https://cdn.example.com/static/app.js
+printf 'line one\nline two\nline three\n' >"$W/v1.js"
+printf 'line one\nline 2\nline three\nline four\n' >"$W/v2.js"
+
+out=$("${P[@]}" history add --url "$URL" --file "$W/v1.js" --content-type application/javascript --etag '"e1"' --time 2025-03-01T09:00:00Z)
+expect "add v1 exit" 0 $?
+expect "add v1 status" new "$(field "$out" status)"
+expect "add v1 hash" "$(sha256sum "$W/v1.js" | cut -d' ' -f1)" "$(field "$out" hash)"
+out=$("${P[@]}" history add --url "$URL" --time 2025-03-02T09:00:00Z <"$W/v2.js")
+expect "add v2 status" changed "$(field "$out" status)"
+expect "add v2 old hash" "$(sha256sum "$W/v1.js" | cut -d' ' -f1)" "$(field "$out" old_hash)"
+expect "add v2 added" 2 "$(field "$out" lines_added)"
+expect "add v2 deleted" 1 "$(field "$out" lines_deleted)"
+expect "add v2 changed" 1 "$(field "$out" lines_changed)"
+out=$("${P[@]}" history add --url "$URL" --file "$W/v2.js" --time 2025-03-03T09:00:00Z)
+expect "add v3 status" unchanged "$(field "$out" status)"
+expect "add v3 file" null "$(field "$out" file)"
+
+"${P[@]}" history last "$URL" --content >"$W/last.js"
+cmp -s "$W/last.js" "$W/v2.js" || fail "last --content is not the second version byte for byte"
+out=$("${P[@]}" history last "$URL")
+expect "last timestamp" 2025-03-02T09:00:00.000Z "$(field "$out" timestamp)"
+expect "last length" "$(wc -c <"$W/v2.js" | tr -d ' ')" "$(field "$out" content_length)"
+out=$("${P[@]}" history list "$URL")
+expect "list lines" 2 "$(wc -l <<<"$out" | tr -d ' ')"
+expect "list newest first" 2025-03-02T09:00:00.000Z "$(field "$(head -n 1 <<<"$out")" timestamp)"
+expect "list first etag" '"e1"' "$(field "$(tail -n 1 <<<"$out")" etag)"
+out=$("${P[@]}" history list "$URL" --limit 1)
+expect "list --limit 1" 1 "$(wc -l <<<"$out" | tr -d ' ')"
+expect "hosts" cdn.example.com:443 "$("${P[@]}" history hosts)"
+out=$("${P[@]}" history diffs "$URL" https://cdn.example.com/none.js)
+expect "diffs lines" 2 "$(wc -l <<<"$out" | tr -d ' ')"
+first=$(head -n 1 <<<"$out")
+expect "diffs found" true "$(field "$first" found)"
+expect "diffs deleted" 1 "$(field "$first" lines_deleted)"
+grep -q '"operation":"insert","text":"line four' <<<"$first" || fail "diffs: no insert of 'line four' in $first"
+expect "diffs unknown URL" false "$(field "$(tail -n 1 <<<"$out")" found)"
+out=$("${P[@]}" history compact "$URL")
+expect "compact records" 2 "$(field "$out" records)"
+
+# errors: usage (2) and runtime (1), each with its message
+err=$("${P[@]}" history 2>&1 >/dev/null); rc=$?
+expect "no subcommand exit" 2 $rc
+grep -q "missing subcommand" <<<"$err" || fail "no subcommand: $err"
+err=$("${P[@]}" history add --file "$W/v1.js" 2>&1 >/dev/null); rc=$?
+expect "add without --url exit" 2 $rc
+grep -q "add needs --url URL" <<<"$err" || fail "add without --url: $err"
+err=$("${P[@]}" history frob 2>&1 >/dev/null); rc=$?
+expect "unknown subcommand exit" 2 $rc
+err=$("${P[@]}" history last https://cdn.example.com/none.js 2>&1 >/dev/null); rc=$?
+expect "last unknown exit" 1 $rc
+grep -q "has no stored version" <<<"$err" || fail "last unknown: $err"
+err=$("${P[@]}" history add --url "not a url" --file "$W/v1.js" 2>&1 >/dev/null); rc=$?
+expect "add bad URL exit" 1 $rc
+grep -q "not a url" <<<"$err" || fail "add bad URL: $err"
+err=$("${P[@]}" history add --url "$URL" --file "$W/missing.js" 2>&1 >/dev/null); rc=$?
+expect "add missing file exit" 1 $rc
+grep -q "cannot open $W/missing.js" <<<"$err" || fail "add missing file: $err"
+
+[ $failed = 0 ] && echo "cli_history: all checks passed"
+exit $failed
