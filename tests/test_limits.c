@@ -9,6 +9,7 @@
  * memory (the suite also runs under AddressSanitizer, which fails an
  * allocation of the sizes these files ask for). */
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -526,6 +527,93 @@ static void test_schema_paths(void)
 	free(e);
 }
 
+/* A page index whose length lies (60 MiB in a small file) is not
+ * allocated: a column index is ignored (the scan reads the row group
+ * whole), an offset index is an error. */
+static void test_page_index_lengths(void)
+{
+	char path[] = "/tmp/parq_limits_XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+	parq_schema *s;
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "n", PARQ_INT64, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	parq_writer_options wo;
+	parq_writer_options_default(&wo);
+	wo.page_rows = 100;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &wo));
+	int64_t v[1000];
+	for (int i = 0; i < 1000; i++)
+		v[i] = i;
+	parq_column_batch b = {1000, 1000, 1000, NULL, NULL, v, NULL};
+	CHECK_OK(parq_writer_write(w, &b, 1000));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+
+	FILE *f = fopen(path, "rb");
+	REQUIRE(f);
+	uint8_t file[65536];
+	size_t n = fread(file, 1, sizeof file, f);
+	fclose(f);
+	unlink(path);
+	REQUIRE(n > 12 && n < sizeof file);
+	uint32_t flen;
+	memcpy(&flen, file + n - 8, 4);
+	parq_arena a;
+	parq_arena_init(&a, 0);
+	parq_file_meta m;
+	CHECK_OK(parq_meta_decode_file(&a, file + n - 8 - flen, flen, &m));
+	parq_meta_chunk *ch = &m.row_groups[0].columns[0];
+	CHECK(ch->has_column_index_offset && ch->has_offset_index_offset);
+	for (int lie = 0; lie < 3; lie++) {
+		parq_meta_chunk saved = *ch;
+		if (lie == 0)
+			ch->column_index_length = 60 << 20;
+		else if (lie == 1)
+			ch->offset_index_length = 60 << 20;
+		else
+			ch->column_index_offset = -5;
+		parq_buf out = {0};
+		parq_buf_append(&out, file, n - 8 - flen);
+		size_t at = out.len;
+		CHECK_OK(parq_meta_encode_file(&out, &m));
+		uint32_t l = (uint32_t)(out.len - at);
+		parq_buf_append(&out, &l, 4);
+		parq_buf_append(&out, "PAR1", 4);
+		*ch = saved;
+		parq_reader *r;
+		CHECK_OK(parq_reader_open_memory(&r, out.data, out.len, "limits.parquet", NULL));
+		parq_pred *p;
+		parq_scalar x = parq_scalar_int(555);
+		CHECK_OK(parq_pred_compare(&p, "n", PARQ_OP_EQ, &x));
+		parq_scan *sc;
+		CHECK_OK(parq_scan_open(&sc, r, p, NULL, 0));
+		int found = 0, rc;
+		const parq_value *row;
+		while ((rc = parq_scan_next(sc, &row)) == 0 && row)
+			found++;
+		if (lie == 1) {
+			/* the column reader, which jumps by the offset index, calls
+			 * an offset index past the end of the file corrupt */
+			CHECK(rc == PARQ_ECORRUPT);
+		} else {
+			CHECK_OK(rc);
+			CHECK_EQ_INT(found, 1);
+			parq_scan_stats st;
+			parq_scan_get_stats(sc, &st);
+			CHECK_EQ_INT(st.pages_skipped, 0); /* no index used */
+		}
+		parq_scan_close(sc);
+		parq_pred_free(p);
+		parq_reader_close(r);
+		parq_buf_free(&out);
+	}
+	parq_arena_free(&a);
+}
+
 /* Nesting: Thrift structures and schemas deeper than the caps. */
 static void test_nesting(void)
 {
@@ -565,6 +653,7 @@ int main(void)
 	test_long_row();
 	test_delta_streams();
 	test_schema_paths();
+	test_page_index_lengths();
 	test_nesting();
 	return test_report("test_limits");
 }

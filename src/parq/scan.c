@@ -477,8 +477,11 @@ static int leaf_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 	parq_reader *r = sc->r;
 	int64_t rows = r->meta.row_groups[rg].num_rows;
 	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[p->leaf];
+	/* lengths are checked against the file before they are allocated */
 	if (!ch->has_column_index_offset || !ch->has_offset_index_offset || ch->column_index_length <= 0 ||
-	    ch->offset_index_length <= 0 || ch->column_index_length > (64 << 20) || ch->offset_index_length > (64 << 20))
+	    ch->offset_index_length <= 0 || ch->column_index_length > (64 << 20) || ch->offset_index_length > (64 << 20) ||
+	    ch->column_index_offset < 0 || ch->column_index_offset > r->size - ch->column_index_length ||
+	    ch->offset_index_offset < 0 || ch->offset_index_offset > r->size - ch->offset_index_length)
 		return rs_add(out, 0, rows);
 	parq_arena a;
 	parq_arena_init(&a, 0);
