@@ -377,7 +377,11 @@ int parq_writer_open_append(parq_writer **out, parq_reader *base, int keep_row_g
 typedef struct parq_reader_options {
 	bool verify_crc;          /* verify page CRCs when present (default on) */
 	bool use_mmap;            /* map the file instead of pread (default off) */
-	size_t max_page_bytes;    /* cap on one page's sizes (default 1 GiB) */
+	/* Cap on a page's uncompressed size and on what a page or dictionary
+	 * decodes to (levels, values, views of strings);
+	 * for a repeated column, also on what one column read returns, since
+	 * a row may span pages. Past it: PARQ_ELIMIT. Default 1 GiB. */
+	size_t max_page_bytes;
 	size_t max_footer_bytes;  /* cap on the footer (default 256 MiB) */
 } parq_reader_options;
 
