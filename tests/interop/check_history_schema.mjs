@@ -7,6 +7,7 @@
 //
 // (the values are compared by run_interop.sh with compare.mjs).
 import { DuckDBInstance } from '@duckdb/node-api';
+import { checkSeedSchema, sqlString } from './lib/seed_schema.mjs';
 
 const [file] = process.argv.slice(2);
 const want = [
@@ -17,25 +18,12 @@ const want = [
 ];
 const diffKeys = ['timestamp', 'content_type', 'diffs', 'lines_added', 'lines_deleted', 'lines_changed',
   'is_identical', 'error_message', 'processing_time_ms', 'old_hash', 'new_hash'];
-const q = (s) => `'${s.replace(/'/g, "''")}'`;
+const q = sqlString;
 const inst = await DuckDBInstance.create(':memory:');
 const con = await inst.connect();
-const problems = [];
-const desc = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${q(file)})`)).getRowObjects();
-const schema = (await con.runAndReadAll(`SELECT name, repetition_type FROM parquet_schema(${q(file)})`)).getRowObjects();
-const rep = new Map(schema.map((r) => [r.name, r.repetition_type]));
-if (desc.length !== want.length) problems.push(`${desc.length} columns, expected ${want.length}`);
-want.forEach(([name, type, repetition], i) => {
-  const d = desc[i];
-  if (!d || d.column_name !== name || d.column_type !== type)
-    problems.push(`column ${i}: ${d?.column_name} ${d?.column_type}, expected ${name} ${type}`);
-  if (rep.get(name) !== repetition) problems.push(`${name}: ${rep.get(name)}, expected ${repetition}`);
-});
-const kv = (await con.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${q(file)})`)).getRowObjects();
+const { problems, kv } = await checkSeedSchema(con, file, want, ['probestore.schema_version', 'probestore.url_hash']);
 const kind = kv.find((r) => r.k === 'probestore.kind');
 if (!kind || kind.v !== 'file_history') problems.push(`probestore.kind is ${kind?.v}, expected file_history`);
-for (const k of ['probestore.schema_version', 'probestore.url_hash'])
-  if (!kv.some((r) => r.k === k)) problems.push(`key-value metadata lacks ${k}`);
 const rgs = (await con.runAndReadAll(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata(${q(file)})`)).getRowObjects()[0].n;
 const diffs = (await con.runAndReadAll(`SELECT diff_result_json AS d FROM read_parquet(${q(file)}) WHERE diff_result_json IS NOT NULL`)).getRowObjects();
 let checked = 0;
