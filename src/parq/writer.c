@@ -712,6 +712,19 @@ static int leaf_path(const parq_node *leaf, parq_bytes *out, uint32_t *n)
 	return 0;
 }
 
+/* Appends an index blob (NULL: none) to idx and points the chunk's
+ * offset and length at where it lands in the file (idx starts at `at`). */
+static int place_index(parq_buf *idx, int64_t at, const void *p, size_t len, int64_t *off, int32_t *n,
+                       bool *has_off, bool *has_len)
+{
+	*has_off = *has_len = p != NULL;
+	if (!p)
+		return 0;
+	*off = at + (int64_t)idx->len;
+	*n = (int32_t)len;
+	return parq_buf_append(idx, p, len);
+}
+
 static int write_page_indexes(parq_writer *w)
 {
 	int rc;
@@ -721,53 +734,31 @@ static int write_page_indexes(parq_writer *w)
 	parq_buf idx = {0};
 	parq_writer_base *base = w->base;
 	int nb = base ? base->n_row_groups : 0;
-	for (int r = 0; r < nb; r++)
-		for (int i = 0; i < w->n_cols; i++) {
-			parq_meta_chunk *c = &base->row_groups[r].columns[i];
-			parq_bytes b = base->column_index[(size_t)r * (size_t)w->n_cols + (size_t)i];
-			c->has_column_index_offset = c->has_column_index_length = b.ptr != NULL;
-			if (!b.ptr)
-				continue;
-			c->column_index_offset = w->offset + (int64_t)idx.len;
-			c->column_index_length = (int32_t)b.len;
-			if (parq_buf_append(&idx, b.ptr, b.len))
-				goto nomem;
-		}
-	if (w->opts.page_index) {
-		for (int r = 0; r < w->n_rgs; r++)
+	/* all column indexes, then all offset indexes (kind 0, then 1) */
+	for (int kind = 0; kind < 2; kind++) {
+		for (int r = 0; r < nb; r++)
 			for (int i = 0; i < w->n_cols; i++) {
-				written_chunk *wc = &w->rgs[r].chunks[i];
-				if (!wc->column_index)
-					continue;
-				wc->meta.has_column_index_offset = wc->meta.has_column_index_length = true;
-				wc->meta.column_index_offset = w->offset + (int64_t)idx.len;
-				wc->meta.column_index_length = (int32_t)wc->column_index_len;
-				if (parq_buf_append(&idx, wc->column_index, wc->column_index_len))
+				parq_meta_chunk *c = &base->row_groups[r].columns[i];
+				size_t k = (size_t)r * (size_t)w->n_cols + (size_t)i;
+				parq_bytes b = kind ? base->offset_index[k] : base->column_index[k];
+				if (kind ? place_index(&idx, w->offset, b.ptr, b.len, &c->offset_index_offset,
+				                       &c->offset_index_length, &c->has_offset_index_offset,
+				                       &c->has_offset_index_length)
+				         : place_index(&idx, w->offset, b.ptr, b.len, &c->column_index_offset,
+				                       &c->column_index_length, &c->has_column_index_offset,
+				                       &c->has_column_index_length))
 					goto nomem;
 			}
-	}
-	for (int r = 0; r < nb; r++)
-		for (int i = 0; i < w->n_cols; i++) {
-			parq_meta_chunk *c = &base->row_groups[r].columns[i];
-			parq_bytes b = base->offset_index[(size_t)r * (size_t)w->n_cols + (size_t)i];
-			c->has_offset_index_offset = c->has_offset_index_length = b.ptr != NULL;
-			if (!b.ptr)
-				continue;
-			c->offset_index_offset = w->offset + (int64_t)idx.len;
-			c->offset_index_length = (int32_t)b.len;
-			if (parq_buf_append(&idx, b.ptr, b.len))
-				goto nomem;
-		}
-	if (w->opts.page_index) {
-		for (int r = 0; r < w->n_rgs; r++)
+		for (int r = 0; w->opts.page_index && r < w->n_rgs; r++)
 			for (int i = 0; i < w->n_cols; i++) {
 				written_chunk *wc = &w->rgs[r].chunks[i];
-				if (!wc->offset_index)
-					continue;
-				wc->meta.has_offset_index_offset = wc->meta.has_offset_index_length = true;
-				wc->meta.offset_index_offset = w->offset + (int64_t)idx.len;
-				wc->meta.offset_index_length = (int32_t)wc->offset_index_len;
-				if (parq_buf_append(&idx, wc->offset_index, wc->offset_index_len))
+				parq_meta_chunk *m = &wc->meta;
+				if (kind ? place_index(&idx, w->offset, wc->offset_index, wc->offset_index_len,
+				                       &m->offset_index_offset, &m->offset_index_length,
+				                       &m->has_offset_index_offset, &m->has_offset_index_length)
+				         : place_index(&idx, w->offset, wc->column_index, wc->column_index_len,
+				                       &m->column_index_offset, &m->column_index_length,
+				                       &m->has_column_index_offset, &m->has_column_index_length))
 					goto nomem;
 			}
 	}
