@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: warnings as errors with gcc, then every test again
-# with clang under AddressSanitizer and UndefinedBehaviorSanitizer.
+# with clang under AddressSanitizer and UndefinedBehaviorSanitizer, then
+# every fuzz harness for a short run on its committed seeds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -21,3 +22,6 @@ cmake --build build-asan -j "$jobs" >/dev/null
 echo "== tests under sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -E '^(interop|install)$'
+
+echo "== fuzz harnesses (libFuzzer, ${FUZZ_SECONDS:-15} s each on the committed seeds)"
+bash scripts/fuzz.sh check "${FUZZ_SECONDS:-15}"
