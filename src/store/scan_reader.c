@@ -523,21 +523,39 @@ typedef struct diff_priv {
 	ps_strmap a, b;
 } diff_priv;
 
+/* The URLs of a scan into m. Only the URL column is read: a diff costs
+ * one column's pages, not the decoding of whole records. */
 static int load_urls(const char *path, ps_strmap *m)
 {
 	if (!path)
 		return 0;
-	ps_probe_iter *it;
-	int rc = ps_probe_iter_open(&it, path);
+	parq_reader *r;
+	int rc = open_reader(path, NULL, &r);
 	if (rc)
 		return rc;
-	const ps_probe_result *r;
-	while (!(rc = ps_probe_iter_next(it, &r)) && r)
-		if (r->input_url && ps_strmap_put(m, r->input_url, strlen(r->input_url), 1)) {
-			rc = ps_err_nomem();
+	int leaf = parq_schema_find_leaf(parq_reader_schema(r), ps_probe_column_name(PS_COL_ORIGINAL_URL));
+	parq_column_reader *cr = NULL;
+	if (leaf < 0)
+		rc = ps_err(PS_ECORRUPT, "%s: no original_url column", path);
+	else if ((rc = parq_column_reader_open(&cr, r, leaf, NULL, 0)))
+		rc = ps_err_from_parq(rc, path);
+	while (!rc) {
+		parq_column_batch b;
+		if ((rc = parq_column_reader_read(cr, 4096, &b))) {
+			rc = ps_err_from_parq(rc, path);
 			break;
 		}
-	ps_probe_iter_close(it);
+		if (b.num_rows == 0)
+			break;
+		/* values hold only the non-null URLs, in order */
+		for (int64_t i = 0; i < b.num_values; i++)
+			if (ps_strmap_put(m, (const char *)b.bytes[i].ptr, b.bytes[i].len, 1)) {
+				rc = ps_err_nomem();
+				break;
+			}
+	}
+	parq_column_reader_close(cr);
+	parq_reader_close(r);
 	return rc;
 }
 
