@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
           libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev
-          libyaml-dev libjansson-dev libssl-dev libxxhash-dev)
+          libyaml-dev libjansson-dev libcjson-dev libssl-dev libxxhash-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,7 +2,7 @@
 #include "httpx.h"
 
 #include <ctype.h>
-#include <jansson.h>
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -71,68 +71,119 @@ void arena_free(arena *a)
 
 /* ---- field access ---- */
 
-static const char *type_name(const json_t *v)
+/* cJSON keeps every number as a double: an integer is a number without a
+ * fraction that a double holds exactly. */
+static bool is_integral(const cJSON *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
+	double d = v->valuedouble;
+	return cJSON_IsNumber(v) && d == floor(d) && fabs(d) < 9.0e15;
+}
+
+static const char *type_name(const cJSON *v)
+{
+	if (cJSON_IsObject(v)) return "an object";
+	if (cJSON_IsArray(v)) return "an array";
+	if (cJSON_IsString(v)) return "a string";
+	if (cJSON_IsNumber(v)) return is_integral(v) ? "an integer" : "a number";
+	if (cJSON_IsBool(v)) return "a boolean";
+	if (cJSON_IsNull(v)) return "null";
 	return "a value";
 }
 
+/* The members ingest reads, of both formats; an object's are found in one
+ * pass over its keys (index_members) rather than a search per field. */
+#define KEYS(X)                                                                                              \
+	X(a) X(aaaa) X(asn) X(body) X(cname) X(content_length) X(content_type) X(diff_status) X(error) X(failed) \
+	X(final_url) X(first_seen_timestamp) X(header) X(headers_json) X(input) X(ip_address)                  \
+	X(last_seen_timestamp) X(method) X(original_url) X(probe_error) X(root_target_url) X(scan_timestamp)   \
+	X(status_code) X(tech) X(technologies) X(time) X(timestamp) X(title) X(url) X(web_server) X(webserver)
+#define KEY_ENUM(k) K_##k,
+#define KEY_NAME(k) #k,
+#define KEY_LEN(k) sizeof #k - 1,
+enum { KEYS(KEY_ENUM) NKEYS };
+static const char *const KEY_NAMES[NKEYS] = {KEYS(KEY_NAME)};
+static const unsigned char KEY_LENS[NKEYS] = {KEYS(KEY_LEN)};
+#undef KEY_ENUM
+#undef KEY_NAME
+#undef KEY_LEN
+
 typedef struct ctx {
-	const json_t *obj;
+	const cJSON *slot[NKEYS]; /* each key's member (the last of repeats), or NULL */
 	arena *a;
 	char *err;
 	size_t cap;
 	int failed;
 } ctx;
 
-static void fail(ctx *c, const char *field, const char *expected, const json_t *v)
+static void fail(ctx *c, const char *field, const char *expected, const cJSON *v)
 {
 	if (!c->failed)
 		snprintf(c->err, c->cap, "%s: expected %s, got %s", field, expected, type_name(v));
 	c->failed = 1;
 }
 
-static const json_t *field(ctx *c, const char *name)
+/* The member called name (the last of several, as most readers take it),
+ * NULL when absent or null. Keys compare case-sensitively. */
+static const cJSON *member(const cJSON *obj, const char *name)
 {
-	const json_t *v = json_object_get(c->obj, name);
-	return v && !json_is_null(v) ? v : NULL;
+	const cJSON *found = NULL;
+	for (const cJSON *e = obj->child; e; e = e->next)
+		if (e->string && !strcmp(e->string, name))
+			found = e;
+	return found;
 }
 
-static const char *str(ctx *c, const char *name)
+static void index_members(ctx *c, const cJSON *obj)
 {
-	const json_t *v = field(c, name);
+	memset(c->slot, 0, sizeof c->slot);
+	for (const cJSON *e = obj->child; e; e = e->next) {
+		const char *key = e->string;
+		if (!key)
+			continue;
+		size_t n = strlen(key);
+		for (int k = 0; k < NKEYS; k++)
+			if (KEY_LENS[k] == n && KEY_NAMES[k][0] == key[0] && !memcmp(KEY_NAMES[k], key, n)) {
+				c->slot[k] = e;
+				break;
+			}
+	}
+}
+
+static const cJSON *field(ctx *c, int k)
+{
+	const cJSON *v = c->slot[k];
+	return v && !cJSON_IsNull(v) ? v : NULL;
+}
+
+static const char *arena_str(arena *a, const cJSON *v)
+{
+	return arena_strndup(a, v->valuestring, strlen(v->valuestring));
+}
+
+static const char *str(ctx *c, int k)
+{
+	const cJSON *v = field(c, k);
 	if (!v)
 		return NULL;
-	if (!json_is_string(v)) {
-		fail(c, name, "a string", v);
+	if (!cJSON_IsString(v)) {
+		fail(c, KEY_NAMES[k], "a string", v);
 		return NULL;
 	}
-	return arena_strndup(c->a, json_string_value(v), strlen(json_string_value(v)));
+	return arena_str(c->a, v);
 }
 
-static int64_t integer(ctx *c, const char *name, int64_t lo, int64_t hi)
+static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
 {
-	const json_t *v = field(c, name);
+	const char *name = KEY_NAMES[k];
+	const cJSON *v = field(c, k);
 	if (!v)
 		return 0;
-	double d = json_is_real(v) ? json_real_value(v) : 0;
-	int64_t x;
-	if (json_is_integer(v))
-		x = json_integer_value(v);
-	else if (json_is_real(v) && d == floor(d) && fabs(d) < 9.0e15)
-		x = (int64_t)d; /* 200.0 from a writer that prints every number as a float */
-	else {
+	/* 200.0 from a writer that prints every number as a float is 200 */
+	if (!is_integral(v)) {
 		fail(c, name, "an integer", v);
 		return 0;
 	}
+	int64_t x = (int64_t)v->valuedouble;
 	if (x < lo || x > hi) {
 		if (!c->failed)
 			snprintf(c->err, c->cap, "%s: %" PRId64 " is out of range", name, x);
@@ -143,94 +194,99 @@ static int64_t integer(ctx *c, const char *name, int64_t lo, int64_t hi)
 }
 
 /* Appends the strings of array field name to v[*n] (room for cap). */
-static void str_array(ctx *c, const char *name, const char **v, size_t *n)
+static void str_array(ctx *c, int k, const char **v, size_t *n)
 {
-	const json_t *arr = field(c, name);
+	const char *name = KEY_NAMES[k];
+	const cJSON *arr = field(c, k);
 	if (!arr)
 		return;
-	if (!json_is_array(arr)) {
+	if (!cJSON_IsArray(arr)) {
 		fail(c, name, "an array of strings", arr);
 		return;
 	}
-	size_t i;
-	const json_t *e;
-	json_array_foreach(arr, i, e)
-	{
-		if (json_is_null(e))
+	for (const cJSON *e = arr->child; e; e = e->next) {
+		if (cJSON_IsNull(e))
 			continue;
-		if (!json_is_string(e)) {
+		if (!cJSON_IsString(e)) {
 			fail(c, name, "an array of strings", arr);
 			return;
 		}
-		v[(*n)++] = arena_strndup(c->a, json_string_value(e), json_string_length(e));
+		v[(*n)++] = arena_str(c->a, e);
 	}
 }
 
-static size_t array_size(ctx *c, const char *name)
+static size_t array_size(ctx *c, int k)
 {
-	const json_t *v = field(c, name);
-	return v && json_is_array(v) ? json_array_size(v) : 0;
+	const cJSON *v = field(c, k);
+	size_t n = 0;
+	if (v && cJSON_IsArray(v))
+		for (const cJSON *e = v->child; e; e = e->next)
+			n++;
+	return n;
+}
+
+/* v as compact JSON in the arena. */
+static const char *dump(arena *a, const cJSON *v)
+{
+	char *dumped = cJSON_PrintUnformatted(v);
+	const char *r = arena_strndup(a, dumped ? dumped : "", dumped ? strlen(dumped) : 0);
+	cJSON_free(dumped);
+	return r;
 }
 
 /* A header value as text: strings as they are, several values (httpx
  * gives a list for a repeated header) joined with ", ", other JSON as
  * compact JSON. */
-static const char *header_value(arena *a, const json_t *v)
+static const char *header_value(arena *a, const cJSON *v)
 {
-	if (json_is_string(v))
-		return arena_strndup(a, json_string_value(v), json_string_length(v));
-	if (json_is_array(v)) {
-		size_t len = 0, i;
-		const json_t *e;
-		json_array_foreach(v, i, e) len += (json_is_string(e) ? json_string_length(e) : 32) + 2;
-		char *s = arena_alloc(a, len + 1);
-		size_t o = 0;
-		json_array_foreach(v, i, e)
-		{
-			const char *t = json_is_string(e) ? json_string_value(e) : NULL;
-			char *dumped = t ? NULL : json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
-			const char *x = t ? t : dumped ? dumped : "";
-			size_t xl = strlen(x);
-			if (o + xl + 2 > len) { /* a dumped value longer than guessed */
-				char *bigger = arena_alloc(a, (len = (o + xl + 2) * 2) + 1);
-				memcpy(bigger, s, o);
-				s = bigger;
-			}
-			if (o) {
-				memcpy(s + o, ", ", 2);
-				o += 2;
-			}
-			memcpy(s + o, x, xl);
-			o += xl;
-			free(dumped);
-		}
-		s[o] = 0;
-		return s;
+	if (cJSON_IsString(v))
+		return arena_str(a, v);
+	if (!cJSON_IsArray(v))
+		return dump(a, v);
+	size_t len = 0;
+	const char **parts = NULL;
+	size_t n = 0;
+	for (const cJSON *e = v->child; e; e = e->next)
+		n++;
+	if (n)
+		parts = arena_alloc(a, n * sizeof *parts);
+	n = 0;
+	for (const cJSON *e = v->child; e; e = e->next) {
+		parts[n] = cJSON_IsString(e) ? e->valuestring : dump(a, e);
+		len += strlen(parts[n++]) + 2;
 	}
-	char *dumped = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	const char *r = arena_strndup(a, dumped ? dumped : "", dumped ? strlen(dumped) : 0);
-	free(dumped);
-	return r;
+	char *s = arena_alloc(a, len + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i) {
+			memcpy(s + o, ", ", 2);
+			o += 2;
+		}
+		size_t l = strlen(parts[i]);
+		memcpy(s + o, parts[i], l);
+		o += l;
+	}
+	s[o] = 0;
+	return s;
 }
 
-static void headers_from_object(ctx *c, const char *name, const json_t *o, ps_probe_result *r)
+static void headers_from_object(ctx *c, const char *name, const cJSON *o, ps_probe_result *r)
 {
-	if (!json_is_object(o)) {
+	if (!cJSON_IsObject(o)) {
 		fail(c, name, "an object", o);
 		return;
 	}
-	size_t n = json_object_size(o), k = 0;
+	size_t n = 0, k = 0;
+	for (const cJSON *e = o->child; e; e = e->next)
+		n++;
 	if (!n)
 		return;
 	ps_header *h = arena_alloc(c->a, n * sizeof *h);
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)o, key, v)
-	{
-		if (json_is_null(v))
+	for (const cJSON *e = o->child; e; e = e->next) {
+		if (cJSON_IsNull(e))
 			continue;
-		h[k].name = arena_strndup(c->a, key, strlen(key));
-		h[k].value = header_value(c->a, v);
+		h[k].name = arena_strndup(c->a, e->string, strlen(e->string));
+		h[k].value = header_value(c->a, e);
 		k++;
 	}
 	r->headers = h;
@@ -317,75 +373,76 @@ int go_duration(const char *s, double *seconds)
 	return 0;
 }
 
-static int rec_from_httpx(const json_t *obj, const rec_options *o, arena *a, rec *out, char *err, size_t cap)
+static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec *out, char *err, size_t cap)
 {
 	memset(out, 0, sizeof *out);
-	ctx c = {obj, a, err, cap, 0};
+	ctx c = {.a = a, .err = err, .cap = cap};
+	index_members(&c, obj);
 	ps_probe_result *r = &out->r;
-	const char *url = str(&c, "url"), *input = str(&c, "input");
+	const char *url = str(&c, K_url), *input = str(&c, K_input);
 	r->input_url = absolute_url(a, url && *url ? url : input);
-	r->final_url = str(&c, "final_url");
-	r->status_code = (int32_t)integer(&c, "status_code", INT32_MIN, INT32_MAX);
-	r->content_length = integer(&c, "content_length", INT64_MIN, INT64_MAX);
-	r->content_type = str(&c, "content_type");
-	r->title = str(&c, "title");
-	r->web_server = str(&c, "webserver");
-	r->method = str(&c, "method");
-	r->error = str(&c, "error");
-	size_t nt = array_size(&c, "tech");
+	r->final_url = str(&c, K_final_url);
+	r->status_code = (int32_t)integer(&c, K_status_code, INT32_MIN, INT32_MAX);
+	r->content_length = integer(&c, K_content_length, INT64_MIN, INT64_MAX);
+	r->content_type = str(&c, K_content_type);
+	r->title = str(&c, K_title);
+	r->web_server = str(&c, K_webserver);
+	r->method = str(&c, K_method);
+	r->error = str(&c, K_error);
+	size_t nt = array_size(&c, K_tech);
 	const char **tv = nt ? arena_alloc(a, nt * sizeof *tv) : NULL;
-	str_array(&c, "tech", tv, &r->n_technologies);
+	str_array(&c, K_tech, tv, &r->n_technologies);
 	r->technologies = tv;
-	size_t nip = array_size(&c, "a") + array_size(&c, "aaaa");
+	size_t nip = array_size(&c, K_a) + array_size(&c, K_aaaa);
 	const char **ips = nip ? arena_alloc(a, nip * sizeof *ips) : NULL;
-	str_array(&c, "a", ips, &r->n_ips);
-	str_array(&c, "aaaa", ips, &r->n_ips);
+	str_array(&c, K_a, ips, &r->n_ips);
+	str_array(&c, K_aaaa, ips, &r->n_ips);
 	r->ips = ips;
-	size_t ncn = array_size(&c, "cname");
+	size_t ncn = array_size(&c, K_cname);
 	const char **cn = ncn ? arena_alloc(a, ncn * sizeof *cn) : NULL;
-	str_array(&c, "cname", cn, &r->n_cnames);
+	str_array(&c, K_cname, cn, &r->n_cnames);
 	r->cnames = cn;
-	const json_t *h = field(&c, "header");
+	const cJSON *h = field(&c, K_header);
 	if (h)
 		headers_from_object(&c, "header", h, r);
-	const json_t *asn = field(&c, "asn");
-	if (asn && json_is_object(asn)) {
-		const json_t *num = json_object_get(asn, "as_number");
-		if (num && json_is_string(num))
-			r->asn = arena_strndup(a, json_string_value(num), json_string_length(num));
-		else if (num && !json_is_null(num))
+	const cJSON *asn = field(&c, K_asn);
+	if (asn && cJSON_IsObject(asn)) {
+		const cJSON *num = member(asn, "as_number");
+		if (num && cJSON_IsString(num))
+			r->asn = arena_str(a, num);
+		else if (num && !cJSON_IsNull(num))
 			fail(&c, "asn.as_number", "a string", num);
-	} else if (asn && json_is_string(asn)) {
-		r->asn = arena_strndup(a, json_string_value(asn), json_string_length(asn));
+	} else if (asn && cJSON_IsString(asn)) {
+		r->asn = arena_str(a, asn);
 	} else if (asn) {
 		fail(&c, "asn", "an object", asn);
 	}
-	const json_t *t = field(&c, "time");
-	if (t && json_is_string(t)) {
-		if (go_duration(json_string_value(t), &r->duration_s) && !c.failed) {
-			snprintf(err, cap, "time: '%.40s' is not a duration such as 123.4ms", json_string_value(t));
+	const cJSON *t = field(&c, K_time);
+	if (t && cJSON_IsString(t)) {
+		if (go_duration(t->valuestring, &r->duration_s) && !c.failed) {
+			snprintf(err, cap, "time: '%.40s' is not a duration such as 123.4ms", t->valuestring);
 			c.failed = 1;
 		}
-	} else if (t && json_is_number(t)) {
-		r->duration_s = json_number_value(t);
+	} else if (t && cJSON_IsNumber(t)) {
+		r->duration_s = t->valuedouble;
 	} else if (t) {
 		fail(&c, "time", "a duration string", t);
 	}
-	const json_t *body = field(&c, "body");
-	if (body && !json_is_string(body))
+	const cJSON *body = field(&c, K_body);
+	if (body && !cJSON_IsString(body))
 		fail(&c, "body", "a string", body);
 	else if (body && o && o->keep_body)
-		r->body = arena_strndup(a, json_string_value(body), json_string_length(body));
-	const json_t *failed = field(&c, "failed");
-	if (failed && !json_is_boolean(failed))
+		r->body = arena_str(a, body);
+	const cJSON *failed = field(&c, K_failed);
+	if (failed && !cJSON_IsBool(failed))
 		fail(&c, "failed", "a boolean", failed);
-	else if (failed && json_is_true(failed) && !(r->error && *r->error))
+	else if (failed && cJSON_IsTrue(failed) && !(r->error && *r->error))
 		r->error = "probe failed";
-	const json_t *ts = field(&c, "timestamp");
-	if (ts && json_is_string(ts)) {
+	const cJSON *ts = field(&c, K_timestamp);
+	if (ts && cJSON_IsString(ts)) {
 		int64_t hi;
-		if (time_parse(json_string_value(ts), &out->time_ms, &hi) && !c.failed) {
-			snprintf(err, cap, "timestamp: '%.40s' is not an RFC 3339 time", json_string_value(ts));
+		if (time_parse(ts->valuestring, &out->time_ms, &hi) && !c.failed) {
+			snprintf(err, cap, "timestamp: '%.40s' is not an RFC 3339 time", ts->valuestring);
 			c.failed = 1;
 		}
 	} else if (ts) {
@@ -400,51 +457,51 @@ static int rec_from_httpx(const json_t *obj, const rec_options *o, arena *a, rec
 	return 0;
 }
 
-static int rec_from_jsonl(const json_t *obj, const rec_options *o, arena *a, rec *out, char *err, size_t cap)
+static int rec_from_jsonl(const cJSON *obj, const rec_options *o, arena *a, rec *out, char *err, size_t cap)
 {
 	(void)o;
 	memset(out, 0, sizeof *out);
-	ctx c = {obj, a, err, cap, 0};
+	ctx c = {.a = a, .err = err, .cap = cap};
+	index_members(&c, obj);
 	ps_probe_result *r = &out->r;
-	r->input_url = str(&c, "original_url");
-	r->final_url = str(&c, "final_url");
-	r->status_code = (int32_t)integer(&c, "status_code", INT32_MIN, INT32_MAX);
-	r->content_length = integer(&c, "content_length", INT64_MIN, INT64_MAX);
-	r->content_type = str(&c, "content_type");
-	r->title = str(&c, "title");
-	r->web_server = str(&c, "web_server");
-	size_t nt = array_size(&c, "technologies"), ni = array_size(&c, "ip_address");
+	r->input_url = str(&c, K_original_url);
+	r->final_url = str(&c, K_final_url);
+	r->status_code = (int32_t)integer(&c, K_status_code, INT32_MIN, INT32_MAX);
+	r->content_length = integer(&c, K_content_length, INT64_MIN, INT64_MAX);
+	r->content_type = str(&c, K_content_type);
+	r->title = str(&c, K_title);
+	r->web_server = str(&c, K_web_server);
+	size_t nt = array_size(&c, K_technologies), ni = array_size(&c, K_ip_address);
 	const char **tv = nt ? arena_alloc(a, nt * sizeof *tv) : NULL;
 	const char **iv = ni ? arena_alloc(a, ni * sizeof *iv) : NULL;
-	str_array(&c, "technologies", tv, &r->n_technologies);
-	str_array(&c, "ip_address", iv, &r->n_ips);
+	str_array(&c, K_technologies, tv, &r->n_technologies);
+	str_array(&c, K_ip_address, iv, &r->n_ips);
 	r->technologies = tv;
 	r->ips = iv;
-	r->root_target_url = str(&c, "root_target_url");
-	r->error = str(&c, "probe_error");
-	r->method = str(&c, "method");
-	const char *hj = str(&c, "headers_json");
+	r->root_target_url = str(&c, K_root_target_url);
+	r->error = str(&c, K_probe_error);
+	r->method = str(&c, K_method);
+	const char *hj = str(&c, K_headers_json);
 	if (hj && *hj) {
-		json_error_t je;
-		json_t *h = json_loads(hj, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+		cJSON *h = cJSON_Parse(hj);
 		if (!h) {
 			if (!c.failed)
-				snprintf(err, cap, "headers_json: not JSON (%s)", je.text);
+				snprintf(err, cap, "headers_json: not JSON");
 			c.failed = 1;
 		} else {
 			headers_from_object(&c, "headers_json", h, r);
-			json_decref(h);
+			cJSON_Delete(h);
 		}
 	}
-	const char *diff = str(&c, "diff_status");
+	const char *diff = str(&c, K_diff_status);
 	if (diff && *diff && !ps_url_status_valid(diff) && !c.failed) {
 		snprintf(err, cap, "diff_status: '%.20s' is not new, existing or old", diff);
 		c.failed = 1;
 	}
-	out->time_ms = integer(&c, "scan_timestamp", 0, INT64_MAX);
+	out->time_ms = integer(&c, K_scan_timestamp, 0, INT64_MAX);
 	r->scan_timestamp_ms = out->time_ms;
-	r->oldest_scan_timestamp_ms = integer(&c, "first_seen_timestamp", 0, INT64_MAX);
-	integer(&c, "last_seen_timestamp", 0, INT64_MAX); /* checked; it is the scan time */
+	r->oldest_scan_timestamp_ms = integer(&c, K_first_seen_timestamp, 0, INT64_MAX);
+	integer(&c, K_last_seen_timestamp, 0, INT64_MAX); /* checked; it is the scan time */
 	if (c.failed)
 		return -1;
 	out->target = r->root_target_url && *r->root_target_url ? r->root_target_url : target_of(a, r->input_url);
@@ -454,21 +511,43 @@ static int rec_from_jsonl(const json_t *obj, const rec_options *o, arena *a, rec
 int rec_from_line(const char *line, size_t len, rec_format *format, const rec_options *o, arena *a, rec *out,
                   char *err, size_t cap)
 {
-	json_error_t je;
-	json_t *obj = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	const char *end = NULL;
+	cJSON *obj = cJSON_ParseWithLengthOpts(line, len, &end, false);
+	size_t at = end && end >= line && end <= line + len ? (size_t)(end - line) : len;
+	if (obj) {
+		while (at < len && (line[at] == ' ' || line[at] == '\t' || line[at] == '\r' || line[at] == '\n'))
+			at++;
+		if (at < len) {
+			cJSON_Delete(obj);
+			snprintf(err, cap, "invalid JSON at column %zu: text after the JSON value", at + 1);
+			return -1;
+		}
+	}
 	if (!obj) {
-		snprintf(err, cap, "invalid JSON at column %d: %s", je.column, je.text);
+		/* cJSON gives the position of the token it could not take: show
+		 * the text there (ASCII only, so a cut character cannot garble
+		 * the message) */
+		char near[20];
+		size_t k = 0;
+		for (size_t i = at; i < len && k < 16; i++)
+			near[k++] = (unsigned char)line[i] >= 0x20 && (unsigned char)line[i] < 0x7f ? line[i] : '?';
+		near[k] = 0;
+		if (at >= len)
+			snprintf(err, cap, "invalid JSON: the line ends at column %zu inside a value", len + 1);
+		else
+			snprintf(err, cap, "invalid JSON at column %zu, near '%s'%s", at + 1, near,
+			         at + k >= len ? " at the end of the line" : "");
 		return -1;
 	}
 	int rc = -1;
-	if (!json_is_object(obj)) {
+	if (!cJSON_IsObject(obj)) {
 		snprintf(err, cap, "expected a JSON object, got %s", type_name(obj));
 	} else {
 		if (!*format)
-			*format = json_object_get(obj, "original_url") ? REC_JSONL : REC_HTTPX;
+			*format = member(obj, "original_url") ? REC_JSONL : REC_HTTPX;
 		rc = *format == REC_JSONL ? rec_from_jsonl(obj, o, a, out, err, cap) : rec_from_httpx(obj, o, a, out, err, cap);
 	}
-	json_decref(obj);
+	cJSON_Delete(obj);
 	return rc;
 }
 

@@ -222,13 +222,45 @@ static void test_errors(void)
 	             "status_code: expected an integer, got a number");
 	expect_error(REC_HTTPX, "{\"title\":\"no url\"}", "no URL (httpx: url or input; probestore: original_url)");
 	expect_error(REC_HTTPX, "[1,2]", "expected a JSON object, got an array");
-	expect_error(REC_HTTPX, "{\"url\":", "invalid JSON at column 7: unexpected token near end of file");
+	expect_error(REC_HTTPX, "{\"url\":", "invalid JSON at column 7, near ':' at the end of the line");
 	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"headers_json\":\"[1]\"}",
 	             "headers_json: expected an object, got an array");
 	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"diff_status\":\"gone\"}",
 	             "diff_status: 'gone' is not new, existing or old");
 	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"scan_timestamp\":-5}",
 	             "scan_timestamp: -5 is out of range");
+	/* JSON syntax: the column and the text there */
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\"} trailing", "invalid JSON at column 33: text after the JSON value");
+	expect_error(REC_HTTPX, "{\"url\":1x,\"title\":\"a long title that goes on\"}", "invalid JSON at column 9, near 'x,\"title\":\"a lon'");
+	expect_error(REC_HTTPX, "", "invalid JSON: the line ends at column 1 inside a value");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":\"\\ud800\"}", "invalid JSON at column 41, near '\\ud800\"}' at the end of the line");
+	/* numbers: beyond what a double holds exactly is not taken as an integer */
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"content_length\":1e300}",
+	             "content_length: expected an integer, got a number");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":7}", "title: expected a string, got an integer");
+	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":7.5}", "title: expected a string, got a number");
+}
+
+/* Keys compare case-sensitively, the last of repeated keys counts, and
+ * header values that are not strings are kept as compact JSON. */
+static void test_json_details(void)
+{
+	arena a = {0};
+	rec r;
+	map1("{\"URL\":\"https://upper.example.com\",\"url\":\"https://first.example.com\",\"title\":\"one\","
+	     "\"url\":\"https://last.example.com\",\"Title\":\"other\",\"content_length\":9007199254740,"
+	     "\"header\":{\"x_n\":5,\"x_list\":[\"a\",2,{\"k\":null}],\"x_obj\":{\"b\":true},\"x_null\":null}}",
+	     &r, &a);
+	CHECK_STR(r.r.input_url, "https://last.example.com");
+	CHECK_STR(r.r.title, "one");
+	CHECK_EQ_INT(r.r.content_length, 9007199254740LL);
+	REQUIRE(r.r.n_headers == 3);
+	CHECK_STR(r.r.headers[0].name, "x_n");
+	CHECK_STR(r.r.headers[0].value, "5");
+	CHECK_STR(r.r.headers[1].value, "a, 2, {\"k\":null}");
+	CHECK_STR(r.r.headers[2].name, "x_obj");
+	CHECK_STR(r.r.headers[2].value, "{\"b\":true}");
+	arena_free(&a);
 }
 
 static void test_durations(void)
@@ -308,6 +340,7 @@ int main(void)
 	test_variants();
 	test_jsonl();
 	test_errors();
+	test_json_details();
 	test_durations();
 	test_times();
 	return test_report("test_httpx");
