@@ -42,7 +42,7 @@ static const char usage[] =
 	"standard error while reading.\n";
 
 /* records buffered before the scans of big targets are started early */
-#define FLUSH_BYTES ((size_t)64 << 20)
+#define FLUSH_BYTES ((size_t)8 << 20)
 
 /* ---- lines ---- */
 
@@ -442,7 +442,7 @@ static int relieve(ingest *in, bool keyed_by_time)
 		if ((g->n >= 1000 || g->a.bytes >= ((size_t)1 << 20)) && group_flush(in, g))
 			return -1;
 	}
-	/* what stays is small targets': look again after another 16 MiB,
+	/* what stays is small targets': look again after another 2 MiB,
 	 * not after every line */
 	in->flush_at = in->buffered + FLUSH_BYTES / 4 > FLUSH_BYTES ? in->buffered + FLUSH_BYTES / 4 : FLUSH_BYTES;
 	return 0;

@@ -343,7 +343,7 @@ end
 
 # ---------------------------------------------------------------------------
 begin large
-note "more records than ingest buffers (64 MiB): the scans of big targets start early"
+note "more records than ingest buffers (8 MiB): the scans of big targets start early"
 awk 'BEGIN { t = sprintf("%2000s", ""); gsub(/ /, "t", t)
 	for (i = 0; i < 40000; i++)
 		printf "{\"url\":\"https://big%d.example.com/p/%d\",\"input\":\"big%d.example.com\",\"title\":\"%s\",\"status_code\":200}\n", i % 3, i, i % 3, t }' >large.jsonl
