@@ -12,6 +12,7 @@
 #define MAX_PAGE_LEVELS ((int64_t)1 << 26)
 #define HEADER_WINDOW ((size_t)64 << 10)
 #define HEADER_WINDOW_MAX ((size_t)64 << 20)
+#define SPARE_BUFS 8
 
 struct parq_column_reader {
 	parq_reader *r;
@@ -67,6 +68,10 @@ struct parq_column_reader {
 	/* buffers referenced by the current output */
 	parq_buf *retained;
 	int n_retained, cap_retained;
+	/* buffers released by earlier reads, handed out again by retain():
+	 * fresh memory for every page costs a page fault per 4 KiB */
+	parq_buf spare[SPARE_BUFS];
+	int n_spare;
 	bool page_referenced;      /* the output points into pagedata */
 	bool dict_referenced;      /* ... or into dictbuf */
 };
@@ -163,10 +168,13 @@ void parq_column_reader_close(parq_column_reader *cr)
 	for (int i = 0; i < cr->n_retained; i++)
 		parq_buf_free(&cr->retained[i]);
 	free(cr->retained);
+	for (int i = 0; i < cr->n_spare; i++)
+		parq_buf_free(&cr->spare[i]);
 	free(cr);
 }
 
-/* Keeps buf alive until the next read call; buf becomes empty. */
+/* Keeps buf alive until the next read call; buf is replaced by a spare
+ * buffer, or becomes empty. */
 static int retain(parq_column_reader *cr, parq_buf *buf)
 {
 	if (cr->n_retained == cr->cap_retained) {
@@ -178,8 +186,37 @@ static int retain(parq_column_reader *cr, parq_buf *buf)
 		cr->cap_retained = cap;
 	}
 	cr->retained[cr->n_retained++] = *buf;
-	memset(buf, 0, sizeof *buf);
+	if (cr->n_spare) {
+		*buf = cr->spare[--cr->n_spare];
+		buf->len = 0;
+	} else {
+		memset(buf, 0, sizeof *buf);
+	}
 	return 0;
+}
+
+/* The buffers the previous output referenced become spares (the largest
+ * kept when there are too many). */
+static void release_retained(parq_column_reader *cr)
+{
+	for (int i = 0; i < cr->n_retained; i++) {
+		parq_buf *b = &cr->retained[i];
+		if (cr->n_spare < SPARE_BUFS) {
+			cr->spare[cr->n_spare++] = *b;
+			continue;
+		}
+		int small = 0;
+		for (int k = 1; k < SPARE_BUFS; k++)
+			if (cr->spare[k].cap < cr->spare[small].cap)
+				small = k;
+		if (cr->spare[small].cap < b->cap) {
+			parq_buf t = cr->spare[small];
+			cr->spare[small] = *b;
+			*b = t;
+		}
+		parq_buf_free(b);
+	}
+	cr->n_retained = 0;
 }
 
 static int open_next_chunk(parq_column_reader *cr)
@@ -717,9 +754,7 @@ static int grow_out(parq_column_reader *cr, size_t levels, size_t values)
 
 int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_column_batch *out)
 {
-	for (int i = 0; i < cr->n_retained; i++)
-		parq_buf_free(&cr->retained[i]);
-	cr->n_retained = 0;
+	release_retained(cr);
 	cr->page_referenced = cr->dict_referenced = false;
 	memset(out, 0, sizeof *out);
 	if (max_rows <= 0)
