@@ -17,6 +17,7 @@
  *                 and the cost of the usual approach: rewriting the file
  */
 #include <dirent.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,6 +506,9 @@ static int cmd_history(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* as the probestore command does (src/cli/main.c) */
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench write|read|files|count|store|query|stream|rss|zstd ...\n");
 		return 2;
