@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 
 echo "== build (Release)"
-cmake -S "$here" -B "$here/build-bench" -DCMAKE_BUILD_TYPE=Release -DPROBESTORE_TESTS=OFF >/dev/null
+cmake -S "$here" -B "$here/build-bench" -DCMAKE_BUILD_TYPE=Release -DPROBESTORE_TESTS=OFF -DPROBESTORE_WERROR=ON >/dev/null
 cmake --build "$here/build-bench" -j "$(nproc)" --target bench bench_gen probestore >/dev/null
 # the JSON library comparison, for the libraries installed
 for lib in jansson jsonc cjson; do

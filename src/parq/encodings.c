@@ -26,7 +26,7 @@ static int read_uvarint(cursor *c, uint64_t *v, const char *what)
 
 static int read_zigzag(cursor *c, int64_t *v, const char *what)
 {
-	uint64_t u;
+	uint64_t u = 0;
 	int rc = read_uvarint(c, &u, what);
 	if (!rc)
 		*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
@@ -40,8 +40,8 @@ static int delta_decode(const uint8_t *p, size_t len, int width, uint64_t *out, 
                         size_t *total_out)
 {
 	cursor c = {p, p + len};
-	uint64_t block, minis, total;
-	int64_t first;
+	uint64_t block = 0, minis = 0, total = 0;
+	int64_t first = 0;
 	int rc;
 	if ((rc = read_uvarint(&c, &block, "block size")) || (rc = read_uvarint(&c, &minis, "miniblock count")) ||
 	    (rc = read_uvarint(&c, &total, "value count")) || (rc = read_zigzag(&c, &first, "first value")))

@@ -364,7 +364,7 @@ int ps_diff_result_parse(const char *json, size_t len, const char *extracted_pat
 			for (size_t i = 0; i < n && !rc; i++) {
 				json_t *e = json_array_get(diffs, i);
 				ps_content_diff *d = &out->diffs[i];
-				int64_t op;
+				int64_t op = 0;
 				if (!json_is_object(e))
 					rc = ps_err(PS_ECORRUPT, "diff_result_json: diffs[%zu] is not an object", i);
 				else if (!(rc = get_int(&p, e, "operation", &op)) && (op < -1 || op > 1))
