@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: warnings as errors with gcc, then every test again
 # with clang under AddressSanitizer and UndefinedBehaviorSanitizer, then
-# every fuzz harness for a short run on its committed seeds.
+# every fuzz harness for a short run on its committed seeds, then the quick
+# benchmark run against DuckDB and Polars.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -25,3 +26,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== fuzz harnesses (libFuzzer, ${FUZZ_SECONDS:-15} s each on the committed seeds)"
 bash scripts/fuzz.sh check "${FUZZ_SECONDS:-15}"
+
+# The quick benchmark run: it must run and print its table; a missed
+# performance target is reported in the table, it does not fail the suite.
+echo "== benchmarks (scripts/bench.sh --quick)"
+bash scripts/bench.sh --quick
