@@ -4,6 +4,7 @@
 #include <brotli/decode.h>
 #include <brotli/encode.h>
 #include <lz4.h>
+#include <pthread.h>
 #include <lz4frame.h>
 #include <snappy-c.h>
 #include <zlib.h>
@@ -16,6 +17,45 @@ struct parq_codec_ctx {
 	bool inflate_ready;
 };
 
+/* A zstd decompression context costs an allocation of about 100 KiB and
+ * its clearing; a query opens a column reader per column and file. Each
+ * thread keeps the last context freed for the next reader it opens. */
+static pthread_key_t zd_key;
+static pthread_once_t zd_once = PTHREAD_ONCE_INIT;
+static bool zd_key_ok;
+
+static void zd_destroy(void *p)
+{
+	ZSTD_freeDCtx(p);
+}
+
+static void zd_init(void)
+{
+	zd_key_ok = pthread_key_create(&zd_key, zd_destroy) == 0;
+}
+
+static ZSTD_DCtx *zd_take(void)
+{
+	pthread_once(&zd_once, zd_init);
+	ZSTD_DCtx *d = zd_key_ok ? pthread_getspecific(zd_key) : NULL;
+	if (d) {
+		pthread_setspecific(zd_key, NULL);
+		return d;
+	}
+	return ZSTD_createDCtx();
+}
+
+static void zd_give(ZSTD_DCtx *d)
+{
+	if (!d)
+		return;
+	pthread_once(&zd_once, zd_init);
+	if (zd_key_ok && !pthread_getspecific(zd_key) &&
+	    !ZSTD_isError(ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters)) && pthread_setspecific(zd_key, d) == 0)
+		return;
+	ZSTD_freeDCtx(d);
+}
+
 parq_codec_ctx *parq_codec_ctx_new(void)
 {
 	parq_codec_ctx *c = calloc(1, sizeof *c);
@@ -27,7 +67,7 @@ void parq_codec_ctx_free(parq_codec_ctx *c)
 	if (!c)
 		return;
 	ZSTD_freeCCtx(c->zc);
-	ZSTD_freeDCtx(c->zd);
+	zd_give(c->zd);
 	if (c->inflate_ready)
 		inflateEnd(&c->inflate);
 	free(c);
@@ -259,7 +299,7 @@ static int too_large(const char *codec, size_t n, size_t dst_len, size_t ratio)
  * limit: the true size of a zstd stream without content sizes. */
 static int zstd_count(parq_codec_ctx *c, const void *src, size_t n, size_t limit, size_t *out)
 {
-	if (!c->zd && !(c->zd = ZSTD_createDCtx()))
+	if (!c->zd && !(c->zd = zd_take()))
 		return parq_err_nomem();
 	uint8_t *scratch = parq_malloc(SCRATCH);
 	if (!scratch)
@@ -415,7 +455,7 @@ int parq_decompress(parq_codec_ctx *c, int codec, const void *src, size_t n, voi
 	case PARQ_CODEC_ZSTD: {
 		if (n == 0 && dst_len == 0)
 			return 0;
-		if (!c->zd && !(c->zd = ZSTD_createDCtx()))
+		if (!c->zd && !(c->zd = zd_take()))
 			return parq_err_nomem();
 		size_t got = ZSTD_decompressDCtx(c->zd, dst, dst_len, src, n);
 		if (ZSTD_isError(got))
