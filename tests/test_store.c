@@ -891,6 +891,36 @@ static void test_headers_json(void)
 	parq_column_reader_close(cr);
 	parq_reader_close(pr);
 	ps_store_close(st);
+
+	/* short lists sort by insertion, long ones by qsort: both the same way */
+	for (int n = 3; n <= 200; n += 197) {
+		ps_header *many = calloc((size_t)n, sizeof *many);
+		char (*names)[16] = calloc((size_t)n, sizeof *names);
+		REQUIRE(many && names);
+		for (int i = 0; i < n; i++) {
+			snprintf(names[i], sizeof names[i], "h%03d", (n - 1 - i) / 2); /* descending, pairs */
+			many[i].name = names[i];
+			many[i].value = i % 2 ? "second" : "first";
+		}
+		char *json;
+		CHECK_OK(ps_headers_json(many, (size_t)n, &json));
+		/* every name once, ascending, each with the later of its pair */
+		const char *p = json;
+		int seen = 0;
+		for (int k = 0; k <= (n - 1) / 2; k++) {
+			/* name k is at n-2-2k and n-1-2k: the later one's value */
+			char expect[48];
+			snprintf(expect, sizeof expect, "\"h%03d\":\"%s\"", k, (n - 1 - 2 * k) % 2 ? "second" : "first");
+			const char *at = strstr(p, expect);
+			CHECK(at != NULL);
+			if (at)
+				p = at + strlen(expect), seen++;
+		}
+		CHECK_EQ_INT(seen, (n + 1) / 2);
+		free(json);
+		free(many);
+		free(names);
+	}
 }
 
 int main(void)

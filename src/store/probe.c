@@ -175,16 +175,36 @@ static int cmp_header(const void *a, const void *b)
 	return c ? c : (x > y) - (x < y);
 }
 
+/* Sorts v[0..m) by name, equal names keeping their order: an insertion
+ * sort, since a response has a dozen headers and qsort's merge sort
+ * allocates for every record. */
+static void sort_headers(const ps_header **v, size_t m)
+{
+	for (size_t i = 1; i < m; i++) {
+		const ps_header *x = v[i];
+		size_t j = i;
+		while (j > 0 && strcmp(v[j - 1]->name, x->name) > 0) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
 int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n)
 {
-	const ps_header **v = malloc((n ? n : 1) * sizeof *v);
+	const ps_header *small[32];
+	const ps_header **v = n <= 32 ? small : malloc(n * sizeof *v);
 	if (!v)
 		return ps_err_nomem();
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
 		if (h[i].name)
 			v[m++] = &h[i];
-	qsort(v, m, sizeof *v, cmp_header);
+	if (m <= 64)
+		sort_headers(v, m);
+	else
+		qsort(v, m, sizeof *v, cmp_header);
 	int rc = ps_buf_addc(out, '{');
 	bool first = true;
 	for (size_t i = 0; i < m && !rc; i++) {
@@ -202,7 +222,8 @@ int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n)
 	}
 	if (!rc)
 		rc = ps_buf_addc(out, '}');
-	free(v);
+	if (v != small)
+		free(v);
 	return rc ? ps_err_nomem() : 0;
 }
 
