@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "history_io.h"
+#include "store_io.h"
 #include "history_test.h"
 
 static char base[] = "/tmp/ps_hfault_XXXXXX";
@@ -291,7 +291,7 @@ int main(void)
 {
 	REQUIRE(mkdtemp(base));
 	faults f = {.kind = -1, .disk_left = -1};
-	ps_history_io io = {h_write, h_copy, h_fsync, h_rename, &f};
+	ps_store_io io = {.write = h_write, .copy_file_range = h_copy, .fsync = h_fsync, .rename = h_rename, .ud = &f};
 	void (*edits[3])(ps_config *) = {edit_plain, edit_compact, edit_archive};
 	const char *names[3] = {"plain appends", "appends that compact", "appends that archive"};
 	for (int m = 0; m < 3; m++) {
@@ -299,7 +299,7 @@ int main(void)
 		snprintf(b, sizeof b, "%s/%d", base, m);
 		snprintf(dir, sizeof dir, "%s/file_history/faults.example.com_443", b);
 		ps_store *st = ht_open(b, edits[m]);
-		ps_history_set_io(st, &io);
+		ps_store_set_io(st, &io);
 		stored = 0;
 		/* the first write creates the file; later ones copy it */
 		run(names[m], st, &f, dir, SANITIZED ? 1 : 2);
