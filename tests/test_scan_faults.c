@@ -25,7 +25,10 @@
  * file. A retry writes a second scan of the same time, with "_2" before
  * the extension.
  *
- * Totals go to stdout as "scan faults: N injected, M lost ...". */
+ * A write that gets through with the table set writes the same bytes as
+ * one without it. Totals go to stdout as "scan faults: N injected, M lost
+ * ..."; SCAN_FAULTS_SHOW=1 in the environment also prints the message of
+ * the first failure of each series. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -423,8 +426,8 @@ typedef struct tally {
 
 static rowset prev_rows, new_rows;
 static char prev_path[4096], new_path[4096]; /* new_path: where a new scan goes */
-static uint8_t *prev_bytes;
-static size_t prev_len;
+static uint8_t *prev_bytes, *new_bytes; /* new_bytes: written with no table set */
+static size_t prev_len, new_len;
 static int64_t new_size;
 
 static int write_new(ps_store *st, ps_scan_result *res)
@@ -471,6 +474,11 @@ static bool attempt(ps_store *st, faults *f, tally *t, bool run_cli)
 		CHECK(!f->hit);
 		CHECK(strcmp(res.path, new_path) == 0);
 		lost |= !scan_file_is(res.path, &new_rows, T_NEW);
+		/* the table changes where the calls go, not what is written */
+		size_t len;
+		uint8_t *got = slurp(res.path, &len);
+		CHECK(got && len == new_len && memcmp(got, new_bytes, len) == 0);
+		free(got);
 		remove_new_scans();
 		t->lost += lost;
 		CHECK(!lost);
@@ -590,6 +598,8 @@ int main(void)
 	REQUIRE(write_new(st, &res) == 0);
 	snprintf(new_path, sizeof new_path, "%s", res.path);
 	new_size = res.bytes;
+	new_bytes = slurp(new_path, &new_len);
+	REQUIRE(new_bytes && (int64_t)new_len == new_size);
 	CHECK(scan_file_is(new_path, &new_rows, T_NEW));
 	int64_t rgs = 0;
 	{
@@ -668,6 +678,7 @@ int main(void)
 
 	ps_store_close(st);
 	free(prev_bytes);
+	free(new_bytes);
 	rows_free(&prev_rows);
 	rows_free(&new_rows);
 	ht_rm_rf(base);
