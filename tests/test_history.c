@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "history_io.h"
+#include "store_io.h"
 #include "history_test.h"
 #include "parq/meta.h"
 
@@ -247,8 +247,8 @@ static void thousand(ps_store *st)
 	char b[600];
 	snprintf(b, sizeof b, "%s/nosync", base);
 	ps_store *ns = ht_open(b, NULL);
-	ps_history_io io = {.fsync = no_fsync};
-	ps_history_set_io(ns, &io);
+	ps_store_io io = {.fsync = no_fsync};
+	ps_store_set_io(ns, &io);
 	double nf, nl, ncf, ncl;
 	int64_t nrg;
 	int nn = SANITIZED ? 200 : N;

@@ -1,4 +1,5 @@
-/* Fault injection: every write, fsync, rename and copy_file_range a history
+/* Fault injection: every write, fsync, rename, copy_file_range, close and
+ * open (of the temporary file, and of the directory to fsync it) a history
  * append makes is failed in turn (one per attempt), and the disk is made
  * full after every amount of bytes up to a whole append; each failure is an
  * error naming what failed, leaves no temporary file, and leaves the
@@ -10,15 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "history_io.h"
+#include "store_io.h"
 #include "history_test.h"
 
 static char base[] = "/tmp/ps_hfault_XXXXXX";
 static const int64_t T0 = 1764600000000;
 static const char *URL = "https://faults.example.com/app.js";
 
-enum { K_WRITE, K_FSYNC, K_RENAME, K_COPY, NKINDS };
-static const char *KIND_NAMES[NKINDS] = {"write", "fsync", "rename", "copy_file_range"};
+enum { K_WRITE, K_FSYNC, K_RENAME, K_COPY, K_CLOSE, K_OPEN, NKINDS };
 
 typedef struct faults {
 	int kind;            /* which call fails, -1: none */
@@ -98,6 +98,32 @@ static int h_fsync(void *ud, int fd)
 	return fsync(fd);
 }
 
+/* The temporary file's close; a directory opened to fsync it is read-only
+ * and its close decides nothing. */
+static int h_close(void *ud, int fd)
+{
+	faults *f = ud;
+	struct stat sb;
+	if (!(fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) && fail_now(f, K_CLOSE)) {
+		close(fd); /* released, as close(2) on Linux releases it */
+		errno = f->err;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Creating the temporary file, and opening a directory to fsync it. */
+static int h_open(void *ud, const char *path, int flags, mode_t mode)
+{
+	faults *f = ud;
+	if (fail_now(f, K_OPEN)) {
+		f->hit_dir_fsync = (flags & O_DIRECTORY) != 0;
+		f->hit_archive = f->hit_dir_fsync && strstr(f->last_to, "/archive/") != NULL;
+		return -1;
+	}
+	return open(path, flags, mode);
+}
+
 static int h_rename(void *ud, const char *from, const char *to, unsigned flags)
 {
 	faults *f = ud;
@@ -150,25 +176,34 @@ static void record(int seq, char *content, ps_history_record *r, char *hash)
 	                         .content_len = (size_t)n};
 }
 
-/* Every acknowledged record reads back. */
-static void check_all(ps_store *st, int expect)
+/* Every acknowledged record reads back; false if one does not. */
+static bool check_all(ps_store *st, int expect)
 {
 	ps_history_set set;
-	CHECK_OK(ps_history_records(st, URL, 0, &set));
+	int rc = ps_history_records(st, URL, 0, &set);
+	CHECK_OK(rc);
+	if (rc)
+		return false;
 	CHECK_EQ_INT(set.n, expect);
+	bool ok = set.n == (size_t)expect;
 	for (size_t i = 0; i < set.n; i++) {
 		char content[900], hash[16];
 		ps_history_record want;
 		record(expect - 1 - (int)i, content, &want, hash);
-		CHECK(strcmp(set.records[i].hash, hash) == 0 && set.records[i].content_len == want.content_len &&
-		      memcmp(set.records[i].content, content, want.content_len) == 0);
+		bool same = strcmp(set.records[i].hash, hash) == 0 && set.records[i].content_len == want.content_len &&
+		            memcmp(set.records[i].content, content, want.content_len) == 0;
+		CHECK(same);
+		ok &= same;
 	}
 	ps_history_set_free(&set);
+	return ok;
 }
 
 typedef struct tally {
-	int attempts, failed, dir_fsync, archive;
+	int attempts, injected, failed, dir_fsync, archive, lost;
 } tally;
+
+static tally total;
 
 /* One append of the next record under f; checks what a failure leaves. */
 static bool attempt(ps_store *st, faults *f, tally *t, const char *dir)
@@ -186,7 +221,8 @@ static bool attempt(ps_store *st, faults *f, tally *t, const char *dir)
 	f->last_to[0] = 0;
 	int rc = ps_history_store(st, &r, NULL);
 	t->attempts++;
-	bool ok = rc == 0;
+	t->injected += f->hit;
+	bool ok = rc == 0, lost = false;
 	if (ok) {
 		CHECK(!f->hit);
 		stored++;
@@ -210,6 +246,7 @@ static bool attempt(ps_store *st, faults *f, tally *t, const char *dir)
 				CHECK(lrc == PS_ENOTFOUND || (last && strcmp(last->hash, hash) != 0));
 			} else {
 				CHECK(last && strcmp(last->hash, hash) == 0);
+				lost |= !(last && strcmp(last->hash, hash) == 0);
 				stored++;
 			}
 			ps_history_record_free(last);
@@ -223,6 +260,7 @@ static bool attempt(ps_store *st, faults *f, tally *t, const char *dir)
 			if (after || !before) {
 				CHECK_EQ_INT(after_len, before_len);
 				CHECK(after_len == before_len && (!before_len || memcmp(after, before, before_len) == 0));
+				lost |= !(after_len == before_len && (!before_len || memcmp(after, before, before_len) == 0));
 			}
 			free(after);
 		}
@@ -231,7 +269,8 @@ static bool attempt(ps_store *st, faults *f, tally *t, const char *dir)
 		CHECK(strstr(msg, path) || strstr(msg, dir));
 	}
 	free(before);
-	check_all(st, stored);
+	lost |= !check_all(st, stored);
+	t->lost += lost;
 	return ok;
 }
 
@@ -240,7 +279,7 @@ static void run(const char *name, ps_store *st, faults *f, const char *dir, int 
 	tally t = {0};
 	for (int round = 0; round < rounds; round++) {
 		for (int kind = 0; kind < NKINDS; kind++) {
-			int errs[2] = {EIO, kind == K_WRITE || kind == K_COPY ? ENOSPC : EIO};
+			int errs[2] = {EIO, ENOSPC};
 			for (int e = 0; e < 2; e++) {
 				/* fail the 1st, 2nd, ... call until an append gets through */
 				for (int at = 1;; at++) {
@@ -267,6 +306,11 @@ static void run(const char *name, ps_store *st, faults *f, const char *dir, int 
 	       name, t.attempts, t.failed, t.dir_fsync, t.archive,
 	       SANITIZED ? "; sanitizer build: one round and a full disk in steps of 397 bytes instead of two and 97" : "");
 	CHECK(t.failed > 20);
+	total.attempts += t.attempts;
+	total.injected += t.injected;
+	total.failed += t.failed;
+	total.dir_fsync += t.dir_fsync;
+	total.lost += t.lost;
 }
 
 static void edit_plain(ps_config *c)
@@ -291,7 +335,8 @@ int main(void)
 {
 	REQUIRE(mkdtemp(base));
 	faults f = {.kind = -1, .disk_left = -1};
-	ps_history_io io = {h_write, h_copy, h_fsync, h_rename, &f};
+	ps_store_io io = {.open = h_open, .write = h_write, .copy_file_range = h_copy, .fsync = h_fsync,
+	                  .close = h_close, .rename = h_rename, .ud = &f};
 	void (*edits[3])(ps_config *) = {edit_plain, edit_compact, edit_archive};
 	const char *names[3] = {"plain appends", "appends that compact", "appends that archive"};
 	for (int m = 0; m < 3; m++) {
@@ -299,13 +344,17 @@ int main(void)
 		snprintf(b, sizeof b, "%s/%d", base, m);
 		snprintf(dir, sizeof dir, "%s/file_history/faults.example.com_443", b);
 		ps_store *st = ht_open(b, edits[m]);
-		ps_history_set_io(st, &io);
+		ps_store_set_io(st, &io);
 		stored = 0;
 		/* the first write creates the file; later ones copy it */
 		run(names[m], st, &f, dir, SANITIZED ? 1 : 2);
-		(void)KIND_NAMES;
 		ps_store_close(st);
 	}
+	printf("history faults: %d injected, %d lost (%d attempts, %d failed with an error, %d of them after the "
+	       "rename with the record in place)\n",
+	       total.injected, total.lost, total.attempts, total.failed, total.dir_fsync);
+	CHECK_EQ_INT(total.lost, 0);
+	CHECK_EQ_INT(total.injected, total.failed);
 	ht_rm_rf(base);
 	return test_report("test_history_faults");
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "store_io.h"
 
 int ps_mkdirs(const char *path)
 {
@@ -32,78 +33,115 @@ int ps_mkdirs(const char *path)
 	return 0;
 }
 
-int ps_fsync_dir(const char *dir)
+int ps_fsync_dir(const ps_store_io *io, const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = ps_io_open(io, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0)
-		return ps_err(PS_EIO, "cannot open directory %s: %s", dir, strerror(errno));
-	int rc = fsync(fd);
+		return ps_err(PS_EIO, "cannot open directory %s to fsync it: %s", dir, strerror(errno));
+	int rc = ps_io_fsync(io, fd);
 	int e = errno;
-	close(fd);
+	ps_io_close(io, fd);
+	/* some file systems cannot sync a directory and say so with EINVAL */
 	if (rc != 0 && e != EINVAL)
 		return ps_err(PS_EIO, "fsync of directory %s: %s", dir, strerror(e));
 	return 0;
 }
 
-int ps_tmpfile_create(ps_tmpfile *t, const char *dir, const char *hint)
+int ps_tmpfile_create(ps_tmpfile *t, const ps_store_io *io, const char *dir, const char *hint)
 {
 	t->fd = -1;
+	t->io = io;
+	t->path[0] = 0;
 	if ((size_t)snprintf(t->dir, sizeof t->dir, "%s", dir) >= sizeof t->dir ||
-	    (size_t)snprintf(t->path, sizeof t->path, "%s/.%s.tmp.XXXXXX", dir, hint) >= sizeof t->path)
+	    (size_t)snprintf(t->path, sizeof t->path, "%s/.%s.tmp.XXXXXX", dir, hint) >= sizeof t->path) {
+		t->path[0] = 0;
 		return ps_err(PS_EINVAL, "path too long in %s", dir);
-	t->fd = mkostemp(t->path, O_CLOEXEC);
-	if (t->fd < 0)
-		return ps_err(PS_EIO, "cannot create a temporary file in %s: %s", dir, strerror(errno));
+	}
+	t->fd = ps_io_mkostemp(io, t->path, O_CLOEXEC);
+	if (t->fd < 0) {
+		int e = errno;
+		ps_err(PS_EIO, "cannot create the temporary file %s: %s", t->path, strerror(e));
+		t->path[0] = 0; /* nothing to remove */
+		return PS_EIO;
+	}
 	return 0;
 }
 
 static int sync_close(ps_tmpfile *t)
 {
-	if (fsync(t->fd) != 0) {
+	if (ps_io_fsync(t->io, t->fd) != 0) {
 		int e = errno;
+		ps_err(PS_EIO, "fsync of %s: %s", t->path, strerror(e));
 		ps_tmpfile_discard(t);
-		return ps_err(PS_EIO, "fsync of %s: %s", t->path, strerror(e));
+		return PS_EIO;
 	}
-	if (close(t->fd) != 0) {
+	int fd = t->fd;
+	t->fd = -1; /* released even when close fails */
+	if (ps_io_close(t->io, fd) != 0) {
 		int e = errno;
-		t->fd = -1;
+		ps_err(PS_EIO, "close of %s: %s", t->path, strerror(e));
 		ps_tmpfile_discard(t);
-		return ps_err(PS_EIO, "close of %s: %s", t->path, strerror(e));
+		return PS_EIO;
 	}
-	t->fd = -1;
+	return 0;
+}
+
+/* The directory fsync after the rename: a failure leaves the file in place,
+ * complete, but perhaps not on disk; the error says so. */
+static int sync_placed(ps_tmpfile *t, const char *final)
+{
+	int rc = ps_fsync_dir(t->io, t->dir);
+	if (rc)
+		return ps_err_prefix(rc, "%s is in place but not known to be durable: ", final);
 	return 0;
 }
 
 int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap)
 {
 	int rc = sync_close(t);
-	if (rc)
+	if (rc) {
+		if (cap)
+			final[0] = 0;
 		return rc;
+	}
 	for (int k = 1; k < 100000; k++) {
 		int n = k == 1 ? snprintf(final, cap, "%s/%s%s", t->dir, stem, ext)
 		               : snprintf(final, cap, "%s/%s_%d%s", t->dir, stem, k, ext);
 		if (n < 0 || (size_t)n >= cap) {
 			ps_tmpfile_discard(t);
+			if (cap)
+				final[0] = 0;
 			return ps_err(PS_EINVAL, "path too long in %s", t->dir);
 		}
 		/* renameat2 with RENAME_NOREPLACE: of two writers that pick the same
 		 * name, one gets it and the other moves on to the next suffix */
-		if (renameat2(AT_FDCWD, t->path, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
-			return ps_fsync_dir(t->dir);
+		const char *what = "rename";
+		if (ps_io_rename(t->io, t->path, final, RENAME_NOREPLACE) == 0) {
+			t->path[0] = 0;
+			return sync_placed(t, final);
+		}
 		if (errno == EINVAL || errno == ENOSYS) {
 			/* file systems without RENAME_NOREPLACE: link() fails if taken */
-			if (link(t->path, final) == 0) {
-				unlink(t->path);
-				return ps_fsync_dir(t->dir);
+			what = "link";
+			if (ps_io_link(t->io, t->path, final) == 0) {
+				/* in place; a temporary name left behind is a hidden
+				 * second name of a complete file, removed by no one but
+				 * harmless to readers */
+				ps_io_unlink(t->io, t->path);
+				t->path[0] = 0;
+				return sync_placed(t, final);
 			}
 		}
 		if (errno != EEXIST) {
 			int e = errno;
+			ps_err(PS_EIO, "cannot %s %s to %s: %s", what, t->path, final, strerror(e));
 			ps_tmpfile_discard(t);
-			return ps_err(PS_EIO, "cannot rename %s to %s: %s", t->path, final, strerror(e));
+			final[0] = 0;
+			return PS_EIO;
 		}
 	}
 	ps_tmpfile_discard(t);
+	final[0] = 0;
 	return ps_err(PS_EIO, "no free name for %s in %s", stem, t->dir);
 }
 
@@ -117,20 +155,22 @@ int ps_tmpfile_commit_replace(ps_tmpfile *t, const char *name)
 		ps_tmpfile_discard(t);
 		return ps_err(PS_EINVAL, "path too long in %s", t->dir);
 	}
-	if (rename(t->path, final) != 0) {
+	if (ps_io_rename(t->io, t->path, final, 0) != 0) {
 		int e = errno;
+		ps_err(PS_EIO, "cannot rename %s to %s: %s", t->path, final, strerror(e));
 		ps_tmpfile_discard(t);
-		return ps_err(PS_EIO, "cannot rename %s to %s: %s", t->path, final, strerror(e));
+		return PS_EIO;
 	}
-	return ps_fsync_dir(t->dir);
+	t->path[0] = 0;
+	return sync_placed(t, final);
 }
 
 void ps_tmpfile_discard(ps_tmpfile *t)
 {
 	if (t->fd >= 0)
-		close(t->fd);
+		ps_io_close(t->io, t->fd);
 	t->fd = -1;
 	if (t->path[0])
-		unlink(t->path);
+		ps_io_unlink(t->io, t->path);
 	t->path[0] = 0;
 }

@@ -1,10 +1,13 @@
 /* Files readers can see are always complete: write a temporary file in the
  * target directory, fsync it, rename it into place without replacing
- * anything, fsync the directory. */
+ * anything, fsync the directory. The system calls go through a store I/O
+ * table (store_io.h; NULL: the calls themselves). */
 #ifndef PS_ATOMIC_FILE_H
 #define PS_ATOMIC_FILE_H
 
 #include <stddef.h>
+
+struct ps_store_io;
 
 /* Creates the directories of path (like mkdir -p). */
 int ps_mkdirs(const char *path);
@@ -13,20 +16,24 @@ typedef struct ps_tmpfile {
 	int fd;
 	char path[4096];   /* the temporary file, ".<name>.tmp.XXXXXX" in dir */
 	char dir[4096];
+	const struct ps_store_io *io;
 } ps_tmpfile;
 
 /* Creates a temporary file in dir for a file to be called like hint. */
-int ps_tmpfile_create(ps_tmpfile *t, const char *dir, const char *hint);
+int ps_tmpfile_create(ps_tmpfile *t, const struct ps_store_io *io, const char *dir, const char *hint);
 /* fsyncs and closes the file, then renames it to dir/name, where name is
  * tried as given and, while taken, with "_2", "_3", ... before ext (name
  * without ext is passed as stem). Never replaces an existing file. The
- * final path is written to final (cap bytes). fsyncs the directory. */
+ * final path is written to final (cap bytes). fsyncs the directory.
+ * On an error before the rename the temporary file is removed and final
+ * is "". When only the directory fsync fails, the file is in place and
+ * complete under final but not known to be durable; the error says so. */
 int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap);
 /* fsyncs and closes, then renames over dir/name (replacing it). */
 int ps_tmpfile_commit_replace(ps_tmpfile *t, const char *name);
 /* Closes and unlinks the temporary file. */
 void ps_tmpfile_discard(ps_tmpfile *t);
 /* fsync of a directory. */
-int ps_fsync_dir(const char *dir);
+int ps_fsync_dir(const struct ps_store_io *io, const char *dir);
 
 #endif

@@ -21,8 +21,8 @@
 #include "atomic_file.h"
 #include "error.h"
 #include "history_internal.h"
-#include "history_io.h"
 #include "store_internal.h"
+#include "store_io.h"
 
 #define SCHEMA_VERSION "1"
 /* A page holds at least one value and the reader caps pages at 1 GiB. */
@@ -32,37 +32,6 @@
  * a bounded number of times however long the history grows. */
 #define COMPACT_TARGET ((size_t)16 << 20)
 #define MERGE_BATCH 16
-
-void ps_history_set_io(ps_store *st, const ps_history_io *io)
-{
-	st->history_io = io;
-}
-
-static int io_fsync(const ps_store *st, int fd)
-{
-	const ps_history_io *io = st->history_io;
-	return io && io->fsync ? io->fsync(io->ud, fd) : fsync(fd);
-}
-
-static int io_rename(const ps_store *st, const char *from, const char *to)
-{
-	const ps_history_io *io = st->history_io;
-	return io && io->rename ? io->rename(io->ud, from, to, 0) : rename(from, to);
-}
-
-static int fsync_dir(const ps_store *st, const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return ps_err(PS_EIO, "cannot open directory %s: %s", dir, strerror(errno));
-	int rc = io_fsync(st, fd);
-	int e = errno;
-	close(fd);
-	/* some file systems cannot sync a directory and say so with EINVAL */
-	if (rc != 0 && e != EINVAL)
-		return ps_err(PS_EIO, "fsync of directory %s: %s", dir, strerror(e));
-	return 0;
-}
 
 /* ---- locations ---- */
 
@@ -206,15 +175,20 @@ int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a,
 /* The temporary file of the next version: one name per hash, since only
  * the lock holder writes one, so that what a killed writer left is
  * removed in passing, without listing the directory. */
-static int tmp_create(const ps_history_loc *loc, ps_tmpfile *t)
+static int tmp_create(const ps_store *st, const ps_history_loc *loc, ps_tmpfile *t)
 {
 	t->fd = -1;
+	t->io = st->io;
 	snprintf(t->dir, sizeof t->dir, "%s", loc->dir);
 	if ((size_t)snprintf(t->path, sizeof t->path, "%s/.%s.parquet.tmp", loc->dir, loc->hash) >= sizeof t->path)
 		return ps_err(PS_EINVAL, "file history: path too long in %s", loc->dir);
-	if (unlink(t->path) != 0 && errno != ENOENT)
-		return ps_err(PS_EIO, "cannot remove the stale temporary file %s: %s", t->path, strerror(errno));
-	t->fd = open(t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (ps_io_unlink(t->io, t->path) != 0 && errno != ENOENT) {
+		int e = errno;
+		ps_err(PS_EIO, "cannot remove the stale temporary file %s: %s", t->path, strerror(e));
+		t->path[0] = 0;
+		return PS_EIO;
+	}
+	t->fd = ps_io_open(t->io, t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (t->fd < 0) {
 		int e = errno;
 		t->path[0] = 0;
@@ -331,12 +305,12 @@ static int rotate(ps_history_session *s, ps_history_write_result *res)
 		if (stat(name, &sb) != 0)
 			break;
 	}
-	if (io_rename(s->st, s->loc.path, name) != 0)
+	if (ps_io_rename(s->st->io, s->loc.path, name, 0) != 0)
 		return ps_err(PS_EIO, "cannot move %s to the archive (%s): %s", s->loc.path, name, strerror(errno));
 	parq_reader_close(s->base);
 	s->base = NULL;
 	memcpy(res->archived, name, sizeof name);
-	if ((rc = fsync_dir(s->st, s->loc.archive)) || (rc = fsync_dir(s->st, s->loc.dir)))
+	if ((rc = ps_fsync_dir(s->st->io, s->loc.archive)) || (rc = ps_fsync_dir(s->st->io, s->loc.dir)))
 		return rc;
 	ps_log_field f[] = {PS_LOG_STR("path", s->loc.path), PS_LOG_STR("archive", name)};
 	ps_log(ps_store_logger(s->st), PS_LOG_INFO, f, 2, "file history archived");
@@ -402,11 +376,7 @@ static void writer_options(const ps_store *st, parq_writer_options *po, parq_col
 	}
 	po->columns = co;
 	po->n_columns = 3;
-	const ps_history_io *io = st->history_io;
-	if (io) {
-		*pio = (parq_io){io->write, io->copy_file_range, io->fsync, io->ud};
-		po->io = pio;
-	}
+	po->io = ps_io_parq(st->io, pio);
 }
 
 /* fsync, close, rename into place, fsync the directory. *placed tells
@@ -415,21 +385,21 @@ static int commit(ps_history_session *s, ps_tmpfile *t, bool *placed)
 {
 	*placed = false;
 	const char *what = "fsync";
-	if (io_fsync(s->st, t->fd) != 0)
+	if (ps_io_fsync(t->io, t->fd) != 0)
 		goto fail;
 	what = "close";
 	int fd = t->fd;
 	t->fd = -1;
-	if (close(fd) != 0)
+	if (ps_io_close(t->io, fd) != 0)
 		goto fail;
 	what = "rename";
-	if (io_rename(s->st, t->path, s->loc.path) != 0)
+	if (ps_io_rename(t->io, t->path, s->loc.path, 0) != 0)
 		goto fail;
 	t->path[0] = 0;
 	*placed = true;
 	/* the new version is in place; a failure now is reported, and a retry
 	 * finds the record and skips it */
-	return fsync_dir(s->st, s->loc.dir);
+	return ps_fsync_dir(t->io, s->loc.dir);
 fail:;
 	int e = errno;
 	int rc = ps_err(PS_EIO, "%s of %s (new version of %s): %s", what, t->path, s->loc.path, strerror(e));
@@ -494,7 +464,7 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 		return 0; /* nothing to merge */
 	}
 	ps_tmpfile tmp;
-	if ((rc = tmp_create(&s->loc, &tmp)))
+	if ((rc = tmp_create(s->st, &s->loc, &tmp)))
 		return rc;
 	parq_schema *schema = ps_history_schema_new();
 	parq_writer *w = NULL;

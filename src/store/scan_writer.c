@@ -9,6 +9,7 @@
 #include "error.h"
 #include "probe_rows.h"
 #include "store_internal.h"
+#include "store_io.h"
 #include "strmap.h"
 
 #define SCHEMA_VERSION "1"
@@ -24,6 +25,7 @@ struct ps_scan_writer {
 	ps_utf8_repair utf8;
 	parq_schema *schema;
 	parq_writer *pw;
+	parq_io pio;             /* the store's I/O table as libparq sees it */
 	ps_tmpfile tmp;
 	ps_probe_cols cols;
 	ps_strmap prev;          /* previous scan: original_url -> first_seen */
@@ -135,7 +137,7 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	if (!rc && !(w->schema = ps_probe_schema_new()))
 		rc = PS_ENOMEM;
 	if (!rc)
-		rc = ps_tmpfile_create(&w->tmp, w->dir, w->stem);
+		rc = ps_tmpfile_create(&w->tmp, st->io, w->dir, w->stem);
 	if (rc) {
 		ps_scan_writer_abort(w);
 		return rc;
@@ -168,6 +170,7 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 	}
 	po.columns = co;
 	po.n_columns = 3;
+	po.io = ps_io_parq(w->st->io, &w->pio);
 	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);

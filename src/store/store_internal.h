@@ -5,7 +5,7 @@
 #include "probestore/probestore.h"
 #include "probestore/store.h"
 
-struct ps_history_io;
+struct ps_store_io;
 
 struct ps_store {
 	char *base;
@@ -13,7 +13,7 @@ struct ps_store {
 	ps_logger logger;
 	bool has_logger;
 	ps_urlmutex_mgr *urlmutex;            /* file history writers of one URL take turns */
-	const struct ps_history_io *history_io; /* NULL: the system calls (see history_io.h) */
+	const struct ps_store_io *io;         /* writes' system calls; NULL: the calls themselves (store_io.h) */
 };
 
 /* <base>/probe_results/<host>_<port> of a root target into buf. */
