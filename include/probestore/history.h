@@ -133,7 +133,9 @@ int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_s
 
 /* Every record that carries a diff (diff_result_json neither null, "" nor
  * "null"), in the current files of every host (like the seed, archives are
- * left out), by directory and file name, in file order. */
+ * left out), by directory and file name, in file order. Each file is read
+ * under the shared lock of its URL hash, so that a write archiving it,
+ * under way meanwhile, is seen whole or not at all. */
 int ps_history_records_with_diff(ps_store *st, ps_history_set *out);
 
 /* The sorted "host:port" list of the targets with history (current or

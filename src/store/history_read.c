@@ -250,13 +250,14 @@ static int url_files(const ps_history_loc *loc, char (**files)[4096], size_t *n)
 	return 0;
 }
 
-/* A shared lock on the URL's files, so that a rotation does not move
- * records between the files being read; -1 when there is no lock file
+/* A shared lock on the files of one URL hash in dir, so that a rotation
+ * does not move records between the files being read, nor take a file
+ * away between its listing and its read; -1 when there is no lock file
  * (nothing was ever written). */
-static int lock_shared(const ps_history_loc *loc, int *fd)
+static int lock_shared_hash(const char *dir, const char *hash, int *fd)
 {
 	char lock[4096 + 80];
-	snprintf(lock, sizeof lock, "%s/.%s.lock", loc->dir, loc->hash);
+	snprintf(lock, sizeof lock, "%s/.%s.lock", dir, hash);
 	*fd = open(lock, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0)
 		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot open the lock file %s: %s", lock, strerror(errno));
@@ -269,6 +270,11 @@ static int lock_shared(const ps_history_loc *loc, int *fd)
 		}
 	}
 	return 0;
+}
+
+static int lock_shared(const ps_history_loc *loc, int *fd)
+{
+	return lock_shared_hash(loc->dir, loc->hash, fd);
 }
 
 static void unlock(int fd)
@@ -589,6 +595,20 @@ static bool is_hex_name(const char *name)
 	return true;
 }
 
+/* <hash>.parquet or the lock file .<hash>.lock */
+static bool is_hash_entry(const char *name)
+{
+	size_t n = strlen(name);
+	if (name[0] != '.')
+		return is_hex_name(name);
+	if (n < 7 || n > 6 + 64 || strcmp(name + n - 5, ".lock") != 0)
+		return false;
+	for (const char *p = name + 1; p < name + n - 5; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
 static bool dir_has_parquet(const char *dir, bool archive)
 {
 	DIR *d = opendir(dir);
@@ -826,15 +846,42 @@ int ps_history_records_with_diff(ps_store *st, ps_history_set *out)
 	for (size_t i = 0; i < nd; i++) {
 		char dir[4096 + 512];
 		snprintf(dir, sizeof dir, "%s/%s", root, dirs[i]);
+		/* the hashes with a current file or a lock file: a writer moving
+		 * a file to the archive holds the lock until its successor is in
+		 * place, so the file is read whole under the lock, and found even
+		 * when the listing fell between the move and the successor */
 		char **files = NULL;
-		size_t nfiles = 0;
+		size_t nfiles = 0, nh = 0;
 		if (!rc)
-			rc = list_sorted(dir, is_hex_name, &files, &nfiles);
+			rc = list_sorted(dir, is_hash_entry, &files, &nfiles);
 		for (size_t k = 0; k < nfiles; k++) {
+			char *f = files[k], *h = f + (f[0] == '.');
+			memmove(f, h, strlen(h) + 1);
+			*strrchr(f, '.') = 0;
+		}
+		if (nfiles)
+			qsort(files, nfiles, sizeof *files, cmp_name);
+		for (size_t k = 0; k < nfiles; k++) {
+			if (nh && strcmp(files[nh - 1], files[k]) == 0) {
+				free(files[k]);
+				continue;
+			}
+			files[nh++] = files[k];
+		}
+		for (size_t k = 0; k < nh; k++) {
 			char path[4096 + 1024];
-			snprintf(path, sizeof path, "%s/%s", dir, files[k]);
-			if (!rc)
-				rc = diffs_of_file(path, out);
+			snprintf(path, sizeof path, "%s/%s.parquet", dir, files[k]);
+			int lfd = -1;
+			struct stat sb;
+			if (!rc && !(rc = lock_shared_hash(dir, files[k], &lfd))) {
+				/* gone: it went to the archive, which is left out, and a
+				 * failed write began no successor */
+				if (stat(path, &sb) == 0)
+					rc = diffs_of_file(path, out);
+				else if (errno != ENOENT)
+					rc = ps_err(PS_EIO, "cannot stat %s: %s", path, strerror(errno));
+				unlock(lfd);
+			}
 			free(files[k]);
 		}
 		free(files);
