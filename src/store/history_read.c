@@ -283,8 +283,30 @@ static void unlock(int fd)
 		close(fd);
 }
 
+/* May r hold a record of url with a timestamp above ts? From the footer's
+ * statistics alone.
+ *
+ * A URL's files are visited newest first, but the timestamps are the
+ * writers' (when the content was fetched), not the order of storage: two
+ * writers that fetched at 100 and 101 may store 101 first, and the store
+ * of 100 may be the one that moves the file holding 101 to the archive.
+ * So an older file is passed over only when its statistics show that it
+ * holds nothing newer. */
+static bool file_may_beat(parq_reader *r, const char *url, int64_t ts)
+{
+	const parq_file_meta *m = parq_reader_metadata(r);
+	size_t len = strlen(url);
+	for (int g = 0; g < (int)m->n_row_groups; g++) {
+		int64_t lo, hi;
+		if (ps_history_rg_may_hold_url(m, g, url, len) && (!ps_history_rg_ts_range(m, g, &lo, &hi) || hi > ts))
+			return true;
+	}
+	return false;
+}
+
 /* Finds the newest row of url across its files; opens *r on the file
- * holding it (NULL when none). */
+ * holding it (NULL when none). On equal timestamps the newer file's row,
+ * stored later, wins. */
 static int find_last_any(ps_store *st, const char *url, bool need_diff, bool lock, parq_reader **r, int *g,
                          int64_t *row, int64_t *ts)
 {
@@ -303,12 +325,23 @@ static int find_last_any(ps_store *st, const char *url, bool need_diff, bool loc
 		parq_reader *fr;
 		if ((rc = ps_history_open_reader(files[i], &fr)))
 			break;
-		if ((rc = ps_history_find_last(fr, url, need_diff, g, row, ts)) || *g < 0) {
+		int fg;
+		int64_t frow, fts;
+		if ((*r && !file_may_beat(fr, url, *ts)) || (rc = ps_history_find_last(fr, url, need_diff, &fg, &frow, &fts)) ||
+		    fg < 0 || (*r && fts <= *ts)) {
 			parq_reader_close(fr);
 			continue;
 		}
+		if (*r)
+			parq_reader_close(*r);
 		*r = fr;
-		break;
+		*g = fg;
+		*row = frow;
+		*ts = fts;
+	}
+	if (rc && *r) {
+		parq_reader_close(*r);
+		*r = NULL;
 	}
 	free(files);
 	unlock(lfd);
@@ -547,11 +580,21 @@ int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_s
 	size_t nf = 0, n = 0, cap = 0;
 	cand *c = NULL;
 	rc = url_files(&loc, &files, &nf);
-	/* archives hold older records: stop once the limit is reached */
-	for (size_t i = 0; !rc && i < nf && !(limit && n >= limit); i++) {
+	for (size_t i = 0; !rc && i < nf; i++) {
 		parq_reader *r;
 		if ((rc = ps_history_open_reader(files[i], &r)))
 			break;
+		/* once the limit is reached, an older file is read only when it
+		 * may hold a record newer than the limit-th so far (on a tie, the
+		 * newer file's record comes first) */
+		if (limit && n >= limit) {
+			qsort(c, n, sizeof *c, cmp_newest);
+			n = limit;
+			if (!file_may_beat(r, url, c[limit - 1].ts)) {
+				parq_reader_close(r);
+				continue;
+			}
+		}
 		rc = collect(r, url, i, &c, &n, &cap);
 		parq_reader_close(r);
 	}
