@@ -411,6 +411,59 @@ static void collisions_archive(void)
 	ps_store_close(st);
 }
 
+static void edit_tiny(ps_config *c)
+{
+	c->history.max_file_size = 2000;
+}
+
+/* Timestamps are the writers', not the order of storage: a version fetched
+ * earlier may be stored later, and be the one whose store moves the newer
+ * version to the archive. The last record and the newest records still
+ * come by timestamp, across the archive; on a tie, the one stored later. */
+static void archive_out_of_order(void)
+{
+	char b[600];
+	snprintf(b, sizeof b, "%s/order", base);
+	ps_store *st = ht_open(b, edit_tiny);
+	const char *url = "https://order.example.com/app.js";
+	/* stored in this order; each store archives the file before it */
+	const int64_t ts[4] = {T0 + 2000, T0 + 1000, T0 + 1500, T0 + 1500};
+	const char *hashes[4] = {"newest", "oldest", "middle", "middle-again"};
+	for (int v = 0; v < 4; v++) {
+		char content[1600];
+		int n = snprintf(content, sizeof content, "version %d\n", v);
+		uint64_t seed = (uint64_t)v + 7;
+		while (n < 1500)
+			n += snprintf(content + n, sizeof content - (size_t)n, "%016llx", (unsigned long long)test_rand(&seed));
+		ps_history_record r = {.url = url, .timestamp_ms = ts[v], .hash = hashes[v], .content = (const uint8_t *)content,
+		                       .content_len = (size_t)n, .diff_result_json = v == 0 ? "{\"lines_added\":1}" : NULL};
+		ps_history_write_result res;
+		CHECK_OK(ps_history_store(st, &r, &res));
+		CHECK(v == 0 || res.archived[0]);
+	}
+	ps_history_record *last;
+	CHECK_OK(ps_history_last(st, url, &last));
+	CHECK(last && streq(last->hash, "newest") && last->timestamp_ms == T0 + 2000);
+	ps_history_record_free(last);
+	char hash[64];
+	CHECK_OK(ps_history_last_hash(st, url, hash, sizeof hash));
+	CHECK(streq(hash, "newest"));
+	const char *const order[4] = {"newest", "middle-again", "middle", "oldest"};
+	for (size_t limit = 0; limit <= 4; limit++) {
+		ps_history_set set;
+		CHECK_OK(ps_history_records(st, url, limit, &set));
+		CHECK_EQ_INT(set.n, limit ? limit : 4);
+		for (size_t i = 0; i < set.n; i++)
+			CHECK(streq(set.records[i].hash, order[i]));
+		ps_history_set_free(&set);
+	}
+	ps_latest_diffs d;
+	CHECK_OK(ps_history_latest_diffs(st, &url, 1, &d));
+	CHECK(d.n == 1 && d.items[0].found && d.items[0].record_timestamp_ms == T0 + 2000);
+	ps_latest_diffs_free(&d);
+	ps_store_close(st);
+}
+
 static void edit_nocompact(ps_config *c)
 {
 	c->history.compaction_threshold = 0;
@@ -759,6 +812,7 @@ int main(void)
 	utf8_reject();
 	thousand(st);
 	collisions_archive();
+	archive_out_of_order();
 	compaction();
 	reads_newest_only();
 	content(st);

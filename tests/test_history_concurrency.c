@@ -1,12 +1,16 @@
 /* Concurrent writers: 4 processes with 4 threads each append to one shared
  * URL and to one URL of their own, all of which share one file (one-digit
  * URL hashes), with compaction and archiving going on; afterwards every
- * record is there exactly once. */
+ * record is there exactly once. And reads while a writer is halfway
+ * through moving a file to the archive. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "history_io.h"
 #include "history_test.h"
 
 enum { PROCS = 4, THREADS = 4 };
@@ -124,6 +128,85 @@ static void verify(ps_store *st, const char *url, int procs_lo, int procs_hi, in
 	ps_history_set_free(&set);
 }
 
+/* ---- reads during a move to the archive ---- */
+
+typedef struct archiving {
+	ps_store *st;
+	const char *url;
+	pthread_t th;
+	bool started;
+	int rc_diffs, rc_records;
+	size_t n_diffs, n_records;
+} archiving;
+
+static void *read_while_archiving(void *arg)
+{
+	archiving *a = arg;
+	ps_history_set set;
+	a->rc_diffs = ps_history_records_with_diff(a->st, &set);
+	a->n_diffs = set.n;
+	if (a->rc_diffs)
+		fprintf(stderr, "records with diff during a move to the archive: %s\n", ps_errmsg());
+	ps_history_set_free(&set);
+	a->rc_records = ps_history_records(a->st, a->url, 0, &set);
+	a->n_records = set.n;
+	ps_history_set_free(&set);
+	return NULL;
+}
+
+/* Holds the writer right after it moved the current file to the archive,
+ * before the next version is in place, while another thread reads. */
+static int rename_pausing(void *ud, const char *from, const char *to, unsigned flags)
+{
+	archiving *a = ud;
+	int rc = renameat2(AT_FDCWD, from, AT_FDCWD, to, flags);
+	if (rc == 0 && strstr(to, "/archive/") && !a->started) {
+		a->started = true;
+		REQUIRE(pthread_create(&a->th, NULL, read_while_archiving, a) == 0);
+		/* long enough for a read that does not wait to have failed */
+		struct timespec ts = {0, 200 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return rc;
+}
+
+static void edit_archive(ps_config *c)
+{
+	c->history.max_file_size = 4096;
+}
+
+/* A read that lists the current files (records with diffs) or all of a
+ * URL's files waits for the writer and sees every record: the file being
+ * archived never goes missing under it. */
+static void reads_while_archiving(void)
+{
+	char b[600];
+	snprintf(b, sizeof b, "%s/archiving", base);
+	ps_store *st = ht_open(b, edit_archive);
+	archiving a = {.st = st, .url = "https://archive.example.com/app.js"};
+	ps_history_io io = {.rename = rename_pausing, .ud = &a};
+	ps_history_set_io(st, &io);
+	int v = 0;
+	for (; v < 100 && !a.started; v++) {
+		char hash[16], content[1024];
+		int n = snprintf(content, sizeof content, "version %d\n", v);
+		uint64_t seed = (uint64_t)v;
+		while (n < 900)
+			n += snprintf(content + n, sizeof content - (size_t)n, "%016llx\n", (unsigned long long)test_rand(&seed));
+		snprintf(hash, sizeof hash, "%d", v);
+		ps_history_record r = {.url = a.url, .timestamp_ms = T0 + v, .hash = hash, .content = (const uint8_t *)content,
+		                       .content_len = (size_t)n, .diff_result_json = "{\"lines_added\":1}"};
+		CHECK_OK(ps_history_store(st, &r, NULL));
+	}
+	REQUIRE(a.started);
+	pthread_join(a.th, NULL);
+	CHECK_EQ_INT(a.rc_diffs, 0);
+	CHECK_EQ_INT(a.n_diffs, 1); /* the new current file's one record */
+	CHECK_EQ_INT(a.rc_records, 0);
+	CHECK_EQ_INT(a.n_records, v);
+	ps_store_close(st);
+}
+
 int main(void)
 {
 	REQUIRE(mkdtemp(base));
@@ -181,6 +264,7 @@ int main(void)
 	       SANITIZED ? "; sanitizer build: 8 appends per thread and URL instead of 15" : "");
 	CHECK(archives > 0);
 	ps_store_close(st);
+	reads_while_archiving();
 	ht_rm_rf(base);
 	return test_report("test_history_concurrency");
 }

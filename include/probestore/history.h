@@ -103,11 +103,13 @@ int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history
 /* ---- reading ---- */
 
 /* The newest record of url: the largest timestamp (on a tie, the one
- * stored later) in the newest file holding a record of url, the archive
- * included. Reads the url and timestamp columns of the row groups whose
- * statistics allow a newer record, and one row's other columns: usually
- * the last row group alone. PS_ENOTFOUND when url has no record. *out is
- * one allocation: free it with ps_history_record_free(). */
+ * stored later) of its records, the archive included. Timestamps need not
+ * follow the order of storage (an archived record may be newer than the
+ * current file's). Reads the footers of the URL's files, the url and
+ * timestamp columns of the row groups whose statistics allow a newer
+ * record, and one row's other columns: usually the current file's last row
+ * group alone. PS_ENOTFOUND when url has no record. *out is one
+ * allocation: free it with ps_history_record_free(). */
 int ps_history_last(ps_store *st, const char *url, ps_history_record **out);
 void ps_history_record_free(ps_history_record *r);
 
@@ -126,14 +128,17 @@ typedef struct ps_history_set {
 void ps_history_set_free(ps_history_set *s);
 
 /* Records of url, newest first (timestamp descending, later-stored first
- * on a tie), at most limit (0: all); the archive is read when the current
- * file holds fewer than limit. Only the returned rows' contents are read.
+ * on a tie), at most limit (0: all), the archive included; past the
+ * limit, an archived file is read only when its statistics allow a record
+ * among the newest. Only the returned rows' contents are read.
  * An unknown URL gives an empty set. Free with ps_history_set_free(). */
 int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_set *out);
 
 /* Every record that carries a diff (diff_result_json neither null, "" nor
  * "null"), in the current files of every host (like the seed, archives are
- * left out), by directory and file name, in file order. */
+ * left out), by directory and file name, in file order. Each file is read
+ * under the shared lock of its URL hash, so that a write archiving it,
+ * under way meanwhile, is seen whole or not at all. */
 int ps_history_records_with_diff(ps_store *st, ps_history_set *out);
 
 /* The sorted "host:port" list of the targets with history (current or

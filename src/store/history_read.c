@@ -250,13 +250,14 @@ static int url_files(const ps_history_loc *loc, char (**files)[4096], size_t *n)
 	return 0;
 }
 
-/* A shared lock on the URL's files, so that a rotation does not move
- * records between the files being read; -1 when there is no lock file
+/* A shared lock on the files of one URL hash in dir, so that a rotation
+ * does not move records between the files being read, nor take a file
+ * away between its listing and its read; -1 when there is no lock file
  * (nothing was ever written). */
-static int lock_shared(const ps_history_loc *loc, int *fd)
+static int lock_shared_hash(const char *dir, const char *hash, int *fd)
 {
 	char lock[4096 + 80];
-	snprintf(lock, sizeof lock, "%s/.%s.lock", loc->dir, loc->hash);
+	snprintf(lock, sizeof lock, "%s/.%s.lock", dir, hash);
 	*fd = open(lock, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0)
 		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot open the lock file %s: %s", lock, strerror(errno));
@@ -271,14 +272,41 @@ static int lock_shared(const ps_history_loc *loc, int *fd)
 	return 0;
 }
 
+static int lock_shared(const ps_history_loc *loc, int *fd)
+{
+	return lock_shared_hash(loc->dir, loc->hash, fd);
+}
+
 static void unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);
 }
 
+/* May r hold a record of url with a timestamp above ts? From the footer's
+ * statistics alone.
+ *
+ * A URL's files are visited newest first, but the timestamps are the
+ * writers' (when the content was fetched), not the order of storage: two
+ * writers that fetched at 100 and 101 may store 101 first, and the store
+ * of 100 may be the one that moves the file holding 101 to the archive.
+ * So an older file is passed over only when its statistics show that it
+ * holds nothing newer. */
+static bool file_may_beat(parq_reader *r, const char *url, int64_t ts)
+{
+	const parq_file_meta *m = parq_reader_metadata(r);
+	size_t len = strlen(url);
+	for (int g = 0; g < (int)m->n_row_groups; g++) {
+		int64_t lo, hi;
+		if (ps_history_rg_may_hold_url(m, g, url, len) && (!ps_history_rg_ts_range(m, g, &lo, &hi) || hi > ts))
+			return true;
+	}
+	return false;
+}
+
 /* Finds the newest row of url across its files; opens *r on the file
- * holding it (NULL when none). */
+ * holding it (NULL when none). On equal timestamps the newer file's row,
+ * stored later, wins. */
 static int find_last_any(ps_store *st, const char *url, bool need_diff, bool lock, parq_reader **r, int *g,
                          int64_t *row, int64_t *ts)
 {
@@ -297,12 +325,23 @@ static int find_last_any(ps_store *st, const char *url, bool need_diff, bool loc
 		parq_reader *fr;
 		if ((rc = ps_history_open_reader(files[i], &fr)))
 			break;
-		if ((rc = ps_history_find_last(fr, url, need_diff, g, row, ts)) || *g < 0) {
+		int fg;
+		int64_t frow, fts;
+		if ((*r && !file_may_beat(fr, url, *ts)) || (rc = ps_history_find_last(fr, url, need_diff, &fg, &frow, &fts)) ||
+		    fg < 0 || (*r && fts <= *ts)) {
 			parq_reader_close(fr);
 			continue;
 		}
+		if (*r)
+			parq_reader_close(*r);
 		*r = fr;
-		break;
+		*g = fg;
+		*row = frow;
+		*ts = fts;
+	}
+	if (rc && *r) {
+		parq_reader_close(*r);
+		*r = NULL;
 	}
 	free(files);
 	unlock(lfd);
@@ -541,11 +580,21 @@ int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_s
 	size_t nf = 0, n = 0, cap = 0;
 	cand *c = NULL;
 	rc = url_files(&loc, &files, &nf);
-	/* archives hold older records: stop once the limit is reached */
-	for (size_t i = 0; !rc && i < nf && !(limit && n >= limit); i++) {
+	for (size_t i = 0; !rc && i < nf; i++) {
 		parq_reader *r;
 		if ((rc = ps_history_open_reader(files[i], &r)))
 			break;
+		/* once the limit is reached, an older file is read only when it
+		 * may hold a record newer than the limit-th so far (on a tie, the
+		 * newer file's record comes first) */
+		if (limit && n >= limit) {
+			qsort(c, n, sizeof *c, cmp_newest);
+			n = limit;
+			if (!file_may_beat(r, url, c[limit - 1].ts)) {
+				parq_reader_close(r);
+				continue;
+			}
+		}
 		rc = collect(r, url, i, &c, &n, &cap);
 		parq_reader_close(r);
 	}
@@ -584,6 +633,20 @@ static bool is_hex_name(const char *name)
 	if (!dot || dot == name || strcmp(dot, ".parquet") != 0 || dot - name > 64)
 		return false;
 	for (const char *p = name; p < dot; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+/* <hash>.parquet or the lock file .<hash>.lock */
+static bool is_hash_entry(const char *name)
+{
+	size_t n = strlen(name);
+	if (name[0] != '.')
+		return is_hex_name(name);
+	if (n < 7 || n > 6 + 64 || strcmp(name + n - 5, ".lock") != 0)
+		return false;
+	for (const char *p = name + 1; p < name + n - 5; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
 			return false;
 	return true;
@@ -826,15 +889,42 @@ int ps_history_records_with_diff(ps_store *st, ps_history_set *out)
 	for (size_t i = 0; i < nd; i++) {
 		char dir[4096 + 512];
 		snprintf(dir, sizeof dir, "%s/%s", root, dirs[i]);
+		/* the hashes with a current file or a lock file: a writer moving
+		 * a file to the archive holds the lock until its successor is in
+		 * place, so the file is read whole under the lock, and found even
+		 * when the listing fell between the move and the successor */
 		char **files = NULL;
-		size_t nfiles = 0;
+		size_t nfiles = 0, nh = 0;
 		if (!rc)
-			rc = list_sorted(dir, is_hex_name, &files, &nfiles);
+			rc = list_sorted(dir, is_hash_entry, &files, &nfiles);
 		for (size_t k = 0; k < nfiles; k++) {
+			char *f = files[k], *h = f + (f[0] == '.');
+			memmove(f, h, strlen(h) + 1);
+			*strrchr(f, '.') = 0;
+		}
+		if (nfiles)
+			qsort(files, nfiles, sizeof *files, cmp_name);
+		for (size_t k = 0; k < nfiles; k++) {
+			if (nh && strcmp(files[nh - 1], files[k]) == 0) {
+				free(files[k]);
+				continue;
+			}
+			files[nh++] = files[k];
+		}
+		for (size_t k = 0; k < nh; k++) {
 			char path[4096 + 1024];
-			snprintf(path, sizeof path, "%s/%s", dir, files[k]);
-			if (!rc)
-				rc = diffs_of_file(path, out);
+			snprintf(path, sizeof path, "%s/%s.parquet", dir, files[k]);
+			int lfd = -1;
+			struct stat sb;
+			if (!rc && !(rc = lock_shared_hash(dir, files[k], &lfd))) {
+				/* gone: it went to the archive, which is left out, and a
+				 * failed write began no successor */
+				if (stat(path, &sb) == 0)
+					rc = diffs_of_file(path, out);
+				else if (errno != ENOENT)
+					rc = ps_err(PS_EIO, "cannot stat %s: %s", path, strerror(errno));
+				unlock(lfd);
+			}
 			free(files[k]);
 		}
 		free(files);
