@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "history_io.h"
+#include "store_io.h"
 #include "history_test.h"
 
 enum { PROCS = 4, THREADS = 4 };
@@ -184,8 +184,8 @@ static void reads_while_archiving(void)
 	snprintf(b, sizeof b, "%s/archiving", base);
 	ps_store *st = ht_open(b, edit_archive);
 	archiving a = {.st = st, .url = "https://archive.example.com/app.js"};
-	ps_history_io io = {.rename = rename_pausing, .ud = &a};
-	ps_history_set_io(st, &io);
+	ps_store_io io = {.rename = rename_pausing, .ud = &a};
+	ps_store_set_io(st, &io);
 	int v = 0;
 	for (; v < 100 && !a.started; v++) {
 		char hash[16], content[1024];
