@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what probestore needs to build and test on Debian (run as root).
+# Installs what probestore needs to build and test on Debian (run as root);
+# json-c is only for the JSON library comparison of scripts/bench.sh.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
           libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev
-          libyaml-dev libjansson-dev libcjson-dev libssl-dev libxxhash-dev)
+          libyaml-dev libjansson-dev libcjson-dev libjson-c-dev libssl-dev libxxhash-dev)
 
 missing=()
 for p in "${packages[@]}"; do
