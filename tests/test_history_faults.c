@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store_io.h"
+#include "fault_disk.h"
 #include "history_test.h"
 
 static char base[] = "/tmp/ps_hfault_XXXXXX";
@@ -48,18 +49,12 @@ static ssize_t h_write(void *ud, int fd, const void *buf, size_t n)
 	faults *f = ud;
 	if (fail_now(f, K_WRITE))
 		return -1;
-	if (f->disk_left >= 0) {
-		if (f->disk_left == 0) {
-			f->hit = true;
-			errno = ENOSPC;
-			return -1;
-		}
-		if ((int64_t)n > f->disk_left)
-			n = (size_t)f->disk_left; /* a short write, as a filling disk gives */
+	if (!disk_admit(&f->disk_left, &n)) {
+		f->hit = true;
+		return -1;
 	}
 	ssize_t k = write(fd, buf, n);
-	if (k > 0 && f->disk_left >= 0)
-		f->disk_left -= k;
+	disk_used(&f->disk_left, k);
 	return k;
 }
 
@@ -68,21 +63,15 @@ static ssize_t h_copy(void *ud, int in, int64_t *off_in, int out, int64_t *off_o
 	faults *f = ud;
 	if (fail_now(f, K_COPY))
 		return -1;
-	if (f->disk_left >= 0) {
-		if (f->disk_left == 0) {
-			f->hit = true;
-			errno = ENOSPC;
-			return -1;
-		}
-		if ((int64_t)len > f->disk_left)
-			len = (size_t)f->disk_left;
+	if (!disk_admit(&f->disk_left, &len)) {
+		f->hit = true;
+		return -1;
 	}
 	off64_t i = *off_in, o = *off_out;
 	ssize_t k = copy_file_range(in, &i, out, &o, len, 0);
 	*off_in = i;
 	*off_out = o;
-	if (k > 0 && f->disk_left >= 0)
-		f->disk_left -= k;
+	disk_used(&f->disk_left, k);
 	return k;
 }
 

@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fault_disk.h"
 #include "history_test.h"
 #include "store_io.h"
 
@@ -107,19 +108,13 @@ static ssize_t h_write(void *ud, int fd, const void *buf, size_t n)
 	faults *f = ud;
 	if (fail_now(f, K_WRITE))
 		return -1;
-	if (f->disk_left >= 0) {
-		if (f->disk_left == 0) {
-			f->hit = true;
-			f->hit_kind = K_WRITE;
-			errno = ENOSPC;
-			return -1;
-		}
-		if ((int64_t)n > f->disk_left)
-			n = (size_t)f->disk_left; /* a short write, as a filling disk gives */
+	if (!disk_admit(&f->disk_left, &n)) {
+		f->hit = true;
+		f->hit_kind = K_WRITE;
+		return -1;
 	}
 	ssize_t k = write(fd, buf, n);
-	if (k > 0 && f->disk_left >= 0)
-		f->disk_left -= k;
+	disk_used(&f->disk_left, k);
 	return k;
 }
 
