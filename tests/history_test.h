@@ -61,6 +61,16 @@ static inline ps_store *ht_open(const char *base, void (*edit)(ps_config *))
 	return st;
 }
 
+/* Appends pseudo-random 16-digit hex words from seed, each followed by sep,
+ * to buf[0..n) until it holds at least min bytes; returns the length.
+ * Content that compresses badly, so that files fill up. */
+static inline int ht_fill(char *buf, size_t cap, int n, int min, uint64_t seed, const char *sep)
+{
+	while (n < min)
+		n += snprintf(buf + n, cap - (size_t)n, "%016llx%s", (unsigned long long)test_rand(&seed), sep);
+	return n;
+}
+
 static inline double ht_now(void)
 {
 	struct timespec t;

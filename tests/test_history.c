@@ -336,11 +336,8 @@ static void collisions_archive(void)
 		snprintf(hash, sizeof hash, "%s-%d", v < 30 ? "a" : "b", v);
 		/* incompressible enough that files fill up */
 		int n = snprintf(content, sizeof content, "%s\nversion %d\n", url, v);
-		uint64_t seed = (uint64_t)v;
 		/* b's first version is larger than a file may be: it starts a new one */
-		int size = v == 30 ? 12000 : 360;
-		while (n < size)
-			n += snprintf(content + n, sizeof content - (size_t)n, "%016llx", (unsigned long long)test_rand(&seed));
+		n = ht_fill(content, sizeof content, n, v == 30 ? 12000 : 360, (uint64_t)v, "");
 		ps_history_record r = {.url = url, .timestamp_ms = T0 + v, .hash = hash, .content = (const uint8_t *)content,
 		                       .content_len = (size_t)n};
 		ps_history_write_result res;
@@ -432,9 +429,7 @@ static void archive_out_of_order(void)
 	for (int v = 0; v < 4; v++) {
 		char content[1600];
 		int n = snprintf(content, sizeof content, "version %d\n", v);
-		uint64_t seed = (uint64_t)v + 7;
-		while (n < 1500)
-			n += snprintf(content + n, sizeof content - (size_t)n, "%016llx", (unsigned long long)test_rand(&seed));
+		n = ht_fill(content, sizeof content, n, 1500, (uint64_t)v + 7, "");
 		ps_history_record r = {.url = url, .timestamp_ms = ts[v], .hash = hashes[v], .content = (const uint8_t *)content,
 		                       .content_len = (size_t)n, .diff_result_json = v == 0 ? "{\"lines_added\":1}" : NULL};
 		ps_history_write_result res;

@@ -54,9 +54,7 @@ typedef struct job {
 static void content_of(char *buf, size_t cap, const char *url, int p, int t, int i, int *n)
 {
 	*n = snprintf(buf, cap, "%s by process %d thread %d, version %d\n", url, p, t, i);
-	uint64_t seed = (uint64_t)(p * 1000 + t * 100 + i);
-	while (*n < 600)
-		*n += snprintf(buf + *n, cap - (size_t)*n, "%016llx\n", (unsigned long long)test_rand(&seed));
+	*n = ht_fill(buf, cap, *n, 600, (uint64_t)(p * 1000 + t * 100 + i), "\n");
 }
 
 static void *worker(void *arg)
@@ -190,9 +188,7 @@ static void reads_while_archiving(void)
 	for (; v < 100 && !a.started; v++) {
 		char hash[16], content[1024];
 		int n = snprintf(content, sizeof content, "version %d\n", v);
-		uint64_t seed = (uint64_t)v;
-		while (n < 900)
-			n += snprintf(content + n, sizeof content - (size_t)n, "%016llx\n", (unsigned long long)test_rand(&seed));
+		n = ht_fill(content, sizeof content, n, 900, (uint64_t)v, "\n");
 		snprintf(hash, sizeof hash, "%d", v);
 		ps_history_record r = {.url = a.url, .timestamp_ms = T0 + v, .hash = hash, .content = (const uint8_t *)content,
 		                       .content_len = (size_t)n, .diff_result_json = "{\"lines_added\":1}"};

@@ -42,9 +42,7 @@ static void make_urls(void)
 static int record_of(int seq, char *content, size_t cap, ps_history_record *r, char *hash, size_t hcap)
 {
 	int n = snprintf(content, cap, "sequence %d\n", seq);
-	uint64_t s = (uint64_t)seq;
-	while (n < 700)
-		n += snprintf(content + n, cap - (size_t)n, "%016llx\n", (unsigned long long)test_rand(&s));
+	n = ht_fill(content, cap, n, 700, (uint64_t)seq, "\n");
 	snprintf(hash, hcap, "seq-%d", seq);
 	*r = (ps_history_record){.url = urls[seq % 2], .timestamp_ms = T0 + seq, .hash = hash,
 	                         .content = (const uint8_t *)content, .content_len = (size_t)n};
