@@ -38,4 +38,21 @@ static inline uint64_t test_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/* Version v of a JavaScript bundle of 5,000 functions alike but for a
+ * number (about 210 KB): versions after 0 change about three functions,
+ * chosen by seed. Writes at most cap bytes (cap >= 64) and returns the
+ * length. */
+static inline size_t test_bundle(char *buf, size_t cap, int v, uint64_t *seed)
+{
+	uint64_t g = 0x1234;
+	size_t at = 0;
+	for (int line = 0; line < 5000 && at + 64 <= cap; line++) {
+		g = g * 6364136223846793005ull + 1442695040888963407ull;
+		int changed = v > 0 && test_rand(seed) % 1667 == 0;
+		at += (size_t)snprintf(buf + at, 64, "function f%d(a,b){return a*%u+b-%d;}\n", line, (unsigned)(g >> 48),
+		                       changed ? v : 0);
+	}
+	return at;
+}
+
 #endif

@@ -513,6 +513,65 @@ static void compaction(void)
 	ps_store_close(st);
 }
 
+/* Compaction puts many versions of a file in one page with long-distance
+ * matching: 32 versions of a 210 KB bundle, a few lines changed each, take
+ * less than two single versions' room. The newest record keeps a row group
+ * of its own, so reading it decompresses one version. */
+static void versions_share_pages(void)
+{
+	char b[600];
+	snprintf(b, sizeof b, "%s/bundle", base);
+	ps_store *st = ht_open(b, NULL); /* compaction threshold 32 */
+	const char *url = "https://cdn.example.net/app.bundle.js";
+	enum { N = 33, CAP = 400000 };
+	char *buf = malloc(CAP);
+	uint64_t seed = 3;
+	size_t len[N];
+	for (int v = 0; v < N; v++) {
+		len[v] = test_bundle(buf, CAP, v, &seed);
+		ps_history_fetch f = {.url = url, .content = buf, .content_len = len[v],
+		                      .content_type = "application/javascript", .fetched_at_ms = T0 + v * 1000LL};
+		ps_history_content_result res;
+		CHECK_OK(ps_history_store_content(st, &f, &res));
+		CHECK(res.status == (v ? PS_CONTENT_CHANGED : PS_CONTENT_NEW));
+		CHECK_EQ_INT(res.write.compacted, v == N - 1);
+	}
+	char path[4096];
+	CHECK_OK(ps_history_path(st, url, path, sizeof path));
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	const parq_file_meta *m = parq_reader_metadata(r);
+	CHECK_EQ_INT(m->n_row_groups, 2);
+	if (m->n_row_groups == 2) {
+		CHECK_EQ_INT(m->row_groups[0].num_rows, N - 1);
+		CHECK_EQ_INT(m->row_groups[1].num_rows, 1);
+		/* content is column 4, diff_result_json column 7 */
+		const int cols[] = {4, 7};
+		for (int k = 0; k < 2; k++) {
+			int64_t merged = m->row_groups[0].columns[cols[k]].meta.total_compressed_size;
+			int64_t one = m->row_groups[1].columns[cols[k]].meta.total_compressed_size;
+			printf("test_history: column %d: %d versions in %lld bytes, the newest alone in %lld\n", cols[k], N - 1,
+			       (long long)merged, (long long)one);
+			CHECK(merged < 2 * one);
+		}
+	}
+	parq_reader_close(r);
+	/* every version reads back, newest first */
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, url, 0, &set));
+	CHECK_EQ_INT(set.n, N);
+	seed = 3;
+	for (int v = 0; v < N && set.n == N; v++) {
+		size_t n = test_bundle(buf, CAP, v, &seed);
+		const ps_history_record *rec = &set.records[N - 1 - v];
+		CHECK(rec->content_len == n && !memcmp(rec->content, buf, n));
+		CHECK(rec->timestamp_ms == T0 + v * 1000LL);
+	}
+	ps_history_set_free(&set);
+	free(buf);
+	ps_store_close(st);
+}
+
 /* The last record and the newest records read only the row groups they
  * need: with the content of the oldest version destroyed on disk, they
  * still read, while reading every version fails. */
@@ -809,6 +868,7 @@ int main(void)
 	collisions_archive();
 	archive_out_of_order();
 	compaction();
+	versions_share_pages();
 	reads_newest_only();
 	content(st);
 	diff_parse_errors();

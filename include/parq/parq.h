@@ -282,6 +282,14 @@ typedef struct parq_column_options {
 	bool statistics_off;
 	double bloom_fpp;     /* > 0: write a bloom filter with this false-positive rate */
 	int64_t bloom_ndv;    /* expected distinct values (0: from the row group) */
+	/* Uncompressed bytes after which a data page ends (0: the writer's
+	 * page_bytes). Large values that repeat from row to row compress
+	 * together when a page holds many of them. */
+	size_t page_bytes;
+	/* ZSTD: also find matches far apart within a page (long-distance
+	 * matching); with a large page_bytes, versions of one document stored
+	 * row after row cost little more than their differences. */
+	bool long_match;
 } parq_column_options;
 
 /* Defaults for leaf: dictionary and encoding automatic, statistics on, no

@@ -219,7 +219,24 @@ static int lz4_frame(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
 	return rc;
 }
 
+static size_t zstd_long(ZSTD_CCtx *z, int level, void *dst, size_t cap, const void *src, size_t n)
+{
+	size_t r = ZSTD_CCtx_reset(z, ZSTD_reset_session_and_parameters);
+	if (!ZSTD_isError(r))
+		r = ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level);
+	if (!ZSTD_isError(r))
+		r = ZSTD_CCtx_setParameter(z, ZSTD_c_enableLongDistanceMatching, 1);
+	/* ZSTD_compress2 knows n and shrinks the window to it */
+	return ZSTD_isError(r) ? r : ZSTD_compress2(z, dst, cap, src, n);
+}
+
 int parq_compress(parq_codec_ctx *c, int codec, int level, const void *src, size_t n, parq_buf *dst)
+{
+	return parq_compress_long(c, codec, level, false, src, n, dst);
+}
+
+int parq_compress_long(parq_codec_ctx *c, int codec, int level, bool long_match, const void *src, size_t n,
+                       parq_buf *dst)
 {
 	switch (codec) {
 	case PARQ_CODEC_UNCOMPRESSED:
@@ -242,7 +259,9 @@ int parq_compress(parq_codec_ctx *c, int codec, int level, const void *src, size
 		size_t bound = ZSTD_compressBound(n);
 		if (parq_buf_reserve(dst, bound))
 			return PARQ_ENOMEM;
-		size_t out = ZSTD_compressCCtx(c->zc, dst->data + dst->len, bound, src, n, level ? level : 3);
+		/* ZSTD_compressCCtx ignores the parameters zstd_long sets */
+		size_t out = long_match ? zstd_long(c->zc, level ? level : 3, dst->data + dst->len, bound, src, n)
+		                        : ZSTD_compressCCtx(c->zc, dst->data + dst->len, bound, src, n, level ? level : 3);
 		if (ZSTD_isError(out))
 			return parq_err(PARQ_EIO, "zstd: %s", ZSTD_getErrorName(out));
 		dst->len += out;

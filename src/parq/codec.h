@@ -20,6 +20,14 @@ bool parq_codec_can_read(int codec);
 int parq_compress(parq_codec_ctx *ctx, int codec, int level, const void *src, size_t n,
                   parq_buf *dst);
 
+/* parq_compress, and with long_match ZSTD also searches the whole input for
+ * long matches (long-distance matching): values repeated far apart, such as
+ * successive versions of a document in one page, then cost a few bytes
+ * each instead of a fresh copy. The frame's window stays within the input,
+ * so any zstd decoder reads it. Other codecs ignore long_match. */
+int parq_compress_long(parq_codec_ctx *ctx, int codec, int level, bool long_match, const void *src,
+                       size_t n, parq_buf *dst);
+
 /* Decompresses src into exactly dst_len bytes (the page's uncompressed
  * size). Output that would exceed dst_len, or fall short of it, is
  * PARQ_ECORRUPT; nothing is ever written past dst + dst_len.

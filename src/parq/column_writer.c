@@ -534,7 +534,7 @@ static int flush_page(parq_colw *c)
 		size_t body_len = vals.len;
 		if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
 			c->comp.len = 0;
-			rc = parq_compress(c->ctx, c->cfg.codec, c->cfg.level, vals.data, vals.len, &c->comp);
+			rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, vals.data, vals.len, &c->comp);
 			if (rc) {
 				parq_buf_free(&vals);
 				return rc;
@@ -564,7 +564,7 @@ static int flush_page(parq_colw *c)
 		size_t body_len = s->len;
 		if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
 			c->comp.len = 0;
-			if ((rc = parq_compress(c->ctx, c->cfg.codec, c->cfg.level, s->data, s->len, &c->comp)))
+			if ((rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, s->data, s->len, &c->comp)))
 				return rc;
 			body = c->comp.data;
 			body_len = c->comp.len;
@@ -805,7 +805,7 @@ static int write_dict_page(parq_colw *c)
 	int rc;
 	if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
 		c->comp.len = 0;
-		if ((rc = parq_compress(c->ctx, c->cfg.codec, c->cfg.level, s->data, s->len, &c->comp)))
+		if ((rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, s->data, s->len, &c->comp)))
 			return rc;
 		body = c->comp.data;
 		body_len = c->comp.len;

@@ -26,6 +26,7 @@ typedef struct parq_colw_config {
 	double bloom_fpp;        /* > 0: build a bloom filter */
 	int64_t bloom_ndv;       /* 0: size from the chunk's distinct values */
 	int encoding;            /* non-dictionary pages: -1 automatic, PLAIN or DELTA_BINARY_PACKED */
+	bool long_match;         /* ZSTD long-distance matching (parq_compress_long) */
 } parq_colw_config;
 
 /* Per-page entries for the ColumnIndex / OffsetIndex of a chunk. */

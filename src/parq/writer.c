@@ -180,6 +180,9 @@ static int writer_init(parq_writer *w, const parq_schema *schema, const parq_wri
 			cfg.bloom_fpp = co->bloom_fpp;
 			cfg.bloom_ndv = co->bloom_ndv;
 			cfg.encoding = co->encoding;
+			if (co->page_bytes)
+				cfg.page_bytes = co->page_bytes;
+			cfg.long_match = co->long_match;
 		}
 		int rc = parq_colw_new(&w->cols[i], &cfg, w->ctx);
 		if (rc)

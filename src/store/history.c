@@ -32,6 +32,10 @@
  * a bounded number of times however long the history grows. */
 #define COMPACT_TARGET ((size_t)16 << 20)
 #define MERGE_BATCH 16
+/* Pages of contents, diffs and extracted paths end past this many bytes:
+ * about 40 versions of a 200 KB file. A larger page stores each version in
+ * less but costs more to decompress for a single old version. */
+#define BIG_PAGE ((size_t)8 << 20)
 
 /* ---- locations ---- */
 
@@ -367,12 +371,18 @@ static void writer_options(const ps_store *st, parq_writer_options *po, parq_col
 	po->row_group_rows = (int64_t)1 << 40;
 	/* URLs share long prefixes; longer bounds keep the url statistics useful */
 	po->statistics_max_bytes = 512;
-	/* contents, diffs and paths are neither looked up by value nor repeated */
+	/* contents, diffs and paths are neither looked up by value nor
+	 * repeated exactly, but successive versions of a file are mostly the
+	 * same: pages of many versions, compressed with long-distance
+	 * matching, store each version after the first of a page in about
+	 * the size of its changes (docs/format.md) */
 	const int big[3] = {PS_H_CONTENT, PS_H_DIFF, PS_H_PATHS};
 	for (int k = 0; k < 3; k++) {
 		parq_column_options_default(&co[k], big[k]);
 		co[k].dictionary = 0;
 		co[k].statistics_off = true;
+		co[k].page_bytes = BIG_PAGE;
+		co[k].long_match = true;
 	}
 	po->columns = co;
 	po->n_columns = 3;
@@ -484,8 +494,11 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 	            (rc = parq_writer_set_kv(w, "probestore.kind", "file_history")) ||
 	            (rc = parq_writer_set_kv(w, "probestore.url_hash", s->loc.hash))))
 		rc = ps_err_from_parq(rc, NULL);
-	if (!rc && keep >= 0)
-		rc = merge_rows(s->base, keep, nrg, w);
+	/* the merged rows make a row group of their own, so that the newest
+	 * record, which lookups want most, stays small and quick to read */
+	if (!rc && keep >= 0 && !(rc = merge_rows(s->base, keep, nrg, w)) && rec &&
+	    (rc = parq_writer_flush_row_group(w)))
+		rc = ps_err_from_parq(rc, NULL);
 	if (!rc && rec) {
 		ps_history_cols cols = {0};
 		if (!(rc = ps_history_cols_build(&cols, rec, 1)) && (rc = parq_writer_write(w, cols.col, 1)))

@@ -3,7 +3,8 @@
  * each stored with ps_history_store_content (so with diffs) and some with
  * ps_history_store (binary content, nulls, non-ASCII headers), small
  * compaction threshold and file size so that the files mix copied,
- * appended and merged row groups and the archive fills.
+ * appended and merged row groups and the archive fills; then, in a second
+ * store, 20 versions of a large bundle (pages of several versions).
  *
  *   gen_history DATA_DIR
  *
@@ -21,6 +22,21 @@ static int fail(const char *what)
 	return 1;
 }
 
+/* Version v of a script: `lines` constants, about one in ten changed per
+ * version. Returns the length. */
+static int script(char *body, size_t cap, const char *url, int v, int lines, uint64_t *seed)
+{
+	int len = snprintf(body, cap, "// %s\n", url);
+	for (int line = 0; line < lines && (size_t)len + 128 < cap; line++) {
+		*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+		/* most lines stay, a few change each version */
+		int change = (*seed >> 33) % 10 == 0;
+		len += snprintf(body + len, cap - (size_t)len, "export const k%d = \"%s%d\"; // ünïcode <&>\n", line,
+		                change ? "v" : "s", change ? v : line);
+	}
+	return len;
+}
+
 static void list(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -32,6 +48,45 @@ static void list(const char *dir)
 	}
 	if (d)
 		closedir(d);
+}
+
+/* A second store, default settings but a compaction threshold of 7: 20
+ * versions of a 250 KB bundle, so that merged row groups hold pages of
+ * several versions compressed with long-distance matching. */
+static int bundle(const char *data)
+{
+	ps_config cfg;
+	if (ps_config_default(&cfg))
+		return fail("config");
+	cfg.history.compaction_threshold = 7;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/bundle", data);
+	ps_store_options o;
+	ps_store_options_default(&o);
+	o.base_path = dir;
+	o.config = &cfg;
+	ps_store *st;
+	if (ps_store_open(&st, &o))
+		return fail("open");
+	ps_config_free(&cfg);
+	const char *url = "https://interop.example.com/static/bundle.js";
+	size_t cap = 400000;
+	char *body = malloc(cap);
+	uint64_t seed = 2;
+	int rc = 0;
+	for (int v = 0; v < 20 && !rc; v++) {
+		ps_history_fetch f = {.url = url, .content = body,
+		                      .content_len = (size_t)script(body, cap, url, v, 5000, &seed),
+		                      .content_type = "application/javascript", .fetched_at_ms = 1764576000000 + v * 1000LL};
+		if (ps_history_store_content(st, &f, NULL))
+			rc = fail("store bundle");
+	}
+	free(body);
+	char path[4096];
+	if (!rc && ps_history_path(st, url, path, sizeof path) == 0)
+		printf("%s\n", path);
+	ps_store_close(st);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -68,14 +123,7 @@ int main(int argc, char **argv)
 	for (int v = 0; v < 120; v++) {
 		for (int u = 0; u < 3; u++) {
 			char body[4096];
-			int len = snprintf(body, sizeof body, "// %s\n", urls[u]);
-			for (int line = 0; line < 40; line++) {
-				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-				/* most lines stay, a few change each version */
-				int change = (seed >> 33) % 10 == 0;
-				len += snprintf(body + len, sizeof body - (size_t)len, "export const k%d = \"%s%d\"; // ünïcode <&>\n",
-				                line, change ? "v" : "s", change ? v : line);
-			}
+			int len = script(body, sizeof body, urls[u], v, 40, &seed);
 			ps_history_fetch f = {
 				.url = urls[u], .content = body, .content_len = (size_t)len,
 				.content_type = u == 2 ? NULL : "application/javascript; charset=utf-8",
@@ -123,5 +171,5 @@ int main(int argc, char **argv)
 	strncat(path, "/archive", sizeof path - strlen(path) - 1);
 	list(path);
 	ps_store_close(st);
-	return 0;
+	return bundle(argv[1]);
 }
