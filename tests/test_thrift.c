@@ -18,7 +18,7 @@ static void test_primitives(void)
 	CHECK_EQ_INT(b.data[2], 2);
 	tc_reader r = {b.data, b.data + b.len, 0};
 	for (size_t i = 0; i < 9; i++) {
-		int64_t v;
+		int64_t v = 0;
 		CHECK_OK(tc_read_i64(&r, &v));
 		CHECK_EQ_INT(v, vals[i]);
 	}

@@ -1,7 +1,7 @@
 /* Thrift compact protocol primitives, strictly bounded. */
 #include "thrift.h"
 
-int tc_read_varint(tc_reader *r, uint64_t *v)
+int tc_read_varint_slow(tc_reader *r, uint64_t *v)
 {
 	uint64_t x = 0;
 	for (int shift = 0; shift < 70; shift += 7) {
@@ -19,27 +19,9 @@ int tc_read_varint(tc_reader *r, uint64_t *v)
 	return parq_err(PARQ_ECORRUPT, "thrift: varint longer than 10 bytes");
 }
 
-static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
-
-int tc_read_i64(tc_reader *r, int64_t *v)
+int tc_read_i32_range(int64_t x)
 {
-	uint64_t u;
-	int rc = tc_read_varint(r, &u);
-	if (!rc)
-		*v = unzigzag(u);
-	return rc;
-}
-
-int tc_read_i32(tc_reader *r, int32_t *v)
-{
-	int64_t x;
-	int rc = tc_read_i64(r, &x);
-	if (rc)
-		return rc;
-	if (x < INT32_MIN || x > INT32_MAX)
-		return parq_err(PARQ_ECORRUPT, "thrift: i32 value %lld out of range", (long long)x);
-	*v = (int32_t)x;
-	return 0;
+	return parq_err(PARQ_ECORRUPT, "thrift: i32 value %lld out of range", (long long)x);
 }
 
 int tc_read_i16(tc_reader *r, int16_t *v)
@@ -78,7 +60,7 @@ int tc_read_binary(tc_reader *r, parq_bytes *v)
 	return 0;
 }
 
-int tc_read_field(tc_reader *r, int *type, int16_t *id, int16_t *last_id, bool *bool_val)
+int tc_read_field_slow(tc_reader *r, int *type, int16_t *id, int16_t *last_id, bool *bool_val)
 {
 	if (r->p >= r->end)
 		return parq_err(PARQ_ECORRUPT, "thrift: struct truncated (no stop field)");

@@ -36,16 +36,69 @@ typedef struct tc_writer {
 	int err;                 /* sticky: first error */
 } tc_writer;
 
-/* Reader primitives return 0 or PARQ_ECORRUPT (message set). */
-int tc_read_varint(tc_reader *r, uint64_t *v);
+/* Reader primitives return 0 or PARQ_ECORRUPT (message set). The common
+ * cases (a one-byte varint, a field header with an id delta) are inline;
+ * a footer of a few hundred row groups is some 100,000 of them. */
+int tc_read_varint_slow(tc_reader *r, uint64_t *v);
+int tc_read_field_slow(tc_reader *r, int *type, int16_t *id, int16_t *last_id, bool *bool_val);
 int tc_read_i16(tc_reader *r, int16_t *v);
-int tc_read_i32(tc_reader *r, int32_t *v);
-int tc_read_i64(tc_reader *r, int64_t *v);
+int tc_read_i32_range(int64_t x);
 int tc_read_double(tc_reader *r, double *v);
 int tc_read_binary(tc_reader *r, parq_bytes *v);
+
+static inline int tc_read_varint(tc_reader *r, uint64_t *v)
+{
+	if (r->p < r->end && *r->p < 0x80) {
+		*v = *r->p++;
+		return 0;
+	}
+	return tc_read_varint_slow(r, v);
+}
+
+static inline int tc_read_i64(tc_reader *r, int64_t *v)
+{
+	uint64_t u;
+	int rc = tc_read_varint(r, &u);
+	if (!rc)
+		*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+	return rc;
+}
+
+static inline int tc_read_i32(tc_reader *r, int32_t *v)
+{
+	int64_t x;
+	int rc = tc_read_i64(r, &x);
+	if (rc)
+		return rc;
+	if (x < INT32_MIN || x > INT32_MAX)
+		return tc_read_i32_range(x);
+	*v = (int32_t)x;
+	return 0;
+}
+
 /* Field header: *type TC_STOP at the end of a struct; *last_id tracks deltas;
  * *bool_val receives the value of a boolean field (encoded in the type). */
-int tc_read_field(tc_reader *r, int *type, int16_t *id, int16_t *last_id, bool *bool_val);
+static inline int tc_read_field(tc_reader *r, int *type, int16_t *id, int16_t *last_id, bool *bool_val)
+{
+	if (r->p < r->end) {
+		uint8_t b = *r->p;
+		int t = b & 0x0F, delta = b >> 4;
+		if (b == 0) {
+			r->p++;
+			*type = TC_STOP;
+			return 0;
+		}
+		if (delta && t != TC_STOP && t <= TC_STRUCT && *last_id <= INT16_MAX - delta) {
+			r->p++;
+			*id = (int16_t)(*last_id + delta);
+			*last_id = *id;
+			*type = t;
+			*bool_val = t == TC_TRUE;
+			return 0;
+		}
+	}
+	return tc_read_field_slow(r, type, id, last_id, bool_val);
+}
 /* List/set header; checks that n elements can fit in the remaining bytes. */
 int tc_read_list(tc_reader *r, int *elem_type, uint32_t *n);
 int tc_read_list_bool(tc_reader *r, bool *v);
