@@ -19,7 +19,9 @@ static char base[] = "/tmp/ps_hfault_XXXXXX";
 static const int64_t T0 = 1764600000000;
 static const char *URL = "https://faults.example.com/app.js";
 
-enum { K_WRITE, K_FSYNC, K_RENAME, K_COPY, K_CLOSE, K_OPEN, NKINDS };
+/* mkdir first: the directories exist after the first append (and the
+ * first archive), so only the first kind's rounds meet its calls */
+enum { K_MKDIR, K_WRITE, K_FSYNC, K_RENAME, K_COPY, K_CLOSE, K_OPEN, NKINDS };
 
 typedef struct faults {
 	int kind;            /* which call fails, -1: none */
@@ -99,6 +101,14 @@ static int h_close(void *ud, int fd)
 		return -1;
 	}
 	return close(fd);
+}
+
+static int h_mkdir(void *ud, const char *path, mode_t mode)
+{
+	faults *f = ud;
+	if (fail_now(f, K_MKDIR))
+		return -1;
+	return mkdir(path, mode);
 }
 
 /* Creating the temporary file, and opening a directory to fsync it. */
@@ -189,7 +199,7 @@ static bool check_all(ps_store *st, int expect)
 }
 
 typedef struct tally {
-	int attempts, injected, failed, dir_fsync, archive, lost;
+	int attempts, injected, failed, dir_fsync, archive, mkdir, lost;
 } tally;
 
 static tally total;
@@ -211,6 +221,7 @@ static bool attempt(ps_store *st, faults *f, tally *t, const char *dir)
 	int rc = ps_history_store(st, &r, NULL);
 	t->attempts++;
 	t->injected += f->hit;
+	t->mkdir += f->hit && f->kind == K_MKDIR;
 	bool ok = rc == 0, lost = false;
 	if (ok) {
 		CHECK(!f->hit);
@@ -290,15 +301,16 @@ static void run(const char *name, ps_store *st, faults *f, const char *dir, int 
 		}
 	}
 	*f = (faults){.kind = -1, .disk_left = -1};
-	printf("test_history_faults: %s: %d attempts, %d failed cleanly (%d at the directory fsync after the rename, "
-	       "%d at the move to the archive)%s\n",
-	       name, t.attempts, t.failed, t.dir_fsync, t.archive,
+	printf("test_history_faults: %s: %d attempts, %d failed cleanly (%d creating a directory, %d at the directory "
+	       "fsync after the rename, %d at the move to the archive)%s\n",
+	       name, t.attempts, t.failed, t.mkdir, t.dir_fsync, t.archive,
 	       SANITIZED ? "; sanitizer build: one round and a full disk in steps of 397 bytes instead of two and 97" : "");
 	CHECK(t.failed > 20);
 	total.attempts += t.attempts;
 	total.injected += t.injected;
 	total.failed += t.failed;
 	total.dir_fsync += t.dir_fsync;
+	total.mkdir += t.mkdir;
 	total.lost += t.lost;
 }
 
@@ -324,7 +336,7 @@ int main(void)
 {
 	REQUIRE(mkdtemp(base));
 	faults f = {.kind = -1, .disk_left = -1};
-	ps_store_io io = {.open = h_open, .write = h_write, .copy_file_range = h_copy, .fsync = h_fsync,
+	ps_store_io io = {.open = h_open, .mkdir = h_mkdir, .write = h_write, .copy_file_range = h_copy, .fsync = h_fsync,
 	                  .close = h_close, .rename = h_rename, .ud = &f};
 	void (*edits[3])(ps_config *) = {edit_plain, edit_compact, edit_archive};
 	const char *names[3] = {"plain appends", "appends that compact", "appends that archive"};
@@ -343,6 +355,7 @@ int main(void)
 	       "rename with the record in place)\n",
 	       total.injected, total.lost, total.attempts, total.failed, total.dir_fsync);
 	CHECK_EQ_INT(total.lost, 0);
+	CHECK(total.mkdir > 0);
 	CHECK_EQ_INT(total.injected, total.failed);
 	ht_rm_rf(base);
 	return test_report("test_history_faults");

@@ -132,7 +132,7 @@ int main(void)
 	ps_store_close(st);
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(path, '/') - path), path);
-	REQUIRE(ps_mkdirs(dir) == 0);
+	REQUIRE(ps_mkdirs(NULL, dir) == 0);
 	write_file(path);
 	struct stat sb;
 	stat(path, &sb);

@@ -49,13 +49,13 @@ enum { N_PREV = 1200, N_NEW = 2400, RG_ROWS = 480 };
 
 /* ---- the failing system calls ---- */
 
-enum { K_CREATE, K_WRITE, K_FSYNC, K_CLOSE, K_RENAME, K_LINK, K_OPEN_DIR, K_FSYNC_DIR, NKINDS };
+enum { K_CREATE, K_WRITE, K_FSYNC, K_CLOSE, K_RENAME, K_LINK, K_OPEN_DIR, K_FSYNC_DIR, K_MKDIR, NKINDS };
 static const char *KIND_NAMES[NKINDS] = {"create", "write", "fsync", "close", "rename", "link",
-                                         "open of the directory", "fsync of the directory"};
+                                         "open of the directory", "fsync of the directory", "mkdir"};
 /* what the error message must say for each kind */
 static const char *KIND_WORDS[NKINDS] = {"cannot create the temporary file", "write failed", "fsync of ", "close of ",
                                          "cannot rename", "cannot link", "cannot open directory",
-                                         "fsync of directory"};
+                                         "fsync of directory", "cannot create directory"};
 
 typedef struct faults {
 	int kind;            /* which call fails, -1: none */
@@ -93,6 +93,14 @@ static int h_open(void *ud, const char *path, int flags, mode_t mode)
 	if ((flags & O_DIRECTORY) && fail_now(f, K_OPEN_DIR))
 		return -1;
 	return open(path, flags, mode);
+}
+
+static int h_mkdir(void *ud, const char *path, mode_t mode)
+{
+	faults *f = ud;
+	if (fail_now(f, K_MKDIR))
+		return -1;
+	return mkdir(path, mode);
 }
 
 static int h_mkostemp(void *ud, char *tmpl, int flags)
@@ -568,6 +576,61 @@ static void each_call(ps_store *st, faults *f, tally *t, int kind, int err, bool
 	}
 }
 
+/* The first scan of a target creates its directory: every mkdir call
+ * failing, with EIO and ENOSPC, is an error naming the directory, leaves
+ * no scan of that target and changes nothing of the other target's. */
+static void new_target(ps_store *st, faults *f, tally *t)
+{
+	static const char *FRESH = "fresh.example.com";
+	char fresh[800];
+	snprintf(fresh, sizeof fresh, "%s/probe_results/%s_443", base, FRESH);
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = FRESH;
+	o.scan_time_ms = T_NEW;
+	o.session_id = "faults-fresh";
+	static const int errs[] = {EIO, ENOSPC};
+	int hits = 0;
+	for (int e = 0; e < 2; e++) {
+		ht_rm_rf(fresh);
+		for (int at = 1; at < 100; at++) {
+			*f = (faults){.kind = K_MKDIR, .at = at, .err = errs[e], .disk_left = -1};
+			ps_scan_result res;
+			int rc = ps_scan_write(st, &o, prev_rows.r, 100, &res);
+			t->attempts++;
+			t->injected += f->hit;
+			if (rc == 0) {
+				CHECK(!f->hit);
+				CHECK(strstr(res.path, fresh) == res.path);
+				break;
+			}
+			t->failed++;
+			hits++;
+			CHECK(f->hit);
+			CHECK_EQ_INT(rc, PS_EIO);
+			const char *msg = ps_errmsg();
+			CHECK(strstr(msg, KIND_WORDS[K_MKDIR]) && strstr(msg, fresh) && strstr(msg, strerror(errs[e])));
+			DIR *d = opendir(fresh);
+			int n = 0;
+			struct dirent *de;
+			while (d && (de = readdir(d)))
+				n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+			if (d)
+				closedir(d);
+			CHECK_EQ_INT(n, 0); /* the directory, when made, is empty */
+			size_t len;
+			uint8_t *p = slurp(prev_path, &len);
+			CHECK(p && len == prev_len && memcmp(p, prev_bytes, len) == 0);
+			t->lost += !(p && len == prev_len && memcmp(p, prev_bytes, len) == 0);
+			free(p);
+		}
+	}
+	*f = (faults){.kind = -1, .disk_left = -1};
+	/* the path's components: several calls each time */
+	CHECK(hits >= 2 * 3);
+	printf("test_scan_faults: a new target's directory: %d failing mkdir calls, each refused cleanly\n", hits);
+}
+
 int main(void)
 {
 	REQUIRE(mkdtemp(base));
@@ -606,7 +669,7 @@ int main(void)
 	remove_new_scans();
 
 	faults f = {.kind = -1, .disk_left = -1};
-	ps_store_io io = {.open = h_open, .mkostemp = h_mkostemp, .write = h_write, .fsync = h_fsync,
+	ps_store_io io = {.open = h_open, .mkdir = h_mkdir, .mkostemp = h_mkostemp, .write = h_write, .fsync = h_fsync,
 	                  .close = h_close, .rename = h_rename, .link = h_link, .ud = &f};
 	ps_store_set_io(st, &io);
 
@@ -619,8 +682,9 @@ int main(void)
 	/* every call of the commit goes through the table, and libparq's
 	 * writes do: one per page header, page, index and footer part */
 	for (int k = 0; k < NKINDS; k++)
-		if (k != K_LINK)
+		if (k != K_LINK && k != K_MKDIR)
 			CHECK(per_write[k] >= 1);
+	CHECK_EQ_INT(per_write[K_MKDIR], 0); /* the target's directory is there */
 	CHECK(per_write[K_WRITE] > 4 * rgs);
 	CHECK_EQ_INT(per_write[K_LINK], 0);
 
@@ -654,6 +718,7 @@ int main(void)
 	f = (faults){.kind = -1, .disk_left = new_size};
 	CHECK(attempt(st, &f, &t, false));
 	f = (faults){.kind = -1, .disk_left = -1};
+	new_target(st, &f, &t);
 
 	printf("test_scan_faults: a write of %d rows in %lld row groups (%lld bytes, zstd) makes %d creates, %d writes, "
 	       "%d fsyncs, %d closes, %d renames, %d directory opens and %d directory fsyncs\n",

@@ -11,23 +11,28 @@
 #include "error.h"
 #include "store_io.h"
 
-int ps_mkdirs(const char *path)
+int ps_mkdirs(const ps_store_io *io, const char *path)
 {
 	char buf[4096];
 	size_t n = strlen(path);
 	if (n == 0 || n >= sizeof buf)
 		return ps_err(PS_EINVAL, "directory name '%s' is empty or too long", path);
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	memcpy(buf, path, n + 1);
 	for (size_t i = 1; i <= n; i++) {
 		if (buf[i] != '/' && buf[i] != 0)
 			continue;
 		char c = buf[i];
 		buf[i] = 0;
-		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-			return ps_err(PS_EIO, "cannot create directory %s: %s", buf, strerror(errno));
+		if (ps_io_mkdir(io, buf, 0777) != 0 && errno != EEXIST) {
+			if (i == n)
+				return ps_err(PS_EIO, "cannot create directory %s: %s", buf, strerror(errno));
+			return ps_err(PS_EIO, "cannot create directory %s (making %s): %s", buf, path, strerror(errno));
+		}
 		buf[i] = c;
 	}
-	struct stat st;
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return ps_err(PS_EIO, "%s is not a directory", path);
 	return 0;

@@ -9,8 +9,9 @@
 
 struct ps_store_io;
 
-/* Creates the directories of path (like mkdir -p). */
-int ps_mkdirs(const char *path);
+/* Creates the directories of path (like mkdir -p) through io; nothing but
+ * a stat when path is a directory already. */
+int ps_mkdirs(const struct ps_store_io *io, const char *path);
 
 typedef struct ps_tmpfile {
 	int fd;

@@ -216,7 +216,7 @@ int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *ur
 		return rc;
 	char lock[4096 + 80];
 	snprintf(lock, sizeof lock, "%s/.%s.lock", s->loc.dir, s->loc.hash);
-	if (!(rc = ps_mkdirs(s->loc.dir))) {
+	if (!(rc = ps_mkdirs(st->io, s->loc.dir))) {
 		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (s->lock_fd < 0)
 			rc = ps_err(PS_EIO, "cannot open the lock file %s: %s", lock, strerror(errno));
@@ -298,7 +298,7 @@ static void stamp_now(char *buf, size_t cap)
  * archive names. */
 static int rotate(ps_history_session *s, ps_history_write_result *res)
 {
-	int rc = ps_mkdirs(s->loc.archive);
+	int rc = ps_mkdirs(s->st->io, s->loc.archive);
 	if (rc)
 		return rc;
 	char stamp[32], name[sizeof res->archived];

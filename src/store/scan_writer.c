@@ -133,7 +133,7 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	if (!rc && o->mark_diff)
 		rc = load_previous(w);
 	if (!rc)
-		rc = ps_mkdirs(w->dir);
+		rc = ps_mkdirs(w->st->io, w->dir);
 	if (!rc && !(w->schema = ps_probe_schema_new()))
 		rc = PS_ENOMEM;
 	if (!rc)

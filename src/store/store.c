@@ -32,7 +32,7 @@ int ps_store_open(ps_store **out, const ps_store_options *o)
 	if (!rc && !(st->base = strdup(base)))
 		rc = ps_err_nomem();
 	if (!rc)
-		rc = ps_mkdirs(st->base);
+		rc = ps_mkdirs(NULL, st->base); /* before any table is set */
 	if (!rc)
 		rc = ps_urlmutex_mgr_new(&st->urlmutex, true);
 	if (rc) {

@@ -1,6 +1,7 @@
 #include "store_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,6 +21,11 @@ const ps_store_io *ps_store_get_io(const ps_store *st)
 int ps_io_open(const ps_store_io *io, const char *path, int flags, mode_t mode)
 {
 	return io && io->open ? io->open(io->ud, path, flags, mode) : open(path, flags, mode);
+}
+
+int ps_io_mkdir(const ps_store_io *io, const char *path, mode_t mode)
+{
+	return io && io->mkdir ? io->mkdir(io->ud, path, mode) : mkdir(path, mode);
 }
 
 int ps_io_mkostemp(const ps_store_io *io, char *tmpl, int flags)

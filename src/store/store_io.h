@@ -14,6 +14,8 @@
 /* Each member behaves like the system call of its name and sets errno on
  * failure; a NULL member means the system call itself.
  *   open      open(2): history's temporary files, directories to fsync
+ *   mkdir     mkdir(2): directories the store lacks (a target's, a host's,
+ *             an archive), one path component at a time
  *   mkostemp  mkostemp(3): a scan's temporary file
  *   write, copy_file_range (both offsets given, flags 0), fsync: the data
  *             of files (also libparq's, through ps_io_parq); fsync also of
@@ -25,6 +27,7 @@
  *             and temporary files discarded */
 typedef struct ps_store_io {
 	int (*open)(void *ud, const char *path, int flags, mode_t mode);
+	int (*mkdir)(void *ud, const char *path, mode_t mode);
 	int (*mkostemp)(void *ud, char *tmpl, int flags);
 	ssize_t (*write)(void *ud, int fd, const void *buf, size_t n);
 	ssize_t (*copy_file_range)(void *ud, int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len);
@@ -46,6 +49,7 @@ const ps_store_io *ps_store_get_io(const ps_store *st);
 /* The calls through io, which may be NULL. */
 int ps_io_open(const ps_store_io *io, const char *path, int flags, mode_t mode);
 int ps_io_mkostemp(const ps_store_io *io, char *tmpl, int flags);
+int ps_io_mkdir(const ps_store_io *io, const char *path, mode_t mode);
 int ps_io_fsync(const ps_store_io *io, int fd);
 int ps_io_close(const ps_store_io *io, int fd);
 /* flags 0 is rename(2) itself when io has no rename. */
