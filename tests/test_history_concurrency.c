@@ -2,8 +2,10 @@
  * URL and to one URL of their own, all of which share one file (one-digit
  * URL hashes), with compaction and archiving going on; afterwards every
  * record is there exactly once. And reads while a writer is halfway
- * through moving a file to the archive. */
+ * through moving a file to the archive, and probestore verify while
+ * files move. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -203,6 +205,94 @@ static void reads_while_archiving(void)
 	ps_store_close(st);
 }
 
+static void edit_every_append_archives(ps_config *c)
+{
+	c->history.max_file_size = 1;
+}
+
+enum { VERIFY_URLS = 120, VERIFY_RUNS = SANITIZED ? 6 : 15 };
+
+static void verify_url(char *buf, size_t cap, int u)
+{
+	snprintf(buf, cap, "https://moving.example.com/static/chunk-%d.js", u);
+}
+
+/* Appends to the URLs in turn, each append moving the URL's file to the
+ * archive, until the parent closes the pipe. */
+static int archiving_writer(const char *dir, int stop_fd)
+{
+	ps_store *st = ht_open(dir, edit_every_append_archives);
+	fcntl(stop_fd, F_SETFL, O_NONBLOCK);
+	char c, url[128], hash[32], body[64];
+	for (int v = 1; read(stop_fd, &c, 1) < 0 && errno == EAGAIN; v++) {
+		verify_url(url, sizeof url, v % VERIFY_URLS);
+		snprintf(hash, sizeof hash, "v%d", v);
+		int n = snprintf(body, sizeof body, "version %d\n", v);
+		ps_history_record r = {.url = url, .timestamp_ms = T0 + v, .hash = hash, .content = (const uint8_t *)body,
+		                       .content_len = (size_t)n};
+		if (ps_history_store(st, &r, NULL)) {
+			fprintf(stderr, "archiving writer: %s\n", ps_errmsg());
+			return 1;
+		}
+	}
+	ps_store_close(st);
+	return 0;
+}
+
+/* probestore verify while a writer moves files to the archive: a file
+ * listed and gone when verify reads it is no failure (it was, before). */
+static void verify_while_archiving(void)
+{
+	const char *bin = getenv("PROBESTORE_BIN");
+	if (!bin) {
+		printf("test_history_concurrency: PROBESTORE_BIN not set, verify during archiving not run\n");
+		return;
+	}
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/verify", base);
+	ps_store *st = ht_open(dir, NULL);
+	for (int u = 0; u < VERIFY_URLS; u++) {
+		char url[128];
+		verify_url(url, sizeof url, u);
+		ps_history_record r = {.url = url, .timestamp_ms = T0, .hash = "v0", .content = (const uint8_t *)"v0\n",
+		                       .content_len = 3};
+		CHECK_OK(ps_history_store(st, &r, NULL));
+	}
+	ps_store_close(st);
+	int stop[2];
+	REQUIRE(pipe(stop) == 0);
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		close(stop[1]);
+		_exit(archiving_writer(dir, stop[0]));
+	}
+	close(stop[0]);
+	int failed = 0, saw_moves = 0;
+	char cmd[1400];
+	snprintf(cmd, sizeof cmd, "'%s' --data '%s' verify 2>&1", bin, dir);
+	for (int i = 0; i < VERIFY_RUNS; i++) {
+		FILE *p = popen(cmd, "r");
+		REQUIRE(p);
+		char out[8192];
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = 0;
+		int status = pclose(p);
+		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if (!ok && !failed++)
+			fprintf(stderr, "probestore verify during archiving failed:\n%s", out);
+		saw_moves += strstr(out, "moved or removed while being read") != NULL;
+	}
+	close(stop[1]);
+	int status;
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ_INT(failed, 0);
+	printf("test_history_concurrency: probestore verify run %d times while every append moved a file to the "
+	       "archive: %d failed, %d met files moving under them\n",
+	       VERIFY_RUNS, failed, saw_moves);
+}
+
 int main(void)
 {
 	REQUIRE(mkdtemp(base));
@@ -261,6 +351,7 @@ int main(void)
 	CHECK(archives > 0);
 	ps_store_close(st);
 	reads_while_archiving();
+	verify_while_archiving();
 	ht_rm_rf(base);
 	return test_report("test_history_concurrency");
 }
