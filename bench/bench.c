@@ -7,7 +7,8 @@
  *   bench files  --rows N --files K --out DIR   K small scan files (not timed)
  *   bench count  DIR                        rows of every scan file from the footers
  *   bench store  --rows N --out BASE        a store: one scan per target (not timed)
- *   bench query  BASE --tech T              status 200 and tech T, limit 100 offset 50, total
+ *   bench query  BASE --tech T [--threads N] status 200 and tech T, limit 100 offset 50, total
+ *                                          (threads 0: one per core)
  *   bench stream FILE                       stream every result (run under `bench rss`)
  *   bench rss    CMD ARGS...                peak resident memory of a command
  *   bench zstd   FILE                       this machine's raw zstd decompression speed
@@ -275,6 +276,7 @@ static int cmd_query(int argc, char **argv)
 	q.technology = tech;
 	q.limit = 100;
 	q.offset = 50;
+	q.threads = atoi(arg(argc, argv, "--threads", "0"));
 	ps_probe_set set;
 	if (ps_store_search(st, &q, &set))
 		die("search");

@@ -783,6 +783,9 @@ static void test_queries(void)
 			q.errors_only = true;
 		q.limit = test_rand(&qs) % 3 ? (int64_t)(test_rand(&qs) % 50) : 0;
 		q.offset = test_rand(&qs) % 3 ? 0 : (int64_t)(test_rand(&qs) % 100);
+		/* one pass on the calling thread, or counts on 2 or 3 threads then
+		 * the window (0: one per core) */
+		q.threads = (int)(test_rand(&qs) % 4);
 		/* expected: newest scan first, targets in directory order */
 		int64_t total = 0, got_n = 0;
 		size_t *exp = malloc(nall * sizeof *exp);
@@ -819,6 +822,31 @@ static void test_queries(void)
 	}
 	CHECK(nonempty > 100);
 	printf("%d queries checked, %d with results\n", queries, nonempty);
+	/* a damaged scan fails the query, on one thread or several, with an
+	 * error naming the file (a counting thread's message reaches the
+	 * caller) */
+	ps_scan_info *scans;
+	size_t ns;
+	CHECK_OK(ps_store_list_scans(st, targets[1], &scans, &ns));
+	REQUIRE(ns == SCANS);
+	char damaged[4096];
+	snprintf(damaged, sizeof damaged, "%s", scans[1].path);
+	free(scans);
+	struct stat sb;
+	REQUIRE(stat(damaged, &sb) == 0 && truncate(damaged, sb.st_size / 2) == 0);
+	for (int threads = 1; threads <= 3; threads++) {
+		ps_query q;
+		ps_query_default(&q);
+		q.scans = PS_SCANS_ALL;
+		q.threads = threads;
+		q.limit = 10;
+		ps_probe_set set;
+		int rc = ps_store_search(st, &q, &set);
+		CHECK(rc != 0);
+		CHECK(strstr(ps_errmsg(), damaged) != NULL);
+		if (rc == 0)
+			ps_probe_set_free(&set);
+	}
 	for (int t = 0; t < 3; t++)
 		for (int s = 0; s < SCANS; s++)
 			gen_free(&gens[t][s]);

@@ -142,6 +142,12 @@ typedef struct ps_query {
 	int64_t limit;             /* 0: the config's default limit (0 there: all) */
 	int64_t offset;
 	const ps_cancel *cancel;
+	/* Scan files searched at once: 0 one per core (at most 8), 1 only the
+	 * calling thread. With several files, threads and a limit, threads
+	 * count the matches of the files, then the files holding the window
+	 * [offset, offset + limit) are read again for those rows (without a
+	 * limit, one thread reads every match). */
+	int threads;
 } ps_query;
 
 void ps_query_default(ps_query *q);

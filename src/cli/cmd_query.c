@@ -12,7 +12,8 @@ static const char usage[] =
 	"                        [--diff new|existing|old] [--content-type PREFIX]\n"
 	"                        [--url-contains TEXT] [--title-contains TEXT] [--errors]\n"
 	"                        [--scan latest|all|TIME] [--since TIME] [--until TIME]\n"
-	"                        [--limit N] [--offset N] [--count] [--format table|jsonl|csv]\n\n"
+	"                        [--limit N] [--offset N] [--count] [--format table|jsonl|csv]\n"
+	"                        [--threads N]\n\n"
 	"Prints the probe results of stored scans that match every filter given, target\n"
 	"by target, newest scan first. JSON Lines output can be read back by probestore\n"
 	"ingest.\n\n"
@@ -34,7 +35,9 @@ static const char usage[] =
 	"                         configuration's default_limit, 0 there meaning all)\n"
 	"  --offset N             skip the first N results\n"
 	"  --count                print the number of matching results only\n"
-	"  --format FMT           table (default on a terminal), jsonl (default otherwise) or csv\n\n"
+	"  --format FMT           table (default on a terminal), jsonl (default otherwise) or csv\n"
+	"  --threads N            scan files searched at once (default 0: one per core, at\n"
+	"                         most 8)\n\n"
 	"TIME is a date (2025-03-01, the whole day), an RFC 3339 time\n"
 	"(2025-03-01T09:00:00Z, that second), a scan file's 20250301_090000, or Unix\n"
 	"milliseconds.\n";
@@ -290,7 +293,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *status = NULL, *tech = NULL, *diff = NULL, *ctype = NULL, *url = NULL,
 	           *title = NULL, *scan = NULL, *since = NULL, *until = NULL, *limit_s = NULL, *offset_s = NULL,
-	           *format = NULL;
+	           *threads_s = NULL, *format = NULL;
 	bool errors = false, count = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -307,6 +310,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 		    (m = cli_opt("query", argc, argv, &i, "--until", &until)) ||
 		    (m = cli_opt("query", argc, argv, &i, "--limit", &limit_s)) ||
 		    (m = cli_opt("query", argc, argv, &i, "--offset", &offset_s)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--threads", &threads_s)) ||
 		    (m = cli_opt("query", argc, argv, &i, "--format", &format))) {
 			if (m < 0)
 				return EXIT_USAGE;
@@ -329,12 +333,14 @@ static int run(const cli_global *gl, int argc, char **argv)
 		return cli_usage_error("query", "--diff must be new, existing or old, not '%s'", diff);
 	if (tech && !*tech)
 		return cli_usage_error("query", "--tech needs a name");
-	int64_t limit = -1, offset = 0, lo = 0, hi = 0, since_ms = 0, until_ms = 0, ignore;
+	int64_t limit = -1, offset = 0, lo = 0, hi = 0, since_ms = 0, until_ms = 0, ignore, threads = 0;
 	if ((limit_s && cli_parse_count("query", "--limit", limit_s, &limit)) ||
-	    (offset_s && cli_parse_count("query", "--offset", offset_s, &offset)))
+	    (offset_s && cli_parse_count("query", "--offset", offset_s, &offset)) ||
+	    (threads_s && cli_parse_count("query", "--threads", threads_s, &threads)))
 		return EXIT_USAGE;
 	ps_query q;
 	ps_query_default(&q);
+	q.threads = threads > 64 ? 64 : (int)threads;
 	bool at_time = false;
 	if (scan && !strcmp(scan, "all")) {
 		q.scans = PS_SCANS_ALL;

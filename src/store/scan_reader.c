@@ -3,6 +3,9 @@
  * and the URL diff of two scans. */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,11 +429,13 @@ static int build_pred(const ps_query *q, parq_pred **out)
 	return 0;
 }
 
-/* Counts the matches in one file and keeps those in the window
- * [offset, offset + limit) of all matches so far; only those are
- * assembled and converted. */
+/* Counts the matches in one file after the `before` counted in earlier
+ * files (out->total), and keeps those in the window [offset, offset +
+ * limit) of all matches; only those are assembled and converted. With
+ * stop_when_full the count ends when the window is full (the total is
+ * known already). */
 static int search_file(const ps_query *q, const ps_config *cfg, const char *path, int64_t offset, int64_t limit,
-                       ps_probe_set *out)
+                       bool stop_when_full, ps_probe_set *out)
 {
 	parq_pred *pred = NULL;
 	int rc = build_pred(q, &pred);
@@ -457,7 +462,10 @@ static int search_file(const ps_query *q, const ps_config *cfg, const char *path
 		if (!found)
 			break;
 		out->total++;
-		if (out->total <= offset || (limit > 0 && (int64_t)out->n >= limit))
+		bool full = limit > 0 && (int64_t)out->n >= limit;
+		if (full && stop_when_full)
+			break;
+		if (out->total <= offset || full)
 			continue;
 		const parq_value *row;
 		ps_probe_result *slot;
@@ -472,14 +480,109 @@ static int search_file(const ps_query *q, const ps_config *cfg, const char *path
 	return rc;
 }
 
-int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
+/* Matches in one file, nothing assembled. */
+static int count_file(const ps_query *q, const ps_config *cfg, const char *path, const atomic_bool *stop,
+                      int64_t *n)
 {
-	memset(out, 0, sizeof *out);
-	if (q->offset < 0 || q->limit < 0)
-		return ps_err(PS_EINVAL, "query: negative limit or offset");
-	int64_t limit = q->limit ? q->limit : st->cfg.reader.default_limit;
+	*n = 0;
+	parq_pred *pred = NULL;
+	int rc = build_pred(q, &pred);
+	if (rc)
+		return rc;
+	ps_probe_iter *it;
+	if ((rc = iter_open(&it, path, cfg, pred)))
+		return rc;
+	for (int64_t k = 0;; k++) {
+		if ((k & 1023) == 0 && (atomic_load(stop) || ps_cancel_requested(q->cancel))) {
+			rc = ps_err(PS_ECANCELED, "query canceled");
+			break;
+		}
+		bool found;
+		if ((rc = parq_scan_advance(it->scan, &found))) {
+			rc = ps_err_from_parq(rc, path);
+			break;
+		}
+		if (!found)
+			break;
+		(*n)++;
+	}
+	ps_probe_iter_close(it);
+	return rc;
+}
+
+typedef struct count_job {
+	const ps_query *q;
+	const ps_config *cfg;
+	const char *const *paths;
+	int64_t *counts;
+	size_t n;
+	atomic_size_t next;
+	atomic_bool stop;       /* an error or a cancel: the others stop too */
+	pthread_mutex_t mu;
+	int rc;                 /* the first error, its message in err */
+	char err[1024];
+} count_job;
+
+static void *count_worker(void *arg)
+{
+	count_job *j = arg;
+	for (size_t i; !atomic_load(&j->stop) && (i = atomic_fetch_add(&j->next, 1)) < j->n;) {
+		int rc = count_file(j->q, j->cfg, j->paths[i], &j->stop, &j->counts[i]);
+		if (rc) {
+			pthread_mutex_lock(&j->mu);
+			/* a cancel caused by another thread's error is not the error */
+			if (!j->rc || (j->rc == PS_ECANCELED && rc != PS_ECANCELED)) {
+				j->rc = rc;
+				snprintf(j->err, sizeof j->err, "%s", ps_errmsg());
+			}
+			pthread_mutex_unlock(&j->mu);
+			atomic_store(&j->stop, true);
+		}
+	}
+	return NULL;
+}
+
+/* counts[i] = the matches of paths[i], on up to `threads` threads. */
+static int count_files(const ps_query *q, const ps_config *cfg, const char *const *paths, size_t n, int threads,
+                       int64_t *counts)
+{
+	count_job j = {.q = q, .cfg = cfg, .paths = paths, .counts = counts, .n = n};
+	atomic_init(&j.next, 0);
+	atomic_init(&j.stop, false);
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_t th[8];
+	int started = 0;
+	for (int t = 1; t < threads; t++) {
+		if (pthread_create(&th[started], NULL, count_worker, &j) != 0)
+			break; /* fewer threads: the work still gets done */
+		started++;
+	}
+	count_worker(&j);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&j.mu);
+	return j.rc ? ps_err(j.rc, "%s", j.err) : 0;
+}
+
+static int query_threads(const ps_query *q, size_t files)
+{
+	long t = q->threads > 0 ? q->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	if (t < 1)
+		t = 1;
+	if (t > 8)
+		t = 8;
+	return (size_t)t > files ? (int)files : (int)t;
+}
+
+/* The scan files a query reads, in result order: targets by name, each
+ * target's newest scan first. */
+static int query_files(ps_store *st, const ps_query *q, char ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
 	ps_target_info *targets = NULL;
-	size_t nt = 0;
+	size_t nt = 0, cap = 0;
+	char **paths = NULL;
 	int rc = 0;
 	if (q->root_target) {
 		targets = calloc(1, sizeof *targets);
@@ -507,11 +610,71 @@ int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
 			if (q->scans == PS_SCANS_RANGE &&
 			    ((q->from_ms && s->scan_time_ms < q->from_ms) || (q->to_ms && s->scan_time_ms > q->to_ms)))
 				continue;
-			rc = search_file(q, &st->cfg, s->path, q->offset, limit, out);
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 16;
+				char **p = realloc(paths, cap * sizeof *p);
+				if (!p) {
+					rc = ps_err_nomem();
+					break;
+				}
+				paths = p;
+			}
+			if (!(paths[*n] = strdup(s->path)))
+				rc = ps_err_nomem();
+			else
+				(*n)++;
 		}
 		free(scans);
 	}
 	free(targets);
+	*out = paths;
+	return rc;
+}
+
+static void free_paths(char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
+{
+	memset(out, 0, sizeof *out);
+	if (q->offset < 0 || q->limit < 0 || q->threads < 0)
+		return ps_err(PS_EINVAL, "query: negative limit, offset or threads");
+	int64_t limit = q->limit ? q->limit : st->cfg.reader.default_limit;
+	char **paths;
+	size_t n;
+	int rc = query_files(st, q, &paths, &n);
+	/* counting first pays when a window is wanted; for every match (no
+	 * limit) it would be a pass for nothing */
+	int threads = limit > 0 && limit < INT64_MAX ? query_threads(q, n) : 1;
+	if (!rc && threads <= 1) {
+		/* one pass: count every match, keep the window's */
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = search_file(q, &st->cfg, paths[i], q->offset, limit, false, out);
+	} else if (!rc) {
+		/* the totals on several threads, then the window's rows from the
+		 * files that hold them */
+		int64_t *counts = calloc(n, sizeof *counts);
+		rc = counts ? count_files(q, &st->cfg, (const char *const *)paths, n, threads, counts) : ps_err_nomem();
+		int64_t before = 0, total = 0;
+		for (size_t i = 0; !rc && i < n; i++)
+			total += counts[i];
+		for (size_t i = 0; !rc && i < n; i++) {
+			bool full = limit > 0 && (int64_t)out->n >= limit;
+			if (!full && counts[i] > 0 && before + counts[i] > q->offset) {
+				out->total = before;
+				rc = search_file(q, &st->cfg, paths[i], q->offset, limit, true, out);
+			}
+			before += counts[i];
+		}
+		if (!rc)
+			out->total = total;
+		free(counts);
+	}
+	free_paths(paths, n);
 	if (rc)
 		ps_probe_set_free(out);
 	return rc;

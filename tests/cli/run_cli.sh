@@ -172,6 +172,11 @@ run --data data query --scan all --count
 run --data data query --tech nginx --count
 run --data data query --diff old --count
 run --data data query --status 2xx --scan all --limit 1 --count
+note "the same window counted on one thread and on three"
+run --data data query --scan all --limit 2 --offset 3 --format jsonl --threads 1
+run --data data query --scan all --limit 2 --offset 3 --format jsonl --threads 3
+run --data data query --scan all --count --threads 3
+run --data data query --threads x
 note "without --format and not on a terminal: JSON Lines"
 run --data data query --target staging.example.net:8443
 note "configuration: default_limit"
