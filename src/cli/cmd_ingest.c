@@ -216,12 +216,16 @@ typedef struct ingest {
 	size_t *slots;                  /* hash of dir + time -> group index + 1 */
 	size_t n_slots;
 	char **dirs;                    /* target directories in order of first appearance */
-	size_t n_dirs;
+	size_t n_dirs, cap_dirs;
+	size_t *dir_slots;              /* hash of dir -> index in dirs + 1 */
+	size_t n_dir_slots;
 	size_t buffered, flush_at;      /* bytes of records held; the next look at them */
 	int64_t records, skipped, lines;
 	uint64_t bytes;
 	struct timespec t0, last_progress;
 	bool progress_shown;
+	char last_target[512];          /* the last record's target ("" none) ... */
+	char last_dir[PS_HOST_PORT_DIR_MAX]; /* ... and its directory */
 } ingest;
 
 static uint64_t hash_key(const char *dir, int64_t t)
@@ -254,18 +258,39 @@ static void *xrealloc(void *p, size_t n)
 	return q;
 }
 
+/* The position of dir among the target directories in order of first
+ * appearance (hashed: httpx output without --target can name a target per
+ * line, tens of thousands of them). */
 static size_t dir_order(ingest *in, const char *dir)
 {
-	for (size_t i = in->n_dirs; i-- > 0;) /* the latest is the likeliest */
-		if (!strcmp(in->dirs[i], dir))
-			return i;
-	in->dirs = xrealloc(in->dirs, (in->n_dirs + 1) * sizeof *in->dirs);
+	if (in->n_dirs * 2 >= in->n_dir_slots) {
+		size_t ns = in->n_dir_slots ? in->n_dir_slots * 2 : 64;
+		size_t *slots = xcalloc(ns, sizeof *slots);
+		for (size_t i = 0; i < in->n_dirs; i++) {
+			size_t s = hash_key(in->dirs[i], 0) & (ns - 1);
+			while (slots[s])
+				s = (s + 1) & (ns - 1);
+			slots[s] = i + 1;
+		}
+		free(in->dir_slots);
+		in->dir_slots = slots;
+		in->n_dir_slots = ns;
+	}
+	size_t s = hash_key(dir, 0) & (in->n_dir_slots - 1);
+	for (; in->dir_slots[s]; s = (s + 1) & (in->n_dir_slots - 1))
+		if (!strcmp(in->dirs[in->dir_slots[s] - 1], dir))
+			return in->dir_slots[s] - 1;
+	if (in->n_dirs == in->cap_dirs) {
+		in->cap_dirs = in->cap_dirs ? 2 * in->cap_dirs : 16;
+		in->dirs = xrealloc(in->dirs, in->cap_dirs * sizeof *in->dirs);
+	}
 	in->dirs[in->n_dirs] = strdup(dir);
 	if (!in->dirs[in->n_dirs]) {
 		fputs("probestore: out of memory\n", stderr);
 		exit(EXIT_RUNTIME);
 	}
-	return in->n_dirs++;
+	in->dir_slots[s] = ++in->n_dirs;
+	return in->n_dirs - 1;
 }
 
 static group *group_find(ingest *in, const char *dir, int64_t t, const char *target)
@@ -519,7 +544,7 @@ static int take_line(ingest *in, const reader *rd, const char *line, size_t len,
 	}
 	arena tmp = {0};
 	rec r;
-	rec_options ro = {.keep_body = false};
+	rec_options ro = {.keep_body = false, .no_target = in->target != NULL};
 	int rc = rec_from_line(line, len, &in->format, &ro, &tmp, &r, why, sizeof why);
 	/* records of probestore's own format carry their scan time: one scan
 	 * per target and time, unless --scan-time names one */
@@ -528,10 +553,17 @@ static int take_line(ingest *in, const reader *rd, const char *line, size_t len,
 		r.target = in->target;
 	if (!rc)
 		rc = rec_validate(&r, why, sizeof why);
-	char dir[PS_HOST_PORT_DIR_MAX];
-	if (!rc && ps_target_host_port_dir(r.target, dir, sizeof dir)) {
-		snprintf(why, sizeof why, "root target: %s", ps_errmsg());
-		rc = -1;
+	/* the directory of the previous record's target, most often the same */
+	char *dir = in->last_dir;
+	if (!rc && (!in->last_target[0] || strcmp(r.target, in->last_target) != 0)) {
+		if (ps_target_host_port_dir(r.target, dir, sizeof in->last_dir)) {
+			snprintf(why, sizeof why, "root target: %s", ps_errmsg());
+			in->last_target[0] = 0;
+			rc = -1;
+		} else if (snprintf(in->last_target, sizeof in->last_target, "%s", r.target) >=
+		           (int)sizeof in->last_target) {
+			in->last_target[0] = 0; /* too long to remember: computed again */
+		}
 	}
 	if (rc) {
 		arena_free(&tmp);
@@ -863,6 +895,7 @@ out:
 		group_free(in.groups[k]);
 	free(in.groups);
 	free(in.slots);
+	free(in.dir_slots);
 	for (size_t k = 0; k < in.n_dirs; k++)
 		free(in.dirs[k]);
 	free(in.dirs);

@@ -451,6 +451,8 @@ static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec 
 	if (c.failed)
 		return -1;
 	r->scan_timestamp_ms = out->time_ms;
+	if (o->no_target)
+		return 0;
 	out->target = target_of(a, input);
 	if (!out->target)
 		out->target = target_of(a, r->input_url);
@@ -504,7 +506,9 @@ static int rec_from_jsonl(const cJSON *obj, const rec_options *o, arena *a, rec 
 	integer(&c, K_last_seen_timestamp, 0, INT64_MAX); /* checked; it is the scan time */
 	if (c.failed)
 		return -1;
-	out->target = r->root_target_url && *r->root_target_url ? r->root_target_url : target_of(a, r->input_url);
+	out->target = r->root_target_url && *r->root_target_url ? r->root_target_url
+	              : o->no_target                              ? NULL
+	                                                          : target_of(a, r->input_url);
 	return 0;
 }
 

@@ -33,6 +33,7 @@ typedef struct rec {
 
 typedef struct rec_options {
 	bool keep_body;     /* copy httpx's body into the result (the scan files have no column for it) */
+	bool no_target;     /* leave out->target NULL: the caller names the target (--target) */
 } rec_options;
 
 /* Parses one line, a JSON object, and maps it onto *out, copying strings
