@@ -451,7 +451,7 @@ static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec 
 	if (c.failed)
 		return -1;
 	r->scan_timestamp_ms = out->time_ms;
-	if (o->no_target)
+	if (o && o->no_target)
 		return 0;
 	out->target = target_of(a, input);
 	if (!out->target)
@@ -507,7 +507,7 @@ static int rec_from_jsonl(const cJSON *obj, const rec_options *o, arena *a, rec 
 	if (c.failed)
 		return -1;
 	out->target = r->root_target_url && *r->root_target_url ? r->root_target_url
-	              : o->no_target                              ? NULL
+	              : o && o->no_target                         ? NULL
 	                                                          : target_of(a, r->input_url);
 	return 0;
 }

@@ -102,6 +102,14 @@ static void test_full(void)
 	CHECK_EQ_INT(rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
 	CHECK(r.r.body == NULL);
 	arena_free(&a);
+
+	/* under --target no target is derived; the rest maps the same */
+	o.no_target = true;
+	CHECK_EQ_INT(rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
+	CHECK(r.target == NULL);
+	CHECK_STR(r.r.input_url, "https://fields.example.com/login");
+	CHECK_EQ_INT(r.time_ms, 1743586205123LL);
+	arena_free(&a);
 }
 
 /* One httpx line and what it maps to. */
