@@ -95,6 +95,27 @@ static bool present(const char *s)
 	return s && *s;
 }
 
+/* Bytes copied into a Go JSON string as they are: printable ASCII but for
+ * the quote, the backslash and the <, > and & Go escapes. */
+static const unsigned char go_json_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 /* Go's encoding/json string escaping (HTML-safe, as json.Marshal does). */
 static int go_json_string(ps_buf *b, const char *s)
 {
@@ -105,7 +126,7 @@ static int go_json_string(ps_buf *b, const char *s)
 	while (*p) {
 		/* runs of printable ASCII that need no escape go in one copy */
 		const unsigned char *q = p;
-		while (*q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\' && *q != '<' && *q != '>' && *q != '&')
+		while (go_json_plain[*q])
 			q++;
 		if (q > p) {
 			if (ps_buf_add(b, p, (size_t)(q - p)))
