@@ -896,6 +896,7 @@ out:
 	free(in.groups);
 	free(in.slots);
 	free(in.dir_slots);
+	rec_release();
 	for (size_t k = 0; k < in.n_dirs; k++)
 		free(in.dirs[k]);
 	free(in.dirs);

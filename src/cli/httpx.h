@@ -45,6 +45,9 @@ typedef struct rec_options {
  * the field) in err (cap bytes). */
 int rec_from_line(const char *line, size_t len, rec_format *format, const rec_options *o, arena *a, rec *out,
                   char *err, size_t cap);
+/* Frees the memory the calling thread's rec_from_line calls keep for the
+ * next line (up to 4 MiB). */
+void rec_release(void);
 
 /* What the store's validation refuses, found before writing so that the
  * error can name the input line: an empty or unparsable URL, a status

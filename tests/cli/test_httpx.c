@@ -351,5 +351,6 @@ int main(void)
 	test_json_details();
 	test_durations();
 	test_times();
+	rec_release();
 	return test_report("test_httpx");
 }
