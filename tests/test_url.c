@@ -155,6 +155,8 @@ static void test_valid(void)
 		CHECK_STR(u.fragment, c->fragment);
 		ps_url_free(&u);
 		CHECK(u.host == NULL && u.buf_ == NULL);
+		if (!c->target)
+			CHECK_EQ_INT(ps_url_check(c->in), 0);
 		/* every URL is also a valid target, with the same meaning */
 		if (!c->target) {
 			rc = ps_url_parse_target(c->in, &u);
@@ -184,6 +186,13 @@ static void test_invalid(void)
 		/* a failed parse leaves nothing to free */
 		CHECK(u.buf_ == NULL && u.host == NULL);
 		ps_url_free(&u);
+		if (!c->target) {
+			/* the check refuses it with the same message */
+			char msg[1024];
+			snprintf(msg, sizeof msg, "%s", ps_errmsg());
+			CHECK_EQ_INT(ps_url_check(c->in), PS_EINVAL);
+			CHECK(strcmp(ps_errmsg(), msg) == 0);
+		}
 	}
 }
 
@@ -254,6 +263,8 @@ static void test_parse_random(void)
 		s[i] = 0;
 		ps_url u;
 		int rc = it % 2 ? ps_url_parse(s, &u) : ps_url_parse_target(s, &u);
+		if (it % 2)
+			CHECK_EQ_INT(ps_url_check(s), rc); /* the check agrees with the parse */
 		if (rc == 0) {
 			accepted++;
 			test_checks++;

@@ -57,6 +57,10 @@ typedef struct ps_url {
  * literal, longer than PS_URL_MAX. */
 int ps_url_parse(const char *s, ps_url *out);
 
+/* What ps_url_parse() accepts, checked without building the parts: 0 or
+ * PS_EINVAL with the same message. */
+int ps_url_check(const char *s);
+
 /* Like ps_url_parse(), but also accepts a root target given as a bare host,
  * with optional port and path: "example.com", "example.com:8443",
  * "[::1]:8080", "10.0.0.1". A target without a scheme means https.

@@ -657,12 +657,10 @@ int rec_validate(const rec *rc, char *err, size_t cap)
 		snprintf(err, cap, "no URL (httpx: url or input; probestore: original_url)");
 		return -1;
 	}
-	ps_url u;
-	if (ps_url_parse(r->input_url, &u)) {
+	if (ps_url_check(r->input_url)) {
 		snprintf(err, cap, "%s", ps_errmsg());
 		return -1;
 	}
-	ps_url_free(&u);
 	if (r->status_code != 0 && (r->status_code < 100 || r->status_code > 599)) {
 		snprintf(err, cap, "status_code %d is outside 100..599", (int)r->status_code);
 		return -1;

@@ -257,10 +257,8 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 	*out = r;
 	if (!r->input_url || !*r->input_url)
 		return ps_err(PS_EINVAL, "record %zu: input URL is empty", idx);
-	ps_url u;
-	if (ps_url_parse(r->input_url, &u))
+	if (ps_url_check(r->input_url))
 		return ps_err_prefix(PS_EINVAL, "record %zu: input URL: ", idx);
-	ps_url_free(&u);
 	if (r->status_code != 0 && (r->status_code < 100 || r->status_code > 599))
 		return ps_err(PS_EINVAL, "record %zu: status_code %d is outside 100..599", idx, (int)r->status_code);
 	if (!ps_url_status_valid(r->url_status))

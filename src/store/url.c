@@ -258,7 +258,7 @@ static int parse(const pctx *c, bool target, ps_url *out)
 		struct in_addr a4;
 		memcpy(tmp, host, hlen);
 		tmp[hlen] = 0;
-		if (inet_pton(AF_INET, tmp, &a4) == 1)
+		if (out && inet_pton(AF_INET, tmp, &a4) == 1)
 			htype = PS_URL_HOST_IPV4;
 	}
 
@@ -280,6 +280,8 @@ static int parse(const pctx *c, bool target, ps_url *out)
 		}
 	}
 
+	if (!out)
+		return 0; /* valid: nothing to build */
 	size_t qpos = find(s, aend, n, "?#");
 	size_t fpos = qpos < n && s[qpos] == '?' ? find(s, qpos, n, "#") : qpos;
 
@@ -318,6 +320,14 @@ static int parse_public(const char *s, ps_url *out, bool target)
 	if (rc)
 		memset(out, 0, sizeof *out);
 	return rc;
+}
+
+int ps_url_check(const char *s)
+{
+	if (!s)
+		return ps_err(PS_EINVAL, "URL is NULL");
+	pctx c = {s, strlen(s), "URL"};
+	return parse(&c, false, NULL);
 }
 
 int ps_url_parse(const char *s, ps_url *out)
