@@ -433,9 +433,9 @@ static int build_pred(const ps_query *q, parq_pred **out)
  * files (out->total), and keeps those in the window [offset, offset +
  * limit) of all matches; only those are assembled and converted. With
  * stop_when_full the count ends when the window is full (the total is
- * known already). */
+ * known already); a set stop flag (another thread's error) ends it. */
 static int search_file(const ps_query *q, const ps_config *cfg, const char *path, int64_t offset, int64_t limit,
-                       bool stop_when_full, ps_probe_set *out)
+                       bool stop_when_full, const atomic_bool *stop, ps_probe_set *out)
 {
 	parq_pred *pred = NULL;
 	int rc = build_pred(q, &pred);
@@ -450,7 +450,7 @@ static int search_file(const ps_query *q, const ps_config *cfg, const char *path
 		return ps_err_nomem();
 	}
 	for (int64_t k = 0;; k++) {
-		if ((k & 1023) == 0 && ps_cancel_requested(q->cancel)) {
+		if ((k & 1023) == 0 && ((stop && atomic_load(stop)) || ps_cancel_requested(q->cancel))) {
 			rc = ps_err(PS_ECANCELED, "query canceled");
 			break;
 		}
@@ -480,33 +480,14 @@ static int search_file(const ps_query *q, const ps_config *cfg, const char *path
 	return rc;
 }
 
-/* Matches in one file, nothing assembled. */
+/* Matches in one file, nothing assembled (none is in the window). */
 static int count_file(const ps_query *q, const ps_config *cfg, const char *path, const atomic_bool *stop,
                       int64_t *n)
 {
-	*n = 0;
-	parq_pred *pred = NULL;
-	int rc = build_pred(q, &pred);
-	if (rc)
-		return rc;
-	ps_probe_iter *it;
-	if ((rc = iter_open(&it, path, cfg, pred)))
-		return rc;
-	for (int64_t k = 0;; k++) {
-		if ((k & 1023) == 0 && (atomic_load(stop) || ps_cancel_requested(q->cancel))) {
-			rc = ps_err(PS_ECANCELED, "query canceled");
-			break;
-		}
-		bool found;
-		if ((rc = parq_scan_advance(it->scan, &found))) {
-			rc = ps_err_from_parq(rc, path);
-			break;
-		}
-		if (!found)
-			break;
-		(*n)++;
-	}
-	ps_probe_iter_close(it);
+	ps_probe_set none = {0};
+	int rc = search_file(q, cfg, path, INT64_MAX, 0, false, stop, &none);
+	*n = none.total;
+	ps_probe_set_free(&none);
 	return rc;
 }
 
@@ -653,7 +634,7 @@ int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
 	if (!rc && threads <= 1) {
 		/* one pass: count every match, keep the window's */
 		for (size_t i = 0; i < n && !rc; i++)
-			rc = search_file(q, &st->cfg, paths[i], q->offset, limit, false, out);
+			rc = search_file(q, &st->cfg, paths[i], q->offset, limit, false, NULL, out);
 	} else if (!rc) {
 		/* the totals on several threads, then the window's rows from the
 		 * files that hold them */
@@ -666,7 +647,7 @@ int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
 			bool full = limit > 0 && (int64_t)out->n >= limit;
 			if (!full && counts[i] > 0 && before + counts[i] > q->offset) {
 				out->total = before;
-				rc = search_file(q, &st->cfg, paths[i], q->offset, limit, true, out);
+				rc = search_file(q, &st->cfg, paths[i], q->offset, limit, true, NULL, out);
 			}
 			before += counts[i];
 		}
