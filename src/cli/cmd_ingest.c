@@ -258,24 +258,43 @@ static void *xrealloc(void *p, size_t n)
 	return q;
 }
 
+/* Keeps an open-addressing table of n entries (slot: index + 1) at most
+ * half full: doubles it and places the entries again, hash(in, i) giving
+ * entry i's hash. */
+static void slots_fit(ingest *in, size_t **slots, size_t *n_slots, size_t n,
+                      uint64_t (*hash)(const ingest *in, size_t i))
+{
+	if (n * 2 < *n_slots)
+		return;
+	size_t ns = *n_slots ? *n_slots * 2 : 64;
+	size_t *t = xcalloc(ns, sizeof *t);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = hash(in, i) & (ns - 1);
+		while (t[k])
+			k = (k + 1) & (ns - 1);
+		t[k] = i + 1;
+	}
+	free(*slots);
+	*slots = t;
+	*n_slots = ns;
+}
+
+static uint64_t dir_hash(const ingest *in, size_t i)
+{
+	return hash_key(in->dirs[i], 0);
+}
+
+static uint64_t group_hash(const ingest *in, size_t i)
+{
+	return hash_key(in->groups[i]->dir, in->groups[i]->key_time);
+}
+
 /* The position of dir among the target directories in order of first
  * appearance (hashed: httpx output without --target can name a target per
  * line, tens of thousands of them). */
 static size_t dir_order(ingest *in, const char *dir)
 {
-	if (in->n_dirs * 2 >= in->n_dir_slots) {
-		size_t ns = in->n_dir_slots ? in->n_dir_slots * 2 : 64;
-		size_t *slots = xcalloc(ns, sizeof *slots);
-		for (size_t i = 0; i < in->n_dirs; i++) {
-			size_t s = hash_key(in->dirs[i], 0) & (ns - 1);
-			while (slots[s])
-				s = (s + 1) & (ns - 1);
-			slots[s] = i + 1;
-		}
-		free(in->dir_slots);
-		in->dir_slots = slots;
-		in->n_dir_slots = ns;
-	}
+	slots_fit(in, &in->dir_slots, &in->n_dir_slots, in->n_dirs, dir_hash);
 	size_t s = hash_key(dir, 0) & (in->n_dir_slots - 1);
 	for (; in->dir_slots[s]; s = (s + 1) & (in->n_dir_slots - 1))
 		if (!strcmp(in->dirs[in->dir_slots[s] - 1], dir))
@@ -295,19 +314,7 @@ static size_t dir_order(ingest *in, const char *dir)
 
 static group *group_find(ingest *in, const char *dir, int64_t t, const char *target)
 {
-	if (in->n_groups * 2 >= in->n_slots) {
-		size_t ns = in->n_slots ? in->n_slots * 2 : 64;
-		size_t *slots = xcalloc(ns, sizeof *slots);
-		for (size_t i = 0; i < in->n_groups; i++) {
-			size_t s = hash_key(in->groups[i]->dir, in->groups[i]->key_time) & (ns - 1);
-			while (slots[s])
-				s = (s + 1) & (ns - 1);
-			slots[s] = i + 1;
-		}
-		free(in->slots);
-		in->slots = slots;
-		in->n_slots = ns;
-	}
+	slots_fit(in, &in->slots, &in->n_slots, in->n_groups, group_hash);
 	size_t s = hash_key(dir, t) & (in->n_slots - 1);
 	for (; in->slots[s]; s = (s + 1) & (in->n_slots - 1)) {
 		group *g = in->groups[in->slots[s] - 1];
