@@ -81,27 +81,18 @@ static bool vanished(const char *path)
 
 static void check_file(verify *v, const char *path, bool scan)
 {
-	int64_t rows = 0;
-	if (read_parquet(path, &rows)) {
-		if (vanished(path)) {
-			v->gone++;
-			return;
-		}
-		/* libparq's messages name the file */
-		v->files++;
-		cli_error("%s", parq_errmsg());
-		v->bad++;
+	int64_t rows = 0, probes;
+	/* libparq's and the store's messages name the file */
+	const char *err = read_parquet(path, &rows) ? parq_errmsg()
+	                  : scan && read_scan(path, &probes) ? ps_errmsg()
+	                                                     : NULL;
+	if (err && vanished(path)) {
+		v->gone++;
 		return;
 	}
 	v->files++;
-	int64_t probes;
-	if (scan && read_scan(path, &probes)) {
-		if (vanished(path)) {
-			v->files--;
-			v->gone++;
-			return;
-		}
-		cli_error("%s", ps_errmsg());
+	if (err) {
+		cli_error("%s", err);
 		v->bad++;
 		return;
 	}
