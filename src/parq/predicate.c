@@ -463,40 +463,36 @@ int parq_cmp_scalar(const parq_node *leaf, parq_value_kind kind, const void *val
 	}
 }
 
-static int cmp_value(const parq_value *v, const parq_scalar *s, int *out)
+static bool any_equal(const parq_pred *p, const parq_node *leaf, parq_value_kind kind, const void *val, size_t len)
 {
-	switch (v->kind) {
-	case PARQ_V_BOOL: return parq_cmp_scalar(v->node, v->kind, &v->u.b, 1, s, out);
-	case PARQ_V_INT32: return parq_cmp_scalar(v->node, v->kind, &v->u.i32, 4, s, out);
-	case PARQ_V_INT64: return parq_cmp_scalar(v->node, v->kind, &v->u.i64, 8, s, out);
-	case PARQ_V_FLOAT: return parq_cmp_scalar(v->node, v->kind, &v->u.f, 4, s, out);
-	case PARQ_V_DOUBLE: return parq_cmp_scalar(v->node, v->kind, &v->u.d, 8, s, out);
-	case PARQ_V_BYTES: return parq_cmp_scalar(v->node, v->kind, v->u.bytes.ptr, v->u.bytes.len, s, out);
-	default: return -1;
-	}
+	int c;
+	for (size_t i = 0; i < p->n_vals; i++)
+		if (parq_cmp_scalar(leaf, kind, val, len, &p->vals[i], &c) == 0 && c == 0)
+			return true;
+	return false;
 }
 
-static bool scalar_match(parq_op op, const parq_value *v, const parq_pred *p)
+bool parq_pred_match_plain(const parq_pred *p, parq_op op, const parq_node *leaf, parq_value_kind kind,
+                           const void *val, size_t len)
 {
-	if (v->kind == PARQ_V_NULL)
-		return op == PARQ_OP_IS_NULL;
 	int c;
 	switch (op) {
 	case PARQ_OP_IS_NULL: return false;
 	case PARQ_OP_NOT_NULL: return true;
-	case PARQ_OP_IN:
 	case PARQ_OP_CONTAINS:
-		for (size_t i = 0; i < p->n_vals; i++)
-			if (cmp_value(v, &p->vals[i], &c) == 0 && c == 0)
-				return true;
-		return false;
+		if (p->substr)
+			return kind == PARQ_V_BYTES && len >= p->vals[0].u.s.len &&
+			       (p->vals[0].u.s.len == 0 || memmem(val, len, p->vals[0].u.s.ptr, p->vals[0].u.s.len) != NULL);
+		return any_equal(p, leaf, kind, val, len); /* an element equal to the value */
+	case PARQ_OP_IN:
+		return any_equal(p, leaf, kind, val, len);
 	case PARQ_OP_PREFIX:
-		return v->kind == PARQ_V_BYTES && v->u.bytes.len >= p->vals[0].u.s.len &&
-		       (p->vals[0].u.s.len == 0 || memcmp(v->u.bytes.ptr, p->vals[0].u.s.ptr, p->vals[0].u.s.len) == 0);
+		return kind == PARQ_V_BYTES && len >= p->vals[0].u.s.len &&
+		       (p->vals[0].u.s.len == 0 || memcmp(val, p->vals[0].u.s.ptr, p->vals[0].u.s.len) == 0);
 	default:
 		break;
 	}
-	if (cmp_value(v, &p->vals[0], &c) != 0)
+	if (parq_cmp_scalar(leaf, kind, val, len, &p->vals[0], &c) != 0)
 		return false;
 	switch (op) {
 	case PARQ_OP_EQ: return c == 0;
@@ -507,6 +503,34 @@ static bool scalar_match(parq_op op, const parq_value *v, const parq_pred *p)
 	case PARQ_OP_GE: return c >= 0;
 	default: return false;
 	}
+}
+
+static bool scalar_match(parq_op op, const parq_value *v, const parq_pred *p)
+{
+	const void *val = NULL;
+	size_t len = 0;
+	switch (v->kind) {
+	case PARQ_V_NULL: return op == PARQ_OP_IS_NULL;
+	case PARQ_V_BOOL: val = &v->u.b; len = 1; break;
+	case PARQ_V_INT32: val = &v->u.i32; len = 4; break;
+	case PARQ_V_INT64: val = &v->u.i64; len = 8; break;
+	case PARQ_V_FLOAT: val = &v->u.f; len = 4; break;
+	case PARQ_V_DOUBLE: val = &v->u.d; len = 8; break;
+	case PARQ_V_BYTES: val = v->u.bytes.ptr; len = v->u.bytes.len; break;
+	default: break; /* INT96, lists and groups compare with nothing */
+	}
+	return parq_pred_match_plain(p, op, v->node, v->kind, val, len);
+}
+
+/* Whether the repeated child rep of a list group g holds the element as
+ * its one field (3-level), rather than being the element itself (the
+ * spec's legacy 2-level forms: a group named "array" or "<g>_tuple"). */
+static bool rep_wraps_element(const parq_node *g, const parq_node *rep)
+{
+	size_t gl = strlen(g->name);
+	bool tuple = strlen(rep->name) == gl + 6 && strncmp(rep->name, g->name, gl) == 0 &&
+	             strcmp(rep->name + gl, "_tuple") == 0;
+	return rep->is_group && rep->n_children == 1 && strcmp(rep->name, "array") != 0 && !tuple;
 }
 
 /* The elements of a LIST-annotated group value (see the spec's rules). */
@@ -525,12 +549,22 @@ static bool list_elements(const parq_value *v, const parq_value **items, uint32_
 	const parq_value *inst = &v->u.list.items[0];
 	*items = inst->u.list.items;
 	*n = inst->u.list.n;
-	/* 3-level unless one of the spec's legacy 2-level forms */
-	size_t gl = strlen(g->name);
-	bool tuple = strlen(rep->name) == gl + 6 && strncmp(rep->name, g->name, gl) == 0 &&
-	             strcmp(rep->name + gl, "_tuple") == 0;
-	*wrapped = rep->is_group && rep->n_children == 1 && strcmp(rep->name, "array") != 0 && !tuple;
+	*wrapped = rep_wraps_element(g, rep);
 	return true;
+}
+
+const parq_node *parq_pred_list_leaf(const parq_node *f)
+{
+	if (!f->is_group)
+		return f->repetition == PARQ_REPEATED ? f : NULL; /* a bare repeated field */
+	if (f->repetition == PARQ_REPEATED || f->n_children != 1 || f->children[0]->repetition != PARQ_REPEATED)
+		return NULL;
+	const parq_node *rep = f->children[0];
+	if (!rep->is_group)
+		return rep; /* 2-level: the repeated field is the element */
+	if (!rep_wraps_element(f, rep) || rep->children[0]->is_group || rep->children[0]->repetition == PARQ_REPEATED)
+		return NULL;
+	return rep->children[0];
 }
 
 static bool is_field(const parq_value *v, const char *column)
@@ -590,13 +624,7 @@ int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out)
 	const parq_value *v = lookup(p, row);
 	if (!v)
 		return parq_err(PARQ_EINVAL, "predicate column '%s' is not in the row", p->column);
-	if (p->op == PARQ_OP_CONTAINS && p->substr) {
-		*out = v->kind == PARQ_V_BYTES &&
-		       (p->vals[0].u.s.len == 0 ||
-		        memmem(v->u.bytes.ptr, v->u.bytes.len, p->vals[0].u.s.ptr, p->vals[0].u.s.len) != NULL);
-		return 0;
-	}
-	if (p->op == PARQ_OP_CONTAINS) {
+	if (p->op == PARQ_OP_CONTAINS && !p->substr) {
 		const parq_value *items;
 		uint32_t n;
 		bool wrapped;

@@ -27,4 +27,15 @@ struct parq_pred {
 int parq_cmp_scalar(const parq_node *leaf, parq_value_kind kind, const void *val, size_t len,
                     const parq_scalar *s, int *out);
 
+/* Whether a present (not null) value of a leaf, of the kind a row reader
+ * gives it (BYTES for BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY), matches the
+ * leaf predicate p under op (p->op, or CONTAINS's test of one element). */
+bool parq_pred_match_plain(const parq_pred *p, parq_op op, const parq_node *leaf, parq_value_kind kind,
+                           const void *val, size_t len);
+
+/* The primitive leaf that is the element of the list field f (a top-level
+ * LIST group or bare repeated field), as parq_pred_eval_row reads
+ * CONTAINS; NULL when f's elements are not that leaf's values. */
+const parq_node *parq_pred_list_leaf(const parq_node *f);
+
 #endif

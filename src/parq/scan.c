@@ -22,14 +22,41 @@ typedef struct planned_rg {
 	rangeset rows;
 } planned_rg;
 
-/* With a predicate, two row readers move in step: `pr` reads only the
- * predicate's columns, row by row, and `rr` the returned fields, which are
- * assembled only for matching rows (the rows in between are skipped in one
- * call when the next match is asked for). */
+/* Rows a predicate is tested on at once, column by column. */
+#define VEC_ROWS 4096
+
+/* A leaf column the predicate reads, and a node of the predicate with the
+ * results of its test on the rows at hand (one byte per row). */
+typedef struct vleaf {
+	parq_column_reader *cr;
+	const parq_node *leaf;
+} vleaf;
+
+typedef struct vnode {
+	const parq_pred *p;
+	int a, b;                 /* AND / OR: the operands' nodes */
+	int leaf;                 /* a test: its index in vleaves */
+	uint8_t *m;
+} vnode;
+
+/* With a predicate, the predicate's columns are read apart from the
+ * returned fields (`rr`), which are assembled only for matching rows (the
+ * rows in between are skipped in one call when the next match is asked
+ * for). The predicate is tested on column vectors, VEC_ROWS rows at a
+ * time, when each of its tests is on a scalar leaf or a list of scalars
+ * (`vec`); otherwise a second row reader, `pr`, assembles the predicate's
+ * columns row by row for parq_pred_eval_row. */
 struct parq_scan {
 	parq_reader *r;
 	const parq_pred *pred;
 	parq_row_reader *rr, *pr;
+	bool vec;
+	vleaf *vleaves;
+	int n_vleaves;
+	vnode *vnodes;
+	int n_vnodes, vroot;
+	const uint8_t *sel;       /* the root's results for rows [pos - sel_pos, pos - sel_pos + sel_n) */
+	int64_t sel_n, sel_pos;
 	const char **fields;      /* what rr reads: the returned fields */
 	int n_fields;
 	const char **pfields;     /* what pr reads: the predicate's fields */
@@ -541,12 +568,271 @@ static int pred_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 	return rc;
 }
 
+/* ---- predicates on column vectors ---- */
+
+static int count_nodes(const parq_pred *p)
+{
+	return p->op == PARQ_OP_AND || p->op == PARQ_OP_OR ? 1 + count_nodes(p->a) + count_nodes(p->b) : 1;
+}
+
+/* Whether the bound leaf test p reads as a column vector gives what
+ * parq_pred_eval_row gives on the assembled row. */
+static bool vec_leaf_ok(const parq_schema *sch, const parq_pred *p)
+{
+	if (p->leaf < 0 || p->leaf >= sch->n_leaves || p->group)
+		return false;
+	const parq_node *leaf = sch->leaves[p->leaf];
+	if (p->op != PARQ_OP_CONTAINS || p->substr)
+		return leaf->max_rep == 0; /* a null parent reads as a null leaf */
+	if (p->n_sub || leaf->max_rep != 1)
+		return false;
+	const parq_node *f = parq_schema_find_field(sch, p->column);
+	return f && parq_pred_list_leaf(f) == leaf;
+}
+
+/* Adds p's nodes to s->vnodes (after binding), *out the index of p's:
+ * 0, 1 when a test needs assembled rows, or an error. */
+static int vec_build(parq_scan *s, const parq_pred *p, int *out)
+{
+	int i = s->n_vnodes++;
+	vnode *n = &s->vnodes[i];
+	n->p = p;
+	n->a = n->b = n->leaf = -1;
+	if (!(n->m = parq_malloc(VEC_ROWS)))
+		return PARQ_ENOMEM;
+	*out = i;
+	if (p->op == PARQ_OP_AND || p->op == PARQ_OP_OR) {
+		int a, b, rc = vec_build(s, p->a, &a);
+		if (!rc)
+			rc = vec_build(s, p->b, &b);
+		if (rc)
+			return rc;
+		s->vnodes[i].a = a;
+		s->vnodes[i].b = b;
+		return 0;
+	}
+	if (!vec_leaf_ok(s->r->schema, p))
+		return 1;
+	int l = 0;
+	while (l < s->n_vleaves && s->vleaves[l].leaf->leaf_index != p->leaf)
+		l++;
+	if (l == s->n_vleaves)
+		s->vleaves[s->n_vleaves++].leaf = s->r->schema->leaves[p->leaf];
+	n->leaf = l;
+	return 0;
+}
+
+static parq_value_kind kind_of(parq_type t)
+{
+	switch (t) {
+	case PARQ_BOOLEAN: return PARQ_V_BOOL;
+	case PARQ_INT32: return PARQ_V_INT32;
+	case PARQ_INT64: return PARQ_V_INT64;
+	case PARQ_INT96: return PARQ_V_INT96;
+	case PARQ_FLOAT: return PARQ_V_FLOAT;
+	case PARQ_DOUBLE: return PARQ_V_DOUBLE;
+	default: return PARQ_V_BYTES;
+	}
+}
+
+/* The test of the i-th present value of a batch of leaf. */
+static bool value_match(const parq_pred *p, parq_op op, const parq_node *leaf, const parq_column_batch *b, int64_t i)
+{
+	const uint8_t *vals = b->values;
+	switch (leaf->type) {
+	case PARQ_BOOLEAN: {
+		bool x = vals[i] != 0;
+		return parq_pred_match_plain(p, op, leaf, PARQ_V_BOOL, &x, 1);
+	}
+	case PARQ_INT32:
+	case PARQ_FLOAT: return parq_pred_match_plain(p, op, leaf, kind_of(leaf->type), vals + i * 4, 4);
+	case PARQ_INT64:
+	case PARQ_DOUBLE: return parq_pred_match_plain(p, op, leaf, kind_of(leaf->type), vals + i * 8, 8);
+	case PARQ_INT96: return parq_pred_match_plain(p, op, leaf, PARQ_V_INT96, NULL, 0);
+	case PARQ_BYTE_ARRAY:
+		return parq_pred_match_plain(p, op, leaf, PARQ_V_BYTES, b->bytes[i].ptr, b->bytes[i].len);
+	case PARQ_FIXED_LEN_BYTE_ARRAY:
+		return parq_pred_match_plain(p, op, leaf, PARQ_V_BYTES, vals + (size_t)i * (size_t)leaf->type_length,
+		                             (size_t)leaf->type_length);
+	}
+	return false;
+}
+
+/* Whether p compares a signed integer leaf with integer constants
+ * (a comparison or IN), which is done inline. */
+static bool int_test_ok(const parq_pred *p, const parq_node *leaf)
+{
+	if ((leaf->type != PARQ_INT32 && leaf->type != PARQ_INT64) || (p->op > PARQ_OP_GE && p->op != PARQ_OP_IN) ||
+	    (leaf->logical.kind == PARQ_LT_INTEGER && !leaf->logical.is_signed))
+		return false;
+	for (size_t i = 0; i < p->n_vals; i++)
+		if (p->vals[i].kind != PARQ_V_INT64)
+			return false;
+	return p->n_vals > 0;
+}
+
+static bool int_test(const parq_pred *p, int64_t x)
+{
+	int64_t c = p->vals[0].u.i;
+	switch (p->op) {
+	case PARQ_OP_EQ: return x == c;
+	case PARQ_OP_NE: return x != c;
+	case PARQ_OP_LT: return x < c;
+	case PARQ_OP_LE: return x <= c;
+	case PARQ_OP_GT: return x > c;
+	case PARQ_OP_GE: return x >= c;
+	default:
+		for (size_t i = 0; i < p->n_vals; i++)
+			if (x == p->vals[i].u.i)
+				return true;
+		return false;
+	}
+}
+
+/* m[r] for the n rows of batch b of a scalar leaf. */
+static void eval_scalar(const parq_pred *p, const parq_node *leaf, const parq_column_batch *b, int64_t n, uint8_t *m)
+{
+	const int16_t *def = b->def_levels;
+	int16_t max_def = leaf->max_def;
+	uint8_t null_match = p->op == PARQ_OP_IS_NULL;
+	int64_t vi = 0;
+	if (int_test_ok(p, leaf)) {
+		bool i32 = leaf->type == PARQ_INT32;
+		for (int64_t r = 0; r < n; r++) {
+			if (def && def[r] != max_def) {
+				m[r] = 0;
+				continue;
+			}
+			int64_t x;
+			if (i32) {
+				int32_t y;
+				memcpy(&y, (const uint8_t *)b->values + vi * 4, 4);
+				x = y;
+			} else {
+				memcpy(&x, (const uint8_t *)b->values + vi * 8, 8);
+			}
+			vi++;
+			m[r] = int_test(p, x);
+		}
+		return;
+	}
+	for (int64_t r = 0; r < n; r++) {
+		if (def && def[r] != max_def)
+			m[r] = null_match;
+		else
+			m[r] = value_match(p, p->op, leaf, b, vi++);
+	}
+}
+
+/* m[r] for the n rows of batch b of a list's element leaf: one element
+ * equal to the constant. */
+static int eval_list(parq_scan *s, const parq_pred *p, const parq_node *leaf, const parq_column_batch *b, int64_t n,
+                     uint8_t *m)
+{
+	memset(m, 0, (size_t)n);
+	int64_t row = -1, vi = 0;
+	bool bytes = leaf->type == PARQ_BYTE_ARRAY && p->n_vals == 1 && p->vals[0].kind == PARQ_V_BYTES;
+	for (int64_t l = 0; l < b->num_levels; l++) {
+		if (b->rep_levels[l] == 0 && ++row >= n)
+			break;
+		if (row < 0)
+			return parq_err(PARQ_ECORRUPT, "%s: column '%s': a batch starts inside a row", s->r->name, leaf->path);
+		if (b->def_levels[l] != leaf->max_def)
+			continue;
+		int64_t i = vi++;
+		if (m[row])
+			continue;
+		if (bytes)
+			m[row] = b->bytes[i].len == p->vals[0].u.s.len &&
+			         (b->bytes[i].len == 0 || memcmp(b->bytes[i].ptr, p->vals[0].u.s.ptr, b->bytes[i].len) == 0);
+		else
+			m[row] = value_match(p, PARQ_OP_CONTAINS, leaf, b, i);
+	}
+	return 0;
+}
+
+static void combine(parq_scan *s, int i, int64_t n)
+{
+	vnode *v = &s->vnodes[i];
+	if (v->a < 0)
+		return;
+	combine(s, v->a, n);
+	combine(s, v->b, n);
+	const uint8_t *x = s->vnodes[v->a].m, *y = s->vnodes[v->b].m;
+	if (v->p->op == PARQ_OP_AND)
+		for (int64_t r = 0; r < n; r++)
+			v->m[r] = x[r] & y[r];
+	else
+		for (int64_t r = 0; r < n; r++)
+			v->m[r] = x[r] | y[r];
+}
+
+/* Tests the predicate on the next n rows (all within one row group). */
+static int vec_eval(parq_scan *s, int64_t n, int rg)
+{
+	for (int l = 0; l < s->n_vleaves; l++) {
+		vleaf *vl = &s->vleaves[l];
+		parq_column_batch b;
+		int rc = parq_column_reader_read(vl->cr, n, &b);
+		if (rc)
+			return rc;
+		if (b.num_rows != n)
+			return parq_err(PARQ_ECORRUPT, "%s: row group %d, column '%s' ends before its %lld rows", s->r->name,
+			                rg, vl->leaf->path, (long long)s->r->meta.row_groups[rg].num_rows);
+		for (int i = 0; i < s->n_vnodes; i++) {
+			vnode *v = &s->vnodes[i];
+			if (v->leaf != l)
+				continue;
+			if (vl->leaf->max_rep == 0)
+				eval_scalar(v->p, vl->leaf, &b, n, v->m);
+			else if ((rc = eval_list(s, v->p, vl->leaf, &b, n, v->m)))
+				return rc;
+		}
+	}
+	combine(s, s->vroot, n);
+	s->sel = s->vnodes[s->vroot].m;
+	s->sel_n = n;
+	s->sel_pos = 0;
+	return 0;
+}
+
+/* Sets up the vector test of the bound predicate over row groups rgs;
+ * s->vec stays false when some test needs assembled rows. */
+static int vec_open(parq_scan *s, const int *rgs, int n_rgs)
+{
+	int n = count_nodes(s->pred);
+	s->vnodes = parq_calloc((size_t)n, sizeof *s->vnodes);
+	s->vleaves = parq_calloc((size_t)n, sizeof *s->vleaves);
+	if (!s->vnodes || !s->vleaves)
+		return PARQ_ENOMEM;
+	int root, rc = vec_build(s, s->pred, &root);
+	if (rc)
+		return rc > 0 ? 0 : rc;
+	for (int l = 0; l < s->n_vleaves; l++)
+		if ((rc = parq_column_reader_open(&s->vleaves[l].cr, s->r, s->vleaves[l].leaf->leaf_index, rgs, n_rgs)))
+			return rc;
+	s->vroot = root;
+	s->vec = true;
+	return 0;
+}
+
+static void vec_close(parq_scan *s)
+{
+	for (int i = 0; i < s->n_vnodes; i++)
+		free(s->vnodes[i].m);
+	for (int l = 0; l < s->n_vleaves; l++)
+		parq_column_reader_close(s->vleaves[l].cr);
+	free(s->vnodes);
+	free(s->vleaves);
+}
+
 /* ---- the scan ---- */
 
 void parq_scan_close(parq_scan *s)
 {
 	if (!s)
 		return;
+	vec_close(s);
 	parq_row_reader_close(s->rr);
 	parq_row_reader_close(s->pr);
 	free(s->pfields);
@@ -611,6 +897,8 @@ int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const
 	if (!rc)
 		rc = parq_row_reader_open_row_groups(&s->rr, r, s->fields, s->n_fields, rgs, s->n_plan);
 	if (!rc && pred)
+		rc = vec_open(s, rgs, s->n_plan);
+	if (!rc && pred && !s->vec)
 		rc = parq_row_reader_open_row_groups(&s->pr, r, s->pfields, s->n_pfields, rgs, s->n_plan);
 	free(rgs);
 	if (rc) {
@@ -625,6 +913,21 @@ int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const
  * predicate, else rr (rr then catches up lazily). */
 static int skip_rows(parq_scan *s, int64_t n, int64_t *got)
 {
+	if (s->vec) {
+		s->rr_behind += n;
+		for (int l = 0; l < s->n_vleaves; l++) {
+			int64_t g;
+			int rc = parq_column_reader_skip(s->vleaves[l].cr, n, &g);
+			if (rc)
+				return rc;
+			if (g != n)
+				return parq_err(PARQ_ECORRUPT, "%s: column '%s' ends before the row group's rows", s->r->name,
+				                s->vleaves[l].leaf->path);
+		}
+		if (got)
+			*got = n;
+		return 0;
+	}
 	if (s->pr) {
 		s->rr_behind += n;
 		return parq_row_reader_skip(s->pr, n, got);
@@ -641,6 +944,26 @@ int parq_scan_advance(parq_scan *s, bool *found)
 	}
 	parq_row_reader *walker = s->pr ? s->pr : s->rr;
 	while (s->cur < s->n_plan) {
+		if (s->sel_pos < s->sel_n) {
+			/* rows already tested: pass the failing ones in one step */
+			int64_t k = s->sel_pos;
+			while (k < s->sel_n && !s->sel[k])
+				k++;
+			int64_t passed = k - s->sel_pos;
+			s->rr_behind += passed;
+			s->pos += passed;
+			s->st.rows_read += passed;
+			s->sel_pos = k;
+			if (k == s->sel_n)
+				continue;
+			s->sel_pos++;
+			s->pos++;
+			s->st.rows_read++;
+			s->st.rows_matched++;
+			s->have_row = true;
+			*found = true;
+			return 0;
+		}
 		planned_rg *p = &s->plan[s->cur];
 		int64_t rows = s->r->meta.row_groups[p->rg].num_rows;
 		if (s->cur_range >= p->rows.n) {
@@ -668,6 +991,13 @@ int parq_scan_advance(parq_scan *s, bool *found)
 		}
 		if (s->pos >= rg->end) {
 			s->cur_range++;
+			continue;
+		}
+		if (s->vec) {
+			int64_t n = rg->end - s->pos < VEC_ROWS ? rg->end - s->pos : VEC_ROWS;
+			int rc = vec_eval(s, n, p->rg);
+			if (rc)
+				return rc;
 			continue;
 		}
 		s->pos++;
