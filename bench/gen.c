@@ -125,8 +125,8 @@ void bench_gen_row(uint64_t seed, int64_t i, bench_row *o)
 	o->r.n_technologies = (size_t)nt;
 	int ni = 1 + below(&g, 4);
 	for (int k = 0; k < ni; k++) {
-		snprintf(o->ips[k], sizeof o->ips[k], "%d.%d.%d.%d", 10 + t, below(&g, 256), below(&g, 256),
-		         below(&g, 256));
+		snprintf(o->ips[k], sizeof o->ips[k], "%u.%u.%u.%u", (unsigned char)(10 + t), (unsigned char)below(&g, 256),
+		         (unsigned char)below(&g, 256), (unsigned char)below(&g, 256));
 		o->ip_ptrs[k] = o->ips[k];
 	}
 	o->r.ips = o->ip_ptrs;
