@@ -480,35 +480,34 @@ static int search_file(const ps_query *q, const ps_config *cfg, const char *path
 	return rc;
 }
 
-/* Matches in one file, nothing assembled (none is in the window). */
-static int count_file(const ps_query *q, const ps_config *cfg, const char *path, const atomic_bool *stop,
-                      int64_t *n)
-{
-	ps_probe_set none = {0};
-	int rc = search_file(q, cfg, path, INT64_MAX, 0, false, stop, &none);
-	*n = none.total;
-	ps_probe_set_free(&none);
-	return rc;
-}
+/* A file's part in a search: with limit 0, its matches counted and
+ * nothing assembled (set.total); else the rows of its matches
+ * [offset, offset + limit). */
+typedef struct file_part {
+	const char *path;
+	int64_t offset, limit;
+	ps_probe_set set;
+} file_part;
 
-typedef struct count_job {
+typedef struct parts_job {
 	const ps_query *q;
 	const ps_config *cfg;
-	const char *const *paths;
-	int64_t *counts;
+	file_part *parts;
 	size_t n;
 	atomic_size_t next;
 	atomic_bool stop;       /* an error or a cancel: the others stop too */
 	pthread_mutex_t mu;
 	int rc;                 /* the first error, its message in err */
 	char err[1024];
-} count_job;
+} parts_job;
 
-static void *count_worker(void *arg)
+static void *parts_worker(void *arg)
 {
-	count_job *j = arg;
+	parts_job *j = arg;
 	for (size_t i; !atomic_load(&j->stop) && (i = atomic_fetch_add(&j->next, 1)) < j->n;) {
-		int rc = count_file(j->q, j->cfg, j->paths[i], &j->stop, &j->counts[i]);
+		file_part *p = &j->parts[i];
+		int rc = search_file(j->q, j->cfg, p->path, p->limit ? p->offset : INT64_MAX, p->limit, p->limit > 0,
+		                     &j->stop, &p->set);
 		if (rc) {
 			pthread_mutex_lock(&j->mu);
 			/* a cancel caused by another thread's error is not the error */
@@ -523,26 +522,74 @@ static void *count_worker(void *arg)
 	return NULL;
 }
 
-/* counts[i] = the matches of paths[i], on up to `threads` threads. */
-static int count_files(const ps_query *q, const ps_config *cfg, const char *const *paths, size_t n, int threads,
-                       int64_t *counts)
+/* Searches the n parts on up to `threads` threads. */
+static int search_parts(const ps_query *q, const ps_config *cfg, file_part *parts, size_t n, int threads)
 {
-	count_job j = {.q = q, .cfg = cfg, .paths = paths, .counts = counts, .n = n};
+	parts_job j = {.q = q, .cfg = cfg, .parts = parts, .n = n};
 	atomic_init(&j.next, 0);
 	atomic_init(&j.stop, false);
 	pthread_mutex_init(&j.mu, NULL);
 	pthread_t th[8];
 	int started = 0;
-	for (int t = 1; t < threads; t++) {
-		if (pthread_create(&th[started], NULL, count_worker, &j) != 0)
+	for (int t = 1; t < threads && (size_t)t < n; t++) {
+		if (pthread_create(&th[started], NULL, parts_worker, &j) != 0)
 			break; /* fewer threads: the work still gets done */
 		started++;
 	}
-	count_worker(&j);
+	parts_worker(&j);
 	for (int t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
 	pthread_mutex_destroy(&j.mu);
 	return j.rc ? ps_err(j.rc, "%s", j.err) : 0;
+}
+
+/* The totals of every file on several threads, then the window's rows from
+ * the files that hold them, each file's share on a thread of its own. */
+static int search_threaded(const ps_query *q, const ps_config *cfg, char **paths, size_t n, int64_t limit,
+                           int threads, ps_probe_set *out)
+{
+	file_part *parts = calloc(n ? n : 1, sizeof *parts);
+	if (!parts)
+		return ps_err_nomem();
+	for (size_t i = 0; i < n; i++)
+		parts[i].path = paths[i];
+	int rc = search_parts(q, cfg, parts, n, threads);
+	int64_t before = 0, total = 0, want = limit;
+	size_t np = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t c = parts[i].set.total;
+		ps_probe_set_free(&parts[i].set);
+		if (rc)
+			continue;
+		total += c;
+		/* matches [before, before + c) of the whole; the window starts at q->offset */
+		int64_t from = q->offset > before ? q->offset - before : 0;
+		if (want > 0 && from < c) {
+			int64_t take = c - from < want ? c - from : want;
+			parts[np++] = (file_part){.path = paths[i], .offset = from, .limit = take};
+			want -= take;
+		}
+		before += c;
+	}
+	if (!rc)
+		rc = search_parts(q, cfg, parts, np, threads);
+	ps_arena *a = rc ? NULL : ps_probe_set_arena(out);
+	if (!rc && !a)
+		rc = ps_err_nomem();
+	for (size_t i = 0; i < np; i++) {
+		ps_probe_set *s = &parts[i].set;
+		for (size_t k = 0; !rc && k < s->n; k++) {
+			ps_probe_result *slot;
+			if (!(rc = ps_probe_set_push(out, &slot)))
+				*slot = s->items[k]; /* its strings move with the arena below */
+		}
+		if (!rc && s->priv)
+			ps_arena_adopt(a, &((ps_probe_set_priv *)s->priv)->arena);
+		ps_probe_set_free(s);
+	}
+	free(parts);
+	out->total = total;
+	return rc;
 }
 
 static int query_threads(const ps_query *q, size_t files)
@@ -636,24 +683,7 @@ int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
 		for (size_t i = 0; i < n && !rc; i++)
 			rc = search_file(q, &st->cfg, paths[i], q->offset, limit, false, NULL, out);
 	} else if (!rc) {
-		/* the totals on several threads, then the window's rows from the
-		 * files that hold them */
-		int64_t *counts = calloc(n, sizeof *counts);
-		rc = counts ? count_files(q, &st->cfg, (const char *const *)paths, n, threads, counts) : ps_err_nomem();
-		int64_t before = 0, total = 0;
-		for (size_t i = 0; !rc && i < n; i++)
-			total += counts[i];
-		for (size_t i = 0; !rc && i < n; i++) {
-			bool full = limit > 0 && (int64_t)out->n >= limit;
-			if (!full && counts[i] > 0 && before + counts[i] > q->offset) {
-				out->total = before;
-				rc = search_file(q, &st->cfg, paths[i], q->offset, limit, true, NULL, out);
-			}
-			before += counts[i];
-		}
-		if (!rc)
-			out->total = total;
-		free(counts);
+		rc = search_threaded(q, &st->cfg, paths, n, limit, threads, out);
 	}
 	free_paths(paths, n);
 	if (rc)

@@ -103,6 +103,23 @@ char *ps_arena_strndup(ps_arena *a, const void *p, size_t n)
 	return s;
 }
 
+void ps_arena_adopt(ps_arena *dst, ps_arena *src)
+{
+	ps_arena_block *tail = src->head;
+	if (!tail)
+		return;
+	while (tail->next)
+		tail = tail->next;
+	/* behind dst's head, which keeps serving allocations */
+	if (dst->head) {
+		tail->next = dst->head->next;
+		dst->head->next = src->head;
+	} else {
+		dst->head = src->head;
+	}
+	src->head = NULL;
+}
+
 void ps_arena_free(ps_arena *a)
 {
 	ps_arena_block *b = a->head;
