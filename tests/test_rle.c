@@ -52,6 +52,29 @@ static void roundtrip(int bw, size_t n, int pattern)
 	uint32_t *big = malloc((n + 64) * sizeof *big);
 	CHECK(parq_rle_decode_u32(&d, big, n + 64) == PARQ_ECORRUPT);
 	free(big);
+	/* levels (widths up to 15): the same values as int16, whole and in
+	 * chunks, and the same failure past the end */
+	if (bw <= 15) {
+		int16_t *lv = malloc((n + 64) * sizeof *lv);
+		for (size_t c = 0; c < 5; c++) {
+			parq_rle_decoder_init(&d, b.data, b.len, bw);
+			size_t step = c == 4 ? n : chunks[c], done = 0;
+			int rc = 0;
+			while (done < n && !rc) {
+				size_t k = n - done < step ? n - done : step;
+				rc = parq_rle_decode_i16(&d, lv + done, k);
+				done += k;
+			}
+			CHECK_EQ_INT(rc, 0);
+			bool same = true;
+			for (size_t i = 0; i < n && same; i++)
+				same = lv[i] == (int16_t)v[i];
+			CHECK(same);
+		}
+		parq_rle_decoder_init(&d, b.data, b.len, bw);
+		CHECK(parq_rle_decode_i16(&d, lv, n + 64) == PARQ_ECORRUPT);
+		free(lv);
+	}
 	parq_buf_free(&b);
 	free(v);
 	free(out);

@@ -303,6 +303,41 @@ int parq_rle_decode_i16(parq_rle_decoder *d, int16_t *out, size_t n)
 {
 	uint32_t tmp[512];
 	size_t done = 0;
+	if (d->bit_width <= 15) {
+		/* every value fits: RLE runs are filled in place, bit-packed
+		 * values narrowed without a check */
+		while (done < n) {
+			bool pending = d->pending_pos < d->pending_n;
+			if (!pending && d->rle_left) {
+				size_t k = d->rle_left < n - done ? d->rle_left : n - done;
+				int16_t v = (int16_t)d->rle_value;
+				for (size_t i = 0; i < k; i++)
+					out[done + i] = v;
+				d->rle_left -= (uint32_t)k;
+				done += k;
+				continue;
+			}
+			if (!pending && !d->packed_left) {
+				int rc = next_run(d, done, n);
+				if (rc)
+					return rc;
+				continue;
+			}
+			/* the pending group and the rest of the bit-packed run */
+			size_t k = (size_t)(d->pending_n - d->pending_pos) + d->packed_left;
+			if (k > n - done)
+				k = n - done;
+			if (k > 512)
+				k = 512;
+			int rc = parq_rle_decode_u32(d, tmp, k);
+			if (rc)
+				return rc;
+			for (size_t i = 0; i < k; i++)
+				out[done + i] = (int16_t)tmp[i];
+			done += k;
+		}
+		return 0;
+	}
 	while (done < n) {
 		size_t k = n - done < 512 ? n - done : 512;
 		int rc = parq_rle_decode_u32(d, tmp, k);
