@@ -14,6 +14,20 @@ static inline uint64_t load_partial(const uint8_t *p, const uint8_t *end)
 	return v;
 }
 
+/* Groups of 8 values of a width known at compile time (the function is
+ * inlined once per width): every shift and offset a constant. A group
+ * reads up to bw + 8 bytes from its start, so only groups that far from
+ * end take this path; returns the values unpacked. */
+static inline size_t unpack32_groups(const uint8_t *in, const uint8_t *end, uint32_t *out, size_t n, const int bw)
+{
+	const uint64_t mask = bw == 32 ? 0xFFFFFFFFull : ((1ull << bw) - 1);
+	size_t i = 0;
+	for (; i + 8 <= n && in + bw + 8 <= end; i += 8, in += bw)
+		for (int j = 0; j < 8; j++)
+			out[i + (size_t)j] = (uint32_t)((parq_load_u64(in + ((j * bw) >> 3)) >> ((j * bw) & 7)) & mask);
+	return i;
+}
+
 void parq_unpack32(const uint8_t *in, uint32_t *out, size_t n, int bw)
 {
 	if (bw == 0) {
@@ -21,9 +35,17 @@ void parq_unpack32(const uint8_t *in, uint32_t *out, size_t n, int bw)
 		return;
 	}
 	const uint8_t *end = in + (n * (size_t)bw + 7) / 8;
+	size_t done;
+	switch (bw) {
+#define W(b) case b: done = unpack32_groups(in, end, out, n, b); break;
+	W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11) W(12) W(13) W(14) W(15) W(16)
+	W(17) W(18) W(19) W(20) W(21) W(22) W(23) W(24) W(25) W(26) W(27) W(28) W(29) W(30) W(31) W(32)
+#undef W
+	default: done = 0; break;
+	}
 	uint64_t mask = bw == 32 ? 0xFFFFFFFFull : ((1ull << bw) - 1);
-	size_t bit = 0;
-	for (size_t i = 0; i < n; i++, bit += (size_t)bw) {
+	size_t bit = done * (size_t)bw;
+	for (size_t i = done; i < n; i++, bit += (size_t)bw) {
 		const uint8_t *p = in + (bit >> 3);
 		uint64_t w = p + 8 <= end ? parq_load_u64(p) : load_partial(p, end);
 		out[i] = (uint32_t)((w >> (bit & 7)) & mask);
