@@ -951,9 +951,82 @@ static void test_headers_json(void)
 	}
 }
 
+/* ps_utf8_valid against a decoder that goes byte by byte (Unicode's
+ * well-formed sequences, table 3-7), on random mixes of ASCII runs, valid
+ * characters and bad bytes, so that every offset around the eight-byte
+ * ASCII steps is tried. */
+static size_t utf8_reference(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = p[i];
+		size_t len;
+		unsigned lo = 0x80, hi = 0xBF;
+		if (c < 0x80)
+			len = 1;
+		else if (c >= 0xC2 && c <= 0xDF)
+			len = 2;
+		else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			if (c == 0xE0)
+				lo = 0xA0;
+			if (c == 0xED)
+				hi = 0x9F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			if (c == 0xF0)
+				lo = 0x90;
+			if (c == 0xF4)
+				hi = 0x8F;
+		} else
+			return i;
+		if (len > n - i)
+			return i;
+		for (size_t k = 1; k < len; k++) {
+			unsigned b = p[i + k], l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+			if (b < l || b > h)
+				return i;
+		}
+		i += len;
+	}
+	return i;
+}
+
+static void test_utf8_valid(void)
+{
+	static const char *pieces[] = {"a", "plain ascii text, twenty-nine", "\xC3\xA9", "\xE3\x83\xB3", "\xF0\x9F\x98\x80",
+	                               "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE3\x83", "\xFF", "\x80"};
+	uint64_t r = 4242;
+	unsigned char buf[256];
+	int invalid = 0;
+	for (int t = 0; t < 20000; t++) {
+		size_t n = 0;
+		while (n < 200) {
+			size_t k = test_rand(&r) % 100 < 85 ? test_rand(&r) % 5 : 2 + test_rand(&r) % 9;
+			const char *pc = pieces[k];
+			size_t l = strlen(pc);
+			if (k == 1) /* ASCII runs of every length */
+				l = 1 + test_rand(&r) % l;
+			memcpy(buf + n, pc, l);
+			n += l;
+			if (test_rand(&r) % 16 == 0)
+				break;
+		}
+		size_t want = utf8_reference(buf, n), got = ps_utf8_valid(buf, n);
+		if (got != want) {
+			CHECK_EQ_INT(got, want);
+			break;
+		}
+		invalid += want < n;
+		test_checks++;
+	}
+	CHECK(invalid > 1000);
+}
+
 int main(void)
 {
 	REQUIRE(mkdtemp(base));
+	test_utf8_valid();
 	test_write_read_diff();
 	test_validation();
 	test_cancel_and_empty();

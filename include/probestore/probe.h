@@ -79,6 +79,11 @@ const char *ps_probe_column_name(ps_probe_column c);
  * PS_ENOMEM. */
 int ps_headers_json(const ps_header *headers, size_t n, char **out);
 
+/* Bytes of the longest valid UTF-8 prefix of p[0..n): n when all of it is
+ * valid. Overlong forms, surrogates and code points past U+10FFFF are
+ * invalid, as in every string probestore stores. */
+size_t ps_utf8_valid(const void *p, size_t n);
+
 /* The diff status of a URL against the target's previous scan. */
 bool ps_url_status_valid(const char *s); /* "new", "existing", "old" or absent */
 

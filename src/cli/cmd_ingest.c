@@ -136,40 +136,12 @@ static int reader_next(reader *r, size_t max, char **line, size_t *len)
 
 /* ---- UTF-8 ---- */
 
-/* Bytes of the valid UTF-8 prefix of p[0..n). */
-static size_t utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t len = c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
-		if (!len || len > n - i)
-			break;
-		uint32_t cp = len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
-		size_t k;
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				break;
-			cp = cp << 6 | (p[i + k] & 63u);
-		}
-		if (k < len || (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			break;
-		i += len;
-	}
-	return i;
-}
-
 /* p[0..n) with each invalid byte replaced by U+FFFD, in *out. */
 static void utf8_repair(const char *p, size_t n, strbuf *out)
 {
 	out->len = 0;
 	while (n) {
-		size_t ok = utf8_valid((const unsigned char *)p, n);
+		size_t ok = ps_utf8_valid(p, n);
 		sb_put(out, p, ok);
 		p += ok;
 		n -= ok;
@@ -539,7 +511,7 @@ static int take_line(ingest *in, const reader *rd, const char *line, size_t len,
 	if (blank == len)
 		return 0;
 	char why[512];
-	size_t ok = utf8_valid((const unsigned char *)line, len);
+	size_t ok = ps_utf8_valid(line, len);
 	if (ok < len) {
 		if (in->utf8 == PS_UTF8_REJECT) {
 			snprintf(why, sizeof why, "invalid UTF-8 at byte %zu (utf8_repair: reject)", ok + 1);

@@ -82,59 +82,18 @@ int ps_history_path(ps_store *st, const char *url, char *buf, size_t cap)
 
 /* ---- validation ---- */
 
-/* Length of the valid UTF-8 prefix of s[0..n). */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
-		if (!len || len > n - i)
-			break;
-		uint32_t cp = len == 1 ? c : len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
-		size_t k;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				break;
-			cp = cp << 6 | (s[i + k] & 63u);
-		}
-		if (k < len || (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			break;
-		i += len;
-	}
-	return i;
-}
-
 /* s, or a copy in a with every invalid UTF-8 sequence made U+FFFD. */
 static int check_utf8(ps_store *st, const char *field, const char *s, ps_arena *a, const char **out)
 {
 	*out = s;
 	if (!s)
 		return 0;
-	size_t n = strlen(s), ok = utf8_valid_len((const unsigned char *)s, n);
+	size_t n = strlen(s), ok = ps_utf8_valid(s, n);
 	if (ok == n)
 		return 0;
 	if (st->cfg.writer.utf8_repair == PS_UTF8_REJECT)
 		return ps_err(PS_EINVAL, "history record: %s is not valid UTF-8 (at byte %zu)", field, ok);
-	ps_buf b = {0};
-	const unsigned char *p = (const unsigned char *)s, *e = p + n;
-	int rc = 0;
-	while (!rc && p < e) {
-		size_t good = utf8_valid_len(p, (size_t)(e - p));
-		rc = ps_buf_add(&b, p, good);
-		p += good;
-		if (!rc && p < e) {
-			rc = ps_buf_add(&b, "\xEF\xBF\xBD", 3);
-			p++;
-		}
-	}
-	char *r = rc ? NULL : ps_arena_strndup(a, b.data ? b.data : "", b.len);
-	ps_buf_free(&b);
-	if (!r)
-		return ps_err_nomem();
-	*out = r;
-	return 0;
+	return ps_utf8_fix(a, s, n, out);
 }
 
 int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a, ps_history_record *out)
@@ -150,7 +109,7 @@ int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a,
 	ps_url_free(&u);
 	size_t ulen = strlen(rec->url);
 	/* a repaired URL would be another URL */
-	if (utf8_valid_len((const unsigned char *)rec->url, ulen) != ulen)
+	if (ps_utf8_valid(rec->url, ulen) != ulen)
 		return ps_err(PS_EINVAL, "history record: url '%s' is not valid UTF-8", rec->url);
 	if (!rec->hash || !*rec->hash)
 		return ps_err(PS_EINVAL, "history record for %s: hash is empty", rec->url);

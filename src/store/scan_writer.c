@@ -188,66 +188,18 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 
 /* ---- validation ---- */
 
-/* Length of the valid UTF-8 prefix of s. */
-static size_t utf8_valid_len(const unsigned char *s)
-{
-	const unsigned char *p = s;
-	while (*p) {
-		unsigned c = *p;
-		int len = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
-		if (!len)
-			break;
-		uint32_t cp = len == 1 ? c : len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
-		int k;
-		for (k = 1; k < len; k++) {
-			if ((p[k] & 0xC0) != 0x80)
-				break;
-			cp = cp << 6 | (p[k] & 63u);
-		}
-		if (k < len || (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			break;
-		p += len;
-	}
-	return (size_t)(p - s);
-}
-
-/* A copy of s with every invalid sequence replaced by U+FFFD. */
-static const char *utf8_repair(ps_arena *a, const char *s)
-{
-	ps_buf b = {0};
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		size_t ok = utf8_valid_len(p);
-		if (ps_buf_add(&b, p, ok)) {
-			ps_buf_free(&b);
-			return NULL;
-		}
-		p += ok;
-		if (*p) {
-			if (ps_buf_add(&b, "\xEF\xBF\xBD", 3)) {
-				ps_buf_free(&b);
-				return NULL;
-			}
-			p++;
-		}
-	}
-	char *r = ps_arena_strndup(a, b.data ? b.data : "", b.len);
-	ps_buf_free(&b);
-	return r;
-}
-
 /* Checks one string field; repairs into *fixed when allowed. */
 static int check_str(ps_scan_writer *w, size_t idx, const char *field, const char *s, const char **fixed)
 {
 	*fixed = NULL;
-	if (!s || !s[utf8_valid_len((const unsigned char *)s)])
+	if (!s)
+		return 0;
+	size_t n = strlen(s), ok = ps_utf8_valid(s, n);
+	if (ok == n)
 		return 0;
 	if (w->utf8 == PS_UTF8_REJECT)
-		return ps_err(PS_EINVAL, "record %zu: %s is not valid UTF-8 (at byte %zu)", idx, field,
-		              utf8_valid_len((const unsigned char *)s));
-	*fixed = utf8_repair(&w->repair, s);
-	return *fixed ? 0 : ps_err_nomem();
+		return ps_err(PS_EINVAL, "record %zu: %s is not valid UTF-8 (at byte %zu)", idx, field, ok);
+	return ps_utf8_fix(&w->repair, s, n, fixed);
 }
 
 /* Validates r (record index idx); when strings need repair, *out is a

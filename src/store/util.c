@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "error.h"
 #include "probestore/probestore.h"
 
 int ps_buf_reserve(ps_buf *b, size_t need)
@@ -129,4 +130,65 @@ void ps_arena_free(ps_arena *a)
 		b = next;
 	}
 	a->head = NULL;
+}
+
+/* ---- UTF-8 ---- */
+
+size_t ps_utf8_valid(const void *s, size_t n)
+{
+	const unsigned char *p = s;
+	size_t i = 0;
+	while (i < n) {
+		/* ASCII, eight bytes at a time */
+		for (uint64_t v; n - i >= 8; i += 8) {
+			memcpy(&v, p + i, 8);
+			if (v & 0x8080808080808080ull)
+				break;
+		}
+		if (i == n)
+			break;
+		unsigned c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len = c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+		if (!len || len > n - i)
+			break;
+		uint32_t cp = len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
+		size_t k;
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				break;
+			cp = cp << 6 | (p[i + k] & 63u);
+		}
+		if (k < len || (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+			break;
+		i += len;
+	}
+	return i;
+}
+
+int ps_utf8_fix(ps_arena *a, const char *s, size_t n, const char **out)
+{
+	ps_buf b = {0};
+	int rc = 0;
+	while (!rc && n) {
+		size_t good = ps_utf8_valid(s, n);
+		rc = ps_buf_add(&b, s, good);
+		s += good;
+		n -= good;
+		if (!rc && n) {
+			rc = ps_buf_add(&b, "\xEF\xBF\xBD", 3);
+			s++;
+			n--;
+		}
+	}
+	char *r = rc ? NULL : ps_arena_strndup(a, b.data ? b.data : "", b.len);
+	ps_buf_free(&b);
+	if (!r)
+		return ps_err_nomem();
+	*out = r;
+	return 0;
 }

@@ -29,6 +29,10 @@ void *ps_arena_alloc(ps_arena *a, size_t n);
 /* A NUL-terminated copy of p[0..n); NULL on failure. */
 char *ps_arena_strndup(ps_arena *a, const void *p, size_t n);
 void ps_arena_free(ps_arena *a);
+
+/* s[0..n) in a with every invalid UTF-8 sequence made U+FFFD, NUL
+ * terminated, in *out; PS_ENOMEM on failure. */
+int ps_utf8_fix(ps_arena *a, const char *s, size_t n, const char **out);
 /* Moves src's blocks into dst (what was allocated from src stays valid,
  * owned by dst); src is left empty. */
 void ps_arena_adopt(ps_arena *dst, ps_arena *src);
