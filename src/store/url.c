@@ -36,7 +36,13 @@ static bool is_host_char(unsigned char c)
 {
 	if (is_alpha(c) || is_digit(c) || c >= 0x80)
 		return true;
-	return c != 0 && strchr("-._~!$&'()*+,;=", c) != NULL;
+	switch (c) {
+	case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'':
+	case '(': case ')': case '*': case '+': case ',': case ';': case '=':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* Bytes that stay as they are in a directory name; all others are
@@ -127,10 +133,19 @@ static bool ieq(const char *s, size_t n, const char *lit)
 	return true;
 }
 
+/* The first position in [from, to) whose byte is in set (or is NUL),
+ * else to. */
 static size_t find(const char *s, size_t from, size_t to, const char *set)
 {
-	while (from < to && !strchr(set, s[from]))
+	uint64_t m[4] = {1}; /* NUL ends a search, as strchr finds it in any set */
+	for (const unsigned char *c = (const unsigned char *)set; *c; c++)
+		m[*c >> 6] |= 1ull << (*c & 63);
+	while (from < to) {
+		unsigned char c = (unsigned char)s[from];
+		if (m[c >> 6] >> (c & 63) & 1)
+			break;
 		from++;
+	}
 	return from;
 }
 
