@@ -7,7 +7,7 @@
 #include "error.h"
 #include "probestore/probestore.h"
 
-int ps_buf_reserve(ps_buf *b, size_t need)
+int ps_buf_grow(ps_buf *b, size_t need)
 {
 	if (b->cap - b->len > need)
 		return 0;
@@ -22,22 +22,6 @@ int ps_buf_reserve(ps_buf *b, size_t need)
 	b->data = p;
 	b->cap = cap;
 	return 0;
-}
-
-int ps_buf_add(ps_buf *b, const void *p, size_t n)
-{
-	if (ps_buf_reserve(b, n))
-		return PS_ENOMEM;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = 0;
-	return 0;
-}
-
-int ps_buf_addc(ps_buf *b, char c)
-{
-	return ps_buf_add(b, &c, 1);
 }
 
 int ps_buf_printf(ps_buf *b, const char *fmt, ...)

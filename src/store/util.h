@@ -7,15 +7,42 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "probestore/probestore.h"
+
 typedef struct ps_buf {
 	char *data;
 	size_t len, cap;
 } ps_buf;
 
-/* Ensures room for need more bytes (plus a NUL); PS_ENOMEM on failure. */
-int ps_buf_reserve(ps_buf *b, size_t need);
-int ps_buf_add(ps_buf *b, const void *p, size_t n);
-int ps_buf_addc(ps_buf *b, char c);
+/* Grows b to room for need more bytes (plus a NUL); PS_ENOMEM on failure. */
+int ps_buf_grow(ps_buf *b, size_t need);
+
+/* Ensures room for need more bytes (plus a NUL); PS_ENOMEM on failure.
+ * The appends are inline: building a row's JSON makes millions of them. */
+static inline int ps_buf_reserve(ps_buf *b, size_t need)
+{
+	return b->cap - b->len > need ? 0 : ps_buf_grow(b, need);
+}
+
+static inline int ps_buf_add(ps_buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len <= n && ps_buf_grow(b, n))
+		return PS_ENOMEM;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = 0;
+	return 0;
+}
+
+static inline int ps_buf_addc(ps_buf *b, char c)
+{
+	if (b->cap - b->len <= 1 && ps_buf_grow(b, 1))
+		return PS_ENOMEM;
+	b->data[b->len++] = c;
+	b->data[b->len] = 0;
+	return 0;
+}
 int ps_buf_printf(ps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ps_buf_free(ps_buf *b);
 
