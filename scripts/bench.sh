@@ -2,21 +2,24 @@
 # Benchmarks: probestore against DuckDB and Polars on the same data, in one
 # run. Prints a table of medians with the ratio probestore / peer.
 #
-#   bash scripts/bench.sh [--quick] [--rows N] [--runs R] [--out DIR]
+#   bash scripts/bench.sh [--quick] [--rows N] [--runs R] [--out DIR] [--only CASES]
 #
 # --quick: 100,000 rows, 3 runs (about a minute); default 1,000,000 rows,
-# 5 runs. Needs the build tools and tests/interop's node packages
+# 5 runs. --only: a comma-separated subset of write, ingest, read, count,
+# query, stream, history, json (the others are not run, and their targets
+# show as not measured). Needs the build tools and tests/interop's node packages
 # (scripts/install-deps.sh). See docs/benchmarks.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-rows=1000000 runs=5 out="$here/build-bench/out" quick=0
+rows=1000000 runs=5 out="$here/build-bench/out" quick=0 only=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 rows=100000 runs=3 ;;
 	--rows) rows=$2; shift ;;
 	--runs) runs=$2; shift ;;
 	--out) out=$2; shift ;;
-	*) echo "usage: bench.sh [--quick] [--rows N] [--runs R] [--out DIR]" >&2; exit 2 ;;
+	--only) only=$2; shift ;;
+	*) echo "usage: bench.sh [--quick] [--rows N] [--runs R] [--out DIR] [--only CASES]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -37,6 +40,8 @@ rm -rf "$out"
 mkdir -p "$out"
 res=$out/results.jsonl
 : >"$res"
+
+want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 
 echo "== data: $rows rows (seed 1)"
 "$G" --rows "$rows" --format rows "$out/rows.jsonl"
@@ -64,6 +69,7 @@ peers() { # CASE UNIT EXPR EXTRA OP ARGS...: DuckDB and Polars, 1 thread and def
 	done
 }
 
+if want write; then
 echo "== write (rows in memory to Parquet)"
 for codec in zstd snappy; do
 	rec "write $codec" probestore rows/s "m.rows / m.seconds" "(m.bytes / 1e6).toFixed(2) + ' MB file'" -- \
@@ -72,6 +78,11 @@ for codec in zstd snappy; do
 		"$out/rows.jsonl" "$out/peer_$codec.parquet" "$codec"
 done
 
+elif want read || want stream; then
+	"$B" write --rows "$rows" --codec zstd --out "$out/ours_zstd.parquet" >/dev/null
+fi
+
+if want ingest; then
 echo "== ingest (httpx JSON Lines to a ZSTD scan file)"
 if "$PS" ingest --help >/dev/null 2>&1; then
 	rec "ingest httpx" probestore rows/s "m.rows / m.seconds" "" -- bash -c '
@@ -83,33 +94,42 @@ else
 	echo "  (probestore ingest is not available in this build: skipped)"
 fi
 peers "ingest httpx" rows/s "m.rows / m.seconds" "" ingest "$out/httpx.jsonl" "$out/peer_ingest.parquet"
+fi
 
+if want read; then
 echo "== full read (every value into a checksum)"
 rec "full read" probestore rows/s "m.rows / m.seconds" "(m.uncompressed_bytes / m.seconds / 1e6).toFixed(0) + ' MB/s of uncompressed pages'" -- \
 	"$B" read "$out/ours_zstd.parquet"
 peers "full read" rows/s "m.rows / m.seconds" "" read "$out/ours_zstd.parquet"
 rec "raw zstd decompression" machine MB/s "m.mb_per_s" "" -- "$B" zstd "$out/rows.jsonl"
+fi
 
+if want count; then
 echo "== count (1,000 small scan files)"
 "$B" files --rows 100 --files 1000 --out "$out/count"
 cdir=$(echo "$out"/count/probe_results/*)
 rec "count 1000 files" probestore ms "m.seconds" "m.rows + ' rows'" -- "$B" count "$cdir"
 peers "count 1000 files" ms "m.seconds" "m.rows + ' rows'" count "$cdir"
+fi
 
+if want query; then
 echo "== selective query (status 200 and a technology, limit 100 offset 50, total)"
 "$B" store --rows "$rows" --out "$out/store"
 rec "selective query" probestore ms "m.seconds" "m.total + ' matches'" -- "$B" query "$out/store" --tech Laravel
 peers "selective query" ms "m.seconds" "m.total + ' matches'" query "$out/store" Laravel
+fi
 
+if want stream; then
 echo "== streaming a scan (peak resident memory)"
-scan=$(ls "$out"/store/probe_results/*/scan_*.parquet | head -n 1)
 big=$out/ours_zstd.parquet
 rec "stream peak memory" probestore MB "m.max_rss_kb / 1024" "" -- "$B" rss "$B" stream "$big"
 for peer in duckdb polars; do
 	rec "stream peak memory" "$peer" MB "m.max_rss_kb / 1024" "" -- "$B" rss "${P[@]}" stream "$peer" "$big"
 done
 rec "node baseline memory" node MB "m.max_rss_kb / 1024" "" -- "$B" rss node -e 0
+fi
 
+if want history; then
 echo "== file history (a 200 KB bundle, three lines changed per version; medians of 10 appends)"
 versions=1,100,1000,10000
 [ "$quick" = 1 ] && versions=1,100,1000
@@ -122,12 +142,16 @@ versions=1,100,1000,10000
 		c("history last record", "probestore", m.last_s, `min ${(m.last_min_s * 1e3).toFixed(2)} ms, max ${(m.last_max_s * 1e3).toFixed(2)} ms`);
 	}' >>"$res"
 echo "  history append / last record at $versions versions"
+fi
 
+if want json; then
 echo "== JSON libraries (parse and walk every httpx line)"
 for lib in jansson jsonc cjson; do
 	exe=$here/build-bench/bench/json_parse_$lib
 	[ -x "$exe" ] && rec "json parse httpx" "$lib" MB/s "m.mb_per_s" "m.lines + ' lines'" -- "$exe" "$out/httpx.jsonl"
 done
+fi
+
 
 echo
 node "$here/bench/report.mjs" "$res"
