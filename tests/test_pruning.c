@@ -4,8 +4,10 @@
  * and the predicate parser. */
 #include <unistd.h>
 
+#include "bloom.h"
 #include "parq/parq.h"
 #include "test.h"
+#include "thrift.h"
 
 #define ROWS 30000
 
@@ -537,6 +539,50 @@ static void test_vector_kinds(const char *path)
 	parq_reader_close(rd);
 }
 
+/* A bloom filter is sized for the distinct values of its chunk, not the
+ * rows: 6,000 rows holding 1,000 values in shuffled order. */
+static void test_bloom_size(const char *path)
+{
+	enum { N = 6000, D = 1000 };
+	REQUIRE(parq_bloom_size(D, 0.01) != parq_bloom_size(N, 0.01));
+	parq_schema *s;
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "v", PARQ_INT64, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	static int64_t v[N];
+	uint64_t r = 5;
+	for (int i = 0; i < N; i++)
+		v[i] = (int64_t)((uint64_t)(i % D) * 0x9E3779B97F4A7C15ull); /* every byte varies */
+	for (int i = N - 1; i > 0; i--) {
+		int j = (int)(test_rand(&r) % (uint64_t)(i + 1));
+		int64_t t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+	parq_column_options co = {.leaf = 0, .dictionary = 0, .encoding = -1, .bloom_fpp = 0.01};
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.columns = &co;
+	o.n_columns = 1;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	parq_column_batch b = {.num_rows = N, .num_levels = N, .num_values = N, .values = v};
+	CHECK_OK(parq_writer_write(w, &b, N));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+	parq_reader *rd;
+	CHECK_OK(parq_reader_open(&rd, path, NULL));
+	const parq_meta_column *ch = &parq_reader_metadata(rd)->row_groups[0].columns[0].meta;
+	REQUIRE(ch->has_bloom_filter_offset);
+	uint8_t buf[64];
+	CHECK_OK(parq_reader_pread(rd, buf, sizeof buf, ch->bloom_filter_offset));
+	parq_meta_bloom_header h;
+	size_t used;
+	CHECK_OK(parq_meta_decode_bloom_header(buf, sizeof buf, &h, &used));
+	CHECK_EQ_INT(h.num_bytes, parq_bloom_size(D, 0.01));
+	parq_reader_close(rd);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/parq_pruning_XXXXXX";
@@ -545,6 +591,7 @@ int main(void)
 	close(fd);
 	test_parser();
 	test_targeted(path);
+	test_bloom_size(path);
 	test_vector_kinds(path);
 	test_property(path);
 	unlink(path);

@@ -833,6 +833,39 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts v: least significant byte first, a pass skipped where every key
+ * has the same byte (qsort when the scratch cannot be had). */
+static void sort_u64(uint64_t *v, size_t n)
+{
+	uint64_t *tmp = n > 64 ? malloc(n * sizeof *tmp) : NULL;
+	if (!tmp) {
+		qsort(v, n, sizeof *v, cmp_u64);
+		return;
+	}
+	uint64_t *src = v, *dst = tmp;
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[256] = {0};
+		for (size_t i = 0; i < n; i++)
+			count[(src[i] >> shift) & 255]++;
+		if (count[(src[0] >> shift) & 255] == n)
+			continue;
+		size_t pos = 0;
+		for (int b = 0; b < 256; b++) {
+			size_t k = count[b];
+			count[b] = pos;
+			pos += k;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 255]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	free(tmp);
+}
+
 /* Serializes the chunk's bloom filter (header + bitset) into c->bloom. */
 static int build_bloom(parq_colw *c)
 {
@@ -841,7 +874,7 @@ static int build_bloom(parq_colw *c)
 		return 0;
 	size_t distinct = 0;
 	if (c->n_hashes) {
-		qsort(c->hashes, c->n_hashes, sizeof *c->hashes, cmp_u64);
+		sort_u64(c->hashes, c->n_hashes);
 		for (size_t i = 0; i < c->n_hashes; i++)
 			if (i == 0 || c->hashes[i] != c->hashes[i - 1])
 				c->hashes[distinct++] = c->hashes[i];
