@@ -366,6 +366,17 @@ static void test_parser(void)
 	}
 }
 
+/* Writes the rows of b (one batch per leaf) to path in one call. */
+static void write_all(const char *path, parq_schema *s, const parq_writer_options *o, const parq_column_batch *b,
+                      int64_t rows)
+{
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, o));
+	CHECK_OK(parq_writer_write(w, b, rows));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+}
+
 /* ---- shapes the vector test reads: both paths must agree ---- */
 
 #define KROWS 4000
@@ -481,11 +492,7 @@ static void write_kinds(const char *path)
 	parq_writer_options_default(&o);
 	o.page_rows = 300;
 	o.row_group_rows = 1500;
-	parq_writer *wr;
-	CHECK_OK(parq_writer_open(&wr, path, s, &o));
-	CHECK_OK(parq_writer_write(wr, b, KROWS));
-	CHECK_OK(parq_writer_close(wr, NULL));
-	parq_schema_free(s);
+	write_all(path, s, &o, b, KROWS);
 }
 
 static void test_vector_kinds(const char *path)
@@ -564,12 +571,8 @@ static void test_bloom_size(const char *path)
 	parq_writer_options_default(&o);
 	o.columns = &co;
 	o.n_columns = 1;
-	parq_writer *w;
-	CHECK_OK(parq_writer_open(&w, path, s, &o));
 	parq_column_batch b = {.num_rows = N, .num_levels = N, .num_values = N, .values = v};
-	CHECK_OK(parq_writer_write(w, &b, N));
-	CHECK_OK(parq_writer_close(w, NULL));
-	parq_schema_free(s);
+	write_all(path, s, &o, &b, N);
 	parq_reader *rd;
 	CHECK_OK(parq_reader_open(&rd, path, NULL));
 	const parq_meta_column *ch = &parq_reader_metadata(rd)->row_groups[0].columns[0].meta;

@@ -622,19 +622,6 @@ static int vec_build(parq_scan *s, const parq_pred *p, int *out)
 	return 0;
 }
 
-static parq_value_kind kind_of(parq_type t)
-{
-	switch (t) {
-	case PARQ_BOOLEAN: return PARQ_V_BOOL;
-	case PARQ_INT32: return PARQ_V_INT32;
-	case PARQ_INT64: return PARQ_V_INT64;
-	case PARQ_INT96: return PARQ_V_INT96;
-	case PARQ_FLOAT: return PARQ_V_FLOAT;
-	case PARQ_DOUBLE: return PARQ_V_DOUBLE;
-	default: return PARQ_V_BYTES;
-	}
-}
-
 /* The test of the i-th present value of a batch of leaf. */
 static bool value_match(const parq_pred *p, parq_op op, const parq_node *leaf, const parq_column_batch *b, int64_t i)
 {
@@ -644,10 +631,10 @@ static bool value_match(const parq_pred *p, parq_op op, const parq_node *leaf, c
 		bool x = vals[i] != 0;
 		return parq_pred_match_plain(p, op, leaf, PARQ_V_BOOL, &x, 1);
 	}
-	case PARQ_INT32:
-	case PARQ_FLOAT: return parq_pred_match_plain(p, op, leaf, kind_of(leaf->type), vals + i * 4, 4);
-	case PARQ_INT64:
-	case PARQ_DOUBLE: return parq_pred_match_plain(p, op, leaf, kind_of(leaf->type), vals + i * 8, 8);
+	case PARQ_INT32: return parq_pred_match_plain(p, op, leaf, PARQ_V_INT32, vals + i * 4, 4);
+	case PARQ_FLOAT: return parq_pred_match_plain(p, op, leaf, PARQ_V_FLOAT, vals + i * 4, 4);
+	case PARQ_INT64: return parq_pred_match_plain(p, op, leaf, PARQ_V_INT64, vals + i * 8, 8);
+	case PARQ_DOUBLE: return parq_pred_match_plain(p, op, leaf, PARQ_V_DOUBLE, vals + i * 8, 8);
 	case PARQ_INT96: return parq_pred_match_plain(p, op, leaf, PARQ_V_INT96, NULL, 0);
 	case PARQ_BYTE_ARRAY:
 		return parq_pred_match_plain(p, op, leaf, PARQ_V_BYTES, b->bytes[i].ptr, b->bytes[i].len);
