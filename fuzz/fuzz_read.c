@@ -34,18 +34,6 @@ static void touch(const void *p, size_t n)
 	sink += h;
 }
 
-static size_t width_of(const parq_node *leaf)
-{
-	switch (leaf->type) {
-	case PARQ_BOOLEAN: return 1;
-	case PARQ_INT32: case PARQ_FLOAT: return 4;
-	case PARQ_INT64: case PARQ_DOUBLE: return 8;
-	case PARQ_INT96: return 12;
-	case PARQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
-	default: return 0;
-	}
-}
-
 static void check_batch(const parq_node *leaf, const parq_column_batch *b)
 {
 	FUZZ_ASSERT(b->num_rows >= 0 && b->num_levels >= b->num_rows && b->num_values <= b->num_levels);
@@ -74,7 +62,7 @@ static void check_batch(const parq_node *leaf, const parq_column_batch *b)
 		for (int64_t i = 0; i < b->num_values; i++)
 			touch(b->bytes[i].ptr, b->bytes[i].len);
 	} else if (b->num_values) {
-		touch(b->values, (size_t)b->num_values * width_of(leaf));
+		touch(b->values, (size_t)b->num_values * parq_value_width(leaf));
 	}
 }
 

@@ -31,18 +31,6 @@ static uint64_t rnd(gen *g, uint64_t n) { return n ? test_rand(&g->seed) % n : 0
 static const parq_schema *cur_schema;
 static int null_pct = 20;
 
-static size_t width_of(const parq_node *leaf)
-{
-	switch (leaf->type) {
-	case PARQ_BOOLEAN: return 1;
-	case PARQ_INT32: case PARQ_FLOAT: return 4;
-	case PARQ_INT64: case PARQ_DOUBLE: return 8;
-	case PARQ_INT96: return 12;
-	case PARQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
-	default: return 0;
-	}
-}
-
 static void add_scalar(parq_schema *s, parq_node *parent, const char *name, parq_repetition rep, gen *g)
 {
 	int t = (int)rnd(g, 8);
@@ -118,7 +106,7 @@ static void push_level(gen *g, int leaf, int16_t r, int16_t d)
 static void push_value(gen *g, int leaf, const parq_value *v)
 {
 	const parq_node *n = cur_schema->leaves[leaf];
-	size_t w = width_of(n);
+	size_t w = parq_value_width(n);
 	if (g->nval[leaf] == g->capval[leaf]) {
 		g->capval[leaf] = g->capval[leaf] ? g->capval[leaf] * 2 : 1024;
 		if (w)
@@ -326,7 +314,7 @@ static int write_file(gen *g, const parq_schema *s, const char *path, const parq
 			const parq_node *leaf = s->leaves[l];
 			int64_t l0 = g->row_lev[l][r], l1 = g->row_lev[l][r + n];
 			int64_t v0 = g->row_val[l][r], v1 = g->row_val[l][r + n];
-			size_t wd = width_of(leaf);
+			size_t wd = parq_value_width(leaf);
 			cols[l] = (parq_column_batch){
 				.num_rows = n,
 				.num_levels = l1 - l0,
@@ -362,7 +350,7 @@ static bool same_bytes(parq_bytes a, parq_bytes b)
 static void verify_column(gen *g, parq_reader *r, int l, uint64_t seed)
 {
 	const parq_node *leaf = parq_reader_schema(r)->leaves[l];
-	size_t wd = width_of(leaf);
+	size_t wd = parq_value_width(leaf);
 	parq_column_reader *cr;
 	CHECK_OK(parq_column_reader_open(&cr, r, l, NULL, 0));
 	uint64_t s = seed;

@@ -262,6 +262,10 @@ typedef struct parq_column_batch {
 	const parq_bytes *bytes;
 } parq_column_batch;
 
+/* Bytes one value of leaf takes in a batch's `values` (0 for BYTE_ARRAY,
+ * whose values are in `bytes`). */
+size_t parq_value_width(const parq_node *leaf);
+
 /* ---- writer ---------------------------------------------------------- */
 
 typedef struct parq_kv {

@@ -76,18 +76,6 @@ struct parq_column_reader {
 	bool dict_referenced;      /* ... or into dictbuf */
 };
 
-static size_t type_width(const parq_node *leaf)
-{
-	switch (leaf->type) {
-	case PARQ_BOOLEAN: return 1;
-	case PARQ_INT32: case PARQ_FLOAT: return 4;
-	case PARQ_INT64: case PARQ_DOUBLE: return 8;
-	case PARQ_INT96: return 12;
-	case PARQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
-	default: return 0;
-	}
-}
-
 #define CR_ERR(cr, code, ...) cr_err(cr, code, __VA_ARGS__)
 
 static int cr_err(parq_column_reader *cr, int code, const char *fmt, ...) PARQ_PRINTF(3, 4);
@@ -119,7 +107,7 @@ int parq_column_reader_open(parq_column_reader **out, parq_reader *r, int leaf,
 	cr->r = r;
 	cr->leaf = r->schema->leaves[leaf];
 	cr->leaf_index = leaf;
-	cr->width = type_width(cr->leaf);
+	cr->width = parq_value_width(cr->leaf);
 	cr->rg = -1;
 	parq_arena_init(&cr->oi_arena, 0);
 	int n = row_groups ? n_row_groups : (int)r->meta.n_row_groups;

@@ -146,18 +146,6 @@ struct parq_colw {
 	parq_buf bloom;
 };
 
-static size_t fixed_width(const parq_node *leaf)
-{
-	switch (leaf->type) {
-	case PARQ_BOOLEAN: return 1;
-	case PARQ_INT32: case PARQ_FLOAT: return 4;
-	case PARQ_INT64: case PARQ_DOUBLE: return 8;
-	case PARQ_INT96: return 12;
-	case PARQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
-	default: return 0;
-	}
-}
-
 int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *ctx)
 {
 	parq_colw *c = parq_calloc(1, sizeof *c);
@@ -166,7 +154,7 @@ int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *
 	c->cfg = *cfg;
 	c->ctx = ctx;
 	c->type = cfg->leaf->type;
-	c->width = fixed_width(cfg->leaf);
+	c->width = parq_value_width(cfg->leaf);
 	c->max_def = cfg->leaf->max_def;
 	c->max_rep = cfg->leaf->max_rep;
 	c->utf8 = cfg->leaf->logical.kind == PARQ_LT_STRING || cfg->leaf->logical.kind == PARQ_LT_JSON ||

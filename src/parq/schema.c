@@ -303,6 +303,18 @@ const parq_node *parq_schema_find_field(const parq_schema *s, const char *name)
 	return NULL;
 }
 
+size_t parq_value_width(const parq_node *leaf)
+{
+	switch (leaf->type) {
+	case PARQ_BOOLEAN: return 1;
+	case PARQ_INT32: case PARQ_FLOAT: return 4;
+	case PARQ_INT64: case PARQ_DOUBLE: return 8;
+	case PARQ_INT96: return 12;
+	case PARQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
+	default: return 0;
+	}
+}
+
 const char *parq_type_name(parq_type t)
 {
 	static const char *names[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE",
