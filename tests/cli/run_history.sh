@@ -7,7 +7,7 @@
 #   PROBESTORE=build/probestore bash tests/cli/run_history.sh
 set -u
 PS=${PROBESTORE:?set PROBESTORE to the probestore binary}
-W=${CLI_WORK:-$(mktemp -d)}/history
+W=${CLI_WORK:-$(mktemp -d)}
 rm -rf "$W"
 mkdir -p "$W"
 failed=0
