@@ -202,15 +202,8 @@ int ps_history_list_archive(const ps_history_loc *loc, char (**paths)[4096], siz
 	while ((e = readdir(d))) {
 		if (!is_archive_name(e->d_name, loc->hash))
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			char(*p)[4096] = realloc(*paths, cap * sizeof *p);
-			if (!p) {
-				rc = ps_err_nomem();
-				break;
-			}
-			*paths = p;
-		}
+		if ((rc = ps_array_room(paths, &cap, *n, sizeof **paths, 8)))
+			break;
 		if ((size_t)snprintf((*paths)[*n], 4096, "%s/%s", loc->archive, e->d_name) < 4096)
 			(*n)++;
 	}
@@ -431,14 +424,8 @@ static int set_push(ps_history_set *s, ps_history_record **slot)
 	set_priv *p = s->priv;
 	if (!p && !(p = s->priv = calloc(1, sizeof *p)))
 		return ps_err_nomem();
-	if (s->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		ps_history_record *r = realloc(s->records, cap * sizeof *r);
-		if (!r)
-			return ps_err_nomem();
-		s->records = r;
-		p->cap = cap;
-	}
+	if (ps_array_room(&s->records, &p->cap, s->n, sizeof *s->records, 16))
+		return PS_ENOMEM;
 	*slot = &s->records[s->n++];
 	memset(*slot, 0, sizeof **slot);
 	return 0;
@@ -512,15 +499,8 @@ static int collect(parq_reader *r, const char *url, size_t fi, cand **c, size_t 
 		for (int64_t row = 0; !(rc = ps_history_cursor_next(&cur, &raw, &end)) && !end; row++) {
 			if (!raw_is(&raw, url, len))
 				continue;
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 64;
-				cand *nc = realloc(*c, *cap * sizeof *nc);
-				if (!nc) {
-					rc = ps_err_nomem();
-					break;
-				}
-				*c = nc;
-			}
+			if ((rc = ps_array_room(c, cap, *n, sizeof **c, 64)))
+				break;
 			(*c)[(*n)++] = (cand){raw.ts, fi, g, row, 0};
 		}
 		ps_history_cursor_close(&cur);
@@ -698,15 +678,8 @@ int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
 		}
 		if (!has || ps_host_port_format(host, port, disp, sizeof disp))
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **h = realloc(*hosts, cap * sizeof *h);
-			if (!h) {
-				rc = ps_err_nomem();
-				break;
-			}
-			*hosts = h;
-		}
+		if ((rc = ps_array_room(hosts, &cap, *n, sizeof **hosts, 16)))
+			break;
 		if (!((*hosts)[*n] = strdup(disp)))
 			rc = ps_err_nomem();
 		else
@@ -818,15 +791,8 @@ static int list_sorted(const char *dir, bool (*keep)(const char *), char ***name
 	while ((e = readdir(d)) && !rc) {
 		if (!keep(e->d_name))
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **p = realloc(*names, cap * sizeof *p);
-			if (!p) {
-				rc = ps_err_nomem();
-				break;
-			}
-			*names = p;
-		}
+		if ((rc = ps_array_room(names, &cap, *n, sizeof **names, 16)))
+			break;
 		if (!((*names)[*n] = strdup(e->d_name)))
 			rc = ps_err_nomem();
 		else

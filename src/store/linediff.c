@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "error.h"
+#include "util.h"
 
 /* Steps of the search before falling back; about a tenth of a second. */
 #define DEFAULT_BUDGET ((int64_t)50 * 1000 * 1000)
@@ -241,14 +242,8 @@ static int add_seg(ps_linediff *d, size_t *cap, int op, const char *text, size_t
 {
 	if (len == 0)
 		return 0;
-	if (d->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		ps_linediff_seg *s = realloc(d->segs, nc * sizeof *s);
-		if (!s)
-			return PS_ENOMEM;
-		d->segs = s;
-		*cap = nc;
-	}
+	if (ps_array_room(&d->segs, cap, d->n, sizeof *d->segs, 16))
+		return PS_ENOMEM;
 	d->segs[d->n++] = (ps_linediff_seg){op, text, len};
 	return 0;
 }

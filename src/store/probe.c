@@ -598,14 +598,8 @@ int ps_probe_set_push(ps_probe_set *set, ps_probe_result **slot)
 			return ps_err_nomem();
 		set->priv = pv;
 	}
-	if (set->n == pv->cap) {
-		size_t cap = pv->cap ? pv->cap * 2 : 64;
-		ps_probe_result *items = realloc(set->items, cap * sizeof *items);
-		if (!items)
-			return ps_err_nomem();
-		set->items = items;
-		pv->cap = cap;
-	}
+	if (ps_array_room(&set->items, &pv->cap, set->n, sizeof *set->items, 64))
+		return PS_ENOMEM;
 	*slot = &set->items[set->n++];
 	return 0;
 }

@@ -178,15 +178,8 @@ int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 		closedir(sd);
 		if (!scans)
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			ps_target_info *t = realloc(*out, cap * sizeof *t);
-			if (!t) {
-				rc = ps_err_nomem();
-				break;
-			}
-			*out = t;
-		}
+		if ((rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))
+			break;
 		ps_target_info *t = &(*out)[(*n)++];
 		memset(t, 0, sizeof *t);
 		snprintf(t->dir, sizeof t->dir, "%s", e->d_name);
@@ -229,15 +222,8 @@ static int list_scans_in(const char *dir, ps_scan_info **out, size_t *n)
 		int64_t t = ps_scan_name_time(e->d_name);
 		if (t < 0)
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			ps_scan_info *s = realloc(*out, cap * sizeof *s);
-			if (!s) {
-				rc = ps_err_nomem();
-				break;
-			}
-			*out = s;
-		}
+		if ((rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))
+			break;
 		ps_scan_info *s = &(*out)[(*n)++];
 		memset(s, 0, sizeof *s);
 		snprintf(s->path, sizeof s->path, "%s/%s", dir, e->d_name);

@@ -46,6 +46,28 @@ void ps_buf_free(ps_buf *b)
 	b->len = b->cap = 0;
 }
 
+int ps_array_room(void *items, size_t *cap, size_t n, size_t size, size_t first)
+{
+	if (n < *cap)
+		return 0;
+	size_t want = *cap ? *cap : first ? first : 1;
+	while (want <= n) {
+		if (want > SIZE_MAX / 2)
+			return ps_err_nomem();
+		want *= 2;
+	}
+	if (want > SIZE_MAX / size)
+		return ps_err_nomem();
+	void *p;
+	memcpy(&p, items, sizeof p);
+	p = realloc(p, want * size);
+	if (!p)
+		return ps_err_nomem();
+	memcpy(items, &p, sizeof p);
+	*cap = want;
+	return 0;
+}
+
 struct ps_arena_block {
 	ps_arena_block *next;
 	size_t used, size;

@@ -43,6 +43,12 @@ static inline int ps_buf_addc(ps_buf *b, char c)
 	b->data[b->len] = 0;
 	return 0;
 }
+/* Room for element n of the array *items (cap elements of size bytes each,
+ * items being the address of the array pointer): when n == *cap the array
+ * doubles (to first when empty). 0, or PS_ENOMEM with the error set and
+ * the array as it was. */
+int ps_array_room(void *items, size_t *cap, size_t n, size_t size, size_t first);
+
 int ps_buf_printf(ps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ps_buf_free(ps_buf *b);
 
