@@ -955,6 +955,33 @@ static void test_headers_json(void)
  * well-formed sequences, table 3-7), on random mixes of ASCII runs, valid
  * characters and bad bytes, so that every offset around the eight-byte
  * ASCII steps is tried. */
+/* Whether cp written as UTF-8 is exactly p[0..len). */
+static bool utf8_encodes(uint32_t cp, const unsigned char *p, size_t len)
+{
+	unsigned char e[4];
+	size_t n;
+	if (cp < 0x80) {
+		e[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		e[0] = (unsigned char)(0xC0 | cp >> 6);
+		e[1] = (unsigned char)(0x80 | (cp & 63));
+		n = 2;
+	} else if (cp < 0x10000) {
+		e[0] = (unsigned char)(0xE0 | cp >> 12);
+		e[1] = (unsigned char)(0x80 | (cp >> 6 & 63));
+		e[2] = (unsigned char)(0x80 | (cp & 63));
+		n = 3;
+	} else {
+		e[0] = (unsigned char)(0xF0 | cp >> 18);
+		e[1] = (unsigned char)(0x80 | (cp >> 12 & 63));
+		e[2] = (unsigned char)(0x80 | (cp >> 6 & 63));
+		e[3] = (unsigned char)(0x80 | (cp & 63));
+		n = 4;
+	}
+	return n == len && !memcmp(e, p, n);
+}
+
 static size_t utf8_reference(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
@@ -1015,6 +1042,21 @@ static void test_utf8_valid(void)
 		size_t want = utf8_reference(buf, n), got = ps_utf8_valid(buf, n);
 		if (got != want) {
 			CHECK_EQ_INT(got, want);
+			break;
+		}
+		/* one sequence at a time: the same prefix, and each code point
+		 * encodes back to its bytes */
+		size_t at = 0, l;
+		uint32_t cp;
+		while (at < n && (l = ps_utf8_seq(buf + at, n - at, &cp))) {
+			if (!utf8_encodes(cp, buf + at, l)) {
+				CHECK(utf8_encodes(cp, buf + at, l));
+				break;
+			}
+			at += l;
+		}
+		if (at != want) {
+			CHECK_EQ_INT(at, want);
 			break;
 		}
 		invalid += want < n;

@@ -83,6 +83,9 @@ int ps_headers_json(const ps_header *headers, size_t n, char **out);
  * valid. Overlong forms, surrogates and code points past U+10FFFF are
  * invalid, as in every string probestore stores. */
 size_t ps_utf8_valid(const void *p, size_t n);
+/* Bytes of the one valid UTF-8 sequence at p (n bytes readable, n > 0),
+ * 0 when it is not one; *cp (when not NULL) receives its code point. */
+size_t ps_utf8_seq(const void *p, size_t n, uint32_t *cp);
 
 /* The diff status of a URL against the target's previous scan. */
 bool ps_url_status_valid(const char *s); /* "new", "existing", "old" or absent */

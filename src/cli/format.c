@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probestore/probe.h"
+
 static void sb_grow(strbuf *b, size_t n)
 {
 	if (b->cap - b->len >= n)
@@ -60,31 +62,6 @@ void sb_free(strbuf *b)
 	b->len = b->cap = 0;
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0 if invalid. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	uint32_t cp;
-	if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-	else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-	else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 void json_string(strbuf *b, const uint8_t *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -103,7 +80,7 @@ void json_string(strbuf *b, const uint8_t *p, size_t n)
 		}
 		uint8_t c = p[i];
 		if (c >= 0x80) {
-			size_t l = utf8_seq(p + i, n - i);
+			size_t l = ps_utf8_seq(p + i, n - i, NULL);
 			if (l) {
 				sb_put(b, (const char *)p + i, l);
 				i += l;

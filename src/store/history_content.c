@@ -30,25 +30,6 @@ int ps_sha256_hex(const void *data, size_t len, char out[65])
 
 /* ---- Go's encoding/json ---- */
 
-/* Length of a valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	unsigned c = p[0];
-	size_t len = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
-	if (!len || len > n)
-		return 0;
-	uint32_t v = len == 1 ? c : len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
-	for (size_t k = 1; k < len; k++) {
-		if ((p[k] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (p[k] & 63u);
-	}
-	if ((len == 3 && (v < 0x800 || (v >= 0xD800 && v < 0xE000))) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 int ps_json_go_string(ps_buf *b, const void *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -81,7 +62,7 @@ int ps_json_go_string(ps_buf *b, const void *s, size_t n)
 			continue;
 		}
 		uint32_t cp;
-		size_t len = utf8_seq(p, (size_t)(e - p), &cp);
+		size_t len = ps_utf8_seq(p, (size_t)(e - p), &cp);
 		if (!len) {
 			rc = ps_buf_add(b, "\\ufffd", 6); /* as Go replaces invalid bytes */
 			p++;

@@ -35,39 +35,6 @@ static void sb_putc(sbuf *b, char c)
 	sb_putn(b, &c, 1);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	unsigned cp = c & (0x7F >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 static const char REPLACEMENT[] = "\xEF\xBF\xBD";
 
 /* JSON string body (no quotes). */
@@ -104,7 +71,7 @@ static void sb_json_str(sbuf *b, const char *s)
 			}
 			i++;
 		} else {
-			size_t l = utf8_seq(u + i, n - i);
+			size_t l = ps_utf8_seq(u + i, n - i, NULL);
 			if (l) {
 				sb_putn(b, s + i, l);
 				i += l;
@@ -146,7 +113,7 @@ static void sb_console_str(sbuf *b, const char *s, bool quote)
 			sb_putc(b, (char)c);
 			i++;
 		} else {
-			size_t l = utf8_seq(u + i, n - i);
+			size_t l = ps_utf8_seq(u + i, n - i, NULL);
 			if (l) {
 				sb_putn(b, s + i, l);
 				i += l;

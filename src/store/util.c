@@ -140,6 +140,28 @@ void ps_arena_free(ps_arena *a)
 
 /* ---- UTF-8 ---- */
 
+static inline size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	unsigned c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	size_t len = c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	uint32_t v = len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
+	for (size_t k = 1; k < len; k++) {
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (p[k] & 63u);
+	}
+	if ((len == 3 && (v < 0x800 || (v >= 0xD800 && v < 0xE000))) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)))
+		return 0;
+	*cp = v;
+	return len;
+}
+
 size_t ps_utf8_valid(const void *s, size_t n)
 {
 	const unsigned char *p = s;
@@ -153,27 +175,22 @@ size_t ps_utf8_valid(const void *s, size_t n)
 		}
 		if (i == n)
 			break;
-		unsigned c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t len = c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
-		if (!len || len > n - i)
-			break;
-		uint32_t cp = len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
-		size_t k;
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				break;
-			cp = cp << 6 | (p[i + k] & 63u);
-		}
-		if (k < len || (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		uint32_t cp;
+		size_t len = utf8_seq(p + i, n - i, &cp);
+		if (!len)
 			break;
 		i += len;
 	}
 	return i;
+}
+
+size_t ps_utf8_seq(const void *p, size_t n, uint32_t *cp)
+{
+	uint32_t v;
+	size_t len = utf8_seq(p, n, &v);
+	if (len && cp)
+		*cp = v;
+	return len;
 }
 
 int ps_utf8_fix(ps_arena *a, const char *s, size_t n, const char **out)
