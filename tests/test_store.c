@@ -915,7 +915,14 @@ static void test_headers_json(void)
 	}
 	CHECK(strcmp(parq_reader_kv(pr, "probestore.root_target"), "h.example.com") == 0);
 	CHECK(strcmp(parq_reader_kv(pr, "probestore.scan_timestamp"), "1764500000000") == 0);
-	CHECK(parq_reader_kv(pr, "probestore.scan_session_id") != NULL);
+	/* a generated session: the scan's UTC time and 16 random hex digits */
+	const char *sid = parq_reader_kv(pr, "probestore.scan_session_id");
+	CHECK(sid && strlen(sid) == 32 && !strncmp(sid, "20251130-105320-", 16) &&
+	      strspn(sid + 16, "0123456789abcdef") == 16);
+	char s1[33], s2[33];
+	ps_session_id_new(s1, sizeof s1, 1764500000000);
+	ps_session_id_new(s2, sizeof s2, 1764500000000);
+	CHECK(strlen(s1) == 32 && strcmp(s1, s2) != 0);
 	parq_column_reader_close(cr);
 	parq_reader_close(pr);
 	ps_store_close(st);

@@ -61,6 +61,10 @@ typedef struct ps_scan_options {
 
 void ps_scan_options_default(ps_scan_options *o);
 
+/* A new session ID: the UTC time of ms and 16 random hex digits, as in
+ * "20250301-090000-1f2e3d4c5b6a7980" (33 bytes with the NUL; cap >= 33). */
+void ps_session_id_new(char *buf, size_t cap, int64_t ms);
+
 typedef struct ps_scan_result {
 	char path[4096];           /* the scan file */
 	int64_t records;

@@ -694,21 +694,6 @@ static bool commit_all(const ingest *in)
 	return !c.failed;
 }
 
-static void session_new(char *buf, size_t cap, int64_t ms)
-{
-	unsigned char r[8] = {0};
-	FILE *f = fopen("/dev/urandom", "rb");
-	if (f) {
-		if (fread(r, 1, sizeof r, f) != sizeof r)
-			memset(r, 0, sizeof r);
-		fclose(f);
-	}
-	char t[32];
-	cli_time_iso(ms, t); /* 2025-03-01T09:00:00.000Z */
-	snprintf(buf, cap, "%.4s%.2s%.2s-%.2s%.2s%.2s-%02x%02x%02x%02x%02x%02x%02x%02x", t, t + 5, t + 8, t + 11, t + 14,
-	         t + 17, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
-}
-
 static int run(const cli_global *gl, int argc, char **argv)
 {
 	ingest in = {0};
@@ -808,7 +793,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 	in.now = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	clock_gettime(CLOCK_MONOTONIC, &in.t0);
 	if (!in.session) {
-		session_new(in.session_buf, sizeof in.session_buf, in.now);
+		ps_session_id_new(in.session_buf, sizeof in.session_buf, in.now);
 		in.session = in.session_buf;
 	}
 

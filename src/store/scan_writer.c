@@ -47,7 +47,7 @@ void ps_scan_options_default(ps_scan_options *o)
 	o->mark_diff = true;
 }
 
-static void session_id_new(char *buf, size_t cap, int64_t ms)
+void ps_session_id_new(char *buf, size_t cap, int64_t ms)
 {
 	unsigned char r[8] = {0};
 	FILE *f = fopen("/dev/urandom", "rb");
@@ -119,7 +119,7 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	int rc = ps_store_target_dir(st, o->root_target, w->dir, sizeof w->dir);
 	if (!rc) {
 		if (!o->session_id)
-			session_id_new(sid, sizeof sid, w->scan_ms);
+			ps_session_id_new(sid, sizeof sid, w->scan_ms);
 		w->root_target = strdup(o->root_target);
 		w->session_id = strdup(o->session_id ? o->session_id : sid);
 		if (!w->root_target || !w->session_id)
