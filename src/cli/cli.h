@@ -27,6 +27,11 @@ typedef struct cli_command {
 
 /* Prints "probestore: <message>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Allocation that cannot fail: out of memory prints "probestore: out of
+ * memory" and exits with EXIT_RUNTIME. A zero size allocates one byte. */
+void *cli_xrealloc(void *p, size_t n);
+void *cli_xcalloc(size_t n, size_t size);
+char *cli_xstrdup(const char *s);
 /* Prints a usage error with a pointer to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True if argv holds -h or --help. */

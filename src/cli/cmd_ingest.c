@@ -210,26 +210,6 @@ static uint64_t hash_key(const char *dir, int64_t t)
 	return h;
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p) {
-		fputs("probestore: out of memory\n", stderr);
-		exit(EXIT_RUNTIME);
-	}
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q) {
-		fputs("probestore: out of memory\n", stderr);
-		exit(EXIT_RUNTIME);
-	}
-	return q;
-}
-
 /* Keeps an open-addressing table of n entries (slot: index + 1) at most
  * half full: doubles it and places the entries again, hash(in, i) giving
  * entry i's hash. */
@@ -239,7 +219,7 @@ static void slots_fit(ingest *in, size_t **slots, size_t *n_slots, size_t n,
 	if (n * 2 < *n_slots)
 		return;
 	size_t ns = *n_slots ? *n_slots * 2 : 64;
-	size_t *t = xcalloc(ns, sizeof *t);
+	size_t *t = cli_xcalloc(ns, sizeof *t);
 	for (size_t i = 0; i < n; i++) {
 		size_t k = hash(in, i) & (ns - 1);
 		while (t[k])
@@ -273,13 +253,9 @@ static size_t dir_order(ingest *in, const char *dir)
 			return in->dir_slots[s] - 1;
 	if (in->n_dirs == in->cap_dirs) {
 		in->cap_dirs = in->cap_dirs ? 2 * in->cap_dirs : 16;
-		in->dirs = xrealloc(in->dirs, in->cap_dirs * sizeof *in->dirs);
+		in->dirs = cli_xrealloc(in->dirs, in->cap_dirs * sizeof *in->dirs);
 	}
-	in->dirs[in->n_dirs] = strdup(dir);
-	if (!in->dirs[in->n_dirs]) {
-		fputs("probestore: out of memory\n", stderr);
-		exit(EXIT_RUNTIME);
-	}
+	in->dirs[in->n_dirs] = cli_xstrdup(dir);
 	in->dir_slots[s] = ++in->n_dirs;
 	return in->n_dirs - 1;
 }
@@ -293,18 +269,14 @@ static group *group_find(ingest *in, const char *dir, int64_t t, const char *tar
 		if (g->key_time == t && !strcmp(g->dir, dir))
 			return g;
 	}
-	group *g = xcalloc(1, sizeof *g);
+	group *g = cli_xcalloc(1, sizeof *g);
 	snprintf(g->dir, sizeof g->dir, "%s", dir);
 	g->key_time = t;
-	g->target = strdup(target);
-	if (!g->target) {
-		fputs("probestore: out of memory\n", stderr);
-		exit(EXIT_RUNTIME);
-	}
+	g->target = cli_xstrdup(target);
 	g->order = dir_order(in, dir);
 	if (in->n_groups == in->cap_groups) {
 		in->cap_groups = in->cap_groups ? in->cap_groups * 2 : 16;
-		in->groups = xrealloc(in->groups, in->cap_groups * sizeof *in->groups);
+		in->groups = cli_xrealloc(in->groups, in->cap_groups * sizeof *in->groups);
 	}
 	in->groups[in->n_groups++] = g;
 	in->slots[s] = in->n_groups;
@@ -328,7 +300,7 @@ static void group_add(ingest *in, group *g, const ps_probe_result *r)
 {
 	if (g->n == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 8;
-		g->recs = xrealloc(g->recs, g->cap * sizeof *g->recs);
+		g->recs = cli_xrealloc(g->recs, g->cap * sizeof *g->recs);
 	}
 	size_t before = g->a.bytes;
 	ps_probe_result *c = &g->recs[g->n++];

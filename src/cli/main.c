@@ -24,6 +24,30 @@ void cli_error(const char *fmt, ...)
 	funlockfile(stderr);
 }
 
+static void *need(void *p)
+{
+	if (!p) {
+		cli_error("out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	return p;
+}
+
+void *cli_xrealloc(void *p, size_t n)
+{
+	return need(realloc(p, n ? n : 1));
+}
+
+void *cli_xcalloc(size_t n, size_t size)
+{
+	return need(calloc(n ? n : 1, size ? size : 1));
+}
+
+char *cli_xstrdup(const char *s)
+{
+	return need(strdup(s));
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

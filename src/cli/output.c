@@ -14,16 +14,6 @@ void table_init(table *t, const table_col *cols, int ncols)
 	t->ncols = ncols;
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q) {
-		fputs("probestore: out of memory\n", stderr);
-		exit(EXIT_RUNTIME);
-	}
-	return q;
-}
-
 /* Length of the UTF-8 sequence starting with byte c (1 for stray bytes). */
 static size_t seq_len(unsigned char c)
 {
@@ -37,7 +27,7 @@ static char *cell_copy(const char *s, int max)
 	if (!s)
 		s = "";
 	size_t n = strlen(s);
-	char *c = xrealloc(NULL, n + 4);
+	char *c = cli_xrealloc(NULL, n + 4);
 	size_t o = 0;
 	int w = 0;
 	for (size_t i = 0; i < n;) {
@@ -82,7 +72,7 @@ void table_add(table *t, const char *const *cells)
 {
 	if (t->rows == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 32;
-		t->cells = xrealloc(t->cells, t->cap * (size_t)t->ncols * sizeof *t->cells);
+		t->cells = cli_xrealloc(t->cells, t->cap * (size_t)t->ncols * sizeof *t->cells);
 	}
 	for (int k = 0; k < t->ncols; k++)
 		t->cells[t->rows * (size_t)t->ncols + (size_t)k] = cell_copy(cells[k], t->cols[k].max_width);
@@ -97,7 +87,7 @@ static void pad(strbuf *b, int n)
 
 void table_render(const table *t, strbuf *b)
 {
-	int *w = xrealloc(NULL, (size_t)t->ncols * sizeof *w);
+	int *w = cli_xrealloc(NULL, (size_t)t->ncols * sizeof *w);
 	for (int k = 0; k < t->ncols; k++) {
 		w[k] = (int)strlen(t->cols[k].head);
 		for (size_t r = 0; r < t->rows; r++) {
