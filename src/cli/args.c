@@ -248,6 +248,40 @@ int cli_parse_out_format(const char *cmd, const char *s, cli_out_format *out)
 	return 0;
 }
 
+void cli_no_scans(ps_store *st, const char *target)
+{
+	ps_url u;
+	char want[PS_HOST_PORT_DISPLAY_MAX] = "", first[PS_HOST_PORT_DISPLAY_MAX] = "";
+	size_t others = 0;
+	if (ps_url_parse_target(target, &u) == 0) {
+		ps_host_port_format(u.host, u.port, want, sizeof want);
+		/* the same host under other ports (a bare host means https) */
+		ps_target_info *t;
+		size_t n;
+		if (ps_store_list_targets(st, &t, &n) == 0) {
+			for (size_t i = 0; i < n; i++) {
+				char host[PS_URL_HOST_MAX + 1];
+				int port;
+				if (ps_host_port_dir_parse(t[i].dir, host, sizeof host, &port) || strcmp(host, u.host) ||
+				    port == u.port)
+					continue;
+				if (!others++)
+					snprintf(first, sizeof first, "%s", t[i].host_port);
+			}
+			free(t);
+		}
+		ps_url_free(&u);
+	}
+	const char *name = *want ? want : target, *base = ps_store_base_path(st);
+	if (others > 1)
+		cli_error("no scans of %s in %s; the host has scans on %zu other ports, as %s (see probestore scans)",
+		          name, base, others, first);
+	else if (others)
+		cli_error("no scans of %s in %s; the host has scans as %s (--target %s)", name, base, first, first);
+	else
+		cli_error("no scans of %s in %s", name, base);
+}
+
 int cli_check_target(const char *cmd, const char *opt, const char *target)
 {
 	ps_url u;

@@ -87,6 +87,9 @@ int cli_parse_out_format(const char *cmd, const char *s, cli_out_format *out);
 /* The root target argument checked as the store reads it (a URL or a bare
  * host); usage error (-1) otherwise. */
 int cli_check_target(const char *cmd, const char *opt, const char *target);
+/* Reports that target has no scans in st, naming its host:port and, when
+ * the same host has scans under other ports, where they are. */
+void cli_no_scans(ps_store *st, const char *target);
 
 extern const cli_command cmd_ingest;
 extern const cli_command cmd_query;

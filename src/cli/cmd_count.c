@@ -91,7 +91,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 	}
 	free(scans);
 	if (n == 0)
-		cli_error("no scans of %s in %s", target, ps_store_base_path(st));
+		cli_no_scans(st, target);
 	else if (!matched)
 		cli_error("no scan of %s at %s (see probestore scans --target %s)", target, scan, target);
 	else

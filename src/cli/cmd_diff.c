@@ -69,7 +69,7 @@ static int diff_target(ps_store *st, const char *target, const char *from_s, con
 	}
 	int rc = -1;
 	if (n == 0) {
-		cli_error("no scans of %s in %s", target, ps_store_base_path(st));
+		cli_no_scans(st, target);
 		goto out;
 	}
 	ptrdiff_t to = to_s ? scan_at(scans, n, tlo, thi) : (ptrdiff_t)n - 1;

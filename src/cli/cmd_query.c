@@ -406,7 +406,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 		}
 		free(scans);
 		if (ns == 0) {
-			cli_error("no scans of %s in %s", target, ps_store_base_path(st));
+			cli_no_scans(st, target);
 			goto out;
 		}
 	}

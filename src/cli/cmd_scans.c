@@ -130,7 +130,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 		if ((total = list(st, target, display, fmt, &t, &b, &bad)) < 0)
 			goto out;
 		if (total == 0) {
-			cli_error("no scans of %s in %s", target, ps_store_base_path(st));
+			cli_no_scans(st, target);
 			goto out;
 		}
 	} else {

@@ -282,6 +282,9 @@ run --data nowhere scans
 run --data data query --target nothing.example.com
 run --data data scans --target nothing.example.com
 run --data data diff --target nothing.example.com
+run --data data query --target staging.example.net
+printf '{"url":"http://ports.example.com/"}\n{"url":"http://ports.example.com:8080/"}\n' | "$PS" --data ports ingest --quiet --scan-time $T1
+run --data ports count --target ports.example.com
 run --data data diff --target shop.example.com --to 2025-01-01
 run --data data count --target shop.example.com --scan 2025-01-01
 run count missing.parquet
