@@ -35,7 +35,18 @@ static void sb_putc(sbuf *b, char c)
 	sb_putn(b, &c, 1);
 }
 
-static const char REPLACEMENT[] = "\xEF\xBF\xBD";
+/* Copies the UTF-8 sequence at u (n bytes left), or U+FFFD for a byte
+ * that does not start one; returns the bytes taken. */
+static size_t sb_utf8(sbuf *b, const unsigned char *u, size_t n)
+{
+	size_t l = ps_utf8_seq(u, n, NULL);
+	if (!l) {
+		sb_puts(b, "\xEF\xBF\xBD");
+		return 1;
+	}
+	sb_putn(b, (const char *)u, l);
+	return l;
+}
 
 /* JSON string body (no quotes). */
 static void sb_json_str(sbuf *b, const char *s)
@@ -71,14 +82,7 @@ static void sb_json_str(sbuf *b, const char *s)
 			}
 			i++;
 		} else {
-			size_t l = ps_utf8_seq(u + i, n - i, NULL);
-			if (l) {
-				sb_putn(b, s + i, l);
-				i += l;
-			} else {
-				sb_puts(b, REPLACEMENT);
-				i++;
-			}
+			i += sb_utf8(b, u + i, n - i);
 		}
 	}
 }
@@ -113,14 +117,7 @@ static void sb_console_str(sbuf *b, const char *s, bool quote)
 			sb_putc(b, (char)c);
 			i++;
 		} else {
-			size_t l = ps_utf8_seq(u + i, n - i, NULL);
-			if (l) {
-				sb_putn(b, s + i, l);
-				i += l;
-			} else {
-				sb_puts(b, REPLACEMENT);
-				i++;
-			}
+			i += sb_utf8(b, u + i, n - i);
 		}
 	}
 	if (quote)
