@@ -100,6 +100,19 @@ int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scal
 	return finish_leaf(out, pred_new(PARQ_OP_CONTAINS, list_column), value, 1);
 }
 
+int parq_pred_match(parq_pred **out, const char *column, parq_match_fn fn, void *ud)
+{
+	if (!fn)
+		return parq_err(PARQ_EINVAL, "predicate on '%s': MATCH needs a function", column);
+	parq_pred *p = pred_new(PARQ_OP_MATCH, column);
+	if (!p)
+		return PARQ_ENOMEM;
+	p->fn = fn;
+	p->fn_ud = ud;
+	*out = p;
+	return 0;
+}
+
 static int combine(parq_pred **out, parq_op op, parq_pred *a, parq_pred *b)
 {
 	parq_pred *p = a && b ? pred_new(op, NULL) : NULL;
@@ -486,6 +499,8 @@ bool parq_pred_match_plain(const parq_pred *p, parq_op op, const parq_node *leaf
 		return any_equal(p, leaf, kind, val, len); /* an element equal to the value */
 	case PARQ_OP_IN:
 		return any_equal(p, leaf, kind, val, len);
+	case PARQ_OP_MATCH:
+		return kind == PARQ_V_BYTES && p->fn(p->fn_ud, val, len);
 	case PARQ_OP_PREFIX:
 		return kind == PARQ_V_BYTES && len >= p->vals[0].u.s.len &&
 		       (p->vals[0].u.s.len == 0 || memcmp(val, p->vals[0].u.s.ptr, p->vals[0].u.s.len) == 0);
@@ -624,7 +639,8 @@ int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out)
 	const parq_value *v = lookup(p, row);
 	if (!v)
 		return parq_err(PARQ_EINVAL, "predicate column '%s' is not in the row", p->column);
-	if (p->op == PARQ_OP_CONTAINS && !p->substr) {
+	if ((p->op == PARQ_OP_CONTAINS && !p->substr) ||
+	    (p->op == PARQ_OP_MATCH && v->kind != PARQ_V_BYTES && v->kind != PARQ_V_NULL)) {
 		const parq_value *items;
 		uint32_t n;
 		bool wrapped;
@@ -632,10 +648,11 @@ int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out)
 		if (v->kind == PARQ_V_NULL)
 			return 0;
 		if (!list_elements(v, &items, &n, &wrapped))
-			return parq_err(PARQ_EINVAL, "CONTAINS: column '%s' is not a list", p->column);
+			return parq_err(PARQ_EINVAL, "%s: column '%s' is not a list", p->op == PARQ_OP_MATCH ? "MATCH" : "CONTAINS",
+			                p->column);
 		for (uint32_t i = 0; i < n && !*out; i++) {
 			const parq_value *e = wrapped ? &items[i].u.list.items[0] : &items[i];
-			*out = scalar_match(PARQ_OP_CONTAINS, e, p);
+			*out = scalar_match(p->op == PARQ_OP_MATCH ? PARQ_OP_MATCH : PARQ_OP_CONTAINS, e, p);
 		}
 		return 0;
 	}

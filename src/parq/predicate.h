@@ -14,12 +14,15 @@ struct parq_pred {
 	parq_scalar *vals;    /* owned; BYTES copied */
 	size_t n_vals;
 	parq_pred *a, *b;     /* AND / OR */
+	parq_match_fn fn;     /* MATCH */
+	void *fn_ud;
 	/* bound by a scan (mutable binding state of an otherwise const tree) */
 	int field_pos;        /* index of the top-level field in the scanned row */
 	int sub[PRED_MAX_DEPTH], n_sub; /* child indices below it, for nested groups */
 	int leaf;             /* the leaf column the pruning looks at, or -1 */
 	bool group;           /* IS [NOT] NULL of a group: leaf is its first leaf */
 	bool substr;          /* CONTAINS on a string column: a substring test */
+	bool elem;            /* CONTAINS or MATCH tests the elements of a list */
 };
 
 /* Compares a plain value (kind as in parq_value) of a leaf with a constant:
