@@ -43,6 +43,10 @@ typedef struct ps_cancel {
 void ps_cancel_request(ps_cancel *c);
 bool ps_cancel_requested(const ps_cancel *c);
 
+/* Called per result; the result is valid during the call only. Return
+ * non-zero to stop (the streaming call then returns that value). */
+typedef int (*ps_probe_fn)(void *ud, const ps_probe_result *r);
+
 /* ---- writing scans ---- */
 
 #define PS_CODEC_CONFIG (-2) /* the store's configured codec */
@@ -129,6 +133,15 @@ typedef struct ps_status_range {
 	int lo, hi;                /* inclusive */
 } ps_status_range;
 
+/* How ps_query.technology compares with a result's technologies. */
+typedef enum {
+	PS_TECH_EXACT = 0,         /* an element equal to the name, byte for byte */
+	PS_TECH_NAME = 1           /* by name, ignoring ASCII case and the version httpx
+	                            * appends: "nginx" matches "Nginx" and
+	                            * "Nginx:1.25.3"; a name with a ':' matches that
+	                            * name and version only (ignoring case) */
+} ps_tech_match;
+
 typedef struct ps_query {
 	const char *root_target;   /* NULL: every target */
 	ps_scan_scope scans;       /* which scans of each target */
@@ -137,11 +150,18 @@ typedef struct ps_query {
 	size_t n_status_codes;
 	const ps_status_range *status_ranges; /* ... or in any of these ranges */
 	size_t n_status_ranges;
-	const char *technology;    /* technologies contains this name (exact) */
-	const char *diff_status;   /* "new", "existing" */
+	const char *technology;    /* technologies holds this one (see tech_match) */
+	ps_tech_match tech_match;
+	/* "new", "existing" (the marks stored with each result), or "old":
+	 * per target, the results of the scan before the selected one (the
+	 * latest, or the last in the range) whose URL the selected scan no
+	 * longer has, marked "old"; "old" needs PS_SCANS_LATEST or
+	 * PS_SCANS_RANGE */
+	const char *diff_status;
 	const char *content_type;  /* content_type starts with this */
 	const char *url_contains;  /* original_url or final_url contains */
 	const char *title_contains;
+	bool ignore_case;          /* url_contains and title_contains ignore ASCII case */
 	bool errors_only;          /* probe_error present */
 	int64_t limit;             /* 0: the config's default limit (0 there: all) */
 	int64_t offset;
@@ -158,6 +178,23 @@ void ps_query_default(ps_query *q);
 /* Matching results, newest scan first, in file order within a scan;
  * out->total counts every match before offset and limit. */
 int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out);
+
+/* The same results streamed: fn is called for each result of the window
+ * [offset, offset + limit) in order (limit 0: the config's default
+ * limit, 0 there meaning every match), the result valid during the call
+ * only; a non-zero return of fn stops the search and is returned. Memory
+ * stays bounded whatever the number of matches: scan files are read in
+ * slices on q->threads threads while the results are handed over in
+ * order. Only the window's rows are assembled. With total not NULL every
+ * match is counted (*total), else the search stops once the window is
+ * full. */
+int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *ud, int64_t *total);
+
+/* The number of matches of q (offset and limit ignored) without
+ * assembling a row: from the files' footers when nothing filters, else by
+ * testing the filters on the column vectors of the rows that statistics,
+ * dictionaries and bloom filters leave, on q->threads threads. */
+int ps_store_count(ps_store *st, const ps_query *q, int64_t *count);
 
 /* ---- URL diff ---- */
 
@@ -177,9 +214,6 @@ void ps_url_diff_free(ps_url_diff *d);
 
 /* ---- streaming ---- */
 
-/* Called per result; the result is valid during the call only. Return
- * non-zero to stop (ps_scan_stream then returns that value). */
-typedef int (*ps_probe_fn)(void *ud, const ps_probe_result *r);
 
 /* Streams every result of a scan file in bounded memory. */
 int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel);
