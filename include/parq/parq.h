@@ -325,7 +325,13 @@ typedef struct parq_writer_options {
 	size_t row_group_bytes;      /* uncompressed bytes per row group, estimated */
 	bool statistics;             /* column and page statistics (default on) */
 	size_t statistics_max_bytes; /* longer BYTE_ARRAY min/max are truncated */
-	bool page_index;             /* ColumnIndex + OffsetIndex (default on) */
+	bool page_index;             /* ColumnIndex + OffsetIndex (default on) ... */
+	int page_index_min_pages;    /* ... for column chunks of at least this many data
+	                              * pages (default 2: a one-page chunk's statistics
+	                              * say what its index would) */
+	int64_t bloom_min_values;    /* column chunks with fewer values get no bloom
+	                              * filter, which would cost more to read than
+	                              * their pages (default 1024) */
 	bool page_crc;               /* CRC-32 of every page (default off) */
 	bool fsync;                  /* fsync before close returns (default off) */
 	const char *created_by;      /* NULL: "parq version X (probestore)" */

@@ -799,14 +799,16 @@ int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *
 	int64_t limit = q->limit ? q->limit : st->cfg.reader.default_limit;
 	size_t first = 0, last = 0;
 	bool any = false;
-	if (!rc && limit == 0 && q->offset == 0 && !total) {
+	/* the end of the window, saturated: a limit of INT64_MAX means all */
+	int64_t want_end = limit && limit <= INT64_MAX - q->offset ? q->offset + limit : INT64_MAX;
+	if (!rc && want_end == INT64_MAX && q->offset == 0 && !total) {
 		/* every match: no count needed */
 		any = qr.n_units > 0;
 		last = qr.n_units ? qr.n_units - 1 : 0;
 	} else if (!rc) {
 		/* count units in order until the window is covered (all of them
 		 * for the total), a wave of one unit per thread at a time */
-		int64_t before = 0, want_end = limit ? q->offset + limit : INT64_MAX;
+		int64_t before = 0;
 		size_t counted = 0;
 		while (!rc && counted < qr.n_units && (total || before < want_end)) {
 			size_t to = total ? qr.n_units : counted + (size_t)qr.threads;
@@ -820,7 +822,7 @@ int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *
 				if (from < u->count && before + from < want_end) {
 					u->skip = from;
 					int64_t room = want_end - (before + from);
-					u->take = limit && u->count - from > room ? room : u->count - from;
+					u->take = u->count - from > room ? room : u->count - from;
 					if (!any)
 						first = i;
 					last = i;
