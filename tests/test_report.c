@@ -285,7 +285,8 @@ static void hostile_store(const char *dir)
 	ps_probe_result s2[] = {
 		{.input_url = "https://evil.example.com/", .status_code = 200, .title = P_SCRIPT, .web_server = P_SVG,
 		 .content_type = P_CTYPE, .technologies = techs, .n_technologies = 4, .headers = hdrs, .n_headers = 2},
-		{.input_url = P_JSURL, .status_code = 200, .title = P_RLO, .web_server = P_BAD},
+		{.input_url = P_JSURL, .status_code = 200, .title = P_RLO, .web_server = P_BAD, .technologies = techs,
+		 .n_technologies = 4},
 		{.input_url = "https://evil.example.com/\"onmouseover=\"window.__pwned=9", .status_code = 302,
 		 .title = P_CTRL, .web_server = P_COMMENT},
 		{.input_url = "https://evil.example.com/long", .status_code = 200, .title = longline},
@@ -328,7 +329,7 @@ static void test_hostile(const char *dir, const char *keep_html)
 	CHECK_HAS(html, "text/html&quot;&gt;&lt;script&gt;window.__pwned=7&lt;/script&gt;");
 	CHECK_HAS(html, "&lt;/pre&gt;&lt;script&gt;window.__pwned=1;alert(1)&lt;/script&gt;");
 	CHECK_HAS(html, "nul\xE2\x90\x80" "byte");                 /* NUL as U+2400 */
-	CHECK_HAS(html, "(98000 more bytes)");                      /* the 100,000-byte title cut at 2,000 */
+	CHECK_HAS(html, "(99500 more bytes)");                      /* the 100,000-byte title cut at 500 */
 	CHECK_HAS(html, "(58000 more bytes)");                      /* the diff's 60,000-byte line */
 	CHECK_HAS(html, "https://evil.example.com/&quot;onmouseover=&quot;window.__pwned=9");
 	/* and nothing of it is markup */

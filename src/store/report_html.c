@@ -25,8 +25,9 @@
 #include "probestore/url.h"
 #include "util.h"
 
-/* Bytes of a data string shown in a cell or a diff line; the rest is
- * counted, not shown. */
+/* Bytes of a data string shown in a table cell and in a diff line; the
+ * rest is counted, not shown. */
+#define CELL_MAX 500
 #define TEXT_MAX 2000
 
 typedef struct html {
@@ -152,7 +153,8 @@ static void text(html *h, const char *s)
 static void data(html *h, const char *s)
 {
 	put(h, "<bdi>");
-	text(h, s);
+	if (s)
+		text_n(h, s, strlen(s), CELL_MAX);
 	put(h, "</bdi>");
 }
 
@@ -245,7 +247,7 @@ static const char css[] =
 	".scroll{overflow-x:auto;max-width:100%}\n"
 	"table{border-collapse:collapse;width:100%;font-size:.92em}\n"
 	"th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top;"
-	"overflow-wrap:anywhere}\n"
+	"overflow-wrap:anywhere;min-width:5em}\n"
 	"th{background:var(--card);position:sticky;top:0}\n"
 	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	"td.url{min-width:14em}\n"
@@ -254,7 +256,8 @@ static const char css[] =
 	".s2{color:var(--c2)}.s3{color:var(--c1)}.s4{color:var(--c4)}.s5,.err{color:var(--c3)}\n"
 	"code,pre,.hash{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em}\n"
 	".hash{overflow-wrap:anywhere}\n"
-	"svg{max-width:100%;height:auto;display:block}\n"
+	"svg{max-width:100%;height:auto;display:block}figure.chart{margin:0;overflow-x:auto}"
+	"svg.scans{min-width:520px}\n"
 	"svg text{fill:var(--fg);font:12px system-ui,sans-serif}svg .axis{stroke:var(--mute);stroke-width:1}"
 	"svg .grid{stroke:var(--line);stroke-width:1}\n"
 	".l-records{stroke:var(--c1)}.l-new{stroke:var(--c2)}.l-old{stroke:var(--c3)}.l-changed{stroke:var(--c4)}"
@@ -456,8 +459,8 @@ static void dist_chart(html *h, const char *title, const char *cls, const ps_rep
 			size_t len = strlen(nm);
 			/* labels cut to fit; the full name is in the title */
 			size_t cut = len;
-			if (len > 22) {
-				cut = 20;
+			if (len > 20) {
+				cut = 18;
 				while (cut > 0 && ((unsigned char)nm[cut] & 0xC0) == 0x80)
 					cut--;
 			}
