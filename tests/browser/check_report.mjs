@@ -69,7 +69,8 @@ const expectations = {
       'api.example.com:443': { scans: 2, new: 1, old: 0, failed: 0 },
       'staging.example.net:8443': { scans: 2, new: 0, old: 0, failed: 1 } },
     files: 2,
-    texts: ['https://shop.example.com/app', 'https://shop.example.com/old-checkout'],
+    texts: ['https://shop.example.com/app', 'https://shop.example.com/old-checkout',
+      'return get(api + "/admin/users?debug=1");'],
   },
   // test_report --keep's hostile store
   hostile: {

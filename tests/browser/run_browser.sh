@@ -39,13 +39,10 @@ ps() { "$PS" --data "$data" "$@"; }
 grep '"timestamp":"2025-03-01' "$sample" | ps ingest --scan-time 2025-03-01T09:00:00Z >/dev/null
 grep '"timestamp":"2025-03-08' "$sample" | ps ingest --scan-time 2025-03-08T09:00:00Z >/dev/null
 # two monitored files: a bundle that changed between the scans, an API document seen once
-printf 'const api = "/api/v1";\nexport function login(u, p) {\n  return post(api + "/login", {u, p});\n}\n' >"$OUT/app-v1.js"
-sed 's|/api/v1|/api/v2|' "$OUT/app-v1.js" >"$OUT/app-v2.js"
-printf 'export function admin() {\n  return get(api + "/admin/users");\n}\n' >>"$OUT/app-v2.js"
-ps history add --url https://shop.example.com/static/app.js --file "$OUT/app-v1.js" --time 2025-03-01T09:05:00Z >/dev/null
-ps history add --url https://shop.example.com/static/app.js --file "$OUT/app-v2.js" --time 2025-03-08T09:05:00Z >/dev/null
-printf '{"openapi":"3.0.0","paths":{"/v2/health":{}}}\n' |
-	ps history add --url https://api.example.com/openapi.json --time 2025-03-08T09:06:00Z >/dev/null
+m=$SRC/examples/monitored
+ps history add --url https://shop.example.com/static/app.js --file "$m/app-v1.js" --time 2025-03-01T09:05:00Z >/dev/null
+ps history add --url https://shop.example.com/static/app.js --file "$m/app-v2.js" --time 2025-03-08T09:05:00Z >/dev/null
+ps history add --url https://api.example.com/openapi.json --file "$m/openapi.json" --time 2025-03-08T09:06:00Z >/dev/null
 ps report -o "$OUT/sample.html"
 
 "$TR" --keep "$OUT" >/dev/null
