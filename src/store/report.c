@@ -238,11 +238,6 @@ static int on_previous(void *ud, const ps_probe_result *p)
 	return rows_add(&c->t->old_urls, &c->cap, c->o->max_rows, c->a, p);
 }
 
-static void target_name(const char *host_port, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "%s", host_port);
-}
-
 static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r, const char *target, bool asked,
                          ps_report_target *t)
 {
@@ -253,7 +248,7 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 		rc = ps_host_port_dir_display(dir, t->host_port, sizeof t->host_port);
 	if (rc)
 		return rc;
-	target_name(t->host_port, t->target, sizeof t->target);
+	snprintf(t->target, sizeof t->target, "%s", t->host_port); /* query --target takes host:port */
 	ps_scan_info *scans = NULL;
 	size_t n = 0;
 	if ((rc = ps_store_list_scans(st, target, &scans, &n)))
@@ -263,7 +258,7 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 		return ps_err(PS_ENOTFOUND, "target %s (%s) has no scan in %s", target, t->host_port, st->base);
 	}
 	size_t lo = 0, hi = n; /* the scans in range: [lo, hi) */
-	while (lo < n && !in_range(o, scans[lo].scan_time_ms) && o->since_ms && scans[lo].scan_time_ms < o->since_ms)
+	while (lo < n && o->since_ms && scans[lo].scan_time_ms < o->since_ms)
 		lo++;
 	while (hi > lo && o->until_ms && scans[hi - 1].scan_time_ms > o->until_ms)
 		hi--;
@@ -420,7 +415,7 @@ static int hist_scan_dir(const ps_report_options *o, const char *dir, const char
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		rc = hist_scan_file(o, path, host_port, h);
 		/* moved to the archive while listed: counted there */
-		if (rc == PS_EIO && access(path, F_OK) != 0)
+		if (rc && access(path, F_OK) != 0)
 			rc = 0;
 	}
 	closedir(d);

@@ -549,7 +549,7 @@ static void url_table(html *h, const char *id, const char *title, const ps_repor
 	}
 	put(h, "</tbody></table></div>");
 	if ((int64_t)rows->n < rows->total)
-		cmd_hint(h, errors ? "failed probes" : "URLs", rows->total - (int64_t)rows->n, t->host_port,
+		cmd_hint(h, errors ? "failed probes" : "URLs", rows->total - (int64_t)rows->n, t->target,
 		         t->latest_ms, filter);
 	put(h, "</details>");
 }
@@ -755,9 +755,9 @@ int ps_report_render_html(const ps_report *r, int fd)
 	if (!r->total_files)
 		put(h, "<p class=\"note\">No file history in this range.</p>");
 	else if ((int64_t)r->n_files < r->total_files)
-		putf(h, "<p class=\"more\">%zu most recently changed shown, %" PRId64
-		        " more not shown; <code>probestore history hosts</code> and <code>probestore history list "
-		        "URL</code> list them.</p>",
+		putf(h, "<p class=\"more\">The %zu most recently changed shown, %" PRId64
+		        " more not shown: <code>probestore report --target URL</code> or <code>--since TIME</code> "
+		        "narrows the page; <code>probestore history list URL</code> lists a file's versions.</p>",
 		     r->n_files, r->total_files - (int64_t)r->n_files);
 	for (size_t i = 0; i < r->n_files; i++) {
 		file_article(h, &r->files[i], i);
