@@ -368,6 +368,61 @@ static void test_hostile(const char *dir, const char *keep_html)
 	ps_store_close(st);
 }
 
+/* A report built by hand: the fourth series of the chart once scans record
+ * changed URLs, a diff line of raw bytes, an empty report. */
+static char *render_report(const ps_report *r)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/hand.html", base);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	REQUIRE(fd >= 0);
+	CHECK_OK(ps_report_render_html(r, fd));
+	off_t n = lseek(fd, 0, SEEK_END);
+	char *buf = calloc(1, (size_t)n + 1);
+	REQUIRE(buf && pread(fd, buf, (size_t)n, 0) == n);
+	close(fd);
+	CHECK_EQ_INT(strlen(buf), n);
+	CHECK_EQ_INT(ps_utf8_valid(buf, (size_t)n), n);
+	return buf;
+}
+
+static void test_render_by_hand(void)
+{
+	ps_report_scan scans[3] = {{T0, 10, 10, 0, 0}, {T0 + DAY, 12, 3, 1, 4}, {T0 + 2 * DAY, 11, 0, 1, 2}};
+	static const char raw[] = "a\0b\xC3(\xE2\x80\xAE\x7F";
+	ps_report_diff_line lines[2] = {{'-', 7, 0, "old", 3, 0}, {'+', 0, 7, raw, sizeof raw - 1, 0}};
+	ps_report_version versions[1] = {{T0 + DAY, "abc", 9, 1, 1}};
+	ps_report_target t = {.host_port = "x.example.com:443", .target = "x.example.com:443", .scans = scans,
+	                      .n_scans = 3, .latest_ms = T0 + 2 * DAY, .previous_ms = T0 + DAY};
+	ps_report_file f = {.url = "https://x.example.com/a.js", .host_port = "x.example.com:443",
+	                    .versions = versions, .n_versions = 1, .total_versions = 1, .has_diff = true,
+	                    .diff_time_ms = T0 + DAY, .old_hash = "o", .new_hash = "n", .lines_added = 1,
+	                    .lines_deleted = 1, .diff_note = "", .lines = lines, .n_lines = 2};
+	ps_report r = {.base_path = "/data", .first_ms = T0, .last_ms = T0 + 2 * DAY, .total_scans = 3,
+	               .total_records = 11, .targets = &t, .n_targets = 1, .files = &f, .n_files = 1,
+	               .total_files = 1, .version = "9.9.9"};
+	char *html = render_report(&r);
+	CHECK_EQ_INT(count(html, "<circle class=\"pt pt-changed\""), 3);
+	CHECK_EQ_INT(count(html, "<circle class=\"pt pt-records\""), 3);
+	CHECK_HAS(html, "<span class=\"k-changed\">changed</span>");
+	CHECK_HAS(html, "<td class=\"ln\">7</td><td><bdi>+a\xE2\x90\x80" "b\xEF\xBF\xBD(&lt;U+202E&gt;\xE2\x90\xA1</bdi>");
+	CHECK_HAS(html, "by probestore <span id=\"version\">9.9.9</span>");
+	free(html);
+	/* without changed counts: three series */
+	for (int i = 0; i < 3; i++)
+		scans[i].n_changed = -1;
+	html = render_report(&r);
+	CHECK_EQ_INT(count(html, "pt-changed\""), 0);
+	CHECK_EQ_INT(count(html, "<circle class=\"pt pt-old\""), 3);
+	free(html);
+	ps_report empty = {.base_path = "/data", .version = "9.9.9"};
+	html = render_report(&empty);
+	CHECK_HAS(html, "The store holds no scan and no monitored file in this range.");
+	CHECK_HAS(html, "<dd id=\"n-targets\">0</dd>");
+	CHECK_HAS(html, "</html>");
+	free(html);
+}
+
 int main(int argc, char **argv)
 {
 	const char *keep = argc == 3 && strcmp(argv[1], "--keep") == 0 ? argv[2] : NULL;
@@ -385,6 +440,7 @@ int main(int argc, char **argv)
 	hostile_store(hostile);
 	snprintf(keep_html, sizeof keep_html, "%s/hostile.html", keep ? keep : base);
 	test_hostile(hostile, keep ? keep_html : NULL);
+	test_render_by_hand();
 	ht_rm_rf(base);
 	return test_report("test_report");
 }

@@ -700,7 +700,7 @@ int ps_report_render_html(const ps_report *r, int fd)
 		return rc;
 	put(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
 	putf(h, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-%s'; "
-	        "script-src 'sha256-%s'; img-src data:; base-uri 'none'; form-action 'none'\">\n",
+	        "script-src 'sha256-%s'; base-uri 'none'; form-action 'none'\">\n",
 	     css_hash, js_hash);
 	put(h, "<meta name=\"referrer\" content=\"no-referrer\">\n"
 	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
