@@ -717,8 +717,13 @@ int ps_report_gather(ps_store *st, const ps_report_options *o, ps_report *out)
 			rc = ps_err(PS_EINVAL, "report: target %zu is empty", i);
 			break;
 		}
-		rc = gather_target(st, o, out, tg, !infos, &out->targets[out->n_targets]);
-		out->n_targets++;
+		ps_report_target *t = &out->targets[out->n_targets++];
+		rc = gather_target(st, o, out, tg, !infos, t);
+		if (!rc && infos && !t->n_scans) {
+			/* a target not asked for, without a scan in the range: left out */
+			out->n_targets--;
+			memset(t, 0, sizeof *t);
+		}
 	}
 	free(infos);
 	if (!rc && out->n_targets > 1)

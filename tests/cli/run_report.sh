@@ -65,6 +65,14 @@ has "two targets" "$W/two.html" '<dd id="n-targets">2</dd>'
 has "two targets" "$W/two.html" '<dd id="n-scans">2</dd>'
 lacks "two targets" "$W/two.html" 'staging.example.net'
 
+# targets without a scan in the range are left out, unless asked for
+"${P[@]}" report --since 2025-03-09 -o "$W/later.html"
+has "nothing later" "$W/later.html" '<dd id="n-targets">0</dd>'
+has "nothing later" "$W/later.html" 'The store holds no scan and no monitored file in this range.'
+"${P[@]}" report --target api.example.com --since 2025-03-09 -o "$W/later1.html"
+has "asked, nothing later" "$W/later1.html" '<dd id="n-targets">1</dd>'
+has "asked, nothing later" "$W/later1.html" 'No scan in the time range.'
+
 # rows past --max-rows: counted, and the command given lists exactly them
 "${P[@]}" report --target shop.example.com --until 2025-03-01 --max-rows 1 -o "$W/capped.html"
 has "capped" "$W/capped.html" '3 more URLs not shown'
