@@ -178,6 +178,9 @@ static void test_data(const char *dir)
 	CHECK_EQ_INT(dist_count(&a->status_classes, "2xx"), 2);
 	CHECK_EQ_INT(dist_count(&a->status_classes, "5xx"), 1);
 	CHECK_EQ_INT(dist_count(&a->status_classes, "none"), 1);
+	REQUIRE(a->status_classes.n == 3);
+	CHECK(strcmp(a->status_classes.items[0].name, "2xx") == 0);
+	CHECK(strcmp(a->status_classes.items[2].name, "none") == 0);
 	CHECK_EQ_INT(dist_count(&a->technologies, "Nginx"), 2); /* versions dropped */
 	CHECK_EQ_INT(dist_count(&a->technologies, "React"), 1);
 	CHECK_EQ_INT(dist_count(&a->web_servers, "nginx"), 2);

@@ -88,7 +88,7 @@ typedef struct ps_report_target {
 	ps_report_rows new_urls;     /* in the latest scan, not in the one before */
 	ps_report_rows old_urls;     /* in the scan before, not in the latest */
 	ps_report_rows failed;       /* the latest scan's results with a probe error */
-	ps_report_dist status_classes; /* "2xx", "3xx", ..., "none" (no response) */
+	ps_report_dist status_classes; /* "1xx" to "5xx", then "none" (no response), in that order */
 	ps_report_dist technologies;
 	ps_report_dist web_servers;
 	ps_report_dist content_types; /* media type only: "text/html" */

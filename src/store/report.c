@@ -84,6 +84,11 @@ static int cmp_count(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
+static int cmp_name(const void *x, const void *y)
+{
+	return strcmp(((const ps_report_count *)x)->name, ((const ps_report_count *)y)->name);
+}
+
 static int dist_build(counter *c, size_t max, ps_arena *a, ps_report_dist *out)
 {
 	memset(out, 0, sizeof *out);
@@ -303,6 +308,8 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 			rc = ps_scan_stream(scans[hi - 1].path, on_latest, &lc, o->cancel);
 		if (!rc)
 			rc = dist_build(&lc.status, 16, a, &t->status_classes);
+		if (!rc && t->status_classes.n > 1) /* 1xx to 5xx, then none: in the order of the classes */
+			qsort(t->status_classes.items, t->status_classes.n, sizeof *t->status_classes.items, cmp_name);
 		if (!rc)
 			rc = dist_build(&lc.tech, o->max_bars, a, &t->technologies);
 		if (!rc)
