@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
           libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev
           libyaml-dev libjansson-dev libcjson-dev libjson-c-dev libssl-dev libxxhash-dev)
+# the browser the report's test (tests/browser) opens pages in
+packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,6 +32,14 @@ if [ "${PROBESTORE_SKIP_NPM:-0}" != 1 ]; then
   if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
     echo "install-deps: npm ci in tests/interop"
     (cd "$here/tests/interop" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$lock" "$stamp"
+  fi
+  # playwright-core drives Debian's chromium in the report's browser test
+  lock="$here/tests/browser/package-lock.json"
+  stamp="$here/tests/browser/node_modules/.probestore-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+    echo "install-deps: npm ci in tests/browser"
+    (cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     cp "$lock" "$stamp"
   fi
 fi

@@ -100,5 +100,6 @@ extern const cli_command cmd_inspect;
 extern const cli_command cmd_cat;
 extern const cli_command cmd_verify;
 extern const cli_command cmd_history;
+extern const cli_command cmd_report;
 
 #endif
