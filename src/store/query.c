@@ -194,30 +194,40 @@ static int status_pred(const ps_query *q, parq_pred **out)
  * by the scan that uses it, so each scan gets its own. */
 static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *excl, parq_pred **out)
 {
-	parq_pred *acc = NULL, *p = NULL;
+	parq_pred *acc = NULL, *p;
 	int rc = 0;
 	*out = NULL;
-	if (q->n_status_codes || q->n_status_ranges)
-		rc = and_pred(&acc, p, status_pred(q, &p)), p = NULL;
+	if (q->n_status_codes || q->n_status_ranges) {
+		p = NULL;
+		rc = status_pred(q, &p);
+		rc = and_pred(&acc, p, rc);
+	}
 	if (!rc && q->technology) {
+		p = NULL;
 		if (nd->tech.s) {
 			rc = parq_pred_match(&p, "technologies", tech_name_match, &nd->tech);
 		} else {
 			parq_scalar v = parq_scalar_bytes(q->technology, (uint32_t)strlen(q->technology));
 			rc = parq_pred_contains(&p, "technologies", &v);
 		}
-		rc = and_pred(&acc, p, rc), p = NULL;
+		rc = and_pred(&acc, p, rc);
 	}
 	if (!rc && q->diff_status && strcmp(q->diff_status, "old") != 0) {
 		parq_scalar v = parq_scalar_bytes(q->diff_status, (uint32_t)strlen(q->diff_status));
-		rc = and_pred(&acc, p, parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v)), p = NULL;
-	}
-	if (!rc && q->content_type)
-		rc = and_pred(&acc, p,
-		              parq_pred_prefix(&p, "content_type", q->content_type, (uint32_t)strlen(q->content_type))),
 		p = NULL;
-	if (!rc && q->errors_only)
-		rc = and_pred(&acc, p, parq_pred_null(&p, "probe_error", false)), p = NULL;
+		rc = parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v);
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && q->content_type) {
+		p = NULL;
+		rc = parq_pred_prefix(&p, "content_type", q->content_type, (uint32_t)strlen(q->content_type));
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && q->errors_only) {
+		p = NULL;
+		rc = parq_pred_null(&p, "probe_error", false);
+		rc = and_pred(&acc, p, rc);
+	}
 	if (!rc && q->url_contains) {
 		parq_pred *a = NULL, *b = NULL, *either = NULL;
 		rc = text_pred("original_url", q->url_contains, &nd->url, &a);
@@ -231,10 +241,16 @@ static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *exc
 		parq_pred_free(b);
 		rc = and_pred(&acc, either, rc);
 	}
-	if (!rc && q->title_contains)
-		rc = and_pred(&acc, p, text_pred("title", q->title_contains, &nd->title, &p)), p = NULL;
-	if (!rc && excl)
-		rc = and_pred(&acc, p, parq_pred_match(&p, "original_url", url_gone, (void *)excl)), p = NULL;
+	if (!rc && q->title_contains) {
+		p = NULL;
+		rc = text_pred("title", q->title_contains, &nd->title, &p);
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && excl) {
+		p = NULL;
+		rc = parq_pred_match(&p, "original_url", url_gone, (void *)excl);
+		rc = and_pred(&acc, p, rc);
+	}
 	if (rc) {
 		parq_pred_free(acc);
 		return ps_err_from_parq(rc, "query");
