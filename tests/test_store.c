@@ -730,6 +730,21 @@ static int add_each(void *ud, const ps_probe_result *r)
 	return ps_probe_set_add(ud, r);
 }
 
+typedef struct bad_seen {
+	int n;
+	bool saw_damaged, saw_garbage;
+} bad_seen;
+
+static void note_bad(void *ud, const char *path, int code, const char *message)
+{
+	bad_seen *b = ud;
+	b->n++;
+	CHECK(code != 0);
+	CHECK(strstr(message, path) != NULL || strstr(message, "scan_") != NULL);
+	b->saw_garbage |= strstr(path, "scan_20991231_235959") != NULL;
+	b->saw_damaged |= strstr(path, "scan_20991231_235959") == NULL;
+}
+
 static void test_queries(void)
 {
 	rm_rf(base);
@@ -910,6 +925,52 @@ static void test_queries(void)
 		if (rc == 0)
 			ps_probe_set_free(&set);
 	}
+	/* with bad files taken: the answer of the files that read, and every
+	 * bad file named once; a garbage "scan" of the first target (the first
+	 * file a query of its latest scans reads) and the truncated one */
+	char garbage[4096];
+	CHECK_OK(ps_store_list_scans(st, targets[0], &scans, &ns));
+	REQUIRE(ns == SCANS);
+	snprintf(garbage, sizeof garbage, "%s", scans[0].path);
+	char *slash = strrchr(garbage, '/');
+	snprintf(slash, sizeof garbage - (size_t)(slash - garbage), "/scan_20991231_235959.parquet");
+	free(scans);
+	FILE *gf = fopen(garbage, "w");
+	REQUIRE(gf);
+	fputs("PAR1 this is not a parquet file PAR1", gf);
+	fclose(gf);
+	for (int threads = 1; threads <= 3; threads++) {
+		bad_seen bs = {0};
+		ps_query q;
+		ps_query_default(&q);
+		q.scans = PS_SCANS_ALL;
+		q.threads = threads;
+		q.on_bad_file = note_bad;
+		q.bad_file_ud = &bs;
+		int64_t n = -1;
+		CHECK_OK(ps_store_count(st, &q, &n));
+		CHECK_EQ_INT(n, 3 * SCANS * PER - PER);
+		CHECK_EQ_INT(bs.n, 2);
+		CHECK(bs.saw_damaged && bs.saw_garbage);
+		/* the rows themselves, streamed */
+		memset(&bs, 0, sizeof bs);
+		q.limit = INT64_MAX;
+		ps_probe_set each = {0};
+		int64_t total = -1;
+		CHECK_OK(ps_store_search_each(st, &q, add_each, &each, &total));
+		CHECK_EQ_INT(each.n, 3 * SCANS * PER - PER);
+		CHECK_EQ_INT(total, 3 * SCANS * PER - PER);
+		CHECK_EQ_INT(bs.n, 2);
+		ps_probe_set_free(&each);
+		/* the latest scans: the garbage file is the first target's latest */
+		memset(&bs, 0, sizeof bs);
+		q.scans = PS_SCANS_LATEST;
+		CHECK_OK(ps_store_count(st, &q, &n));
+		CHECK_EQ_INT(n, 2 * PER);
+		CHECK_EQ_INT(bs.n, 1);
+		CHECK(bs.saw_garbage);
+	}
+	unlink(garbage);
 	for (int t = 0; t < 3; t++)
 		for (int s = 0; s < SCANS; s++)
 			gen_free(&gens[t][s]);

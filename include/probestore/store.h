@@ -166,6 +166,14 @@ typedef struct ps_query {
 	int64_t limit;             /* 0: the config's default limit (0 there: all) */
 	int64_t offset;
 	const ps_cancel *cancel;
+	/* A scan file that does not read (damaged, truncated, not Parquet):
+	 * with on_bad_file set, the query answers from the other files and
+	 * calls on_bad_file(bad_file_ud, path, code, message) once per such
+	 * file, from any of the query's threads, one call at a time (results
+	 * a damaged file gave before its damage was found stay given); NULL:
+	 * the first such file fails the query. */
+	void (*on_bad_file)(void *ud, const char *path, int code, const char *message);
+	void *bad_file_ud;
 	/* Scan files searched at once: 0 one per core (at most 8), 1 only the
 	 * calling thread. With several files, threads and a limit, threads
 	 * count the matches of the files, then the files holding the window

@@ -183,6 +183,18 @@ static bool sink_end(sink *o)
 	return o->ok;
 }
 
+/* A scan file that does not read: named, and the query goes on. */
+static void skip_bad(void *ud, const char *path, int code, const char *message)
+{
+	(void)code;
+	int *n = ud;
+	(*n)++;
+	if (strstr(message, path))
+		cli_error("%s (file skipped)", message);
+	else
+		cli_error("%s: %s (file skipped)", path, message);
+}
+
 static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *status = NULL, *tech = NULL, *diff = NULL, *ctype = NULL, *url = NULL,
@@ -306,6 +318,9 @@ static int run(const cli_global *gl, int argc, char **argv)
 	q.ignore_case = nocase;
 	q.diff_status = diff;
 	q.offset = offset;
+	int n_bad = 0;
+	q.on_bad_file = skip_bad;
+	q.bad_file_ud = &n_bad;
 	if (count) {
 		int64_t n;
 		if (ps_store_count(st, &q, &n)) {
@@ -314,7 +329,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 		}
 		char line[32];
 		int len = snprintf(line, sizeof line, "%" PRId64 "\n", n);
-		rc = cli_write(line, (size_t)len) ? EXIT_OK : EXIT_RUNTIME;
+		rc = !cli_write(line, (size_t)len) ? EXIT_RUNTIME : n_bad ? EXIT_PARTIAL : EXIT_OK;
 		goto out;
 	}
 	/* limit 0 means every match here, not the configuration's default */
@@ -324,7 +339,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 	if (sr && o.ok)
 		cli_error("%s", ps_errmsg());
 	bool ok = sink_end(&o);
-	rc = !sr && ok ? EXIT_OK : EXIT_RUNTIME;
+	rc = sr || !ok ? EXIT_RUNTIME : n_bad ? EXIT_PARTIAL : EXIT_OK;
 out:
 	free(sts.codes);
 	free(sts.ranges);

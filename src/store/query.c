@@ -263,6 +263,7 @@ static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *exc
 
 typedef struct qfile {
 	char *path;
+	bool bad;                  /* reported to on_bad_file: read no further */
 	ps_strmap *excl;           /* --diff old: the URLs of the scan after this one */
 	int64_t rows;              /* from the footer */
 	int n_rgs;
@@ -298,7 +299,33 @@ typedef struct query_run {
 	qunit *units;
 	size_t n_units;
 	int threads;
+	pthread_mutex_t bad_mu;    /* on_bad_file calls, one at a time */
 } query_run;
+
+/* A file that does not read: reported once, and the query goes on
+ * without it (0), when the caller takes bad files; else the error. */
+static int bad_file(query_run *qr, size_t file, int rc)
+{
+	const ps_query *q = qr->q;
+	if (!q->on_bad_file || rc == PS_ENOMEM || rc == PS_ECANCELED)
+		return rc;
+	qfile *f = &qr->files[file];
+	pthread_mutex_lock(&qr->bad_mu);
+	if (!f->bad) {
+		f->bad = true;
+		q->on_bad_file(q->bad_file_ud, f->path, rc, ps_errmsg());
+	}
+	pthread_mutex_unlock(&qr->bad_mu);
+	return 0;
+}
+
+static bool is_bad(query_run *qr, size_t file)
+{
+	pthread_mutex_lock(&qr->bad_mu);
+	bool bad = qr->files[file].bad;
+	pthread_mutex_unlock(&qr->bad_mu);
+	return bad;
+}
 
 static void run_free(query_run *qr)
 {
@@ -320,6 +347,7 @@ static void run_free(query_run *qr)
 	}
 	free(qr->units);
 	needles_free(&qr->nd);
+	pthread_mutex_destroy(&qr->bad_mu);
 }
 
 static int add_file(query_run *qr, size_t *cap, const char *path, ps_strmap *excl)
@@ -361,8 +389,13 @@ static int target_files(query_run *qr, size_t *cap, const char *dir)
 			if (k > 0) {
 				ps_strmap *m = &qr->excls[qr->n_excls++];
 				rc = ps_scan_load_urls(s->path, m);
-				if (!rc)
+				if (rc && q->on_bad_file && rc != PS_ENOMEM) {
+					/* the selected scan does not read: no old results */
+					q->on_bad_file(q->bad_file_ud, s->path, rc, ps_errmsg());
+					rc = 0;
+				} else if (!rc) {
 					rc = add_file(qr, cap, scans[k - 1].path, m);
+				}
 			}
 			break;
 		}
@@ -460,7 +493,7 @@ static int plan_file(query_run *qr, size_t i, const atomic_bool *stop)
 	qfile *f = &qr->files[i];
 	int rc = ps_scan_open_reader(f->path, &qr->st->cfg, &f->r);
 	if (rc)
-		return rc;
+		return bad_file(qr, i, rc);
 	f->rows = parq_reader_num_rows(f->r);
 	f->n_rgs = parq_reader_num_row_groups(f->r);
 	return 0;
@@ -474,11 +507,13 @@ static int plan_units(query_run *qr)
 		return rc;
 	size_t n = 0;
 	for (size_t i = 0; i < qr->n_files; i++)
-		n += qr->files[i].rows > SPLIT_ROWS && qr->files[i].n_rgs > 1 ? (size_t)qr->files[i].n_rgs : 1;
+		n += qr->files[i].bad ? 0 : qr->files[i].rows > SPLIT_ROWS && qr->files[i].n_rgs > 1 ? (size_t)qr->files[i].n_rgs : 1;
 	if (!(qr->units = calloc(n ? n : 1, sizeof *qr->units)))
 		return ps_err_nomem();
 	for (size_t i = 0; i < qr->n_files; i++) {
 		qfile *f = &qr->files[i];
+		if (f->bad)
+			continue;
 		bool split = f->rows > SPLIT_ROWS && f->n_rgs > 1;
 		for (int g = 0; g < (split ? f->n_rgs : 1); g++) {
 			qunit *u = &qr->units[qr->n_units++];
@@ -534,6 +569,10 @@ static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 	parq_reader *r;
 	parq_pred *pred;
 	parq_scan *scan;
+	if (is_bad(qr, u->file)) {
+		u->count = 0;
+		return 0;
+	}
 	int rc = unit_scan(qr, i, &r, &pred, &scan);
 	if (!rc && !pred) {
 		u->count = u->rows; /* nothing filters: the footer's count */
@@ -541,6 +580,10 @@ static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 		rc = ps_err_from_parq(rc, qr->files[u->file].path);
 	}
 	unit_scan_close(r, pred, scan);
+	if (rc) {
+		u->count = 0;
+		rc = bad_file(qr, u->file, rc);
+	}
 	return rc;
 }
 
@@ -598,6 +641,8 @@ static int fill_unit(pipe_state *ps, size_t ui)
 	qunit *u = &qr->units[ui];
 	const char *path = qr->files[u->file].path;
 	bool old = qr->files[u->file].excl != NULL;
+	if (is_bad(qr, u->file))
+		return 0;
 	parq_reader *r;
 	parq_pred *pred;
 	parq_scan *scan;
@@ -656,7 +701,7 @@ static int fill_unit(pipe_state *ps, size_t ui)
 		free(s);
 	}
 	unit_scan_close(r, pred, scan);
-	return rc;
+	return rc ? bad_file(qr, u->file, rc) : 0;
 }
 
 static void *pipe_worker(void *arg)
@@ -772,6 +817,7 @@ static int query_threads(const ps_query *q)
 static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 {
 	memset(qr, 0, sizeof *qr);
+	pthread_mutex_init(&qr->bad_mu, NULL);
 	qr->st = st;
 	qr->q = q;
 	qr->threads = query_threads(q);
