@@ -2,6 +2,7 @@
  * pruned scan returns equal the rows of a full scan filtered row by row.
  * Also checks that pruning does skip row groups and pages when it can,
  * and the predicate parser. */
+#include <pthread.h>
 #include <unistd.h>
 
 #include "bloom.h"
@@ -329,6 +330,65 @@ static void test_match_dictionary(const char *path)
 	parq_scan *s;
 	CHECK_EQ_INT(parq_scan_open(&s, rd, p, NULL, 0), PARQ_EINVAL);
 	parq_pred_free(p);
+	parq_reader_close(rd);
+}
+
+/* One predicate serves several scans on several threads at once: the
+ * scans keep their own bindings and the tree is never written. */
+typedef struct shared_scan {
+	const char *path;
+	const parq_pred *p;
+	int64_t n;
+} shared_scan;
+
+static void *scan_shared(void *arg)
+{
+	shared_scan *t = arg;
+	parq_reader *rd;
+	t->n = -1;
+	if (parq_reader_open(&rd, t->path, NULL))
+		return NULL;
+	int64_t total = 0;
+	for (int round = 0; round < 5; round++) {
+		parq_scan *s;
+		int64_t n;
+		if (parq_scan_open(&s, rd, t->p, NULL, 0) || parq_scan_count(s, &n)) {
+			total = -1;
+			break;
+		}
+		parq_scan_close(s);
+		total += n;
+	}
+	parq_reader_close(rd);
+	t->n = total;
+	return NULL;
+}
+
+static void test_shared_predicate(const char *path)
+{
+	write_file(path, 21, true, true, 1);
+	parq_reader *rd;
+	CHECK_OK(parq_reader_open(&rd, path, NULL));
+	static int64_t ids[ROWS];
+	static char key[] = "g";
+	parq_pred *p, *q, *both;
+	CHECK_OK(parq_pred_parse(&p, "status IN (200, 404) AND (name CONTAINS 'ta' OR tags CONTAINS 'beta')"));
+	CHECK_OK(parq_pred_match(&q, "tags", match_first_letter, key));
+	CHECK_OK(parq_pred_or(&both, p, q));
+	int64_t nb = brute_force(rd, both, ids);
+	CHECK(nb > 0);
+	enum { T = 4 };
+	pthread_t th[T];
+	shared_scan ts[T];
+	for (int i = 0; i < T; i++) {
+		ts[i] = (shared_scan){.path = path, .p = both};
+		REQUIRE(pthread_create(&th[i], NULL, scan_shared, &ts[i]) == 0);
+	}
+	for (int i = 0; i < T; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_EQ_INT(ts[i].n, 5 * nb);
+	}
+	parq_pred_free(both);
 	parq_reader_close(rd);
 }
 
@@ -674,6 +734,7 @@ int main(void)
 	test_bloom_size(path);
 	test_vector_kinds(path);
 	test_match_dictionary(path);
+	test_shared_predicate(path);
 	test_property(path);
 	unlink(path);
 	return test_report("test_pruning");

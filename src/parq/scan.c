@@ -34,6 +34,7 @@ typedef struct vleaf {
 
 typedef struct vnode {
 	const parq_pred *p;
+	const parq_pbind *bd;     /* a test: its binding */
 	int a, b;                 /* AND / OR: the operands' nodes */
 	int leaf;                 /* a test: its index in vleaves */
 	uint8_t *m;
@@ -56,6 +57,8 @@ typedef struct vnode {
 struct parq_scan {
 	parq_reader *r;
 	const parq_pred *pred;
+	parq_pbind *binds;        /* where each leaf test of pred reads its values */
+	int n_binds;
 	parq_row_reader *rr, *pr;
 	bool vec;
 	vleaf *vleaves;
@@ -173,14 +176,20 @@ static int check_types(const parq_pred *p, const parq_node *leaf)
 	return 0;
 }
 
-static int bind(parq_pred *p, const parq_schema *s, const char **fields, int *n_fields, int depth)
+/* Binds the leaf tests of p to the schema into the scan's table (one
+ * entry per leaf test, b->binds), adding their top-level fields to
+ * fields. The predicate itself is not written to. */
+static int bind(parq_scan *sc, const parq_pred *p, const parq_schema *s, const char **fields, int *n_fields, int depth)
 {
 	if (depth > 64)
 		return parq_err(PARQ_EINVAL, "predicate nested too deeply");
 	if (p->op == PARQ_OP_AND || p->op == PARQ_OP_OR) {
-		int rc = bind(p->a, s, fields, n_fields, depth + 1);
-		return rc ? rc : bind(p->b, s, fields, n_fields, depth + 1);
+		int rc = bind(sc, p->a, s, fields, n_fields, depth + 1);
+		return rc ? rc : bind(sc, p->b, s, fields, n_fields, depth + 1);
 	}
+	parq_pbind *b = &sc->binds[sc->n_binds++];
+	memset(b, 0, sizeof *b);
+	b->p = p;
 	/* split "a.b.c" into the top-level field and group children */
 	char buf[512];
 	snprintf(buf, sizeof buf, "%s", p->column);
@@ -196,8 +205,7 @@ static int bind(parq_pred *p, const parq_schema *s, const char **fields, int *n_
 		pos = (*n_fields)++;
 		fields[pos] = n->name;
 	}
-	p->field_pos = pos;
-	p->n_sub = 0;
+	b->field_pos = pos;
 	while ((tok = strtok_r(NULL, ".", &save))) {
 		const parq_node *c = NULL;
 		int idx = -1;
@@ -206,15 +214,12 @@ static int bind(parq_pred *p, const parq_schema *s, const char **fields, int *n_
 				c = n->children[i];
 				idx = i;
 			}
-		if (!c || n->repetition == PARQ_REPEATED || p->n_sub == PRED_MAX_DEPTH)
+		if (!c || n->repetition == PARQ_REPEATED || b->n_sub == PRED_MAX_DEPTH)
 			return parq_err(PARQ_EINVAL, "where: no column named '%s'", p->column);
-		p->sub[p->n_sub++] = idx;
+		b->sub[b->n_sub++] = idx;
 		n = c;
 	}
-	p->leaf = -1;
-	p->group = false;
-	p->substr = false;
-	p->elem = false;
+	b->leaf = -1;
 	if (p->op == PARQ_OP_MATCH) {
 		/* a string column, or the element leaf of a list of strings */
 		const parq_node *l = !n->is_group && n->max_rep == 0 ? n
@@ -223,35 +228,44 @@ static int bind(parq_pred *p, const parq_schema *s, const char **fields, int *n_
 		if (!l || (l->type != PARQ_BYTE_ARRAY && l->type != PARQ_FIXED_LEN_BYTE_ARRAY))
 			return parq_err(PARQ_EINVAL, "where: '%s' is neither a string column nor a list of strings (MATCH)",
 			                p->column);
-		p->leaf = l->leaf_index;
-		p->elem = l != n;
+		b->leaf = l->leaf_index;
+		b->elem = l != n;
 		return 0;
 	}
 	if ((p->op == PARQ_OP_IS_NULL || p->op == PARQ_OP_NOT_NULL) && n->is_group) {
-		p->leaf = n->first_leaf;
-		p->group = true;
+		b->leaf = n->first_leaf;
+		b->group = true;
 	} else if (p->op == PARQ_OP_CONTAINS) {
 		/* the element leaf of a list of scalars, or a substring of a
 		 * string column */
 		if (!n->is_group && n->max_rep == 0 && n->type == PARQ_BYTE_ARRAY && p->n_vals == 1 &&
 		    p->vals[0].kind == PARQ_V_BYTES) {
-			p->leaf = n->leaf_index;
-			p->substr = true;
+			b->leaf = n->leaf_index;
+			b->substr = true;
 		} else if (n->n_leaves == 1 && n->is_group)
-			p->leaf = n->first_leaf;
+			b->leaf = n->first_leaf;
 		else if (!n->is_group && n->repetition == PARQ_REPEATED)
-			p->leaf = n->leaf_index;
+			b->leaf = n->leaf_index;
 		else
 			return parq_err(PARQ_EINVAL, "where: '%s' is not a list of scalars (CONTAINS)", p->column);
-		p->elem = !p->substr;
+		b->elem = !b->substr;
 	} else {
 		if (n->is_group)
 			return parq_err(PARQ_EINVAL, "where: '%s' is a group; compare one of its fields", p->column);
 		if (n->max_rep > 0)
 			return parq_err(PARQ_EINVAL, "where: '%s' is repeated; use CONTAINS", p->column);
-		p->leaf = n->leaf_index;
+		b->leaf = n->leaf_index;
 	}
-	return check_types(p, s->leaves[p->leaf]);
+	return check_types(p, s->leaves[b->leaf]);
+}
+
+/* The binding of leaf test p in the scan. */
+static const parq_pbind *bd(const parq_scan *s, const parq_pred *p)
+{
+	for (int i = 0; i < s->n_binds; i++)
+		if (s->binds[i].p == p)
+			return &s->binds[i];
+	return NULL; /* not reached: every leaf test is bound when the scan opens */
 }
 
 /* ---- row group pruning ---- */
@@ -307,9 +321,9 @@ typedef struct bounds {
 
 /* Can rows with values in [min, max] (and the given nulls) match a leaf
  * predicate? Conservative: true whenever unsure. */
-static bool leaf_maybe(const parq_pred *p, const parq_node *leaf, const bounds *b)
+static bool leaf_maybe(const parq_pred *p, const parq_pbind *pb, const parq_node *leaf, const bounds *b)
 {
-	if (p->group) /* a null group leaves its leaves undefined, not the reverse */
+	if (pb->group) /* a null group leaves its leaves undefined, not the reverse */
 		return p->op == PARQ_OP_NOT_NULL || !b->has_nulls || b->nulls > 0;
 	if (b->all_null)
 		return p->op == PARQ_OP_IS_NULL;
@@ -317,7 +331,7 @@ static bool leaf_maybe(const parq_pred *p, const parq_node *leaf, const bounds *
 		return !b->has_nulls || b->nulls > 0;
 	if (p->op == PARQ_OP_NOT_NULL)
 		return !b->has_nulls || b->nulls < b->values;
-	if (!b->has_minmax || !p->n_vals || p->substr)
+	if (!b->has_minmax || !p->n_vals || pb->substr)
 		return true;
 	int cmin, cmax;
 	if (p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) {
@@ -405,14 +419,14 @@ static bool fully_dictionary(const parq_meta_column *m)
 }
 
 /* Does the chunk's dictionary hold any of the values? 1 yes or unknown, 0 no. */
-static int dict_maybe(parq_reader *r, int rg, const parq_pred *p)
+static int dict_maybe(parq_reader *r, int rg, const parq_pred *p, const parq_pbind *pb)
 {
-	const parq_meta_column *m = &r->meta.row_groups[rg].columns[p->leaf].meta;
+	const parq_meta_column *m = &r->meta.row_groups[rg].columns[pb->leaf].meta;
 	if (!fully_dictionary(m))
 		return 1;
-	const parq_node *leaf = r->schema->leaves[p->leaf];
+	const parq_node *leaf = r->schema->leaves[pb->leaf];
 	parq_column_reader *cr;
-	if (parq_column_reader_open(&cr, r, p->leaf, &rg, 1))
+	if (parq_column_reader_open(&cr, r, pb->leaf, &rg, 1))
 		return 1;
 	const parq_bytes *views;
 	const uint8_t *vals;
@@ -496,12 +510,12 @@ static bool plain_of(const parq_node *leaf, const parq_scalar *s, uint8_t *buf, 
 }
 
 /* 1 if the bloom filter may hold one of the values (or there is none), 0 if not. */
-static int bloom_maybe(parq_reader *r, int rg, const parq_pred *p)
+static int bloom_maybe(parq_reader *r, int rg, const parq_pred *p, const parq_pbind *pb)
 {
-	const parq_meta_column *m = &r->meta.row_groups[rg].columns[p->leaf].meta;
+	const parq_meta_column *m = &r->meta.row_groups[rg].columns[pb->leaf].meta;
 	if (!m->has_bloom_filter_offset || m->bloom_filter_offset <= 0 || m->bloom_filter_offset >= r->size)
 		return 1;
-	const parq_node *leaf = r->schema->leaves[p->leaf];
+	const parq_node *leaf = r->schema->leaves[pb->leaf];
 	uint8_t head[256];
 	size_t hn = (size_t)(r->size - m->bloom_filter_offset) < sizeof head ? (size_t)(r->size - m->bloom_filter_offset)
 	                                                                     : sizeof head;
@@ -537,22 +551,24 @@ static int bloom_maybe(parq_reader *r, int rg, const parq_pred *p)
 	return maybe;
 }
 
-static int rg_maybe(parq_reader *r, int rg, const parq_pred *p)
+static int rg_maybe(const parq_scan *s, int rg, const parq_pred *p)
 {
 	if (p->op == PARQ_OP_AND)
-		return rg_maybe(r, rg, p->a) && rg_maybe(r, rg, p->b);
+		return rg_maybe(s, rg, p->a) && rg_maybe(s, rg, p->b);
 	if (p->op == PARQ_OP_OR)
-		return rg_maybe(r, rg, p->a) || rg_maybe(r, rg, p->b);
+		return rg_maybe(s, rg, p->a) || rg_maybe(s, rg, p->b);
+	parq_reader *r = s->r;
+	const parq_pbind *pb = bd(s, p);
 	bounds b;
-	if (chunk_bounds(r, rg, p->leaf, &b) && !leaf_maybe(p, r->schema->leaves[p->leaf], &b))
+	if (chunk_bounds(r, rg, pb->leaf, &b) && !leaf_maybe(p, pb, r->schema->leaves[pb->leaf], &b))
 		return 0;
-	if ((p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !p->substr) {
-		if (!bloom_maybe(r, rg, p))
+	if ((p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !pb->substr) {
+		if (!bloom_maybe(r, rg, p, pb))
 			return 0;
-		if (!dict_maybe(r, rg, p))
+		if (!dict_maybe(r, rg, p, pb))
 			return 0;
 	}
-	if (p->op == PARQ_OP_MATCH && !dict_maybe(r, rg, p))
+	if (p->op == PARQ_OP_MATCH && !dict_maybe(r, rg, p, pb))
 		return 0;
 	return 1;
 }
@@ -564,8 +580,9 @@ static int rg_maybe(parq_reader *r, int rg, const parq_pred *p)
 static int leaf_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 {
 	parq_reader *r = sc->r;
+	const parq_pbind *pb = bd(sc, p);
 	int64_t rows = r->meta.row_groups[rg].num_rows;
-	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[p->leaf];
+	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[pb->leaf];
 	/* lengths are checked against the file before they are allocated */
 	if (!ch->has_column_index_offset || !ch->has_offset_index_offset || ch->column_index_length <= 0 ||
 	    ch->offset_index_length <= 0 || ch->column_index_length > (64 << 20) || ch->offset_index_length > (64 << 20) ||
@@ -588,7 +605,7 @@ static int leaf_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 	if (!usable) {
 		rc = rs_add(out, 0, rows);
 	} else {
-		const parq_node *leaf = r->schema->leaves[p->leaf];
+		const parq_node *leaf = r->schema->leaves[pb->leaf];
 		for (uint32_t i = 0; i < np && !rc; i++) {
 			int64_t first = oi.page_locations[i].first_row_index;
 			int64_t last = i + 1 < np ? oi.page_locations[i + 1].first_row_index : rows;
@@ -603,7 +620,7 @@ static int leaf_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 				b.values = leaf->max_rep ? INT64_MAX : last - first;
 			}
 			sc->st.pages++;
-			if (leaf_maybe(p, leaf, &b))
+			if (leaf_maybe(p, pb, leaf, &b))
 				rc = rs_add(out, first, last);
 			else
 				sc->st.pages_skipped++;
@@ -639,14 +656,14 @@ static int count_nodes(const parq_pred *p)
 
 /* Whether the bound leaf test p reads as a column vector gives what
  * parq_pred_eval_row gives on the assembled row. */
-static bool vec_leaf_ok(const parq_schema *sch, const parq_pred *p)
+static bool vec_leaf_ok(const parq_schema *sch, const parq_pred *p, const parq_pbind *pb)
 {
-	if (p->leaf < 0 || p->leaf >= sch->n_leaves || p->group)
+	if (pb->leaf < 0 || pb->leaf >= sch->n_leaves || pb->group)
 		return false;
-	const parq_node *leaf = sch->leaves[p->leaf];
-	if (!p->elem)
+	const parq_node *leaf = sch->leaves[pb->leaf];
+	if (!pb->elem)
 		return leaf->max_rep == 0; /* a null parent reads as a null leaf */
-	if (p->n_sub || leaf->max_rep != 1)
+	if (pb->n_sub || leaf->max_rep != 1)
 		return false;
 	const parq_node *f = parq_schema_find_field(sch, p->column);
 	return f && parq_pred_list_leaf(f) == leaf;
@@ -673,13 +690,15 @@ static int vec_build(parq_scan *s, const parq_pred *p, int *out)
 		s->vnodes[i].b = b;
 		return 0;
 	}
-	if (!vec_leaf_ok(s->r->schema, p))
+	const parq_pbind *pb = bd(s, p);
+	n->bd = pb;
+	if (!vec_leaf_ok(s->r->schema, p, pb))
 		return 1;
 	int l = 0;
-	while (l < s->n_vleaves && s->vleaves[l].leaf->leaf_index != p->leaf)
+	while (l < s->n_vleaves && s->vleaves[l].leaf->leaf_index != pb->leaf)
 		l++;
 	if (l == s->n_vleaves)
-		s->vleaves[s->n_vleaves++].leaf = s->r->schema->leaves[p->leaf];
+		s->vleaves[s->n_vleaves++].leaf = s->r->schema->leaves[pb->leaf];
 	n->leaf = l;
 	return 0;
 }
@@ -741,7 +760,7 @@ static bool int_test(const parq_pred *p, int64_t x)
 /* The operator a list leaf's elements are tested with. */
 static parq_op elem_op(const parq_pred *p)
 {
-	return p->op == PARQ_OP_MATCH ? PARQ_OP_MATCH : PARQ_OP_CONTAINS;
+	return p->op == PARQ_OP_MATCH ? PARQ_OP_MATCH : PARQ_OP_IN;
 }
 
 /* Makes v's per-entry results fit the dictionary of epoch ep (n entries):
@@ -961,6 +980,7 @@ void parq_scan_close(parq_scan *s)
 		rs_free(&s->plan[i].rows);
 	free(s->plan);
 	free(s->fields);
+	free(s->binds);
 	free(s);
 }
 
@@ -989,8 +1009,12 @@ int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *
 		s->fields[i] = fields ? fields[i] : sch->root->children[i]->name;
 	s->n_fields = nf;
 	int rc = 0;
-	/* binding writes the positions in pr's rows into the tree */
-	if (pred && (rc = bind((parq_pred *)pred, sch, s->pfields, &s->n_pfields, 0))) {
+	/* the positions of the tests' values in pr's rows, kept in the scan */
+	if (pred && !(s->binds = parq_calloc((size_t)count_nodes(pred), sizeof *s->binds))) {
+		parq_scan_close(s);
+		return PARQ_ENOMEM;
+	}
+	if (pred && (rc = bind(s, pred, sch, s->pfields, &s->n_pfields, 0))) {
 		parq_scan_close(s);
 		return rc;
 	}
@@ -1015,7 +1039,7 @@ int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *
 		int64_t rows = r->meta.row_groups[g].num_rows;
 		if (rows <= 0)
 			continue;
-		if (pred && !rg_maybe(r, g, pred)) {
+		if (pred && !rg_maybe(s, g, pred)) {
 			s->st.row_groups_skipped++;
 			continue;
 		}
@@ -1193,7 +1217,7 @@ int parq_scan_advance(parq_scan *s, bool *found)
 			return parq_err(PARQ_ECORRUPT, "%s: row group %d ends before its %lld rows", s->r->name, p->rg,
 			                (long long)rows);
 		bool match = true;
-		if ((rc = parq_pred_eval_row(s->pred, v, &match)))
+		if ((rc = parq_pred_eval_bound(s->pred, v, s->binds, s->n_binds, &match)))
 			return rc;
 		if (!match) {
 			s->rr_behind++;

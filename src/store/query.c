@@ -190,8 +190,8 @@ static int status_pred(const ps_query *q, parq_pred **out)
 }
 
 /* The query's filters as one libparq predicate (NULL: none); excl, when
- * not NULL, leaves out the rows whose URL it holds. A predicate is bound
- * by the scan that uses it, so each scan gets its own. */
+ * not NULL, leaves out the rows whose URL it holds. Scans keep their
+ * bindings: one predicate serves all of them at once. */
 static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *excl, parq_pred **out)
 {
 	parq_pred *acc = NULL, *p;
@@ -265,6 +265,8 @@ typedef struct qfile {
 	char *path;
 	bool bad;                  /* reported to on_bad_file: read no further */
 	ps_strmap *excl;           /* --diff old: the URLs of the scan after this one */
+	parq_pred *own;            /* with excl: the query's filters and excl's */
+	const parq_pred *pred;     /* the filters (NULL: none), shared by the file's units */
 	int64_t rows;              /* from the footer */
 	int n_rgs;
 	parq_reader *r;            /* opened while planning, taken by the file's first unit */
@@ -300,6 +302,7 @@ typedef struct query_run {
 	size_t n_units;
 	int threads;
 	pthread_mutex_t bad_mu;    /* on_bad_file calls, one at a time */
+	parq_pred *pred;           /* the query's filters, for every file without excl */
 } query_run;
 
 /* A file that does not read: reported once, and the query goes on
@@ -332,7 +335,9 @@ static void run_free(query_run *qr)
 	for (size_t i = 0; i < qr->n_files; i++) {
 		free(qr->files[i].path);
 		parq_reader_close(qr->files[i].r);
+		parq_pred_free(qr->files[i].own);
 	}
+	parq_pred_free(qr->pred);
 	free(qr->files);
 	for (size_t i = 0; i < qr->n_excls; i++)
 		ps_strmap_free(&qr->excls[i]);
@@ -360,7 +365,14 @@ static int add_file(query_run *qr, size_t *cap, const char *path, ps_strmap *exc
 		return ps_err_nomem();
 	f->excl = excl;
 	qr->n_files++;
-	return 0;
+	/* one predicate serves every scan of the query, on any thread */
+	if (!excl) {
+		f->pred = qr->pred;
+		return 0;
+	}
+	int rc = build_pred(qr->q, &qr->nd, excl, &f->own);
+	f->pred = f->own;
+	return rc;
 }
 
 /* The scans of one target directory that q reads, newest first. */
@@ -529,7 +541,7 @@ static int plan_units(query_run *qr)
 }
 
 /* A scan of unit i with the query's predicate. */
-static int unit_scan(query_run *qr, size_t i, parq_reader **r, parq_pred **pred, parq_scan **scan)
+static int unit_scan(query_run *qr, size_t i, parq_reader **r, const parq_pred **pred, parq_scan **scan)
 {
 	qunit *u = &qr->units[i];
 	qfile *f = &qr->files[u->file];
@@ -544,8 +556,7 @@ static int unit_scan(query_run *qr, size_t i, parq_reader **r, parq_pred **pred,
 	} else {
 		rc = ps_scan_open_reader(f->path, &qr->st->cfg, r);
 	}
-	if (!rc)
-		rc = build_pred(qr->q, &qr->nd, f->excl, pred);
+	*pred = f->pred;
 	int rgs[1] = {u->rg0};
 	if (!rc && (rc = u->nrg == 1 ? parq_scan_open_row_groups(scan, *r, *pred, NULL, 0, rgs, 1)
 	                             : parq_scan_open(scan, *r, *pred, NULL, 0)))
@@ -553,10 +564,9 @@ static int unit_scan(query_run *qr, size_t i, parq_reader **r, parq_pred **pred,
 	return rc;
 }
 
-static void unit_scan_close(parq_reader *r, parq_pred *pred, parq_scan *scan)
+static void unit_scan_close(parq_reader *r, parq_scan *scan)
 {
 	parq_scan_close(scan);
-	parq_pred_free(pred);
 	parq_reader_close(r);
 }
 
@@ -567,7 +577,7 @@ static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 	if (ps_cancel_requested(qr->q->cancel))
 		return ps_err(PS_ECANCELED, "query canceled");
 	parq_reader *r;
-	parq_pred *pred;
+	const parq_pred *pred;
 	parq_scan *scan;
 	if (is_bad(qr, u->file)) {
 		u->count = 0;
@@ -579,7 +589,7 @@ static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 	} else if (!rc && (rc = parq_scan_count(scan, &u->count))) {
 		rc = ps_err_from_parq(rc, qr->files[u->file].path);
 	}
-	unit_scan_close(r, pred, scan);
+	unit_scan_close(r, scan);
 	if (rc) {
 		u->count = 0;
 		rc = bad_file(qr, u->file, rc);
@@ -644,7 +654,7 @@ static int fill_unit(pipe_state *ps, size_t ui)
 	if (is_bad(qr, u->file))
 		return 0;
 	parq_reader *r;
-	parq_pred *pred;
+	const parq_pred *pred;
 	parq_scan *scan;
 	int rc = unit_scan(qr, ui, &r, &pred, &scan);
 	int64_t skipped = 0, taken = 0;
@@ -700,7 +710,7 @@ static int fill_unit(pipe_state *ps, size_t ui)
 		ps_probe_set_free(&s->set);
 		free(s);
 	}
-	unit_scan_close(r, pred, scan);
+	unit_scan_close(r, scan);
 	return rc ? bad_file(qr, u->file, rc) : 0;
 }
 
@@ -832,6 +842,8 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 	if (q->technology && !*q->technology)
 		return ps_err(PS_EINVAL, "query: an empty technology name");
 	int rc = needles_make(q, &qr->nd);
+	if (!rc)
+		rc = build_pred(q, &qr->nd, NULL, &qr->pred);
 	if (!rc)
 		rc = list_files(qr);
 	if (!rc)

@@ -16,7 +16,9 @@ int ps_scan_open_reader(const char *path, const ps_config *cfg, parq_reader **r)
 int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n);
 
 /* The newest scan in a target directory, reading only the footers of the
- * scans of its second: *found false when there is none. */
+ * scans of its second when there are several (out->rows and bytes are
+ * then filled; for a scan alone in its second they are 0 and its time is
+ * the name's): *found false when there is none. */
 int ps_scan_latest_in(const char *dir, ps_scan_info *out, bool *found);
 
 /* The original_url values of a scan file into m (value 1). Only that

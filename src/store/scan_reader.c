@@ -308,7 +308,9 @@ int ps_scan_latest_in(const char *dir, ps_scan_info *out, bool *found)
 	}
 	closedir(d);
 	if (!rc && n) {
-		for (size_t i = 0; i < n; i++)
+		/* several scans in that second: their footers order them (one
+		 * alone needs no footer: the caller reads the file anyway) */
+		for (size_t i = 0; n > 1 && i < n; i++)
 			scan_info_fill(&same[i]);
 		qsort(same, n, sizeof *same, cmp_scan);
 		*out = same[n - 1];
