@@ -7,6 +7,13 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
           libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev
           libyaml-dev libjansson-dev libcjson-dev libjson-c-dev libssl-dev libxxhash-dev)
+# The S3 client: HTTP and SigV4 signing from libcurl, XML from expat.
+packages+=(libcurl4-openssl-dev libexpat1-dev curl)
+# The one-node Ceph cluster of the S3 tests (scripts/ceph.sh), about 70 MB:
+# only on request or in CI.
+if [ "${PROBESTORE_WITH_CEPH:-0}" = 1 ] || [ -n "${CI:-}" ]; then
+  packages+=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime iproute2)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
