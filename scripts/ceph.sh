@@ -137,7 +137,7 @@ keyring = $dir/admin.keyring
 keyring = $dir/rgw/keyring
 rgw frontends = beast endpoint=127.0.0.1:$rgwport
 rgw data = $dir/rgw
-rgw dns name = 127.0.0.1
+rgw dns name = localhost
 EOF
 	local c=(-c "$conf")
 	# keyrings: the monitor's, the admin's (imported into the monitor's)
