@@ -138,6 +138,9 @@ keyring = $dir/rgw/keyring
 rgw frontends = beast endpoint=127.0.0.1:$rgwport
 rgw data = $dir/rgw
 rgw dns name = localhost
+# deleted objects' space back in seconds, not hours: the OSD keeps them in memory
+rgw gc obj min wait = 5
+rgw gc processor period = 10
 EOF
 	local c=(-c "$conf")
 	# keyrings: the monitor's, the admin's (imported into the monitor's)

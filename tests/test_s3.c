@@ -630,6 +630,45 @@ static void short_budget(ps_s3_options *o)
 }
 
 
+static ps_cancel stall_cancel;
+
+static void fast_cancelable(ps_s3_options *o)
+{
+	fast_retries(o);
+	o->stall_timeout_s = 10;
+	o->cancel = &stall_cancel;
+}
+
+static void *cancel_later(void *arg)
+{
+	(void)arg;
+	fp_sleep_ms(300);
+	ps_cancel_request(&stall_cancel);
+	return NULL;
+}
+
+/* A cancellation from another thread stops a transfer in progress: the
+ * server stalls 3 s, the stall timeout is 10 s, the cancellation comes
+ * after 0.3 s. */
+static void test_cancel_in_flight(fault_proxy *fp, const char *purl)
+{
+	ps_s3 *s3 = open_s3(purl, fast_cancelable);
+	fp->stall_ms = 3000;
+	fp_inject(fp, FP_STALL, 1, "GET");
+	pthread_t t;
+	REQUIRE(pthread_create(&t, NULL, cancel_later, NULL) == 0);
+	double t0 = now_s();
+	uint8_t b[16];
+	size_t got;
+	CHECK_EQ_INT(ps_s3_get_range(s3, "faults/slowdown", 0, sizeof b, b, &got), PS_ECANCELED);
+	double dt = now_s() - t0;
+	pthread_join(t, NULL);
+	CHECK(dt >= 0.25 && dt < 2.0);
+	CHECK(strstr(ps_errmsg(), "canceled") && strstr(ps_errmsg(), "faults/slowdown"));
+	CHECK_EQ_INT(fp_faults(fp), 1);
+	ps_s3_close(s3);
+}
+
 static void test_faults(ps_s3 *direct, fault_proxy *fp, const char *purl)
 {
 	ps_s3 *s3 = open_s3(purl, fast_retries);
@@ -884,6 +923,7 @@ int main(void)
 	char purl[64];
 	snprintf(purl, sizeof purl, "http://127.0.0.1:%d", fp.port);
 	test_faults(s3, &fp, purl);
+	test_cancel_in_flight(&fp, purl);
 	fp_stop(&fp);
 
 	cleanup_run(s3);
