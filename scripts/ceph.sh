@@ -116,6 +116,10 @@ osd pool default pg num = 8
 osd pool default pgp num = 8
 osd pool default pg autoscale mode = off
 mon allow pool size one = true
+# the monitor commits its maps every 50 ms, not every second: radosgw
+# creates its pools one map change at a time (S3-ready in 6 s, not 17)
+paxos propose interval = 0.05
+paxos min wait = 0.01
 mon warn on pool no redundancy = false
 osd crush chooseleaf type = 0
 mon max pg per osd = 1000
