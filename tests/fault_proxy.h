@@ -30,7 +30,8 @@ enum fp_fault {
 	FP_RESET_BODY,     /* forward the head and half the body, then reset both sides */
 	FP_DROP_RESPONSE,  /* forward the request, read the whole answer, reset the client */
 	FP_CUT_RESPONSE,   /* forward, relay half of the answer, reset the client */
-	FP_RECORD_503      /* keep the request head, answer 503 */
+	FP_RECORD_503,     /* keep the request head, answer 503 */
+	FP_DELAY           /* forward after stall_ms (to see requests in flight together) */
 };
 
 typedef struct fault_proxy {
@@ -49,6 +50,8 @@ typedef struct fault_proxy {
 	atomic_bool stop;
 	/* counters */
 	int requests, faults;
+	int delaying;      /* requests being held by FP_DELAY */
+	int max_delaying;  /* the most held at once since fp_inject */
 	char last_head[8192];
 } fault_proxy;
 
@@ -207,6 +210,16 @@ static void *fp_serve(void *arg)
 		fp_reset(fd);
 		goto done;
 	}
+	if (f == FP_DELAY) {
+		pthread_mutex_lock(&p->mu);
+		if (++p->delaying > p->max_delaying)
+			p->max_delaying = p->delaying;
+		pthread_mutex_unlock(&p->mu);
+		fp_sleep_ms(stall_ms);
+		pthread_mutex_lock(&p->mu);
+		p->delaying--;
+		pthread_mutex_unlock(&p->mu);
+	}
 	if (f == FP_STALL) {
 		for (int t = 0; t < stall_ms && !p->stop; t += 50)
 			fp_sleep_ms(50);
@@ -348,6 +361,7 @@ static void fp_inject(fault_proxy *p, enum fp_fault f, int count, const char *me
 	p->count = count;
 	p->method = method;
 	p->faults = 0;
+	p->max_delaying = 0;
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -757,6 +757,27 @@ static void test_faults(ps_s3 *direct, fault_proxy *fp, const char *purl)
 		CHECK_EQ_INT(r[i].got, 10000);
 		CHECK_MEM(r[i].dst, data + (size_t)i * 400000 + 3, 10000);
 	}
+	/* 8 ranges each held 300 ms by the proxy: 4 in flight at once, so two
+	 * waves, not eight */
+	ps_s3_range w[8];
+	uint8_t *wdst = malloc(8 * 1000);
+	REQUIRE(wdst);
+	for (int i = 0; i < 8; i++)
+		w[i] = (ps_s3_range){(uint64_t)i * 300000, 1000, wdst + i * 1000, 0};
+	fp->stall_ms = 300;
+	fp_inject(fp, FP_DELAY, 8, "GET");
+	t0 = now_s();
+	OKS3(ps_s3_get_ranges(s3, "faults/slowdown", w, 8));
+	dt = now_s() - t0;
+	CHECK_EQ_INT(fp_faults(fp), 8);
+	CHECK_EQ_INT(fp->max_delaying, 4);
+	CHECK(dt >= 0.55 && dt < 1.5);
+	for (int i = 0; i < 8; i++) {
+		CHECK_EQ_INT(w[i].got, 1000);
+		CHECK_MEM(w[i].dst, data + (size_t)i * 300000, 1000);
+	}
+	printf("test_s3: 8 ranged GETs held 300 ms each took %.2f s, %d in flight at most\n", dt, fp->max_delaying);
+	free(wdst);
 	/* and past the bounds the ranged read fails and says so */
 	fp_inject(fp, FP_SLOWDOWN, 1000, "GET");
 	CHECK_EQ_INT(ps_s3_get_ranges(s3, "faults/slowdown", r, 6), PS_EIO);

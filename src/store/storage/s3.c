@@ -626,11 +626,6 @@ static bool curl_retryable(CURLcode c)
 	}
 }
 
-static bool status_retryable(long st)
-{
-	return st >= 500 || st == 429;
-}
-
 /* Code and Message of an S3 error document into code/msg. */
 typedef struct err_doc {
 	char code[64], msg[192];
@@ -693,6 +688,21 @@ static void describe(const s3_req *r, char *buf, size_t cap)
 	}
 }
 
+/* 500, 502, 503 (SlowDown), 504, 429, and S3's 400 RequestTimeout (the
+ * body came too slowly): answers that a later attempt may not get. */
+static bool status_retryable(const s3_req *r)
+{
+	long st = r->status;
+	if (st == 500 || st == 502 || st == 503 || st == 504 || st == 429)
+		return true;
+	if (st == 400) {
+		err_doc d;
+		err_doc_read(r, &d);
+		return !strcmp(d.code, "RequestTimeout");
+	}
+	return false;
+}
+
 enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAIL };
 
 /* After an attempt: done (a final HTTP answer, 2xx or not), retry (after
@@ -707,7 +717,7 @@ static int req_outcome(s3_req *r, CURLcode cc, int *rc)
 		*rc = ps_err(PS_ECANCELED, "S3 %s %s: canceled", r->op, r->key);
 		return ATTEMPT_FAIL;
 	}
-	bool retry = cc == CURLE_OK ? status_retryable(r->status) : curl_retryable(cc);
+	bool retry = cc == CURLE_OK ? status_retryable(r) : curl_retryable(cc);
 	if (!retry) {
 		if (cc == CURLE_OK)
 			return ATTEMPT_DONE;
