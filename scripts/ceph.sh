@@ -13,7 +13,7 @@
 #
 # Environment: CEPH_BUCKET (default probestore-test), CEPH_REGION (default
 # us-east-1). The keys are fixed test keys: this cluster is for tests only.
-set -euo pipefail
+set -eEuo pipefail
 
 access_key=PROBESTORETESTKEY000
 secret_key=probestoretestsecret0000000000000000000
@@ -29,8 +29,16 @@ usage() {
 cmd=$1
 dir=$2
 
+starting=0
+trap '[ "$starting" != 1 ] || die "a command failed at line $LINENO"' ERR
+
+# A failed start stops what it started and keeps DIR, with its logs.
 die() {
 	echo "ceph.sh: $*" >&2
+	if [ "$starting" = 1 ]; then
+		stop_daemons
+		echo "ceph.sh: daemons stopped; logs in $dir/log (remove $dir with: $0 stop $dir)" >&2
+	fi
 	exit 1
 }
 
@@ -80,6 +88,7 @@ start() {
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	mkdir -p "$dir/run" "$dir/log" "$dir/mon" "$dir/osd" "$dir/rgw"
+	starting=1
 	local t0 fsid monport rgwport conf
 	t0=$(date +%s.%N)
 	fsid=$(uuidgen)
@@ -203,6 +212,7 @@ EOF
 	cat >"$dir/env" <<EOF
 export AWS_ENDPOINT_URL=$endpoint AWS_ACCESS_KEY_ID=$access_key AWS_SECRET_ACCESS_KEY=$secret_key AWS_REGION=$region PROBESTORE_S3_BUCKET=$bucket
 EOF
+	starting=0
 	local t1
 	t1=$(date +%s.%N)
 	echo "ceph.sh: S3 ready at $endpoint, bucket $bucket, in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s" >&2

@@ -773,9 +773,9 @@ static int req_run(s3_req *r)
 		default:
 			break;
 		}
-		uint64_t now = now_ms();
-		if (r->next_at > now)
-			sleep_ms(r->next_at - now);
+		/* the backoff, in slices so that a cancellation ends it */
+		for (uint64_t now = now_ms(); r->next_at > now && !ps_cancel_requested(s3->o.cancel); now = now_ms())
+			sleep_ms(r->next_at - now < 50 ? r->next_at - now : 50);
 	}
 }
 
@@ -973,6 +973,8 @@ int ps_s3_get_ranges(ps_s3 *s3, const char *key, ps_s3_range *ranges, size_t n)
 	size_t ng = 0;
 	CURL **easies = NULL;
 	int rc = 0, nslots = s3->o.max_inflight;
+	if ((size_t)nslots > n)
+		nslots = (int)n;
 	for (size_t i = 0; i < n; i++) {
 		ranges[i].got = 0;
 		if (ranges[i].len && ranges[i].off > UINT64_MAX - ranges[i].len)
