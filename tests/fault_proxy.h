@@ -31,7 +31,8 @@ enum fp_fault {
 	FP_DROP_RESPONSE,  /* forward the request, read the whole answer, reset the client */
 	FP_CUT_RESPONSE,   /* forward, relay half of the answer, reset the client */
 	FP_RECORD_503,     /* keep the request head, answer 503 */
-	FP_DELAY           /* forward after stall_ms (to see requests in flight together) */
+	FP_DELAY,          /* forward after stall_ms (to see requests in flight together) */
+	FP_CANNED          /* answer canned_status with canned_body, not forwarded */
 };
 
 typedef struct fault_proxy {
@@ -50,6 +51,8 @@ typedef struct fault_proxy {
 	atomic_bool stop;
 	/* counters */
 	int requests, faults;
+	int canned_status;
+	const char *canned_body;
 	int delaying;      /* requests being held by FP_DELAY */
 	int max_delaying;  /* the most held at once since fp_inject */
 	char last_head[8192];
@@ -208,6 +211,18 @@ static void *fp_serve(void *arg)
 	}
 	if (f == FP_RESET) {
 		fp_reset(fd);
+		goto done;
+	}
+	if (f == FP_CANNED) {
+		char head[256];
+		const char *body = p->canned_body ? p->canned_body : "";
+		int n = snprintf(head, sizeof head,
+		                 "HTTP/1.1 %d Canned\r\nContent-Type: application/xml\r\nContent-Length: %zu\r\n"
+		                 "Connection: close\r\n\r\n",
+		                 p->canned_status, strlen(body));
+		if (fp_send_all(fd, head, (size_t)n))
+			fp_send_all(fd, body, strlen(body));
+		close(fd);
 		goto done;
 	}
 	if (f == FP_DELAY) {

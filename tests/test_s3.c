@@ -881,6 +881,84 @@ static void test_faults(ps_s3 *direct, fault_proxy *fp, const char *purl)
 	free(other);
 }
 
+static void canned(fault_proxy *fp, int status, const char *body)
+{
+	fp->canned_status = status;
+	fp->canned_body = body;
+	fp_inject(fp, FP_CANNED, 1, NULL);
+}
+
+/* Answers that are not what S3 sends: an error naming what, no crash. */
+static void test_bad_answers(fault_proxy *fp, const char *purl)
+{
+	ps_s3 *s3 = open_s3(purl, one_attempt);
+	ps_s3_list_page p;
+	char deep[4096] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(deep, "<a>");
+	static const struct {
+		int status;
+		const char *body;
+		int rc;
+		const char *says;
+	} lists[] = {
+		{200, "<ListBucketResult><Contents><Key>x", PS_ECORRUPT, "does not parse"},
+		{200, "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>", PS_ECORRUPT,
+		 "without a continuation token"},
+		{200, "<ListBucketResult><Contents><Key>elsewhere/k</Key></Contents></ListBucketResult>", PS_ECORRUPT,
+		 "outside the prefix"},
+		{200, "<ListBucketResult><Contents><Key>%s/k</Key><Size>12abc</Size></Contents></ListBucketResult>",
+		 PS_ECORRUPT, "not a number"},
+		{200, "<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>", PS_ECORRUPT,
+		 "without a key"},
+		{200, NULL, PS_ECORRUPT, "nest too deep"},
+		{403, "not XML at all", PS_EIO, "HTTP 403"},
+		{403, "<Error><Code>AccessDenied</Code><Message>no</Message></Error>", PS_EIO, "HTTP 403 AccessDenied (no)"},
+	};
+	char body[1024];
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+		const char *b = lists[i].body ? lists[i].body : deep;
+		snprintf(body, sizeof body, b, run_prefix);
+		canned(fp, lists[i].status, lists[i].body && strstr(lists[i].body, "%s") ? body : b);
+		int rc = ps_s3_list(s3, "", NULL, NULL, 0, &p);
+		CHECK_EQ_INT(rc, lists[i].rc);
+		if (!strstr(ps_errmsg(), lists[i].says))
+			fprintf(stderr, "answer %zu: message \"%s\" lacks \"%s\"\n", i, ps_errmsg(), lists[i].says);
+		CHECK(strstr(ps_errmsg(), lists[i].says) != NULL);
+		if (!rc)
+			ps_s3_list_page_free(&p);
+	}
+	/* a create-multipart answer without an UploadId */
+	uint8_t *data = calloc(1, (size_t)6 << 20);
+	REQUIRE(data);
+	ps_s3_upload *u;
+	OKS3(ps_s3_upload_begin(s3, "bad/answers", &u));
+	canned(fp, 200, "<InitiateMultipartUploadResult><Bucket>b</Bucket></InitiateMultipartUploadResult>");
+	CHECK_EQ_INT(ps_s3_upload_write(u, data, (size_t)6 << 20), PS_ECORRUPT);
+	CHECK(strstr(ps_errmsg(), "no UploadId") != NULL);
+	CHECK_EQ_INT(ps_s3_upload_abort(u), 0);
+	/* a complete answered 200 with an Error inside: an error, the upload aborted */
+	OKS3(ps_s3_upload_begin(s3, "bad/answers", &u));
+	OKS3(ps_s3_upload_write(u, data, (size_t)6 << 20));
+	canned(fp, 200, "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>");
+	fp->method = "POST";
+	CHECK_EQ_INT(ps_s3_upload_finish(u, NULL), PS_EIO);
+	CHECK(strstr(ps_errmsg(), "complete multipart upload") && strstr(ps_errmsg(), "InternalError"));
+	CHECK(absent(s3, "bad/answers"));
+	size_t ups = 99;
+	OKS3(ps_s3_uploads_count(s3, "bad/", &ups));
+	CHECK_EQ_INT(ups, 0);
+	/* a ranged GET answered with a whole object larger than the range */
+	canned(fp, 200, "0123456789abcdefghijklmnopqrstuvwxyz");
+	size_t got = 99;
+	int rc = ps_s3_get_range(s3, "bad/range", 0, 10, data, &got);
+	CHECK(rc == PS_ELIMIT || rc == PS_EUNSUPPORTED);
+	CHECK_EQ_INT(got, 0);
+	CHECK(strstr(ps_errmsg(), "bad/range") != NULL);
+	free(data);
+	ps_s3_close(s3);
+}
+
 static void test_bad_config(void)
 {
 	ps_s3_options o;
@@ -945,6 +1023,7 @@ int main(void)
 	snprintf(purl, sizeof purl, "http://127.0.0.1:%d", fp.port);
 	test_faults(s3, &fp, purl);
 	test_cancel_in_flight(&fp, purl);
+	test_bad_answers(&fp, purl);
 	fp_stop(&fp);
 
 	cleanup_run(s3);
