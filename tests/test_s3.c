@@ -986,6 +986,10 @@ static void test_bad_config(void)
 	CHECK_EQ_INT(ps_s3_put(s3, "k", "x", 1, NULL), PS_EIO);
 	CHECK(strstr(ps_errmsg(), "PUT k") && strstr(ps_errmsg(), "2 attempts"));
 	ps_s3_close(s3);
+	setenv("AWS_SESSION_TOKEN", "a\r\nX-Injected: 1", 1);
+	CHECK_EQ_INT(ps_s3_open(&s3, &o), PS_ECONFIG);
+	CHECK(strstr(ps_errmsg(), "AWS_SESSION_TOKEN") && !strstr(ps_errmsg(), "Injected"));
+	unsetenv("AWS_SESSION_TOKEN");
 	const char *ak = getenv("AWS_ACCESS_KEY_ID");
 	char keep[256];
 	snprintf(keep, sizeof keep, "%s", ak ? ak : "");

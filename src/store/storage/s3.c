@@ -293,6 +293,10 @@ int ps_s3_open(ps_s3 **out, const ps_s3_options *opts)
 		rc = ps_buf_printf(&sig, "aws:amz:%s:s3", region);
 	s3->sigv4 = sig.data;
 	const char *tok = env_nonempty("AWS_SESSION_TOKEN");
+	if (tok && strpbrk(tok, "\r\n")) {
+		ps_s3_close(s3);
+		return ps_err(PS_ECONFIG, "S3: AWS_SESSION_TOKEN holds a line break");
+	}
 	if (!rc && tok) {
 		ps_buf t = {0};
 		rc = ps_buf_printf(&t, "x-amz-security-token: %s", tok);

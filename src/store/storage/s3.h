@@ -52,14 +52,16 @@ typedef struct ps_s3_options {
 	size_t coalesce_gap;             /* ranges this close share one GET: 0 (adjacent only) */
 	size_t coalesce_max;             /* no coalesced GET larger than this: 32 MiB */
 	size_t get_max;                  /* whole-object GET larger than this fails: 1 GiB */
-	const ps_cancel *cancel;         /* checked between requests and parts; NULL: none */
+	const ps_cancel *cancel;         /* checked before each attempt and during transfers; NULL:
+	                                    none. Must outlive the handle. */
 } ps_s3_options;
 
 void ps_s3_options_default(ps_s3_options *o);
 
-/* Opens a handle (no request is made). PS_ECONFIG when the bucket, the
- * endpoint or the credentials are missing or malformed. Free with
- * ps_s3_close. */
+/* Opens a handle (no request is made). The strings of o are copied; o may
+ * be NULL for the defaults (then the bucket is missing). PS_ECONFIG when
+ * the bucket, the endpoint or the credentials are missing or malformed.
+ * Free with ps_s3_close. */
 int ps_s3_open(ps_s3 **out, const ps_s3_options *o);
 void ps_s3_close(ps_s3 *s3);
 
