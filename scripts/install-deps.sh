@@ -7,8 +7,14 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
           libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev
           libyaml-dev libjansson-dev libcjson-dev libjson-c-dev libssl-dev libxxhash-dev)
-# the browser the report's test (tests/browser) opens pages in
-packages+=(chromium)
+# The S3 client: HTTP and SigV4 signing from libcurl, XML from expat.
+packages+=(libcurl4-openssl-dev libexpat1-dev curl)
+# What only the test suite needs (scripts/test.sh asks for it, and CI):
+# the one-node Ceph cluster of the S3 tests (scripts/ceph.sh, about 70 MB)
+# and the browser the report's test (tests/browser) opens pages in.
+if [ "${PROBESTORE_TEST_DEPS:-0}" = 1 ] || [ "${PROBESTORE_WITH_CEPH:-0}" = 1 ] || [ -n "${CI:-}" ]; then
+  packages+=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime iproute2 chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
