@@ -1,0 +1,85 @@
+package datastore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	ds "probestore/bindings/go/datastore"
+	"probestore/bindings/go/models"
+)
+
+const benchResults = 100000
+
+// BenchmarkWrite writes one scan of 100,000 results (zstd, validation on)
+// per iteration.
+func BenchmarkWrite(b *testing.B) {
+	cfg := storage(b)
+	w, err := ds.NewParquetWriter(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	rs := probes("bench.example.com", benchResults)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if err := w.Write(context.Background(), rs, "bench", "https://bench.example.com"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*benchResults), "ns/result")
+}
+
+// BenchmarkStreamProbeResults streams a target's scan of 100,000 results
+// into Go values per iteration.
+func BenchmarkStreamProbeResults(b *testing.B) {
+	cfg := storage(b)
+	w, err := ds.NewParquetWriter(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Write(context.Background(), probes("bench.example.com", benchResults), "bench", "https://bench.example.com"); err != nil {
+		b.Fatal(err)
+	}
+	sr := ds.NewStreamingParquetReader(cfg, nil)
+	defer sr.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		n := 0
+		err := sr.StreamProbeResults(context.Background(), "https://bench.example.com", func(models.ProbeResult) error { n++; return nil })
+		if err != nil || n != benchResults {
+			b.Fatalf("%d results: %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*benchResults), "ns/result")
+}
+
+// BenchmarkFindAllProbeResultsForTarget reads the same scan at once.
+func BenchmarkFindAllProbeResultsForTarget(b *testing.B) {
+	cfg := storage(b)
+	w, err := ds.NewParquetWriter(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Write(context.Background(), probes("bench.example.com", benchResults), "bench", "https://bench.example.com"); err != nil {
+		b.Fatal(err)
+	}
+	r := ds.NewParquetReader(cfg, nil)
+	defer r.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		got, _, err := r.FindAllProbeResultsForTarget("https://bench.example.com")
+		if err != nil || len(got) != benchResults {
+			b.Fatalf("%d results: %v", len(got), err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*benchResults), "ns/result")
+}
