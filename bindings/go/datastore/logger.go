@@ -38,7 +38,9 @@ type Logger interface {
 type LoggerFunc func(level Level, msg string, fields map[string]interface{})
 
 // Log calls f.
-func (f LoggerFunc) Log(level Level, msg string, fields map[string]interface{}) { f(level, msg, fields) }
+func (f LoggerFunc) Log(level Level, msg string, fields map[string]interface{}) {
+	f(level, msg, fields)
+}
 
 // LevelLogger is a Logger that drops events below its MinLevel: events
 // below it are not even built by libprobestore.

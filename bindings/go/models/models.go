@@ -32,7 +32,7 @@ type ProbeResult struct {
 	// Carried by callers that have them; scan files have no columns for
 	// them, so they read back empty.
 	CNAMEs   []string `json:"cnames,omitempty"`
-	ASN      string   `json:"asn,omitempty"` // as httpx writes it: "AS64500"
+	ASN      string   `json:"asn,omitempty"`      // as httpx writes it: "AS64500"
 	Duration float64  `json:"duration,omitempty"` // seconds
 	Body     string   `json:"body,omitempty"`
 }
