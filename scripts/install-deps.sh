@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
           libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev
           libyaml-dev libjansson-dev libcjson-dev libjson-c-dev libssl-dev libxxhash-dev)
+# Go, for the tests of the Go package (bindings/go, scripts/test-go.sh).
+packages+=(golang-go)
 
 missing=()
 for p in "${packages[@]}"; do
