@@ -6,6 +6,7 @@ import (
 	"time"
 
 	ds "probestore/bindings/go/datastore"
+	"probestore/bindings/go/internal/cbaseline"
 	"probestore/bindings/go/models"
 )
 
@@ -79,6 +80,54 @@ func BenchmarkFindAllProbeResultsForTarget(b *testing.B) {
 		got, _, err := r.FindAllProbeResultsForTarget("https://bench.example.com")
 		if err != nil || len(got) != benchResults {
 			b.Fatalf("%d results: %v", len(got), err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*benchResults), "ns/result")
+}
+
+// The same in C alone (internal/cbaseline): libprobestore's own cost, for
+// the ratio of the Go layer.
+func BenchmarkCWrite(b *testing.B) {
+	cfg := storage(b)
+	w, err := ds.NewParquetWriter(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Write(context.Background(), probes("bench.example.com", benchResults), "bench", "https://bench.example.com"); err != nil {
+		b.Fatal(err)
+	}
+	cw, err := cbaseline.Load(cfg.ParquetBasePath, "https://bench.example.com")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cw.Close()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if n, err := cw.Write("https://c.example.com"); err != nil || n != benchResults {
+			b.Fatalf("%d results: %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*benchResults), "ns/result")
+}
+
+func BenchmarkCStream(b *testing.B) {
+	cfg := storage(b)
+	w, err := ds.NewParquetWriter(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	res, err := w.WriteWithResult(context.Background(), probes("bench.example.com", benchResults), "bench", "https://bench.example.com")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if n, err := cbaseline.Stream(res.FilePath); err != nil || n != benchResults {
+			b.Fatalf("%d results: %v", n, err)
 		}
 	}
 	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*benchResults), "ns/result")
