@@ -46,11 +46,10 @@ func gopsLog(h C.uintptr_t, level C.int, msg *C.char, fields *C.ps_log_field, n 
 			}
 		}
 	}
-	func() {
-		// A logger that panics loses its event, not the process.
-		defer func() { _ = recover() }()
-		l.Log(Level(level), C.GoString(msg), m)
-	}()
+	// A logger that panics loses its event, not the process (a panic
+	// must not unwind through C frames).
+	defer func() { _ = recover() }()
+	l.Log(Level(level), C.GoString(msg), m)
 }
 
 // streamState is what a stream's callback needs and what it leaves.

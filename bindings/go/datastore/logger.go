@@ -59,5 +59,7 @@ func logTo(l Logger, level Level, msg string, fields map[string]interface{}) {
 	if ll, ok := l.(LevelLogger); ok && level < ll.MinLevel() {
 		return
 	}
+	// A logger that panics loses its event, not the caller's work.
+	defer func() { _ = recover() }()
 	l.Log(level, msg, fields)
 }
