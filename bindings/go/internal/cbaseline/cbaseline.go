@@ -56,13 +56,26 @@ static int baseline_open(baseline **out, const char *base, const char *target)
 	return 0;
 }
 
+// The C calls the Go writer makes: the scan writer fed 1,000 results at a
+// time (the Go writer's default batch), then committed.
 static int baseline_write(baseline *b, const char *target, size_t *n)
 {
 	ps_scan_options o;
 	ps_scan_options_default(&o);
 	o.root_target = target;
 	*n = b->set.n;
-	return ps_scan_write(b->st, &o, b->set.items, b->set.n, NULL);
+	ps_scan_writer *w;
+	int rc = ps_scan_writer_open(&w, b->st, &o);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < b->set.n; i += 1000) {
+		size_t k = b->set.n - i < 1000 ? b->set.n - i : 1000;
+		if ((rc = ps_scan_writer_add(w, b->set.items + i, k))) {
+			ps_scan_writer_abort(w);
+			return rc;
+		}
+	}
+	return ps_scan_writer_commit(w, NULL);
 }
 
 static void baseline_close(baseline *b)
@@ -119,7 +132,7 @@ func Load(base, target string) (*Writer, error) {
 	return &Writer{b: b}, nil
 }
 
-// Write writes the results as one scan of target with ps_scan_write.
+// Write writes the results as one scan of target.
 func (w *Writer) Write(target string) (int, error) {
 	ct := C.CString(target)
 	defer C.free(unsafe.Pointer(ct))
