@@ -6,6 +6,8 @@ package datastore
 import "C"
 
 import (
+	"bytes"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -55,33 +57,132 @@ func timeToMs(t time.Time) C.int64_t {
 	return C.int64_t(t.UnixMilli())
 }
 
-func probeFromC(r *C.ps_probe_result) models.ProbeResult {
+// cstrlen is strlen without a cgo call: it scans page by page, never
+// past the page that holds the NUL.
+func cstrlen(p *C.char) int {
+	if p == nil {
+		return 0
+	}
+	n := 0
+	for {
+		q := unsafe.Add(unsafe.Pointer(p), n)
+		room := 4096 - int(uintptr(q)&4095)
+		if i := bytes.IndexByte(unsafe.Slice((*byte)(q), room), 0); i >= 0 {
+			return n + i
+		}
+		n += room
+	}
+}
+
+// strGather copies the strings of one record into one Go string and
+// hands out its substrings: one allocation for a record's dozen or more
+// strings. The scratch slices are reused from record to record.
+type strGather struct {
+	ptrs []*C.char
+	lens []int
+	all  string
+	off  int
+	next int
+}
+
+func (g *strGather) add(p *C.char) {
+	g.ptrs = append(g.ptrs, p)
+}
+
+func (g *strGather) addList(p **C.char, n C.size_t) {
+	if p == nil || n == 0 {
+		return
+	}
+	g.ptrs = append(g.ptrs, unsafe.Slice(p, int(n))...)
+}
+
+// copyAll copies every string added; get then returns them in order.
+func (g *strGather) copyAll() {
+	g.lens = g.lens[:0]
+	total := 0
+	for _, p := range g.ptrs {
+		l := cstrlen(p)
+		g.lens = append(g.lens, l)
+		total += l
+	}
+	var sb strings.Builder
+	sb.Grow(total)
+	for i, p := range g.ptrs {
+		if g.lens[i] > 0 {
+			sb.Write(unsafe.Slice((*byte)(unsafe.Pointer(p)), g.lens[i]))
+		}
+	}
+	g.all, g.off, g.next = sb.String(), 0, 0
+}
+
+func (g *strGather) get() string {
+	l := g.lens[g.next]
+	s := g.all[g.off : g.off+l]
+	g.off += l
+	g.next++
+	return s
+}
+
+func (g *strGather) getList(n C.size_t, p **C.char) []string {
+	if p == nil || n == 0 {
+		return nil
+	}
+	out := make([]string, int(n))
+	for i := range out {
+		out[i] = g.get()
+	}
+	return out
+}
+
+func (g *strGather) reset() {
+	g.ptrs = g.ptrs[:0]
+	g.all = ""
+}
+
+func probeFromC(r *C.ps_probe_result, g *strGather) models.ProbeResult {
+	g.reset()
+	for _, f := range [...]*C.char{r.input_url, r.final_url, r.content_type, r.title, r.web_server,
+		r.root_target_url, r.error, r.method, r.url_status, r.asn, r.body} {
+		g.add(f)
+	}
+	g.addList(r.technologies, r.n_technologies)
+	g.addList(r.ips, r.n_ips)
+	g.addList(r.cnames, r.n_cnames)
+	var hs []C.ps_header
+	if r.headers != nil && r.n_headers > 0 {
+		hs = unsafe.Slice(r.headers, int(r.n_headers))
+		for _, h := range hs {
+			g.add(h.name)
+			g.add(h.value)
+		}
+	}
+	g.copyAll()
 	p := models.ProbeResult{
-		InputURL:            gostr(r.input_url),
-		FinalURL:            gostr(r.final_url),
+		InputURL:            g.get(),
+		FinalURL:            g.get(),
 		StatusCode:          int(r.status_code),
 		ContentLength:       int64(r.content_length),
-		ContentType:         gostr(r.content_type),
-		Title:               gostr(r.title),
-		WebServer:           gostr(r.web_server),
-		Technologies:        golist(r.technologies, r.n_technologies),
-		IPs:                 golist(r.ips, r.n_ips),
-		RootTargetURL:       gostr(r.root_target_url),
-		Error:               gostr(r.error),
-		Method:              gostr(r.method),
-		URLStatus:           gostr(r.url_status),
+		ContentType:         g.get(),
+		Title:               g.get(),
+		WebServer:           g.get(),
+		RootTargetURL:       g.get(),
+		Error:               g.get(),
+		Method:              g.get(),
+		URLStatus:           g.get(),
+		ASN:                 g.get(),
+		Body:                g.get(),
 		ScanTimestamp:       msToTime(r.scan_timestamp_ms),
 		OldestScanTimestamp: msToTime(r.oldest_scan_timestamp_ms),
-		CNAMEs:              golist(r.cnames, r.n_cnames),
-		ASN:                 gostr(r.asn),
 		Duration:            float64(r.duration_s),
-		Body:                gostr(r.body),
 	}
-	if r.headers != nil && r.n_headers > 0 {
-		hs := unsafe.Slice(r.headers, int(r.n_headers))
+	p.Technologies = g.getList(r.n_technologies, r.technologies)
+	p.IPs = g.getList(r.n_ips, r.ips)
+	p.CNAMEs = g.getList(r.n_cnames, r.cnames)
+	if len(hs) > 0 {
 		p.Headers = make(map[string]string, len(hs))
-		for _, h := range hs {
-			p.Headers[gostr(h.name)] = gostr(h.value)
+		for range hs {
+			k := g.get()
+			p.Headers[k] = g.get()
 		}
 	}
 	return p
@@ -93,8 +194,9 @@ func probeSetFromC(set *C.ps_probe_set) []models.ProbeResult {
 		return out
 	}
 	items := unsafe.Slice(set.items, int(set.n))
+	var g strGather
 	for i := range items {
-		out[i] = probeFromC(&items[i])
+		out[i] = probeFromC(&items[i], &g)
 	}
 	return out
 }

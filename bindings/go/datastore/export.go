@@ -59,6 +59,7 @@ type streamState struct {
 	err       error
 	panicked  bool
 	panicVal  interface{}
+	gather    strGather // scratch of probeFromC, reused per result
 }
 
 func (s *streamState) rethrow() {
@@ -75,7 +76,7 @@ func gopsProbe(h C.uintptr_t, r *C.ps_probe_result) (rc C.int) {
 			s.panicked, s.panicVal, rc = true, p, 1
 		}
 	}()
-	if err := s.probeFn(probeFromC(r)); err != nil {
+	if err := s.probeFn(probeFromC(r, &s.gather)); err != nil {
 		s.err = err
 		return 1
 	}
