@@ -424,6 +424,15 @@ func TestFileHistory(t *testing.T) {
 	if n, err := sr.CountRecords(context.Background(), path); err != nil || n != 4 {
 		t.Fatalf("history file count %d, %v", n, err)
 	}
+	if err := h.StoreFileRecord(models.FileHistoryRecord{URL: u, Hash: "a\x00b"}); !errors.Is(err, ds.ErrInvalid) || !strings.Contains(err.Error(), "Hash contains a NUL") {
+		t.Fatalf("a NUL in the hash gave %v", err)
+	}
+	if rec, err := h.GetLastKnownRecord(u + "\x00x"); rec != nil || !errors.Is(err, ds.ErrInvalid) {
+		t.Fatalf("a URL with a NUL gave %v, %v", rec, err)
+	}
+	if _, err := h.GetAllLatestDiffResultsForURLs([]string{u, u + "\x00"}); !errors.Is(err, ds.ErrInvalid) || !strings.Contains(err.Error(), "urls[1]") {
+		t.Fatalf("a URL list with a NUL gave %v", err)
+	}
 	// Bad records are refused with a message naming the field.
 	if err := h.StoreFileRecord(models.FileHistoryRecord{URL: "", Hash: "x"}); err == nil || !errors.Is(err, ds.ErrInvalid) {
 		t.Fatalf("an empty URL gave %v", err)
@@ -498,6 +507,10 @@ func TestURLHashGenerator(t *testing.T) {
 			t.Fatalf("%d digits: %s", n, got)
 		}
 	}
+	sum := sha256.Sum256([]byte("https://a.example/\x00b"))
+	if got := g.GenerateHash("https://a.example/\x00b"); got != hex.EncodeToString(sum[:])[:8] {
+		t.Fatalf("a URL with a NUL hashes as %s", got)
+	}
 	if got := ds.NewURLHashGenerator(0).GenerateHash("x"); len(got) != 16 {
 		t.Fatalf("default length %d, want the seed's 16", len(got))
 	}
@@ -559,8 +572,19 @@ func TestWriterBuilder(t *testing.T) {
 	if !errors.Is(err, ds.ErrInvalid) || !strings.Contains(err.Error(), "record 12") || !strings.Contains(err.Error(), "status_code 42") {
 		t.Fatalf("an invalid record gave %v", err)
 	}
+	nul := probes("example.com", 3)
+	nul[2].Headers["x-a"] = "a\x00b"
+	if err := w.Write(context.Background(), nul, "b", "https://example.com"); !errors.Is(err, ds.ErrInvalid) ||
+		!strings.Contains(err.Error(), `record 2: Headers["x-a"] contains a NUL byte`) {
+		t.Fatalf("a NUL in a header gave %v", err)
+	}
+	nul[2] = probe("example.com", 2)
+	nul[1].StatusCode = 1<<32 + 200
+	if err := w.Write(context.Background(), nul, "b", "https://example.com"); !errors.Is(err, ds.ErrInvalid) || !strings.Contains(err.Error(), "record 1: StatusCode") {
+		t.Fatalf("a status past 32 bits gave %v", err)
+	}
 	if n := len(scanFiles(t, cfg.ParquetBasePath, "example.com_443")); n != 1 {
-		t.Fatalf("%d scan files after a refused write, want 1", n)
+		t.Fatalf("%d scan files after refused writes, want 1", n)
 	}
 	// The storage config's codec applies when the writer config has none.
 	cfg.CompressionCodec = "gzip"

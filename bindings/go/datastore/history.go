@@ -6,6 +6,7 @@ package datastore
 import "C"
 
 import (
+	"fmt"
 	"strconv"
 	"unsafe"
 
@@ -79,6 +80,9 @@ func (h *ParquetFileHistoryStore) Close() error { return h.s.close() }
 // is now.
 func (h *ParquetFileHistoryStore) StoreFileRecord(record models.FileHistoryRecord) error {
 	const op = "ParquetFileHistoryStore.StoreFileRecord"
+	if err := checkHistory(&record); err != nil {
+		return newError(op, codeInvalid, "history record for %s: %v", record.URL, err)
+	}
 	st, err := h.s.acquire(op)
 	if err != nil {
 		return err
@@ -113,6 +117,9 @@ func (h *ParquetFileHistoryStore) StoreFileRecord(record models.FileHistoryRecor
 // when it has none.
 func (h *ParquetFileHistoryStore) GetLastKnownRecord(url string) (*models.FileHistoryRecord, error) {
 	const op = "ParquetFileHistoryStore.GetLastKnownRecord"
+	if err := argCheck(op, "url", url); err != nil {
+		return nil, err
+	}
 	st, err := h.s.acquire(op)
 	if err != nil {
 		return nil, err
@@ -137,6 +144,9 @@ func (h *ParquetFileHistoryStore) GetLastKnownRecord(url string) (*models.FileHi
 // url has none, without reading any content.
 func (h *ParquetFileHistoryStore) GetLastKnownHash(url string) (string, error) {
 	const op = "ParquetFileHistoryStore.GetLastKnownHash"
+	if err := argCheck(op, "url", url); err != nil {
+		return "", err
+	}
 	st, err := h.s.acquire(op)
 	if err != nil {
 		return "", err
@@ -168,6 +178,9 @@ func (h *ParquetFileHistoryStore) GetLastKnownHash(url string) (string, error) {
 // (0 or less: all), the archive included; none for an unknown URL.
 func (h *ParquetFileHistoryStore) GetRecordsForURL(url string, limit int) ([]*models.FileHistoryRecord, error) {
 	const op = "ParquetFileHistoryStore.GetRecordsForURL"
+	if err := argCheck(op, "url", url); err != nil {
+		return nil, err
+	}
 	st, err := h.s.acquire(op)
 	if err != nil {
 		return nil, err
@@ -242,6 +255,11 @@ func (h *ParquetFileHistoryStore) GetHostnamesWithHistory() ([]string, error) {
 // is an error naming it.
 func (h *ParquetFileHistoryStore) GetAllLatestDiffResultsForURLs(urls []string) (map[string]*models.ContentDiffResult, error) {
 	const op = "ParquetFileHistoryStore.GetAllLatestDiffResultsForURLs"
+	for i, u := range urls {
+		if err := argCheck(op, fmt.Sprintf("urls[%d]", i), u); err != nil {
+			return nil, err
+		}
+	}
 	out := make(map[string]*models.ContentDiffResult)
 	if len(urls) == 0 {
 		return out, nil
@@ -271,6 +289,9 @@ func (h *ParquetFileHistoryStore) GetAllLatestDiffResultsForURLs(urls []string) 
 // not exist yet).
 func (h *ParquetFileHistoryStore) GetHistoryFilePath(url string) (string, error) {
 	const op = "ParquetFileHistoryStore.GetHistoryFilePath"
+	if err := argCheck(op, "url", url); err != nil {
+		return "", err
+	}
 	st, err := h.s.acquire(op)
 	if err != nil {
 		return "", err

@@ -101,6 +101,9 @@ func (pr *ParquetReader) acquire(op string) (*C.ps_store, error) {
 // zero time and no error, as in the seed.
 func (pr *ParquetReader) FindAllProbeResultsForTarget(rootTargetURL string) ([]models.ProbeResult, time.Time, error) {
 	const op = "ParquetReader.FindAllProbeResultsForTarget"
+	if err := argCheck(op, "rootTargetURL", rootTargetURL); err != nil {
+		return nil, time.Time{}, err
+	}
 	st, err := pr.acquire(op)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -127,6 +130,9 @@ func (pr *ParquetReader) FindAllProbeResultsForTarget(rootTargetURL string) ([]m
 // target's latest scan, or of every target's latest scan, with the total.
 func (pr *ParquetReader) SearchProbeResults(query ProbeResultQuery) (*ProbeResultSearchResult, error) {
 	const op = "ParquetReader.SearchProbeResults"
+	if err := argCheck(op, "RootTargetURL", query.RootTargetURL); err != nil {
+		return nil, err
+	}
 	if query.Limit < 0 || query.Offset < 0 {
 		return nil, newError(op, codeInvalid, "limit %d and offset %d must not be negative", query.Limit, query.Offset)
 	}

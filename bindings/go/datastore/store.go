@@ -30,6 +30,9 @@ func openStore(op string, cfg *StorageConfig, logger Logger, settings ...string)
 	if cfg == nil {
 		return nil, newError(op, codeInvalid, "storage config is nil")
 	}
+	if err := argCheck(op, "ParquetBasePath", cfg.ParquetBasePath, "CompressionCodec", cfg.CompressionCodec); err != nil {
+		return nil, err
+	}
 	if cfg.CompressionCodec != "" {
 		settings = append(settings, "storage_config.compression_codec", cfg.CompressionCodec)
 	}

@@ -51,6 +51,9 @@ func (spr *StreamingParquetReader) Close() error {
 // wraps ctx.Err()). A target never scanned is an error (ErrNotFound).
 func (spr *StreamingParquetReader) StreamProbeResults(ctx context.Context, rootTargetURL string, callback StreamProbeResultsCallback) error {
 	const op = "StreamingParquetReader.StreamProbeResults"
+	if err := argCheck(op, "rootTargetURL", rootTargetURL); err != nil {
+		return err
+	}
 	if callback == nil {
 		return newError(op, codeInvalid, "callback is nil")
 	}
@@ -94,6 +97,9 @@ func (spr *StreamingParquetReader) StreamScanFile(ctx context.Context, filePath 
 }
 
 func stream(ctx context.Context, op, path string, s *streamState) error {
+	if err := argCheck(op, "path", path); err != nil {
+		return err
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -123,6 +129,9 @@ func stream(ctx context.Context, op, path string, s *streamState) error {
 // footer alone.
 func (spr *StreamingParquetReader) CountRecords(ctx context.Context, filePath string) (int64, error) {
 	const op = "StreamingParquetReader.CountRecords"
+	if err := argCheck(op, "filePath", filePath); err != nil {
+		return 0, err
+	}
 	if ctx != nil && ctx.Err() != nil {
 		return 0, withContext(ctx, &Error{Op: op, Code: codeCanceled, Message: filePath + ": count canceled"})
 	}

@@ -6,6 +6,9 @@ package datastore
 import "C"
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -27,6 +30,11 @@ func NewURLHashGenerator(hashLength int) *URLHashGenerator {
 
 // GenerateHash returns the hash of url (ps_url_hash).
 func (g *URLHashGenerator) GenerateHash(url string) string {
+	if strings.IndexByte(url, 0) >= 0 {
+		// C would hash the bytes before the NUL; hash all of them.
+		sum := sha256.Sum256([]byte(url))
+		return hex.EncodeToString(sum[:])[:g.hashLength]
+	}
 	var buf [65]C.char
 	cu := C.CString(url)
 	defer C.free(unsafe.Pointer(cu))

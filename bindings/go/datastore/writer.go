@@ -80,6 +80,9 @@ func (b *ParquetWriterBuilder) Build() (*ParquetWriter, error) {
 		w.wcfg.BatchSize = 1000
 	}
 	if t := w.wcfg.CompressionType; t != "" {
+		if err := argCheck(op, "CompressionType", t); err != nil {
+			return nil, err
+		}
 		ct := cstr(t)
 		defer cfree(ct)
 		var codec C.int
@@ -122,11 +125,19 @@ func (pw *ParquetWriter) Write(ctx context.Context, probeResults []models.ProbeR
 // WriteWithResult is Write returning what it wrote.
 func (pw *ParquetWriter) WriteWithResult(ctx context.Context, probeResults []models.ProbeResult, scanSessionID string, rootTargetURL string) (*WriteResult, error) {
 	const op = "ParquetWriter.Write"
+	if err := argCheck(op, "rootTargetURL", rootTargetURL, "scanSessionID", scanSessionID); err != nil {
+		return nil, err
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if rootTargetURL == "" {
 		return nil, newError(op, codeInvalid, "root target URL is empty")
+	}
+	for i := range probeResults {
+		if err := checkProbe(&probeResults[i]); err != nil {
+			return nil, newError(op, codeInvalid, "record %d: %v; nothing was written", i, err)
+		}
 	}
 	st, err := pw.s.acquire(op)
 	if err != nil {
