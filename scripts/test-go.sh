@@ -29,8 +29,8 @@ export PROBESTORE_BIN="$build/probestore"
 export CGO_ENABLED=1
 # Builds of the tests land in the Go cache; keep it out of the home
 # directory when that is not writable (CI containers).
-if [ -z "${GOCACHE:-}" ] && ! [ -w "${HOME:-/nonexistent}" ]; then
-  export GOCACHE="$build/go-cache"
+if ! [ -w "${HOME:-/nonexistent}" ]; then
+  export GOCACHE="${GOCACHE:-$build/go-cache}" GOPATH="${GOPATH:-$build/go-path}"
 fi
 cd "$src/bindings/go"
 
