@@ -11,9 +11,10 @@ packages=(build-essential cmake pkg-config clang libclang-rt-dev
 packages+=(libcurl4-openssl-dev libexpat1-dev curl)
 # What only the test suite needs (scripts/test.sh asks for it, and CI):
 # the one-node Ceph cluster of the S3 tests (scripts/ceph.sh, about 70 MB)
-# and the browser the report's test (tests/browser) opens pages in.
+# the browser the report's test (tests/browser) opens pages in, and Go for
+# the tests of the Go package (bindings/go, scripts/test-go.sh).
 if [ "${PROBESTORE_TEST_DEPS:-0}" = 1 ] || [ "${PROBESTORE_WITH_CEPH:-0}" = 1 ] || [ -n "${CI:-}" ]; then
-  packages+=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime iproute2 chromium)
+  packages+=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime iproute2 chromium golang-go)
 fi
 
 missing=()
