@@ -1094,11 +1094,12 @@ static int skip_rows(parq_scan *s, int64_t n, int64_t *got)
 	return parq_row_reader_skip(s->rr, n, got);
 }
 
-/* With vector tests: tests the predicate on the next rows of the plan
- * (skipping what pruning left out); *done at the end of the plan. */
-static int vec_next(parq_scan *s, bool *done)
+/* Moves to the next rows the plan keeps (skipping what pruning left
+ * out): *avail rows from s->pos within the current range and row group,
+ * 0 at the end of the plan. */
+static int plan_next(parq_scan *s, int64_t *avail)
 {
-	*done = false;
+	*avail = 0;
 	while (s->cur < s->n_plan) {
 		planned_rg *p = &s->plan[s->cur];
 		int64_t rows = s->r->meta.row_groups[p->rg].num_rows;
@@ -1116,20 +1117,35 @@ static int vec_next(parq_scan *s, bool *done)
 		}
 		const range *rg = &p->rows.r[s->cur_range];
 		if (s->pos < rg->start) {
-			int rc = skip_rows(s, rg->start - s->pos, NULL);
+			int64_t got;
+			int rc = skip_rows(s, rg->start - s->pos, &got);
 			if (rc)
 				return rc;
+			if (got != rg->start - s->pos)
+				return parq_err(PARQ_ECORRUPT, "%s: row group %d ends before its %lld rows", s->r->name, p->rg,
+				                (long long)rows);
 			s->pos = rg->start;
 		}
 		if (s->pos >= rg->end) {
 			s->cur_range++;
 			continue;
 		}
-		int64_t n = rg->end - s->pos < VEC_ROWS ? rg->end - s->pos : VEC_ROWS;
-		return vec_eval(s, n, p->rg);
+		*avail = rg->end - s->pos;
+		return 0;
 	}
-	*done = true;
 	return 0;
+}
+
+/* With vector tests: tests the predicate on the next rows of the plan;
+ * *done at the end of the plan. */
+static int vec_next(parq_scan *s, bool *done)
+{
+	int64_t avail;
+	int rc = plan_next(s, &avail);
+	*done = !rc && avail == 0;
+	if (rc || !avail)
+		return rc;
+	return vec_eval(s, avail < VEC_ROWS ? avail : VEC_ROWS, s->plan[s->cur].rg);
 }
 
 static int vec_advance(parq_scan *s, bool *found)
@@ -1172,36 +1188,13 @@ int parq_scan_advance(parq_scan *s, bool *found)
 	if (s->vec)
 		return vec_advance(s, found);
 	parq_row_reader *walker = s->pr ? s->pr : s->rr;
-	while (s->cur < s->n_plan) {
+	for (;;) {
+		int64_t avail;
+		int rc = plan_next(s, &avail);
+		if (rc || !avail)
+			return rc;
 		planned_rg *p = &s->plan[s->cur];
 		int64_t rows = s->r->meta.row_groups[p->rg].num_rows;
-		if (s->cur_range >= p->rows.n) {
-			/* past the last range: skip to the end of the row group */
-			if (s->pos < rows) {
-				int rc = skip_rows(s, rows - s->pos, NULL);
-				if (rc)
-					return rc;
-			}
-			s->cur++;
-			s->cur_range = 0;
-			s->pos = 0;
-			continue;
-		}
-		const range *rg = &p->rows.r[s->cur_range];
-		if (s->pos < rg->start) {
-			int64_t got;
-			int rc = skip_rows(s, rg->start - s->pos, &got);
-			if (rc)
-				return rc;
-			if (got != rg->start - s->pos)
-				return parq_err(PARQ_ECORRUPT, "%s: row group %d ends before its %lld rows", s->r->name, p->rg,
-				                (long long)rows);
-			s->pos = rg->start;
-		}
-		if (s->pos >= rg->end) {
-			s->cur_range++;
-			continue;
-		}
 		s->pos++;
 		s->st.rows_read++;
 		if (!s->pred) {
@@ -1210,8 +1203,7 @@ int parq_scan_advance(parq_scan *s, bool *found)
 			return 0;
 		}
 		const parq_value *v;
-		int rc = parq_row_reader_next(walker, &v);
-		if (rc)
+		if ((rc = parq_row_reader_next(walker, &v)))
 			return rc;
 		if (!v)
 			return parq_err(PARQ_ECORRUPT, "%s: row group %d ends before its %lld rows", s->r->name, p->rg,
@@ -1228,7 +1220,6 @@ int parq_scan_advance(parq_scan *s, bool *found)
 		*found = true;
 		return 0;
 	}
-	return 0;
 }
 
 int parq_scan_count(parq_scan *s, int64_t *out)
