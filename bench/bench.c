@@ -313,7 +313,11 @@ static int cmd_stream(int argc, char **argv)
 static int cmd_rss(int argc, char **argv)
 {
 	const char *out = NULL;
-	if (argc >= 2 && !strcmp(argv[0], "--stdout")) {
+	if (argc >= 1 && !strcmp(argv[0], "--stdout")) {
+		if (argc < 3) {
+			fprintf(stderr, "usage: bench rss [--stdout FILE] CMD ARGS...\n");
+			return 2;
+		}
 		out = argv[1];
 		argc -= 2;
 		argv += 2;
