@@ -6,8 +6,9 @@
 //
 //   node bench/product_report.mjs OUT/product.jsonl [--markdown]
 //
-// probestore's times are its whole process; DuckDB's are in-process (from
-// a ready connection to the result), its process time beside them.
+// probestore's times are its whole process (its median CPU time, user and
+// system, beside them); DuckDB's are in-process (from a ready connection
+// to the result), its process time beside them.
 import fs from 'node:fs';
 
 const [file, flag] = process.argv.slice(2);
@@ -32,6 +33,7 @@ for (const c of cases) {
       med: t.length ? median(t) : undefined, min: Math.min(...t), max: Math.max(...t),
       rss: ok.length ? Math.max(...ok.map((r) => r.rss_mb)) : undefined,
       proc: ok.some((r) => r.process_seconds) ? median(ok.map((r) => r.process_seconds)) : undefined,
+      cpu: ok.some((r) => r.cpu_seconds) ? median(ok.map((r) => r.cpu_seconds)) : undefined,
       bytes: ok.find((r) => r.bytes !== undefined)?.bytes, scans: ok.find((r) => r.scans !== undefined)?.scans,
       lines: ok.find((r) => r.lines !== undefined)?.lines,
     });
@@ -41,10 +43,10 @@ const get = (c, who) => stat.get(`${c}\u0000${who}`);
 
 const show = (a) => Array.isArray(a) ? `${a.length} URLs` : String(a);
 const answerText = (c, who, s) => {
+  if (/^ingest httpx, peak/.test(c)) return `${s.scans} scans, ${mb(s.bytes)}`;
   if (s.answers.length === 0) return '';
   const a = s.answers[0];
   if (/^ingest subdomains/.test(c)) return who === 'probestore' ? `${a} scans, ${mb(s.bytes)}` : `${a} files, ${mb(s.bytes)}`;
-  if (/^ingest httpx, peak/.test(c)) return `${s.scans} scans, ${mb(s.bytes)}`;
   if (/^ingest httpx/.test(c)) return who === 'probestore' ? `${a} rows, ${s.scans} scans, ${mb(s.bytes)}` : `${a} rows, 1 file, ${mb(s.bytes)}`;
   return show(a);
 };
@@ -63,7 +65,7 @@ for (const c of cases) {
       cells = [c, who, 'not measured', '', '', '', '', '', s.error ?? ''];
     } else {
       const ratio = who !== 'probestore' && ours?.med !== undefined ? `${(ours.med / s.med).toFixed(2)}` : '';
-      const note = who === 'probestore' ? 'whole process' : `in-process; process ${ms(s.proc)}`;
+      const note = who === 'probestore' ? `whole process; CPU ${ms(s.cpu)}` : `in-process; process ${ms(s.proc)}`;
       cells = [c, who, ms(s.med), ms(s.min), ms(s.max), `${s.rss.toFixed(1)} MB`, ratio, answerText(c, who, s), note];
     }
     lines.push(md ? `| ${cells.join(' | ')} |` : cells.map((x, i) => String(x).padEnd([42, 19, 11, 11, 11, 12, 18, 34, 0][i])).join(' '));
@@ -115,7 +117,7 @@ const faster = (c, who) => { const o = get(c, 'probestore'), d = get(c, who); re
   const r = faster(c, D1);
   const o = get(c, 'probestore'), d = get(c, D1);
   target('ingest of one file: >= 2x DuckDB read_json -> ZSTD, 1 thread, files no larger', r,
-    r >= 2 && o.bytes <= d.bytes, r === undefined ? '' : `${r.toFixed(2)}x faster, ${mb(o.bytes)} vs ${mb(d.bytes)}`);
+    r >= 2 && o.bytes <= d.bytes, r === undefined ? '' : `${r.toFixed(2)}x as fast, ${mb(o.bytes)} vs ${mb(d.bytes)}`);
 }
 {
   const c = cases.find((x) => /^ingest httpx, peak memory/.test(x));
@@ -131,4 +133,8 @@ const faster = (c, who) => { const o = get(c, 'probestore'), d = get(c, who); re
 console.log('');
 if (md) console.log(['| target | this run | |', '|---|---|---|', ...targets.map((t) => `| ${t.join(' | ')} |`)].join('\n'));
 else console.log(['targets:', ...targets.map((t) => `  ${t[0].padEnd(76)} ${t[1].padEnd(52)} ${t[2]}`)].join('\n'));
-if (mismatches.length) console.log(`\n${mismatches.length} MISMATCH${mismatches.length > 1 ? 'ES' : ''}:\n${mismatches.map((m) => `  ${m}`).join('\n')}`);
+if (mismatches.length) {
+  const title = `${mismatches.length} MISMATCH${mismatches.length > 1 ? 'ES' : ''}`;
+  console.log(md ? `\n**${title}**:\n\n${mismatches.map((m) => `- ${m}`).join('\n')}`
+    : `\n${title}:\n${mismatches.map((m) => `  ${m}`).join('\n')}`);
+}
