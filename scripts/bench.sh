@@ -182,5 +182,10 @@ if [ "$library" = 1 ]; then
 	node "$here/bench/report.mjs" "$res"
 	echo "results: $res (bench/report.mjs $res --markdown for docs/benchmarks.md)"
 fi
-[ "$quick" = 1 ] && echo "(quick run: $lines httpx lines for the product, $rows rows for the libraries, $runs runs)"
+if [ "$quick" = 1 ]; then
+	sizes=
+	want product && sizes="$lines httpx lines for the product"
+	[ "$library" = 1 ] && sizes="${sizes:+$sizes, }$rows rows for the libraries"
+	echo "(quick run: $runs runs; $sizes)"
+fi
 exit 0
