@@ -10,7 +10,8 @@
  *   bench query  BASE --tech T [--threads N] status 200 and tech T, limit 100 offset 50, total
  *                                          (threads 0: one per core)
  *   bench stream FILE                       stream every result (run under `bench rss`)
- *   bench rss    CMD ARGS...                peak resident memory of a command
+ *   bench rss    [--stdout FILE] CMD ARGS... a command's wall time, CPU time and peak
+ *                                          resident memory (its output to FILE if given)
  *   bench zstd   FILE                       this machine's raw zstd decompression speed
  *   bench history --versions 1,100,1000 --out BASE
  *                 append latency and last-record latency at those history
@@ -311,11 +312,33 @@ static int cmd_stream(int argc, char **argv)
 
 static int cmd_rss(int argc, char **argv)
 {
+	const char *out = NULL;
+	if (argc >= 1 && !strcmp(argv[0], "--stdout")) {
+		if (argc < 3) {
+			fprintf(stderr, "usage: bench rss [--stdout FILE] CMD ARGS...\n");
+			return 2;
+		}
+		out = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 1)
 		return 2;
+	fflush(stdout);
 	double t0 = now();
 	pid_t pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
 	if (pid == 0) {
+		if (out) {
+			FILE *f = freopen(out, "w", stdout);
+			if (!f) {
+				perror(out);
+				_exit(127);
+			}
+		}
 		execvp(argv[0], argv);
 		perror(argv[0]);
 		_exit(127);
@@ -324,9 +347,11 @@ static int cmd_rss(int argc, char **argv)
 	struct rusage ru;
 	if (wait4(pid, &status, 0, &ru) != pid)
 		return 1;
-	fflush(stdout);
-	printf("{\"op\":\"rss\",\"max_rss_kb\":%ld,\"seconds\":%.6f,\"status\":%d}\n", ru.ru_maxrss, now() - t0,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+	double t = now() - t0;
+	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	             (double)ru.ru_stime.tv_usec / 1e6;
+	printf("{\"op\":\"rss\",\"max_rss_kb\":%ld,\"seconds\":%.6f,\"cpu_seconds\":%.6f,\"status\":%d}\n",
+	       ru.ru_maxrss, t, cpu, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 

@@ -1,10 +1,15 @@
 /* Writes the benchmark data set as JSON Lines.
  *
- *   bench_gen --rows N [--seed S] [--format httpx|rows] [--target T] OUT
+ *   bench_gen --rows N [--seed S] [--format httpx|rows|targets|subdomains] [--target T] OUT
  *
  * httpx: what `httpx -json` prints (url, input, status_code, tech, a,
  * header, ...). rows: one object per scan-file row with the 17 columns of
  * the probe schema (for the peers to load before they write Parquet).
+ * targets: httpx lines over 50 targets that are registrable domains of
+ * their own, `input` the target, so that `probestore ingest` makes one
+ * scan per target. subdomains: httpx lines over subdomains of 20
+ * registrable domains, 7 in 10 lines a new subdomain, `input` the
+ * subdomain (gen.h).
  * --target T keeps only rows of target T (0..49). The same seed gives the
  * same bytes. */
 #include <stdio.h>
@@ -66,7 +71,7 @@ static void httpx_line(strbuf *b, const bench_row *row)
 	          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(row->timestamp_ms % 1000));
 	first = false;
 	str_field(b, "url", r->input_url, &first);
-	str_field(b, "input", r->input_url, &first);
+	str_field(b, "input", row->input[0] ? row->input : r->input_url, &first);
 	if (r->error) {
 		str_field(b, "error", r->error, &first);
 		sb_puts(b, ",\"failed\":true}");
@@ -162,12 +167,13 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && !out)
 			out = argv[i];
 		else {
-			fprintf(stderr, "usage: bench_gen --rows N [--seed S] [--format httpx|rows] [--target T] OUT\n");
+			fprintf(stderr, "usage: bench_gen --rows N [--seed S] [--format httpx|rows|targets|subdomains] [--target T] OUT\n");
 			return 2;
 		}
 	}
-	if (rows < 0 || !out || (strcmp(fmt, "httpx") && strcmp(fmt, "rows"))) {
-		fprintf(stderr, "usage: bench_gen --rows N [--seed S] [--format httpx|rows] [--target T] OUT\n");
+	if (rows < 0 || !out ||
+	    (strcmp(fmt, "httpx") && strcmp(fmt, "rows") && strcmp(fmt, "targets") && strcmp(fmt, "subdomains"))) {
+		fprintf(stderr, "usage: bench_gen --rows N [--seed S] [--format httpx|rows|targets|subdomains] [--target T] OUT\n");
 		return 2;
 	}
 	FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
@@ -178,11 +184,16 @@ int main(int argc, char **argv)
 	strbuf b = {0}, hj = {0};
 	bench_row row;
 	for (int64_t i = 0; i < rows; i++) {
-		bench_gen_row(seed, i, &row);
+		if (!strcmp(fmt, "targets"))
+			bench_gen_target_row(seed, i, &row);
+		else if (!strcmp(fmt, "subdomains"))
+			bench_gen_subdomain_row(seed, i, &row);
+		else
+			bench_gen_row(seed, i, &row);
 		if (target >= 0 && row.target != target)
 			continue;
 		b.len = 0;
-		if (fmt[0] == 'h')
+		if (strcmp(fmt, "rows"))
 			httpx_line(&b, &row);
 		else
 			rows_line(&b, &row, &hj);

@@ -79,21 +79,37 @@ const char *bench_target(int t)
 	return names[t % BENCH_TARGETS];
 }
 
-void bench_gen_row(uint64_t seed, int64_t i, bench_row *o)
+enum gen_mode { GEN_ONE_DOMAIN, GEN_TARGET_DOMAINS, GEN_SUBDOMAINS };
+
+/* The data set's row i. The modes change names only: every mode makes the
+ * same random draws, so the rows differ in their hosts and versions, not
+ * in their statuses, technologies or sizes. `sub_host` is the subdomain of
+ * GEN_SUBDOMAINS. */
+static void gen_row(uint64_t seed, int64_t i, enum gen_mode mode, const char *sub_host, bench_row *o)
 {
 	rng g = {mix(seed ^ mix((uint64_t)i))};
 	memset(&o->r, 0, sizeof o->r);
+	o->input[0] = 0;
 	/* targets are unevenly large, as real programs are */
 	int t = below(&g, 4) == 0 ? below(&g, 5) : below(&g, BENCH_TARGETS);
 	o->target = t;
-	const char *root = bench_target(t);
-	snprintf(o->root, sizeof o->root, "%s", root);
-	const char *host = root + 8; /* after https:// */
+	if (mode == GEN_ONE_DOMAIN)
+		snprintf(o->root, sizeof o->root, "%s", bench_target(t));
+	else if (mode == GEN_TARGET_DOMAINS)
+		snprintf(o->root, sizeof o->root, "https://t%02d-example.com", t);
+	else
+		snprintf(o->root, sizeof o->root, "https://%s", sub_host);
+	const char *host = o->root + 8; /* after https:// */
 	int sub = below(&g, 400);
 	const char *path = PATHS[below(&g, 16)];
 	bool http = below(&g, 10) == 0;
-	snprintf(o->url, sizeof o->url, "%s://s%d.%s/%s%s", http ? "http" : "https", sub, host, path,
-	         below(&g, 5) == 0 ? "?id=1" : "");
+	const char *query = below(&g, 5) == 0 ? "?id=1" : "";
+	if (mode == GEN_SUBDOMAINS)
+		snprintf(o->url, sizeof o->url, "%s://%s/%s%s", http ? "http" : "https", host, path, query);
+	else
+		snprintf(o->url, sizeof o->url, "%s://s%d.%s/%s%s", http ? "http" : "https", sub, host, path, query);
+	if (mode != GEN_ONE_DOMAIN)
+		snprintf(o->input, sizeof o->input, "%s", host);
 	o->r.input_url = o->url;
 	o->r.root_target_url = o->root;
 	o->timestamp_ms = 1764000000000 + i * 13;
@@ -115,18 +131,31 @@ void bench_gen_row(uint64_t seed, int64_t i, bench_row *o)
 	o->r.content_type = CTYPES[below(&g, 8)];
 	o->r.web_server = below(&g, 12) == 0 ? NULL : SERVERS[below(&g, 10)];
 	if (below(&g, 6)) {
-		snprintf(o->title, sizeof o->title, "%s - %s %d", WORDS[below(&g, 20)], host, below(&g, 1000));
+		/* draws in a statement each: the order of a call's arguments is
+		 * unspecified (gcc and clang differ), the data must not be; this
+		 * order keeps the bytes the gcc builds made */
+		int n = below(&g, 1000), w = below(&g, 20);
+		snprintf(o->title, sizeof o->title, "%s - %s %d", WORDS[w], host, n);
 		o->r.title = o->title;
 	}
 	int nt = below(&g, 7);
-	for (int k = 0; k < nt; k++)
+	for (int k = 0; k < nt; k++) {
 		o->tech_ptrs[k] = TECH[(t * 7 + k * 13 + below(&g, 3)) % 60];
+		/* a version from a hash of its own, so the draws stay the same */
+		uint64_t v = mix(seed ^ mix((uint64_t)i * 8 + (uint64_t)k + 0x7e57));
+		if (mode != GEN_ONE_DOMAIN && (v & 1)) {
+			snprintf(o->tech_buf[k], sizeof o->tech_buf[k], "%s:%d.%d.%d", o->tech_ptrs[k], (int)((v >> 8) % 9),
+			         (int)((v >> 16) % 20), (int)((v >> 24) % 30));
+			o->tech_ptrs[k] = o->tech_buf[k];
+		}
+	}
 	o->r.technologies = nt ? o->tech_ptrs : NULL;
 	o->r.n_technologies = (size_t)nt;
 	int ni = 1 + below(&g, 4);
 	for (int k = 0; k < ni; k++) {
-		snprintf(o->ips[k], sizeof o->ips[k], "%u.%u.%u.%u", (unsigned char)(10 + t), (unsigned char)below(&g, 256),
-		         (unsigned char)below(&g, 256), (unsigned char)below(&g, 256));
+		int d = below(&g, 256), c = below(&g, 256), b = below(&g, 256);
+		snprintf(o->ips[k], sizeof o->ips[k], "%u.%u.%u.%u", (unsigned char)(10 + t), (unsigned char)b,
+		         (unsigned char)c, (unsigned char)d);
 		o->ip_ptrs[k] = o->ips[k];
 	}
 	o->r.ips = o->ip_ptrs;
@@ -136,7 +165,11 @@ void bench_gen_row(uint64_t seed, int64_t i, bench_row *o)
 		switch (k) {
 		case 0: snprintf(o->hdr_vals[k], 48, "%s", o->r.content_type); break;
 		case 1: snprintf(o->hdr_vals[k], 48, "%s", o->r.web_server ? o->r.web_server : "unknown"); break;
-		case 2: snprintf(o->hdr_vals[k], 48, "Tue, 25 Nov 2025 %02d:%02d:%02d GMT", below(&g, 24), below(&g, 60), below(&g, 60)); break;
+		case 2: {
+			int sec = below(&g, 60), min = below(&g, 60), hour = below(&g, 24);
+			snprintf(o->hdr_vals[k], 48, "Tue, 25 Nov 2025 %02d:%02d:%02d GMT", hour, min, sec);
+			break;
+		}
 		default: snprintf(o->hdr_vals[k], 48, "v%llx", (unsigned long long)(next(&g) & 0xffffffffffull)); break;
 		}
 		o->hdr[k].name = HNAMES[k];
@@ -144,4 +177,30 @@ void bench_gen_row(uint64_t seed, int64_t i, bench_row *o)
 	}
 	o->r.headers = o->hdr;
 	o->r.n_headers = (size_t)nh;
+}
+
+void bench_gen_row(uint64_t seed, int64_t i, bench_row *o)
+{
+	gen_row(seed, i, GEN_ONE_DOMAIN, NULL, o);
+}
+
+void bench_gen_target_row(uint64_t seed, int64_t i, bench_row *o)
+{
+	gen_row(seed, i, GEN_TARGET_DOMAINS, NULL, o);
+}
+
+void bench_gen_subdomain_row(uint64_t seed, int64_t i, bench_row *o)
+{
+	static const char *const SUFFIX[5] = {"com", "co.uk", "net", "com.au", "io"};
+	static const char *const LABEL[12] = {"api", "dev", "staging", "mail", "vpn", "shop",
+	                                      "cdn", "app", "admin", "beta", "portal", "git"};
+	/* lines 0..6 of every 10 probe a new subdomain, 7..9 one seen before */
+	int64_t seen = i / 10 * 7 + (i % 10 < 7 ? i % 10 : 7);
+	int64_t s = i % 10 < 7 ? seen : (int64_t)(mix(seed ^ mix((uint64_t)i ^ 0x5b5b)) % (uint64_t)seen);
+	uint64_t h = mix(seed ^ mix((uint64_t)s ^ 0xd0d0));
+	/* three domains hold about a third of the subdomains */
+	int d = (h & 3) == 0 ? (int)((h >> 8) % 3) : (int)((h >> 8) % 20);
+	char host[96];
+	snprintf(host, sizeof host, "%s-%lld.d%02d-example.%s", LABEL[(h >> 16) % 12], (long long)s, d, SUFFIX[d % 5]);
+	gen_row(seed, i, GEN_SUBDOMAINS, host, o);
 }

@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
 # Benchmarks: probestore against DuckDB and Polars on the same data, in one
-# run. Prints a table of medians with the ratio probestore / peer.
+# run. Prints two tables of medians with the ratio probestore / peer: the
+# product (the `probestore` command run as a user runs it, whole processes,
+# against DuckDB; bench/product.mjs), then the libraries (bench/bench
+# calling libparq and libprobestore).
 #
-#   bash scripts/bench.sh [--quick] [--rows N] [--runs R] [--out DIR] [--only CASES]
+#   bash scripts/bench.sh [--quick] [--rows N] [--lines N] [--runs R] [--out DIR] [--only CASES]
 #
-# --quick: 100,000 rows, 3 runs (about a minute); default 1,000,000 rows,
-# 5 runs. --only: a comma-separated subset of write, ingest, read, count,
-# query, stream, history, json (the others are not run, and their targets
-# show as not measured). Needs the build tools and tests/interop's node packages
+# --quick: library cases on 100,000 rows, product cases on 100,000 httpx
+# lines and 5,000 subdomain lines, 3 runs (a few minutes); default
+# 1,000,000 rows, 500,000 lines and 20,000 subdomain lines, 5 runs.
+# --lines: the product table's httpx lines. --only: a comma-separated
+# subset of product, write, ingest, read, count, query, stream, history,
+# json (the others are not run, and their targets show as not measured).
+# Needs the build tools and tests/interop's node packages
 # (scripts/install-deps.sh). See docs/benchmarks.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rows=1000000 runs=5 out="$here/build-bench/out" quick=0 only=
+lines=500000 sublines=20000
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) quick=1 rows=100000 runs=3 ;;
+	--quick) quick=1 rows=100000 runs=3 lines=100000 sublines=5000 ;;
 	--rows) rows=$2; shift ;;
+	--lines) lines=$2; shift ;;
 	--runs) runs=$2; shift ;;
 	--out) out=$2; shift ;;
 	--only) only=$2; shift ;;
-	*) echo "usage: bench.sh [--quick] [--rows N] [--runs R] [--out DIR] [--only CASES]" >&2; exit 2 ;;
+	*) echo "usage: bench.sh [--quick] [--rows N] [--lines N] [--runs R] [--out DIR] [--only CASES]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -42,10 +50,19 @@ res=$out/results.jsonl
 : >"$res"
 
 want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
+library=0
+for c in write ingest read count query stream history json; do want "$c" && library=1; done
 
-echo "== data: $rows rows (seed 1)"
+if want product; then
+node "$here/bench/product.mjs" --probestore "$PS" --bench "$B" --gen "$G" --out "$out/product" \
+	--lines "$lines" --subdomain-lines "$sublines" --runs "$runs"
+fi
+
+if [ "$library" = 1 ]; then
+echo "== library: data, $rows rows (seed 1)"
 "$G" --rows "$rows" --format rows "$out/rows.jsonl"
 "$G" --rows "$rows" --format httpx "$out/httpx.jsonl"
+fi
 
 # rec CASE WHO UNIT EXPR [EXTRA] -- COMMAND...: runs COMMAND $runs times
 rec() {
@@ -153,9 +170,22 @@ done
 fi
 
 
-echo
-node "$here/bench/report.mjs" "$res"
-echo
-echo "results: $res (bench/report.mjs $res --markdown for docs/benchmarks.md)"
-[ "$quick" = 1 ] && echo "(quick run: $rows rows, $runs runs)"
+if want product; then
+	echo
+	echo "== the product: the probestore command (whole process) against DuckDB"
+	node "$here/bench/product_report.mjs" "$out/product/product.jsonl"
+	echo "results: $out/product/product.jsonl (bench/product_report.mjs FILE --markdown for docs/benchmarks.md)"
+fi
+if [ "$library" = 1 ]; then
+	echo
+	echo "== the libraries: bench/bench calling libparq and libprobestore"
+	node "$here/bench/report.mjs" "$res"
+	echo "results: $res (bench/report.mjs $res --markdown for docs/benchmarks.md)"
+fi
+if [ "$quick" = 1 ]; then
+	sizes=
+	want product && sizes="$lines httpx lines for the product"
+	[ "$library" = 1 ] && sizes="${sizes:+$sizes, }$rows rows for the libraries"
+	echo "(quick run: $runs runs; $sizes)"
+fi
 exit 0
