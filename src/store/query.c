@@ -512,23 +512,28 @@ static int plan_file(query_run *qr, size_t i, const atomic_bool *stop)
 }
 
 /* Reads every file's footer and cuts the files into units. */
-static int plan_units(query_run *qr)
+/* Reads the footers of files [from, to) and cuts them into units,
+ * appended to qr->units. */
+static int plan_units(query_run *qr, size_t from, size_t to)
 {
-	int rc = pool_run(qr, 0, qr->n_files, plan_file);
+	int rc = pool_run(qr, from, to, plan_file);
 	if (rc)
 		return rc;
-	size_t n = 0;
-	for (size_t i = 0; i < qr->n_files; i++)
+	size_t n = qr->n_units;
+	for (size_t i = from; i < to; i++)
 		n += qr->files[i].bad ? 0 : qr->files[i].rows > SPLIT_ROWS && qr->files[i].n_rgs > 1 ? (size_t)qr->files[i].n_rgs : 1;
-	if (!(qr->units = calloc(n ? n : 1, sizeof *qr->units)))
+	qunit *u = realloc(qr->units, (n ? n : 1) * sizeof *qr->units);
+	if (!u)
 		return ps_err_nomem();
-	for (size_t i = 0; i < qr->n_files; i++) {
+	qr->units = u;
+	for (size_t i = from; i < to; i++) {
 		qfile *f = &qr->files[i];
 		if (f->bad)
 			continue;
 		bool split = f->rows > SPLIT_ROWS && f->n_rgs > 1;
 		for (int g = 0; g < (split ? f->n_rgs : 1); g++) {
-			qunit *u = &qr->units[qr->n_units++];
+			u = &qr->units[qr->n_units++];
+			memset(u, 0, sizeof *u);
 			u->file = i;
 			u->rg0 = split ? g : 0;
 			u->nrg = split ? 1 : f->n_rgs;
@@ -846,8 +851,6 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 		rc = build_pred(q, &qr->nd, NULL, &qr->pred);
 	if (!rc)
 		rc = list_files(qr);
-	if (!rc)
-		rc = plan_units(qr);
 	return rc;
 }
 
@@ -856,6 +859,8 @@ int ps_store_count(ps_store *st, const ps_query *q, int64_t *count)
 	*count = 0;
 	query_run qr;
 	int rc = run_open(st, q, &qr);
+	if (!rc)
+		rc = plan_units(&qr, 0, qr.n_files);
 	if (!rc)
 		rc = count_units(&qr, 0, qr.n_units);
 	for (size_t i = 0; !rc && i < qr.n_units; i++)
@@ -877,14 +882,27 @@ int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *
 	int64_t want_end = limit && limit <= INT64_MAX - q->offset ? q->offset + limit : INT64_MAX;
 	if (!rc && want_end == INT64_MAX && q->offset == 0 && !total) {
 		/* every match: no count needed */
+		rc = plan_units(&qr, 0, qr.n_files);
 		any = qr.n_units > 0;
 		last = qr.n_units ? qr.n_units - 1 : 0;
 	} else if (!rc) {
 		/* count units in order until the window is covered (all of them
-		 * for the total), a wave of one unit per thread at a time */
+		 * for the total), a wave of one file per thread at a time: the
+		 * footers of files past the window are not even read */
 		int64_t before = 0;
-		size_t counted = 0;
-		while (!rc && counted < qr.n_units && (total || before < want_end)) {
+		size_t counted = 0, planned = 0;
+		if (total) {
+			rc = plan_units(&qr, 0, qr.n_files);
+			planned = qr.n_files;
+		}
+		while (!rc && (counted < qr.n_units || planned < qr.n_files) && (total || before < want_end)) {
+			if (counted == qr.n_units) {
+				size_t upto = planned + (size_t)qr.threads < qr.n_files ? planned + (size_t)qr.threads : qr.n_files;
+				if ((rc = plan_units(&qr, planned, upto)))
+					break;
+				planned = upto;
+				continue;
+			}
 			size_t to = total ? qr.n_units : counted + (size_t)qr.threads;
 			if (to > qr.n_units)
 				to = qr.n_units;
