@@ -154,7 +154,7 @@ static int tmp_create(const ps_store *st, const ps_history_loc *loc, ps_tmpfile 
 		t->path[0] = 0;
 		return PS_EIO;
 	}
-	t->fd = ps_io_open(t->io, t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	t->fd = ps_io_open(t->io, t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (t->fd < 0) {
 		int e = errno;
 		t->path[0] = 0;
@@ -176,7 +176,7 @@ int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *ur
 	char lock[4096 + 80];
 	snprintf(lock, sizeof lock, "%s/.%s.lock", s->loc.dir, s->loc.hash);
 	if (!(rc = ps_mkdirs(st->io, s->loc.dir))) {
-		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 		if (s->lock_fd < 0)
 			rc = ps_err(PS_EIO, "cannot open the lock file %s: %s", lock, strerror(errno));
 	}
