@@ -14,7 +14,7 @@ void parq_reader_options_default(parq_reader_options *o)
 {
 	memset(o, 0, sizeof *o);
 	o->verify_crc = true;
-	o->max_page_bytes = (size_t)1 << 30;
+	o->max_page_bytes = PARQ_MAX_PAGE_BYTES_DEFAULT;
 	o->max_footer_bytes = (size_t)256 << 20;
 }
 
@@ -186,7 +186,7 @@ static int reader_new(parq_reader **out, const char *name, const parq_reader_opt
 	else
 		parq_reader_options_default(&r->opts);
 	if (!r->opts.max_page_bytes)
-		r->opts.max_page_bytes = (size_t)1 << 30;
+		r->opts.max_page_bytes = PARQ_MAX_PAGE_BYTES_DEFAULT;
 	if (!r->opts.max_footer_bytes)
 		r->opts.max_footer_bytes = (size_t)256 << 20;
 	if (!(r->name = parq_strdup(name))) {

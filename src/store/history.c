@@ -25,7 +25,8 @@
 #include "store_io.h"
 
 #define SCHEMA_VERSION "1"
-/* A page holds at least one value and the reader caps pages at 1 GiB. */
+/* A page holds at least one value; contents stay well below the largest
+ * page the format can declare (2 GiB), compressed or not. */
 #define CONTENT_MAX ((size_t)512 << 20)
 /* Row groups this large (uncompressed) are final: compaction copies them
  * and merges only the smaller ones after them, so a record is re-encoded
