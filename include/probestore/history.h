@@ -221,7 +221,10 @@ int ps_history_path(ps_store *st, const char *url, char *buf, size_t cap);
 
 /* Merges the small row groups of url's file into large ones now, whatever
  * their number (stores do it by themselves past the config's
- * compaction_threshold). A missing file is not an error. res may be NULL. */
+ * compaction_threshold). PS_ENOTFOUND when url has no record (and then
+ * nothing is created: no directory, no lock file); when all of url's
+ * records are archived there is nothing to merge and res->path is "".
+ * res may be NULL. */
 int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *res);
 
 /* ---- streaming a history file ---- */

@@ -525,14 +525,21 @@ int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *r
 {
 	if (res)
 		memset(res, 0, sizeof *res);
-	ps_history_session s;
-	int rc = ps_history_session_begin(&s, st, url);
+	/* a URL without history is named as such, and gets no directory and
+	 * no lock file from a compaction */
+	char hash[80];
+	int rc = ps_history_last_hash(st, url, hash, sizeof hash);
+	if (rc == PS_ENOTFOUND)
+		return ps_err(PS_ENOTFOUND, "file history: no record of %s, nothing to compact", url);
 	if (rc)
 		return rc;
+	ps_history_session s;
+	if ((rc = ps_history_session_begin(&s, st, url)))
+		return rc;
+	/* without a current file (all of it archived) there is nothing to
+	 * merge: res->path stays "" */
 	if (s.base)
 		rc = ps_history_session_append(&s, NULL, true, res);
-	else if (res)
-		snprintf(res->path, sizeof res->path, "%s", s.loc.path);
 	ps_history_session_end(&s);
 	return rc;
 }
