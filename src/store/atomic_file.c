@@ -83,6 +83,12 @@ int ps_tmpfile_create(ps_tmpfile *t, const ps_store_io *io, const char *dir, con
 		return ps_err(PS_EINVAL, "path too long in %s", dir);
 	}
 	t->fd = ps_io_mkostemp(io, t->path, O_CLOEXEC);
+	if (t->fd < 0 && errno == ENOENT && ps_mkdirs(io, dir) == 0) {
+		/* a writer that gave up removed the directory it had made just
+		 * as this one found it there: make it again */
+		snprintf(t->path, sizeof t->path, "%s/.%s.tmp.XXXXXX", dir, hint);
+		t->fd = ps_io_mkostemp(io, t->path, O_CLOEXEC);
+	}
 	if (t->fd < 0) {
 		int e = errno;
 		ps_err(PS_EIO, "cannot create the temporary file %s: %s", t->path, strerror(e));
