@@ -144,6 +144,11 @@ int ps_history_records_with_diff(ps_store *st, ps_history_set *out);
 /* The sorted "host:port" list of the targets with history (current or
  * archived). Free with ps_history_hosts_free(). */
 int ps_history_hosts(ps_store *st, char ***hosts, size_t *n);
+/* The sorted host names with history, each once whatever its ports, as
+ * the seed's GetHostnamesWithHistory returns them ("example.com", an IPv6
+ * address without brackets: "::1"); ps_history_hosts() keeps the ports.
+ * Free with ps_history_hosts_free(). */
+int ps_history_hostnames(ps_store *st, char ***names, size_t *n);
 void ps_history_hosts_free(char **hosts, size_t n);
 
 /* ---- diff results (the seed's ContentDiffResult) ---- */

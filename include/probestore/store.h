@@ -45,7 +45,7 @@ bool ps_cancel_requested(const ps_cancel *c);
 
 /* ---- writing scans ---- */
 
-#define PS_CODEC_CONFIG (-2) /* the store's configured codec */
+/* PS_CODEC_CONFIG (config.h): the store's configured codec */
 
 typedef struct ps_scan_options {
 	const char *root_target;   /* required: a URL or a bare host (https) */

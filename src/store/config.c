@@ -61,6 +61,7 @@ enum {
 	K_W_BATCH, K_W_ROWS_RG, K_W_MAX_FILE, K_W_VALIDATION, K_W_UTF8, K_W_MAX_LINE,
 	K_R_LIMIT, K_R_STREAM_BATCH, K_R_MMAP, K_R_CRC,
 	K_H_MAX_FILE, K_H_COMPRESSION, K_H_ARCHIVE, K_H_COMPACTION, K_H_MAX_DIFF, K_H_HASH_LEN,
+	K_H_CODEC, K_H_MUTEXES, K_H_CLEANUP,
 	K_L_LEVEL, K_L_FORMAT, K_L_FILE,
 	K_L_MAX_SIZE, K_L_BACKUPS, K_L_SUBDIRS, K_L_COMPRESS,
 	K_SEED_MAX_DIFF,
@@ -107,6 +108,13 @@ static const keydef KEYS[NKEYS] = {
 	                   F(history.max_diff_size), 0, PIB, -1 },
 	[K_H_HASH_LEN] = { "storage_config.file_history.url_hash_length", "PROBESTORE_URL_HASH_LENGTH", P_INT, T_INT,
 	                   F(history.url_hash_length), 1, 64, -1 },
+	/* the seed's ParquetFileHistoryStoreConfig, which had no YAML keys */
+	[K_H_CODEC] = { "storage_config.file_history.compression_codec", "PROBESTORE_HISTORY_CODEC", P_CODEC, T_INT,
+	                F(history.compression_codec), 0, 0, -1 },
+	[K_H_MUTEXES] = { "storage_config.file_history.enable_url_mutexes", "PROBESTORE_URL_MUTEXES", P_BOOL, T_BOOL,
+	                  F(history.enable_url_mutexes), 0, 1, -1 },
+	[K_H_CLEANUP] = { "storage_config.file_history.cleanup_interval", "PROBESTORE_MUTEX_CLEANUP_INTERVAL", P_INT,
+	                  T_I64, F(history.cleanup_interval_s), 0, 31536000, -1 },
 
 	[K_L_LEVEL] = { "log_config.log_level", "PROBESTORE_LOG_LEVEL", P_LOGLEVEL, T_INT, F(log.level), 0, 0, -1 },
 	[K_L_FORMAT] = { "log_config.log_format", "PROBESTORE_LOG_FORMAT", P_LOGFMT, T_LOGFMT, F(log.format), 0, 0, -1 },
@@ -250,6 +258,9 @@ int ps_config_default(ps_config *cfg)
 	cfg->history.compaction_threshold = 32;
 	cfg->history.max_diff_size = 10 * MIB;
 	cfg->history.url_hash_length = 8;
+	cfg->history.compression_codec = PS_CODEC_CONFIG;
+	cfg->history.enable_url_mutexes = true;
+	cfg->history.cleanup_interval_s = 0;
 
 	cfg->log.level = PS_LOG_INFO;
 	cfg->log.format = PS_LOG_FORMAT_CONSOLE;
@@ -600,6 +611,9 @@ static int validate(const ps_config *cfg, const origin *o)
 		return config_err(o, K_BASE_PATH, "must not be empty");
 	if (cfg->codec != PS_CODEC_AUTO && strcmp(ps_codec_name(cfg->codec), "unknown") == 0)
 		return config_err(o, K_CODEC, "unknown codec id %d (accepted: %s)", cfg->codec, CODECS_ACCEPTED);
+	int hc = cfg->history.compression_codec;
+	if (hc != PS_CODEC_CONFIG && hc != PS_CODEC_AUTO && strcmp(ps_codec_name(hc), "unknown") == 0)
+		return config_err(o, K_H_CODEC, "unknown codec id %d (accepted: %s)", hc, CODECS_ACCEPTED);
 	if (cfg->log.level < PS_LOG_DEBUG || cfg->log.level > PS_LOG_OFF)
 		return config_err(o, K_L_LEVEL, "unknown level %d", cfg->log.level);
 	if (cfg->log.format != PS_LOG_FORMAT_CONSOLE && cfg->log.format != PS_LOG_FORMAT_JSON)

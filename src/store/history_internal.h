@@ -109,6 +109,9 @@ typedef struct ps_history_session {
 } ps_history_session;
 
 int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *url);
+/* The codec and level a history file of about `bytes` bytes is written
+ * with under cfg. */
+void ps_history_codec(const ps_config *cfg, size_t bytes, int *codec, int *level);
 /* Appends rec (already validated) to the session's file; dedup, rotation
  * and compaction as ps_history_store. force_compact merges whatever the
  * row group count; rec NULL writes no record (compaction alone). */

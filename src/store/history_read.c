@@ -653,7 +653,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
+/* The targets with history as "host:port" (names false) or as host names,
+ * each once (names true). */
+static int list_hosts(ps_store *st, bool names, char ***hosts, size_t *n)
 {
 	*hosts = NULL;
 	*n = 0;
@@ -676,7 +678,11 @@ int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
 			strncat(sub, "/archive", sizeof sub - strlen(sub) - 1);
 			has = dir_has_parquet(sub, true);
 		}
-		if (!has || ps_host_port_format(host, port, disp, sizeof disp))
+		if (!has)
+			continue;
+		if (names)
+			snprintf(disp, sizeof disp, "%s", host);
+		else if (ps_host_port_format(host, port, disp, sizeof disp))
 			continue;
 		if ((rc = ps_array_room(hosts, &cap, *n, sizeof **hosts, 16)))
 			break;
@@ -694,7 +700,26 @@ int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
 	}
 	if (*n)
 		qsort(*hosts, *n, sizeof **hosts, cmp_str);
+	/* a host under several ports is one name */
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (k && strcmp((*hosts)[k - 1], (*hosts)[i]) == 0)
+			free((*hosts)[i]);
+		else
+			(*hosts)[k++] = (*hosts)[i];
+	}
+	*n = k;
 	return 0;
+}
+
+int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
+{
+	return list_hosts(st, false, hosts, n);
+}
+
+int ps_history_hostnames(ps_store *st, char ***names, size_t *n)
+{
+	return list_hosts(st, true, names, n);
 }
 
 void ps_history_hosts_free(char **hosts, size_t n)

@@ -2,6 +2,10 @@
 #ifndef PS_STORE_INTERNAL_H
 #define PS_STORE_INTERNAL_H
 
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "probestore/probestore.h"
 #include "probestore/store.h"
 
@@ -14,6 +18,12 @@ struct ps_store {
 	bool has_logger;
 	ps_urlmutex_mgr *urlmutex;            /* file history writers of one URL take turns */
 	const struct ps_store_io *io;         /* writes' system calls; NULL: the calls themselves (store_io.h) */
+	/* the URL mutex cleanup thread, with history.cleanup_interval */
+	bool has_cleaner, cleaner_stop;
+	pthread_t cleaner;
+	pthread_mutex_t cleaner_lock;
+	pthread_cond_t cleaner_cond;
+	uint64_t cleaner_runs;                /* cleanups done (atomic) */
 };
 
 /* <base>/probe_results/<host>_<port> of a root target into buf. */
