@@ -335,6 +335,53 @@ static void cancelled_scan(void)
 	ps_store_close(st);
 }
 
+static void edit_reader(ps_config *c)
+{
+	REQUIRE(ps_config_load_string(c, "storage_config:\n  parquet_reader:\n    buffer_size: 4KiB\n    read_all: true\n",
+	                              "r.yaml") == 0);
+}
+
+/* The seed's BufferSize and ReadAll: accepted from YAML and the
+ * environment, handed to libparq (test_reader_io shows what they do), and
+ * history reads give the same records with them. */
+static void reader_settings(void)
+{
+	ps_config cfg;
+	REQUIRE(ps_config_default(&cfg) == 0);
+	CHECK_EQ_INT(cfg.reader.buffer_size, 65536);
+	CHECK(!cfg.reader.read_all);
+	char *env[] = {"PROBESTORE_READ_BUFFER_SIZE=1MiB", "PROBESTORE_READ_ALL=true", NULL};
+	CHECK_OK(ps_config_apply_env(&cfg, env));
+	CHECK_EQ_INT(cfg.reader.buffer_size, 1 << 20);
+	CHECK(cfg.reader.read_all);
+	parq_reader_options ro;
+	parq_reader_options_default(&ro);
+	ps_store_reader_options(&cfg, &ro);
+	CHECK_EQ_INT(ro.read_size, 1 << 20);
+	CHECK(ro.read_all);
+	CHECK_EQ_INT(ps_config_load_string(&cfg, "storage_config:\n  parquet_reader:\n    buffer_size: 2GiB\n", "r.yaml"),
+	             PS_ECONFIG);
+	CHECK(strstr(ps_errmsg(), "buffer_size"));
+	ps_config_free(&cfg);
+
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/reader", base);
+	ps_store *st = ht_open(dir, edit_reader);
+	CHECK_EQ_INT(st->cfg.reader.buffer_size, 4096);
+	for (int v = 0; v < 20; v++)
+		store_one(st, "https://example.com/r.js", v, 5000);
+	ps_history_set set;
+	CHECK_OK(ps_history_records(st, "https://example.com/r.js", 0, &set));
+	CHECK_EQ_INT(set.n, 20);
+	for (size_t i = 0; i < set.n; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "h%d", 19 - (int)i);
+		CHECK(!strcmp(set.records[i].hash, want) && set.records[i].content_len == 5000);
+	}
+	ps_history_set_free(&set);
+	ps_store_close(st);
+}
+
 int main(void)
 {
 	REQUIRE(mkdtemp(base));
@@ -344,6 +391,7 @@ int main(void)
 	rotation();
 	hostnames_and_not_found();
 	cancelled_scan();
+	reader_settings();
 	ht_rm_rf(base);
 	return test_report("test_history_options");
 }

@@ -400,6 +400,17 @@ typedef struct parq_reader_options {
 	 * lower it to bound the memory a hostile file may make a reader use. */
 	size_t max_page_bytes;
 	size_t max_footer_bytes;  /* cap on the footer (default 256 MiB) */
+	/* The largest single read(2) of the file: a longer range (a large
+	 * page) is read in pieces of this size, and the footer with its length
+	 * is read in one read of the file's last read_size bytes when it fits
+	 * there. 0 (the default): each range in one read, the footer's length
+	 * and the footer in two. Ignored when the file is in memory. */
+	size_t read_size;
+	/* Read the whole file into memory at open, in reads of read_size, and
+	 * serve every later read from there (as use_mmap does from a mapping):
+	 * one pass over the file, memory for all of it. Default off: pages are
+	 * read when they are needed. */
+	bool read_all;
 } parq_reader_options;
 
 void parq_reader_options_default(parq_reader_options *o);

@@ -45,6 +45,12 @@ typedef struct ps_reader_config {
 	size_t stream_batch_size;   /* records decoded per batch when streaming (1024) */
 	bool use_mmap;              /* map files instead of pread (false) */
 	bool verify_crc;            /* verify page CRCs where present (true) */
+	size_t buffer_size;         /* the largest read(2) of a file, and the bytes read at once
+	                             * from its end for the footer (64 KiB); 0: each range in one
+	                             * read; seed BufferSize */
+	bool read_all;              /* read each file whole into memory when it is opened, then
+	                             * decode from there (false: pages are read as they are
+	                             * needed); seed ReadAll */
 } ps_reader_config;
 
 /* The codec of the store's configuration (storage_config.compression_codec

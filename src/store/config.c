@@ -59,7 +59,7 @@ typedef struct keydef {
 enum {
 	K_BASE_PATH, K_CODEC, K_LEVEL,
 	K_W_BATCH, K_W_ROWS_RG, K_W_MAX_FILE, K_W_VALIDATION, K_W_UTF8, K_W_MAX_LINE,
-	K_R_LIMIT, K_R_STREAM_BATCH, K_R_MMAP, K_R_CRC,
+	K_R_LIMIT, K_R_STREAM_BATCH, K_R_MMAP, K_R_CRC, K_R_BUFFER, K_R_READ_ALL,
 	K_H_MAX_FILE, K_H_COMPRESSION, K_H_ARCHIVE, K_H_COMPACTION, K_H_MAX_DIFF, K_H_HASH_LEN,
 	K_H_CODEC, K_H_MUTEXES, K_H_CLEANUP,
 	K_L_LEVEL, K_L_FORMAT, K_L_FILE,
@@ -95,6 +95,11 @@ static const keydef KEYS[NKEYS] = {
 	               F(reader.use_mmap), 0, 1, -1 },
 	[K_R_CRC] = { "storage_config.parquet_reader.verify_crc", "PROBESTORE_VERIFY_CRC", P_BOOL, T_BOOL,
 	              F(reader.verify_crc), 0, 1, -1 },
+	/* the seed's ParquetReaderConfig, which had no YAML keys */
+	[K_R_BUFFER] = { "storage_config.parquet_reader.buffer_size", "PROBESTORE_READ_BUFFER_SIZE", P_SIZE, T_SIZE,
+	                 F(reader.buffer_size), 0, (int64_t)1 << 30, -1 },
+	[K_R_READ_ALL] = { "storage_config.parquet_reader.read_all", "PROBESTORE_READ_ALL", P_BOOL, T_BOOL,
+	                   F(reader.read_all), 0, 1, -1 },
 
 	[K_H_MAX_FILE] = { "storage_config.file_history.max_file_size", "PROBESTORE_HISTORY_MAX_FILE_SIZE", P_SIZE,
 	                   T_U64, F(history.max_file_size), 0, PIB, -1 },
@@ -251,6 +256,8 @@ int ps_config_default(ps_config *cfg)
 	cfg->reader.stream_batch_size = 1024;
 	cfg->reader.use_mmap = false;
 	cfg->reader.verify_crc = true;
+	cfg->reader.buffer_size = 64 * 1024;
+	cfg->reader.read_all = false;
 
 	cfg->history.max_file_size = 100 * MIB;
 	cfg->history.enable_compression = true;

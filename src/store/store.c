@@ -129,6 +129,14 @@ void ps_store_close(ps_store *st)
 	free(st);
 }
 
+void ps_store_reader_options(const ps_config *cfg, parq_reader_options *ro)
+{
+	ro->use_mmap = cfg->reader.use_mmap;
+	ro->verify_crc = cfg->reader.verify_crc;
+	ro->read_size = cfg->reader.buffer_size;
+	ro->read_all = cfg->reader.read_all;
+}
+
 const char *ps_store_base_path(const ps_store *st)
 {
 	return st->base;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "parq/parq.h"
 #include "probestore/probestore.h"
 #include "probestore/store.h"
 
@@ -25,6 +26,11 @@ struct ps_store {
 	pthread_cond_t cleaner_cond;
 	uint64_t cleaner_runs;                /* cleanups done (atomic) */
 };
+
+/* Sets the reader options cfg's storage_config.parquet_reader decides
+ * (use_mmap, verify_crc, buffer_size, read_all) in ro, which holds
+ * libparq's defaults or the caller's other choices. */
+void ps_store_reader_options(const ps_config *cfg, parq_reader_options *ro);
 
 /* <base>/probe_results/<host>_<port> of a root target into buf. */
 int ps_store_target_dir(const ps_store *st, const char *root_target, char *buf, size_t cap);
