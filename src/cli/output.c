@@ -204,7 +204,8 @@ static void csv_emit(strbuf *b, const char *s, bool guard, bool last)
 	const char *pre = guard && csv_formula(s) ? "'" : "";
 	if (s && s[strcspn(s, ",\"\r\n")]) {
 		sb_putc(b, '"');
-		sb_puts(b, pre);
+		if (*pre)
+			sb_puts(b, pre);
 		for (const char *p = s; *p; p++) {
 			if (*p == '"')
 				sb_putc(b, '"');
@@ -212,7 +213,8 @@ static void csv_emit(strbuf *b, const char *s, bool guard, bool last)
 		}
 		sb_putc(b, '"');
 	} else if (s) {
-		sb_puts(b, pre);
+		if (*pre)
+			sb_puts(b, pre);
 		sb_puts(b, s);
 	}
 	sb_putc(b, last ? '\n' : ',');
