@@ -187,7 +187,7 @@ int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *ur
 	if (!rc) {
 		struct stat sb;
 		if (stat(s->loc.path, &sb) == 0)
-			rc = ps_history_open_reader(&st->cfg, s->loc.path, &s->base);
+			rc = ps_history_open_reader_cfg(&st->cfg, s->loc.path, &s->base);
 		else if (errno != ENOENT)
 			rc = ps_err(PS_EIO, "cannot stat %s: %s", s->loc.path, strerror(errno));
 		if (rc)

@@ -68,9 +68,10 @@ void ps_history_cursor_close(ps_history_cursor *c);
 /* Copies a raw row into out, strings into arena. */
 int ps_history_raw_to_record(const ps_history_raw *raw, ps_arena *a, ps_history_record *out);
 
-/* Opens a history file for reading, checking its schema, with cfg's
- * reader settings (NULL: libparq's defaults). */
-int ps_history_open_reader(const ps_config *cfg, const char *path, parq_reader **out);
+/* Opens a history file for reading, checking its schema. */
+int ps_history_open_reader(const char *path, parq_reader **out);
+/* The same with cfg's reader settings (NULL: libparq's defaults). */
+int ps_history_open_reader_cfg(const ps_config *cfg, const char *path, parq_reader **out);
 
 /* Where a URL's history lives. */
 typedef struct ps_history_loc {

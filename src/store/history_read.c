@@ -316,7 +316,7 @@ static int find_last_any(ps_store *st, const char *url, bool need_diff, bool loc
 	rc = url_files(&loc, &files, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
 		parq_reader *fr;
-		if ((rc = ps_history_open_reader(&st->cfg, files[i], &fr)))
+		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &fr)))
 			break;
 		int fg;
 		int64_t frow, fts;
@@ -518,7 +518,7 @@ static int fetch(const ps_config *cfg, char (*files)[4096], cand *c, size_t n, p
 	for (size_t i = 0; i < n && !rc;) {
 		parq_reader *r;
 		size_t fi = c[i].file;
-		if ((rc = ps_history_open_reader(cfg, files[fi], &r)))
+		if ((rc = ps_history_open_reader_cfg(cfg, files[fi], &r)))
 			break;
 		while (i < n && c[i].file == fi && !rc) {
 			int g = c[i].g;
@@ -562,7 +562,7 @@ int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_s
 	rc = url_files(&loc, &files, &nf);
 	for (size_t i = 0; !rc && i < nf; i++) {
 		parq_reader *r;
-		if ((rc = ps_history_open_reader(&st->cfg, files[i], &r)))
+		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &r)))
 			break;
 		/* once the limit is reached, an older file is read only when it
 		 * may hold a record newer than the limit-th so far (on a tie, the
@@ -839,7 +839,7 @@ static bool is_host_dir(const char *name)
 static int diffs_of_file(const char *path, ps_history_set *out)
 {
 	parq_reader *r;
-	int rc = ps_history_open_reader(NULL, path, &r);
+	int rc = ps_history_open_reader(path, &r);
 	if (rc)
 		return rc;
 	ps_arena *a = set_arena(out);
@@ -942,7 +942,7 @@ int ps_history_iter_open(ps_history_iter **out, const char *path)
 	ps_history_iter *it = calloc(1, sizeof *it);
 	if (!it)
 		return ps_err_nomem();
-	int rc = ps_history_open_reader(NULL, path, &it->r);
+	int rc = ps_history_open_reader(path, &it->r);
 	if (!rc)
 		rc = ps_history_cursor_open(&it->cur, it->r, PS_H_ALL, NULL, 0, 8);
 	if (rc) {
@@ -1004,7 +1004,7 @@ int ps_history_stream(const char *path, ps_history_fn fn, void *ud, const ps_can
 int ps_history_count(const char *path, int64_t *rows)
 {
 	parq_reader *r;
-	int rc = ps_history_open_reader(NULL, path, &r);
+	int rc = ps_history_open_reader(path, &r);
 	if (rc)
 		return rc;
 	*rows = parq_reader_num_rows(r);

@@ -70,7 +70,12 @@ int ps_history_schema_check(const parq_schema *s, const char *path)
 	return 0;
 }
 
-int ps_history_open_reader(const ps_config *cfg, const char *path, parq_reader **out)
+int ps_history_open_reader(const char *path, parq_reader **out)
+{
+	return ps_history_open_reader_cfg(NULL, path, out);
+}
+
+int ps_history_open_reader_cfg(const ps_config *cfg, const char *path, parq_reader **out)
 {
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
