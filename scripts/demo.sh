@@ -3,7 +3,8 @@
 # (examples/httpx-sample.jsonl: two scans, a week apart, of three targets):
 # ingests the first scan, then the second, each with its scan time; queries
 # the latest results; shows what changed between the scans; then inspects
-# and prints one of the scan files written.
+# and prints one of the scan files written; stores two versions of a
+# monitored file (examples/monitored/) and writes the HTML report.
 #
 #   bash scripts/demo.sh [DATA_DIR]     (default: build/demo-data, emptied first)
 set -euo pipefail
@@ -32,3 +33,12 @@ file=$data/probe_results/shop.example.com_443/scan_20250308_090000.parquet
 echo "== inspect and cat: $file"
 ./build/probestore inspect "$file"
 ./build/probestore cat "$file" --columns original_url,status_code,diff_status,first_seen_timestamp --limit 5
+echo
+echo "== history: a monitored file fetched on March 1 and March 8, an API document on March 8"
+probestore history add --url https://shop.example.com/static/app.js --file examples/monitored/app-v1.js --time 2025-03-01T09:05:00Z
+probestore history add --url https://shop.example.com/static/app.js --file examples/monitored/app-v2.js --time 2025-03-08T09:05:00Z
+probestore history add --url https://api.example.com/openapi.json --file examples/monitored/openapi.json --time 2025-03-08T09:06:00Z
+echo
+report=${data%/}-report.html
+probestore report -o "$report"
+echo "== report: open $(cd "$(dirname "$report")" && pwd)/$(basename "$report") in a browser"

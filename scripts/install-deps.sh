@@ -7,6 +7,15 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
           libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev
           libyaml-dev libjansson-dev libcjson-dev libjson-c-dev libssl-dev libxxhash-dev)
+# The S3 client: HTTP and SigV4 signing from libcurl, XML from expat.
+packages+=(libcurl4-openssl-dev libexpat1-dev curl)
+# What only the test suite needs (scripts/test.sh asks for it, and CI):
+# the one-node Ceph cluster of the S3 tests (scripts/ceph.sh, about 70 MB)
+# the browser the report's test (tests/browser) opens pages in, and Go for
+# the tests of the Go package (bindings/go, scripts/test-go.sh).
+if [ "${PROBESTORE_TEST_DEPS:-0}" = 1 ] || [ "${PROBESTORE_WITH_CEPH:-0}" = 1 ] || [ -n "${CI:-}" ]; then
+  packages+=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime iproute2 chromium golang-go)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,6 +39,14 @@ if [ "${PROBESTORE_SKIP_NPM:-0}" != 1 ]; then
   if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
     echo "install-deps: npm ci in tests/interop"
     (cd "$here/tests/interop" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$lock" "$stamp"
+  fi
+  # playwright-core drives Debian's chromium in the report's browser test
+  lock="$here/tests/browser/package-lock.json"
+  stamp="$here/tests/browser/node_modules/.probestore-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+    echo "install-deps: npm ci in tests/browser"
+    (cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     cp "$lock" "$stamp"
   fi
 fi

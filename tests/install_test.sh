@@ -12,6 +12,7 @@ for f in lib/libparq.a include/parq/parq.h include/parq/meta.h bin/probestore; d
 done
 pc=$(find "$tmp/prefix" -name parq.pc | head -1)
 [ -n "$pc" ] || { echo "install: parq.pc missing"; exit 1; }
+[ -n "$(find "$tmp/prefix" -name probestore.pc)" ] || { echo "install: probestore.pc missing"; exit 1; }
 export PKG_CONFIG_PATH=$(dirname "$pc")
 cat > "$tmp/use.c" <<'C'
 #include <parq/parq.h>

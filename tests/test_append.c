@@ -118,6 +118,10 @@ static void options(parq_writer_options *o, parq_column_options *co)
 {
 	parq_writer_options_default(o);
 	o->page_rows = 40; /* several pages per chunk, so the page index matters */
+	/* every chunk gets its index and bloom filter, however small: their
+	 * moves are what is tested */
+	o->page_index_min_pages = 1;
+	o->bloom_min_values = 0;
 	parq_column_options_default(&co[0], C_NAME);
 	co[0].bloom_fpp = 0.01;
 	o->columns = co;

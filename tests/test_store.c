@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,7 +55,7 @@ static bool str_eq(const char *a, const char *b)
 
 /* ---- random results ---- */
 
-static const char *techs[] = {"Nginx", "React", "jQuery", "WordPress", "PHP", "IIS", "Vue.js"};
+static const char *techs[] = {"Nginx", "React", "jQuery:3.7.1", "WordPress:6.4.2", "PHP", "IIS:10.0", "Vue.js"};
 static const char *servers[] = {"nginx", "Apache", "cloudflare", "Microsoft-IIS/10.0", ""};
 static const char *ctypes[] = {"text/html; charset=utf-8", "application/json", "text/plain", "image/png", ""};
 static const char *titles[] = {"Login", "Admin panel", "Résumé \"CV\"", "", "ログイン", "Dashboard <b>"};
@@ -673,13 +674,19 @@ typedef struct stored {
 	int64_t t;
 } stored;
 
-static bool matches(const ps_query *q, const stored *s, int latest_scan)
+static bool in_scope(const ps_query *q, const stored *s, int latest_scan)
 {
-	const ps_probe_result *r = &s->r;
 	if (q->scans == PS_SCANS_LATEST && s->scan != latest_scan)
 		return false;
 	if (q->scans == PS_SCANS_RANGE && ((q->from_ms && s->t < q->from_ms) || (q->to_ms && s->t > q->to_ms)))
 		return false;
+	return true;
+}
+
+/* The filters of q but the scans it selects. */
+static bool matches(const ps_query *q, const stored *s)
+{
+	const ps_probe_result *r = &s->r;
 	if (q->n_status_codes || q->n_status_ranges) {
 		bool any = false;
 		for (size_t i = 0; i < q->n_status_codes; i++)
@@ -692,24 +699,52 @@ static bool matches(const ps_query *q, const stored *s, int latest_scan)
 	}
 	if (q->technology) {
 		bool any = false;
-		for (size_t i = 0; i < r->n_technologies; i++)
-			any |= !strcmp(r->technologies[i], q->technology);
+		size_t n = strlen(q->technology);
+		for (size_t i = 0; i < r->n_technologies; i++) {
+			const char *t = r->technologies[i];
+			if (q->tech_match == PS_TECH_EXACT)
+				any |= !strcmp(t, q->technology);
+			else
+				any |= !strncasecmp(t, q->technology, n) &&
+				       (t[n] == 0 || (t[n] == ':' && !strchr(q->technology, ':')));
+		}
 		if (!any)
 			return false;
 	}
-	if (q->diff_status && !str_eq(r->url_status, q->diff_status))
+	if (q->diff_status && strcmp(q->diff_status, "old") && !str_eq(r->url_status, q->diff_status))
 		return false;
+	char *(*find)(const char *, const char *) = q->ignore_case ? strcasestr : strstr;
 	if (q->content_type && !(r->content_type && *r->content_type &&
 	                         !strncmp(r->content_type, q->content_type, strlen(q->content_type))))
 		return false;
-	if (q->url_contains && !(strstr(r->input_url, q->url_contains) ||
-	                         (r->final_url && strstr(r->final_url, q->url_contains))))
+	if (q->url_contains && !(find(r->input_url, q->url_contains) ||
+	                         (r->final_url && find(r->final_url, q->url_contains))))
 		return false;
-	if (q->title_contains && !(r->title && strstr(r->title, q->title_contains)))
+	if (q->title_contains && !(r->title && find(r->title, q->title_contains)))
 		return false;
 	if (q->errors_only && !(r->error && *r->error))
 		return false;
 	return true;
+}
+
+static int add_each(void *ud, const ps_probe_result *r)
+{
+	return ps_probe_set_add(ud, r);
+}
+
+typedef struct bad_seen {
+	int n;
+	bool saw_damaged, saw_garbage;
+} bad_seen;
+
+static void note_bad(void *ud, const char *path, int code, const char *message)
+{
+	bad_seen *b = ud;
+	b->n++;
+	CHECK(code != 0);
+	CHECK(strstr(message, path) != NULL || strstr(message, "scan_") != NULL);
+	b->saw_garbage |= strstr(path, "scan_20991231_235959") != NULL;
+	b->saw_damaged |= strstr(path, "scan_20991231_235959") == NULL;
 }
 
 static void test_queries(void)
@@ -752,7 +787,7 @@ static void test_queries(void)
 	const ps_status_range ranges[] = {{200, 299}, {300, 302}};
 	uint64_t qs = 5;
 	int queries = 0, nonempty = 0;
-	for (int k = 0; k < 400; k++) {
+	for (int k = 0; k < 600; k++) {
 		ps_query q;
 		ps_query_default(&q);
 		int target = (int)(test_rand(&qs) % 4) - 1;
@@ -775,12 +810,21 @@ static void test_queries(void)
 			q.technology = techs[test_rand(&qs) % 7];
 		if (f & 8)
 			q.diff_status = test_rand(&qs) % 2 ? "new" : "existing";
+		if ((f & 8) && q.scans != PS_SCANS_ALL && test_rand(&qs) % 2)
+			q.diff_status = "old";
+		if (f & 256) {
+			/* by name: any case, without the version, or with it */
+			static const char *names[] = {"nginx", "JQUERY", "WordPress", "wordpress:6.4.2", "iis:9", "Vue"};
+			q.technology = names[test_rand(&qs) % 6];
+			q.tech_match = PS_TECH_NAME;
+		}
+		q.ignore_case = (f & 512) != 0;
 		if (f & 16)
 			q.content_type = test_rand(&qs) % 2 ? "text/" : "application/json";
 		if (f & 32)
-			q.url_contains = test_rand(&qs) % 2 ? "/p/1" : "final";
+			q.url_contains = test_rand(&qs) % 2 ? "/p/1" : test_rand(&qs) % 2 ? "final" : "FINAL";
 		if (f & 64)
-			q.title_contains = test_rand(&qs) % 2 ? "Log" : "ン";
+			q.title_contains = test_rand(&qs) % 3 == 0 ? "Log" : test_rand(&qs) % 2 ? "ン" : "admin";
 		if ((f & 128) && test_rand(&qs) % 2)
 			q.errors_only = true;
 		q.limit = test_rand(&qs) % 3 ? (int64_t)(test_rand(&qs) % 50) : 0;
@@ -791,17 +835,50 @@ static void test_queries(void)
 		/* expected: newest scan first, targets in directory order */
 		int64_t total = 0, got_n = 0;
 		size_t *exp = malloc(nall * sizeof *exp);
+		bool old = q.diff_status && !strcmp(q.diff_status, "old");
 		for (int t = 0; t < 3; t++) {
 			if (q.root_target && t != target)
 				continue;
+			if (old) {
+				/* the selected scan: the newest in scope; the old results:
+				 * the scan before it, URLs the selected one lacks */
+				int sel = -1;
+				for (size_t i = 0; i < nall; i++)
+					if (all[i].target == t && in_scope(&q, &all[i], SCANS - 1) && all[i].scan > sel)
+						sel = all[i].scan;
+				if (sel < 1)
+					continue;
+				for (size_t i = 0; i < nall; i++) {
+					if (all[i].target != t || all[i].scan != sel - 1 || !matches(&q, &all[i]))
+						continue;
+					bool kept = false;
+					for (size_t j = 0; j < nall && !kept; j++)
+						kept = all[j].target == t && all[j].scan == sel &&
+						       !strcmp(all[j].r.input_url, all[i].r.input_url);
+					if (!kept)
+						exp[total++] = i;
+				}
+				continue;
+			}
 			for (int s = SCANS - 1; s >= 0; s--)
 				for (size_t i = 0; i < nall; i++)
-					if (all[i].target == t && all[i].scan == s && matches(&q, &all[i], SCANS - 1))
+					if (all[i].target == t && all[i].scan == s && in_scope(&q, &all[i], SCANS - 1) &&
+					    matches(&q, &all[i]))
 						exp[total++] = i;
 		}
 		ps_probe_set set;
 		CHECK_OK(ps_store_search(st, &q, &set));
 		CHECK_EQ_INT(set.total, total);
+		int64_t counted = -1;
+		CHECK_OK(ps_store_count(st, &q, &counted));
+		CHECK_EQ_INT(counted, total);
+		/* streamed without the total: the same window */
+		ps_probe_set each = {0};
+		CHECK_OK(ps_store_search_each(st, &q, add_each, &each, NULL));
+		CHECK_EQ_INT(each.n, set.n);
+		for (size_t i = 0; i < each.n && i < set.n; i++)
+			CHECK(!strcmp(each.items[i].input_url, set.items[i].input_url));
+		ps_probe_set_free(&each);
 		int64_t from = q.offset < total ? q.offset : total;
 		int64_t want = total - from;
 		if (q.limit && want > q.limit)
@@ -809,7 +886,8 @@ static void test_queries(void)
 		CHECK_EQ_INT(set.n, want);
 		for (int64_t i = 0; i < want && i < (int64_t)set.n; i++) {
 			const stored *e = &all[exp[from + i]];
-			bool ok = same_result(&e->r, &set.items[i], e->t) && str_eq(e->r.url_status, set.items[i].url_status);
+			bool ok = same_result(&e->r, &set.items[i], e->t) &&
+			          str_eq(old ? "old" : e->r.url_status, set.items[i].url_status);
 			if (!ok) {
 				fprintf(stderr, "query %d: item %lld differs (%s vs %s)\n", k, (long long)i, e->r.input_url,
 				        set.items[i].input_url);
@@ -849,6 +927,52 @@ static void test_queries(void)
 		if (rc == 0)
 			ps_probe_set_free(&set);
 	}
+	/* with bad files taken: the answer of the files that read, and every
+	 * bad file named once; a garbage "scan" of the first target (the first
+	 * file a query of its latest scans reads) and the truncated one */
+	char garbage[4096];
+	CHECK_OK(ps_store_list_scans(st, targets[0], &scans, &ns));
+	REQUIRE(ns == SCANS);
+	snprintf(garbage, sizeof garbage, "%s", scans[0].path);
+	char *slash = strrchr(garbage, '/');
+	snprintf(slash, sizeof garbage - (size_t)(slash - garbage), "/scan_20991231_235959.parquet");
+	free(scans);
+	FILE *gf = fopen(garbage, "w");
+	REQUIRE(gf);
+	fputs("PAR1 this is not a parquet file PAR1", gf);
+	fclose(gf);
+	for (int threads = 1; threads <= 3; threads++) {
+		bad_seen bs = {0};
+		ps_query q;
+		ps_query_default(&q);
+		q.scans = PS_SCANS_ALL;
+		q.threads = threads;
+		q.on_bad_file = note_bad;
+		q.bad_file_ud = &bs;
+		int64_t n = -1;
+		CHECK_OK(ps_store_count(st, &q, &n));
+		CHECK_EQ_INT(n, 3 * SCANS * PER - PER);
+		CHECK_EQ_INT(bs.n, 2);
+		CHECK(bs.saw_damaged && bs.saw_garbage);
+		/* the rows themselves, streamed */
+		memset(&bs, 0, sizeof bs);
+		q.limit = INT64_MAX;
+		ps_probe_set each = {0};
+		int64_t total = -1;
+		CHECK_OK(ps_store_search_each(st, &q, add_each, &each, &total));
+		CHECK_EQ_INT(each.n, 3 * SCANS * PER - PER);
+		CHECK_EQ_INT(total, 3 * SCANS * PER - PER);
+		CHECK_EQ_INT(bs.n, 2);
+		ps_probe_set_free(&each);
+		/* the latest scans: the garbage file is the first target's latest */
+		memset(&bs, 0, sizeof bs);
+		q.scans = PS_SCANS_LATEST;
+		CHECK_OK(ps_store_count(st, &q, &n));
+		CHECK_EQ_INT(n, 2 * PER);
+		CHECK_EQ_INT(bs.n, 1);
+		CHECK(bs.saw_garbage);
+	}
+	unlink(garbage);
 	for (int t = 0; t < 3; t++)
 		for (int s = 0; s < SCANS; s++)
 			gen_free(&gens[t][s]);

@@ -325,7 +325,13 @@ typedef struct parq_writer_options {
 	size_t row_group_bytes;      /* uncompressed bytes per row group, estimated */
 	bool statistics;             /* column and page statistics (default on) */
 	size_t statistics_max_bytes; /* longer BYTE_ARRAY min/max are truncated */
-	bool page_index;             /* ColumnIndex + OffsetIndex (default on) */
+	bool page_index;             /* ColumnIndex + OffsetIndex (default on) ... */
+	int page_index_min_pages;    /* ... for column chunks of at least this many data
+	                              * pages (default 2: a one-page chunk's statistics
+	                              * say what its index would) */
+	int64_t bloom_min_values;    /* column chunks with fewer values get no bloom
+	                              * filter, which would cost more to read than
+	                              * their pages (default 1024) */
 	bool page_crc;               /* CRC-32 of every page (default off) */
 	bool fsync;                  /* fsync before close returns (default off) */
 	const char *created_by;      /* NULL: "parq version X (probestore)" */
@@ -512,7 +518,8 @@ typedef enum {
 	PARQ_OP_PREFIX,      /* byte strings starting with the value */
 	PARQ_OP_CONTAINS,    /* a LIST column with an element equal to the value;
 	                      * on a string column, a substring */
-	PARQ_OP_AND, PARQ_OP_OR
+	PARQ_OP_AND, PARQ_OP_OR,
+	PARQ_OP_MATCH        /* a string the caller's function accepts (parq_pred_match) */
 } parq_op;
 
 /* A constant: BOOL, INT64 (any integer), DOUBLE or BYTES. */
@@ -535,6 +542,16 @@ int parq_pred_in(parq_pred **out, const char *column, const parq_scalar *values,
 int parq_pred_null(parq_pred **out, const char *column, bool is_null);
 int parq_pred_prefix(parq_pred **out, const char *column, const void *prefix, uint32_t n);
 int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scalar *value);
+/* A test of strings by the caller's function: fn(ud, bytes, n) returns
+ * true for a value that matches. On a string column, rows whose value fn
+ * accepts; on a list of strings, rows with an element fn accepts; a null
+ * never matches. fn must depend on the bytes alone: where a column chunk
+ * is dictionary-encoded it is called once per dictionary entry (which
+ * also prunes row groups whose dictionary has no accepted entry), and a
+ * scan may call it from the thread that runs the scan, several scans from
+ * several threads at once. ud must outlive the predicate. */
+typedef bool (*parq_match_fn)(void *ud, const uint8_t *bytes, size_t n);
+int parq_pred_match(parq_pred **out, const char *column, parq_match_fn fn, void *ud);
 /* AND / OR of a and b, which the new predicate owns (freed on failure too). */
 int parq_pred_and(parq_pred **out, parq_pred *a, parq_pred *b);
 int parq_pred_or(parq_pred **out, parq_pred *a, parq_pred *b);
@@ -559,6 +576,15 @@ typedef struct parq_scan parq_scan;
  * (NULL: all). pred must outlive the scan. */
 int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields,
                    int n_fields);
+/* The same over the given row groups only (in file order), so that the
+ * row groups of one file can be scanned on several threads, each with a
+ * reader of its own. */
+int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields,
+                              int n_fields, const int *row_groups, int n_row_groups);
+/* Counts the remaining matching rows and moves to the end, reading only
+ * the predicate's columns (without a predicate, the row counts of the
+ * footer): no row is assembled. */
+int parq_scan_count(parq_scan *s, int64_t *n);
 /* The next matching row (a STRUCT of the fields), valid until the next
  * call; *row == NULL at the end. */
 int parq_scan_next(parq_scan *s, const parq_value **row);

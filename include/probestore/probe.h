@@ -101,6 +101,8 @@ typedef struct ps_probe_set {
 } ps_probe_set;
 
 void ps_probe_set_free(ps_probe_set *set);
+/* Appends a deep copy of r to set (a zeroed set to start); PS_ENOMEM. */
+int ps_probe_set_add(ps_probe_set *set, const ps_probe_result *r);
 
 #ifdef __cplusplus
 }

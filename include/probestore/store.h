@@ -43,6 +43,10 @@ typedef struct ps_cancel {
 void ps_cancel_request(ps_cancel *c);
 bool ps_cancel_requested(const ps_cancel *c);
 
+/* Called per result; the result is valid during the call only. Return
+ * non-zero to stop (the streaming call then returns that value). */
+typedef int (*ps_probe_fn)(void *ud, const ps_probe_result *r);
+
 /* ---- writing scans ---- */
 
 /* PS_CODEC_CONFIG (config.h): the store's configured codec */
@@ -129,6 +133,15 @@ typedef struct ps_status_range {
 	int lo, hi;                /* inclusive */
 } ps_status_range;
 
+/* How ps_query.technology compares with a result's technologies. */
+typedef enum {
+	PS_TECH_EXACT = 0,         /* an element equal to the name, byte for byte */
+	PS_TECH_NAME = 1           /* by name, ignoring ASCII case and the version httpx
+	                            * appends: "nginx" matches "Nginx" and
+	                            * "Nginx:1.25.3"; a name with a ':' matches that
+	                            * name and version only (ignoring case) */
+} ps_tech_match;
+
 typedef struct ps_query {
 	const char *root_target;   /* NULL: every target */
 	ps_scan_scope scans;       /* which scans of each target */
@@ -137,15 +150,30 @@ typedef struct ps_query {
 	size_t n_status_codes;
 	const ps_status_range *status_ranges; /* ... or in any of these ranges */
 	size_t n_status_ranges;
-	const char *technology;    /* technologies contains this name (exact) */
-	const char *diff_status;   /* "new", "existing" */
+	const char *technology;    /* technologies holds this one (see tech_match) */
+	ps_tech_match tech_match;
+	/* "new", "existing" (the marks stored with each result), or "old":
+	 * per target, the results of the scan before the selected one (the
+	 * latest, or the last in the range) whose URL the selected scan no
+	 * longer has, marked "old"; "old" needs PS_SCANS_LATEST or
+	 * PS_SCANS_RANGE */
+	const char *diff_status;
 	const char *content_type;  /* content_type starts with this */
 	const char *url_contains;  /* original_url or final_url contains */
 	const char *title_contains;
+	bool ignore_case;          /* url_contains and title_contains ignore ASCII case */
 	bool errors_only;          /* probe_error present */
 	int64_t limit;             /* 0: the config's default limit (0 there: all) */
 	int64_t offset;
 	const ps_cancel *cancel;
+	/* A scan file that does not read (damaged, truncated, not Parquet):
+	 * with on_bad_file set, the query answers from the other files and
+	 * calls on_bad_file(bad_file_ud, path, code, message) once per such
+	 * file, from any of the query's threads, one call at a time (results
+	 * a damaged file gave before its damage was found stay given); NULL:
+	 * the first such file fails the query. */
+	void (*on_bad_file)(void *ud, const char *path, int code, const char *message);
+	void *bad_file_ud;
 	/* Scan files searched at once: 0 one per core (at most 8), 1 only the
 	 * calling thread. With several files, threads and a limit, threads
 	 * count the matches of the files, then the files holding the window
@@ -158,6 +186,23 @@ void ps_query_default(ps_query *q);
 /* Matching results, newest scan first, in file order within a scan;
  * out->total counts every match before offset and limit. */
 int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out);
+
+/* The same results streamed: fn is called for each result of the window
+ * [offset, offset + limit) in order (limit 0: the config's default
+ * limit, 0 there meaning every match), the result valid during the call
+ * only; a non-zero return of fn stops the search and is returned. Memory
+ * stays bounded whatever the number of matches: scan files are read in
+ * slices on q->threads threads while the results are handed over in
+ * order. Only the window's rows are assembled. With total not NULL every
+ * match is counted (*total), else the search stops once the window is
+ * full. */
+int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *ud, int64_t *total);
+
+/* The number of matches of q (offset and limit ignored) without
+ * assembling a row: from the files' footers when nothing filters, else by
+ * testing the filters on the column vectors of the rows that statistics,
+ * dictionaries and bloom filters leave, on q->threads threads. */
+int ps_store_count(ps_store *st, const ps_query *q, int64_t *count);
 
 /* ---- URL diff ---- */
 
@@ -177,9 +222,6 @@ void ps_url_diff_free(ps_url_diff *d);
 
 /* ---- streaming ---- */
 
-/* Called per result; the result is valid during the call only. Return
- * non-zero to stop (ps_scan_stream then returns that value). */
-typedef int (*ps_probe_fn)(void *ud, const ps_probe_result *r);
 
 /* Streams every result of a scan file in bounded memory. */
 int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel);

@@ -9,7 +9,9 @@
 #include "probestore/probestore.h"
 
 /* Exit statuses. */
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+/* EXIT_PARTIAL: the command answered from the files that read, and named
+ * on standard error those that did not. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
 
 typedef struct cli_global {
 	const char *data_dir;   /* --data; NULL: $PROBESTORE_DATA, the config's, ./data */
@@ -100,5 +102,6 @@ extern const cli_command cmd_inspect;
 extern const cli_command cmd_cat;
 extern const cli_command cmd_verify;
 extern const cli_command cmd_history;
+extern const cli_command cmd_report;
 
 #endif

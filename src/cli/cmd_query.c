@@ -10,7 +10,7 @@
 static const char usage[] =
 	"usage: probestore query [--target URL] [--status LIST] [--tech NAME]\n"
 	"                        [--diff new|existing|old] [--content-type PREFIX]\n"
-	"                        [--url-contains TEXT] [--title-contains TEXT] [--errors]\n"
+	"                        [--url-contains TEXT] [--title-contains TEXT] [-i] [--errors]\n"
 	"                        [--scan latest|all|TIME] [--since TIME] [--until TIME]\n"
 	"                        [--limit N] [--offset N] [--count] [--format table|jsonl|csv]\n"
 	"                        [--threads N]\n\n"
@@ -27,6 +27,7 @@ static const char usage[] =
 	"  --content-type PREFIX  content types starting with PREFIX, e.g. text/html\n"
 	"  --url-contains TEXT    URL (original or final) containing TEXT\n"
 	"  --title-contains TEXT  title containing TEXT\n"
+	"  -i, --ignore-case      --url-contains and --title-contains ignore ASCII case\n"
 	"  --errors               only failed probes (with an error)\n"
 	"  --scan WHICH           latest (default), all, or the scans at TIME\n"
 	"  --since TIME           scans at or after TIME (implies every scan in the range)\n"
@@ -95,198 +96,103 @@ bad:
 	return -1;
 }
 
-/* httpx reports a technology as "Name" or "Name:version". */
-static bool tech_match(const ps_probe_result *r, const char *name)
+/* Output of the results as they come, in bounded memory: JSON Lines and
+ * CSV line by line, a table in blocks of TABLE_BLOCK rows (each block
+ * aligned on its own). */
+#define TABLE_BLOCK 10000
+
+typedef struct sink {
+	cli_out_format fmt;
+	strbuf b;
+	bool ok, header_done;
+	int64_t n;
+	/* tables: the rows of the current block */
+	ps_probe_set block;
+	int64_t total;            /* matches in all (tables print "N of M") */
+} sink;
+
+static bool flush_text(sink *o)
 {
-	size_t n = strlen(name);
-	for (size_t i = 0; r->technologies && i < r->n_technologies; i++) {
-		const char *t = r->technologies[i];
-		if (t && !strncasecmp(t, name, n) && (t[n] == 0 || (t[n] == ':' && !strchr(name, ':'))))
-			return true;
-	}
-	return false;
+	if (o->b.len && o->ok)
+		o->ok = cli_write(o->b.data, o->b.len);
+	o->b.len = 0;
+	return o->ok;
 }
 
-/* Results gathered from one or more searches, before offset and limit. */
-typedef struct gathered {
-	ps_probe_set *sets;
-	size_t n_sets;
-	const ps_probe_result **items;
-	size_t n, cap;
-	ps_url_diff *diffs;
-	size_t n_diffs;
-} gathered;
-
-static ps_probe_set *new_set(gathered *g)
+static void flush_table(sink *o)
 {
-	ps_probe_set *s = realloc(g->sets, (g->n_sets + 1) * sizeof *s);
-	if (!s)
-		return NULL;
-	g->sets = s;
-	memset(&s[g->n_sets], 0, sizeof *s);
-	return &s[g->n_sets++];
+	ps_probe_set *s = &o->block;
+	if (!s->n)
+		return;
+	bool with_scan = false;
+	for (size_t i = 1; i < s->n && !with_scan; i++)
+		with_scan = s->items[i].scan_timestamp_ms != s->items[0].scan_timestamp_ms;
+	const table_col *cols;
+	int nc = probe_table_cols(&cols, with_scan);
+	table t;
+	table_init(&t, cols, nc);
+	for (size_t i = 0; i < s->n; i++)
+		probe_table_add(&t, &s->items[i], with_scan);
+	table_render(&t, &o->b);
+	table_free(&t);
+	ps_probe_set_free(s);
+	flush_text(o);
 }
 
-static int push(gathered *g, const ps_probe_result *r)
+static int emit(void *ud, const ps_probe_result *r)
 {
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 256;
-		const ps_probe_result **v = realloc(g->items, cap * sizeof *v);
-		if (!v)
+	sink *o = ud;
+	o->n++;
+	if (o->fmt == OUT_TABLE) {
+		if (ps_probe_set_add(&o->block, r)) {
+			cli_error("out of memory");
 			return -1;
-		g->items = v;
-		g->cap = cap;
+		}
+		if (o->block.n == TABLE_BLOCK)
+			flush_table(o);
+		return o->ok ? 0 : -1;
 	}
-	g->items[g->n++] = r;
+	if (o->fmt == OUT_CSV) {
+		if (!o->header_done)
+			probe_csv_header(&o->b);
+		o->header_done = true;
+		probe_csv(&o->b, r);
+	} else {
+		probe_jsonl(&o->b, r);
+	}
+	if (o->b.len >= 1 << 16 && !flush_text(o))
+		return -1;
 	return 0;
 }
 
-static void gathered_free(gathered *g)
+/* Ends the output: the rest of the text, or of the table and its footer. */
+static bool sink_end(sink *o)
 {
-	for (size_t i = 0; i < g->n_sets; i++)
-		ps_probe_set_free(&g->sets[i]);
-	for (size_t i = 0; i < g->n_diffs; i++)
-		ps_url_diff_free(&g->diffs[i]);
-	free(g->sets);
-	free(g->diffs);
-	free(g->items);
+	if (o->fmt == OUT_TABLE) {
+		flush_table(o);
+		if (o->n == 0)
+			sb_printf(&o->b, "no results%s\n", o->total ? " in this range (see --offset)" : "");
+		else if (o->n < o->total)
+			sb_printf(&o->b, "%" PRId64 " of %" PRId64 " results (--limit, --offset)\n", o->n, o->total);
+	} else if (o->fmt == OUT_CSV && !o->header_done) {
+		probe_csv_header(&o->b);
+	}
+	flush_text(o);
+	sb_free(&o->b);
+	ps_probe_set_free(&o->block);
+	return o->ok;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A scan file that does not read: named, and the query goes on. */
+static void skip_bad(void *ud, const char *path, int code, const char *message)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The scan of a target the query looks at (latest, or the last one in the
- * --scan TIME window) and the one before it. */
-static void pick_scans(const ps_scan_info *scans, size_t n, bool at_time, int64_t lo, int64_t hi, ptrdiff_t *cur,
-                       ptrdiff_t *prev)
-{
-	*cur = *prev = -1;
-	for (size_t k = n; k-- > 0;) {
-		if (!at_time || (scans[k].scan_time_ms >= lo && scans[k].scan_time_ms <= hi)) {
-			*cur = (ptrdiff_t)k;
-			*prev = (ptrdiff_t)k - 1;
-			return;
-		}
-	}
-}
-
-/* --diff old: per target, the previous scan's results (filtered) whose URL
- * is missing from the selected scan, marked old. */
-static int gather_old(ps_store *st, const ps_query *base, const char *target, bool at_time, int64_t lo, int64_t hi,
-                      const char *tech, gathered *g)
-{
-	ps_target_info *targets = NULL;
-	size_t nt = 1;
-	if (!target && ps_store_list_targets(st, &targets, &nt)) {
-		cli_error("%s", ps_errmsg());
-		return -1;
-	}
-	int rc = 0;
-	for (size_t t = 0; t < nt && !rc; t++) {
-		const char *tg = target ? target : targets[t].host_port;
-		ps_scan_info *scans;
-		size_t ns;
-		if (ps_store_list_scans(st, tg, &scans, &ns)) {
-			cli_error("%s: %s", tg, ps_errmsg());
-			rc = -1;
-			break;
-		}
-		ptrdiff_t cur, prev;
-		pick_scans(scans, ns, at_time, lo, hi, &cur, &prev);
-		if (cur < 0 || prev < 0) {
-			free(scans);
-			continue;
-		}
-		ps_url_diff *d = realloc(g->diffs, (g->n_diffs + 1) * sizeof *d);
-		ps_probe_set *set = d ? new_set(g) : NULL;
-		if (!d || !set) {
-			if (d)
-				g->diffs = d;
-			free(scans);
-			cli_error("out of memory");
-			rc = -1;
-			break;
-		}
-		g->diffs = d;
-		d = &g->diffs[g->n_diffs];
-		if (ps_scan_diff(scans[prev].path, scans[cur].path, d)) {
-			cli_error("%s", ps_errmsg());
-			free(scans);
-			rc = -1;
-			break;
-		}
-		g->n_diffs++;
-		ps_query q = *base;
-		q.root_target = tg;
-		q.scans = PS_SCANS_RANGE;
-		q.from_ms = q.to_ms = scans[prev].scan_time_ms;
-		q.diff_status = NULL;
-		q.limit = INT64_MAX;
-		q.offset = 0;
-		free(scans);
-		if (ps_store_search(st, &q, set)) {
-			cli_error("%s", ps_errmsg());
-			rc = -1;
-			break;
-		}
-		for (size_t i = 0; i < set->n && !rc; i++) {
-			ps_probe_result *r = &set->items[i];
-			if (!r->input_url || !bsearch(&r->input_url, d->old_urls, d->n_old, sizeof *d->old_urls, cmp_str))
-				continue;
-			if (tech && !tech_match(r, tech))
-				continue;
-			r->url_status = "old";
-			if (push(g, r)) {
-				cli_error("out of memory");
-				rc = -1;
-			}
-		}
-	}
-	free(targets);
-	return rc;
-}
-
-static int output(const gathered *g, size_t from, size_t to, int64_t total, cli_out_format fmt)
-{
-	strbuf b = {0};
-	bool ok = true;
-	if (fmt == OUT_TABLE) {
-		bool with_scan = false;
-		for (size_t i = from + 1; i < to && !with_scan; i++)
-			with_scan = g->items[i]->scan_timestamp_ms != g->items[from]->scan_timestamp_ms;
-		const table_col *cols;
-		int nc = probe_table_cols(&cols, with_scan);
-		table t;
-		table_init(&t, cols, nc);
-		for (size_t i = from; i < to; i++)
-			probe_table_add(&t, g->items[i], with_scan);
-		if (to > from)
-			table_render(&t, &b);
-		table_free(&t);
-		if (to == from)
-			sb_printf(&b, "no results%s\n", total ? " in this range (see --offset)" : "");
-		else if ((int64_t)(to - from) < total)
-			sb_printf(&b, "%zu of %" PRId64 " results (--limit, --offset)\n", to - from, total);
-		return cli_write(b.data, b.len) ? (sb_free(&b), EXIT_OK) : (sb_free(&b), EXIT_RUNTIME);
-	}
-	if (fmt == OUT_CSV)
-		probe_csv_header(&b);
-	for (size_t i = from; i < to && ok; i++) {
-		if (fmt == OUT_CSV)
-			probe_csv(&b, g->items[i]);
-		else
-			probe_jsonl(&b, g->items[i]);
-		if (b.len >= 1 << 16 || i + 1 == to) {
-			ok = cli_write(b.data, b.len);
-			b.len = 0;
-		}
-	}
-	if (ok && b.len)
-		ok = cli_write(b.data, b.len);
-	sb_free(&b);
-	return ok ? EXIT_OK : EXIT_RUNTIME;
+	(void)code;
+	int *n = ud;
+	(*n)++;
+	if (strstr(message, path))
+		cli_error("%s (file skipped)", message);
+	else
+		cli_error("%s: %s (file skipped)", path, message);
 }
 
 static int run(const cli_global *gl, int argc, char **argv)
@@ -294,7 +200,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 	const char *target = NULL, *status = NULL, *tech = NULL, *diff = NULL, *ctype = NULL, *url = NULL,
 	           *title = NULL, *scan = NULL, *since = NULL, *until = NULL, *limit_s = NULL, *offset_s = NULL,
 	           *threads_s = NULL, *format = NULL;
-	bool errors = false, count = false;
+	bool errors = false, count = false, nocase = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int m;
@@ -318,6 +224,8 @@ static int run(const cli_global *gl, int argc, char **argv)
 			errors = true;
 		} else if (!strcmp(a, "--count")) {
 			count = true;
+		} else if (!strcmp(a, "-i") || !strcmp(a, "--ignore-case")) {
+			nocase = true;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error("query", "unknown option '%s'", a);
 		} else {
@@ -341,7 +249,6 @@ static int run(const cli_global *gl, int argc, char **argv)
 	ps_query q;
 	ps_query_default(&q);
 	q.threads = threads > 64 ? 64 : (int)threads;
-	bool at_time = false;
 	if (scan && !strcmp(scan, "all")) {
 		q.scans = PS_SCANS_ALL;
 	} else if (scan && strcmp(scan, "latest")) {
@@ -350,7 +257,6 @@ static int run(const cli_global *gl, int argc, char **argv)
 		q.scans = PS_SCANS_RANGE;
 		q.from_ms = lo;
 		q.to_ms = hi;
-		at_time = true;
 	}
 	if (since || until) {
 		if (scan)
@@ -379,7 +285,6 @@ static int run(const cli_global *gl, int argc, char **argv)
 	q.n_status_codes = sts.n_codes;
 	q.status_ranges = sts.ranges;
 	q.n_status_ranges = sts.n_ranges;
-	q.diff_status = old ? NULL : diff;
 	q.content_type = ctype;
 	q.url_contains = url;
 	q.title_contains = title;
@@ -394,8 +299,6 @@ static int run(const cli_global *gl, int argc, char **argv)
 	}
 	if (limit < 0)
 		limit = ps_store_config(st)->reader.default_limit;
-	gathered g = {0};
-	int64_t total = 0;
 	rc = EXIT_RUNTIME;
 	if (target) {
 		ps_scan_info *scans;
@@ -410,50 +313,34 @@ static int run(const cli_global *gl, int argc, char **argv)
 			goto out;
 		}
 	}
-	/* filters the store cannot apply (a technology named with or without its
-	 * version, URLs gone since the scan before) come after the search, and
-	 * offset and limit after them */
-	bool post = tech || old;
-	if (old) {
-		if (gather_old(st, &q, target, at_time, lo, hi, tech, &g))
-			goto out;
-		total = (int64_t)g.n;
-	} else {
-		ps_probe_set *set = new_set(&g);
-		if (!set) {
-			cli_error("out of memory");
-			goto out;
-		}
-		q.limit = post || limit == 0 ? INT64_MAX : count ? 1 : limit;
-		q.offset = post ? 0 : offset;
-		if (ps_store_search(st, &q, set)) {
+	q.technology = tech;
+	q.tech_match = PS_TECH_NAME;
+	q.ignore_case = nocase;
+	q.diff_status = diff;
+	q.offset = offset;
+	int n_bad = 0;
+	q.on_bad_file = skip_bad;
+	q.bad_file_ud = &n_bad;
+	if (count) {
+		int64_t n;
+		if (ps_store_count(st, &q, &n)) {
 			cli_error("%s", ps_errmsg());
 			goto out;
 		}
-		for (size_t i = 0; i < set->n; i++) {
-			if (tech && !tech_match(&set->items[i], tech))
-				continue;
-			if (push(&g, &set->items[i])) {
-				cli_error("out of memory");
-				goto out;
-			}
-		}
-		total = post ? (int64_t)g.n : set->total;
-	}
-	if (count) {
 		char line[32];
-		int n = snprintf(line, sizeof line, "%" PRId64 "\n", total);
-		rc = cli_write(line, (size_t)n) ? EXIT_OK : EXIT_RUNTIME;
+		int len = snprintf(line, sizeof line, "%" PRId64 "\n", n);
+		rc = !cli_write(line, (size_t)len) ? EXIT_RUNTIME : n_bad ? EXIT_PARTIAL : EXIT_OK;
 		goto out;
 	}
-	size_t from = 0, to = g.n;
-	if (post) {
-		from = offset < (int64_t)g.n ? (size_t)offset : g.n;
-		to = limit > 0 && (int64_t)(g.n - from) > limit ? from + (size_t)limit : g.n;
-	}
-	rc = output(&g, from, to, total, fmt);
+	/* limit 0 means every match here, not the configuration's default */
+	q.limit = limit == 0 ? INT64_MAX : limit;
+	sink o = {.fmt = fmt, .ok = true};
+	int sr = ps_store_search_each(st, &q, emit, &o, fmt == OUT_TABLE ? &o.total : NULL);
+	if (sr && o.ok)
+		cli_error("%s", ps_errmsg());
+	bool ok = sink_end(&o);
+	rc = sr || !ok ? EXIT_RUNTIME : n_bad ? EXIT_PARTIAL : EXIT_OK;
 out:
-	gathered_free(&g);
 	free(sts.codes);
 	free(sts.ranges);
 	cli_store_close(st);

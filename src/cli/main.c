@@ -10,7 +10,8 @@
 #include "parq/parq.h"
 
 static const cli_command *commands[] = {&cmd_ingest, &cmd_query,   &cmd_scans, &cmd_diff,
-                                        &cmd_count,  &cmd_inspect, &cmd_cat,   &cmd_verify, &cmd_history};
+                                        &cmd_count,  &cmd_inspect, &cmd_cat,   &cmd_verify, &cmd_history,
+                                        &cmd_report};
 
 void cli_error(const char *fmt, ...)
 {

@@ -46,6 +46,13 @@ struct parq_column_reader {
 	parq_buf dvals;            /* fixed-width dictionary values */
 	parq_bytes *dviews;
 	uint32_t dict_n, dict_cap;
+	uint64_t dict_epoch;       /* counts the chunks opened: names the current chunk's dictionary */
+	/* the views of the dictionary before the current one: a read that
+	 * looks one page ahead for the end of a row may load the next chunk's
+	 * dictionary while its values are the previous one's */
+	parq_bytes *prev_dviews;
+	uint32_t prev_n, prev_cap;
+	uint64_t prev_epoch;
 
 	/* current page, decoded */
 	parq_buf pagedata;         /* decompressed page */
@@ -58,6 +65,7 @@ struct parq_column_reader {
 	size_t cap_levels, cap_views;
 	uint32_t *idx;             /* dictionary indices scratch */
 	size_t cap_idx;
+	bool page_dict;            /* the page's values came from the dictionary (indices in idx) */
 	bool started;              /* first level of the column seen */
 
 	/* output */
@@ -65,6 +73,12 @@ struct parq_column_reader {
 	parq_buf ovals;
 	parq_bytes *oviews;
 	size_t cap_olevels, cap_oviews;
+	/* BYTE_ARRAY: the dictionary indices of the last read's values, when
+	 * all of them came from the current dictionary (else NULL) */
+	uint32_t *oidx;
+	size_t cap_oidx;
+	const uint32_t *out_idx;
+	uint64_t out_epoch;
 	/* buffers referenced by the current output */
 	parq_buf *retained;
 	int n_retained, cap_retained;
@@ -142,6 +156,7 @@ void parq_column_reader_close(parq_column_reader *cr)
 	parq_buf_free(&cr->dictbuf);
 	parq_buf_free(&cr->dvals);
 	free(cr->dviews);
+	free(cr->prev_dviews);
 	parq_buf_free(&cr->pagedata);
 	parq_buf_free(&cr->heap);
 	free(cr->pdef);
@@ -153,6 +168,7 @@ void parq_column_reader_close(parq_column_reader *cr)
 	free(cr->orep);
 	parq_buf_free(&cr->ovals);
 	free(cr->oviews);
+	free(cr->oidx);
 	for (int i = 0; i < cr->n_retained; i++)
 		parq_buf_free(&cr->retained[i]);
 	free(cr->retained);
@@ -233,6 +249,19 @@ static int open_next_chunk(parq_column_reader *cr)
 		return CR_ERR(cr, PARQ_EUNSUPPORTED, "codec %s is not supported", parq_codec_name((parq_codec)cr->codec));
 	cr->levels_left = m->num_values;
 	cr->levels_unknown = false;
+	if (cr->has_dict && cr->leaf->type == PARQ_BYTE_ARRAY) {
+		/* the previous chunk's dictionary stays readable for the values
+		 * of the read under way */
+		parq_bytes *t = cr->prev_dviews;
+		uint32_t tc = cr->prev_cap;
+		cr->prev_dviews = cr->dviews;
+		cr->prev_cap = cr->dict_cap;
+		cr->prev_n = cr->dict_n;
+		cr->prev_epoch = cr->dict_epoch;
+		cr->dviews = t;
+		cr->dict_cap = tc;
+	}
+	cr->dict_epoch++; /* this chunk's dictionary, if it has one */
 	cr->has_dict = false;
 	cr->dict_n = 0;
 	cr->in_chunk = true;
@@ -440,6 +469,7 @@ static int decode_values(parq_column_reader *cr, int enc, const uint8_t *p, size
 	int rc;
 	cr->pv_n = n;
 	cr->pv_pos = 0;
+	cr->page_dict = false;
 	switch (enc) {
 	case PARQ_ENC_PLAIN:
 		return decode_plain(cr, p, len, n, &cr->pvals, &cr->pviews, &cr->cap_views, off);
@@ -466,6 +496,7 @@ static int decode_values(parq_column_reader *cr, int enc, const uint8_t *p, size
 				return PARQ_ENOMEM;
 			for (int64_t i = 0; i < n; i++)
 				cr->pviews[i] = cr->dviews[cr->idx[i]];
+			cr->page_dict = true;
 			return 0;
 		}
 		cr->pvals.len = 0;
@@ -719,6 +750,21 @@ static int load_page(parq_column_reader *cr)
 	}
 }
 
+static int grow_oidx(parq_column_reader *cr, size_t n)
+{
+	if (n <= cr->cap_oidx)
+		return 0;
+	size_t c = cr->cap_oidx ? cr->cap_oidx : 1024;
+	while (c < n)
+		c *= 2;
+	uint32_t *p = realloc(cr->oidx, c * sizeof *p);
+	if (!p)
+		return parq_err_nomem();
+	cr->oidx = p;
+	cr->cap_oidx = c;
+	return 0;
+}
+
 static int grow_out(parq_column_reader *cr, size_t levels, size_t values)
 {
 	if (levels > cr->cap_olevels) {
@@ -744,6 +790,7 @@ int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_colum
 {
 	release_retained(cr);
 	cr->page_referenced = cr->dict_referenced = false;
+	cr->out_idx = NULL;
 	memset(out, 0, sizeof *out);
 	if (max_rows <= 0)
 		return 0;
@@ -755,7 +802,13 @@ int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_colum
 	const int16_t *s_def = NULL, *s_rep = NULL;
 	const void *s_vals = NULL;
 	const parq_bytes *s_views = NULL;
+	/* dictionary indices (BYTE_ARRAY): valid while every segment's values
+	 * come from one dictionary */
+	const uint32_t *s_idx = NULL;
+	bool idx_ok = ba, ep_set = false;
+	uint64_t ep = 0;
 	cr->ovals.len = 0;
+	cr->out_idx = NULL;
 	for (;;) {
 		if (cr->ppos >= cr->pn) {
 			if (nlev && !copied) {
@@ -768,6 +821,11 @@ int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_colum
 					memcpy(cr->oviews, s_views, sizeof *s_views * (size_t)nval);
 				else if (nval && parq_buf_append(&cr->ovals, s_vals, (size_t)nval * cr->width))
 					return PARQ_ENOMEM;
+				if (idx_ok && nval) {
+					if (grow_oidx(cr, (size_t)nval))
+						return PARQ_ENOMEM;
+					memcpy(cr->oidx, s_idx, sizeof *s_idx * (size_t)nval);
+				}
 				copied = true;
 			}
 			int rc = load_page(cr);
@@ -812,17 +870,29 @@ int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_colum
 		                   cr->r->opts.max_page_bytes)
 			return CR_ERR(cr, PARQ_ELIMIT, "%lld values in %lld rows exceed the limit of %zu bytes; read fewer rows at once",
 			              (long long)(nlev + end - start), (long long)rows, cr->r->opts.max_page_bytes);
+		if (idx_ok && nv) {
+			if (!cr->page_dict || (ep_set && ep != cr->dict_epoch))
+				idx_ok = false;
+			ep = cr->dict_epoch;
+			ep_set = true;
+		}
 		if (end > start) {
 			if (!copied && nlev == 0) {
 				s_def = cr->pdef + start;
 				s_rep = cr->prep + start;
 				s_vals = ba || !cr->pvals.data ? NULL : cr->pvals.data + (size_t)cr->pv_pos * cr->width;
 				s_views = ba && cr->pviews ? cr->pviews + cr->pv_pos : NULL;
+				s_idx = idx_ok && nv ? cr->idx + cr->pv_pos : NULL;
 			} else {
 				if (grow_out(cr, (size_t)(nlev + end - start), (size_t)(nval + nv)))
 					return PARQ_ENOMEM;
 				memcpy(cr->odef + nlev, cr->pdef + start, sizeof *cr->pdef * (size_t)(end - start));
 				memcpy(cr->orep + nlev, cr->prep + start, sizeof *cr->prep * (size_t)(end - start));
+				if (idx_ok && nv) {
+					if (grow_oidx(cr, (size_t)(nval + nv)))
+						return PARQ_ENOMEM;
+					memcpy(cr->oidx + nval, cr->idx + cr->pv_pos, sizeof *cr->oidx * (size_t)nv);
+				}
 				if (nv && ba)
 					memcpy(cr->oviews + nval, cr->pviews + cr->pv_pos, sizeof *cr->oviews * (size_t)nv);
 				else if (nv && parq_buf_append(&cr->ovals, cr->pvals.data + (size_t)cr->pv_pos * cr->width,
@@ -856,7 +926,23 @@ int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_colum
 		out->values = ba ? NULL : cr->ovals.data;
 		out->bytes = ba ? cr->oviews : NULL;
 	}
+	if (idx_ok && ep_set && nval && (ep == cr->dict_epoch || (ep == cr->prev_epoch && ep))) {
+		cr->out_idx = copied ? cr->oidx : s_idx;
+		cr->out_epoch = ep;
+	}
 	return 0;
+}
+
+const uint32_t *parq_column_reader_indices(const parq_column_reader *cr, const parq_bytes **dict, uint32_t *n,
+                                           uint64_t *epoch)
+{
+	if (!cr->out_idx)
+		return NULL;
+	bool cur = cr->out_epoch == cr->dict_epoch;
+	*dict = cur ? cr->dviews : cr->prev_dviews;
+	*n = cur ? cr->dict_n : cr->prev_n;
+	*epoch = cr->out_epoch;
+	return cr->out_idx;
 }
 
 /* Loads the chunk's OffsetIndex; returns 1 when the chunk has none usable. */

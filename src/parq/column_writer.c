@@ -858,7 +858,7 @@ static void sort_u64(uint64_t *v, size_t n)
 static int build_bloom(parq_colw *c)
 {
 	c->bloom.len = 0;
-	if (c->cfg.bloom_fpp <= 0 || c->type == PARQ_BOOLEAN)
+	if (c->cfg.bloom_fpp <= 0 || c->type == PARQ_BOOLEAN || (int64_t)c->n_hashes < c->cfg.bloom_min_values)
 		return 0;
 	size_t distinct = 0;
 	if (c->n_hashes) {

@@ -25,6 +25,7 @@ typedef struct parq_colw_config {
 	bool crc;
 	double bloom_fpp;        /* > 0: build a bloom filter */
 	int64_t bloom_ndv;       /* 0: size from the chunk's distinct values */
+	int64_t bloom_min_values;/* fewer values in the chunk: no bloom filter */
 	int encoding;            /* non-dictionary pages: -1 automatic, PLAIN or DELTA_BINARY_PACKED */
 	bool long_match;         /* ZSTD long-distance matching (parq_compress_long) */
 } parq_colw_config;

@@ -100,6 +100,19 @@ int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scal
 	return finish_leaf(out, pred_new(PARQ_OP_CONTAINS, list_column), value, 1);
 }
 
+int parq_pred_match(parq_pred **out, const char *column, parq_match_fn fn, void *ud)
+{
+	if (!fn)
+		return parq_err(PARQ_EINVAL, "predicate on '%s': MATCH needs a function", column);
+	parq_pred *p = pred_new(PARQ_OP_MATCH, column);
+	if (!p)
+		return PARQ_ENOMEM;
+	p->fn = fn;
+	p->fn_ud = ud;
+	*out = p;
+	return 0;
+}
+
 static int combine(parq_pred **out, parq_op op, parq_pred *a, parq_pred *b)
 {
 	parq_pred *p = a && b ? pred_new(op, NULL) : NULL;
@@ -480,12 +493,12 @@ bool parq_pred_match_plain(const parq_pred *p, parq_op op, const parq_node *leaf
 	case PARQ_OP_IS_NULL: return false;
 	case PARQ_OP_NOT_NULL: return true;
 	case PARQ_OP_CONTAINS:
-		if (p->substr)
-			return kind == PARQ_V_BYTES && len >= p->vals[0].u.s.len &&
-			       (p->vals[0].u.s.len == 0 || memmem(val, len, p->vals[0].u.s.ptr, p->vals[0].u.s.len) != NULL);
-		return any_equal(p, leaf, kind, val, len); /* an element equal to the value */
+		return kind == PARQ_V_BYTES && p->vals[0].kind == PARQ_V_BYTES && len >= p->vals[0].u.s.len &&
+		       (p->vals[0].u.s.len == 0 || memmem(val, len, p->vals[0].u.s.ptr, p->vals[0].u.s.len) != NULL);
 	case PARQ_OP_IN:
 		return any_equal(p, leaf, kind, val, len);
+	case PARQ_OP_MATCH:
+		return kind == PARQ_V_BYTES && p->fn(p->fn_ud, val, len);
 	case PARQ_OP_PREFIX:
 		return kind == PARQ_V_BYTES && len >= p->vals[0].u.s.len &&
 		       (p->vals[0].u.s.len == 0 || memcmp(val, p->vals[0].u.s.ptr, p->vals[0].u.s.len) == 0);
@@ -575,56 +588,82 @@ static bool is_field(const parq_value *v, const char *column)
 
 /* The predicate's field in row: at the position a scan bound, or found by
  * name in rows of another reader (the row carries its schema nodes). */
-static const parq_value *lookup(const parq_pred *p, const parq_value *row)
+static const parq_value *lookup(const parq_pred *p, const parq_pbind *b, const parq_value *row)
 {
 	const parq_value *v = NULL;
-	if (p->field_pos >= 0 && (uint32_t)p->field_pos < row->u.list.n &&
-	    is_field(&row->u.list.items[p->field_pos], p->column))
-		v = &row->u.list.items[p->field_pos];
+	if (b && b->field_pos >= 0 && (uint32_t)b->field_pos < row->u.list.n &&
+	    is_field(&row->u.list.items[b->field_pos], p->column))
+		v = &row->u.list.items[b->field_pos];
 	for (uint32_t i = 0; !v && i < row->u.list.n; i++)
 		if (is_field(&row->u.list.items[i], p->column))
 			v = &row->u.list.items[i];
 	if (!v)
 		return NULL;
-	for (int i = 0; i < p->n_sub; i++) {
+	if (b) {
+		for (int i = 0; i < b->n_sub; i++) {
+			if (v->kind != PARQ_V_STRUCT)
+				return v; /* a null parent: the leaf is null too */
+			v = &v->u.list.items[b->sub[i]];
+		}
+		return v;
+	}
+	/* unbound: the children named after the first dot */
+	for (const char *c = strchr(p->column, '.'); c; c = strchr(c + 1, '.')) {
 		if (v->kind != PARQ_V_STRUCT)
-			return v; /* a null parent: the leaf is null too */
-		v = &v->u.list.items[p->sub[i]];
+			return v;
+		size_t n = strcspn(c + 1, ".");
+		const parq_node *g = v->node;
+		int k = -1;
+		for (int i = 0; g && i < g->n_children && (uint32_t)i < v->u.list.n; i++)
+			if (strlen(g->children[i]->name) == n && !strncmp(g->children[i]->name, c + 1, n))
+				k = i;
+		if (k < 0)
+			return NULL;
+		v = &v->u.list.items[k];
 	}
 	return v;
 }
 
-int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out)
+static const parq_pbind *bind_of(const parq_pred *p, const parq_pbind *binds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (binds[i].p == p)
+			return &binds[i];
+	return NULL;
+}
+
+int parq_pred_eval_bound(const parq_pred *p, const parq_value *row, const parq_pbind *binds, int nb, bool *out)
 {
 	bool a, b;
 	int rc;
 	switch (p->op) {
 	case PARQ_OP_AND:
-		if ((rc = parq_pred_eval_row(p->a, row, &a)))
+		if ((rc = parq_pred_eval_bound(p->a, row, binds, nb, &a)))
 			return rc;
 		if (!a) {
 			*out = false;
 			return 0;
 		}
-		return parq_pred_eval_row(p->b, row, out);
+		return parq_pred_eval_bound(p->b, row, binds, nb, out);
 	case PARQ_OP_OR:
-		if ((rc = parq_pred_eval_row(p->a, row, &a)))
+		if ((rc = parq_pred_eval_bound(p->a, row, binds, nb, &a)))
 			return rc;
 		if (a) {
 			*out = true;
 			return 0;
 		}
-		if ((rc = parq_pred_eval_row(p->b, row, &b)))
+		if ((rc = parq_pred_eval_bound(p->b, row, binds, nb, &b)))
 			return rc;
 		*out = b;
 		return 0;
 	default:
 		break;
 	}
-	const parq_value *v = lookup(p, row);
+	const parq_value *v = lookup(p, bind_of(p, binds, nb), row);
 	if (!v)
 		return parq_err(PARQ_EINVAL, "predicate column '%s' is not in the row", p->column);
-	if (p->op == PARQ_OP_CONTAINS && !p->substr) {
+	/* a list's elements, or (CONTAINS on a string) a substring */
+	if ((p->op == PARQ_OP_CONTAINS || p->op == PARQ_OP_MATCH) && v->kind != PARQ_V_BYTES && v->kind != PARQ_V_NULL) {
 		const parq_value *items;
 		uint32_t n;
 		bool wrapped;
@@ -632,13 +671,19 @@ int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out)
 		if (v->kind == PARQ_V_NULL)
 			return 0;
 		if (!list_elements(v, &items, &n, &wrapped))
-			return parq_err(PARQ_EINVAL, "CONTAINS: column '%s' is not a list", p->column);
+			return parq_err(PARQ_EINVAL, "%s: column '%s' is not a list", p->op == PARQ_OP_MATCH ? "MATCH" : "CONTAINS",
+			                p->column);
 		for (uint32_t i = 0; i < n && !*out; i++) {
 			const parq_value *e = wrapped ? &items[i].u.list.items[0] : &items[i];
-			*out = scalar_match(PARQ_OP_CONTAINS, e, p);
+			*out = scalar_match(p->op == PARQ_OP_MATCH ? PARQ_OP_MATCH : PARQ_OP_IN, e, p);
 		}
 		return 0;
 	}
 	*out = scalar_match(p->op, v, p);
 	return 0;
+}
+
+int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out)
+{
+	return parq_pred_eval_bound(p, row, NULL, 0, out);
 }

@@ -35,4 +35,13 @@ int parq_reader_view(parq_reader *r, int64_t off, size_t len, parq_buf *buf, con
 int parq_column_reader_dictionary(parq_column_reader *cr, const parq_bytes **views, const uint8_t **vals,
                                   uint32_t *n);
 
+/* The dictionary indices of the values the last parq_column_reader_read
+ * returned (BYTE_ARRAY leaves), aligned with its values, when every one of
+ * them came from a dictionary page of one dictionary; NULL otherwise (no
+ * values, a plain page among them, or two dictionaries). *dict and *n give
+ * that dictionary, valid until the next read; *epoch changes whenever the
+ * reader loads another dictionary, so a caller can keep per-entry results. */
+const uint32_t *parq_column_reader_indices(const parq_column_reader *cr, const parq_bytes **dict, uint32_t *n,
+                                           uint64_t *epoch);
+
 #endif

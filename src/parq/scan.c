@@ -34,9 +34,17 @@ typedef struct vleaf {
 
 typedef struct vnode {
 	const parq_pred *p;
+	const parq_pbind *bd;     /* a test: its binding */
 	int a, b;                 /* AND / OR: the operands' nodes */
 	int leaf;                 /* a test: its index in vleaves */
 	uint8_t *m;
+	/* a test of a dictionary-encoded string leaf: its result per entry of
+	 * the dictionary `dep` (0 not known yet, 1 no, 2 yes), so each distinct
+	 * value is tested once */
+	uint8_t *dm;
+	uint32_t dm_cap;
+	uint64_t dep;
+	bool dm_set;
 } vnode;
 
 /* With a predicate, the predicate's columns are read apart from the
@@ -49,6 +57,8 @@ typedef struct vnode {
 struct parq_scan {
 	parq_reader *r;
 	const parq_pred *pred;
+	parq_pbind *binds;        /* where each leaf test of pred reads its values */
+	int n_binds;
 	parq_row_reader *rr, *pr;
 	bool vec;
 	vleaf *vleaves;
@@ -130,14 +140,56 @@ static int rs_union(const rangeset *x, const rangeset *y, rangeset *out)
 
 /* ---- binding ---- */
 
-static int bind(parq_pred *p, const parq_schema *s, const char **fields, int *n_fields, int depth)
+static const char *kind_name(parq_value_kind k)
+{
+	switch (k) {
+	case PARQ_V_BOOL: return "a boolean";
+	case PARQ_V_INT64: return "an integer";
+	case PARQ_V_DOUBLE: return "a number";
+	case PARQ_V_BYTES: return "a string";
+	default: return "a value";
+	}
+}
+
+/* A constant that a leaf's values can never equal is a mistake in the
+ * query (title = 5, status_code = '200'), not a test that matches
+ * nothing. */
+static int check_types(const parq_pred *p, const parq_node *leaf)
+{
+	for (size_t i = 0; i < p->n_vals; i++) {
+		parq_value_kind k = p->vals[i].kind;
+		bool ok;
+		switch (leaf->type) {
+		case PARQ_BOOLEAN: ok = k == PARQ_V_BOOL; break;
+		case PARQ_INT32:
+		case PARQ_INT64:
+		case PARQ_FLOAT:
+		case PARQ_DOUBLE: ok = k == PARQ_V_INT64 || k == PARQ_V_DOUBLE; break;
+		case PARQ_BYTE_ARRAY:
+		case PARQ_FIXED_LEN_BYTE_ARRAY: ok = k == PARQ_V_BYTES; break;
+		default: ok = false; break;
+		}
+		if (!ok)
+			return parq_err(PARQ_EINVAL, "where: '%s' holds %s values; it cannot be compared with %s", p->column,
+			                parq_type_name(leaf->type), kind_name(k));
+	}
+	return 0;
+}
+
+/* Binds the leaf tests of p to the schema into the scan's table (one
+ * entry per leaf test, b->binds), adding their top-level fields to
+ * fields. The predicate itself is not written to. */
+static int bind(parq_scan *sc, const parq_pred *p, const parq_schema *s, const char **fields, int *n_fields, int depth)
 {
 	if (depth > 64)
 		return parq_err(PARQ_EINVAL, "predicate nested too deeply");
 	if (p->op == PARQ_OP_AND || p->op == PARQ_OP_OR) {
-		int rc = bind(p->a, s, fields, n_fields, depth + 1);
-		return rc ? rc : bind(p->b, s, fields, n_fields, depth + 1);
+		int rc = bind(sc, p->a, s, fields, n_fields, depth + 1);
+		return rc ? rc : bind(sc, p->b, s, fields, n_fields, depth + 1);
 	}
+	parq_pbind *b = &sc->binds[sc->n_binds++];
+	memset(b, 0, sizeof *b);
+	b->p = p;
 	/* split "a.b.c" into the top-level field and group children */
 	char buf[512];
 	snprintf(buf, sizeof buf, "%s", p->column);
@@ -153,8 +205,7 @@ static int bind(parq_pred *p, const parq_schema *s, const char **fields, int *n_
 		pos = (*n_fields)++;
 		fields[pos] = n->name;
 	}
-	p->field_pos = pos;
-	p->n_sub = 0;
+	b->field_pos = pos;
 	while ((tok = strtok_r(NULL, ".", &save))) {
 		const parq_node *c = NULL;
 		int idx = -1;
@@ -163,38 +214,58 @@ static int bind(parq_pred *p, const parq_schema *s, const char **fields, int *n_
 				c = n->children[i];
 				idx = i;
 			}
-		if (!c || n->repetition == PARQ_REPEATED || p->n_sub == PRED_MAX_DEPTH)
+		if (!c || n->repetition == PARQ_REPEATED || b->n_sub == PRED_MAX_DEPTH)
 			return parq_err(PARQ_EINVAL, "where: no column named '%s'", p->column);
-		p->sub[p->n_sub++] = idx;
+		b->sub[b->n_sub++] = idx;
 		n = c;
 	}
-	p->leaf = -1;
-	p->group = false;
-	p->substr = false;
+	b->leaf = -1;
+	if (p->op == PARQ_OP_MATCH) {
+		/* a string column, or the element leaf of a list of strings */
+		const parq_node *l = !n->is_group && n->max_rep == 0 ? n
+		                     : n->is_group && n->n_leaves == 1 ? s->leaves[n->first_leaf]
+		                     : !n->is_group && n->repetition == PARQ_REPEATED ? n : NULL;
+		if (!l || (l->type != PARQ_BYTE_ARRAY && l->type != PARQ_FIXED_LEN_BYTE_ARRAY))
+			return parq_err(PARQ_EINVAL, "where: '%s' is neither a string column nor a list of strings (MATCH)",
+			                p->column);
+		b->leaf = l->leaf_index;
+		b->elem = l != n;
+		return 0;
+	}
 	if ((p->op == PARQ_OP_IS_NULL || p->op == PARQ_OP_NOT_NULL) && n->is_group) {
-		p->leaf = n->first_leaf;
-		p->group = true;
+		b->leaf = n->first_leaf;
+		b->group = true;
 	} else if (p->op == PARQ_OP_CONTAINS) {
 		/* the element leaf of a list of scalars, or a substring of a
 		 * string column */
 		if (!n->is_group && n->max_rep == 0 && n->type == PARQ_BYTE_ARRAY && p->n_vals == 1 &&
 		    p->vals[0].kind == PARQ_V_BYTES) {
-			p->leaf = n->leaf_index;
-			p->substr = true;
+			b->leaf = n->leaf_index;
+			b->substr = true;
 		} else if (n->n_leaves == 1 && n->is_group)
-			p->leaf = n->first_leaf;
+			b->leaf = n->first_leaf;
 		else if (!n->is_group && n->repetition == PARQ_REPEATED)
-			p->leaf = n->leaf_index;
+			b->leaf = n->leaf_index;
 		else
 			return parq_err(PARQ_EINVAL, "where: '%s' is not a list of scalars (CONTAINS)", p->column);
+		b->elem = !b->substr;
 	} else {
 		if (n->is_group)
 			return parq_err(PARQ_EINVAL, "where: '%s' is a group; compare one of its fields", p->column);
 		if (n->max_rep > 0)
 			return parq_err(PARQ_EINVAL, "where: '%s' is repeated; use CONTAINS", p->column);
-		p->leaf = n->leaf_index;
+		b->leaf = n->leaf_index;
 	}
-	return 0;
+	return check_types(p, s->leaves[b->leaf]);
+}
+
+/* The binding of leaf test p in the scan. */
+static const parq_pbind *bd(const parq_scan *s, const parq_pred *p)
+{
+	for (int i = 0; i < s->n_binds; i++)
+		if (s->binds[i].p == p)
+			return &s->binds[i];
+	return NULL; /* not reached: every leaf test is bound when the scan opens */
 }
 
 /* ---- row group pruning ---- */
@@ -250,9 +321,9 @@ typedef struct bounds {
 
 /* Can rows with values in [min, max] (and the given nulls) match a leaf
  * predicate? Conservative: true whenever unsure. */
-static bool leaf_maybe(const parq_pred *p, const parq_node *leaf, const bounds *b)
+static bool leaf_maybe(const parq_pred *p, const parq_pbind *pb, const parq_node *leaf, const bounds *b)
 {
-	if (p->group) /* a null group leaves its leaves undefined, not the reverse */
+	if (pb->group) /* a null group leaves its leaves undefined, not the reverse */
 		return p->op == PARQ_OP_NOT_NULL || !b->has_nulls || b->nulls > 0;
 	if (b->all_null)
 		return p->op == PARQ_OP_IS_NULL;
@@ -260,7 +331,7 @@ static bool leaf_maybe(const parq_pred *p, const parq_node *leaf, const bounds *
 		return !b->has_nulls || b->nulls > 0;
 	if (p->op == PARQ_OP_NOT_NULL)
 		return !b->has_nulls || b->nulls < b->values;
-	if (!b->has_minmax || !p->n_vals || p->substr)
+	if (!b->has_minmax || !p->n_vals || pb->substr)
 		return true;
 	int cmin, cmax;
 	if (p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) {
@@ -348,14 +419,14 @@ static bool fully_dictionary(const parq_meta_column *m)
 }
 
 /* Does the chunk's dictionary hold any of the values? 1 yes or unknown, 0 no. */
-static int dict_maybe(parq_reader *r, int rg, const parq_pred *p)
+static int dict_maybe(parq_reader *r, int rg, const parq_pred *p, const parq_pbind *pb)
 {
-	const parq_meta_column *m = &r->meta.row_groups[rg].columns[p->leaf].meta;
+	const parq_meta_column *m = &r->meta.row_groups[rg].columns[pb->leaf].meta;
 	if (!fully_dictionary(m))
 		return 1;
-	const parq_node *leaf = r->schema->leaves[p->leaf];
+	const parq_node *leaf = r->schema->leaves[pb->leaf];
 	parq_column_reader *cr;
-	if (parq_column_reader_open(&cr, r, p->leaf, &rg, 1))
+	if (parq_column_reader_open(&cr, r, pb->leaf, &rg, 1))
 		return 1;
 	const parq_bytes *views;
 	const uint8_t *vals;
@@ -371,7 +442,10 @@ static int dict_maybe(parq_reader *r, int rg, const parq_pred *p)
 		                     : PARQ_V_BYTES;
 		if (leaf->type == PARQ_BOOLEAN || leaf->type == PARQ_INT96)
 			found = 1;
-		for (uint32_t i = 0; i < n && !found; i++)
+		for (uint32_t i = 0; i < n && !found && p->op == PARQ_OP_MATCH; i++)
+			found = leaf->type == PARQ_BYTE_ARRAY ? p->fn(p->fn_ud, views[i].ptr, views[i].len)
+			                                      : p->fn(p->fn_ud, vals + (size_t)i * w, w);
+		for (uint32_t i = 0; i < n && !found && p->op != PARQ_OP_MATCH; i++)
 			for (size_t k = 0; k < p->n_vals && !found; k++) {
 				int c;
 				int rc = leaf->type == PARQ_BYTE_ARRAY
@@ -436,12 +510,12 @@ static bool plain_of(const parq_node *leaf, const parq_scalar *s, uint8_t *buf, 
 }
 
 /* 1 if the bloom filter may hold one of the values (or there is none), 0 if not. */
-static int bloom_maybe(parq_reader *r, int rg, const parq_pred *p)
+static int bloom_maybe(parq_reader *r, int rg, const parq_pred *p, const parq_pbind *pb)
 {
-	const parq_meta_column *m = &r->meta.row_groups[rg].columns[p->leaf].meta;
+	const parq_meta_column *m = &r->meta.row_groups[rg].columns[pb->leaf].meta;
 	if (!m->has_bloom_filter_offset || m->bloom_filter_offset <= 0 || m->bloom_filter_offset >= r->size)
 		return 1;
-	const parq_node *leaf = r->schema->leaves[p->leaf];
+	const parq_node *leaf = r->schema->leaves[pb->leaf];
 	uint8_t head[256];
 	size_t hn = (size_t)(r->size - m->bloom_filter_offset) < sizeof head ? (size_t)(r->size - m->bloom_filter_offset)
 	                                                                     : sizeof head;
@@ -477,21 +551,25 @@ static int bloom_maybe(parq_reader *r, int rg, const parq_pred *p)
 	return maybe;
 }
 
-static int rg_maybe(parq_reader *r, int rg, const parq_pred *p)
+static int rg_maybe(const parq_scan *s, int rg, const parq_pred *p)
 {
 	if (p->op == PARQ_OP_AND)
-		return rg_maybe(r, rg, p->a) && rg_maybe(r, rg, p->b);
+		return rg_maybe(s, rg, p->a) && rg_maybe(s, rg, p->b);
 	if (p->op == PARQ_OP_OR)
-		return rg_maybe(r, rg, p->a) || rg_maybe(r, rg, p->b);
+		return rg_maybe(s, rg, p->a) || rg_maybe(s, rg, p->b);
+	parq_reader *r = s->r;
+	const parq_pbind *pb = bd(s, p);
 	bounds b;
-	if (chunk_bounds(r, rg, p->leaf, &b) && !leaf_maybe(p, r->schema->leaves[p->leaf], &b))
+	if (chunk_bounds(r, rg, pb->leaf, &b) && !leaf_maybe(p, pb, r->schema->leaves[pb->leaf], &b))
 		return 0;
-	if ((p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !p->substr) {
-		if (!bloom_maybe(r, rg, p))
+	if ((p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !pb->substr) {
+		if (!bloom_maybe(r, rg, p, pb))
 			return 0;
-		if (!dict_maybe(r, rg, p))
+		if (!dict_maybe(r, rg, p, pb))
 			return 0;
 	}
+	if (p->op == PARQ_OP_MATCH && !dict_maybe(r, rg, p, pb))
+		return 0;
 	return 1;
 }
 
@@ -502,8 +580,9 @@ static int rg_maybe(parq_reader *r, int rg, const parq_pred *p)
 static int leaf_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 {
 	parq_reader *r = sc->r;
+	const parq_pbind *pb = bd(sc, p);
 	int64_t rows = r->meta.row_groups[rg].num_rows;
-	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[p->leaf];
+	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[pb->leaf];
 	/* lengths are checked against the file before they are allocated */
 	if (!ch->has_column_index_offset || !ch->has_offset_index_offset || ch->column_index_length <= 0 ||
 	    ch->offset_index_length <= 0 || ch->column_index_length > (64 << 20) || ch->offset_index_length > (64 << 20) ||
@@ -526,7 +605,7 @@ static int leaf_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 	if (!usable) {
 		rc = rs_add(out, 0, rows);
 	} else {
-		const parq_node *leaf = r->schema->leaves[p->leaf];
+		const parq_node *leaf = r->schema->leaves[pb->leaf];
 		for (uint32_t i = 0; i < np && !rc; i++) {
 			int64_t first = oi.page_locations[i].first_row_index;
 			int64_t last = i + 1 < np ? oi.page_locations[i + 1].first_row_index : rows;
@@ -541,7 +620,7 @@ static int leaf_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 				b.values = leaf->max_rep ? INT64_MAX : last - first;
 			}
 			sc->st.pages++;
-			if (leaf_maybe(p, leaf, &b))
+			if (leaf_maybe(p, pb, leaf, &b))
 				rc = rs_add(out, first, last);
 			else
 				sc->st.pages_skipped++;
@@ -577,14 +656,14 @@ static int count_nodes(const parq_pred *p)
 
 /* Whether the bound leaf test p reads as a column vector gives what
  * parq_pred_eval_row gives on the assembled row. */
-static bool vec_leaf_ok(const parq_schema *sch, const parq_pred *p)
+static bool vec_leaf_ok(const parq_schema *sch, const parq_pred *p, const parq_pbind *pb)
 {
-	if (p->leaf < 0 || p->leaf >= sch->n_leaves || p->group)
+	if (pb->leaf < 0 || pb->leaf >= sch->n_leaves || pb->group)
 		return false;
-	const parq_node *leaf = sch->leaves[p->leaf];
-	if (p->op != PARQ_OP_CONTAINS || p->substr)
+	const parq_node *leaf = sch->leaves[pb->leaf];
+	if (!pb->elem)
 		return leaf->max_rep == 0; /* a null parent reads as a null leaf */
-	if (p->n_sub || leaf->max_rep != 1)
+	if (pb->n_sub || leaf->max_rep != 1)
 		return false;
 	const parq_node *f = parq_schema_find_field(sch, p->column);
 	return f && parq_pred_list_leaf(f) == leaf;
@@ -611,13 +690,15 @@ static int vec_build(parq_scan *s, const parq_pred *p, int *out)
 		s->vnodes[i].b = b;
 		return 0;
 	}
-	if (!vec_leaf_ok(s->r->schema, p))
+	const parq_pbind *pb = bd(s, p);
+	n->bd = pb;
+	if (!vec_leaf_ok(s->r->schema, p, pb))
 		return 1;
 	int l = 0;
-	while (l < s->n_vleaves && s->vleaves[l].leaf->leaf_index != p->leaf)
+	while (l < s->n_vleaves && s->vleaves[l].leaf->leaf_index != pb->leaf)
 		l++;
 	if (l == s->n_vleaves)
-		s->vleaves[s->n_vleaves++].leaf = s->r->schema->leaves[p->leaf];
+		s->vleaves[s->n_vleaves++].leaf = s->r->schema->leaves[pb->leaf];
 	n->leaf = l;
 	return 0;
 }
@@ -676,6 +757,58 @@ static bool int_test(const parq_pred *p, int64_t x)
 	}
 }
 
+/* The operator a list leaf's elements are tested with. */
+static parq_op elem_op(const parq_pred *p)
+{
+	return p->op == PARQ_OP_MATCH ? PARQ_OP_MATCH : PARQ_OP_IN;
+}
+
+/* Makes v's per-entry results fit the dictionary of epoch ep (n entries):
+ * 0 or PARQ_ENOMEM. */
+static int dm_fit(vnode *v, uint32_t n, uint64_t ep)
+{
+	if (v->dm_set && v->dep == ep)
+		return 0;
+	if (n > v->dm_cap) {
+		uint8_t *d = realloc(v->dm, n);
+		if (!d)
+			return parq_err_nomem();
+		v->dm = d;
+		v->dm_cap = n;
+	}
+	if (n)
+		memset(v->dm, 0, n);
+	v->dep = ep;
+	v->dm_set = true;
+	return 0;
+}
+
+/* The test of dictionary entry k, computed the first time it is needed. */
+static inline bool dm_test(vnode *v, parq_op op, const parq_node *leaf, const parq_bytes *dict, uint32_t k)
+{
+	uint8_t r = v->dm[k];
+	if (!r)
+		r = v->dm[k] = 1 + (uint8_t)parq_pred_match_plain(v->p, op, leaf, PARQ_V_BYTES, dict[k].ptr, dict[k].len);
+	return r == 2;
+}
+
+/* m[r] for the n rows of batch b of a scalar string leaf whose values are
+ * the dictionary entries idx. */
+static void eval_scalar_dict(vnode *v, const parq_node *leaf, const parq_column_batch *b, int64_t n,
+                             const uint32_t *idx, const parq_bytes *dict)
+{
+	const int16_t *def = b->def_levels;
+	int16_t max_def = leaf->max_def;
+	uint8_t null_match = v->p->op == PARQ_OP_IS_NULL, *m = v->m;
+	int64_t vi = 0;
+	for (int64_t r = 0; r < n; r++) {
+		if (def && def[r] != max_def)
+			m[r] = null_match;
+		else
+			m[r] = dm_test(v, v->p->op, leaf, dict, idx[vi++]);
+	}
+}
+
 /* m[r] for the n rows of batch b of a scalar leaf. */
 static void eval_scalar(const parq_pred *p, const parq_node *leaf, const parq_column_batch *b, int64_t n, uint8_t *m)
 {
@@ -713,12 +846,16 @@ static void eval_scalar(const parq_pred *p, const parq_node *leaf, const parq_co
 
 /* m[r] for the n rows of batch b of a list's element leaf: one element
  * equal to the constant. */
-static int eval_list(parq_scan *s, const parq_pred *p, const parq_node *leaf, const parq_column_batch *b, int64_t n,
-                     uint8_t *m)
+static int eval_list(parq_scan *s, vnode *v, const parq_node *leaf, const parq_column_batch *b, int64_t n,
+                     const uint32_t *idx, const parq_bytes *dict)
 {
+	const parq_pred *p = v->p;
+	uint8_t *m = v->m;
+	parq_op op = elem_op(p);
 	memset(m, 0, (size_t)n);
 	int64_t row = -1, vi = 0;
-	bool bytes = leaf->type == PARQ_BYTE_ARRAY && p->n_vals == 1 && p->vals[0].kind == PARQ_V_BYTES;
+	bool bytes = leaf->type == PARQ_BYTE_ARRAY && p->op == PARQ_OP_CONTAINS && p->n_vals == 1 &&
+	             p->vals[0].kind == PARQ_V_BYTES;
 	for (int64_t l = 0; l < b->num_levels; l++) {
 		if (b->rep_levels[l] == 0 && ++row >= n)
 			break;
@@ -729,11 +866,13 @@ static int eval_list(parq_scan *s, const parq_pred *p, const parq_node *leaf, co
 		int64_t i = vi++;
 		if (m[row])
 			continue;
-		if (bytes)
+		if (idx)
+			m[row] = dm_test(v, op, leaf, dict, idx[i]);
+		else if (bytes)
 			m[row] = b->bytes[i].len == p->vals[0].u.s.len &&
 			         (b->bytes[i].len == 0 || memcmp(b->bytes[i].ptr, p->vals[0].u.s.ptr, b->bytes[i].len) == 0);
 		else
-			m[row] = value_match(p, PARQ_OP_CONTAINS, leaf, b, i);
+			m[row] = value_match(p, op, leaf, b, i);
 	}
 	return 0;
 }
@@ -766,13 +905,25 @@ static int vec_eval(parq_scan *s, int64_t n, int rg)
 		if (b.num_rows != n)
 			return parq_err(PARQ_ECORRUPT, "%s: row group %d, column '%s' ends before its %lld rows", s->r->name,
 			                rg, vl->leaf->path, (long long)s->r->meta.row_groups[rg].num_rows);
+		const parq_bytes *dict = NULL;
+		uint32_t dn = 0;
+		uint64_t ep = 0;
+		const uint32_t *idx = vl->leaf->type == PARQ_BYTE_ARRAY && b.num_values
+		                          ? parq_column_reader_indices(vl->cr, &dict, &dn, &ep)
+		                          : NULL;
 		for (int i = 0; i < s->n_vnodes; i++) {
 			vnode *v = &s->vnodes[i];
 			if (v->leaf != l)
 				continue;
-			if (vl->leaf->max_rep == 0)
+			/* null tests need no values; a dictionary pays for the others */
+			const uint32_t *vidx = idx && v->p->op != PARQ_OP_IS_NULL && v->p->op != PARQ_OP_NOT_NULL ? idx : NULL;
+			if (vidx && (rc = dm_fit(v, dn, ep)))
+				return rc;
+			if (vl->leaf->max_rep == 0 && vidx)
+				eval_scalar_dict(v, vl->leaf, &b, n, vidx, dict);
+			else if (vl->leaf->max_rep == 0)
 				eval_scalar(v->p, vl->leaf, &b, n, v->m);
-			else if ((rc = eval_list(s, v->p, vl->leaf, &b, n, v->m)))
+			else if ((rc = eval_list(s, v, vl->leaf, &b, n, vidx, dict)))
 				return rc;
 		}
 	}
@@ -805,8 +956,10 @@ static int vec_open(parq_scan *s, const int *rgs, int n_rgs)
 
 static void vec_close(parq_scan *s)
 {
-	for (int i = 0; i < s->n_vnodes; i++)
+	for (int i = 0; i < s->n_vnodes; i++) {
 		free(s->vnodes[i].m);
+		free(s->vnodes[i].dm);
+	}
 	for (int l = 0; l < s->n_vleaves; l++)
 		parq_column_reader_close(s->vleaves[l].cr);
 	free(s->vnodes);
@@ -827,10 +980,17 @@ void parq_scan_close(parq_scan *s)
 		rs_free(&s->plan[i].rows);
 	free(s->plan);
 	free(s->fields);
+	free(s->binds);
 	free(s);
 }
 
 int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields, int n_fields)
+{
+	return parq_scan_open_row_groups(out, r, pred, fields, n_fields, NULL, -1);
+}
+
+int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields,
+                              int n_fields, const int *row_groups, int n_row_groups)
 {
 	const parq_schema *sch = r->schema;
 	parq_scan *s = parq_calloc(1, sizeof *s);
@@ -849,25 +1009,37 @@ int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const
 		s->fields[i] = fields ? fields[i] : sch->root->children[i]->name;
 	s->n_fields = nf;
 	int rc = 0;
-	/* binding writes the positions in pr's rows into the tree */
-	if (pred && (rc = bind((parq_pred *)pred, sch, s->pfields, &s->n_pfields, 0))) {
+	/* the positions of the tests' values in pr's rows, kept in the scan */
+	if (pred && !(s->binds = parq_calloc((size_t)count_nodes(pred), sizeof *s->binds))) {
+		parq_scan_close(s);
+		return PARQ_ENOMEM;
+	}
+	if (pred && (rc = bind(s, pred, sch, s->pfields, &s->n_pfields, 0))) {
 		parq_scan_close(s);
 		return rc;
 	}
-	int nrg = (int)r->meta.n_row_groups;
-	s->plan = parq_calloc((size_t)(nrg ? nrg : 1), sizeof *s->plan);
-	int *rgs = parq_calloc((size_t)(nrg ? nrg : 1), sizeof *rgs);
+	int nrg = row_groups ? n_row_groups : (int)r->meta.n_row_groups;
+	for (int i = 0; row_groups && i < nrg; i++)
+		if (row_groups[i] < 0 || (uint32_t)row_groups[i] >= r->meta.n_row_groups ||
+		    (i && row_groups[i] <= row_groups[i - 1])) {
+			parq_scan_close(s);
+			return parq_err(PARQ_EINVAL, "%s: row group %d is not in the file or not in order", r->name,
+			                row_groups[i]);
+		}
+	s->plan = parq_calloc((size_t)(nrg > 0 ? nrg : 1), sizeof *s->plan);
+	int *rgs = parq_calloc((size_t)(nrg > 0 ? nrg : 1), sizeof *rgs);
 	if (!s->plan || !rgs) {
 		free(rgs);
 		parq_scan_close(s);
 		return PARQ_ENOMEM;
 	}
 	s->st.row_groups = nrg;
-	for (int g = 0; g < nrg && !rc; g++) {
+	for (int i = 0; i < nrg && !rc; i++) {
+		int g = row_groups ? row_groups[i] : i;
 		int64_t rows = r->meta.row_groups[g].num_rows;
 		if (rows <= 0)
 			continue;
-		if (pred && !rg_maybe(r, g, pred)) {
+		if (pred && !rg_maybe(s, g, pred)) {
 			s->st.row_groups_skipped++;
 			continue;
 		}
@@ -922,35 +1094,13 @@ static int skip_rows(parq_scan *s, int64_t n, int64_t *got)
 	return parq_row_reader_skip(s->rr, n, got);
 }
 
-int parq_scan_advance(parq_scan *s, bool *found)
+/* Moves to the next rows the plan keeps (skipping what pruning left
+ * out): *avail rows from s->pos within the current range and row group,
+ * 0 at the end of the plan. */
+static int plan_next(parq_scan *s, int64_t *avail)
 {
-	*found = false;
-	if (s->have_row) { /* the previous match was not read: pass it */
-		s->have_row = false;
-		s->rr_behind++;
-	}
-	parq_row_reader *walker = s->pr ? s->pr : s->rr;
+	*avail = 0;
 	while (s->cur < s->n_plan) {
-		if (s->sel_pos < s->sel_n) {
-			/* rows already tested: pass the failing ones in one step */
-			int64_t k = s->sel_pos;
-			while (k < s->sel_n && !s->sel[k])
-				k++;
-			int64_t passed = k - s->sel_pos;
-			s->rr_behind += passed;
-			s->pos += passed;
-			s->st.rows_read += passed;
-			s->sel_pos = k;
-			if (k == s->sel_n)
-				continue;
-			s->sel_pos++;
-			s->pos++;
-			s->st.rows_read++;
-			s->st.rows_matched++;
-			s->have_row = true;
-			*found = true;
-			return 0;
-		}
 		planned_rg *p = &s->plan[s->cur];
 		int64_t rows = s->r->meta.row_groups[p->rg].num_rows;
 		if (s->cur_range >= p->rows.n) {
@@ -980,13 +1130,71 @@ int parq_scan_advance(parq_scan *s, bool *found)
 			s->cur_range++;
 			continue;
 		}
-		if (s->vec) {
-			int64_t n = rg->end - s->pos < VEC_ROWS ? rg->end - s->pos : VEC_ROWS;
-			int rc = vec_eval(s, n, p->rg);
-			if (rc)
-				return rc;
-			continue;
+		*avail = rg->end - s->pos;
+		return 0;
+	}
+	return 0;
+}
+
+/* With vector tests: tests the predicate on the next rows of the plan;
+ * *done at the end of the plan. */
+static int vec_next(parq_scan *s, bool *done)
+{
+	int64_t avail;
+	int rc = plan_next(s, &avail);
+	*done = !rc && avail == 0;
+	if (rc || !avail)
+		return rc;
+	return vec_eval(s, avail < VEC_ROWS ? avail : VEC_ROWS, s->plan[s->cur].rg);
+}
+
+static int vec_advance(parq_scan *s, bool *found)
+{
+	for (;;) {
+		if (s->sel_pos < s->sel_n) {
+			/* rows already tested: pass the failing ones in one step */
+			int64_t k = s->sel_pos;
+			while (k < s->sel_n && !s->sel[k])
+				k++;
+			int64_t passed = k - s->sel_pos;
+			s->rr_behind += passed;
+			s->pos += passed;
+			s->st.rows_read += passed;
+			s->sel_pos = k;
+			if (k < s->sel_n) {
+				s->sel_pos++;
+				s->pos++;
+				s->st.rows_read++;
+				s->st.rows_matched++;
+				s->have_row = true;
+				*found = true;
+				return 0;
+			}
 		}
+		bool done;
+		int rc = vec_next(s, &done);
+		if (rc || done)
+			return rc;
+	}
+}
+
+int parq_scan_advance(parq_scan *s, bool *found)
+{
+	*found = false;
+	if (s->have_row) { /* the previous match was not read: pass it */
+		s->have_row = false;
+		s->rr_behind++;
+	}
+	if (s->vec)
+		return vec_advance(s, found);
+	parq_row_reader *walker = s->pr ? s->pr : s->rr;
+	for (;;) {
+		int64_t avail;
+		int rc = plan_next(s, &avail);
+		if (rc || !avail)
+			return rc;
+		planned_rg *p = &s->plan[s->cur];
+		int64_t rows = s->r->meta.row_groups[p->rg].num_rows;
 		s->pos++;
 		s->st.rows_read++;
 		if (!s->pred) {
@@ -995,14 +1203,13 @@ int parq_scan_advance(parq_scan *s, bool *found)
 			return 0;
 		}
 		const parq_value *v;
-		int rc = parq_row_reader_next(walker, &v);
-		if (rc)
+		if ((rc = parq_row_reader_next(walker, &v)))
 			return rc;
 		if (!v)
 			return parq_err(PARQ_ECORRUPT, "%s: row group %d ends before its %lld rows", s->r->name, p->rg,
 			                (long long)rows);
 		bool match = true;
-		if ((rc = parq_pred_eval_row(s->pred, v, &match)))
+		if ((rc = parq_pred_eval_bound(s->pred, v, s->binds, s->n_binds, &match)))
 			return rc;
 		if (!match) {
 			s->rr_behind++;
@@ -1013,6 +1220,59 @@ int parq_scan_advance(parq_scan *s, bool *found)
 		*found = true;
 		return 0;
 	}
+}
+
+int parq_scan_count(parq_scan *s, int64_t *out)
+{
+	int64_t n = 0;
+	*out = 0;
+	if (s->have_row) {
+		s->have_row = false;
+		s->rr_behind++;
+	}
+	if (!s->pred) {
+		/* the plan holds whole row groups: their counts are the answer */
+		for (; s->cur < s->n_plan; s->cur++) {
+			n += s->r->meta.row_groups[s->plan[s->cur].rg].num_rows - s->pos;
+			s->pos = 0;
+			s->cur_range = 0;
+		}
+		s->st.rows_read += n;
+		s->st.rows_matched += n;
+		*out = n;
+		return 0;
+	}
+	if (!s->vec) {
+		for (;;) {
+			bool found;
+			int rc = parq_scan_advance(s, &found);
+			if (rc)
+				return rc;
+			if (!found)
+				break;
+			n++;
+		}
+		*out = n;
+		return 0;
+	}
+	for (;;) {
+		int64_t ones = 0;
+		for (int64_t k = s->sel_pos; k < s->sel_n; k++)
+			ones += s->sel[k];
+		s->st.rows_read += s->sel_n - s->sel_pos;
+		s->st.rows_matched += ones;
+		s->rr_behind += s->sel_n - s->sel_pos;
+		s->pos += s->sel_n - s->sel_pos;
+		s->sel_pos = s->sel_n;
+		n += ones;
+		bool done;
+		int rc = vec_next(s, &done);
+		if (rc)
+			return rc;
+		if (done)
+			break;
+	}
+	*out = n;
 	return 0;
 }
 

@@ -25,6 +25,8 @@ void parq_writer_options_default(parq_writer_options *o)
 	o->statistics = true;
 	o->statistics_max_bytes = 64;
 	o->page_index = true;
+	o->page_index_min_pages = 2;
+	o->bloom_min_values = 1024;
 }
 
 typedef struct written_chunk {
@@ -178,6 +180,7 @@ static int writer_init(parq_writer *w, const parq_schema *schema, const parq_wri
 			if (co->statistics_off)
 				cfg.statistics = false;
 			cfg.bloom_fpp = co->bloom_fpp;
+			cfg.bloom_min_values = o->bloom_min_values;
 			cfg.bloom_ndv = co->bloom_ndv;
 			cfg.encoding = co->encoding;
 			if (co->page_bytes)
@@ -580,7 +583,7 @@ int parq_writer_flush_row_group(parq_writer *w)
 		written_chunk *wc = &rg->chunks[i];
 		if ((rc = fill_chunk_meta(w, i, wc, &ch, start)))
 			return w_fail(w, rc);
-		if (w->opts.page_index &&
+		if (w->opts.page_index && ch.n_pages >= w->opts.page_index_min_pages &&
 		    (rc = serialize_page_index(wc, &ch, start + (int64_t)ch.dict_page->len)))
 			return w_fail(w, rc);
 		if (ch.bloom->len) {

@@ -614,6 +614,18 @@ ps_arena *ps_probe_set_arena(ps_probe_set *set)
 	return &((ps_probe_set_priv *)set->priv)->arena;
 }
 
+int ps_probe_set_add(ps_probe_set *set, const ps_probe_result *r)
+{
+	ps_arena *a = ps_probe_set_arena(set);
+	ps_probe_result *slot;
+	if (!a)
+		return ps_err_nomem();
+	int rc = ps_probe_set_push(set, &slot);
+	if (!rc && (rc = ps_probe_copy(r, a, slot)))
+		set->n--;
+	return rc;
+}
+
 void ps_probe_set_free(ps_probe_set *set)
 {
 	if (!set)

@@ -3,8 +3,6 @@
  * and the URL diff of two scans. */
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include "error.h"
 #include "probe_rows.h"
 #include "store_internal.h"
+#include "scan_internal.h"
 #include "strmap.h"
 
 /* ---- iteration ---- */
@@ -28,7 +27,7 @@ struct ps_probe_iter {
 };
 
 /* cfg NULL: libparq's defaults (CRC checked, pread). */
-static int open_reader(const char *path, const ps_config *cfg, parq_reader **r)
+int ps_scan_open_reader(const char *path, const ps_config *cfg, parq_reader **r)
 {
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
@@ -58,7 +57,7 @@ static int iter_open(ps_probe_iter **out, const char *path, const ps_config *cfg
 		return ps_err_nomem();
 	}
 	it->pred = pred;
-	int rc = open_reader(path, cfg, &it->r);
+	int rc = ps_scan_open_reader(path, cfg, &it->r);
 	if (!rc && (rc = parq_scan_open(&it->scan, it->r, pred, NULL, 0)))
 		rc = ps_err_from_parq(rc, path);
 	if (rc) {
@@ -129,7 +128,7 @@ int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *
 int ps_scan_count(const char *path, int64_t *rows)
 {
 	parq_reader *r;
-	int rc = open_reader(path, NULL, &r);
+	int rc = ps_scan_open_reader(path, NULL, &r);
 	if (rc)
 		return rc;
 	*rows = parq_reader_num_rows(r);
@@ -198,6 +197,27 @@ int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 	return 0;
 }
 
+/* The row count, size and precise time of a listed scan, from its footer
+ * (rows -1 when it does not read: listed, and reads of it report why). */
+static void scan_info_fill(ps_scan_info *s)
+{
+	parq_reader *r;
+	if (parq_reader_open(&r, s->path, NULL) != 0) {
+		s->rows = -1;
+		return;
+	}
+	s->rows = parq_reader_num_rows(r);
+	s->bytes = parq_reader_file_size(r);
+	const char *ms = parq_reader_kv(r, "probestore.scan_timestamp");
+	if (ms) {
+		char *end;
+		long long v = strtoll(ms, &end, 10);
+		if (!*end && v / 1000 == s->scan_time_ms / 1000)
+			s->scan_time_ms = v;
+	}
+	parq_reader_close(r);
+}
+
 static int cmp_scan(const void *a, const void *b)
 {
 	const ps_scan_info *x = a, *y = b;
@@ -208,7 +228,7 @@ static int cmp_scan(const void *a, const void *b)
 	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->path, y->path);
 }
 
-static int list_scans_in(const char *dir, ps_scan_info **out, size_t *n)
+int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -237,27 +257,67 @@ static int list_scans_in(const char *dir, ps_scan_info **out, size_t *n)
 		return rc;
 	}
 	/* the precise time and the row count come from the footer */
-	for (size_t i = 0; i < *n; i++) {
-		parq_reader *r;
-		ps_scan_info *s = &(*out)[i];
-		if (parq_reader_open(&r, s->path, NULL) != 0) {
-			s->rows = -1; /* unreadable: listed, and reads of it report why */
-			continue;
-		}
-		s->rows = parq_reader_num_rows(r);
-		s->bytes = parq_reader_file_size(r);
-		const char *ms = parq_reader_kv(r, "probestore.scan_timestamp");
-		if (ms) {
-			char *end;
-			long long v = strtoll(ms, &end, 10);
-			if (!*end && v / 1000 == s->scan_time_ms / 1000)
-				s->scan_time_ms = v;
-		}
-		parq_reader_close(r);
-	}
+	for (size_t i = 0; i < *n; i++)
+		scan_info_fill(&(*out)[i]);
 	if (*n)
 		qsort(*out, *n, sizeof **out, cmp_scan);
 	return 0;
+}
+
+/* The scan name's time, and its suffix N (1 without one). */
+static int64_t name_order(const char *name, int *suffix)
+{
+	int64_t t = ps_scan_name_time(name);
+	const char *u = name + strlen("scan_YYYYMMDD_HHMMSS");
+	*suffix = t >= 0 && *u == '_' ? atoi(u + 1) : 1;
+	return t;
+}
+
+int ps_scan_latest_in(const char *dir, ps_scan_info *out, bool *found)
+{
+	*found = false;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
+	int64_t best = -1;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int suffix;
+		int64_t t = name_order(e->d_name, &suffix);
+		if (t > best)
+			best = t;
+	}
+	if (best < 0) {
+		closedir(d);
+		return 0;
+	}
+	/* the scans of that second, ordered by their precise times */
+	ps_scan_info *same = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	rewinddir(d);
+	while ((e = readdir(d)) && !rc) {
+		int suffix;
+		if (name_order(e->d_name, &suffix) != best)
+			continue;
+		if ((rc = ps_array_room(&same, &cap, n, sizeof *same, 4)))
+			break;
+		memset(&same[n], 0, sizeof same[n]);
+		snprintf(same[n].path, sizeof same[n].path, "%s/%s", dir, e->d_name);
+		same[n++].scan_time_ms = best;
+	}
+	closedir(d);
+	if (!rc && n) {
+		/* several scans in that second: their footers order them (one
+		 * alone needs no footer: the caller reads the file anyway) */
+		for (size_t i = 0; n > 1 && i < n; i++)
+			scan_info_fill(&same[i]);
+		qsort(same, n, sizeof *same, cmp_scan);
+		*out = same[n - 1];
+		*found = true;
+	}
+	free(same);
+	return rc;
 }
 
 int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **out, size_t *n)
@@ -266,7 +326,7 @@ int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **ou
 	*out = NULL;
 	*n = 0;
 	int rc = ps_store_target_dir(st, root_target, dir, sizeof dir);
-	return rc ? rc : list_scans_in(dir, out, n);
+	return rc ? rc : ps_scan_list_dir(dir, out, n);
 }
 
 static int read_all(const char *path, const ps_config *cfg, parq_pred *pred, ps_probe_set *out)
@@ -315,368 +375,6 @@ int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set 
 	return rc;
 }
 
-/* ---- search ---- */
-
-void ps_query_default(ps_query *q)
-{
-	memset(q, 0, sizeof *q);
-}
-
-static int and_pred(parq_pred **acc, parq_pred *p, int rc)
-{
-	if (rc)
-		return rc;
-	if (!*acc) {
-		*acc = p;
-		return 0;
-	}
-	parq_pred *both = NULL;
-	rc = parq_pred_and(&both, *acc, p); /* frees both inputs on failure */
-	*acc = both;
-	return rc;
-}
-
-/* The query's filters that libparq can prune with. */
-static int build_pred(const ps_query *q, parq_pred **out)
-{
-	parq_pred *acc = NULL, *p = NULL;
-	int rc = 0;
-	if (q->n_status_codes || q->n_status_ranges) {
-		parq_pred *any = NULL;
-		if (q->n_status_codes) {
-			parq_scalar *v = malloc(q->n_status_codes * sizeof *v);
-			if (!v)
-				return ps_err_nomem();
-			for (size_t i = 0; i < q->n_status_codes; i++)
-				v[i] = parq_scalar_int(q->status_codes[i]);
-			rc = parq_pred_in(&any, "status_code", v, q->n_status_codes);
-			free(v);
-		}
-		for (size_t i = 0; !rc && i < q->n_status_ranges; i++) {
-			parq_pred *lo = NULL, *hi = NULL, *both = NULL;
-			parq_scalar a = parq_scalar_int(q->status_ranges[i].lo), b = parq_scalar_int(q->status_ranges[i].hi);
-			rc = parq_pred_compare(&lo, "status_code", PARQ_OP_GE, &a);
-			if (!rc)
-				rc = parq_pred_compare(&hi, "status_code", PARQ_OP_LE, &b);
-			if (!rc) {
-				rc = parq_pred_and(&both, lo, hi);
-				lo = hi = NULL;
-			}
-			parq_pred_free(lo);
-			parq_pred_free(hi);
-			if (!rc)
-				rc = any ? parq_pred_or(&any, any, both) : (any = both, 0);
-		}
-		rc = and_pred(&acc, any, rc);
-	}
-	if (!rc && q->technology) {
-		parq_scalar v = parq_scalar_bytes(q->technology, (uint32_t)strlen(q->technology));
-		rc = parq_pred_contains(&p, "technologies", &v);
-		rc = and_pred(&acc, p, rc);
-	}
-	if (!rc && q->diff_status) {
-		parq_scalar v = parq_scalar_bytes(q->diff_status, (uint32_t)strlen(q->diff_status));
-		rc = parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v);
-		rc = and_pred(&acc, p, rc);
-	}
-	if (!rc && q->content_type) {
-		rc = parq_pred_prefix(&p, "content_type", q->content_type, (uint32_t)strlen(q->content_type));
-		rc = and_pred(&acc, p, rc);
-	}
-	if (!rc && q->errors_only) {
-		rc = parq_pred_null(&p, "probe_error", false);
-		rc = and_pred(&acc, p, rc);
-	}
-	if (!rc && q->url_contains) {
-		/* on a string column, CONTAINS is a substring test */
-		parq_scalar v = parq_scalar_bytes(q->url_contains, (uint32_t)strlen(q->url_contains));
-		parq_pred *a = NULL, *b = NULL, *either = NULL;
-		rc = parq_pred_contains(&a, "original_url", &v);
-		if (!rc)
-			rc = parq_pred_contains(&b, "final_url", &v);
-		if (!rc) {
-			rc = parq_pred_or(&either, a, b);
-			a = b = NULL;
-		}
-		parq_pred_free(a);
-		parq_pred_free(b);
-		rc = and_pred(&acc, either, rc);
-	}
-	if (!rc && q->title_contains) {
-		parq_scalar v = parq_scalar_bytes(q->title_contains, (uint32_t)strlen(q->title_contains));
-		rc = parq_pred_contains(&p, "title", &v);
-		rc = and_pred(&acc, p, rc);
-	}
-	if (rc) {
-		parq_pred_free(acc);
-		return ps_err_from_parq(rc, "query");
-	}
-	*out = acc;
-	return 0;
-}
-
-/* Counts the matches in one file after the `before` counted in earlier
- * files (out->total), and keeps those in the window [offset, offset +
- * limit) of all matches; only those are assembled and converted. With
- * stop_when_full the count ends when the window is full (the total is
- * known already); a set stop flag (another thread's error) ends it. */
-static int search_file(const ps_query *q, const ps_config *cfg, const char *path, int64_t offset, int64_t limit,
-                       bool stop_when_full, const atomic_bool *stop, ps_probe_set *out)
-{
-	parq_pred *pred = NULL;
-	int rc = build_pred(q, &pred);
-	if (rc)
-		return rc;
-	ps_probe_iter *it;
-	if ((rc = iter_open(&it, path, cfg, pred)))
-		return rc;
-	ps_arena *a = ps_probe_set_arena(out);
-	if (!a) {
-		ps_probe_iter_close(it);
-		return ps_err_nomem();
-	}
-	for (int64_t k = 0;; k++) {
-		if ((k & 1023) == 0 && ((stop && atomic_load(stop)) || ps_cancel_requested(q->cancel))) {
-			rc = ps_err(PS_ECANCELED, "query canceled");
-			break;
-		}
-		bool found;
-		if ((rc = parq_scan_advance(it->scan, &found))) {
-			rc = ps_err_from_parq(rc, path);
-			break;
-		}
-		if (!found)
-			break;
-		out->total++;
-		bool full = limit > 0 && (int64_t)out->n >= limit;
-		if (full && stop_when_full)
-			break;
-		if (out->total <= offset || full)
-			continue;
-		const parq_value *row;
-		ps_probe_result *slot;
-		if ((rc = parq_scan_row(it->scan, &row))) {
-			rc = ps_err_from_parq(rc, path);
-			break;
-		}
-		if ((rc = ps_probe_set_push(out, &slot)) || (rc = ps_probe_from_row(row, a, slot)))
-			break;
-	}
-	ps_probe_iter_close(it);
-	return rc;
-}
-
-/* A file's part in a search: with limit 0, its matches counted and
- * nothing assembled (set.total); else the rows of its matches
- * [offset, offset + limit). */
-typedef struct file_part {
-	const char *path;
-	int64_t offset, limit;
-	ps_probe_set set;
-} file_part;
-
-typedef struct parts_job {
-	const ps_query *q;
-	const ps_config *cfg;
-	file_part *parts;
-	size_t n;
-	atomic_size_t next;
-	atomic_bool stop;       /* an error or a cancel: the others stop too */
-	pthread_mutex_t mu;
-	int rc;                 /* the first error, its message in err */
-	char err[1024];
-} parts_job;
-
-static void *parts_worker(void *arg)
-{
-	parts_job *j = arg;
-	for (size_t i; !atomic_load(&j->stop) && (i = atomic_fetch_add(&j->next, 1)) < j->n;) {
-		file_part *p = &j->parts[i];
-		int rc = search_file(j->q, j->cfg, p->path, p->limit ? p->offset : INT64_MAX, p->limit, p->limit > 0,
-		                     &j->stop, &p->set);
-		if (rc) {
-			pthread_mutex_lock(&j->mu);
-			/* a cancel caused by another thread's error is not the error */
-			if (!j->rc || (j->rc == PS_ECANCELED && rc != PS_ECANCELED)) {
-				j->rc = rc;
-				snprintf(j->err, sizeof j->err, "%s", ps_errmsg());
-			}
-			pthread_mutex_unlock(&j->mu);
-			atomic_store(&j->stop, true);
-		}
-	}
-	return NULL;
-}
-
-/* Searches the n parts on up to `threads` threads. */
-static int search_parts(const ps_query *q, const ps_config *cfg, file_part *parts, size_t n, int threads)
-{
-	parts_job j = {.q = q, .cfg = cfg, .parts = parts, .n = n};
-	atomic_init(&j.next, 0);
-	atomic_init(&j.stop, false);
-	pthread_mutex_init(&j.mu, NULL);
-	pthread_t th[8];
-	int started = 0;
-	for (int t = 1; t < threads && (size_t)t < n; t++) {
-		if (pthread_create(&th[started], NULL, parts_worker, &j) != 0)
-			break; /* fewer threads: the work still gets done */
-		started++;
-	}
-	parts_worker(&j);
-	for (int t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	pthread_mutex_destroy(&j.mu);
-	return j.rc ? ps_err(j.rc, "%s", j.err) : 0;
-}
-
-/* The totals of every file on several threads, then the window's rows from
- * the files that hold them, each file's share on a thread of its own. */
-static int search_threaded(const ps_query *q, const ps_config *cfg, char **paths, size_t n, int64_t limit,
-                           int threads, ps_probe_set *out)
-{
-	file_part *parts = calloc(n ? n : 1, sizeof *parts);
-	if (!parts)
-		return ps_err_nomem();
-	for (size_t i = 0; i < n; i++)
-		parts[i].path = paths[i];
-	int rc = search_parts(q, cfg, parts, n, threads);
-	int64_t before = 0, total = 0, want = limit;
-	size_t np = 0;
-	for (size_t i = 0; i < n; i++) {
-		int64_t c = parts[i].set.total;
-		ps_probe_set_free(&parts[i].set);
-		if (rc)
-			continue;
-		total += c;
-		/* matches [before, before + c) of the whole; the window starts at q->offset */
-		int64_t from = q->offset > before ? q->offset - before : 0;
-		if (want > 0 && from < c) {
-			int64_t take = c - from < want ? c - from : want;
-			parts[np++] = (file_part){.path = paths[i], .offset = from, .limit = take};
-			want -= take;
-		}
-		before += c;
-	}
-	if (!rc)
-		rc = search_parts(q, cfg, parts, np, threads);
-	ps_arena *a = rc ? NULL : ps_probe_set_arena(out);
-	if (!rc && !a)
-		rc = ps_err_nomem();
-	for (size_t i = 0; i < np; i++) {
-		ps_probe_set *s = &parts[i].set;
-		for (size_t k = 0; !rc && k < s->n; k++) {
-			ps_probe_result *slot;
-			if (!(rc = ps_probe_set_push(out, &slot)))
-				*slot = s->items[k]; /* its strings move with the arena below */
-		}
-		if (!rc && s->priv)
-			ps_arena_adopt(a, &((ps_probe_set_priv *)s->priv)->arena);
-		ps_probe_set_free(s);
-	}
-	free(parts);
-	out->total = total;
-	return rc;
-}
-
-static int query_threads(const ps_query *q, size_t files)
-{
-	long t = q->threads > 0 ? q->threads : sysconf(_SC_NPROCESSORS_ONLN);
-	if (t < 1)
-		t = 1;
-	if (t > 8)
-		t = 8;
-	return (size_t)t > files ? (int)files : (int)t;
-}
-
-/* The scan files a query reads, in result order: targets by name, each
- * target's newest scan first. */
-static int query_files(ps_store *st, const ps_query *q, char ***out, size_t *n)
-{
-	*out = NULL;
-	*n = 0;
-	ps_target_info *targets = NULL;
-	size_t nt = 0, cap = 0;
-	char **paths = NULL;
-	int rc = 0;
-	if (q->root_target) {
-		targets = calloc(1, sizeof *targets);
-		if (!targets)
-			return ps_err_nomem();
-		nt = 1;
-	} else if ((rc = ps_store_list_targets(st, &targets, &nt))) {
-		return rc;
-	}
-	for (size_t t = 0; t < nt && !rc; t++) {
-		char dir[4096 + 300];
-		if (q->root_target)
-			rc = ps_store_target_dir(st, q->root_target, dir, sizeof dir);
-		else
-			snprintf(dir, sizeof dir, "%s/probe_results/%s", st->base, targets[t].dir);
-		ps_scan_info *scans = NULL;
-		size_t ns = 0;
-		if (!rc)
-			rc = list_scans_in(dir, &scans, &ns);
-		/* newest scan first */
-		for (size_t k = ns; k-- > 0 && !rc;) {
-			const ps_scan_info *s = &scans[k];
-			if (q->scans == PS_SCANS_LATEST && k != ns - 1)
-				break;
-			if (q->scans == PS_SCANS_RANGE &&
-			    ((q->from_ms && s->scan_time_ms < q->from_ms) || (q->to_ms && s->scan_time_ms > q->to_ms)))
-				continue;
-			if (*n == cap) {
-				cap = cap ? 2 * cap : 16;
-				char **p = realloc(paths, cap * sizeof *p);
-				if (!p) {
-					rc = ps_err_nomem();
-					break;
-				}
-				paths = p;
-			}
-			if (!(paths[*n] = strdup(s->path)))
-				rc = ps_err_nomem();
-			else
-				(*n)++;
-		}
-		free(scans);
-	}
-	free(targets);
-	*out = paths;
-	return rc;
-}
-
-static void free_paths(char **paths, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
-}
-
-int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
-{
-	memset(out, 0, sizeof *out);
-	if (q->offset < 0 || q->limit < 0 || q->threads < 0)
-		return ps_err(PS_EINVAL, "query: negative limit, offset or threads");
-	int64_t limit = q->limit ? q->limit : st->cfg.reader.default_limit;
-	char **paths;
-	size_t n;
-	int rc = query_files(st, q, &paths, &n);
-	/* counting first pays when a window is wanted; for every match (no
-	 * limit) it would be a pass for nothing */
-	int threads = limit > 0 && limit < INT64_MAX ? query_threads(q, n) : 1;
-	if (!rc && threads <= 1) {
-		/* one pass: count every match, keep the window's */
-		for (size_t i = 0; i < n && !rc; i++)
-			rc = search_file(q, &st->cfg, paths[i], q->offset, limit, false, NULL, out);
-	} else if (!rc) {
-		rc = search_threaded(q, &st->cfg, paths, n, limit, threads, out);
-	}
-	free_paths(paths, n);
-	if (rc)
-		ps_probe_set_free(out);
-	return rc;
-}
-
 /* ---- URL diff ---- */
 
 typedef struct diff_priv {
@@ -685,12 +383,12 @@ typedef struct diff_priv {
 
 /* The URLs of a scan into m. Only the URL column is read: a diff costs
  * one column's pages, not the decoding of whole records. */
-static int load_urls(const char *path, ps_strmap *m)
+int ps_scan_load_urls(const char *path, ps_strmap *m)
 {
 	if (!path)
 		return 0;
 	parq_reader *r;
-	int rc = open_reader(path, NULL, &r);
+	int rc = ps_scan_open_reader(path, NULL, &r);
 	if (rc)
 		return rc;
 	int leaf = parq_schema_find_leaf(parq_reader_schema(r), ps_probe_column_name(PS_COL_ORIGINAL_URL));
@@ -747,9 +445,9 @@ int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out)
 	if (!p)
 		return ps_err_nomem();
 	out->priv = p;
-	int rc = load_urls(path_a, &p->a);
+	int rc = ps_scan_load_urls(path_a, &p->a);
 	if (!rc)
-		rc = load_urls(path_b, &p->b);
+		rc = ps_scan_load_urls(path_b, &p->b);
 	if (!rc)
 		rc = pick(&p->b, &p->a, false, &out->new_urls, &out->n_new);
 	if (!rc)

@@ -1,0 +1,3 @@
+module probestore/bindings/go
+
+go 1.19

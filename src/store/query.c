@@ -1,0 +1,932 @@
+/* Queries over stored scans: every filter of ps_query pushed down to
+ * libparq, counts without assembling rows, and results streamed in order
+ * in bounded memory, the scan files read on several threads.
+ *
+ * A query runs in three steps. The scan files it reads are listed (per
+ * target, by directory name; per target, newest scan first) and their
+ * footers read, which splits them into units: a small file is one unit,
+ * a large one a unit per row group, so that the row groups of one big
+ * scan are read on several threads. Then the matches of each unit are
+ * counted where the window or the total needs it (parq_scan_count: only
+ * the predicate's columns, tested on column vectors). Last, the units
+ * that hold the window are read again, each past the matches before the
+ * window without assembling them, and their rows are assembled in slices
+ * that the calling thread hands to the caller in order, a worker waiting
+ * when it is too far ahead: memory holds a few slices per thread,
+ * whatever the size of the result. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "probe_rows.h"
+#include "scan_internal.h"
+#include "store_internal.h"
+#include "strmap.h"
+
+/* rows of a slice handed over at once, and slices a unit may hold ahead */
+#define SLICE_ROWS 512
+#define SLICES_AHEAD 4
+/* a file with more rows than this is read one row group per unit */
+#define SPLIT_ROWS 65536
+
+/* ---- filters ---- */
+
+/* The ASCII lower case of c. */
+static inline uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* A string test with its needle, for parq_pred_match. */
+typedef struct needle {
+	char *s;            /* lower-cased for the case-insensitive tests */
+	size_t n;
+	bool has_colon;     /* a technology named with its version */
+} needle;
+
+/* httpx reports a technology as "Name" or "Name:version". */
+static bool tech_name_match(void *ud, const uint8_t *p, size_t n)
+{
+	const needle *k = ud;
+	if (n < k->n || (n > k->n && (k->has_colon || p[k->n] != ':')))
+		return false;
+	for (size_t i = 0; i < k->n; i++)
+		if (lower(p[i]) != (uint8_t)k->s[i])
+			return false;
+	return true;
+}
+
+static bool contains_nocase(void *ud, const uint8_t *p, size_t n)
+{
+	const needle *k = ud;
+	if (k->n == 0)
+		return true;
+	if (n < k->n)
+		return false;
+	uint8_t c0 = (uint8_t)k->s[0], c1 = c0 >= 'a' && c0 <= 'z' ? (uint8_t)(c0 - 32) : c0;
+	for (size_t i = 0; i + k->n <= n; i++) {
+		if (p[i] != c0 && p[i] != c1)
+			continue;
+		size_t j = 1;
+		while (j < k->n && lower(p[i + j]) == (uint8_t)k->s[j])
+			j++;
+		if (j == k->n)
+			return true;
+	}
+	return false;
+}
+
+/* --diff old: the URLs that the scan after this one no longer has. */
+static bool url_gone(void *ud, const uint8_t *p, size_t n)
+{
+	return ps_strmap_get(ud, (const char *)p, n) == NULL;
+}
+
+/* The needles of a query, made once and shared (read only) by every
+ * predicate built from it. */
+typedef struct query_needles {
+	needle tech, url, title;
+} query_needles;
+
+static int needle_set(needle *k, const char *s, bool fold)
+{
+	k->n = strlen(s);
+	if (!(k->s = malloc(k->n + 1)))
+		return ps_err_nomem();
+	for (size_t i = 0; i <= k->n; i++)
+		k->s[i] = fold ? (char)lower((uint8_t)s[i]) : s[i];
+	k->has_colon = memchr(s, ':', k->n) != NULL;
+	return 0;
+}
+
+static void needles_free(query_needles *nd)
+{
+	free(nd->tech.s);
+	free(nd->url.s);
+	free(nd->title.s);
+	memset(nd, 0, sizeof *nd);
+}
+
+static int needles_make(const ps_query *q, query_needles *nd)
+{
+	memset(nd, 0, sizeof *nd);
+	int rc = 0;
+	if (q->technology && q->tech_match == PS_TECH_NAME)
+		rc = needle_set(&nd->tech, q->technology, true);
+	if (!rc && q->url_contains && q->ignore_case)
+		rc = needle_set(&nd->url, q->url_contains, true);
+	if (!rc && q->title_contains && q->ignore_case)
+		rc = needle_set(&nd->title, q->title_contains, true);
+	if (rc)
+		needles_free(nd);
+	return rc;
+}
+
+static int and_pred(parq_pred **acc, parq_pred *p, int rc)
+{
+	if (rc) {
+		parq_pred_free(p);
+		return rc;
+	}
+	if (!*acc) {
+		*acc = p;
+		return 0;
+	}
+	parq_pred *both = NULL;
+	rc = parq_pred_and(&both, *acc, p); /* frees both inputs on failure */
+	*acc = both;
+	return rc;
+}
+
+/* A test of a string column: a substring, or the caller's needle. */
+static int text_pred(const char *column, const char *s, needle *k, parq_pred **out)
+{
+	if (k->s)
+		return parq_pred_match(out, column, contains_nocase, k);
+	/* on a string column, CONTAINS is a substring test */
+	parq_scalar v = parq_scalar_bytes(s, (uint32_t)strlen(s));
+	return parq_pred_contains(out, column, &v);
+}
+
+static int status_pred(const ps_query *q, parq_pred **out)
+{
+	parq_pred *any = NULL;
+	int rc = 0;
+	if (q->n_status_codes) {
+		parq_scalar *v = malloc(q->n_status_codes * sizeof *v);
+		if (!v)
+			return ps_err_nomem();
+		for (size_t i = 0; i < q->n_status_codes; i++)
+			v[i] = parq_scalar_int(q->status_codes[i]);
+		rc = parq_pred_in(&any, "status_code", v, q->n_status_codes);
+		free(v);
+	}
+	for (size_t i = 0; !rc && i < q->n_status_ranges; i++) {
+		parq_pred *lo = NULL, *hi = NULL, *both = NULL;
+		parq_scalar a = parq_scalar_int(q->status_ranges[i].lo), b = parq_scalar_int(q->status_ranges[i].hi);
+		rc = parq_pred_compare(&lo, "status_code", PARQ_OP_GE, &a);
+		if (!rc)
+			rc = parq_pred_compare(&hi, "status_code", PARQ_OP_LE, &b);
+		if (!rc) {
+			rc = parq_pred_and(&both, lo, hi);
+			lo = hi = NULL;
+		}
+		parq_pred_free(lo);
+		parq_pred_free(hi);
+		if (!rc)
+			rc = any ? parq_pred_or(&any, any, both) : (any = both, 0);
+	}
+	if (rc) {
+		parq_pred_free(any);
+		return rc;
+	}
+	*out = any;
+	return 0;
+}
+
+/* The query's filters as one libparq predicate (NULL: none); excl, when
+ * not NULL, leaves out the rows whose URL it holds. Scans keep their
+ * bindings: one predicate serves all of them at once. */
+static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *excl, parq_pred **out)
+{
+	parq_pred *acc = NULL, *p;
+	int rc = 0;
+	*out = NULL;
+	if (q->n_status_codes || q->n_status_ranges) {
+		p = NULL;
+		rc = status_pred(q, &p);
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && q->technology) {
+		p = NULL;
+		if (nd->tech.s) {
+			rc = parq_pred_match(&p, "technologies", tech_name_match, &nd->tech);
+		} else {
+			parq_scalar v = parq_scalar_bytes(q->technology, (uint32_t)strlen(q->technology));
+			rc = parq_pred_contains(&p, "technologies", &v);
+		}
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && q->diff_status && strcmp(q->diff_status, "old") != 0) {
+		parq_scalar v = parq_scalar_bytes(q->diff_status, (uint32_t)strlen(q->diff_status));
+		p = NULL;
+		rc = parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v);
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && q->content_type) {
+		p = NULL;
+		rc = parq_pred_prefix(&p, "content_type", q->content_type, (uint32_t)strlen(q->content_type));
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && q->errors_only) {
+		p = NULL;
+		rc = parq_pred_null(&p, "probe_error", false);
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && q->url_contains) {
+		parq_pred *a = NULL, *b = NULL, *either = NULL;
+		rc = text_pred("original_url", q->url_contains, &nd->url, &a);
+		if (!rc)
+			rc = text_pred("final_url", q->url_contains, &nd->url, &b);
+		if (!rc) {
+			rc = parq_pred_or(&either, a, b);
+			a = b = NULL;
+		}
+		parq_pred_free(a);
+		parq_pred_free(b);
+		rc = and_pred(&acc, either, rc);
+	}
+	if (!rc && q->title_contains) {
+		p = NULL;
+		rc = text_pred("title", q->title_contains, &nd->title, &p);
+		rc = and_pred(&acc, p, rc);
+	}
+	if (!rc && excl) {
+		p = NULL;
+		rc = parq_pred_match(&p, "original_url", url_gone, (void *)excl);
+		rc = and_pred(&acc, p, rc);
+	}
+	if (rc) {
+		parq_pred_free(acc);
+		return ps_err_from_parq(rc, "query");
+	}
+	*out = acc;
+	return 0;
+}
+
+/* ---- the files and units of a query ---- */
+
+typedef struct qfile {
+	char *path;
+	bool bad;                  /* reported to on_bad_file: read no further */
+	ps_strmap *excl;           /* --diff old: the URLs of the scan after this one */
+	parq_pred *own;            /* with excl: the query's filters and excl's */
+	const parq_pred *pred;     /* the filters (NULL: none), shared by the file's units */
+	int64_t rows;              /* from the footer */
+	int n_rgs;
+	parq_reader *r;            /* opened while planning, taken by the file's first unit */
+} qfile;
+
+typedef struct slice {
+	struct slice *next;
+	ps_probe_set set;
+} slice;
+
+typedef struct qunit {
+	size_t file;
+	int rg0, nrg;              /* row groups [rg0, rg0 + nrg) */
+	int64_t rows;
+	int64_t count;             /* matches, once counted */
+	int64_t skip, take;        /* the window's share: matches passed over, then returned (-1: all) */
+	slice *head, *tail;        /* assembled, not yet handed over */
+	int queued;
+	bool done;
+	int rc;
+	char *err;
+} qunit;
+
+typedef struct query_run {
+	ps_store *st;
+	const ps_query *q;
+	query_needles nd;
+	qfile *files;
+	size_t n_files;
+	ps_strmap *excls;          /* --diff old sets, one per target */
+	size_t n_excls;
+	qunit *units;
+	size_t n_units;
+	int threads;
+	pthread_mutex_t bad_mu;    /* on_bad_file calls, one at a time */
+	parq_pred *pred;           /* the query's filters, for every file without excl */
+} query_run;
+
+/* A file that does not read: reported once, and the query goes on
+ * without it (0), when the caller takes bad files; else the error. */
+static int bad_file(query_run *qr, size_t file, int rc)
+{
+	const ps_query *q = qr->q;
+	if (!q->on_bad_file || rc == PS_ENOMEM || rc == PS_ECANCELED)
+		return rc;
+	qfile *f = &qr->files[file];
+	pthread_mutex_lock(&qr->bad_mu);
+	if (!f->bad) {
+		f->bad = true;
+		q->on_bad_file(q->bad_file_ud, f->path, rc, ps_errmsg());
+	}
+	pthread_mutex_unlock(&qr->bad_mu);
+	return 0;
+}
+
+static bool is_bad(query_run *qr, size_t file)
+{
+	pthread_mutex_lock(&qr->bad_mu);
+	bool bad = qr->files[file].bad;
+	pthread_mutex_unlock(&qr->bad_mu);
+	return bad;
+}
+
+static void run_free(query_run *qr)
+{
+	for (size_t i = 0; i < qr->n_files; i++) {
+		free(qr->files[i].path);
+		parq_reader_close(qr->files[i].r);
+		parq_pred_free(qr->files[i].own);
+	}
+	parq_pred_free(qr->pred);
+	free(qr->files);
+	for (size_t i = 0; i < qr->n_excls; i++)
+		ps_strmap_free(&qr->excls[i]);
+	free(qr->excls);
+	for (size_t i = 0; i < qr->n_units; i++) {
+		for (slice *s = qr->units[i].head, *next; s; s = next) {
+			next = s->next;
+			ps_probe_set_free(&s->set);
+			free(s);
+		}
+		free(qr->units[i].err);
+	}
+	free(qr->units);
+	needles_free(&qr->nd);
+	pthread_mutex_destroy(&qr->bad_mu);
+}
+
+static int add_file(query_run *qr, size_t *cap, const char *path, ps_strmap *excl)
+{
+	if (ps_array_room(&qr->files, cap, qr->n_files, sizeof *qr->files, 16))
+		return PS_ENOMEM;
+	qfile *f = &qr->files[qr->n_files];
+	memset(f, 0, sizeof *f);
+	if (!(f->path = strdup(path)))
+		return ps_err_nomem();
+	f->excl = excl;
+	qr->n_files++;
+	/* one predicate serves every scan of the query, on any thread */
+	if (!excl) {
+		f->pred = qr->pred;
+		return 0;
+	}
+	int rc = build_pred(qr->q, &qr->nd, excl, &f->own);
+	f->pred = f->own;
+	return rc;
+}
+
+/* The scans of one target directory that q reads, newest first. */
+static int target_files(query_run *qr, size_t *cap, const char *dir)
+{
+	const ps_query *q = qr->q;
+	bool old = q->diff_status && !strcmp(q->diff_status, "old");
+	if (q->scans == PS_SCANS_LATEST && !old) {
+		ps_scan_info s;
+		bool found;
+		int rc = ps_scan_latest_in(dir, &s, &found);
+		return rc || !found ? rc : add_file(qr, cap, s.path, NULL);
+	}
+	ps_scan_info *scans = NULL;
+	size_t ns = 0;
+	int rc = ps_scan_list_dir(dir, &scans, &ns);
+	for (size_t k = ns; k-- > 0 && !rc;) {
+		const ps_scan_info *s = &scans[k];
+		bool in_range = q->scans != PS_SCANS_RANGE ||
+		                !((q->from_ms && s->scan_time_ms < q->from_ms) || (q->to_ms && s->scan_time_ms > q->to_ms));
+		if (!in_range)
+			continue;
+		if (old) {
+			/* the selected scan (the latest, or the last in the range)
+			 * against the one before it */
+			if (k > 0) {
+				ps_strmap *m = &qr->excls[qr->n_excls++];
+				rc = ps_scan_load_urls(s->path, m);
+				if (rc && q->on_bad_file && rc != PS_ENOMEM) {
+					/* the selected scan does not read: no old results */
+					q->on_bad_file(q->bad_file_ud, s->path, rc, ps_errmsg());
+					rc = 0;
+				} else if (!rc) {
+					rc = add_file(qr, cap, scans[k - 1].path, m);
+				}
+			}
+			break;
+		}
+		rc = add_file(qr, cap, s->path, NULL);
+		if (q->scans == PS_SCANS_LATEST)
+			break;
+	}
+	free(scans);
+	return rc;
+}
+
+/* The scan files q reads, in result order: targets by name, each
+ * target's newest scan first. */
+static int list_files(query_run *qr)
+{
+	const ps_query *q = qr->q;
+	ps_target_info *targets = NULL;
+	size_t nt = 0, cap = 0;
+	int rc = 0;
+	if (q->root_target)
+		nt = 1;
+	else if ((rc = ps_store_list_targets(qr->st, &targets, &nt)))
+		return rc;
+	if (q->diff_status && !strcmp(q->diff_status, "old") && !(qr->excls = calloc(nt ? nt : 1, sizeof *qr->excls))) {
+		free(targets);
+		return ps_err_nomem();
+	}
+	for (size_t t = 0; t < nt && !rc; t++) {
+		char dir[4096 + 300];
+		if (q->root_target)
+			rc = ps_store_target_dir(qr->st, q->root_target, dir, sizeof dir);
+		else
+			snprintf(dir, sizeof dir, "%s/probe_results/%s", qr->st->base, targets[t].dir);
+		if (!rc)
+			rc = target_files(qr, &cap, dir);
+	}
+	free(targets);
+	return rc;
+}
+
+typedef struct pool {
+	query_run *qr;
+	size_t n;
+	atomic_size_t next;
+	atomic_bool stop;
+	int (*work)(query_run *qr, size_t i, const atomic_bool *stop);
+	pthread_mutex_t mu;
+	int rc;
+	char err[1024];
+} pool;
+
+static void *pool_worker(void *arg)
+{
+	pool *p = arg;
+	for (size_t i; !atomic_load(&p->stop) && (i = atomic_fetch_add(&p->next, 1)) < p->n;) {
+		int rc = p->work(p->qr, i, &p->stop);
+		if (rc) {
+			pthread_mutex_lock(&p->mu);
+			if (!p->rc) {
+				p->rc = rc;
+				snprintf(p->err, sizeof p->err, "%s", ps_errmsg());
+			}
+			pthread_mutex_unlock(&p->mu);
+			atomic_store(&p->stop, true);
+		}
+	}
+	return NULL;
+}
+
+/* work(qr, i) for i in [from, to) on qr->threads threads (the calling
+ * one among them); the first error is returned with its message. */
+static int pool_run(query_run *qr, size_t from, size_t to, int (*work)(query_run *, size_t, const atomic_bool *))
+{
+	pool p = {.qr = qr, .n = to, .work = work};
+	atomic_init(&p.next, from);
+	atomic_init(&p.stop, false);
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_t th[8];
+	int started = 0;
+	for (int t = 1; t < qr->threads && (size_t)t < to - from; t++) {
+		if (pthread_create(&th[started], NULL, pool_worker, &p) != 0)
+			break; /* fewer threads: the work still gets done */
+		started++;
+	}
+	pool_worker(&p);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&p.mu);
+	return p.rc ? ps_err(p.rc, "%s", p.err) : 0;
+}
+
+static int plan_file(query_run *qr, size_t i, const atomic_bool *stop)
+{
+	(void)stop;
+	qfile *f = &qr->files[i];
+	int rc = ps_scan_open_reader(f->path, &qr->st->cfg, &f->r);
+	if (rc)
+		return bad_file(qr, i, rc);
+	f->rows = parq_reader_num_rows(f->r);
+	f->n_rgs = parq_reader_num_row_groups(f->r);
+	return 0;
+}
+
+/* Reads every file's footer and cuts the files into units. */
+static int plan_units(query_run *qr)
+{
+	int rc = pool_run(qr, 0, qr->n_files, plan_file);
+	if (rc)
+		return rc;
+	size_t n = 0;
+	for (size_t i = 0; i < qr->n_files; i++)
+		n += qr->files[i].bad ? 0 : qr->files[i].rows > SPLIT_ROWS && qr->files[i].n_rgs > 1 ? (size_t)qr->files[i].n_rgs : 1;
+	if (!(qr->units = calloc(n ? n : 1, sizeof *qr->units)))
+		return ps_err_nomem();
+	for (size_t i = 0; i < qr->n_files; i++) {
+		qfile *f = &qr->files[i];
+		if (f->bad)
+			continue;
+		bool split = f->rows > SPLIT_ROWS && f->n_rgs > 1;
+		for (int g = 0; g < (split ? f->n_rgs : 1); g++) {
+			qunit *u = &qr->units[qr->n_units++];
+			u->file = i;
+			u->rg0 = split ? g : 0;
+			u->nrg = split ? 1 : f->n_rgs;
+			u->rows = split ? parq_reader_row_group_rows(f->r, g) : f->rows;
+			u->count = -1;
+			u->take = -1;
+		}
+	}
+	return 0;
+}
+
+/* A scan of unit i with the query's predicate. */
+static int unit_scan(query_run *qr, size_t i, parq_reader **r, const parq_pred **pred, parq_scan **scan)
+{
+	qunit *u = &qr->units[i];
+	qfile *f = &qr->files[u->file];
+	*r = NULL;
+	*pred = NULL;
+	*scan = NULL;
+	/* the reader opened while planning goes to the file's first unit */
+	int rc = 0;
+	if (u->rg0 == 0 && f->r) {
+		*r = f->r;
+		f->r = NULL;
+	} else {
+		rc = ps_scan_open_reader(f->path, &qr->st->cfg, r);
+	}
+	*pred = f->pred;
+	int rgs[1] = {u->rg0};
+	if (!rc && (rc = u->nrg == 1 ? parq_scan_open_row_groups(scan, *r, *pred, NULL, 0, rgs, 1)
+	                             : parq_scan_open(scan, *r, *pred, NULL, 0)))
+		rc = ps_err_from_parq(rc, f->path);
+	return rc;
+}
+
+static void unit_scan_close(parq_reader *r, parq_scan *scan)
+{
+	parq_scan_close(scan);
+	parq_reader_close(r);
+}
+
+static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
+{
+	(void)stop;
+	qunit *u = &qr->units[i];
+	if (ps_cancel_requested(qr->q->cancel))
+		return ps_err(PS_ECANCELED, "query canceled");
+	parq_reader *r;
+	const parq_pred *pred;
+	parq_scan *scan;
+	if (is_bad(qr, u->file)) {
+		u->count = 0;
+		return 0;
+	}
+	int rc = unit_scan(qr, i, &r, &pred, &scan);
+	if (!rc && !pred) {
+		u->count = u->rows; /* nothing filters: the footer's count */
+	} else if (!rc && (rc = parq_scan_count(scan, &u->count))) {
+		rc = ps_err_from_parq(rc, qr->files[u->file].path);
+	}
+	unit_scan_close(r, scan);
+	if (rc) {
+		u->count = 0;
+		rc = bad_file(qr, u->file, rc);
+	}
+	return rc;
+}
+
+/* Counts units [from, to): without filters from the footers alone. */
+static int count_units(query_run *qr, size_t from, size_t to)
+{
+	bool filtered = false;
+	for (size_t i = 0; i < qr->n_files && !filtered; i++)
+		filtered = qr->files[i].excl != NULL;
+	const ps_query *q = qr->q;
+	if (!filtered && !q->n_status_codes && !q->n_status_ranges && !q->technology &&
+	    !(q->diff_status && *q->diff_status) && !q->content_type && !q->errors_only && !q->url_contains &&
+	    !q->title_contains) {
+		for (size_t i = from; i < to; i++)
+			qr->units[i].count = qr->units[i].rows;
+		return 0;
+	}
+	return pool_run(qr, from, to, count_unit);
+}
+
+/* ---- the window's rows, in order ---- */
+
+typedef struct pipe_state {
+	query_run *qr;
+	size_t first, last;        /* the units that hold the window */
+	size_t head;               /* the unit being handed over */
+	atomic_size_t next;
+	bool stop;                 /* under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+} pipe_state;
+
+static int push_slice(pipe_state *ps, qunit *u, size_t ui, slice *s)
+{
+	pthread_mutex_lock(&ps->mu);
+	if (u->tail)
+		u->tail->next = s;
+	else
+		u->head = s;
+	u->tail = s;
+	u->queued++;
+	pthread_cond_broadcast(&ps->cv);
+	/* a worker ahead of the unit being handed over waits */
+	while (!ps->stop && ui != ps->head && u->queued >= SLICES_AHEAD)
+		pthread_cond_wait(&ps->cv, &ps->mu);
+	bool stop = ps->stop;
+	pthread_mutex_unlock(&ps->mu);
+	return stop;
+}
+
+/* Assembles unit ui's share of the window into slices. */
+static int fill_unit(pipe_state *ps, size_t ui)
+{
+	query_run *qr = ps->qr;
+	qunit *u = &qr->units[ui];
+	const char *path = qr->files[u->file].path;
+	bool old = qr->files[u->file].excl != NULL;
+	if (is_bad(qr, u->file))
+		return 0;
+	parq_reader *r;
+	const parq_pred *pred;
+	parq_scan *scan;
+	int rc = unit_scan(qr, ui, &r, &pred, &scan);
+	int64_t skipped = 0, taken = 0;
+	slice *s = NULL;
+	while (!rc && (u->take < 0 || taken < u->take)) {
+		if (((skipped + taken) & 255) == 0 && ps_cancel_requested(qr->q->cancel)) {
+			rc = ps_err(PS_ECANCELED, "query canceled");
+			break;
+		}
+		bool found;
+		if ((rc = parq_scan_advance(scan, &found))) {
+			rc = ps_err_from_parq(rc, path);
+			break;
+		}
+		if (!found)
+			break;
+		if (skipped < u->skip) {
+			skipped++;
+			continue;
+		}
+		const parq_value *row;
+		ps_probe_result *slot;
+		if ((rc = parq_scan_row(scan, &row))) {
+			rc = ps_err_from_parq(rc, path);
+			break;
+		}
+		if (!s && !(s = calloc(1, sizeof *s))) {
+			rc = ps_err_nomem();
+			break;
+		}
+		ps_arena *a = ps_probe_set_arena(&s->set);
+		if (!a) {
+			rc = ps_err_nomem();
+			break;
+		}
+		if ((rc = ps_probe_set_push(&s->set, &slot)) || (rc = ps_probe_from_row(row, a, slot))) {
+			rc = ps_err_prefix(rc, "%s: ", path);
+			break;
+		}
+		if (old)
+			slot->url_status = "old";
+		taken++;
+		if (s->set.n == SLICE_ROWS) {
+			slice *full = s;
+			s = NULL;
+			if (push_slice(ps, u, ui, full))
+				break;
+		}
+	}
+	if (s && s->set.n)
+		push_slice(ps, u, ui, s);
+	else if (s) {
+		ps_probe_set_free(&s->set);
+		free(s);
+	}
+	unit_scan_close(r, scan);
+	return rc ? bad_file(qr, u->file, rc) : 0;
+}
+
+static void *pipe_worker(void *arg)
+{
+	pipe_state *ps = arg;
+	for (;;) {
+		size_t ui = atomic_fetch_add(&ps->next, 1);
+		if (ui > ps->last)
+			break;
+		pthread_mutex_lock(&ps->mu);
+		bool stop = ps->stop;
+		pthread_mutex_unlock(&ps->mu);
+		qunit *u = &ps->qr->units[ui];
+		int rc = stop ? PS_ECANCELED : fill_unit(ps, ui);
+		pthread_mutex_lock(&ps->mu);
+		u->done = true;
+		if (rc) {
+			u->rc = rc;
+			u->err = strdup(ps_errmsg());
+		}
+		pthread_cond_broadcast(&ps->cv);
+		pthread_mutex_unlock(&ps->mu);
+	}
+	return NULL;
+}
+
+/* Hands the rows of units [first, last] to fn in order, the units filled
+ * on worker threads. */
+static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, void *ud)
+{
+	pipe_state ps = {.qr = qr, .first = first, .last = last, .head = first};
+	atomic_init(&ps.next, first);
+	pthread_mutex_init(&ps.mu, NULL);
+	pthread_cond_init(&ps.cv, NULL);
+	pthread_t th[8];
+	int started = 0, want = qr->threads < 1 ? 1 : qr->threads;
+	for (int t = 0; t < want && (size_t)t <= last - first; t++) {
+		if (pthread_create(&th[started], NULL, pipe_worker, &ps) != 0)
+			break;
+		started++;
+	}
+	int rc = 0;
+	if (!started) {
+		/* no thread could start: fill each unit here, then hand it over */
+		ps.stop = false;
+		for (size_t ui = first; ui <= last && !rc; ui++) {
+			ps.head = ui;
+			qunit *u = &qr->units[ui];
+			u->done = true;
+			/* with nobody ahead, a slice push never waits */
+			if ((rc = fill_unit(&ps, ui)))
+				break;
+			for (slice *s = u->head; s && !rc; s = s->next)
+				for (size_t k = 0; k < s->set.n && !rc; k++)
+					rc = fn(ud, &s->set.items[k]);
+		}
+	}
+	for (size_t ui = first; started && ui <= last && !rc; ui++) {
+		qunit *u = &qr->units[ui];
+		for (;;) {
+			pthread_mutex_lock(&ps.mu);
+			ps.head = ui;
+			pthread_cond_broadcast(&ps.cv);
+			while (!u->head && !u->done)
+				pthread_cond_wait(&ps.cv, &ps.mu);
+			slice *s = u->head;
+			if (s) {
+				u->head = s->next;
+				if (!u->head)
+					u->tail = NULL;
+				u->queued--;
+				pthread_cond_broadcast(&ps.cv);
+			}
+			bool done = !s && u->done;
+			pthread_mutex_unlock(&ps.mu);
+			if (done) {
+				if (u->rc)
+					rc = ps_err(u->rc, "%s", u->err ? u->err : "query failed");
+				break;
+			}
+			for (size_t k = 0; k < s->set.n && !rc; k++)
+				rc = fn(ud, &s->set.items[k]);
+			ps_probe_set_free(&s->set);
+			free(s);
+			if (rc)
+				break;
+		}
+	}
+	pthread_mutex_lock(&ps.mu);
+	ps.stop = true;
+	pthread_cond_broadcast(&ps.cv);
+	pthread_mutex_unlock(&ps.mu);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_cond_destroy(&ps.cv);
+	pthread_mutex_destroy(&ps.mu);
+	return rc;
+}
+
+/* ---- the API ---- */
+
+void ps_query_default(ps_query *q)
+{
+	memset(q, 0, sizeof *q);
+}
+
+static int query_threads(const ps_query *q)
+{
+	long t = q->threads > 0 ? q->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	return t < 1 ? 1 : t > 8 ? 8 : (int)t;
+}
+
+static int run_open(ps_store *st, const ps_query *q, query_run *qr)
+{
+	memset(qr, 0, sizeof *qr);
+	pthread_mutex_init(&qr->bad_mu, NULL);
+	qr->st = st;
+	qr->q = q;
+	qr->threads = query_threads(q);
+	if (q->offset < 0 || q->limit < 0 || q->threads < 0)
+		return ps_err(PS_EINVAL, "query: negative limit, offset or threads");
+	if (q->diff_status && *q->diff_status && strcmp(q->diff_status, "new") && strcmp(q->diff_status, "existing") &&
+	    strcmp(q->diff_status, "old"))
+		return ps_err(PS_EINVAL, "query: diff status '%s' is not new, existing or old", q->diff_status);
+	if (q->diff_status && !strcmp(q->diff_status, "old") && q->scans == PS_SCANS_ALL)
+		return ps_err(PS_EINVAL, "query: old results compare one scan with the one before it: select the latest "
+		                         "scan or a time range, not every scan");
+	if (q->technology && !*q->technology)
+		return ps_err(PS_EINVAL, "query: an empty technology name");
+	int rc = needles_make(q, &qr->nd);
+	if (!rc)
+		rc = build_pred(q, &qr->nd, NULL, &qr->pred);
+	if (!rc)
+		rc = list_files(qr);
+	if (!rc)
+		rc = plan_units(qr);
+	return rc;
+}
+
+int ps_store_count(ps_store *st, const ps_query *q, int64_t *count)
+{
+	*count = 0;
+	query_run qr;
+	int rc = run_open(st, q, &qr);
+	if (!rc)
+		rc = count_units(&qr, 0, qr.n_units);
+	for (size_t i = 0; !rc && i < qr.n_units; i++)
+		*count += qr.units[i].count;
+	run_free(&qr);
+	return rc;
+}
+
+int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *ud, int64_t *total)
+{
+	if (total)
+		*total = 0;
+	query_run qr;
+	int rc = run_open(st, q, &qr);
+	int64_t limit = q->limit ? q->limit : st->cfg.reader.default_limit;
+	size_t first = 0, last = 0;
+	bool any = false;
+	/* the end of the window, saturated: a limit of INT64_MAX means all */
+	int64_t want_end = limit && limit <= INT64_MAX - q->offset ? q->offset + limit : INT64_MAX;
+	if (!rc && want_end == INT64_MAX && q->offset == 0 && !total) {
+		/* every match: no count needed */
+		any = qr.n_units > 0;
+		last = qr.n_units ? qr.n_units - 1 : 0;
+	} else if (!rc) {
+		/* count units in order until the window is covered (all of them
+		 * for the total), a wave of one unit per thread at a time */
+		int64_t before = 0;
+		size_t counted = 0;
+		while (!rc && counted < qr.n_units && (total || before < want_end)) {
+			size_t to = total ? qr.n_units : counted + (size_t)qr.threads;
+			if (to > qr.n_units)
+				to = qr.n_units;
+			rc = count_units(&qr, counted, to);
+			for (size_t i = counted; !rc && i < to; i++) {
+				qunit *u = &qr.units[i];
+				/* matches [before, before + count) of the whole */
+				int64_t from = q->offset > before ? q->offset - before : 0;
+				if (from < u->count && before + from < want_end) {
+					u->skip = from;
+					int64_t room = want_end - (before + from);
+					u->take = u->count - from > room ? room : u->count - from;
+					if (!any)
+						first = i;
+					last = i;
+					any = true;
+				}
+				before += u->count;
+			}
+			counted = to;
+		}
+		if (total)
+			*total = before;
+	}
+	if (!rc && any)
+		rc = hand_over(&qr, first, last, fn, ud);
+	run_free(&qr);
+	return rc;
+}
+
+static int collect(void *ud, const ps_probe_result *r)
+{
+	return ps_probe_set_add(ud, r);
+}
+
+int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out)
+{
+	memset(out, 0, sizeof *out);
+	int64_t total = 0;
+	int rc = ps_store_search_each(st, q, collect, out, &total);
+	out->total = total;
+	if (rc)
+		ps_probe_set_free(out);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/* What the scan reader, the queries and the scan writer share: opening a
+ * scan file, listing a target's scans, a scan's URL set. */
+#ifndef PS_SCAN_INTERNAL_H
+#define PS_SCAN_INTERNAL_H
+
+#include "parq/parq.h"
+#include "probestore/store.h"
+#include "strmap.h"
+
+/* Opens a scan file with the reader options of cfg (NULL: libparq's
+ * defaults) and checks that it holds the probe columns. */
+int ps_scan_open_reader(const char *path, const ps_config *cfg, parq_reader **r);
+
+/* The scans in a target directory, oldest first (precise times from the
+ * footers). A missing directory gives n == 0. Free *out with free(). */
+int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n);
+
+/* The newest scan in a target directory, reading only the footers of the
+ * scans of its second when there are several (out->rows and bytes are
+ * then filled; for a scan alone in its second they are 0 and its time is
+ * the name's): *found false when there is none. */
+int ps_scan_latest_in(const char *dir, ps_scan_info *out, bool *found);
+
+/* The original_url values of a scan file into m (value 1). Only that
+ * column is read. path NULL adds nothing. */
+int ps_scan_load_urls(const char *path, ps_strmap *m);
+
+#endif

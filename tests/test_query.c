@@ -1,0 +1,190 @@
+/* Queries over a large scan read on several threads: a file of eight row
+ * groups is split into one unit per row group, and every count and window
+ * must equal a brute-force filter of the streamed file, whatever the
+ * threads, offsets and limits (windows that start and end inside a row
+ * group, span several, or lie past the end). */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "probestore/probestore.h"
+#include "test.h"
+
+#undef CHECK_OK
+#define CHECK_OK(expr) do { int _rc = (expr); test_checks++; if (_rc != 0) { test_failures++; \
+	fprintf(stderr, "%s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #expr, _rc, ps_errmsg()); } } while (0)
+
+enum { ROWS = 150000, PER_RG = 20000 };
+
+static char base[] = "/tmp/ps_query_XXXXXX";
+
+static int rm_one(const char *p, const struct stat *s, int flag, struct FTW *f)
+{
+	(void)s, (void)flag, (void)f;
+	return remove(p);
+}
+
+static const char *techs[] = {"Nginx:1.25.3", "WordPress", "wordpress:6.4.2", "PHP", "React", "jQuery:3.7.1"};
+static const int codes[] = {200, 200, 200, 301, 404, 500};
+
+/* What the brute force needs of each row, in file order. */
+typedef struct row {
+	char url[64];
+	int status;
+	bool wp, admin;
+} row;
+
+static row *rows;
+static size_t n_rows;
+
+static int keep_row(void *ud, const ps_probe_result *r)
+{
+	(void)ud;
+	row *w = &rows[n_rows++];
+	snprintf(w->url, sizeof w->url, "%s", r->input_url);
+	w->status = r->status_code;
+	for (size_t i = 0; i < r->n_technologies; i++)
+		w->wp |= !strncasecmp(r->technologies[i], "wordpress", 9) &&
+		         (r->technologies[i][9] == 0 || r->technologies[i][9] == ':');
+	w->admin = strcasestr(r->input_url, "ADMIN") != NULL || (r->final_url && strcasestr(r->final_url, "ADMIN"));
+	return 0;
+}
+
+/* The window's URLs in order, streamed. */
+typedef struct window {
+	char (*urls)[64];
+	size_t n, cap;
+} window;
+
+static int keep_url(void *ud, const ps_probe_result *r)
+{
+	window *w = ud;
+	if (w->n == w->cap)
+		return -1;
+	snprintf(w->urls[w->n++], 64, "%s", r->input_url);
+	return 0;
+}
+
+int main(void)
+{
+	REQUIRE(mkdtemp(base));
+	ps_store_options so;
+	ps_store_options_default(&so);
+	so.base_path = base;
+	ps_store *st;
+	REQUIRE(ps_store_open(&st, &so) == 0);
+
+	/* one large scan */
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "big.example.com";
+	o.scan_time_ms = 1764000000000;
+	o.rows_per_row_group = PER_RG;
+	ps_scan_writer *w;
+	CHECK_OK(ps_scan_writer_open(&w, st, &o));
+	uint64_t seed = 11;
+	static char urls[ROWS][48];
+	static const char *tl[ROWS][2];
+	static ps_probe_result res[ROWS];
+	for (size_t i = 0; i < ROWS; i++) {
+		snprintf(urls[i], sizeof urls[i], "https://big.example.com/%s/%zu", test_rand(&seed) % 50 ? "p" : "Admin", i);
+		ps_probe_result *r = &res[i];
+		r->input_url = urls[i];
+		r->status_code = codes[test_rand(&seed) % 6];
+		size_t nt = test_rand(&seed) % 3;
+		for (size_t k = 0; k < nt; k++)
+			tl[i][k] = techs[test_rand(&seed) % 6];
+		r->technologies = tl[i];
+		r->n_technologies = nt;
+	}
+	CHECK_OK(ps_scan_writer_add(w, res, ROWS));
+	ps_scan_result sr;
+	CHECK_OK(ps_scan_writer_commit(w, &sr));
+
+	rows = calloc(ROWS, sizeof *rows);
+	REQUIRE(rows);
+	CHECK_OK(ps_scan_stream(sr.path, keep_row, NULL, NULL));
+	REQUIRE(n_rows == ROWS);
+
+	window win = {.cap = ROWS};
+	win.urls = malloc(ROWS * sizeof *win.urls);
+	REQUIRE(win.urls);
+	uint64_t qs = 3;
+	int checked = 0;
+	for (int k = 0; k < 60; k++) {
+		ps_query q;
+		ps_query_default(&q);
+		int kind = k % 4;
+		static const int ok[] = {200};
+		if (kind == 0 || kind == 1) {
+			q.status_codes = ok;
+			q.n_status_codes = 1;
+		}
+		if (kind == 1 || kind == 2) {
+			q.technology = "WordPress";
+			q.tech_match = PS_TECH_NAME;
+		}
+		if (kind == 3) {
+			q.url_contains = "admin";
+			q.ignore_case = true;
+		}
+		q.threads = 1 + (int)(test_rand(&qs) % 3);
+		/* offsets near row group boundaries and anywhere */
+		q.offset = test_rand(&qs) % 2 ? (int64_t)(test_rand(&qs) % 60000) : (int64_t)(test_rand(&qs) % 40);
+		q.limit = test_rand(&qs) % 4 ? 1 + (int64_t)(test_rand(&qs) % 30000) : INT64_MAX;
+		size_t *exp = malloc(ROWS * sizeof *exp);
+		size_t total = 0;
+		for (size_t i = 0; i < ROWS; i++) {
+			const row *r = &rows[i];
+			bool m = (!q.n_status_codes || r->status == 200) && (!q.technology || r->wp) && (!q.url_contains || r->admin);
+			if (m)
+				exp[total++] = i;
+		}
+		int64_t count = -1, tot = -1;
+		CHECK_OK(ps_store_count(st, &q, &count));
+		CHECK_EQ_INT(count, total);
+		win.n = 0;
+		CHECK_OK(ps_store_search_each(st, &q, keep_url, &win, k % 2 ? &tot : NULL));
+		if (k % 2)
+			CHECK_EQ_INT(tot, total);
+		size_t from = (size_t)q.offset < total ? (size_t)q.offset : total;
+		size_t want = total - from;
+		if ((int64_t)want > q.limit)
+			want = (size_t)q.limit;
+		CHECK_EQ_INT(win.n, want);
+		size_t bad = 0;
+		for (size_t i = 0; i < win.n && i < want; i++)
+			bad += strcmp(win.urls[i], rows[exp[from + i]].url) != 0;
+		CHECK_EQ_INT(bad, 0);
+		free(exp);
+		checked++;
+	}
+	/* a callback that stops the search: its value comes back, early */
+	{
+		ps_query q;
+		ps_query_default(&q);
+		q.limit = INT64_MAX;
+		q.threads = 2;
+		win.n = 0;
+		win.cap = 1000;
+		CHECK_EQ_INT(ps_store_search_each(st, &q, keep_url, &win, NULL), -1);
+		CHECK_EQ_INT(win.n, 1000);
+		CHECK(!strcmp(win.urls[999], rows[999].url));
+	}
+	/* no filter: the count is the footer's */
+	{
+		ps_query q;
+		ps_query_default(&q);
+		int64_t count = -1;
+		CHECK_OK(ps_store_count(st, &q, &count));
+		CHECK_EQ_INT(count, ROWS);
+	}
+	printf("%d queries over %d rows in %d row groups checked\n", checked, ROWS, (ROWS + PER_RG - 1) / PER_RG);
+	free(win.urls);
+	free(rows);
+	ps_store_close(st);
+	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return test_report("test_query");
+}
