@@ -507,9 +507,16 @@ static void compaction(void)
 		CHECK(set.records[i].content_len == (size_t)n && !memcmp(set.records[i].content, body, (size_t)n));
 	}
 	ps_history_set_free(&set);
-	/* a missing file is nothing to compact */
-	CHECK_OK(ps_history_compact(st, "http://intranet.local:8080/none", &res));
+	/* a URL without history is named as such, and nothing is created for it */
+	CHECK_EQ_INT(ps_history_compact(st, "http://nohistory.local:8080/none", &res), PS_ENOTFOUND);
+	CHECK(strstr(ps_errmsg(), "no record of http://nohistory.local:8080/none"));
 	CHECK(!res.compacted);
+	char lock[4096];
+	CHECK_OK(ps_history_path(st, "http://nohistory.local:8080/none", lock, sizeof lock));
+	struct stat lsb;
+	CHECK(stat(lock, &lsb) != 0);
+	strcpy(strrchr(lock, '/'), "");
+	CHECK(stat(lock, &lsb) != 0); /* not even the host's directory */
 	ps_store_close(st);
 }
 

@@ -247,10 +247,15 @@ static void test_declared_sizes(void)
 		snprintf(what, sizeof what, "%s page declaring 1 GiB", parq_codec_name((parq_codec)lie[i].codec));
 		expect(what, &f, &o, PARQ_ECORRUPT, lie[i].needle);
 	}
-	/* and past the configured cap, whatever the data */
+	/* and past a configured cap, whatever the data */
 	zeros_compressed(PARQ_CODEC_ZSTD, 8000, &body);
 	bomb_file(&f, PARQ_CODEC_ZSTD, &body, 1000, (size_t)GiB + 1);
+	o.max_page_bytes = (size_t)GiB;
 	expect("page past max_page_bytes", &f, &o, PARQ_ELIMIT, "exceed the limit");
+	/* the default cap is the format's own: the same lie is caught as one */
+	parq_reader_options_default(&o);
+	CHECK_EQ_INT(o.max_page_bytes, INT32_MAX);
+	expect("page declaring 1 GiB + 1", &f, &o, PARQ_ECORRUPT, "cannot hold");
 	o.max_page_bytes = 4096;
 	bomb_file(&f, PARQ_CODEC_ZSTD, &body, 1000, 8000);
 	expect("page past a small max_page_bytes", &f, &o, PARQ_ELIMIT, "exceed the limit");
@@ -667,6 +672,44 @@ static void test_nesting(void)
 	parq_schema_free(s);
 }
 
+/* A valid page larger than 1 GiB (one string of 1 GiB and 100 bytes, as
+ * parquet-testing's large_string_map.brotli.parquet holds) is read with
+ * the default options, its value intact. */
+static void test_big_page(void)
+{
+	size_t len = (size_t)GiB + 100, n = 4 + len;
+	uint8_t *raw = malloc(n);
+	REQUIRE(raw);
+	uint32_t l32 = (uint32_t)len;
+	memcpy(raw, &l32, 4);
+	memset(raw + 4, 'x', len);
+	memcpy(raw + 4 + len - 3, "end", 3);
+	parq_buf body = {0}, f = {0};
+	parq_codec_ctx *ctx = parq_codec_ctx_new();
+	CHECK_OK(parq_compress(ctx, PARQ_CODEC_ZSTD, 1, raw, n, &body));
+	parq_codec_ctx_free(ctx);
+	free(raw);
+	page p = {data_page(PARQ_ENC_PLAIN, 1, n, body.len), body.data, body.len};
+	build(&f, PARQ_BYTE_ARRAY, 0, PARQ_REQUIRED, PARQ_CODEC_ZSTD, &p, 1, 1, 1);
+	parq_buf_free(&body);
+	parq_reader *r;
+	CHECK_OK(parq_reader_open_memory(&r, f.data, f.len, "big.parquet", NULL));
+	parq_column_reader *cr;
+	CHECK_OK(parq_column_reader_open(&cr, r, 0, NULL, 0));
+	parq_column_batch b;
+	memset(&b, 0, sizeof b);
+	CHECK_OK(parq_column_reader_read(cr, 16, &b));
+	CHECK_EQ_INT(b.num_rows, 1);
+	if (b.num_rows == 1 && b.bytes) {
+		CHECK_EQ_INT(b.bytes[0].len, len);
+		CHECK(b.bytes[0].len == len && b.bytes[0].ptr[0] == 'x' && b.bytes[0].ptr[len / 2] == 'x' &&
+		      memcmp(b.bytes[0].ptr + len - 3, "end", 3) == 0);
+	}
+	parq_column_reader_close(cr);
+	parq_reader_close(r);
+	parq_buf_free(&f);
+}
+
 int main(void)
 {
 	test_declared_sizes();
@@ -677,6 +720,7 @@ int main(void)
 	test_schema_paths();
 	test_page_index_lengths();
 	test_nesting();
+	test_big_page();
 	printf("test_limits: slowest refusal %.3f s of CPU (%s)\n", slowest, slowest_what);
 	return test_report("test_limits");
 }

@@ -293,9 +293,11 @@ static void test_validation(void)
 	CHECK_EQ_INT(ps_scan_write(st, &o, g.r, g.n, NULL), PS_EINVAL);
 	CHECK(strstr(ps_errmsg(), "record 6: diff status 'gone'") != NULL);
 	g.r[6].url_status = NULL;
-	/* nothing was written, not even a temporary file */
+	/* nothing was written, not even a temporary file or the target's
+	 * directory */
 	CHECK_EQ_INT(count_files(dir, "scan_"), 0);
-	CHECK_EQ_INT(count_files(dir, "."), 2); /* . and .. */
+	struct stat dsb;
+	CHECK(stat(dir, &dsb) != 0);
 
 	/* invalid UTF-8 is repaired by default */
 	g.r[7].title = "bad \xff\xfe title";

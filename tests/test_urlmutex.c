@@ -24,6 +24,7 @@ static void test_basic(void)
 	ps_urlmutex *a = NULL, *b = NULL;
 	CHECK_PS(ps_urlmutex_mgr_new(&m, true));
 	REQUIRE(m);
+	ps_urlmutex_mgr_set_keep(m, true);
 	CHECK_EQ_INT(ps_urlmutex_count(m), 0);
 	CHECK_PS(ps_urlmutex_acquire(m, "https://example.com/app.js", &a));
 	CHECK(a != NULL);
@@ -31,10 +32,10 @@ static void test_basic(void)
 	CHECK(b != NULL && b != a);
 	CHECK_EQ_INT(ps_urlmutex_count(m), 2);
 	/* held entries survive cleanup */
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 0);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 0);
 	CHECK_PS(ps_urlmutex_release(m, a));
 	CHECK_EQ_INT(ps_urlmutex_count(m), 2);
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 1);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 1);
 	CHECK_EQ_INT(ps_urlmutex_count(m), 1);
 	CHECK_PS(ps_urlmutex_release(m, b));
 	/* reuse of an existing entry: same URL, same entry */
@@ -43,9 +44,9 @@ static void test_basic(void)
 	CHECK(b2 == b);
 	CHECK_EQ_INT(ps_urlmutex_count(m), 1);
 	CHECK_PS(ps_urlmutex_release(m, b2));
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 1);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 1);
 	CHECK_EQ_INT(ps_urlmutex_count(m), 0);
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 0);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 0);
 
 	/* the caller's string is copied */
 	char url[32];
@@ -71,7 +72,7 @@ static void test_basic(void)
 	}
 	CHECK_EQ_INT(ps_urlmutex_count(m), 5003);
 	CHECK_PS(ps_urlmutex_acquire(m, "https://example.com/17.js", &a));
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 5002);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 5002);
 	CHECK_EQ_INT(ps_urlmutex_count(m), 1);
 	CHECK_PS(ps_urlmutex_acquire(m, "https://example.com/18.js", &b));
 	CHECK_PS(ps_urlmutex_release(m, a));
@@ -95,7 +96,7 @@ static void test_disabled_and_null(void)
 	CHECK_PS(ps_urlmutex_release(m, h));
 	CHECK_PS(ps_urlmutex_release(m, h2));
 	CHECK_EQ_INT(ps_urlmutex_count(m), 0);
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 0);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 0);
 	ps_urlmutex_mgr_free(m);
 
 	CHECK_EQ_INT(ps_urlmutex_mgr_new(NULL, true), PS_EINVAL);
@@ -112,7 +113,7 @@ static void test_disabled_and_null(void)
 	CHECK_EQ_INT(ps_urlmutex_release(NULL, h), PS_EINVAL);
 	CHECK_PS(ps_urlmutex_release(m, h));
 	CHECK_EQ_INT(ps_urlmutex_count(NULL), 0);
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(NULL), 0);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(NULL, NULL, 0), 0);
 	ps_urlmutex_mgr_free(m);
 	ps_urlmutex_mgr_free(NULL);
 }
@@ -124,16 +125,99 @@ static void test_relock(void)
 	ps_urlmutex_mgr *m = NULL;
 	ps_urlmutex *a = NULL, *again = (ps_urlmutex *)&again;
 	CHECK_PS(ps_urlmutex_mgr_new(&m, true));
+	ps_urlmutex_mgr_set_keep(m, true);
 	CHECK_PS(ps_urlmutex_acquire(m, "https://example.com/x", &a));
 	CHECK_EQ_INT(ps_urlmutex_acquire(m, "https://example.com/x", &again), PS_EINVAL);
 	CHECK(strstr(ps_errmsg(), "URL mutex for \"https://example.com/x\": already held by this thread"));
 	CHECK(again == NULL);
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 0);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 0);
 	CHECK_PS(ps_urlmutex_release(m, a));
 	/* a second release of the same handle: the thread no longer holds it */
 	CHECK_EQ_INT(ps_urlmutex_release(m, a), PS_EINVAL);
 	CHECK(strstr(ps_errmsg(), "released by a thread that does not hold it"));
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 1);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 1);
+	ps_urlmutex_mgr_free(m);
+}
+
+/* By default an entry goes with its last release: the manager holds only
+ * the URLs in use, however many URLs came and went. */
+static void test_free_on_release(void)
+{
+	ps_urlmutex_mgr *m = NULL;
+	ps_urlmutex *a = NULL, *b = NULL, *a2 = NULL;
+	CHECK_PS(ps_urlmutex_mgr_new(&m, true));
+	CHECK_PS(ps_urlmutex_acquire(m, "https://example.com/app.js", &a));
+	CHECK_PS(ps_urlmutex_acquire(m, "https://example.com/other.js", &b));
+	CHECK_EQ_INT(ps_urlmutex_count(m), 2);
+	CHECK_PS(ps_urlmutex_release(m, a));
+	CHECK_EQ_INT(ps_urlmutex_count(m), 1);
+	/* a released handle may be gone: releasing it again is an error */
+	CHECK_EQ_INT(ps_urlmutex_release(m, a), PS_EINVAL);
+	CHECK(strstr(ps_errmsg(), "not held (released already?)"));
+	CHECK_PS(ps_urlmutex_release(m, b));
+	CHECK_EQ_INT(ps_urlmutex_count(m), 0);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 0);
+	/* 5,000 URLs one after the other: never more than one entry */
+	size_t most = 0;
+	for (int i = 0; i < 5000; i++) {
+		char u[64];
+		snprintf(u, sizeof u, "https://example.com/%d.js", i);
+		CHECK_PS(ps_urlmutex_acquire(m, u, &a2));
+		size_t c = ps_urlmutex_count(m);
+		most = c > most ? c : most;
+		CHECK_PS(ps_urlmutex_release(m, a2));
+	}
+	CHECK_EQ_INT(most, 1);
+	CHECK_EQ_INT(ps_urlmutex_count(m), 0);
+	/* 5,000 held at once, then released: the table empties */
+	static ps_urlmutex *h[5000];
+	for (int i = 0; i < 5000; i++) {
+		char u[64];
+		snprintf(u, sizeof u, "https://example.com/%d.js", i);
+		CHECK_PS(ps_urlmutex_acquire(m, u, &h[i]));
+	}
+	CHECK_EQ_INT(ps_urlmutex_count(m), 5000);
+	for (int i = 0; i < 5000; i++)
+		CHECK_PS(ps_urlmutex_release(m, h[i]));
+	CHECK_EQ_INT(ps_urlmutex_count(m), 0);
+	ps_urlmutex_mgr_free(m);
+}
+
+/* Cleanup spares the URLs it is told are active (the seed's
+ * CleanupUnusedMutexes(activeURLs)), in a manager that keeps entries. */
+static void test_active_urls(void)
+{
+	ps_urlmutex_mgr *m = NULL;
+	CHECK_PS(ps_urlmutex_mgr_new(&m, true));
+	ps_urlmutex_mgr_set_keep(m, true);
+	const char *urls[] = {"https://a.example.com/1.js", "https://a.example.com/2.js", "https://b.example.com/3.js",
+	                      "https://b.example.com/4.js"};
+	ps_urlmutex *h = NULL, *held = NULL;
+	for (int i = 0; i < 4; i++) {
+		CHECK_PS(ps_urlmutex_acquire(m, urls[i], &h));
+		CHECK_PS(ps_urlmutex_release(m, h));
+	}
+	CHECK_EQ_INT(ps_urlmutex_count(m), 4);
+	CHECK_PS(ps_urlmutex_acquire(m, urls[3], &held));
+	/* 1 and 2 are active, 4 is held: only 3 goes */
+	char copy[64];
+	snprintf(copy, sizeof copy, "%s", urls[1]); /* compared by value */
+	const char *active[] = {urls[0], copy, NULL, "https://c.example.com/none.js"};
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, active, 4), 1);
+	CHECK_EQ_INT(ps_urlmutex_count(m), 3);
+	/* a prefix of an active URL does not spare it */
+	const char *prefix[] = {"https://a.example.com/1"};
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, prefix, 1), 2);
+	CHECK_EQ_INT(ps_urlmutex_count(m), 1);
+	CHECK_PS(ps_urlmutex_release(m, held));
+	CHECK_EQ_INT(ps_urlmutex_count(m), 1); /* kept */
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 1);
+	CHECK_EQ_INT(ps_urlmutex_count(m), 0);
+	/* back to freeing at the last release */
+	ps_urlmutex_mgr_set_keep(m, false);
+	CHECK_PS(ps_urlmutex_acquire(m, urls[0], &h));
+	CHECK_PS(ps_urlmutex_release(m, h));
+	CHECK_EQ_INT(ps_urlmutex_count(m), 0);
 	ps_urlmutex_mgr_free(m);
 }
 
@@ -158,14 +242,15 @@ static void test_foreign_release(void)
 	struct foreign f = { 0 };
 	pthread_t t;
 	CHECK_PS(ps_urlmutex_mgr_new(&f.m, true));
+	ps_urlmutex_mgr_set_keep(f.m, true);
 	CHECK_PS(ps_urlmutex_acquire(f.m, "https://example.com/y", &f.h));
 	REQUIRE(pthread_create(&t, NULL, release_foreign, &f) == 0);
 	pthread_join(t, NULL);
 	CHECK_EQ_INT(f.rc, PS_EINVAL);
 	CHECK(strstr(f.msg, "released by a thread that does not hold it"));
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(f.m), 0);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(f.m, NULL, 0), 0);
 	CHECK_PS(ps_urlmutex_release(f.m, f.h));
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(f.m), 1);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(f.m, NULL, 0), 1);
 	ps_urlmutex_mgr_free(f.m);
 }
 
@@ -218,7 +303,7 @@ static void *cleaner(void *arg)
 {
 	struct shared *sh = arg;
 	while (!atomic_load(&sh->stop)) {
-		atomic_fetch_add(&sh->cleaned, (long)ps_urlmutex_cleanup_unused(sh->m));
+		atomic_fetch_add(&sh->cleaned, (long)ps_urlmutex_cleanup_unused(sh->m, NULL, 0));
 		if (ps_urlmutex_count(sh->m) > NURLS)
 			atomic_fetch_add(&sh->errors, 1);
 		sched_yield();
@@ -226,7 +311,7 @@ static void *cleaner(void *arg)
 	return NULL;
 }
 
-static void run_counters(bool with_cleaner)
+static void run_counters(bool keep, bool with_cleaner)
 {
 	static struct shared sh;
 	static struct worker w[NTHREADS];
@@ -234,6 +319,7 @@ static void run_counters(bool with_cleaner)
 
 	memset(&sh, 0, sizeof sh);
 	CHECK_PS(ps_urlmutex_mgr_new(&sh.m, true));
+	ps_urlmutex_mgr_set_keep(sh.m, keep);
 	for (int k = 0; k < NURLS; k++)
 		snprintf(sh.urls[k], sizeof sh.urls[k], "https://host%d.example.com/static/app.%d.js", k % 3, k);
 	for (int i = 0; i < NTHREADS; i++) {
@@ -263,7 +349,9 @@ static void run_counters(bool with_cleaner)
 	CHECK_EQ_INT(total, (long)NTHREADS * NITER);
 	size_t left = ps_urlmutex_count(sh.m);
 	CHECK(left <= NURLS);
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(sh.m), left);
+	if (!keep)
+		CHECK_EQ_INT(left, 0); /* every entry went with its last release */
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(sh.m, NULL, 0), left);
 	CHECK_EQ_INT(ps_urlmutex_count(sh.m), 0);
 	if (with_cleaner)
 		printf("cleanup freed %ld entries while the workers ran\n", atomic_load(&sh.cleaned));
@@ -306,6 +394,7 @@ static void test_cleanup_vs_holders(void)
 	pthread_t th[NHOLD], tw[NHOLD];
 
 	CHECK_PS(ps_urlmutex_mgr_new(&m, true));
+	ps_urlmutex_mgr_set_keep(m, true);
 	memset(hold, 0, sizeof hold);
 	memset(wait, 0, sizeof wait);
 	for (int i = 0; i < NHOLD; i++) {
@@ -326,7 +415,7 @@ static void test_cleanup_vs_holders(void)
 		CHECK_PS(ps_urlmutex_release(m, h));
 	}
 	CHECK_EQ_INT(ps_urlmutex_count(m), NHOLD + 10);
-	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 10);
+	CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 10);
 	CHECK_EQ_INT(ps_urlmutex_count(m), NHOLD);
 
 	/* waiters queue up behind the holders */
@@ -335,7 +424,7 @@ static void test_cleanup_vs_holders(void)
 		REQUIRE(pthread_create(&tw[i], NULL, hold_until_go, &wait[i]) == 0);
 	}
 	for (int round = 0; round < 50; round++) {
-		CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 0);
+		CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 0);
 		sleep_ms(1);
 	}
 	CHECK_EQ_INT(ps_urlmutex_count(m), NHOLD);
@@ -346,7 +435,7 @@ static void test_cleanup_vs_holders(void)
 
 	/* holders release one by one; each waiter gets in only then */
 	for (int i = 0; i < NHOLD; i++) {
-		CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 0);
+		CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 0);
 		atomic_store(&hold[i].go, 1);
 		pthread_join(th[i], NULL);
 		pthread_join(tw[i], NULL);
@@ -356,7 +445,7 @@ static void test_cleanup_vs_holders(void)
 		for (int j = i + 1; j < NHOLD; j++)
 			CHECK_EQ_INT(atomic_load(&wait[j].held), 0);
 		/* now only this URL's entry is unused */
-		CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m), 1);
+		CHECK_EQ_INT(ps_urlmutex_cleanup_unused(m, NULL, 0), 1);
 		CHECK_EQ_INT(ps_urlmutex_count(m), NHOLD - 1 - i);
 	}
 	ps_urlmutex_mgr_free(m);
@@ -368,8 +457,11 @@ int main(void)
 	test_disabled_and_null();
 	test_relock();
 	test_foreign_release();
-	run_counters(false);
-	run_counters(true);
+	test_free_on_release();
+	test_active_urls();
+	run_counters(false, false);
+	run_counters(false, true);
+	run_counters(true, true);
 	test_cleanup_vs_holders();
 	return test_report("test_urlmutex");
 }

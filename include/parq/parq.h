@@ -392,15 +392,31 @@ int parq_writer_open_append(parq_writer **out, parq_reader *base, int keep_row_g
 
 /* ---- reader ---------------------------------------------------------- */
 
+#define PARQ_MAX_PAGE_BYTES_DEFAULT ((size_t)INT32_MAX)
+
 typedef struct parq_reader_options {
 	bool verify_crc;          /* verify page CRCs when present (default on) */
 	bool use_mmap;            /* map the file instead of pread (default off) */
 	/* Cap on a page's uncompressed size and on what a page or dictionary
 	 * decodes to (levels, values, views of strings);
 	 * for a repeated column, also on what one column read returns, since
-	 * a row may span pages. Past it: PARQ_ELIMIT. Default 1 GiB. */
+	 * a row may span pages. Past it: PARQ_ELIMIT. Default (and 0):
+	 * PARQ_MAX_PAGE_BYTES_DEFAULT, the largest page the format can
+	 * declare (its sizes are int32), so that no valid file is refused;
+	 * lower it to bound the memory a hostile file may make a reader use. */
 	size_t max_page_bytes;
 	size_t max_footer_bytes;  /* cap on the footer (default 256 MiB) */
+	/* The largest single read(2) of the file: a longer range (a large
+	 * page) is read in pieces of this size, and the footer with its length
+	 * is read in one read of the file's last read_size bytes when it fits
+	 * there. 0 (the default): each range in one read, the footer's length
+	 * and the footer in two. Ignored when the file is in memory. */
+	size_t read_size;
+	/* Read the whole file into memory at open, in reads of read_size, and
+	 * serve every later read from there (as use_mmap does from a mapping):
+	 * one pass over the file, memory for all of it. Default off: pages are
+	 * read when they are needed. */
+	bool read_all;
 } parq_reader_options;
 
 void parq_reader_options_default(parq_reader_options *o);

@@ -45,7 +45,17 @@ typedef struct ps_reader_config {
 	size_t stream_batch_size;   /* records decoded per batch when streaming (1024) */
 	bool use_mmap;              /* map files instead of pread (false) */
 	bool verify_crc;            /* verify page CRCs where present (true) */
+	size_t buffer_size;         /* the largest read(2) of a file, and the bytes read at once
+	                             * from its end for the footer (64 KiB); 0: each range in one
+	                             * read; seed BufferSize */
+	bool read_all;              /* read each file whole into memory when it is opened, then
+	                             * decode from there (false: pages are read as they are
+	                             * needed); seed ReadAll */
 } ps_reader_config;
+
+/* The codec of the store's configuration (storage_config.compression_codec
+ * and compression_level), where a codec is asked for. */
+#define PS_CODEC_CONFIG (-2)
 
 /* storage_config.file_history: monitored files' history. */
 typedef struct ps_history_config {
@@ -56,6 +66,14 @@ typedef struct ps_history_config {
 	uint64_t max_diff_size;     /* bytes; larger contents are stored without a line diff
 	                             * (seed diff_reporter_config: 10 MiB); 0: no cap */
 	int url_hash_length;        /* hex digits of SHA-256 in file names, 1..64 (8) */
+	int compression_codec;      /* history files' codec: PS_CODEC_CONFIG (the default: the
+	                             * store's compression_codec and level), PS_CODEC_AUTO or a
+	                             * PARQ_CODEC_* (at its default level); seed CompressionCodec */
+	bool enable_url_mutexes;    /* per-URL mutexes between a store's threads (true); false
+	                             * leaves it to the lock files; seed EnableURLMutexes */
+	int64_t cleanup_interval_s; /* 0 (default): a URL's mutex is freed with its last release;
+	                             * N: mutexes are kept for reuse and the unused ones freed every
+	                             * N seconds; seed CleanupInterval */
 } ps_history_config;
 
 /* log_config. */

@@ -144,6 +144,11 @@ int ps_history_records_with_diff(ps_store *st, ps_history_set *out);
 /* The sorted "host:port" list of the targets with history (current or
  * archived). Free with ps_history_hosts_free(). */
 int ps_history_hosts(ps_store *st, char ***hosts, size_t *n);
+/* The sorted host names with history, each once whatever its ports, as
+ * the seed's GetHostnamesWithHistory returns them ("example.com", an IPv6
+ * address without brackets: "::1"); ps_history_hosts() keeps the ports.
+ * Free with ps_history_hosts_free(). */
+int ps_history_hostnames(ps_store *st, char ***names, size_t *n);
 void ps_history_hosts_free(char **hosts, size_t n);
 
 /* ---- diff results (the seed's ContentDiffResult) ---- */
@@ -221,7 +226,10 @@ int ps_history_path(ps_store *st, const char *url, char *buf, size_t cap);
 
 /* Merges the small row groups of url's file into large ones now, whatever
  * their number (stores do it by themselves past the config's
- * compaction_threshold). A missing file is not an error. res may be NULL. */
+ * compaction_threshold). PS_ENOTFOUND when url has no record (and then
+ * nothing is created: no directory, no lock file); when all of url's
+ * records are archived there is nothing to merge and res->path is "".
+ * res may be NULL. */
 int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *res);
 
 /* ---- streaming a history file ---- */

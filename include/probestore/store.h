@@ -49,7 +49,7 @@ typedef int (*ps_probe_fn)(void *ud, const ps_probe_result *r);
 
 /* ---- writing scans ---- */
 
-#define PS_CODEC_CONFIG (-2) /* the store's configured codec */
+/* PS_CODEC_CONFIG (config.h): the store's configured codec */
 
 typedef struct ps_scan_options {
 	const char *root_target;   /* required: a URL or a bare host (https) */

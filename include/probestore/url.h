@@ -118,8 +118,10 @@ int ps_url_hash(const char *url, int ndigits, char *out);
  * One mutex per URL, so that threads of one process writing the history of
  * the same URL take turns, while writers of different URLs do not wait on
  * each other. Entries are created on first use and reference-counted: an
- * entry that a thread holds or waits for is never freed;
- * ps_urlmutex_cleanup_unused() frees the others.
+ * entry that a thread holds or waits for is never freed, and the last
+ * release frees it, so the manager holds only the URLs in use. A manager
+ * set to keep entries (ps_urlmutex_mgr_set_keep) leaves unused ones for
+ * reuse until ps_urlmutex_cleanup_unused() frees them.
  *
  * The manager is thread-safe. A handle belongs to the thread that acquired
  * it until that thread releases it. */
@@ -144,16 +146,27 @@ void ps_urlmutex_mgr_free(ps_urlmutex_mgr *mgr);
  * PS_ENOMEM, PS_EIO when a pthread call fails; *out is NULL on failure. */
 int ps_urlmutex_acquire(ps_urlmutex_mgr *mgr, const char *url, ps_urlmutex **out);
 
-/* Unlocks a handle from ps_urlmutex_acquire() and drops its reference.
- * A NULL handle (a disabled manager's) is a no-op returning 0. PS_EINVAL
- * when the calling thread does not hold the mutex; the handle then stays
- * as it was. */
+/* Keeps entries no thread uses any more for reuse (no allocation when a
+ * URL comes back) until ps_urlmutex_cleanup_unused() frees them; false
+ * (the default) frees an entry at its last release. No-op for NULL or a
+ * disabled manager. */
+void ps_urlmutex_mgr_set_keep(ps_urlmutex_mgr *mgr, bool keep);
+
+/* Unlocks a handle from ps_urlmutex_acquire() and drops its reference;
+ * the last reference frees the entry unless the manager keeps entries
+ * (the handle is then invalid). A NULL handle (a disabled manager's) is a
+ * no-op returning 0. PS_EINVAL when the calling thread does not hold the
+ * mutex (the handle then stays as it was) or the handle was released
+ * already. */
 int ps_urlmutex_release(ps_urlmutex_mgr *mgr, ps_urlmutex *h);
 
-/* Frees every entry that no thread holds or waits for and returns how many
- * it freed (the seed's CleanupUnusedMutexes). 0 for NULL or a disabled
- * manager. Safe while other threads acquire and release. */
-size_t ps_urlmutex_cleanup_unused(ps_urlmutex_mgr *mgr);
+/* Frees every entry that no thread holds or waits for, except those of the
+ * URLs in active_urls[0..n_active) (NULL, 0: none is spared), and returns
+ * how many it freed: the seed's CleanupUnusedMutexes(activeURLs). Only a
+ * manager that keeps entries has unused ones. 0 for NULL or a disabled
+ * manager. Safe while other threads acquire and release; the caller keeps
+ * its strings. */
+size_t ps_urlmutex_cleanup_unused(ps_urlmutex_mgr *mgr, const char *const *active_urls, size_t n_active);
 
 /* How many per-URL entries the manager currently keeps (held or not). */
 size_t ps_urlmutex_count(ps_urlmutex_mgr *mgr);

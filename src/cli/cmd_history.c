@@ -28,8 +28,10 @@ static const char usage[] =
 	"  list     the versions, newest first, one JSON line each (without content)\n"
 	"  hosts    the host:port list of targets with history, one per line\n"
 	"  diffs    for each URL, its newest diff: one JSON line with the counts, the\n"
-	"           hashes and the diff operations\n"
+	"           hashes and the diff operations (found false: one version, no diff)\n"
 	"  compact  merges the small row groups of each URL's file now\n\n"
+	"A URL without any stored version is an error for last, list, diffs and compact:\n"
+	"a message names it, the other URLs are still printed, and the exit status is 1.\n\n"
 	"Options:\n"
 	"  --url URL            the monitored file's URL (add)\n"
 	"  --file FILE          the content to store; - or absent: standard input\n"
@@ -70,8 +72,42 @@ static void kint(strbuf *b, const char *k, int64_t v, bool *first)
 	sb_printf(b, "%" PRId64, v);
 }
 
-/* A record as one JSON object, without its content. */
-static void record_json(strbuf *b, const ps_history_record *r)
+/* The keys of a diff result, as `last`, `list` and `diffs` all print it:
+ * hashes, counts, and the operations by name (the stored JSON has the
+ * seed's -1, 0, 1). */
+static void diff_fields(strbuf *b, const ps_diff_result *r, bool *first)
+{
+	kstr(b, "old_hash", r->old_hash, first);
+	kstr(b, "new_hash", r->new_hash, first);
+	kint(b, "lines_added", r->lines_added, first);
+	kint(b, "lines_deleted", r->lines_deleted, first);
+	kint(b, "lines_changed", r->lines_changed, first);
+	key(b, "is_identical", first);
+	sb_puts(b, r->is_identical ? "true" : "false");
+	kstr(b, "error_message", r->error_message && *r->error_message ? r->error_message : NULL, first);
+	key(b, "diffs", first);
+	if (!r->diffs) {
+		sb_puts(b, "null");
+		return;
+	}
+	sb_putc(b, '[');
+	for (size_t k = 0; k < r->n_diffs; k++) {
+		static const char *const ops[] = {"delete", "equal", "insert"};
+		sb_printf(b, "%s{\"operation\":\"%s\",\"text\":", k ? "," : "", ops[r->diffs[k].operation + 1]);
+		json_string(b, (const uint8_t *)r->diffs[k].text, r->diffs[k].text_len);
+		sb_putc(b, '}');
+	}
+	sb_putc(b, ']');
+}
+
+static bool has_json(const char *j)
+{
+	return j && *j && strcmp(j, "null") != 0;
+}
+
+/* A record as one JSON object, without its content; false (reported)
+ * when its stored diff does not parse. */
+static bool record_json(strbuf *b, const ps_history_record *r)
 {
 	bool first = true;
 	char t[32];
@@ -83,11 +119,32 @@ static void record_json(strbuf *b, const ps_history_record *r)
 	kstr(b, "etag", r->etag, &first);
 	kstr(b, "last_modified", r->last_modified, &first);
 	key(b, "diff_result", &first);
-	/* stored JSON is embedded as it is (it parsed when it was written) */
-	sb_puts(b, r->diff_result_json && *r->diff_result_json ? r->diff_result_json : "null");
+	bool ok = true;
+	if (has_json(r->diff_result_json)) {
+		ps_diff_result d;
+		if (ps_diff_result_parse(r->diff_result_json, strlen(r->diff_result_json), NULL, &d)) {
+			cli_error("%s at %s: the stored diff does not read: %s", r->url, t, ps_errmsg());
+			ok = false;
+		} else {
+			bool f2 = true;
+			diff_fields(b, &d, &f2);
+			sb_putc(b, '}');
+		}
+		ps_diff_result_free(&d);
+	} else {
+		sb_puts(b, "null");
+	}
 	key(b, "extracted_paths", &first);
-	sb_puts(b, r->extracted_paths_json && *r->extracted_paths_json ? r->extracted_paths_json : "null");
+	/* stored JSON is embedded as it is (it parsed when it was written) */
+	sb_puts(b, has_json(r->extracted_paths_json) ? r->extracted_paths_json : "null");
 	sb_putc(b, '}');
+	return ok;
+}
+
+/* The message of a URL without history, the same for every subcommand. */
+static void no_history(ps_store *st, const char *url)
+{
+	cli_error("%s has no stored version in %s", url, ps_store_base_path(st));
 }
 
 /* Reads all of f (at most cap bytes). */
@@ -140,6 +197,8 @@ static int cmd_add(const cli_global *gl, int argc, char **argv)
 		    (m = cli_opt("history add", argc, argv, &i, "--time", &time))) {
 			if (m < 0)
 				return EXIT_USAGE;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage_error("history", "unknown option '%s' for add", argv[i]);
 		} else {
 			return cli_usage_error("history", "unexpected argument '%s' for add", argv[i]);
 		}
@@ -219,7 +278,7 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 	int e = ps_history_last(st, url, &r);
 	if (e) {
 		if (e == PS_ENOTFOUND)
-			cli_error("%s has no stored version in %s", url, ps_store_base_path(st));
+			no_history(st, url);
 		else
 			cli_error("%s", ps_errmsg());
 		cli_store_close(st);
@@ -229,8 +288,7 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 		rc = !r->content_len || cli_write(r->content, r->content_len) ? EXIT_OK : EXIT_RUNTIME;
 	} else {
 		strbuf b = {0};
-		record_json(&b, r);
-		rc = out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
+		rc = record_json(&b, r) && out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
 		sb_free(&b);
 	}
 	ps_history_record_free(r);
@@ -268,11 +326,13 @@ static int cmd_list(const cli_global *gl, int argc, char **argv)
 		cli_store_close(st);
 		return EXIT_RUNTIME;
 	}
-	strbuf b = {0};
-	for (size_t i = 0; i < set.n && rc == EXIT_OK; i++) {
-		record_json(&b, &set.records[i]);
-		rc = out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
+	if (set.n == 0) {
+		no_history(st, url);
+		rc = EXIT_RUNTIME;
 	}
+	strbuf b = {0};
+	for (size_t i = 0; i < set.n && rc == EXIT_OK; i++)
+		rc = record_json(&b, &set.records[i]) && out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
 	sb_free(&b);
 	ps_history_set_free(&set);
 	cli_store_close(st);
@@ -281,7 +341,8 @@ static int cmd_list(const cli_global *gl, int argc, char **argv)
 
 static int cmd_hosts(const cli_global *gl, int argc, char **argv)
 {
-	(void)argv;
+	if (argc > 2 && argv[2][0] == '-' && argv[2][1])
+		return cli_usage_error("history", "unknown option '%s' for hosts", argv[2]);
 	if (argc > 2)
 		return cli_usage_error("history", "hosts takes no argument");
 	ps_store *st;
@@ -322,41 +383,37 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 	}
 	strbuf b = {0};
 	char t[32];
+	bool missing = false;
 	for (size_t i = 0; i < d.n && rc == EXIT_OK; i++) {
 		const ps_latest_diff *x = &d.items[i];
+		if (!x->found) {
+			/* no diff yet (a single version), or no history at all */
+			char hash[80];
+			int e = ps_history_last_hash(st, x->url, hash, sizeof hash);
+			if (e == PS_ENOTFOUND) {
+				no_history(st, x->url);
+				missing = true;
+				continue;
+			}
+			if (e) {
+				cli_error("%s", ps_errmsg());
+				rc = EXIT_RUNTIME;
+				break;
+			}
+		}
 		bool first = true;
 		kstr(&b, "url", x->url, &first);
 		key(&b, "found", &first);
 		sb_puts(&b, x->found ? "true" : "false");
 		if (x->found) {
-			const ps_diff_result *r = &x->diff;
 			kstr(&b, "timestamp", cli_time_iso(x->record_timestamp_ms, t), &first);
-			kstr(&b, "old_hash", r->old_hash, &first);
-			kstr(&b, "new_hash", r->new_hash, &first);
-			kint(&b, "lines_added", r->lines_added, &first);
-			kint(&b, "lines_deleted", r->lines_deleted, &first);
-			kint(&b, "lines_changed", r->lines_changed, &first);
-			key(&b, "is_identical", &first);
-			sb_puts(&b, r->is_identical ? "true" : "false");
-			kstr(&b, "error_message", r->error_message && *r->error_message ? r->error_message : NULL, &first);
-			key(&b, "diffs", &first);
-			if (!r->diffs) {
-				sb_puts(&b, "null");
-			} else {
-				sb_putc(&b, '[');
-				for (size_t k = 0; k < r->n_diffs; k++) {
-					static const char *const ops[] = {"delete", "equal", "insert"};
-					sb_printf(&b, "%s{\"operation\":\"%s\",\"text\":", k ? "," : "",
-					          ops[r->diffs[k].operation + 1]);
-					json_string(&b, (const uint8_t *)r->diffs[k].text, r->diffs[k].text_len);
-					sb_putc(&b, '}');
-				}
-				sb_putc(&b, ']');
-			}
+			diff_fields(&b, &x->diff, &first);
 		}
 		sb_putc(&b, '}');
 		rc = out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
 	}
+	if (missing && rc == EXIT_OK)
+		rc = EXIT_RUNTIME;
 	sb_free(&b);
 	ps_latest_diffs_free(&d);
 	cli_store_close(st);
@@ -367,27 +424,39 @@ static int cmd_compact(const cli_global *gl, int argc, char **argv)
 {
 	if (argc < 3)
 		return cli_usage_error("history", "compact needs at least one URL");
+	for (int i = 2; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage_error("history", "unknown option '%s' for compact", argv[i]);
 	ps_store *st;
 	int rc = cli_store_open(gl, true, &st);
 	if (rc)
 		return rc;
 	strbuf b = {0};
+	bool missing = false;
 	for (int i = 2; i < argc && rc == EXIT_OK; i++) {
 		ps_history_write_result res;
-		if (ps_history_compact(st, argv[i], &res)) {
+		int e = ps_history_compact(st, argv[i], &res);
+		if (e == PS_ENOTFOUND) {
+			no_history(st, argv[i]);
+			missing = true;
+			continue;
+		}
+		if (e) {
 			cli_error("%s", ps_errmsg());
 			rc = EXIT_RUNTIME;
 			break;
 		}
 		bool first = true;
 		kstr(&b, "url", argv[i], &first);
-		kstr(&b, "file", res.path, &first);
+		kstr(&b, "file", res.path[0] ? res.path : NULL, &first);
 		kint(&b, "row_groups", res.row_groups, &first);
 		kint(&b, "records", res.records, &first);
 		kint(&b, "bytes", res.bytes, &first);
 		sb_putc(&b, '}');
 		rc = out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
 	}
+	if (missing && rc == EXIT_OK)
+		rc = EXIT_RUNTIME;
 	sb_free(&b);
 	cli_store_close(st);
 	return rc;

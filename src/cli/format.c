@@ -33,6 +33,8 @@ void sb_putc(strbuf *b, char c)
 
 void sb_put(strbuf *b, const char *s, size_t n)
 {
+	if (!n)
+		return; /* an empty buffer has no data to offset */
 	sb_grow(b, n);
 	memcpy(b->data + b->len, s, n);
 	b->len += n;

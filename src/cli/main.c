@@ -49,6 +49,19 @@ char *cli_xstrdup(const char *s)
 	return need(strdup(s));
 }
 
+/* The global option a names ("--data" for "--data" or "--data=DIR"), or
+ * NULL. */
+static const char *global_option(const char *a)
+{
+	static const char *const names[] = {"--data", "--config", "--log-level", "--log-format"};
+	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+		size_t n = strlen(names[k]);
+		if (strncmp(a, names[k], n) == 0 && (a[n] == 0 || a[n] == '='))
+			return names[k];
+	}
+	return NULL;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -57,6 +70,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see 'probestore %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
+	/* a global option after the command: say where it goes */
+	if (cmd && (strncmp(fmt, "unknown option '%s'", 19) == 0 || strncmp(fmt, "unexpected argument '%s'", 24) == 0)) {
+		va_start(ap, fmt);
+		const char *opt = global_option(va_arg(ap, const char *));
+		va_end(ap);
+		if (opt)
+			fprintf(stderr, "probestore: %s is a global option: give it before the command, as in "
+			                "'probestore %s ... %s ...'\n", opt, opt, cmd);
+	}
 	return EXIT_USAGE;
 }
 

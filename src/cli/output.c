@@ -2,8 +2,10 @@
 #include "output.h"
 
 #include <inttypes.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "cli.h"
 
@@ -12,59 +14,107 @@ void table_init(table *t, const table_col *cols, int ncols)
 	memset(t, 0, sizeof *t);
 	t->cols = cols;
 	t->ncols = ncols;
+	/* widths by Unicode's tables whatever the user's locale, so that the
+	 * output is the same for everyone; C.UTF-8 is built into glibc */
+	t->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 }
 
-/* Length of the UTF-8 sequence starting with byte c (1 for stray bytes). */
-static size_t seq_len(unsigned char c)
+/* Columns a terminal gives cp: 2 for wide (CJK, most emoji), 0 for
+ * combining marks and other zero-width characters, 1 otherwise; without
+ * the C.UTF-8 locale, 1 for every character. Controls are replaced
+ * before this is asked. */
+static int cp_width(const table *t, uint32_t cp)
 {
-	return c >= 0xF0 && c < 0xF8 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (!t->utf8)
+		return 1;
+	locale_t old = uselocale(t->utf8);
+	int w = wcwidth((wchar_t)cp);
+	uselocale(old);
+	return w;
 }
 
-/* A copy of s fit for one table cell: control characters as spaces, at
- * most max code points (the last one an ellipsis when cut). */
-static char *cell_copy(const char *s, int max)
+/* The next character of s[i..n) as it is shown in a cell: *out gets its
+ * bytes (*olen), *w its columns; returns the bytes of s it takes. Control
+ * characters become a space; bytes that are not UTF-8 and characters a
+ * terminal cannot show become U+FFFD. */
+static size_t cell_char(const table *t, const char *s, size_t i, size_t n, const char **out, size_t *olen, int *w)
+{
+	static const char space[] = " ", repl[] = "\xEF\xBF\xBD";
+	uint32_t cp;
+	size_t l = ps_utf8_seq(s + i, n - i, &cp);
+	if (l == 0) {
+		*out = repl, *olen = 3, *w = 1;
+		return 1;
+	}
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+		*out = space, *olen = 1, *w = 1;
+		return l;
+	}
+	/* a skin tone after an emoji joins it into one wide character */
+	int cw = cp >= 0x1F3FB && cp <= 0x1F3FF && i > 0 ? 0 : cp_width(t, cp);
+	if (cw < 0) {
+		*out = repl, *olen = 3, *w = 1;
+		return l;
+	}
+	*out = s + i, *olen = l, *w = cw;
+	return l;
+}
+
+/* A copy of s fit for one table cell (see cell_char), at most max
+ * terminal columns wide (0: no limit): when cut, the characters that fit
+ * in max - 1 columns (with the zero-width marks that follow them) and an
+ * ellipsis. */
+static char *cell_copy(const table *t, const char *s, int max)
 {
 	if (!s)
 		s = "";
 	size_t n = strlen(s);
-	char *c = cli_xrealloc(NULL, n + 4);
-	size_t o = 0;
-	int w = 0;
+	int total = 0;
 	for (size_t i = 0; i < n;) {
-		size_t l = seq_len((unsigned char)s[i]);
-		if (l > n - i)
-			l = n - i;
-		if (max > 0 && w == max - 1) {
-			/* one column left: the rest if it is one character, else … */
-			size_t rest = n - i;
-			if (rest == l) {
-				memcpy(c + o, s + i, l);
-				o += l;
-			} else {
-				memcpy(c + o, "\xE2\x80\xA6", 3);
-				o += 3;
-			}
-			w++;
-			break;
-		}
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			c[o++] = ' ';
-		else {
-			memcpy(c + o, s + i, l);
-			o += l;
-		}
-		i += l;
-		w++;
+		const char *o;
+		size_t ol;
+		int w;
+		i += cell_char(t, s, i, n, &o, &ol, &w);
+		total += w;
 	}
-	c[o] = 0;
+	bool cut = max > 0 && total > max;
+	int room = cut ? max - 1 : total;
+	/* at most 3 bytes out per byte in (a stray byte becomes U+FFFD) */
+	char *c = cli_xrealloc(NULL, 3 * n + 4);
+	size_t at = 0;
+	int used = 0;
+	for (size_t i = 0; i < n;) {
+		const char *o;
+		size_t ol;
+		int w;
+		size_t l = cell_char(t, s, i, n, &o, &ol, &w);
+		if (used + w > room)
+			break;
+		memcpy(c + at, o, ol);
+		at += ol;
+		used += w;
+		i += l;
+	}
+	if (cut) {
+		memcpy(c + at, "\xE2\x80\xA6", 3);
+		at += 3;
+	}
+	c[at] = 0;
 	return c;
 }
 
-static int width(const char *s)
+/* Terminal columns of a cell made by cell_copy (or a header). */
+static int width(const table *t, const char *s)
 {
+	size_t n = strlen(s);
 	int w = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		w += (*p & 0xC0) != 0x80;
+	for (size_t i = 0; i < n;) {
+		const char *o;
+		size_t ol;
+		int cw;
+		i += cell_char(t, s, i, n, &o, &ol, &cw);
+		w += cw;
+	}
 	return w;
 }
 
@@ -75,7 +125,7 @@ void table_add(table *t, const char *const *cells)
 		t->cells = cli_xrealloc(t->cells, t->cap * (size_t)t->ncols * sizeof *t->cells);
 	}
 	for (int k = 0; k < t->ncols; k++)
-		t->cells[t->rows * (size_t)t->ncols + (size_t)k] = cell_copy(cells[k], t->cols[k].max_width);
+		t->cells[t->rows * (size_t)t->ncols + (size_t)k] = cell_copy(t, cells[k], t->cols[k].max_width);
 	t->rows++;
 }
 
@@ -91,7 +141,7 @@ void table_render(const table *t, strbuf *b)
 	for (int k = 0; k < t->ncols; k++) {
 		w[k] = (int)strlen(t->cols[k].head);
 		for (size_t r = 0; r < t->rows; r++) {
-			int x = width(t->cells[r * (size_t)t->ncols + (size_t)k]);
+			int x = width(t, t->cells[r * (size_t)t->ncols + (size_t)k]);
 			if (x > w[k])
 				w[k] = x;
 		}
@@ -112,7 +162,7 @@ void table_render(const table *t, strbuf *b)
 			} else {
 				s = t->cells[(r - 1) * (size_t)t->ncols + (size_t)k];
 			}
-			int gap = w[k] - width(s);
+			int gap = w[k] - width(t, s);
 			if (k)
 				sb_put(&line, "  ", 2);
 			if (t->cols[k].right)
@@ -136,13 +186,26 @@ void table_free(table *t)
 	for (size_t i = 0; i < t->rows * (size_t)t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	if (t->utf8)
+		freelocale(t->utf8);
 	memset(t, 0, sizeof *t);
 }
 
-void csv_field(strbuf *b, const char *s, bool last)
+/* A text cell a spreadsheet would take for a formula (OWASP's list):
+ * '=', '+', '-', '@', tab or CR first. */
+static bool csv_formula(const char *s)
 {
+	return s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
+}
+
+static void csv_emit(strbuf *b, const char *s, bool guard, bool last)
+{
+	/* the guard's quote is part of the cell, inside the CSV quoting */
+	const char *pre = guard && csv_formula(s) ? "'" : "";
 	if (s && s[strcspn(s, ",\"\r\n")]) {
 		sb_putc(b, '"');
+		if (*pre)
+			sb_puts(b, pre);
 		for (const char *p = s; *p; p++) {
 			if (*p == '"')
 				sb_putc(b, '"');
@@ -150,9 +213,16 @@ void csv_field(strbuf *b, const char *s, bool last)
 		}
 		sb_putc(b, '"');
 	} else if (s) {
+		if (*pre)
+			sb_puts(b, pre);
 		sb_puts(b, s);
 	}
 	sb_putc(b, last ? '\n' : ',');
+}
+
+void csv_field(strbuf *b, const char *s, bool last)
+{
+	csv_emit(b, s, true, last);
 }
 
 static bool present(const char *s)
@@ -251,16 +321,19 @@ void probe_csv_header(strbuf *b)
 		csv_field(b, ps_probe_column_name((ps_probe_column)c), c + 1 == PS_PROBE_NCOLS);
 }
 
+/* A list as a JSON array of strings, which reads back whatever its
+ * elements hold; no elements: an empty field. */
 static void csv_list(strbuf *b, const char *const *v, size_t n)
 {
-	strbuf t = {0};
-	for (size_t i = 0; v && i < n; i++) {
-		if (!v[i])
-			continue;
-		if (t.len)
-			sb_putc(&t, ';');
-		sb_puts(&t, v[i]);
+	size_t k = 0;
+	for (size_t i = 0; v && i < n; i++)
+		k += v[i] != NULL;
+	if (!k) {
+		csv_field(b, NULL, false);
+		return;
 	}
+	strbuf t = {0};
+	json_list(&t, v, n);
 	sb_putc(&t, 0);
 	csv_field(b, t.data, false);
 	sb_free(&t);
@@ -270,7 +343,7 @@ static void csv_int(strbuf *b, int64_t v, bool last)
 {
 	char n[32];
 	snprintf(n, sizeof n, "%" PRId64, v);
-	csv_field(b, v ? n : NULL, last);
+	csv_emit(b, v ? n : NULL, false, last); /* a negative number is no formula */
 }
 
 void probe_csv(strbuf *b, const ps_probe_result *r)

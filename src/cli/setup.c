@@ -55,7 +55,7 @@ int cli_store_open(const cli_global *g, bool must_exist, ps_store **out)
 	lg.min_level = cfg.log.level;
 	lg.format = cfg.log.format;
 	if (cfg.log.file && *cfg.log.file) {
-		int fd = open(cfg.log.file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int fd = open(cfg.log.file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 		if (fd < 0) {
 			cli_error("log file %s: %s", cfg.log.file, strerror(errno));
 			ps_config_free(&cfg);

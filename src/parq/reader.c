@@ -14,7 +14,7 @@ void parq_reader_options_default(parq_reader_options *o)
 {
 	memset(o, 0, sizeof *o);
 	o->verify_crc = true;
-	o->max_page_bytes = (size_t)1 << 30;
+	o->max_page_bytes = PARQ_MAX_PAGE_BYTES_DEFAULT;
 	o->max_footer_bytes = (size_t)256 << 20;
 }
 
@@ -29,7 +29,8 @@ int parq_reader_pread(parq_reader *r, void *buf, size_t len, int64_t off)
 	}
 	uint8_t *p = buf;
 	while (len) {
-		ssize_t k = pread(r->fd, p, len, (off_t)off);
+		size_t want = r->opts.read_size && len > r->opts.read_size ? r->opts.read_size : len;
+		ssize_t k = pread(r->fd, p, want, (off_t)off);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -135,6 +136,9 @@ static bool writer_omits_dict_header(const parq_file_meta *m)
 	return v[0] < 1 || (v[0] == 1 && (v[1] < 2 || (v[1] == 2 && v[2] < 9)));
 }
 
+static int reader_load_footer(parq_reader *r, const uint8_t *head, const uint8_t *tail, const uint8_t *end,
+                              size_t nend);
+
 static int reader_load(parq_reader *r)
 {
 	if (r->size < 12)
@@ -142,8 +146,35 @@ static int reader_load(parq_reader *r)
 		                r->name, (long long)r->size);
 	uint8_t head[4], tail[8];
 	int rc;
-	if ((rc = parq_reader_pread(r, head, 4, 0)) || (rc = parq_reader_pread(r, tail, 8, r->size - 8)))
+	/* with a read size, the end of the file in one read: the footer's
+	 * length and, when it fits, the footer itself */
+	uint8_t *end = NULL;
+	size_t nend = 0;
+	if (!r->mem && r->opts.read_size > 8) {
+		nend = (uint64_t)r->size < r->opts.read_size ? (size_t)r->size : r->opts.read_size;
+		if (!(end = parq_malloc(nend)))
+			return PARQ_ENOMEM;
+		if ((rc = parq_reader_pread(r, end, nend, r->size - (int64_t)nend))) {
+			free(end);
+			return rc;
+		}
+		memcpy(tail, end + nend - 8, 8);
+	}
+	if ((rc = parq_reader_pread(r, head, 4, 0)) || (!end && (rc = parq_reader_pread(r, tail, 8, r->size - 8)))) {
+		free(end);
 		return rc;
+	}
+	rc = reader_load_footer(r, head, tail, end, nend);
+	free(end);
+	return rc;
+}
+
+/* The rest of reader_load, with the first 4 and last 8 bytes, and the
+ * file's last nend bytes when they were read (end, else NULL). */
+static int reader_load_footer(parq_reader *r, const uint8_t *head, const uint8_t *tail, const uint8_t *end,
+                              size_t nend)
+{
+	int rc;
 	if (memcmp(tail + 4, "PARE", 4) == 0)
 		return parq_err(PARQ_EUNSUPPORTED, "%s: the footer is encrypted (PARE), which is not supported", r->name);
 	if (memcmp(tail + 4, "PAR1", 4) != 0)
@@ -160,7 +191,9 @@ static int reader_load(parq_reader *r)
 	r->footer = parq_malloc(flen ? flen : 1);
 	if (!r->footer)
 		return PARQ_ENOMEM;
-	if ((rc = parq_reader_pread(r, r->footer, flen, r->size - 8 - flen)))
+	if (end && (size_t)flen + 8 <= nend)
+		memcpy(r->footer, end + nend - 8 - flen, flen);
+	else if ((rc = parq_reader_pread(r, r->footer, flen, r->size - 8 - flen)))
 		return rc;
 	/* Decoded metadata is a bounded multiple of the footer's size. */
 	parq_arena_init(&r->arena, (size_t)flen * 64 + ((size_t)1 << 20));
@@ -186,7 +219,7 @@ static int reader_new(parq_reader **out, const char *name, const parq_reader_opt
 	else
 		parq_reader_options_default(&r->opts);
 	if (!r->opts.max_page_bytes)
-		r->opts.max_page_bytes = (size_t)1 << 30;
+		r->opts.max_page_bytes = PARQ_MAX_PAGE_BYTES_DEFAULT;
 	if (!r->opts.max_footer_bytes)
 		r->opts.max_footer_bytes = (size_t)256 << 20;
 	if (!(r->name = parq_strdup(name))) {
@@ -228,6 +261,19 @@ int parq_reader_open(parq_reader **out, const char *path, const parq_reader_opti
 			r->mem = p;
 		}
 	}
+	if (r->opts.read_all && !r->mem && r->size > 0) {
+		if ((uint64_t)r->size > SIZE_MAX || !(r->owned = parq_malloc((size_t)r->size))) {
+			rc = parq_err(PARQ_ENOMEM, "%s: no memory to read its %lld bytes at once (read_all)", path,
+			              (long long)r->size);
+			parq_reader_close(r);
+			return rc;
+		}
+		if ((rc = parq_reader_pread(r, r->owned, (size_t)r->size, 0))) {
+			parq_reader_close(r);
+			return rc;
+		}
+		r->mem = r->owned;
+	}
 	if ((rc = reader_load(r))) {
 		parq_reader_close(r);
 		return rc;
@@ -265,6 +311,7 @@ void parq_reader_close(parq_reader *r)
 	free(r->kv_cache);
 	if (r->map)
 		munmap(r->map, (size_t)r->size);
+	free(r->owned);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->name);

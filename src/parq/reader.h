@@ -10,6 +10,7 @@ struct parq_reader {
 	int fd;
 	const uint8_t *mem;      /* whole file in memory (mmap or caller's), or NULL */
 	void *map;               /* our mapping, to unmap */
+	uint8_t *owned;          /* the file read whole (read_all), to free */
 	int64_t size;
 	parq_reader_options opts;
 	uint8_t *footer;

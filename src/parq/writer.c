@@ -249,7 +249,7 @@ int parq_writer_open(parq_writer **out, const char *path, const parq_schema *sch
 	int rc = writer_alloc(&w, path);
 	if (rc)
 		return rc;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (w->fd < 0) {
 		rc = parq_err(PARQ_EIO, "%s: cannot create: %s", path, strerror(errno));
 		writer_free(w);

@@ -52,6 +52,26 @@ int ps_fsync_dir(const ps_store_io *io, const char *dir)
 	return 0;
 }
 
+mode_t ps_file_mode(void)
+{
+	/* umask(2) can only be read by setting it, which would race with the
+	 * process's other threads; Linux shows it in /proc/self/status */
+	FILE *f = fopen("/proc/self/status", "re");
+	if (f) {
+		char line[256];
+		unsigned mask;
+		while (fgets(line, sizeof line, f))
+			if (sscanf(line, "Umask: %o", &mask) == 1) {
+				fclose(f);
+				return (mode_t)(0666 & ~mask);
+			}
+		fclose(f);
+	}
+	mode_t mask = umask(022);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
 int ps_tmpfile_create(ps_tmpfile *t, const ps_store_io *io, const char *dir, const char *hint)
 {
 	t->fd = -1;
@@ -63,10 +83,24 @@ int ps_tmpfile_create(ps_tmpfile *t, const ps_store_io *io, const char *dir, con
 		return ps_err(PS_EINVAL, "path too long in %s", dir);
 	}
 	t->fd = ps_io_mkostemp(io, t->path, O_CLOEXEC);
+	if (t->fd < 0 && errno == ENOENT && ps_mkdirs(io, dir) == 0) {
+		/* a writer that gave up removed the directory it had made just
+		 * as this one found it there: make it again */
+		snprintf(t->path, sizeof t->path, "%s/.%s.tmp.XXXXXX", dir, hint);
+		t->fd = ps_io_mkostemp(io, t->path, O_CLOEXEC);
+	}
 	if (t->fd < 0) {
 		int e = errno;
 		ps_err(PS_EIO, "cannot create the temporary file %s: %s", t->path, strerror(e));
 		t->path[0] = 0; /* nothing to remove */
+		return PS_EIO;
+	}
+	/* mkostemp creates 0600; the file is to be read like any other file the
+	 * process creates, by DuckDB or another user as the umask allows */
+	if (fchmod(t->fd, ps_file_mode()) != 0) {
+		int e = errno;
+		ps_err(PS_EIO, "cannot set the mode of %s: %s", t->path, strerror(e));
+		ps_tmpfile_discard(t);
 		return PS_EIO;
 	}
 	return 0;

@@ -6,12 +6,17 @@
 #define PS_ATOMIC_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct ps_store_io;
 
 /* Creates the directories of path (like mkdir -p) through io; nothing but
  * a stat when path is a directory already. */
 int ps_mkdirs(const struct ps_store_io *io, const char *path);
+
+/* The mode open(2) would give a new file with 0666 under the process's
+ * umask: the mode of every file the store creates. */
+mode_t ps_file_mode(void);
 
 typedef struct ps_tmpfile {
 	int fd;

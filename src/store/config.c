@@ -59,8 +59,9 @@ typedef struct keydef {
 enum {
 	K_BASE_PATH, K_CODEC, K_LEVEL,
 	K_W_BATCH, K_W_ROWS_RG, K_W_MAX_FILE, K_W_VALIDATION, K_W_UTF8, K_W_MAX_LINE,
-	K_R_LIMIT, K_R_STREAM_BATCH, K_R_MMAP, K_R_CRC,
+	K_R_LIMIT, K_R_STREAM_BATCH, K_R_MMAP, K_R_CRC, K_R_BUFFER, K_R_READ_ALL,
 	K_H_MAX_FILE, K_H_COMPRESSION, K_H_ARCHIVE, K_H_COMPACTION, K_H_MAX_DIFF, K_H_HASH_LEN,
+	K_H_CODEC, K_H_MUTEXES, K_H_CLEANUP,
 	K_L_LEVEL, K_L_FORMAT, K_L_FILE,
 	K_L_MAX_SIZE, K_L_BACKUPS, K_L_SUBDIRS, K_L_COMPRESS,
 	K_SEED_MAX_DIFF,
@@ -94,6 +95,11 @@ static const keydef KEYS[NKEYS] = {
 	               F(reader.use_mmap), 0, 1, -1 },
 	[K_R_CRC] = { "storage_config.parquet_reader.verify_crc", "PROBESTORE_VERIFY_CRC", P_BOOL, T_BOOL,
 	              F(reader.verify_crc), 0, 1, -1 },
+	/* the seed's ParquetReaderConfig, which had no YAML keys */
+	[K_R_BUFFER] = { "storage_config.parquet_reader.buffer_size", "PROBESTORE_READ_BUFFER_SIZE", P_SIZE, T_SIZE,
+	                 F(reader.buffer_size), 0, (int64_t)1 << 30, -1 },
+	[K_R_READ_ALL] = { "storage_config.parquet_reader.read_all", "PROBESTORE_READ_ALL", P_BOOL, T_BOOL,
+	                   F(reader.read_all), 0, 1, -1 },
 
 	[K_H_MAX_FILE] = { "storage_config.file_history.max_file_size", "PROBESTORE_HISTORY_MAX_FILE_SIZE", P_SIZE,
 	                   T_U64, F(history.max_file_size), 0, PIB, -1 },
@@ -107,6 +113,13 @@ static const keydef KEYS[NKEYS] = {
 	                   F(history.max_diff_size), 0, PIB, -1 },
 	[K_H_HASH_LEN] = { "storage_config.file_history.url_hash_length", "PROBESTORE_URL_HASH_LENGTH", P_INT, T_INT,
 	                   F(history.url_hash_length), 1, 64, -1 },
+	/* the seed's ParquetFileHistoryStoreConfig, which had no YAML keys */
+	[K_H_CODEC] = { "storage_config.file_history.compression_codec", "PROBESTORE_HISTORY_CODEC", P_CODEC, T_INT,
+	                F(history.compression_codec), 0, 0, -1 },
+	[K_H_MUTEXES] = { "storage_config.file_history.enable_url_mutexes", "PROBESTORE_URL_MUTEXES", P_BOOL, T_BOOL,
+	                  F(history.enable_url_mutexes), 0, 1, -1 },
+	[K_H_CLEANUP] = { "storage_config.file_history.cleanup_interval", "PROBESTORE_MUTEX_CLEANUP_INTERVAL", P_INT,
+	                  T_I64, F(history.cleanup_interval_s), 0, 31536000, -1 },
 
 	[K_L_LEVEL] = { "log_config.log_level", "PROBESTORE_LOG_LEVEL", P_LOGLEVEL, T_INT, F(log.level), 0, 0, -1 },
 	[K_L_FORMAT] = { "log_config.log_format", "PROBESTORE_LOG_FORMAT", P_LOGFMT, T_LOGFMT, F(log.format), 0, 0, -1 },
@@ -243,6 +256,8 @@ int ps_config_default(ps_config *cfg)
 	cfg->reader.stream_batch_size = 1024;
 	cfg->reader.use_mmap = false;
 	cfg->reader.verify_crc = true;
+	cfg->reader.buffer_size = 64 * 1024;
+	cfg->reader.read_all = false;
 
 	cfg->history.max_file_size = 100 * MIB;
 	cfg->history.enable_compression = true;
@@ -250,6 +265,9 @@ int ps_config_default(ps_config *cfg)
 	cfg->history.compaction_threshold = 32;
 	cfg->history.max_diff_size = 10 * MIB;
 	cfg->history.url_hash_length = 8;
+	cfg->history.compression_codec = PS_CODEC_CONFIG;
+	cfg->history.enable_url_mutexes = true;
+	cfg->history.cleanup_interval_s = 0;
 
 	cfg->log.level = PS_LOG_INFO;
 	cfg->log.format = PS_LOG_FORMAT_CONSOLE;
@@ -600,6 +618,9 @@ static int validate(const ps_config *cfg, const origin *o)
 		return config_err(o, K_BASE_PATH, "must not be empty");
 	if (cfg->codec != PS_CODEC_AUTO && strcmp(ps_codec_name(cfg->codec), "unknown") == 0)
 		return config_err(o, K_CODEC, "unknown codec id %d (accepted: %s)", cfg->codec, CODECS_ACCEPTED);
+	int hc = cfg->history.compression_codec;
+	if (hc != PS_CODEC_CONFIG && hc != PS_CODEC_AUTO && strcmp(ps_codec_name(hc), "unknown") == 0)
+		return config_err(o, K_H_CODEC, "unknown codec id %d (accepted: %s)", hc, CODECS_ACCEPTED);
 	if (cfg->log.level < PS_LOG_DEBUG || cfg->log.level > PS_LOG_OFF)
 		return config_err(o, K_L_LEVEL, "unknown level %d", cfg->log.level);
 	if (cfg->log.format != PS_LOG_FORMAT_CONSOLE && cfg->log.format != PS_LOG_FORMAT_JSON)

@@ -25,7 +25,8 @@
 #include "store_io.h"
 
 #define SCHEMA_VERSION "1"
-/* A page holds at least one value and the reader caps pages at 1 GiB. */
+/* A page holds at least one value; contents stay well below the largest
+ * page the format can declare (2 GiB), compressed or not. */
 #define CONTENT_MAX ((size_t)512 << 20)
 /* Row groups this large (uncompressed) are final: compaction copies them
  * and merges only the smaller ones after them, so a record is re-encoded
@@ -154,7 +155,7 @@ static int tmp_create(const ps_store *st, const ps_history_loc *loc, ps_tmpfile 
 		t->path[0] = 0;
 		return PS_EIO;
 	}
-	t->fd = ps_io_open(t->io, t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	t->fd = ps_io_open(t->io, t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (t->fd < 0) {
 		int e = errno;
 		t->path[0] = 0;
@@ -176,7 +177,7 @@ int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *ur
 	char lock[4096 + 80];
 	snprintf(lock, sizeof lock, "%s/.%s.lock", s->loc.dir, s->loc.hash);
 	if (!(rc = ps_mkdirs(st->io, s->loc.dir))) {
-		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 		if (s->lock_fd < 0)
 			rc = ps_err(PS_EIO, "cannot open the lock file %s: %s", lock, strerror(errno));
 	}
@@ -186,7 +187,7 @@ int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *ur
 	if (!rc) {
 		struct stat sb;
 		if (stat(s->loc.path, &sb) == 0)
-			rc = ps_history_open_reader(s->loc.path, &s->base);
+			rc = ps_history_open_reader_cfg(&st->cfg, s->loc.path, &s->base);
 		else if (errno != ENOENT)
 			rc = ps_err(PS_EIO, "cannot stat %s: %s", s->loc.path, strerror(errno));
 		if (rc)
@@ -325,10 +326,32 @@ static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
 	return rc;
 }
 
-static void writer_options(const ps_store *st, parq_writer_options *po, parq_column_options *co, parq_io *pio)
+/* The codec and level of a history file of about `bytes` bytes: the
+ * history's own compression_codec, else the store's (docs/config.md). */
+void ps_history_codec(const ps_config *cfg, size_t bytes, int *codec, int *level)
+{
+	int hc = cfg->history.compression_codec;
+	if (!cfg->history.enable_compression) {
+		*codec = PARQ_CODEC_UNCOMPRESSED;
+		*level = 0;
+	} else if (hc == PS_CODEC_CONFIG) {
+		ps_config_codec_for(cfg, bytes, codec, level);
+	} else if (hc == PS_CODEC_AUTO) {
+		ps_config_auto_codec(bytes, codec, level);
+	} else {
+		*codec = hc;
+		*level = 0;
+	}
+}
+
+static void writer_options(const ps_store *st, size_t bytes, parq_writer_options *po, parq_column_options *co,
+                           parq_io *pio)
 {
 	parq_writer_options_default(po);
-	po->codec = st->cfg.history.enable_compression ? PARQ_CODEC_ZSTD : PARQ_CODEC_UNCOMPRESSED;
+	int codec, level;
+	ps_history_codec(&st->cfg, bytes, &codec, &level);
+	po->codec = (parq_codec)codec;
+	po->compression_level = level;
 	po->row_group_bytes = COMPACT_TARGET;
 	po->row_group_rows = (int64_t)1 << 40;
 	/* URLs share long prefixes; longer bounds keep the url statistics useful */
@@ -409,15 +432,9 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 			return 0;
 		}
 	}
-	if (rec && s->base && hc->enable_archive && hc->max_file_size > 0 && parq_reader_num_rows(s->base) > 0) {
-		uint64_t add = rec->content_len;
-		const char *strs[] = {rec->url, rec->hash, rec->content_type, rec->etag, rec->last_modified,
-		                      rec->diff_result_json, rec->extracted_paths_json};
-		for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
-			add += strs[k] ? strlen(strs[k]) : 0;
-		if ((uint64_t)parq_reader_file_size(s->base) + add > hc->max_file_size && (rc = rotate(s, res)))
-			return rc;
-	}
+	ps_tmpfile tmp;
+	bool have_tmp = false;
+again:;
 	/* merge the trailing run of small row groups once it is long enough */
 	int nrg = s->base ? parq_reader_num_row_groups(s->base) : 0, keep = -1;
 	if (s->base) {
@@ -435,15 +452,16 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 		fill_result(s, res, s->base);
 		return 0; /* nothing to merge */
 	}
-	ps_tmpfile tmp;
-	if ((rc = tmp_create(s->st, &s->loc, &tmp)))
+	if (!have_tmp && (rc = tmp_create(s->st, &s->loc, &tmp)))
 		return rc;
+	have_tmp = true;
 	parq_schema *schema = ps_history_schema_new();
 	parq_writer *w = NULL;
 	parq_writer_options po;
 	parq_column_options co[3];
 	parq_io pio;
-	writer_options(s->st, &po, co, &pio);
+	size_t bytes = (s->base ? (size_t)parq_reader_file_size(s->base) : 0) + (rec ? rec->content_len : 0);
+	writer_options(s->st, bytes, &po, co, &pio);
 	if (!schema) {
 		rc = PS_ENOMEM;
 	} else {
@@ -475,6 +493,26 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 		}
 	}
 	parq_schema_free(schema);
+	/* the next version would pass max_file_size: the current file goes to
+	 * the archive and the record begins a new one. Measured on the version
+	 * written (row group, page and footer overhead, compression), not
+	 * guessed from the record's bytes; a record too large for any file
+	 * still gets one of its own. */
+	if (!rc && rec && s->base && hc->enable_archive && hc->max_file_size > 0 && parq_reader_num_rows(s->base) > 0) {
+		struct stat sb;
+		if (fstat(tmp.fd, &sb) != 0) {
+			rc = ps_err(PS_EIO, "cannot stat %s: %s", tmp.path, strerror(errno));
+		} else if ((uint64_t)sb.st_size > hc->max_file_size) {
+			/* the temporary file is emptied and written again */
+			if (ftruncate(tmp.fd, 0) != 0 || lseek(tmp.fd, 0, SEEK_SET) != 0) {
+				rc = ps_err(PS_EIO, "cannot empty %s: %s", tmp.path, strerror(errno));
+			} else if ((rc = rotate(s, res)) == 0) {
+				goto again;
+			}
+			ps_tmpfile_discard(&tmp);
+			return rc;
+		}
+	}
 	bool placed = false;
 	if (!rc)
 		rc = commit(s, &tmp, &placed);
@@ -524,14 +562,21 @@ int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *r
 {
 	if (res)
 		memset(res, 0, sizeof *res);
-	ps_history_session s;
-	int rc = ps_history_session_begin(&s, st, url);
+	/* a URL without history is named as such, and gets no directory and
+	 * no lock file from a compaction */
+	char hash[80];
+	int rc = ps_history_last_hash(st, url, hash, sizeof hash);
+	if (rc == PS_ENOTFOUND)
+		return ps_err(PS_ENOTFOUND, "file history: no record of %s, nothing to compact", url);
 	if (rc)
 		return rc;
+	ps_history_session s;
+	if ((rc = ps_history_session_begin(&s, st, url)))
+		return rc;
+	/* without a current file (all of it archived) there is nothing to
+	 * merge: res->path stays "" */
 	if (s.base)
 		rc = ps_history_session_append(&s, NULL, true, res);
-	else if (res)
-		snprintf(res->path, sizeof res->path, "%s", s.loc.path);
 	ps_history_session_end(&s);
 	return rc;
 }

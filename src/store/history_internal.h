@@ -70,6 +70,8 @@ int ps_history_raw_to_record(const ps_history_raw *raw, ps_arena *a, ps_history_
 
 /* Opens a history file for reading, checking its schema. */
 int ps_history_open_reader(const char *path, parq_reader **out);
+/* The same with cfg's reader settings (NULL: libparq's defaults). */
+int ps_history_open_reader_cfg(const ps_config *cfg, const char *path, parq_reader **out);
 
 /* Where a URL's history lives. */
 typedef struct ps_history_loc {
@@ -109,6 +111,9 @@ typedef struct ps_history_session {
 } ps_history_session;
 
 int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *url);
+/* The codec and level a history file of about `bytes` bytes is written
+ * with under cfg. */
+void ps_history_codec(const ps_config *cfg, size_t bytes, int *codec, int *level);
 /* Appends rec (already validated) to the session's file; dedup, rotation
  * and compaction as ps_history_store. force_compact merges whatever the
  * row group count; rec NULL writes no record (compaction alone). */

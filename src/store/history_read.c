@@ -316,7 +316,7 @@ static int find_last_any(ps_store *st, const char *url, bool need_diff, bool loc
 	rc = url_files(&loc, &files, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
 		parq_reader *fr;
-		if ((rc = ps_history_open_reader(files[i], &fr)))
+		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &fr)))
 			break;
 		int fg;
 		int64_t frow, fts;
@@ -509,7 +509,7 @@ static int collect(parq_reader *r, const char *url, size_t fi, cand **c, size_t 
 }
 
 /* Reads the chosen rows (sorted by position) into their slots of out. */
-static int fetch(char (*files)[4096], cand *c, size_t n, ps_history_set *out)
+static int fetch(const ps_config *cfg, char (*files)[4096], cand *c, size_t n, ps_history_set *out)
 {
 	ps_arena *a = set_arena(out);
 	if (!a)
@@ -518,7 +518,7 @@ static int fetch(char (*files)[4096], cand *c, size_t n, ps_history_set *out)
 	for (size_t i = 0; i < n && !rc;) {
 		parq_reader *r;
 		size_t fi = c[i].file;
-		if ((rc = ps_history_open_reader(files[fi], &r)))
+		if ((rc = ps_history_open_reader_cfg(cfg, files[fi], &r)))
 			break;
 		while (i < n && c[i].file == fi && !rc) {
 			int g = c[i].g;
@@ -562,7 +562,7 @@ int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_s
 	rc = url_files(&loc, &files, &nf);
 	for (size_t i = 0; !rc && i < nf; i++) {
 		parq_reader *r;
-		if ((rc = ps_history_open_reader(files[i], &r)))
+		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &r)))
 			break;
 		/* once the limit is reached, an older file is read only when it
 		 * may hold a record newer than the limit-th so far (on a tie, the
@@ -594,7 +594,7 @@ int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_s
 		if (!rc) {
 			((set_priv *)out->priv)->cap = n;
 			qsort(c, n, sizeof *c, cmp_position);
-			rc = fetch(files, c, n, out);
+			rc = fetch(&st->cfg, files, c, n, out);
 		}
 	}
 	unlock(lfd);
@@ -653,7 +653,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
+/* The targets with history as "host:port" (names false) or as host names,
+ * each once (names true). */
+static int list_hosts(ps_store *st, bool names, char ***hosts, size_t *n)
 {
 	*hosts = NULL;
 	*n = 0;
@@ -676,7 +678,11 @@ int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
 			strncat(sub, "/archive", sizeof sub - strlen(sub) - 1);
 			has = dir_has_parquet(sub, true);
 		}
-		if (!has || ps_host_port_format(host, port, disp, sizeof disp))
+		if (!has)
+			continue;
+		if (names)
+			snprintf(disp, sizeof disp, "%s", host);
+		else if (ps_host_port_format(host, port, disp, sizeof disp))
 			continue;
 		if ((rc = ps_array_room(hosts, &cap, *n, sizeof **hosts, 16)))
 			break;
@@ -694,7 +700,26 @@ int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
 	}
 	if (*n)
 		qsort(*hosts, *n, sizeof **hosts, cmp_str);
+	/* a host under several ports is one name */
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (k && strcmp((*hosts)[k - 1], (*hosts)[i]) == 0)
+			free((*hosts)[i]);
+		else
+			(*hosts)[k++] = (*hosts)[i];
+	}
+	*n = k;
 	return 0;
+}
+
+int ps_history_hosts(ps_store *st, char ***hosts, size_t *n)
+{
+	return list_hosts(st, false, hosts, n);
+}
+
+int ps_history_hostnames(ps_store *st, char ***names, size_t *n)
+{
+	return list_hosts(st, true, names, n);
 }
 
 void ps_history_hosts_free(char **hosts, size_t n)

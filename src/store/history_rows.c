@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "history_internal.h"
+#include "store_internal.h"
 
 static const char *const COLUMN_NAMES[PS_H_NCOLS] = {
 	"url", "timestamp", "hash", "content_type", "content", "etag", "last_modified",
@@ -71,8 +72,15 @@ int ps_history_schema_check(const parq_schema *s, const char *path)
 
 int ps_history_open_reader(const char *path, parq_reader **out)
 {
+	return ps_history_open_reader_cfg(NULL, path, out);
+}
+
+int ps_history_open_reader_cfg(const ps_config *cfg, const char *path, parq_reader **out)
+{
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
+	if (cfg)
+		ps_store_reader_options(cfg, &ro);
 	int rc = parq_reader_open(out, path, &ro);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "error.h"
@@ -37,6 +39,9 @@ struct ps_scan_writer {
 	int64_t *first;
 	size_t cap;
 	ps_arena repair;         /* repaired copies of records with bad UTF-8 */
+	/* the directories this writer created (the target's, and probe_results
+	 * when it was new), removed again when nothing is committed */
+	bool made_dir, made_parent, committed;
 };
 
 void ps_scan_options_default(ps_scan_options *o)
@@ -132,8 +137,17 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (!rc && o->mark_diff)
 		rc = load_previous(w);
-	if (!rc)
+	if (!rc) {
+		struct stat sb;
+		w->made_dir = stat(w->dir, &sb) != 0;
+		char *slash = strrchr(w->dir, '/');
+		if (w->made_dir && slash) {
+			*slash = 0;
+			w->made_parent = stat(w->dir, &sb) != 0;
+			*slash = '/';
+		}
 		rc = ps_mkdirs(w->st->io, w->dir);
+	}
 	if (!rc && !(w->schema = ps_probe_schema_new()))
 		rc = PS_ENOMEM;
 	if (!rc)
@@ -390,9 +404,11 @@ int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
 		if (rc)
 			rc = ps_err_from_parq(rc, NULL);
 	}
-	char final[4096];
+	char final[4096] = "";
 	if (!rc)
 		rc = ps_tmpfile_commit_unique(&w->tmp, w->stem, ".parquet", final, sizeof final);
+	/* in place, even when only the directory fsync failed */
+	w->committed = !rc || final[0];
 	if (!rc && res) {
 		memset(res, 0, sizeof *res);
 		snprintf(res->path, sizeof res->path, "%s", final);
@@ -422,6 +438,15 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	if (w->pw)
 		parq_writer_abort(w->pw); /* an fd writer leaves the file to us */
 	ps_tmpfile_discard(&w->tmp);
+	/* a cancelled or failed first scan leaves no empty target directory;
+	 * rmdir removes nothing another writer has put there meanwhile */
+	if (w->made_dir && !w->committed && rmdir(w->dir) == 0 && w->made_parent) {
+		char *slash = strrchr(w->dir, '/');
+		if (slash) {
+			*slash = 0;
+			rmdir(w->dir);
+		}
+	}
 	parq_schema_free(w->schema);
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);

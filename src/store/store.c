@@ -1,6 +1,8 @@
 /* The store handle, cancellation tokens and on-disk naming. */
 #include "store_internal.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,71 @@
 void ps_store_options_default(ps_store_options *o)
 {
 	memset(o, 0, sizeof *o);
+}
+
+/* With history.cleanup_interval, URL mutexes are kept for reuse and a
+ * thread frees the unused ones every interval (the seed's periodic
+ * CleanupUnusedMutexes); it sleeps on a condition variable, so closing
+ * the store wakes and stops it at once. */
+static void *cleaner_run(void *arg)
+{
+	ps_store *st = arg;
+	pthread_mutex_lock(&st->cleaner_lock);
+	while (!st->cleaner_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (time_t)st->cfg.history.cleanup_interval_s;
+		while (!st->cleaner_stop &&
+		       pthread_cond_timedwait(&st->cleaner_cond, &st->cleaner_lock, &until) != ETIMEDOUT)
+			;
+		if (st->cleaner_stop)
+			break;
+		pthread_mutex_unlock(&st->cleaner_lock);
+		size_t freed = ps_urlmutex_cleanup_unused(st->urlmutex, NULL, 0);
+		__atomic_add_fetch(&st->cleaner_runs, 1, __ATOMIC_RELEASE);
+		if (freed) {
+			ps_log_field f[] = {PS_LOG_INT("freed", (int64_t)freed)};
+			ps_log(ps_store_logger(st), PS_LOG_DEBUG, f, 1, "unused URL mutexes freed");
+		}
+		pthread_mutex_lock(&st->cleaner_lock);
+	}
+	pthread_mutex_unlock(&st->cleaner_lock);
+	return NULL;
+}
+
+static int cleaner_start(ps_store *st)
+{
+	pthread_condattr_t ca;
+	int e = pthread_condattr_init(&ca);
+	if (!e && !(e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) &&
+	    !(e = pthread_cond_init(&st->cleaner_cond, &ca))) {
+		if ((e = pthread_mutex_init(&st->cleaner_lock, NULL)))
+			pthread_cond_destroy(&st->cleaner_cond);
+	}
+	pthread_condattr_destroy(&ca);
+	if (e)
+		return ps_err(PS_EIO, "the URL mutex cleanup: %s", strerror(e));
+	if ((e = pthread_create(&st->cleaner, NULL, cleaner_run, st))) {
+		pthread_cond_destroy(&st->cleaner_cond);
+		pthread_mutex_destroy(&st->cleaner_lock);
+		return ps_err(PS_EIO, "cannot start the URL mutex cleanup thread: %s", strerror(e));
+	}
+	st->has_cleaner = true;
+	return 0;
+}
+
+static void cleaner_stop(ps_store *st)
+{
+	if (!st->has_cleaner)
+		return;
+	pthread_mutex_lock(&st->cleaner_lock);
+	st->cleaner_stop = true;
+	pthread_cond_signal(&st->cleaner_cond);
+	pthread_mutex_unlock(&st->cleaner_lock);
+	pthread_join(st->cleaner, NULL);
+	pthread_cond_destroy(&st->cleaner_cond);
+	pthread_mutex_destroy(&st->cleaner_lock);
+	st->has_cleaner = false;
 }
 
 int ps_store_open(ps_store **out, const ps_store_options *o)
@@ -34,7 +101,11 @@ int ps_store_open(ps_store **out, const ps_store_options *o)
 	if (!rc)
 		rc = ps_mkdirs(NULL, st->base); /* before any table is set */
 	if (!rc)
-		rc = ps_urlmutex_mgr_new(&st->urlmutex, true);
+		rc = ps_urlmutex_mgr_new(&st->urlmutex, st->cfg.history.enable_url_mutexes);
+	if (!rc && st->cfg.history.enable_url_mutexes && st->cfg.history.cleanup_interval_s > 0) {
+		ps_urlmutex_mgr_set_keep(st->urlmutex, true);
+		rc = cleaner_start(st);
+	}
 	if (rc) {
 		ps_store_close(st);
 		return rc;
@@ -51,10 +122,19 @@ void ps_store_close(ps_store *st)
 {
 	if (!st)
 		return;
+	cleaner_stop(st);
 	ps_urlmutex_mgr_free(st->urlmutex);
 	ps_config_free(&st->cfg);
 	free(st->base);
 	free(st);
+}
+
+void ps_store_reader_options(const ps_config *cfg, parq_reader_options *ro)
+{
+	ro->use_mmap = cfg->reader.use_mmap;
+	ro->verify_crc = cfg->reader.verify_crc;
+	ro->read_size = cfg->reader.buffer_size;
+	ro->read_all = cfg->reader.read_all;
 }
 
 const char *ps_store_base_path(const ps_store *st)

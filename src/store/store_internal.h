@@ -2,6 +2,11 @@
 #ifndef PS_STORE_INTERNAL_H
 #define PS_STORE_INTERNAL_H
 
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "parq/parq.h"
 #include "probestore/probestore.h"
 #include "probestore/store.h"
 
@@ -14,7 +19,18 @@ struct ps_store {
 	bool has_logger;
 	ps_urlmutex_mgr *urlmutex;            /* file history writers of one URL take turns */
 	const struct ps_store_io *io;         /* writes' system calls; NULL: the calls themselves (store_io.h) */
+	/* the URL mutex cleanup thread, with history.cleanup_interval */
+	bool has_cleaner, cleaner_stop;
+	pthread_t cleaner;
+	pthread_mutex_t cleaner_lock;
+	pthread_cond_t cleaner_cond;
+	uint64_t cleaner_runs;                /* cleanups done (atomic) */
 };
+
+/* Sets the reader options cfg's storage_config.parquet_reader decides
+ * (use_mmap, verify_crc, buffer_size, read_all) in ro, which holds
+ * libparq's defaults or the caller's other choices. */
+void ps_store_reader_options(const ps_config *cfg, parq_reader_options *ro);
 
 /* <base>/probe_results/<host>_<port> of a root target into buf. */
 int ps_store_target_dir(const ps_store *st, const char *root_target, char *buf, size_t cap);

@@ -1,5 +1,9 @@
 /* The URL mutex manager: one reference-counted mutex per URL.
  *
+ * An entry lives while a thread holds or waits for its mutex: the last
+ * release frees it, unless the manager keeps unused entries for reuse,
+ * which then live until a cleanup.
+ *
  * A chained hash table under one manager lock maps URLs to entries. An
  * entry's reference count, also guarded by the manager lock, counts the
  * threads that hold its mutex or are about to wait for it: the count goes
@@ -29,6 +33,7 @@ struct ps_urlmutex {
 
 struct ps_urlmutex_mgr {
 	bool enabled;
+	bool keep;         /* unused entries stay until a cleanup (else: freed at last release) */
 	pthread_mutex_t lock;
 	/* error-checking entry mutexes turn a relock by the holder into an
 	 * error instead of a deadlock, and an unlock by a non-holder into an
@@ -197,23 +202,84 @@ int ps_urlmutex_acquire(ps_urlmutex_mgr *mgr, const char *url, ps_urlmutex **out
 	return 0;
 }
 
+void ps_urlmutex_mgr_set_keep(ps_urlmutex_mgr *mgr, bool keep)
+{
+	if (!mgr || !mgr->enabled)
+		return;
+	pthread_mutex_lock(&mgr->lock);
+	mgr->keep = keep;
+	pthread_mutex_unlock(&mgr->lock);
+}
+
+/* The link that points at h in its bucket's chain, or NULL when h is no
+ * entry of m (a handle released already, and perhaps freed: only the
+ * pointer is compared). */
+static struct ps_urlmutex **find_link(ps_urlmutex_mgr *m, const ps_urlmutex *h)
+{
+	for (size_t i = 0; i < m->nbuckets; i++)
+		for (struct ps_urlmutex **pp = &m->buckets[i]; *pp; pp = &(*pp)->next)
+			if (*pp == h)
+				return pp;
+	return NULL;
+}
+
+static void unlink_free(ps_urlmutex_mgr *m, struct ps_urlmutex **pp)
+{
+	struct ps_urlmutex *e = *pp;
+	*pp = e->next;
+	pthread_mutex_destroy(&e->mu);
+	free(e);
+	m->count--;
+}
+
+/* Gives back the bucket array a burst of URLs grew (a release scans it). */
+static void shrink(ps_urlmutex_mgr *m)
+{
+	size_t nb = m->nbuckets;
+	while (nb > MIN_BUCKETS && m->count * 4 < nb)
+		nb /= 2;
+	if (nb != m->nbuckets)
+		rehash(m, nb);
+}
+
 int ps_urlmutex_release(ps_urlmutex_mgr *mgr, ps_urlmutex *h)
 {
 	if (!h)
 		return 0;
 	if (!mgr)
 		return ps_err(PS_EINVAL, "URL mutex release: manager is NULL");
-	int rc = pthread_mutex_unlock(&h->mu);
-	if (rc)
-		return ps_err(PS_EINVAL, "URL mutex for \"%.200s\": released by a thread that does not hold it",
-			      h->url);
+	/* all under the manager lock (unlocking never blocks): the entry is
+	 * looked up before it is touched, so a handle released twice, whose
+	 * entry may be gone, is an error and not a use after free */
 	pthread_mutex_lock(&mgr->lock);
-	h->refs--;
+	struct ps_urlmutex **pp = find_link(mgr, h);
+	if (!pp) {
+		pthread_mutex_unlock(&mgr->lock);
+		return ps_err(PS_EINVAL, "URL mutex release: the handle is not held (released already?)");
+	}
+	int rc = pthread_mutex_unlock(&h->mu);
+	if (rc) {
+		int e = ps_err(PS_EINVAL, "URL mutex for \"%.200s\": released by a thread that does not hold it", h->url);
+		pthread_mutex_unlock(&mgr->lock);
+		return e;
+	}
+	if (--h->refs == 0 && !mgr->keep) {
+		unlink_free(mgr, pp);
+		shrink(mgr);
+	}
 	pthread_mutex_unlock(&mgr->lock);
 	return 0;
 }
 
-size_t ps_urlmutex_cleanup_unused(ps_urlmutex_mgr *mgr)
+static bool listed(const struct ps_urlmutex *e, const char *const *urls, size_t n)
+{
+	for (size_t i = 0; urls && i < n; i++)
+		if (urls[i] && strlen(urls[i]) == e->len && memcmp(urls[i], e->url, e->len) == 0)
+			return true;
+	return false;
+}
+
+size_t ps_urlmutex_cleanup_unused(ps_urlmutex_mgr *mgr, const char *const *active_urls, size_t n_active)
 {
 	size_t freed = 0;
 	if (!mgr || !mgr->enabled)
@@ -223,23 +289,15 @@ size_t ps_urlmutex_cleanup_unused(ps_urlmutex_mgr *mgr)
 		struct ps_urlmutex **pp = &mgr->buckets[i];
 		while (*pp) {
 			struct ps_urlmutex *e = *pp;
-			if (e->refs) {
+			if (e->refs || listed(e, active_urls, n_active)) {
 				pp = &e->next;
 				continue;
 			}
-			*pp = e->next;
-			pthread_mutex_destroy(&e->mu);
-			free(e);
+			unlink_free(mgr, pp);
 			freed++;
 		}
 	}
-	mgr->count -= freed;
-	/* give back the bucket array a burst of URLs grew */
-	size_t nb = mgr->nbuckets;
-	while (nb > MIN_BUCKETS && mgr->count * 4 < nb)
-		nb /= 2;
-	if (nb != mgr->nbuckets)
-		rehash(mgr, nb);
+	shrink(mgr);
 	pthread_mutex_unlock(&mgr->lock);
 	return freed;
 }

@@ -367,6 +367,28 @@ run --data large verify
 end
 
 # ---------------------------------------------------------------------------
+begin cells
+note "table widths are terminal columns: CJK and emoji take 2, a combining mark 0; the title"
+note "column stays within 40 columns, whatever the locale (this runs under LC_ALL=C)"
+{
+	printf '%s\n' '{"url":"https://cells.example.com/cjk","title":"日本語のタイトルがとても長い場合にはどうなるのでしょうか本当に長いタイトル","status_code":200,"tech":["Nginx"]}'
+	printf '%s\n' '{"url":"https://cells.example.com/marks","title":"e\u0301te\u0301 😀 👍🏽 ok","status_code":200,"tech":["a;b","c,d","e\"f"]}'
+	printf '%s\n' '{"url":"https://cells.example.com/emoji","title":"😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀","status_code":200}'
+	printf '%s\n' '{"url":"https://cells.example.com/formula","title":"=HYPERLINK(\"http://evil.example/\",\"x\")","status_code":200,"tech":["@x"]}'
+	printf '%s\n' '{"url":"https://cells.example.com/sign","title":"-1+2","webserver":"+srv","status_code":200}'
+	printf '%s\n' '{"url":"https://cells.example.com/at","title":"@SUM(A1)","status_code":200}'
+	printf '%s\n' '{"url":"https://cells.example.com/tab","title":"\tTab first","status_code":200}'
+} >cells.jsonl
+run --data cells ingest cells.jsonl --scan-time $T1 --session c1 --quiet
+run --data cells query --format table
+LC_ALL=C.UTF-8 "$PS" --data cells query --format table >cells-utf8.out 2>&1
+"$PS" --data cells query --format table >cells-c.out 2>&1
+check "the table is the same under C.UTF-8 and C" cmp -s cells-utf8.out cells-c.out
+note "CSV: formulas get a leading ', lists are JSON arrays (an element may hold ; or ,)"
+run --data cells query --format csv
+end
+
+# ---------------------------------------------------------------------------
 # The progress line shows on a terminal only (script(1) provides one).
 if command -v script >/dev/null 2>&1; then
 	script -qec "'$PS' --data tty ingest '$SAMPLE' --scan-time $T1" /dev/null >tty.out 2>&1

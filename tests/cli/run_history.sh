@@ -53,15 +53,49 @@ expect "list first etag" '"e1"' "$(field "$(tail -n 1 <<<"$out")" etag)"
 out=$("${P[@]}" history list "$URL" --limit 1)
 expect "list --limit 1" 1 "$(wc -l <<<"$out" | tr -d ' ')"
 expect "hosts" cdn.example.com:443 "$("${P[@]}" history hosts)"
-out=$("${P[@]}" history diffs "$URL" https://cdn.example.com/none.js)
-expect "diffs lines" 2 "$(wc -l <<<"$out" | tr -d ' ')"
+out=$("${P[@]}" history diffs "$URL" https://cdn.example.com/none.js 2>"$W/err"); rc=$?
+expect "diffs with an unknown URL exit" 1 $rc
+expect "diffs lines" 1 "$(wc -l <<<"$out" | tr -d ' ')"
 first=$(head -n 1 <<<"$out")
 expect "diffs found" true "$(field "$first" found)"
 expect "diffs deleted" 1 "$(field "$first" lines_deleted)"
 grep -q '"operation":"insert","text":"line four' <<<"$first" || fail "diffs: no insert of 'line four' in $first"
-expect "diffs unknown URL" false "$(field "$(tail -n 1 <<<"$out")" found)"
+grep -q "https://cdn.example.com/none.js has no stored version" "$W/err" || fail "diffs unknown URL: $(cat "$W/err")"
+# last and list show a diff as diffs does: operations by name, not -1/0/1
+out=$("${P[@]}" history last "$URL")
+grep -q '"diff_result":{"old_hash":"[0-9a-f]*","new_hash":"[0-9a-f]*","lines_added":2,' <<<"$out" ||
+	fail "last: diff_result not in the form of diffs: $out"
+grep -q '"operation":"insert","text":"line four' <<<"$out" || fail "last: no insert of 'line four' in $out"
+grep -q '"operation":-\?[01]' <<<"$out" && fail "last: numeric diff operations in $out"
+out=$("${P[@]}" history list "$URL" | head -n 1)
+grep -q '"operation":"delete","text":"line two' <<<"$out" || fail "list: no delete of 'line two' in $out"
+# one version only: a line with found false, exit 0
+"${P[@]}" history add --url https://cdn.example.com/one.js --file "$W/v1.js" >/dev/null
+out=$("${P[@]}" history diffs https://cdn.example.com/one.js); rc=$?
+expect "diffs of one version exit" 0 $rc
+expect "diffs of one version" '{"url":"https://cdn.example.com/one.js","found":false}' "$out"
 out=$("${P[@]}" history compact "$URL")
 expect "compact records" 2 "$(field "$out" records)"
+# a URL without history: exit 1 and a message for list and compact, as for
+# last; compact creates nothing for it (no directory, no lock file)
+out=$("${P[@]}" history list https://cdn.example.com/none.js 2>"$W/err"); rc=$?
+expect "list unknown exit" 1 $rc
+expect "list unknown output" "" "$out"
+grep -q "https://cdn.example.com/none.js has no stored version" "$W/err" || fail "list unknown: $(cat "$W/err")"
+before=$(cd "$W/data" && find . | sort)
+out=$("${P[@]}" history compact https://other.example.com/none.js "$URL" 2>"$W/err"); rc=$?
+expect "compact unknown exit" 1 $rc
+expect "compact unknown output" 1 "$(wc -l <<<"$out" | tr -d ' ')"
+expect "compact known URL after an unknown one" "$URL" "$(field "$out" url)"
+grep -q "https://other.example.com/none.js has no stored version" "$W/err" || fail "compact unknown: $(cat "$W/err")"
+expect "compact unknown leaves nothing" "$before" "$(cd "$W/data" && find . | sort)"
+"${P[@]}" history compact https://cdn.example.com/none.js 2>/dev/null
+ls -A "$W/data/file_history/cdn.example.com_443" | grep -q "$(printf %s https://cdn.example.com/none.js | sha256sum | cut -c1-8)" &&
+	fail "compact of a URL without history left a file behind"
+# a global option after the command: refused, with where it goes
+err=$("${P[@]}" history last "$URL" --data "$W/data" 2>&1 >/dev/null); rc=$?
+expect "global option after the command exit" 2 $rc
+grep -q "global option: give it before the command" <<<"$err" || fail "no hint for --data after the command: $err"
 
 # errors: usage (2) and runtime (1), each with its message
 err=$("${P[@]}" history 2>&1 >/dev/null); rc=$?

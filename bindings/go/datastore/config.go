@@ -1,5 +1,7 @@
 package datastore
 
+import "strconv"
+
 // StorageConfig is the seed's storage_config: where the store is and how
 // scan files are compressed.
 type StorageConfig struct {
@@ -29,12 +31,27 @@ func DefaultParquetWriterConfig() ParquetWriterConfig {
 	return ParquetWriterConfig{CompressionType: "zstd", BatchSize: 1000, EnableValidation: true}
 }
 
-// ParquetReaderConfig is the seed's reader configuration. libprobestore
-// reads in bounded batches of its own, so both fields are accepted and not
-// used.
+// ParquetReaderConfig is the seed's reader configuration
+// (storage_config.parquet_reader.buffer_size and read_all).
 type ParquetReaderConfig struct {
+	// BufferSize is the largest single read of a file, in bytes; the end
+	// of a file is read in one read of this size, so that the footer comes
+	// with its length. 0: each range in one read.
 	BufferSize int
-	ReadAll    bool
+	// ReadAll reads each file whole into memory when it is opened and
+	// decodes from there; false reads pages as they are needed.
+	ReadAll bool
+}
+
+// settings are the configuration keys of c.
+func (c ParquetReaderConfig) settings(op string) ([]string, error) {
+	if c.BufferSize < 0 {
+		return nil, newError(op, codeConfig, "BufferSize %d is negative", c.BufferSize)
+	}
+	return []string{
+		"storage_config.parquet_reader.buffer_size", strconv.Itoa(c.BufferSize),
+		"storage_config.parquet_reader.read_all", strconv.FormatBool(c.ReadAll),
+	}, nil
 }
 
 // DefaultParquetReaderConfig is the seed's default.
@@ -49,17 +66,45 @@ type ParquetFileHistoryStoreConfig struct {
 	MaxFileSize int64
 	// EnableCompression: false writes history files uncompressed.
 	EnableCompression bool
-	// CompressionCodec is accepted and not used: history files are zstd.
+	// CompressionCodec of history files, as StorageConfig.CompressionCodec;
+	// "" follows StorageConfig.CompressionCodec
+	// (file_history.compression_codec).
 	CompressionCodec string
-	// EnableURLMutexes is accepted and not used: libprobestore always
-	// serialises the writers of one URL (per-URL mutexes and flock).
+	// EnableURLMutexes: the writers of one URL in one store take turns on
+	// a per-URL mutex; false leaves it to the lock files, which serialise
+	// them too (file_history.enable_url_mutexes).
 	EnableURLMutexes bool
-	// CleanupInterval (seconds) is accepted and not used.
+	// CleanupInterval in seconds: 0 frees a URL's mutex when its last user
+	// releases it; N keeps released mutexes for reuse and frees the unused
+	// ones every N seconds (file_history.cleanup_interval).
 	CleanupInterval int
 }
 
+// settings are the configuration keys of c.
+func (c ParquetFileHistoryStoreConfig) settings(op string) ([]string, error) {
+	if c.MaxFileSize < 0 {
+		return nil, newError(op, codeConfig, "MaxFileSize %d is negative", c.MaxFileSize)
+	}
+	if c.CleanupInterval < 0 {
+		return nil, newError(op, codeConfig, "CleanupInterval %d is negative", c.CleanupInterval)
+	}
+	if err := argCheck(op, "CompressionCodec", c.CompressionCodec); err != nil {
+		return nil, err
+	}
+	kv := []string{
+		"storage_config.file_history.max_file_size", strconv.FormatInt(c.MaxFileSize, 10),
+		"storage_config.file_history.enable_compression", strconv.FormatBool(c.EnableCompression),
+		"storage_config.file_history.enable_url_mutexes", strconv.FormatBool(c.EnableURLMutexes),
+		"storage_config.file_history.cleanup_interval", strconv.Itoa(c.CleanupInterval),
+	}
+	if c.CompressionCodec != "" {
+		kv = append(kv, "storage_config.file_history.compression_codec", c.CompressionCodec)
+	}
+	return kv, nil
+}
+
 // DefaultParquetFileHistoryStoreConfig is the seed's default: 100 MB files,
-// zstd.
+// zstd, URL mutexes kept and the unused ones freed every hour.
 func DefaultParquetFileHistoryStoreConfig() ParquetFileHistoryStoreConfig {
 	return ParquetFileHistoryStoreConfig{
 		MaxFileSize:       100 * 1024 * 1024,

@@ -382,8 +382,15 @@ func TestFileHistory(t *testing.T) {
 	if err := h.StoreFileRecord(models.FileHistoryRecord{URL: "http://other.example:8080/app.js", Hash: "abc", Content: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}
+	if err := h.StoreFileRecord(models.FileHistoryRecord{URL: "http://example.com:8080/app.js", Hash: "abc", Content: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
 	hosts, err := h.GetHostnamesWithHistory()
-	if err != nil || fmt.Sprint(hosts) != "[example.com:443 other.example:8080]" {
+	if err != nil || fmt.Sprint(hosts) != "[example.com other.example]" {
+		t.Fatalf("host names %v, %v", hosts, err)
+	}
+	hosts, err = h.GetHostPortsWithHistory()
+	if err != nil || fmt.Sprint(hosts) != "[example.com:443 example.com:8080 other.example:8080]" {
 		t.Fatalf("hosts %v, %v", hosts, err)
 	}
 	diffs, err := h.GetAllLatestDiffResultsForURLs([]string{u, "http://other.example:8080/app.js", "https://example.com/none"})
@@ -467,6 +474,73 @@ func TestHistoryConfig(t *testing.T) {
 	if _, err := ds.NewParquetFileHistoryStoreBuilder(nil).WithStorageConfig(cfg).WithConfig(hc).Build(); !errors.Is(err, ds.ErrConfig) {
 		t.Fatalf("negative size: %v", err)
 	}
+}
+
+// CompressionCodec, EnableURLMutexes and CleanupInterval reach the store:
+// history files take the codec (an uncompressed file of a repetitive
+// bundle is several times the size of a zstd one), a codec the store does
+// not know and a negative interval are refused.
+func TestHistoryCodecAndMutexes(t *testing.T) {
+	content := []byte(strings.Repeat("function f(a, b) { return a * 31 + b; }\n", 2000))
+	size := func(hc ds.ParquetFileHistoryStoreConfig) int64 {
+		cfg := storage(t)
+		h, err := ds.NewParquetFileHistoryStoreBuilder(nil).WithStorageConfig(cfg).WithConfig(hc).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		const u = "https://example.com/app.js"
+		for i := 0; i < 3; i++ {
+			if err := h.StoreFileRecord(models.FileHistoryRecord{URL: u, Timestamp: int64(1000 + i), Hash: fmt.Sprint(i), Content: content}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rec, err := h.GetLastKnownRecord(u); err != nil || rec == nil || rec.Hash != "2" {
+			t.Fatalf("last record: %v, %v", rec, err)
+		}
+		files, _ := filepath.Glob(filepath.Join(cfg.ParquetBasePath, "file_history", "example.com_443", "*.parquet"))
+		if len(files) != 1 {
+			t.Fatalf("history files: %v", files)
+		}
+		st, err := os.Stat(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	hc := ds.DefaultParquetFileHistoryStoreConfig()
+	zstd := size(hc)
+	hc.CompressionCodec = "none"
+	none := size(hc)
+	if none < 5*zstd {
+		t.Fatalf("CompressionCodec none: %d bytes, zstd %d: the codec was not applied", none, zstd)
+	}
+	hc = ds.DefaultParquetFileHistoryStoreConfig()
+	hc.EnableURLMutexes = false
+	hc.CleanupInterval = 0
+	if s := size(hc); s != zstd {
+		t.Fatalf("without URL mutexes the file is %d bytes, %d with", s, zstd)
+	}
+	hc.CompressionCodec = "lzma"
+	if _, err := ds.NewParquetFileHistoryStoreBuilder(nil).WithStorageConfig(storage(t)).WithConfig(hc).Build(); !errors.Is(err, ds.ErrConfig) {
+		t.Fatalf("unknown codec: %v", err)
+	}
+	hc = ds.DefaultParquetFileHistoryStoreConfig()
+	hc.CleanupInterval = -1
+	if _, err := ds.NewParquetFileHistoryStoreBuilder(nil).WithStorageConfig(storage(t)).WithConfig(hc).Build(); !errors.Is(err, ds.ErrConfig) {
+		t.Fatalf("negative cleanup interval: %v", err)
+	}
+	rc := ds.DefaultParquetReaderConfig()
+	rc.BufferSize = -1
+	if _, err := ds.NewParquetReaderBuilder(nil).WithStorageConfig(storage(t)).WithReaderConfig(rc).Build(); !errors.Is(err, ds.ErrConfig) {
+		t.Fatalf("negative buffer size: %v", err)
+	}
+	rc = ds.ParquetReaderConfig{BufferSize: 4096, ReadAll: false}
+	r, err := ds.NewParquetReaderBuilder(nil).WithStorageConfig(storage(t)).WithReaderConfig(rc).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
 }
 
 func TestRecordTransformer(t *testing.T) {

@@ -7,7 +7,6 @@ import "C"
 
 import (
 	"fmt"
-	"strconv"
 	"unsafe"
 
 	"probestore/bindings/go/models"
@@ -60,12 +59,11 @@ func (b *ParquetFileHistoryStoreBuilder) WithConfig(cfg ParquetFileHistoryStoreC
 // Build opens the store.
 func (b *ParquetFileHistoryStoreBuilder) Build() (*ParquetFileHistoryStore, error) {
 	const op = "ParquetFileHistoryStore"
-	if b.hcfg.MaxFileSize < 0 {
-		return nil, newError(op, codeConfig, "MaxFileSize %d is negative", b.hcfg.MaxFileSize)
+	kv, err := b.hcfg.settings(op)
+	if err != nil {
+		return nil, err
 	}
-	s, err := openStore(op, b.cfg, b.logger,
-		"storage_config.file_history.max_file_size", strconv.FormatInt(b.hcfg.MaxFileSize, 10),
-		"storage_config.file_history.enable_compression", strconv.FormatBool(b.hcfg.EnableCompression))
+	s, err := openStore(op, b.cfg, b.logger, kv...)
 	if err != nil {
 		return nil, err
 	}
@@ -228,10 +226,20 @@ func (h *ParquetFileHistoryStore) GetAllRecordsWithDiff() ([]*models.FileHistory
 	return historySetFromC(&set), nil
 }
 
-// GetHostnamesWithHistory returns the sorted "host:port" list of the
-// targets with history.
+// GetHostnamesWithHistory returns the sorted host names with history, each
+// once whatever its ports ("example.com", "::1"), as the seed does;
+// GetHostPortsWithHistory keeps the ports.
 func (h *ParquetFileHistoryStore) GetHostnamesWithHistory() ([]string, error) {
-	const op = "ParquetFileHistoryStore.GetHostnamesWithHistory"
+	return h.hosts("ParquetFileHistoryStore.GetHostnamesWithHistory", true)
+}
+
+// GetHostPortsWithHistory returns the sorted "host:port" list of the
+// targets with history.
+func (h *ParquetFileHistoryStore) GetHostPortsWithHistory() ([]string, error) {
+	return h.hosts("ParquetFileHistoryStore.GetHostPortsWithHistory", false)
+}
+
+func (h *ParquetFileHistoryStore) hosts(op string, names bool) ([]string, error) {
 	st, err := h.s.acquire(op)
 	if err != nil {
 		return nil, err
@@ -239,7 +247,12 @@ func (h *ParquetFileHistoryStore) GetHostnamesWithHistory() ([]string, error) {
 	defer h.s.mu.RUnlock()
 	var hosts **C.char
 	var n C.size_t
-	if err := call(op, func() C.int { return C.ps_history_hosts(st, &hosts, &n) }); err != nil {
+	if err := call(op, func() C.int {
+		if names {
+			return C.ps_history_hostnames(st, &hosts, &n)
+		}
+		return C.ps_history_hosts(st, &hosts, &n)
+	}); err != nil {
 		return nil, err
 	}
 	defer C.ps_history_hosts_free(hosts, n)

@@ -67,7 +67,7 @@ func (b *ParquetReaderBuilder) WithStorageConfig(cfg *StorageConfig) *ParquetRea
 	return b
 }
 
-// WithReaderConfig sets the reader config (accepted, not used).
+// WithReaderConfig sets the reader config.
 func (b *ParquetReaderBuilder) WithReaderConfig(cfg ParquetReaderConfig) *ParquetReaderBuilder {
 	b.rcfg = cfg
 	return b
@@ -77,7 +77,12 @@ func (b *ParquetReaderBuilder) WithReaderConfig(cfg ParquetReaderConfig) *Parque
 // its methods return that error.
 func (b *ParquetReaderBuilder) Build() (*ParquetReader, error) {
 	r := &ParquetReader{rcfg: b.rcfg, logger: b.logger}
-	r.s, r.openErr = openStore("ParquetReader", b.cfg, b.logger)
+	kv, err := b.rcfg.settings("ParquetReader")
+	if err != nil {
+		r.openErr = err
+		return r, err
+	}
+	r.s, r.openErr = openStore("ParquetReader", b.cfg, b.logger, kv...)
 	return r, r.openErr
 }
 
