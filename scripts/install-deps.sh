@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
           libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev
           libyaml-dev libjansson-dev libcjson-dev libjson-c-dev libssl-dev libxxhash-dev)
+# ingest groups hosts by registrable domain (the Public Suffix List)
+packages+=(libpsl-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -49,5 +49,6 @@ const char *ps_errmsg(void);
 #include "probestore/probe.h"
 #include "probestore/store.h"
 #include "probestore/history.h"
+#include "probestore/ingest.h"
 
 #endif

@@ -326,6 +326,13 @@ int parq_writer_set_kv(parq_writer *w, const char *key, const char *value)
 
 int64_t parq_writer_rows(const parq_writer *w) { return w->total_rows + w->rg_rows; }
 
+static size_t rg_estimate(const parq_writer *w);
+
+int64_t parq_writer_buffered(const parq_writer *w)
+{
+	return (int64_t)rg_estimate(w);
+}
+
 int64_t parq_writer_bytes(const parq_writer *w)
 {
 	int64_t b = w->offset;
