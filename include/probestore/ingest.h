@@ -107,7 +107,11 @@ int ps_ingest_read_fd(ps_ingest *in, int fd, const char *name);
 typedef struct ps_ingest_scan {
 	char *target;              /* the root target as grouped ("example.com") */
 	char host_port[264];       /* its "host:port" */
-	ps_scan_result res;        /* path, scan time, records, new, existing, old */
+	char *path;                /* the scan file */
+	int64_t scan_time_ms;
+	int64_t records, bytes;
+	int64_t n_new, n_existing; /* URLs against the target's previous scan */
+	int64_t n_old;             /* URLs of the previous scan that are gone */
 } ps_ingest_scan;
 
 typedef struct ps_ingest_summary {

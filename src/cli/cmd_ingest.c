@@ -258,12 +258,11 @@ static int run(const cli_global *gl, int argc, char **argv)
 	for (size_t k = 0; k < sum.n_scans; k++) {
 		const ps_ingest_scan *s = &sum.scans[k];
 		char scan[32], recs[24], nw[24], ex[24], old[24];
-		snprintf(recs, sizeof recs, "%" PRId64, s->res.records);
-		snprintf(nw, sizeof nw, "%" PRId64, s->res.n_new);
-		snprintf(ex, sizeof ex, "%" PRId64, s->res.n_existing);
-		snprintf(old, sizeof old, "%" PRId64, s->res.n_old);
-		const char *cells[] = {s->host_port, cli_time_short(s->res.scan_time_ms, scan), recs, nw, ex, old,
-		                       s->res.path};
+		snprintf(recs, sizeof recs, "%" PRId64, s->records);
+		snprintf(nw, sizeof nw, "%" PRId64, s->n_new);
+		snprintf(ex, sizeof ex, "%" PRId64, s->n_existing);
+		snprintf(old, sizeof old, "%" PRId64, s->n_old);
+		const char *cells[] = {s->host_port, cli_time_short(s->scan_time_ms, scan), recs, nw, ex, old, s->path};
 		table_add(&t, cells);
 	}
 	if (!ok)

@@ -21,6 +21,12 @@ int ps_mkdirs(const ps_store_io *io, const char *path)
 	struct stat st;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
+	/* most often only the last component is missing (a new target's
+	 * directory): one mkdir, not one per component */
+	if (ps_io_mkdir(io, path, 0777) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EEXIST)
+		return ps_err(PS_EIO, "cannot create directory %s: %s", path, strerror(errno));
 	memcpy(buf, path, n + 1);
 	for (size_t i = 1; i <= n; i++) {
 		if (buf[i] != '/' && buf[i] != 0)
@@ -189,6 +195,27 @@ void ps_tmpfile_discard(ps_tmpfile *t)
 	t->path[0] = 0;
 }
 
+int ps_tmpfile_close(ps_tmpfile *t)
+{
+	if (t->fd < 0)
+		return 0;
+	struct stat sb;
+	if (fstat(t->fd, &sb) != 0) {
+		int e = errno;
+		ps_tmpfile_discard(t);
+		return ps_err(PS_EIO, "fstat of %s: %s", t->path, strerror(e));
+	}
+	t->dev = sb.st_dev;
+	int fd = t->fd;
+	t->fd = -1; /* released even when close fails */
+	if (ps_io_close(t->io, fd) != 0) {
+		int e = errno;
+		ps_tmpfile_discard(t);
+		return ps_err(PS_EIO, "close of %s: %s", t->path, strerror(e));
+	}
+	return 0;
+}
+
 /* syncfs of the file system that holds dir. */
 static int sync_fs(const ps_store_io *io, const char *dir, const char *when)
 {
@@ -234,22 +261,19 @@ int ps_tmpfile_commit_batch(ps_tmpfile *const *t, const char *const *stems, size
 	if (!fs.dev || !fs.dir)
 		rc = ps_err_nomem();
 	for (size_t i = 0; i < n && !rc; i++) {
-		struct stat sb;
-		if (fstat(t[i]->fd, &sb) != 0) {
-			rc = ps_err(PS_EIO, "fstat of %s: %s", t[i]->path, strerror(errno));
+		if (!t[i]->path[0]) {
+			rc = ps_err(PS_EIO, "a temporary file of the batch is gone");
 			break;
 		}
+		if ((rc = ps_tmpfile_close(t[i])))
+			break;
 		size_t k = 0;
-		while (k < fs.n && fs.dev[k] != sb.st_dev)
+		while (k < fs.n && fs.dev[k] != t[i]->dev)
 			k++;
 		if (k == fs.n) {
-			fs.dev[fs.n] = sb.st_dev;
+			fs.dev[fs.n] = t[i]->dev;
 			fs.dir[fs.n++] = t[i]->dir;
 		}
-		int fd = t[i]->fd;
-		t[i]->fd = -1; /* released even when close fails */
-		if (ps_io_close(io, fd) != 0)
-			rc = ps_err(PS_EIO, "close of %s: %s", t[i]->path, strerror(errno));
 	}
 	/* the files' data, before any name points at them */
 	if (!rc)

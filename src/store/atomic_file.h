@@ -6,6 +6,7 @@
 #define PS_ATOMIC_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct ps_store_io;
 
@@ -18,6 +19,7 @@ typedef struct ps_tmpfile {
 	char path[4096];   /* the temporary file, ".<name>.tmp.XXXXXX" in dir */
 	char dir[4096];
 	const struct ps_store_io *io;
+	dev_t dev;         /* its file system, once closed by ps_tmpfile_close */
 } ps_tmpfile;
 
 /* Creates a temporary file in dir for a file to be called like hint. */
@@ -30,8 +32,12 @@ int ps_tmpfile_create(ps_tmpfile *t, const struct ps_store_io *io, const char *d
  * is "". When only the directory fsync fails, the file is in place and
  * complete under final but not known to be durable; the error says so. */
 int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap);
+/* Closes the file without syncing it, for ps_tmpfile_commit_batch (which
+ * syncs the file system): a writer of many files holds no descriptor per
+ * file. On an error the file is removed. */
+int ps_tmpfile_close(ps_tmpfile *t);
 /* Commits n temporary files at once, for writers of many small files: each
- * is closed without an fsync, then one syncfs(2) per file system they are
+ * is closed without an fsync (if not closed already), then one syncfs(2) per file system they are
  * on makes their data durable, then each is renamed as
  * ps_tmpfile_commit_unique does (never replacing a file), then another
  * syncfs makes the renames durable: two syncs in all instead of two fsyncs

@@ -79,8 +79,7 @@ typedef struct group {
 	bool touched;             /* in the current chunk's list */
 	ps_scan_writer *w;
 	int64_t scan_ms;
-	ps_scan_result res;
-	bool written;
+	ps_ingest_scan *res;      /* once written */
 } group;
 
 struct ps_ingest {
@@ -476,6 +475,9 @@ static void group_free(group *g)
 	ps_rec_arena_free(&g->a);
 	free(g->recs);
 	free(g->target);
+	if (g->res)
+		free(g->res->path);
+	free(g->res);
 	free(g);
 }
 
@@ -1103,12 +1105,18 @@ static void *round_worker(void *arg)
 	return NULL;
 }
 
-static int write_round(ps_ingest *in, group **g, size_t n)
+/* The scans of a round are committed in slices of this many: the files
+ * of one slice are complete and closed at once, waiting for the sync. */
+#define COMMIT_SLICE 1024
+
+static int write_slice(ps_ingest *in, group **g, size_t n)
 {
 	round r = {.in = in, .g = g, .n = n};
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_t th[64];
-	size_t want = in->n_slots / 2 - 1, started = 0;
+	/* a small scan is mostly waiting on the file system (create, write,
+	 * close, and the directory operations): more threads than CPUs */
+	size_t want = in->n_slots / 2 - 1 > 8 ? in->n_slots / 2 - 1 : 8, started = 0;
 	if (want > n)
 		want = n;
 	while (want > 1 && started < want - 1 && started < 64 &&
@@ -1120,8 +1128,8 @@ static int write_round(ps_ingest *in, group **g, size_t n)
 	pthread_mutex_destroy(&r.mu);
 	if (r.failed)
 		return ps_err(r.failed, "%s", r.msg);
-	ps_scan_writer **w = calloc(n ? n : 1, sizeof *w);
-	ps_scan_result *res = calloc(n ? n : 1, sizeof *res);
+	ps_scan_writer **w = calloc(n, sizeof *w);
+	ps_scan_result *res = calloc(n, sizeof *res);
 	int rc = w && res ? 0 : ps_err_nomem();
 	size_t done = 0;
 	if (!rc) {
@@ -1130,13 +1138,32 @@ static int write_round(ps_ingest *in, group **g, size_t n)
 			g[k]->w = NULL; /* freed by the commit */
 		}
 		rc = ps_scan_writers_commit(w, n, res, &done);
-		for (size_t k = 0; k < done; k++) {
-			g[k]->res = res[k];
-			g[k]->written = true;
+	}
+	for (size_t k = 0; k < done; k++) {
+		ps_ingest_scan *s = calloc(1, sizeof *s);
+		if (!s || !(s->path = strdup(res[k].path))) {
+			free(s);
+			rc = rc ? rc : ps_err(PS_ENOMEM, "out of memory after %s was written", res[k].path);
+			continue;
 		}
+		s->scan_time_ms = res[k].scan_time_ms;
+		s->records = res[k].records;
+		s->bytes = res[k].bytes;
+		s->n_new = res[k].n_new;
+		s->n_existing = res[k].n_existing;
+		s->n_old = res[k].n_old;
+		g[k]->res = s;
 	}
 	free(w);
 	free(res);
+	return rc;
+}
+
+static int write_round(ps_ingest *in, group **g, size_t n)
+{
+	int rc = 0;
+	for (size_t at = 0; at < n && !rc; at += COMMIT_SLICE)
+		rc = write_slice(in, g + at, n - at < COMMIT_SLICE ? n - at : COMMIT_SLICE);
 	return rc;
 }
 
@@ -1183,27 +1210,31 @@ int ps_ingest_finish(ps_ingest *in, ps_ingest_summary *sum)
 	free(batch);
 	size_t written = 0;
 	for (size_t k = 0; k < in->n_groups; k++)
-		written += in->groups[k]->written;
+		written += in->groups[k]->res != NULL;
 	if (written && !(sum->scans = calloc(written, sizeof *sum->scans)))
 		return fail(in, ps_err_nomem());
 	for (size_t k = 0; k < in->n_groups; k++) {
 		group *g = in->groups[k];
-		if (!g->written)
+		if (!g->res)
 			continue;
 		ps_ingest_scan *s = &sum->scans[sum->n_scans++];
+		*s = *g->res; /* its path is the summary's now */
+		free(g->res);
+		g->res = NULL;
 		s->target = g->target;
-		g->target = NULL; /* the summary's now */
+		g->target = NULL;
 		if (ps_host_port_dir_display(g->dir, s->host_port, sizeof s->host_port))
 			snprintf(s->host_port, sizeof s->host_port, "%s", s->target);
-		s->res = g->res;
 	}
 	return rc ? fail(in, rc) : 0;
 }
 
 void ps_ingest_summary_free(ps_ingest_summary *sum)
 {
-	for (size_t k = 0; k < sum->n_scans; k++)
+	for (size_t k = 0; k < sum->n_scans; k++) {
 		free(sum->scans[k].target);
+		free(sum->scans[k].path);
+	}
 	free(sum->scans);
 	memset(sum, 0, sizeof *sum);
 }

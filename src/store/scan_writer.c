@@ -32,7 +32,8 @@ struct ps_scan_writer {
 	bool has_prev;
 	int64_t records, n_new, n_existing;
 	int64_t n_prev_seen;     /* distinct URLs of prev met (their values made negative) */
-	bool prepared;           /* file complete, waiting for a batch commit */
+	bool prepared;           /* file complete and closed, waiting for its commit */
+	int64_t n_old;           /* once prepared */
 	int64_t size;
 	struct timespec t0;
 	/* per batch */
@@ -385,10 +386,9 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 	return 0;
 }
 
-int ps_scan_writer_prepare(ps_scan_writer *w)
+/* Completes the file (the footer), unsynced and open. */
+static int finish_file(ps_scan_writer *w)
 {
-	if (w->prepared)
-		return 0;
 	int rc = 0;
 	if (ps_cancel_requested(w->o.cancel))
 		rc = ps_err(PS_ECANCELED, "scan of %s canceled", w->root_target);
@@ -400,8 +400,32 @@ int ps_scan_writer_prepare(ps_scan_writer *w)
 		if (rc)
 			rc = ps_err_from_parq(rc, NULL);
 	}
-	w->prepared = rc == 0;
+	w->n_old = w->has_prev ? (int64_t)w->prev.n - w->n_prev_seen : 0;
 	return rc;
+}
+
+int ps_scan_writer_prepare(ps_scan_writer *w)
+{
+	if (w->prepared)
+		return 0;
+	int rc = finish_file(w);
+	if (!rc)
+		rc = ps_tmpfile_close(&w->tmp);
+	if (rc)
+		return rc;
+	/* what the commit no longer needs goes: ingest prepares thousands */
+	parq_schema_free(w->schema);
+	w->schema = NULL;
+	ps_probe_cols_free(&w->cols);
+	ps_strmap_free(&w->prev);
+	ps_arena_free(&w->repair);
+	free(w->diff);
+	free(w->first);
+	w->diff = NULL;
+	w->first = NULL;
+	w->cap = 0;
+	w->prepared = true;
+	return 0;
 }
 
 /* The result of w, placed at final; logged. */
@@ -415,7 +439,7 @@ static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
 		res->scan_time_ms = w->scan_ms;
 		res->n_new = w->n_new;
 		res->n_existing = w->n_existing;
-		res->n_old = w->has_prev ? (int64_t)w->prev.n - w->n_prev_seen : 0;
+		res->n_old = w->n_old;
 		res->codec = w->codec;
 		struct timespec t1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -428,7 +452,8 @@ static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
 
 int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
 {
-	int rc = ps_scan_writer_prepare(w);
+	int rc = w->prepared ? ps_err(PS_EINVAL, "scan of %s: prepared for a batch commit", w->root_target)
+	                     : finish_file(w);
 	char final[4096];
 	if (!rc)
 		rc = ps_tmpfile_commit_unique(&w->tmp, w->stem, ".parquet", final, sizeof final);
