@@ -200,20 +200,19 @@ int ps_tmpfile_close(ps_tmpfile *t)
 	if (t->fd < 0)
 		return 0;
 	struct stat sb;
+	int rc = 0;
 	if (fstat(t->fd, &sb) != 0) {
-		int e = errno;
-		ps_tmpfile_discard(t);
-		return ps_err(PS_EIO, "fstat of %s: %s", t->path, strerror(e));
+		rc = ps_err(PS_EIO, "fstat of %s: %s", t->path, strerror(errno));
+	} else {
+		t->dev = sb.st_dev;
+		int fd = t->fd;
+		t->fd = -1; /* released even when close fails */
+		if (ps_io_close(t->io, fd) != 0)
+			rc = ps_err(PS_EIO, "close of %s: %s", t->path, strerror(errno));
 	}
-	t->dev = sb.st_dev;
-	int fd = t->fd;
-	t->fd = -1; /* released even when close fails */
-	if (ps_io_close(t->io, fd) != 0) {
-		int e = errno;
+	if (rc)
 		ps_tmpfile_discard(t);
-		return ps_err(PS_EIO, "close of %s: %s", t->path, strerror(e));
-	}
-	return 0;
+	return rc;
 }
 
 /* syncfs of the file system that holds dir. */
