@@ -33,6 +33,8 @@
 /* a target's records are handed to a scan writer from this many on */
 #define WRITER_RECORDS 1000
 #define WRITER_BYTES ((size_t)1 << 20)
+/* ... and from this many when the memory budget is reached */
+#define RELIEF_RECORDS 250
 #define DEFAULT_BUDGET ((size_t)128 << 20)
 
 /* ---- parsed lines ---- */
@@ -624,10 +626,13 @@ static int relieve(ps_ingest *in)
 	in->n_touched = 0;
 	if (in->keyed)
 		return 0; /* scans keyed by time are written in time order at the end */
+	/* a writer costs more than a few records (its columns, dictionaries,
+	 * compression context): targets of fewer than RELIEF_RECORDS stay
+	 * held whatever the budget, so many small targets do grow memory */
 	while (in->buffered > in->budget / 4) {
 		group *big = NULL;
 		for (size_t k = 0; k < in->n_groups; k++)
-			if (in->groups[k]->n && (!big || in->groups[k]->a.bytes > big->a.bytes))
+			if (in->groups[k]->n >= RELIEF_RECORDS && (!big || in->groups[k]->a.bytes > big->a.bytes))
 				big = in->groups[k];
 		if (!big)
 			break;
