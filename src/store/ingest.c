@@ -166,11 +166,12 @@ static bool is_ip(const char *host)
 
 /* The root target of a record: --target, the record's (probestore's own
  * records, grouping by host), else its host's registrable domain. */
-static const char *group_target(const ps_ingest *in, const ps_rec *r, ps_rec_arena *a, char *why, size_t cap)
+static const char *group_target(const ps_ingest *in, ps_rec_format format, const ps_rec *r, ps_rec_arena *a,
+                                char *why, size_t cap)
 {
 	if (in->target)
 		return in->target;
-	if (in->format == PS_REC_JSONL || in->o.group_by == PS_GROUP_HOST || !in->psl)
+	if (format == PS_REC_JSONL || in->o.group_by == PS_GROUP_HOST || !in->psl)
 		return r->target;
 	ps_url u;
 	if (ps_url_parse_target(r->target, &u)) {
@@ -279,7 +280,7 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 	if (!rc)
 		rc = ps_rec_validate(&r, why, sizeof why);
 	const char *target = NULL;
-	if (!rc && !(target = group_target(in, &r, &c->a, why, sizeof why)))
+	if (!rc && !(target = group_target(in, f, &r, &c->a, why, sizeof why)))
 		rc = -1;
 	if (rc)
 		return bad(c, no, why);
