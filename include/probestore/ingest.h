@@ -70,13 +70,17 @@ typedef struct ps_ingest_options {
 	size_t max_line_size;      /* longest line accepted; 0: the config's max_line_size */
 	size_t memory_budget;      /* bytes for records and row groups held, all
 	                            * targets together; 0: 128 MiB */
-	int threads;               /* parsing threads; 0: one per online CPU */
+	int threads;               /* parsing threads; 0: one per online CPU (the
+	                            * small scans are written on at least 8, since
+	                            * they mostly wait on the file system) */
 	const ps_cancel *cancel;   /* NULL: not cancellable */
-	/* With skip_bad_lines, called for each bad line (input name, line
-	 * number from 1, reason naming the field), on the thread that reads. */
+	/* With skip_bad_lines, called for each bad line in input order (input
+	 * name, line number from 1, reason naming the field), on the thread
+	 * that pushes. */
 	void (*on_bad_line)(void *ud, const char *input, int64_t line, const char *why);
-	/* Called on the thread that reads, after each block of input taken
-	 * (about every megabyte) and once at the end of each input. */
+	/* Called on the thread that pushes, after each block of input is
+	 * taken (about a megabyte of lines; the last block of an input may be
+	 * shorter). */
 	void (*on_progress)(void *ud, const ps_ingest_progress *p);
 	void *ud;
 } ps_ingest_options;
