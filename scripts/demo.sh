@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds probestore and runs it on the bundled httpx sample
-# (examples/httpx-sample.jsonl: two scans, a week apart, of three targets):
+# (examples/httpx-sample.jsonl: two scans, a week apart, of three hosts of two domains):
 # ingests the first scan, then the second, each with its scan time; queries
 # the latest results; shows what changed between the scans; then inspects
 # and prints one of the scan files written; stores two versions of a
@@ -29,7 +29,7 @@ echo
 echo "== diff: what changed between the two scans"
 probestore diff --format table
 echo
-file=$data/probe_results/shop.example.com_443/scan_20250308_090000.parquet
+file=$data/probe_results/example.com_443/scan_20250308_090000.parquet
 echo "== inspect and cat: $file"
 ./build/probestore inspect "$file"
 ./build/probestore cat "$file" --columns original_url,status_code,diff_status,first_seen_timestamp --limit 5

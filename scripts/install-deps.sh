@@ -16,6 +16,8 @@ packages+=(libcurl4-openssl-dev libexpat1-dev curl)
 if [ "${PROBESTORE_TEST_DEPS:-0}" = 1 ] || [ "${PROBESTORE_WITH_CEPH:-0}" = 1 ] || [ -n "${CI:-}" ]; then
   packages+=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime iproute2 chromium golang-go)
 fi
+# ingest groups hosts by registrable domain (the Public Suffix List)
+packages+=(libpsl-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,7 +4,9 @@
  * is acknowledged, which paces the others). After every kill, each visible
  * scan file reads back completely, every acknowledged scan is there, and
  * nothing but scan files (and hidden temporary files) is in the
- * directory. */
+ * directory. The same again with ingest: a child ingests httpx lines of
+ * several targets in a loop (one batch commit of several scans each time)
+ * and acknowledges the scans of each summary. */
 #include <dirent.h>
 #include <ftw.h>
 #include <poll.h>
@@ -64,6 +66,44 @@ static void child(int ack_fd, int round)
 		int n = snprintf(line, sizeof line, "%s\n", res.path);
 		if (write(ack_fd, line, (size_t)n) != n)
 			_exit(3);
+	}
+}
+
+/* Ingests lines of INGEST_TARGETS hosts in a loop, grouped by host, and
+ * acknowledges every scan of each summary. */
+enum { INGEST_TARGETS = 6 };
+
+static void ingest_child(int ack_fd, int round)
+{
+	ps_store *st;
+	ps_store_options so;
+	ps_store_options_default(&so);
+	so.base_path = base;
+	if (ps_store_open(&st, &so))
+		_exit(1);
+	static char buf[ROWS * INGEST_TARGETS * 100];
+	for (int k = 0;; k++) {
+		size_t at = 0;
+		for (int i = 0; i < ROWS * INGEST_TARGETS; i++)
+			at += (size_t)snprintf(buf + at, sizeof buf - at,
+			                       "{\"url\":\"https://t%d.crash.example.com/r%d/k%d/%d\",\"status_code\":200}\n",
+			                       i % INGEST_TARGETS, round, k, i);
+		ps_ingest_options o;
+		ps_ingest_options_default(&o);
+		o.group_by = PS_GROUP_HOST;
+		ps_ingest *in;
+		ps_ingest_summary sum;
+		if (ps_ingest_open(&in, st, &o) || ps_ingest_begin(in, "crash") || ps_ingest_push(in, buf, at) ||
+		    ps_ingest_end(in) || ps_ingest_finish(in, &sum))
+			_exit(2);
+		for (size_t j = 0; j < sum.n_scans; j++) {
+			char line[4200];
+			int n = snprintf(line, sizeof line, "%s\n", sum.scans[j].path);
+			if (write(ack_fd, line, (size_t)n) != n)
+				_exit(3);
+		}
+		ps_ingest_summary_free(&sum);
+		ps_ingest_close(in);
 	}
 }
 
@@ -128,21 +168,19 @@ static int rm_one(const char *p, const struct stat *s, int flag, struct FTW *f)
 	return remove(p);
 }
 
-int main(void)
+/* kills children of one kind (ingest or not) `kills` times; every visible
+ * file of the target directories is checked after each kill */
+static void kill_loop(bool ingest, int kills, acks *a, int *files, int *bad, uint64_t *seed)
 {
-	REQUIRE(mkdtemp(base));
-	char dir[4200];
-	snprintf(dir, sizeof dir, "%s/probe_results/crash.example.com_443", base);
-	uint64_t seed = (uint64_t)time(NULL);
-	acks a = {0};
-	int bad = 0, files = 0, missing = 0;
 	long long window_ns = MAX_DELAY_NS;
-	for (int round = 0; round < KILLS; round++) {
+	for (int round = 0; round < kills; round++) {
 		int fds[2];
 		REQUIRE(pipe(fds) == 0);
 		pid_t pid = fork();
 		if (pid == 0) {
 			close(fds[0]);
+			if (ingest)
+				ingest_child(fds[1], round);
 			child(fds[1], round);
 		}
 		close(fds[1]);
@@ -159,29 +197,49 @@ int main(void)
 			long long ns = ((long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)) * 3;
 			window_ns = ns > MAX_DELAY_NS ? (ns < 2000000000LL ? ns : 2000000000LL) : MAX_DELAY_NS;
 		} else {
-			long long ns = (long long)(test_rand(&seed) % (uint64_t)window_ns);
+			long long ns = (long long)(test_rand(seed) % (uint64_t)window_ns);
 			struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
 			nanosleep(&ts, NULL);
 		}
 		kill(pid, SIGKILL);
 		int status;
 		waitpid(pid, &status, 0);
-		read_acks(fds[0], &a);
+		read_acks(fds[0], a);
 		close(fds[0]);
-		files = 0;
-		verify_dir(dir, &files, &bad);
+		*files = 0;
+		char dir[4200];
+		snprintf(dir, sizeof dir, "%s/probe_results/crash.example.com_443", base);
+		verify_dir(dir, files, bad);
+		for (int t = 0; t < INGEST_TARGETS; t++) {
+			snprintf(dir, sizeof dir, "%s/probe_results/t%d.crash.example.com_443", base, t);
+			verify_dir(dir, files, bad);
+		}
 	}
+}
+
+int main(void)
+{
+	REQUIRE(mkdtemp(base));
+	uint64_t seed = (uint64_t)time(NULL);
+	acks a = {0};
+	int bad = 0, files = 0, missing = 0;
+	kill_loop(false, KILLS, &a, &files, &bad, &seed);
+	size_t scans_acked = a.n;
+	kill_loop(true, KILLS / 2, &a, &files, &bad, &seed);
+	size_t ingest_acked = a.n - scans_acked;
 	for (size_t i = 0; i < a.n; i++)
 		if (access(a.path[i], F_OK) != 0) {
 			missing++;
 			fprintf(stderr, "acknowledged scan %s is missing\n", a.path[i]);
 		}
-	printf("%d kills: %zu scans acknowledged, %d scan files visible, %d unreadable, %d missing (seed %llu)\n",
-	       KILLS, a.n, files, bad, missing, (unsigned long long)seed);
+	printf("%d + %d kills: %zu scans and %zu ingested scans acknowledged, %d scan files visible, %d unreadable, "
+	       "%d missing (seed %llu)\n",
+	       KILLS, KILLS / 2, scans_acked, ingest_acked, files, bad, missing, (unsigned long long)seed);
 	CHECK_EQ_INT(bad, 0);
 	CHECK_EQ_INT(missing, 0);
 	CHECK((size_t)files >= a.n);
-	CHECK(a.n >= KILLS / 20); /* each pacing child completed a scan */
+	CHECK(scans_acked >= KILLS / 20);       /* each pacing child completed a scan */
+	CHECK(ingest_acked >= INGEST_TARGETS); /* and each pacing ingest its scans */
 	for (size_t i = 0; i < a.n; i++)
 		free(a.path[i]);
 	free(a.path);

@@ -361,6 +361,9 @@ int parq_writer_flush_row_group(parq_writer *w);
 /* Rows written so far; bytes written so far (including buffered estimate). */
 int64_t parq_writer_rows(const parq_writer *w);
 int64_t parq_writer_bytes(const parq_writer *w);
+/* Bytes of the current row group held in memory, estimated (what a flush
+ * would write, before compression). */
+int64_t parq_writer_buffered(const parq_writer *w);
 /* Flushes, writes the footer, closes and frees w (even on error). On
  * success *file_size (optional) is the final size. */
 int parq_writer_close(parq_writer *w, int64_t *file_size);

@@ -50,5 +50,6 @@ const char *ps_errmsg(void);
 #include "probestore/store.h"
 #include "probestore/history.h"
 #include "probestore/report.h"
+#include "probestore/ingest.h"
 
 #endif

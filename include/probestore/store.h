@@ -76,6 +76,7 @@ typedef struct ps_scan_result {
 	double elapsed_s;
 	int64_t scan_time_ms;
 	int64_t n_new, n_existing; /* with mark_diff */
+	int64_t n_old;             /* with mark_diff: URLs of the previous scan not in this one */
 	int codec;                 /* the codec written (auto resolved) */
 } ps_scan_result;
 

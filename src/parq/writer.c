@@ -75,6 +75,7 @@ struct parq_writer {
 	int n_kv;
 	int failed;           /* sticky error: the file is unusable */
 	parq_buf scratch;
+	parq_buf out;         /* bytes not yet written (offset counts them) */
 	parq_writer_base *base; /* row groups carried over from an appended-to file */
 };
 
@@ -85,22 +86,59 @@ static int w_fail(parq_writer *w, int rc)
 	return rc;
 }
 
-static int write_all(parq_writer *w, const void *p, size_t n)
+/* Writes are gathered up to this size: a row group makes two writes per
+ * column chunk and more for indexes and filters, which for a small file is
+ * dozens of system calls instead of one. */
+#define OUT_BYTES ((size_t)256 << 10)
+
+static int write_fd(parq_writer *w, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	const parq_io *io = w->opts.io;
+	int64_t at = w->offset - (int64_t)w->out.len;
 	while (n) {
 		ssize_t k = io && io->write ? io->write(io->ud, w->fd, b, n) : write(w->fd, b, n);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
 			return w_fail(w, parq_err(PARQ_EIO, "%s: write failed at offset %lld: %s", w->name,
-			                          (long long)w->offset, strerror(errno)));
+			                          (long long)at, strerror(errno)));
 		}
 		b += k;
 		n -= (size_t)k;
-		w->offset += k;
+		at += k;
 	}
+	return 0;
+}
+
+/* Writes what is gathered. */
+static int flush_out(parq_writer *w)
+{
+	if (!w->out.len)
+		return 0;
+	int rc = write_fd(w, w->out.data, w->out.len);
+	w->out.len = 0;
+	return rc;
+}
+
+static int write_all(parq_writer *w, const void *p, size_t n)
+{
+	if (w->failed)
+		return w->failed;
+	if (w->out.len + n > OUT_BYTES) {
+		int rc = flush_out(w);
+		if (rc)
+			return rc;
+	}
+	if (n >= OUT_BYTES) {
+		int rc = write_fd(w, p, n);
+		if (!rc)
+			w->offset += (int64_t)n;
+		return rc;
+	}
+	if (parq_buf_append(&w->out, p, n))
+		return w_fail(w, PARQ_ENOMEM);
+	w->offset += (int64_t)n;
 	return 0;
 }
 
@@ -233,6 +271,7 @@ static void writer_free(parq_writer *w)
 	free(w->kv);
 	parq_codec_ctx_free(w->ctx);
 	parq_buf_free(&w->scratch);
+	parq_buf_free(&w->out);
 	if (w->base)
 		parq_writer_base_free(w->base);
 	if (w->own_fd && w->fd >= 0)
@@ -328,6 +367,13 @@ int parq_writer_set_kv(parq_writer *w, const char *key, const char *value)
 }
 
 int64_t parq_writer_rows(const parq_writer *w) { return w->total_rows + w->rg_rows; }
+
+static size_t rg_estimate(const parq_writer *w);
+
+int64_t parq_writer_buffered(const parq_writer *w)
+{
+	return (int64_t)rg_estimate(w);
+}
 
 int64_t parq_writer_bytes(const parq_writer *w)
 {
@@ -874,6 +920,8 @@ int parq_writer_close(parq_writer *w, int64_t *file_size)
 		rc = parq_writer_flush_row_group(w);
 	if (!rc)
 		rc = write_footer(w);
+	if (!rc)
+		rc = flush_out(w);
 	if (!rc && w->opts.fsync &&
 	    (w->opts.io && w->opts.io->fsync ? w->opts.io->fsync(w->opts.io->ud, w->fd) : fsync(w->fd)) != 0)
 		rc = parq_err(PARQ_EIO, "%s: fsync failed: %s", w->name, strerror(errno));

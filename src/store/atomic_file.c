@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,12 @@ int ps_mkdirs(const ps_store_io *io, const char *path)
 	struct stat st;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
+	/* most often only the last component is missing (a new target's
+	 * directory): one mkdir, not one per component */
+	if (ps_io_mkdir(io, path, 0777) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EEXIST)
+		return ps_err(PS_EIO, "cannot create directory %s: %s", path, strerror(errno));
 	memcpy(buf, path, n + 1);
 	for (size_t i = 1; i <= n; i++) {
 		if (buf[i] != '/' && buf[i] != 0)
@@ -135,14 +142,10 @@ static int sync_placed(ps_tmpfile *t, const char *final)
 	return 0;
 }
 
-int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap)
+/* Renames t to the first free dir/stem[_N]ext (see
+ * ps_tmpfile_commit_unique); with sync, fsyncs the directory after. */
+static int place_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap, bool sync)
 {
-	int rc = sync_close(t);
-	if (rc) {
-		if (cap)
-			final[0] = 0;
-		return rc;
-	}
 	for (int k = 1; k < 100000; k++) {
 		int n = k == 1 ? snprintf(final, cap, "%s/%s%s", t->dir, stem, ext)
 		               : snprintf(final, cap, "%s/%s_%d%s", t->dir, stem, k, ext);
@@ -157,7 +160,7 @@ int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, c
 		const char *what = "rename";
 		if (ps_io_rename(t->io, t->path, final, RENAME_NOREPLACE) == 0) {
 			t->path[0] = 0;
-			return sync_placed(t, final);
+			return sync ? sync_placed(t, final) : 0;
 		}
 		if (errno == EINVAL || errno == ENOSYS) {
 			/* file systems without RENAME_NOREPLACE: link() fails if taken */
@@ -168,7 +171,7 @@ int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, c
 				 * harmless to readers */
 				ps_io_unlink(t->io, t->path);
 				t->path[0] = 0;
-				return sync_placed(t, final);
+				return sync ? sync_placed(t, final) : 0;
 			}
 		}
 		if (errno != EEXIST) {
@@ -182,6 +185,18 @@ int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, c
 	ps_tmpfile_discard(t);
 	final[0] = 0;
 	return ps_err(PS_EIO, "no free name for %s in %s", stem, t->dir);
+}
+
+
+int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap)
+{
+	int rc = sync_close(t);
+	if (rc) {
+		if (cap)
+			final[0] = 0;
+		return rc;
+	}
+	return place_unique(t, stem, ext, final, cap, true);
 }
 
 int ps_tmpfile_commit_replace(ps_tmpfile *t, const char *name)
@@ -212,4 +227,109 @@ void ps_tmpfile_discard(ps_tmpfile *t)
 	if (t->path[0])
 		ps_io_unlink(t->io, t->path);
 	t->path[0] = 0;
+}
+
+int ps_tmpfile_close(ps_tmpfile *t)
+{
+	if (t->fd < 0)
+		return 0;
+	struct stat sb;
+	int rc = 0;
+	if (fstat(t->fd, &sb) != 0) {
+		rc = ps_err(PS_EIO, "fstat of %s: %s", t->path, strerror(errno));
+	} else {
+		t->dev = sb.st_dev;
+		int fd = t->fd;
+		t->fd = -1; /* released even when close fails */
+		if (ps_io_close(t->io, fd) != 0)
+			rc = ps_err(PS_EIO, "close of %s: %s", t->path, strerror(errno));
+	}
+	if (rc)
+		ps_tmpfile_discard(t);
+	return rc;
+}
+
+/* syncfs of the file system that holds dir. */
+static int sync_fs(const ps_store_io *io, const char *dir, const char *when)
+{
+	int fd = ps_io_open(io, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return ps_err(PS_EIO, "cannot open %s to sync its file system %s: %s", dir, when, strerror(errno));
+	int rc = ps_io_syncfs(io, fd);
+	int e = errno;
+	ps_io_close(io, fd);
+	if (rc != 0)
+		return ps_err(PS_EIO, "syncfs of the file system of %s %s: %s", dir, when, strerror(e));
+	return 0;
+}
+
+/* One directory per file system among the files' directories. */
+typedef struct fs_dirs {
+	dev_t *dev;
+	const char **dir;
+	size_t n;
+} fs_dirs;
+
+static int sync_all(const fs_dirs *fs, const ps_store_io *io, const char *when)
+{
+	for (size_t k = 0; k < fs->n; k++) {
+		int rc = sync_fs(io, fs->dir[k], when);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int ps_tmpfile_commit_batch(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
+                            char (*finals)[4096], size_t *n_placed)
+{
+	*n_placed = 0;
+	for (size_t i = 0; i < n; i++)
+		finals[i][0] = 0;
+	if (n == 0)
+		return 0;
+	const ps_store_io *io = t[0]->io;
+	fs_dirs fs = {calloc(n, sizeof *fs.dev), calloc(n, sizeof *fs.dir), 0};
+	int rc = 0;
+	if (!fs.dev || !fs.dir)
+		rc = ps_err_nomem();
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!t[i]->path[0]) {
+			rc = ps_err(PS_EIO, "a temporary file of the batch is gone");
+			break;
+		}
+		if ((rc = ps_tmpfile_close(t[i])))
+			break;
+		size_t k = 0;
+		while (k < fs.n && fs.dev[k] != t[i]->dev)
+			k++;
+		if (k == fs.n) {
+			fs.dev[fs.n] = t[i]->dev;
+			fs.dir[fs.n++] = t[i]->dir;
+		}
+	}
+	/* the files' data, before any name points at them */
+	if (!rc)
+		rc = sync_all(&fs, io, "before the renames");
+	size_t i = 0;
+	for (; i < n && !rc; i++) {
+		rc = place_unique(t[i], stems[i], ext, finals[i], sizeof finals[i], false);
+		if (!rc)
+			(*n_placed)++;
+	}
+	for (size_t j = *n_placed; j < n; j++)
+		ps_tmpfile_discard(t[j]);
+	if (*n_placed) {
+		/* the renames themselves */
+		int src = sync_all(&fs, io, "after the renames");
+		if (src) {
+			/* the first error stays the one reported */
+			if (!rc)
+				rc = ps_err_prefix(src, "%zu files are in place but not known to be durable: ", *n_placed);
+			*n_placed = 0;
+		}
+	}
+	free(fs.dev);
+	free(fs.dir);
+	return rc;
 }

@@ -23,6 +23,7 @@ typedef struct ps_tmpfile {
 	char path[4096];   /* the temporary file, ".<name>.tmp.XXXXXX" in dir */
 	char dir[4096];
 	const struct ps_store_io *io;
+	dev_t dev;         /* its file system, once closed by ps_tmpfile_close */
 } ps_tmpfile;
 
 /* Creates a temporary file in dir for a file to be called like hint. */
@@ -35,6 +36,23 @@ int ps_tmpfile_create(ps_tmpfile *t, const struct ps_store_io *io, const char *d
  * is "". When only the directory fsync fails, the file is in place and
  * complete under final but not known to be durable; the error says so. */
 int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap);
+/* Closes the file without syncing it, for ps_tmpfile_commit_batch (which
+ * syncs the file system): a writer of many files holds no descriptor per
+ * file. On an error the file is removed. */
+int ps_tmpfile_close(ps_tmpfile *t);
+/* Commits n temporary files at once, for writers of many small files: each
+ * is closed without an fsync (if not closed already), then one syncfs(2) per file system they are
+ * on makes their data durable, then each is renamed as
+ * ps_tmpfile_commit_unique does (never replacing a file), then another
+ * syncfs makes the renames durable: two syncs in all instead of two fsyncs
+ * per file. finals[i] gets file i's final path ("" when not placed).
+ * On an error before the renames every temporary file is removed and
+ * nothing is placed; a rename that fails stops there (the files after it
+ * are removed); *n_placed counts the first files, in place and durable. A
+ * failure of the last sync leaves them in place but not known to be
+ * durable (*n_placed 0): an error says so. */
+int ps_tmpfile_commit_batch(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
+                            char (*finals)[4096], size_t *n_placed);
 /* fsyncs and closes, then renames over dir/name (replacing it). */
 int ps_tmpfile_commit_replace(ps_tmpfile *t, const char *name);
 /* Closes and unlinks the temporary file. */

@@ -33,6 +33,10 @@ struct ps_scan_writer {
 	ps_strmap prev;          /* previous scan: original_url -> first_seen */
 	bool has_prev;
 	int64_t records, n_new, n_existing;
+	int64_t n_prev_seen;     /* distinct URLs of prev met (their values made negative) */
+	bool prepared;           /* file complete and closed, waiting for its commit */
+	int64_t n_old;           /* once prepared */
+	int64_t size;
 	struct timespec t0;
 	/* per batch */
 	const char **diff;
@@ -362,7 +366,13 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 			int64_t *prev = ps_strmap_get(&w->prev, rows[i].input_url, strlen(rows[i].input_url));
 			w->diff[i] = prev ? "existing" : "new";
 			if (prev) {
-				w->first[i] = *prev;
+				/* a URL met is marked by its value made negative (first-seen
+				 * times are not): what stays positive is old */
+				if (*prev >= 0) {
+					*prev = -*prev - 1;
+					w->n_prev_seen++;
+				}
+				w->first[i] = -*prev - 1;
 				w->n_existing++;
 			} else {
 				w->n_new++;
@@ -390,45 +400,125 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 	return 0;
 }
 
-int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
+/* Completes the file (the footer), unsynced and open. */
+static int finish_file(ps_scan_writer *w)
 {
 	int rc = 0;
 	if (ps_cancel_requested(w->o.cancel))
 		rc = ps_err(PS_ECANCELED, "scan of %s canceled", w->root_target);
 	if (!rc && !w->codec_resolved)
 		rc = open_parquet(w, 0); /* an empty scan is a valid zero-row file */
-	int64_t size = 0;
 	if (!rc) {
-		rc = parq_writer_close(w->pw, &size);
+		rc = parq_writer_close(w->pw, &w->size);
 		w->pw = NULL;
 		if (rc)
 			rc = ps_err_from_parq(rc, NULL);
 	}
-	char final[4096] = "";
+	w->n_old = w->has_prev ? (int64_t)w->prev.n - w->n_prev_seen : 0;
+	return rc;
+}
+
+int ps_scan_writer_prepare(ps_scan_writer *w)
+{
+	if (w->prepared)
+		return 0;
+	int rc = finish_file(w);
 	if (!rc)
-		rc = ps_tmpfile_commit_unique(&w->tmp, w->stem, ".parquet", final, sizeof final);
-	/* in place, even when only the directory fsync failed */
-	w->committed = !rc || final[0];
-	if (!rc && res) {
+		rc = ps_tmpfile_close(&w->tmp);
+	if (rc)
+		return rc;
+	/* what the commit no longer needs goes: ingest prepares thousands */
+	parq_schema_free(w->schema);
+	w->schema = NULL;
+	ps_probe_cols_free(&w->cols);
+	ps_strmap_free(&w->prev);
+	ps_arena_free(&w->repair);
+	free(w->diff);
+	free(w->first);
+	w->diff = NULL;
+	w->first = NULL;
+	w->cap = 0;
+	w->prepared = true;
+	return 0;
+}
+
+/* The result of w, placed at final; logged. */
+static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
+{
+	if (res) {
 		memset(res, 0, sizeof *res);
 		snprintf(res->path, sizeof res->path, "%s", final);
 		res->records = w->records;
-		res->bytes = size;
+		res->bytes = w->size;
 		res->scan_time_ms = w->scan_ms;
 		res->n_new = w->n_new;
 		res->n_existing = w->n_existing;
+		res->n_old = w->n_old;
 		res->codec = w->codec;
 		struct timespec t1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		res->elapsed_s = (double)(t1.tv_sec - w->t0.tv_sec) + (double)(t1.tv_nsec - w->t0.tv_nsec) / 1e9;
 	}
-	if (!rc) {
-		ps_log_field f[] = {PS_LOG_STR("path", final), PS_LOG_INT("records", w->records), PS_LOG_INT("bytes", size),
-		                    PS_LOG_INT("new", w->n_new), PS_LOG_INT("existing", w->n_existing)};
-		ps_log(ps_store_logger(w->st), PS_LOG_INFO, f, 5, "scan written");
-	}
+	ps_log_field f[] = {PS_LOG_STR("path", final), PS_LOG_INT("records", w->records), PS_LOG_INT("bytes", w->size),
+	                    PS_LOG_INT("new", w->n_new), PS_LOG_INT("existing", w->n_existing)};
+	ps_log(ps_store_logger(w->st), PS_LOG_INFO, f, 5, "scan written");
+}
+
+int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
+{
+	int rc = w->prepared ? ps_err(PS_EINVAL, "scan of %s: prepared for a batch commit", w->root_target)
+	                     : finish_file(w);
+	char final[4096] = "";
+	if (!rc)
+		rc = ps_tmpfile_commit_unique(&w->tmp, w->stem, ".parquet", final, sizeof final);
+	/* in place, even when only the directory fsync failed */
+	w->committed = !rc || final[0];
+	if (!rc)
+		placed(w, final, res);
 	ps_scan_writer_abort(w);
 	return rc;
+}
+
+int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed)
+{
+	*n_committed = 0;
+	ps_tmpfile **t = calloc(n ? n : 1, sizeof *t);
+	const char **stems = calloc(n ? n : 1, sizeof *stems);
+	char (*finals)[4096] = calloc(n ? n : 1, sizeof *finals);
+	int rc = t && stems && finals ? 0 : ps_err_nomem();
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = ps_scan_writer_prepare(w[i]);
+		t[i] = &w[i]->tmp;
+		stems[i] = w[i]->stem;
+	}
+	size_t n_placed = 0;
+	if (!rc)
+		rc = ps_tmpfile_commit_batch(t, stems, n, ".parquet", finals, &n_placed);
+	/* placed but not known durable (the last sync failed) is not counted */
+	for (size_t i = 0; i < n_placed; i++) {
+		w[i]->committed = true;
+		placed(w[i], finals[i], res ? &res[i] : NULL);
+	}
+	*n_committed = n_placed;
+	for (size_t i = 0; i < n; i++)
+		ps_scan_writer_abort(w[i]);
+	free(t);
+	free(stems);
+	free(finals);
+	return rc;
+}
+
+int64_t ps_scan_writer_buffered(const ps_scan_writer *w)
+{
+	return w->pw ? parq_writer_buffered(w->pw) : 0;
+}
+
+int ps_scan_writer_flush(ps_scan_writer *w)
+{
+	if (!w->pw)
+		return 0;
+	int rc = parq_writer_flush_row_group(w->pw);
+	return rc ? ps_err_from_parq(rc, NULL) : 0;
 }
 
 void ps_scan_writer_abort(ps_scan_writer *w)
@@ -437,6 +527,7 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 		return;
 	if (w->pw)
 		parq_writer_abort(w->pw); /* an fd writer leaves the file to us */
+	/* after a batch commit placed it, the temporary name is gone */
 	ps_tmpfile_discard(&w->tmp);
 	/* a cancelled or failed first scan leaves no empty target directory;
 	 * rmdir removes nothing another writer has put there meanwhile */

@@ -40,4 +40,16 @@ int64_t ps_now_ms(void);
 /* The scan time from a file name "scan_YYYYMMDD_HHMMSS[_N].parquet", or -1. */
 int64_t ps_scan_name_time(const char *name);
 
+/* Scan writers in steps for ingest, which writes many scans at once
+ * (scan_writer.c). */
+/* Finishes w's file (footer, no sync), ready for ps_scan_writers_commit. */
+int ps_scan_writer_prepare(ps_scan_writer *w);
+/* Prepares w[0..n) and commits them in one batch (ps_tmpfile_commit_batch):
+ * res[i] (may be NULL) for each placed; *n_committed counts the first ones
+ * committed (all on success). Frees every writer, also on error. */
+int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed);
+/* Bytes w holds of its current row group (estimated), and ending it now. */
+int64_t ps_scan_writer_buffered(const ps_scan_writer *w);
+int ps_scan_writer_flush(ps_scan_writer *w);
+
 #endif

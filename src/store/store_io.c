@@ -50,6 +50,11 @@ int ps_io_rename(const ps_store_io *io, const char *from, const char *to, unsign
 	return flags ? renameat2(AT_FDCWD, from, AT_FDCWD, to, flags) : rename(from, to);
 }
 
+int ps_io_syncfs(const ps_store_io *io, int fd)
+{
+	return io && io->syncfs ? io->syncfs(io->ud, fd) : syncfs(fd);
+}
+
 int ps_io_link(const ps_store_io *io, const char *from, const char *to)
 {
 	return io && io->link ? io->link(io->ud, from, to) : link(from, to);

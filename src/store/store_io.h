@@ -24,7 +24,9 @@
  *             on Linux
  *   rename    renameat2(2) with AT_FDCWD on both sides and the given flags
  *   link, unlink: the fallback where RENAME_NOREPLACE is not supported,
- *             and temporary files discarded */
+ *             and temporary files discarded
+ *   syncfs    syncfs(2) of the file system holding fd: ingest's commit of
+ *             many scans at once, in place of an fsync per file */
 typedef struct ps_store_io {
 	int (*open)(void *ud, const char *path, int flags, mode_t mode);
 	int (*mkdir)(void *ud, const char *path, mode_t mode);
@@ -36,6 +38,7 @@ typedef struct ps_store_io {
 	int (*rename)(void *ud, const char *from, const char *to, unsigned flags);
 	int (*link)(void *ud, const char *from, const char *to);
 	int (*unlink)(void *ud, const char *path);
+	int (*syncfs)(void *ud, int fd);
 	void *ud;
 } ps_store_io;
 
@@ -56,6 +59,7 @@ int ps_io_close(const ps_store_io *io, int fd);
 int ps_io_rename(const ps_store_io *io, const char *from, const char *to, unsigned flags);
 int ps_io_link(const ps_store_io *io, const char *from, const char *to);
 int ps_io_unlink(const ps_store_io *io, const char *path);
+int ps_io_syncfs(const ps_store_io *io, int fd);
 
 /* libparq's writes through io: fills *pio and returns it, or returns NULL
  * (libparq's own system calls) when io is NULL. */

@@ -36,8 +36,8 @@ mkdir -p "$OUT"
 data=$OUT/sample-data
 sample=$SRC/examples/httpx-sample.jsonl
 ps() { "$PS" --data "$data" "$@"; }
-grep '"timestamp":"2025-03-01' "$sample" | ps ingest --scan-time 2025-03-01T09:00:00Z >/dev/null
-grep '"timestamp":"2025-03-08' "$sample" | ps ingest --scan-time 2025-03-08T09:00:00Z >/dev/null
+grep '"timestamp":"2025-03-01' "$sample" | ps ingest --group-by host --scan-time 2025-03-01T09:00:00Z >/dev/null
+grep '"timestamp":"2025-03-08' "$sample" | ps ingest --group-by host --scan-time 2025-03-08T09:00:00Z >/dev/null
 # two monitored files: a bundle that changed between the scans, an API document seen once
 m=$SRC/examples/monitored
 ps history add --url https://shop.example.com/static/app.js --file "$m/app-v1.js" --time 2025-03-01T09:05:00Z >/dev/null

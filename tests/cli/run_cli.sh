@@ -97,14 +97,14 @@ T2=2025-03-08T09:00:00Z
 # ---------------------------------------------------------------------------
 begin ingest
 note "the sample: its first scan from standard input, the second from a file"
-scan1 | run --data data ingest --scan-time $T1 --session s1
+scan1 | run --data data ingest --group-by host --scan-time $T1 --session s1
 scan2 >scan2.jsonl
-run --data data ingest scan2.jsonl --scan-time $T2 --session s2
+run --data data ingest --group-by host scan2.jsonl --scan-time $T2 --session s2
 note '- reads standard input too; --quiet prints nothing'
-run --data data2 ingest --quiet --scan-time $T1 - <"$SAMPLE"
+run --data data2 ingest --group-by host --quiet --scan-time $T1 - <"$SAMPLE"
 run --data data2 count --target shop.example.com
 note "one record per line of every httpx field, the scan time from each target's first record"
-run --data fields ingest "$FIELDS" --session f1
+run --data fields ingest --group-by host "$FIELDS" --session f1
 run --data fields query --format jsonl
 note "an empty input writes nothing, unless --target names the target: then an empty scan"
 run --data empty ingest --scan-time $T1
@@ -117,18 +117,37 @@ scan1 | run --data codec ingest --codec snappy --target shop.example.com --scan-
 "$PS" inspect codec/probe_results/shop.example.com_443/scan_20250301_090000.parquet | grep -m1 -o 'SNAPPY' >>"$W/$section.txt"
 note "configuration: utf8_repair replace turns invalid bytes into U+FFFD"
 printf '{"url":"https://utf.example.com/","title":"caf\xe9 \xff"}\n' >badutf.jsonl
-run --data utf ingest badutf.jsonl --scan-time $T1 --session u1
+run --data utf ingest --group-by host badutf.jsonl --scan-time $T1 --session u1
 run --data utf query --format csv
 note "a data directory from PROBESTORE_DATA, and from the configuration file"
 note "PROBESTORE_DATA=envdata"
-scan1 | PROBESTORE_DATA=envdata run ingest --quiet --scan-time $T1
+scan1 | PROBESTORE_DATA=envdata run ingest --group-by host --quiet --scan-time $T1
 run --data envdata count --target api.example.com
 printf 'storage_config:\n  parquet_base_path: cfgdata\n  compression_codec: gzip\n' >store.yaml
-scan1 | run --config store.yaml ingest --quiet --scan-time $T1
+scan1 | run --config store.yaml ingest --group-by host --quiet --scan-time $T1
 "$PS" inspect cfgdata/probe_results/api.example.com_443/scan_20250301_090000.parquet | grep -m1 -o 'GZIP' >>"$W/$section.txt"
 note "records of probestore itself: one scan per target and scan time, in time order"
 "$PS" --data data query --scan all --format jsonl >all.jsonl
 run --data copy ingest all.jsonl --session c1
+end
+
+# ---------------------------------------------------------------------------
+begin group
+note "httpx records are grouped by registrable domain by default: one scan per domain, as <domain>:443"
+scan1 | run --data dom ingest --scan-time $T1 --session d1
+scan2 | run --data dom ingest --scan-time $T2 --session d2
+run --data dom count --target example.com --scan all
+note "a subdomain that vanished shows as old"
+printf '{"url":"https://a.example.org/"}\n{"url":"http://b.example.org:8080/x"}\n' | run --data gone ingest --scan-time $T1 --session g1
+printf '{"url":"https://a.example.org/"}\n' | run --data gone ingest --scan-time $T2 --session g2
+run --data gone diff --target example.org --format table
+note "IP addresses and single-label hosts stay grouped by host and port; public suffixes of two labels count"
+printf '%s\n' '{"url":"http://192.0.2.7:8080/"}' '{"url":"https://[2001:db8::5]/"}' '{"url":"http://intranet/"}' \
+	'{"url":"https://a.b.example.co.uk:8443/x"}' '{"url":"http://www.example.co.uk/"}' '{"url":"https://x.github.io/"}' |
+	run --data dom2 ingest --scan-time $T1 --session d3
+note "--group-by host: one scan per host and port"
+printf '{"url":"https://a.example.org/"}\n{"url":"http://b.example.org:8080/x"}\n' | run --data host ingest --group-by host --scan-time $T1 --session h1
+run ingest --group-by nothing
 end
 
 # ---------------------------------------------------------------------------
@@ -283,7 +302,7 @@ run --data data query --target nothing.example.com
 run --data data scans --target nothing.example.com
 run --data data diff --target nothing.example.com
 run --data data query --target staging.example.net
-printf '{"url":"http://ports.example.com/"}\n{"url":"http://ports.example.com:8080/"}\n' | "$PS" --data ports ingest --quiet --scan-time $T1
+printf '{"url":"http://ports.example.com/"}\n{"url":"http://ports.example.com:8080/"}\n' | "$PS" --data ports ingest --group-by host --quiet --scan-time $T1
 run --data ports count --target ports.example.com
 run --data data diff --target shop.example.com --to 2025-01-01
 run --data data count --target shop.example.com --scan 2025-01-01
@@ -327,7 +346,7 @@ run --data bad --config reject.yaml ingest badutf.jsonl
 note "--on-error skip reports each bad line and writes the rest"
 cat bad-json.jsonl long.jsonl >mixed.jsonl
 printf '{"url":"https://bad.example.com/c","status_code":0}\n' >>mixed.jsonl
-run --data skip ingest mixed.jsonl --on-error skip --max-line-size 2K --scan-time $T1 --session k1
+run --data skip ingest --group-by host mixed.jsonl --on-error skip --max-line-size 2K --scan-time $T1 --session k1
 run --data skip query --format table
 printf '[]\n{}\n' | run --data skip2 ingest --on-error skip
 end
@@ -351,16 +370,16 @@ end
 
 # ---------------------------------------------------------------------------
 begin large
-note "more records than ingest buffers (8 MiB): the scans of big targets start early"
+note "more records than ingest buffers per target: the scans of big targets start early"
 awk 'BEGIN { t = sprintf("%2000s", ""); gsub(/ /, "t", t)
 	for (i = 0; i < 40000; i++)
 		printf "{\"url\":\"https://big%d.example.com/p/%d\",\"input\":\"big%d.example.com\",\"title\":\"%s\",\"status_code\":200}\n", i % 3, i, i % 3, t }' >large.jsonl
 cp large.jsonl large-bad.jsonl
 echo '{"url":"https://big0.example.com/last","status_code":"200"}' >>large-bad.jsonl
 note "a bad last line: the scans begun are dropped, nothing is left behind"
-run --data large ingest large-bad.jsonl --scan-time $T1
+run --data large ingest --group-by host large-bad.jsonl --scan-time $T1
 check "a failed large ingest leaves no file" test -z "$(find large -type f 2>/dev/null)"
-run --data large ingest large.jsonl --scan-time $T1 --session g1
+run --data large ingest --group-by host large.jsonl --scan-time $T1 --session g1
 run --data large query --scan all --count
 run --data large query --target big1.example.com --url-contains /p/39997 --format csv
 run --data large verify
@@ -391,10 +410,10 @@ end
 # ---------------------------------------------------------------------------
 # The progress line shows on a terminal only (script(1) provides one).
 if command -v script >/dev/null 2>&1; then
-	script -qec "'$PS' --data tty ingest '$SAMPLE' --scan-time $T1" /dev/null >tty.out 2>&1
+	script -qec "'$PS' --data tty ingest --group-by host '$SAMPLE' --scan-time $T1" /dev/null >tty.out 2>&1
 	check "progress line on a terminal" grep -Eq 'ingest: [0-9]+ records?, [0-9]+ records/s, [0-9.]+ KiB read' tty.out
 	check "progress line cleared before the summary" grep -q $'\r\033\\[K' tty.out
-	"$PS" --data notty ingest "$SAMPLE" --scan-time $T1 >notty.out 2>notty.err
+	"$PS" --data notty ingest --group-by host "$SAMPLE" --scan-time $T1 >notty.out 2>notty.err
 	check "no progress line when standard error is not a terminal" test ! -s notty.err
 	script -qec "'$PS' --data tty query --target api.example.com" /dev/null >tty-query.out 2>&1
 	check "a table on a terminal" grep -q 'STATUS  URL' tty-query.out

@@ -29,8 +29,8 @@ lacks() { # NAME FILE TEXT
 }
 P=("$PS" --data "$W/data")
 sample=$SRC/examples/httpx-sample.jsonl
-grep '"timestamp":"2025-03-01' "$sample" | "${P[@]}" ingest -q --scan-time 2025-03-01T09:00:00Z
-grep '"timestamp":"2025-03-08' "$sample" | "${P[@]}" ingest -q --scan-time 2025-03-08T09:00:00Z
+grep '"timestamp":"2025-03-01' "$sample" | "${P[@]}" ingest -q --group-by host --scan-time 2025-03-01T09:00:00Z
+grep '"timestamp":"2025-03-08' "$sample" | "${P[@]}" ingest -q --group-by host --scan-time 2025-03-08T09:00:00Z
 "${P[@]}" history add --url https://shop.example.com/static/app.js --file "$SRC/examples/monitored/app-v1.js" --time 2025-03-01T09:05:00Z >/dev/null
 "${P[@]}" history add --url https://shop.example.com/static/app.js --file "$SRC/examples/monitored/app-v2.js" --time 2025-03-08T09:05:00Z >/dev/null
 

@@ -9,7 +9,7 @@
 #include "httpx.h"
 #include "test.h"
 
-/* httpx.c and args.c report usage errors through these; the messages are
+/* args.c reports usage errors through these; the messages are
  * kept for the checks. */
 static char last_usage[512];
 
@@ -50,13 +50,13 @@ static const char FULL[] =
 
 static void test_full(void)
 {
-	arena a = {0};
-	rec r;
+	ps_rec_arena a = {0};
+	ps_rec r;
 	char err[256] = "";
-	rec_format f = 0;
-	rec_options o = {.keep_body = true};
-	CHECK_EQ_INT(rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
-	CHECK_EQ_INT(f, REC_HTTPX);
+	ps_rec_format f = 0;
+	ps_rec_options o = {.keep_body = true};
+	CHECK_EQ_INT(ps_rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
+	CHECK_EQ_INT(f, PS_REC_HTTPX);
 	const ps_probe_result *p = &r.r;
 	CHECK_STR(p->input_url, "https://fields.example.com/login");
 	CHECK_STR(p->final_url, "https://fields.example.com/login/");
@@ -94,31 +94,31 @@ static void test_full(void)
 	/* 11:30:05.123 at +02:00 */
 	CHECK_EQ_INT(r.time_ms, 1743586205123LL);
 	CHECK_STR(r.target, "fields.example.com");
-	CHECK_EQ_INT(rec_validate(&r, err, sizeof err), 0);
-	arena_free(&a);
+	CHECK_EQ_INT(ps_rec_validate(&r, err, sizeof err), 0);
+	ps_rec_arena_free(&a);
 
 	/* ingest leaves the body out: the scan files have no column for it */
 	o.keep_body = false;
-	CHECK_EQ_INT(rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
+	CHECK_EQ_INT(ps_rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
 	CHECK(r.r.body == NULL);
-	arena_free(&a);
+	ps_rec_arena_free(&a);
 
 	/* under --target no target is derived; the rest maps the same */
 	o.no_target = true;
-	CHECK_EQ_INT(rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
+	CHECK_EQ_INT(ps_rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
 	CHECK(r.target == NULL);
 	CHECK_STR(r.r.input_url, "https://fields.example.com/login");
 	CHECK_EQ_INT(r.time_ms, 1743586205123LL);
-	arena_free(&a);
+	ps_rec_arena_free(&a);
 }
 
 /* One httpx line and what it maps to. */
-static void map1(const char *line, rec *r, arena *a)
+static void map1(const char *line, ps_rec *r, ps_rec_arena *a)
 {
 	char err[256] = "";
-	rec_format f = REC_HTTPX;
-	rec_options o = {.keep_body = true};
-	int rc = rec_from_line(line, strlen(line), &f, &o, a, r, err, sizeof err);
+	ps_rec_format f = PS_REC_HTTPX;
+	ps_rec_options o = {.keep_body = true};
+	int rc = ps_rec_from_line(line, strlen(line), &f, &o, a, r, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "%s: %s\n", line, err);
 	CHECK_EQ_INT(rc, 0);
@@ -126,8 +126,8 @@ static void map1(const char *line, rec *r, arena *a)
 
 static void test_variants(void)
 {
-	arena a = {0};
-	rec r;
+	ps_rec_arena a = {0};
+	ps_rec r;
 	/* a failed probe: the error, or "probe failed" without one */
 	map1("{\"url\":\"https://x.example.com\",\"input\":\"x.example.com\",\"error\":\"timeout\",\"failed\":true}", &r, &a);
 	CHECK_STR(r.r.error, "timeout");
@@ -158,7 +158,7 @@ static void test_variants(void)
 	CHECK_STR(r.r.asn, "AS64511");
 	CHECK(r.r.duration_s == 0.25);
 	CHECK_EQ_INT(r.r.status_code, 200);
-	arena_free(&a);
+	ps_rec_arena_free(&a);
 }
 
 static void test_jsonl(void)
@@ -170,12 +170,12 @@ static void test_jsonl(void)
 		"\"probe_error\":null,\"method\":\"GET\",\"headers_json\":\"{\\\"server\\\":\\\"nginx\\\",\\\"x\\\":\\\"\\\\u003c\\\"}\","
 		"\"diff_status\":\"new\",\"scan_timestamp\":1741424400000,\"first_seen_timestamp\":1740819600000,"
 		"\"last_seen_timestamp\":1741424400000}";
-	arena a = {0};
-	rec r;
+	ps_rec_arena a = {0};
+	ps_rec r;
 	char err[256] = "";
-	rec_format f = 0;
-	CHECK_EQ_INT(rec_from_line(line, strlen(line), &f, NULL, &a, &r, err, sizeof err), 0);
-	CHECK_EQ_INT(f, REC_JSONL);
+	ps_rec_format f = 0;
+	CHECK_EQ_INT(ps_rec_from_line(line, strlen(line), &f, NULL, &a, &r, err, sizeof err), 0);
+	CHECK_EQ_INT(f, PS_REC_JSONL);
 	CHECK_STR(r.r.input_url, "https://shop.example.com/app");
 	CHECK(r.r.final_url == NULL);
 	CHECK_EQ_INT(r.r.status_code, 200);
@@ -190,71 +190,71 @@ static void test_jsonl(void)
 	CHECK_STR(r.target, "shop.example.com");
 	CHECK_EQ_INT(r.time_ms, 1741424400000LL);
 	CHECK_EQ_INT(r.r.oldest_scan_timestamp_ms, 1740819600000LL);
-	arena_free(&a);
+	ps_rec_arena_free(&a);
 }
 
-static void expect_error(rec_format f, const char *line, const char *want)
+static void expect_error(ps_rec_format f, const char *line, const char *want)
 {
-	arena a = {0};
-	rec r;
+	ps_rec_arena a = {0};
+	ps_rec r;
 	char err[256] = "";
-	int rc = rec_from_line(line, strlen(line), &f, NULL, &a, &r, err, sizeof err);
+	int rc = ps_rec_from_line(line, strlen(line), &f, NULL, &a, &r, err, sizeof err);
 	if (!rc)
-		rc = rec_validate(&r, err, sizeof err);
+		rc = ps_rec_validate(&r, err, sizeof err);
 	CHECK_EQ_INT(rc, -1);
 	CHECK_STR(err, want);
-	arena_free(&a);
+	ps_rec_arena_free(&a);
 }
 
 static void test_errors(void)
 {
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":\"200\"}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":\"200\"}",
 	             "status_code: expected an integer, got a string");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"tech\":\"Nginx\"}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"tech\":\"Nginx\"}",
 	             "tech: expected an array of strings, got a string");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"tech\":[\"Nginx\",3]}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"tech\":[\"Nginx\",3]}",
 	             "tech: expected an array of strings, got an array");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"header\":[\"server\"]}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"header\":[\"server\"]}",
 	             "header: expected an object, got an array");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"failed\":\"yes\"}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"failed\":\"yes\"}",
 	             "failed: expected a boolean, got a string");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"time\":\"fast\"}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"time\":\"fast\"}",
 	             "time: 'fast' is not a duration such as 123.4ms");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"timestamp\":\"yesterday\"}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"timestamp\":\"yesterday\"}",
 	             "timestamp: 'yesterday' is not an RFC 3339 time");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":700}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":700}",
 	             "status_code 700 is outside 100..599");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"content_length\":-1}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"content_length\":-1}",
 	             "content_length -1 is negative");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":1e30}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"status_code\":1e30}",
 	             "status_code: expected an integer, got a number");
-	expect_error(REC_HTTPX, "{\"title\":\"no url\"}", "no URL (httpx: url or input; probestore: original_url)");
-	expect_error(REC_HTTPX, "[1,2]", "expected a JSON object, got an array");
-	expect_error(REC_HTTPX, "{\"url\":", "invalid JSON at column 7, near ':' at the end of the line");
-	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"headers_json\":\"[1]\"}",
+	expect_error(PS_REC_HTTPX, "{\"title\":\"no url\"}", "no URL (httpx: url or input; probestore: original_url)");
+	expect_error(PS_REC_HTTPX, "[1,2]", "expected a JSON object, got an array");
+	expect_error(PS_REC_HTTPX, "{\"url\":", "invalid JSON at column 7, near ':' at the end of the line");
+	expect_error(PS_REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"headers_json\":\"[1]\"}",
 	             "headers_json: expected an object, got an array");
-	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"diff_status\":\"gone\"}",
+	expect_error(PS_REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"diff_status\":\"gone\"}",
 	             "diff_status: 'gone' is not new, existing or old");
-	expect_error(REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"scan_timestamp\":-5}",
+	expect_error(PS_REC_JSONL, "{\"original_url\":\"https://x.example.com\",\"scan_timestamp\":-5}",
 	             "scan_timestamp: -5 is out of range");
 	/* JSON syntax: the column and the text there */
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\"} trailing", "invalid JSON at column 33: text after the JSON value");
-	expect_error(REC_HTTPX, "{\"url\":1x,\"title\":\"a long title that goes on\"}", "invalid JSON at column 9, near 'x,\"title\":\"a lon'");
-	expect_error(REC_HTTPX, "", "invalid JSON: the line ends at column 1 inside a value");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":\"\\ud800\"}", "invalid JSON at column 41, near '\\ud800\"}' at the end of the line");
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\"} trailing", "invalid JSON at column 33: text after the JSON value");
+	expect_error(PS_REC_HTTPX, "{\"url\":1x,\"title\":\"a long title that goes on\"}", "invalid JSON at column 9, near 'x,\"title\":\"a lon'");
+	expect_error(PS_REC_HTTPX, "", "invalid JSON: the line ends at column 1 inside a value");
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":\"\\ud800\"}", "invalid JSON at column 41, near '\\ud800\"}' at the end of the line");
 	/* numbers: beyond what a double holds exactly is not taken as an integer */
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"content_length\":1e300}",
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"content_length\":1e300}",
 	             "content_length: expected an integer, got a number");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":7}", "title: expected a string, got an integer");
-	expect_error(REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":7.5}", "title: expected a string, got a number");
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":7}", "title: expected a string, got an integer");
+	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":7.5}", "title: expected a string, got a number");
 }
 
 /* Keys compare case-sensitively, the last of repeated keys counts, and
  * header values that are not strings are kept as compact JSON. */
 static void test_json_details(void)
 {
-	arena a = {0};
-	rec r;
+	ps_rec_arena a = {0};
+	ps_rec r;
 	map1("{\"URL\":\"https://upper.example.com\",\"url\":\"https://first.example.com\",\"title\":\"one\","
 	     "\"url\":\"https://last.example.com\",\"Title\":\"other\",\"content_length\":9007199254740,"
 	     "\"header\":{\"x_n\":5,\"x_list\":[\"a\",2,{\"k\":null}],\"x_obj\":{\"b\":true},\"x_null\":null}}",
@@ -268,60 +268,60 @@ static void test_json_details(void)
 	CHECK_STR(r.r.headers[1].value, "a, 2, {\"k\":null}");
 	CHECK_STR(r.r.headers[2].name, "x_obj");
 	CHECK_STR(r.r.headers[2].value, "{\"b\":true}");
-	arena_free(&a);
+	ps_rec_arena_free(&a);
 }
 
 static void test_durations(void)
 {
 	double s;
-	CHECK_EQ_INT(go_duration("123.4ms", &s), 0);
+	CHECK_EQ_INT(ps_go_duration("123.4ms", &s), 0);
 	CHECK(fabs(s - 0.1234) < 1e-12);
-	CHECK_EQ_INT(go_duration("2m3.5s", &s), 0);
+	CHECK_EQ_INT(ps_go_duration("2m3.5s", &s), 0);
 	CHECK(fabs(s - 123.5) < 1e-12);
-	CHECK_EQ_INT(go_duration("1h0m0s", &s), 0);
+	CHECK_EQ_INT(ps_go_duration("1h0m0s", &s), 0);
 	CHECK(s == 3600);
-	CHECK_EQ_INT(go_duration("250us", &s), 0);
+	CHECK_EQ_INT(ps_go_duration("250us", &s), 0);
 	CHECK(fabs(s - 250e-6) < 1e-15);
-	CHECK_EQ_INT(go_duration("42ns", &s), 0);
+	CHECK_EQ_INT(ps_go_duration("42ns", &s), 0);
 	CHECK(fabs(s - 42e-9) < 1e-18);
-	CHECK_EQ_INT(go_duration("0", &s), 0);
+	CHECK_EQ_INT(ps_go_duration("0", &s), 0);
 	CHECK(s == 0);
-	CHECK_EQ_INT(go_duration("", &s), -1);
-	CHECK_EQ_INT(go_duration("12", &s), -1);
-	CHECK_EQ_INT(go_duration("1.5 s", &s), -1);
-	CHECK_EQ_INT(go_duration("ms", &s), -1);
+	CHECK_EQ_INT(ps_go_duration("", &s), -1);
+	CHECK_EQ_INT(ps_go_duration("12", &s), -1);
+	CHECK_EQ_INT(ps_go_duration("1.5 s", &s), -1);
+	CHECK_EQ_INT(ps_go_duration("ms", &s), -1);
 }
 
 static void test_times(void)
 {
 	int64_t lo, hi;
-	CHECK_EQ_INT(time_parse("2025-03-01", &lo, &hi), 0);
+	CHECK_EQ_INT(ps_time_parse("2025-03-01", &lo, &hi), 0);
 	CHECK_EQ_INT(lo, 1740787200000LL);
 	CHECK_EQ_INT(hi, 1740787200000LL + 86400000 - 1);
-	CHECK_EQ_INT(time_parse("2025-03-01T09:00:00Z", &lo, &hi), 0);
+	CHECK_EQ_INT(ps_time_parse("2025-03-01T09:00:00Z", &lo, &hi), 0);
 	CHECK_EQ_INT(lo, 1740819600000LL);
 	CHECK_EQ_INT(hi, 1740819600999LL);
-	CHECK_EQ_INT(time_parse("2025-03-01 10:00", &lo, &hi), 0);
+	CHECK_EQ_INT(ps_time_parse("2025-03-01 10:00", &lo, &hi), 0);
 	CHECK_EQ_INT(lo, 1740823200000LL);
 	CHECK_EQ_INT(hi, 1740823259999LL);
-	CHECK_EQ_INT(time_parse("2025-03-01T10:00:00.25+01:00", &lo, &hi), 0);
+	CHECK_EQ_INT(ps_time_parse("2025-03-01T10:00:00.25+01:00", &lo, &hi), 0);
 	CHECK_EQ_INT(lo, 1740819600250LL);
 	CHECK_EQ_INT(hi, 1740819600259LL);
-	CHECK_EQ_INT(time_parse("2025-03-01T04:00:00.123456789-0500", &lo, &hi), 0);
+	CHECK_EQ_INT(ps_time_parse("2025-03-01T04:00:00.123456789-0500", &lo, &hi), 0);
 	CHECK_EQ_INT(lo, 1740819600123LL);
 	CHECK_EQ_INT(hi, lo);
-	CHECK_EQ_INT(time_parse("20250301_090000", &lo, &hi), 0);
+	CHECK_EQ_INT(ps_time_parse("20250301_090000", &lo, &hi), 0);
 	CHECK_EQ_INT(lo, 1740819600000LL);
-	CHECK_EQ_INT(time_parse("1740819600000", &lo, &hi), 0);
+	CHECK_EQ_INT(ps_time_parse("1740819600000", &lo, &hi), 0);
 	CHECK_EQ_INT(lo, 1740819600000LL);
 	CHECK_EQ_INT(hi, lo);
-	CHECK_EQ_INT(time_parse("2024-02-29", &lo, &hi), 0);
-	CHECK_EQ_INT(time_parse("2025-02-29", &lo, &hi), -1);
-	CHECK_EQ_INT(time_parse("2025-13-01", &lo, &hi), -1);
-	CHECK_EQ_INT(time_parse("2025-03-01T25:00Z", &lo, &hi), -1);
-	CHECK_EQ_INT(time_parse("2025-03-01T09:00:00Q", &lo, &hi), -1);
-	CHECK_EQ_INT(time_parse("yesterday", &lo, &hi), -1);
-	CHECK_EQ_INT(time_parse("", &lo, &hi), -1);
+	CHECK_EQ_INT(ps_time_parse("2024-02-29", &lo, &hi), 0);
+	CHECK_EQ_INT(ps_time_parse("2025-02-29", &lo, &hi), -1);
+	CHECK_EQ_INT(ps_time_parse("2025-13-01", &lo, &hi), -1);
+	CHECK_EQ_INT(ps_time_parse("2025-03-01T25:00Z", &lo, &hi), -1);
+	CHECK_EQ_INT(ps_time_parse("2025-03-01T09:00:00Q", &lo, &hi), -1);
+	CHECK_EQ_INT(ps_time_parse("yesterday", &lo, &hi), -1);
+	CHECK_EQ_INT(ps_time_parse("", &lo, &hi), -1);
 	char buf[32];
 	CHECK_STR(cli_time_iso(1740819600250LL, buf), "2025-03-01T09:00:00.250Z");
 	CHECK_STR(cli_time_short(1740819600000LL, buf), "2025-03-01 09:00:00");
@@ -351,6 +351,6 @@ int main(void)
 	test_json_details();
 	test_durations();
 	test_times();
-	rec_release();
+	ps_rec_release();
 	return test_report("test_httpx");
 }

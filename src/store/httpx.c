@@ -10,29 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "probestore/ingest.h"
 
-/* ---- arena ---- */
+/* ---- ps_rec_arena ---- */
 
-struct arena_block {
-	arena_block *next;
+struct ps_rec_block {
+	ps_rec_block *next;
 	size_t used, cap;
 	_Alignas(8) unsigned char data[];
 };
 
-void *arena_alloc(arena *a, size_t n)
+void *ps_rec_alloc(ps_rec_arena *a, size_t n)
 {
 	n = (n + 7) & ~(size_t)7;
-	arena_block *b = a->head;
+	ps_rec_block *b = a->head;
 	if (!b || b->cap - b->used < n) {
-		/* blocks grow from 2 KiB to 64 KiB: ingest keeps one arena per
+		/* blocks grow from 2 KiB to 64 KiB: ingest keeps one ps_rec_arena per
 		 * target, and a target may have a single small record */
 		size_t want = b ? (b->cap < 32 * 1024 ? b->cap * 2 : 64 * 1024) : 2048;
 		size_t cap = n > want ? n : want;
 		b = malloc(sizeof *b + cap);
 		if (!b) {
-			fputs("probestore: out of memory\n", stderr);
-			exit(EXIT_RUNTIME);
+			a->oom = true;
+			return NULL;
 		}
 		b->used = 0;
 		b->cap = cap;
@@ -52,22 +52,25 @@ void *arena_alloc(arena *a, size_t n)
 	return p;
 }
 
-char *arena_strndup(arena *a, const char *s, size_t n)
+char *ps_rec_strndup(ps_rec_arena *a, const char *s, size_t n)
 {
-	char *d = arena_alloc(a, n + 1);
+	char *d = ps_rec_alloc(a, n + 1);
+	if (!d)
+		return NULL;
 	memcpy(d, s, n);
 	d[n] = 0;
 	return d;
 }
 
-void arena_free(arena *a)
+void ps_rec_arena_free(ps_rec_arena *a)
 {
-	for (arena_block *b = a->head, *next; b; b = next) {
+	for (ps_rec_block *b = a->head, *next; b; b = next) {
 		next = b->next;
 		free(b);
 	}
 	a->head = NULL;
 	a->bytes = 0;
+	a->oom = false;
 }
 
 /* ---- field access ---- */
@@ -110,7 +113,7 @@ static const unsigned char KEY_LENS[NKEYS] = {KEYS(KEY_LEN)};
 
 typedef struct ctx {
 	const cJSON *slot[NKEYS]; /* each key's member (the last of repeats), or NULL */
-	arena *a;
+	ps_rec_arena *a;
 	char *err;
 	size_t cap;
 	int failed;
@@ -156,9 +159,9 @@ static const cJSON *field(ctx *c, int k)
 	return v && !cJSON_IsNull(v) ? v : NULL;
 }
 
-static const char *arena_str(arena *a, const cJSON *v)
+static const char *rec_str(ps_rec_arena *a, const cJSON *v)
 {
-	return arena_strndup(a, v->valuestring, strlen(v->valuestring));
+	return ps_rec_strndup(a, v->valuestring, strlen(v->valuestring));
 }
 
 static const char *str(ctx *c, int k)
@@ -170,7 +173,7 @@ static const char *str(ctx *c, int k)
 		fail(c, KEY_NAMES[k], "a string", v);
 		return NULL;
 	}
-	return arena_str(c->a, v);
+	return rec_str(c->a, v);
 }
 
 static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
@@ -205,6 +208,8 @@ static void str_array(ctx *c, int k, const char **v, size_t *n)
 		fail(c, name, "an array of strings", arr);
 		return;
 	}
+	if (!v)
+		return; /* out of memory: the arena says so */
 	for (const cJSON *e = arr->child; e; e = e->next) {
 		if (cJSON_IsNull(e))
 			continue;
@@ -212,7 +217,7 @@ static void str_array(ctx *c, int k, const char **v, size_t *n)
 			fail(c, name, "an array of strings", arr);
 			return;
 		}
-		v[(*n)++] = arena_str(c->a, e);
+		v[(*n)++] = rec_str(c->a, e);
 	}
 }
 
@@ -226,11 +231,11 @@ static size_t array_size(ctx *c, int k)
 	return n;
 }
 
-/* v as compact JSON in the arena. */
-static const char *dump(arena *a, const cJSON *v)
+/* v as compact JSON in the ps_rec_arena. */
+static const char *dump(ps_rec_arena *a, const cJSON *v)
 {
 	char *dumped = cJSON_PrintUnformatted(v);
-	const char *r = arena_strndup(a, dumped ? dumped : "", dumped ? strlen(dumped) : 0);
+	const char *r = ps_rec_strndup(a, dumped ? dumped : "", dumped ? strlen(dumped) : 0);
 	cJSON_free(dumped);
 	return r;
 }
@@ -238,10 +243,10 @@ static const char *dump(arena *a, const cJSON *v)
 /* A header value as text: strings as they are, several values (httpx
  * gives a list for a repeated header) joined with ", ", other JSON as
  * compact JSON. */
-static const char *header_value(arena *a, const cJSON *v)
+static const char *header_value(ps_rec_arena *a, const cJSON *v)
 {
 	if (cJSON_IsString(v))
-		return arena_str(a, v);
+		return rec_str(a, v);
 	if (!cJSON_IsArray(v))
 		return dump(a, v);
 	size_t len = 0;
@@ -249,14 +254,18 @@ static const char *header_value(arena *a, const cJSON *v)
 	size_t n = 0;
 	for (const cJSON *e = v->child; e; e = e->next)
 		n++;
-	if (n)
-		parts = arena_alloc(a, n * sizeof *parts);
+	if (n && !(parts = ps_rec_alloc(a, n * sizeof *parts)))
+		return NULL;
 	n = 0;
 	for (const cJSON *e = v->child; e; e = e->next) {
 		parts[n] = cJSON_IsString(e) ? e->valuestring : dump(a, e);
+		if (!parts[n])
+			return NULL;
 		len += strlen(parts[n++]) + 2;
 	}
-	char *s = arena_alloc(a, len + 1);
+	char *s = ps_rec_alloc(a, len + 1);
+	if (!s)
+		return NULL;
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i) {
@@ -282,11 +291,13 @@ static void headers_from_object(ctx *c, const char *name, const cJSON *o, ps_pro
 		n++;
 	if (!n)
 		return;
-	ps_header *h = arena_alloc(c->a, n * sizeof *h);
+	ps_header *h = ps_rec_alloc(c->a, n * sizeof *h);
+	if (!h)
+		return;
 	for (const cJSON *e = o->child; e; e = e->next) {
 		if (cJSON_IsNull(e))
 			continue;
-		h[k].name = arena_strndup(c->a, e->string, strlen(e->string));
+		h[k].name = ps_rec_strndup(c->a, e->string, strlen(e->string));
 		h[k].value = header_value(c->a, e);
 		k++;
 	}
@@ -296,7 +307,7 @@ static void headers_from_object(ctx *c, const char *name, const cJSON *o, ps_pro
 
 /* "scheme://host[:port]" or "host[:port]" (IPv6 in brackets), the port
  * only when the text names one: the root target a URL or input belongs to. */
-static const char *target_of(arena *a, const char *s)
+static const char *target_of(ps_rec_arena *a, const char *s)
 {
 	ps_url u;
 	if (!s || !*s || ps_url_parse_target(s, &u))
@@ -310,12 +321,12 @@ static const char *target_of(arena *a, const char *s)
 	snprintf(buf, sizeof buf, "%s%s%s%s%s%s", scheme ? u.scheme : "", scheme ? "://" : "", v6 ? "[" : "", u.host,
 	         v6 ? "]" : "", port);
 	ps_url_free(&u);
-	return arena_strndup(a, buf, strlen(buf));
+	return ps_rec_strndup(a, buf, strlen(buf));
 }
 
 /* A URL as the store takes it: a bare host (httpx's input of a failed
  * probe) means https, as a root target does. */
-static const char *absolute_url(arena *a, const char *s)
+static const char *absolute_url(ps_rec_arena *a, const char *s)
 {
 	if (!s || !*s || strstr(s, "://"))
 		return s; /* absent, or with a scheme: validation judges it */
@@ -324,13 +335,15 @@ static const char *absolute_url(arena *a, const char *s)
 		return s;
 	ps_url_free(&u);
 	size_t n = strlen(s);
-	char *r = arena_alloc(a, n + 9);
+	char *r = ps_rec_alloc(a, n + 9);
+	if (!r)
+		return s;
 	memcpy(r, "https://", 8);
 	memcpy(r + 8, s, n + 1);
 	return r;
 }
 
-int go_duration(const char *s, double *seconds)
+int ps_go_duration(const char *s, double *seconds)
 {
 	static const struct {
 		const char *unit;
@@ -374,7 +387,7 @@ int go_duration(const char *s, double *seconds)
 	return 0;
 }
 
-static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec *out, char *err, size_t cap)
+static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_rec_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	memset(out, 0, sizeof *out);
 	ctx c = {.a = a, .err = err, .cap = cap};
@@ -391,16 +404,16 @@ static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec 
 	r->method = str(&c, K_method);
 	r->error = str(&c, K_error);
 	size_t nt = array_size(&c, K_tech);
-	const char **tv = nt ? arena_alloc(a, nt * sizeof *tv) : NULL;
+	const char **tv = nt ? ps_rec_alloc(a, nt * sizeof *tv) : NULL;
 	str_array(&c, K_tech, tv, &r->n_technologies);
 	r->technologies = tv;
 	size_t nip = array_size(&c, K_a) + array_size(&c, K_aaaa);
-	const char **ips = nip ? arena_alloc(a, nip * sizeof *ips) : NULL;
+	const char **ips = nip ? ps_rec_alloc(a, nip * sizeof *ips) : NULL;
 	str_array(&c, K_a, ips, &r->n_ips);
 	str_array(&c, K_aaaa, ips, &r->n_ips);
 	r->ips = ips;
 	size_t ncn = array_size(&c, K_cname);
-	const char **cn = ncn ? arena_alloc(a, ncn * sizeof *cn) : NULL;
+	const char **cn = ncn ? ps_rec_alloc(a, ncn * sizeof *cn) : NULL;
 	str_array(&c, K_cname, cn, &r->n_cnames);
 	r->cnames = cn;
 	const cJSON *h = field(&c, K_header);
@@ -410,17 +423,17 @@ static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec 
 	if (asn && cJSON_IsObject(asn)) {
 		const cJSON *num = member(asn, "as_number");
 		if (num && cJSON_IsString(num))
-			r->asn = arena_str(a, num);
+			r->asn = rec_str(a, num);
 		else if (num && !cJSON_IsNull(num))
 			fail(&c, "asn.as_number", "a string", num);
 	} else if (asn && cJSON_IsString(asn)) {
-		r->asn = arena_str(a, asn);
+		r->asn = rec_str(a, asn);
 	} else if (asn) {
 		fail(&c, "asn", "an object", asn);
 	}
 	const cJSON *t = field(&c, K_time);
 	if (t && cJSON_IsString(t)) {
-		if (go_duration(t->valuestring, &r->duration_s) && !c.failed) {
+		if (ps_go_duration(t->valuestring, &r->duration_s) && !c.failed) {
 			snprintf(err, cap, "time: '%.40s' is not a duration such as 123.4ms", t->valuestring);
 			c.failed = 1;
 		}
@@ -433,7 +446,7 @@ static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec 
 	if (body && !cJSON_IsString(body))
 		fail(&c, "body", "a string", body);
 	else if (body && o && o->keep_body)
-		r->body = arena_str(a, body);
+		r->body = rec_str(a, body);
 	const cJSON *failed = field(&c, K_failed);
 	if (failed && !cJSON_IsBool(failed))
 		fail(&c, "failed", "a boolean", failed);
@@ -442,7 +455,7 @@ static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec 
 	const cJSON *ts = field(&c, K_timestamp);
 	if (ts && cJSON_IsString(ts)) {
 		int64_t hi;
-		if (time_parse(ts->valuestring, &out->time_ms, &hi) && !c.failed) {
+		if (ps_time_parse(ts->valuestring, &out->time_ms, &hi) && !c.failed) {
 			snprintf(err, cap, "timestamp: '%.40s' is not an RFC 3339 time", ts->valuestring);
 			c.failed = 1;
 		}
@@ -460,7 +473,7 @@ static int rec_from_httpx(const cJSON *obj, const rec_options *o, arena *a, rec 
 	return 0;
 }
 
-static int rec_from_jsonl(const cJSON *obj, const rec_options *o, arena *a, rec *out, char *err, size_t cap)
+static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_rec_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	(void)o;
 	memset(out, 0, sizeof *out);
@@ -475,8 +488,8 @@ static int rec_from_jsonl(const cJSON *obj, const rec_options *o, arena *a, rec 
 	r->title = str(&c, K_title);
 	r->web_server = str(&c, K_web_server);
 	size_t nt = array_size(&c, K_technologies), ni = array_size(&c, K_ip_address);
-	const char **tv = nt ? arena_alloc(a, nt * sizeof *tv) : NULL;
-	const char **iv = ni ? arena_alloc(a, ni * sizeof *iv) : NULL;
+	const char **tv = nt ? ps_rec_alloc(a, nt * sizeof *tv) : NULL;
+	const char **iv = ni ? ps_rec_alloc(a, ni * sizeof *iv) : NULL;
 	str_array(&c, K_technologies, tv, &r->n_technologies);
 	str_array(&c, K_ip_address, iv, &r->n_ips);
 	r->technologies = tv;
@@ -517,9 +530,9 @@ static int rec_from_jsonl(const cJSON *obj, const rec_options *o, arena *a, rec 
  * A line's cJSON tree lives while the line is mapped, then all of it goes:
  * its nodes and strings are cut from a per-thread region, reset for the
  * next line, instead of a malloc and a free each (freeing the tree node by
- * node was an eighth of ingest). Outside rec_from_line cJSON allocates as
+ * node was an eighth of ingest). Outside ps_rec_from_line cJSON allocates as
  * usual. A tree never outlives its line: the fields are copied into the
- * caller's arena. */
+ * caller's ps_rec_arena. */
 typedef struct jregion {
 	char *buf;
 	size_t used, cap;
@@ -591,7 +604,7 @@ static void jr_begin(void)
 	jr.on = true;
 }
 
-void rec_release(void)
+void ps_rec_release(void)
 {
 	for (size_t i = 0; i < jr.n_old; i++)
 		free(jr.old[i]);
@@ -600,7 +613,7 @@ void rec_release(void)
 	memset(&jr, 0, sizeof jr);
 }
 
-static int parse_line(const char *line, size_t len, rec_format *format, const rec_options *o, arena *a, rec *out,
+static int parse_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o, ps_rec_arena *a, ps_rec *out,
                       char *err, size_t cap)
 {
 	const char *end = NULL;
@@ -635,22 +648,37 @@ static int parse_line(const char *line, size_t len, rec_format *format, const re
 		snprintf(err, cap, "expected a JSON object, got %s", type_name(obj));
 	} else {
 		if (!*format)
-			*format = member(obj, "original_url") ? REC_JSONL : REC_HTTPX;
-		rc = *format == REC_JSONL ? rec_from_jsonl(obj, o, a, out, err, cap) : rec_from_httpx(obj, o, a, out, err, cap);
+			*format = member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
+		rc = *format == PS_REC_JSONL ? rec_from_jsonl(obj, o, a, out, err, cap) : rec_from_httpx(obj, o, a, out, err, cap);
 	}
 	return rc;
 }
 
-int rec_from_line(const char *line, size_t len, rec_format *format, const rec_options *o, arena *a, rec *out,
-                  char *err, size_t cap)
+int ps_rec_from_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o,
+                     ps_rec_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	jr_begin();
 	int rc = parse_line(line, len, format, o, a, out, err, cap);
 	jr.on = false;
+	if (a->oom) {
+		snprintf(err, cap, "out of memory");
+		return -2;
+	}
 	return rc;
 }
 
-int rec_validate(const rec *rc, char *err, size_t cap)
+ps_rec_format ps_rec_detect(const char *line, size_t len)
+{
+	jr_begin();
+	cJSON *obj = cJSON_ParseWithLength(line, len);
+	ps_rec_format f = 0;
+	if (obj && cJSON_IsObject(obj))
+		f = member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
+	jr.on = false;
+	return f;
+}
+
+int ps_rec_validate(const ps_rec *rc, char *err, size_t cap)
 {
 	const ps_probe_result *r = &rc->r;
 	if (!r->input_url || !*r->input_url) {

@@ -1,0 +1,1246 @@
+/* Ingest: JSON Lines into one scan per root target, streaming.
+ *
+ * The thread that pushes input cuts it into chunks of whole lines (about a
+ * megabyte each) in a ring of slots; worker threads parse and map the
+ * chunks' lines (httpx.c) and work out each record's root target; the
+ * pushing thread takes the parsed chunks back in input order, so that the
+ * first bad line is the first by line number and records reach each
+ * target in order. A target's records are buffered until there are enough
+ * of them to be worth a scan writer; writers flush row groups to their
+ * temporary files when the records and row groups held by all targets
+ * together pass the memory budget. ps_ingest_finish writes the remaining
+ * small targets on the worker threads and commits every scan in one batch
+ * (ps_scan_writers_commit: two syncs of the file system in all). */
+#include "probestore/ingest.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libpsl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "httpx.h"
+#include "store_internal.h"
+#include "util.h"
+
+#define CHUNK_BYTES ((size_t)1 << 20)
+/* a target's records are handed to a scan writer from this many on */
+#define WRITER_RECORDS 1000
+#define WRITER_BYTES ((size_t)1 << 20)
+/* ... and from this many when the memory budget is reached */
+#define RELIEF_RECORDS 250
+#define DEFAULT_BUDGET ((size_t)128 << 20)
+
+/* ---- parsed lines ---- */
+
+enum { ITEM_REC, ITEM_BAD, ITEM_FATAL };
+
+typedef struct item {
+	int kind;
+	int64_t line;
+	ps_rec r;                 /* ITEM_REC */
+	const char *target, *dir; /* ITEM_REC: the root target grouped by, its directory */
+	const char *why;          /* ITEM_BAD, ITEM_FATAL */
+} item;
+
+enum { SLOT_FREE, SLOT_FILLED, SLOT_PARSING, SLOT_PARSED };
+
+typedef struct chunk {
+	int state;
+	char *data;
+	size_t len, cap;
+	int64_t first_line;       /* number of its first line */
+	int64_t n_lines;          /* set when cut */
+	int64_t too_long;         /* > 0: no data, just this line, too long */
+	const char *name;         /* the input's name */
+	ps_rec_format format;
+	item *items;
+	size_t n_items, cap_items;
+	ps_rec_arena a;           /* the items' strings */
+} chunk;
+
+/* ---- targets ---- */
+
+typedef struct group {
+	char *target;
+	char dir[PS_HOST_PORT_DIR_MAX];
+	int64_t key_time;         /* records of probestore's own: their scan time */
+	int64_t first_time;       /* the first record's time */
+	size_t order;             /* first appearance of the target's directory */
+	ps_rec_arena a;           /* deep copies of buffered records */
+	ps_probe_result *recs;    /* buffered: deep copies, or, while a chunk is
+	                           * taken, views into it (shallow) */
+	size_t n, cap;
+	bool shallow;             /* recs are views into the current chunk */
+	bool touched;             /* in the current chunk's list */
+	ps_scan_writer *w;
+	int64_t scan_ms;
+	ps_ingest_scan *res;      /* once written */
+} group;
+
+struct ps_ingest {
+	ps_store *st;
+	ps_ingest_options o;
+	char *target, *session;
+	char session_buf[64];
+	char target_dir[PS_HOST_PORT_DIR_MAX];
+	size_t max_line, budget;
+	ps_utf8_repair utf8;
+	psl_ctx_t *psl;
+	bool psl_owned;
+	int64_t now;
+	int failed;               /* the error that ended it */
+	bool finished;
+	ps_rec_format format;     /* 0 until the first object is met */
+
+	/* inputs: names live until close */
+	char **names;
+	size_t n_names, cap_names;
+	const char *name;         /* the current input, NULL between inputs */
+	int64_t line;             /* lines of the current input cut so far */
+	bool discarding;          /* inside a line over the limit */
+	ps_ingest_progress prog;
+
+	/* the ring */
+	chunk *slots;
+	size_t n_slots;
+	uint64_t seq_fill;        /* the chunk being filled */
+	uint64_t seq_parse;       /* the next chunk for a worker */
+	uint64_t seq_take;        /* the next chunk to take back */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t *workers;
+	size_t n_workers;
+	bool stop;
+	ps_buf fixed;             /* UTF-8 repairs when parsing here */
+
+	/* targets */
+	group **groups;
+	size_t n_groups, cap_groups;
+	size_t *slots_g;          /* hash of dir + time -> group index + 1 */
+	size_t n_slots_g;
+	size_t n_dirs;
+	size_t *dir_order;        /* hash of dir -> order + 1 (order of the first group) */
+	char **dirs;
+	size_t n_dir_slots, cap_dirs;
+	group **touched;          /* groups given records of the current chunk */
+	size_t n_touched, cap_touched;
+	size_t buffered;          /* bytes of deep-copied records held */
+	bool keyed;               /* records keyed by their scan time */
+};
+
+void ps_ingest_options_default(ps_ingest_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->codec = PS_CODEC_CONFIG;
+}
+
+static const char *human_size(double bytes, char *buf)
+{
+	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, 32, "%.0f B", bytes);
+	else
+		snprintf(buf, 32, "%.1f %s", bytes, units[u]);
+	return buf;
+}
+
+/* ---- grouping ---- */
+
+static bool is_ip(const char *host)
+{
+	unsigned char b[16];
+	return strchr(host, ':') || inet_pton(AF_INET, host, b) == 1;
+}
+
+/* The root target of a record: --target, the record's (probestore's own
+ * records, grouping by host), else its host's registrable domain. */
+static const char *group_target(const ps_ingest *in, ps_rec_format format, const ps_rec *r, ps_rec_arena *a,
+                                char *why, size_t cap)
+{
+	if (in->target)
+		return in->target;
+	if (format == PS_REC_JSONL || in->o.group_by == PS_GROUP_HOST || !in->psl)
+		return r->target;
+	ps_url u;
+	if (ps_url_parse_target(r->target, &u)) {
+		snprintf(why, cap, "root target: %s", ps_errmsg());
+		return NULL;
+	}
+	const char *t = r->target;
+	if (!is_ip(u.host) && strchr(u.host, '.')) {
+		const char *d = psl_registrable_domain(in->psl, u.host);
+		if (d) {
+			t = ps_rec_strndup(a, d, strlen(d));
+			if (!t)
+				snprintf(why, cap, "out of memory");
+		}
+	}
+	ps_url_free(&u);
+	return t;
+}
+
+/* ---- parsing a chunk (any thread) ---- */
+
+static item *new_item(chunk *c, int kind, int64_t line)
+{
+	if (c->n_items == c->cap_items) {
+		size_t cap = c->cap_items ? c->cap_items * 2 : 1024;
+		item *v = realloc(c->items, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		c->items = v;
+		c->cap_items = cap;
+	}
+	item *it = &c->items[c->n_items++];
+	it->kind = kind;
+	it->line = line;
+	it->why = NULL;
+	return it;
+}
+
+/* A bad line's item with its reason; false when out of memory. */
+static bool bad(chunk *c, int64_t line, const char *why)
+{
+	item *it = new_item(c, ITEM_BAD, line);
+	if (!it)
+		return false;
+	it->why = ps_rec_strndup(&c->a, why, strlen(why));
+	if (!it->why)
+		it->kind = ITEM_FATAL;
+	return true;
+}
+
+static int repair(ps_buf *out, const char *p, size_t n)
+{
+	out->len = 0;
+	while (n) {
+		size_t ok = ps_utf8_valid(p, n);
+		if (ps_buf_add(out, p, ok))
+			return PS_ENOMEM;
+		p += ok;
+		n -= ok;
+		if (n) {
+			if (ps_buf_add(out, "\xEF\xBF\xBD", 3))
+				return PS_ENOMEM;
+			p++;
+			n--;
+		}
+	}
+	return 0;
+}
+
+/* One line into c's items; false when out of memory (c gets a fatal item
+ * when it can). */
+static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *line, size_t len, ps_buf *fixed,
+                       char *last_target, size_t last_cap, const char **last_dir)
+{
+	char why[512];
+	if (len > in->max_line) {
+		char size[32];
+		snprintf(why, sizeof why, "line longer than the %s limit (--max-line-size, max_line_size)",
+		         human_size((double)in->max_line, size));
+		return bad(c, no, why);
+	}
+	size_t blank = 0;
+	while (blank < len && (line[blank] == ' ' || line[blank] == '\t'))
+		blank++;
+	if (blank == len)
+		return true;
+	size_t ok = ps_utf8_valid(line, len);
+	if (ok < len) {
+		if (in->utf8 == PS_UTF8_REJECT) {
+			snprintf(why, sizeof why, "invalid UTF-8 at byte %zu (utf8_repair: reject)", ok + 1);
+			return bad(c, no, why);
+		}
+		if (repair(fixed, line, len))
+			return false;
+		line = fixed->data;
+		len = fixed->len;
+	}
+	ps_rec r;
+	ps_rec_options ro = {.keep_body = false, .no_target = in->target != NULL};
+	ps_rec_format f = c->format;
+	int rc = ps_rec_from_line(line, len, &f, &ro, &c->a, &r, why, sizeof why);
+	if (rc == -2)
+		return false;
+	if (!rc && in->target)
+		r.target = in->target;
+	if (!rc)
+		rc = ps_rec_validate(&r, why, sizeof why);
+	const char *target = NULL;
+	if (!rc && !(target = group_target(in, f, &r, &c->a, why, sizeof why)))
+		rc = -1;
+	if (rc)
+		return bad(c, no, why);
+	/* the directory of the previous record's target, most often the same */
+	const char *dir = *last_dir;
+	if (!dir || strcmp(target, last_target) != 0) {
+		char d[PS_HOST_PORT_DIR_MAX];
+		if (in->target) {
+			snprintf(d, sizeof d, "%s", in->target_dir);
+		} else if (ps_target_host_port_dir(target, d, sizeof d)) {
+			snprintf(why, sizeof why, "root target: %s", ps_errmsg());
+			return bad(c, no, why);
+		}
+		if (!(dir = ps_rec_strndup(&c->a, d, strlen(d))))
+			return false;
+		if (snprintf(last_target, last_cap, "%s", target) < (int)last_cap)
+			*last_dir = dir;
+		else
+			*last_dir = NULL; /* too long to remember: computed again */
+	}
+	item *it = new_item(c, ITEM_REC, no);
+	if (!it)
+		return false;
+	it->r = r;
+	it->target = target;
+	it->dir = dir;
+	return true;
+}
+
+static void parse_chunk(const ps_ingest *in, chunk *c, ps_buf *fixed)
+{
+	c->n_items = 0;
+	ps_rec_arena_free(&c->a);
+	int64_t no = c->too_long ? c->too_long : c->first_line;
+	if (c->too_long) {
+		char why[160], size[32];
+		snprintf(why, sizeof why, "line longer than the %s limit (--max-line-size, max_line_size)",
+		         human_size((double)in->max_line, size));
+		if (!bad(c, c->too_long, why))
+			goto oom;
+		return;
+	}
+	char last_target[512] = "";
+	const char *last_dir = NULL;
+	const char *p = c->data, *end = c->data + c->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((nl ? nl : end) - p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (!parse_line(in, c, no, p, len, fixed, last_target, sizeof last_target, &last_dir))
+			goto oom;
+		no++;
+		p = nl ? nl + 1 : end;
+	}
+	return;
+oom:
+	c->n_items = 0;
+	item *it = new_item(c, ITEM_FATAL, no);
+	if (it)
+		it->why = "out of memory";
+	else
+		c->too_long = -1; /* no room even for that: the taker sees it */
+}
+
+static void *worker(void *arg)
+{
+	ps_ingest *in = arg;
+	ps_buf fixed = {0};
+	pthread_mutex_lock(&in->mu);
+	for (;;) {
+		while (!in->stop && !(in->seq_parse < in->seq_fill &&
+		                      in->slots[in->seq_parse % in->n_slots].state == SLOT_FILLED))
+			pthread_cond_wait(&in->cv, &in->mu);
+		if (in->stop)
+			break;
+		chunk *c = &in->slots[in->seq_parse++ % in->n_slots];
+		c->state = SLOT_PARSING;
+		pthread_mutex_unlock(&in->mu);
+		parse_chunk(in, c, &fixed);
+		pthread_mutex_lock(&in->mu);
+		c->state = SLOT_PARSED;
+		pthread_cond_broadcast(&in->cv);
+	}
+	pthread_mutex_unlock(&in->mu);
+	ps_buf_free(&fixed);
+	ps_rec_release();
+	return NULL;
+}
+
+/* ---- groups (the pushing thread) ---- */
+
+static uint64_t hash_key(const char *dir, int64_t t)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)dir; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	for (int k = 0; k < 8; k++)
+		h = (h ^ (uint64_t)((t >> (8 * k)) & 0xff)) * 1099511628211ull;
+	return h;
+}
+
+/* Keeps an open-addressing table of n entries (slot: index + 1) at most
+ * half full, key(i) giving entry i's hash. */
+static int slots_fit(size_t **slots, size_t *n_slots, size_t n, const ps_ingest *in,
+                     uint64_t (*key)(const ps_ingest *in, size_t i))
+{
+	if (n * 2 < *n_slots)
+		return 0;
+	size_t ns = *n_slots ? *n_slots * 2 : 64;
+	size_t *t = calloc(ns, sizeof *t);
+	if (!t)
+		return ps_err_nomem();
+	for (size_t i = 0; i < n; i++) {
+		size_t k = key(in, i) & (ns - 1);
+		while (t[k])
+			k = (k + 1) & (ns - 1);
+		t[k] = i + 1;
+	}
+	free(*slots);
+	*slots = t;
+	*n_slots = ns;
+	return 0;
+}
+
+static uint64_t group_key(const ps_ingest *in, size_t i)
+{
+	return hash_key(in->groups[i]->dir, in->groups[i]->key_time);
+}
+
+static uint64_t dir_key(const ps_ingest *in, size_t i)
+{
+	return hash_key(in->dirs[i], 0);
+}
+
+/* The order of dir's first appearance. */
+static int dir_order(ps_ingest *in, const char *dir, size_t *order)
+{
+	int rc = slots_fit(&in->dir_order, &in->n_dir_slots, in->n_dirs, in, dir_key);
+	if (rc)
+		return rc;
+	size_t s = hash_key(dir, 0) & (in->n_dir_slots - 1);
+	for (; in->dir_order[s]; s = (s + 1) & (in->n_dir_slots - 1))
+		if (!strcmp(in->dirs[in->dir_order[s] - 1], dir)) {
+			*order = in->dir_order[s] - 1;
+			return 0;
+		}
+	if (ps_array_room(&in->dirs, &in->cap_dirs, in->n_dirs, sizeof *in->dirs, 16))
+		return PS_ENOMEM;
+	if (!(in->dirs[in->n_dirs] = strdup(dir)))
+		return ps_err_nomem();
+	in->dir_order[s] = ++in->n_dirs;
+	*order = in->n_dirs - 1;
+	return 0;
+}
+
+static int group_find(ps_ingest *in, const char *dir, int64_t t, const char *target, group **out)
+{
+	int rc = slots_fit(&in->slots_g, &in->n_slots_g, in->n_groups, in, group_key);
+	if (rc)
+		return rc;
+	size_t s = hash_key(dir, t) & (in->n_slots_g - 1);
+	for (; in->slots_g[s]; s = (s + 1) & (in->n_slots_g - 1)) {
+		group *g = in->groups[in->slots_g[s] - 1];
+		if (g->key_time == t && !strcmp(g->dir, dir)) {
+			*out = g;
+			return 0;
+		}
+	}
+	group *g = calloc(1, sizeof *g);
+	if (!g || !(g->target = strdup(target)) ||
+	    ps_array_room(&in->groups, &in->cap_groups, in->n_groups, sizeof *in->groups, 16)) {
+		if (g)
+			free(g->target);
+		free(g);
+		return ps_err_nomem();
+	}
+	snprintf(g->dir, sizeof g->dir, "%s", dir);
+	g->key_time = t;
+	if ((rc = dir_order(in, dir, &g->order))) {
+		free(g->target);
+		free(g);
+		return rc;
+	}
+	in->groups[in->n_groups++] = g;
+	in->slots_g[s] = in->n_groups;
+	*out = g;
+	return 0;
+}
+
+static void group_free(group *g)
+{
+	if (g->w)
+		ps_scan_writer_abort(g->w);
+	ps_rec_arena_free(&g->a);
+	free(g->recs);
+	free(g->target);
+	if (g->res)
+		free(g->res->path);
+	free(g->res);
+	free(g);
+}
+
+static int group_room(group *g)
+{
+	return ps_array_room(&g->recs, &g->cap, g->n, sizeof *g->recs, 8);
+}
+
+/* A copy of r in g's arena (the body left out: no column holds it). */
+static int copy_rec(group *g, ps_probe_result *c, const ps_probe_result *r)
+{
+	ps_rec_arena *a = &g->a;
+	*c = *r;
+	c->body = NULL;
+#define DUP(f) c->f = r->f ? ps_rec_strndup(a, r->f, strlen(r->f)) : NULL
+	DUP(input_url);
+	DUP(final_url);
+	DUP(content_type);
+	DUP(title);
+	DUP(web_server);
+	DUP(root_target_url);
+	DUP(error);
+	DUP(method);
+	DUP(asn);
+#undef DUP
+	const char *const *lists[3] = {r->technologies, r->ips, r->cnames};
+	size_t counts[3] = {r->n_technologies, r->n_ips, r->n_cnames};
+	const char *const **dst[3] = {&c->technologies, &c->ips, &c->cnames};
+	for (int l = 0; l < 3; l++) {
+		*dst[l] = NULL;
+		if (!lists[l] || !counts[l])
+			continue;
+		const char **v = ps_rec_alloc(a, counts[l] * sizeof *v);
+		if (!v)
+			break;
+		for (size_t i = 0; i < counts[l]; i++)
+			v[i] = lists[l][i] ? ps_rec_strndup(a, lists[l][i], strlen(lists[l][i])) : NULL;
+		*dst[l] = v;
+	}
+	c->headers = NULL;
+	if (r->headers && r->n_headers) {
+		ps_header *h = ps_rec_alloc(a, r->n_headers * sizeof *h);
+		for (size_t i = 0; h && i < r->n_headers; i++) {
+			h[i].name = ps_rec_strndup(a, r->headers[i].name, strlen(r->headers[i].name));
+			h[i].value = r->headers[i].value ? ps_rec_strndup(a, r->headers[i].value, strlen(r->headers[i].value))
+			                                 : NULL;
+		}
+		c->headers = h;
+	}
+	return a->oom ? ps_err_nomem() : 0;
+}
+
+static int64_t group_scan_time(const ps_ingest *in, const group *g)
+{
+	if (in->o.has_scan_time)
+		return in->o.scan_time_ms;
+	if (g->key_time)
+		return g->key_time;
+	return g->first_time ? g->first_time : in->now;
+}
+
+static int group_open(ps_ingest *in, group *g)
+{
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = g->target;
+	o.session_id = in->session;
+	o.scan_time_ms = g->scan_ms = group_scan_time(in, g);
+	o.codec = in->o.codec;
+	o.compression_level = in->o.compression_level;
+	o.cancel = in->o.cancel;
+	int rc = ps_scan_writer_open(&g->w, in->st, &o);
+	return rc ? ps_err_prefix(rc, "%s: ", g->target) : 0;
+}
+
+/* Hands g's buffered records to its writer (opened first if need be);
+ * with count, keeps in->buffered (the pushing thread only). */
+static int group_write(ps_ingest *in, group *g, bool count)
+{
+	int rc;
+	if (!g->w && (rc = group_open(in, g)))
+		return rc;
+	if (g->n && (rc = ps_scan_writer_add(g->w, g->recs, g->n)))
+		return ps_err_prefix(rc, "%s: ", g->target);
+	if (!g->shallow) {
+		if (count)
+			in->buffered -= g->a.bytes < in->buffered ? g->a.bytes : in->buffered;
+		ps_rec_arena_free(&g->a);
+	}
+	g->n = 0;
+	g->shallow = false;
+	return 0;
+}
+
+static int touch(ps_ingest *in, group *g)
+{
+	if (g->touched)
+		return 0;
+	if (ps_array_room(&in->touched, &in->cap_touched, in->n_touched, sizeof *in->touched, 16))
+		return PS_ENOMEM;
+	in->touched[in->n_touched++] = g;
+	g->touched = true;
+	return 0;
+}
+
+static int take_rec(ps_ingest *in, const item *it)
+{
+	group *g;
+	int rc = group_find(in, it->dir, in->keyed ? it->r.time_ms : 0, it->target, &g);
+	if (rc)
+		return rc;
+	if (!g->n && !g->w)
+		g->first_time = it->r.time_ms;
+	if ((rc = group_room(g)))
+		return rc;
+	if (g->w) {
+		/* a target with a writer takes the chunk's records as they are,
+		 * handed over before the chunk is reused */
+		g->recs[g->n++] = it->r.r;
+		g->shallow = true;
+	} else {
+		size_t before = g->a.bytes;
+		if ((rc = copy_rec(g, &g->recs[g->n++], &it->r.r)))
+			return rc;
+		in->buffered += g->a.bytes - before;
+	}
+	in->prog.records++;
+	return touch(in, g);
+}
+
+/* The memory budget: deep-copied records over a quarter of it go to
+ * writers (the biggest targets first); row groups held over half of it
+ * are flushed (the biggest first). */
+static int relieve(ps_ingest *in)
+{
+	int rc;
+	for (size_t k = 0; k < in->n_touched; k++) {
+		group *g = in->touched[k];
+		g->touched = false;
+		if (g->shallow || (!in->keyed && (g->n >= WRITER_RECORDS || g->a.bytes >= WRITER_BYTES)))
+			if ((rc = group_write(in, g, true)))
+				return rc;
+	}
+	in->n_touched = 0;
+	if (in->keyed)
+		return 0; /* scans keyed by time are written in time order at the end */
+	/* a writer costs more than a few records (its columns, dictionaries,
+	 * compression context): targets of fewer than RELIEF_RECORDS stay
+	 * held whatever the budget, so many small targets do grow memory */
+	while (in->buffered > in->budget / 4) {
+		group *big = NULL;
+		for (size_t k = 0; k < in->n_groups; k++)
+			if (in->groups[k]->n >= RELIEF_RECORDS && (!big || in->groups[k]->a.bytes > big->a.bytes))
+				big = in->groups[k];
+		if (!big)
+			break;
+		if ((rc = group_write(in, big, true)))
+			return rc;
+	}
+	for (;;) {
+		int64_t held = 0, most = 0;
+		group *big = NULL;
+		for (size_t k = 0; k < in->n_groups; k++) {
+			group *g = in->groups[k];
+			if (!g->w)
+				continue;
+			int64_t b = ps_scan_writer_buffered(g->w);
+			held += b;
+			if (b > most) {
+				most = b;
+				big = g;
+			}
+		}
+		if (held <= (int64_t)(in->budget / 2) || !big)
+			break;
+		if ((rc = ps_scan_writer_flush(big->w)))
+			return ps_err_prefix(rc, "%s: ", big->target);
+	}
+	return 0;
+}
+
+/* ---- the ring (the pushing thread) ---- */
+
+static int fail(ps_ingest *in, int rc)
+{
+	if (!in->failed)
+		in->failed = rc ? rc : PS_EIO;
+	return in->failed;
+}
+
+/* Takes the oldest chunk back once parsed: its records to their targets. */
+static int take_chunk(ps_ingest *in)
+{
+	chunk *c = &in->slots[in->seq_take % in->n_slots];
+	pthread_mutex_lock(&in->mu);
+	while (c->state != SLOT_PARSED)
+		pthread_cond_wait(&in->cv, &in->mu);
+	pthread_mutex_unlock(&in->mu);
+	int rc = 0;
+	in->prog.lines += c->n_lines;
+	if (c->too_long < 0)
+		rc = ps_err_nomem();
+	for (size_t k = 0; k < c->n_items && !rc; k++) {
+		const item *it = &c->items[k];
+		if (it->kind == ITEM_FATAL) {
+			rc = ps_err(PS_ENOMEM, "%s:%" PRId64 ": %s", c->name, it->line, it->why);
+		} else if (it->kind == ITEM_BAD) {
+			if (!in->o.skip_bad_lines) {
+				rc = ps_err(PS_EINVAL, "%s:%" PRId64 ": %s; nothing was written", c->name, it->line, it->why);
+				break;
+			}
+			in->prog.skipped++;
+			if (in->o.on_bad_line)
+				in->o.on_bad_line(in->o.ud, c->name, it->line, it->why);
+		} else {
+			rc = take_rec(in, it);
+		}
+	}
+	/* the chunk's records reach their writers before it is reused */
+	if (!rc)
+		rc = relieve(in);
+	if (!rc && ps_cancel_requested(in->o.cancel))
+		rc = ps_err(PS_ECANCELED, "ingest canceled");
+	c->len = 0;
+	c->n_items = 0;
+	c->too_long = 0;
+	ps_rec_arena_free(&c->a);
+	pthread_mutex_lock(&in->mu);
+	c->state = SLOT_FREE;
+	in->seq_take++;
+	pthread_mutex_unlock(&in->mu);
+	if (!rc && in->o.on_progress)
+		in->o.on_progress(in->o.ud, &in->prog);
+	return rc ? fail(in, rc) : 0;
+}
+
+/* The chunk being filled, waiting for its slot to be taken back. */
+static int filling(ps_ingest *in, chunk **out)
+{
+	while (in->seq_take + in->n_slots <= in->seq_fill) {
+		int rc = take_chunk(in);
+		if (rc)
+			return rc;
+	}
+	*out = &in->slots[in->seq_fill % in->n_slots];
+	return 0;
+}
+
+/* The first object's format, looked for in c's lines while unknown. */
+static void detect(ps_ingest *in, const chunk *c)
+{
+	const char *p = c->data, *end = c->data + c->len;
+	while (!in->format && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((nl ? nl : end) - p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (len <= in->max_line) {
+			size_t ok = ps_utf8_valid(p, len);
+			if (ok == len)
+				in->format = ps_rec_detect(p, len);
+			else if (in->utf8 != PS_UTF8_REJECT && !repair(&in->fixed, p, len))
+				in->format = ps_rec_detect(in->fixed.data, in->fixed.len);
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* Submits the chunk being filled (its first n bytes; what follows moves to
+ * the next one) for parsing. */
+static int submit(ps_ingest *in, size_t n)
+{
+	chunk *c = &in->slots[in->seq_fill % in->n_slots];
+	size_t rest = c->len - n;
+	c->len = n;
+	c->name = in->name;
+	c->first_line = in->line + 1;
+	int64_t lines = 0;
+	if (c->too_long) {
+		lines = 1;
+	} else {
+		for (const char *p = c->data, *end = c->data + n; p < end; lines++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl + 1 : end;
+		}
+	}
+	c->n_lines = lines;
+	in->line += lines;
+	if (!in->format && !in->o.format)
+		detect(in, c);
+	c->format = in->format;
+	in->keyed = in->format == PS_REC_JSONL && !in->o.has_scan_time;
+	pthread_mutex_lock(&in->mu);
+	c->state = SLOT_FILLED;
+	in->seq_fill++;
+	pthread_cond_broadcast(&in->cv);
+	pthread_mutex_unlock(&in->mu);
+	if (!in->n_workers) {
+		/* no threads: parsed here */
+		parse_chunk(in, c, &in->fixed);
+		c->state = SLOT_PARSED;
+		in->seq_parse++;
+	}
+	chunk *next;
+	int rc = filling(in, &next);
+	if (rc)
+		return rc;
+	if (rest) {
+		if (next->cap < rest + CHUNK_BYTES) {
+			size_t cap = rest + CHUNK_BYTES;
+			char *d = realloc(next->data, cap);
+			if (!d)
+				return fail(in, ps_err_nomem());
+			next->data = d;
+			next->cap = cap;
+		}
+		memcpy(next->data, c->data + n, rest);
+	}
+	next->len = rest;
+	return 0;
+}
+
+static int check(const ps_ingest *in)
+{
+	if (in->failed)
+		return ps_err(in->failed, "the ingest failed earlier");
+	if (in->finished)
+		return ps_err(PS_EINVAL, "the ingest is finished");
+	return 0;
+}
+
+int ps_ingest_push(ps_ingest *in, const void *buf, size_t n)
+{
+	int rc = check(in);
+	if (rc)
+		return rc;
+	if (!in->name)
+		return ps_err(PS_EINVAL, "ps_ingest_push before ps_ingest_begin");
+	const char *p = buf;
+	in->prog.bytes += n;
+	while (n) {
+		if (in->discarding) {
+			const char *nl = memchr(p, '\n', n);
+			if (!nl)
+				return 0;
+			n -= (size_t)(nl + 1 - p);
+			p = nl + 1;
+			in->discarding = false;
+			chunk *c;
+			if ((rc = filling(in, &c)))
+				return rc;
+			c->too_long = in->line + 1;
+			c->len = 0;
+			if ((rc = submit(in, 0)))
+				return rc;
+			continue;
+		}
+		chunk *c;
+		if ((rc = filling(in, &c)))
+			return rc;
+		size_t room = c->cap - c->len;
+		if (room == 0) {
+			size_t cap = c->cap ? c->cap * 2 : CHUNK_BYTES + 4096;
+			char *d = realloc(c->data, cap);
+			if (!d)
+				return fail(in, ps_err_nomem());
+			c->data = d;
+			c->cap = cap;
+			room = c->cap - c->len;
+		}
+		size_t take = n < room ? n : room;
+		memcpy(c->data + c->len, p, take);
+		c->len += take;
+		p += take;
+		n -= take;
+		if (c->len < CHUNK_BYTES)
+			continue;
+		const char *last = memrchr(c->data, '\n', c->len);
+		if (last) {
+			if ((rc = submit(in, (size_t)(last + 1 - c->data))))
+				return rc;
+		} else if (c->len > in->max_line + 1) {
+			/* one line, already over the limit: read to its end, keep nothing */
+			c->len = 0;
+			in->discarding = true;
+		}
+	}
+	return 0;
+}
+
+int ps_ingest_begin(ps_ingest *in, const char *name)
+{
+	int rc = check(in);
+	if (rc)
+		return rc;
+	if (in->name)
+		return ps_err(PS_EINVAL, "ps_ingest_begin: input %s is not ended", in->name);
+	if (ps_array_room(&in->names, &in->cap_names, in->n_names, sizeof *in->names, 4))
+		return fail(in, PS_ENOMEM);
+	if (!(in->names[in->n_names] = strdup(name ? name : "<input>")))
+		return fail(in, ps_err_nomem());
+	in->name = in->names[in->n_names++];
+	in->line = 0;
+	in->discarding = false;
+	return 0;
+}
+
+int ps_ingest_end(ps_ingest *in)
+{
+	int rc = check(in);
+	if (rc)
+		return rc;
+	if (!in->name)
+		return ps_err(PS_EINVAL, "ps_ingest_end without ps_ingest_begin");
+	chunk *c;
+	if ((rc = filling(in, &c)))
+		return rc;
+	if (in->discarding) {
+		in->discarding = false;
+		c->too_long = in->line + 1;
+		c->len = 0;
+	}
+	if ((c->len || c->too_long) && (rc = submit(in, c->len)))
+		return rc;
+	while (in->seq_take < in->seq_fill)
+		if ((rc = take_chunk(in)))
+			return rc;
+	in->name = NULL;
+	return 0;
+}
+
+int ps_ingest_read_fd(ps_ingest *in, int fd, const char *name)
+{
+	int rc = ps_ingest_begin(in, name);
+	if (rc)
+		return rc;
+	size_t cap = (size_t)256 << 10;
+	char *buf = malloc(cap);
+	if (!buf)
+		return fail(in, ps_err_nomem());
+	for (;;) {
+		/* read(), not fread(): a pipe from a running httpx delivers what
+		 * it has, and the records are counted as they come */
+		ssize_t got = read(fd, buf, cap);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = fail(in, ps_err(PS_EIO, "%s: %s", name, strerror(errno)));
+			break;
+		}
+		if (got == 0)
+			break;
+		if ((rc = ps_ingest_push(in, buf, (size_t)got)))
+			break;
+	}
+	free(buf);
+	return rc ? rc : ps_ingest_end(in);
+}
+
+/* ---- open, close ---- */
+
+int ps_ingest_open(ps_ingest **out, ps_store *st, const ps_ingest_options *o)
+{
+	*out = NULL;
+	ps_ingest_options def;
+	if (!o) {
+		ps_ingest_options_default(&def);
+		o = &def;
+	}
+	if (o->format < PS_INGEST_AUTO || o->format > PS_INGEST_JSONL)
+		return ps_err(PS_EINVAL, "ingest: unknown format %d", (int)o->format);
+	if (o->group_by != PS_GROUP_DOMAIN && o->group_by != PS_GROUP_HOST)
+		return ps_err(PS_EINVAL, "ingest: unknown grouping %d", (int)o->group_by);
+	if (o->session_id && !*o->session_id)
+		return ps_err(PS_EINVAL, "ingest: the session id is empty");
+	ps_ingest *in = calloc(1, sizeof *in);
+	if (!in)
+		return ps_err_nomem();
+	in->st = st;
+	in->o = *o;
+	in->o.target = in->o.session_id = NULL;
+	in->format = (ps_rec_format)o->format;
+	const ps_config *cfg = ps_store_config(st);
+	in->utf8 = cfg->writer.utf8_repair;
+	in->max_line = o->max_line_size ? o->max_line_size : (size_t)cfg->writer.max_line_size;
+	in->budget = o->memory_budget ? o->memory_budget : DEFAULT_BUDGET;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	in->now = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	int rc = 0;
+	if (o->target) {
+		if (!(in->target = strdup(o->target)))
+			rc = ps_err_nomem();
+		else if ((rc = ps_target_host_port_dir(o->target, in->target_dir, sizeof in->target_dir)))
+			rc = ps_err_prefix(rc, "target: ");
+	}
+	if (!rc && o->session_id && !(in->session = strdup(o->session_id)))
+		rc = ps_err_nomem();
+	if (!rc && !o->session_id) {
+		ps_session_id_new(in->session_buf, sizeof in->session_buf, in->now);
+		in->session = in->session_buf;
+	}
+	if (!rc && o->group_by == PS_GROUP_DOMAIN && !o->target) {
+		/* the system's list (kept up to date by the publicsuffix
+		 * package), else the one libpsl was built with */
+		in->psl = psl_latest(NULL);
+		in->psl_owned = in->psl != NULL;
+		if (!in->psl)
+			in->psl = (psl_ctx_t *)psl_builtin();
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int threads = o->threads > 0 ? o->threads : cpus > 0 ? (int)cpus : 1;
+	if (threads > 64)
+		threads = 64;
+	in->n_slots = 2 * (size_t)threads + 2;
+	if (!rc && !(in->slots = calloc(in->n_slots, sizeof *in->slots)))
+		rc = ps_err_nomem();
+	pthread_mutex_init(&in->mu, NULL);
+	pthread_cond_init(&in->cv, NULL);
+	if (!rc && threads > 1) {
+		if (!(in->workers = calloc((size_t)threads, sizeof *in->workers)))
+			rc = ps_err_nomem();
+		for (int k = 0; !rc && k < threads; k++) {
+			if (pthread_create(&in->workers[in->n_workers], NULL, worker, in) != 0)
+				break; /* fewer threads; with none, parsing happens here */
+			in->n_workers++;
+		}
+	}
+	if (rc) {
+		ps_ingest_close(in);
+		return rc;
+	}
+	*out = in;
+	return 0;
+}
+
+static void stop_workers(ps_ingest *in)
+{
+	pthread_mutex_lock(&in->mu);
+	in->stop = true;
+	pthread_cond_broadcast(&in->cv);
+	pthread_mutex_unlock(&in->mu);
+	for (size_t k = 0; k < in->n_workers; k++)
+		pthread_join(in->workers[k], NULL);
+	in->n_workers = 0;
+}
+
+void ps_ingest_close(ps_ingest *in)
+{
+	if (!in)
+		return;
+	stop_workers(in);
+	free(in->workers);
+	pthread_mutex_destroy(&in->mu);
+	pthread_cond_destroy(&in->cv);
+	for (size_t k = 0; in->slots && k < in->n_slots; k++) {
+		free(in->slots[k].data);
+		free(in->slots[k].items);
+		ps_rec_arena_free(&in->slots[k].a);
+	}
+	free(in->slots);
+	for (size_t k = 0; k < in->n_groups; k++)
+		group_free(in->groups[k]);
+	free(in->groups);
+	free(in->slots_g);
+	free(in->dir_order);
+	for (size_t k = 0; k < in->n_dirs; k++)
+		free(in->dirs[k]);
+	free(in->dirs);
+	free(in->touched);
+	for (size_t k = 0; k < in->n_names; k++)
+		free(in->names[k]);
+	free(in->names);
+	ps_buf_free(&in->fixed);
+	if (in->psl_owned)
+		psl_free(in->psl);
+	free(in->target);
+	if (in->session != in->session_buf)
+		free(in->session);
+	ps_rec_release();
+	free(in);
+}
+
+/* ---- finishing ---- */
+
+static int cmp_group(const void *a, const void *b)
+{
+	const group *x = *(const group *const *)a, *y = *(const group *const *)b;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return (x->key_time > y->key_time) - (x->key_time < y->key_time);
+}
+
+/* Writes the groups of one round (each target's k-th scan) on threads. */
+typedef struct round {
+	ps_ingest *in;
+	group **g;
+	size_t n;
+	size_t next;   /* atomic */
+	int failed;    /* atomic: the first error's code */
+	char msg[1024];
+	pthread_mutex_t mu;
+} round;
+
+static void *round_worker(void *arg)
+{
+	round *r = arg;
+	for (;;) {
+		if (__atomic_load_n(&r->failed, __ATOMIC_ACQUIRE))
+			break;
+		size_t k = __atomic_fetch_add(&r->next, 1, __ATOMIC_ACQ_REL);
+		if (k >= r->n)
+			break;
+		group *g = r->g[k];
+		int rc = group_write(r->in, g, false);
+		if (!rc)
+			rc = ps_scan_writer_prepare(g->w);
+		if (rc) {
+			pthread_mutex_lock(&r->mu);
+			if (!r->failed) {
+				snprintf(r->msg, sizeof r->msg, "%s", ps_errmsg());
+				__atomic_store_n(&r->failed, rc, __ATOMIC_RELEASE);
+			}
+			pthread_mutex_unlock(&r->mu);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* The scans of a round are committed in slices of this many: the files
+ * of one slice are complete and closed at once, waiting for the sync. */
+#define COMMIT_SLICE 1024
+
+static int write_slice(ps_ingest *in, group **g, size_t n)
+{
+	round r = {.in = in, .g = g, .n = n};
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_t th[64];
+	/* a small scan is mostly waiting on the file system (create, write,
+	 * close, and the directory operations): more threads than CPUs */
+	size_t want = in->n_slots / 2 - 1 > 8 ? in->n_slots / 2 - 1 : 8, started = 0;
+	if (want > n)
+		want = n;
+	while (want > 1 && started < want - 1 && started < 64 &&
+	       pthread_create(&th[started], NULL, round_worker, &r) == 0)
+		started++;
+	round_worker(&r);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&r.mu);
+	if (r.failed)
+		return ps_err(r.failed, "%s", r.msg);
+	ps_scan_writer **w = calloc(n, sizeof *w);
+	ps_scan_result *res = calloc(n, sizeof *res);
+	int rc = w && res ? 0 : ps_err_nomem();
+	size_t done = 0;
+	if (!rc) {
+		for (size_t k = 0; k < n; k++) {
+			w[k] = g[k]->w;
+			g[k]->w = NULL; /* freed by the commit */
+		}
+		rc = ps_scan_writers_commit(w, n, res, &done);
+	}
+	for (size_t k = 0; k < done; k++) {
+		ps_ingest_scan *s = calloc(1, sizeof *s);
+		if (!s || !(s->path = strdup(res[k].path))) {
+			free(s);
+			rc = rc ? rc : ps_err(PS_ENOMEM, "out of memory after %s was written", res[k].path);
+			continue;
+		}
+		s->scan_time_ms = res[k].scan_time_ms;
+		s->records = res[k].records;
+		s->bytes = res[k].bytes;
+		s->n_new = res[k].n_new;
+		s->n_existing = res[k].n_existing;
+		s->n_old = res[k].n_old;
+		g[k]->res = s;
+	}
+	free(w);
+	free(res);
+	return rc;
+}
+
+static int write_round(ps_ingest *in, group **g, size_t n)
+{
+	int rc = 0;
+	for (size_t at = 0; at < n && !rc; at += COMMIT_SLICE)
+		rc = write_slice(in, g + at, n - at < COMMIT_SLICE ? n - at : COMMIT_SLICE);
+	return rc;
+}
+
+int ps_ingest_finish(ps_ingest *in, ps_ingest_summary *sum)
+{
+	memset(sum, 0, sizeof *sum);
+	int rc = check(in);
+	if (!rc && in->name)
+		rc = ps_ingest_end(in);
+	if (rc)
+		return rc;
+	in->finished = true;
+	stop_workers(in); /* the round threads take their place */
+	sum->records = in->prog.records;
+	sum->lines = in->prog.lines;
+	sum->skipped = in->prog.skipped;
+	sum->bytes = in->prog.bytes;
+	if (in->n_groups == 0 && in->target) {
+		/* scanned, nothing answered: an empty scan says so */
+		group *g;
+		if ((rc = group_find(in, in->target_dir, 0, in->target, &g)))
+			return fail(in, rc);
+	}
+	sum->n_planned = in->n_groups;
+	if (in->n_groups == 0)
+		return 0;
+	qsort(in->groups, in->n_groups, sizeof *in->groups, cmp_group);
+	/* round k: the k-th scan of every target (scans keyed by time are
+	 * diffed each against the one before, committed in an earlier round) */
+	group **batch = calloc(in->n_groups, sizeof *batch);
+	if (!batch)
+		return fail(in, ps_err_nomem());
+	for (size_t round_no = 0; !rc; round_no++) {
+		size_t n = 0;
+		for (size_t k = 0, pos = 0; k < in->n_groups; k++) {
+			pos = k == 0 || in->groups[k]->order != in->groups[k - 1]->order ? 0 : pos + 1;
+			if (pos == round_no)
+				batch[n++] = in->groups[k];
+		}
+		if (n == 0)
+			break;
+		rc = write_round(in, batch, n);
+	}
+	free(batch);
+	size_t written = 0;
+	for (size_t k = 0; k < in->n_groups; k++)
+		written += in->groups[k]->res != NULL;
+	if (written && !(sum->scans = calloc(written, sizeof *sum->scans)))
+		return fail(in, ps_err_nomem());
+	for (size_t k = 0; k < in->n_groups; k++) {
+		group *g = in->groups[k];
+		if (!g->res)
+			continue;
+		ps_ingest_scan *s = &sum->scans[sum->n_scans++];
+		*s = *g->res; /* its path is the summary's now */
+		free(g->res);
+		g->res = NULL;
+		s->target = g->target;
+		g->target = NULL;
+		if (ps_host_port_dir_display(g->dir, s->host_port, sizeof s->host_port))
+			snprintf(s->host_port, sizeof s->host_port, "%s", s->target);
+	}
+	return rc ? fail(in, rc) : 0;
+}
+
+void ps_ingest_summary_free(ps_ingest_summary *sum)
+{
+	for (size_t k = 0; k < sum->n_scans; k++) {
+		free(sum->scans[k].target);
+		free(sum->scans[k].path);
+	}
+	free(sum->scans);
+	memset(sum, 0, sizeof *sum);
+}
