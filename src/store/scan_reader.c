@@ -31,10 +31,8 @@ int ps_scan_open_reader(const char *path, const ps_config *cfg, parq_reader **r)
 {
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
-	if (cfg) {
-		ro.use_mmap = cfg->reader.use_mmap;
-		ro.verify_crc = cfg->reader.verify_crc;
-	}
+	if (cfg)
+		ps_store_reader_options(cfg, &ro);
 	int rc = parq_reader_open(r, path, &ro);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);
