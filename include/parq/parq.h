@@ -15,6 +15,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The functions libparq exports; everything else stays inside. */
+#if defined(__GNUC__)
+#define PARQ_API __attribute__((visibility("default")))
+#else
+#define PARQ_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,9 +46,9 @@ enum {
 };
 
 /* Message of the last error raised on this thread ("" if none). */
-const char *parq_errmsg(void);
+PARQ_API const char *parq_errmsg(void);
 /* Name of an error code ("PARQ_ECORRUPT"...). */
-const char *parq_strerror(int code);
+PARQ_API const char *parq_strerror(int code);
 
 /* ---- physical model --------------------------------------------------- */
 
@@ -212,34 +219,34 @@ typedef struct parq_schema {
 } parq_schema;
 
 /* Creates an empty schema; free with parq_schema_free. */
-int parq_schema_new(parq_schema **out);
-void parq_schema_free(parq_schema *s);
+PARQ_API int parq_schema_new(parq_schema **out);
+PARQ_API void parq_schema_free(parq_schema *s);
 /* Adds a group under parent (NULL = root). *out (optional) is owned by s. */
-int parq_schema_add_group(parq_schema *s, parq_node *parent, const char *name,
+PARQ_API int parq_schema_add_group(parq_schema *s, parq_node *parent, const char *name,
                           parq_repetition rep, const parq_logical *lt, parq_node **out);
 /* Adds a leaf under parent (NULL = root); type_length for FIXED_LEN_BYTE_ARRAY. */
-int parq_schema_add_leaf(parq_schema *s, parq_node *parent, const char *name,
+PARQ_API int parq_schema_add_leaf(parq_schema *s, parq_node *parent, const char *name,
                          parq_type type, parq_repetition rep, const parq_logical *lt,
                          int32_t type_length, parq_node **out);
 /* Adds a standard 3-level LIST:
  *   <list_rep> group <name> (LIST) { repeated group list { <elem_rep> <type> element; } }
  * *elem_out (optional) receives the element leaf. */
-int parq_schema_add_list(parq_schema *s, parq_node *parent, const char *name,
+PARQ_API int parq_schema_add_list(parq_schema *s, parq_node *parent, const char *name,
                          parq_repetition list_rep, parq_type elem_type,
                          parq_repetition elem_rep, const parq_logical *elem_lt,
                          int32_t type_length, parq_node **elem_out);
 /* Computes levels, leaf order and paths; further additions are refused. */
-int parq_schema_finish(parq_schema *s);
+PARQ_API int parq_schema_finish(parq_schema *s);
 /* Leaf index of a column by dotted path or by top-level name (when that
  * field has exactly one leaf); -1 if absent. */
-int parq_schema_find_leaf(const parq_schema *s, const char *path);
+PARQ_API int parq_schema_find_leaf(const parq_schema *s, const char *path);
 /* Top-level field by name, or NULL. */
-const parq_node *parq_schema_find_field(const parq_schema *s, const char *name);
-const char *parq_type_name(parq_type t);
-const char *parq_codec_name(parq_codec c);
-const char *parq_encoding_name(parq_encoding e);
+PARQ_API const parq_node *parq_schema_find_field(const parq_schema *s, const char *name);
+PARQ_API const char *parq_type_name(parq_type t);
+PARQ_API const char *parq_codec_name(parq_codec c);
+PARQ_API const char *parq_encoding_name(parq_encoding e);
 /* Parses "zstd", "snappy", "gzip", "none"/"uncompressed", "lz4"/"lz4_raw", "brotli". */
-int parq_codec_from_name(const char *name, parq_codec *out);
+PARQ_API int parq_codec_from_name(const char *name, parq_codec *out);
 
 /* ---- column vectors ------------------------------------------------------
  *
@@ -264,7 +271,7 @@ typedef struct parq_column_batch {
 
 /* Bytes one value of leaf takes in a batch's `values` (0 for BYTE_ARRAY,
  * whose values are in `bytes`). */
-size_t parq_value_width(const parq_node *leaf);
+PARQ_API size_t parq_value_width(const parq_node *leaf);
 
 /* ---- writer ---------------------------------------------------------- */
 
@@ -298,7 +305,7 @@ typedef struct parq_column_options {
 
 /* Defaults for leaf: dictionary and encoding automatic, statistics on, no
  * bloom filter. */
-void parq_column_options_default(parq_column_options *o, int leaf);
+PARQ_API void parq_column_options_default(parq_column_options *o, int leaf);
 
 /* The system calls a writer makes on its file, for callers that need to
  * route or observe them (tests inject failures this way). Each member
@@ -340,35 +347,35 @@ typedef struct parq_writer_options {
 	const parq_io *io;           /* NULL: the system calls; must outlive the writer */
 } parq_writer_options;
 
-void parq_writer_options_default(parq_writer_options *o);
+PARQ_API void parq_writer_options_default(parq_writer_options *o);
 
 typedef struct parq_writer parq_writer;
 
 /* Creates path (truncating). The schema must stay alive until close/abort.
  * A file that is not closed has no footer and no trailing magic. */
-int parq_writer_open(parq_writer **out, const char *path, const parq_schema *schema,
+PARQ_API int parq_writer_open(parq_writer **out, const char *path, const parq_schema *schema,
                      const parq_writer_options *opts);
 /* Writes to an open file descriptor at its current offset; the descriptor
  * is not closed. `name` is used in error messages. */
-int parq_writer_open_fd(parq_writer **out, int fd, const char *name,
+PARQ_API int parq_writer_open_fd(parq_writer **out, int fd, const char *name,
                         const parq_schema *schema, const parq_writer_options *opts);
 /* Adds (or replaces) a key-value metadata entry written in the footer. */
-int parq_writer_set_kv(parq_writer *w, const char *key, const char *value);
+PARQ_API int parq_writer_set_kv(parq_writer *w, const char *key, const char *value);
 /* Appends nrows rows: cols[i] holds leaf i's data for exactly those rows. */
-int parq_writer_write(parq_writer *w, const parq_column_batch *cols, int64_t nrows);
+PARQ_API int parq_writer_write(parq_writer *w, const parq_column_batch *cols, int64_t nrows);
 /* Ends the current row group now (no-op if empty). */
-int parq_writer_flush_row_group(parq_writer *w);
+PARQ_API int parq_writer_flush_row_group(parq_writer *w);
 /* Rows written so far; bytes written so far (including buffered estimate). */
-int64_t parq_writer_rows(const parq_writer *w);
-int64_t parq_writer_bytes(const parq_writer *w);
+PARQ_API int64_t parq_writer_rows(const parq_writer *w);
+PARQ_API int64_t parq_writer_bytes(const parq_writer *w);
 /* Bytes of the current row group held in memory, estimated (what a flush
  * would write, before compression). */
-int64_t parq_writer_buffered(const parq_writer *w);
+PARQ_API int64_t parq_writer_buffered(const parq_writer *w);
 /* Flushes, writes the footer, closes and frees w (even on error). On
  * success *file_size (optional) is the final size. */
-int parq_writer_close(parq_writer *w, int64_t *file_size);
+PARQ_API int parq_writer_close(parq_writer *w, int64_t *file_size);
 /* Frees w; a file created by parq_writer_open is removed. */
-void parq_writer_abort(parq_writer *w);
+PARQ_API void parq_writer_abort(parq_writer *w);
 
 /* ---- appending ----------------------------------------------------------
  *
@@ -390,7 +397,7 @@ void parq_writer_abort(parq_writer *w);
  * keep_row_groups are left out; a caller that wants their rows (to merge
  * small row groups, say) reads them from base and writes them again. */
 typedef struct parq_reader parq_reader;
-int parq_writer_open_append(parq_writer **out, parq_reader *base, int keep_row_groups, int fd,
+PARQ_API int parq_writer_open_append(parq_writer **out, parq_reader *base, int keep_row_groups, int fd,
                             const char *name, const parq_schema *schema, const parq_writer_options *opts);
 
 /* ---- reader ---------------------------------------------------------- */
@@ -422,39 +429,39 @@ typedef struct parq_reader_options {
 	bool read_all;
 } parq_reader_options;
 
-void parq_reader_options_default(parq_reader_options *o);
+PARQ_API void parq_reader_options_default(parq_reader_options *o);
 
 typedef struct parq_reader parq_reader;
 typedef struct parq_file_meta parq_file_meta; /* see parq/meta.h */
 
-int parq_reader_open(parq_reader **out, const char *path, const parq_reader_options *opts);
+PARQ_API int parq_reader_open(parq_reader **out, const char *path, const parq_reader_options *opts);
 /* Reads from memory that must outlive the reader; name is for messages. */
-int parq_reader_open_memory(parq_reader **out, const void *data, size_t len,
+PARQ_API int parq_reader_open_memory(parq_reader **out, const void *data, size_t len,
                             const char *name, const parq_reader_options *opts);
-void parq_reader_close(parq_reader *r);
-const char *parq_reader_name(const parq_reader *r);
-const parq_schema *parq_reader_schema(const parq_reader *r);
-const parq_file_meta *parq_reader_metadata(const parq_reader *r);
-int64_t parq_reader_num_rows(const parq_reader *r);
-int parq_reader_num_row_groups(const parq_reader *r);
-int64_t parq_reader_row_group_rows(const parq_reader *r, int rg);
-int64_t parq_reader_file_size(const parq_reader *r);
+PARQ_API void parq_reader_close(parq_reader *r);
+PARQ_API const char *parq_reader_name(const parq_reader *r);
+PARQ_API const parq_schema *parq_reader_schema(const parq_reader *r);
+PARQ_API const parq_file_meta *parq_reader_metadata(const parq_reader *r);
+PARQ_API int64_t parq_reader_num_rows(const parq_reader *r);
+PARQ_API int parq_reader_num_row_groups(const parq_reader *r);
+PARQ_API int64_t parq_reader_row_group_rows(const parq_reader *r, int rg);
+PARQ_API int64_t parq_reader_file_size(const parq_reader *r);
 /* Value of a key-value metadata entry, NUL-terminated and owned by r, or NULL. */
-const char *parq_reader_kv(const parq_reader *r, const char *key);
+PARQ_API const char *parq_reader_kv(const parq_reader *r, const char *key);
 /* Reads raw bytes of the file (for page index, bloom filters, copying). */
-int parq_reader_pread(parq_reader *r, void *buf, size_t len, int64_t off);
+PARQ_API int parq_reader_pread(parq_reader *r, void *buf, size_t len, int64_t off);
 
 /* Reads one leaf column, row-aligned, over the given row groups (NULL: all). */
 typedef struct parq_column_reader parq_column_reader;
-int parq_column_reader_open(parq_column_reader **out, parq_reader *r, int leaf,
+PARQ_API int parq_column_reader_open(parq_column_reader **out, parq_reader *r, int leaf,
                             const int *row_groups, int n_row_groups);
 /* Reads up to max_rows complete rows into *out; out->num_rows == 0 at the
  * end. The buffers belong to the column reader and stay valid until the
  * next read or close. */
-int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_column_batch *out);
+PARQ_API int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_column_batch *out);
 /* Skips up to n rows; *skipped (optional) receives how many. */
-int parq_column_reader_skip(parq_column_reader *cr, int64_t n, int64_t *skipped);
-void parq_column_reader_close(parq_column_reader *cr);
+PARQ_API int parq_column_reader_skip(parq_column_reader *cr, int64_t n, int64_t *skipped);
+PARQ_API void parq_column_reader_close(parq_column_reader *cr);
 
 /* ---- rows -------------------------------------------------------------
  *
@@ -494,17 +501,17 @@ struct parq_value {
 
 typedef struct parq_row_reader parq_row_reader;
 /* Projects the top-level fields named in `fields` (NULL: all). */
-int parq_row_reader_open(parq_row_reader **out, parq_reader *r,
+PARQ_API int parq_row_reader_open(parq_row_reader **out, parq_reader *r,
                          const char *const *fields, int n_fields);
 /* *row is a STRUCT of the projected fields, valid until the next call;
  * returns 0 with *row == NULL at the end. */
-int parq_row_reader_next(parq_row_reader *rr, const parq_value **row);
-void parq_row_reader_close(parq_row_reader *rr);
+PARQ_API int parq_row_reader_next(parq_row_reader *rr, const parq_value **row);
+PARQ_API void parq_row_reader_close(parq_row_reader *rr);
 /* Like parq_row_reader_open, over the given row groups only. */
-int parq_row_reader_open_row_groups(parq_row_reader **out, parq_reader *r, const char *const *fields,
+PARQ_API int parq_row_reader_open_row_groups(parq_row_reader **out, parq_reader *r, const char *const *fields,
                                     int n_fields, const int *row_groups, int n_row_groups);
 /* Skips up to n rows; *skipped (optional) receives how many. */
-int parq_row_reader_skip(parq_row_reader *rr, int64_t n, int64_t *skipped);
+PARQ_API int parq_row_reader_skip(parq_row_reader *rr, int64_t n, int64_t *skipped);
 
 /* ---- predicates and pruning -------------------------------------------
  *
@@ -540,11 +547,11 @@ static inline parq_scalar parq_scalar_bytes(const void *p, uint32_t n)
 typedef struct parq_pred parq_pred;
 
 /* Leaf predicates; the values are copied. Free with parq_pred_free. */
-int parq_pred_compare(parq_pred **out, const char *column, parq_op op, const parq_scalar *value);
-int parq_pred_in(parq_pred **out, const char *column, const parq_scalar *values, size_t n);
-int parq_pred_null(parq_pred **out, const char *column, bool is_null);
-int parq_pred_prefix(parq_pred **out, const char *column, const void *prefix, uint32_t n);
-int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scalar *value);
+PARQ_API int parq_pred_compare(parq_pred **out, const char *column, parq_op op, const parq_scalar *value);
+PARQ_API int parq_pred_in(parq_pred **out, const char *column, const parq_scalar *values, size_t n);
+PARQ_API int parq_pred_null(parq_pred **out, const char *column, bool is_null);
+PARQ_API int parq_pred_prefix(parq_pred **out, const char *column, const void *prefix, uint32_t n);
+PARQ_API int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scalar *value);
 /* A test of strings by the caller's function: fn(ud, bytes, n) returns
  * true for a value that matches. On a string column, rows whose value fn
  * accepts; on a list of strings, rows with an element fn accepts; a null
@@ -554,11 +561,11 @@ int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scal
  * scan may call it from the thread that runs the scan, several scans from
  * several threads at once. ud must outlive the predicate. */
 typedef bool (*parq_match_fn)(void *ud, const uint8_t *bytes, size_t n);
-int parq_pred_match(parq_pred **out, const char *column, parq_match_fn fn, void *ud);
+PARQ_API int parq_pred_match(parq_pred **out, const char *column, parq_match_fn fn, void *ud);
 /* AND / OR of a and b, which the new predicate owns (freed on failure too). */
-int parq_pred_and(parq_pred **out, parq_pred *a, parq_pred *b);
-int parq_pred_or(parq_pred **out, parq_pred *a, parq_pred *b);
-void parq_pred_free(parq_pred *p);
+PARQ_API int parq_pred_and(parq_pred **out, parq_pred *a, parq_pred *b);
+PARQ_API int parq_pred_or(parq_pred **out, parq_pred *a, parq_pred *b);
+PARQ_API void parq_pred_free(parq_pred *p);
 /* Parses an expression such as
  *   status_code >= 200 AND status_code < 300 AND technologies CONTAINS 'Nginx'
  *   title IS NULL OR url STARTS WITH 'https://' OR method IN ('GET', 'HEAD')
@@ -566,7 +573,7 @@ void parq_pred_free(parq_pred *p);
  * CONTAINS (an element of a list, or a substring of a string column); AND
  * binds tighter than OR; parentheses; 'strings' with ''
  * for a quote; numbers; true/false). */
-int parq_pred_parse(parq_pred **out, const char *expr);
+PARQ_API int parq_pred_parse(parq_pred **out, const char *expr);
 
 typedef struct parq_scan_stats {
 	int row_groups, row_groups_skipped;
@@ -577,32 +584,32 @@ typedef struct parq_scan_stats {
 typedef struct parq_scan parq_scan;
 /* Rows of r matching pred (NULL: all), with the given top-level fields
  * (NULL: all). pred must outlive the scan. */
-int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields,
+PARQ_API int parq_scan_open(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields,
                    int n_fields);
 /* The same over the given row groups only (in file order), so that the
  * row groups of one file can be scanned on several threads, each with a
  * reader of its own. */
-int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields,
+PARQ_API int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *pred, const char *const *fields,
                               int n_fields, const int *row_groups, int n_row_groups);
 /* Counts the remaining matching rows and moves to the end, reading only
  * the predicate's columns (without a predicate, the row counts of the
  * footer): no row is assembled. */
-int parq_scan_count(parq_scan *s, int64_t *n);
+PARQ_API int parq_scan_count(parq_scan *s, int64_t *n);
 /* The next matching row (a STRUCT of the fields), valid until the next
  * call; *row == NULL at the end. */
-int parq_scan_next(parq_scan *s, const parq_value **row);
+PARQ_API int parq_scan_next(parq_scan *s, const parq_value **row);
 /* Moves to the next matching row without assembling its fields (only the
  * predicate's columns are read): *found false at the end. Counting
  * matches this way costs no more than evaluating the predicate. */
-int parq_scan_advance(parq_scan *s, bool *found);
+PARQ_API int parq_scan_advance(parq_scan *s, bool *found);
 /* The fields of the row parq_scan_advance found, valid until the next
  * call. */
-int parq_scan_row(parq_scan *s, const parq_value **row);
-void parq_scan_get_stats(const parq_scan *s, parq_scan_stats *out);
-void parq_scan_close(parq_scan *s);
+PARQ_API int parq_scan_row(parq_scan *s, const parq_value **row);
+PARQ_API void parq_scan_get_stats(const parq_scan *s, parq_scan_stats *out);
+PARQ_API void parq_scan_close(parq_scan *s);
 /* True if the row (from a row reader over at least the predicate's
  * columns) matches. *out receives the result. */
-int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out);
+PARQ_API int parq_pred_eval_row(const parq_pred *p, const parq_value *row, bool *out);
 
 #ifdef __cplusplus
 }

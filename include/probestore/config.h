@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probestore/base.h"
+
 #include "probestore/log.h"
 
 #ifdef __cplusplus
@@ -99,14 +101,14 @@ typedef struct ps_config {
 /* Fills cfg with the defaults. Returns 0, or PS_ENOMEM with cfg zeroed
  * (ps_config_free() is still safe). cfg's previous contents are not
  * freed. */
-int ps_config_default(ps_config *cfg);
+PS_API int ps_config_default(ps_config *cfg);
 
 /* Frees cfg's strings and sets them to NULL; NULL-safe, idempotent. */
-void ps_config_free(ps_config *cfg);
+PS_API void ps_config_free(ps_config *cfg);
 
 /* Deep copy; dst's previous contents are not freed. Returns 0 or PS_ENOMEM
  * (dst zeroed). */
-int ps_config_copy(ps_config *dst, const ps_config *src);
+PS_API int ps_config_copy(ps_config *dst, const ps_config *src);
 
 /* Applies a YAML document over cfg (which holds defaults or earlier
  * values): keys present replace values, absent keys keep them, and a null
@@ -114,48 +116,48 @@ int ps_config_copy(ps_config *dst, const ps_config *src);
  * error messages ("config.yaml:12: unknown key ..."); NULL means
  * "<string>". Returns 0, or PS_ECONFIG with cfg unchanged and ps_errmsg()
  * naming the file, line, key path and the accepted values. */
-int ps_config_load_string(ps_config *cfg, const char *yaml, const char *name);
+PS_API int ps_config_load_string(ps_config *cfg, const char *yaml, const char *name);
 /* As ps_config_load_string() for len bytes that need not be
  * NUL-terminated (a NUL byte inside is a syntax error). */
-int ps_config_load_mem(ps_config *cfg, const void *data, size_t len, const char *name);
+PS_API int ps_config_load_mem(ps_config *cfg, const void *data, size_t len, const char *name);
 /* Reads path (at most 10 MiB, as the seed) and applies it. Returns 0,
  * PS_EIO when the file cannot be read, or PS_ECONFIG. */
-int ps_config_load_file(ps_config *cfg, const char *path);
+PS_API int ps_config_load_file(ps_config *cfg, const char *path);
 
 /* Applies the PROBESTORE_* environment variables (docs/config.md) from envp,
  * a NULL-terminated "NAME=value" array as main()'s third argument; NULL
  * means the process environment. Empty values and other variables are
  * ignored. Returns 0, or PS_ECONFIG with cfg unchanged and ps_errmsg()
  * naming the variable. */
-int ps_config_apply_env(ps_config *cfg, char *const envp[]);
+PS_API int ps_config_apply_env(ps_config *cfg, char *const envp[]);
 
 /* Sets one key by its YAML path, e.g. ("storage_config.parquet_base_path",
  * "/srv/data") or ("log_config.log_level", "debug"), from its text as it
  * would appear in YAML. Returns 0, or PS_ECONFIG (unknown key or bad value)
  * with cfg unchanged. */
-int ps_config_set(ps_config *cfg, const char *key, const char *value);
+PS_API int ps_config_set(ps_config *cfg, const char *key, const char *value);
 
 /* Checks the values that depend on each other (compression level against
  * codec) and the ranges, for a struct filled by hand. Returns 0 or
  * PS_ECONFIG. The loaders call it themselves. */
-int ps_config_validate(const ps_config *cfg);
+PS_API int ps_config_validate(const ps_config *cfg);
 
 /* The seed's rule for "auto": data below 1 MiB snappy (level 0, the
  * codec's default), below 10 MiB gzip level 6, else zstd level 3. Writes
  * PARQ_CODEC_* into *codec and the level into *level. */
-void ps_config_auto_codec(size_t bytes, int *codec, int *level);
+PS_API void ps_config_auto_codec(size_t bytes, int *codec, int *level);
 
 /* The codec and level to write `bytes` of data with under cfg: the auto
  * rule, or cfg's codec and level. */
-void ps_config_codec_for(const ps_config *cfg, size_t bytes, int *codec, int *level);
+PS_API void ps_config_codec_for(const ps_config *cfg, size_t bytes, int *codec, int *level);
 
 /* Parses a compression_codec value, case-insensitively: "none" (or
  * "uncompressed"), "snappy", "gzip", "zstd", "lz4_raw" (or "lz4"),
  * "brotli", "auto". Returns 0 or PS_EINVAL. */
-int ps_codec_parse(const char *name, int *codec);
+PS_API int ps_codec_parse(const char *name, int *codec);
 /* "none", "snappy", "gzip", "zstd", "lz4_raw", "brotli", "auto", or
  * "unknown". */
-const char *ps_codec_name(int codec);
+PS_API const char *ps_codec_name(int codec);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probestore/base.h"
+
 #include "probestore/store.h"
 
 #ifdef __cplusplus
@@ -61,7 +63,7 @@ typedef struct ps_history_write_result {
  * repaired or refused as the config's writer.utf8_repair says. Returns 0
  * once the record is on disk; on error the previous file is untouched.
  * res may be NULL. */
-int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_write_result *res);
+PS_API int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_write_result *res);
 
 /* ---- storing fetched content in one call ---- */
 
@@ -98,7 +100,7 @@ typedef struct ps_history_content_result {
  * record with the diff as the seed's ContentDiffResult JSON. The check
  * and the write happen under the URL's lock, so two processes storing the
  * same content store it once. res may be NULL. */
-int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res);
+PS_API int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res);
 
 /* ---- reading ---- */
 
@@ -110,13 +112,13 @@ int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history
  * record, and one row's other columns: usually the current file's last row
  * group alone. PS_ENOTFOUND when url has no record. *out is one
  * allocation: free it with ps_history_record_free(). */
-int ps_history_last(ps_store *st, const char *url, ps_history_record **out);
-void ps_history_record_free(ps_history_record *r);
+PS_API int ps_history_last(ps_store *st, const char *url, ps_history_record **out);
+PS_API void ps_history_record_free(ps_history_record *r);
 
 /* The newest record's hash into buf (cap bytes), without reading any
  * content. PS_ENOTFOUND when url has no record, PS_ELIMIT when buf is
  * short. */
-int ps_history_last_hash(ps_store *st, const char *url, char *buf, size_t cap);
+PS_API int ps_history_last_hash(ps_store *st, const char *url, char *buf, size_t cap);
 
 /* Records with their strings, owned by the set. */
 typedef struct ps_history_set {
@@ -125,31 +127,31 @@ typedef struct ps_history_set {
 	void *priv;
 } ps_history_set;
 
-void ps_history_set_free(ps_history_set *s);
+PS_API void ps_history_set_free(ps_history_set *s);
 
 /* Records of url, newest first (timestamp descending, later-stored first
  * on a tie), at most limit (0: all), the archive included; past the
  * limit, an archived file is read only when its statistics allow a record
  * among the newest. Only the returned rows' contents are read.
  * An unknown URL gives an empty set. Free with ps_history_set_free(). */
-int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_set *out);
+PS_API int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_set *out);
 
 /* Every record that carries a diff (diff_result_json neither null, "" nor
  * "null"), in the current files of every host (like the seed, archives are
  * left out), by directory and file name, in file order. Each file is read
  * under the shared lock of its URL hash, so that a write archiving it,
  * under way meanwhile, is seen whole or not at all. */
-int ps_history_records_with_diff(ps_store *st, ps_history_set *out);
+PS_API int ps_history_records_with_diff(ps_store *st, ps_history_set *out);
 
 /* The sorted "host:port" list of the targets with history (current or
  * archived). Free with ps_history_hosts_free(). */
-int ps_history_hosts(ps_store *st, char ***hosts, size_t *n);
+PS_API int ps_history_hosts(ps_store *st, char ***hosts, size_t *n);
 /* The sorted host names with history, each once whatever its ports, as
  * the seed's GetHostnamesWithHistory returns them ("example.com", an IPv6
  * address without brackets: "::1"); ps_history_hosts() keeps the ports.
  * Free with ps_history_hosts_free(). */
-int ps_history_hostnames(ps_store *st, char ***names, size_t *n);
-void ps_history_hosts_free(char **hosts, size_t n);
+PS_API int ps_history_hostnames(ps_store *st, char ***names, size_t *n);
+PS_API void ps_history_hosts_free(char **hosts, size_t n);
 
 /* ---- diff results (the seed's ContentDiffResult) ---- */
 
@@ -196,8 +198,8 @@ typedef struct ps_diff_result {
  * ones are zero. PS_ECORRUPT naming the key for JSON that does not parse
  * or has a wrong type. Free with ps_diff_result_free() (also after an
  * error). */
-int ps_diff_result_parse(const char *json, size_t len, const char *extracted_paths_json, ps_diff_result *out);
-void ps_diff_result_free(ps_diff_result *d);
+PS_API int ps_diff_result_parse(const char *json, size_t len, const char *extracted_paths_json, ps_diff_result *out);
+PS_API void ps_diff_result_free(ps_diff_result *d);
 
 typedef struct ps_latest_diff {
 	const char *url;
@@ -216,13 +218,13 @@ typedef struct ps_latest_diffs {
  * seed's GetAllLatestDiffResultsForURLs), archive included. A URL that does
  * not parse is an error naming it and its index. Free with
  * ps_latest_diffs_free(). */
-int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_latest_diffs *out);
-void ps_latest_diffs_free(ps_latest_diffs *d);
+PS_API int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_latest_diffs *out);
+PS_API void ps_latest_diffs_free(ps_latest_diffs *d);
 
 /* ---- files ---- */
 
 /* The current history file of url (which may not exist yet) into buf. */
-int ps_history_path(ps_store *st, const char *url, char *buf, size_t cap);
+PS_API int ps_history_path(ps_store *st, const char *url, char *buf, size_t cap);
 
 /* Merges the small row groups of url's file into large ones now, whatever
  * their number (stores do it by themselves past the config's
@@ -230,7 +232,7 @@ int ps_history_path(ps_store *st, const char *url, char *buf, size_t cap);
  * nothing is created: no directory, no lock file); when all of url's
  * records are archived there is nothing to merge and res->path is "".
  * res may be NULL. */
-int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *res);
+PS_API int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *res);
 
 /* ---- streaming a history file ---- */
 
@@ -241,16 +243,16 @@ typedef int (*ps_history_fn)(void *ud, const ps_history_record *r);
 /* Streams every record of a history file (current or archived) in file
  * order, in memory bounded by a few records and pages whatever the file's
  * size. PS_ECORRUPT when the file is not a history file. */
-int ps_history_stream(const char *path, ps_history_fn fn, void *ud, const ps_cancel *cancel);
+PS_API int ps_history_stream(const char *path, ps_history_fn fn, void *ud, const ps_cancel *cancel);
 
 typedef struct ps_history_iter ps_history_iter;
-int ps_history_iter_open(ps_history_iter **out, const char *path);
+PS_API int ps_history_iter_open(ps_history_iter **out, const char *path);
 /* *r is the next record, valid until the next call; NULL at the end. */
-int ps_history_iter_next(ps_history_iter *it, const ps_history_record **r);
-void ps_history_iter_close(ps_history_iter *it);
+PS_API int ps_history_iter_next(ps_history_iter *it, const ps_history_record **r);
+PS_API void ps_history_iter_close(ps_history_iter *it);
 
 /* Records in a history file, from its footer alone. */
-int ps_history_count(const char *path, int64_t *rows);
+PS_API int ps_history_count(const char *path, int64_t *rows);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probestore/base.h"
+
 #include "probestore/store.h"
 
 #ifdef __cplusplus
@@ -85,23 +87,23 @@ typedef struct ps_ingest_options {
 	void *ud;
 } ps_ingest_options;
 
-void ps_ingest_options_default(ps_ingest_options *o);
+PS_API void ps_ingest_options_default(ps_ingest_options *o);
 
 typedef struct ps_ingest ps_ingest;
 
 /* A new ingest into st (which must outlive it). Free with ps_ingest_close. */
-int ps_ingest_open(ps_ingest **out, ps_store *st, const ps_ingest_options *o);
+PS_API int ps_ingest_open(ps_ingest **out, ps_store *st, const ps_ingest_options *o);
 
 /* Starts an input called name (in error messages: "name:line: ..."); line
  * numbers start again at 1. */
-int ps_ingest_begin(ps_ingest *in, const char *name);
+PS_API int ps_ingest_begin(ps_ingest *in, const char *name);
 /* Feeds buf[0..n) of the current input; lines may be cut anywhere. */
-int ps_ingest_push(ps_ingest *in, const void *buf, size_t n);
+PS_API int ps_ingest_push(ps_ingest *in, const void *buf, size_t n);
 /* Ends the current input (a last line without a newline counts). */
-int ps_ingest_end(ps_ingest *in);
+PS_API int ps_ingest_end(ps_ingest *in);
 /* begin, push everything read(2) gives until end of file, end. fd is not
  * closed. A read error is PS_EIO naming the input. */
-int ps_ingest_read_fd(ps_ingest *in, int fd, const char *name);
+PS_API int ps_ingest_read_fd(ps_ingest *in, int fd, const char *name);
 
 /* Errors of begin, push, end and read_fd: a bad line without
  * skip_bad_lines is PS_EINVAL, "name:line: reason; nothing was written";
@@ -132,17 +134,17 @@ typedef struct ps_ingest_summary {
  * sync. An input without records writes nothing, unless a target was
  * named: then an empty scan of it. *sum (free with ps_ingest_summary_free)
  * is filled also on error, with the scans that were written. */
-int ps_ingest_finish(ps_ingest *in, ps_ingest_summary *sum);
-void ps_ingest_summary_free(ps_ingest_summary *sum);
+PS_API int ps_ingest_finish(ps_ingest *in, ps_ingest_summary *sum);
+PS_API void ps_ingest_summary_free(ps_ingest_summary *sum);
 /* Frees in; what was not finished is dropped (temporary files removed). */
-void ps_ingest_close(ps_ingest *in);
+PS_API void ps_ingest_close(ps_ingest *in);
 
 /* Parses a time as ingest and the command line read them, into the window
  * [*lo, *hi] of UTC milliseconds it names: RFC 3339 with 'T' or a space,
  * optional seconds, fraction and offset (none means UTC); a date alone (the
  * whole day); a scan file's YYYYMMDD_HHMMSS; Unix milliseconds (digits).
  * 0 or -1. */
-int ps_time_parse(const char *s, int64_t *lo, int64_t *hi);
+PS_API int ps_time_parse(const char *s, int64_t *lo, int64_t *hi);
 
 #ifdef __cplusplus
 }

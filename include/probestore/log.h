@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "probestore/base.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -85,29 +87,29 @@ typedef struct ps_logger {
 
 /* fn NULL (the default logger), min_level PS_LOG_INFO, console format,
  * fd 2. */
-void ps_logger_default(ps_logger *lg);
+PS_API void ps_logger_default(ps_logger *lg);
 
 /* Logs one event. lg NULL logs nothing. fmt is printf-style; the result
  * becomes the event's message. Thread-safe as far as lg->fn is. */
-void ps_log(const ps_logger *lg, int level, const ps_log_field *fields, size_t n_fields,
+PS_API void ps_log(const ps_logger *lg, int level, const ps_log_field *fields, size_t n_fields,
             const char *fmt, ...) PS_LOG_PRINTF(5, 6);
-void ps_logv(const ps_logger *lg, int level, const ps_log_field *fields, size_t n_fields,
+PS_API void ps_logv(const ps_logger *lg, int level, const ps_log_field *fields, size_t n_fields,
              const char *fmt, va_list ap) PS_LOG_PRINTF(5, 0);
 
 /* True when an event of this level would reach the logger, for callers
  * that would otherwise build fields for nothing. */
-bool ps_log_enabled(const ps_logger *lg, int level);
+PS_API bool ps_log_enabled(const ps_logger *lg, int level);
 
 /* Parses a level name, case-insensitively: "debug", "info", "warn",
  * "error", "off"; also "trace" (as debug), "warning" (as warn) and the
  * seed's "fatal" and "panic" (as error), and "disabled" (as off). Returns
  * the level (>= 0) or PS_EINVAL. */
-int ps_log_level_parse(const char *name);
+PS_API int ps_log_level_parse(const char *name);
 /* "debug", "info", "warn", "error", "off"; "unknown" for other values. */
-const char *ps_log_level_name(int level);
+PS_API const char *ps_log_level_name(int level);
 /* Parses "console", "text" (the seed's colourless console) or "json",
  * case-insensitively, into *out; returns 0 or PS_EINVAL. */
-int ps_log_format_parse(const char *name, ps_log_format *out);
+PS_API int ps_log_format_parse(const char *name, ps_log_format *out);
 
 /* Formats one event as the default logger does, with the time ts (UTC),
  * into buf, like snprintf: writes at most cap bytes including the NUL and
@@ -115,7 +117,7 @@ int ps_log_format_parse(const char *name, ps_log_format *out);
  * JSON strings are escaped per RFC 8259 and invalid UTF-8 becomes U+FFFD;
  * console values with spaces, quotes, '=' or control characters are
  * quoted and escaped; the message never spans lines. */
-size_t ps_log_format_line(char *buf, size_t cap, ps_log_format format, const struct timespec *ts,
+PS_API size_t ps_log_format_line(char *buf, size_t cap, ps_log_format format, const struct timespec *ts,
                           int level, const char *msg, const ps_log_field *fields, size_t n_fields);
 
 #ifdef __cplusplus

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probestore/base.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -70,25 +72,25 @@ typedef enum {
 } ps_probe_column;
 
 /* Column name of c ("original_url", ...). */
-const char *ps_probe_column_name(ps_probe_column c);
+PS_API const char *ps_probe_column_name(ps_probe_column c);
 
 /* The headers as the headers_json column holds them: a JSON object written
  * as Go's json.Marshal writes a map (keys sorted, the last of equal names
  * wins, <, > and & escaped). *out is malloc'ed and NUL-terminated (the
  * caller frees it), NULL when there are no headers. Returns 0 or
  * PS_ENOMEM. */
-int ps_headers_json(const ps_header *headers, size_t n, char **out);
+PS_API int ps_headers_json(const ps_header *headers, size_t n, char **out);
 
 /* Bytes of the longest valid UTF-8 prefix of p[0..n): n when all of it is
  * valid. Overlong forms, surrogates and code points past U+10FFFF are
  * invalid, as in every string probestore stores. */
-size_t ps_utf8_valid(const void *p, size_t n);
+PS_API size_t ps_utf8_valid(const void *p, size_t n);
 /* Bytes of the one valid UTF-8 sequence at p (n bytes readable, n > 0),
  * 0 when it is not one; *cp (when not NULL) receives its code point. */
-size_t ps_utf8_seq(const void *p, size_t n, uint32_t *cp);
+PS_API size_t ps_utf8_seq(const void *p, size_t n, uint32_t *cp);
 
 /* The diff status of a URL against the target's previous scan. */
-bool ps_url_status_valid(const char *s); /* "new", "existing", "old" or absent */
+PS_API bool ps_url_status_valid(const char *s); /* "new", "existing", "old" or absent */
 
 /* Probe results read back: items[0..n) point into memory owned by the set.
  * Free with ps_probe_set_free. */
@@ -100,9 +102,9 @@ typedef struct ps_probe_set {
 	void *priv;
 } ps_probe_set;
 
-void ps_probe_set_free(ps_probe_set *set);
+PS_API void ps_probe_set_free(ps_probe_set *set);
 /* Appends a deep copy of r to set (a zeroed set to start); PS_ENOMEM. */
-int ps_probe_set_add(ps_probe_set *set, const ps_probe_result *r);
+PS_API int ps_probe_set_add(ps_probe_set *set, const ps_probe_result *r);
 
 #ifdef __cplusplus
 }

@@ -15,34 +15,7 @@
 #ifndef PROBESTORE_H
 #define PROBESTORE_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-enum {
-	PS_OK = 0,
-	PS_EIO = -1,
-	PS_ENOMEM = -2,
-	PS_EINVAL = -3,      /* invalid argument or record (validation) */
-	PS_ECORRUPT = -4,    /* a stored file does not read back */
-	PS_EUNSUPPORTED = -5,
-	PS_ELIMIT = -6,
-	PS_ENOTFOUND = -9,   /* no such target, scan or record */
-	PS_ECANCELED = -8,
-	PS_ECONFIG = -10     /* bad configuration */
-};
-
-/* The calling thread's last error message (never NULL). */
-const char *ps_errmsg(void);
-
-#ifdef __cplusplus
-}
-#endif
-
+#include "probestore/base.h"
 #include "probestore/url.h"
 #include "probestore/log.h"
 #include "probestore/config.h"

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probestore/base.h"
+
 #include "probestore/store.h"
 
 #ifdef __cplusplus
@@ -36,7 +38,7 @@ typedef struct ps_report_options {
 
 /* max_rows 200, max_bars 12, max_files 200, max_versions 20,
  * max_diff_lines 400, everything else zero. */
-void ps_report_options_default(ps_report_options *o);
+PS_API void ps_report_options_default(ps_report_options *o);
 
 /* One scan of a target. */
 typedef struct ps_report_scan {
@@ -149,15 +151,15 @@ typedef struct ps_report {
  * one before are streamed once each. A target asked for that has no scan
  * is PS_ENOTFOUND naming it. Free *out with ps_report_free (also after an
  * error). */
-int ps_report_gather(ps_store *st, const ps_report_options *o, ps_report *out);
-void ps_report_free(ps_report *r);
+PS_API int ps_report_gather(ps_store *st, const ps_report_options *o, ps_report *out);
+PS_API void ps_report_free(ps_report *r);
 
 /* Writes r as one self-contained HTML page to fd (which the caller keeps
  * open and owns). PS_EIO naming the error when a write fails. */
-int ps_report_render_html(const ps_report *r, int fd);
+PS_API int ps_report_render_html(const ps_report *r, int fd);
 
 /* ps_report_gather then ps_report_render_html: the page of st to fd. */
-int ps_report_write_html(ps_store *st, const ps_report_options *o, int fd);
+PS_API int ps_report_write_html(ps_store *st, const ps_report_options *o, int fd);
 
 #ifdef __cplusplus
 }

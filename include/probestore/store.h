@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probestore/base.h"
+
 #include "probestore/config.h"
 #include "probestore/log.h"
 #include "probestore/probe.h"
@@ -27,12 +29,12 @@ typedef struct ps_store_options {
 	const ps_logger *logger;  /* NULL: nothing is logged; copied */
 } ps_store_options;
 
-void ps_store_options_default(ps_store_options *o);
+PS_API void ps_store_options_default(ps_store_options *o);
 /* Opens (creating the base directory if needed). Free with ps_store_close. */
-int ps_store_open(ps_store **out, const ps_store_options *o);
-void ps_store_close(ps_store *st);
-const char *ps_store_base_path(const ps_store *st);
-const ps_config *ps_store_config(const ps_store *st);
+PS_API int ps_store_open(ps_store **out, const ps_store_options *o);
+PS_API void ps_store_close(ps_store *st);
+PS_API const char *ps_store_base_path(const ps_store *st);
+PS_API const ps_config *ps_store_config(const ps_store *st);
 
 /* A cancellation token: set from any thread, checked between batches and
  * row groups. Zero-initialise. */
@@ -40,8 +42,8 @@ typedef struct ps_cancel {
 	int requested;
 } ps_cancel;
 
-void ps_cancel_request(ps_cancel *c);
-bool ps_cancel_requested(const ps_cancel *c);
+PS_API void ps_cancel_request(ps_cancel *c);
+PS_API bool ps_cancel_requested(const ps_cancel *c);
 
 /* Called per result; the result is valid during the call only. Return
  * non-zero to stop (the streaming call then returns that value). */
@@ -63,11 +65,11 @@ typedef struct ps_scan_options {
 	const ps_cancel *cancel;   /* NULL: not cancellable */
 } ps_scan_options;
 
-void ps_scan_options_default(ps_scan_options *o);
+PS_API void ps_scan_options_default(ps_scan_options *o);
 
 /* A new session ID: the UTC time of ms and 16 random hex digits, as in
  * "20250301-090000-1f2e3d4c5b6a7980" (33 bytes with the NUL; cap >= 33). */
-void ps_session_id_new(char *buf, size_t cap, int64_t ms);
+PS_API void ps_session_id_new(char *buf, size_t cap, int64_t ms);
 
 typedef struct ps_scan_result {
 	char path[4096];           /* the scan file */
@@ -84,18 +86,18 @@ typedef struct ps_scan_result {
  * is a valid zero-row file. Validation errors name the record index and
  * field (PS_EINVAL) and write nothing. Cancellation returns PS_ECANCELED
  * and leaves no file. res may be NULL. */
-int ps_scan_write(ps_store *st, const ps_scan_options *o, const ps_probe_result *results, size_t n,
+PS_API int ps_scan_write(ps_store *st, const ps_scan_options *o, const ps_probe_result *results, size_t n,
                   ps_scan_result *res);
 
 /* The same in steps, for scans that do not fit in memory. */
 typedef struct ps_scan_writer ps_scan_writer;
-int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_options *o);
+PS_API int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_options *o);
 /* Validates and writes results[0..n); the results may be freed after. */
-int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *results, size_t n);
+PS_API int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *results, size_t n);
 /* Finishes the file and frees w (also on error). */
-int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res);
+PS_API int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res);
 /* Drops everything written and frees w. */
-void ps_scan_writer_abort(ps_scan_writer *w);
+PS_API void ps_scan_writer_abort(ps_scan_writer *w);
 
 /* ---- targets and scans ---- */
 
@@ -113,18 +115,18 @@ typedef struct ps_scan_info {
 } ps_scan_info;
 
 /* Targets with at least one scan, sorted by directory name. Free *out with free(). */
-int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n);
+PS_API int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n);
 /* Scans of a target (URL or bare host), oldest first. Free *out with free().
  * A target never scanned gives n == 0. */
-int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **out, size_t *n);
+PS_API int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **out, size_t *n);
 
 /* All results of the target's latest scan (the seed's
  * FindAllProbeResultsForTarget); out->scan_time_ms is that scan's time.
  * PS_ENOTFOUND when the target has no scan. */
-int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out);
+PS_API int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out);
 
 /* Records in a scan file, from its footer alone. */
-int ps_scan_count(const char *path, int64_t *rows);
+PS_API int ps_scan_count(const char *path, int64_t *rows);
 
 /* ---- queries ---- */
 
@@ -183,10 +185,10 @@ typedef struct ps_query {
 	int threads;
 } ps_query;
 
-void ps_query_default(ps_query *q);
+PS_API void ps_query_default(ps_query *q);
 /* Matching results, newest scan first, in file order within a scan;
  * out->total counts every match before offset and limit. */
-int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out);
+PS_API int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out);
 
 /* The same results streamed: fn is called for each result of the window
  * [offset, offset + limit) in order (limit 0: the config's default
@@ -197,13 +199,13 @@ int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out);
  * order. Only the window's rows are assembled. With total not NULL every
  * match is counted (*total), else the search stops once the window is
  * full. */
-int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *ud, int64_t *total);
+PS_API int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *ud, int64_t *total);
 
 /* The number of matches of q (offset and limit ignored) without
  * assembling a row: from the files' footers when nothing filters, else by
  * testing the filters on the column vectors of the rows that statistics,
  * dictionaries and bloom filters leave, on q->threads threads. */
-int ps_store_count(ps_store *st, const ps_query *q, int64_t *count);
+PS_API int ps_store_count(ps_store *st, const ps_query *q, int64_t *count);
 
 /* ---- URL diff ---- */
 
@@ -215,23 +217,23 @@ typedef struct ps_url_diff {
 
 /* Diffs two scan files of a target by original_url: in b and not in a
  * (new), in both (existing), in a and not in b (old). Lists are sorted. */
-int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out);
+PS_API int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out);
 /* The target's latest scan against the one before it (an empty "a" when
  * there is only one). */
-int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out);
-void ps_url_diff_free(ps_url_diff *d);
+PS_API int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out);
+PS_API void ps_url_diff_free(ps_url_diff *d);
 
 /* ---- streaming ---- */
 
 
 /* Streams every result of a scan file in bounded memory. */
-int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel);
+PS_API int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel);
 
 typedef struct ps_probe_iter ps_probe_iter;
-int ps_probe_iter_open(ps_probe_iter **out, const char *path);
+PS_API int ps_probe_iter_open(ps_probe_iter **out, const char *path);
 /* *r is the next result, valid until the next call; NULL at the end. */
-int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r);
-void ps_probe_iter_close(ps_probe_iter *it);
+PS_API int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r);
+PS_API void ps_probe_iter_close(ps_probe_iter *it);
 
 /* ---- batch processor (the seed's BatchProcessor) ---- */
 
@@ -241,14 +243,14 @@ typedef int (*ps_batch_fn)(void *ud, const ps_probe_result *batch, size_t n);
 
 typedef struct ps_batch ps_batch;
 /* batch_size 0: the config's writer batch size (ps_config_default: 1000). */
-int ps_batch_new(ps_batch **out, size_t batch_size, ps_batch_fn fn, void *ud);
+PS_API int ps_batch_new(ps_batch **out, size_t batch_size, ps_batch_fn fn, void *ud);
 /* Copies r into the batch; calls fn when the batch is full. */
-int ps_batch_add(ps_batch *b, const ps_probe_result *r);
+PS_API int ps_batch_add(ps_batch *b, const ps_probe_result *r);
 /* Calls fn with what is buffered, if anything, and empties the batch. */
-int ps_batch_flush(ps_batch *b);
-size_t ps_batch_pending(const ps_batch *b);
+PS_API int ps_batch_flush(ps_batch *b);
+PS_API size_t ps_batch_pending(const ps_batch *b);
 /* Frees b without flushing. */
-void ps_batch_free(ps_batch *b);
+PS_API void ps_batch_free(ps_batch *b);
 
 #ifdef __cplusplus
 }

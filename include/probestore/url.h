@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "probestore/base.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -55,34 +57,34 @@ typedef struct ps_url {
  * sets a message naming the URL and what is wrong: missing or unsupported
  * scheme, empty host, bad port, space or control character, bad IPv6
  * literal, longer than PS_URL_MAX. */
-int ps_url_parse(const char *s, ps_url *out);
+PS_API int ps_url_parse(const char *s, ps_url *out);
 
 /* What ps_url_parse() accepts, checked without building the parts: 0 or
  * PS_EINVAL with the same message. */
-int ps_url_check(const char *s);
+PS_API int ps_url_check(const char *s);
 
 /* Like ps_url_parse(), but also accepts a root target given as a bare host,
  * with optional port and path: "example.com", "example.com:8443",
  * "[::1]:8080", "10.0.0.1". A target without a scheme means https.
  * Same ownership and errors as ps_url_parse(). */
-int ps_url_parse_target(const char *target, ps_url *out);
+PS_API int ps_url_parse_target(const char *target, ps_url *out);
 
 /* Releases what ps_url_parse() allocated and zeroes *u. Accepts NULL and a
  * zeroed struct. */
-void ps_url_free(ps_url *u);
+PS_API void ps_url_free(ps_url *u);
 
 /* Writes the directory name "<host>_<port>" of u into buf (cap bytes,
  * PS_HOST_PORT_DIR_MAX is always enough). See ps_host_port_dir_format().
  * Returns 0, PS_EINVAL for a bad host or port, PS_ELIMIT when the name does
  * not fit in cap or exceeds the 255-byte file name limit. */
-int ps_url_host_port_dir(const ps_url *u, char *buf, size_t cap);
+PS_API int ps_url_host_port_dir(const ps_url *u, char *buf, size_t cap);
 
 /* Writes "<host>_<port>": the host lower-cased, every byte outside
  * [a-z0-9.-] percent-encoded with upper-case hex ("::1" -> "%3A%3A1",
  * "_" -> "%5F"), so the name maps back with ps_host_port_dir_parse().
  * host must be non-empty and free of spaces and control characters; port
  * 1..65535. Errors as ps_url_host_port_dir(). */
-int ps_host_port_dir_format(const char *host, int port, char *buf, size_t cap);
+PS_API int ps_host_port_dir_format(const char *host, int port, char *buf, size_t cap);
 
 /* Reverses ps_host_port_dir_format(): splits dir at its last '_', decodes the
  * host into host (hcap bytes, with NUL) and the port into *port.
@@ -90,28 +92,28 @@ int ps_host_port_dir_format(const char *host, int port, char *buf, size_t cap);
  * encoding, upper-case hex, port 1..65535 without leading zeros), so a
  * directory that is not ours is rejected with PS_EINVAL and a message naming
  * it. PS_ELIMIT when the host does not fit in hcap. */
-int ps_host_port_dir_parse(const char *dir, char *host, size_t hcap, int *port);
+PS_API int ps_host_port_dir_parse(const char *dir, char *host, size_t hcap, int *port);
 
 /* Writes the display form "host:port" into buf (cap bytes), with an IPv6
  * host (one containing ':') in brackets: "[::1]:443". PS_EINVAL for a NULL
  * or empty host or a port outside 1..65535, PS_ELIMIT when buf is short. */
-int ps_host_port_format(const char *host, int port, char *buf, size_t cap);
+PS_API int ps_host_port_format(const char *host, int port, char *buf, size_t cap);
 
 /* The display form ("host:port") of a directory name, in one call: parses
  * dir with ps_host_port_dir_parse(), then ps_host_port_format().
  * PS_HOST_PORT_DISPLAY_MAX bytes are always enough. */
-int ps_host_port_dir_display(const char *dir, char *buf, size_t cap);
+PS_API int ps_host_port_dir_display(const char *dir, char *buf, size_t cap);
 
 /* The directory name of a URL or bare-host root target, in one call:
  * ps_url_parse_target() then ps_url_host_port_dir(). Errors of both. */
-int ps_target_host_port_dir(const char *target, char *buf, size_t cap);
+PS_API int ps_target_host_port_dir(const char *target, char *buf, size_t cap);
 
 /* Writes the first ndigits (1..64) lower-case hex digits of SHA-256 of the
  * URL's bytes, exactly as given (no normalisation), and a NUL into out,
  * which holds at least ndigits + 1 bytes. The default width is
  * PS_URL_HASH_DEFAULT_DIGITS. PS_EINVAL for NULL arguments or ndigits out of
  * range, PS_EIO if the digest itself fails. */
-int ps_url_hash(const char *url, int ndigits, char *out);
+PS_API int ps_url_hash(const char *url, int ndigits, char *out);
 
 /* ---- URL mutex manager ---------------------------------------------------
  *
@@ -132,11 +134,11 @@ typedef struct ps_urlmutex ps_urlmutex;
  * manager hands out no mutexes: acquire and release succeed and do nothing
  * (for single-threaded callers that want no locking cost). PS_ENOMEM or
  * PS_EIO (a pthread call failed) on failure, *out then NULL. */
-int ps_urlmutex_mgr_new(ps_urlmutex_mgr **out, bool enabled);
+PS_API int ps_urlmutex_mgr_new(ps_urlmutex_mgr **out, bool enabled);
 
 /* Frees the manager and every entry. No handle may be held or waited for:
  * release them all first. Accepts NULL. */
-void ps_urlmutex_mgr_free(ps_urlmutex_mgr *mgr);
+PS_API void ps_urlmutex_mgr_free(ps_urlmutex_mgr *mgr);
 
 /* Locks url's mutex, creating it on first use, waiting while another thread
  * holds it; *out receives the handle to pass to ps_urlmutex_release(). The
@@ -144,13 +146,13 @@ void ps_urlmutex_mgr_free(ps_urlmutex_mgr *mgr);
  * is NULL and nothing is locked. PS_EINVAL for NULL arguments or when the
  * calling thread already holds url's mutex (it would wait forever),
  * PS_ENOMEM, PS_EIO when a pthread call fails; *out is NULL on failure. */
-int ps_urlmutex_acquire(ps_urlmutex_mgr *mgr, const char *url, ps_urlmutex **out);
+PS_API int ps_urlmutex_acquire(ps_urlmutex_mgr *mgr, const char *url, ps_urlmutex **out);
 
 /* Keeps entries no thread uses any more for reuse (no allocation when a
  * URL comes back) until ps_urlmutex_cleanup_unused() frees them; false
  * (the default) frees an entry at its last release. No-op for NULL or a
  * disabled manager. */
-void ps_urlmutex_mgr_set_keep(ps_urlmutex_mgr *mgr, bool keep);
+PS_API void ps_urlmutex_mgr_set_keep(ps_urlmutex_mgr *mgr, bool keep);
 
 /* Unlocks a handle from ps_urlmutex_acquire() and drops its reference;
  * the last reference frees the entry unless the manager keeps entries
@@ -158,7 +160,7 @@ void ps_urlmutex_mgr_set_keep(ps_urlmutex_mgr *mgr, bool keep);
  * no-op returning 0. PS_EINVAL when the calling thread does not hold the
  * mutex (the handle then stays as it was) or the handle was released
  * already. */
-int ps_urlmutex_release(ps_urlmutex_mgr *mgr, ps_urlmutex *h);
+PS_API int ps_urlmutex_release(ps_urlmutex_mgr *mgr, ps_urlmutex *h);
 
 /* Frees every entry that no thread holds or waits for, except those of the
  * URLs in active_urls[0..n_active) (NULL, 0: none is spared), and returns
@@ -166,10 +168,10 @@ int ps_urlmutex_release(ps_urlmutex_mgr *mgr, ps_urlmutex *h);
  * manager that keeps entries has unused ones. 0 for NULL or a disabled
  * manager. Safe while other threads acquire and release; the caller keeps
  * its strings. */
-size_t ps_urlmutex_cleanup_unused(ps_urlmutex_mgr *mgr, const char *const *active_urls, size_t n_active);
+PS_API size_t ps_urlmutex_cleanup_unused(ps_urlmutex_mgr *mgr, const char *const *active_urls, size_t n_active);
 
 /* How many per-URL entries the manager currently keeps (held or not). */
-size_t ps_urlmutex_count(ps_urlmutex_mgr *mgr);
+PS_API size_t ps_urlmutex_count(ps_urlmutex_mgr *mgr);
 
 #ifdef __cplusplus
 }

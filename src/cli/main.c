@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--version") == 0) {
-			printf("probestore %s (libparq %s)\n", PARQ_VERSION_STRING, PARQ_VERSION_STRING);
+			printf("probestore %s (libparq %s)\n", ps_version(), PARQ_VERSION_STRING);
 			return EXIT_OK;
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

@@ -100,7 +100,7 @@ func TestGoReadsCLIIngest(t *testing.T) {
 	if err := os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	runCLI(t, bin, "--data", cfg.ParquetBasePath, "ingest", "--quiet", "--session", "cli-session", in)
+	runCLI(t, bin, "--data", cfg.ParquetBasePath, "ingest", "--quiet", "--group-by", "host", "--session", "cli-session", in)
 
 	r := ds.NewParquetReader(cfg, nil)
 	defer r.Close()
