@@ -27,6 +27,12 @@ done
 export PKG_CONFIG_PATH="$build"
 export PROBESTORE_BIN="$build/probestore"
 export CGO_ENABLED=1
+# Go's build cache does not see changes to C headers outside the package:
+# a hash of the public headers and of the libraries in the flags does (a
+# changed struct would otherwise be read with its old layout).
+stamp=$(cat "$src"/include/parq/*.h "$src"/include/probestore/*.h "$build/libprobestore.a" "$build/libparq.a" |
+  sha256sum | cut -c1-16)
+export CGO_CFLAGS="${CGO_CFLAGS:-} -DPROBESTORE_BUILD_STAMP=$stamp"
 # Builds of the tests land in the Go cache; keep it out of the home
 # directory when that is not writable (CI containers).
 if ! [ -w "${HOME:-/nonexistent}" ]; then

@@ -20,6 +20,9 @@
 extern "C" {
 #endif
 
+/* The writer's batch size and the batch processor's, unless configured. */
+#define PS_BATCH_SIZE_DEFAULT 1000
+
 /* compression_codec "auto": the codec is chosen per file by data size, see
  * ps_config_auto_codec(). Other codec values are libparq's PARQ_CODEC_*
  * ids (include/parq/parq.h). */
@@ -33,7 +36,8 @@ typedef enum ps_utf8_repair {
 
 /* storage_config.parquet_writer: scan files and record validation. */
 typedef struct ps_writer_config {
-	size_t batch_size;          /* records converted per batch; batch processor default (seed: 1000) */
+	size_t batch_size;          /* records converted per batch; batch processor default
+	                             * (PS_BATCH_SIZE_DEFAULT, the seed's 1000) */
 	int64_t rows_per_row_group; /* 100000 */
 	uint64_t max_file_size;     /* bytes; a scan file that would be larger is refused; 0: no cap */
 	bool enable_validation;     /* seed: true */

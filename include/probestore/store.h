@@ -110,8 +110,9 @@ typedef struct ps_target_info {
 typedef struct ps_scan_info {
 	char path[4096];
 	int64_t scan_time_ms;
-	int64_t rows;              /* from the footer */
+	int64_t rows;              /* from the footer; -1 when the file does not read */
 	int64_t bytes;
+	char session_id[128];      /* the scan session ("" when the file names none) */
 } ps_scan_info;
 
 /* Targets with at least one scan, sorted by directory name. Free *out with free(). */
@@ -242,7 +243,9 @@ PS_API void ps_probe_iter_close(ps_probe_iter *it);
 typedef int (*ps_batch_fn)(void *ud, const ps_probe_result *batch, size_t n);
 
 typedef struct ps_batch ps_batch;
-/* batch_size 0: the config's writer batch size (ps_config_default: 1000). */
+/* batch_size 0: PS_BATCH_SIZE_DEFAULT (the writer batch size of
+ * ps_config_default); a store's configured size is
+ * ps_store_config(st)->writer.batch_size. */
 PS_API int ps_batch_new(ps_batch **out, size_t batch_size, ps_batch_fn fn, void *ud);
 /* Copies r into the batch; calls fn when the batch is full. */
 PS_API int ps_batch_add(ps_batch *b, const ps_probe_result *r);

@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "output.h"
-#include "parq/parq.h"
 
 static const char usage[] =
 	"usage: probestore scans [--target URL] [--format table|jsonl|csv]\n\n"
@@ -20,21 +19,14 @@ static const table_col COLS[] = {
 	{"target", 0, false}, {"scan", 0, false}, {"records", 0, true}, {"size", 0, true}, {"file", 0, false},
 };
 
-/* The scan's session id from its key-value metadata ("" without one), or
- * NULL when the file does not open (reported). */
-static const char *session_of(const char *path, char *buf, size_t cap, bool *bad)
+/* A listed scan whose footer did not read: why, on standard error. */
+static void report_unreadable(const ps_scan_info *s, bool *bad)
 {
-	parq_reader *r;
-	buf[0] = 0;
-	if (parq_reader_open(&r, path, NULL)) {
-		cli_error("%s", parq_errmsg());
+	int64_t rows;
+	if (s->rows < 0 && ps_scan_count(s->path, &rows) != 0) {
+		cli_error("%s", ps_errmsg());
 		*bad = true;
-		return NULL;
 	}
-	const char *s = parq_reader_kv(r, "probestore.scan_session_id");
-	snprintf(buf, cap, "%s", s ? s : "");
-	parq_reader_close(r);
-	return buf;
 }
 
 static int list(ps_store *st, const char *target, const char *display, cli_out_format fmt, table *t, strbuf *b,
@@ -48,10 +40,11 @@ static int list(ps_store *st, const char *target, const char *display, cli_out_f
 	}
 	for (size_t i = 0; i < n; i++) {
 		const ps_scan_info *s = &scans[i];
-		char when[32], recs[24], bytes[24], sbuf[128];
+		char when[32], recs[24], bytes[24];
 		if (s->rows >= 0)
 			snprintf(recs, sizeof recs, "%" PRId64, s->rows);
-		const char *sess = session_of(s->path, sbuf, sizeof sbuf, bad);
+		report_unreadable(s, bad);
+		const char *sess = s->rows >= 0 ? s->session_id : NULL;
 		if (fmt == OUT_TABLE) {
 			char size[32];
 			const char *cells[] = {display, cli_time_short(s->scan_time_ms, when), s->rows >= 0 ? recs : "?",

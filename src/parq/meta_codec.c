@@ -114,58 +114,57 @@ static int get_list(tc_reader *r, int type, int elem, uint32_t *n, bool *skipped
 
 #define ALLOC(a, n, T) ((T *)parq_arena_calloc((a), (n) ? (n) : 1, sizeof(T)))
 
-static int get_i32_list(parq_arena *a, tc_reader *r, int type, int32_t **out, uint32_t *count)
+/* A list of elem values, each read by read_one into size bytes of an
+ * array from the arena; a list of another element type is skipped.
+ * Inlined into each caller below, with read_one known there. */
+static inline int get_typed_list(parq_arena *a, tc_reader *r, int type, int elem, size_t size,
+                                 int (*read_one)(tc_reader *, void *), void **out, uint32_t *count)
 {
 	uint32_t n;
 	bool skipped;
-	int rc = get_list(r, type, TC_I32, &n, &skipped);
+	int rc = get_list(r, type, elem, &n, &skipped);
 	if (rc || skipped)
 		return rc;
-	int32_t *v = ALLOC(a, n, int32_t);
+	uint8_t *v = parq_arena_calloc(a, n ? n : 1, size);
 	if (!v)
 		return a->last_err ? a->last_err : PARQ_ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
-		if ((rc = tc_read_i32(r, &v[i])))
+		if ((rc = read_one(r, v + (size_t)i * size)))
 			return rc;
 	*out = v;
 	*count = n;
 	return 0;
+}
+
+static int read_i32(tc_reader *r, void *v) { return tc_read_i32(r, v); }
+static int read_i64(tc_reader *r, void *v) { return tc_read_i64(r, v); }
+static int read_bin(tc_reader *r, void *v) { return tc_read_binary(r, v); }
+
+static int get_i32_list(parq_arena *a, tc_reader *r, int type, int32_t **out, uint32_t *count)
+{
+	void *v = NULL;
+	int rc = get_typed_list(a, r, type, TC_I32, sizeof **out, read_i32, &v, count);
+	if (!rc && v)
+		*out = v;
+	return rc;
 }
 
 static int get_i64_list(parq_arena *a, tc_reader *r, int type, int64_t **out, uint32_t *count)
 {
-	uint32_t n;
-	bool skipped;
-	int rc = get_list(r, type, TC_I64, &n, &skipped);
-	if (rc || skipped)
-		return rc;
-	int64_t *v = ALLOC(a, n, int64_t);
-	if (!v)
-		return a->last_err ? a->last_err : PARQ_ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		if ((rc = tc_read_i64(r, &v[i])))
-			return rc;
-	*out = v;
-	*count = n;
-	return 0;
+	void *v = NULL;
+	int rc = get_typed_list(a, r, type, TC_I64, sizeof **out, read_i64, &v, count);
+	if (!rc && v)
+		*out = v;
+	return rc;
 }
 
 static int get_bin_list(parq_arena *a, tc_reader *r, int type, parq_bytes **out, uint32_t *count)
 {
-	uint32_t n;
-	bool skipped;
-	int rc = get_list(r, type, TC_BINARY, &n, &skipped);
-	if (rc || skipped)
-		return rc;
-	parq_bytes *v = ALLOC(a, n, parq_bytes);
-	if (!v)
-		return a->last_err ? a->last_err : PARQ_ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		if ((rc = tc_read_binary(r, &v[i])))
-			return rc;
-	*out = v;
-	*count = n;
-	return 0;
+	void *v = NULL;
+	int rc = get_typed_list(a, r, type, TC_BINARY, sizeof **out, read_bin, &v, count);
+	if (!rc && v)
+		*out = v;
+	return rc;
 }
 
 /* ---- structures ---- */

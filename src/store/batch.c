@@ -20,7 +20,7 @@ int ps_batch_new(ps_batch **out, size_t batch_size, ps_batch_fn fn, void *ud)
 	if (!fn)
 		return ps_err(PS_EINVAL, "batch processor: no callback");
 	if (batch_size == 0)
-		batch_size = 1000;
+		batch_size = PS_BATCH_SIZE_DEFAULT;
 	if (batch_size > ((size_t)1 << 24))
 		return ps_err(PS_EINVAL, "batch processor: batch size %zu is too large", batch_size);
 	ps_batch *b = calloc(1, sizeof *b);

@@ -245,7 +245,7 @@ int ps_config_default(ps_config *cfg)
 	cfg->codec = PARQ_CODEC_ZSTD;
 	cfg->compression_level = 0;
 
-	cfg->writer.batch_size = 1000;
+	cfg->writer.batch_size = PS_BATCH_SIZE_DEFAULT;
 	cfg->writer.rows_per_row_group = 100000;
 	cfg->writer.max_file_size = 0;
 	cfg->writer.enable_validation = true;

@@ -206,6 +206,8 @@ static void scan_info_fill(ps_scan_info *s)
 	}
 	s->rows = parq_reader_num_rows(r);
 	s->bytes = parq_reader_file_size(r);
+	const char *sid = parq_reader_kv(r, "probestore.scan_session_id");
+	snprintf(s->session_id, sizeof s->session_id, "%s", sid ? sid : "");
 	const char *ms = parq_reader_kv(r, "probestore.scan_timestamp");
 	if (ms) {
 		char *end;
@@ -352,9 +354,10 @@ static int read_all(const char *path, const ps_config *cfg, parq_pred *pred, ps_
 	return rc;
 }
 
-int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out)
+/* The target's latest scan, and the one before it (path "" without one):
+ * PS_ENOTFOUND when the target has no scan. */
+static int latest_two(ps_store *st, const char *root_target, ps_scan_info *cur, ps_scan_info *prev)
 {
-	memset(out, 0, sizeof *out);
 	ps_scan_info *scans;
 	size_t n;
 	int rc = ps_store_list_scans(st, root_target, &scans, &n);
@@ -364,10 +367,25 @@ int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set 
 		free(scans);
 		return ps_err(PS_ENOTFOUND, "%s has no scan", root_target);
 	}
-	rc = read_all(scans[n - 1].path, &st->cfg, NULL, out);
-	out->scan_time_ms = scans[n - 1].scan_time_ms;
-	out->total = (int64_t)out->n;
+	*cur = scans[n - 1];
+	if (n > 1)
+		*prev = scans[n - 2];
+	else
+		prev->path[0] = 0;
 	free(scans);
+	return 0;
+}
+
+int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out)
+{
+	memset(out, 0, sizeof *out);
+	ps_scan_info cur, prev;
+	int rc = latest_two(st, root_target, &cur, &prev);
+	if (rc)
+		return rc;
+	rc = read_all(cur.path, &st->cfg, NULL, out);
+	out->scan_time_ms = cur.scan_time_ms;
+	out->total = (int64_t)out->n;
 	if (rc)
 		ps_probe_set_free(out);
 	return rc;
@@ -460,17 +478,9 @@ int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out)
 int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out)
 {
 	memset(out, 0, sizeof *out);
-	ps_scan_info *scans;
-	size_t n;
-	int rc = ps_store_list_scans(st, root_target, &scans, &n);
-	if (rc)
-		return rc;
-	if (n == 0)
-		rc = ps_err(PS_ENOTFOUND, "%s has no scan", root_target);
-	else
-		rc = ps_scan_diff(n > 1 ? scans[n - 2].path : NULL, scans[n - 1].path, out);
-	free(scans);
-	return rc;
+	ps_scan_info cur, prev;
+	int rc = latest_two(st, root_target, &cur, &prev);
+	return rc ? rc : ps_scan_diff(prev.path[0] ? prev.path : NULL, cur.path, out);
 }
 
 void ps_url_diff_free(ps_url_diff *d)

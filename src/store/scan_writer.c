@@ -323,7 +323,7 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 	if (ps_cancel_requested(w->o.cancel))
 		return ps_err(PS_ECANCELED, "scan of %s canceled", w->root_target);
 	const ps_config *cfg = ps_store_config(w->st);
-	size_t batch = cfg->writer.batch_size ? cfg->writer.batch_size : 1000;
+	size_t batch = cfg->writer.batch_size ? cfg->writer.batch_size : PS_BATCH_SIZE_DEFAULT;
 	for (size_t at = 0; at < n;) {
 		size_t m = n - at < batch ? n - at : batch;
 		if (m > w->cap) {
