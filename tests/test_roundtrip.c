@@ -332,6 +332,15 @@ static int write_file(gen *g, const parq_schema *s, const char *path, const parq
 			parq_writer_abort(w);
 			return rc;
 		}
+		/* now and then the buffers given back, as an ingest under a
+		 * memory budget does: the rows must read back the same */
+		if (rnd(g, 5) == 0) {
+			int64_t before = parq_writer_memory(w);
+			rc = parq_writer_trim(w);
+			CHECK_EQ_INT(rc, 0);
+			CHECK(parq_writer_memory(w) <= before);
+			CHECK_EQ_INT(parq_writer_buffered(w), 0);
+		}
 		r += n;
 	}
 	rc = parq_writer_close(w, NULL);

@@ -371,6 +371,15 @@ PARQ_API int64_t parq_writer_bytes(const parq_writer *w);
 /* Bytes of the current row group held in memory, estimated (what a flush
  * would write, before compression). */
 PARQ_API int64_t parq_writer_buffered(const parq_writer *w);
+/* Bytes the writer holds allocated: its column writers' buffers,
+ * dictionaries and page lists, and its output buffer (at least what
+ * parq_writer_buffered counts, often several times more: the buffers keep
+ * the size of the largest page and dictionary seen). */
+PARQ_API int64_t parq_writer_memory(const parq_writer *w);
+/* Flushes the current row group, then frees the buffers of the column
+ * writers and the output buffer, which grow again with the next rows: for
+ * a caller holding many writers at once under one memory budget. */
+PARQ_API int parq_writer_trim(parq_writer *w);
 /* Flushes, writes the footer, closes and frees w (even on error). On
  * success *file_size (optional) is the final size. */
 PARQ_API int parq_writer_close(parq_writer *w, int64_t *file_size);

@@ -233,6 +233,50 @@ static size_t page_estimate(const parq_colw *c)
 	return est;
 }
 
+size_t parq_colw_memory(const parq_colw *c)
+{
+	const dict *d = &c->dict;
+	size_t m = sizeof *c + c->cap_lev * 2 * sizeof(int16_t) + c->cap_idx * sizeof(uint32_t) + c->vals.cap +
+	           c->dict_page.cap + c->data.cap + c->scratch.cap + c->comp.cap + c->header.cap + c->bounds.cap +
+	           c->bloom.cap + c->cap_hashes * sizeof(uint64_t) + (size_t)c->cap_pages * sizeof *c->pages;
+	if (d->slots)
+		m += ((size_t)d->mask + 1) * sizeof *d->slots;
+	m += (size_t)d->cap * (sizeof *d->hashes + sizeof *d->offs + sizeof *d->lens) + d->data.cap;
+	return m;
+}
+
+int parq_colw_trim(parq_colw *c)
+{
+	if (c->nlev || c->chunk_rows || c->data.len)
+		return 0; /* rows at hand: their buffers stay */
+	free(c->def);
+	free(c->rep);
+	free(c->idx);
+	c->def = c->rep = NULL;
+	c->idx = NULL;
+	c->cap_lev = c->cap_idx = 0;
+	parq_buf_free(&c->vals);
+	parq_buf_free(&c->dict_page);
+	parq_buf_free(&c->data);
+	parq_buf_free(&c->scratch);
+	parq_buf_free(&c->comp);
+	parq_buf_free(&c->header);
+	parq_buf_free(&c->bounds);
+	parq_buf_free(&c->bloom);
+	free(c->hashes);
+	c->hashes = NULL;
+	c->cap_hashes = 0;
+	free(c->pages);
+	c->pages = NULL;
+	c->cap_pages = 0;
+	if (c->cfg.dictionary) {
+		dict_free(&c->dict);
+		if (dict_rehash(&c->dict, 1024))
+			return PARQ_ENOMEM;
+	}
+	return 0;
+}
+
 size_t parq_colw_estimate(const parq_colw *c)
 {
 	return c->data.len + c->dict.plain_bytes + page_estimate(c);

@@ -65,6 +65,11 @@ int parq_colw_append(parq_colw *c, const int16_t *def, const int16_t *rep, int64
                      const void *values, const parq_bytes *bytes, int64_t n_values, int64_t n_rows);
 /* Estimated bytes buffered for this chunk (encoded, and in the open page). */
 size_t parq_colw_estimate(const parq_colw *c);
+/* Bytes the column writer holds allocated (its buffers' capacities). */
+size_t parq_colw_memory(const parq_colw *c);
+/* Frees the buffers of a column writer that holds no rows (after a row
+ * group was flushed); they grow again with the next rows. */
+int parq_colw_trim(parq_colw *c);
 /* Closes the chunk; *out describes it. */
 int parq_colw_finish(parq_colw *c, parq_colw_chunk *out);
 /* Starts a new chunk (new row group). */

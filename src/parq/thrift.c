@@ -47,7 +47,7 @@ int tc_read_double(tc_reader *r, double *v)
 
 int tc_read_binary(tc_reader *r, parq_bytes *v)
 {
-	uint64_t n;
+	uint64_t n = 0;
 	int rc = tc_read_varint(r, &n);
 	if (rc)
 		return rc;
@@ -141,7 +141,7 @@ static int skip_struct(tc_reader *r)
 		return rc;
 	int16_t last = 0, id;
 	for (;;) {
-		int t;
+		int t = 0;
 		bool bv;
 		if ((rc = tc_read_field(r, &t, &id, &last, &bv)))
 			return rc;
@@ -156,7 +156,7 @@ static int skip_struct(tc_reader *r)
 
 static int skip_value(tc_reader *r, int type, bool in_list)
 {
-	uint64_t u;
+	uint64_t u = 0;
 	switch (type) {
 	case TC_TRUE:
 	case TC_FALSE:

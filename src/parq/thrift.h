@@ -57,7 +57,7 @@ static inline int tc_read_varint(tc_reader *r, uint64_t *v)
 
 static inline int tc_read_i64(tc_reader *r, int64_t *v)
 {
-	uint64_t u;
+	uint64_t u = 0;
 	int rc = tc_read_varint(r, &u);
 	if (!rc)
 		*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);

@@ -375,6 +375,26 @@ int64_t parq_writer_buffered(const parq_writer *w)
 	return (int64_t)rg_estimate(w);
 }
 
+int64_t parq_writer_memory(const parq_writer *w)
+{
+	int64_t m = (int64_t)w->out.cap;
+	for (int i = 0; i < w->n_cols; i++)
+		m += (int64_t)parq_colw_memory(w->cols[i]);
+	return m;
+}
+
+int parq_writer_trim(parq_writer *w)
+{
+	int rc = parq_writer_flush_row_group(w);
+	if (!rc)
+		rc = flush_out(w);
+	for (int i = 0; !rc && i < w->n_cols; i++)
+		rc = parq_colw_trim(w->cols[i]);
+	if (!rc)
+		parq_buf_free(&w->out);
+	return rc;
+}
+
 int64_t parq_writer_bytes(const parq_writer *w)
 {
 	int64_t b = w->offset;

@@ -640,24 +640,35 @@ static int relieve(ps_ingest *in)
 		if ((rc = group_write(in, big, true)))
 			return rc;
 	}
-	for (;;) {
-		int64_t held = 0, most = 0;
+	/* what the writers hold allocated, not only their rows: each keeps
+	 * page buffers and dictionaries per column, which across many open
+	 * targets add up to more than their rows. Past the budget the writer
+	 * holding most flushes its row group and gives its buffers back, until
+	 * the writers hold a quarter of the budget (the rest is for the records
+	 * at hand, the compression contexts and the allocator's slack). Counting every writer costs a
+	 * pass over them: done after each chunk of input. */
+	int64_t held = 0;
+	for (size_t k = 0; k < in->n_groups; k++)
+		if (in->groups[k]->w)
+			held += ps_scan_writer_memory(in->groups[k]->w);
+	if (held <= (int64_t)(in->budget / 2))
+		return 0;
+	while (held > (int64_t)(in->budget / 4)) {
+		int64_t most = 0;
 		group *big = NULL;
 		for (size_t k = 0; k < in->n_groups; k++) {
 			group *g = in->groups[k];
-			if (!g->w)
-				continue;
-			int64_t b = ps_scan_writer_buffered(g->w);
-			held += b;
+			int64_t b = g->w ? ps_scan_writer_memory(g->w) : 0;
 			if (b > most) {
 				most = b;
 				big = g;
 			}
 		}
-		if (held <= (int64_t)(in->budget / 2) || !big)
+		if (!big)
 			break;
-		if ((rc = ps_scan_writer_flush(big->w)))
+		if ((rc = ps_scan_writer_trim(big->w)))
 			return ps_err_prefix(rc, "%s: ", big->target);
+		held -= most - ps_scan_writer_memory(big->w);
 	}
 	return 0;
 }

@@ -404,6 +404,14 @@ int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, in
 	return 0;
 }
 
+size_t ps_probe_cols_memory(const ps_probe_cols *c)
+{
+	size_t per_row = PS_PROBE_NCOLS * (2 * sizeof(int16_t) + sizeof(parq_bytes) + sizeof(int64_t)) +
+	                 sizeof(int32_t) + sizeof(size_t);
+	return c->cap_rows * per_row + (c->cap_tech + c->cap_ip) * (2 * sizeof(int16_t) + sizeof(parq_bytes)) +
+	       c->json.cap;
+}
+
 void ps_probe_cols_free(ps_probe_cols *c)
 {
 	for (int k = 0; k < PS_PROBE_NCOLS; k++) {

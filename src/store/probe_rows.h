@@ -42,6 +42,8 @@ typedef struct ps_probe_cols {
 int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, int64_t scan_ms,
                         const ps_probe_overrides *ov);
 void ps_probe_cols_free(ps_probe_cols *c);
+/* Bytes c holds allocated, approximately. */
+size_t ps_probe_cols_memory(const ps_probe_cols *c);
 
 /* Encodes headers as the seed does (Go's json.Marshal of a map: keys
  * sorted, last duplicate wins, <, > and & escaped). Appends to out. */

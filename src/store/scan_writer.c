@@ -513,6 +513,20 @@ int64_t ps_scan_writer_buffered(const ps_scan_writer *w)
 	return w->pw ? parq_writer_buffered(w->pw) : 0;
 }
 
+int64_t ps_scan_writer_memory(const ps_scan_writer *w)
+{
+	return (w->pw ? parq_writer_memory(w->pw) : 0) + (int64_t)ps_probe_cols_memory(&w->cols);
+}
+
+int ps_scan_writer_trim(ps_scan_writer *w)
+{
+	ps_probe_cols_free(&w->cols);
+	if (!w->pw)
+		return 0;
+	int rc = parq_writer_trim(w->pw);
+	return rc ? ps_err_from_parq(rc, NULL) : 0;
+}
+
 int ps_scan_writer_flush(ps_scan_writer *w)
 {
 	if (!w->pw)

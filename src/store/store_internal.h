@@ -51,5 +51,9 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 /* Bytes w holds of its current row group (estimated), and ending it now. */
 int64_t ps_scan_writer_buffered(const ps_scan_writer *w);
 int ps_scan_writer_flush(ps_scan_writer *w);
+/* Bytes the writer holds allocated (its Parquet writer's buffers and its
+ * column vectors), and the same flushed and given back. */
+int64_t ps_scan_writer_memory(const ps_scan_writer *w);
+int ps_scan_writer_trim(ps_scan_writer *w);
 
 #endif
