@@ -252,6 +252,31 @@ void ps_history_iter_close(ps_history_iter *it);
 /* Records in a history file, from its footer alone. */
 int ps_history_count(const char *path, int64_t *rows);
 
+/* ---- checking a history file ---- */
+
+typedef struct ps_history_verify_options {
+	bool check_hashes;        /* compare each record's hash with its content (true) */
+} ps_history_verify_options;
+
+void ps_history_verify_options_default(ps_history_verify_options *o);
+
+typedef struct ps_history_verify_result {
+	int64_t records;          /* records read */
+	int64_t hashes_checked;   /* records whose hash was compared with their content */
+	int row_groups;           /* row groups read whole */
+} ps_history_verify_result;
+
+/* Reads every page of the history file at path (current or archived),
+ * verifying page checksums where the file has them whatever the store's
+ * reader settings, and, with check_hashes, compares every record's hash
+ * with the SHA-256 of its content where the hash is 64 hex digits and the
+ * content is stored (records without either are read, not compared).
+ * PS_ECORRUPT naming the file, row group, row and URL at the first damaged
+ * record or page. st may be NULL (libparq's reader defaults); opt NULL:
+ * the defaults; res may be NULL. */
+int ps_history_verify(ps_store *st, const char *path, const ps_history_verify_options *opt,
+                      ps_history_verify_result *res);
+
 #ifdef __cplusplus
 }
 #endif

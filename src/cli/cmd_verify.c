@@ -15,7 +15,8 @@ static const char usage[] =
 	"usage: probestore verify [--verbose]\n\n"
 	"Reads every Parquet file under the data directory in full: every page of every\n"
 	"column decoded and every row assembled, page checksums checked where present;\n"
-	"scan files are also read as probe results. Reports each file that does not read\n"
+	"scan files are also read as probe results, and every file history record's hash\n"
+	"is compared with its content. Reports each file that does not read\n"
 	"back, with the reason, on standard error, then a summary; exit status 1 if any\n"
 	"file does not read back.\n\n"
 	"Options:\n"
@@ -79,13 +80,15 @@ static bool vanished(const char *path)
 	return lstat(path, &sb) != 0 && errno == ENOENT;
 }
 
-static void check_file(verify *v, const char *path, bool scan)
+static void check_file(verify *v, ps_store *st, const char *path, bool scan, bool history)
 {
 	int64_t rows = 0, probes;
-	/* libparq's and the store's messages name the file */
+	/* libparq's and the store's messages name the file; a history file's
+	 * records are also checked against their hashes */
 	const char *err = read_parquet(path, &rows) ? parq_errmsg()
 	                  : scan && read_scan(path, &probes) ? ps_errmsg()
-	                                                     : NULL;
+	                  : history && ps_history_verify(st, path, NULL, NULL) ? ps_errmsg()
+	                                                                      : NULL;
 	if (err && vanished(path)) {
 		v->gone++;
 		return;
@@ -106,7 +109,7 @@ static bool is_scan_name(const char *name)
 	return !strncmp(name, "scan_", 5) && has_suffix(name, ".parquet");
 }
 
-static int walk(verify *v, const char *dir, bool in_probe_results)
+static int walk(verify *v, ps_store *st, const char *dir, bool in_probe_results, bool in_history)
 {
 	struct dirent **ents;
 	int n = scandir(dir, &ents, NULL, alphasort);
@@ -140,9 +143,10 @@ static int walk(verify *v, const char *dir, bool in_probe_results)
 				v->bad++;
 			}
 		} else if (S_ISDIR(sb.st_mode)) {
-			walk(v, path, in_probe_results || !strcmp(name, "probe_results"));
+			walk(v, st, path, in_probe_results || !strcmp(name, "probe_results"),
+			     in_history || !strcmp(name, "file_history"));
 		} else if (S_ISREG(sb.st_mode) && has_suffix(name, ".parquet")) {
-			check_file(v, path, in_probe_results && is_scan_name(name));
+			check_file(v, st, path, in_probe_results && is_scan_name(name), in_history && name[0] != '.');
 		}
 		free(path);
 		free(ents[i]);
@@ -167,7 +171,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 	if (rc)
 		return rc;
 	const char *base = ps_store_base_path(st);
-	if (walk(&v, base, false)) {
+	if (walk(&v, st, base, false, false)) {
 		cli_store_close(st);
 		sb_free(&v.out);
 		return EXIT_RUNTIME;

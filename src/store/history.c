@@ -289,7 +289,10 @@ static bool rg_small(const parq_file_meta *m, int g)
 	return m->row_groups[g].total_byte_size < (int64_t)COMPACT_TARGET;
 }
 
-/* Writes the rows of base's row groups [from, to) to w, a few at a time. */
+/* Writes the rows of base's row groups [from, to) to w, a few at a time.
+ * A record whose pages fail their checksums or whose content does not
+ * match its hash is not re-encoded (that would make the damage look
+ * sound): the merge stops with an error naming it. */
 static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
 {
 	int n = to - from, *rgs = malloc((size_t)(n ? n : 1) * sizeof *rgs);
@@ -302,6 +305,10 @@ static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
 	free(rgs);
 	if (rc)
 		return rc;
+	const parq_file_meta *m = parq_reader_metadata(base);
+	const char *name = parq_reader_name(base);
+	int g = from;
+	int64_t g_start = 0; /* cursor index of row group g's first row */
 	ps_history_raw rows[MERGE_BATCH];
 	ps_history_cols cols = {0};
 	size_t k = 0;
@@ -317,7 +324,17 @@ static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
 			k = 0;
 		}
 		bool end;
-		if ((rc = ps_history_cursor_next(&c, &rows[k], &end)) || end)
+		while (g < to - 1 && c.index >= g_start + m->row_groups[g].num_rows)
+			g_start += m->row_groups[g++].num_rows;
+		if ((rc = ps_history_cursor_next(&c, &rows[k], &end))) {
+			if (rc != PS_ENOMEM && !strstr(ps_errmsg(), "row group"))
+				rc = ps_err_prefix(rc, "row group %d: ", g);
+			break;
+		}
+		if (end)
+			break;
+		bool checked;
+		if ((rc = ps_history_raw_check(name, g, c.index - 1 - g_start, &rows[k], &checked)))
 			break;
 		k++;
 	}
@@ -356,6 +373,9 @@ static void writer_options(const ps_store *st, size_t bytes, parq_writer_options
 	po->row_group_rows = (int64_t)1 << 40;
 	/* URLs share long prefixes; longer bounds keep the url statistics useful */
 	po->statistics_max_bytes = 512;
+	/* every page carries its CRC-32, checked on every read: a damaged
+	 * version is refused, not returned, merged or diffed against */
+	po->page_crc = true;
 	/* contents, diffs and paths are neither looked up by value nor
 	 * repeated exactly, but successive versions of a file are mostly the
 	 * same: pages of many versions, compressed with long-distance
@@ -433,7 +453,7 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 		}
 	}
 	ps_tmpfile tmp;
-	bool have_tmp = false;
+	bool have_tmp = false, no_merge = false;
 again:;
 	/* merge the trailing run of small row groups once it is long enough */
 	int nrg = s->base ? parq_reader_num_row_groups(s->base) : 0, keep = -1;
@@ -445,7 +465,7 @@ again:;
 		int small = nrg - first;
 		bool merge = force_compact ? small > 1
 		                           : hc->compaction_threshold > 0 && small + (rec ? 1 : 0) > hc->compaction_threshold;
-		if (merge)
+		if (merge && !no_merge)
 			keep = first;
 	}
 	if (!rec && keep < 0) {
@@ -479,6 +499,29 @@ again:;
 	if (!rc && keep >= 0 && !(rc = merge_rows(s->base, keep, nrg, w)) && rec &&
 	    (rc = parq_writer_flush_row_group(w)))
 		rc = ps_err_from_parq(rc, NULL);
+	if (rc == PS_ECORRUPT && keep >= 0 && w) {
+		/* a damaged record is never re-encoded: an explicit compaction
+		 * fails naming it, a store appends without merging (the damage
+		 * stays where verify finds it) */
+		parq_writer_abort(w);
+		w = NULL;
+		parq_schema_free(schema);
+		if (!rec || force_compact) {
+			rc = ps_err_prefix(rc, "compaction of %s refused, nothing was rewritten: ", s->loc.path);
+			ps_tmpfile_discard(&tmp);
+			return rc;
+		}
+		ps_log_field lf[] = {PS_LOG_STR("path", s->loc.path), PS_LOG_STR("error", ps_errmsg())};
+		ps_log(ps_store_logger(s->st), PS_LOG_WARN, lf, 2, "file history not compacted: a record is damaged");
+		if (ftruncate(tmp.fd, 0) != 0 || lseek(tmp.fd, 0, SEEK_SET) != 0) {
+			rc = ps_err(PS_EIO, "cannot empty %s: %s", tmp.path, strerror(errno));
+			ps_tmpfile_discard(&tmp);
+			return rc;
+		}
+		no_merge = true;
+		rc = 0;
+		goto again;
+	}
 	if (!rc && rec) {
 		ps_history_cols cols = {0};
 		if (!(rc = ps_history_cols_build(&cols, rec, 1)) && (rc = parq_writer_write(w, cols.col, 1)))

@@ -125,6 +125,12 @@ void ps_history_session_end(ps_history_session *s);
  * (arena) where the config allows, with the timestamp filled in. */
 int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a, ps_history_record *out);
 
+/* Compares raw's hash with the SHA-256 of its content (row `row` of row
+ * group g of path) where the hash is hex SHA-256 and content is stored
+ * (*checked tells). PS_ECORRUPT naming the file, row group, row and URL
+ * when they differ. */
+int ps_history_raw_check(const char *path, int g, int64_t row, const ps_history_raw *raw, bool *checked);
+
 /* Hex SHA-256 of data into out (65 bytes). */
 int ps_sha256_hex(const void *data, size_t len, char out[65]);
 
