@@ -25,6 +25,11 @@
 extern "C" {
 #endif
 
+/* A file of the URL's history that does not read (garbage, truncated,
+ * damaged, unreadable): its path, the PS_E* code and the message. Called
+ * on the calling thread, once per file and call. */
+typedef void (*ps_history_bad_file_fn)(void *ud, const char *path, int code, const char *message);
+
 /* One version of a monitored file: the seed's FileHistoryRecord, column for
  * column. Strings are NUL-terminated UTF-8. On input, NULL or "" store a
  * null for the optional strings (as the seed's zero values do) and NULL
@@ -74,6 +79,12 @@ typedef struct ps_history_fetch {
 	const char *last_modified;
 	int64_t fetched_at_ms;            /* 0: now */
 	const char *extracted_paths_json; /* stored with a new or changed version; NULL: none */
+	/* Archived files that do not read: NULL fails the store; set, the
+	 * previous version is looked for in the files that read and each
+	 * other one is named here. A current file that does not read always
+	 * fails the store (the record would be appended to it). */
+	ps_history_bad_file_fn on_bad_file;
+	void *bad_file_ud;
 } ps_history_fetch;
 
 typedef enum ps_content_status {
@@ -102,6 +113,16 @@ int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history
 
 /* ---- reading ---- */
 
+typedef struct ps_history_read_options {
+	/* NULL (the default): a file that does not read fails the call. Set:
+	 * the call answers from the URL's other files and names each such
+	 * file here. Out of memory and cancellation still fail the call. */
+	ps_history_bad_file_fn on_bad_file;
+	void *bad_file_ud;
+} ps_history_read_options;
+
+void ps_history_read_options_default(ps_history_read_options *o);
+
 /* The newest record of url: the largest timestamp (on a tie, the one
  * stored later) of its records, the archive included. Timestamps need not
  * follow the order of storage (an archived record may be newer than the
@@ -111,6 +132,9 @@ int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history
  * group alone. PS_ENOTFOUND when url has no record. *out is one
  * allocation: free it with ps_history_record_free(). */
 int ps_history_last(ps_store *st, const char *url, ps_history_record **out);
+/* The same with read options (o NULL: the defaults): with on_bad_file set,
+ * the newest record among the files that read. */
+int ps_history_last_opt(ps_store *st, const char *url, const ps_history_read_options *o, ps_history_record **out);
 void ps_history_record_free(ps_history_record *r);
 
 /* The newest record's hash into buf (cap bytes), without reading any
@@ -133,6 +157,10 @@ void ps_history_set_free(ps_history_set *s);
  * among the newest. Only the returned rows' contents are read.
  * An unknown URL gives an empty set. Free with ps_history_set_free(). */
 int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_set *out);
+/* The same with read options (o NULL: the defaults): with on_bad_file set,
+ * the records of the files that read. */
+int ps_history_records_opt(ps_store *st, const char *url, size_t limit, const ps_history_read_options *o,
+                           ps_history_set *out);
 
 /* Every record that carries a diff (diff_result_json neither null, "" nor
  * "null"), in the current files of every host (like the seed, archives are

@@ -172,7 +172,8 @@ int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history
 	/* the last version, under the lock: another writer cannot slip in
 	 * between the comparison and the write */
 	ps_history_record *last = NULL;
-	rc = ps_history_last_unlocked(st, v.url, &last);
+	ps_history_read_options ro = {.on_bad_file = f->on_bad_file, .bad_file_ud = f->bad_file_ud};
+	rc = ps_history_last_unlocked(st, v.url, &ro, &last);
 	if (rc == PS_ENOTFOUND)
 		rc = 0;
 	ps_buf json = {0};

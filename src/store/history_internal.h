@@ -96,7 +96,8 @@ bool ps_history_rg_may_hold_url(const parq_file_meta *m, int g, const char *url,
 int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *g, int64_t *row, int64_t *ts);
 /* ps_history_last for a caller that holds the URL's write session (the
  * shared lock it would take would wait for that session forever). */
-int ps_history_last_unlocked(ps_store *st, const char *url, ps_history_record **out);
+int ps_history_last_unlocked(ps_store *st, const char *url, const ps_history_read_options *o,
+                             ps_history_record **out);
 /* Reads the given columns of row `row` of row group g into out. */
 int ps_history_read_row(parq_reader *r, int g, int64_t row, unsigned cols, ps_arena *a, ps_history_record *out);
 

@@ -116,5 +116,35 @@ err=$("${P[@]}" history add --url "$URL" --file "$W/missing.js" 2>&1 >/dev/null)
 expect "add missing file exit" 1 $rc
 grep -q "cannot open $W/missing.js" <<<"$err" || fail "add missing file: $err"
 
+# a truncated archive file: last, list and add answer from the other files,
+# name it on standard error and exit 3; verify names it and exits 1
+D=("$PS" --data "$W/partial")
+PU=https://cdn.example.com/static/partial.js
+for v in 1 2 3 4 5 6; do
+	{ head -c 3000 /dev/zero | tr '\0' 'a' | fold -w 60; echo "version $v"; } >"$W/p$v.js"
+	PROBESTORE_HISTORY_MAX_FILE_SIZE=4000 "${D[@]}" history add --url "$PU" --file "$W/p$v.js" \
+		--time "2025-04-0${v}T09:00:00Z" >/dev/null || fail "partial: add v$v failed"
+done
+PDIR="$W/partial/file_history/cdn.example.com_443"
+oldest=$(ls "$PDIR/archive" | sort | head -1)
+[ -n "$oldest" ] && [ "$(ls "$PDIR/archive" | wc -l)" -ge 2 ] || fail "partial: no archive files"
+truncate -s 100 "$PDIR/archive/$oldest"
+out=$("${D[@]}" history last "$PU" 2>"$W/err"); rc=$?
+expect "last with a truncated archive exit" 3 $rc
+expect "last with a truncated archive: newest" 2025-04-06T09:00:00.000Z "$(field "$out" timestamp)"
+grep -q "archive/$oldest.*(file skipped)" "$W/err" || fail "last: the truncated file is not named: $(cat "$W/err")"
+"${D[@]}" history list "$PU" >"$W/list" 2>"$W/err"; rc=$?
+n=$(wc -l <"$W/list")
+expect "list with a truncated archive exit" 3 $rc
+[ "$n" -ge 4 ] && [ "$n" -lt 6 ] || fail "list with a truncated archive: $n versions"
+grep -q "archive/$oldest.*(file skipped)" "$W/err" || fail "list: the truncated file is not named: $(cat "$W/err")"
+out=$("${D[@]}" history add --url "$PU" --file "$W/p1.js" --time 2025-04-07T09:00:00Z 2>"$W/err"); rc=$?
+expect "add with a truncated archive exit" 3 $rc
+expect "add with a truncated archive: status" changed "$(field "$out" status)"
+expect "add with a truncated archive: old hash" "$(sha256sum "$W/p6.js" | cut -d' ' -f1)" "$(field "$out" old_hash)"
+"${D[@]}" verify >/dev/null 2>"$W/err"; rc=$?
+expect "verify with a truncated archive exit" 1 $rc
+grep -q "$oldest" "$W/err" || fail "verify: the truncated file is not named: $(cat "$W/err")"
+
 [ $failed = 0 ] && echo "cli_history: all checks passed"
 exit $failed
