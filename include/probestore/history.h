@@ -77,7 +77,7 @@ typedef struct ps_history_fetch {
 	const char *content_type;         /* response headers; NULL when absent */
 	const char *etag;
 	const char *last_modified;
-	int64_t fetched_at_ms;            /* 0: now */
+	int64_t fetched_at_ms;            /* 0: now, read under the URL's lock */
 	const char *extracted_paths_json; /* stored with a new or changed version; NULL: none */
 	/* Archived files that do not read: NULL fails the store; set, the
 	 * previous version is looked for in the files that read and each
@@ -88,9 +88,9 @@ typedef struct ps_history_fetch {
 } ps_history_fetch;
 
 typedef enum ps_content_status {
-	PS_CONTENT_NEW = 0,       /* the first version of the URL: stored without a diff */
-	PS_CONTENT_CHANGED = 1,   /* stored with its diff against the last stored version */
-	PS_CONTENT_UNCHANGED = 2  /* same hash as the last version: nothing stored */
+	PS_CONTENT_NEW = 0,       /* no version precedes it in time: stored without a diff */
+	PS_CONTENT_CHANGED = 1,   /* stored with its diff against the version preceding it in time */
+	PS_CONTENT_UNCHANGED = 2  /* same hash as that version: nothing stored */
 } ps_content_status;
 
 typedef struct ps_history_content_result {
@@ -102,9 +102,11 @@ typedef struct ps_history_content_result {
 	ps_history_write_result write; /* when stored */
 } ps_history_content_result;
 
-/* Hashes the content (SHA-256), compares with the URL's last known hash
- * and, when it differs, computes a line diff against the last stored
- * content (Myers' algorithm; past the config's history.max_diff_size the
+/* Hashes the content (SHA-256), compares with the hash of the version
+ * that precedes it in time (the last version, unless fetched_at_ms is
+ * older than the last version's: then the newest version not newer than
+ * it, docs/format.md) and, when it differs, computes a line diff against
+ * that version's content (Myers' algorithm; past the config's history.max_diff_size the
  * diff holds only counts and its error_message says why) and stores the
  * record with the diff as the seed's ContentDiffResult JSON. The check
  * and the write happen under the URL's lock, so two processes storing the

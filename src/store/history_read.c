@@ -87,6 +87,12 @@ static int cmp_cand_rg(const void *x, const void *y)
 
 int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *bg, int64_t *brow, int64_t *bts)
 {
+	return ps_history_find_last_upto(r, url, need_diff, INT64_MAX, bg, brow, bts);
+}
+
+int ps_history_find_last_upto(parq_reader *r, const char *url, bool need_diff, int64_t upto, int *bg,
+                              int64_t *brow, int64_t *bts)
+{
 	*bg = -1;
 	*brow = -1;
 	*bts = INT64_MIN;
@@ -100,7 +106,11 @@ int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *b
 		if (!ps_history_rg_may_hold_url(m, g, url, len))
 			continue;
 		int64_t lo, hi;
-		c[n++] = (cand_rg){g, ps_history_rg_ts_range(m, g, &lo, &hi) ? hi : INT64_MAX};
+		if (!ps_history_rg_ts_range(m, g, &lo, &hi))
+			hi = INT64_MAX;
+		else if (lo > upto)
+			continue; /* all of it later than asked */
+		c[n++] = (cand_rg){g, hi < upto ? hi : upto};
 	}
 	qsort(c, n, sizeof *c, cmp_cand_rg);
 	unsigned cols = PS_H_BIT(PS_H_URL) | PS_H_BIT(PS_H_TIMESTAMP) | (need_diff ? PS_H_BIT(PS_H_DIFF) : 0);
@@ -116,7 +126,7 @@ int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *b
 		ps_history_raw raw;
 		bool end;
 		for (int64_t row = 0; !(rc = ps_history_cursor_next(&cur, &raw, &end)) && !end; row++) {
-			if (!raw_is(&raw, url, len) || (need_diff && !raw_has_diff(&raw)))
+			if (!raw_is(&raw, url, len) || (need_diff && !raw_has_diff(&raw)) || raw.ts > upto)
 				continue;
 			if (*bg < 0 || raw.ts > *bts || (raw.ts == *bts && (c[i].g > *bg || (c[i].g == *bg && row > *brow)))) {
 				*bg = c[i].g;
@@ -285,16 +295,22 @@ static void unlock(int fd)
  * of 100 may be the one that moves the file holding 101 to the archive.
  * So an older file is passed over only when its statistics show that it
  * holds nothing newer. */
-static bool file_may_beat(parq_reader *r, const char *url, int64_t ts)
+static bool file_may_beat_upto(parq_reader *r, const char *url, int64_t ts, int64_t upto)
 {
 	const parq_file_meta *m = parq_reader_metadata(r);
 	size_t len = strlen(url);
 	for (int g = 0; g < (int)m->n_row_groups; g++) {
 		int64_t lo, hi;
-		if (ps_history_rg_may_hold_url(m, g, url, len) && (!ps_history_rg_ts_range(m, g, &lo, &hi) || hi > ts))
+		if (ps_history_rg_may_hold_url(m, g, url, len) &&
+		    (!ps_history_rg_ts_range(m, g, &lo, &hi) || (hi > ts && lo <= upto)))
 			return true;
 	}
 	return false;
+}
+
+static bool file_may_beat(parq_reader *r, const char *url, int64_t ts)
+{
+	return file_may_beat_upto(r, url, ts, INT64_MAX);
 }
 
 /* ---- files that do not read ---- */
@@ -346,8 +362,8 @@ static void bad_files_free(bad_files *b)
 /* Finds the newest row of url across its files; opens *r on the file
  * holding it (NULL when none). On equal timestamps the newer file's row,
  * stored later, wins. Files that do not read are passed over as bf says. */
-static int find_last_any(ps_store *st, const char *url, bool need_diff, bool lock, bad_files *bf, parq_reader **r,
-                         int *g, int64_t *row, int64_t *ts)
+static int find_last_any(ps_store *st, const char *url, bool need_diff, bool lock, bad_files *bf, int64_t upto,
+                         parq_reader **r, int *g, int64_t *row, int64_t *ts)
 {
 	*r = NULL;
 	ps_history_loc loc;
@@ -370,8 +386,9 @@ static int find_last_any(ps_store *st, const char *url, bool need_diff, bool loc
 		}
 		int fg;
 		int64_t frow, fts;
-		if ((*r && !file_may_beat(fr, url, *ts)) || (rc = ps_history_find_last(fr, url, need_diff, &fg, &frow, &fts)) ||
-		    fg < 0 || (*r && fts <= *ts)) {
+		if ((*r && !file_may_beat_upto(fr, url, *ts, upto)) ||
+		    (rc = ps_history_find_last_upto(fr, url, need_diff, upto, &fg, &frow, &fts)) || fg < 0 ||
+		    (*r && fts <= *ts)) {
 			parq_reader_close(fr);
 			rc = bad_file(bf, files[i], rc);
 			continue;
@@ -398,7 +415,7 @@ typedef struct owned_record {
 	ps_arena arena;
 } owned_record;
 
-static int last_record(ps_store *st, const char *url, bool lock, const ps_history_read_options *ro,
+static int last_record(ps_store *st, const char *url, bool lock, const ps_history_read_options *ro, int64_t upto,
                        ps_history_record **out)
 {
 	*out = NULL;
@@ -410,7 +427,7 @@ static int last_record(ps_store *st, const char *url, bool lock, const ps_histor
 		parq_reader *r;
 		int g;
 		int64_t row, ts;
-		if ((rc = find_last_any(st, url, false, lock, &bf, &r, &g, &row, &ts)))
+		if ((rc = find_last_any(st, url, false, lock, &bf, upto, &r, &g, &row, &ts)))
 			break;
 		if (!r) {
 			rc = ps_err(PS_ENOTFOUND, "file history: no record of %s", url);
@@ -438,18 +455,24 @@ static int last_record(ps_store *st, const char *url, bool lock, const ps_histor
 
 int ps_history_last(ps_store *st, const char *url, ps_history_record **out)
 {
-	return last_record(st, url, true, NULL, out);
+	return last_record(st, url, true, NULL, INT64_MAX, out);
 }
 
 int ps_history_last_opt(ps_store *st, const char *url, const ps_history_read_options *o, ps_history_record **out)
 {
-	return last_record(st, url, true, o, out);
+	return last_record(st, url, true, o, INT64_MAX, out);
 }
 
 int ps_history_last_unlocked(ps_store *st, const char *url, const ps_history_read_options *o,
                              ps_history_record **out)
 {
-	return last_record(st, url, false, o, out);
+	return last_record(st, url, false, o, INT64_MAX, out);
+}
+
+int ps_history_before_unlocked(ps_store *st, const char *url, int64_t upto, const ps_history_read_options *o,
+                               ps_history_record **out)
+{
+	return last_record(st, url, false, o, upto, out);
 }
 
 void ps_history_record_free(ps_history_record *r)
@@ -466,7 +489,7 @@ int ps_history_last_hash(ps_store *st, const char *url, char *buf, size_t cap)
 	parq_reader *r;
 	int g;
 	int64_t row, ts;
-	int rc = find_last_any(st, url, false, true, NULL, &r, &g, &row, &ts);
+	int rc = find_last_any(st, url, false, true, NULL, INT64_MAX, &r, &g, &row, &ts);
 	if (rc)
 		return rc;
 	if (!r)
@@ -859,7 +882,7 @@ int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_
 		parq_reader *r;
 		int g;
 		int64_t row, ts;
-		if ((rc = find_last_any(st, urls[i], true, true, NULL, &r, &g, &row, &ts))) {
+		if ((rc = find_last_any(st, urls[i], true, true, NULL, INT64_MAX, &r, &g, &row, &ts))) {
 			rc = ps_err_prefix(rc, "URL %zu: ", i);
 			break;
 		}
