@@ -5,7 +5,8 @@
  * files exactly (compared with the records each file held) and name the
  * bad file once; ps_history_store_content stores against the newest
  * readable version, or fails naming the current file when that one does
- * not open. Without a handler the calls still fail, naming the file. */
+ * not open; compaction of the current file is not stopped by an archived
+ * file. Without a handler the calls still fail, naming the file. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -242,6 +243,9 @@ int main(void)
 			                       .fetched_at_ms = 1764579600000 + 100, .on_bad_file = on_bad, .bad_file_ud = &s};
 			ps_history_content_result res;
 			rc = ps_history_store_content(st, &fe, &res);
+			char moved[4096] = "";
+			if (!rc)
+				snprintf(moved, sizeof moved, "%s", res.write.archived);
 			if (bad == 0 && mode != M_PAGE) {
 				CHECK(rc != 0 && strstr(ps_errmsg(), f[0].path + plen) != NULL);
 			} else {
@@ -252,6 +256,21 @@ int main(void)
 				CHECK_OK(rc);
 				CHECK(res.status == PS_CONTENT_CHANGED && !strcmp(res.old_hash, hash_at(f, nf, want[0])));
 				CHECK(s.calls <= 1);
+			}
+			/* compaction rewrites the current file alone: a bad archived
+			 * file does not stop it; a bad current file (or a damaged
+			 * record in it) is refused */
+			rc = ps_history_compact(st, URL, NULL);
+			if (bad == 0 && moved[0]) {
+				/* the new version moved the damaged current file to the
+				 * archive (max_file_size): the new current file merges, the
+				 * archived one still fails verify */
+				CHECK_OK(rc);
+				CHECK(ps_history_verify(st, moved, NULL, NULL) == PS_ECORRUPT);
+			} else if (bad == 0) {
+				CHECK(rc != 0 && strstr(ps_errmsg(), f[0].path + plen) != NULL);
+			} else {
+				CHECK_OK(rc);
 			}
 			if (test_failures > failures_before)
 				fprintf(stderr, "  (file %d of %d, %s: %s)\n", bad, nf, mode_name[mode], bad_path);

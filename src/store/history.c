@@ -611,6 +611,15 @@ int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *r
 	int rc = ps_history_last_hash(st, url, hash, sizeof hash);
 	if (rc == PS_ENOTFOUND)
 		return ps_err(PS_ENOTFOUND, "file history: no record of %s, nothing to compact", url);
+	if (rc && rc != PS_ENOMEM && rc != PS_EINVAL) {
+		/* an archived file that does not read does not stop the merge of
+		 * the current file, which is all compaction rewrites; a current
+		 * file that does not read fails below, naming it */
+		char path[4096];
+		struct stat sb;
+		if (ps_history_path(st, url, path, sizeof path) == 0 && stat(path, &sb) == 0)
+			rc = 0;
+	}
 	if (rc)
 		return rc;
 	ps_history_session s;
