@@ -1,8 +1,8 @@
 /* One damaged history file never blocks the rest: with every file of a
  * URL (the current one, each archive) in turn garbage, truncated,
  * unreadable (a directory in its place) or with a damaged content page,
- * ps_history_last_opt and ps_history_records_opt answer from the other
- * files exactly (compared with the records each file held) and name the
+ * ps_history_last_opt, ps_history_records_opt and
+ * ps_history_latest_diffs_opt answer from the other files exactly (compared with the records each file held) and name the
  * bad file once; ps_history_store_content stores against the newest
  * readable version, or fails naming the current file when that one does
  * not open; compaction of the current file is not stopped by an archived
@@ -233,6 +233,20 @@ int main(void)
 			CHECK(set.n == 3 && set.records[0].timestamp_ms == want[0] && set.records[2].timestamp_ms == want[2]);
 			CHECK(s.calls <= 1);
 			ps_history_set_free(&set);
+
+			/* the newest diff, from the files that read */
+			memset(&s, 0, sizeof s);
+			ps_latest_diffs ld;
+			const char *urls[1] = {URL};
+			CHECK_OK(ps_history_latest_diffs_opt(st, urls, 1, &o, &ld));
+			/* a damaged content page leaves the diff column readable */
+			int64_t all[VERSIONS];
+			expected(f, nf, -1, all);
+			int64_t want_diff = mode == M_PAGE ? all[0] : want[0];
+			CHECK(ld.n == 1 && ld.items[0].found && ld.items[0].record_timestamp_ms == want_diff);
+			CHECK(ld.n == 1 && !strcmp(ld.items[0].diff.new_hash, hash_at(f, nf, want_diff)));
+			CHECK(s.calls <= 1);
+			ps_latest_diffs_free(&ld);
 
 			/* a new version: diffed against the newest readable one; with
 			 * the current file bad, refused naming it */

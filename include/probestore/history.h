@@ -247,6 +247,10 @@ typedef struct ps_latest_diffs {
  * not parse is an error naming it and its index. Free with
  * ps_latest_diffs_free(). */
 int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_latest_diffs *out);
+/* The same with read options (o NULL: the defaults): with on_bad_file set,
+ * each URL's newest diff among its files that read. */
+int ps_history_latest_diffs_opt(ps_store *st, const char *const *urls, size_t n, const ps_history_read_options *o,
+                                ps_latest_diffs *out);
 void ps_latest_diffs_free(ps_latest_diffs *d);
 
 /* ---- files ---- */

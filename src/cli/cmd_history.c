@@ -33,8 +33,8 @@ static const char usage[] =
 	"A URL without any stored version is an error for last, list, diffs and compact:\n"
 	"a message names it, the other URLs are still printed, and the exit status is 1.\n"
 	"A history file of the URL that does not read (damaged, truncated, unreadable)\n"
-	"does not stop add, last and list: they answer from the URL's other files, name\n"
-	"each such file on standard error, and exit with status 3. add still fails\n"
+	"does not stop add, last, list and diffs: they answer from the URL's other files,\n"
+	"name each such file on standard error, and exit with status 3. add still fails\n"
 	"(status 1) when the URL's current file does not read, the file it appends to.\n\n"
 	"Options:\n"
 	"  --url URL            the monitored file's URL (add)\n"
@@ -414,7 +414,12 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 	if (rc)
 		return rc;
 	ps_latest_diffs d;
-	if (ps_history_latest_diffs(st, (const char *const *)argv + 2, (size_t)(argc - 2), &d)) {
+	int n_bad = 0;
+	ps_history_read_options ro;
+	ps_history_read_options_default(&ro);
+	ro.on_bad_file = skip_bad;
+	ro.bad_file_ud = &n_bad;
+	if (ps_history_latest_diffs_opt(st, (const char *const *)argv + 2, (size_t)(argc - 2), &ro, &d)) {
 		cli_error("%s", ps_errmsg());
 		cli_store_close(st);
 		return EXIT_RUNTIME;
@@ -426,8 +431,9 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 		const ps_latest_diff *x = &d.items[i];
 		if (!x->found) {
 			/* no diff yet (a single version), or no history at all */
-			char hash[80];
-			int e = ps_history_last_hash(st, x->url, hash, sizeof hash);
+			ps_history_record *last = NULL;
+			int e = ps_history_last_opt(st, x->url, &ro, &last);
+			ps_history_record_free(last);
 			if (e == PS_ENOTFOUND) {
 				no_history(st, x->url);
 				missing = true;
@@ -452,6 +458,8 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 	}
 	if (missing && rc == EXIT_OK)
 		rc = EXIT_RUNTIME;
+	if (n_bad && rc == EXIT_OK)
+		rc = EXIT_PARTIAL;
 	sb_free(&b);
 	ps_latest_diffs_free(&d);
 	cli_store_close(st);

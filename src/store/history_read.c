@@ -857,6 +857,12 @@ void ps_history_hosts_free(char **hosts, size_t n)
 
 int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_latest_diffs *out)
 {
+	return ps_history_latest_diffs_opt(st, urls, n, NULL, out);
+}
+
+int ps_history_latest_diffs_opt(ps_store *st, const char *const *urls, size_t n, const ps_history_read_options *o,
+                                ps_latest_diffs *out)
+{
 	memset(out, 0, sizeof *out);
 	ps_arena *a = calloc(1, sizeof *a);
 	out->items = calloc(n ? n : 1, sizeof *out->items);
@@ -879,28 +885,39 @@ int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_
 			rc = ps_err_nomem();
 			break;
 		}
-		parq_reader *r;
-		int g;
-		int64_t row, ts;
-		if ((rc = find_last_any(st, urls[i], true, true, NULL, INT64_MAX, &r, &g, &row, &ts))) {
-			rc = ps_err_prefix(rc, "URL %zu: ", i);
-			break;
+		/* a file whose chosen row does not read is passed over (with a
+		 * handler) and the newest diff looked for again */
+		bad_files bf = {.o = o};
+		for (;;) {
+			parq_reader *r;
+			int g;
+			int64_t row, ts;
+			if ((rc = find_last_any(st, urls[i], true, true, &bf, INT64_MAX, &r, &g, &row, &ts))) {
+				rc = ps_err_prefix(rc, "URL %zu: ", i);
+				break;
+			}
+			if (!r)
+				break;
+			ps_arena tmp = {0};
+			ps_history_record rec;
+			rc = ps_history_read_row(r, g, row, PS_H_BIT(PS_H_DIFF) | PS_H_BIT(PS_H_PATHS), &tmp, &rec);
+			if (!rc) {
+				ps_diff_result_free(&it->diff);
+				rc = ps_diff_result_parse(rec.diff_result_json, strlen(rec.diff_result_json),
+				                          rec.extracted_paths_json, &it->diff);
+				if (rc)
+					rc = ps_err_prefix(rc, "%s: diff of %s at %lld: ", parq_reader_name(r), urls[i], (long long)ts);
+			}
+			it->found = rc == 0;
+			it->record_timestamp_ms = ts;
+			ps_arena_free(&tmp);
+			char path[4096];
+			snprintf(path, sizeof path, "%s", parq_reader_name(r));
+			parq_reader_close(r);
+			if (!rc || (rc = bad_file(&bf, path, rc)))
+				break;
 		}
-		if (!r)
-			continue;
-		ps_arena tmp = {0};
-		ps_history_record rec;
-		rc = ps_history_read_row(r, g, row, PS_H_BIT(PS_H_DIFF) | PS_H_BIT(PS_H_PATHS), &tmp, &rec);
-		if (!rc) {
-			rc = ps_diff_result_parse(rec.diff_result_json, strlen(rec.diff_result_json), rec.extracted_paths_json,
-			                          &it->diff);
-			if (rc)
-				rc = ps_err_prefix(rc, "%s: diff of %s at %lld: ", parq_reader_name(r), urls[i], (long long)ts);
-		}
-		it->found = rc == 0;
-		it->record_timestamp_ms = ts;
-		ps_arena_free(&tmp);
-		parq_reader_close(r);
+		bad_files_free(&bf);
 	}
 	if (rc)
 		ps_latest_diffs_free(out);

@@ -3,7 +3,7 @@
 # bundle are added (new, changed, unchanged), then last, last --content,
 # list, hosts, diffs and compact are checked value by value, and every
 # usage error exits 2 with its message. Then a URL with a truncated archive
-# file: last, list and add answer from the other files (exit 3), verify
+# file: last, list, diffs and add answer from the other files (exit 3), verify
 # names it; verify lists temporary files, --repair removes those no lock
 # holder keeps, --quarantine moves the bad history and scan files aside.
 #
@@ -119,7 +119,7 @@ err=$("${P[@]}" history add --url "$URL" --file "$W/missing.js" 2>&1 >/dev/null)
 expect "add missing file exit" 1 $rc
 grep -q "cannot open $W/missing.js" <<<"$err" || fail "add missing file: $err"
 
-# a truncated archive file: last, list and add answer from the other files,
+# a truncated archive file: last, list, diffs and add answer from the other files,
 # name it on standard error and exit 3; verify names it and exits 1
 D=("$PS" --data "$W/partial")
 PU=https://cdn.example.com/static/partial.js
@@ -141,6 +141,10 @@ n=$(wc -l <"$W/list")
 expect "list with a truncated archive exit" 3 $rc
 [ "$n" -ge 4 ] && [ "$n" -lt 6 ] || fail "list with a truncated archive: $n versions"
 grep -q "archive/$oldest.*(file skipped)" "$W/err" || fail "list: the truncated file is not named: $(cat "$W/err")"
+out=$("${D[@]}" history diffs "$PU" 2>"$W/err"); rc=$?
+expect "diffs with a truncated archive exit" 3 $rc
+expect "diffs with a truncated archive: newest" 2025-04-06T09:00:00.000Z "$(field "$out" timestamp)"
+grep -q "archive/$oldest.*(file skipped)" "$W/err" || fail "diffs: the truncated file is not named: $(cat "$W/err")"
 out=$("${D[@]}" history add --url "$PU" --file "$W/p1.js" --time 2025-04-07T09:00:00Z 2>"$W/err"); rc=$?
 expect "add with a truncated archive exit" 3 $rc
 expect "add with a truncated archive: status" changed "$(field "$out" status)"
