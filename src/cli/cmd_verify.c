@@ -112,11 +112,12 @@ static void check_file(verify *v, ps_store *st, const char *path, bool scan, boo
 {
 	int64_t rows = 0, probes;
 	/* libparq's and the store's messages name the file; a history file's
-	 * records are also checked against their hashes */
-	const char *err = read_parquet(path, &rows) ? parq_errmsg()
-	                  : scan && read_scan(path, &probes) ? ps_errmsg()
-	                  : history && ps_history_verify(st, path, NULL, NULL) ? ps_errmsg()
-	                                                                      : NULL;
+	 * records are checked first, against their hashes too, so that its
+	 * message names the row group's URL */
+	const char *err = history && ps_history_verify(st, path, NULL, NULL) ? ps_errmsg()
+	                  : read_parquet(path, &rows)                          ? parq_errmsg()
+	                  : scan && read_scan(path, &probes)                   ? ps_errmsg()
+	                                                                       : NULL;
 	if (err && vanished(path)) {
 		v->gone++;
 		return;

@@ -293,8 +293,9 @@ static bool rg_small(const parq_file_meta *m, int g)
  * A record whose pages fail their checksums or whose content does not
  * match its hash is not re-encoded (that would make the damage look
  * sound): the merge stops with an error naming it. */
-static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
+static int merge_rows(parq_reader *base, int from, int to, parq_writer *w, bool *damaged)
 {
+	*damaged = false;
 	int n = to - from, *rgs = malloc((size_t)(n ? n : 1) * sizeof *rgs);
 	if (!rgs)
 		return ps_err_nomem();
@@ -303,8 +304,10 @@ static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
 	ps_history_cursor c;
 	int rc = ps_history_cursor_open(&c, base, PS_H_ALL, rgs, n, MERGE_BATCH);
 	free(rgs);
-	if (rc)
+	if (rc) {
+		*damaged = rc != PS_ENOMEM;
 		return rc;
+	}
 	const parq_file_meta *m = parq_reader_metadata(base);
 	const char *name = parq_reader_name(base);
 	int g = from;
@@ -327,15 +330,25 @@ static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
 		while (g < to - 1 && c.index >= g_start + m->row_groups[g].num_rows)
 			g_start += m->row_groups[g++].num_rows;
 		if ((rc = ps_history_cursor_next(&c, &rows[k], &end))) {
+			*damaged = rc != PS_ENOMEM && rc != PS_ECANCELED;
+			char urls[2200];
+			ps_history_rg_urls(m, g, urls, sizeof urls);
 			if (rc != PS_ENOMEM && !strstr(ps_errmsg(), "row group"))
-				rc = ps_err_prefix(rc, "row group %d: ", g);
+				rc = ps_err_prefix(rc, "row group %d%s: ", g, urls);
+			else if (rc != PS_ENOMEM) {
+				char msg[2048]; /* the message, copied: it is rewritten */
+				snprintf(msg, sizeof msg, "%s", ps_errmsg());
+				rc = ps_err(rc, "%s%s", msg, urls);
+			}
 			break;
 		}
 		if (end)
 			break;
 		bool checked;
-		if ((rc = ps_history_raw_check(name, g, c.index - 1 - g_start, &rows[k], &checked)))
+		if ((rc = ps_history_raw_check(name, g, c.index - 1 - g_start, &rows[k], &checked))) {
+			*damaged = rc == PS_ECORRUPT;
 			break;
+		}
 		k++;
 	}
 	ps_history_cols_free(&cols);
@@ -496,10 +509,11 @@ again:;
 		rc = ps_err_from_parq(rc, NULL);
 	/* the merged rows make a row group of their own, so that the newest
 	 * record, which lookups want most, stays small and quick to read */
-	if (!rc && keep >= 0 && !(rc = merge_rows(s->base, keep, nrg, w)) && rec &&
+	bool damaged = false;
+	if (!rc && keep >= 0 && !(rc = merge_rows(s->base, keep, nrg, w, &damaged)) && rec &&
 	    (rc = parq_writer_flush_row_group(w)))
 		rc = ps_err_from_parq(rc, NULL);
-	if (rc == PS_ECORRUPT && keep >= 0 && w) {
+	if (rc && damaged && w) {
 		/* a damaged record is never re-encoded: an explicit compaction
 		 * fails naming it, a store appends without merging (the damage
 		 * stays where verify finds it) */

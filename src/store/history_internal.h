@@ -140,6 +140,10 @@ int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a,
  * when they differ. */
 int ps_history_raw_check(const char *path, int g, int64_t row, const ps_history_raw *raw, bool *checked);
 
+/* " (URL u)" or " (URLs a to b)" from row group g's url statistics into
+ * buf, "" without them. */
+void ps_history_rg_urls(const parq_file_meta *m, int g, char *buf, size_t cap);
+
 /* Hex SHA-256 of data into out (65 bytes). */
 int ps_sha256_hex(const void *data, size_t len, char out[65]);
 

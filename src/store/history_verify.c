@@ -44,6 +44,21 @@ int ps_history_raw_check(const char *path, int g, int64_t row, const ps_history_
 	              (size_t)raw->v[PS_H_CONTENT].len, (const char *)raw->v[PS_H_HASH].ptr, got);
 }
 
+void ps_history_rg_urls(const parq_file_meta *m, int g, char *buf, size_t cap)
+{
+	buf[0] = 0;
+	const parq_meta_column *c = &m->row_groups[g].columns[PS_H_URL].meta;
+	if (!c->has_stats || !c->stats.has_min_value || !c->stats.has_max_value || c->stats.min_value.len > 1024 ||
+	    c->stats.max_value.len > 1024)
+		return;
+	parq_bytes lo = c->stats.min_value, hi = c->stats.max_value;
+	if (lo.len == hi.len && !memcmp(lo.ptr, hi.ptr, lo.len))
+		snprintf(buf, cap, " (URL %.*s)", (int)lo.len, (const char *)lo.ptr);
+	else
+		snprintf(buf, cap, " (URLs %.*s to %.*s)", (int)lo.len, (const char *)lo.ptr, (int)hi.len,
+		         (const char *)hi.ptr);
+}
+
 void ps_history_verify_options_default(ps_history_verify_options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -80,22 +95,31 @@ int ps_history_verify(ps_store *st, const char *path, const ps_history_verify_op
 	const parq_file_meta *m = parq_reader_metadata(r);
 	for (int g = 0; g < (int)m->n_row_groups && !rc; g++) {
 		ps_history_cursor cur;
-		if ((rc = ps_history_cursor_open(&cur, r, PS_H_ALL, &g, 1, 8)))
-			break;
 		ps_history_raw raw;
 		bool end = false;
 		int64_t row = 0;
-		for (; !(rc = ps_history_cursor_next(&cur, &raw, &end)) && !end; row++) {
-			bool checked = false;
-			if (opt->check_hashes && (rc = ps_history_raw_check(path, g, row, &raw, &checked)))
-				break;
-			res->records++;
-			res->hashes_checked += checked;
+		if (!(rc = ps_history_cursor_open(&cur, r, PS_H_ALL, &g, 1, 8))) {
+			for (; !(rc = ps_history_cursor_next(&cur, &raw, &end)) && !end; row++) {
+				bool checked = false;
+				if (opt->check_hashes && (rc = ps_history_raw_check(path, g, row, &raw, &checked)))
+					break;
+				res->records++;
+				res->hashes_checked += checked;
+			}
+			ps_history_cursor_close(&cur);
 		}
-		ps_history_cursor_close(&cur);
 		if (rc) {
+			/* a page that does not read: the row group's URLs from its
+			 * statistics (a hash mismatch names its record's URL) */
+			char urls[2200];
+			ps_history_rg_urls(m, g, urls, sizeof urls);
 			if (rc != PS_ENOMEM && !strstr(ps_errmsg(), "row group"))
-				rc = ps_err_prefix(rc, "%s: row group %d: ", path, g);
+				rc = ps_err_prefix(rc, "%s: row group %d%s: ", path, g, urls);
+			else if (rc != PS_ENOMEM && !strstr(ps_errmsg(), "(URL")) {
+				char msg[2048]; /* the message, copied: it is rewritten */
+				snprintf(msg, sizeof msg, "%s", ps_errmsg());
+				rc = ps_err(rc, "%s%s", msg, urls);
+			}
 			break;
 		}
 		if (row != m->row_groups[g].num_rows)
