@@ -31,7 +31,7 @@ enum {
 	PS_ECORRUPT = -4,    /* a stored file does not read back */
 	PS_EUNSUPPORTED = -5,
 	PS_ELIMIT = -6,      /* a size past a configured cap */
-	PS_ECHECKSUM = -7,   /* a page's checksum does not match: the file is damaged */
+	PS_EEXISTS = -7,     /* it is there already (a write that must not replace) */
 	PS_ECANCELED = -8,
 	PS_ENOTFOUND = -9,   /* no such target, scan or record */
 	PS_ECONFIG = -10     /* bad configuration */

@@ -27,6 +27,11 @@
 extern "C" {
 #endif
 
+/* A file of the URL's history that does not read (garbage, truncated,
+ * damaged, unreadable): its path, the PS_E* code and the message. Called
+ * on the calling thread, once per file and call. */
+typedef void (*ps_history_bad_file_fn)(void *ud, const char *path, int code, const char *message);
+
 /* One version of a monitored file: the seed's FileHistoryRecord, column for
  * column. Strings are NUL-terminated UTF-8. On input, NULL or "" store a
  * null for the optional strings (as the seed's zero values do) and NULL
@@ -74,14 +79,20 @@ typedef struct ps_history_fetch {
 	const char *content_type;         /* response headers; NULL when absent */
 	const char *etag;
 	const char *last_modified;
-	int64_t fetched_at_ms;            /* 0: now */
+	int64_t fetched_at_ms;            /* 0: now, read under the URL's lock */
 	const char *extracted_paths_json; /* stored with a new or changed version; NULL: none */
+	/* Archived files that do not read: NULL fails the store; set, the
+	 * previous version is looked for in the files that read and each
+	 * other one is named here. A current file that does not read always
+	 * fails the store (the record would be appended to it). */
+	ps_history_bad_file_fn on_bad_file;
+	void *bad_file_ud;
 } ps_history_fetch;
 
 typedef enum ps_content_status {
-	PS_CONTENT_NEW = 0,       /* the first version of the URL: stored without a diff */
-	PS_CONTENT_CHANGED = 1,   /* stored with its diff against the last stored version */
-	PS_CONTENT_UNCHANGED = 2  /* same hash as the last version: nothing stored */
+	PS_CONTENT_NEW = 0,       /* no version precedes it in time: stored without a diff */
+	PS_CONTENT_CHANGED = 1,   /* stored with its diff against the version preceding it in time */
+	PS_CONTENT_UNCHANGED = 2  /* same hash as that version: nothing stored */
 } ps_content_status;
 
 typedef struct ps_history_content_result {
@@ -93,9 +104,11 @@ typedef struct ps_history_content_result {
 	ps_history_write_result write; /* when stored */
 } ps_history_content_result;
 
-/* Hashes the content (SHA-256), compares with the URL's last known hash
- * and, when it differs, computes a line diff against the last stored
- * content (Myers' algorithm; past the config's history.max_diff_size the
+/* Hashes the content (SHA-256), compares with the hash of the version
+ * that precedes it in time (the last version, unless fetched_at_ms is
+ * older than the last version's: then the newest version not newer than
+ * it, docs/format.md) and, when it differs, computes a line diff against
+ * that version's content (Myers' algorithm; past the config's history.max_diff_size the
  * diff holds only counts and its error_message says why) and stores the
  * record with the diff as the seed's ContentDiffResult JSON. The check
  * and the write happen under the URL's lock, so two processes storing the
@@ -103,6 +116,16 @@ typedef struct ps_history_content_result {
 PS_API int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res);
 
 /* ---- reading ---- */
+
+typedef struct ps_history_read_options {
+	/* NULL (the default): a file that does not read fails the call. Set:
+	 * the call answers from the URL's other files and names each such
+	 * file here. Out of memory and cancellation still fail the call. */
+	ps_history_bad_file_fn on_bad_file;
+	void *bad_file_ud;
+} ps_history_read_options;
+
+PS_API void ps_history_read_options_default(ps_history_read_options *o);
 
 /* The newest record of url: the largest timestamp (on a tie, the one
  * stored later) of its records, the archive included. Timestamps need not
@@ -113,6 +136,9 @@ PS_API int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_
  * group alone. PS_ENOTFOUND when url has no record. *out is one
  * allocation: free it with ps_history_record_free(). */
 PS_API int ps_history_last(ps_store *st, const char *url, ps_history_record **out);
+/* The same with read options (o NULL: the defaults): with on_bad_file set,
+ * the newest record among the files that read. */
+PS_API int ps_history_last_opt(ps_store *st, const char *url, const ps_history_read_options *o, ps_history_record **out);
 PS_API void ps_history_record_free(ps_history_record *r);
 
 /* The newest record's hash into buf (cap bytes), without reading any
@@ -135,6 +161,10 @@ PS_API void ps_history_set_free(ps_history_set *s);
  * among the newest. Only the returned rows' contents are read.
  * An unknown URL gives an empty set. Free with ps_history_set_free(). */
 PS_API int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_set *out);
+/* The same with read options (o NULL: the defaults): with on_bad_file set,
+ * the records of the files that read. */
+PS_API int ps_history_records_opt(ps_store *st, const char *url, size_t limit, const ps_history_read_options *o,
+                           ps_history_set *out);
 
 /* Every record that carries a diff (diff_result_json neither null, "" nor
  * "null"), in the current files of every host (like the seed, archives are
@@ -219,6 +249,10 @@ typedef struct ps_latest_diffs {
  * not parse is an error naming it and its index. Free with
  * ps_latest_diffs_free(). */
 PS_API int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_latest_diffs *out);
+/* The same with read options (o NULL: the defaults): with on_bad_file set,
+ * each URL's newest diff among its files that read. */
+PS_API int ps_history_latest_diffs_opt(ps_store *st, const char *const *urls, size_t n, const ps_history_read_options *o,
+                                ps_latest_diffs *out);
 PS_API void ps_latest_diffs_free(ps_latest_diffs *d);
 
 /* ---- files ---- */
@@ -253,6 +287,31 @@ PS_API void ps_history_iter_close(ps_history_iter *it);
 
 /* Records in a history file, from its footer alone. */
 PS_API int ps_history_count(const char *path, int64_t *rows);
+
+/* ---- checking a history file ---- */
+
+typedef struct ps_history_verify_options {
+	bool check_hashes;        /* compare each record's hash with its content (true) */
+} ps_history_verify_options;
+
+PS_API void ps_history_verify_options_default(ps_history_verify_options *o);
+
+typedef struct ps_history_verify_result {
+	int64_t records;          /* records read */
+	int64_t hashes_checked;   /* records whose hash was compared with their content */
+	int row_groups;           /* row groups read whole */
+} ps_history_verify_result;
+
+/* Reads every page of the history file at path (current or archived),
+ * verifying page checksums where the file has them whatever the store's
+ * reader settings, and, with check_hashes, compares every record's hash
+ * with the SHA-256 of its content where the hash is 64 hex digits and the
+ * content is stored (records without either are read, not compared).
+ * PS_ECORRUPT naming the file, row group, row and URL at the first damaged
+ * record or page. st may be NULL (libparq's reader defaults); opt NULL:
+ * the defaults; res may be NULL. */
+PS_API int ps_history_verify(ps_store *st, const char *path, const ps_history_verify_options *opt,
+                      ps_history_verify_result *res);
 
 #ifdef __cplusplus
 }

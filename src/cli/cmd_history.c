@@ -31,7 +31,11 @@ static const char usage[] =
 	"           hashes and the diff operations (found false: one version, no diff)\n"
 	"  compact  merges the small row groups of each URL's file now\n\n"
 	"A URL without any stored version is an error for last, list, diffs and compact:\n"
-	"a message names it, the other URLs are still printed, and the exit status is 1.\n\n"
+	"a message names it, the other URLs are still printed, and the exit status is 1.\n"
+	"A history file of the URL that does not read (damaged, truncated, unreadable)\n"
+	"does not stop add, last, list and diffs: they answer from the URL's other files,\n"
+	"name each such file on standard error, and exit with status 3. add still fails\n"
+	"(status 1) when the URL's current file does not read, the file it appends to.\n\n"
 	"Options:\n"
 	"  --url URL            the monitored file's URL (add)\n"
 	"  --file FILE          the content to store; - or absent: standard input\n"
@@ -147,6 +151,19 @@ static void no_history(ps_store *st, const char *url)
 	cli_error("%s has no stored version in %s", url, ps_store_base_path(st));
 }
 
+/* A history file that does not read: named, and the command answers from
+ * the URL's other files (exit status 3). */
+static void skip_bad(void *ud, const char *path, int code, const char *message)
+{
+	(void)code;
+	int *n = ud;
+	(*n)++;
+	if (strstr(message, path))
+		cli_error("%s (file skipped)", message);
+	else
+		cli_error("%s: %s (file skipped)", path, message);
+}
+
 /* Reads all of f (at most cap bytes). */
 static int slurp(FILE *f, const char *name, size_t cap, char **out, size_t *len)
 {
@@ -226,8 +243,10 @@ static int cmd_add(const cli_global *gl, int argc, char **argv)
 			fclose(f);
 	}
 	if (rc == EXIT_OK) {
+		int n_bad = 0;
 		ps_history_fetch fe = {.url = url, .content = content, .content_len = len, .content_type = ctype,
-		                       .etag = etag, .last_modified = lastmod, .fetched_at_ms = at};
+		                       .etag = etag, .last_modified = lastmod, .fetched_at_ms = at,
+		                       .on_bad_file = skip_bad, .bad_file_ud = &n_bad};
 		ps_history_content_result res;
 		if (ps_history_store_content(st, &fe, &res)) {
 			cli_error("%s", ps_errmsg());
@@ -245,7 +264,7 @@ static int cmd_add(const cli_global *gl, int argc, char **argv)
 			kint(&b, "lines_changed", res.lines_changed, &first);
 			kstr(&b, "file", res.status == PS_CONTENT_UNCHANGED ? NULL : res.write.path, &first);
 			sb_putc(&b, '}');
-			rc = out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
+			rc = !out_line(&b) ? EXIT_RUNTIME : n_bad ? EXIT_PARTIAL : EXIT_OK;
 			sb_free(&b);
 		}
 	}
@@ -275,9 +294,16 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 	if (rc)
 		return rc;
 	ps_history_record *r;
-	int e = ps_history_last(st, url, &r);
+	int n_bad = 0;
+	ps_history_read_options ro;
+	ps_history_read_options_default(&ro);
+	ro.on_bad_file = skip_bad;
+	ro.bad_file_ud = &n_bad;
+	int e = ps_history_last_opt(st, url, &ro, &r);
 	if (e) {
-		if (e == PS_ENOTFOUND)
+		if (e == PS_ENOTFOUND && n_bad)
+			cli_error("%s has no stored version in the files of %s that read", url, ps_store_base_path(st));
+		else if (e == PS_ENOTFOUND)
 			no_history(st, url);
 		else
 			cli_error("%s", ps_errmsg());
@@ -291,6 +317,8 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 		rc = record_json(&b, r) && out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
 		sb_free(&b);
 	}
+	if (rc == EXIT_OK && n_bad)
+		rc = EXIT_PARTIAL;
 	ps_history_record_free(r);
 	cli_store_close(st);
 	return rc;
@@ -321,18 +349,28 @@ static int cmd_list(const cli_global *gl, int argc, char **argv)
 	if (rc)
 		return rc;
 	ps_history_set set;
-	if (ps_history_records(st, url, (size_t)limit, &set)) {
+	int n_bad = 0;
+	ps_history_read_options ro;
+	ps_history_read_options_default(&ro);
+	ro.on_bad_file = skip_bad;
+	ro.bad_file_ud = &n_bad;
+	if (ps_history_records_opt(st, url, (size_t)limit, &ro, &set)) {
 		cli_error("%s", ps_errmsg());
 		cli_store_close(st);
 		return EXIT_RUNTIME;
 	}
 	if (set.n == 0) {
-		no_history(st, url);
+		if (n_bad)
+			cli_error("%s has no stored version in the files of %s that read", url, ps_store_base_path(st));
+		else
+			no_history(st, url);
 		rc = EXIT_RUNTIME;
 	}
 	strbuf b = {0};
 	for (size_t i = 0; i < set.n && rc == EXIT_OK; i++)
 		rc = record_json(&b, &set.records[i]) && out_line(&b) ? EXIT_OK : EXIT_RUNTIME;
+	if (rc == EXIT_OK && n_bad)
+		rc = EXIT_PARTIAL;
 	sb_free(&b);
 	ps_history_set_free(&set);
 	cli_store_close(st);
@@ -376,7 +414,12 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 	if (rc)
 		return rc;
 	ps_latest_diffs d;
-	if (ps_history_latest_diffs(st, (const char *const *)argv + 2, (size_t)(argc - 2), &d)) {
+	int n_bad = 0;
+	ps_history_read_options ro;
+	ps_history_read_options_default(&ro);
+	ro.on_bad_file = skip_bad;
+	ro.bad_file_ud = &n_bad;
+	if (ps_history_latest_diffs_opt(st, (const char *const *)argv + 2, (size_t)(argc - 2), &ro, &d)) {
 		cli_error("%s", ps_errmsg());
 		cli_store_close(st);
 		return EXIT_RUNTIME;
@@ -388,8 +431,9 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 		const ps_latest_diff *x = &d.items[i];
 		if (!x->found) {
 			/* no diff yet (a single version), or no history at all */
-			char hash[80];
-			int e = ps_history_last_hash(st, x->url, hash, sizeof hash);
+			ps_history_record *last = NULL;
+			int e = ps_history_last_opt(st, x->url, &ro, &last);
+			ps_history_record_free(last);
 			if (e == PS_ENOTFOUND) {
 				no_history(st, x->url);
 				missing = true;
@@ -414,6 +458,8 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 	}
 	if (missing && rc == EXIT_OK)
 		rc = EXIT_RUNTIME;
+	if (n_bad && rc == EXIT_OK)
+		rc = EXIT_PARTIAL;
 	sb_free(&b);
 	ps_latest_diffs_free(&d);
 	cli_store_close(st);

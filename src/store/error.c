@@ -55,7 +55,6 @@ int ps_err_from_parq(int parq_code, const char *ctx)
 	case PARQ_EUNSUPPORTED: code = PS_EUNSUPPORTED; break;
 	case PARQ_ELIMIT: code = PS_ELIMIT; break;
 	case PARQ_ECANCELED: code = PS_ECANCELED; break;
-	case PARQ_ECRC: code = PS_ECHECKSUM; break;
 	default: code = PS_ECORRUPT; break;
 	}
 	if (ctx)
@@ -67,7 +66,7 @@ const char *ps_strerror(int code)
 {
 	static const char *const names[] = {
 		"PS_OK", "PS_EIO", "PS_ENOMEM", "PS_EINVAL", "PS_ECORRUPT", "PS_EUNSUPPORTED",
-		"PS_ELIMIT", "PS_ECHECKSUM", "PS_ECANCELED", "PS_ENOTFOUND", "PS_ECONFIG",
+		"PS_ELIMIT", "PS_EEXISTS", "PS_ECANCELED", "PS_ENOTFOUND", "PS_ECONFIG",
 	};
 	return code <= 0 && code > -(int)(sizeof names / sizeof *names) ? names[-code] : "unknown";
 }

@@ -289,9 +289,13 @@ static bool rg_small(const parq_file_meta *m, int g)
 	return m->row_groups[g].total_byte_size < (int64_t)COMPACT_TARGET;
 }
 
-/* Writes the rows of base's row groups [from, to) to w, a few at a time. */
-static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
+/* Writes the rows of base's row groups [from, to) to w, a few at a time.
+ * A record whose pages fail their checksums or whose content does not
+ * match its hash is not re-encoded (that would make the damage look
+ * sound): the merge stops with an error naming it. */
+static int merge_rows(parq_reader *base, int from, int to, parq_writer *w, bool *damaged)
 {
+	*damaged = false;
 	int n = to - from, *rgs = malloc((size_t)(n ? n : 1) * sizeof *rgs);
 	if (!rgs)
 		return ps_err_nomem();
@@ -300,8 +304,14 @@ static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
 	ps_history_cursor c;
 	int rc = ps_history_cursor_open(&c, base, PS_H_ALL, rgs, n, MERGE_BATCH);
 	free(rgs);
-	if (rc)
+	if (rc) {
+		*damaged = rc != PS_ENOMEM;
 		return rc;
+	}
+	const parq_file_meta *m = parq_reader_metadata(base);
+	const char *name = parq_reader_name(base);
+	int g = from;
+	int64_t g_start = 0; /* cursor index of row group g's first row */
 	ps_history_raw rows[MERGE_BATCH];
 	ps_history_cols cols = {0};
 	size_t k = 0;
@@ -317,8 +327,28 @@ static int merge_rows(parq_reader *base, int from, int to, parq_writer *w)
 			k = 0;
 		}
 		bool end;
-		if ((rc = ps_history_cursor_next(&c, &rows[k], &end)) || end)
+		while (g < to - 1 && c.index >= g_start + m->row_groups[g].num_rows)
+			g_start += m->row_groups[g++].num_rows;
+		if ((rc = ps_history_cursor_next(&c, &rows[k], &end))) {
+			*damaged = rc != PS_ENOMEM && rc != PS_ECANCELED;
+			char urls[2200];
+			ps_history_rg_urls(m, g, urls, sizeof urls);
+			if (rc != PS_ENOMEM && !strstr(ps_errmsg(), "row group"))
+				rc = ps_err_prefix(rc, "row group %d%s: ", g, urls);
+			else if (rc != PS_ENOMEM) {
+				char msg[2048]; /* the message, copied: it is rewritten */
+				snprintf(msg, sizeof msg, "%s", ps_errmsg());
+				rc = ps_err(rc, "%s%s", msg, urls);
+			}
 			break;
+		}
+		if (end)
+			break;
+		bool checked;
+		if ((rc = ps_history_raw_check(name, g, c.index - 1 - g_start, &rows[k], &checked))) {
+			*damaged = rc == PS_ECORRUPT;
+			break;
+		}
 		k++;
 	}
 	ps_history_cols_free(&cols);
@@ -356,6 +386,9 @@ static void writer_options(const ps_store *st, size_t bytes, parq_writer_options
 	po->row_group_rows = (int64_t)1 << 40;
 	/* URLs share long prefixes; longer bounds keep the url statistics useful */
 	po->statistics_max_bytes = 512;
+	/* every page carries its CRC-32, checked on every read: a damaged
+	 * version is refused, not returned, merged or diffed against */
+	po->page_crc = true;
 	/* contents, diffs and paths are neither looked up by value nor
 	 * repeated exactly, but successive versions of a file are mostly the
 	 * same: pages of many versions, compressed with long-distance
@@ -433,7 +466,7 @@ int ps_history_session_append(ps_history_session *s, const ps_history_record *re
 		}
 	}
 	ps_tmpfile tmp;
-	bool have_tmp = false;
+	bool have_tmp = false, no_merge = false;
 again:;
 	/* merge the trailing run of small row groups once it is long enough */
 	int nrg = s->base ? parq_reader_num_row_groups(s->base) : 0, keep = -1;
@@ -445,7 +478,7 @@ again:;
 		int small = nrg - first;
 		bool merge = force_compact ? small > 1
 		                           : hc->compaction_threshold > 0 && small + (rec ? 1 : 0) > hc->compaction_threshold;
-		if (merge)
+		if (merge && !no_merge)
 			keep = first;
 	}
 	if (!rec && keep < 0) {
@@ -476,9 +509,33 @@ again:;
 		rc = ps_err_from_parq(rc, NULL);
 	/* the merged rows make a row group of their own, so that the newest
 	 * record, which lookups want most, stays small and quick to read */
-	if (!rc && keep >= 0 && !(rc = merge_rows(s->base, keep, nrg, w)) && rec &&
+	bool damaged = false;
+	if (!rc && keep >= 0 && !(rc = merge_rows(s->base, keep, nrg, w, &damaged)) && rec &&
 	    (rc = parq_writer_flush_row_group(w)))
 		rc = ps_err_from_parq(rc, NULL);
+	if (rc && damaged && w) {
+		/* a damaged record is never re-encoded: an explicit compaction
+		 * fails naming it, a store appends without merging (the damage
+		 * stays where verify finds it) */
+		parq_writer_abort(w);
+		w = NULL;
+		parq_schema_free(schema);
+		if (!rec || force_compact) {
+			rc = ps_err_prefix(rc, "compaction of %s refused, nothing was rewritten: ", s->loc.path);
+			ps_tmpfile_discard(&tmp);
+			return rc;
+		}
+		ps_log_field lf[] = {PS_LOG_STR("path", s->loc.path), PS_LOG_STR("error", ps_errmsg())};
+		ps_log(ps_store_logger(s->st), PS_LOG_WARN, lf, 2, "file history not compacted: a record is damaged");
+		if (ftruncate(tmp.fd, 0) != 0 || lseek(tmp.fd, 0, SEEK_SET) != 0) {
+			rc = ps_err(PS_EIO, "cannot empty %s: %s", tmp.path, strerror(errno));
+			ps_tmpfile_discard(&tmp);
+			return rc;
+		}
+		no_merge = true;
+		rc = 0;
+		goto again;
+	}
 	if (!rc && rec) {
 		ps_history_cols cols = {0};
 		if (!(rc = ps_history_cols_build(&cols, rec, 1)) && (rc = parq_writer_write(w, cols.col, 1)))
@@ -568,6 +625,15 @@ int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *r
 	int rc = ps_history_last_hash(st, url, hash, sizeof hash);
 	if (rc == PS_ENOTFOUND)
 		return ps_err(PS_ENOTFOUND, "file history: no record of %s, nothing to compact", url);
+	if (rc && rc != PS_ENOMEM && rc != PS_EINVAL) {
+		/* an archived file that does not read does not stop the merge of
+		 * the current file, which is all compaction rewrites; a current
+		 * file that does not read fails below, naming it */
+		char path[4096];
+		struct stat sb;
+		if (ps_history_path(st, url, path, sizeof path) == 0 && stat(path, &sb) == 0)
+			rc = 0;
+	}
 	if (rc)
 		return rc;
 	ps_history_session s;

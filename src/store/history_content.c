@@ -169,10 +169,24 @@ int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history
 		ps_arena_free(&a);
 		return rc;
 	}
-	/* the last version, under the lock: another writer cannot slip in
-	 * between the comparison and the write */
+	/* the fetch time by default is taken under the lock, so that records
+	 * of concurrent writers follow their storage order: a time taken
+	 * before waiting for the lock could precede the record it is then
+	 * diffed against */
+	if (!f->fetched_at_ms)
+		v.timestamp_ms = ps_now_ms();
+	/* the version that precedes this one in time, under the lock: another
+	 * writer cannot slip in between the comparison and the write. Usually
+	 * the last version; for a fetch time older than the last version's, the
+	 * newest version not newer than it (on equal times, stored earlier) */
 	ps_history_record *last = NULL;
-	rc = ps_history_last_unlocked(st, v.url, &last);
+	ps_history_read_options ro = {.on_bad_file = f->on_bad_file, .bad_file_ud = f->bad_file_ud};
+	rc = ps_history_last_unlocked(st, v.url, &ro, &last);
+	if (!rc && last->timestamp_ms > v.timestamp_ms) {
+		ps_history_record_free(last);
+		last = NULL;
+		rc = ps_history_before_unlocked(st, v.url, v.timestamp_ms, &ro, &last);
+	}
 	if (rc == PS_ENOTFOUND)
 		rc = 0;
 	ps_buf json = {0};

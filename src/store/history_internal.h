@@ -94,9 +94,18 @@ bool ps_history_rg_may_hold_url(const parq_file_meta *m, int g, const char *url,
 /* The newest row of url in r (see ps_history_last): *g and *row (-1 when
  * none), its timestamp. With need_diff, only rows with a diff count. */
 int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *g, int64_t *row, int64_t *ts);
+/* The same among the rows whose timestamp is at most upto. */
+int ps_history_find_last_upto(parq_reader *r, const char *url, bool need_diff, int64_t upto, int *g, int64_t *row,
+                              int64_t *ts);
 /* ps_history_last for a caller that holds the URL's write session (the
  * shared lock it would take would wait for that session forever). */
-int ps_history_last_unlocked(ps_store *st, const char *url, ps_history_record **out);
+int ps_history_last_unlocked(ps_store *st, const char *url, const ps_history_read_options *o,
+                             ps_history_record **out);
+/* The newest record of url whose timestamp is at most upto (on a tie, the
+ * one stored later), under the caller's write session; PS_ENOTFOUND when
+ * there is none. */
+int ps_history_before_unlocked(ps_store *st, const char *url, int64_t upto, const ps_history_read_options *o,
+                               ps_history_record **out);
 /* Reads the given columns of row `row` of row group g into out. */
 int ps_history_read_row(parq_reader *r, int g, int64_t row, unsigned cols, ps_arena *a, ps_history_record *out);
 
@@ -124,6 +133,16 @@ void ps_history_session_end(ps_history_session *s);
 /* Validates rec and returns in *out a copy whose strings are repaired
  * (arena) where the config allows, with the timestamp filled in. */
 int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a, ps_history_record *out);
+
+/* Compares raw's hash with the SHA-256 of its content (row `row` of row
+ * group g of path) where the hash is hex SHA-256 and content is stored
+ * (*checked tells). PS_ECORRUPT naming the file, row group, row and URL
+ * when they differ. */
+int ps_history_raw_check(const char *path, int g, int64_t row, const ps_history_raw *raw, bool *checked);
+
+/* " (URL u)" or " (URLs a to b)" from row group g's url statistics into
+ * buf, "" without them. */
+void ps_history_rg_urls(const parq_file_meta *m, int g, char *buf, size_t cap);
 
 /* Hex SHA-256 of data into out (65 bytes). */
 int ps_sha256_hex(const void *data, size_t len, char out[65]);

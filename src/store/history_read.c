@@ -87,6 +87,12 @@ static int cmp_cand_rg(const void *x, const void *y)
 
 int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *bg, int64_t *brow, int64_t *bts)
 {
+	return ps_history_find_last_upto(r, url, need_diff, INT64_MAX, bg, brow, bts);
+}
+
+int ps_history_find_last_upto(parq_reader *r, const char *url, bool need_diff, int64_t upto, int *bg,
+                              int64_t *brow, int64_t *bts)
+{
 	*bg = -1;
 	*brow = -1;
 	*bts = INT64_MIN;
@@ -100,7 +106,11 @@ int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *b
 		if (!ps_history_rg_may_hold_url(m, g, url, len))
 			continue;
 		int64_t lo, hi;
-		c[n++] = (cand_rg){g, ps_history_rg_ts_range(m, g, &lo, &hi) ? hi : INT64_MAX};
+		if (!ps_history_rg_ts_range(m, g, &lo, &hi))
+			hi = INT64_MAX;
+		else if (lo > upto)
+			continue; /* all of it later than asked */
+		c[n++] = (cand_rg){g, hi < upto ? hi : upto};
 	}
 	qsort(c, n, sizeof *c, cmp_cand_rg);
 	unsigned cols = PS_H_BIT(PS_H_URL) | PS_H_BIT(PS_H_TIMESTAMP) | (need_diff ? PS_H_BIT(PS_H_DIFF) : 0);
@@ -116,7 +126,7 @@ int ps_history_find_last(parq_reader *r, const char *url, bool need_diff, int *b
 		ps_history_raw raw;
 		bool end;
 		for (int64_t row = 0; !(rc = ps_history_cursor_next(&cur, &raw, &end)) && !end; row++) {
-			if (!raw_is(&raw, url, len) || (need_diff && !raw_has_diff(&raw)))
+			if (!raw_is(&raw, url, len) || (need_diff && !raw_has_diff(&raw)) || raw.ts > upto)
 				continue;
 			if (*bg < 0 || raw.ts > *bts || (raw.ts == *bts && (c[i].g > *bg || (c[i].g == *bg && row > *brow)))) {
 				*bg = c[i].g;
@@ -285,23 +295,75 @@ static void unlock(int fd)
  * of 100 may be the one that moves the file holding 101 to the archive.
  * So an older file is passed over only when its statistics show that it
  * holds nothing newer. */
-static bool file_may_beat(parq_reader *r, const char *url, int64_t ts)
+static bool file_may_beat_upto(parq_reader *r, const char *url, int64_t ts, int64_t upto)
 {
 	const parq_file_meta *m = parq_reader_metadata(r);
 	size_t len = strlen(url);
 	for (int g = 0; g < (int)m->n_row_groups; g++) {
 		int64_t lo, hi;
-		if (ps_history_rg_may_hold_url(m, g, url, len) && (!ps_history_rg_ts_range(m, g, &lo, &hi) || hi > ts))
+		if (ps_history_rg_may_hold_url(m, g, url, len) &&
+		    (!ps_history_rg_ts_range(m, g, &lo, &hi) || (hi > ts && lo <= upto)))
 			return true;
 	}
 	return false;
 }
 
+static bool file_may_beat(parq_reader *r, const char *url, int64_t ts)
+{
+	return file_may_beat_upto(r, url, ts, INT64_MAX);
+}
+
+/* ---- files that do not read ---- */
+
+void ps_history_read_options_default(ps_history_read_options *o)
+{
+	memset(o, 0, sizeof *o);
+}
+
+/* The files a read passes over, with the caller's handler; a read without
+ * a handler fails on the first file that does not read. */
+typedef struct bad_files {
+	const ps_history_read_options *o;
+	char (*skip)[4096];
+	size_t n, cap;
+} bad_files;
+
+static bool bad_skipped(const bad_files *b, const char *path)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		if (!strcmp(b->skip[i], path))
+			return true;
+	return false;
+}
+
+/* rc, an error reading path, is passed over (0) when the caller asked to be
+ * told of such files: the handler is called and the file skipped from now
+ * on. Out of memory and cancellation are never a file's fault. */
+static int bad_file(bad_files *b, const char *path, int rc)
+{
+	if (!rc || !b || !b->o || !b->o->on_bad_file || rc == PS_ENOMEM || rc == PS_ECANCELED)
+		return rc;
+	if (ps_array_room(&b->skip, &b->cap, b->n, sizeof *b->skip, 4))
+		return PS_ENOMEM;
+	snprintf(b->skip[b->n++], 4096, "%s", path);
+	char msg[1024];
+	snprintf(msg, sizeof msg, "%s", ps_errmsg());
+	b->o->on_bad_file(b->o->bad_file_ud, path, rc, msg);
+	return 0;
+}
+
+static void bad_files_free(bad_files *b)
+{
+	free(b->skip);
+	b->skip = NULL;
+	b->n = b->cap = 0;
+}
+
 /* Finds the newest row of url across its files; opens *r on the file
  * holding it (NULL when none). On equal timestamps the newer file's row,
- * stored later, wins. */
-static int find_last_any(ps_store *st, const char *url, bool need_diff, bool lock, parq_reader **r, int *g,
-                         int64_t *row, int64_t *ts)
+ * stored later, wins. Files that do not read are passed over as bf says. */
+static int find_last_any(ps_store *st, const char *url, bool need_diff, bool lock, bad_files *bf, int64_t upto,
+                         parq_reader **r, int *g, int64_t *row, int64_t *ts)
 {
 	*r = NULL;
 	ps_history_loc loc;
@@ -316,13 +378,19 @@ static int find_last_any(ps_store *st, const char *url, bool need_diff, bool loc
 	rc = url_files(&loc, &files, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
 		parq_reader *fr;
-		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &fr)))
-			break;
+		if (bad_skipped(bf, files[i]))
+			continue;
+		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &fr))) {
+			rc = bad_file(bf, files[i], rc);
+			continue;
+		}
 		int fg;
 		int64_t frow, fts;
-		if ((*r && !file_may_beat(fr, url, *ts)) || (rc = ps_history_find_last(fr, url, need_diff, &fg, &frow, &fts)) ||
-		    fg < 0 || (*r && fts <= *ts)) {
+		if ((*r && !file_may_beat_upto(fr, url, *ts, upto)) ||
+		    (rc = ps_history_find_last_upto(fr, url, need_diff, upto, &fg, &frow, &fts)) || fg < 0 ||
+		    (*r && fts <= *ts)) {
 			parq_reader_close(fr);
+			rc = bad_file(bf, files[i], rc);
 			continue;
 		}
 		if (*r)
@@ -347,39 +415,64 @@ typedef struct owned_record {
 	ps_arena arena;
 } owned_record;
 
-static int last_record(ps_store *st, const char *url, bool lock, ps_history_record **out)
+static int last_record(ps_store *st, const char *url, bool lock, const ps_history_read_options *ro, int64_t upto,
+                       ps_history_record **out)
 {
 	*out = NULL;
-	parq_reader *r;
-	int g;
-	int64_t row, ts;
-	int rc = find_last_any(st, url, false, lock, &r, &g, &row, &ts);
-	if (rc)
-		return rc;
-	if (!r)
-		return ps_err(PS_ENOTFOUND, "file history: no record of %s", url);
-	owned_record *o = calloc(1, sizeof *o);
-	if (!o)
-		rc = ps_err_nomem();
-	else
-		rc = ps_history_read_row(r, g, row, PS_H_ALL, &o->arena, &o->rec);
-	parq_reader_close(r);
-	if (rc) {
+	bad_files bf = {.o = ro};
+	int rc;
+	/* a file whose chosen row does not read is passed over and the
+	 * newest row looked for again among the others */
+	for (;;) {
+		parq_reader *r;
+		int g;
+		int64_t row, ts;
+		if ((rc = find_last_any(st, url, false, lock, &bf, upto, &r, &g, &row, &ts)))
+			break;
+		if (!r) {
+			rc = ps_err(PS_ENOTFOUND, "file history: no record of %s", url);
+			break;
+		}
+		owned_record *o = calloc(1, sizeof *o);
+		if (!o)
+			rc = ps_err_nomem();
+		else
+			rc = ps_history_read_row(r, g, row, PS_H_ALL, &o->arena, &o->rec);
+		char path[4096];
+		snprintf(path, sizeof path, "%s", parq_reader_name(r));
+		parq_reader_close(r);
+		if (!rc) {
+			*out = &o->rec;
+			break;
+		}
 		ps_history_record_free(o ? &o->rec : NULL);
-		return rc;
+		if ((rc = bad_file(&bf, path, rc)))
+			break;
 	}
-	*out = &o->rec;
-	return 0;
+	bad_files_free(&bf);
+	return rc;
 }
 
 int ps_history_last(ps_store *st, const char *url, ps_history_record **out)
 {
-	return last_record(st, url, true, out);
+	return last_record(st, url, true, NULL, INT64_MAX, out);
 }
 
-int ps_history_last_unlocked(ps_store *st, const char *url, ps_history_record **out)
+int ps_history_last_opt(ps_store *st, const char *url, const ps_history_read_options *o, ps_history_record **out)
 {
-	return last_record(st, url, false, out);
+	return last_record(st, url, true, o, INT64_MAX, out);
+}
+
+int ps_history_last_unlocked(ps_store *st, const char *url, const ps_history_read_options *o,
+                             ps_history_record **out)
+{
+	return last_record(st, url, false, o, INT64_MAX, out);
+}
+
+int ps_history_before_unlocked(ps_store *st, const char *url, int64_t upto, const ps_history_read_options *o,
+                               ps_history_record **out)
+{
+	return last_record(st, url, false, o, upto, out);
 }
 
 void ps_history_record_free(ps_history_record *r)
@@ -396,7 +489,7 @@ int ps_history_last_hash(ps_store *st, const char *url, char *buf, size_t cap)
 	parq_reader *r;
 	int g;
 	int64_t row, ts;
-	int rc = find_last_any(st, url, false, true, &r, &g, &row, &ts);
+	int rc = find_last_any(st, url, false, true, NULL, INT64_MAX, &r, &g, &row, &ts);
 	if (rc)
 		return rc;
 	if (!r)
@@ -508,8 +601,9 @@ static int collect(parq_reader *r, const char *url, size_t fi, cand **c, size_t 
 	return rc;
 }
 
-/* Reads the chosen rows (sorted by position) into their slots of out. */
-static int fetch(const ps_config *cfg, char (*files)[4096], cand *c, size_t n, ps_history_set *out)
+/* Reads the chosen rows (sorted by position) into their slots of out;
+ * on error *bad_fi is the file that did not read. */
+static int fetch(const ps_config *cfg, char (*files)[4096], cand *c, size_t n, ps_history_set *out, size_t *bad_fi)
 {
 	ps_arena *a = set_arena(out);
 	if (!a)
@@ -518,6 +612,7 @@ static int fetch(const ps_config *cfg, char (*files)[4096], cand *c, size_t n, p
 	for (size_t i = 0; i < n && !rc;) {
 		parq_reader *r;
 		size_t fi = c[i].file;
+		*bad_fi = fi;
 		if ((rc = ps_history_open_reader_cfg(cfg, files[fi], &r)))
 			break;
 		while (i < n && c[i].file == fi && !rc) {
@@ -546,24 +641,25 @@ static int fetch(const ps_config *cfg, char (*files)[4096], cand *c, size_t n, p
 	return rc;
 }
 
-int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_set *out)
+/* One pass of ps_history_records_opt over the files bf does not skip;
+ * *retry when a file failed while its rows were fetched (it is skipped
+ * from now on, and the newest records are chosen again). */
+static int records_pass(ps_store *st, const ps_history_loc *loc, const char *url, size_t limit, bad_files *bf,
+                        ps_history_set *out, bool *retry)
 {
-	memset(out, 0, sizeof *out);
-	ps_history_loc loc;
-	int rc = ps_history_locate(st, url, &loc);
-	if (rc)
-		return rc;
-	int lfd;
-	if ((rc = lock_shared(&loc, &lfd)))
-		return rc;
+	*retry = false;
 	char(*files)[4096] = NULL;
 	size_t nf = 0, n = 0, cap = 0;
 	cand *c = NULL;
-	rc = url_files(&loc, &files, &nf);
+	int rc = url_files(loc, &files, &nf);
 	for (size_t i = 0; !rc && i < nf; i++) {
 		parq_reader *r;
-		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &r)))
-			break;
+		if (bad_skipped(bf, files[i]))
+			continue;
+		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &r))) {
+			rc = bad_file(bf, files[i], rc);
+			continue;
+		}
 		/* once the limit is reached, an older file is read only when it
 		 * may hold a record newer than the limit-th so far (on a tie, the
 		 * newer file's record comes first) */
@@ -575,7 +671,9 @@ int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_s
 				continue;
 			}
 		}
-		rc = collect(r, url, i, &c, &n, &cap);
+		size_t before = n;
+		if ((rc = collect(r, url, i, &c, &n, &cap)) && !(rc = bad_file(bf, files[i], rc)))
+			n = before; /* none of a file that does not read */
 		parq_reader_close(r);
 	}
 	if (!rc && n) {
@@ -594,15 +692,41 @@ int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_s
 		if (!rc) {
 			((set_priv *)out->priv)->cap = n;
 			qsort(c, n, sizeof *c, cmp_position);
-			rc = fetch(&st->cfg, files, c, n, out);
+			size_t bad_fi = 0;
+			if ((rc = fetch(&st->cfg, files, c, n, out, &bad_fi)) && !(rc = bad_file(bf, files[bad_fi], rc)))
+				*retry = true;
 		}
 	}
-	unlock(lfd);
 	free(c);
 	free(files);
-	if (rc)
+	if (rc || *retry)
 		ps_history_set_free(out);
 	return rc;
+}
+
+int ps_history_records_opt(ps_store *st, const char *url, size_t limit, const ps_history_read_options *o,
+                           ps_history_set *out)
+{
+	memset(out, 0, sizeof *out);
+	ps_history_loc loc;
+	int rc = ps_history_locate(st, url, &loc);
+	if (rc)
+		return rc;
+	int lfd;
+	if ((rc = lock_shared(&loc, &lfd)))
+		return rc;
+	bad_files bf = {.o = o};
+	bool retry = true;
+	while (!rc && retry)
+		rc = records_pass(st, &loc, url, limit, &bf, out, &retry);
+	bad_files_free(&bf);
+	unlock(lfd);
+	return rc;
+}
+
+int ps_history_records(ps_store *st, const char *url, size_t limit, ps_history_set *out)
+{
+	return ps_history_records_opt(st, url, limit, NULL, out);
 }
 
 /* ---- hosts ---- */
@@ -733,6 +857,12 @@ void ps_history_hosts_free(char **hosts, size_t n)
 
 int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_latest_diffs *out)
 {
+	return ps_history_latest_diffs_opt(st, urls, n, NULL, out);
+}
+
+int ps_history_latest_diffs_opt(ps_store *st, const char *const *urls, size_t n, const ps_history_read_options *o,
+                                ps_latest_diffs *out)
+{
 	memset(out, 0, sizeof *out);
 	ps_arena *a = calloc(1, sizeof *a);
 	out->items = calloc(n ? n : 1, sizeof *out->items);
@@ -755,28 +885,39 @@ int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_
 			rc = ps_err_nomem();
 			break;
 		}
-		parq_reader *r;
-		int g;
-		int64_t row, ts;
-		if ((rc = find_last_any(st, urls[i], true, true, &r, &g, &row, &ts))) {
-			rc = ps_err_prefix(rc, "URL %zu: ", i);
-			break;
+		/* a file whose chosen row does not read is passed over (with a
+		 * handler) and the newest diff looked for again */
+		bad_files bf = {.o = o};
+		for (;;) {
+			parq_reader *r;
+			int g;
+			int64_t row, ts;
+			if ((rc = find_last_any(st, urls[i], true, true, &bf, INT64_MAX, &r, &g, &row, &ts))) {
+				rc = ps_err_prefix(rc, "URL %zu: ", i);
+				break;
+			}
+			if (!r)
+				break;
+			ps_arena tmp = {0};
+			ps_history_record rec;
+			rc = ps_history_read_row(r, g, row, PS_H_BIT(PS_H_DIFF) | PS_H_BIT(PS_H_PATHS), &tmp, &rec);
+			if (!rc) {
+				ps_diff_result_free(&it->diff);
+				rc = ps_diff_result_parse(rec.diff_result_json, strlen(rec.diff_result_json),
+				                          rec.extracted_paths_json, &it->diff);
+				if (rc)
+					rc = ps_err_prefix(rc, "%s: diff of %s at %lld: ", parq_reader_name(r), urls[i], (long long)ts);
+			}
+			it->found = rc == 0;
+			it->record_timestamp_ms = ts;
+			ps_arena_free(&tmp);
+			char path[4096];
+			snprintf(path, sizeof path, "%s", parq_reader_name(r));
+			parq_reader_close(r);
+			if (!rc || (rc = bad_file(&bf, path, rc)))
+				break;
 		}
-		if (!r)
-			continue;
-		ps_arena tmp = {0};
-		ps_history_record rec;
-		rc = ps_history_read_row(r, g, row, PS_H_BIT(PS_H_DIFF) | PS_H_BIT(PS_H_PATHS), &tmp, &rec);
-		if (!rc) {
-			rc = ps_diff_result_parse(rec.diff_result_json, strlen(rec.diff_result_json), rec.extracted_paths_json,
-			                          &it->diff);
-			if (rc)
-				rc = ps_err_prefix(rc, "%s: diff of %s at %lld: ", parq_reader_name(r), urls[i], (long long)ts);
-		}
-		it->found = rc == 0;
-		it->record_timestamp_ms = ts;
-		ps_arena_free(&tmp);
-		parq_reader_close(r);
+		bad_files_free(&bf);
 	}
 	if (rc)
 		ps_latest_diffs_free(out);

@@ -210,6 +210,14 @@ void ps_history_cols_free(ps_history_cols *c)
 
 /* ---- cursor ---- */
 
+/* libparq's error as the store's, naming the file once (libparq's
+ * messages name it when the reader was opened by path). */
+static int parq_err(int rc, parq_reader *r)
+{
+	const char *name = parq_reader_name(r);
+	return ps_err_from_parq(rc, name && !strstr(parq_errmsg(), name) ? name : NULL);
+}
+
 int ps_history_cursor_open(ps_history_cursor *c, parq_reader *r, unsigned cols, const int *rgs, int nrg,
                            int64_t batch)
 {
@@ -223,7 +231,7 @@ int ps_history_cursor_open(ps_history_cursor *c, parq_reader *r, unsigned cols, 
 		int rc = parq_column_reader_open(&c->cr[k], r, k, rgs, nrg);
 		if (rc) {
 			ps_history_cursor_close(c);
-			return ps_err_from_parq(rc, parq_reader_name(r));
+			return parq_err(rc, r);
 		}
 	}
 	return 0;
@@ -237,7 +245,7 @@ static int load_batch(ps_history_cursor *c)
 			continue;
 		int rc = parq_column_reader_read(c->cr[k], c->batch, &c->b[k]);
 		if (rc)
-			return ps_err_from_parq(rc, parq_reader_name(c->r));
+			return parq_err(rc, c->r);
 		if (rows >= 0 && c->b[k].num_rows != rows)
 			return ps_err(PS_ECORRUPT, "%s: columns disagree on the row count near row %lld",
 			              parq_reader_name(c->r), (long long)c->index);
@@ -304,7 +312,7 @@ int ps_history_cursor_skip(ps_history_cursor *c, int64_t n)
 		int64_t s;
 		int rc = parq_column_reader_skip(c->cr[k], n, &s);
 		if (rc)
-			return ps_err_from_parq(rc, parq_reader_name(c->r));
+			return parq_err(rc, c->r);
 		if (got >= 0 && s != got)
 			return ps_err(PS_ECORRUPT, "%s: columns disagree on the row count near row %lld", parq_reader_name(c->r),
 			              (long long)c->index);

@@ -2,7 +2,10 @@
 # cli_history test: `probestore history` end to end. Three versions of a
 # bundle are added (new, changed, unchanged), then last, last --content,
 # list, hosts, diffs and compact are checked value by value, and every
-# usage error exits 2 with its message.
+# usage error exits 2 with its message. Then a URL with a truncated archive
+# file: last, list, diffs and add answer from the other files (exit 3), verify
+# names it; verify lists temporary files, --repair removes those no lock
+# holder keeps, --quarantine moves the bad history and scan files aside.
 #
 #   PROBESTORE=build/probestore bash tests/cli/run_history.sh
 set -u
@@ -115,6 +118,100 @@ grep -q "not a url" <<<"$err" || fail "add bad URL: $err"
 err=$("${P[@]}" history add --url "$URL" --file "$W/missing.js" 2>&1 >/dev/null); rc=$?
 expect "add missing file exit" 1 $rc
 grep -q "cannot open $W/missing.js" <<<"$err" || fail "add missing file: $err"
+
+# a truncated archive file: last, list, diffs and add answer from the other files,
+# name it on standard error and exit 3; verify names it and exits 1
+D=("$PS" --data "$W/partial")
+PU=https://cdn.example.com/static/partial.js
+for v in 1 2 3 4 5 6; do
+	{ head -c 3000 /dev/zero | tr '\0' 'a' | fold -w 60; echo "version $v"; } >"$W/p$v.js"
+	PROBESTORE_HISTORY_MAX_FILE_SIZE=4000 "${D[@]}" history add --url "$PU" --file "$W/p$v.js" \
+		--time "2025-04-0${v}T09:00:00Z" >/dev/null || fail "partial: add v$v failed"
+done
+PDIR="$W/partial/file_history/cdn.example.com_443"
+oldest=$(ls "$PDIR/archive" | sort | head -1)
+[ -n "$oldest" ] && [ "$(ls "$PDIR/archive" | wc -l)" -ge 2 ] || fail "partial: no archive files"
+truncate -s 100 "$PDIR/archive/$oldest"
+out=$("${D[@]}" history last "$PU" 2>"$W/err"); rc=$?
+expect "last with a truncated archive exit" 3 $rc
+expect "last with a truncated archive: newest" 2025-04-06T09:00:00.000Z "$(field "$out" timestamp)"
+grep -q "archive/$oldest.*(file skipped)" "$W/err" || fail "last: the truncated file is not named: $(cat "$W/err")"
+"${D[@]}" history list "$PU" >"$W/list" 2>"$W/err"; rc=$?
+n=$(wc -l <"$W/list")
+expect "list with a truncated archive exit" 3 $rc
+[ "$n" -ge 4 ] && [ "$n" -lt 6 ] || fail "list with a truncated archive: $n versions"
+grep -q "archive/$oldest.*(file skipped)" "$W/err" || fail "list: the truncated file is not named: $(cat "$W/err")"
+out=$("${D[@]}" history diffs "$PU" 2>"$W/err"); rc=$?
+expect "diffs with a truncated archive exit" 3 $rc
+expect "diffs with a truncated archive: newest" 2025-04-06T09:00:00.000Z "$(field "$out" timestamp)"
+grep -q "archive/$oldest.*(file skipped)" "$W/err" || fail "diffs: the truncated file is not named: $(cat "$W/err")"
+out=$("${D[@]}" history add --url "$PU" --file "$W/p1.js" --time 2025-04-07T09:00:00Z 2>"$W/err"); rc=$?
+expect "add with a truncated archive exit" 3 $rc
+expect "add with a truncated archive: status" changed "$(field "$out" status)"
+expect "add with a truncated archive: old hash" "$(sha256sum "$W/p6.js" | cut -d' ' -f1)" "$(field "$out" old_hash)"
+"${D[@]}" verify >/dev/null 2>"$W/err"; rc=$?
+expect "verify with a truncated archive exit" 1 $rc
+grep -q "$oldest" "$W/err" || fail "verify: the truncated file is not named: $(cat "$W/err")"
+
+# temporary files of writers: those nobody holds are reported and removed
+# by --repair, those whose lock is held are kept
+PHASH=$(basename "$(ls "$PDIR"/*.parquet)" .parquet)
+printf 'partial' >"$PDIR/.$PHASH.parquet.tmp"
+mkdir -p "$W/partial/probe_results/x.example.com_443"
+STALE="$W/partial/probe_results/x.example.com_443/.scan_20250401_090000.parquet.tmp.AbC123"
+LIVE="$W/partial/probe_results/x.example.com_443/.scan_20250402_090000.parquet.tmp.XyZ789"
+printf 'stale' >"$STALE"
+printf 'live' >"$LIVE"
+# a holder that is the lock's only process: killing it releases the lock
+(exec 9<"$LIVE" && flock -x 9 && exec sleep 30) >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 50); do flock -n -x "$LIVE" true 2>/dev/null || break; sleep 0.1; done
+out=$("${D[@]}" verify 2>/dev/null); rc=$?
+expect "verify with temporary files exit" 1 $rc
+grep -q "temporary file $PDIR/.$PHASH.parquet.tmp (7 bytes): left by a writer that is gone (--repair removes it)" <<<"$out" ||
+	fail "verify: stale history temporary file not reported: $out"
+grep -q "temporary file $STALE (5 bytes): left by a writer that is gone" <<<"$out" || fail "verify: stale scan temporary file: $out"
+grep -q "temporary file $LIVE (4 bytes): in use (its lock is held), kept" <<<"$out" || fail "verify: live temporary file: $out"
+grep -q "^2 temporary files left by writers that are gone (0 removed), 1 in use$" <<<"$out" || fail "verify: temporary summary: $out"
+[ -f "$STALE" ] && [ -f "$PDIR/.$PHASH.parquet.tmp" ] || fail "verify without --repair removed a temporary file"
+# the URL's lock held: its temporary file is a live writer's
+(exec 9<"$PDIR/.$PHASH.lock" && flock -x 9 && exec sleep 30) >/dev/null 2>&1 &
+hholder=$!
+for _ in $(seq 50); do flock -n -x "$PDIR/.$PHASH.lock" true 2>/dev/null || break; sleep 0.1; done
+out=$("${D[@]}" verify --repair 2>/dev/null)
+grep -q "temporary file $PDIR/.$PHASH.parquet.tmp (7 bytes): in use" <<<"$out" || fail "verify --repair: history temporary file under a held lock: $out"
+[ -f "$PDIR/.$PHASH.parquet.tmp" ] || fail "verify --repair removed a temporary file whose URL lock is held"
+[ -e "$STALE" ] && fail "verify --repair left the stale scan temporary file"
+kill "$hholder" 2>/dev/null; wait "$hholder" 2>/dev/null
+out=$("${D[@]}" verify --repair 2>/dev/null)
+grep -q "^1 temporary file left by writers that are gone (1 removed), 1 in use$" <<<"$out" || fail "verify --repair summary: $out"
+[ ! -e "$STALE" ] && [ ! -e "$PDIR/.$PHASH.parquet.tmp" ] || fail "verify --repair left a stale temporary file"
+[ -f "$LIVE" ] || fail "verify --repair removed a temporary file a live writer holds"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+rm -f "$LIVE"
+
+# --quarantine: the truncated archive moves under quarantine/, listings and
+# verify no longer see it
+BADSCAN="$W/partial/probe_results/x.example.com_443/scan_20250403_090000.parquet"
+printf 'PAR1 not a scan' >"$BADSCAN"
+out=$("${D[@]}" verify --quarantine 2>"$W/err"); rc=$?
+expect "verify --quarantine exit" 1 $rc
+Q="$W/partial/quarantine/file_history/cdn.example.com_443/archive/$oldest"
+grep -q "moved $PDIR/archive/$oldest to $Q" <<<"$out" || fail "verify --quarantine: $out"
+[ -f "$Q" ] && [ ! -e "$PDIR/archive/$oldest" ] || fail "verify --quarantine did not move the file"
+grep -q "moved $BADSCAN to $W/partial/quarantine/probe_results/x.example.com_443/scan_20250403_090000.parquet" <<<"$out" ||
+	fail "verify --quarantine: the bad scan: $out"
+grep -q "^2 files moved to $W/partial/quarantine$" <<<"$out" || fail "verify --quarantine summary: $out"
+"${D[@]}" scans --target x.example.com >/dev/null 2>&1
+expect "scans of the quarantined scan's target exit" 1 $?
+out=$("${D[@]}" verify 2>"$W/err"); rc=$?
+expect "verify after quarantine exit" 0 $rc
+grep -q "^2 files in $W/partial/quarantine not read$" <<<"$out" || fail "verify after quarantine: $out"
+"${D[@]}" history last "$PU" >/dev/null 2>"$W/err"; rc=$?
+expect "last after quarantine exit" 0 $rc
+[ -s "$W/err" ] && fail "last after quarantine: $(cat "$W/err")"
+"${D[@]}" history hosts >"$W/hosts"
+expect "hosts after quarantine" cdn.example.com:443 "$(cat "$W/hosts")"
 
 [ $failed = 0 ] && echo "cli_history: all checks passed"
 exit $failed
