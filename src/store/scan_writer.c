@@ -14,7 +14,6 @@
 #include "store_io.h"
 #include "strmap.h"
 
-#define SCHEMA_VERSION "1"
 
 struct ps_scan_writer {
 	ps_store *st;
@@ -25,6 +24,7 @@ struct ps_scan_writer {
 	int codec, level;
 	bool validate, codec_resolved;
 	ps_utf8_repair utf8;
+	int version;             /* PS_SCHEMA_V1 or PS_SCHEMA_V2 */
 	parq_schema *schema;
 	parq_writer *pw;
 	parq_io pio;             /* the store's I/O table as libparq sees it */
@@ -152,7 +152,8 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 		}
 		rc = ps_mkdirs(w->st->io, w->dir);
 	}
-	if (!rc && !(w->schema = ps_probe_schema_new()))
+	w->version = cfg->writer.schema_version == PS_SCHEMA_V1 ? PS_SCHEMA_V1 : PS_SCHEMA_V2;
+	if (!rc && !(w->schema = ps_probe_schema_new(w->version)))
 		rc = PS_ENOMEM;
 	if (!rc)
 		rc = ps_tmpfile_create(&w->tmp, st->io, w->dir, w->stem);
@@ -180,21 +181,25 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 	po.compression_level = level;
 	po.row_group_rows = w->o.rows_per_row_group > 0 ? w->o.rows_per_row_group : cfg->writer.rows_per_row_group;
 	/* bloom filters on the columns queries look up by value */
-	parq_column_options co[3];
-	const int bloom_cols[3] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER};
-	for (int k = 0; k < 3; k++) {
+	parq_column_options co[7];
+	/* version 2: also the hashes ("which targets serve this favicon") */
+	const int bloom_cols[7] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER, PS_COL_FAVICON_MMH3,
+	                           PS_COL_JARM, PS_COL_BODY_SHA256, PS_COL_HEADER_SHA256};
+	int n_bloom = w->version == PS_SCHEMA_V1 ? 3 : 7;
+	for (int k = 0; k < n_bloom; k++) {
+		/* the leaf of a column: one leaf each, in column order */
 		parq_column_options_default(&co[k], bloom_cols[k]);
 		co[k].bloom_fpp = 0.01;
 	}
 	po.columns = co;
-	po.n_columns = 3;
+	po.n_columns = n_bloom;
 	po.io = ps_io_parq(w->st->io, &w->pio);
 	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);
 	char ms[32];
 	snprintf(ms, sizeof ms, "%lld", (long long)w->scan_ms);
-	if ((rc = parq_writer_set_kv(w->pw, "probestore.schema_version", SCHEMA_VERSION)) ||
+	if ((rc = parq_writer_set_kv(w->pw, "probestore.schema_version", w->version == PS_SCHEMA_V1 ? "1" : "2")) ||
 	    (rc = parq_writer_set_kv(w->pw, "probestore.kind", "probe_results")) ||
 	    (rc = parq_writer_set_kv(w->pw, "probestore.scan_session_id", w->session_id)) ||
 	    (rc = parq_writer_set_kv(w->pw, "probestore.root_target", w->root_target)) ||
@@ -241,7 +246,11 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 	} f[] = {
 		{"input URL", &r->input_url}, {"final_url", &r->final_url}, {"content_type", &r->content_type},
 		{"title", &r->title}, {"web_server", &r->web_server}, {"root_target_url", &r->root_target_url},
-		{"error", &r->error}, {"method", &r->method},
+		{"error", &r->error}, {"method", &r->method}, {"location", &r->location}, {"host_ip", &r->host_ip},
+		{"scheme", &r->scheme}, {"path", &r->path}, {"cdn_name", &r->cdn_name}, {"cdn_type", &r->cdn_type},
+		{"favicon_url", &r->favicon_url}, {"body_sha256", &r->body_sha256}, {"header_sha256", &r->header_sha256},
+		{"jarm", &r->jarm}, {"asn_name", &r->asn_name}, {"tls_subject_cn", &r->tls_subject_cn},
+		{"tls_issuer_cn", &r->tls_issuer_cn},
 	};
 	ps_probe_result *copy = NULL;
 	for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
@@ -259,12 +268,20 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 		}
 	}
 	/* lists and headers: checked, repaired element by element */
-	const char *const *lists[2] = {r->technologies, r->ips};
-	size_t counts[2] = {r->n_technologies, r->n_ips};
-	for (int l = 0; l < 2; l++) {
-		for (size_t j = 0; lists[l] && j < counts[l]; j++) {
+	struct {
+		const char *name;
+		const char *const *const *p;
+		size_t n;
+	} lists[] = {
+		{"technologies", &r->technologies, r->n_technologies}, {"ips", &r->ips, r->n_ips},
+		{"cname", &r->cnames, r->n_cnames}, {"tls_subject_an", &r->tls_subject_an, r->n_tls_subject_an},
+		{"changed_fields", &r->changed_fields, r->n_changed_fields},
+	};
+	for (size_t l = 0; l < sizeof lists / sizeof *lists; l++) {
+		const char *const *cur = *lists[l].p;
+		for (size_t j = 0; cur && j < lists[l].n; j++) {
 			const char *fixed;
-			int rc = check_str(w, idx, l ? "ips" : "technologies", lists[l][j], &fixed);
+			int rc = check_str(w, idx, lists[l].name, cur[j], &fixed);
 			if (rc)
 				return rc;
 			if (fixed) {
@@ -273,16 +290,14 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 						return ps_err_nomem();
 					*copy = *r;
 				}
-				const char **nl = ps_arena_alloc(&w->repair, counts[l] * sizeof *nl);
+				const char **nl = ps_arena_alloc(&w->repair, lists[l].n * sizeof *nl);
 				if (!nl)
 					return ps_err_nomem();
-				memcpy(nl, l ? copy->ips : copy->technologies, counts[l] * sizeof *nl);
+				memcpy(nl, cur, lists[l].n * sizeof *nl);
 				nl[j] = fixed;
-				if (l)
-					copy->ips = nl;
-				else
-					copy->technologies = nl;
-				lists[l] = nl;
+				/* the same member of the copy */
+				*(const char *const **)((char *)copy + ((const char *)lists[l].p - (const char *)r)) = nl;
+				cur = nl;
 			}
 		}
 	}
