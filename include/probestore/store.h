@@ -78,6 +78,8 @@ typedef struct ps_scan_result {
 	int64_t n_new, n_existing; /* with mark_diff */
 	int64_t n_old;             /* with mark_diff: URLs of the previous scan not in this one */
 	int codec;                 /* the codec written (auto resolved) */
+	int64_t n_changed;         /* with mark_diff: existing URLs whose compared fields
+	                            * differ (schema version 2 files record which) */
 } ps_scan_result;
 
 /* Writes results[0..n) as one scan of o->root_target, durably. An empty scan
@@ -157,7 +159,9 @@ typedef struct ps_query {
 	 * per target, the results of the scan before the selected one (the
 	 * latest, or the last in the range) whose URL the selected scan no
 	 * longer has, marked "old"; "old" needs PS_SCANS_LATEST or
-	 * PS_SCANS_RANGE */
+	 * PS_SCANS_RANGE; or "changed": existing results whose compared
+	 * fields differ from the scan before (the changed_fields column:
+	 * schema version 2 files only) */
 	const char *diff_status;
 	const char *content_type;  /* content_type starts with this */
 	const char *url_contains;  /* original_url or final_url contains */
@@ -207,17 +211,57 @@ int ps_store_count(ps_store *st, const ps_query *q, int64_t *count);
 
 /* ---- URL diff ---- */
 
+/* What makes a URL in both scans "changed". */
+typedef struct ps_change_options {
+	/* the compared fields, comma-separated, from status_code, title,
+	 * technologies, web_server, final_url, location, content_length,
+	 * body_sha256, tls, ip_address; NULL: all of them; "" none */
+	const char *fields;
+	/* content_length counts as changed when |new - old| > ratio * old (0.10) */
+	double length_ratio;
+} ps_change_options;
+
+void ps_change_options_default(ps_change_options *o);
+
+/* One field of a changed URL: its values in the earlier and the later
+ * scan as text (NULL: absent), and for the sets (technologies,
+ * ip_address) the elements added and removed, joined with ", " (NULL:
+ * none). */
+typedef struct ps_field_change {
+	const char *field;
+	const char *old_value, *new_value;
+	const char *added, *removed;
+} ps_field_change;
+
+typedef struct ps_url_change {
+	const char *url;
+	const ps_field_change *fields;
+	size_t n_fields;
+} ps_url_change;
+
 typedef struct ps_url_diff {
 	const char **new_urls, **existing_urls, **old_urls;
 	size_t n_new, n_existing, n_old;
 	void *priv;
+	/* the existing URLs whose compared fields differ, sorted by URL, with
+	 * the fields that do (location, body_sha256 and tls are compared only
+	 * when both scans have schema version 2) */
+	const ps_url_change *changed;
+	size_t n_changed;
 } ps_url_diff;
 
 /* Diffs two scan files of a target by original_url: in b and not in a
- * (new), in both (existing), in a and not in b (old). Lists are sorted. */
+ * (new), in both (existing), in a and not in b (old), and the existing
+ * ones that changed under the default ps_change_options. Lists are
+ * sorted. Free with ps_url_diff_free. */
 int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out);
+/* The same with the changes judged by o (NULL: defaults); PS_EINVAL for a
+ * field name it does not know. Only the URL column and the compared
+ * columns are read. */
+int ps_scan_diff_changes(const char *path_a, const char *path_b, const ps_change_options *o, ps_url_diff *out);
 /* The target's latest scan against the one before it (an empty "a" when
- * there is only one). */
+ * there is only one), changes judged by the store's configuration
+ * (storage_config.parquet_writer.change_fields, change_length_percent). */
 int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out);
 void ps_url_diff_free(ps_url_diff *d);
 

@@ -9,7 +9,7 @@
 
 static const char usage[] =
 	"usage: probestore query [--target URL] [--status LIST] [--tech NAME]\n"
-	"                        [--diff new|existing|old] [--content-type PREFIX]\n"
+	"                        [--diff new|existing|changed|old] [--content-type PREFIX]\n"
 	"                        [--url-contains TEXT] [--title-contains TEXT] [-i] [--errors]\n"
 	"                        [--scan latest|all|TIME] [--since TIME] [--until TIME]\n"
 	"                        [--limit N] [--offset N] [--count] [--format table|jsonl|csv]\n"
@@ -22,8 +22,9 @@ static const char usage[] =
 	"  --status LIST          status codes, ranges and classes: 200,301-302,5xx\n"
 	"  --tech NAME            a technology, with or without the version httpx appends\n"
 	"                         (Nginx matches Nginx:1.25.3); case-insensitive\n"
-	"  --diff STATUS          new or existing (against the scan before), or old: the\n"
-	"                         previous scan's results whose URL is gone from the scan\n"
+	"  --diff STATUS          new or existing (against the scan before), changed (existing\n"
+	"                         with a compared field changed: status, title, ...), or\n"
+	"                         old: the previous scan's results whose URL is gone\n"
 	"  --content-type PREFIX  content types starting with PREFIX, e.g. text/html\n"
 	"  --url-contains TEXT    URL (original or final) containing TEXT\n"
 	"  --title-contains TEXT  title containing TEXT\n"
@@ -237,8 +238,8 @@ static int run(const cli_global *gl, int argc, char **argv)
 		return EXIT_USAGE;
 	if (target && cli_check_target("query", "--target", target))
 		return EXIT_USAGE;
-	if (diff && strcmp(diff, "new") && strcmp(diff, "existing") && strcmp(diff, "old"))
-		return cli_usage_error("query", "--diff must be new, existing or old, not '%s'", diff);
+	if (diff && strcmp(diff, "new") && strcmp(diff, "existing") && strcmp(diff, "old") && strcmp(diff, "changed"))
+		return cli_usage_error("query", "--diff must be new, existing, changed or old, not '%s'", diff);
 	if (tech && !*tech)
 		return cli_usage_error("query", "--tech needs a name");
 	int64_t limit = -1, offset = 0, lo = 0, hi = 0, since_ms = 0, until_ms = 0, ignore, threads = 0;

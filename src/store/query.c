@@ -189,6 +189,21 @@ static int status_pred(const ps_query *q, parq_pred **out)
 	return 0;
 }
 
+static bool any_string(void *ud, const uint8_t *bytes, size_t n)
+{
+	(void)ud;
+	(void)bytes;
+	(void)n;
+	return true;
+}
+
+/* Whether q filters on a column of scan schema version 2 only: such a
+ * filter matches nothing in a version 1 file. */
+static bool query_needs_v2(const ps_query *q)
+{
+	return q->diff_status && !strcmp(q->diff_status, "changed");
+}
+
 /* The query's filters as one libparq predicate (NULL: none); excl, when
  * not NULL, leaves out the rows whose URL it holds. Scans keep their
  * bindings: one predicate serves all of them at once. */
@@ -212,7 +227,12 @@ static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *exc
 		}
 		rc = and_pred(&acc, p, rc);
 	}
-	if (!rc && q->diff_status && strcmp(q->diff_status, "old") != 0) {
+	if (!rc && q->diff_status && !strcmp(q->diff_status, "changed")) {
+		/* rows with a changed field (version 2 files) */
+		p = NULL;
+		rc = parq_pred_match(&p, "changed_fields", any_string, NULL);
+		rc = and_pred(&acc, p, rc);
+	} else if (!rc && q->diff_status && strcmp(q->diff_status, "old") != 0) {
 		parq_scalar v = parq_scalar_bytes(q->diff_status, (uint32_t)strlen(q->diff_status));
 		p = NULL;
 		rc = parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v);
@@ -303,6 +323,8 @@ typedef struct query_run {
 	int threads;
 	pthread_mutex_t bad_mu;    /* on_bad_file calls, one at a time */
 	parq_pred *pred;           /* the query's filters, for every file without excl */
+	bool needs_v2;             /* a filter on a version 2 column ... */
+	parq_pred *never;          /* ... so version 1 files get this one, which nothing matches */
 } query_run;
 
 /* A file that does not read: reported once, and the query goes on
@@ -338,6 +360,7 @@ static void run_free(query_run *qr)
 		parq_pred_free(qr->files[i].own);
 	}
 	parq_pred_free(qr->pred);
+	parq_pred_free(qr->never);
 	free(qr->files);
 	for (size_t i = 0; i < qr->n_excls; i++)
 		ps_strmap_free(&qr->excls[i]);
@@ -562,6 +585,9 @@ static int unit_scan(query_run *qr, size_t i, parq_reader **r, const parq_pred *
 		rc = ps_scan_open_reader(f->path, &qr->st->cfg, r);
 	}
 	*pred = f->pred;
+	/* original_url is required: "IS NULL" is ruled out by the statistics */
+	if (!rc && qr->needs_v2 && ps_probe_schema_version(parq_reader_schema(*r)) < PS_SCHEMA_V2)
+		*pred = qr->never;
 	int rgs[1] = {u->rg0};
 	if (!rc && (rc = u->nrg == 1 ? parq_scan_open_row_groups(scan, *r, *pred, NULL, 0, rgs, 1)
 	                             : parq_scan_open(scan, *r, *pred, NULL, 0)))
@@ -839,8 +865,8 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 	if (q->offset < 0 || q->limit < 0 || q->threads < 0)
 		return ps_err(PS_EINVAL, "query: negative limit, offset or threads");
 	if (q->diff_status && *q->diff_status && strcmp(q->diff_status, "new") && strcmp(q->diff_status, "existing") &&
-	    strcmp(q->diff_status, "old"))
-		return ps_err(PS_EINVAL, "query: diff status '%s' is not new, existing or old", q->diff_status);
+	    strcmp(q->diff_status, "old") && strcmp(q->diff_status, "changed"))
+		return ps_err(PS_EINVAL, "query: diff status '%s' is not new, existing, changed or old", q->diff_status);
 	if (q->diff_status && !strcmp(q->diff_status, "old") && q->scans == PS_SCANS_ALL)
 		return ps_err(PS_EINVAL, "query: old results compare one scan with the one before it: select the latest "
 		                         "scan or a time range, not every scan");
@@ -849,6 +875,9 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 	int rc = needles_make(q, &qr->nd);
 	if (!rc)
 		rc = build_pred(q, &qr->nd, NULL, &qr->pred);
+	qr->needs_v2 = query_needs_v2(q);
+	if (!rc && qr->needs_v2 && (rc = parq_pred_null(&qr->never, "original_url", true)))
+		rc = ps_err_from_parq(rc, "query");
 	if (!rc)
 		rc = list_files(qr);
 	return rc;

@@ -13,7 +13,21 @@
 #include "store_internal.h"
 #include "store_io.h"
 #include "strmap.h"
+#include "changes.h"
+#include "scan_internal.h"
 
+
+/* What changed for the URLs the previous scan had (changed_fields). */
+typedef struct writer_changes {
+	bool on;
+	ps_change_cfg cfg;
+	ps_prev_scan prev;         /* the previous scan's compared values */
+	const char *const **rows;  /* per batch row: the changed fields, or NULL */
+	size_t *n;                 /* per batch row: how many */
+	const char **names;        /* the rows' lists, PS_CHG_N a row */
+	size_t cap;
+	int64_t n_changed;
+} writer_changes;
 
 struct ps_scan_writer {
 	ps_store *st;
@@ -43,6 +57,8 @@ struct ps_scan_writer {
 	int64_t *first;
 	size_t cap;
 	ps_arena repair;         /* repaired copies of records with bad UTF-8 */
+	/* changes against the previous scan (changed_fields) */
+	writer_changes chg;
 	/* the directories this writer created (the target's, and probe_results
 	 * when it was new), removed again when nothing is committed */
 	bool made_dir, made_parent, committed;
@@ -73,6 +89,71 @@ void ps_session_id_new(char *buf, size_t cap, int64_t ms)
 	         r[7]);
 }
 
+/* Change detection from the configuration (its fields and threshold). */
+static int changes_init(ps_scan_writer *w, const ps_config *cfg)
+{
+	int rc = ps_change_cfg_from_config(cfg, &w->chg.cfg);
+	if (rc)
+		return rc;
+	w->chg.on = w->chg.cfg.mask != 0;
+	return 0;
+}
+
+/* The changed fields of rows[0..m) whose mark is "existing" (w->diff),
+ * into w->chg's per-row lists. */
+static int changes_batch(ps_scan_writer *w, const ps_probe_result *rows, size_t m)
+{
+	writer_changes *c = &w->chg;
+	if (!c->on)
+		return 0;
+	if (m > c->cap) {
+		void *r = realloc((void *)c->rows, m * sizeof *c->rows);
+		if (r)
+			c->rows = r;
+		void *n = realloc(c->n, m * sizeof *c->n);
+		if (n)
+			c->n = n;
+		void *names = realloc(c->names, m * PS_CHG_N * sizeof *c->names);
+		if (names)
+			c->names = names;
+		if (!r || !n || !names)
+			return ps_err_nomem();
+		c->cap = m;
+	}
+	bool v2 = c->prev.v2 && w->version >= PS_SCHEMA_V2;
+	for (size_t i = 0; i < m; i++) {
+		c->rows[i] = NULL;
+		c->n[i] = 0;
+		if (!w->diff[i] || strcmp(w->diff[i], "existing"))
+			continue;
+		const ps_probe_result *old = ps_prev_scan_get(&c->prev, rows[i].input_url);
+		unsigned bits = old ? ps_probe_changes(&c->cfg, old, &rows[i], v2) : 0;
+		if (!bits)
+			continue;
+		const char **v = &c->names[i * PS_CHG_N];
+		size_t k = 0;
+		for (int b = 0; b < PS_CHG_N; b++)
+			if (bits & 1u << b)
+				v[k++] = ps_change_name(b);
+		c->rows[i] = v;
+		c->n[i] = k;
+		c->n_changed++;
+	}
+	return 0;
+}
+
+static void changes_free(writer_changes *c)
+{
+	ps_prev_scan_free(&c->prev);
+	free((void *)c->rows);
+	free(c->n);
+	free(c->names);
+	c->rows = NULL;
+	c->n = NULL;
+	c->names = NULL;
+	c->cap = 0;
+}
+
 /* Loads the previous scan's URLs with their first-seen time. */
 static int load_previous(ps_scan_writer *w)
 {
@@ -86,7 +167,8 @@ static int load_previous(ps_scan_writer *w)
 		return 0;
 	}
 	ps_probe_iter *it;
-	rc = ps_probe_iter_open(&it, scans[n - 1].path);
+	/* the columns the marks and the comparison need, no more */
+	rc = ps_probe_iter_open_fields(&it, scans[n - 1].path, ps_change_columns, &w->chg.prev.v2);
 	free(scans);
 	if (rc)
 		return ps_err_prefix(rc, "previous scan: ");
@@ -97,6 +179,8 @@ static int load_previous(ps_scan_writer *w)
 			rc = ps_err_nomem();
 			break;
 		}
+		if (w->chg.on && (rc = ps_prev_scan_add(&w->chg.prev, r)))
+			break;
 	}
 	ps_probe_iter_close(it);
 	w->has_prev = rc == 0;
@@ -139,6 +223,8 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	gmtime_r(&secs, &tm);
 	snprintf(w->stem, sizeof w->stem, "scan_%04d%02d%02d_%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (!rc && o->mark_diff)
+		rc = changes_init(w, cfg);
 	if (!rc && o->mark_diff)
 		rc = load_previous(w);
 	if (!rc) {
@@ -393,8 +479,12 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 				w->n_new++;
 			}
 		}
-		ps_probe_overrides ov = {.diff_status = w->diff, .first_seen_ms = w->first, .root_target = w->root_target};
-		int rc = ps_probe_cols_build(&w->cols, rows, m, w->scan_ms, &ov);
+		int rc = changes_batch(w, rows, m);
+		if (rc)
+			return rc;
+		ps_probe_overrides ov = {.diff_status = w->diff, .first_seen_ms = w->first, .root_target = w->root_target,
+		                         .changed = w->chg.on ? w->chg.rows : NULL, .n_changed = w->chg.n};
+		rc = ps_probe_cols_build(&w->cols, rows, m, w->scan_ms, &ov);
 		if (rc)
 			return rc;
 		if (!w->codec_resolved && (rc = open_parquet(w, w->cols.raw_bytes)))
@@ -447,6 +537,7 @@ int ps_scan_writer_prepare(ps_scan_writer *w)
 	w->schema = NULL;
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
+	changes_free(&w->chg);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);
@@ -469,6 +560,7 @@ static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
 		res->n_new = w->n_new;
 		res->n_existing = w->n_existing;
 		res->n_old = w->n_old;
+		res->n_changed = w->chg.n_changed;
 		res->codec = w->codec;
 		struct timespec t1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -556,6 +648,7 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	parq_schema_free(w->schema);
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
+	changes_free(&w->chg);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);
