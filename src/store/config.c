@@ -1,6 +1,7 @@
 /* Configuration: one table of keys drives the YAML loader, the environment
  * overrides, ps_config_set() and validation, so the four cannot drift. */
 #include "error.h"
+#include "changes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -641,6 +642,11 @@ static int validate(const ps_config *cfg, const origin *o)
 		return config_err(o, K_L_FORMAT, "unknown format %d", (int)cfg->log.format);
 	if (cfg->writer.utf8_repair != PS_UTF8_REPLACE && cfg->writer.utf8_repair != PS_UTF8_REJECT)
 		return config_err(o, K_W_UTF8, "unknown mode %d", (int)cfg->writer.utf8_repair);
+	if (cfg->writer.change_fields) {
+		ps_change_cfg cc;
+		if (ps_change_cfg_from_config(cfg, &cc))
+			return config_err(o, K_W_CHANGE_FIELDS, "%s", ps_errmsg());
+	}
 	for (int i = 0; i < NKEYS; i++) {
 		const keydef *k = &KEYS[i];
 		int64_t n;
