@@ -221,6 +221,7 @@ static const char *const CNS[] = {"a.example.com", "b.example.com", NULL};
 typedef struct rgen {
 	ps_probe_result r[64];
 	const char *tech[64][4], *ips[64][3], *san[64][2];
+	int32_t chain[64][2];
 	char url[64][64];
 	size_t n;
 } rgen;
@@ -266,7 +267,14 @@ static void rand_results(rgen *g, uint64_t *seed, size_t n, int url_space)
 		r->tls_subject_an = g->san[i];
 		r->n_tls_subject_an = ns;
 		r->favicon_mmh3 = (x >> 30) % 3 == 0 ? 0 : (int32_t)((x >> 30) % 3) - 5;
-		r->port = 443;
+		r->port = (x >> 32) % 2 ? 443 : 8443;
+		r->cdn_name = (x >> 33) % 3 == 0 ? "Cloudflare" : (x >> 33) % 3 == 1 ? "akamai" : NULL;
+		r->jarm = (x >> 35) % 2 ? "jarm-a" : NULL;
+		size_t nc = (x >> 36) % 3;
+		g->chain[i][0] = (x >> 38) % 2 ? 301 : 302;
+		g->chain[i][1] = 200;
+		r->chain_status_codes = nc ? g->chain[i] + (2 - nc) : NULL;
+		r->n_chain_status_codes = nc;
 	}
 }
 
@@ -435,8 +443,126 @@ static void test_changes_random(void)
 		CHECK_OK(ps_store_search(st, &q, &set));
 		CHECK_EQ_INT(set.n, want403);
 		ps_probe_set_free(&set);
+
+		/* the version 2 filters against brute force: none matches in a
+		 * version 1 file */
+		for (int fi = 0; fi < 9; fi++) {
+			ps_query_default(&q);
+			q.scans = PS_SCANS_ALL;
+			static const ps_status_range r3xx = {300, 399};
+			static const int c301[] = {301};
+			switch (fi) {
+			case 0: q.port = 8443; break;
+			case 1: q.cdn_name = "cloudflare"; break;
+			case 2: q.has_favicon = true; q.favicon_mmh3 = -4; break;
+			case 3: q.jarm = "jarm-a"; break;
+			case 4: q.tls_san = "b.example.com"; break;
+			case 5: q.location_contains = "NEXT"; q.ignore_case = true; break;
+			case 6: q.chain_status_ranges = &r3xx; q.n_chain_status_ranges = 1; break;
+			case 7: q.chain_status_codes = c301; q.n_chain_status_codes = 1; break;
+			case 8: q.body_sha256 = "bbbb"; q.port = 443; break;
+			}
+			int64_t want = 0;
+			for (int side = 0; side < 2; side++) {
+				const rgen *g = side ? &gb : &ga;
+				if ((side ? vb : va) != 2)
+					continue;
+				for (size_t i = 0; i < g->n; i++) {
+					const ps_probe_result *x = &g->r[i];
+					bool m = false;
+					switch (fi) {
+					case 0: m = x->port == 8443; break;
+					case 1: m = x->cdn_name && !strcmp(x->cdn_name, "Cloudflare"); break;
+					case 2: m = x->favicon_mmh3 == -4; break;
+					case 3: m = x->jarm != NULL; break;
+					case 4: m = bf_in(x->tls_subject_an, x->n_tls_subject_an, "b.example.com"); break;
+					case 5: m = x->location != NULL; break;
+					case 6:
+						for (size_t k = 0; k < x->n_chain_status_codes; k++)
+							m |= x->chain_status_codes[k] >= 300 && x->chain_status_codes[k] <= 399;
+						break;
+					case 7:
+						for (size_t k = 0; k < x->n_chain_status_codes; k++)
+							m |= x->chain_status_codes[k] == 301;
+						break;
+					case 8: m = x->body_sha256 && !strcmp(x->body_sha256, "bbbb") && x->port == 443; break;
+					}
+					want += m;
+				}
+			}
+			CHECK_OK(ps_store_count(st, &q, &count));
+			if (count != want)
+				fprintf(stderr, "  filter %d, versions %d/%d\n", fi, va, vb);
+			CHECK_EQ_INT(count, want);
+			CHECK_OK(ps_store_search(st, &q, &set));
+			CHECK_EQ_INT((int64_t)set.n, want);
+			ps_probe_set_free(&set);
+		}
 		ps_store_close(st);
 	}
+}
+
+/* A favicon or body hash no row group has is ruled out by the bloom
+ * filters: no page of the file is read. */
+static void test_hash_bloom(void)
+{
+	char dir[256];
+	snprintf(dir, sizeof dir, "%s/bloom", base);
+	ps_store *st = open_store_v(dir, 2, NULL, 10);
+	enum { N = 6000 };
+	ps_probe_result *r = calloc(N, sizeof *r);
+	char (*url)[48] = calloc(N, sizeof *url), (*hash)[72] = calloc(N, sizeof *hash);
+	REQUIRE(r && url && hash);
+	for (int i = 0; i < N; i++) {
+		snprintf(url[i], sizeof url[i], "https://b.example.com/%d", i);
+		snprintf(hash[i], sizeof hash[i], "%064x", i * 2654435761u);
+		r[i].input_url = url[i];
+		r[i].status_code = 200;
+		r[i].body_sha256 = hash[i];
+		r[i].favicon_mmh3 = (int32_t)(i * 7919 + 1);
+		r[i].jarm = hash[i];
+	}
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "b.example.com";
+	o.scan_time_ms = 1743600000000;
+	o.rows_per_row_group = 2000;
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, r, N, &res));
+	parq_reader *rd;
+	REQUIRE(parq_reader_open(&rd, res.path, NULL) == 0);
+	struct {
+		const char *col;
+		parq_scalar v;
+		int64_t want;
+	} t[] = {
+		{"favicon_mmh3", parq_scalar_int(-77), 0},
+		{"favicon_mmh3", parq_scalar_int(4321 * 7919 + 1), 1},
+		{"body_sha256", parq_scalar_bytes("ffff", 4), 0},
+		{"body_sha256", parq_scalar_bytes(hash[17], 64), 1},
+		{"jarm", parq_scalar_bytes(hash[5999], 64), 1},
+	};
+	for (size_t k = 0; k < sizeof t / sizeof *t; k++) {
+		parq_pred *p;
+		REQUIRE(parq_pred_compare(&p, t[k].col, PARQ_OP_EQ, &t[k].v) == 0);
+		parq_scan *sc;
+		REQUIRE(parq_scan_open(&sc, rd, p, NULL, 0) == 0);
+		int64_t n = -1;
+		CHECK_OK(parq_scan_count(sc, &n));
+		CHECK_EQ_INT(n, t[k].want);
+		parq_scan_stats ss;
+		parq_scan_get_stats(sc, &ss);
+		CHECK_EQ_INT(ss.row_groups, 3);
+		/* the random values defeat min/max: the bloom filters prune */
+		CHECK_EQ_INT(ss.row_groups_skipped, t[k].want ? 2 : 3);
+		parq_scan_close(sc);
+		parq_pred_free(p);
+	}
+	parq_reader_close(rd);
+	free(r);
+	free(url);
+	free(hash);
+	ps_store_close(st);
 }
 
 /* Each field's change alone, identical rows, the threshold and the
@@ -597,6 +723,7 @@ int main(void)
 	test_jsonl_fields();
 	test_changes_each_field();
 	test_changes_random();
+	test_hash_bloom();
 	rm_rf(base);
 	return test_report("test_schema_v2");
 }

@@ -185,6 +185,20 @@ typedef struct ps_query {
 	 * [offset, offset + limit) are read again for those rows (without a
 	 * limit, one thread reads every match). */
 	int threads;
+	/* Filters on columns of scan schema version 2 (docs/format.md): a
+	 * version 1 file matches none of them (it is not an error). */
+	int port;                  /* port equals (0: any) */
+	const char *cdn_name;      /* cdn_name equals, ignoring ASCII case */
+	bool has_favicon;          /* favicon_mmh3 equals favicon_mmh3 */
+	int32_t favicon_mmh3;
+	const char *jarm;          /* jarm equals */
+	const char *tls_san;       /* tls_subject_an has this element */
+	const char *location_contains; /* location contains (ignore_case applies) */
+	const int *chain_status_codes; /* a hop of chain_status_codes is one of these ... */
+	size_t n_chain_status_codes;
+	const ps_status_range *chain_status_ranges; /* ... or in one of these ranges */
+	size_t n_chain_status_ranges;
+	const char *body_sha256;   /* body_sha256 equals (hex, as httpx writes it) */
 } ps_query;
 
 void ps_query_default(ps_query *q);
