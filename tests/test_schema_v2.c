@@ -395,7 +395,29 @@ static void test_changes_random(void)
 				CHECK_STR(got->fields[j].field, names[j]);
 		}
 		CHECK_EQ_INT(d.n_changed, want_changed);
+		size_t shared = 0;
+		for (size_t i = 0; i < gb.n; i++)
+			shared += bf_find(&ga, gb.r[i].input_url) != NULL;
+		CHECK_EQ_INT(d.n_existing, shared);
 		ps_url_diff_free(&d);
+
+		/* the timeline, from the footers and the marks */
+		ps_timeline_point *tl = NULL;
+		size_t ntl = 0;
+		CHECK_OK(ps_store_timeline(st, "h.example.com", &tl, &ntl));
+		CHECK_EQ_INT(ntl, 2);
+		if (ntl == 2) {
+			CHECK_EQ_INT(tl[0].records, ga.n);
+			CHECK_EQ_INT(tl[0].n_new, ga.n);
+			CHECK_EQ_INT(tl[0].n_old, 0);
+			CHECK_EQ_INT(tl[0].n_changed, va == 2 ? 0 : -1);
+			CHECK_EQ_INT(tl[1].records, gb.n);
+			CHECK_EQ_INT(tl[1].n_new, gb.n - shared);
+			CHECK_EQ_INT(tl[1].n_existing, shared);
+			CHECK_EQ_INT(tl[1].n_old, ga.n - shared);
+			CHECK_EQ_INT(tl[1].n_changed, vb == 2 ? (int64_t)want_changed : -1);
+		}
+		free(tl);
 		CHECK_EQ_INT(rb.n_changed, (int64_t)want_changed);
 
 		/* the column the writer recorded (version 2 only) */

@@ -279,6 +279,24 @@ int ps_scan_diff_changes(const char *path_a, const char *path_b, const ps_change
 int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out);
 void ps_url_diff_free(ps_url_diff *d);
 
+/* ---- timeline ---- */
+
+/* One scan of a target in its timeline. */
+typedef struct ps_timeline_point {
+	int64_t scan_time_ms;
+	int64_t records;           /* from the footer */
+	int64_t n_new, n_existing; /* the scan's diff_status marks */
+	int64_t n_old;             /* URLs of the scan before missing from this one:
+	                            * its records less this one's existing (0 for the first) */
+	int64_t n_changed;         /* rows with changed_fields; -1: a version 1 file (not recorded) */
+} ps_timeline_point;
+
+/* Per scan of root_target, oldest first: the counts a chart needs, read
+ * from the footers and the diff_status and changed_fields columns only
+ * (no row is assembled). *out is malloc'ed (free()); a target never
+ * scanned gives n == 0. */
+int ps_store_timeline(ps_store *st, const char *root_target, ps_timeline_point **out, size_t *n);
+
 /* ---- streaming ---- */
 
 

@@ -227,6 +227,9 @@ run --data data diff --changes --target shop.example.com --format jsonl
 run --data data diff --changes --target shop.example.com --format csv
 run --data data query --diff changed --format jsonl
 run --data data query --diff changed --scan all --count
+run --data data timeline --target shop.example.com --format table
+run --data data timeline --target shop.example.com --format jsonl
+run --data data timeline --target shop.example.com --format csv
 note "the reverse direction, scans named by time"
 run --data data diff --target shop.example.com --from $T2 --to 2025-03-01 --format table
 run --data data diff --target shop.example.com --to 20250301_090000 --format jsonl
