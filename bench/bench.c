@@ -93,7 +93,7 @@ static int cmd_write(int argc, char **argv)
 	ps_probe_cols cols = {0};
 	if (ps_probe_cols_build(&cols, d.r, (size_t)d.n, 1764000000000, NULL))
 		die("columns");
-	parq_schema *s = ps_probe_schema_new();
+	parq_schema *s = ps_probe_schema_new(PS_SCHEMA_V1); /* the seed's columns, as the peers write */
 	parq_writer_options o;
 	parq_writer_options_default(&o);
 	if (parq_codec_from_name(codec, &o.codec))

@@ -2,7 +2,9 @@
 # Builds probestore and runs it on the bundled httpx sample
 # (examples/httpx-sample.jsonl: two scans, a week apart, of three hosts of two domains):
 # ingests the first scan, then the second, each with its scan time; queries
-# the latest results; shows what changed between the scans; then inspects
+# the latest results; shows what changed between the scans (new, old and
+# changed URLs: /admin goes from 403 Forbidden to 401 Admin - Sign in) and the
+# target's timeline; then inspects
 # and prints one of the scan files written; stores two versions of a
 # monitored file (examples/monitored/) and writes the HTML report.
 #
@@ -29,10 +31,16 @@ echo
 echo "== diff: what changed between the two scans"
 probestore diff --format table
 echo
+echo "== diff --changes: the URLs of both scans whose status, title, technologies ... changed"
+probestore diff --changes --target example.com --format table
+echo
+echo "== timeline: per scan, records and new, existing, old and changed URLs"
+probestore timeline --target example.com --format table
+echo
 file=$data/probe_results/example.com_443/scan_20250308_090000.parquet
 echo "== inspect and cat: $file"
 ./build/probestore inspect "$file"
-./build/probestore cat "$file" --columns original_url,status_code,diff_status,first_seen_timestamp --limit 5
+./build/probestore cat "$file" --columns original_url,status_code,diff_status,changed_fields,first_seen_timestamp --limit 5
 echo
 echo "== history: a monitored file fetched on March 1 and March 8, an API document on March 8"
 probestore history add --url https://shop.example.com/static/app.js --file examples/monitored/app-v1.js --time 2025-03-01T09:05:00Z

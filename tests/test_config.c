@@ -305,7 +305,8 @@ static void test_errors(void)
 	             "config.yaml:2: unknown key storage_config.compresion_codec (did you mean compression_codec?)");
 	EXPECT_ERROR("storage_config:\n  parquet_writer:\n    colour: blue\n",
 	             "config.yaml:3: unknown key storage_config.parquet_writer.colour (known keys: batch_size, "
-	             "rows_per_row_group, max_file_size, enable_validation, utf8_repair, max_line_size)");
+	             "rows_per_row_group, max_file_size, enable_validation, utf8_repair, max_line_size, schema_version, "
+	             "change_fields, change_length_percent)");
 	EXPECT_ERROR("storage_config:\n  compression: zstd\n",
 	             "config.yaml:2: unknown key storage_config.compression (known keys: parquet_base_path, "
 	             "compression_codec, compression_level, parquet_writer, parquet_reader, file_history)");

@@ -159,7 +159,19 @@ static void test_data(const char *dir)
 	CHECK_EQ_INT(a->scans[1].records, 4);
 	CHECK_EQ_INT(a->scans[1].n_new, 2);
 	CHECK_EQ_INT(a->scans[1].n_old, 1);
-	CHECK_EQ_INT(a->scans[1].n_changed, -1);
+	/* "/" changed technologies, "/api" its status */
+	CHECK_EQ_INT(a->scans[0].n_changed, 0);
+	CHECK_EQ_INT(a->scans[1].n_changed, 2);
+	CHECK_EQ_INT(a->changed_total, 2);
+	REQUIRE(a->n_changed == 2);
+	CHECK(strcmp(a->changed[0].url, "https://a.example.com/") == 0);
+	CHECK_EQ_INT(a->changed[0].n_fields, 1);
+	CHECK(strcmp(a->changed[0].fields[0].field, "technologies") == 0);
+	CHECK(strcmp(a->changed[1].url, "https://a.example.com/api") == 0);
+	REQUIRE(a->changed[1].n_fields == 1);
+	CHECK(strcmp(a->changed[1].fields[0].field, "status_code") == 0);
+	CHECK(strcmp(a->changed[1].fields[0].old_value, "404") == 0);
+	CHECK(strcmp(a->changed[1].fields[0].new_value, "500") == 0);
 	CHECK_EQ_INT(a->latest_ms, T0 + 7 * DAY);
 	CHECK_EQ_INT(a->previous_ms, T0);
 	CHECK_EQ_INT(a->new_urls.total, 2);

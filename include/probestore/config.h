@@ -43,6 +43,13 @@ typedef struct ps_writer_config {
 	bool enable_validation;     /* seed: true */
 	ps_utf8_repair utf8_repair; /* PS_UTF8_REPLACE */
 	uint64_t max_line_size;     /* bytes; the longest JSON line an ingest reads (16 MiB, room for bodies) */
+	int schema_version;         /* scan files' schema: 2 (default), or 1 for the seed's 17 columns */
+	/* What makes a URL of two scans "changed" (diff --changes, the
+	 * changed_fields column): the compared fields, comma-separated (NULL:
+	 * all of them, see docs/config.md), and the relative change of
+	 * content_length that counts, in percent (10) */
+	char *change_fields;
+	int change_length_percent;
 } ps_writer_config;
 
 /* storage_config.parquet_reader: queries and streaming. */

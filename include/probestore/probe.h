@@ -44,8 +44,38 @@ typedef struct ps_probe_result {
 	const char *const *cnames;
 	size_t n_cnames;
 	const char *asn;
-	double duration_s;
+	double duration_s;            /* response time (see response_time_ms) */
 	const char *body;
+	/* scan schema version 2 (docs/format.md): what httpx -json reports
+	 * beyond the seed's columns; cnames and duration_s above fill the cname
+	 * and response_time_ms columns. NULL, 0 and false are absent. */
+	const char *location;         /* the redirect target (Location header) */
+	const int32_t *chain_status_codes; /* status of each hop of a followed redirect chain */
+	size_t n_chain_status_codes;
+	const char *host_ip;          /* the address probed */
+	int32_t port;
+	const char *scheme;
+	const char *path;
+	int64_t words, lines;         /* of the body */
+	const char *cdn_name, *cdn_type;
+	int32_t favicon_mmh3;         /* Shodan-style MurmurHash3 of the favicon */
+	const char *favicon_url;
+	const char *body_sha256, *header_sha256; /* hex */
+	const char *jarm;
+	int64_t asn_number;           /* 13335 for "AS13335" */
+	const char *asn_name;
+	const char *tls_subject_cn;
+	const char *const *tls_subject_an;
+	size_t n_tls_subject_an;
+	const char *tls_issuer_cn;
+	int64_t tls_not_after_ms;     /* UTC milliseconds */
+	bool http2, websocket;
+	/* set by the scan writer for a URL the previous scan had: the names of
+	 * the compared fields whose values differ ("status_code", "title", ...) */
+	const char *const *changed_fields;
+	size_t n_changed_fields;
+	/* the response_time_ms column as read (0: duration_s * 1000 is written) */
+	double response_time_ms;
 } ps_probe_result;
 
 /* The probe-result columns of a scan file, in file order (the seed's
@@ -68,10 +98,42 @@ typedef enum {
 	PS_COL_SCAN_TIMESTAMP,
 	PS_COL_FIRST_SEEN_TIMESTAMP,
 	PS_COL_LAST_SEEN_TIMESTAMP,
-	PS_PROBE_NCOLS
+	PS_PROBE_NCOLS,               /* the 17 columns of schema version 1 */
+	/* schema version 2 appends these (optional) columns */
+	PS_COL_LOCATION = PS_PROBE_NCOLS,
+	PS_COL_CHAIN_STATUS_CODES,
+	PS_COL_HOST_IP,
+	PS_COL_PORT,
+	PS_COL_SCHEME,
+	PS_COL_PATH,
+	PS_COL_WORDS,
+	PS_COL_LINES,
+	PS_COL_RESPONSE_TIME_MS,
+	PS_COL_CDN_NAME,
+	PS_COL_CDN_TYPE,
+	PS_COL_FAVICON_MMH3,
+	PS_COL_FAVICON_URL,
+	PS_COL_BODY_SHA256,
+	PS_COL_HEADER_SHA256,
+	PS_COL_JARM,
+	PS_COL_CNAME,
+	PS_COL_ASN_NUMBER,
+	PS_COL_ASN_NAME,
+	PS_COL_TLS_SUBJECT_CN,
+	PS_COL_TLS_SUBJECT_AN,
+	PS_COL_TLS_ISSUER_CN,
+	PS_COL_TLS_NOT_AFTER,
+	PS_COL_HTTP2,
+	PS_COL_WEBSOCKET,
+	PS_COL_CHANGED_FIELDS,
+	PS_PROBE_V2_NCOLS
 } ps_probe_column;
 
-/* Column name of c ("original_url", ...). */
+/* The scan schema versions the store writes and reads. */
+#define PS_SCHEMA_V1 1
+#define PS_SCHEMA_V2 2
+
+/* Column name of c ("original_url", ...), for both versions' columns. */
 PS_API const char *ps_probe_column_name(ps_probe_column c);
 
 /* The headers as the headers_json column holds them: a JSON object written

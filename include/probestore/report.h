@@ -46,7 +46,7 @@ typedef struct ps_report_scan {
 	int64_t records;
 	int64_t n_new;               /* URLs not in the scan before it (the first scan: all) */
 	int64_t n_old;               /* URLs of the scan before it missing from this one */
-	int64_t n_changed;           /* URLs whose response changed; -1: not recorded by the store */
+	int64_t n_changed;           /* URLs of both scans whose compared fields differ (ps_url_diff.changed); -1: unknown */
 } ps_report_scan;
 
 /* One probe result in a table; strings are never NULL ("" when absent). */
@@ -94,6 +94,11 @@ typedef struct ps_report_target {
 	ps_report_dist technologies;
 	ps_report_dist web_servers;
 	ps_report_dist content_types; /* media type only: "text/html" */
+	/* the URLs of both the latest scan and the one before whose compared
+	 * fields differ, with the old and new values (the first max_rows) */
+	const ps_url_change *changed;
+	size_t n_changed;
+	int64_t changed_total;
 } ps_report_target;
 
 /* One stored version of a monitored file. */

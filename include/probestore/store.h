@@ -80,6 +80,8 @@ typedef struct ps_scan_result {
 	int64_t n_new, n_existing; /* with mark_diff */
 	int64_t n_old;             /* with mark_diff: URLs of the previous scan not in this one */
 	int codec;                 /* the codec written (auto resolved) */
+	int64_t n_changed;         /* with mark_diff: existing URLs whose compared fields
+	                            * differ (schema version 2 files record which) */
 } ps_scan_result;
 
 /* Writes results[0..n) as one scan of o->root_target, durably. An empty scan
@@ -160,7 +162,9 @@ typedef struct ps_query {
 	 * per target, the results of the scan before the selected one (the
 	 * latest, or the last in the range) whose URL the selected scan no
 	 * longer has, marked "old"; "old" needs PS_SCANS_LATEST or
-	 * PS_SCANS_RANGE */
+	 * PS_SCANS_RANGE; or "changed": existing results whose compared
+	 * fields differ from the scan before (the changed_fields column:
+	 * schema version 2 files only) */
 	const char *diff_status;
 	const char *content_type;  /* content_type starts with this */
 	const char *url_contains;  /* original_url or final_url contains */
@@ -184,6 +188,20 @@ typedef struct ps_query {
 	 * [offset, offset + limit) are read again for those rows (without a
 	 * limit, one thread reads every match). */
 	int threads;
+	/* Filters on columns of scan schema version 2 (docs/format.md): a
+	 * version 1 file matches none of them (it is not an error). */
+	int port;                  /* port equals (0: any) */
+	const char *cdn_name;      /* cdn_name equals, ignoring ASCII case */
+	bool has_favicon;          /* favicon_mmh3 equals favicon_mmh3 */
+	int32_t favicon_mmh3;
+	const char *jarm;          /* jarm equals */
+	const char *tls_san;       /* tls_subject_an has this element */
+	const char *location_contains; /* location contains (ignore_case applies) */
+	const int *chain_status_codes; /* a hop of chain_status_codes is one of these ... */
+	size_t n_chain_status_codes;
+	const ps_status_range *chain_status_ranges; /* ... or in one of these ranges */
+	size_t n_chain_status_ranges;
+	const char *body_sha256;   /* body_sha256 equals (hex, as httpx writes it) */
 } ps_query;
 
 PS_API void ps_query_default(ps_query *q);
@@ -210,19 +228,77 @@ PS_API int ps_store_count(ps_store *st, const ps_query *q, int64_t *count);
 
 /* ---- URL diff ---- */
 
+/* What makes a URL in both scans "changed". */
+typedef struct ps_change_options {
+	/* the compared fields, comma-separated, from status_code, title,
+	 * technologies, web_server, final_url, location, content_length,
+	 * body_sha256, tls, ip_address; NULL: all of them; "" none */
+	const char *fields;
+	/* content_length counts as changed when |new - old| > ratio * old (0.10) */
+	double length_ratio;
+} ps_change_options;
+
+PS_API void ps_change_options_default(ps_change_options *o);
+
+/* One field of a changed URL: its values in the earlier and the later
+ * scan as text (NULL: absent), and for the sets (technologies,
+ * ip_address) the elements added and removed, joined with ", " (NULL:
+ * none). */
+typedef struct ps_field_change {
+	const char *field;
+	const char *old_value, *new_value;
+	const char *added, *removed;
+} ps_field_change;
+
+typedef struct ps_url_change {
+	const char *url;
+	const ps_field_change *fields;
+	size_t n_fields;
+} ps_url_change;
+
 typedef struct ps_url_diff {
 	const char **new_urls, **existing_urls, **old_urls;
 	size_t n_new, n_existing, n_old;
 	void *priv;
+	/* the existing URLs whose compared fields differ, sorted by URL, with
+	 * the fields that do (location, body_sha256 and tls are compared only
+	 * when both scans have schema version 2) */
+	const ps_url_change *changed;
+	size_t n_changed;
 } ps_url_diff;
 
 /* Diffs two scan files of a target by original_url: in b and not in a
- * (new), in both (existing), in a and not in b (old). Lists are sorted. */
+ * (new), in both (existing), in a and not in b (old), and the existing
+ * ones that changed under the default ps_change_options. Lists are
+ * sorted. Free with ps_url_diff_free. */
 PS_API int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out);
+/* The same with the changes judged by o (NULL: defaults); PS_EINVAL for a
+ * field name it does not know. Only the URL column and the compared
+ * columns are read. */
+PS_API int ps_scan_diff_changes(const char *path_a, const char *path_b, const ps_change_options *o, ps_url_diff *out);
 /* The target's latest scan against the one before it (an empty "a" when
- * there is only one). */
+ * there is only one), changes judged by the store's configuration
+ * (storage_config.parquet_writer.change_fields, change_length_percent). */
 PS_API int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out);
 PS_API void ps_url_diff_free(ps_url_diff *d);
+
+/* ---- timeline ---- */
+
+/* One scan of a target in its timeline. */
+typedef struct ps_timeline_point {
+	int64_t scan_time_ms;
+	int64_t records;           /* from the footer */
+	int64_t n_new, n_existing; /* the scan's diff_status marks */
+	int64_t n_old;             /* URLs of the scan before missing from this one:
+	                            * its records less this one's existing (0 for the first) */
+	int64_t n_changed;         /* rows with changed_fields; -1: a version 1 file (not recorded) */
+} ps_timeline_point;
+
+/* Per scan of root_target, oldest first: the counts a chart needs, read
+ * from the footers and the diff_status and changed_fields columns only
+ * (no row is assembled). *out is malloc'ed (free()); a target never
+ * scanned gives n == 0. */
+PS_API int ps_store_timeline(ps_store *st, const char *root_target, ps_timeline_point **out, size_t *n);
 
 /* ---- streaming ---- */
 

@@ -97,6 +97,7 @@ extern const cli_command cmd_ingest;
 extern const cli_command cmd_query;
 extern const cli_command cmd_scans;
 extern const cli_command cmd_diff;
+extern const cli_command cmd_timeline;
 extern const cli_command cmd_count;
 extern const cli_command cmd_inspect;
 extern const cli_command cmd_cat;

@@ -1,4 +1,5 @@
 /* probestore query: probe results of stored scans, filtered. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,13 @@
 
 static const char usage[] =
 	"usage: probestore query [--target URL] [--status LIST] [--tech NAME]\n"
-	"                        [--diff new|existing|old] [--content-type PREFIX]\n"
+	"                        [--diff new|existing|changed|old] [--content-type PREFIX]\n"
 	"                        [--url-contains TEXT] [--title-contains TEXT] [-i] [--errors]\n"
 	"                        [--scan latest|all|TIME] [--since TIME] [--until TIME]\n"
 	"                        [--limit N] [--offset N] [--count] [--format table|jsonl|csv]\n"
-	"                        [--threads N]\n\n"
+	"                        [--threads N] [--port N] [--cdn NAME] [--favicon HASH]\n"
+	"                        [--jarm HASH] [--tls-san NAME] [--location-contains TEXT]\n"
+	"                        [--chain-status LIST] [--body-hash SHA256]\n\n"
 	"Prints the probe results of stored scans that match every filter given, target\n"
 	"by target, newest scan first. JSON Lines output can be read back by probestore\n"
 	"ingest.\n\n"
@@ -22,8 +25,9 @@ static const char usage[] =
 	"  --status LIST          status codes, ranges and classes: 200,301-302,5xx\n"
 	"  --tech NAME            a technology, with or without the version httpx appends\n"
 	"                         (Nginx matches Nginx:1.25.3); case-insensitive\n"
-	"  --diff STATUS          new or existing (against the scan before), or old: the\n"
-	"                         previous scan's results whose URL is gone from the scan\n"
+	"  --diff STATUS          new or existing (against the scan before), changed (existing\n"
+	"                         with a compared field changed: status, title, ...), or\n"
+	"                         old: the previous scan's results whose URL is gone\n"
 	"  --content-type PREFIX  content types starting with PREFIX, e.g. text/html\n"
 	"  --url-contains TEXT    URL (original or final) containing TEXT\n"
 	"  --title-contains TEXT  title containing TEXT\n"
@@ -38,7 +42,18 @@ static const char usage[] =
 	"  --count                print the number of matching results only\n"
 	"  --format FMT           table (default on a terminal), jsonl (default otherwise) or csv\n"
 	"  --threads N            scan files searched at once (default 0: one per core, at\n"
-	"                         most 8)\n\n"
+	"                         most 8)\n"
+	"Filters on the columns of schema version 2 (a version 1 scan matches none):\n"
+	"  --port N               the port probed\n"
+	"  --cdn NAME             the CDN httpx named (cdn_name), ignoring case\n"
+	"  --favicon HASH         the favicon's MurmurHash3 (favicon_mmh3), e.g. -1231216342\n"
+	"  --jarm HASH            the TLS server's JARM fingerprint\n"
+	"  --tls-san NAME         a name of the certificate's subject alternative names\n"
+	"  --location-contains TEXT  the redirect target (location) containing TEXT\n"
+	"                         (-i ignores ASCII case)\n"
+	"  --chain-status LIST    a hop of the redirect chain with a status in LIST (the\n"
+	"                         syntax of --status: 301,3xx,500-599)\n"
+	"  --body-hash SHA256     the body's SHA-256 (body_sha256, hex)\n\n"
 	"TIME is a date (2025-03-01, the whole day), an RFC 3339 time\n"
 	"(2025-03-01T09:00:00Z, that second), a scan file's 20250301_090000, or Unix\n"
 	"milliseconds.\n";
@@ -199,7 +214,8 @@ static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *status = NULL, *tech = NULL, *diff = NULL, *ctype = NULL, *url = NULL,
 	           *title = NULL, *scan = NULL, *since = NULL, *until = NULL, *limit_s = NULL, *offset_s = NULL,
-	           *threads_s = NULL, *format = NULL;
+	           *threads_s = NULL, *format = NULL, *port_s = NULL, *cdn = NULL, *favicon_s = NULL, *jarm = NULL,
+	           *tls_san = NULL, *loc = NULL, *chain = NULL, *body_hash = NULL;
 	bool errors = false, count = false, nocase = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -217,7 +233,15 @@ static int run(const cli_global *gl, int argc, char **argv)
 		    (m = cli_opt("query", argc, argv, &i, "--limit", &limit_s)) ||
 		    (m = cli_opt("query", argc, argv, &i, "--offset", &offset_s)) ||
 		    (m = cli_opt("query", argc, argv, &i, "--threads", &threads_s)) ||
-		    (m = cli_opt("query", argc, argv, &i, "--format", &format))) {
+		    (m = cli_opt("query", argc, argv, &i, "--format", &format)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--port", &port_s)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--cdn", &cdn)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--favicon", &favicon_s)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--jarm", &jarm)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--tls-san", &tls_san)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--location-contains", &loc)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--chain-status", &chain)) ||
+		    (m = cli_opt("query", argc, argv, &i, "--body-hash", &body_hash))) {
 			if (m < 0)
 				return EXIT_USAGE;
 		} else if (!strcmp(a, "--errors")) {
@@ -237,8 +261,8 @@ static int run(const cli_global *gl, int argc, char **argv)
 		return EXIT_USAGE;
 	if (target && cli_check_target("query", "--target", target))
 		return EXIT_USAGE;
-	if (diff && strcmp(diff, "new") && strcmp(diff, "existing") && strcmp(diff, "old"))
-		return cli_usage_error("query", "--diff must be new, existing or old, not '%s'", diff);
+	if (diff && strcmp(diff, "new") && strcmp(diff, "existing") && strcmp(diff, "old") && strcmp(diff, "changed"))
+		return cli_usage_error("query", "--diff must be new, existing, changed or old, not '%s'", diff);
 	if (tech && !*tech)
 		return cli_usage_error("query", "--tech needs a name");
 	int64_t limit = -1, offset = 0, lo = 0, hi = 0, since_ms = 0, until_ms = 0, ignore, threads = 0;
@@ -274,12 +298,39 @@ static int run(const cli_global *gl, int argc, char **argv)
 	if (old && (q.scans == PS_SCANS_ALL || since || until))
 		return cli_usage_error("query", "--diff old compares one scan with the one before it: use --scan latest or "
 		                                "--scan TIME");
-	statuses sts = {0};
-	if (status && parse_statuses(status, &sts)) {
+	int64_t port = 0;
+	if (port_s && cli_parse_count("query", "--port", port_s, &port))
+		return EXIT_USAGE;
+	if (port_s && (port < 1 || port > 65535))
+		return cli_usage_error("query", "--port must be 1..65535, not '%s'", port_s);
+	if (favicon_s) {
+		char *end;
+		errno = 0;
+		long long f = strtoll(favicon_s, &end, 10);
+		if (!*favicon_s || *end || errno || f < INT32_MIN || f > UINT32_MAX)
+			return cli_usage_error("query", "--favicon takes the favicon's MurmurHash3 as httpx prints it "
+			                                "(e.g. -1231216342), not '%s'", favicon_s);
+		q.has_favicon = true;
+		q.favicon_mmh3 = (int32_t)(uint32_t)(f & 0xffffffff);
+	}
+	q.port = (int)port;
+	q.cdn_name = cdn;
+	q.jarm = jarm;
+	q.tls_san = tls_san;
+	q.location_contains = loc;
+	q.body_sha256 = body_hash;
+	statuses sts = {0}, chs = {0};
+	if ((status && parse_statuses(status, &sts)) || (chain && parse_statuses(chain, &chs))) {
 		free(sts.codes);
 		free(sts.ranges);
+		free(chs.codes);
+		free(chs.ranges);
 		return EXIT_USAGE;
 	}
+	q.chain_status_codes = chs.codes;
+	q.n_chain_status_codes = chs.n_codes;
+	q.chain_status_ranges = chs.ranges;
+	q.n_chain_status_ranges = chs.n_ranges;
 	q.root_target = target;
 	q.status_codes = sts.codes;
 	q.n_status_codes = sts.n_codes;
@@ -295,6 +346,8 @@ static int run(const cli_global *gl, int argc, char **argv)
 	if (rc) {
 		free(sts.codes);
 		free(sts.ranges);
+		free(chs.codes);
+		free(chs.ranges);
 		return rc;
 	}
 	if (limit < 0)
@@ -343,6 +396,8 @@ static int run(const cli_global *gl, int argc, char **argv)
 out:
 	free(sts.codes);
 	free(sts.ranges);
+	free(chs.codes);
+	free(chs.ranges);
 	cli_store_close(st);
 	return rc;
 }

@@ -274,6 +274,11 @@ static void put_timestamp(strbuf *b, int64_t v, int digits, bool utc)
 	          digits, frac, utc ? "Z" : "");
 }
 
+void json_timestamp_ms(strbuf *b, int64_t ms)
+{
+	put_timestamp(b, ms, 3, true);
+}
+
 static void put_time(strbuf *b, int64_t v, int digits)
 {
 	int64_t per_sec = digits == 3 ? 1000 : digits == 6 ? 1000000 : 1000000000;

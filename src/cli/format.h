@@ -22,6 +22,8 @@ void sb_free(strbuf *b);
 void json_string(strbuf *b, const uint8_t *p, size_t n);
 /* Shortest decimal that reads back as the same double / float. */
 void json_double(strbuf *b, double d);
+/* UTC milliseconds as cat prints a TIMESTAMP(MILLIS, UTC): "2026-01-02T03:04:05.678Z" */
+void json_timestamp_ms(strbuf *b, int64_t ms);
 void json_float(strbuf *b, float f);
 
 /* A value under the cat conventions. */

@@ -11,7 +11,7 @@
 
 static const cli_command *commands[] = {&cmd_ingest, &cmd_query,   &cmd_scans, &cmd_diff,
                                         &cmd_count,  &cmd_inspect, &cmd_cat,   &cmd_verify, &cmd_history,
-                                        &cmd_report};
+                                        &cmd_report, &cmd_timeline};
 
 void cli_error(const char *fmt, ...)
 {

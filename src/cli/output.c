@@ -263,6 +263,98 @@ static char *headers_text(const ps_probe_result *r)
 	return h;
 }
 
+static void json_int_or_null(strbuf *b, int64_t v)
+{
+	if (v)
+		sb_printf(b, "%" PRId64, v);
+	else
+		sb_puts(b, "null");
+}
+
+/* A version 2 list: null when it has no element, as the column holds it. */
+static void json_list_or_null(strbuf *b, const char *const *v, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; v && i < n; i++)
+		k += v[i] != NULL;
+	if (k)
+		json_list(b, v, n);
+	else
+		sb_puts(b, "null");
+}
+
+/* The columns of scan schema version 2, in file order, as cat prints them. */
+static void probe_jsonl_v2(strbuf *b, const ps_probe_result *r)
+{
+#define KEY(c) sb_printf(b, ",\"%s\":", ps_probe_column_name(c))
+	KEY(PS_COL_LOCATION);
+	json_str_or_null(b, r->location);
+	KEY(PS_COL_CHAIN_STATUS_CODES);
+	if (r->chain_status_codes && r->n_chain_status_codes) {
+		for (size_t i = 0; i < r->n_chain_status_codes; i++)
+			sb_printf(b, "%c%" PRId32, i ? ',' : '[', r->chain_status_codes[i]);
+		sb_putc(b, ']');
+	} else {
+		sb_puts(b, "null");
+	}
+	KEY(PS_COL_HOST_IP);
+	json_str_or_null(b, r->host_ip);
+	KEY(PS_COL_PORT);
+	json_int_or_null(b, r->port);
+	KEY(PS_COL_SCHEME);
+	json_str_or_null(b, r->scheme);
+	KEY(PS_COL_PATH);
+	json_str_or_null(b, r->path);
+	KEY(PS_COL_WORDS);
+	json_int_or_null(b, r->words);
+	KEY(PS_COL_LINES);
+	json_int_or_null(b, r->lines);
+	KEY(PS_COL_RESPONSE_TIME_MS);
+	double ms = r->response_time_ms > 0 ? r->response_time_ms : r->duration_s * 1000.0;
+	if (ms > 0)
+		json_double(b, ms);
+	else
+		sb_puts(b, "null");
+	KEY(PS_COL_CDN_NAME);
+	json_str_or_null(b, r->cdn_name);
+	KEY(PS_COL_CDN_TYPE);
+	json_str_or_null(b, r->cdn_type);
+	KEY(PS_COL_FAVICON_MMH3);
+	json_int_or_null(b, r->favicon_mmh3);
+	KEY(PS_COL_FAVICON_URL);
+	json_str_or_null(b, r->favicon_url);
+	KEY(PS_COL_BODY_SHA256);
+	json_str_or_null(b, r->body_sha256);
+	KEY(PS_COL_HEADER_SHA256);
+	json_str_or_null(b, r->header_sha256);
+	KEY(PS_COL_JARM);
+	json_str_or_null(b, r->jarm);
+	KEY(PS_COL_CNAME);
+	json_list_or_null(b, r->cnames, r->n_cnames);
+	KEY(PS_COL_ASN_NUMBER);
+	json_int_or_null(b, r->asn_number);
+	KEY(PS_COL_ASN_NAME);
+	json_str_or_null(b, r->asn_name);
+	KEY(PS_COL_TLS_SUBJECT_CN);
+	json_str_or_null(b, r->tls_subject_cn);
+	KEY(PS_COL_TLS_SUBJECT_AN);
+	json_list_or_null(b, r->tls_subject_an, r->n_tls_subject_an);
+	KEY(PS_COL_TLS_ISSUER_CN);
+	json_str_or_null(b, r->tls_issuer_cn);
+	KEY(PS_COL_TLS_NOT_AFTER);
+	if (r->tls_not_after_ms)
+		json_timestamp_ms(b, r->tls_not_after_ms);
+	else
+		sb_puts(b, "null");
+	KEY(PS_COL_HTTP2);
+	sb_puts(b, r->http2 ? "true" : "null");
+	KEY(PS_COL_WEBSOCKET);
+	sb_puts(b, r->websocket ? "true" : "null");
+	KEY(PS_COL_CHANGED_FIELDS);
+	json_list_or_null(b, r->changed_fields, r->n_changed_fields);
+#undef KEY
+}
+
 void probe_jsonl(strbuf *b, const ps_probe_result *r)
 {
 	char *hj = headers_text(r);
@@ -310,7 +402,9 @@ void probe_jsonl(strbuf *b, const ps_probe_result *r)
 	else
 		sb_puts(b, "null");
 	KEY(PS_COL_LAST_SEEN_TIMESTAMP);
-	sb_printf(b, "%" PRId64 "}\n", r->scan_timestamp_ms);
+	sb_printf(b, "%" PRId64, r->scan_timestamp_ms);
+	probe_jsonl_v2(b, r);
+	sb_puts(b, "}\n");
 #undef KEY
 	free(hj);
 }

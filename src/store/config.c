@@ -1,6 +1,7 @@
 /* Configuration: one table of keys drives the YAML loader, the environment
  * overrides, ps_config_set() and validation, so the four cannot drift. */
 #include "error.h"
+#include "changes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +60,7 @@ typedef struct keydef {
 enum {
 	K_BASE_PATH, K_CODEC, K_LEVEL,
 	K_W_BATCH, K_W_ROWS_RG, K_W_MAX_FILE, K_W_VALIDATION, K_W_UTF8, K_W_MAX_LINE,
+	K_W_SCHEMA, K_W_CHANGE_FIELDS, K_W_CHANGE_LENGTH,
 	K_R_LIMIT, K_R_STREAM_BATCH, K_R_MMAP, K_R_CRC, K_R_BUFFER, K_R_READ_ALL,
 	K_H_MAX_FILE, K_H_COMPRESSION, K_H_ARCHIVE, K_H_COMPACTION, K_H_MAX_DIFF, K_H_HASH_LEN,
 	K_H_CODEC, K_H_MUTEXES, K_H_CLEANUP,
@@ -86,6 +88,12 @@ static const keydef KEYS[NKEYS] = {
 	               F(writer.utf8_repair), 0, 1, -1 },
 	[K_W_MAX_LINE] = { "storage_config.parquet_writer.max_line_size", "PROBESTORE_MAX_LINE_SIZE", P_SIZE, T_U64,
 	                   F(writer.max_line_size), 1, (int64_t)1 << 40, -1 },
+	[K_W_SCHEMA] = { "storage_config.parquet_writer.schema_version", "PROBESTORE_SCHEMA_VERSION", P_INT, T_INT,
+	                 F(writer.schema_version), 1, 2, -1 },
+	[K_W_CHANGE_FIELDS] = { "storage_config.parquet_writer.change_fields", "PROBESTORE_CHANGE_FIELDS", P_STRING,
+	                        T_STR, F(writer.change_fields), 0, 0, -1 },
+	[K_W_CHANGE_LENGTH] = { "storage_config.parquet_writer.change_length_percent", "PROBESTORE_CHANGE_LENGTH_PERCENT",
+	                        P_INT, T_INT, F(writer.change_length_percent), 0, 1000000, -1 },
 
 	[K_R_LIMIT] = { "storage_config.parquet_reader.default_limit", "PROBESTORE_DEFAULT_LIMIT", P_INT, T_I64,
 	                F(reader.default_limit), 0, INT64_MAX, -1 },
@@ -251,6 +259,9 @@ int ps_config_default(ps_config *cfg)
 	cfg->writer.enable_validation = true;
 	cfg->writer.utf8_repair = PS_UTF8_REPLACE;
 	cfg->writer.max_line_size = 16 * MIB;
+	cfg->writer.schema_version = 2;
+	cfg->writer.change_fields = NULL;
+	cfg->writer.change_length_percent = 10;
 
 	cfg->reader.default_limit = 0;
 	cfg->reader.stream_batch_size = 1024;
@@ -283,6 +294,8 @@ void ps_config_free(ps_config *cfg)
 	cfg->base_path = NULL;
 	free(cfg->log.file);
 	cfg->log.file = NULL;
+	free(cfg->writer.change_fields);
+	cfg->writer.change_fields = NULL;
 }
 
 static int dup_opt(char **dst, const char *src)
@@ -298,7 +311,9 @@ int ps_config_copy(ps_config *dst, const ps_config *src)
 	*dst = *src;
 	dst->base_path = NULL;
 	dst->log.file = NULL;
-	if (dup_opt(&dst->base_path, src->base_path) || dup_opt(&dst->log.file, src->log.file)) {
+	dst->writer.change_fields = NULL;
+	if (dup_opt(&dst->base_path, src->base_path) || dup_opt(&dst->log.file, src->log.file) ||
+	    dup_opt(&dst->writer.change_fields, src->writer.change_fields)) {
 		ps_config_free(dst);
 		memset(dst, 0, sizeof *dst);
 		return ps_err_nomem();
@@ -627,6 +642,11 @@ static int validate(const ps_config *cfg, const origin *o)
 		return config_err(o, K_L_FORMAT, "unknown format %d", (int)cfg->log.format);
 	if (cfg->writer.utf8_repair != PS_UTF8_REPLACE && cfg->writer.utf8_repair != PS_UTF8_REJECT)
 		return config_err(o, K_W_UTF8, "unknown mode %d", (int)cfg->writer.utf8_repair);
+	if (cfg->writer.change_fields) {
+		ps_change_cfg cc;
+		if (ps_change_cfg_from_config(cfg, &cc))
+			return config_err(o, K_W_CHANGE_FIELDS, "%s", ps_errmsg());
+	}
 	for (int i = 0; i < NKEYS; i++) {
 		const keydef *k = &KEYS[i];
 		int64_t n;

@@ -891,7 +891,7 @@ int ps_history_latest_diffs_opt(ps_store *st, const char *const *urls, size_t n,
 		for (;;) {
 			parq_reader *r;
 			int g;
-			int64_t row, ts;
+			int64_t row = 0, ts = 0;
 			if ((rc = find_last_any(st, urls[i], true, true, &bf, INT64_MAX, &r, &g, &row, &ts))) {
 				rc = ps_err_prefix(rc, "URL %zu: ", i);
 				break;

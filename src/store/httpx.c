@@ -1,7 +1,9 @@
 /* httpx -json records and probestore's own JSON Lines onto ps_probe_result. */
 #include "httpx.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
@@ -100,7 +102,12 @@ static const char *type_name(const cJSON *v)
 	X(a) X(aaaa) X(asn) X(body) X(cname) X(content_length) X(content_type) X(diff_status) X(error) X(failed) \
 	X(final_url) X(first_seen_timestamp) X(header) X(headers_json) X(input) X(ip_address)                  \
 	X(last_seen_timestamp) X(method) X(original_url) X(probe_error) X(root_target_url) X(scan_timestamp)   \
-	X(status_code) X(tech) X(technologies) X(time) X(timestamp) X(title) X(url) X(web_server) X(webserver)
+	X(status_code) X(tech) X(technologies) X(time) X(timestamp) X(title) X(url) X(web_server) X(webserver)   \
+	X(location) X(chain_status_codes) X(host) X(host_ip) X(port) X(scheme) X(path) X(words) X(lines)       \
+	X(cdn_name) X(cdn_type) X(favicon) X(favicon_url) X(favicon_path) X(favicon_mmh3) X(hash) X(body_sha256)              \
+	X(header_sha256) X(jarm) X(jarm_hash) X(tls) X(asn_number) X(asn_name) X(tls_subject_cn)               \
+	X(tls_subject_an) X(tls_issuer_cn) X(tls_not_after) X(http2) X(websocket) X(response_time_ms)           \
+	X(changed_fields)
 #define KEY_ENUM(k) K_##k,
 #define KEY_NAME(k) #k,
 #define KEY_LEN(k) sizeof #k - 1,
@@ -387,6 +394,273 @@ int ps_go_duration(const char *s, double *seconds)
 	return 0;
 }
 
+/* ---- version 2 fields ---- */
+
+static bool flag(ctx *c, int k)
+{
+	const cJSON *v = field(c, k);
+	if (!v)
+		return false;
+	if (!cJSON_IsBool(v)) {
+		fail(c, KEY_NAMES[k], "a boolean", v);
+		return false;
+	}
+	return cJSON_IsTrue(v);
+}
+
+/* An integer given as a number or as a string of digits (httpx writes
+ * port and favicon as strings). */
+static int64_t int_or_text(ctx *c, const char *name, const cJSON *v, int64_t lo, int64_t hi)
+{
+	if (!v)
+		return 0;
+	int64_t x;
+	if (cJSON_IsString(v)) {
+		char *end;
+		errno = 0;
+		long long t = strtoll(v->valuestring, &end, 10);
+		if (!*v->valuestring || *end || errno) {
+			if (!c->failed)
+				snprintf(c->err, c->cap, "%s: '%.40s' is not an integer", name, v->valuestring);
+			c->failed = 1;
+			return 0;
+		}
+		x = t;
+	} else if (is_integral(v)) {
+		x = (int64_t)v->valuedouble;
+	} else {
+		fail(c, name, "an integer", v);
+		return 0;
+	}
+	if (x < lo || x > hi) {
+		if (!c->failed)
+			snprintf(c->err, c->cap, "%s: %" PRId64 " is out of range", name, x);
+		c->failed = 1;
+		return 0;
+	}
+	return x;
+}
+
+/* A JSON array of integers (status codes) into the arena. */
+static void int_array(ctx *c, const char *name, const cJSON *arr, const int32_t **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!arr)
+		return;
+	if (!cJSON_IsArray(arr)) {
+		fail(c, name, "an array of integers", arr);
+		return;
+	}
+	size_t m = 0;
+	for (const cJSON *e = arr->child; e; e = e->next)
+		m++;
+	if (!m)
+		return;
+	int32_t *v = ps_rec_alloc(c->a, m * sizeof *v);
+	if (!v)
+		return;
+	size_t k = 0;
+	for (const cJSON *e = arr->child; e; e = e->next) {
+		if (cJSON_IsNull(e))
+			continue;
+		if (!is_integral(e) || e->valuedouble < INT32_MIN || e->valuedouble > INT32_MAX) {
+			fail(c, name, "an array of integers", arr);
+			return;
+		}
+		v[k++] = (int32_t)e->valuedouble;
+	}
+	*out = v;
+	*n = k;
+}
+
+/* The string member name of object o (NULL when absent or null). */
+static const char *sub_str(ctx *c, const cJSON *o, const char *path, const char *name)
+{
+	const cJSON *v = member(o, name);
+	if (!v || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsString(v)) {
+		fail(c, path, "a string", v);
+		return NULL;
+	}
+	return rec_str(c->a, v);
+}
+
+/* The strings of array member name of object o. */
+static void sub_str_array(ctx *c, const cJSON *o, const char *path, const char *name, const char *const **out,
+                          size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	const cJSON *arr = member(o, name);
+	if (!arr || cJSON_IsNull(arr))
+		return;
+	if (!cJSON_IsArray(arr)) {
+		fail(c, path, "an array of strings", arr);
+		return;
+	}
+	size_t m = 0;
+	for (const cJSON *e = arr->child; e; e = e->next)
+		m++;
+	const char **v = m ? ps_rec_alloc(c->a, m * sizeof *v) : NULL;
+	if (!v)
+		return;
+	size_t k = 0;
+	for (const cJSON *e = arr->child; e; e = e->next) {
+		if (cJSON_IsNull(e))
+			continue;
+		if (!cJSON_IsString(e)) {
+			fail(c, path, "an array of strings", arr);
+			return;
+		}
+		v[k++] = rec_str(c->a, e);
+	}
+	*out = v;
+	*n = k;
+}
+
+/* "AS13335" or "13335" as 13335; 0 when it is neither. */
+static int64_t asn_from_text(const char *s)
+{
+	if (!s)
+		return 0;
+	if ((s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's'))
+		s += 2;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	return *s && !*end && !errno && v > 0 && v <= UINT32_MAX ? v : 0;
+}
+
+static bool is_ip(const char *s)
+{
+	unsigned char buf[16];
+	return s && (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
+}
+
+/* A time field as UTC milliseconds: an RFC 3339 string or a number of
+ * milliseconds. */
+static int64_t time_field(ctx *c, const char *name, const cJSON *v)
+{
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (cJSON_IsString(v)) {
+		int64_t lo, hi;
+		if (ps_time_parse(v->valuestring, &lo, &hi)) {
+			if (!c->failed)
+				snprintf(c->err, c->cap, "%s: '%.40s' is not an RFC 3339 time", name, v->valuestring);
+			c->failed = 1;
+			return 0;
+		}
+		return lo;
+	}
+	if (is_integral(v))
+		return (int64_t)v->valuedouble;
+	fail(c, name, "an RFC 3339 time string", v);
+	return 0;
+}
+
+/* httpx's fields of scan schema version 2. */
+static void httpx_v2(ctx *c, ps_probe_result *r)
+{
+	r->location = str(c, K_location);
+	int_array(c, "chain_status_codes", field(c, K_chain_status_codes), &r->chain_status_codes,
+	          &r->n_chain_status_codes);
+	r->host_ip = str(c, K_host_ip);
+	const char *host = str(c, K_host);
+	if (!r->host_ip && is_ip(host))
+		r->host_ip = host;
+	r->port = (int32_t)int_or_text(c, "port", field(c, K_port), 0, 65535);
+	r->scheme = str(c, K_scheme);
+	r->path = str(c, K_path);
+	r->words = integer(c, K_words, 0, INT64_MAX);
+	r->lines = integer(c, K_lines, 0, INT64_MAX);
+	r->cdn_name = str(c, K_cdn_name);
+	r->cdn_type = str(c, K_cdn_type);
+	r->favicon_mmh3 = (int32_t)int_or_text(c, "favicon", field(c, K_favicon), INT32_MIN, UINT32_MAX);
+	r->favicon_url = str(c, K_favicon_url);
+	if (!r->favicon_url)
+		r->favicon_url = str(c, K_favicon_path); /* older httpx */
+	const cJSON *h = field(c, K_hash);
+	if (h && cJSON_IsObject(h)) {
+		r->body_sha256 = sub_str(c, h, "hash.body_sha256", "body_sha256");
+		r->header_sha256 = sub_str(c, h, "hash.header_sha256", "header_sha256");
+	} else if (h) {
+		fail(c, "hash", "an object", h);
+	}
+	r->jarm = str(c, K_jarm);
+	if (!r->jarm)
+		r->jarm = str(c, K_jarm_hash);
+	const cJSON *tls = field(c, K_tls);
+	if (tls && cJSON_IsObject(tls)) {
+		r->tls_subject_cn = sub_str(c, tls, "tls.subject_cn", "subject_cn");
+		r->tls_issuer_cn = sub_str(c, tls, "tls.issuer_cn", "issuer_cn");
+		sub_str_array(c, tls, "tls.subject_an", "subject_an", &r->tls_subject_an, &r->n_tls_subject_an);
+		r->tls_not_after_ms = time_field(c, "tls.not_after", member(tls, "not_after"));
+	} else if (tls) {
+		fail(c, "tls", "an object", tls);
+	}
+	r->http2 = flag(c, K_http2);
+	r->websocket = flag(c, K_websocket);
+	/* an address only in host is the address probed */
+	if (!r->n_ips && r->host_ip) {
+		const char **ips = ps_rec_alloc(c->a, sizeof *ips);
+		if (ips) {
+			ips[0] = r->host_ip;
+			r->ips = ips;
+			r->n_ips = 1;
+		}
+	}
+}
+
+/* probestore's own JSON Lines: the version 2 columns by their names. */
+static void jsonl_v2(ctx *c, ps_probe_result *r)
+{
+	r->location = str(c, K_location);
+	int_array(c, "chain_status_codes", field(c, K_chain_status_codes), &r->chain_status_codes,
+	          &r->n_chain_status_codes);
+	r->host_ip = str(c, K_host_ip);
+	r->port = (int32_t)integer(c, K_port, 0, 65535);
+	r->scheme = str(c, K_scheme);
+	r->path = str(c, K_path);
+	r->words = integer(c, K_words, 0, INT64_MAX);
+	r->lines = integer(c, K_lines, 0, INT64_MAX);
+	const cJSON *ms = field(c, K_response_time_ms);
+	if (ms && !cJSON_IsNumber(ms))
+		fail(c, "response_time_ms", "a number", ms);
+	else if (ms && ms->valuedouble > 0) {
+		r->response_time_ms = ms->valuedouble;
+		r->duration_s = ms->valuedouble / 1000.0;
+	}
+	r->cdn_name = str(c, K_cdn_name);
+	r->cdn_type = str(c, K_cdn_type);
+	r->favicon_mmh3 = (int32_t)integer(c, K_favicon_mmh3, INT32_MIN, INT32_MAX);
+	r->favicon_url = str(c, K_favicon_url);
+	r->body_sha256 = str(c, K_body_sha256);
+	r->header_sha256 = str(c, K_header_sha256);
+	r->jarm = str(c, K_jarm);
+	r->asn_number = integer(c, K_asn_number, 0, INT64_MAX);
+	r->asn_name = str(c, K_asn_name);
+	r->tls_subject_cn = str(c, K_tls_subject_cn);
+	size_t n = array_size(c, K_tls_subject_an);
+	const char **v = n ? ps_rec_alloc(c->a, n * sizeof *v) : NULL;
+	str_array(c, K_tls_subject_an, v, &r->n_tls_subject_an);
+	r->tls_subject_an = v;
+	r->tls_issuer_cn = str(c, K_tls_issuer_cn);
+	r->tls_not_after_ms = time_field(c, "tls_not_after", field(c, K_tls_not_after));
+	r->http2 = flag(c, K_http2);
+	r->websocket = flag(c, K_websocket);
+	n = array_size(c, K_cname);
+	v = n ? ps_rec_alloc(c->a, n * sizeof *v) : NULL;
+	str_array(c, K_cname, v, &r->n_cnames);
+	r->cnames = v;
+	n = array_size(c, K_changed_fields);
+	v = n ? ps_rec_alloc(c->a, n * sizeof *v) : NULL;
+	str_array(c, K_changed_fields, v, &r->n_changed_fields);
+	r->changed_fields = v;
+}
+
 static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_rec_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	memset(out, 0, sizeof *out);
@@ -426,8 +700,11 @@ static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_rec_aren
 			r->asn = rec_str(a, num);
 		else if (num && !cJSON_IsNull(num))
 			fail(&c, "asn.as_number", "a string", num);
+		r->asn_number = asn_from_text(r->asn);
+		r->asn_name = sub_str(&c, asn, "asn.as_name", "as_name");
 	} else if (asn && cJSON_IsString(asn)) {
 		r->asn = rec_str(a, asn);
+		r->asn_number = asn_from_text(r->asn);
 	} else if (asn) {
 		fail(&c, "asn", "an object", asn);
 	}
@@ -447,6 +724,7 @@ static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_rec_aren
 		fail(&c, "body", "a string", body);
 	else if (body && o && o->keep_body)
 		r->body = rec_str(a, body);
+	httpx_v2(&c, r);
 	const cJSON *failed = field(&c, K_failed);
 	if (failed && !cJSON_IsBool(failed))
 		fail(&c, "failed", "a boolean", failed);
@@ -517,6 +795,7 @@ static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_rec_aren
 	r->scan_timestamp_ms = out->time_ms;
 	r->oldest_scan_timestamp_ms = integer(&c, K_first_seen_timestamp, 0, INT64_MAX);
 	integer(&c, K_last_seen_timestamp, 0, INT64_MAX); /* checked; it is the scan time */
+	jsonl_v2(&c, r);
 	if (c.failed)
 		return -1;
 	out->target = r->root_target_url && *r->root_target_url ? r->root_target_url

@@ -489,6 +489,45 @@ static int group_room(group *g)
 	return ps_array_room(&g->recs, &g->cap, g->n, sizeof *g->recs, 8);
 }
 
+static const char *const *copy_list(ps_rec_arena *a, const char *const *v, size_t n)
+{
+	if (!v || !n)
+		return NULL;
+	const char **d = ps_rec_alloc(a, n * sizeof *d);
+	for (size_t i = 0; d && i < n; i++)
+		d[i] = v[i] ? ps_rec_strndup(a, v[i], strlen(v[i])) : NULL;
+	return d;
+}
+
+/* The version 2 fields of r copied into c (which holds r's values) in a. */
+static void copy_rec_v2(ps_rec_arena *a, ps_probe_result *c, const ps_probe_result *r)
+{
+#define DUP(f) c->f = r->f ? ps_rec_strndup(a, r->f, strlen(r->f)) : NULL
+	DUP(location);
+	DUP(host_ip);
+	DUP(scheme);
+	DUP(path);
+	DUP(cdn_name);
+	DUP(cdn_type);
+	DUP(favicon_url);
+	DUP(body_sha256);
+	DUP(header_sha256);
+	DUP(jarm);
+	DUP(asn_name);
+	DUP(tls_subject_cn);
+	DUP(tls_issuer_cn);
+#undef DUP
+	c->tls_subject_an = copy_list(a, r->tls_subject_an, r->n_tls_subject_an);
+	c->changed_fields = copy_list(a, r->changed_fields, r->n_changed_fields);
+	c->chain_status_codes = NULL;
+	if (r->chain_status_codes && r->n_chain_status_codes) {
+		int32_t *v = ps_rec_alloc(a, r->n_chain_status_codes * sizeof *v);
+		if (v)
+			memcpy(v, r->chain_status_codes, r->n_chain_status_codes * sizeof *v);
+		c->chain_status_codes = v;
+	}
+}
+
 /* A copy of r in g's arena (the body left out: no column holds it). */
 static int copy_rec(group *g, ps_probe_result *c, const ps_probe_result *r)
 {
@@ -530,6 +569,7 @@ static int copy_rec(group *g, ps_probe_result *c, const ps_probe_result *r)
 		}
 		c->headers = h;
 	}
+	copy_rec_v2(a, c, r);
 	return a->oom ? ps_err_nomem() : 0;
 }
 
@@ -668,7 +708,10 @@ static int relieve(ps_ingest *in)
 			break;
 		if ((rc = ps_scan_writer_trim(big->w)))
 			return ps_err_prefix(rc, "%s: ", big->target);
-		held -= most - ps_scan_writer_memory(big->w);
+		int64_t freed = most - ps_scan_writer_memory(big->w);
+		if (freed <= 0)
+			break; /* what the writers hold cannot be given back now */
+		held -= freed;
 	}
 	return 0;
 }

@@ -9,15 +9,76 @@
 
 #include "error.h"
 
-static const char *const COLUMN_NAMES[PS_PROBE_NCOLS] = {
+static const char *const COLUMN_NAMES[PS_PROBE_V2_NCOLS] = {
 	"original_url", "final_url", "status_code", "content_length", "content_type", "title",
 	"web_server", "technologies", "ip_address", "root_target_url", "probe_error", "method",
 	"headers_json", "diff_status", "scan_timestamp", "first_seen_timestamp", "last_seen_timestamp",
+	/* version 2 */
+	"location", "chain_status_codes", "host_ip", "port", "scheme", "path", "words", "lines",
+	"response_time_ms", "cdn_name", "cdn_type", "favicon_mmh3", "favicon_url", "body_sha256",
+	"header_sha256", "jarm", "cname", "asn_number", "asn_name", "tls_subject_cn", "tls_subject_an",
+	"tls_issuer_cn", "tls_not_after", "http2", "websocket", "changed_fields",
 };
+
+/* How a version 2 column is stored. */
+typedef enum { X_STR, X_I32, X_I64, X_DBL, X_BOOL, X_TS, X_LSTR, X_LI32 } xkind;
+
+static const xkind XKIND[PS_PROBE_V2_NCOLS - PS_PROBE_NCOLS] = {
+	[PS_COL_LOCATION - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_CHAIN_STATUS_CODES - PS_PROBE_NCOLS] = X_LI32,
+	[PS_COL_HOST_IP - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_PORT - PS_PROBE_NCOLS] = X_I32,
+	[PS_COL_SCHEME - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_PATH - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_WORDS - PS_PROBE_NCOLS] = X_I64,
+	[PS_COL_LINES - PS_PROBE_NCOLS] = X_I64,
+	[PS_COL_RESPONSE_TIME_MS - PS_PROBE_NCOLS] = X_DBL,
+	[PS_COL_CDN_NAME - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_CDN_TYPE - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_FAVICON_MMH3 - PS_PROBE_NCOLS] = X_I32,
+	[PS_COL_FAVICON_URL - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_BODY_SHA256 - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_HEADER_SHA256 - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_JARM - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_CNAME - PS_PROBE_NCOLS] = X_LSTR,
+	[PS_COL_ASN_NUMBER - PS_PROBE_NCOLS] = X_I64,
+	[PS_COL_ASN_NAME - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_TLS_SUBJECT_CN - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_TLS_SUBJECT_AN - PS_PROBE_NCOLS] = X_LSTR,
+	[PS_COL_TLS_ISSUER_CN - PS_PROBE_NCOLS] = X_STR,
+	[PS_COL_TLS_NOT_AFTER - PS_PROBE_NCOLS] = X_TS,
+	[PS_COL_HTTP2 - PS_PROBE_NCOLS] = X_BOOL,
+	[PS_COL_WEBSOCKET - PS_PROBE_NCOLS] = X_BOOL,
+	[PS_COL_CHANGED_FIELDS - PS_PROBE_NCOLS] = X_LSTR,
+};
+
+static xkind xkind_of(int c)
+{
+	return XKIND[c - PS_PROBE_NCOLS];
+}
+
+static parq_type xtype(xkind k)
+{
+	switch (k) {
+	case X_I32: case X_LI32: return PARQ_INT32;
+	case X_I64: case X_TS: return PARQ_INT64;
+	case X_DBL: return PARQ_DOUBLE;
+	case X_BOOL: return PARQ_BOOLEAN;
+	default: return PARQ_BYTE_ARRAY;
+	}
+}
 
 const char *ps_probe_column_name(ps_probe_column c)
 {
-	return (unsigned)c < PS_PROBE_NCOLS ? COLUMN_NAMES[c] : "?";
+	return (unsigned)c < PS_PROBE_V2_NCOLS ? COLUMN_NAMES[c] : "?";
+}
+
+int ps_probe_column_find(const char *name)
+{
+	for (int c = 0; c < PS_PROBE_V2_NCOLS; c++)
+		if (!strcmp(COLUMN_NAMES[c], name))
+			return c;
+	return -1;
 }
 
 bool ps_url_status_valid(const char *s)
@@ -40,7 +101,7 @@ static parq_type col_type(int c)
 	}
 }
 
-parq_schema *ps_probe_schema_new(void)
+parq_schema *ps_probe_schema_new(int version)
 {
 	parq_schema *s;
 	if (parq_schema_new(&s)) {
@@ -61,6 +122,17 @@ parq_schema *ps_probe_schema_new(void)
 			                          NULL);
 		}
 	}
+	parq_logical ts = parq_lt_timestamp(PARQ_UNIT_MILLIS, true);
+	for (int c = PS_PROBE_NCOLS; version >= PS_SCHEMA_V2 && c < PS_PROBE_V2_NCOLS && !rc; c++) {
+		xkind k = xkind_of(c);
+		parq_type t = xtype(k);
+		if (k == X_LSTR || k == X_LI32)
+			rc = parq_schema_add_list(s, NULL, COLUMN_NAMES[c], PARQ_OPTIONAL, t, PARQ_REQUIRED,
+			                          k == X_LSTR ? &str : NULL, 0, NULL);
+		else
+			rc = parq_schema_add_leaf(s, NULL, COLUMN_NAMES[c], t, PARQ_OPTIONAL,
+			                          k == X_STR ? &str : k == X_TS ? &ts : NULL, 0, NULL);
+	}
 	if (!rc)
 		rc = parq_schema_finish(s);
 	if (rc) {
@@ -73,8 +145,8 @@ parq_schema *ps_probe_schema_new(void)
 
 int ps_probe_schema_check(const parq_schema *s, const char *path)
 {
-	if (s->n_leaves != PS_PROBE_NCOLS)
-		return ps_err(PS_ECORRUPT, "%s: %d columns, a probe-result file has %d", path, s->n_leaves,
+	if (s->n_leaves < PS_PROBE_NCOLS)
+		return ps_err(PS_ECORRUPT, "%s: %d columns, a probe-result file has at least %d", path, s->n_leaves,
 		              PS_PROBE_NCOLS);
 	for (int c = 0; c < PS_PROBE_NCOLS; c++) {
 		const parq_node *l = s->leaves[c];
@@ -85,7 +157,26 @@ int ps_probe_schema_check(const parq_schema *s, const char *path)
 			return ps_err(PS_ECORRUPT, "%s: column %d is '%s' (%s), expected '%s'", path, c, top->name,
 			              parq_type_name(l->type), COLUMN_NAMES[c]);
 	}
+	/* version 2's columns, by name: a known name has its type */
+	for (int i = PS_PROBE_NCOLS; i < s->root->n_children; i++) {
+		const parq_node *top = s->root->children[i];
+		int c = ps_probe_column_find(top->name);
+		if (c < PS_PROBE_NCOLS)
+			continue; /* a column of another writer: not read */
+		xkind k = xkind_of(c);
+		const parq_node *l = s->leaves[top->first_leaf];
+		bool list = k == X_LSTR || k == X_LI32;
+		if (top->n_leaves != 1 || l->type != xtype(k) || (l->max_rep > 0) != list)
+			return ps_err(PS_ECORRUPT, "%s: column '%s' is %s%s, expected %s%s", path, top->name,
+			              l->max_rep ? "a list of " : "", parq_type_name(l->type), list ? "a list of " : "",
+			              parq_type_name(xtype(k)));
+	}
 	return 0;
+}
+
+int ps_probe_schema_version(const parq_schema *s)
+{
+	return s->n_leaves > PS_PROBE_NCOLS ? PS_SCHEMA_V2 : PS_SCHEMA_V1;
 }
 
 /* ---- model -> columns ---- */
@@ -280,6 +371,163 @@ static size_t count_present(const char *const *v, size_t n)
 	return k;
 }
 
+/* One row's value of a version 2 column. */
+typedef struct xval {
+	bool has;
+	const char *s;
+	int64_t i;
+	double d;
+	const char *const *sv; /* lists of strings */
+	const int32_t *iv;     /* lists of int32 */
+	size_t n;
+} xval;
+
+static xval extra_value(const ps_probe_result *p, int c, const ps_probe_overrides *ov, size_t row)
+{
+	xval v = {0};
+	switch (c) {
+	case PS_COL_LOCATION: v.s = p->location; break;
+	case PS_COL_CHAIN_STATUS_CODES: v.iv = p->chain_status_codes; v.n = v.iv ? p->n_chain_status_codes : 0; break;
+	case PS_COL_HOST_IP: v.s = p->host_ip; break;
+	case PS_COL_PORT: v.i = p->port; break;
+	case PS_COL_SCHEME: v.s = p->scheme; break;
+	case PS_COL_PATH: v.s = p->path; break;
+	case PS_COL_WORDS: v.i = p->words; break;
+	case PS_COL_LINES: v.i = p->lines; break;
+	case PS_COL_RESPONSE_TIME_MS:
+		v.d = p->response_time_ms > 0 ? p->response_time_ms : p->duration_s * 1000.0;
+		v.has = v.d > 0;
+		break;
+	case PS_COL_CDN_NAME: v.s = p->cdn_name; break;
+	case PS_COL_CDN_TYPE: v.s = p->cdn_type; break;
+	case PS_COL_FAVICON_MMH3: v.i = p->favicon_mmh3; break;
+	case PS_COL_FAVICON_URL: v.s = p->favicon_url; break;
+	case PS_COL_BODY_SHA256: v.s = p->body_sha256; break;
+	case PS_COL_HEADER_SHA256: v.s = p->header_sha256; break;
+	case PS_COL_JARM: v.s = p->jarm; break;
+	case PS_COL_CNAME: v.sv = p->cnames; v.n = v.sv ? p->n_cnames : 0; break;
+	case PS_COL_ASN_NUMBER: v.i = p->asn_number; break;
+	case PS_COL_ASN_NAME: v.s = p->asn_name; break;
+	case PS_COL_TLS_SUBJECT_CN: v.s = p->tls_subject_cn; break;
+	case PS_COL_TLS_SUBJECT_AN: v.sv = p->tls_subject_an; v.n = v.sv ? p->n_tls_subject_an : 0; break;
+	case PS_COL_TLS_ISSUER_CN: v.s = p->tls_issuer_cn; break;
+	case PS_COL_TLS_NOT_AFTER: v.i = p->tls_not_after_ms; break;
+	case PS_COL_HTTP2: v.i = p->http2; break;
+	case PS_COL_WEBSOCKET: v.i = p->websocket; break;
+	case PS_COL_CHANGED_FIELDS:
+		if (ov && ov->changed) {
+			v.sv = ov->changed[row];
+			v.n = v.sv ? ov->n_changed[row] : 0;
+		} else {
+			v.sv = p->changed_fields;
+			v.n = v.sv ? p->n_changed_fields : 0;
+		}
+		break;
+	default: break;
+	}
+	xkind k = xkind_of(c);
+	if (k == X_STR)
+		v.has = present(v.s);
+	else if (k == X_I32 || k == X_I64 || k == X_TS || k == X_BOOL)
+		v.has = v.i != 0;
+	return v;
+}
+
+static size_t count_present_xlist(const xval *v, xkind k)
+{
+	if (k == X_LI32)
+		return v->n;
+	return v->sv ? count_present(v->sv, v->n) : 0;
+}
+
+/* Fills the version 2 columns of c from r[0..n). */
+static int build_extras(ps_probe_cols *c, const ps_probe_result *r, size_t n, const ps_probe_overrides *ov,
+                        size_t *raw)
+{
+	for (int k = PS_PROBE_NCOLS; k < PS_PROBE_V2_NCOLS; k++) {
+		xkind kind = xkind_of(k);
+		bool list = kind == X_LSTR || kind == X_LI32;
+		size_t levels = n;
+		if (list) {
+			levels = 0;
+			for (size_t i = 0; i < n; i++) {
+				xval v = extra_value(&r[i], k, ov, i);
+				size_t m = count_present_xlist(&v, kind);
+				levels += m ? m : 1;
+			}
+		}
+		if (levels > c->xcap[k]) {
+			if (grow((void **)&c->def[k], levels, sizeof(int16_t)) || grow((void **)&c->rep[k], levels, sizeof(int16_t)) ||
+			    grow((void **)&c->bytes[k], levels, sizeof(parq_bytes)) || grow(&c->xv[k], levels, 8))
+				return PS_ENOMEM;
+			c->xcap[k] = levels;
+		}
+		int64_t nl = 0, nv = 0;
+		uint8_t *vals = c->xv[k];
+		for (size_t i = 0; i < n; i++) {
+			xval v = extra_value(&r[i], k, ov, i);
+			if (list) {
+				bool any = false;
+				for (size_t j = 0; j < v.n; j++) {
+					if (kind == X_LSTR) {
+						if (!v.sv[j])
+							continue;
+						size_t len = strlen(v.sv[j]);
+						if (len > UINT32_MAX)
+							return ps_err(PS_ELIMIT, "record %zu: %s element too long", i, COLUMN_NAMES[k]);
+						c->bytes[k][nv++] = (parq_bytes){(const uint8_t *)v.sv[j], (uint32_t)len};
+						*raw += len;
+					} else {
+						memcpy(vals + 4 * nv++, &v.iv[j], 4);
+					}
+					c->rep[k][nl] = any;
+					c->def[k][nl++] = 2;
+					any = true;
+				}
+				if (!any) {
+					c->rep[k][nl] = 0;
+					c->def[k][nl++] = 0;
+				}
+				continue;
+			}
+			c->def[k][nl++] = v.has;
+			if (!v.has)
+				continue;
+			switch (kind) {
+			case X_STR: {
+				size_t len = strlen(v.s);
+				if (len > UINT32_MAX)
+					return ps_err(PS_ELIMIT, "record %zu: %s of %zu bytes is too long", i, COLUMN_NAMES[k], len);
+				c->bytes[k][nv++] = (parq_bytes){(const uint8_t *)v.s, (uint32_t)len};
+				*raw += len;
+				break;
+			}
+			case X_I32: {
+				int32_t x = (int32_t)v.i;
+				memcpy(vals + 4 * nv++, &x, 4);
+				break;
+			}
+			case X_I64: case X_TS: memcpy(vals + 8 * nv++, &v.i, 8); break;
+			case X_DBL: memcpy(vals + 8 * nv++, &v.d, 8); break;
+			case X_BOOL: vals[nv++] = 1; break;
+			default: break;
+			}
+		}
+		parq_column_batch *b = &c->col[k];
+		memset(b, 0, sizeof *b);
+		b->num_rows = (int64_t)n;
+		b->num_levels = nl;
+		b->num_values = nv;
+		b->def_levels = c->def[k];
+		b->rep_levels = list ? c->rep[k] : NULL;
+		if (xtype(kind) == PARQ_BYTE_ARRAY)
+			b->bytes = c->bytes[k];
+		else
+			b->values = vals;
+	}
+	return 0;
+}
+
 int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, int64_t scan_ms,
                         const ps_probe_overrides *ov)
 {
@@ -400,6 +648,9 @@ int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, in
 		else
 			b->values = c->i64[k];
 	}
+	int rc = build_extras(c, r, n, ov, &raw);
+	if (rc)
+		return rc;
 	c->raw_bytes = raw + n * 40;
 	return 0;
 }
@@ -414,11 +665,12 @@ size_t ps_probe_cols_memory(const ps_probe_cols *c)
 
 void ps_probe_cols_free(ps_probe_cols *c)
 {
-	for (int k = 0; k < PS_PROBE_NCOLS; k++) {
+	for (int k = 0; k < PS_PROBE_V2_NCOLS; k++) {
 		free(c->def[k]);
 		free(c->rep[k]);
 		free(c->bytes[k]);
 		free(c->i64[k]);
+		free(c->xv[k]);
 	}
 	free(c->i32);
 	free(c->json_off);
@@ -511,31 +763,104 @@ static int headers_from_json(const char *s, ps_arena *a, const ps_header **out, 
 	return 0;
 }
 
+static int row_list_i32(const parq_value *v, ps_arena *a, const int32_t **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (v->kind == PARQ_V_STRUCT && v->u.list.n == 1)
+		v = &v->u.list.items[0];
+	if (v->kind != PARQ_V_LIST || v->u.list.n == 0)
+		return 0;
+	int32_t *items = ps_arena_alloc(a, v->u.list.n * sizeof *items);
+	if (!items)
+		return PS_ENOMEM;
+	size_t m = 0;
+	for (uint32_t i = 0; i < v->u.list.n; i++) {
+		const parq_value *e = &v->u.list.items[i];
+		if (e->kind == PARQ_V_STRUCT && e->u.list.n == 1)
+			e = &e->u.list.items[0];
+		if (e->kind == PARQ_V_INT32)
+			items[m++] = e->u.i32;
+	}
+	*out = items;
+	*n = m;
+	return 0;
+}
+
+/* The column of row field i: by name, the file's order tried first. */
+static int field_column(const parq_value *f, uint32_t i)
+{
+	const char *name = f->node ? f->node->name : NULL;
+	if (!name)
+		return -1;
+	if (i < PS_PROBE_V2_NCOLS && !strcmp(name, COLUMN_NAMES[i]))
+		return (int)i;
+	return ps_probe_column_find(name);
+}
+
 int ps_probe_from_row(const parq_value *row, ps_arena *a, ps_probe_result *p)
 {
 	memset(p, 0, sizeof *p);
-	if (row->kind != PARQ_V_STRUCT || row->u.list.n != PS_PROBE_NCOLS)
-		return ps_err(PS_ECORRUPT, "a probe row has %u fields, not %d", row->u.list.n, PS_PROBE_NCOLS);
-	const parq_value *f = row->u.list.items;
+	if (row->kind != PARQ_V_STRUCT)
+		return ps_err(PS_ECORRUPT, "a probe row is not a record");
+	const char *hj = NULL;
 	int rc = 0;
-	p->input_url = row_str(&f[PS_COL_ORIGINAL_URL], a, &rc);
-	p->final_url = row_str(&f[PS_COL_FINAL_URL], a, &rc);
-	p->status_code = (int32_t)row_int(&f[PS_COL_STATUS_CODE]);
-	p->content_length = row_int(&f[PS_COL_CONTENT_LENGTH]);
-	p->content_type = row_str(&f[PS_COL_CONTENT_TYPE], a, &rc);
-	p->title = row_str(&f[PS_COL_TITLE], a, &rc);
-	p->web_server = row_str(&f[PS_COL_WEB_SERVER], a, &rc);
-	p->root_target_url = row_str(&f[PS_COL_ROOT_TARGET_URL], a, &rc);
-	p->error = row_str(&f[PS_COL_PROBE_ERROR], a, &rc);
-	p->method = row_str(&f[PS_COL_METHOD], a, &rc);
-	const char *hj = row_str(&f[PS_COL_HEADERS_JSON], a, &rc);
-	p->url_status = row_str(&f[PS_COL_DIFF_STATUS], a, &rc);
-	p->scan_timestamp_ms = row_int(&f[PS_COL_SCAN_TIMESTAMP]);
-	p->oldest_scan_timestamp_ms = row_int(&f[PS_COL_FIRST_SEEN_TIMESTAMP]);
+	for (uint32_t i = 0; i < row->u.list.n && !rc; i++) {
+		const parq_value *f = &row->u.list.items[i];
+		switch (field_column(f, i)) {
+		case PS_COL_ORIGINAL_URL: p->input_url = row_str(f, a, &rc); break;
+		case PS_COL_FINAL_URL: p->final_url = row_str(f, a, &rc); break;
+		case PS_COL_STATUS_CODE: p->status_code = (int32_t)row_int(f); break;
+		case PS_COL_CONTENT_LENGTH: p->content_length = row_int(f); break;
+		case PS_COL_CONTENT_TYPE: p->content_type = row_str(f, a, &rc); break;
+		case PS_COL_TITLE: p->title = row_str(f, a, &rc); break;
+		case PS_COL_WEB_SERVER: p->web_server = row_str(f, a, &rc); break;
+		case PS_COL_TECHNOLOGIES: rc = row_list(f, a, &p->technologies, &p->n_technologies); break;
+		case PS_COL_IP_ADDRESS: rc = row_list(f, a, &p->ips, &p->n_ips); break;
+		case PS_COL_ROOT_TARGET_URL: p->root_target_url = row_str(f, a, &rc); break;
+		case PS_COL_PROBE_ERROR: p->error = row_str(f, a, &rc); break;
+		case PS_COL_METHOD: p->method = row_str(f, a, &rc); break;
+		case PS_COL_HEADERS_JSON: hj = row_str(f, a, &rc); break;
+		case PS_COL_DIFF_STATUS: p->url_status = row_str(f, a, &rc); break;
+		case PS_COL_SCAN_TIMESTAMP: p->scan_timestamp_ms = row_int(f); break;
+		case PS_COL_FIRST_SEEN_TIMESTAMP: p->oldest_scan_timestamp_ms = row_int(f); break;
+		case PS_COL_LOCATION: p->location = row_str(f, a, &rc); break;
+		case PS_COL_CHAIN_STATUS_CODES:
+			rc = row_list_i32(f, a, &p->chain_status_codes, &p->n_chain_status_codes);
+			break;
+		case PS_COL_HOST_IP: p->host_ip = row_str(f, a, &rc); break;
+		case PS_COL_PORT: p->port = (int32_t)row_int(f); break;
+		case PS_COL_SCHEME: p->scheme = row_str(f, a, &rc); break;
+		case PS_COL_PATH: p->path = row_str(f, a, &rc); break;
+		case PS_COL_WORDS: p->words = row_int(f); break;
+		case PS_COL_LINES: p->lines = row_int(f); break;
+		case PS_COL_RESPONSE_TIME_MS:
+			p->response_time_ms = f->kind == PARQ_V_DOUBLE ? f->u.d : 0;
+			p->duration_s = p->response_time_ms / 1000.0;
+			break;
+		case PS_COL_CDN_NAME: p->cdn_name = row_str(f, a, &rc); break;
+		case PS_COL_CDN_TYPE: p->cdn_type = row_str(f, a, &rc); break;
+		case PS_COL_FAVICON_MMH3: p->favicon_mmh3 = (int32_t)row_int(f); break;
+		case PS_COL_FAVICON_URL: p->favicon_url = row_str(f, a, &rc); break;
+		case PS_COL_BODY_SHA256: p->body_sha256 = row_str(f, a, &rc); break;
+		case PS_COL_HEADER_SHA256: p->header_sha256 = row_str(f, a, &rc); break;
+		case PS_COL_JARM: p->jarm = row_str(f, a, &rc); break;
+		case PS_COL_CNAME: rc = row_list(f, a, &p->cnames, &p->n_cnames); break;
+		case PS_COL_ASN_NUMBER: p->asn_number = row_int(f); break;
+		case PS_COL_ASN_NAME: p->asn_name = row_str(f, a, &rc); break;
+		case PS_COL_TLS_SUBJECT_CN: p->tls_subject_cn = row_str(f, a, &rc); break;
+		case PS_COL_TLS_SUBJECT_AN: rc = row_list(f, a, &p->tls_subject_an, &p->n_tls_subject_an); break;
+		case PS_COL_TLS_ISSUER_CN: p->tls_issuer_cn = row_str(f, a, &rc); break;
+		case PS_COL_TLS_NOT_AFTER: p->tls_not_after_ms = row_int(f); break;
+		case PS_COL_HTTP2: p->http2 = f->kind == PARQ_V_BOOL && f->u.b; break;
+		case PS_COL_WEBSOCKET: p->websocket = f->kind == PARQ_V_BOOL && f->u.b; break;
+		case PS_COL_CHANGED_FIELDS: rc = row_list(f, a, &p->changed_fields, &p->n_changed_fields); break;
+		default: break; /* last_seen_timestamp is the scan time; other writers' columns */
+		}
+	}
+	if (!rc)
+		rc = headers_from_json(hj, a, &p->headers, &p->n_headers);
 	if (rc)
-		return ps_err_nomem();
-	if (row_list(&f[PS_COL_TECHNOLOGIES], a, &p->technologies, &p->n_technologies) ||
-	    row_list(&f[PS_COL_IP_ADDRESS], a, &p->ips, &p->n_ips) || headers_from_json(hj, a, &p->headers, &p->n_headers))
 		return ps_err_nomem();
 	return 0;
 }
@@ -582,6 +907,28 @@ int ps_probe_copy(const ps_probe_result *r, ps_arena *a, ps_probe_result *o)
 	o->technologies = dup_list(a, r->technologies, r->n_technologies, &rc);
 	o->ips = dup_list(a, r->ips, r->n_ips, &rc);
 	o->cnames = dup_list(a, r->cnames, r->n_cnames, &rc);
+	o->location = dup_or_null(a, r->location, &rc);
+	o->host_ip = dup_or_null(a, r->host_ip, &rc);
+	o->scheme = dup_or_null(a, r->scheme, &rc);
+	o->path = dup_or_null(a, r->path, &rc);
+	o->cdn_name = dup_or_null(a, r->cdn_name, &rc);
+	o->cdn_type = dup_or_null(a, r->cdn_type, &rc);
+	o->favicon_url = dup_or_null(a, r->favicon_url, &rc);
+	o->body_sha256 = dup_or_null(a, r->body_sha256, &rc);
+	o->header_sha256 = dup_or_null(a, r->header_sha256, &rc);
+	o->jarm = dup_or_null(a, r->jarm, &rc);
+	o->asn_name = dup_or_null(a, r->asn_name, &rc);
+	o->tls_subject_cn = dup_or_null(a, r->tls_subject_cn, &rc);
+	o->tls_issuer_cn = dup_or_null(a, r->tls_issuer_cn, &rc);
+	o->tls_subject_an = dup_list(a, r->tls_subject_an, r->n_tls_subject_an, &rc);
+	o->changed_fields = dup_list(a, r->changed_fields, r->n_changed_fields, &rc);
+	if (r->chain_status_codes && r->n_chain_status_codes) {
+		int32_t *v = ps_arena_alloc(a, r->n_chain_status_codes * sizeof *v);
+		if (!v)
+			return ps_err_nomem();
+		memcpy(v, r->chain_status_codes, r->n_chain_status_codes * sizeof *v);
+		o->chain_status_codes = v;
+	}
 	if (r->headers && r->n_headers) {
 		ps_header *h = ps_arena_alloc(a, r->n_headers * sizeof *h);
 		if (!h)

@@ -7,9 +7,18 @@
 #include "probestore/probestore.h"
 #include "util.h"
 
-/* The scan-file schema (17 columns, see docs/format.md). NULL with the
- * error set on failure; free with parq_schema_free. */
-parq_schema *ps_probe_schema_new(void);
+/* The scan-file schema of a version (PS_SCHEMA_V1: the seed's 17
+ * columns; PS_SCHEMA_V2: those and the version 2 columns, see
+ * docs/format.md). NULL with the error set on failure; free with
+ * parq_schema_free. */
+parq_schema *ps_probe_schema_new(int version);
+
+/* The schema version of a file's schema that ps_probe_schema_check
+ * accepted: PS_SCHEMA_V2 when it has columns past the 17. */
+int ps_probe_schema_version(const parq_schema *s);
+
+/* The column called name (either version), or -1. */
+int ps_probe_column_find(const char *name);
 
 /* Checks that a file's schema has the probe columns with the right types
  * (files of older or foreign writers are rejected by name). */
@@ -20,16 +29,21 @@ typedef struct ps_probe_overrides {
 	const char *const *diff_status;   /* NULL, or per row (NULL entries: the model's) */
 	const int64_t *first_seen_ms;     /* NULL, or per row (0: the model's) */
 	const char *root_target;          /* used where a result has none */
+	/* NULL, or per row the changed_fields list (NULL: none) and its length */
+	const char *const *const *changed;
+	const size_t *n_changed;
 } ps_probe_overrides;
 
 /* One batch of rows as libparq column vectors. The views point into the
  * results (which must outlive the batch) and into the batch's own buffers. */
 typedef struct ps_probe_cols {
-	parq_column_batch col[PS_PROBE_NCOLS];
-	int16_t *def[PS_PROBE_NCOLS], *rep[PS_PROBE_NCOLS];
-	parq_bytes *bytes[PS_PROBE_NCOLS];
+	parq_column_batch col[PS_PROBE_V2_NCOLS]; /* a version 1 file writes the first 17 */
+	int16_t *def[PS_PROBE_V2_NCOLS], *rep[PS_PROBE_V2_NCOLS];
+	parq_bytes *bytes[PS_PROBE_V2_NCOLS];
 	int32_t *i32;
-	int64_t *i64[PS_PROBE_NCOLS];
+	int64_t *i64[PS_PROBE_V2_NCOLS];
+	void *xv[PS_PROBE_V2_NCOLS];       /* version 2 columns' values, 8 bytes a level */
+	size_t xcap[PS_PROBE_V2_NCOLS];    /* their capacity in levels */
 	size_t cap_rows, cap_tech, cap_ip;
 	ps_buf json;          /* headers_json values, back to back */
 	size_t *json_off;     /* per row: offset + 1 into json, 0 = null */
@@ -49,8 +63,10 @@ size_t ps_probe_cols_memory(const ps_probe_cols *c);
  * sorted, last duplicate wins, <, > and & escaped). Appends to out. */
 int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n);
 
-/* Converts a row of a probe file (a STRUCT of the 17 top-level fields, as
- * parq_scan_next returns it) into *out, copying strings into arena. */
+/* Converts a row of a probe file (a STRUCT of top-level fields, as
+ * parq_scan_next returns it: the 17 of version 1, those of version 2, or
+ * a projection of them; fields are matched by name, a missing one is
+ * absent) into *out, copying strings into arena. */
 int ps_probe_from_row(const parq_value *row, ps_arena *arena, ps_probe_result *out);
 
 /* A deep copy of r into arena. */

@@ -81,6 +81,18 @@ static bool contains_nocase(void *ud, const uint8_t *p, size_t n)
 	return false;
 }
 
+/* A string equal to the needle, ignoring ASCII case. */
+static bool equals_nocase(void *ud, const uint8_t *p, size_t n)
+{
+	const needle *k = ud;
+	if (n != k->n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(p[i]) != (uint8_t)k->s[i])
+			return false;
+	return true;
+}
+
 /* --diff old: the URLs that the scan after this one no longer has. */
 static bool url_gone(void *ud, const uint8_t *p, size_t n)
 {
@@ -90,7 +102,7 @@ static bool url_gone(void *ud, const uint8_t *p, size_t n)
 /* The needles of a query, made once and shared (read only) by every
  * predicate built from it. */
 typedef struct query_needles {
-	needle tech, url, title;
+	needle tech, url, title, loc, cdn;
 } query_needles;
 
 static int needle_set(needle *k, const char *s, bool fold)
@@ -109,6 +121,8 @@ static void needles_free(query_needles *nd)
 	free(nd->tech.s);
 	free(nd->url.s);
 	free(nd->title.s);
+	free(nd->loc.s);
+	free(nd->cdn.s);
 	memset(nd, 0, sizeof *nd);
 }
 
@@ -122,6 +136,10 @@ static int needles_make(const ps_query *q, query_needles *nd)
 		rc = needle_set(&nd->url, q->url_contains, true);
 	if (!rc && q->title_contains && q->ignore_case)
 		rc = needle_set(&nd->title, q->title_contains, true);
+	if (!rc && q->location_contains && q->ignore_case)
+		rc = needle_set(&nd->loc, q->location_contains, true);
+	if (!rc && q->cdn_name)
+		rc = needle_set(&nd->cdn, q->cdn_name, true);
 	if (rc)
 		needles_free(nd);
 	return rc;
@@ -189,6 +207,137 @@ static int status_pred(const ps_query *q, parq_pred **out)
 	return 0;
 }
 
+static bool any_string(void *ud, const uint8_t *bytes, size_t n)
+{
+	(void)ud;
+	(void)bytes;
+	(void)n;
+	return true;
+}
+
+/* Whether q filters on a column of scan schema version 2 only: such a
+ * filter matches nothing in a version 1 file. */
+static bool query_needs_v2(const ps_query *q)
+{
+	return (q->diff_status && !strcmp(q->diff_status, "changed")) || q->port || q->cdn_name || q->has_favicon ||
+	       q->jarm || q->tls_san || q->location_contains || q->n_chain_status_codes || q->n_chain_status_ranges ||
+	       q->body_sha256;
+}
+
+/* A hop of chain_status_codes in the query's codes or ranges: an OR of
+ * list-contains tests, one per code (a range is its codes). */
+static int chain_pred(const ps_query *q, parq_pred **out)
+{
+	int rc = 0;
+	size_t n = q->n_chain_status_codes;
+	for (size_t i = 0; i < q->n_chain_status_ranges; i++) {
+		int lo = q->chain_status_ranges[i].lo, hi = q->chain_status_ranges[i].hi;
+		if (hi - lo > 1000 || lo > hi)
+			return ps_err(PS_EINVAL, "query: chain status range %d-%d is not within 100..599", lo, hi);
+		n += (size_t)(hi - lo + 1);
+	}
+	parq_pred **v = calloc(n ? n : 1, sizeof *v);
+	if (!v)
+		return ps_err_nomem();
+	for (size_t i = 0; i < n && !rc; i++) {
+		int code;
+		if (i < q->n_chain_status_codes) {
+			code = q->chain_status_codes[i];
+		} else {
+			size_t k = i - q->n_chain_status_codes, r = 0;
+			while ((size_t)(q->chain_status_ranges[r].hi - q->chain_status_ranges[r].lo + 1) <= k) {
+				k -= (size_t)(q->chain_status_ranges[r].hi - q->chain_status_ranges[r].lo + 1);
+				r++;
+			}
+			code = q->chain_status_ranges[r].lo + (int)k;
+		}
+		parq_scalar c = parq_scalar_int(code);
+		rc = parq_pred_contains(&v[i], "chain_status_codes", &c);
+	}
+	/* ORed pairwise: the tree stays shallow (a class is 100 codes) */
+	while (!rc && n > 1) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i += 2) {
+			if (i + 1 == n) {
+				v[m++] = v[i];
+				continue;
+			}
+			parq_pred *both = NULL;
+			if (!rc)
+				rc = parq_pred_or(&both, v[i], v[i + 1]); /* frees both on failure */
+			else {
+				parq_pred_free(v[i]);
+				parq_pred_free(v[i + 1]);
+			}
+			v[m++] = both;
+		}
+		n = m;
+	}
+	if (rc) {
+		for (size_t i = 0; i < n; i++)
+			parq_pred_free(v[i]);
+		free(v);
+		return ps_err_from_parq(rc, "query");
+	}
+	*out = n ? v[0] : NULL;
+	free(v);
+	return 0;
+}
+
+/* The filters on version 2 columns, ANDed into *acc. */
+static int v2_preds(const ps_query *q, query_needles *nd, parq_pred **acc)
+{
+	parq_pred *p;
+	int rc = 0;
+	if (q->port) {
+		parq_scalar v = parq_scalar_int(q->port);
+		p = NULL;
+		rc = parq_pred_compare(&p, "port", PARQ_OP_EQ, &v);
+		rc = and_pred(acc, p, rc);
+	}
+	if (!rc && q->cdn_name) {
+		p = NULL;
+		rc = parq_pred_match(&p, "cdn_name", equals_nocase, &nd->cdn);
+		rc = and_pred(acc, p, rc);
+	}
+	if (!rc && q->has_favicon) {
+		parq_scalar v = parq_scalar_int(q->favicon_mmh3);
+		p = NULL;
+		rc = parq_pred_compare(&p, "favicon_mmh3", PARQ_OP_EQ, &v);
+		rc = and_pred(acc, p, rc);
+	}
+	if (!rc && q->jarm) {
+		parq_scalar v = parq_scalar_bytes(q->jarm, (uint32_t)strlen(q->jarm));
+		p = NULL;
+		rc = parq_pred_compare(&p, "jarm", PARQ_OP_EQ, &v);
+		rc = and_pred(acc, p, rc);
+	}
+	if (!rc && q->body_sha256) {
+		parq_scalar v = parq_scalar_bytes(q->body_sha256, (uint32_t)strlen(q->body_sha256));
+		p = NULL;
+		rc = parq_pred_compare(&p, "body_sha256", PARQ_OP_EQ, &v);
+		rc = and_pred(acc, p, rc);
+	}
+	if (!rc && q->tls_san) {
+		parq_scalar v = parq_scalar_bytes(q->tls_san, (uint32_t)strlen(q->tls_san));
+		p = NULL;
+		rc = parq_pred_contains(&p, "tls_subject_an", &v);
+		rc = and_pred(acc, p, rc);
+	}
+	if (!rc && q->location_contains) {
+		p = NULL;
+		rc = text_pred("location", q->location_contains, &nd->loc, &p);
+		rc = and_pred(acc, p, rc);
+	}
+	if (!rc && (q->n_chain_status_codes || q->n_chain_status_ranges)) {
+		p = NULL;
+		if ((rc = chain_pred(q, &p)))
+			return rc;
+		rc = and_pred(acc, p, 0);
+	}
+	return rc;
+}
+
 /* The query's filters as one libparq predicate (NULL: none); excl, when
  * not NULL, leaves out the rows whose URL it holds. Scans keep their
  * bindings: one predicate serves all of them at once. */
@@ -212,7 +361,12 @@ static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *exc
 		}
 		rc = and_pred(&acc, p, rc);
 	}
-	if (!rc && q->diff_status && strcmp(q->diff_status, "old") != 0) {
+	if (!rc && q->diff_status && !strcmp(q->diff_status, "changed")) {
+		/* rows with a changed field (version 2 files) */
+		p = NULL;
+		rc = parq_pred_match(&p, "changed_fields", any_string, NULL);
+		rc = and_pred(&acc, p, rc);
+	} else if (!rc && q->diff_status && strcmp(q->diff_status, "old") != 0) {
 		parq_scalar v = parq_scalar_bytes(q->diff_status, (uint32_t)strlen(q->diff_status));
 		p = NULL;
 		rc = parq_pred_compare(&p, "diff_status", PARQ_OP_EQ, &v);
@@ -246,6 +400,8 @@ static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *exc
 		rc = text_pred("title", q->title_contains, &nd->title, &p);
 		rc = and_pred(&acc, p, rc);
 	}
+	if (!rc && query_needs_v2(q))
+		rc = v2_preds(q, nd, &acc);
 	if (!rc && excl) {
 		p = NULL;
 		rc = parq_pred_match(&p, "original_url", url_gone, (void *)excl);
@@ -303,6 +459,8 @@ typedef struct query_run {
 	int threads;
 	pthread_mutex_t bad_mu;    /* on_bad_file calls, one at a time */
 	parq_pred *pred;           /* the query's filters, for every file without excl */
+	bool needs_v2;             /* a filter on a version 2 column ... */
+	parq_pred *never;          /* ... so version 1 files get this one, which nothing matches */
 } query_run;
 
 /* A file that does not read: reported once, and the query goes on
@@ -338,6 +496,7 @@ static void run_free(query_run *qr)
 		parq_pred_free(qr->files[i].own);
 	}
 	parq_pred_free(qr->pred);
+	parq_pred_free(qr->never);
 	free(qr->files);
 	for (size_t i = 0; i < qr->n_excls; i++)
 		ps_strmap_free(&qr->excls[i]);
@@ -562,6 +721,9 @@ static int unit_scan(query_run *qr, size_t i, parq_reader **r, const parq_pred *
 		rc = ps_scan_open_reader(f->path, &qr->st->cfg, r);
 	}
 	*pred = f->pred;
+	/* original_url is required: "IS NULL" is ruled out by the statistics */
+	if (!rc && qr->needs_v2 && ps_probe_schema_version(parq_reader_schema(*r)) < PS_SCHEMA_V2)
+		*pred = qr->never;
 	int rgs[1] = {u->rg0};
 	if (!rc && (rc = u->nrg == 1 ? parq_scan_open_row_groups(scan, *r, *pred, NULL, 0, rgs, 1)
 	                             : parq_scan_open(scan, *r, *pred, NULL, 0)))
@@ -611,7 +773,7 @@ static int count_units(query_run *qr, size_t from, size_t to)
 	const ps_query *q = qr->q;
 	if (!filtered && !q->n_status_codes && !q->n_status_ranges && !q->technology &&
 	    !(q->diff_status && *q->diff_status) && !q->content_type && !q->errors_only && !q->url_contains &&
-	    !q->title_contains) {
+	    !q->title_contains && !query_needs_v2(q)) {
 		for (size_t i = from; i < to; i++)
 			qr->units[i].count = qr->units[i].rows;
 		return 0;
@@ -839,8 +1001,8 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 	if (q->offset < 0 || q->limit < 0 || q->threads < 0)
 		return ps_err(PS_EINVAL, "query: negative limit, offset or threads");
 	if (q->diff_status && *q->diff_status && strcmp(q->diff_status, "new") && strcmp(q->diff_status, "existing") &&
-	    strcmp(q->diff_status, "old"))
-		return ps_err(PS_EINVAL, "query: diff status '%s' is not new, existing or old", q->diff_status);
+	    strcmp(q->diff_status, "old") && strcmp(q->diff_status, "changed"))
+		return ps_err(PS_EINVAL, "query: diff status '%s' is not new, existing, changed or old", q->diff_status);
 	if (q->diff_status && !strcmp(q->diff_status, "old") && q->scans == PS_SCANS_ALL)
 		return ps_err(PS_EINVAL, "query: old results compare one scan with the one before it: select the latest "
 		                         "scan or a time range, not every scan");
@@ -849,6 +1011,9 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 	int rc = needles_make(q, &qr->nd);
 	if (!rc)
 		rc = build_pred(q, &qr->nd, NULL, &qr->pred);
+	qr->needs_v2 = query_needs_v2(q);
+	if (!rc && qr->needs_v2 && (rc = parq_pred_null(&qr->never, "original_url", true)))
+		rc = ps_err_from_parq(rc, "query");
 	if (!rc)
 		rc = list_files(qr);
 	return rc;

@@ -148,6 +148,44 @@ static int row_keep(ps_arena *a, const ps_probe_result *p, ps_report_row *out)
 	return 0;
 }
 
+static const char *keep_or_null(ps_arena *a, const char *s, int *rc)
+{
+	if (!s)
+		return NULL;
+	const char *k = keep(a, s);
+	if (!k)
+		*rc = PS_ENOMEM;
+	return k;
+}
+
+/* The first max of d's changed URLs, copied into the report's arena. */
+static int changed_keep(ps_arena *a, const ps_url_diff *d, size_t max, ps_report_target *t)
+{
+	size_t n = d->n_changed < max ? d->n_changed : max;
+	t->changed_total = (int64_t)d->n_changed;
+	ps_url_change *c = ps_arena_alloc(a, (n ? n : 1) * sizeof *c);
+	if (!c)
+		return ps_err_nomem();
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const ps_url_change *s = &d->changed[i];
+		ps_field_change *f = ps_arena_alloc(a, (s->n_fields ? s->n_fields : 1) * sizeof *f);
+		if (!f)
+			return ps_err_nomem();
+		for (size_t j = 0; j < s->n_fields; j++) {
+			f[j].field = keep_or_null(a, s->fields[j].field, &rc);
+			f[j].old_value = keep_or_null(a, s->fields[j].old_value, &rc);
+			f[j].new_value = keep_or_null(a, s->fields[j].new_value, &rc);
+			f[j].added = keep_or_null(a, s->fields[j].added, &rc);
+			f[j].removed = keep_or_null(a, s->fields[j].removed, &rc);
+		}
+		c[i] = (ps_url_change){keep_or_null(a, s->url, &rc), f, s->n_fields};
+	}
+	t->changed = c;
+	t->n_changed = n;
+	return rc ? ps_err_nomem() : 0;
+}
+
 static int rows_add(ps_report_rows *rows, size_t *cap, size_t max, ps_arena *a, const ps_probe_result *p)
 {
 	rows->total++;
@@ -288,7 +326,7 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 		s->records = scans[i].rows;
 		s->n_new = (int64_t)d.n_new;
 		s->n_old = (int64_t)d.n_old;
-		s->n_changed = -1; /* scans do not record changed responses yet */
+		s->n_changed = (int64_t)d.n_changed; /* existing URLs whose compared fields differ */
 		widen(r, s->time_ms);
 		r->total_scans++;
 		if (i + 1 == hi) {
@@ -316,6 +354,8 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 			rc = dist_build(&lc.server, o->max_bars, a, &t->web_servers);
 		if (!rc)
 			rc = dist_build(&lc.ctype, o->max_bars, a, &t->content_types);
+		if (!rc && last.n_changed)
+			rc = changed_keep(a, &last, o->max_rows, t);
 		if (!rc && last.n_old && hi >= 2) {
 			old_ctx oc = {.o = o, .a = a, .t = t, .old_set = &old_set};
 			rc = urlset_build(&old_set, last.old_urls, last.n_old);

@@ -507,6 +507,41 @@ static void cmd_hint(html *h, const char *what, int64_t left, const char *target
 	putf(h, " --scan %s %s --limit 0</code></p>", iso_arg(scan_ms, tb), filter);
 }
 
+/* The changed URLs of the latest diff: each changed field with its old
+ * and new value. */
+static void changed_table(html *h, const char *id, const ps_report_target *t)
+{
+	putf(h, "<details class=\"rows\" id=\"%s\"%s data-total=\"%" PRId64 "\"><summary><h4>Changed URLs (%" PRId64
+	        ")</h4>",
+	     id, t->changed_total <= 20 ? " open" : "", t->changed_total, t->changed_total);
+	if ((int64_t)t->n_changed < t->changed_total)
+		putf(h, " <span class=\"meta\">first %zu shown</span>", t->n_changed);
+	put(h, "</summary>");
+	if (!t->changed_total) {
+		put(h, "<p class=\"note\">none</p></details>");
+		return;
+	}
+	put(h, "<div class=\"scroll\"><table class=\"data\"><thead><tr><th>URL</th><th>Field</th><th>Old</th>"
+	       "<th>New</th></tr></thead><tbody>");
+	for (size_t i = 0; i < t->n_changed; i++) {
+		const ps_url_change *c = &t->changed[i];
+		for (size_t j = 0; j < c->n_fields; j++) {
+			const ps_field_change *f = &c->fields[j];
+			put(h, "<tr><td class=\"url\">");
+			if (j == 0)
+				url_cell(h, c->url);
+			put(h, "</td><td>");
+			data(h, f->field);
+			put(h, "</td><td class=\"old\">");
+			data(h, f->removed ? f->removed : f->old_value ? f->old_value : "");
+			put(h, "</td><td class=\"new\">");
+			data(h, f->added ? f->added : f->new_value ? f->new_value : "");
+			put(h, "</td></tr>");
+		}
+	}
+	put(h, "</tbody></table></div></details>");
+}
+
 static void url_table(html *h, const char *id, const char *title, const ps_report_rows *rows,
                       const ps_report_target *t, const char *filter, bool errors)
 {
@@ -594,6 +629,8 @@ static void target_section(html *h, const ps_report_target *t, size_t idx)
 	url_table(h, id, "New URLs", &t->new_urls, t, "--diff new", false);
 	snprintf(id, sizeof id, "t%zu-old", idx);
 	url_table(h, id, "Old URLs", &t->old_urls, t, "--diff old", false);
+	snprintf(id, sizeof id, "t%zu-changed", idx);
+	changed_table(h, id, t);
 
 	put(h, "<h3>Latest scan</h3><div class=\"dists\">");
 	dist_chart(h, "Status classes", "d-status", &t->status_classes);

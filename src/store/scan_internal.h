@@ -21,6 +21,12 @@ int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n);
  * the name's): *found false when there is none. */
 int ps_scan_latest_in(const char *dir, ps_scan_info *out, bool *found);
 
+/* An iterator over every row of path reading only the top-level fields
+ * of the NULL-terminated list that the file has (the others read as
+ * absent); *v2 (optional) tells whether the file has schema version 2's
+ * columns. */
+int ps_probe_iter_open_fields(ps_probe_iter **out, const char *path, const char *const *fields, bool *v2);
+
 /* The original_url values of a scan file into m (value 1). Only that
  * column is read. path NULL adds nothing. */
 int ps_scan_load_urls(const char *path, ps_strmap *m);

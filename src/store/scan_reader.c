@@ -14,6 +14,7 @@
 #include "store_internal.h"
 #include "scan_internal.h"
 #include "strmap.h"
+#include "changes.h"
 
 /* ---- iteration ---- */
 
@@ -69,6 +70,33 @@ static int iter_open(ps_probe_iter **out, const char *path, const ps_config *cfg
 int ps_probe_iter_open(ps_probe_iter **out, const char *path)
 {
 	return iter_open(out, path, NULL, NULL);
+}
+
+int ps_probe_iter_open_fields(ps_probe_iter **out, const char *path, const char *const *fields, bool *v2)
+{
+	*out = NULL;
+	ps_probe_iter *it = calloc(1, sizeof *it);
+	if (!it)
+		return ps_err_nomem();
+	int rc = ps_scan_open_reader(path, NULL, &it->r);
+	const char *have[PS_PROBE_V2_NCOLS];
+	int n = 0;
+	if (!rc) {
+		const parq_schema *s = parq_reader_schema(it->r);
+		for (size_t i = 0; fields[i] && n < PS_PROBE_V2_NCOLS; i++)
+			if (parq_schema_find_field(s, fields[i]))
+				have[n++] = fields[i];
+		if (v2)
+			*v2 = ps_probe_schema_version(s) >= PS_SCHEMA_V2;
+		if ((rc = parq_scan_open(&it->scan, it->r, NULL, have, n)))
+			rc = ps_err_from_parq(rc, path);
+	}
+	if (rc) {
+		ps_probe_iter_close(it);
+		return rc;
+	}
+	*out = it;
+	return 0;
 }
 
 int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r)
@@ -395,6 +423,9 @@ int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set 
 
 typedef struct diff_priv {
 	ps_strmap a, b;
+	ps_prev_scan pa, pb;   /* the compared values, for the changes */
+	ps_arena arena;        /* the changes */
+	ps_url_change *changed;
 } diff_priv;
 
 /* The URLs of a scan into m. Only the URL column is read: a diff costs
@@ -454,14 +485,58 @@ static int pick(const ps_strmap *m, const ps_strmap *other, bool in_other, const
 	return 0;
 }
 
-int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out)
+/* The existing URLs of out whose compared fields differ. */
+static int diff_changes(diff_priv *p, const ps_change_cfg *cfg, ps_url_diff *out)
+{
+	if (!out->n_existing || !cfg->mask)
+		return 0;
+	p->changed = calloc(out->n_existing, sizeof *p->changed);
+	if (!p->changed)
+		return ps_err_nomem();
+	bool v2 = p->pa.v2 && p->pb.v2;
+	size_t k = 0;
+	for (size_t i = 0; i < out->n_existing; i++) {
+		const ps_probe_result *a = ps_prev_scan_get(&p->pa, out->existing_urls[i]);
+		const ps_probe_result *b = ps_prev_scan_get(&p->pb, out->existing_urls[i]);
+		if (!a || !b)
+			continue;
+		unsigned m = ps_probe_changes(cfg, a, b, v2);
+		if (!m)
+			continue;
+		ps_field_change *f = ps_arena_alloc(&p->arena, PS_CHG_N * sizeof *f);
+		if (!f)
+			return ps_err_nomem();
+		size_t nf = 0;
+		for (int bit = 0; bit < PS_CHG_N; bit++) {
+			if (!(m & 1u << bit))
+				continue;
+			ps_field_change *c = &f[nf++];
+			memset(c, 0, sizeof *c);
+			c->field = ps_change_name(bit);
+			c->old_value = ps_change_value(bit, a, &p->arena);
+			c->new_value = ps_change_value(bit, b, &p->arena);
+			if (bit == PS_CHG_TECH || bit == PS_CHG_IPS)
+				ps_change_set_diff(bit, a, b, &p->arena, &c->added, &c->removed);
+		}
+		p->changed[k++] = (ps_url_change){out->existing_urls[i], f, nf};
+	}
+	out->changed = p->changed;
+	out->n_changed = k;
+	return 0;
+}
+
+int ps_scan_diff_changes(const char *path_a, const char *path_b, const ps_change_options *o, ps_url_diff *out)
 {
 	memset(out, 0, sizeof *out);
+	ps_change_cfg cfg;
+	int rc = ps_change_cfg_make(o, &cfg);
+	if (rc)
+		return rc;
 	diff_priv *p = calloc(1, sizeof *p);
 	if (!p)
 		return ps_err_nomem();
 	out->priv = p;
-	int rc = ps_scan_load_urls(path_a, &p->a);
+	rc = ps_scan_load_urls(path_a, &p->a);
 	if (!rc)
 		rc = ps_scan_load_urls(path_b, &p->b);
 	if (!rc)
@@ -470,9 +545,22 @@ int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out)
 		rc = pick(&p->b, &p->a, true, &out->existing_urls, &out->n_existing);
 	if (!rc)
 		rc = pick(&p->a, &p->b, false, &out->old_urls, &out->n_old);
+	/* the compared columns only of the scans with URLs in common */
+	if (!rc && out->n_existing && cfg.mask) {
+		rc = ps_prev_scan_load(path_a, &p->pa);
+		if (!rc)
+			rc = ps_prev_scan_load(path_b, &p->pb);
+		if (!rc)
+			rc = diff_changes(p, &cfg, out);
+	}
 	if (rc)
 		ps_url_diff_free(out);
 	return rc;
+}
+
+int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out)
+{
+	return ps_scan_diff_changes(path_a, path_b, NULL, out);
 }
 
 int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out)
@@ -480,7 +568,14 @@ int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out
 	memset(out, 0, sizeof *out);
 	ps_scan_info cur, prev;
 	int rc = latest_two(st, root_target, &cur, &prev);
-	return rc ? rc : ps_scan_diff(prev.path[0] ? prev.path : NULL, cur.path, out);
+	if (rc)
+		return rc;
+	const ps_config *cfg = ps_store_config(st);
+	ps_change_options o;
+	ps_change_options_default(&o);
+	o.fields = cfg->writer.change_fields;
+	o.length_ratio = cfg->writer.change_length_percent / 100.0;
+	return ps_scan_diff_changes(prev.path[0] ? prev.path : NULL, cur.path, &o, out);
 }
 
 void ps_url_diff_free(ps_url_diff *d)
@@ -489,6 +584,10 @@ void ps_url_diff_free(ps_url_diff *d)
 	if (p) {
 		ps_strmap_free(&p->a);
 		ps_strmap_free(&p->b);
+		ps_prev_scan_free(&p->pa);
+		ps_prev_scan_free(&p->pb);
+		ps_arena_free(&p->arena);
+		free(p->changed);
 		free(p);
 	}
 	free(d->new_urls);

@@ -13,8 +13,21 @@
 #include "store_internal.h"
 #include "store_io.h"
 #include "strmap.h"
+#include "changes.h"
+#include "scan_internal.h"
 
-#define SCHEMA_VERSION "1"
+
+/* What changed for the URLs the previous scan had (changed_fields). */
+typedef struct writer_changes {
+	bool on;
+	ps_change_cfg cfg;
+	ps_prev_scan prev;         /* the previous scan's compared values */
+	const char *const **rows;  /* per batch row: the changed fields, or NULL */
+	size_t *n;                 /* per batch row: how many */
+	const char **names;        /* the rows' lists, PS_CHG_N a row */
+	size_t cap;
+	int64_t n_changed;
+} writer_changes;
 
 struct ps_scan_writer {
 	ps_store *st;
@@ -25,6 +38,7 @@ struct ps_scan_writer {
 	int codec, level;
 	bool validate, codec_resolved;
 	ps_utf8_repair utf8;
+	int version;             /* PS_SCHEMA_V1 or PS_SCHEMA_V2 */
 	parq_schema *schema;
 	parq_writer *pw;
 	parq_io pio;             /* the store's I/O table as libparq sees it */
@@ -43,6 +57,8 @@ struct ps_scan_writer {
 	int64_t *first;
 	size_t cap;
 	ps_arena repair;         /* repaired copies of records with bad UTF-8 */
+	/* changes against the previous scan (changed_fields) */
+	writer_changes chg;
 	/* the directories this writer created (the target's, and probe_results
 	 * when it was new), removed again when nothing is committed */
 	bool made_dir, made_parent, committed;
@@ -73,6 +89,71 @@ void ps_session_id_new(char *buf, size_t cap, int64_t ms)
 	         r[7]);
 }
 
+/* Change detection from the configuration (its fields and threshold). */
+static int changes_init(ps_scan_writer *w, const ps_config *cfg)
+{
+	int rc = ps_change_cfg_from_config(cfg, &w->chg.cfg);
+	if (rc)
+		return rc;
+	w->chg.on = w->chg.cfg.mask != 0;
+	return 0;
+}
+
+/* The changed fields of rows[0..m) whose mark is "existing" (w->diff),
+ * into w->chg's per-row lists. */
+static int changes_batch(ps_scan_writer *w, const ps_probe_result *rows, size_t m)
+{
+	writer_changes *c = &w->chg;
+	if (!c->on)
+		return 0;
+	if (m > c->cap) {
+		void *r = realloc((void *)c->rows, m * sizeof *c->rows);
+		if (r)
+			c->rows = r;
+		void *n = realloc(c->n, m * sizeof *c->n);
+		if (n)
+			c->n = n;
+		void *names = realloc(c->names, m * PS_CHG_N * sizeof *c->names);
+		if (names)
+			c->names = names;
+		if (!r || !n || !names)
+			return ps_err_nomem();
+		c->cap = m;
+	}
+	bool v2 = c->prev.v2 && w->version >= PS_SCHEMA_V2;
+	for (size_t i = 0; i < m; i++) {
+		c->rows[i] = NULL;
+		c->n[i] = 0;
+		if (!w->diff[i] || strcmp(w->diff[i], "existing"))
+			continue;
+		const ps_probe_result *old = ps_prev_scan_get(&c->prev, rows[i].input_url);
+		unsigned bits = old ? ps_probe_changes(&c->cfg, old, &rows[i], v2) : 0;
+		if (!bits)
+			continue;
+		const char **v = &c->names[i * PS_CHG_N];
+		size_t k = 0;
+		for (int b = 0; b < PS_CHG_N; b++)
+			if (bits & 1u << b)
+				v[k++] = ps_change_name(b);
+		c->rows[i] = v;
+		c->n[i] = k;
+		c->n_changed++;
+	}
+	return 0;
+}
+
+static void changes_free(writer_changes *c)
+{
+	ps_prev_scan_free(&c->prev);
+	free((void *)c->rows);
+	free(c->n);
+	free(c->names);
+	c->rows = NULL;
+	c->n = NULL;
+	c->names = NULL;
+	c->cap = 0;
+}
+
 /* Loads the previous scan's URLs with their first-seen time. */
 static int load_previous(ps_scan_writer *w)
 {
@@ -86,7 +167,8 @@ static int load_previous(ps_scan_writer *w)
 		return 0;
 	}
 	ps_probe_iter *it;
-	rc = ps_probe_iter_open(&it, scans[n - 1].path);
+	/* the columns the marks and the comparison need, no more */
+	rc = ps_probe_iter_open_fields(&it, scans[n - 1].path, ps_change_columns, &w->chg.prev.v2);
 	free(scans);
 	if (rc)
 		return ps_err_prefix(rc, "previous scan: ");
@@ -97,6 +179,8 @@ static int load_previous(ps_scan_writer *w)
 			rc = ps_err_nomem();
 			break;
 		}
+		if (w->chg.on && (rc = ps_prev_scan_add(&w->chg.prev, r)))
+			break;
 	}
 	ps_probe_iter_close(it);
 	w->has_prev = rc == 0;
@@ -140,6 +224,8 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	snprintf(w->stem, sizeof w->stem, "scan_%04d%02d%02d_%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (!rc && o->mark_diff)
+		rc = changes_init(w, cfg);
+	if (!rc && o->mark_diff)
 		rc = load_previous(w);
 	if (!rc) {
 		struct stat sb;
@@ -152,7 +238,8 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 		}
 		rc = ps_mkdirs(w->st->io, w->dir);
 	}
-	if (!rc && !(w->schema = ps_probe_schema_new()))
+	w->version = cfg->writer.schema_version == PS_SCHEMA_V1 ? PS_SCHEMA_V1 : PS_SCHEMA_V2;
+	if (!rc && !(w->schema = ps_probe_schema_new(w->version)))
 		rc = PS_ENOMEM;
 	if (!rc)
 		rc = ps_tmpfile_create(&w->tmp, st->io, w->dir, w->stem);
@@ -180,21 +267,25 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 	po.compression_level = level;
 	po.row_group_rows = w->o.rows_per_row_group > 0 ? w->o.rows_per_row_group : cfg->writer.rows_per_row_group;
 	/* bloom filters on the columns queries look up by value */
-	parq_column_options co[3];
-	const int bloom_cols[3] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER};
-	for (int k = 0; k < 3; k++) {
+	parq_column_options co[7];
+	/* version 2: also the hashes ("which targets serve this favicon") */
+	const int bloom_cols[7] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER, PS_COL_FAVICON_MMH3,
+	                           PS_COL_JARM, PS_COL_BODY_SHA256, PS_COL_HEADER_SHA256};
+	int n_bloom = w->version == PS_SCHEMA_V1 ? 3 : 7;
+	for (int k = 0; k < n_bloom; k++) {
+		/* the leaf of a column: one leaf each, in column order */
 		parq_column_options_default(&co[k], bloom_cols[k]);
 		co[k].bloom_fpp = 0.01;
 	}
 	po.columns = co;
-	po.n_columns = 3;
+	po.n_columns = n_bloom;
 	po.io = ps_io_parq(w->st->io, &w->pio);
 	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);
 	char ms[32];
 	snprintf(ms, sizeof ms, "%lld", (long long)w->scan_ms);
-	if ((rc = parq_writer_set_kv(w->pw, "probestore.schema_version", SCHEMA_VERSION)) ||
+	if ((rc = parq_writer_set_kv(w->pw, "probestore.schema_version", w->version == PS_SCHEMA_V1 ? "1" : "2")) ||
 	    (rc = parq_writer_set_kv(w->pw, "probestore.kind", "probe_results")) ||
 	    (rc = parq_writer_set_kv(w->pw, "probestore.scan_session_id", w->session_id)) ||
 	    (rc = parq_writer_set_kv(w->pw, "probestore.root_target", w->root_target)) ||
@@ -241,7 +332,11 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 	} f[] = {
 		{"input URL", &r->input_url}, {"final_url", &r->final_url}, {"content_type", &r->content_type},
 		{"title", &r->title}, {"web_server", &r->web_server}, {"root_target_url", &r->root_target_url},
-		{"error", &r->error}, {"method", &r->method},
+		{"error", &r->error}, {"method", &r->method}, {"location", &r->location}, {"host_ip", &r->host_ip},
+		{"scheme", &r->scheme}, {"path", &r->path}, {"cdn_name", &r->cdn_name}, {"cdn_type", &r->cdn_type},
+		{"favicon_url", &r->favicon_url}, {"body_sha256", &r->body_sha256}, {"header_sha256", &r->header_sha256},
+		{"jarm", &r->jarm}, {"asn_name", &r->asn_name}, {"tls_subject_cn", &r->tls_subject_cn},
+		{"tls_issuer_cn", &r->tls_issuer_cn},
 	};
 	ps_probe_result *copy = NULL;
 	for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
@@ -259,12 +354,20 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 		}
 	}
 	/* lists and headers: checked, repaired element by element */
-	const char *const *lists[2] = {r->technologies, r->ips};
-	size_t counts[2] = {r->n_technologies, r->n_ips};
-	for (int l = 0; l < 2; l++) {
-		for (size_t j = 0; lists[l] && j < counts[l]; j++) {
+	struct {
+		const char *name;
+		const char *const *const *p;
+		size_t n;
+	} lists[] = {
+		{"technologies", &r->technologies, r->n_technologies}, {"ips", &r->ips, r->n_ips},
+		{"cname", &r->cnames, r->n_cnames}, {"tls_subject_an", &r->tls_subject_an, r->n_tls_subject_an},
+		{"changed_fields", &r->changed_fields, r->n_changed_fields},
+	};
+	for (size_t l = 0; l < sizeof lists / sizeof *lists; l++) {
+		const char *const *cur = *lists[l].p;
+		for (size_t j = 0; cur && j < lists[l].n; j++) {
 			const char *fixed;
-			int rc = check_str(w, idx, l ? "ips" : "technologies", lists[l][j], &fixed);
+			int rc = check_str(w, idx, lists[l].name, cur[j], &fixed);
 			if (rc)
 				return rc;
 			if (fixed) {
@@ -273,16 +376,14 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 						return ps_err_nomem();
 					*copy = *r;
 				}
-				const char **nl = ps_arena_alloc(&w->repair, counts[l] * sizeof *nl);
+				const char **nl = ps_arena_alloc(&w->repair, lists[l].n * sizeof *nl);
 				if (!nl)
 					return ps_err_nomem();
-				memcpy(nl, l ? copy->ips : copy->technologies, counts[l] * sizeof *nl);
+				memcpy(nl, cur, lists[l].n * sizeof *nl);
 				nl[j] = fixed;
-				if (l)
-					copy->ips = nl;
-				else
-					copy->technologies = nl;
-				lists[l] = nl;
+				/* the same member of the copy */
+				*(const char *const **)((char *)copy + ((const char *)lists[l].p - (const char *)r)) = nl;
+				cur = nl;
 			}
 		}
 	}
@@ -378,8 +479,12 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 				w->n_new++;
 			}
 		}
-		ps_probe_overrides ov = {.diff_status = w->diff, .first_seen_ms = w->first, .root_target = w->root_target};
-		int rc = ps_probe_cols_build(&w->cols, rows, m, w->scan_ms, &ov);
+		int rc = changes_batch(w, rows, m);
+		if (rc)
+			return rc;
+		ps_probe_overrides ov = {.diff_status = w->diff, .first_seen_ms = w->first, .root_target = w->root_target,
+		                         .changed = w->chg.on ? w->chg.rows : NULL, .n_changed = w->chg.n};
+		rc = ps_probe_cols_build(&w->cols, rows, m, w->scan_ms, &ov);
 		if (rc)
 			return rc;
 		if (!w->codec_resolved && (rc = open_parquet(w, w->cols.raw_bytes)))
@@ -432,6 +537,7 @@ int ps_scan_writer_prepare(ps_scan_writer *w)
 	w->schema = NULL;
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
+	changes_free(&w->chg);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);
@@ -454,6 +560,7 @@ static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
 		res->n_new = w->n_new;
 		res->n_existing = w->n_existing;
 		res->n_old = w->n_old;
+		res->n_changed = w->chg.n_changed;
 		res->codec = w->codec;
 		struct timespec t1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -555,6 +662,7 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	parq_schema_free(w->schema);
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
+	changes_free(&w->chg);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);

@@ -159,7 +159,7 @@ run --data data query --target shop.example.com --format csv
 note "every filter"
 run --data data query --status 200 --format table
 run --data data query --status 4xx,301-302 --format table
-run --data data query --status 403,503 --format table
+run --data data query --status 401,503 --format table
 run --data data query --tech nginx --format table
 run --data data query --tech Nginx:1.25.3 --scan all --format table
 run --data data query --tech react --diff new --format table
@@ -222,6 +222,14 @@ run --data data diff --target shop.example.com --format table
 run --data data diff --target shop.example.com --format jsonl
 run --data data diff --target shop.example.com --format csv
 run --data data diff --format table
+run --data data diff --changes --format table
+run --data data diff --changes --target shop.example.com --format jsonl
+run --data data diff --changes --target shop.example.com --format csv
+run --data data query --diff changed --format jsonl
+run --data data query --diff changed --scan all --count
+run --data data timeline --target shop.example.com --format table
+run --data data timeline --target shop.example.com --format jsonl
+run --data data timeline --target shop.example.com --format csv
 note "the reverse direction, scans named by time"
 run --data data diff --target shop.example.com --from $T2 --to 2025-03-01 --format table
 run --data data diff --target shop.example.com --to 20250301_090000 --format jsonl

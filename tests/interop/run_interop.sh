@@ -211,6 +211,33 @@ else
 fi
 run_queue
 
+# ---- a3b. schema version 2 scans with every httpx field, and a version 1 scan ----
+
+echo "interop: [$(($(date +%s) - started)) s] a3b. schema version 2 and 1 scans (probestore ingest) in duckdb, hyparquet, polars"
+rm -rf "$OUT/store2"
+if ! { "$PROBESTORE" --data "$OUT/store2" ingest --quiet --group-by host "$HERE/../cli/httpx-fields.jsonl" "$HERE/httpx-v2.jsonl" &&
+	PROBESTORE_SCHEMA_VERSION=1 "$PROBESTORE" --data "$OUT/store2" ingest --quiet --group-by host \
+		--scan-time 2025-01-01T00:00:00Z "$HERE/httpx-v2.jsonl"; } >"$OUT/store2.log" 2>&1; then
+	{ echo "FAIL probestore ingest of the version 2 fixtures"; sed 's/^/    /' "$OUT/store2.log"; } >"$RES/store2"
+else
+	for f in "$OUT"/store2/probe_results/*/scan_*.parquet; do
+		id=store2_$(basename "$(dirname "$f")")_$(basename "$f" .parquet)
+		out=$("${TO[@]}" "${NODE[@]}" "$HERE/check_store_schema.mjs" "$f" 2>&1)
+		if [ $? -eq 0 ]; then
+			echo "ok duckdb sees the expected schema in $(basename "$(dirname "$f")")/$(basename "$f"): $out" >"$RES/$id"
+		else
+			{ echo "FAIL duckdb schema of $f"; sed 's/^/    /' <<<"$out"; } >"$RES/$id"
+		fi
+		cat "$RES/$id"
+		"${TO[@]}" "$PROBESTORE" cat "$f" >"$f.probestore.jsonl" 2>"$f.err"
+		for reader in duckdb hyparquet polars; do
+			queue "$reader reads the version 2 store's $(basename "$(dirname "$f")")/$(basename "$f") like probestore" \
+				"$f.probestore.jsonl" "$reader" "$f"
+		done
+	done
+fi
+run_queue
+
 # ---- a4. the store's file history files: the seed's schema in DuckDB, appended files read by all ----
 
 echo "interop: [$(($(date +%s) - started)) s] a4. store file history files (gen_history) in duckdb, hyparquet, polars"

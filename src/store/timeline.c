@@ -1,0 +1,109 @@
+/* A target's timeline: per scan the records, new, existing, old and
+ * changed counts, from the footers and the marks' columns alone. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "probe_rows.h"
+#include "scan_internal.h"
+
+/* Counts the "new" and "existing" values of the diff_status column. */
+static int count_marks(parq_reader *r, const char *path, int64_t *n_new, int64_t *n_existing)
+{
+	*n_new = *n_existing = 0;
+	int leaf = parq_schema_find_leaf(parq_reader_schema(r), "diff_status");
+	if (leaf < 0)
+		return 0;
+	parq_column_reader *cr;
+	int rc = parq_column_reader_open(&cr, r, leaf, NULL, 0);
+	if (rc)
+		return ps_err_from_parq(rc, path);
+	for (;;) {
+		parq_column_batch b;
+		if ((rc = parq_column_reader_read(cr, 8192, &b))) {
+			rc = ps_err_from_parq(rc, path);
+			break;
+		}
+		if (!b.num_rows)
+			break;
+		for (int64_t i = 0; i < b.num_values; i++) {
+			if (b.bytes[i].len == 3 && !memcmp(b.bytes[i].ptr, "new", 3))
+				(*n_new)++;
+			else if (b.bytes[i].len == 8 && !memcmp(b.bytes[i].ptr, "existing", 8))
+				(*n_existing)++;
+		}
+	}
+	parq_column_reader_close(cr);
+	return rc;
+}
+
+/* Rows whose changed_fields list is not null: -1 without the column. */
+static int count_changed(parq_reader *r, const char *path, int64_t *n)
+{
+	*n = -1;
+	const parq_schema *s = parq_reader_schema(r);
+	const parq_node *f = parq_schema_find_field(s, "changed_fields");
+	if (!f)
+		return 0;
+	*n = 0;
+	int leaf = f->first_leaf;
+	parq_column_reader *cr;
+	int rc = parq_column_reader_open(&cr, r, leaf, NULL, 0);
+	if (rc)
+		return ps_err_from_parq(rc, path);
+	for (;;) {
+		parq_column_batch b;
+		if ((rc = parq_column_reader_read(cr, 8192, &b))) {
+			rc = ps_err_from_parq(rc, path);
+			break;
+		}
+		if (!b.num_rows)
+			break;
+		/* a row starts at repetition level 0; a present list has a
+		 * definition level past the optional group's */
+		for (int64_t i = 0; i < b.num_levels; i++)
+			if ((!b.rep_levels || b.rep_levels[i] == 0) && b.def_levels && b.def_levels[i] > 0)
+				(*n)++;
+	}
+	parq_column_reader_close(cr);
+	return rc;
+}
+
+int ps_store_timeline(ps_store *st, const char *root_target, ps_timeline_point **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	ps_scan_info *scans;
+	size_t ns;
+	int rc = ps_store_list_scans(st, root_target, &scans, &ns);
+	if (rc)
+		return rc;
+	ps_timeline_point *t = calloc(ns ? ns : 1, sizeof *t);
+	if (!t) {
+		free(scans);
+		return ps_err_nomem();
+	}
+	for (size_t i = 0; i < ns && !rc; i++) {
+		parq_reader *r;
+		if ((rc = ps_scan_open_reader(scans[i].path, ps_store_config(st), &r)))
+			break;
+		t[i].scan_time_ms = scans[i].scan_time_ms;
+		t[i].records = parq_reader_num_rows(r);
+		rc = count_marks(r, scans[i].path, &t[i].n_new, &t[i].n_existing);
+		if (!rc)
+			rc = count_changed(r, scans[i].path, &t[i].n_changed);
+		parq_reader_close(r);
+		if (!rc && i > 0) {
+			int64_t old = t[i - 1].records - t[i].n_existing;
+			t[i].n_old = old > 0 ? old : 0;
+		}
+	}
+	free(scans);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	*n = ns;
+	return 0;
+}
