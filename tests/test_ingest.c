@@ -178,6 +178,8 @@ static void count_files(const char *dir, int *files, int *hidden, int *unreadabl
 			count_files(path, files, hidden, unreadable);
 			continue;
 		}
+		if (!strcmp(e->d_name, ".lock"))
+			continue; /* the target's lock file */
 		if (e->d_name[0] == '.') {
 			(*hidden)++;
 			continue;

@@ -61,6 +61,11 @@ typedef struct ps_scan_options {
 	int validate;              /* -1: the config's, 0 off, 1 on */
 	bool mark_diff;            /* mark URLs new/existing against the previous scan (true) */
 	const ps_cancel *cancel;   /* NULL: not cancellable */
+	/* A scan of the target with the same scan time and the same records
+	 * (the content digest in its key-value metadata) is stored already:
+	 * write nothing and report it (ps_scan_result.already_stored). false
+	 * by default: every call writes a scan. */
+	bool skip_stored;
 } ps_scan_options;
 
 void ps_scan_options_default(ps_scan_options *o);
@@ -78,6 +83,7 @@ typedef struct ps_scan_result {
 	int64_t n_new, n_existing; /* with mark_diff */
 	int64_t n_old;             /* with mark_diff: URLs of the previous scan not in this one */
 	int codec;                 /* the codec written (auto resolved) */
+	bool already_stored;       /* with skip_stored: path is the scan stored before */
 } ps_scan_result;
 
 /* Writes results[0..n) as one scan of o->root_target, durably. An empty scan
@@ -110,6 +116,10 @@ typedef struct ps_scan_info {
 	int64_t scan_time_ms;
 	int64_t rows;              /* from the footer */
 	int64_t bytes;
+	/* Orders scans of the same time: a per-target number the writer takes
+	 * under the target's lock (key-value metadata probestore.scan_seq);
+	 * 0 for files without one, which sort by name. */
+	int64_t seq;
 } ps_scan_info;
 
 /* Targets with at least one scan, sorted by directory name. Free *out with free(). */

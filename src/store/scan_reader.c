@@ -13,6 +13,7 @@
 #include "probe_rows.h"
 #include "store_internal.h"
 #include "scan_internal.h"
+#include "scan_order.h"
 #include "strmap.h"
 
 /* ---- iteration ---- */
@@ -215,17 +216,19 @@ static void scan_info_fill(ps_scan_info *s)
 		if (!*end && v / 1000 == s->scan_time_ms / 1000)
 			s->scan_time_ms = v;
 	}
+	const char *seq = parq_reader_kv(r, PS_KV_SCAN_SEQ);
+	if (seq) {
+		char *end;
+		long long v = strtoll(seq, &end, 10);
+		if (!*end && v > 0)
+			s->seq = v;
+	}
 	parq_reader_close(r);
 }
 
 static int cmp_scan(const void *a, const void *b)
 {
-	const ps_scan_info *x = a, *y = b;
-	if (x->scan_time_ms != y->scan_time_ms)
-		return x->scan_time_ms < y->scan_time_ms ? -1 : 1;
-	/* same time: scan_X.parquet before scan_X_2.parquet before scan_X_10 */
-	size_t lx = strlen(x->path), ly = strlen(y->path);
-	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->path, y->path);
+	return ps_scan_info_cmp(a, b);
 }
 
 int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n)

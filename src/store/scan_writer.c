@@ -1,5 +1,7 @@
 /* Writing one scan of one root target: validation, URL diff against the
  * previous scan, columnar batches into libparq, durable commit. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "atomic_file.h"
 #include "error.h"
 #include "probe_rows.h"
+#include "scan_internal.h"
+#include "scan_order.h"
 #include "store_internal.h"
 #include "store_io.h"
 #include "strmap.h"
@@ -32,6 +38,14 @@ struct ps_scan_writer {
 	ps_probe_cols cols;
 	ps_strmap prev;          /* previous scan: original_url -> first_seen */
 	bool has_prev;
+	dev_t prev_dev;          /* the file the marks were computed against */
+	ino_t prev_ino;
+	ps_strmap seen;          /* this scan's URLs, counted once each */
+	int64_t seq;             /* the target's sequence number, once prepared */
+	int64_t open_ms;         /* the scan time the rows were written with */
+	EVP_MD_CTX *digest;      /* SHA-256 of the records as given */
+	char digest_hex[65];
+	bool skipped;            /* the same scan was stored already */
 	int64_t records, n_new, n_existing;
 	int64_t n_prev_seen;     /* distinct URLs of prev met (their values made negative) */
 	bool prepared;           /* file complete and closed, waiting for its commit */
@@ -81,25 +95,27 @@ static int load_previous(ps_scan_writer *w)
 	int rc = ps_store_list_scans(w->st, w->root_target, &scans, &n);
 	if (rc)
 		return rc;
-	if (n == 0) {
-		free(scans);
-		return 0;
-	}
-	ps_probe_iter *it;
-	rc = ps_probe_iter_open(&it, scans[n - 1].path);
-	free(scans);
-	if (rc)
-		return ps_err_prefix(rc, "previous scan: ");
-	const ps_probe_result *r;
-	while (!(rc = ps_probe_iter_next(it, &r)) && r) {
-		int64_t first = r->oldest_scan_timestamp_ms ? r->oldest_scan_timestamp_ms : r->scan_timestamp_ms;
-		if (r->input_url && ps_strmap_put(&w->prev, r->input_url, strlen(r->input_url), first)) {
-			rc = ps_err_nomem();
+	/* the newest scan not after this one that reads: a damaged one is
+	 * passed over with a warning naming it */
+	for (size_t i = n; i-- > 0;) {
+		if (scans[i].scan_time_ms > w->scan_ms)
+			continue;
+		ps_strmap_free(&w->prev);
+		rc = ps_scan_load_first_seen(scans[i].path, &w->prev);
+		if (rc == PS_ENOMEM)
+			break;
+		if (!rc && !(rc = ps_file_id(scans[i].path, &w->prev_dev, &w->prev_ino))) {
+			w->has_prev = true;
 			break;
 		}
+		ps_log_field f[] = {PS_LOG_STR("path", scans[i].path), PS_LOG_STR("error", ps_errmsg())};
+		ps_log(ps_store_logger(w->st), PS_LOG_WARN, f, 2,
+		       "previous scan does not read; the marks are computed against the scan before it");
+		rc = 0;
 	}
-	ps_probe_iter_close(it);
-	w->has_prev = rc == 0;
+	if (!w->has_prev)
+		ps_strmap_free(&w->prev);
+	free(scans);
 	return rc;
 }
 
@@ -120,6 +136,11 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	w->tmp.fd = -1;
 	const ps_config *cfg = ps_store_config(st);
 	w->scan_ms = o->scan_time_ms ? o->scan_time_ms : ps_now_ms();
+	w->open_ms = w->scan_ms;
+	if (!(w->digest = EVP_MD_CTX_new()) || EVP_DigestInit_ex(w->digest, EVP_sha256(), NULL) != 1) {
+		ps_scan_writer_abort(w);
+		return ps_err_nomem();
+	}
 	w->validate = o->validate < 0 ? cfg->writer.enable_validation : o->validate != 0;
 	w->utf8 = cfg->writer.utf8_repair;
 	w->codec = o->codec == PS_CODEC_CONFIG ? cfg->codec : o->codec;
@@ -168,27 +189,14 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
  * first batch's size). */
 static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 {
-	const ps_config *cfg = ps_store_config(w->st);
 	int codec = w->codec, level = w->level;
 	if (codec == PS_CODEC_AUTO)
 		ps_config_auto_codec(batch_bytes, &codec, &level);
 	w->codec = codec;
 	w->level = level;
 	parq_writer_options po;
-	parq_writer_options_default(&po);
-	po.codec = (parq_codec)codec;
-	po.compression_level = level;
-	po.row_group_rows = w->o.rows_per_row_group > 0 ? w->o.rows_per_row_group : cfg->writer.rows_per_row_group;
-	/* bloom filters on the columns queries look up by value */
 	parq_column_options co[3];
-	const int bloom_cols[3] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER};
-	for (int k = 0; k < 3; k++) {
-		parq_column_options_default(&co[k], bloom_cols[k]);
-		co[k].bloom_fpp = 0.01;
-	}
-	po.columns = co;
-	po.n_columns = 3;
-	po.io = ps_io_parq(w->st->io, &w->pio);
+	ps_scan_parq_options(w->st, codec, level, w->o.rows_per_row_group, &po, co, &w->pio);
 	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);
@@ -202,6 +210,28 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 		return ps_err_from_parq(rc, NULL);
 	w->codec_resolved = true;
 	return 0;
+}
+
+void ps_scan_parq_options(ps_store *st, int codec, int level, int64_t rows_per_row_group, parq_writer_options *po,
+                          parq_column_options *co, parq_io *pio)
+{
+	const ps_config *cfg = ps_store_config(st);
+	parq_writer_options_default(po);
+	po->codec = (parq_codec)codec;
+	po->compression_level = level;
+	po->row_group_rows = rows_per_row_group > 0 ? rows_per_row_group : cfg->writer.rows_per_row_group;
+	/* a CRC in every page header: a flipped bit on disk is an error
+	 * naming the page, not a wrong value */
+	po->page_crc = true;
+	/* bloom filters on the columns queries look up by value */
+	const int bloom_cols[3] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER};
+	for (int k = 0; k < 3; k++) {
+		parq_column_options_default(&co[k], bloom_cols[k]);
+		co[k].bloom_fpp = 0.01;
+	}
+	po->columns = co;
+	po->n_columns = 3;
+	po->io = ps_io_parq(st->io, pio);
 }
 
 /* ---- validation ---- */
@@ -318,6 +348,45 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 	return 0;
 }
 
+/* ---- the content digest ---- */
+
+static void digest_str(EVP_MD_CTX *d, const char *s)
+{
+	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
+	EVP_DigestUpdate(d, &n, sizeof n);
+	if (s)
+		EVP_DigestUpdate(d, s, n);
+}
+
+static void digest_int(EVP_MD_CTX *d, int64_t v)
+{
+	EVP_DigestUpdate(d, &v, sizeof v);
+}
+
+/* Every field a scan file keeps of r, each with its length: the same
+ * records in the same order give the same digest. */
+static void digest_row(EVP_MD_CTX *d, const ps_probe_result *r)
+{
+	const char *strs[] = {r->input_url, r->final_url, r->content_type, r->title, r->web_server,
+	                      r->root_target_url, r->error, r->method, r->url_status};
+	for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
+		digest_str(d, strs[k]);
+	digest_int(d, r->status_code);
+	digest_int(d, r->content_length);
+	digest_int(d, r->oldest_scan_timestamp_ms);
+	digest_int(d, (int64_t)r->n_technologies);
+	for (size_t j = 0; r->technologies && j < r->n_technologies; j++)
+		digest_str(d, r->technologies[j]);
+	digest_int(d, (int64_t)r->n_ips);
+	for (size_t j = 0; r->ips && j < r->n_ips; j++)
+		digest_str(d, r->ips[j]);
+	digest_int(d, (int64_t)r->n_headers);
+	for (size_t j = 0; r->headers && j < r->n_headers; j++) {
+		digest_str(d, r->headers[j].name);
+		digest_str(d, r->headers[j].value);
+	}
+}
+
 int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 {
 	if (ps_cancel_requested(w->o.cancel))
@@ -359,11 +428,18 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 				rows = fixed_rows;
 		}
 		for (size_t i = 0; i < m; i++) {
+			digest_row(w->digest, &rows[i]);
 			w->diff[i] = NULL;
 			w->first[i] = 0;
 			if (!w->o.mark_diff || !rows[i].input_url)
 				continue;
-			int64_t *prev = ps_strmap_get(&w->prev, rows[i].input_url, strlen(rows[i].input_url));
+			/* a URL's identity is the URL: its rows (one per method or
+			 * probe) share its mark and are counted once */
+			size_t ul = strlen(rows[i].input_url);
+			bool first_row = !ps_strmap_get(&w->seen, rows[i].input_url, ul);
+			if (first_row && ps_strmap_put(&w->seen, rows[i].input_url, ul, 1))
+				return ps_err_nomem();
+			int64_t *prev = ps_strmap_get(&w->prev, rows[i].input_url, ul);
 			w->diff[i] = prev ? "existing" : "new";
 			if (prev) {
 				/* a URL met is marked by its value made negative (first-seen
@@ -373,9 +449,9 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 					w->n_prev_seen++;
 				}
 				w->first[i] = -*prev - 1;
-				w->n_existing++;
+				w->n_existing += first_row;
 			} else {
-				w->n_new++;
+				w->n_new += first_row;
 			}
 		}
 		ps_probe_overrides ov = {.diff_status = w->diff, .first_seen_ms = w->first, .root_target = w->root_target};
@@ -400,6 +476,32 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 	return 0;
 }
 
+/* The key-value metadata that orders the scan and names its content: a
+ * sequence number taken under the target's lock, and the digest. */
+static int set_order_kv(ps_scan_writer *w)
+{
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	if (EVP_DigestFinal_ex(w->digest, md, &mdlen) != 1 || mdlen != 32)
+		return ps_err(PS_EIO, "scan of %s: SHA-256 failed", w->root_target);
+	for (int k = 0; k < 32; k++)
+		snprintf(w->digest_hex + 2 * k, 3, "%02x", md[k]);
+	ps_target_lock l;
+	int rc = ps_target_lock_take(&l, w->st->io, w->dir);
+	if (!rc) {
+		rc = ps_target_lock_next_seq(&l, &w->seq);
+		ps_target_lock_release(&l);
+	}
+	if (rc)
+		return ps_err_prefix(rc, "scan of %s: ", w->root_target);
+	char seq[32];
+	snprintf(seq, sizeof seq, "%lld", (long long)w->seq);
+	if ((rc = parq_writer_set_kv(w->pw, PS_KV_SCAN_SEQ, seq)) ||
+	    (rc = parq_writer_set_kv(w->pw, PS_KV_CONTENT_DIGEST, w->digest_hex)))
+		return ps_err_from_parq(rc, NULL);
+	return 0;
+}
+
 /* Completes the file (the footer), unsynced and open. */
 static int finish_file(ps_scan_writer *w)
 {
@@ -408,6 +510,8 @@ static int finish_file(ps_scan_writer *w)
 		rc = ps_err(PS_ECANCELED, "scan of %s canceled", w->root_target);
 	if (!rc && !w->codec_resolved)
 		rc = open_parquet(w, 0); /* an empty scan is a valid zero-row file */
+	if (!rc)
+		rc = set_order_kv(w);
 	if (!rc) {
 		rc = parq_writer_close(w->pw, &w->size);
 		w->pw = NULL;
@@ -432,6 +536,7 @@ int ps_scan_writer_prepare(ps_scan_writer *w)
 	w->schema = NULL;
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
+	ps_strmap_free(&w->seen);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);
@@ -455,13 +560,144 @@ static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
 		res->n_existing = w->n_existing;
 		res->n_old = w->n_old;
 		res->codec = w->codec;
+		res->already_stored = w->skipped;
 		struct timespec t1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		res->elapsed_s = (double)(t1.tv_sec - w->t0.tv_sec) + (double)(t1.tv_nsec - w->t0.tv_nsec) / 1e9;
 	}
 	ps_log_field f[] = {PS_LOG_STR("path", final), PS_LOG_INT("records", w->records), PS_LOG_INT("bytes", w->size),
 	                    PS_LOG_INT("new", w->n_new), PS_LOG_INT("existing", w->n_existing)};
-	ps_log(ps_store_logger(w->st), PS_LOG_INFO, f, 5, "scan written");
+	ps_log(ps_store_logger(w->st), PS_LOG_INFO, f, 5, w->skipped ? "scan stored already" : "scan written");
+}
+
+/* The scan of the same time and content stored already, if any: its path
+ * into found. */
+static bool find_stored(ps_scan_writer *w, char *found, size_t cap)
+{
+	ps_scan_info *scans;
+	size_t n;
+	if (ps_scan_list_dir(w->dir, &scans, &n))
+		return false;
+	bool hit = false;
+	for (size_t i = 0; i < n && !hit; i++) {
+		if (scans[i].scan_time_ms != w->scan_ms || scans[i].rows != w->records)
+			continue;
+		parq_reader *r;
+		if (parq_reader_open(&r, scans[i].path, NULL))
+			continue;
+		const char *d = parq_reader_kv(r, PS_KV_CONTENT_DIGEST);
+		if (d && !strcmp(d, w->digest_hex)) {
+			snprintf(found, cap, "%s", scans[i].path);
+			hit = true;
+		}
+		parq_reader_close(r);
+	}
+	free(scans);
+	return hit;
+}
+
+/* Brings the marks of the scans after w's (just placed at final) up to
+ * date, each against the one before it: a corrected copy renamed over
+ * it, until a copy would change nothing. A failure leaves the rest as
+ * they were and is logged. */
+static void remark_later(ps_scan_writer *w, const char *final, const ps_scan_info *later, size_t n)
+{
+	const char *prev = final;
+	for (size_t i = 0; i < n; i++) {
+		ps_tmpfile nt;
+		ps_remark_result rr;
+		int rc = ps_scan_remark(w->st, later[i].path, prev, INT64_MIN, &nt, &rr);
+		if (!rc && !rr.changed) {
+			ps_tmpfile_discard(&nt);
+			return;
+		}
+		if (!rc) {
+			/* complete and synced: in place of the old copy, atomically */
+			if (ps_io_rename(w->st->io, nt.path, later[i].path, 0) != 0) {
+				rc = ps_err(PS_EIO, "cannot rename %s to %s: %s", nt.path, later[i].path, strerror(errno));
+				ps_tmpfile_discard(&nt);
+			} else {
+				nt.path[0] = 0;
+				rc = ps_fsync_dir(w->st->io, w->dir);
+			}
+		}
+		if (rc) {
+			ps_log_field f[] = {PS_LOG_STR("path", later[i].path), PS_LOG_STR("error", ps_errmsg())};
+			ps_log(ps_store_logger(w->st), PS_LOG_ERROR, f, 2,
+			       "the marks of a later scan could not be brought up to date");
+			return;
+		}
+		prev = later[i].path;
+	}
+}
+
+/* Places w's complete, synced and closed file under the target's lock:
+ * skipped when stored already (skip_stored); re-marked first when the scan
+ * before it in time is not the one its marks were computed against (a
+ * scan placed meanwhile, or an older scan arriving late) or its time
+ * changed; then renamed to a name never given before, and the scans after
+ * it re-marked. No sync of the directory. */
+static int place_locked(ps_scan_writer *w, char *final, size_t cap)
+{
+	ps_target_lock l;
+	final[0] = 0;
+	int rc = ps_target_lock_take(&l, w->st->io, w->dir);
+	if (rc) {
+		ps_tmpfile_discard(&w->tmp);
+		return ps_err_prefix(rc, "scan of %s: ", w->root_target);
+	}
+	if (w->o.skip_stored && find_stored(w, final, cap)) {
+		ps_tmpfile_discard(&w->tmp);
+		w->skipped = true;
+		ps_target_lock_release(&l);
+		return 0;
+	}
+	ps_scan_info prev, *later = NULL;
+	size_t n_later = 0;
+	bool has_prev = false;
+	if (w->o.mark_diff)
+		rc = ps_scan_neighbors(w->st, w->dir, w->scan_ms, w->seq, &prev, &has_prev, &later, &n_later);
+	if (!rc && w->o.mark_diff) {
+		bool same = has_prev == w->has_prev;
+		if (same && has_prev) {
+			dev_t dev;
+			ino_t ino;
+			same = !ps_file_id(prev.path, &dev, &ino) && dev == w->prev_dev && ino == w->prev_ino;
+		}
+		if (!same || w->scan_ms != w->open_ms) {
+			ps_tmpfile nt;
+			ps_remark_result rr;
+			rc = ps_scan_remark(w->st, w->tmp.path, has_prev ? prev.path : NULL,
+			                    w->scan_ms != w->open_ms ? w->scan_ms : INT64_MIN, &nt, &rr);
+			if (!rc) {
+				ps_tmpfile_discard(&w->tmp);
+				w->tmp = nt;
+				w->n_new = rr.n_new;
+				w->n_existing = rr.n_existing;
+				w->n_old = rr.n_old;
+				struct stat sb;
+				if (stat(w->tmp.path, &sb) == 0)
+					w->size = sb.st_size;
+			}
+		}
+	}
+	int k = 1;
+	if (!rc)
+		rc = ps_tmpfile_place(&w->tmp, w->stem, ".parquet", ps_target_lock_first_k(&l, w->stem), final, cap, &k);
+	else
+		ps_tmpfile_discard(&w->tmp);
+	if (!rc) {
+		w->committed = true;
+		if (ps_target_lock_placed(&l, w->stem, k)) {
+			/* the name is recorded only to skip it next time */
+			ps_log_field f[] = {PS_LOG_STR("path", l.path), PS_LOG_STR("error", ps_errmsg())};
+			ps_log(ps_store_logger(w->st), PS_LOG_WARN, f, 2, "lock file not updated");
+		}
+		remark_later(w, final, later, n_later);
+	}
+	free(later);
+	ps_target_lock_release(&l);
+	return rc;
 }
 
 int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
@@ -470,13 +706,23 @@ int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
 	                     : finish_file(w);
 	char final[4096] = "";
 	if (!rc)
-		rc = ps_tmpfile_commit_unique(&w->tmp, w->stem, ".parquet", final, sizeof final);
+		rc = ps_tmpfile_sync_close(&w->tmp);
+	if (!rc)
+		rc = place_locked(w, final, sizeof final);
+	if (!rc && !w->skipped && (rc = ps_fsync_dir(w->st->io, w->dir)))
+		rc = ps_err_prefix(rc, "%s is in place but not known to be durable: ", final);
 	/* in place, even when only the directory fsync failed */
-	w->committed = !rc || final[0];
+	w->committed = w->committed || (!rc && !w->skipped);
 	if (!rc)
 		placed(w, final, res);
 	ps_scan_writer_abort(w);
 	return rc;
+}
+
+static int place_batch(void *ud, size_t i, char *final, size_t cap)
+{
+	ps_scan_writer **w = ud;
+	return place_locked(w[i], final, cap);
 }
 
 int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed)
@@ -493,10 +739,10 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 	}
 	size_t n_placed = 0;
 	if (!rc)
-		rc = ps_tmpfile_commit_batch(t, stems, n, ".parquet", finals, &n_placed);
+		rc = ps_tmpfile_commit_batch_with(t, stems, n, ".parquet", place_batch, w, finals, &n_placed);
 	/* placed but not known durable (the last sync failed) is not counted */
 	for (size_t i = 0; i < n_placed; i++) {
-		w[i]->committed = true;
+		w[i]->committed = !w[i]->skipped;
 		placed(w[i], finals[i], res ? &res[i] : NULL);
 	}
 	*n_committed = n_placed;
@@ -521,6 +767,30 @@ int ps_scan_writer_flush(ps_scan_writer *w)
 	return rc ? ps_err_from_parq(rc, NULL) : 0;
 }
 
+/* The lock file of a target directory this writer made, when nothing
+ * but it is there: removed, so that the directory goes too. */
+static void remove_lock_if_alone(ps_scan_writer *w)
+{
+	char p[4200];
+	snprintf(p, sizeof p, "%s/.lock", w->dir);
+	if (access(p, F_OK) != 0)
+		return;
+	ps_target_lock l;
+	if (ps_target_lock_take(&l, w->st->io, w->dir))
+		return;
+	DIR *d = opendir(w->dir);
+	bool alone = d != NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, ".lock"))
+			alone = false;
+	if (d)
+		closedir(d);
+	if (alone)
+		ps_target_lock_remove(&l);
+	ps_target_lock_release(&l);
+}
+
 void ps_scan_writer_abort(ps_scan_writer *w)
 {
 	if (!w)
@@ -531,6 +801,8 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	ps_tmpfile_discard(&w->tmp);
 	/* a cancelled or failed first scan leaves no empty target directory;
 	 * rmdir removes nothing another writer has put there meanwhile */
+	if (w->made_dir && !w->committed)
+		remove_lock_if_alone(w);
 	if (w->made_dir && !w->committed && rmdir(w->dir) == 0 && w->made_parent) {
 		char *slash = strrchr(w->dir, '/');
 		if (slash) {
@@ -541,6 +813,8 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	parq_schema_free(w->schema);
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
+	ps_strmap_free(&w->seen);
+	EVP_MD_CTX_free(w->digest);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);

@@ -1,0 +1,302 @@
+/* Marks (diff_status new/existing) and first-seen times follow scan time
+ * whatever order scans arrive in and however writers interleave: each
+ * test compares every scan's marks with a brute-force recomputation in
+ * scan order. Also: scan order by sequence number when names are freed,
+ * a damaged previous scan, a URL twice in one scan, a scan stored twice. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "parq/parq.h"
+#include "probestore/probestore.h"
+#include "strmap.h"
+#include "test.h"
+
+static char base[] = "/tmp/ps_marks_XXXXXX";
+
+#define DAY 86400000LL
+#define T0 1740819600000LL /* 2025-03-01T09:00:00Z */
+
+static ps_store *open_store(const char *sub)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", base, sub);
+	ps_store_options o;
+	ps_store_options_default(&o);
+	o.base_path = path;
+	/* warnings and errors on stderr */
+	static ps_logger lg;
+	ps_logger_default(&lg);
+	lg.min_level = PS_LOG_WARN;
+	o.logger = &lg;
+	ps_store *st;
+	REQUIRE(ps_store_open(&st, &o) == 0);
+	return st;
+}
+
+/* Writes a scan of target at time t with the URLs https://<u>.example.com/
+ * for each letter u of urls (a letter twice: two rows, GET then POST). */
+static int write_scan(ps_store *st, const char *target, int64_t t, const char *urls, ps_scan_result *res)
+{
+	ps_probe_result r[32];
+	char buf[32][64];
+	size_t n = 0;
+	memset(r, 0, sizeof r);
+	for (const char *p = urls; *p && n < 32; p++, n++) {
+		snprintf(buf[n], sizeof buf[n], "https://%c.example.com/", *p);
+		r[n].input_url = buf[n];
+		r[n].status_code = 200;
+		r[n].method = strchr(urls, *p) < p ? "POST" : "GET";
+	}
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = target;
+	o.scan_time_ms = t;
+	ps_scan_result tmp;
+	return ps_scan_write(st, &o, r, n, res ? res : &tmp);
+}
+
+/* Mismatches between the stored marks and first-seen times of target's
+ * scans and a recomputation in scan order (0: all equal). */
+static int brute_check(ps_store *st, const char *target, int verbose)
+{
+	ps_scan_info *scans;
+	size_t n;
+	REQUIRE(ps_store_list_scans(st, target, &scans, &n) == 0);
+	ps_strmap prev = {0};
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		ps_strmap cur = {0};
+		ps_probe_iter *it;
+		REQUIRE(ps_probe_iter_open(&it, scans[i].path) == 0);
+		const ps_probe_result *r;
+		while (ps_probe_iter_next(it, &r) == 0 && r) {
+			size_t ul = strlen(r->input_url);
+			int64_t *p = ps_strmap_get(&prev, r->input_url, ul);
+			const char *want = p ? "existing" : "new";
+			int64_t want_first = p ? *p : scans[i].scan_time_ms;
+			if (!r->url_status || strcmp(r->url_status, want) || r->oldest_scan_timestamp_ms != want_first ||
+			    r->scan_timestamp_ms != scans[i].scan_time_ms) {
+				if (verbose)
+					fprintf(stderr, "%s: %s is %s first %lld, expected %s first %lld\n", scans[i].path,
+					        r->input_url, r->url_status ? r->url_status : "(null)",
+					        (long long)r->oldest_scan_timestamp_ms, want, (long long)want_first);
+				bad++;
+			}
+			REQUIRE(ps_strmap_put(&cur, r->input_url, ul, r->oldest_scan_timestamp_ms) == 0);
+		}
+		ps_probe_iter_close(it);
+		ps_strmap_free(&prev);
+		prev = cur;
+	}
+	ps_strmap_free(&prev);
+	free(scans);
+	return bad;
+}
+
+/* A scan older than the latest arrives after it. */
+static void test_late_scan(void)
+{
+	ps_store *st = open_store("late");
+	CHECK_OK(write_scan(st, "late.example", T0 + 7 * DAY, "ab", NULL));
+	ps_scan_result res;
+	CHECK_OK(write_scan(st, "late.example", T0, "ac", &res));
+	/* marked against no scan at all: both new */
+	CHECK_EQ_INT(res.n_new, 2);
+	CHECK_EQ_INT(res.n_existing, 0);
+	/* then one between them, and one before all */
+	CHECK_OK(write_scan(st, "late.example", T0 + 3 * DAY, "bc", NULL));
+	CHECK_OK(write_scan(st, "late.example", T0 - DAY, "b", NULL));
+	CHECK_EQ_INT(brute_check(st, "late.example", 1), 0);
+	/* the March 8 scan against March 4 ({b, c}): a new, b existing since
+	 * March 4 (March 1 has no b, so February 28's is not carried over) */
+	ps_probe_set set;
+	CHECK_OK(ps_store_latest_results(st, "late.example", &set));
+	CHECK_EQ_INT(set.n, 2);
+	for (size_t i = 0; i < set.n; i++) {
+		bool a = !strcmp(set.items[i].input_url, "https://a.example.com/");
+		CHECK(set.items[i].url_status && !strcmp(set.items[i].url_status, a ? "new" : "existing"));
+		CHECK_EQ_INT(set.items[i].oldest_scan_timestamp_ms, a ? T0 + 7 * DAY : T0 + 3 * DAY);
+	}
+	ps_probe_set_free(&set);
+	ps_store_close(st);
+}
+
+/* Names freed by a deletion are not given again, and order comes from the
+ * sequence number, not the name. */
+static void test_freed_name(void)
+{
+	ps_store *st = open_store("freed");
+	ps_scan_result r1, r2, r3, r4;
+	CHECK_OK(write_scan(st, "freed.example", T0, "a", &r1));
+	CHECK_OK(write_scan(st, "freed.example", T0, "ab", &r2));
+	CHECK_OK(write_scan(st, "freed.example", T0, "abc", &r3));
+	CHECK(strstr(r2.path, "scan_20250301_090000_2.parquet") != NULL);
+	CHECK(strstr(r3.path, "scan_20250301_090000_3.parquet") != NULL);
+	CHECK(unlink(r2.path) == 0);
+	CHECK_OK(write_scan(st, "freed.example", T0, "abcd", &r4));
+	CHECK(strcmp(r4.path, r2.path) != 0);
+	CHECK(strstr(r4.path, "scan_20250301_090000_4.parquet") != NULL);
+	/* the latest is the one written last */
+	ps_probe_set set;
+	CHECK_OK(ps_store_latest_results(st, "freed.example", &set));
+	CHECK_EQ_INT(set.n, 4);
+	ps_probe_set_free(&set);
+	ps_scan_info *scans;
+	size_t n;
+	CHECK_OK(ps_store_list_scans(st, "freed.example", &scans, &n));
+	CHECK_EQ_INT(n, 3);
+	if (n == 3)
+		CHECK(!strcmp(scans[2].path, r4.path));
+	free(scans);
+	/* the query's latest scan too */
+	ps_query q;
+	ps_query_default(&q);
+	q.root_target = "freed.example";
+	CHECK_OK(ps_store_search(st, &q, &set));
+	CHECK_EQ_INT(set.n, 4);
+	ps_probe_set_free(&set);
+	ps_store_close(st);
+}
+
+/* A damaged previous scan: the marks come from the newest scan that reads. */
+static void test_damaged_previous(void)
+{
+	ps_store *st = open_store("damaged");
+	ps_scan_result r1, r2, r3;
+	CHECK_OK(write_scan(st, "damaged.example", T0, "a", &r1));
+	CHECK_OK(write_scan(st, "damaged.example", T0 + DAY, "ab", &r2));
+	CHECK(truncate(r2.path, 20) == 0);
+	int rc = write_scan(st, "damaged.example", T0 + 2 * DAY, "abc", &r3);
+	CHECK_OK(rc);
+	if (rc == 0) {
+		CHECK_EQ_INT(r3.n_existing, 1);
+		CHECK_EQ_INT(r3.n_new, 2);
+		ps_probe_set set;
+		CHECK_OK(ps_store_latest_results(st, "damaged.example", &set));
+		for (size_t i = 0; i < set.n; i++)
+			if (!strcmp(set.items[i].input_url, "https://a.example.com/"))
+				CHECK_EQ_INT(set.items[i].oldest_scan_timestamp_ms, T0);
+		ps_probe_set_free(&set);
+	}
+	ps_store_close(st);
+}
+
+/* A URL twice (two methods) is one URL in the counts, as in the diff. */
+static void test_url_twice(void)
+{
+	ps_store *st = open_store("twice");
+	ps_scan_result r1, r2;
+	CHECK_OK(write_scan(st, "twice.example", T0, "aab", &r1));
+	CHECK_EQ_INT(r1.records, 3);
+	CHECK_EQ_INT(r1.n_new, 2);
+	CHECK_OK(write_scan(st, "twice.example", T0 + DAY, "aac", &r2));
+	CHECK_EQ_INT(r2.n_existing, 1);
+	CHECK_EQ_INT(r2.n_new, 1);
+	CHECK_EQ_INT(r2.n_old, 1);
+	ps_url_diff d;
+	CHECK_OK(ps_store_diff_latest(st, "twice.example", &d));
+	CHECK_EQ_INT(d.n_new, r2.n_new);
+	CHECK_EQ_INT(d.n_existing, r2.n_existing);
+	CHECK_EQ_INT(d.n_old, r2.n_old);
+	ps_url_diff_free(&d);
+	CHECK_EQ_INT(brute_check(st, "twice.example", 1), 0);
+	ps_store_close(st);
+}
+
+/* skip_stored: the same scan (time and records) is written once. */
+static void test_stored_once(void)
+{
+	ps_store *st = open_store("once");
+	ps_probe_result r[2];
+	memset(r, 0, sizeof r);
+	r[0].input_url = "https://a.example.com/";
+	r[1].input_url = "https://b.example.com/";
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "once.example";
+	o.scan_time_ms = T0;
+	o.skip_stored = true;
+	ps_scan_result a, b, c;
+	CHECK_OK(ps_scan_write(st, &o, r, 2, &a));
+	CHECK(!a.already_stored);
+	CHECK_OK(ps_scan_write(st, &o, r, 2, &b));
+	CHECK(b.already_stored);
+	CHECK(!strcmp(a.path, b.path));
+	/* other records at that time: a scan of its own */
+	r[1].title = "changed";
+	CHECK_OK(ps_scan_write(st, &o, r, 2, &c));
+	CHECK(!c.already_stored);
+	CHECK(strcmp(c.path, a.path) != 0);
+	ps_scan_info *scans;
+	size_t n;
+	CHECK_OK(ps_store_list_scans(st, "once.example", &scans, &n));
+	CHECK_EQ_INT(n, 2);
+	free(scans);
+	ps_store_close(st);
+}
+
+/* Several processes write scans of the same targets at once, at times in
+ * no order: afterwards every scan's marks equal the recomputation. */
+static void test_concurrent(void)
+{
+	enum { PROCS = 4, SCANS = 12 };
+	static const char *targets[] = {"conc1.example", "conc2.example"};
+	pid_t pids[PROCS];
+	for (int p = 0; p < PROCS; p++) {
+		pids[p] = fork();
+		REQUIRE(pids[p] >= 0);
+		if (pids[p] == 0) {
+			ps_store *st = open_store("conc");
+			uint64_t seed = 1000 + (uint64_t)p;
+			int fails = 0;
+			for (int s = 0; s < SCANS; s++) {
+				char urls[8];
+				size_t k = 0;
+				for (char c = 'a'; c <= 'f'; c++)
+					if (test_rand(&seed) % 2)
+						urls[k++] = c;
+				urls[k] = 0;
+				int64_t t = T0 + (int64_t)(test_rand(&seed) % 40) * 3600000LL;
+				fails += write_scan(st, targets[s % 2], t, urls, NULL) != 0;
+			}
+			ps_store_close(st);
+			_exit(fails ? 1 : 0);
+		}
+	}
+	for (int p = 0; p < PROCS; p++) {
+		int status;
+		REQUIRE(waitpid(pids[p], &status, 0) == pids[p]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ps_store *st = open_store("conc");
+	for (int i = 0; i < 2; i++) {
+		ps_scan_info *scans;
+		size_t n;
+		CHECK_OK(ps_store_list_scans(st, targets[i], &scans, &n));
+		CHECK_EQ_INT(n, PROCS * SCANS / 2);
+		free(scans);
+		CHECK_EQ_INT(brute_check(st, targets[i], 1), 0);
+	}
+	ps_store_close(st);
+}
+
+int main(void)
+{
+	REQUIRE(mkdtemp(base));
+	test_late_scan();
+	test_freed_name();
+	test_damaged_previous();
+	test_url_twice();
+	test_stored_once();
+	test_concurrent();
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", base);
+	return test_report("test_marks");
+}
