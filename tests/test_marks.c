@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -285,6 +286,100 @@ static void test_concurrent(void)
 	ps_store_close(st);
 }
 
+/* httpx lines for `hosts` hosts grouped by host, `per` records each;
+ * the first record of each host is not its earliest. */
+static char *httpx_input(int hosts, int per, size_t *len)
+{
+	size_t cap = (size_t)hosts * (size_t)per * 200 + 1, at = 0;
+	char *buf = malloc(cap);
+	REQUIRE(buf);
+	for (int i = 0; i < per; i++)
+		for (int h = 0; h < hosts; h++)
+			at += (size_t)snprintf(buf + at, cap - at,
+			                       "{\"timestamp\":\"2025-03-01T09:%02d:%02dZ\",\"url\":\"https://h%d.example.com/p/%d\","
+			                       "\"input\":\"h%d.example.com\",\"status_code\":200,\"title\":\"t%d\"}\n",
+			                       i == 0 ? 30 : 10, i % 60, h, i, h, i);
+	*len = at;
+	return buf;
+}
+
+static int ingest_buf(ps_store *st, const char *buf, size_t len, ps_ingest_summary *sum)
+{
+	ps_ingest_options o;
+	ps_ingest_options_default(&o);
+	o.group_by = PS_GROUP_HOST;
+	o.threads = 2;
+	ps_ingest *in;
+	int rc = ps_ingest_open(&in, st, &o);
+	if (rc)
+		return rc;
+	if (!(rc = ps_ingest_begin(in, "input")) && !(rc = ps_ingest_push(in, buf, len)) && !(rc = ps_ingest_end(in)))
+		rc = ps_ingest_finish(in, sum);
+	ps_ingest_close(in);
+	return rc;
+}
+
+/* Ingests killed at random points, then run again: every record stored
+ * exactly once, in one scan per host dated by its earliest record. */
+static void test_kill_rerun(void)
+{
+	enum { HOSTS = 40, PER = 25 };
+	size_t len;
+	char *buf = httpx_input(HOSTS, PER, &len);
+	uint64_t seed = 77;
+	int killed = 0;
+	for (int round = 0; round < 12; round++) {
+		pid_t pid = fork();
+		REQUIRE(pid >= 0);
+		if (pid == 0) {
+			ps_store *st = open_store("rerun");
+			ps_ingest_summary sum;
+			int rc = ingest_buf(st, buf, len, &sum);
+			ps_ingest_summary_free(&sum);
+			ps_store_close(st);
+			_exit(rc ? 1 : 0);
+		}
+		usleep((useconds_t)(test_rand(&seed) % 40000));
+		kill(pid, SIGKILL);
+		int status;
+		REQUIRE(waitpid(pid, &status, 0) == pid);
+		killed += WIFSIGNALED(status);
+	}
+	/* the last run completes; a run after it writes nothing */
+	ps_store *st = open_store("rerun");
+	ps_ingest_summary sum;
+	CHECK_OK(ingest_buf(st, buf, len, &sum));
+	CHECK_EQ_INT(sum.n_scans, HOSTS);
+	ps_ingest_summary_free(&sum);
+	CHECK_OK(ingest_buf(st, buf, len, &sum));
+	CHECK_EQ_INT(sum.n_scans, HOSTS);
+	int stored = 0;
+	for (size_t k = 0; k < sum.n_scans; k++)
+		stored += sum.scans[k].already_stored;
+	CHECK_EQ_INT(stored, HOSTS);
+	ps_ingest_summary_free(&sum);
+	int64_t total = 0;
+	for (int h = 0; h < HOSTS; h++) {
+		char target[64];
+		snprintf(target, sizeof target, "https://h%d.example.com", h);
+		ps_scan_info *scans;
+		size_t n;
+		CHECK_OK(ps_store_list_scans(st, target, &scans, &n));
+		CHECK_EQ_INT(n, 1);
+		for (size_t i = 0; i < n; i++) {
+			total += scans[i].rows;
+			/* the earliest record's time, not the first line's */
+			CHECK_EQ_INT(scans[i].scan_time_ms, T0 + 10 * 60000 + 1000);
+		}
+		free(scans);
+	}
+	CHECK_EQ_INT(total, HOSTS * PER);
+	printf("test_marks: %d of 12 ingests killed, then run again: %lld records stored once each\n", killed,
+	       (long long)total);
+	ps_store_close(st);
+	free(buf);
+}
+
 int main(void)
 {
 	REQUIRE(mkdtemp(base));
@@ -294,6 +389,7 @@ int main(void)
 	test_url_twice();
 	test_stored_once();
 	test_concurrent();
+	test_kill_rerun();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd) != 0)

@@ -72,6 +72,7 @@ typedef struct group {
 	char dir[PS_HOST_PORT_DIR_MAX];
 	int64_t key_time;         /* records of probestore's own: their scan time */
 	int64_t first_time;       /* the first record's time */
+	int64_t min_time;         /* the earliest record time (0: none) */
 	size_t order;             /* first appearance of the target's directory */
 	ps_rec_arena a;           /* deep copies of buffered records */
 	ps_probe_result *recs;    /* buffered: deep copies, or, while a chunk is
@@ -539,6 +540,10 @@ static int64_t group_scan_time(const ps_ingest *in, const group *g)
 		return in->o.scan_time_ms;
 	if (g->key_time)
 		return g->key_time;
+	/* the earliest record's: a scan began when its first probe was made,
+	 * whatever order httpx printed them in */
+	if (g->min_time)
+		return g->min_time;
 	return g->first_time ? g->first_time : in->now;
 }
 
@@ -552,6 +557,8 @@ static int group_open(ps_ingest *in, group *g)
 	o.codec = in->o.codec;
 	o.compression_level = in->o.compression_level;
 	o.cancel = in->o.cancel;
+	/* a rerun of an ingest adds nothing twice */
+	o.skip_stored = true;
 	int rc = ps_scan_writer_open(&g->w, in->st, &o);
 	return rc ? ps_err_prefix(rc, "%s: ", g->target) : 0;
 }
@@ -594,6 +601,8 @@ static int take_rec(ps_ingest *in, const item *it)
 		return rc;
 	if (!g->n && !g->w)
 		g->first_time = it->r.time_ms;
+	if (it->r.time_ms && (!g->min_time || it->r.time_ms < g->min_time))
+		g->min_time = it->r.time_ms;
 	if ((rc = group_room(g)))
 		return rc;
 	if (g->w) {
@@ -1096,6 +1105,9 @@ static void *round_worker(void *arg)
 			break;
 		group *g = r->g[k];
 		int rc = group_write(r->in, g, false);
+		/* a writer opened before its target's earliest record was seen */
+		if (!rc && group_scan_time(r->in, g) != g->scan_ms)
+			ps_scan_writer_set_time(g->w, g->scan_ms = group_scan_time(r->in, g));
 		if (!rc)
 			rc = ps_scan_writer_prepare(g->w);
 		if (rc) {
@@ -1158,6 +1170,7 @@ static int write_slice(ps_ingest *in, group **g, size_t n)
 		s->n_new = res[k].n_new;
 		s->n_existing = res[k].n_existing;
 		s->n_old = res[k].n_old;
+		s->already_stored = res[k].already_stored;
 		g[k]->res = s;
 	}
 	free(w);

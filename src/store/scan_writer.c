@@ -119,6 +119,18 @@ static int load_previous(ps_scan_writer *w)
 	return rc;
 }
 
+/* The file name's stem from the scan time. */
+static void set_stem(ps_scan_writer *w)
+{
+	/* floor: a time before 1970 names the second it falls in */
+	int64_t s = w->scan_ms / 1000 - (w->scan_ms % 1000 < 0);
+	time_t secs = (time_t)s;
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	snprintf(w->stem, sizeof w->stem, "scan_%04d%02d%02d_%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_options *o)
 {
 	*out = NULL;
@@ -155,11 +167,7 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 		if (!w->root_target || !w->session_id)
 			rc = ps_err_nomem();
 	}
-	time_t secs = (time_t)(w->scan_ms / 1000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	snprintf(w->stem, sizeof w->stem, "scan_%04d%02d%02d_%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	set_stem(w);
 	if (!rc && o->mark_diff)
 		rc = load_previous(w);
 	if (!rc) {
@@ -752,6 +760,12 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 	free(stems);
 	free(finals);
 	return rc;
+}
+
+void ps_scan_writer_set_time(ps_scan_writer *w, int64_t ms)
+{
+	w->scan_ms = ms;
+	set_stem(w);
 }
 
 int64_t ps_scan_writer_buffered(const ps_scan_writer *w)
