@@ -286,6 +286,42 @@ static void test_concurrent(void)
 	ps_store_close(st);
 }
 
+/* 0 is 1970-01-01T00:00:00Z, a time like any other; PS_TIME_UNSET is
+ * "not given". */
+static void test_time_zero(void)
+{
+	ps_store *st = open_store("zero");
+	ps_scan_result r0, r1;
+	CHECK_OK(write_scan(st, "zero.example", 0, "a", &r0));
+	CHECK_EQ_INT(r0.scan_time_ms, 0);
+	CHECK(strstr(r0.path, "scan_19700101_000000.parquet") != NULL);
+	CHECK_OK(write_scan(st, "zero.example", T0, "ab", &r1));
+	/* the default is now */
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	CHECK(o.scan_time_ms == PS_TIME_UNSET);
+	ps_query q;
+	ps_query_default(&q);
+	CHECK(q.from_ms == PS_TIME_UNSET && q.to_ms == PS_TIME_UNSET);
+	q.root_target = "zero.example";
+	q.scans = PS_SCANS_RANGE;
+	q.from_ms = q.to_ms = 0;
+	ps_probe_set set;
+	CHECK_OK(ps_store_search(st, &q, &set));
+	CHECK_EQ_INT(set.n, 1);
+	if (set.n == 1)
+		CHECK_EQ_INT(set.items[0].scan_timestamp_ms, 0);
+	ps_probe_set_free(&set);
+	/* open at one end */
+	q.from_ms = PS_TIME_UNSET;
+	q.to_ms = T0;
+	CHECK_OK(ps_store_search(st, &q, &set));
+	CHECK_EQ_INT(set.n, 3);
+	ps_probe_set_free(&set);
+	CHECK_EQ_INT(brute_check(st, "zero.example", 1), 0);
+	ps_store_close(st);
+}
+
 /* httpx lines for `hosts` hosts grouped by host, `per` records each;
  * the first record of each host is not its earliest. */
 static char *httpx_input(int hosts, int per, size_t *len)
@@ -390,6 +426,7 @@ int main(void)
 	test_stored_once();
 	test_concurrent();
 	test_kill_rerun();
+	test_time_zero();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd) != 0)

@@ -51,10 +51,15 @@ typedef int (*ps_probe_fn)(void *ud, const ps_probe_result *r);
 
 /* PS_CODEC_CONFIG (config.h): the store's configured codec */
 
+/* A time not given (ps_scan_options.scan_time_ms, ps_query.from_ms and
+ * to_ms): every other value, 0 included, is a time (0 is
+ * 1970-01-01T00:00:00Z). */
+#define PS_TIME_UNSET INT64_MIN
+
 typedef struct ps_scan_options {
 	const char *root_target;   /* required: a URL or a bare host (https) */
 	const char *session_id;    /* NULL: generated (written to key-value metadata) */
-	int64_t scan_time_ms;      /* UTC milliseconds; 0: now */
+	int64_t scan_time_ms;      /* UTC milliseconds; PS_TIME_UNSET (the default): now */
 	int codec;                 /* PS_CODEC_CONFIG, PS_CODEC_AUTO or a PARQ_CODEC_* */
 	int compression_level;     /* with an explicit codec; 0: the codec's default */
 	int64_t rows_per_row_group;/* 0: the config's */
@@ -156,7 +161,8 @@ typedef enum {
 typedef struct ps_query {
 	const char *root_target;   /* NULL: every target */
 	ps_scan_scope scans;       /* which scans of each target */
-	int64_t from_ms, to_ms;    /* PS_SCANS_RANGE: scan times in [from, to] (0: open) */
+	int64_t from_ms, to_ms;    /* PS_SCANS_RANGE: scan times in [from, to]
+	                            * (PS_TIME_UNSET, the default: open) */
 	const int *status_codes;   /* any of these ... */
 	size_t n_status_codes;
 	const ps_status_range *status_ranges; /* ... or in any of these ranges */

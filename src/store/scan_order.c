@@ -179,14 +179,22 @@ int ps_scan_neighbors(ps_store *st, const char *dir, int64_t ms, int64_t seq, ps
 	return rc;
 }
 
-int ps_file_id(const char *path, dev_t *dev, ino_t *ino)
+int ps_file_id_get(const char *path, ps_file_id *id)
 {
 	struct stat sb;
+	memset(id, 0, sizeof *id);
 	if (stat(path, &sb) != 0)
 		return ps_err(PS_EIO, "cannot stat %s: %s", path, strerror(errno));
-	*dev = sb.st_dev;
-	*ino = sb.st_ino;
+	id->dev = sb.st_dev;
+	id->ino = sb.st_ino;
+	id->size = sb.st_size;
+	id->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 	return 0;
+}
+
+bool ps_file_id_equal(const ps_file_id *a, const ps_file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
 }
 
 /* ---- re-marking ---- */

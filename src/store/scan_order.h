@@ -79,8 +79,18 @@ int ps_scan_load_first_seen(const char *prev_path, struct ps_strmap *m);
 void ps_scan_parq_options(ps_store *st, int codec, int level, int64_t rows_per_row_group,
                           parq_writer_options *po, parq_column_options *co, parq_io *pio);
 
-/* (dev, inode) of path, for telling whether the scan before a new one is
- * still the one its marks were computed against. */
-int ps_file_id(const char *path, dev_t *dev, ino_t *ino);
+/* What tells one version of a file from another: device, inode (which a
+ * file replaced may give back), size and modification time. */
+typedef struct ps_file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_ns;
+} ps_file_id;
+
+/* The id of path, for telling whether the scan before a new one is still
+ * the one its marks were computed against. */
+int ps_file_id_get(const char *path, ps_file_id *id);
+bool ps_file_id_equal(const ps_file_id *a, const ps_file_id *b);
 
 #endif

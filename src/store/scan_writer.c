@@ -38,8 +38,7 @@ struct ps_scan_writer {
 	ps_probe_cols cols;
 	ps_strmap prev;          /* previous scan: original_url -> first_seen */
 	bool has_prev;
-	dev_t prev_dev;          /* the file the marks were computed against */
-	ino_t prev_ino;
+	ps_file_id prev_id;      /* the file the marks were computed against */
 	ps_strmap seen;          /* this scan's URLs, counted once each */
 	int64_t seq;             /* the target's sequence number, once prepared */
 	int64_t open_ms;         /* the scan time the rows were written with */
@@ -68,6 +67,7 @@ void ps_scan_options_default(ps_scan_options *o)
 	o->codec = PS_CODEC_CONFIG;
 	o->validate = -1;
 	o->mark_diff = true;
+	o->scan_time_ms = PS_TIME_UNSET;
 }
 
 void ps_session_id_new(char *buf, size_t cap, int64_t ms)
@@ -101,10 +101,14 @@ static int load_previous(ps_scan_writer *w)
 		if (scans[i].scan_time_ms > w->scan_ms)
 			continue;
 		ps_strmap_free(&w->prev);
-		rc = ps_scan_load_first_seen(scans[i].path, &w->prev);
+		/* the id before the content: a file replaced meanwhile (its
+		 * marks brought up to date) then differs at the commit */
+		rc = ps_file_id_get(scans[i].path, &w->prev_id);
+		if (!rc)
+			rc = ps_scan_load_first_seen(scans[i].path, &w->prev);
 		if (rc == PS_ENOMEM)
 			break;
-		if (!rc && !(rc = ps_file_id(scans[i].path, &w->prev_dev, &w->prev_ino))) {
+		if (!rc) {
 			w->has_prev = true;
 			break;
 		}
@@ -147,7 +151,7 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	w->o = *o;
 	w->tmp.fd = -1;
 	const ps_config *cfg = ps_store_config(st);
-	w->scan_ms = o->scan_time_ms ? o->scan_time_ms : ps_now_ms();
+	w->scan_ms = o->scan_time_ms != PS_TIME_UNSET ? o->scan_time_ms : ps_now_ms();
 	w->open_ms = w->scan_ms;
 	if (!(w->digest = EVP_MD_CTX_new()) || EVP_DigestInit_ex(w->digest, EVP_sha256(), NULL) != 1) {
 		ps_scan_writer_abort(w);
@@ -438,7 +442,7 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 		for (size_t i = 0; i < m; i++) {
 			digest_row(w->digest, &rows[i]);
 			w->diff[i] = NULL;
-			w->first[i] = 0;
+			w->first[i] = PS_TIME_UNSET;
 			if (!w->o.mark_diff || !rows[i].input_url)
 				continue;
 			/* a URL's identity is the URL: its rows (one per method or
@@ -668,9 +672,8 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 	if (!rc && w->o.mark_diff) {
 		bool same = has_prev == w->has_prev;
 		if (same && has_prev) {
-			dev_t dev;
-			ino_t ino;
-			same = !ps_file_id(prev.path, &dev, &ino) && dev == w->prev_dev && ino == w->prev_ino;
+			ps_file_id id;
+			same = !ps_file_id_get(prev.path, &id) && ps_file_id_equal(&id, &w->prev_id);
 		}
 		if (!same || w->scan_ms != w->open_ms) {
 			ps_tmpfile nt;
