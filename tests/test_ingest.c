@@ -171,6 +171,8 @@ static void count_files(const char *dir, int *files, int *hidden, int *unreadabl
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
+		if (!strcmp(e->d_name, ".lock") || !strcmp(e->d_name, ".writers"))
+			continue; /* the target's lock file, the writers' lock files */
 		char path[4600];
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		struct stat sb;
@@ -178,8 +180,6 @@ static void count_files(const char *dir, int *files, int *hidden, int *unreadabl
 			count_files(path, files, hidden, unreadable);
 			continue;
 		}
-		if (!strcmp(e->d_name, ".lock"))
-			continue; /* the target's lock file */
 		if (e->d_name[0] == '.') {
 			(*hidden)++;
 			continue;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "parq/parq.h"
@@ -286,6 +287,91 @@ static void test_concurrent(void)
 	ps_store_close(st);
 }
 
+/* Temporary scan files in the target directories of a store. */
+static int count_tmp(const char *sub)
+{
+	char root[256];
+	snprintf(root, sizeof root, "%s/%s/probe_results", base, sub);
+	DIR *d = opendir(root);
+	int n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char dir[600];
+		snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
+		DIR *t = opendir(dir);
+		struct dirent *f;
+		while (t && (f = readdir(t)))
+			n += !strncmp(f->d_name, ".scan_", 6) && strstr(f->d_name, ".tmp.") != NULL;
+		if (t)
+			closedir(t);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static ps_scan_writer *open_writer(ps_store *st, const char *target)
+{
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = target;
+	o.scan_time_ms = T0;
+	ps_scan_writer *w;
+	REQUIRE(ps_scan_writer_open(&w, st, &o) == 0);
+	ps_probe_result r = {.input_url = "https://a.example.com/"};
+	REQUIRE(ps_scan_writer_add(w, &r, 1) == 0);
+	return w;
+}
+
+/* A temporary file is stale once its writer is gone, never before. */
+static void test_stale_tmp(void)
+{
+	ps_store *a = open_store("stale"), *b = open_store("stale");
+	ps_scan_writer *w = open_writer(a, "stale.example");
+	int p[2];
+	REQUIRE(pipe(p) == 0);
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		ps_store *c = open_store("stale");
+		open_writer(c, "stale.example");
+		open_writer(c, "other.example");
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	char x;
+	REQUIRE(read(p[0], &x, 1) == 1);
+	close(p[0]);
+	close(p[1]);
+	CHECK_EQ_INT(count_tmp("stale"), 3);
+	char **paths;
+	size_t n;
+	CHECK_OK(ps_store_stale_tmp_list(b, &paths, &n));
+	CHECK_EQ_INT(n, 0); /* all three writers are running */
+	ps_store_stale_tmp_list_free(paths, n);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	CHECK_OK(ps_store_stale_tmp_list(b, &paths, &n));
+	CHECK_EQ_INT(n, 2);
+	for (size_t i = 0; i < n; i++)
+		CHECK(access(paths[i], F_OK) == 0 && strstr(paths[i], "/.scan_") != NULL);
+	ps_store_stale_tmp_list_free(paths, n);
+	/* the next commit in a directory removes that directory's */
+	ps_scan_result res;
+	CHECK_OK(ps_scan_writer_commit(w, &res));
+	CHECK_EQ_INT(count_tmp("stale"), 1);
+	size_t removed = 0;
+	CHECK_OK(ps_store_stale_tmp_remove(b, &removed));
+	CHECK_EQ_INT(removed, 1);
+	CHECK_EQ_INT(count_tmp("stale"), 0);
+	ps_store_close(a);
+	ps_store_close(b);
+}
+
 /* 0 is 1970-01-01T00:00:00Z, a time like any other; PS_TIME_UNSET is
  * "not given". */
 static void test_time_zero(void)
@@ -364,6 +450,18 @@ static void test_kill_rerun(void)
 	char *buf = httpx_input(HOSTS, PER, &len);
 	uint64_t seed = 77;
 	int killed = 0;
+	/* how long an ingest takes here: the kills fall anywhere in it */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	{
+		ps_store *st = open_store("rerun_timing");
+		ps_ingest_summary sum;
+		CHECK_OK(ingest_buf(st, buf, len, &sum));
+		ps_ingest_summary_free(&sum);
+		ps_store_close(st);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint64_t span_us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000) * 5 / 4 + 1;
 	for (int round = 0; round < 12; round++) {
 		pid_t pid = fork();
 		REQUIRE(pid >= 0);
@@ -375,7 +473,7 @@ static void test_kill_rerun(void)
 			ps_store_close(st);
 			_exit(rc ? 1 : 0);
 		}
-		usleep((useconds_t)(test_rand(&seed) % 40000));
+		usleep((useconds_t)(test_rand(&seed) % span_us));
 		kill(pid, SIGKILL);
 		int status;
 		REQUIRE(waitpid(pid, &status, 0) == pid);
@@ -383,8 +481,16 @@ static void test_kill_rerun(void)
 	}
 	/* the last run completes; a run after it writes nothing */
 	ps_store *st = open_store("rerun");
+	char **stale;
+	size_t n_stale;
+	CHECK_OK(ps_store_stale_tmp_list(st, &stale, &n_stale));
+	CHECK_EQ_INT(n_stale, (size_t)count_tmp("rerun"));
+	ps_store_stale_tmp_list_free(stale, n_stale);
 	ps_ingest_summary sum;
 	CHECK_OK(ingest_buf(st, buf, len, &sum));
+	/* the rerun committed in every directory: the killed runs' temporary
+	 * files are gone */
+	CHECK_EQ_INT(count_tmp("rerun"), 0);
 	CHECK_EQ_INT(sum.n_scans, HOSTS);
 	ps_ingest_summary_free(&sum);
 	CHECK_OK(ingest_buf(st, buf, len, &sum));
@@ -410,8 +516,9 @@ static void test_kill_rerun(void)
 		free(scans);
 	}
 	CHECK_EQ_INT(total, HOSTS * PER);
-	printf("test_marks: %d of 12 ingests killed, then run again: %lld records stored once each\n", killed,
-	       (long long)total);
+	printf("test_marks: %d of 12 ingests killed (%zu temporary files left), then run again: %lld records stored "
+	       "once each, no temporary file left\n",
+	       killed, n_stale, (long long)total);
 	ps_store_close(st);
 	free(buf);
 }
@@ -427,6 +534,7 @@ int main(void)
 	test_concurrent();
 	test_kill_rerun();
 	test_time_zero();
+	test_stale_tmp();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd) != 0)

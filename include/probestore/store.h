@@ -108,6 +108,26 @@ int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res);
 /* Drops everything written and frees w. */
 void ps_scan_writer_abort(ps_scan_writer *w);
 
+/* ---- temporary files ---- */
+
+/* Scan writers write a temporary file (".scan_<...>.tmp.XXXXXX" in the
+ * target's directory) and rename it into place; a writer killed before the
+ * rename leaves it behind. A temporary file is stale when the store handle
+ * that wrote it is no longer open in any process (its name carries the
+ * handle's writer id, whose lock file under <base>/.writers is then free),
+ * or, for a file without a writer id, when it has not changed for an
+ * hour. Writers remove the stale temporary files of a target directory
+ * when they next commit a scan there. */
+
+/* The stale temporary scan files of the store, as paths into *paths (free
+ * with ps_store_stale_tmp_list_free); *n counts them. */
+int ps_store_stale_tmp_list(ps_store *st, char ***paths, size_t *n);
+void ps_store_stale_tmp_list_free(char **paths, size_t n);
+/* Removes them (and the lock files of the writers gone); *n_removed (may
+ * be NULL) counts the temporary files removed. Safe while other processes
+ * write: a file a running writer holds is never removed. */
+int ps_store_stale_tmp_remove(ps_store *st, size_t *n_removed);
+
 /* ---- targets and scans ---- */
 
 typedef struct ps_target_info {

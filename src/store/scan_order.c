@@ -15,6 +15,7 @@
 #include "parq/meta.h"
 #include "probe_rows.h"
 #include "scan_internal.h"
+#include "stale_tmp.h"
 #include "store_internal.h"
 #include "store_io.h"
 #include "strmap.h"
@@ -259,7 +260,11 @@ int ps_scan_remark(ps_store *st, const char *src, const char *prev_path, int64_t
 	            !(first = calloc(BATCH, sizeof *first))))
 		rc = ps_err_nomem();
 	if (!rc)
-		rc = ps_tmpfile_create(out, ps_store_get_io(st), dir, "scan_remark");
+	{
+		char hint[128];
+		ps_scan_tmp_hint(st, "scan_remark", hint, sizeof hint);
+		rc = ps_tmpfile_create(out, ps_store_get_io(st), dir, hint);
+	}
 	int64_t file_ms = INT64_MIN;
 	if (!rc) {
 		const char *kv = parq_reader_kv(base, "probestore.scan_timestamp");

@@ -16,6 +16,7 @@
 #include "probe_rows.h"
 #include "scan_internal.h"
 #include "scan_order.h"
+#include "stale_tmp.h"
 #include "store_internal.h"
 #include "store_io.h"
 #include "strmap.h"
@@ -187,8 +188,11 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	}
 	if (!rc && !(w->schema = ps_probe_schema_new()))
 		rc = PS_ENOMEM;
-	if (!rc)
-		rc = ps_tmpfile_create(&w->tmp, st->io, w->dir, w->stem);
+	if (!rc) {
+		char hint[128];
+		ps_scan_tmp_hint(st, w->stem, hint, sizeof hint);
+		rc = ps_tmpfile_create(&w->tmp, st->io, w->dir, hint);
+	}
 	if (rc) {
 		ps_scan_writer_abort(w);
 		return rc;
@@ -658,6 +662,8 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 		ps_tmpfile_discard(&w->tmp);
 		return ps_err_prefix(rc, "scan of %s: ", w->root_target);
 	}
+	/* what writers killed in this directory left behind */
+	ps_scan_tmp_clean(w->st, w->dir, NULL);
 	if (w->o.skip_stored && find_stored(w, final, cap)) {
 		ps_tmpfile_discard(&w->tmp);
 		w->skipped = true;

@@ -25,6 +25,11 @@ struct ps_store {
 	pthread_mutex_t cleaner_lock;
 	pthread_cond_t cleaner_cond;
 	uint64_t cleaner_runs;                /* cleanups done (atomic) */
+	/* the writer id of temporary scan files (stale_tmp.c) */
+	pthread_mutex_t writer_mu;
+	int writer_fd;                        /* flock on .writers/<id>.lock; -1 */
+	bool writer_failed;
+	char writer_id[24];
 };
 
 /* Sets the reader options cfg's storage_config.parquet_reader decides
