@@ -287,6 +287,85 @@ static void test_concurrent(void)
 	ps_store_close(st);
 }
 
+typedef struct bad_lines {
+	int n;
+	char why[8][300];
+	int64_t line[8];
+} bad_lines;
+
+static void on_bad(void *ud, const char *input, int64_t line, const char *why)
+{
+	(void)input;
+	bad_lines *b = ud;
+	if (b->n < 8) {
+		b->line[b->n] = line;
+		snprintf(b->why[b->n++], sizeof b->why[0], "%s", why);
+	}
+}
+
+/* An escaped NUL never cuts a string: refused in URLs and hosts, replaced
+ * by U+FFFD elsewhere (utf8_repair: replace) or refused (reject). */
+static void test_nul(void)
+{
+	static const char input[] =
+		"{\"url\":\"https://a\\u0000.example.com/\",\"input\":\"a.example.com\",\"title\":\"a\\u0000b\"}\n"
+		"{\"url\":\"https://b.example.com/\",\"input\":\"evil\\u0000/../../tmp\"}\n"
+		"{\"url\":\"https://c.example.com/\",\"input\":\"c.example.com\",\"title\":\"a\\u0000b\","
+		"\"tech\":[\"x\\u0000y\"]}\n"
+		"{\"url\":\"https://d.example.com/\",\"input\":\"d.example.com\",\"title\":\"a\\\\u0000b\"}\n";
+	for (int reject = 0; reject < 2; reject++) {
+		char path[256];
+		snprintf(path, sizeof path, "%s/nul%d", base, reject);
+		ps_config cfg;
+		REQUIRE(ps_config_default(&cfg) == 0);
+		cfg.writer.utf8_repair = reject ? PS_UTF8_REJECT : PS_UTF8_REPLACE;
+		ps_store_options so;
+		ps_store_options_default(&so);
+		so.base_path = path;
+		so.config = &cfg;
+		ps_store *st;
+		REQUIRE(ps_store_open(&st, &so) == 0);
+		ps_config_free(&cfg);
+		bad_lines bl = {0};
+		ps_ingest_options o;
+		ps_ingest_options_default(&o);
+		o.skip_bad_lines = true;
+		o.on_bad_line = on_bad;
+		o.ud = &bl;
+		o.scan_time_ms = T0;
+		o.has_scan_time = true;
+		ps_ingest *in;
+		REQUIRE(ps_ingest_open(&in, st, &o) == 0);
+		ps_ingest_summary sum;
+		CHECK_OK(ps_ingest_begin(in, "nul.jsonl"));
+		CHECK_OK(ps_ingest_push(in, input, strlen(input)));
+		CHECK_OK(ps_ingest_end(in));
+		CHECK_OK(ps_ingest_finish(in, &sum));
+		ps_ingest_close(in);
+		ps_ingest_summary_free(&sum);
+		CHECK_EQ_INT(bl.n, reject ? 3 : 2);
+		CHECK(bl.n >= 2 && bl.line[0] == 1 && strstr(bl.why[0], "'url'") && strstr(bl.why[0], "NUL"));
+		CHECK(bl.n >= 2 && bl.line[1] == 2 && strstr(bl.why[1], "'input'") && strstr(bl.why[1], "NUL"));
+		if (reject)
+			CHECK(bl.n == 3 && bl.line[2] == 3 && strstr(bl.why[2], "'title'"));
+		ps_probe_set set;
+		CHECK_OK(ps_store_latest_results(st, "example.com", &set));
+		CHECK_EQ_INT(set.n, reject ? 1 : 2);
+		for (size_t i = 0; i < set.n; i++) {
+			const ps_probe_result *r = &set.items[i];
+			if (!strcmp(r->input_url, "https://c.example.com/")) {
+				CHECK(r->title && !strcmp(r->title, "a\xEF\xBF\xBD" "b"));
+				CHECK(r->n_technologies == 1 && !strcmp(r->technologies[0], "x\xEF\xBF\xBD" "y"));
+			} else {
+				/* an escaped backslash then u0000: text, kept as it is */
+				CHECK(!strcmp(r->input_url, "https://d.example.com/") && !strcmp(r->title, "a\\u0000b"));
+			}
+		}
+		ps_probe_set_free(&set);
+		ps_store_close(st);
+	}
+}
+
 /* Temporary scan files in the target directories of a store. */
 static int count_tmp(const char *sub)
 {
@@ -535,6 +614,7 @@ int main(void)
 	test_kill_rerun();
 	test_time_zero();
 	test_stale_tmp();
+	test_nul();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd) != 0)

@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "httpx.h"
+#include "json_nul.h"
 #include "store_internal.h"
 #include "util.h"
 
@@ -63,6 +64,7 @@ typedef struct chunk {
 	item *items;
 	size_t n_items, cap_items;
 	ps_rec_arena a;           /* the items' strings */
+	ps_buf nul_fixed;         /* a line whose escaped NULs were replaced */
 } chunk;
 
 /* ---- targets ---- */
@@ -269,6 +271,16 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 			return false;
 		line = fixed->data;
 		len = fixed->len;
+	}
+	/* an escaped NUL would end the string where cJSON reads it */
+	int nul = ps_json_nul_fix(line, len, in->utf8 != PS_UTF8_REJECT, &c->nul_fixed, why, sizeof why);
+	if (nul == -2)
+		return false;
+	if (nul < 0)
+		return bad(c, no, why);
+	if (nul > 0) {
+		line = c->nul_fixed.data;
+		len = c->nul_fixed.len;
 	}
 	ps_rec r;
 	ps_rec_options ro = {.keep_body = false, .no_target = in->target != NULL};
@@ -1049,6 +1061,7 @@ void ps_ingest_close(ps_ingest *in)
 		free(in->slots[k].data);
 		free(in->slots[k].items);
 		ps_rec_arena_free(&in->slots[k].a);
+		ps_buf_free(&in->slots[k].nul_fixed);
 	}
 	free(in->slots);
 	for (size_t k = 0; k < in->n_groups; k++)
