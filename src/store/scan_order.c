@@ -144,17 +144,13 @@ static void warn_bad(ps_store *st, const char *path, const char *why)
 	ps_log(ps_store_logger(st), PS_LOG_WARN, f, 2, "scan file does not read; passed over");
 }
 
-int ps_scan_neighbors(ps_store *st, const char *dir, int64_t ms, int64_t seq, ps_scan_info *prev, bool *has_prev,
-                      ps_scan_info **later, size_t *n_later)
+int ps_scan_neighbors(ps_store *st, const ps_scan_info *all, size_t n, int64_t ms, int64_t seq, ps_scan_info *prev,
+                      bool *has_prev, ps_scan_info **later, size_t *n_later)
 {
 	*has_prev = false;
 	*later = NULL;
 	*n_later = 0;
-	ps_scan_info *all;
-	size_t n;
-	int rc = ps_scan_list_dir(dir, &all, &n);
-	if (rc)
-		return rc;
+	int rc = 0;
 	ps_scan_info me = {.scan_time_ms = ms, .seq = seq};
 	size_t cap = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -171,7 +167,6 @@ int ps_scan_neighbors(ps_store *st, const char *dir, int64_t ms, int64_t seq, ps
 			(*later)[(*n_later)++] = all[i];
 		}
 	}
-	free(all);
 	if (rc) {
 		free(*later);
 		*later = NULL;

@@ -46,13 +46,14 @@ int ps_target_lock_remove(ps_target_lock *l);
 /* Orders scans: time, then sequence number, then name (shorter first). */
 int ps_scan_info_cmp(const ps_scan_info *x, const ps_scan_info *y);
 
-/* Where a new scan of time ms and sequence seq falls among the scans of dir:
+/* Where a new scan of time ms and sequence seq falls among the scans
+ * all[0..n) of a directory (ps_scan_list_dir):
  * *prev the newest readable scan before it (*has_prev false when none),
  * *later the readable scans after it, oldest first (free with free()).
  * Each scan that does not read is logged as a warning naming it and
  * passed over. */
-int ps_scan_neighbors(ps_store *st, const char *dir, int64_t ms, int64_t seq, ps_scan_info *prev, bool *has_prev,
-                      ps_scan_info **later, size_t *n_later);
+int ps_scan_neighbors(ps_store *st, const ps_scan_info *all, size_t n, int64_t ms, int64_t seq, ps_scan_info *prev,
+                      bool *has_prev, ps_scan_info **later, size_t *n_later);
 
 typedef struct ps_remark_result {
 	int64_t n_new, n_existing, n_old; /* distinct URLs */

@@ -588,12 +588,8 @@ static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
 
 /* The scan of the same time and content stored already, if any: its path
  * into found. */
-static bool find_stored(ps_scan_writer *w, char *found, size_t cap)
+static bool find_stored(ps_scan_writer *w, const ps_scan_info *scans, size_t n, char *found, size_t cap)
 {
-	ps_scan_info *scans;
-	size_t n;
-	if (ps_scan_list_dir(w->dir, &scans, &n))
-		return false;
 	bool hit = false;
 	for (size_t i = 0; i < n && !hit; i++) {
 		if (scans[i].scan_time_ms != w->scan_ms || scans[i].rows != w->records)
@@ -608,7 +604,6 @@ static bool find_stored(ps_scan_writer *w, char *found, size_t cap)
 		}
 		parq_reader_close(r);
 	}
-	free(scans);
 	return hit;
 }
 
@@ -664,17 +659,24 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 	}
 	/* what writers killed in this directory left behind */
 	ps_scan_tmp_clean(w->st, w->dir, NULL);
-	if (w->o.skip_stored && find_stored(w, final, cap)) {
+	/* the target's scans, each footer read once */
+	ps_scan_info *all = NULL;
+	size_t n_all = 0;
+	if (w->o.skip_stored || w->o.mark_diff)
+		rc = ps_scan_list_dir(w->dir, &all, &n_all);
+	if (!rc && w->o.skip_stored && find_stored(w, all, n_all, final, cap)) {
 		ps_tmpfile_discard(&w->tmp);
 		w->skipped = true;
+		free(all);
 		ps_target_lock_release(&l);
 		return 0;
 	}
 	ps_scan_info prev, *later = NULL;
 	size_t n_later = 0;
 	bool has_prev = false;
-	if (w->o.mark_diff)
-		rc = ps_scan_neighbors(w->st, w->dir, w->scan_ms, w->seq, &prev, &has_prev, &later, &n_later);
+	if (!rc && w->o.mark_diff)
+		rc = ps_scan_neighbors(w->st, all, n_all, w->scan_ms, w->seq, &prev, &has_prev, &later, &n_later);
+	free(all);
 	if (!rc && w->o.mark_diff) {
 		bool same = has_prev == w->has_prev;
 		if (same && has_prev) {
