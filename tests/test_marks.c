@@ -520,6 +520,61 @@ static int ingest_buf(ps_store *st, const char *buf, size_t len, ps_ingest_summa
 	return rc;
 }
 
+/* Four processes ingest httpx output for the same three hosts at once,
+ * each input dated anywhere in two days: afterwards every scan's marks
+ * equal the recomputation in scan order. */
+static void test_concurrent_ingest(void)
+{
+	enum { PROCS = 4, RUNS = 6, HOSTS = 3 };
+	pid_t pids[PROCS];
+	for (int p = 0; p < PROCS; p++) {
+		pids[p] = fork();
+		REQUIRE(pids[p] >= 0);
+		if (pids[p] != 0)
+			continue;
+		ps_store *st = open_store("conc_ingest");
+		uint64_t seed = 500 + (uint64_t)p;
+		int fails = 0;
+		for (int r = 0; r < RUNS; r++) {
+			char buf[8192];
+			size_t at = 0;
+			int hour = (int)(test_rand(&seed) % 48);
+			for (int h = 0; h < HOSTS; h++)
+				for (char c = 'a'; c <= 'f'; c++)
+					if (test_rand(&seed) % 2)
+						at += (size_t)snprintf(buf + at, sizeof buf - at,
+						                       "{\"timestamp\":\"2025-03-%02dT%02d:00:00Z\",\"url\":"
+						                       "\"https://h%d.example.com/%c\",\"input\":\"h%d.example.com\","
+						                       "\"title\":\"p%d r%d\"}\n",
+						                       1 + hour / 24, hour % 24, h, c, h, p, r);
+			ps_ingest_summary sum;
+			fails += ingest_buf(st, buf, at, &sum) != 0;
+			ps_ingest_summary_free(&sum);
+		}
+		ps_store_close(st);
+		_exit(fails ? 1 : 0);
+	}
+	for (int p = 0; p < PROCS; p++) {
+		int status;
+		REQUIRE(waitpid(pids[p], &status, 0) == pids[p]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ps_store *st = open_store("conc_ingest");
+	int scans_seen = 0;
+	for (int h = 0; h < HOSTS; h++) {
+		char target[64];
+		snprintf(target, sizeof target, "https://h%d.example.com", h);
+		ps_scan_info *scans;
+		size_t n;
+		CHECK_OK(ps_store_list_scans(st, target, &scans, &n));
+		scans_seen += (int)n;
+		free(scans);
+		CHECK_EQ_INT(brute_check(st, target, 1), 0);
+	}
+	CHECK(scans_seen > PROCS * RUNS);
+	ps_store_close(st);
+}
+
 /* Ingests killed at random points, then run again: every record stored
  * exactly once, in one scan per host dated by its earliest record. */
 static void test_kill_rerun(void)
@@ -612,6 +667,7 @@ int main(void)
 	test_stored_once();
 	test_concurrent();
 	test_kill_rerun();
+	test_concurrent_ingest();
 	test_time_zero();
 	test_stale_tmp();
 	test_nul();
