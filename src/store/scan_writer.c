@@ -601,6 +601,21 @@ static bool find_stored(ps_scan_writer *w, const ps_scan_info *scans, size_t n, 
 		if (d && !strcmp(d, w->digest_hex)) {
 			snprintf(found, cap, "%s", scans[i].path);
 			hit = true;
+			/* the counts reported are the stored scan's, against the
+			 * scan before it */
+			const char *prev = NULL;
+			for (size_t j = i; j-- > 0;)
+				if (scans[j].rows >= 0) {
+					prev = scans[j].path;
+					break;
+				}
+			ps_url_diff diff;
+			if (ps_scan_diff(prev, scans[i].path, &diff) == 0) {
+				w->n_new = (int64_t)diff.n_new;
+				w->n_existing = (int64_t)diff.n_existing;
+				w->n_old = (int64_t)diff.n_old;
+				ps_url_diff_free(&diff);
+			}
 		}
 		parq_reader_close(r);
 	}
