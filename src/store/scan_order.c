@@ -47,10 +47,12 @@ static int lock_read(ps_target_lock *l)
 
 static int lock_write(ps_target_lock *l)
 {
-	char buf[256];
-	int n = snprintf(buf, sizeof buf, "seq %lld\nlast %s %d\n", (long long)l->seq,
+	/* one width, padded with spaces: each write covers the last one and
+	 * the file needs no truncation */
+	char buf[128];
+	int n = snprintf(buf, sizeof buf, "seq %020lld\nlast %-40s %010d\n", (long long)l->seq,
 	                 l->last_stem[0] ? l->last_stem : "-", l->last_k);
-	if (pwrite(l->fd, buf, (size_t)n, 0) != n || ftruncate(l->fd, n) != 0)
+	if (n < 0 || (size_t)n >= sizeof buf || pwrite(l->fd, buf, (size_t)n, 0) != n)
 		return ps_err(PS_EIO, "cannot write %s: %s", l->path, strerror(errno));
 	return 0;
 }

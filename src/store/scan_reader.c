@@ -233,8 +233,15 @@ static int cmp_scan(const void *a, const void *b)
 
 int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n)
 {
+	return ps_scan_list_dir_tmp(dir, out, n, NULL);
+}
+
+int ps_scan_list_dir_tmp(const char *dir, ps_scan_info **out, size_t *n, size_t *n_tmp)
+{
 	*out = NULL;
 	*n = 0;
+	if (n_tmp)
+		*n_tmp = 0;
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
@@ -243,6 +250,8 @@ int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n)
 	int rc = 0;
 	while ((e = readdir(d))) {
 		int64_t t = ps_scan_name_time(e->d_name);
+		if (n_tmp && !strncmp(e->d_name, ".scan_", 6) && strstr(e->d_name, ".tmp."))
+			(*n_tmp)++;
 		if (t < 0)
 			continue;
 		if ((rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))

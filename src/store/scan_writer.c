@@ -672,13 +672,17 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 		ps_tmpfile_discard(&w->tmp);
 		return ps_err_prefix(rc, "scan of %s: ", w->root_target);
 	}
-	/* what writers killed in this directory left behind */
-	ps_scan_tmp_clean(w->st, w->dir, NULL);
-	/* the target's scans, each footer read once */
+	/* the target's scans, each footer read once, and what writers killed
+	 * in this directory left behind (there is always this writer's own
+	 * temporary file: the others are looked at only when there is more
+	 * than one) */
 	ps_scan_info *all = NULL;
 	size_t n_all = 0;
+	size_t n_tmp = 2;
 	if (w->o.skip_stored || w->o.mark_diff)
-		rc = ps_scan_list_dir(w->dir, &all, &n_all);
+		rc = ps_scan_list_dir_tmp(w->dir, &all, &n_all, &n_tmp);
+	if (n_tmp > 1)
+		ps_scan_tmp_clean(w->st, w->dir, NULL);
 	if (!rc && w->o.skip_stored && find_stored(w, all, n_all, final, cap)) {
 		ps_tmpfile_discard(&w->tmp);
 		w->skipped = true;
