@@ -157,7 +157,9 @@ int ps_scan_neighbors(ps_store *st, const ps_scan_info *all, size_t n, int64_t m
 	size_t cap = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (all[i].rows < 0) {
-			warn_bad(st, all[i].path, "its footer does not read");
+			/* those before it were named when the writer opened */
+			if (ps_scan_info_cmp(&all[i], &me) > 0)
+				warn_bad(st, all[i].path, "its footer does not read");
 			continue;
 		}
 		/* me.path is "": a scan of the same time and sequence (none but

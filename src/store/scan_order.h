@@ -50,8 +50,9 @@ int ps_scan_info_cmp(const ps_scan_info *x, const ps_scan_info *y);
  * all[0..n) of a directory (ps_scan_list_dir):
  * *prev the newest readable scan before it (*has_prev false when none),
  * *later the readable scans after it, oldest first (free with free()).
- * Each scan that does not read is logged as a warning naming it and
- * passed over. */
+ * A scan that does not read is passed over, with a warning naming it
+ * when it is after the new one (the writer names those before it when it
+ * opens). */
 int ps_scan_neighbors(ps_store *st, const ps_scan_info *all, size_t n, int64_t ms, int64_t seq, ps_scan_info *prev,
                       bool *has_prev, ps_scan_info **later, size_t *n_later);
 
