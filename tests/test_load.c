@@ -1356,7 +1356,8 @@ static void final_scans(acks *a, tally *ty)
 		struct dirent *e;
 		static scan_check c;
 		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			/* the target's lock file is the store's own */
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".lock"))
 				continue;
 			char path[4400];
 			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -1568,8 +1569,10 @@ static void final_layout(void)
 	REQUIRE(d);
 	struct dirent *e;
 	while ((e = readdir(d)))
+		/* .writers: the lock files of the store handles open, none once
+		 * they are closed */
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "probe_results") &&
-		    strcmp(e->d_name, "file_history"))
+		    strcmp(e->d_name, "file_history") && strcmp(e->d_name, ".writers"))
 			fail("%s/%s: not the store's", data, e->d_name);
 	closedir(d);
 }

@@ -446,8 +446,35 @@ static int write_new(ps_store *st, ps_scan_result *res)
 }
 
 /* Leaves the directory with the previous scan alone. */
+/* The target's lock file as it was before the first write of the new
+ * scan: it keeps the sequence number and the last name given, which the
+ * trials put back so that each writes the same file under the same name. */
+static char lock_saved[256];
+static size_t lock_saved_len;
+
+static void lock_file_save(void)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s/.lock", dir);
+	FILE *fp = fopen(p, "rb");
+	REQUIRE(fp);
+	lock_saved_len = fread(lock_saved, 1, sizeof lock_saved, fp);
+	fclose(fp);
+}
+
+static void lock_file_restore(void)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s/.lock", dir);
+	FILE *fp = fopen(p, "wb");
+	REQUIRE(fp);
+	REQUIRE(fwrite(lock_saved, 1, lock_saved_len, fp) == lock_saved_len);
+	fclose(fp);
+}
+
 static void remove_new_scans(void)
 {
+	lock_file_restore();
 	char names[16][128];
 	int n = visible(names, 16);
 	for (int i = 0; i < n; i++) {
@@ -654,6 +681,7 @@ int main(void)
 	prev_bytes = slurp(prev_path, &prev_len);
 	REQUIRE(prev_bytes);
 	CHECK(scan_file_is(prev_path, &prev_rows, T_PREV));
+	lock_file_save();
 	REQUIRE(write_new(st, &res) == 0);
 	snprintf(new_path, sizeof new_path, "%s", res.path);
 	new_size = res.bytes;

@@ -678,7 +678,8 @@ static bool in_scope(const ps_query *q, const stored *s, int latest_scan)
 {
 	if (q->scans == PS_SCANS_LATEST && s->scan != latest_scan)
 		return false;
-	if (q->scans == PS_SCANS_RANGE && ((q->from_ms && s->t < q->from_ms) || (q->to_ms && s->t > q->to_ms)))
+	if (q->scans == PS_SCANS_RANGE && ((q->from_ms != PS_TIME_UNSET && s->t < q->from_ms) ||
+	                                     (q->to_ms != PS_TIME_UNSET && s->t > q->to_ms)))
 		return false;
 	return true;
 }
@@ -794,8 +795,8 @@ static void test_queries(void)
 		q.root_target = target >= 0 ? targets[target] : NULL;
 		q.scans = (ps_scan_scope)(test_rand(&qs) % 3);
 		if (q.scans == PS_SCANS_RANGE) {
-			q.from_ms = test_rand(&qs) % 2 ? times[1] : 0;
-			q.to_ms = test_rand(&qs) % 2 ? times[1] : 0;
+			q.from_ms = test_rand(&qs) % 2 ? times[1] : PS_TIME_UNSET;
+			q.to_ms = test_rand(&qs) % 2 ? times[1] : PS_TIME_UNSET;
 		}
 		uint64_t f = test_rand(&qs);
 		if (f & 1) {

@@ -64,8 +64,8 @@ typedef struct ps_ingest_options {
 	const char *target;        /* one root target for every record (NULL: derived); copied */
 	const char *session_id;    /* NULL: one generated for all the scans; copied */
 	bool has_scan_time;        /* scan_time_ms names every scan's time */
-	int64_t scan_time_ms;      /* else: the target's first httpx timestamp, the
-	                            * records' scan_timestamp, else now */
+	int64_t scan_time_ms;      /* else: the target's earliest httpx timestamp,
+	                            * the records' scan_timestamp, else now */
 	int codec;                 /* PS_CODEC_CONFIG (default), PS_CODEC_AUTO or a PARQ_CODEC_* */
 	int compression_level;     /* with an explicit codec; 0: the codec's default */
 	bool skip_bad_lines;       /* false (default): a bad line fails the ingest */
@@ -118,6 +118,11 @@ typedef struct ps_ingest_scan {
 	int64_t records, bytes;
 	int64_t n_new, n_existing; /* URLs against the target's previous scan */
 	int64_t n_old;             /* URLs of the previous scan that are gone */
+	/* the same scan (target, scan time and records) was stored before: path
+	 * is that file and nothing was written, so that an ingest run again
+	 * (after a failure, a kill) completes what is missing and adds nothing
+	 * twice */
+	bool already_stored;
 } ps_ingest_scan;
 
 typedef struct ps_ingest_summary {

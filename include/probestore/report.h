@@ -27,7 +27,8 @@ extern "C" {
 typedef struct ps_report_options {
 	const char *const *targets;  /* root targets (URL or bare host); NULL or none: every target */
 	size_t n_targets;
-	int64_t since_ms, until_ms;  /* scans and file versions in [since, until] (0: open) */
+	int64_t since_ms, until_ms;  /* scans and file versions in [since, until]
+	                              * (PS_TIME_UNSET, the default: open) */
 	size_t max_rows;             /* rows kept per table (new, old, failed); 0: none */
 	size_t max_bars;             /* bars kept per distribution */
 	size_t max_files;            /* monitored URLs kept */
@@ -137,7 +138,7 @@ typedef struct ps_report_file {
 
 typedef struct ps_report {
 	const char *base_path;
-	int64_t since_ms, until_ms;  /* as asked */
+	int64_t since_ms, until_ms;  /* as asked (PS_TIME_UNSET: not asked) */
 	int64_t first_ms, last_ms;   /* the scans' and versions' times found (0: none) */
 	int64_t total_scans;
 	int64_t total_records;       /* the records of the targets' latest scans */

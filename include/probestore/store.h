@@ -53,16 +53,26 @@ typedef int (*ps_probe_fn)(void *ud, const ps_probe_result *r);
 
 /* PS_CODEC_CONFIG (config.h): the store's configured codec */
 
+/* A time not given (ps_scan_options.scan_time_ms, ps_query.from_ms and
+ * to_ms): every other value, 0 included, is a time (0 is
+ * 1970-01-01T00:00:00Z). */
+#define PS_TIME_UNSET INT64_MIN
+
 typedef struct ps_scan_options {
 	const char *root_target;   /* required: a URL or a bare host (https) */
 	const char *session_id;    /* NULL: generated (written to key-value metadata) */
-	int64_t scan_time_ms;      /* UTC milliseconds; 0: now */
+	int64_t scan_time_ms;      /* UTC milliseconds; PS_TIME_UNSET (the default): now */
 	int codec;                 /* PS_CODEC_CONFIG, PS_CODEC_AUTO or a PARQ_CODEC_* */
 	int compression_level;     /* with an explicit codec; 0: the codec's default */
 	int64_t rows_per_row_group;/* 0: the config's */
 	int validate;              /* -1: the config's, 0 off, 1 on */
 	bool mark_diff;            /* mark URLs new/existing against the previous scan (true) */
 	const ps_cancel *cancel;   /* NULL: not cancellable */
+	/* A scan of the target with the same scan time and the same records
+	 * (the content digest in its key-value metadata) is stored already:
+	 * write nothing and report it (ps_scan_result.already_stored). false
+	 * by default: every call writes a scan. */
+	bool skip_stored;
 } ps_scan_options;
 
 PS_API void ps_scan_options_default(ps_scan_options *o);
@@ -82,6 +92,7 @@ typedef struct ps_scan_result {
 	int codec;                 /* the codec written (auto resolved) */
 	int64_t n_changed;         /* with mark_diff: existing URLs whose compared fields
 	                            * differ (schema version 2 files record which) */
+	bool already_stored;       /* with skip_stored: path is the scan stored before */
 } ps_scan_result;
 
 /* Writes results[0..n) as one scan of o->root_target, durably. An empty scan
@@ -101,6 +112,26 @@ PS_API int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res);
 /* Drops everything written and frees w. */
 PS_API void ps_scan_writer_abort(ps_scan_writer *w);
 
+/* ---- temporary files ---- */
+
+/* Scan writers write a temporary file (".scan_<...>.tmp.XXXXXX" in the
+ * target's directory) and rename it into place; a writer killed before the
+ * rename leaves it behind. A temporary file is stale when the store handle
+ * that wrote it is no longer open in any process (its name carries the
+ * handle's writer id, whose lock file under <base>/.writers is then free),
+ * or, for a file without a writer id, when it has not changed for an
+ * hour. Writers remove the stale temporary files of a target directory
+ * when they next commit a scan there. */
+
+/* The stale temporary scan files of the store, as paths into *paths (free
+ * with ps_store_stale_tmp_list_free); *n counts them. */
+PS_API int ps_store_stale_tmp_list(ps_store *st, char ***paths, size_t *n);
+PS_API void ps_store_stale_tmp_list_free(char **paths, size_t n);
+/* Removes them (and the lock files of the writers gone); *n_removed (may
+ * be NULL) counts the temporary files removed. Safe while other processes
+ * write: a file a running writer holds is never removed. */
+PS_API int ps_store_stale_tmp_remove(ps_store *st, size_t *n_removed);
+
 /* ---- targets and scans ---- */
 
 typedef struct ps_target_info {
@@ -115,6 +146,10 @@ typedef struct ps_scan_info {
 	int64_t rows;              /* from the footer; -1 when the file does not read */
 	int64_t bytes;
 	char session_id[128];      /* the scan session ("" when the file names none) */
+	/* Orders scans of the same time: a per-target number the writer takes
+	 * under the target's lock (key-value metadata probestore.scan_seq);
+	 * 0 for files without one, which sort by name. */
+	int64_t seq;
 } ps_scan_info;
 
 /* Targets with at least one scan, sorted by directory name. Free *out with free(). */
@@ -151,7 +186,8 @@ typedef enum {
 typedef struct ps_query {
 	const char *root_target;   /* NULL: every target */
 	ps_scan_scope scans;       /* which scans of each target */
-	int64_t from_ms, to_ms;    /* PS_SCANS_RANGE: scan times in [from, to] (0: open) */
+	int64_t from_ms, to_ms;    /* PS_SCANS_RANGE: scan times in [from, to]
+	                            * (PS_TIME_UNSET, the default: open) */
 	const int *status_codes;   /* any of these ... */
 	size_t n_status_codes;
 	const ps_status_range *status_ranges; /* ... or in any of these ranges */

@@ -262,7 +262,9 @@ static int run(const cli_global *gl, int argc, char **argv)
 		snprintf(nw, sizeof nw, "%" PRId64, s->n_new);
 		snprintf(ex, sizeof ex, "%" PRId64, s->n_existing);
 		snprintf(old, sizeof old, "%" PRId64, s->n_old);
-		const char *cells[] = {s->host_port, cli_time_short(s->scan_time_ms, scan), recs, nw, ex, old, s->path};
+		char file[4200];
+		snprintf(file, sizeof file, "%s%s", s->path, s->already_stored ? " (stored already)" : "");
+		const char *cells[] = {s->host_port, cli_time_short(s->scan_time_ms, scan), recs, nw, ex, old, file};
 		table_add(&t, cells);
 	}
 	if (!ok)
@@ -277,8 +279,10 @@ static int run(const cli_global *gl, int argc, char **argv)
 	table_free(&t);
 	if (ok && sum.skipped)
 		cli_error("%" PRId64 " of %" PRId64 " lines skipped", sum.skipped, sum.lines);
-	if (!ok && sum.n_scans)
-		cli_error("%zu of %zu scans were written before the error", sum.n_scans, sum.n_planned);
+	if (!ok)
+		cli_error("%zu of %zu scans were written before the error; running the same ingest again is safe: "
+		          "it writes the scans that are missing and skips those stored",
+		          sum.n_scans, sum.n_planned);
 	rc = ok ? EXIT_OK : EXIT_RUNTIME;
 out:
 	ps_ingest_summary_free(&sum);

@@ -291,8 +291,8 @@ static int run(const cli_global *gl, int argc, char **argv)
 		if (since && until && since_ms > until_ms)
 			return cli_usage_error("query", "--since %s is after --until %s", since, until);
 		q.scans = PS_SCANS_RANGE;
-		q.from_ms = since_ms;
-		q.to_ms = until_ms;
+		q.from_ms = since ? since_ms : PS_TIME_UNSET;
+		q.to_ms = until ? until_ms : PS_TIME_UNSET;
 	}
 	bool old = diff && !strcmp(diff, "old");
 	if (old && (q.scans == PS_SCANS_ALL || since || until))

@@ -103,7 +103,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 			goto out;
 		o.until_ms = hi;
 	}
-	if (o.since_ms && o.until_ms && o.since_ms > o.until_ms) {
+	if (since && until && o.since_ms > o.until_ms) {
 		rc = cli_usage_error("report", "--since %s is after --until %s", since, until);
 		goto out;
 	}

@@ -440,6 +440,13 @@ static void csv_int(strbuf *b, int64_t v, bool last)
 	csv_emit(b, v ? n : NULL, false, last); /* a negative number is no formula */
 }
 
+static void csv_time(strbuf *b, int64_t v, bool last)
+{
+	char n[32];
+	snprintf(n, sizeof n, "%" PRId64, v);
+	csv_emit(b, n, false, last);
+}
+
 void probe_csv(strbuf *b, const ps_probe_result *r)
 {
 	char *hj = headers_text(r);
@@ -457,9 +464,10 @@ void probe_csv(strbuf *b, const ps_probe_result *r)
 	csv_field(b, r->method, false);
 	csv_field(b, hj, false);
 	csv_field(b, r->url_status, false);
-	csv_int(b, r->scan_timestamp_ms, false);
+	/* the scan time is a required column: 0 is 1970-01-01, not absent */
+	csv_time(b, r->scan_timestamp_ms, false);
 	csv_int(b, r->oldest_scan_timestamp_ms, false);
-	csv_int(b, r->scan_timestamp_ms, true);
+	csv_time(b, r->scan_timestamp_ms, true);
 	free(hj);
 }
 

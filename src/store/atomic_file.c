@@ -144,9 +144,12 @@ static int sync_placed(ps_tmpfile *t, const char *final)
 
 /* Renames t to the first free dir/stem[_N]ext (see
  * ps_tmpfile_commit_unique); with sync, fsyncs the directory after. */
-static int place_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap, bool sync)
+static int place_unique(ps_tmpfile *t, const char *stem, const char *ext, char *final, size_t cap, bool sync,
+                        int first_k, int *k_out)
 {
-	for (int k = 1; k < 100000; k++) {
+	for (int k = first_k > 1 ? first_k : 1; k < 100000; k++) {
+		if (k_out)
+			*k_out = k;
 		int n = k == 1 ? snprintf(final, cap, "%s/%s%s", t->dir, stem, ext)
 		               : snprintf(final, cap, "%s/%s_%d%s", t->dir, stem, k, ext);
 		if (n < 0 || (size_t)n >= cap) {
@@ -196,7 +199,7 @@ int ps_tmpfile_commit_unique(ps_tmpfile *t, const char *stem, const char *ext, c
 			final[0] = 0;
 		return rc;
 	}
-	return place_unique(t, stem, ext, final, cap, true);
+	return place_unique(t, stem, ext, final, cap, true, 1, NULL);
 }
 
 int ps_tmpfile_commit_replace(ps_tmpfile *t, const char *name)
@@ -280,8 +283,25 @@ static int sync_all(const fs_dirs *fs, const ps_store_io *io, const char *when)
 	return 0;
 }
 
+int ps_tmpfile_place(ps_tmpfile *t, const char *stem, const char *ext, int first_k, char *final, size_t cap,
+                     int *k_out)
+{
+	return place_unique(t, stem, ext, final, cap, false, first_k, k_out);
+}
+
+int ps_tmpfile_sync_close(ps_tmpfile *t)
+{
+	return sync_close(t);
+}
+
 int ps_tmpfile_commit_batch(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
                             char (*finals)[4096], size_t *n_placed)
+{
+	return ps_tmpfile_commit_batch_with(t, stems, n, ext, NULL, NULL, finals, n_placed);
+}
+
+int ps_tmpfile_commit_batch_with(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
+                                 ps_tmpfile_place_fn place, void *ud, char (*finals)[4096], size_t *n_placed)
 {
 	*n_placed = 0;
 	for (size_t i = 0; i < n; i++)
@@ -313,7 +333,8 @@ int ps_tmpfile_commit_batch(ps_tmpfile *const *t, const char *const *stems, size
 		rc = sync_all(&fs, io, "before the renames");
 	size_t i = 0;
 	for (; i < n && !rc; i++) {
-		rc = place_unique(t[i], stems[i], ext, finals[i], sizeof finals[i], false);
+		rc = place ? place(ud, i, finals[i], sizeof finals[i])
+		           : place_unique(t[i], stems[i], ext, finals[i], sizeof finals[i], false, 1, NULL);
 		if (!rc)
 			(*n_placed)++;
 	}

@@ -53,6 +53,20 @@ int ps_tmpfile_close(ps_tmpfile *t);
  * durable (*n_placed 0): an error says so. */
 int ps_tmpfile_commit_batch(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
                             char (*finals)[4096], size_t *n_placed);
+/* ps_tmpfile_commit_batch with the renames made by place(ud, i, final,
+ * cap), which renames file i (with ps_tmpfile_place, say) and writes its
+ * final path, or fails. */
+typedef int (*ps_tmpfile_place_fn)(void *ud, size_t i, char *final, size_t cap);
+int ps_tmpfile_commit_batch_with(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
+                                 ps_tmpfile_place_fn place, void *ud, char (*finals)[4096], size_t *n_placed);
+/* Renames the complete, synced and closed t to the first free
+ * dir/stem[_k]ext with k >= first_k (k 1: no suffix), never replacing a
+ * file; *k_out (may be NULL) gets k. No sync of the directory. On error
+ * the temporary file is removed and final is "". */
+int ps_tmpfile_place(ps_tmpfile *t, const char *stem, const char *ext, int first_k, char *final, size_t cap,
+                     int *k_out);
+/* fsyncs and closes the file (removed on error). */
+int ps_tmpfile_sync_close(ps_tmpfile *t);
 /* fsyncs and closes, then renames over dir/name (replacing it). */
 int ps_tmpfile_commit_replace(ps_tmpfile *t, const char *name);
 /* Closes and unlinks the temporary file. */

@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "httpx.h"
+#include "json_nul.h"
 #include "store_internal.h"
 #include "util.h"
 
@@ -63,6 +64,7 @@ typedef struct chunk {
 	item *items;
 	size_t n_items, cap_items;
 	ps_rec_arena a;           /* the items' strings */
+	ps_buf nul_fixed;         /* a line whose escaped NULs were replaced */
 } chunk;
 
 /* ---- targets ---- */
@@ -72,6 +74,7 @@ typedef struct group {
 	char dir[PS_HOST_PORT_DIR_MAX];
 	int64_t key_time;         /* records of probestore's own: their scan time */
 	int64_t first_time;       /* the first record's time */
+	int64_t min_time;         /* the earliest record time (0: none) */
 	size_t order;             /* first appearance of the target's directory */
 	ps_rec_arena a;           /* deep copies of buffered records */
 	ps_probe_result *recs;    /* buffered: deep copies, or, while a chunk is
@@ -268,6 +271,16 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 			return false;
 		line = fixed->data;
 		len = fixed->len;
+	}
+	/* an escaped NUL would end the string where cJSON reads it */
+	int nul = ps_json_nul_fix(line, len, in->utf8 != PS_UTF8_REJECT, &c->nul_fixed, why, sizeof why);
+	if (nul == -2)
+		return false;
+	if (nul < 0)
+		return bad(c, no, why);
+	if (nul > 0) {
+		line = c->nul_fixed.data;
+		len = c->nul_fixed.len;
 	}
 	ps_rec r;
 	ps_rec_options ro = {.keep_body = false, .no_target = in->target != NULL};
@@ -579,6 +592,10 @@ static int64_t group_scan_time(const ps_ingest *in, const group *g)
 		return in->o.scan_time_ms;
 	if (g->key_time)
 		return g->key_time;
+	/* the earliest record's: a scan began when its first probe was made,
+	 * whatever order httpx printed them in */
+	if (g->min_time)
+		return g->min_time;
 	return g->first_time ? g->first_time : in->now;
 }
 
@@ -592,6 +609,8 @@ static int group_open(ps_ingest *in, group *g)
 	o.codec = in->o.codec;
 	o.compression_level = in->o.compression_level;
 	o.cancel = in->o.cancel;
+	/* a rerun of an ingest adds nothing twice */
+	o.skip_stored = true;
 	int rc = ps_scan_writer_open(&g->w, in->st, &o);
 	return rc ? ps_err_prefix(rc, "%s: ", g->target) : 0;
 }
@@ -634,6 +653,8 @@ static int take_rec(ps_ingest *in, const item *it)
 		return rc;
 	if (!g->n && !g->w)
 		g->first_time = it->r.time_ms;
+	if (it->r.time_ms && (!g->min_time || it->r.time_ms < g->min_time))
+		g->min_time = it->r.time_ms;
 	if ((rc = group_room(g)))
 		return rc;
 	if (g->w) {
@@ -1094,6 +1115,7 @@ void ps_ingest_close(ps_ingest *in)
 		free(in->slots[k].data);
 		free(in->slots[k].items);
 		ps_rec_arena_free(&in->slots[k].a);
+		ps_buf_free(&in->slots[k].nul_fixed);
 	}
 	free(in->slots);
 	for (size_t k = 0; k < in->n_groups; k++)
@@ -1150,6 +1172,9 @@ static void *round_worker(void *arg)
 			break;
 		group *g = r->g[k];
 		int rc = group_write(r->in, g, false);
+		/* a writer opened before its target's earliest record was seen */
+		if (!rc && group_scan_time(r->in, g) != g->scan_ms)
+			ps_scan_writer_set_time(g->w, g->scan_ms = group_scan_time(r->in, g));
 		if (!rc)
 			rc = ps_scan_writer_prepare(g->w);
 		if (rc) {
@@ -1212,6 +1237,7 @@ static int write_slice(ps_ingest *in, group **g, size_t n)
 		s->n_new = res[k].n_new;
 		s->n_existing = res[k].n_existing;
 		s->n_old = res[k].n_old;
+		s->already_stored = res[k].already_stored;
 		g[k]->res = s;
 	}
 	free(w);

@@ -569,7 +569,7 @@ int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, in
 		const ps_probe_result *p = &r[i];
 		const char *diff = ov && ov->diff_status && ov->diff_status[i] ? ov->diff_status[i] : p->url_status;
 		const char *root = present(p->root_target_url) ? p->root_target_url : ov ? ov->root_target : NULL;
-		int64_t first = ov && ov->first_seen_ms && ov->first_seen_ms[i] ? ov->first_seen_ms[i]
+		int64_t first = ov && ov->first_seen_ms && ov->first_seen_ms[i] != PS_TIME_UNSET ? ov->first_seen_ms[i]
 		                : p->oldest_scan_timestamp_ms ? p->oldest_scan_timestamp_ms : scan_ms;
 		const char *strs[PS_PROBE_NCOLS] = {
 			[PS_COL_ORIGINAL_URL] = p->input_url ? p->input_url : "",

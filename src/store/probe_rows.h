@@ -27,7 +27,7 @@ int ps_probe_schema_check(const parq_schema *s, const char *path);
 /* Per-row values that override the model when the scan writer decides them. */
 typedef struct ps_probe_overrides {
 	const char *const *diff_status;   /* NULL, or per row (NULL entries: the model's) */
-	const int64_t *first_seen_ms;     /* NULL, or per row (0: the model's) */
+	const int64_t *first_seen_ms;     /* NULL, or per row (PS_TIME_UNSET: the model's) */
 	const char *root_target;          /* used where a result has none */
 	/* NULL, or per row the changed_fields list (NULL: none) and its length */
 	const char *const *const *changed;

@@ -551,7 +551,8 @@ static int target_files(query_run *qr, size_t *cap, const char *dir)
 	for (size_t k = ns; k-- > 0 && !rc;) {
 		const ps_scan_info *s = &scans[k];
 		bool in_range = q->scans != PS_SCANS_RANGE ||
-		                !((q->from_ms && s->scan_time_ms < q->from_ms) || (q->to_ms && s->scan_time_ms > q->to_ms));
+		                !((q->from_ms != PS_TIME_UNSET && s->scan_time_ms < q->from_ms) ||
+		                  (q->to_ms != PS_TIME_UNSET && s->scan_time_ms > q->to_ms));
 		if (!in_range)
 			continue;
 		if (old) {
@@ -983,6 +984,7 @@ static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, v
 void ps_query_default(ps_query *q)
 {
 	memset(q, 0, sizeof *q);
+	q->from_ms = q->to_ms = PS_TIME_UNSET;
 }
 
 static int query_threads(const ps_query *q)

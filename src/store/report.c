@@ -21,6 +21,7 @@
 void ps_report_options_default(ps_report_options *o)
 {
 	memset(o, 0, sizeof *o);
+	o->since_ms = o->until_ms = PS_TIME_UNSET;
 	o->max_rows = 200;
 	o->max_bars = 12;
 	o->max_files = 200;
@@ -46,7 +47,7 @@ static const char *keep(ps_arena *a, const char *s)
 
 static bool in_range(const ps_report_options *o, int64_t ms)
 {
-	return (!o->since_ms || ms >= o->since_ms) && (!o->until_ms || ms <= o->until_ms);
+	return (o->since_ms == PS_TIME_UNSET || ms >= o->since_ms) && (o->until_ms == PS_TIME_UNSET || ms <= o->until_ms);
 }
 
 static void widen(ps_report *r, int64_t ms)
@@ -301,9 +302,9 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 		return ps_err(PS_ENOTFOUND, "target %s (%s) has no scan in %s", target, t->host_port, st->base);
 	}
 	size_t lo = 0, hi = n; /* the scans in range: [lo, hi) */
-	while (lo < n && o->since_ms && scans[lo].scan_time_ms < o->since_ms)
+	while (lo < n && o->since_ms != PS_TIME_UNSET && scans[lo].scan_time_ms < o->since_ms)
 		lo++;
-	while (hi > lo && o->until_ms && scans[hi - 1].scan_time_ms > o->until_ms)
+	while (hi > lo && o->until_ms != PS_TIME_UNSET && scans[hi - 1].scan_time_ms > o->until_ms)
 		hi--;
 	if (hi > lo) {
 		t->scans = ps_arena_alloc(a, (hi - lo) * sizeof *t->scans);
@@ -432,7 +433,7 @@ static int hist_scan_file(const ps_report_options *o, const char *path, const ch
 			h->n++;
 		}
 		e->records++;
-		if (o->until_ms && raw.ts > o->until_ms)
+		if (o->until_ms != PS_TIME_UNSET && raw.ts > o->until_ms)
 			e->newer++;
 		else if (in_range(o, raw.ts) && raw.ts > e->latest_ms)
 			e->latest_ms = raw.ts;
@@ -733,7 +734,7 @@ int ps_report_gather(ps_store *st, const ps_report_options *o, ps_report *out)
 		ps_report_options_default(&def);
 		o = &def;
 	}
-	if (o->since_ms && o->until_ms && o->since_ms > o->until_ms)
+	if (o->since_ms != PS_TIME_UNSET && o->until_ms != PS_TIME_UNSET && o->since_ms > o->until_ms)
 		return ps_err(PS_EINVAL, "report: since (%lld) is after until (%lld)", (long long)o->since_ms,
 		              (long long)o->until_ms);
 	if (!(out->priv = calloc(1, sizeof(report_priv))))

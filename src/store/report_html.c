@@ -753,11 +753,11 @@ int ps_report_render_html(const ps_report *r, int fd)
 		putf(h, "%s &ndash; %s", iso(r->first_ms, tb), iso(r->last_ms, tb2));
 	else
 		put(h, "no data");
-	if (r->since_ms || r->until_ms) {
+	if (r->since_ms != PS_TIME_UNSET || r->until_ms != PS_TIME_UNSET) {
 		put(h, " <span class=\"meta\">(asked: ");
-		put(h, r->since_ms ? iso(r->since_ms, tb) : "the start");
+		put(h, r->since_ms != PS_TIME_UNSET ? iso(r->since_ms, tb) : "the start");
 		put(h, " &ndash; ");
-		put(h, r->until_ms ? iso(r->until_ms, tb2) : "now");
+		put(h, r->until_ms != PS_TIME_UNSET ? iso(r->until_ms, tb2) : "now");
 		put(h, ")</span>");
 	}
 	int64_t failed = 0;

@@ -14,6 +14,9 @@ int ps_scan_open_reader(const char *path, const ps_config *cfg, parq_reader **r)
 /* The scans in a target directory, oldest first (precise times from the
  * footers). A missing directory gives n == 0. Free *out with free(). */
 int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n);
+/* The same, and *n_tmp (may be NULL) the temporary scan files
+ * (".scan_*.tmp.*") dir holds. */
+int ps_scan_list_dir_tmp(const char *dir, ps_scan_info **out, size_t *n, size_t *n_tmp);
 
 /* The newest scan in a target directory, reading only the footers of the
  * scans of its second when there are several (out->rows and bytes are

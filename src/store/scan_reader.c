@@ -13,6 +13,7 @@
 #include "probe_rows.h"
 #include "store_internal.h"
 #include "scan_internal.h"
+#include "scan_order.h"
 #include "strmap.h"
 #include "changes.h"
 
@@ -243,23 +244,32 @@ static void scan_info_fill(ps_scan_info *s)
 		if (!*end && v / 1000 == s->scan_time_ms / 1000)
 			s->scan_time_ms = v;
 	}
+	const char *seq = parq_reader_kv(r, PS_KV_SCAN_SEQ);
+	if (seq) {
+		char *end;
+		long long v = strtoll(seq, &end, 10);
+		if (!*end && v > 0)
+			s->seq = v;
+	}
 	parq_reader_close(r);
 }
 
 static int cmp_scan(const void *a, const void *b)
 {
-	const ps_scan_info *x = a, *y = b;
-	if (x->scan_time_ms != y->scan_time_ms)
-		return x->scan_time_ms < y->scan_time_ms ? -1 : 1;
-	/* same time: scan_X.parquet before scan_X_2.parquet before scan_X_10 */
-	size_t lx = strlen(x->path), ly = strlen(y->path);
-	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->path, y->path);
+	return ps_scan_info_cmp(a, b);
 }
 
 int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n)
 {
+	return ps_scan_list_dir_tmp(dir, out, n, NULL);
+}
+
+int ps_scan_list_dir_tmp(const char *dir, ps_scan_info **out, size_t *n, size_t *n_tmp)
+{
 	*out = NULL;
 	*n = 0;
+	if (n_tmp)
+		*n_tmp = 0;
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
@@ -268,6 +278,8 @@ int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n)
 	int rc = 0;
 	while ((e = readdir(d))) {
 		int64_t t = ps_scan_name_time(e->d_name);
+		if (n_tmp && !strncmp(e->d_name, ".scan_", 6) && strstr(e->d_name, ".tmp."))
+			(*n_tmp)++;
 		if (t < 0)
 			continue;
 		if ((rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))

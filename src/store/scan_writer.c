@@ -1,5 +1,7 @@
 /* Writing one scan of one root target: validation, URL diff against the
  * previous scan, columnar batches into libparq, durable commit. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "atomic_file.h"
 #include "error.h"
 #include "probe_rows.h"
+#include "scan_internal.h"
+#include "scan_order.h"
+#include "stale_tmp.h"
 #include "store_internal.h"
 #include "store_io.h"
 #include "strmap.h"
@@ -46,6 +53,13 @@ struct ps_scan_writer {
 	ps_probe_cols cols;
 	ps_strmap prev;          /* previous scan: original_url -> first_seen */
 	bool has_prev;
+	ps_file_id prev_id;      /* the file the marks were computed against */
+	ps_strmap seen;          /* this scan's URLs, counted once each */
+	int64_t seq;             /* the target's sequence number, once prepared */
+	int64_t open_ms;         /* the scan time the rows were written with */
+	EVP_MD_CTX *digest;      /* SHA-256 of the records as given */
+	char digest_hex[65];
+	bool skipped;            /* the same scan was stored already */
 	int64_t records, n_new, n_existing;
 	int64_t n_prev_seen;     /* distinct URLs of prev met (their values made negative) */
 	bool prepared;           /* file complete and closed, waiting for its commit */
@@ -70,6 +84,7 @@ void ps_scan_options_default(ps_scan_options *o)
 	o->codec = PS_CODEC_CONFIG;
 	o->validate = -1;
 	o->mark_diff = true;
+	o->scan_time_ms = PS_TIME_UNSET;
 }
 
 void ps_session_id_new(char *buf, size_t cap, int64_t ms)
@@ -155,27 +170,24 @@ static void changes_free(writer_changes *c)
 }
 
 /* Loads the previous scan's URLs with their first-seen time. */
-static int load_previous(ps_scan_writer *w)
+/* The first-seen times of a scan's URLs and, when changes are judged,
+ * the values they are compared on: only those columns are read. */
+static int load_prev_content(ps_scan_writer *w, const char *path)
 {
-	ps_scan_info *scans;
-	size_t n;
-	int rc = ps_store_list_scans(w->st, w->root_target, &scans, &n);
-	if (rc)
-		return rc;
-	if (n == 0) {
-		free(scans);
-		return 0;
-	}
+	ps_prev_scan_free(&w->chg.prev);
 	ps_probe_iter *it;
-	/* the columns the marks and the comparison need, no more */
-	rc = ps_probe_iter_open_fields(&it, scans[n - 1].path, ps_change_columns, &w->chg.prev.v2);
-	free(scans);
+	int rc = ps_probe_iter_open_fields(&it, path, ps_change_columns, &w->chg.prev.v2);
 	if (rc)
 		return ps_err_prefix(rc, "previous scan: ");
 	const ps_probe_result *r;
 	while (!(rc = ps_probe_iter_next(it, &r)) && r) {
 		int64_t first = r->oldest_scan_timestamp_ms ? r->oldest_scan_timestamp_ms : r->scan_timestamp_ms;
-		if (r->input_url && ps_strmap_put(&w->prev, r->input_url, strlen(r->input_url), first)) {
+		/* the earliest of a URL's rows (one per method) */
+		int64_t *have = r->input_url ? ps_strmap_get(&w->prev, r->input_url, strlen(r->input_url)) : NULL;
+		if (have) {
+			if (first < *have)
+				*have = first;
+		} else if (r->input_url && ps_strmap_put(&w->prev, r->input_url, strlen(r->input_url), first)) {
 			rc = ps_err_nomem();
 			break;
 		}
@@ -183,8 +195,56 @@ static int load_previous(ps_scan_writer *w)
 			break;
 	}
 	ps_probe_iter_close(it);
-	w->has_prev = rc == 0;
+	if (rc)
+		ps_prev_scan_free(&w->chg.prev);
 	return rc;
+}
+
+static int load_previous(ps_scan_writer *w)
+{
+	ps_scan_info *scans;
+	size_t n;
+	int rc = ps_store_list_scans(w->st, w->root_target, &scans, &n);
+	if (rc)
+		return rc;
+	/* the newest scan not after this one that reads: a damaged one is
+	 * passed over with a warning naming it */
+	for (size_t i = n; i-- > 0;) {
+		if (scans[i].scan_time_ms > w->scan_ms)
+			continue;
+		ps_strmap_free(&w->prev);
+		/* the id before the content: a file replaced meanwhile (its
+		 * marks brought up to date) then differs at the commit */
+		rc = ps_file_id_get(scans[i].path, &w->prev_id);
+		if (!rc)
+			rc = load_prev_content(w, scans[i].path);
+		if (rc == PS_ENOMEM)
+			break;
+		if (!rc) {
+			w->has_prev = true;
+			break;
+		}
+		ps_log_field f[] = {PS_LOG_STR("path", scans[i].path), PS_LOG_STR("error", ps_errmsg())};
+		ps_log(ps_store_logger(w->st), PS_LOG_WARN, f, 2,
+		       "previous scan does not read; the marks are computed against the scan before it");
+		rc = 0;
+	}
+	if (!w->has_prev)
+		ps_strmap_free(&w->prev);
+	free(scans);
+	return rc;
+}
+
+/* The file name's stem from the scan time. */
+static void set_stem(ps_scan_writer *w)
+{
+	/* floor: a time before 1970 names the second it falls in */
+	int64_t s = w->scan_ms / 1000 - (w->scan_ms % 1000 < 0);
+	time_t secs = (time_t)s;
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	snprintf(w->stem, sizeof w->stem, "scan_%04d%02d%02d_%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_options *o)
@@ -203,7 +263,12 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	w->o = *o;
 	w->tmp.fd = -1;
 	const ps_config *cfg = ps_store_config(st);
-	w->scan_ms = o->scan_time_ms ? o->scan_time_ms : ps_now_ms();
+	w->scan_ms = o->scan_time_ms != PS_TIME_UNSET ? o->scan_time_ms : ps_now_ms();
+	w->open_ms = w->scan_ms;
+	if (!(w->digest = EVP_MD_CTX_new()) || EVP_DigestInit_ex(w->digest, EVP_sha256(), NULL) != 1) {
+		ps_scan_writer_abort(w);
+		return ps_err_nomem();
+	}
 	w->validate = o->validate < 0 ? cfg->writer.enable_validation : o->validate != 0;
 	w->utf8 = cfg->writer.utf8_repair;
 	w->codec = o->codec == PS_CODEC_CONFIG ? cfg->codec : o->codec;
@@ -218,11 +283,7 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 		if (!w->root_target || !w->session_id)
 			rc = ps_err_nomem();
 	}
-	time_t secs = (time_t)(w->scan_ms / 1000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	snprintf(w->stem, sizeof w->stem, "scan_%04d%02d%02d_%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	set_stem(w);
 	if (!rc && o->mark_diff)
 		rc = changes_init(w, cfg);
 	if (!rc && o->mark_diff)
@@ -241,8 +302,11 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	w->version = cfg->writer.schema_version == PS_SCHEMA_V1 ? PS_SCHEMA_V1 : PS_SCHEMA_V2;
 	if (!rc && !(w->schema = ps_probe_schema_new(w->version)))
 		rc = PS_ENOMEM;
-	if (!rc)
-		rc = ps_tmpfile_create(&w->tmp, st->io, w->dir, w->stem);
+	if (!rc) {
+		char hint[128];
+		ps_scan_tmp_hint(st, w->stem, hint, sizeof hint);
+		rc = ps_tmpfile_create(&w->tmp, st->io, w->dir, hint);
+	}
 	if (rc) {
 		ps_scan_writer_abort(w);
 		return rc;
@@ -255,31 +319,14 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
  * first batch's size). */
 static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 {
-	const ps_config *cfg = ps_store_config(w->st);
 	int codec = w->codec, level = w->level;
 	if (codec == PS_CODEC_AUTO)
 		ps_config_auto_codec(batch_bytes, &codec, &level);
 	w->codec = codec;
 	w->level = level;
 	parq_writer_options po;
-	parq_writer_options_default(&po);
-	po.codec = (parq_codec)codec;
-	po.compression_level = level;
-	po.row_group_rows = w->o.rows_per_row_group > 0 ? w->o.rows_per_row_group : cfg->writer.rows_per_row_group;
-	/* bloom filters on the columns queries look up by value */
-	parq_column_options co[7];
-	/* version 2: also the hashes ("which targets serve this favicon") */
-	const int bloom_cols[7] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER, PS_COL_FAVICON_MMH3,
-	                           PS_COL_JARM, PS_COL_BODY_SHA256, PS_COL_HEADER_SHA256};
-	int n_bloom = w->version == PS_SCHEMA_V1 ? 3 : 7;
-	for (int k = 0; k < n_bloom; k++) {
-		/* the leaf of a column: one leaf each, in column order */
-		parq_column_options_default(&co[k], bloom_cols[k]);
-		co[k].bloom_fpp = 0.01;
-	}
-	po.columns = co;
-	po.n_columns = n_bloom;
-	po.io = ps_io_parq(w->st->io, &w->pio);
+	parq_column_options co[PS_SCAN_BLOOM_COLS];
+	ps_scan_parq_options(w->st, w->version, codec, level, w->o.rows_per_row_group, &po, co, &w->pio);
 	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);
@@ -293,6 +340,33 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 		return ps_err_from_parq(rc, NULL);
 	w->codec_resolved = true;
 	return 0;
+}
+
+void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64_t rows_per_row_group,
+                          parq_writer_options *po, parq_column_options *co, parq_io *pio)
+{
+	const ps_config *cfg = ps_store_config(st);
+	parq_writer_options_default(po);
+	po->codec = (parq_codec)codec;
+	po->compression_level = level;
+	po->row_group_rows = rows_per_row_group > 0 ? rows_per_row_group : cfg->writer.rows_per_row_group;
+	/* a CRC in every page header: a flipped bit on disk is an error
+	 * naming the page, not a wrong value */
+	po->page_crc = true;
+	/* bloom filters on the columns queries look up by value; version 2:
+	 * also the hashes ("which targets serve this favicon") */
+	const int bloom_cols[PS_SCAN_BLOOM_COLS] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER,
+	                                            PS_COL_FAVICON_MMH3, PS_COL_JARM, PS_COL_BODY_SHA256,
+	                                            PS_COL_HEADER_SHA256};
+	int n_bloom = version == PS_SCHEMA_V1 ? 3 : PS_SCAN_BLOOM_COLS;
+	for (int k = 0; k < n_bloom; k++) {
+		/* the leaf of a column: one leaf each, in column order */
+		parq_column_options_default(&co[k], bloom_cols[k]);
+		co[k].bloom_fpp = 0.01;
+	}
+	po->columns = co;
+	po->n_columns = n_bloom;
+	po->io = ps_io_parq(st->io, pio);
 }
 
 /* ---- validation ---- */
@@ -419,6 +493,45 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 	return 0;
 }
 
+/* ---- the content digest ---- */
+
+static void digest_str(EVP_MD_CTX *d, const char *s)
+{
+	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
+	EVP_DigestUpdate(d, &n, sizeof n);
+	if (s)
+		EVP_DigestUpdate(d, s, n);
+}
+
+static void digest_int(EVP_MD_CTX *d, int64_t v)
+{
+	EVP_DigestUpdate(d, &v, sizeof v);
+}
+
+/* Every field a scan file keeps of r, each with its length: the same
+ * records in the same order give the same digest. */
+static void digest_row(EVP_MD_CTX *d, const ps_probe_result *r)
+{
+	const char *strs[] = {r->input_url, r->final_url, r->content_type, r->title, r->web_server,
+	                      r->root_target_url, r->error, r->method, r->url_status};
+	for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
+		digest_str(d, strs[k]);
+	digest_int(d, r->status_code);
+	digest_int(d, r->content_length);
+	digest_int(d, r->oldest_scan_timestamp_ms);
+	digest_int(d, (int64_t)r->n_technologies);
+	for (size_t j = 0; r->technologies && j < r->n_technologies; j++)
+		digest_str(d, r->technologies[j]);
+	digest_int(d, (int64_t)r->n_ips);
+	for (size_t j = 0; r->ips && j < r->n_ips; j++)
+		digest_str(d, r->ips[j]);
+	digest_int(d, (int64_t)r->n_headers);
+	for (size_t j = 0; r->headers && j < r->n_headers; j++) {
+		digest_str(d, r->headers[j].name);
+		digest_str(d, r->headers[j].value);
+	}
+}
+
 int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 {
 	if (ps_cancel_requested(w->o.cancel))
@@ -460,11 +573,18 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 				rows = fixed_rows;
 		}
 		for (size_t i = 0; i < m; i++) {
+			digest_row(w->digest, &rows[i]);
 			w->diff[i] = NULL;
-			w->first[i] = 0;
+			w->first[i] = PS_TIME_UNSET;
 			if (!w->o.mark_diff || !rows[i].input_url)
 				continue;
-			int64_t *prev = ps_strmap_get(&w->prev, rows[i].input_url, strlen(rows[i].input_url));
+			/* a URL's identity is the URL: its rows (one per method or
+			 * probe) share its mark and are counted once */
+			size_t ul = strlen(rows[i].input_url);
+			bool first_row = !ps_strmap_get(&w->seen, rows[i].input_url, ul);
+			if (first_row && ps_strmap_put(&w->seen, rows[i].input_url, ul, 1))
+				return ps_err_nomem();
+			int64_t *prev = ps_strmap_get(&w->prev, rows[i].input_url, ul);
 			w->diff[i] = prev ? "existing" : "new";
 			if (prev) {
 				/* a URL met is marked by its value made negative (first-seen
@@ -474,9 +594,9 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 					w->n_prev_seen++;
 				}
 				w->first[i] = -*prev - 1;
-				w->n_existing++;
+				w->n_existing += first_row;
 			} else {
-				w->n_new++;
+				w->n_new += first_row;
 			}
 		}
 		int rc = changes_batch(w, rows, m);
@@ -505,6 +625,32 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 	return 0;
 }
 
+/* The key-value metadata that orders the scan and names its content: a
+ * sequence number taken under the target's lock, and the digest. */
+static int set_order_kv(ps_scan_writer *w)
+{
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	if (EVP_DigestFinal_ex(w->digest, md, &mdlen) != 1 || mdlen != 32)
+		return ps_err(PS_EIO, "scan of %s: SHA-256 failed", w->root_target);
+	for (int k = 0; k < 32; k++)
+		snprintf(w->digest_hex + 2 * k, 3, "%02x", md[k]);
+	ps_target_lock l;
+	int rc = ps_target_lock_take(&l, w->st->io, w->dir);
+	if (!rc) {
+		rc = ps_target_lock_next_seq(&l, &w->seq);
+		ps_target_lock_release(&l);
+	}
+	if (rc)
+		return ps_err_prefix(rc, "scan of %s: ", w->root_target);
+	char seq[32];
+	snprintf(seq, sizeof seq, "%lld", (long long)w->seq);
+	if ((rc = parq_writer_set_kv(w->pw, PS_KV_SCAN_SEQ, seq)) ||
+	    (rc = parq_writer_set_kv(w->pw, PS_KV_CONTENT_DIGEST, w->digest_hex)))
+		return ps_err_from_parq(rc, NULL);
+	return 0;
+}
+
 /* Completes the file (the footer), unsynced and open. */
 static int finish_file(ps_scan_writer *w)
 {
@@ -513,6 +659,8 @@ static int finish_file(ps_scan_writer *w)
 		rc = ps_err(PS_ECANCELED, "scan of %s canceled", w->root_target);
 	if (!rc && !w->codec_resolved)
 		rc = open_parquet(w, 0); /* an empty scan is a valid zero-row file */
+	if (!rc)
+		rc = set_order_kv(w);
 	if (!rc) {
 		rc = parq_writer_close(w->pw, &w->size);
 		w->pw = NULL;
@@ -538,6 +686,7 @@ int ps_scan_writer_prepare(ps_scan_writer *w)
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);
+	ps_strmap_free(&w->seen);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);
@@ -562,13 +711,166 @@ static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
 		res->n_old = w->n_old;
 		res->n_changed = w->chg.n_changed;
 		res->codec = w->codec;
+		res->already_stored = w->skipped;
 		struct timespec t1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		res->elapsed_s = (double)(t1.tv_sec - w->t0.tv_sec) + (double)(t1.tv_nsec - w->t0.tv_nsec) / 1e9;
 	}
 	ps_log_field f[] = {PS_LOG_STR("path", final), PS_LOG_INT("records", w->records), PS_LOG_INT("bytes", w->size),
 	                    PS_LOG_INT("new", w->n_new), PS_LOG_INT("existing", w->n_existing)};
-	ps_log(ps_store_logger(w->st), PS_LOG_INFO, f, 5, "scan written");
+	ps_log(ps_store_logger(w->st), PS_LOG_INFO, f, 5, w->skipped ? "scan stored already" : "scan written");
+}
+
+/* The scan of the same time and content stored already, if any: its path
+ * into found. */
+static bool find_stored(ps_scan_writer *w, const ps_scan_info *scans, size_t n, char *found, size_t cap)
+{
+	bool hit = false;
+	for (size_t i = 0; i < n && !hit; i++) {
+		if (scans[i].scan_time_ms != w->scan_ms || scans[i].rows != w->records)
+			continue;
+		parq_reader *r;
+		if (parq_reader_open(&r, scans[i].path, NULL))
+			continue;
+		const char *d = parq_reader_kv(r, PS_KV_CONTENT_DIGEST);
+		if (d && !strcmp(d, w->digest_hex)) {
+			snprintf(found, cap, "%s", scans[i].path);
+			hit = true;
+			/* the counts reported are the stored scan's, against the
+			 * scan before it */
+			const char *prev = NULL;
+			for (size_t j = i; j-- > 0;)
+				if (scans[j].rows >= 0) {
+					prev = scans[j].path;
+					break;
+				}
+			ps_url_diff diff;
+			if (ps_scan_diff(prev, scans[i].path, &diff) == 0) {
+				w->n_new = (int64_t)diff.n_new;
+				w->n_existing = (int64_t)diff.n_existing;
+				w->n_old = (int64_t)diff.n_old;
+				ps_url_diff_free(&diff);
+			}
+		}
+		parq_reader_close(r);
+	}
+	return hit;
+}
+
+/* Brings the marks of the scans after w's (just placed at final) up to
+ * date, each against the one before it: a corrected copy renamed over
+ * it, until a copy would change nothing. A failure leaves the rest as
+ * they were and is logged. */
+static void remark_later(ps_scan_writer *w, const char *final, const ps_scan_info *later, size_t n)
+{
+	const char *prev = final;
+	for (size_t i = 0; i < n; i++) {
+		ps_tmpfile nt;
+		ps_remark_result rr;
+		int rc = ps_scan_remark(w->st, later[i].path, prev, INT64_MIN, &nt, &rr);
+		if (!rc && !rr.changed) {
+			ps_tmpfile_discard(&nt);
+			return;
+		}
+		if (!rc) {
+			/* complete and synced: in place of the old copy, atomically */
+			if (ps_io_rename(w->st->io, nt.path, later[i].path, 0) != 0) {
+				rc = ps_err(PS_EIO, "cannot rename %s to %s: %s", nt.path, later[i].path, strerror(errno));
+				ps_tmpfile_discard(&nt);
+			} else {
+				nt.path[0] = 0;
+				rc = ps_fsync_dir(w->st->io, w->dir);
+			}
+		}
+		if (rc) {
+			ps_log_field f[] = {PS_LOG_STR("path", later[i].path), PS_LOG_STR("error", ps_errmsg())};
+			ps_log(ps_store_logger(w->st), PS_LOG_ERROR, f, 2,
+			       "the marks of a later scan could not be brought up to date");
+			return;
+		}
+		prev = later[i].path;
+	}
+}
+
+/* Places w's complete, synced and closed file under the target's lock:
+ * skipped when stored already (skip_stored); re-marked first when the scan
+ * before it in time is not the one its marks were computed against (a
+ * scan placed meanwhile, or an older scan arriving late) or its time
+ * changed; then renamed to a name never given before, and the scans after
+ * it re-marked. No sync of the directory. */
+static int place_locked(ps_scan_writer *w, char *final, size_t cap)
+{
+	ps_target_lock l;
+	final[0] = 0;
+	int rc = ps_target_lock_take(&l, w->st->io, w->dir);
+	if (rc) {
+		ps_tmpfile_discard(&w->tmp);
+		return ps_err_prefix(rc, "scan of %s: ", w->root_target);
+	}
+	/* the target's scans, each footer read once, and what writers killed
+	 * in this directory left behind (there is always this writer's own
+	 * temporary file: the others are looked at only when there is more
+	 * than one) */
+	ps_scan_info *all = NULL;
+	size_t n_all = 0;
+	size_t n_tmp = 2;
+	if (w->o.skip_stored || w->o.mark_diff)
+		rc = ps_scan_list_dir_tmp(w->dir, &all, &n_all, &n_tmp);
+	if (n_tmp > 1)
+		ps_scan_tmp_clean(w->st, w->dir, NULL);
+	if (!rc && w->o.skip_stored && find_stored(w, all, n_all, final, cap)) {
+		ps_tmpfile_discard(&w->tmp);
+		w->skipped = true;
+		free(all);
+		ps_target_lock_release(&l);
+		return 0;
+	}
+	ps_scan_info prev, *later = NULL;
+	size_t n_later = 0;
+	bool has_prev = false;
+	if (!rc && w->o.mark_diff)
+		rc = ps_scan_neighbors(w->st, all, n_all, w->scan_ms, w->seq, &prev, &has_prev, &later, &n_later);
+	free(all);
+	if (!rc && w->o.mark_diff) {
+		bool same = has_prev == w->has_prev;
+		if (same && has_prev) {
+			ps_file_id id;
+			same = !ps_file_id_get(prev.path, &id) && ps_file_id_equal(&id, &w->prev_id);
+		}
+		if (!same || w->scan_ms != w->open_ms) {
+			ps_tmpfile nt;
+			ps_remark_result rr;
+			rc = ps_scan_remark(w->st, w->tmp.path, has_prev ? prev.path : NULL,
+			                    w->scan_ms != w->open_ms ? w->scan_ms : INT64_MIN, &nt, &rr);
+			if (!rc) {
+				ps_tmpfile_discard(&w->tmp);
+				w->tmp = nt;
+				w->n_new = rr.n_new;
+				w->n_existing = rr.n_existing;
+				w->n_old = rr.n_old;
+				struct stat sb;
+				if (stat(w->tmp.path, &sb) == 0)
+					w->size = sb.st_size;
+			}
+		}
+	}
+	int k = 1;
+	if (!rc)
+		rc = ps_tmpfile_place(&w->tmp, w->stem, ".parquet", ps_target_lock_first_k(&l, w->stem), final, cap, &k);
+	else
+		ps_tmpfile_discard(&w->tmp);
+	if (!rc) {
+		w->committed = true;
+		if (ps_target_lock_placed(&l, w->stem, k)) {
+			/* the name is recorded only to skip it next time */
+			ps_log_field f[] = {PS_LOG_STR("path", l.path), PS_LOG_STR("error", ps_errmsg())};
+			ps_log(ps_store_logger(w->st), PS_LOG_WARN, f, 2, "lock file not updated");
+		}
+		remark_later(w, final, later, n_later);
+	}
+	free(later);
+	ps_target_lock_release(&l);
+	return rc;
 }
 
 int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
@@ -577,13 +879,23 @@ int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
 	                     : finish_file(w);
 	char final[4096] = "";
 	if (!rc)
-		rc = ps_tmpfile_commit_unique(&w->tmp, w->stem, ".parquet", final, sizeof final);
+		rc = ps_tmpfile_sync_close(&w->tmp);
+	if (!rc)
+		rc = place_locked(w, final, sizeof final);
+	if (!rc && !w->skipped && (rc = ps_fsync_dir(w->st->io, w->dir)))
+		rc = ps_err_prefix(rc, "%s is in place but not known to be durable: ", final);
 	/* in place, even when only the directory fsync failed */
-	w->committed = !rc || final[0];
+	w->committed = w->committed || (!rc && !w->skipped);
 	if (!rc)
 		placed(w, final, res);
 	ps_scan_writer_abort(w);
 	return rc;
+}
+
+static int place_batch(void *ud, size_t i, char *final, size_t cap)
+{
+	ps_scan_writer **w = ud;
+	return place_locked(w[i], final, cap);
 }
 
 int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed)
@@ -600,10 +912,10 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 	}
 	size_t n_placed = 0;
 	if (!rc)
-		rc = ps_tmpfile_commit_batch(t, stems, n, ".parquet", finals, &n_placed);
+		rc = ps_tmpfile_commit_batch_with(t, stems, n, ".parquet", place_batch, w, finals, &n_placed);
 	/* placed but not known durable (the last sync failed) is not counted */
 	for (size_t i = 0; i < n_placed; i++) {
-		w[i]->committed = true;
+		w[i]->committed = !w[i]->skipped;
 		placed(w[i], finals[i], res ? &res[i] : NULL);
 	}
 	*n_committed = n_placed;
@@ -613,6 +925,12 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 	free(stems);
 	free(finals);
 	return rc;
+}
+
+void ps_scan_writer_set_time(ps_scan_writer *w, int64_t ms)
+{
+	w->scan_ms = ms;
+	set_stem(w);
 }
 
 int64_t ps_scan_writer_buffered(const ps_scan_writer *w)
@@ -642,6 +960,30 @@ int ps_scan_writer_flush(ps_scan_writer *w)
 	return rc ? ps_err_from_parq(rc, NULL) : 0;
 }
 
+/* The lock file of a target directory this writer made, when nothing
+ * but it is there: removed, so that the directory goes too. */
+static void remove_lock_if_alone(ps_scan_writer *w)
+{
+	char p[4200];
+	snprintf(p, sizeof p, "%s/.lock", w->dir);
+	if (access(p, F_OK) != 0)
+		return;
+	ps_target_lock l;
+	if (ps_target_lock_take(&l, w->st->io, w->dir))
+		return;
+	DIR *d = opendir(w->dir);
+	bool alone = d != NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, ".lock"))
+			alone = false;
+	if (d)
+		closedir(d);
+	if (alone)
+		ps_target_lock_remove(&l);
+	ps_target_lock_release(&l);
+}
+
 void ps_scan_writer_abort(ps_scan_writer *w)
 {
 	if (!w)
@@ -652,6 +994,8 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	ps_tmpfile_discard(&w->tmp);
 	/* a cancelled or failed first scan leaves no empty target directory;
 	 * rmdir removes nothing another writer has put there meanwhile */
+	if (w->made_dir && !w->committed)
+		remove_lock_if_alone(w);
 	if (w->made_dir && !w->committed && rmdir(w->dir) == 0 && w->made_parent) {
 		char *slash = strrchr(w->dir, '/');
 		if (slash) {
@@ -663,6 +1007,8 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);
+	ps_strmap_free(&w->seen);
+	EVP_MD_CTX_free(w->digest);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);

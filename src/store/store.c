@@ -1,4 +1,5 @@
 /* The store handle, cancellation tokens and on-disk naming. */
+#include "stale_tmp.h"
 #include "store_internal.h"
 
 #include <errno.h>
@@ -92,6 +93,8 @@ int ps_store_open(ps_store **out, const ps_store_options *o)
 	ps_store *st = calloc(1, sizeof *st);
 	if (!st)
 		return ps_err_nomem();
+	pthread_mutex_init(&st->writer_mu, NULL);
+	st->writer_fd = -1;
 	int rc = o->config ? ps_config_copy(&st->cfg, o->config) : ps_config_default(&st->cfg);
 	const char *base = o->base_path ? o->base_path : st->cfg.base_path;
 	if (!rc && (!base || !*base))
@@ -123,6 +126,8 @@ void ps_store_close(ps_store *st)
 	if (!st)
 		return;
 	cleaner_stop(st);
+	ps_store_writer_release(st);
+	pthread_mutex_destroy(&st->writer_mu);
 	ps_urlmutex_mgr_free(st->urlmutex);
 	ps_config_free(&st->cfg);
 	free(st->base);

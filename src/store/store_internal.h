@@ -25,6 +25,11 @@ struct ps_store {
 	pthread_mutex_t cleaner_lock;
 	pthread_cond_t cleaner_cond;
 	uint64_t cleaner_runs;                /* cleanups done (atomic) */
+	/* the writer id of temporary scan files (stale_tmp.c) */
+	pthread_mutex_t writer_mu;
+	int writer_fd;                        /* flock on .writers/<id>.lock; -1 */
+	bool writer_failed;
+	char writer_id[24];
 };
 
 /* Sets the reader options cfg's storage_config.parquet_reader decides
@@ -42,6 +47,10 @@ int64_t ps_scan_name_time(const char *name);
 
 /* Scan writers in steps for ingest, which writes many scans at once
  * (scan_writer.c). */
+/* Sets the scan time of w, opened with another (ingest learns a target's
+ * earliest record time after its first rows are written): the file is
+ * rewritten with it at the commit. */
+void ps_scan_writer_set_time(ps_scan_writer *w, int64_t ms);
 /* Finishes w's file (footer, no sync), ready for ps_scan_writers_commit. */
 int ps_scan_writer_prepare(ps_scan_writer *w);
 /* Prepares w[0..n) and commits them in one batch (ps_tmpfile_commit_batch):

@@ -148,6 +148,21 @@ printf '%s\n' '{"url":"http://192.0.2.7:8080/"}' '{"url":"https://[2001:db8::5]/
 note "--group-by host: one scan per host and port"
 printf '{"url":"https://a.example.org/"}\n{"url":"http://b.example.org:8080/x"}\n' | run --data host ingest --group-by host --scan-time $T1 --session h1
 run ingest --group-by nothing
+note "the same ingest again writes nothing: each scan is stored already"
+printf '{"url":"https://a.example.org/"}\n{"url":"http://b.example.org:8080/x"}\n' | run --data host ingest --group-by host --scan-time $T1 --session h1
+note "an older scan ingested after a newer one: marks follow scan time"
+printf '{"url":"https://a.example.net/"}\n{"url":"https://b.example.net/"}\n' | run --data late ingest --scan-time $T2 --session l2
+printf '{"url":"https://a.example.net/"}\n{"url":"https://c.example.net/"}\n' | run --data late ingest --scan-time $T1 --session l1
+run --data late query --target example.net --scan all --format csv
+note "a URL twice (one line per method) is one URL"
+printf '{"url":"https://a.example.net/","method":"GET"}\n{"url":"https://a.example.net/","method":"POST"}\n' | run --data twice ingest --scan-time $T1 --session t1
+note "0 is 1970-01-01T00:00:00Z"
+printf '{"url":"https://a.example.net/"}\n' | run --data zero ingest --scan-time 0 --session z1
+printf '{"url":"https://a.example.net/"}\n' | run --data zero ingest --scan-time $T1 --session z2
+run --data zero query --scan 0 --format csv
+note "an escaped NUL never cuts a string"
+printf '%s\n' '{"url":"https://a\u0000.example.net/","title":"a"}' '{"url":"https://b.example.net/","input":"evil\u0000/../../tmp"}' \
+	'{"url":"https://c.example.net/","title":"a\u0000b"}' | run --data nul ingest --on-error skip --scan-time $T1 --session n1
 end
 
 # ---------------------------------------------------------------------------

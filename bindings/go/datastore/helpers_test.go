@@ -92,12 +92,19 @@ func sameProbe(t testing.TB, got, want models.ProbeResult) {
 	}
 }
 
-// scanFiles lists the scan files of a target directory.
+// scanFiles lists the files of a target directory but its lock file
+// (.lock): the scans, and any temporary file left behind.
 func scanFiles(t testing.TB, base, dir string) []string {
 	t.Helper()
-	m, err := filepath.Glob(filepath.Join(base, "probe_results", dir, "*"))
+	all, err := filepath.Glob(filepath.Join(base, "probe_results", dir, "*"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	var m []string
+	for _, f := range all {
+		if filepath.Base(f) != ".lock" {
+			m = append(m, f)
+		}
 	}
 	sort.Strings(m)
 	return m
