@@ -628,6 +628,10 @@ int main(int argc, char **argv)
 	o.row_group_rows = rg_rows;
 	o.data_page_version = page_version;
 	o.page_crc = crc != 0;
+	/* every chunk gets its page index and bloom filter, however small:
+	 * what the other readers make of them is what is tested */
+	o.page_index_min_pages = 1;
+	o.bloom_min_values = 0;
 	parq_column_options co[4];
 	const int bloom_cols[4] = {C_ORIGINAL_URL, C_STATUS_CODE, C_WEB_SERVER, C_ROOT_TARGET_URL};
 	if (bloom_permille > 0) {
