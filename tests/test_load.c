@@ -429,9 +429,12 @@ static bool version_check(const ps_history_record *rec, version_id *id, char *wh
 		snprintf(hash, sizeof hash, "w%d-u%d-s%lld", id->w, id->u, s);
 	const char *ctype = content_role ? "application/json" : "application/javascript";
 	bool diff = rec->diff_result_json && *rec->diff_result_json;
-	/* a content writer's version has a diff, but for the URL's very first */
-	bool want_diff = content_role && !(id->w == SEED_W && id->s == 1);
-	if (!rec->hash || strcmp(rec->hash, hash) != 0 || !same_str(rec->content_type, ctype) || diff != want_diff ||
+	/* a content writer's version has a diff against the version preceding
+	 * it in time, none when its fetch time comes before every stored one
+	 * (the URL's very first always); a plain record never has one */
+	bool first = id->w == SEED_W && id->s == 1;
+	bool diff_ok = content_role ? !(first && diff) : !diff;
+	if (!rec->hash || strcmp(rec->hash, hash) != 0 || !same_str(rec->content_type, ctype) || !diff_ok ||
 	    rec->timestamp_ms <= 0) {
 		snprintf(why, cap, "%s w=%d s=%lld: hash '%s', type '%s', diff %d, timestamp %" PRId64 " are not as written",
 		         rec->url, id->w, s, rec->hash ? rec->hash : "", rec->content_type ? rec->content_type : "", diff,
@@ -543,8 +546,13 @@ static void history_once(worker *k, int u, bool content_role)
 			fail("store content %s s=%" PRId64 ": %s", urls[u], s, ps_errmsg());
 			return;
 		}
+		/* every version's content differs from the others; a version whose
+		 * fetch time comes before every stored one has no diff (new), the
+		 * others a diff against the version preceding them in time */
 		bool first = k->w == SEED_W && s == 1;
-		if (res.status != (first ? PS_CONTENT_NEW : PS_CONTENT_CHANGED) || !res.write.stored)
+		bool ok_status = first ? res.status == PS_CONTENT_NEW
+		                       : res.status == PS_CONTENT_CHANGED || res.status == PS_CONTENT_NEW;
+		if (!ok_status || !res.write.stored)
 			fail("store content %s s=%" PRId64 ": status %d, stored %d", urls[u], s, (int)res.status,
 			     (int)res.write.stored);
 		snprintf(hash, sizeof hash, "%s", res.hash);
@@ -1103,8 +1111,13 @@ static void q_latest_diffs(querier *q)
 	}
 	for (size_t i = 0; i < d.n; i++) {
 		const ps_latest_diff *it = &d.items[i];
-		if (!it->found || strcmp(it->url, urls[i]) != 0 || it->record_timestamp_ms <= 0 || !*it->diff.new_hash ||
-		    (it->diff.lines_added + it->diff.lines_deleted + it->diff.lines_changed == 0))
+		/* a URL may have no diff yet: versions whose fetch time comes
+		 * before every stored one are stored without one */
+		if (strcmp(it->url, urls[i]) != 0)
+			fail("latest diff %zu names %s, not %s", i, it->url, urls[i]);
+		else if (it->found &&
+		         (it->record_timestamp_ms <= 0 || !*it->diff.new_hash ||
+		          (it->diff.lines_added + it->diff.lines_deleted + it->diff.lines_changed == 0)))
 			fail("latest diff of %s: found %d, timestamp %" PRId64 ", new hash '%s'", urls[i], (int)it->found,
 			     it->record_timestamp_ms, it->diff.new_hash ? it->diff.new_hash : "");
 	}
