@@ -47,7 +47,7 @@ if [ -n "$sanitize" ]; then
   # compiler that built the libraries (their runtimes differ by compiler).
   export CC="${cc:-cc}"
   export CGO_LDFLAGS="-fsanitize=$sanitize"
-  export CGO_CFLAGS="-fsanitize=$sanitize -fno-omit-frame-pointer"
+  export CGO_CFLAGS="$CGO_CFLAGS -fsanitize=$sanitize -fno-omit-frame-pointer"
   # Go's own allocations are not the libraries' business; leaks are
   # checked by the C tests.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
