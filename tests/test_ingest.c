@@ -350,6 +350,19 @@ static void test_keyed_and_target(void)
 	CHECK_EQ_INT(run(st, &t, "", 0, &s, &bl), 0);
 	CHECK(s.n_scans == 1 && s.scans[0].records == 0 && !strcmp(s.scans[0].host_port, "one.example.net:8080"));
 	ps_ingest_summary_free(&s);
+	/* an error of a target's scan names it as the summary does: host:port,
+	 * not the URL it was given as (a file where its directory goes) */
+	char blocker[4400];
+	snprintf(blocker, sizeof blocker, "%s/probe_results/juiceshop_3000", d);
+	FILE *bf = fopen(blocker, "w");
+	REQUIRE(bf);
+	fclose(bf);
+	run_opts js = {.threads = 1, .target = "http://juiceshop:3000"};
+	const char *line = "{\"url\":\"http://juiceshop:3000/\",\"status_code\":200}\n";
+	CHECK(run(st, &js, line, strlen(line), &s, &bl) != 0);
+	CHECK(strncmp(ps_errmsg(), "juiceshop:3000: ", 16) == 0);
+	CHECK(strstr(ps_errmsg(), "http://juiceshop:3000") == NULL);
+	ps_ingest_summary_free(&s);
 	run_opts none = {.threads = 1};
 	CHECK_EQ_INT(run(st, &none, "\n\n", 2, &s, &bl), 0);
 	CHECK_EQ_INT(s.n_scans + s.n_planned, 0);

@@ -599,6 +599,14 @@ static int64_t group_scan_time(const ps_ingest *in, const group *g)
 	return g->first_time ? g->first_time : in->now;
 }
 
+/* The target as the summary shows it (host:port), for messages. */
+static const char *group_name(const group *g, char *buf, size_t cap)
+{
+	if (ps_host_port_dir_display(g->dir, buf, cap))
+		snprintf(buf, cap, "%s", g->target);
+	return buf;
+}
+
 static int group_open(ps_ingest *in, group *g)
 {
 	ps_scan_options o;
@@ -612,7 +620,8 @@ static int group_open(ps_ingest *in, group *g)
 	/* a rerun of an ingest adds nothing twice */
 	o.skip_stored = true;
 	int rc = ps_scan_writer_open(&g->w, in->st, &o);
-	return rc ? ps_err_prefix(rc, "%s: ", g->target) : 0;
+	char name[PS_HOST_PORT_DISPLAY_MAX];
+	return rc ? ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name)) : 0;
 }
 
 /* Hands g's buffered records to its writer (opened first if need be);
@@ -622,8 +631,10 @@ static int group_write(ps_ingest *in, group *g, bool count)
 	int rc;
 	if (!g->w && (rc = group_open(in, g)))
 		return rc;
-	if (g->n && (rc = ps_scan_writer_add(g->w, g->recs, g->n)))
-		return ps_err_prefix(rc, "%s: ", g->target);
+	if (g->n && (rc = ps_scan_writer_add(g->w, g->recs, g->n))) {
+		char name[PS_HOST_PORT_DISPLAY_MAX];
+		return ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name));
+	}
 	if (!g->shallow) {
 		if (count)
 			in->buffered -= g->a.bytes < in->buffered ? g->a.bytes : in->buffered;
@@ -727,8 +738,10 @@ static int relieve(ps_ingest *in)
 		}
 		if (!big)
 			break;
-		if ((rc = ps_scan_writer_trim(big->w)))
-			return ps_err_prefix(rc, "%s: ", big->target);
+		if ((rc = ps_scan_writer_trim(big->w))) {
+			char name[PS_HOST_PORT_DISPLAY_MAX];
+			return ps_err_prefix(rc, "%s: ", group_name(big, name, sizeof name));
+		}
 		int64_t freed = most - ps_scan_writer_memory(big->w);
 		if (freed <= 0)
 			break; /* what the writers hold cannot be given back now */
