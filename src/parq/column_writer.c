@@ -177,14 +177,16 @@ int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *
 	return 0;
 }
 
-void parq_colw_free(parq_colw *c)
+/* Frees the buffers the rows of a chunk grow (levels, values, pages,
+ * hashes), leaving them empty. */
+static void free_buffers(parq_colw *c)
 {
-	if (!c)
-		return;
 	free(c->def);
 	free(c->rep);
 	free(c->idx);
-	free(c->pages);
+	c->def = c->rep = NULL;
+	c->idx = NULL;
+	c->cap_lev = c->cap_idx = 0;
 	parq_buf_free(&c->vals);
 	parq_buf_free(&c->dict_page);
 	parq_buf_free(&c->data);
@@ -194,6 +196,18 @@ void parq_colw_free(parq_colw *c)
 	parq_buf_free(&c->bounds);
 	parq_buf_free(&c->bloom);
 	free(c->hashes);
+	c->hashes = NULL;
+	c->cap_hashes = 0;
+	free(c->pages);
+	c->pages = NULL;
+	c->cap_pages = 0;
+}
+
+void parq_colw_free(parq_colw *c)
+{
+	if (!c)
+		return;
+	free_buffers(c);
 	parq_stats_free(&c->page_stats);
 	parq_stats_free(&c->chunk_stats);
 	dict_free(&c->dict);
@@ -249,26 +263,7 @@ int parq_colw_trim(parq_colw *c)
 {
 	if (c->nlev || c->chunk_rows || c->data.len)
 		return 0; /* rows at hand: their buffers stay */
-	free(c->def);
-	free(c->rep);
-	free(c->idx);
-	c->def = c->rep = NULL;
-	c->idx = NULL;
-	c->cap_lev = c->cap_idx = 0;
-	parq_buf_free(&c->vals);
-	parq_buf_free(&c->dict_page);
-	parq_buf_free(&c->data);
-	parq_buf_free(&c->scratch);
-	parq_buf_free(&c->comp);
-	parq_buf_free(&c->header);
-	parq_buf_free(&c->bounds);
-	parq_buf_free(&c->bloom);
-	free(c->hashes);
-	c->hashes = NULL;
-	c->cap_hashes = 0;
-	free(c->pages);
-	c->pages = NULL;
-	c->cap_pages = 0;
+	free_buffers(c);
 	if (c->cfg.dictionary) {
 		dict_free(&c->dict);
 		if (dict_rehash(&c->dict, 1024))

@@ -251,57 +251,15 @@ int ps_change_set_diff(int bit, const ps_probe_result *old, const ps_probe_resul
 
 /* ---- a scan's compared values ---- */
 
-static const char *dup(ps_arena *a, const char *s, int *rc)
-{
-	if (!s)
-		return NULL;
-	char *d = ps_arena_strndup(a, s, strlen(s));
-	if (!d)
-		*rc = PS_ENOMEM;
-	return d;
-}
-
-static const char *const *dup_list(ps_arena *a, const char *const *v, size_t n, int *rc)
-{
-	if (!v || !n)
-		return NULL;
-	const char **d = ps_arena_alloc(a, n * sizeof *d);
-	if (!d) {
-		*rc = PS_ENOMEM;
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		d[i] = dup(a, v[i], rc);
-	return d;
-}
-
 int ps_prev_scan_add(ps_prev_scan *p, const ps_probe_result *r)
 {
 	if (!r->input_url)
 		return 0;
 	if (ps_array_room(&p->recs, &p->cap, p->n, sizeof *p->recs, 64))
 		return ps_err_nomem();
-	ps_probe_result *c = &p->recs[p->n];
-	memset(c, 0, sizeof *c);
-	ps_arena *a = &p->arena;
-	int rc = 0;
-	c->input_url = dup(a, r->input_url, &rc);
-	c->status_code = r->status_code;
-	c->title = dup(a, r->title, &rc);
-	c->technologies = dup_list(a, r->technologies, r->n_technologies, &rc);
-	c->n_technologies = r->n_technologies;
-	c->web_server = dup(a, r->web_server, &rc);
-	c->final_url = dup(a, r->final_url, &rc);
-	c->location = dup(a, r->location, &rc);
-	c->content_length = r->content_length;
-	c->body_sha256 = dup(a, r->body_sha256, &rc);
-	c->tls_subject_cn = dup(a, r->tls_subject_cn, &rc);
-	c->tls_issuer_cn = dup(a, r->tls_issuer_cn, &rc);
-	c->tls_not_after_ms = r->tls_not_after_ms;
-	c->tls_subject_an = dup_list(a, r->tls_subject_an, r->n_tls_subject_an, &rc);
-	c->n_tls_subject_an = r->n_tls_subject_an;
-	c->ips = dup_list(a, r->ips, r->n_ips, &rc);
-	c->n_ips = r->n_ips;
+	/* the result holds the compared columns alone (the scan was read with
+	 * those): its deep copy is what the comparison needs */
+	int rc = ps_probe_copy(r, &p->arena, &p->recs[p->n]);
 	if (rc || ps_strmap_put(&p->idx, r->input_url, strlen(r->input_url), (int64_t)p->n))
 		return ps_err_nomem();
 	p->n++;
