@@ -786,7 +786,7 @@ static int count_units(query_run *qr, size_t from, size_t to)
 
 typedef struct pipe_state {
 	query_run *qr;
-	size_t first, last;        /* the units that hold the window */
+	size_t last;               /* the last unit that holds the window */
 	size_t head;               /* the unit being handed over */
 	atomic_size_t next;
 	bool stop;                 /* under mu */
@@ -910,7 +910,7 @@ static void *pipe_worker(void *arg)
  * on worker threads. */
 static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, void *ud)
 {
-	pipe_state ps = {.qr = qr, .first = first, .last = last, .head = first};
+	pipe_state ps = {.qr = qr, .last = last, .head = first};
 	atomic_init(&ps.next, first);
 	pthread_mutex_init(&ps.mu, NULL);
 	pthread_cond_init(&ps.cv, NULL);
@@ -924,11 +924,9 @@ static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, v
 	int rc = 0;
 	if (!started) {
 		/* no thread could start: fill each unit here, then hand it over */
-		ps.stop = false;
 		for (size_t ui = first; ui <= last && !rc; ui++) {
 			ps.head = ui;
 			qunit *u = &qr->units[ui];
-			u->done = true;
 			/* with nobody ahead, a slice push never waits */
 			if ((rc = fill_unit(&ps, ui)))
 				break;
