@@ -231,11 +231,7 @@ static void str_array(ctx *c, int k, const char **v, size_t *n)
 static size_t array_size(ctx *c, int k)
 {
 	const cJSON *v = field(c, k);
-	size_t n = 0;
-	if (v && cJSON_IsArray(v))
-		for (const cJSON *e = v->child; e; e = e->next)
-			n++;
-	return n;
+	return v && cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 0;
 }
 
 /* v as compact JSON in the ps_rec_arena. */
@@ -258,9 +254,7 @@ static const char *header_value(ps_rec_arena *a, const cJSON *v)
 		return dump(a, v);
 	size_t len = 0;
 	const char **parts = NULL;
-	size_t n = 0;
-	for (const cJSON *e = v->child; e; e = e->next)
-		n++;
+	size_t n = (size_t)cJSON_GetArraySize(v);
 	if (n && !(parts = ps_rec_alloc(a, n * sizeof *parts)))
 		return NULL;
 	n = 0;
@@ -293,9 +287,7 @@ static void headers_from_object(ctx *c, const char *name, const cJSON *o, ps_pro
 		fail(c, name, "an object", o);
 		return;
 	}
-	size_t n = 0, k = 0;
-	for (const cJSON *e = o->child; e; e = e->next)
-		n++;
+	size_t n = (size_t)cJSON_GetArraySize(o), k = 0;
 	if (!n)
 		return;
 	ps_header *h = ps_rec_alloc(c->a, n * sizeof *h);
@@ -452,9 +444,7 @@ static void int_array(ctx *c, const char *name, const cJSON *arr, const int32_t 
 		fail(c, name, "an array of integers", arr);
 		return;
 	}
-	size_t m = 0;
-	for (const cJSON *e = arr->child; e; e = e->next)
-		m++;
+	size_t m = (size_t)cJSON_GetArraySize(arr);
 	if (!m)
 		return;
 	int32_t *v = ps_rec_alloc(c->a, m * sizeof *v);
@@ -500,9 +490,7 @@ static void sub_str_array(ctx *c, const cJSON *o, const char *path, const char *
 		fail(c, path, "an array of strings", arr);
 		return;
 	}
-	size_t m = 0;
-	for (const cJSON *e = arr->child; e; e = e->next)
-		m++;
+	size_t m = (size_t)cJSON_GetArraySize(arr);
 	const char **v = m ? ps_rec_alloc(c->a, m * sizeof *v) : NULL;
 	if (!v)
 		return;
