@@ -75,6 +75,7 @@ struct parq_column_reader {
 	size_t cap_olevels, cap_oviews;
 	/* BYTE_ARRAY: the dictionary indices of the last read's values, when
 	 * all of them came from the current dictionary (else NULL) */
+	bool keep_idx;             /* asked for by parq_column_reader_keep_indices */
 	uint32_t *oidx;
 	size_t cap_oidx;
 	const uint32_t *out_idx;
@@ -805,7 +806,7 @@ int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_colum
 	/* dictionary indices (BYTE_ARRAY): valid while every segment's values
 	 * come from one dictionary */
 	const uint32_t *s_idx = NULL;
-	bool idx_ok = ba, ep_set = false;
+	bool idx_ok = ba && cr->keep_idx, ep_set = false;
 	uint64_t ep = 0;
 	cr->ovals.len = 0;
 	cr->out_idx = NULL;
@@ -931,6 +932,11 @@ int parq_column_reader_read(parq_column_reader *cr, int64_t max_rows, parq_colum
 		cr->out_epoch = ep;
 	}
 	return 0;
+}
+
+void parq_column_reader_keep_indices(parq_column_reader *cr)
+{
+	cr->keep_idx = cr->leaf->type == PARQ_BYTE_ARRAY;
 }
 
 const uint32_t *parq_column_reader_indices(const parq_column_reader *cr, const parq_bytes **dict, uint32_t *n,

@@ -35,6 +35,9 @@ int parq_reader_view(parq_reader *r, int64_t off, size_t len, parq_buf *buf, con
 int parq_column_reader_dictionary(parq_column_reader *cr, const parq_bytes **views, const uint8_t **vals,
                                   uint32_t *n);
 
+/* Makes the reads of a BYTE_ARRAY column keep their dictionary indices for
+ * parq_column_reader_indices (other reads do not pay for them). */
+void parq_column_reader_keep_indices(parq_column_reader *cr);
 /* The dictionary indices of the values the last parq_column_reader_read
  * returned (BYTE_ARRAY leaves), aligned with its values, when every one of
  * them came from a dictionary page of one dictionary; NULL otherwise (no

@@ -946,9 +946,11 @@ static int vec_open(parq_scan *s, const int *rgs, int n_rgs)
 	int root, rc = vec_build(s, s->pred, &root);
 	if (rc)
 		return rc > 0 ? 0 : rc;
-	for (int l = 0; l < s->n_vleaves; l++)
+	for (int l = 0; l < s->n_vleaves; l++) {
 		if ((rc = parq_column_reader_open(&s->vleaves[l].cr, s->r, s->vleaves[l].leaf->leaf_index, rgs, n_rgs)))
 			return rc;
+		parq_column_reader_keep_indices(s->vleaves[l].cr);
+	}
 	s->vroot = root;
 	s->vec = true;
 	return 0;
