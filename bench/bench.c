@@ -34,7 +34,7 @@
 #include "gen.h"
 #include "parq/meta.h"
 #include "parq/parq.h"
-#include "probe_rows.h"
+#include "scan/probe_rows.h"
 
 static double now(void)
 {

@@ -2,7 +2,7 @@
  * store's own JSON Lines, detected or given, mapped onto a probe result
  * and validated as ingest does before writing. */
 #include "fuzz.h"
-#include "httpx.h"
+#include "ingest/httpx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,8 +8,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "store_io.h"
-#include "history_internal.h"
+#include "storage/store_io.h"
+#include "history/history_internal.h"
 #include "history_test.h"
 #include "parq/meta.h"
 

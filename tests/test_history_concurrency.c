@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store_io.h"
+#include "storage/store_io.h"
 #include "history_test.h"
 
 enum { PROCS = 4, THREADS = 4 };

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store_io.h"
+#include "storage/store_io.h"
 #include "fault_disk.h"
 #include "history_test.h"
 

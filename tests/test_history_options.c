@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "history_test.h"
-#include "history_internal.h"
+#include "history/history_internal.h"
 #include "parq/meta.h"
 #include "store_internal.h"
 

@@ -11,10 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "history_internal.h"
+#include "history/history_internal.h"
 #include "history_test.h"
-#include "linediff.h"
-#include "store_io.h"
+#include "history/linediff.h"
+#include "storage/store_io.h"
 
 #define URL "https://order.example.com/static/app.js"
 #define PROCS 4

@@ -11,7 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "history_internal.h"
+#include "history/history_internal.h"
 #include "history_test.h"
 
 #define URL "https://partial.example.com/static/app.js"

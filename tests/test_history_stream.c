@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "history_internal.h"
+#include "storage/atomic_file.h"
+#include "history/history_internal.h"
 #include "history_test.h"
 
 static const int VERSIONS = SANITIZED ? 40 : 160;

@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "history_internal.h"
+#include "history/history_internal.h"
 #include "history_test.h"
 
 #define URL "https://verify.example.com:443/static/app.js"

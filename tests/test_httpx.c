@@ -6,7 +6,7 @@
 #include <stdarg.h>
 
 #include "cli.h"
-#include "httpx.h"
+#include "ingest/httpx.h"
 #include "test.h"
 
 /* args.c reports usage errors through these; the messages are

@@ -17,7 +17,7 @@
 
 #include "parq/parq.h"
 #include "probestore/probestore.h"
-#include "store_io.h"
+#include "storage/store_io.h"
 #include "test.h"
 
 static char base[] = "/tmp/ps_ingest_XXXXXX";

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "history_test.h"
-#include "linediff.h"
+#include "history/linediff.h"
 
 /* Rebuilds a (ops 0 and -1) or b (ops 0 and 1) from the segments. */
 static char *rebuild(const ps_linediff *d, int skip_op, size_t *len)

@@ -55,7 +55,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "history_internal.h"
+#include "history/history_internal.h"
 #include "history_test.h"
 
 enum {

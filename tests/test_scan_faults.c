@@ -38,7 +38,7 @@
 
 #include "fault_disk.h"
 #include "history_test.h"
-#include "store_io.h"
+#include "storage/store_io.h"
 
 static char base[] = "/tmp/ps_sfault_XXXXXX";
 static char dir[700];

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "httpx.h"
+#include "ingest/httpx.h"
 #include "parq/parq.h"
 #include "probestore/probestore.h"
 #include "test.h"

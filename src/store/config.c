@@ -1,7 +1,7 @@
 /* Configuration: one table of keys drives the YAML loader, the environment
  * overrides, ps_config_set() and validation, so the four cannot drift. */
 #include "error.h"
-#include "changes.h"
+#include "scan/changes.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* The probe-result schema and the transformation between the model and the
  * Parquet rows, as the seed defines it. */
-#include "probe_rows.h"
+#include "scan/probe_rows.h"
 
 #include <stdlib.h>
 #include <string.h>

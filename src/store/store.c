@@ -1,5 +1,5 @@
 /* The store handle, cancellation tokens and on-disk naming. */
-#include "stale_tmp.h"
+#include "storage/stale_tmp.h"
 #include "store_internal.h"
 
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "atomic_file.h"
+#include "storage/atomic_file.h"
 #include "error.h"
 
 void ps_store_options_default(ps_store_options *o)

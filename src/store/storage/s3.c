@@ -1,6 +1,6 @@
 /* The S3 client: requests built and retried here, sent and signed by
  * libcurl (CURLOPT_AWS_SIGV4), responses' XML read by expat (xml.c). */
-#include "s3.h"
+#include "storage/s3.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "util.h"
-#include "xml.h"
+#include "../error.h"
+#include "../util.h"
+#include "storage/xml.h"
 
 #define S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define S3_MAX_PARTS 10000

@@ -1,10 +1,10 @@
-#include "xml.h"
+#include "storage/xml.h"
 
 #include <expat.h>
 #include <string.h>
 
-#include "error.h"
-#include "util.h"
+#include "../error.h"
+#include "../util.h"
 
 enum { XML_MAX_PATH = 512, XML_MAX_DEPTH = 16, XML_MAX_TEXT = 64 * 1024 };
 

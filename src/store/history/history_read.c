@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "history_internal.h"
-#include "store_internal.h"
+#include "../error.h"
+#include "history/history_internal.h"
+#include "../store_internal.h"
 
 /* ---- statistics ---- */
 

@@ -5,7 +5,7 @@
 
 #include "parq/parq.h"
 #include "probestore/probestore.h"
-#include "util.h"
+#include "../util.h"
 
 /* The scan-file schema of a version (PS_SCHEMA_V1: the seed's 17
  * columns; PS_SCHEMA_V2: those and the version 2 columns, see

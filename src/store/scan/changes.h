@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 #include "probestore/probestore.h"
-#include "strmap.h"
-#include "util.h"
+#include "../strmap.h"
+#include "../util.h"
 
 /* The compared fields, one bit each; PS_CHG_V2 are version 2 columns,
  * compared only when both scans have them. */

@@ -1,5 +1,5 @@
 /* The order of a target's scans and marks that follow it (scan_order.h). */
-#include "scan_order.h"
+#include "scan/scan_order.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,14 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "../error.h"
 #include "parq/meta.h"
-#include "probe_rows.h"
-#include "scan_internal.h"
-#include "stale_tmp.h"
-#include "store_internal.h"
-#include "store_io.h"
-#include "strmap.h"
+#include "scan/probe_rows.h"
+#include "scan/scan_internal.h"
+#include "storage/stale_tmp.h"
+#include "../store_internal.h"
+#include "storage/store_io.h"
+#include "../strmap.h"
 
 /* ---- the target's lock ---- */
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
-#include "history_internal.h"
-#include "store_internal.h"
+#include "../error.h"
+#include "history/history_internal.h"
+#include "../store_internal.h"
 
 static bool is_sha256_hex(const parq_bytes *h)
 {

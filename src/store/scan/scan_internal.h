@@ -5,7 +5,7 @@
 
 #include "parq/parq.h"
 #include "probestore/store.h"
-#include "strmap.h"
+#include "../strmap.h"
 
 /* Opens a scan file with the reader options of cfg (NULL: libparq's
  * defaults) and checks that it holds the probe columns. */

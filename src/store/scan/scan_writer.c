@@ -11,17 +11,17 @@
 
 #include <openssl/evp.h>
 
-#include "atomic_file.h"
-#include "error.h"
-#include "probe_rows.h"
-#include "scan_internal.h"
-#include "scan_order.h"
-#include "stale_tmp.h"
-#include "store_internal.h"
-#include "store_io.h"
-#include "strmap.h"
-#include "changes.h"
-#include "scan_internal.h"
+#include "storage/atomic_file.h"
+#include "../error.h"
+#include "scan/probe_rows.h"
+#include "scan/scan_internal.h"
+#include "scan/scan_order.h"
+#include "storage/stale_tmp.h"
+#include "../store_internal.h"
+#include "storage/store_io.h"
+#include "../strmap.h"
+#include "scan/changes.h"
+#include "scan/scan_internal.h"
 
 
 /* What changed for the URLs the previous scan had (changed_fields). */

@@ -1,4 +1,4 @@
-#include "store_io.h"
+#include "storage/store_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "store_internal.h"
+#include "../store_internal.h"
 
 void ps_store_set_io(ps_store *st, const ps_store_io *io)
 {

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "probe_rows.h"
-#include "scan_internal.h"
+#include "../error.h"
+#include "scan/probe_rows.h"
+#include "scan/scan_internal.h"
 
 /* Counts the "new" and "existing" values of the diff_status column. */
 static int count_marks(parq_reader *r, const char *path, int64_t *n_new, int64_t *n_existing)

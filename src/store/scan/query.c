@@ -22,11 +22,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "probe_rows.h"
-#include "scan_internal.h"
-#include "store_internal.h"
-#include "strmap.h"
+#include "../error.h"
+#include "scan/probe_rows.h"
+#include "scan/scan_internal.h"
+#include "../store_internal.h"
+#include "../strmap.h"
 
 /* rows of a slice handed over at once, and slices a unit may hold ahead */
 #define SLICE_ROWS 512

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "../util.h"
 
 /* cJSON ends a string at an escaped NUL (\u0000), which would cut a URL,
  * a host or a title silently. Finds the escaped NULs in the strings of the

@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "error.h"
-#include "history_internal.h"
-#include "store_internal.h"
-#include "store_io.h"
+#include "storage/atomic_file.h"
+#include "../error.h"
+#include "history/history_internal.h"
+#include "../store_internal.h"
+#include "storage/store_io.h"
 
 #define SCHEMA_VERSION "1"
 /* A page holds at least one value; contents stay well below the largest

@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "../error.h"
 #include "probestore/report.h"
 #include "probestore/url.h"
-#include "util.h"
+#include "../util.h"
 
 /* Bytes of a data string shown in a table cell and in a diff line; the
  * rest is counted, not shown. */

@@ -7,7 +7,7 @@
 #include "parq/meta.h"
 #include "parq/parq.h"
 #include "probestore/probestore.h"
-#include "util.h"
+#include "../util.h"
 
 enum {
 	PS_H_URL, PS_H_TIMESTAMP, PS_H_HASH, PS_H_CONTENT_TYPE, PS_H_CONTENT, PS_H_ETAG,

@@ -24,11 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "httpx.h"
-#include "json_nul.h"
-#include "store_internal.h"
-#include "util.h"
+#include "../error.h"
+#include "ingest/httpx.h"
+#include "ingest/json_nul.h"
+#include "../store_internal.h"
+#include "../util.h"
 
 #define CHUNK_BYTES ((size_t)1 << 20)
 /* a target's records are handed to a scan writer from this many on */

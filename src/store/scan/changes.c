@@ -1,6 +1,6 @@
 /* Changes between two results of one URL: which fields count, how they
  * compare, and the previous scan's values the comparison needs. */
-#include "changes.h"
+#include "scan/changes.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "probe_rows.h"
-#include "scan_internal.h"
+#include "../error.h"
+#include "scan/probe_rows.h"
+#include "scan/scan_internal.h"
 
 static const char *const NAMES[PS_CHG_N] = {
 	"status_code", "title", "technologies", "web_server", "final_url",

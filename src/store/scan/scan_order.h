@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "atomic_file.h"
+#include "storage/atomic_file.h"
 #include "parq/parq.h"
 #include "probestore/store.h"
 

@@ -5,14 +5,14 @@
  * compare. The search has a work budget: a pathological input (two large,
  * wholly different files) gets a correct but coarse diff (the stretch
  * deleted and inserted whole) instead of quadratic time. */
-#include "linediff.h"
+#include "history/linediff.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
-#include "error.h"
-#include "util.h"
+#include "../error.h"
+#include "../util.h"
 
 /* Steps of the search before falling back; about a tenth of a second. */
 #define DEFAULT_BUDGET ((int64_t)50 * 1000 * 1000)

@@ -19,11 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "error.h"
-#include "stale_tmp.h"
-#include "store_internal.h"
-#include "util.h"
+#include "storage/atomic_file.h"
+#include "../error.h"
+#include "storage/stale_tmp.h"
+#include "../store_internal.h"
+#include "../util.h"
 
 #define ID_LEN 16
 /* temporary files without a writer id (of older writers) are stale once

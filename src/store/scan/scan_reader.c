@@ -9,13 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "error.h"
-#include "probe_rows.h"
-#include "store_internal.h"
-#include "scan_internal.h"
-#include "scan_order.h"
-#include "strmap.h"
-#include "changes.h"
+#include "../error.h"
+#include "scan/probe_rows.h"
+#include "../store_internal.h"
+#include "scan/scan_internal.h"
+#include "scan/scan_order.h"
+#include "../strmap.h"
+#include "scan/changes.h"
 
 /* ---- iteration ---- */
 

@@ -1,5 +1,5 @@
 /* httpx -json records and probestore's own JSON Lines onto ps_probe_result. */
-#include "httpx.h"
+#include "ingest/httpx.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

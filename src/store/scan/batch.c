@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "probe_rows.h"
+#include "../error.h"
+#include "scan/probe_rows.h"
 
 struct ps_batch {
 	size_t size, n;

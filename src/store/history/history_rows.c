@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "history_internal.h"
-#include "store_internal.h"
+#include "../error.h"
+#include "history/history_internal.h"
+#include "../store_internal.h"
 
 static const char *const COLUMN_NAMES[PS_H_NCOLS] = {
 	"url", "timestamp", "hash", "content_type", "content", "etag", "last_modified",

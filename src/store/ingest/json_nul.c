@@ -1,5 +1,5 @@
 /* NUL characters in the strings of a JSON line (json_nul.h). */
-#include "json_nul.h"
+#include "ingest/json_nul.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,13 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "history_internal.h"
+#include "../error.h"
+#include "history/history_internal.h"
 #include "parq/parq.h"
 #include "probestore/report.h"
-#include "store_internal.h"
-#include "strmap.h"
-#include "util.h"
+#include "../store_internal.h"
+#include "../strmap.h"
+#include "../util.h"
 
 void ps_report_options_default(ps_report_options *o)
 {

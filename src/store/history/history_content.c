@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "history_internal.h"
-#include "linediff.h"
-#include "store_internal.h"
+#include "../error.h"
+#include "history/history_internal.h"
+#include "history/linediff.h"
+#include "../store_internal.h"
 
 int ps_sha256_hex(const void *data, size_t len, char out[65])
 {

@@ -1,4 +1,4 @@
-#include "atomic_file.h"
+#include "storage/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "store_io.h"
+#include "../error.h"
+#include "storage/store_io.h"
 
 int ps_mkdirs(const ps_store_io *io, const char *path)
 {
