@@ -309,7 +309,7 @@ static void test_errors(void)
 	             "change_fields, change_length_percent)");
 	EXPECT_ERROR("storage_config:\n  compression: zstd\n",
 	             "config.yaml:2: unknown key storage_config.compression (known keys: parquet_base_path, "
-	             "compression_codec, compression_level, parquet_writer, parquet_reader, file_history)");
+	             "compression_codec, compression_level, backend, parquet_writer, parquet_reader, file_history, s3)");
 	EXPECT_ERROR("log_config:\n  level: debug\n",
 	             "config.yaml:2: unknown key log_config.level (known keys: log_level, log_format, log_file, "
 	             "max_log_size_mb, max_log_backups, use_subdirs, compress_old_logs)");
@@ -318,7 +318,7 @@ static void test_errors(void)
 	EXPECT_ERROR("Log_Config: {}\n", "config.yaml:1: unknown key Log_Config (did you mean log_config?)");
 	EXPECT_ERROR("storage_config:\n  \"bad\\x01key\\\"\": 1\n",
 	             "config.yaml:2: unknown key storage_config.bad\\x01key\\\" (known keys: parquet_base_path, "
-	             "compression_codec, compression_level, parquet_writer, parquet_reader, file_history)");
+	             "compression_codec, compression_level, backend, parquet_writer, parquet_reader, file_history, s3)");
 
 	EXPECT_ERROR("storage_config:\n  compression_codec: lzma\n",
 	             "config.yaml:2: storage_config.compression_codec: invalid value \"lzma\" (accepted: none, snappy, "

@@ -89,6 +89,22 @@ typedef struct ps_history_config {
 	                             * N seconds; seed CleanupInterval */
 } ps_history_config;
 
+/* storage_config.backend and storage_config.s3: where the store lives.
+ * A base path "s3://bucket/prefix" chooses S3 by itself; with backend s3
+ * and a plain base path, the bucket and prefix come from these keys. The
+ * endpoint and region default to AWS_ENDPOINT_URL and AWS_REGION;
+ * credentials come only from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+ * AWS_SESSION_TOKEN, never from a file. */
+typedef struct ps_object_config {
+	char *backend;              /* "local" or "s3"; NULL: from the base path */
+	char *endpoint;             /* "http://127.0.0.1:7480"; NULL: $AWS_ENDPOINT_URL or AWS */
+	char *region;               /* NULL: $AWS_REGION, else us-east-1 */
+	char *bucket;               /* with backend s3 and a plain base path */
+	char *prefix;               /* keys under this prefix ("" or NULL: the bucket's root) */
+	bool path_style;            /* endpoint/bucket/key requests (true: what Ceph and MinIO
+	                             * serve without DNS); false: bucket.endpoint/key */
+} ps_object_config;
+
 /* log_config. */
 typedef struct ps_log_config {
 	int level;                  /* PS_LOG_*; seed: info */
@@ -107,6 +123,7 @@ typedef struct ps_config {
 	ps_reader_config reader;
 	ps_history_config history;
 	ps_log_config log;
+	ps_object_config object;
 } ps_config;
 
 /* Fills cfg with the defaults. Returns 0, or PS_ENOMEM with cfg zeroed

@@ -163,8 +163,12 @@ PS_API int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_in
  * PS_ENOTFOUND when the target has no scan. */
 PS_API int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out);
 
-/* Records in a scan file, from its footer alone. */
+/* Records in a scan file, from its footer alone. The ps_scan_* functions
+ * that take a path read a local file; their ps_store_* twins read a path
+ * the store listed (ps_scan_info.path), on either backend, with the
+ * store's reader options. */
 PS_API int ps_scan_count(const char *path, int64_t *rows);
+PS_API int ps_store_scan_count(const ps_store *st, const char *path, int64_t *rows);
 
 /* ---- queries ---- */
 
@@ -312,6 +316,8 @@ PS_API int ps_scan_diff(const char *path_a, const char *path_b, ps_url_diff *out
  * field name it does not know. Only the URL column and the compared
  * columns are read. */
 PS_API int ps_scan_diff_changes(const char *path_a, const char *path_b, const ps_change_options *o, ps_url_diff *out);
+PS_API int ps_store_scan_diff(const ps_store *st, const char *path_a, const char *path_b, const ps_change_options *o,
+                              ps_url_diff *out);
 /* The target's latest scan against the one before it (an empty "a" when
  * there is only one), changes judged by the store's configuration
  * (storage_config.parquet_writer.change_fields, change_length_percent). */
@@ -341,9 +347,12 @@ PS_API int ps_store_timeline(ps_store *st, const char *root_target, ps_timeline_
 
 /* Streams every result of a scan file in bounded memory. */
 PS_API int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel);
+PS_API int ps_store_scan_stream(const ps_store *st, const char *path, ps_probe_fn fn, void *ud,
+                                const ps_cancel *cancel);
 
 typedef struct ps_probe_iter ps_probe_iter;
 PS_API int ps_probe_iter_open(ps_probe_iter **out, const char *path);
+PS_API int ps_store_probe_iter_open(ps_probe_iter **out, const ps_store *st, const char *path);
 /* *r is the next result, valid until the next call; NULL at the end. */
 PS_API int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r);
 PS_API void ps_probe_iter_close(ps_probe_iter *it);

@@ -81,7 +81,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 		if (at ? scans[k].scan_time_ms < lo || scans[k].scan_time_ms > hi : !all && k + 1 != n)
 			continue;
 		int64_t rows;
-		if (ps_scan_count(scans[k].path, &rows)) {
+		if (ps_store_scan_count(st, scans[k].path, &rows)) {
 			cli_error("%s", ps_errmsg());
 			free(scans);
 			goto out;

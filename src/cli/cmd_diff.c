@@ -164,7 +164,7 @@ static int diff_target(ps_store *st, const char *target, const char *from_s, con
 	ps_change_options_default(&co);
 	co.fields = changes ? cfg->writer.change_fields : "";
 	co.length_ratio = cfg->writer.change_length_percent / 100.0;
-	if (ps_scan_diff_changes(from >= 0 ? scans[from].path : NULL, scans[to].path, &co, &d)) {
+	if (ps_store_scan_diff(st, from >= 0 ? scans[from].path : NULL, scans[to].path, &co, &d)) {
 		cli_error("%s", ps_errmsg());
 		goto out;
 	}

@@ -20,10 +20,10 @@ static const table_col COLS[] = {
 };
 
 /* A listed scan whose footer did not read: why, on standard error. */
-static void report_unreadable(const ps_scan_info *s, bool *bad)
+static void report_unreadable(const ps_store *st, const ps_scan_info *s, bool *bad)
 {
 	int64_t rows;
-	if (s->rows < 0 && ps_scan_count(s->path, &rows) != 0) {
+	if (s->rows < 0 && ps_store_scan_count(st, s->path, &rows) != 0) {
 		cli_error("%s", ps_errmsg());
 		*bad = true;
 	}
@@ -43,7 +43,7 @@ static int list(ps_store *st, const char *target, const char *display, cli_out_f
 		char when[32], recs[24], bytes[24];
 		if (s->rows >= 0)
 			snprintf(recs, sizeof recs, "%" PRId64, s->rows);
-		report_unreadable(s, bad);
+		report_unreadable(st, s, bad);
 		const char *sess = s->rows >= 0 ? s->session_id : NULL;
 		if (fmt == OUT_TABLE) {
 			char size[32];

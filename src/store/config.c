@@ -67,6 +67,7 @@ enum {
 	K_L_LEVEL, K_L_FORMAT, K_L_FILE,
 	K_L_MAX_SIZE, K_L_BACKUPS, K_L_SUBDIRS, K_L_COMPRESS,
 	K_SEED_MAX_DIFF,
+	K_O_BACKEND, K_O_ENDPOINT, K_O_REGION, K_O_BUCKET, K_O_PREFIX, K_O_PATH_STYLE,
 	NKEYS
 };
 
@@ -141,6 +142,15 @@ static const keydef KEYS[NKEYS] = {
 	/* the seed's diff size cap; storage_config.file_history.max_diff_size wins */
 	[K_SEED_MAX_DIFF] = { "diff_reporter_config.max_diff_file_size_mb", NULL, P_SIZE_MB, T_U64,
 	                      F(history.max_diff_size), 0, (int64_t)1 << 30, K_H_MAX_DIFF },
+
+	[K_O_BACKEND] = { "storage_config.backend", "PROBESTORE_BACKEND", P_STRING, T_STR, F(object.backend), 0, 0, -1 },
+	[K_O_ENDPOINT] = { "storage_config.s3.endpoint", "PROBESTORE_S3_ENDPOINT", P_STRING, T_STR, F(object.endpoint), 0,
+	                   0, -1 },
+	[K_O_REGION] = { "storage_config.s3.region", "PROBESTORE_S3_REGION", P_STRING, T_STR, F(object.region), 0, 0, -1 },
+	[K_O_BUCKET] = { "storage_config.s3.bucket", "PROBESTORE_S3_BUCKET", P_STRING, T_STR, F(object.bucket), 0, 0, -1 },
+	[K_O_PREFIX] = { "storage_config.s3.prefix", "PROBESTORE_S3_PREFIX", P_STRING, T_STR, F(object.prefix), 0, 0, -1 },
+	[K_O_PATH_STYLE] = { "storage_config.s3.path_style", "PROBESTORE_S3_PATH_STYLE", P_BOOL, T_BOOL,
+	                     F(object.path_style), 0, 1, -1 },
 };
 
 enum policy {
@@ -154,7 +164,7 @@ typedef struct sectiondef {
 	enum policy policy;
 } sectiondef;
 
-enum { S_TOP, S_STORAGE, S_WRITER, S_READER, S_HISTORY, S_LOG, S_DIFF_REPORTER, NSECTIONS };
+enum { S_TOP, S_STORAGE, S_WRITER, S_READER, S_HISTORY, S_S3, S_LOG, S_DIFF_REPORTER, NSECTIONS };
 
 static const sectiondef SECTIONS[NSECTIONS] = {
 	[S_TOP] = { "", POL_TOP },
@@ -162,6 +172,7 @@ static const sectiondef SECTIONS[NSECTIONS] = {
 	[S_WRITER] = { "storage_config.parquet_writer", POL_STRICT },
 	[S_READER] = { "storage_config.parquet_reader", POL_STRICT },
 	[S_HISTORY] = { "storage_config.file_history", POL_STRICT },
+	[S_S3] = { "storage_config.s3", POL_STRICT },
 	[S_LOG] = { "log_config", POL_STRICT },
 	[S_DIFF_REPORTER] = { "diff_reporter_config", POL_LOOSE },
 };
@@ -283,6 +294,8 @@ int ps_config_default(ps_config *cfg)
 	cfg->log.level = PS_LOG_INFO;
 	cfg->log.format = PS_LOG_FORMAT_CONSOLE;
 	cfg->log.file = NULL;
+
+	cfg->object.path_style = true;
 	return 0;
 }
 
@@ -296,6 +309,12 @@ void ps_config_free(ps_config *cfg)
 	cfg->log.file = NULL;
 	free(cfg->writer.change_fields);
 	cfg->writer.change_fields = NULL;
+	char **o[] = {&cfg->object.backend, &cfg->object.endpoint, &cfg->object.region, &cfg->object.bucket,
+	              &cfg->object.prefix};
+	for (size_t i = 0; i < sizeof o / sizeof *o; i++) {
+		free(*o[i]);
+		*o[i] = NULL;
+	}
 }
 
 static int dup_opt(char **dst, const char *src)
@@ -312,8 +331,12 @@ int ps_config_copy(ps_config *dst, const ps_config *src)
 	dst->base_path = NULL;
 	dst->log.file = NULL;
 	dst->writer.change_fields = NULL;
+	dst->object = (ps_object_config){.path_style = src->object.path_style};
 	if (dup_opt(&dst->base_path, src->base_path) || dup_opt(&dst->log.file, src->log.file) ||
-	    dup_opt(&dst->writer.change_fields, src->writer.change_fields)) {
+	    dup_opt(&dst->writer.change_fields, src->writer.change_fields) ||
+	    dup_opt(&dst->object.backend, src->object.backend) || dup_opt(&dst->object.endpoint, src->object.endpoint) ||
+	    dup_opt(&dst->object.region, src->object.region) || dup_opt(&dst->object.bucket, src->object.bucket) ||
+	    dup_opt(&dst->object.prefix, src->object.prefix)) {
 		ps_config_free(dst);
 		memset(dst, 0, sizeof *dst);
 		return ps_err_nomem();
@@ -636,6 +659,11 @@ static int validate(const ps_config *cfg, const origin *o)
 	int hc = cfg->history.compression_codec;
 	if (hc != PS_CODEC_CONFIG && hc != PS_CODEC_AUTO && strcmp(ps_codec_name(hc), "unknown") == 0)
 		return config_err(o, K_H_CODEC, "unknown codec id %d (accepted: %s)", hc, CODECS_ACCEPTED);
+	const char *be = cfg->object.backend;
+	if (be && strcmp(be, "local") && strcmp(be, "s3"))
+		return config_err(o, K_O_BACKEND, "unknown backend \"%s\" (accepted: local, s3)", be);
+	if (be && !strcmp(be, "s3") && strncmp(cfg->base_path, "s3://", 5) && (!cfg->object.bucket || !*cfg->object.bucket))
+		return config_err(o, K_O_BUCKET, "is required with backend s3 (or a base path s3://bucket/prefix)");
 	if (cfg->log.level < PS_LOG_DEBUG || cfg->log.level > PS_LOG_OFF)
 		return config_err(o, K_L_LEVEL, "unknown level %d", cfg->log.level);
 	if (cfg->log.format != PS_LOG_FORMAT_CONSOLE && cfg->log.format != PS_LOG_FORMAT_JSON)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "storage/atomic_file.h"
+#include "storage/backend.h"
 #include "error.h"
 
 void ps_store_options_default(ps_store_options *o)
@@ -99,9 +100,9 @@ int ps_store_open(ps_store **out, const ps_store_options *o)
 	const char *base = o->base_path ? o->base_path : st->cfg.base_path;
 	if (!rc && (!base || !*base))
 		rc = ps_err(PS_EINVAL, "the store needs a base path");
-	if (!rc && !(st->base = strdup(base)))
-		rc = ps_err_nomem();
 	if (!rc)
+		rc = ps_backend_open(&st->backend, base, &st->cfg, &st->base);
+	if (!rc && !ps_storage_remote(st))
 		rc = ps_mkdirs(NULL, st->base); /* before any table is set */
 	if (!rc)
 		rc = ps_urlmutex_mgr_new(&st->urlmutex, st->cfg.history.enable_url_mutexes);
@@ -130,6 +131,7 @@ void ps_store_close(ps_store *st)
 	pthread_mutex_destroy(&st->writer_mu);
 	ps_urlmutex_mgr_free(st->urlmutex);
 	ps_config_free(&st->cfg);
+	ps_backend_close(st->backend);
 	free(st->base);
 	free(st);
 }

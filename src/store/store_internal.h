@@ -12,8 +12,11 @@
 
 struct ps_store_io;
 
+struct ps_backend;
+
 struct ps_store {
-	char *base;
+	char *base;                           /* a directory, or "s3://bucket/prefix" */
+	struct ps_backend *backend;           /* where the files live (storage/backend.h) */
 	ps_config cfg;
 	ps_logger logger;
 	bool has_logger;

@@ -320,7 +320,7 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 			break;
 		}
 		ps_url_diff d;
-		if ((rc = ps_scan_diff(i ? scans[i - 1].path : NULL, scans[i].path, &d)))
+		if ((rc = ps_store_scan_diff(st, i ? scans[i - 1].path : NULL, scans[i].path, NULL, &d)))
 			break;
 		ps_report_scan *s = &t->scans[t->n_scans++];
 		s->time_ms = scans[i].scan_time_ms;
@@ -344,7 +344,7 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 		latest_ctx lc = {.o = o, .a = a, .t = t, .new_set = &new_set};
 		rc = urlset_build(&new_set, last.new_urls, last.n_new);
 		if (!rc)
-			rc = ps_scan_stream(scans[hi - 1].path, on_latest, &lc, o->cancel);
+			rc = ps_store_scan_stream(st, scans[hi - 1].path, on_latest, &lc, o->cancel);
 		if (!rc)
 			rc = dist_build(&lc.status, 16, a, &t->status_classes);
 		if (!rc && t->status_classes.n > 1) /* 1xx to 5xx, then none: in the order of the classes */
@@ -361,7 +361,7 @@ static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r,
 			old_ctx oc = {.o = o, .a = a, .t = t, .old_set = &old_set};
 			rc = urlset_build(&old_set, last.old_urls, last.n_old);
 			if (!rc)
-				rc = ps_scan_stream(scans[hi - 2].path, on_previous, &oc, o->cancel);
+				rc = ps_store_scan_stream(st, scans[hi - 2].path, on_previous, &oc, o->cancel);
 		}
 		ps_strmap_free(&new_set);
 		ps_strmap_free(&old_set);

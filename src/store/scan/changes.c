@@ -272,13 +272,13 @@ const ps_probe_result *ps_prev_scan_get(const ps_prev_scan *p, const char *url)
 	return i ? &p->recs[*i] : NULL;
 }
 
-int ps_prev_scan_load(const char *path, ps_prev_scan *p)
+int ps_prev_scan_load(const ps_store *st, const char *path, ps_prev_scan *p)
 {
 	if (!path)
 		return 0;
 	ps_probe_iter *it;
 	bool v2 = false;
-	int rc = ps_probe_iter_open_fields(&it, path, ps_change_columns, &v2);
+	int rc = ps_probe_iter_open_fields(&it, st, path, ps_change_columns, &v2);
 	if (rc)
 		return rc;
 	p->v2 = v2;

@@ -62,7 +62,7 @@ typedef struct ps_prev_scan {
 int ps_prev_scan_add(ps_prev_scan *p, const ps_probe_result *r);
 const ps_probe_result *ps_prev_scan_get(const ps_prev_scan *p, const char *url);
 /* Reads path's compared columns only into p (path NULL: nothing). */
-int ps_prev_scan_load(const char *path, ps_prev_scan *p);
+int ps_prev_scan_load(const ps_store *st, const char *path, ps_prev_scan *p);
 void ps_prev_scan_free(ps_prev_scan *p);
 
 /* A field's value as text into a (NULL when absent): lists joined with

@@ -542,12 +542,12 @@ static int target_files(query_run *qr, size_t *cap, const char *dir)
 	if (q->scans == PS_SCANS_LATEST && !old) {
 		ps_scan_info s;
 		bool found;
-		int rc = ps_scan_latest_in(dir, &s, &found);
+		int rc = ps_scan_latest_in(qr->st, dir, &s, &found);
 		return rc || !found ? rc : add_file(qr, cap, s.path, NULL);
 	}
 	ps_scan_info *scans = NULL;
 	size_t ns = 0;
-	int rc = ps_scan_list_dir(dir, &scans, &ns);
+	int rc = ps_scan_list_dir(qr->st, dir, &scans, &ns);
 	for (size_t k = ns; k-- > 0 && !rc;) {
 		const ps_scan_info *s = &scans[k];
 		bool in_range = q->scans != PS_SCANS_RANGE ||
@@ -560,7 +560,7 @@ static int target_files(query_run *qr, size_t *cap, const char *dir)
 			 * against the one before it */
 			if (k > 0) {
 				ps_strmap *m = &qr->excls[qr->n_excls++];
-				rc = ps_scan_load_urls(s->path, m);
+				rc = ps_scan_load_urls(qr->st, s->path, m);
 				if (rc && q->on_bad_file && rc != PS_ENOMEM) {
 					/* the selected scan does not read: no old results */
 					q->on_bad_file(q->bad_file_ud, s->path, rc, ps_errmsg());
@@ -663,7 +663,7 @@ static int plan_file(query_run *qr, size_t i, const atomic_bool *stop)
 {
 	(void)stop;
 	qfile *f = &qr->files[i];
-	int rc = ps_scan_open_reader(f->path, &qr->st->cfg, &f->r);
+	int rc = ps_scan_open_reader(qr->st, f->path, &f->r);
 	if (rc)
 		return bad_file(qr, i, rc);
 	f->rows = parq_reader_num_rows(f->r);
@@ -719,7 +719,7 @@ static int unit_scan(query_run *qr, size_t i, parq_reader **r, const parq_pred *
 		*r = f->r;
 		f->r = NULL;
 	} else {
-		rc = ps_scan_open_reader(f->path, &qr->st->cfg, r);
+		rc = ps_scan_open_reader(qr->st, f->path, r);
 	}
 	*pred = f->pred;
 	/* original_url is required: "IS NULL" is ruled out by the statistics */

@@ -7,31 +7,31 @@
 #include "probestore/store.h"
 #include "../strmap.h"
 
-/* Opens a scan file with the reader options of cfg (NULL: libparq's
- * defaults) and checks that it holds the probe columns. */
-int ps_scan_open_reader(const char *path, const ps_config *cfg, parq_reader **r);
+/* Opens a scan file of st with st's reader options (st NULL: a local file,
+ * libparq's defaults) and checks that it holds the probe columns. */
+int ps_scan_open_reader(const ps_store *st, const char *path, parq_reader **r);
 
 /* The scans in a target directory, oldest first (precise times from the
  * footers). A missing directory gives n == 0. Free *out with free(). */
-int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n);
+int ps_scan_list_dir(const ps_store *st, const char *dir, ps_scan_info **out, size_t *n);
 /* The same, and *n_tmp (may be NULL) the temporary scan files
  * (".scan_*.tmp.*") dir holds. */
-int ps_scan_list_dir_tmp(const char *dir, ps_scan_info **out, size_t *n, size_t *n_tmp);
+int ps_scan_list_dir_tmp(const ps_store *st, const char *dir, ps_scan_info **out, size_t *n, size_t *n_tmp);
 
 /* The newest scan in a target directory, reading only the footers of the
  * scans of its second when there are several (out->rows and bytes are
  * then filled; for a scan alone in its second they are 0 and its time is
  * the name's): *found false when there is none. */
-int ps_scan_latest_in(const char *dir, ps_scan_info *out, bool *found);
+int ps_scan_latest_in(const ps_store *st, const char *dir, ps_scan_info *out, bool *found);
 
 /* An iterator over every row of path reading only the top-level fields
  * of the NULL-terminated list that the file has (the others read as
  * absent); *v2 (optional) tells whether the file has schema version 2's
  * columns. */
-int ps_probe_iter_open_fields(ps_probe_iter **out, const char *path, const char *const *fields, bool *v2);
+int ps_probe_iter_open_fields(ps_probe_iter **out, const ps_store *st, const char *path, const char *const *fields, bool *v2);
 
 /* The original_url values of a scan file into m (value 1). Only that
  * column is read. path NULL adds nothing. */
-int ps_scan_load_urls(const char *path, ps_strmap *m);
+int ps_scan_load_urls(const ps_store *st, const char *path, ps_strmap *m);
 
 #endif

@@ -18,6 +18,7 @@
 #include "storage/stale_tmp.h"
 #include "../store_internal.h"
 #include "storage/store_io.h"
+#include "storage/backend.h"
 #include "../strmap.h"
 
 /* ---- the target's lock ---- */
@@ -179,10 +180,16 @@ int ps_scan_neighbors(ps_store *st, const ps_scan_info *all, size_t n, int64_t m
 	return rc;
 }
 
-int ps_file_id_get(const char *path, ps_file_id *id)
+int ps_file_id_get(const ps_store *st, const char *path, ps_file_id *id)
 {
 	struct stat sb;
 	memset(id, 0, sizeof *id);
+	if (ps_storage_remote(st)) {
+		int64_t size;
+		int rc = ps_storage_stat(st, path, &size, id->etag);
+		id->size = (off_t)size;
+		return rc;
+	}
 	if (stat(path, &sb) != 0)
 		return ps_err(PS_EIO, "cannot stat %s: %s", path, strerror(errno));
 	id->dev = sb.st_dev;
@@ -194,17 +201,18 @@ int ps_file_id_get(const char *path, ps_file_id *id)
 
 bool ps_file_id_equal(const ps_file_id *a, const ps_file_id *b)
 {
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns &&
+	       !strcmp(a->etag, b->etag);
 }
 
 /* ---- re-marking ---- */
 
-int ps_scan_load_first_seen(const char *prev_path, ps_strmap *m)
+int ps_scan_load_first_seen(const ps_store *st, const char *prev_path, ps_strmap *m)
 {
 	if (!prev_path)
 		return 0;
 	ps_probe_iter *it;
-	int rc = ps_probe_iter_open(&it, prev_path);
+	int rc = ps_store_probe_iter_open(&it, st, prev_path);
 	if (rc)
 		return rc;
 	const ps_probe_result *r;
@@ -241,18 +249,19 @@ int ps_scan_remark(ps_store *st, const char *src, const char *prev_path, int64_t
 	int64_t *first = NULL;
 	ps_arena arena = {0};
 	enum { BATCH = 1024 };
+	/* the copy is written beside src, or in the spool of an object store */
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s", src);
-	char *slash = strrchr(dir, '/');
+	snprintf(dir, sizeof dir, "%s", ps_storage_remote(st) ? ps_storage_spool_dir(st) : src);
+	char *slash = ps_storage_remote(st) ? NULL : strrchr(dir, '/');
 	if (slash)
 		*slash = 0;
-	else
+	else if (!ps_storage_remote(st))
 		snprintf(dir, sizeof dir, ".");
-	int rc = ps_scan_load_first_seen(prev_path, &prev);
+	int rc = ps_scan_load_first_seen(st, prev_path, &prev);
 	if (rc)
 		rc = ps_err_prefix(rc, "previous scan %s: ", prev_path);
 	if (!rc)
-		rc = ps_scan_open_reader(src, NULL, &base);
+		rc = ps_scan_open_reader(st, src, &base);
 	/* the copy keeps the file's schema version and every column of it */
 	int version = !rc ? ps_probe_schema_version(parq_reader_schema(base)) : PS_SCHEMA_V1;
 	if (!rc && !(schema = ps_probe_schema_new(version)))
@@ -299,7 +308,7 @@ int ps_scan_remark(ps_store *st, const char *src, const char *prev_path, int64_t
 		}
 	}
 	if (!rc)
-		rc = ps_probe_iter_open(&it, src);
+		rc = ps_store_probe_iter_open(&it, st, src);
 	int64_t n_prev_seen = 0;
 	for (bool done = false; !rc && !done;) {
 		size_t m = 0;

@@ -73,7 +73,7 @@ int ps_scan_remark(ps_store *st, const char *src, const char *prev_path, int64_t
 /* Loads prev_path's URLs with their first-seen times (scan time when
  * absent) into m. */
 struct ps_strmap;
-int ps_scan_load_first_seen(const char *prev_path, struct ps_strmap *m);
+int ps_scan_load_first_seen(const ps_store *st, const char *prev_path, struct ps_strmap *m);
 
 /* Bloom-filtered columns of a scan file, at most. */
 #define PS_SCAN_BLOOM_COLS 7
@@ -84,17 +84,19 @@ void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64
                           parq_writer_options *po, parq_column_options *co, parq_io *pio);
 
 /* What tells one version of a file from another: device, inode (which a
- * file replaced may give back), size and modification time. */
+ * file replaced may give back), size and modification time; an object's
+ * size and ETag. */
 typedef struct ps_file_id {
 	dev_t dev;
 	ino_t ino;
 	off_t size;
 	int64_t mtime_ns;
+	char etag[80];
 } ps_file_id;
 
-/* The id of path, for telling whether the scan before a new one is still
- * the one its marks were computed against. */
-int ps_file_id_get(const char *path, ps_file_id *id);
+/* The id of path in st, for telling whether the scan before a new one is
+ * still the one its marks were computed against. */
+int ps_file_id_get(const ps_store *st, const char *path, ps_file_id *id);
 bool ps_file_id_equal(const ps_file_id *a, const ps_file_id *b);
 
 #endif

@@ -16,6 +16,7 @@
 #include "scan/scan_order.h"
 #include "../strmap.h"
 #include "scan/changes.h"
+#include "storage/backend.h"
 
 /* ---- iteration ---- */
 
@@ -28,16 +29,20 @@ struct ps_probe_iter {
 	int64_t n;
 };
 
-/* cfg NULL: libparq's defaults (CRC checked, pread). */
-int ps_scan_open_reader(const char *path, const ps_config *cfg, parq_reader **r)
+/* st NULL: a local file, libparq's defaults (CRC checked, pread). */
+int ps_scan_open_reader(const ps_store *st, const char *path, parq_reader **r)
 {
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
-	if (cfg)
-		ps_store_reader_options(cfg, &ro);
-	int rc = parq_reader_open(r, path, &ro);
+	int rc;
+	if (st) {
+		ps_store_reader_options(&st->cfg, &ro);
+		rc = ps_storage_open_reader(st, path, &ro, r);
+	} else if ((rc = parq_reader_open(r, path, &ro))) {
+		rc = ps_err_from_parq(rc, NULL);
+	}
 	if (rc)
-		return ps_err_from_parq(rc, NULL);
+		return rc;
 	rc = ps_probe_schema_check(parq_reader_schema(*r), path);
 	if (rc) {
 		parq_reader_close(*r);
@@ -48,7 +53,7 @@ int ps_scan_open_reader(const char *path, const ps_config *cfg, parq_reader **r)
 
 /* Opens an iterator over the rows of path matching pred (owned by the
  * iterator; NULL: all). */
-static int iter_open(ps_probe_iter **out, const char *path, const ps_config *cfg, parq_pred *pred)
+static int iter_open(ps_probe_iter **out, const ps_store *st, const char *path, parq_pred *pred)
 {
 	*out = NULL;
 	ps_probe_iter *it = calloc(1, sizeof *it);
@@ -57,7 +62,7 @@ static int iter_open(ps_probe_iter **out, const char *path, const ps_config *cfg
 		return ps_err_nomem();
 	}
 	it->pred = pred;
-	int rc = ps_scan_open_reader(path, cfg, &it->r);
+	int rc = ps_scan_open_reader(st, path, &it->r);
 	if (!rc && (rc = parq_scan_open(&it->scan, it->r, pred, NULL, 0)))
 		rc = ps_err_from_parq(rc, path);
 	if (rc) {
@@ -70,16 +75,22 @@ static int iter_open(ps_probe_iter **out, const char *path, const ps_config *cfg
 
 int ps_probe_iter_open(ps_probe_iter **out, const char *path)
 {
-	return iter_open(out, path, NULL, NULL);
+	return iter_open(out, NULL, path, NULL);
 }
 
-int ps_probe_iter_open_fields(ps_probe_iter **out, const char *path, const char *const *fields, bool *v2)
+int ps_store_probe_iter_open(ps_probe_iter **out, const ps_store *st, const char *path)
+{
+	return iter_open(out, st, path, NULL);
+}
+
+int ps_probe_iter_open_fields(ps_probe_iter **out, const ps_store *st, const char *path, const char *const *fields,
+                              bool *v2)
 {
 	*out = NULL;
 	ps_probe_iter *it = calloc(1, sizeof *it);
 	if (!it)
 		return ps_err_nomem();
-	int rc = ps_scan_open_reader(path, NULL, &it->r);
+	int rc = ps_scan_open_reader(st, path, &it->r);
 	const char *have[PS_PROBE_V2_NCOLS];
 	int n = 0;
 	if (!rc) {
@@ -133,8 +144,13 @@ void ps_probe_iter_close(ps_probe_iter *it)
 
 int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel)
 {
+	return ps_store_scan_stream(NULL, path, fn, ud, cancel);
+}
+
+int ps_store_scan_stream(const ps_store *st, const char *path, ps_probe_fn fn, void *ud, const ps_cancel *cancel)
+{
 	ps_probe_iter *it;
-	int rc = ps_probe_iter_open(&it, path);
+	int rc = iter_open(&it, st, path, NULL);
 	if (rc)
 		return rc;
 	const ps_probe_result *r;
@@ -154,8 +170,13 @@ int ps_scan_stream(const char *path, ps_probe_fn fn, void *ud, const ps_cancel *
 
 int ps_scan_count(const char *path, int64_t *rows)
 {
+	return ps_store_scan_count(NULL, path, rows);
+}
+
+int ps_store_scan_count(const ps_store *st, const char *path, int64_t *rows)
+{
 	parq_reader *r;
-	int rc = ps_scan_open_reader(path, NULL, &r);
+	int rc = ps_scan_open_reader(st, path, &r);
 	if (rc)
 		return rc;
 	*rows = parq_reader_num_rows(r);
@@ -175,50 +196,57 @@ static bool is_scan_name(const char *name)
 	return ps_scan_name_time(name) >= 0;
 }
 
+/* Counts the scan files of a listing. */
+static int count_scan(void *ud, const ps_entry *e)
+{
+	*(int *)ud += !e->is_dir && is_scan_name(e->name);
+	return 0;
+}
+
+typedef struct targets_acc {
+	const ps_store *st;
+	const char *root;
+	ps_target_info *v;
+	size_t n, cap;
+} targets_acc;
+
+static int add_target(void *ud, const ps_entry *e)
+{
+	targets_acc *a = ud;
+	char host[PS_URL_HOST_MAX + 1];
+	int port;
+	if (!e->is_dir || e->name[0] == '.' || ps_host_port_dir_parse(e->name, host, sizeof host, &port))
+		return 0; /* not a target directory of ours */
+	char sub[4096 + 256];
+	snprintf(sub, sizeof sub, "%s/%s", a->root, e->name);
+	int scans = 0;
+	if (ps_storage_list(a->st, sub, count_scan, &scans) || !scans)
+		return 0;
+	int rc = ps_array_room(&a->v, &a->cap, a->n, sizeof *a->v, 16);
+	if (rc)
+		return rc;
+	ps_target_info *t = &a->v[a->n++];
+	memset(t, 0, sizeof *t);
+	snprintf(t->dir, sizeof t->dir, "%s", e->name);
+	ps_host_port_format(host, port, t->host_port, sizeof t->host_port);
+	t->n_scans = scans;
+	return 0;
+}
+
 int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 	char root[4096];
 	snprintf(root, sizeof root, "%s/probe_results", st->base);
-	DIR *d = opendir(root);
-	if (!d)
-		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", root, strerror(errno));
-	size_t cap = 0;
-	struct dirent *e;
-	int rc = 0;
-	while ((e = readdir(d))) {
-		char host[PS_URL_HOST_MAX + 1];
-		int port;
-		if (e->d_name[0] == '.' || ps_host_port_dir_parse(e->d_name, host, sizeof host, &port))
-			continue; /* not a target directory of ours */
-		char sub[4096 + 256];
-		snprintf(sub, sizeof sub, "%s/%s", root, e->d_name);
-		DIR *sd = opendir(sub);
-		if (!sd)
-			continue;
-		int scans = 0;
-		struct dirent *f;
-		while ((f = readdir(sd)))
-			scans += is_scan_name(f->d_name);
-		closedir(sd);
-		if (!scans)
-			continue;
-		if ((rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))
-			break;
-		ps_target_info *t = &(*out)[(*n)++];
-		memset(t, 0, sizeof *t);
-		snprintf(t->dir, sizeof t->dir, "%s", e->d_name);
-		ps_host_port_format(host, port, t->host_port, sizeof t->host_port);
-		t->n_scans = scans;
-	}
-	closedir(d);
+	targets_acc a = {st, root, NULL, 0, 0};
+	int rc = ps_storage_list(st, root, add_target, &a);
 	if (rc) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+		free(a.v);
 		return rc;
 	}
+	*out = a.v;
+	*n = a.n;
 	if (*n)
 		qsort(*out, *n, sizeof **out, cmp_target);
 	return 0;
@@ -226,10 +254,10 @@ int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 
 /* The row count, size and precise time of a listed scan, from its footer
  * (rows -1 when it does not read: listed, and reads of it report why). */
-static void scan_info_fill(ps_scan_info *s)
+static void scan_info_fill(const ps_store *st, ps_scan_info *s)
 {
 	parq_reader *r;
-	if (parq_reader_open(&r, s->path, NULL) != 0) {
+	if (ps_storage_open_reader(st, s->path, NULL, &r) != 0) {
 		s->rows = -1;
 		return;
 	}
@@ -259,104 +287,85 @@ static int cmp_scan(const void *a, const void *b)
 	return ps_scan_info_cmp(a, b);
 }
 
-int ps_scan_list_dir(const char *dir, ps_scan_info **out, size_t *n)
+int ps_scan_list_dir(const ps_store *st, const char *dir, ps_scan_info **out, size_t *n)
 {
-	return ps_scan_list_dir_tmp(dir, out, n, NULL);
+	return ps_scan_list_dir_tmp(st, dir, out, n, NULL);
 }
 
-int ps_scan_list_dir_tmp(const char *dir, ps_scan_info **out, size_t *n, size_t *n_tmp)
+typedef struct scans_acc {
+	const char *dir;
+	ps_scan_info *v;
+	size_t n, cap;
+	size_t *n_tmp;
+	int64_t only;   /* >= 0: the scans of this second alone */
+	int64_t best;   /* the newest second seen */
+} scans_acc;
+
+static int add_scan(void *ud, const ps_entry *e)
+{
+	scans_acc *a = ud;
+	if (e->is_dir)
+		return 0;
+	int64_t t = ps_scan_name_time(e->name);
+	if (a->n_tmp && !strncmp(e->name, ".scan_", 6) && strstr(e->name, ".tmp."))
+		(*a->n_tmp)++;
+	if (t < 0 || (a->only >= 0 && t != a->only))
+		return 0;
+	if (t > a->best)
+		a->best = t;
+	int rc = ps_array_room(&a->v, &a->cap, a->n, sizeof *a->v, 16);
+	if (rc)
+		return rc;
+	ps_scan_info *s = &a->v[a->n++];
+	memset(s, 0, sizeof *s);
+	snprintf(s->path, sizeof s->path, "%s/%s", a->dir, e->name);
+	s->scan_time_ms = t;
+	s->bytes = e->size > 0 ? e->size : 0;
+	return 0;
+}
+
+int ps_scan_list_dir_tmp(const ps_store *st, const char *dir, ps_scan_info **out, size_t *n, size_t *n_tmp)
 {
 	*out = NULL;
 	*n = 0;
 	if (n_tmp)
 		*n_tmp = 0;
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
-	size_t cap = 0;
-	struct dirent *e;
-	int rc = 0;
-	while ((e = readdir(d))) {
-		int64_t t = ps_scan_name_time(e->d_name);
-		if (n_tmp && !strncmp(e->d_name, ".scan_", 6) && strstr(e->d_name, ".tmp."))
-			(*n_tmp)++;
-		if (t < 0)
-			continue;
-		if ((rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))
-			break;
-		ps_scan_info *s = &(*out)[(*n)++];
-		memset(s, 0, sizeof *s);
-		snprintf(s->path, sizeof s->path, "%s/%s", dir, e->d_name);
-		s->scan_time_ms = t;
-	}
-	closedir(d);
+	scans_acc a = {dir, NULL, 0, 0, n_tmp, -1, -1};
+	int rc = ps_storage_list(st, dir, add_scan, &a);
 	if (rc) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+		free(a.v);
 		return rc;
 	}
+	*out = a.v;
+	*n = a.n;
 	/* the precise time and the row count come from the footer */
 	for (size_t i = 0; i < *n; i++)
-		scan_info_fill(&(*out)[i]);
+		scan_info_fill(st, &(*out)[i]);
 	if (*n)
 		qsort(*out, *n, sizeof **out, cmp_scan);
 	return 0;
 }
 
-/* The scan name's time, and its suffix N (1 without one). */
-static int64_t name_order(const char *name, int *suffix)
-{
-	int64_t t = ps_scan_name_time(name);
-	const char *u = name + strlen("scan_YYYYMMDD_HHMMSS");
-	*suffix = t >= 0 && *u == '_' ? atoi(u + 1) : 1;
-	return t;
-}
-
-int ps_scan_latest_in(const char *dir, ps_scan_info *out, bool *found)
+int ps_scan_latest_in(const ps_store *st, const char *dir, ps_scan_info *out, bool *found)
 {
 	*found = false;
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
-	int64_t best = -1;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		int suffix;
-		int64_t t = name_order(e->d_name, &suffix);
-		if (t > best)
-			best = t;
-	}
-	if (best < 0) {
-		closedir(d);
-		return 0;
-	}
-	/* the scans of that second, ordered by their precise times */
-	ps_scan_info *same = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
-	rewinddir(d);
-	while ((e = readdir(d)) && !rc) {
-		int suffix;
-		if (name_order(e->d_name, &suffix) != best)
-			continue;
-		if ((rc = ps_array_room(&same, &cap, n, sizeof *same, 4)))
-			break;
-		memset(&same[n], 0, sizeof same[n]);
-		snprintf(same[n].path, sizeof same[n].path, "%s/%s", dir, e->d_name);
-		same[n++].scan_time_ms = best;
-	}
-	closedir(d);
-	if (!rc && n) {
-		/* several scans in that second: their footers order them (one
-		 * alone needs no footer: the caller reads the file anyway) */
-		for (size_t i = 0; n > 1 && i < n; i++)
-			scan_info_fill(&same[i]);
-		qsort(same, n, sizeof *same, cmp_scan);
-		*out = same[n - 1];
+	scans_acc a = {dir, NULL, 0, 0, NULL, -1, -1};
+	int rc = ps_storage_list(st, dir, add_scan, &a);
+	/* the scans of the newest second, ordered by their precise times
+	 * from their footers (one alone needs no footer: the caller reads
+	 * the file anyway) */
+	size_t k = 0;
+	for (size_t i = 0; !rc && i < a.n; i++)
+		if (a.v[i].scan_time_ms == a.best)
+			a.v[k++] = a.v[i];
+	if (!rc && k) {
+		for (size_t i = 0; k > 1 && i < k; i++)
+			scan_info_fill(st, &a.v[i]);
+		qsort(a.v, k, sizeof *a.v, cmp_scan);
+		*out = a.v[k - 1];
 		*found = true;
 	}
-	free(same);
+	free(a.v);
 	return rc;
 }
 
@@ -366,13 +375,13 @@ int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **ou
 	*out = NULL;
 	*n = 0;
 	int rc = ps_store_target_dir(st, root_target, dir, sizeof dir);
-	return rc ? rc : ps_scan_list_dir(dir, out, n);
+	return rc ? rc : ps_scan_list_dir(st, dir, out, n);
 }
 
-static int read_all(const char *path, const ps_config *cfg, parq_pred *pred, ps_probe_set *out)
+static int read_all(const ps_store *st, const char *path, parq_pred *pred, ps_probe_set *out)
 {
 	ps_probe_iter *it;
-	int rc = iter_open(&it, path, cfg, pred);
+	int rc = iter_open(&it, st, path, pred);
 	if (rc)
 		return rc;
 	ps_arena *a = ps_probe_set_arena(out);
@@ -423,7 +432,7 @@ int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set 
 	int rc = latest_two(st, root_target, &cur, &prev);
 	if (rc)
 		return rc;
-	rc = read_all(cur.path, &st->cfg, NULL, out);
+	rc = read_all(st, cur.path, NULL, out);
 	out->scan_time_ms = cur.scan_time_ms;
 	out->total = (int64_t)out->n;
 	if (rc)
@@ -442,12 +451,12 @@ typedef struct diff_priv {
 
 /* The URLs of a scan into m. Only the URL column is read: a diff costs
  * one column's pages, not the decoding of whole records. */
-int ps_scan_load_urls(const char *path, ps_strmap *m)
+int ps_scan_load_urls(const ps_store *st, const char *path, ps_strmap *m)
 {
 	if (!path)
 		return 0;
 	parq_reader *r;
-	int rc = ps_scan_open_reader(path, NULL, &r);
+	int rc = ps_scan_open_reader(st, path, &r);
 	if (rc)
 		return rc;
 	int leaf = parq_schema_find_leaf(parq_reader_schema(r), ps_probe_column_name(PS_COL_ORIGINAL_URL));
@@ -539,6 +548,12 @@ static int diff_changes(diff_priv *p, const ps_change_cfg *cfg, ps_url_diff *out
 
 int ps_scan_diff_changes(const char *path_a, const char *path_b, const ps_change_options *o, ps_url_diff *out)
 {
+	return ps_store_scan_diff(NULL, path_a, path_b, o, out);
+}
+
+int ps_store_scan_diff(const ps_store *st, const char *path_a, const char *path_b, const ps_change_options *o,
+                       ps_url_diff *out)
+{
 	memset(out, 0, sizeof *out);
 	ps_change_cfg cfg;
 	int rc = ps_change_cfg_make(o, &cfg);
@@ -548,9 +563,9 @@ int ps_scan_diff_changes(const char *path_a, const char *path_b, const ps_change
 	if (!p)
 		return ps_err_nomem();
 	out->priv = p;
-	rc = ps_scan_load_urls(path_a, &p->a);
+	rc = ps_scan_load_urls(st, path_a, &p->a);
 	if (!rc)
-		rc = ps_scan_load_urls(path_b, &p->b);
+		rc = ps_scan_load_urls(st, path_b, &p->b);
 	if (!rc)
 		rc = pick(&p->b, &p->a, false, &out->new_urls, &out->n_new);
 	if (!rc)
@@ -559,9 +574,9 @@ int ps_scan_diff_changes(const char *path_a, const char *path_b, const ps_change
 		rc = pick(&p->a, &p->b, false, &out->old_urls, &out->n_old);
 	/* the compared columns only of the scans with URLs in common */
 	if (!rc && out->n_existing && cfg.mask) {
-		rc = ps_prev_scan_load(path_a, &p->pa);
+		rc = ps_prev_scan_load(st, path_a, &p->pa);
 		if (!rc)
-			rc = ps_prev_scan_load(path_b, &p->pb);
+			rc = ps_prev_scan_load(st, path_b, &p->pb);
 		if (!rc)
 			rc = diff_changes(p, &cfg, out);
 	}
@@ -587,7 +602,7 @@ int ps_store_diff_latest(ps_store *st, const char *root_target, ps_url_diff *out
 	ps_change_options_default(&o);
 	o.fields = cfg->writer.change_fields;
 	o.length_ratio = cfg->writer.change_length_percent / 100.0;
-	return ps_scan_diff_changes(prev.path[0] ? prev.path : NULL, cur.path, &o, out);
+	return ps_store_scan_diff(st, prev.path[0] ? prev.path : NULL, cur.path, &o, out);
 }
 
 void ps_url_diff_free(ps_url_diff *d)

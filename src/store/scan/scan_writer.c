@@ -16,6 +16,7 @@
 #include "scan/probe_rows.h"
 #include "scan/scan_internal.h"
 #include "scan/scan_order.h"
+#include "storage/backend.h"
 #include "storage/stale_tmp.h"
 #include "../store_internal.h"
 #include "storage/store_io.h"
@@ -176,7 +177,7 @@ static int load_prev_content(ps_scan_writer *w, const char *path)
 {
 	ps_prev_scan_free(&w->chg.prev);
 	ps_probe_iter *it;
-	int rc = ps_probe_iter_open_fields(&it, path, ps_change_columns, &w->chg.prev.v2);
+	int rc = ps_probe_iter_open_fields(&it, w->st, path, ps_change_columns, &w->chg.prev.v2);
 	if (rc)
 		return ps_err_prefix(rc, "previous scan: ");
 	const ps_probe_result *r;
@@ -215,7 +216,7 @@ static int load_previous(ps_scan_writer *w)
 		ps_strmap_free(&w->prev);
 		/* the id before the content: a file replaced meanwhile (its
 		 * marks brought up to date) then differs at the commit */
-		rc = ps_file_id_get(scans[i].path, &w->prev_id);
+		rc = ps_file_id_get(w->st, scans[i].path, &w->prev_id);
 		if (!rc)
 			rc = load_prev_content(w, scans[i].path);
 		if (rc == PS_ENOMEM)
@@ -730,7 +731,7 @@ static bool find_stored(ps_scan_writer *w, const ps_scan_info *scans, size_t n, 
 		if (scans[i].scan_time_ms != w->scan_ms || scans[i].rows != w->records)
 			continue;
 		parq_reader *r;
-		if (parq_reader_open(&r, scans[i].path, NULL))
+		if (ps_storage_open_reader(w->st, scans[i].path, NULL, &r))
 			continue;
 		const char *d = parq_reader_kv(r, PS_KV_CONTENT_DIGEST);
 		if (d && !strcmp(d, w->digest_hex)) {
@@ -745,7 +746,7 @@ static bool find_stored(ps_scan_writer *w, const ps_scan_info *scans, size_t n, 
 					break;
 				}
 			ps_url_diff diff;
-			if (ps_scan_diff(prev, scans[i].path, &diff) == 0) {
+			if (ps_store_scan_diff(w->st, prev, scans[i].path, NULL, &diff) == 0) {
 				w->n_new = (int64_t)diff.n_new;
 				w->n_existing = (int64_t)diff.n_existing;
 				w->n_old = (int64_t)diff.n_old;
@@ -815,7 +816,7 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 	size_t n_all = 0;
 	size_t n_tmp = 2;
 	if (w->o.skip_stored || w->o.mark_diff)
-		rc = ps_scan_list_dir_tmp(w->dir, &all, &n_all, &n_tmp);
+		rc = ps_scan_list_dir_tmp(w->st, w->dir, &all, &n_all, &n_tmp);
 	if (n_tmp > 1)
 		ps_scan_tmp_clean(w->st, w->dir, NULL);
 	if (!rc && w->o.skip_stored && find_stored(w, all, n_all, final, cap)) {
@@ -835,7 +836,7 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 		bool same = has_prev == w->has_prev;
 		if (same && has_prev) {
 			ps_file_id id;
-			same = !ps_file_id_get(prev.path, &id) && ps_file_id_equal(&id, &w->prev_id);
+			same = !ps_file_id_get(w->st, prev.path, &id) && ps_file_id_equal(&id, &w->prev_id);
 		}
 		if (!same || w->scan_ms != w->open_ms) {
 			ps_tmpfile nt;

@@ -85,7 +85,7 @@ int ps_store_timeline(ps_store *st, const char *root_target, ps_timeline_point *
 	}
 	for (size_t i = 0; i < ns && !rc; i++) {
 		parq_reader *r;
-		if ((rc = ps_scan_open_reader(scans[i].path, ps_store_config(st), &r)))
+		if ((rc = ps_scan_open_reader(st, scans[i].path, &r)))
 			break;
 		t[i].scan_time_ms = scans[i].scan_time_ms;
 		t[i].records = parq_reader_num_rows(r);

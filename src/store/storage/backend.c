@@ -1,0 +1,575 @@
+/* The storage layer: a local directory or S3-compatible object storage
+ * (backend.h). */
+#include "storage/backend.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../error.h"
+#include "../store_internal.h"
+#include "../util.h"
+#include "storage/s3.h"
+
+enum { BACKEND_LOCAL, BACKEND_S3 };
+
+struct ps_backend {
+	int kind;
+	char *base;          /* what paths begin with */
+	size_t base_len;
+	/* S3 */
+	ps_s3_options so;
+	char *endpoint, *region, *bucket, *prefix;
+	pthread_mutex_t mu;  /* the pool of idle handles, the retired stats */
+	ps_s3 **idle;
+	size_t n_idle, cap_idle;
+	ps_storage_stats retired;
+	char spool[4096];    /* "" when none was made */
+};
+
+/* ---- opening ---- */
+
+static int dup_or_null(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src && *src && !(*dst = strdup(src)))
+		return ps_err_nomem();
+	return 0;
+}
+
+/* bucket and prefix from "s3://bucket/prefix" */
+static int parse_s3_uri(const char *uri, char **bucket, char **prefix)
+{
+	const char *b = uri + 5, *slash = strchr(b, '/');
+	size_t blen = slash ? (size_t)(slash - b) : strlen(b);
+	if (!blen)
+		return ps_err(PS_ECONFIG, "%s: no bucket after s3://", uri);
+	if (!(*bucket = strndup(b, blen)))
+		return ps_err_nomem();
+	const char *p = slash ? slash + 1 : "";
+	size_t plen = strlen(p);
+	while (plen && p[plen - 1] == '/')
+		plen--;
+	if (!(*prefix = strndup(p, plen)))
+		return ps_err_nomem();
+	return 0;
+}
+
+static int spool_make(ps_backend *b)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	snprintf(b->spool, sizeof b->spool, "%s/probestore-spool-XXXXXX", tmp);
+	if (!mkdtemp(b->spool)) {
+		int e = errno;
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", b->spool);
+		b->spool[0] = 0;
+		return ps_err(PS_EIO, "cannot create a spool directory %s: %s", dir, strerror(e));
+	}
+	return 0;
+}
+
+int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, char **resolved)
+{
+	*out = NULL;
+	*resolved = NULL;
+	ps_backend *b = calloc(1, sizeof *b);
+	if (!b)
+		return ps_err_nomem();
+	pthread_mutex_init(&b->mu, NULL);
+	const ps_object_config *oc = &cfg->object;
+	bool s3 = !strncmp(base, "s3://", 5) || (oc->backend && !strcmp(oc->backend, "s3"));
+	int rc = 0;
+	if (!s3) {
+		b->kind = BACKEND_LOCAL;
+		if (oc->backend && strcmp(oc->backend, "local"))
+			rc = ps_err(PS_ECONFIG, "unknown storage backend \"%s\" (accepted: local, s3)", oc->backend);
+		else if (!(b->base = strdup(base)))
+			rc = ps_err_nomem();
+	} else {
+		b->kind = BACKEND_S3;
+		if (!strncmp(base, "s3://", 5))
+			rc = parse_s3_uri(base, &b->bucket, &b->prefix);
+		else if (!(rc = dup_or_null(&b->bucket, oc->bucket)))
+			rc = dup_or_null(&b->prefix, oc->prefix ? oc->prefix : "");
+		if (!rc && !b->bucket)
+			rc = ps_err(PS_ECONFIG, "storage backend s3: no bucket (storage_config.s3.bucket, or a base "
+			                        "path s3://bucket/prefix)");
+		if (!rc && !b->prefix && !(b->prefix = strdup("")))
+			rc = ps_err_nomem();
+		if (!rc && !(rc = dup_or_null(&b->endpoint, oc->endpoint)))
+			rc = dup_or_null(&b->region, oc->region);
+		if (!rc) {
+			size_t n = strlen(b->bucket) + strlen(b->prefix) + 8;
+			if (!(b->base = malloc(n)))
+				rc = ps_err_nomem();
+			else
+				snprintf(b->base, n, *b->prefix ? "s3://%s/%s" : "s3://%s", b->bucket, b->prefix);
+		}
+		if (!rc) {
+			ps_s3_options_default(&b->so);
+			b->so.endpoint = b->endpoint;
+			b->so.region = b->region;
+			b->so.bucket = b->bucket;
+			b->so.prefix = b->prefix;
+			b->so.path_style = oc->path_style;
+			/* the credentials and endpoint are checked now, not at the
+			 * first request */
+			ps_s3 *h;
+			if (!(rc = ps_s3_open(&h, &b->so))) {
+				b->idle = malloc(4 * sizeof *b->idle);
+				if (!b->idle) {
+					ps_s3_close(h);
+					rc = ps_err_nomem();
+				} else {
+					b->cap_idle = 4;
+					b->idle[b->n_idle++] = h;
+				}
+			}
+		}
+		if (!rc)
+			rc = spool_make(b);
+	}
+	if (!rc && !(*resolved = strdup(b->base)))
+		rc = ps_err_nomem();
+	if (rc) {
+		ps_backend_close(b);
+		return rc;
+	}
+	b->base_len = strlen(b->base);
+	*out = b;
+	return 0;
+}
+
+static void stats_add(ps_storage_stats *to, ps_s3 *h)
+{
+	ps_s3_stats s;
+	ps_s3_stats_get(h, &s);
+	to->requests += s.requests;
+	to->retries += s.retries;
+	to->bytes_fetched += s.bytes_fetched;
+	to->bytes_sent += s.bytes_sent;
+}
+
+void ps_backend_close(ps_backend *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n_idle; i++)
+		ps_s3_close(b->idle[i]);
+	free(b->idle);
+	if (b->spool[0]) {
+		/* what a failed write left: the store's own spool files only */
+		DIR *d = opendir(b->spool);
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(dirfd(d), e->d_name, 0);
+		if (d)
+			closedir(d);
+		rmdir(b->spool);
+	}
+	pthread_mutex_destroy(&b->mu);
+	free(b->endpoint);
+	free(b->region);
+	free(b->bucket);
+	free(b->prefix);
+	free(b->base);
+	free(b);
+}
+
+/* ---- S3 handles: one per request at a time, kept for reuse ---- */
+
+static int s3_acquire(ps_backend *b, ps_s3 **h)
+{
+	pthread_mutex_lock(&b->mu);
+	*h = b->n_idle ? b->idle[--b->n_idle] : NULL;
+	pthread_mutex_unlock(&b->mu);
+	return *h ? 0 : ps_s3_open(h, &b->so);
+}
+
+static void s3_release(ps_backend *b, ps_s3 *h)
+{
+	pthread_mutex_lock(&b->mu);
+	if (b->n_idle == b->cap_idle) {
+		size_t cap = b->cap_idle * 2;
+		ps_s3 **n = realloc(b->idle, cap * sizeof *n);
+		if (!n) {
+			stats_add(&b->retired, h);
+			pthread_mutex_unlock(&b->mu);
+			ps_s3_close(h);
+			return;
+		}
+		b->idle = n;
+		b->cap_idle = cap;
+	}
+	b->idle[b->n_idle++] = h;
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* The key of path: its part after the base and a slash. */
+static int key_of(const ps_backend *b, const char *path, const char **key)
+{
+	if (strncmp(path, b->base, b->base_len) || (path[b->base_len] != '/' && path[b->base_len] != 0))
+		return ps_err(PS_EINVAL, "%s is not in the store %s", path, b->base);
+	*key = path[b->base_len] ? path + b->base_len + 1 : "";
+	return 0;
+}
+
+static const ps_backend *backend_of(const ps_store *st)
+{
+	return st->backend;
+}
+
+bool ps_storage_remote(const ps_store *st)
+{
+	return st->backend && st->backend->kind == BACKEND_S3;
+}
+
+const char *ps_storage_spool_dir(const ps_store *st)
+{
+	return st->backend ? st->backend->spool : "";
+}
+
+void ps_storage_stats_get(const ps_store *st, ps_storage_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	ps_backend *b = st->backend;
+	if (!b || b->kind != BACKEND_S3)
+		return;
+	pthread_mutex_lock(&b->mu);
+	*out = b->retired;
+	for (size_t i = 0; i < b->n_idle; i++)
+		stats_add(out, b->idle[i]);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* ---- listing ---- */
+
+static int list_local(const char *dir, ps_entry_fn fn, void *ud)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
+	struct dirent *e;
+	int rc = 0;
+	while (!rc && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		ps_entry en = {e->d_name, false, -1};
+		struct stat sb;
+		if (e->d_type == DT_DIR) {
+			en.is_dir = true;
+		} else if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0) {
+			en.is_dir = S_ISDIR(sb.st_mode);
+			en.size = en.is_dir ? -1 : sb.st_size;
+		} else {
+			continue; /* gone meanwhile */
+		}
+		rc = fn(ud, &en);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int list_s3(ps_backend *b, const char *dir, ps_entry_fn fn, void *ud)
+{
+	const char *key;
+	int rc = key_of(b, dir, &key);
+	if (rc)
+		return rc;
+	size_t klen = strlen(key);
+	char *prefix = malloc(klen + 2);
+	if (!prefix)
+		return ps_err_nomem();
+	snprintf(prefix, klen + 2, klen ? "%s/" : "%s", key);
+	size_t plen = strlen(prefix);
+	ps_s3 *h;
+	if ((rc = s3_acquire(b, &h))) {
+		free(prefix);
+		return rc;
+	}
+	char *token = NULL;
+	do {
+		ps_s3_list_page page;
+		if ((rc = ps_s3_list(h, prefix, "/", token, 0, &page)))
+			break;
+		free(token);
+		token = page.next_token;
+		page.next_token = NULL;
+		for (size_t i = 0; !rc && i < page.n_prefixes; i++) {
+			char *name = page.prefixes[i] + (strncmp(page.prefixes[i], prefix, plen) ? 0 : plen);
+			size_t n = strlen(name);
+			if (n && name[n - 1] == '/')
+				name[n - 1] = 0;
+			if (*name) {
+				ps_entry en = {name, true, -1};
+				rc = fn(ud, &en);
+			}
+		}
+		for (size_t i = 0; !rc && i < page.n_entries; i++) {
+			const char *name = page.entries[i].key + (strncmp(page.entries[i].key, prefix, plen) ? 0 : plen);
+			if (!*name || strchr(name, '/'))
+				continue;
+			ps_entry en = {name, false, (int64_t)page.entries[i].size};
+			rc = fn(ud, &en);
+		}
+		ps_s3_list_page_free(&page);
+	} while (!rc && token);
+	free(token);
+	free(prefix);
+	s3_release(b, h);
+	return rc;
+}
+
+int ps_storage_list(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud)
+{
+	const ps_backend *b = backend_of(st);
+	if (!b || b->kind == BACKEND_LOCAL)
+		return list_local(dir, fn, ud);
+	return list_s3(st->backend, dir, fn, ud);
+}
+
+int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char etag[PS_ETAG_MAX])
+{
+	if (etag)
+		etag[0] = 0;
+	ps_backend *b = st->backend;
+	if (!b || b->kind == BACKEND_LOCAL) {
+		struct stat sb;
+		if (stat(path, &sb) != 0)
+			return errno == ENOENT || errno == ENOTDIR ? PS_ENOTFOUND
+			                                           : ps_err(PS_EIO, "cannot stat %s: %s", path, strerror(errno));
+		if (size)
+			*size = sb.st_size;
+		return 0;
+	}
+	const char *key;
+	ps_s3 *h;
+	int rc = key_of(b, path, &key);
+	if (rc || (rc = s3_acquire(b, &h)))
+		return rc;
+	ps_s3_stat s;
+	rc = ps_s3_head(h, key, &s);
+	s3_release(b, h);
+	if (rc)
+		return rc;
+	if (size)
+		*size = (int64_t)s.size;
+	if (etag)
+		snprintf(etag, PS_ETAG_MAX, "%s", s.etag);
+	return 0;
+}
+
+/* ---- object storage's reads and writes ---- */
+
+static int write_all(int fd, const uint8_t *p, size_t n, const char *what)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ps_err(PS_EIO, "cannot write %s: %s", what, w < 0 ? strerror(errno) : "no progress");
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_ETAG_MAX])
+{
+	ps_backend *b = st->backend;
+	const char *key;
+	ps_s3 *h;
+	int rc = key_of(b, path, &key);
+	if (rc || (rc = s3_acquire(b, &h)))
+		return rc;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char tag[PS_S3_ETAG_MAX];
+	rc = ps_s3_get(h, key, &data, &len, tag);
+	s3_release(b, h);
+	if (!rc)
+		rc = write_all(fd, data, len, "a spool file");
+	if (!rc && etag)
+		snprintf(etag, PS_ETAG_MAX, "%s", tag);
+	free(data);
+	return rc;
+}
+
+/* A spool file of this store: created, then unlinked at once when the
+ * caller only needs the descriptor. */
+static int spool_file(const ps_backend *b, const char *what, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/%s.XXXXXX", b->spool, what);
+	int fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return ps_err(PS_EIO, "cannot create a spool file in %s: %s", b->spool, strerror(errno));
+	return fd;
+}
+
+int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
+                           parq_reader **out)
+{
+	*out = NULL;
+	ps_backend *b = st->backend;
+	int rc;
+	/* a spool file of an object store's writer is a local file */
+	if (!b || b->kind == BACKEND_LOCAL || strncmp(path, "s3://", 5)) {
+		rc = parq_reader_open(out, path, ro);
+		return rc ? ps_err_from_parq(rc, NULL) : 0;
+	}
+	char sp[4200];
+	int fd = spool_file(b, "read", sp, sizeof sp);
+	if (fd < 0)
+		return fd;
+	rc = ps_storage_fetch(st, path, fd, NULL);
+	close(fd);
+	if (!rc && (rc = parq_reader_open(out, sp, ro)))
+		rc = ps_err_from_parq(rc, NULL);
+	unlink(sp); /* the reader holds the descriptor */
+	return rc;
+}
+
+static int read_all_fd(int fd, uint8_t **data, size_t *len)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) != 0)
+		return ps_err(PS_EIO, "cannot stat a spool file: %s", strerror(errno));
+	*len = (size_t)sb.st_size;
+	if (!(*data = malloc(*len ? *len : 1)))
+		return ps_err_nomem();
+	size_t got = 0;
+	while (got < *len) {
+		ssize_t r = pread(fd, *data + got, *len - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			free(*data);
+			*data = NULL;
+			return ps_err(PS_EIO, "cannot read a spool file: %s", r < 0 ? strerror(errno) : "short");
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* A claimed name's bytes, in parts when they pass one part's size. */
+static int put_stream(ps_s3 *h, const char *key, int fd, size_t part, char *etag)
+{
+	ps_s3_upload *u;
+	int rc = ps_s3_upload_begin(h, key, &u);
+	if (rc)
+		return rc;
+	uint8_t *buf = malloc(part);
+	if (!buf) {
+		ps_s3_upload_abort(u);
+		return ps_err_nomem();
+	}
+	off_t off = 0;
+	for (;;) {
+		ssize_t r = pread(fd, buf, part, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = ps_err(PS_EIO, "cannot read a spool file: %s", strerror(errno));
+			ps_s3_upload_abort(u);
+			break;
+		}
+		if (r == 0) {
+			rc = ps_s3_upload_finish(u, etag);
+			break;
+		}
+		if ((rc = ps_s3_upload_write(u, buf, (size_t)r))) {
+			ps_s3_upload_abort(u);
+			break;
+		}
+		off += r;
+	}
+	free(buf);
+	return rc;
+}
+
+int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mode, const char *if_match,
+                   char etag[PS_ETAG_MAX])
+{
+	ps_backend *b = st->backend;
+	const char *key;
+	ps_s3 *h;
+	int rc = key_of(b, path, &key);
+	if (rc || (rc = s3_acquire(b, &h)))
+		return rc;
+	char tag[PS_S3_ETAG_MAX] = "";
+	if (mode == PS_PUT_CLAIMED) {
+		rc = put_stream(h, key, fd, b->so.part_size, tag);
+	} else {
+		uint8_t *data = NULL;
+		size_t len = 0;
+		if (!(rc = read_all_fd(fd, &data, &len))) {
+			rc = mode == PS_PUT_NEW ? ps_s3_put_new(h, key, data, len, tag)
+			                        : ps_s3_put_if_match(h, key, data, len, if_match, tag);
+			free(data);
+		}
+		if (rc == PS_S3_EEXISTS)
+			rc = ps_err(PS_EEXISTS, "%s exists already", path);
+		else if (rc == PS_S3_ECHANGED)
+			rc = ps_err(PS_ECONFLICT, "%s was changed by another writer", path);
+	}
+	s3_release(b, h);
+	if (!rc && etag)
+		snprintf(etag, PS_ETAG_MAX, "%s", tag);
+	return rc;
+}
+
+int ps_storage_claim(const ps_store *st, const char *path, const char *token)
+{
+	ps_backend *b = st->backend;
+	const char *key;
+	int rc = key_of(b, path, &key);
+	if (rc)
+		return rc;
+	const char *slash = strrchr(key, '/');
+	size_t dlen = slash ? (size_t)(slash - key) + 1 : 0;
+	char ck[4200];
+	if ((size_t)snprintf(ck, sizeof ck, "%.*s.claims/%s.claim", (int)dlen, key, key + dlen) >= sizeof ck)
+		return ps_err(PS_EINVAL, "%s: name too long", path);
+	ps_s3 *h;
+	if ((rc = s3_acquire(b, &h)))
+		return rc;
+	rc = ps_s3_put_new(h, ck, token, strlen(token), NULL);
+	if (rc == PS_S3_EEXISTS) {
+		/* ours, from an attempt whose answer was lost? */
+		uint8_t *data = NULL;
+		size_t len = 0;
+		int grc = ps_s3_get(h, ck, &data, &len, NULL);
+		rc = !grc && len == strlen(token) && !memcmp(data, token, len) ? 0 : ps_err(PS_EEXISTS, "%s is taken", path);
+		free(data);
+	}
+	s3_release(b, h);
+	return rc;
+}
+
+int ps_storage_delete(const ps_store *st, const char *path)
+{
+	ps_backend *b = st->backend;
+	if (!b || b->kind == BACKEND_LOCAL)
+		return unlink(path) == 0 || errno == ENOENT ? 0
+		                                            : ps_err(PS_EIO, "cannot remove %s: %s", path, strerror(errno));
+	const char *key;
+	ps_s3 *h;
+	int rc = key_of(b, path, &key);
+	if (rc || (rc = s3_acquire(b, &h)))
+		return rc;
+	rc = ps_s3_delete(h, key);
+	s3_release(b, h);
+	return rc;
+}

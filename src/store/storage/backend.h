@@ -1,0 +1,113 @@
+/* Where the store's files live: a local directory, or S3-compatible object
+ * storage (AWS S3, Ceph RGW, MinIO, R2) under a bucket and prefix.
+ *
+ * The store names its files by path on both: "<base>/probe_results/..."
+ * where base is a directory or "s3://bucket/prefix"; on object storage the
+ * key is the path's part after the base, under the bucket's prefix, so the
+ * bucket holds the same layout as a local store (docs/format.md).
+ *
+ * Reads (listing, sizes, Parquet readers) go through this layer on both
+ * backends. Writes differ by nature: a local store writes a temporary file
+ * beside the target and renames it into place (atomic_file.h); an object
+ * store writes the same bytes to a spool file on local disk, then puts the
+ * object with a condition (If-None-Match for a new name, If-Match on the
+ * ETag for a history's next version), so readers never see a partial
+ * object and no write replaces what another wrote.
+ *
+ * Thread-safe: one backend serves all of a store's threads (it keeps a
+ * pool of S3 connections). Internal API of libprobestore. */
+#ifndef PS_STORAGE_BACKEND_H
+#define PS_STORAGE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parq/parq.h"
+#include "probestore/config.h"
+#include "probestore/store.h"
+
+#define PS_ETAG_MAX 80
+
+typedef struct ps_backend ps_backend;
+
+/* A backend for base (a directory, or "s3://bucket/prefix") and cfg's
+ * storage_config.backend and s3 keys; *resolved gets the base the store
+ * names its files under (malloc'd: "s3://bucket/prefix" for S3, base
+ * itself for a directory). No request is made. */
+int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, char **resolved);
+void ps_backend_close(ps_backend *b);
+
+/* True for object storage. */
+bool ps_storage_remote(const ps_store *st);
+
+/* One entry of a listing: a file (size known) or a directory (a common
+ * prefix on object storage). */
+typedef struct ps_entry {
+	const char *name;  /* the last component */
+	bool is_dir;
+	int64_t size;      /* files: bytes; directories: -1 */
+} ps_entry;
+/* Return non-zero to stop the listing, which then returns that value. */
+typedef int (*ps_entry_fn)(void *ud, const ps_entry *e);
+
+/* The entries directly under dir, in no particular order ("." and ".."
+ * left out). A directory that does not exist lists nothing. */
+int ps_storage_list(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud);
+
+/* The size of the file at path (etag may be NULL; "" for a local file).
+ * PS_ENOTFOUND when there is none. */
+int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char etag[PS_ETAG_MAX]);
+
+/* A Parquet reader of path: a local file through libparq's own reads, an
+ * object through ranged GETs (the footer by one suffix-range GET, then
+ * the column chunks a scan asks for, coalesced). ro may be NULL.
+ * PS_ENOTFOUND, PS_ECORRUPT (the file does not read) or PS_EIO, with a
+ * message naming the path. Close with parq_reader_close. */
+int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
+                           parq_reader **out);
+
+/* ---- object storage's writes (ps_storage_remote) ---- */
+
+/* A directory on local disk for the spool files of this store handle's
+ * writes; created when the store is opened, removed when it is closed. */
+const char *ps_storage_spool_dir(const ps_store *st);
+
+/* The object at path copied into fd (an empty file open for writing),
+ * and its ETag. PS_ENOTFOUND when there is none. */
+int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_ETAG_MAX]);
+
+/* How ps_storage_put may write. */
+typedef enum ps_put_mode {
+	PS_PUT_NEW,       /* only if no object has the name: PS_EEXISTS otherwise */
+	PS_PUT_IF_MATCH,  /* only over the object with ETag if_match: PS_ECONFLICT otherwise,
+	                     PS_ENOTFOUND when it is gone */
+	PS_PUT_CLAIMED    /* a name claimed by ps_storage_claim: written unconditionally,
+	                     in parts when large (a multipart upload, aborted on failure) */
+} ps_put_mode;
+
+/* Another writer changed the object first (an If-Match that failed). */
+#define PS_ECONFLICT (-42)
+
+/* Puts the len bytes of fd (from offset 0) at path. A retry after a lost
+ * response that finds its own bytes in place counts as written. etag
+ * (may be NULL) gets the new object's ETag. */
+int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mode, const char *if_match,
+                   char etag[PS_ETAG_MAX]);
+
+/* Claims the name of a new object at path for this writer: a small
+ * marker "<dir>/.claims/<name>.claim" put with If-None-Match and holding
+ * token. PS_EEXISTS when another writer holds the claim; a claim holding
+ * token already (a retry of this writer) counts as ours. */
+int ps_storage_claim(const ps_store *st, const char *path, const char *token);
+
+/* Removes the object at path; one that is not there is no error. */
+int ps_storage_delete(const ps_store *st, const char *path);
+
+/* Requests and bytes since the store was opened (benchmarks, tests). */
+typedef struct ps_storage_stats {
+	uint64_t requests, retries, bytes_fetched, bytes_sent;
+} ps_storage_stats;
+void ps_storage_stats_get(const ps_store *st, ps_storage_stats *out);
+
+#endif
