@@ -152,7 +152,7 @@ int main(void)
 	CHECK_OK(ps_history_locate(st, URL, &loc));
 	char(*arch)[4096];
 	size_t na;
-	CHECK_OK(ps_history_list_archive(&loc, &arch, &na));
+	CHECK_OK(ps_history_list_archive(st, &loc, &arch, &na));
 	for (size_t i = 0; i < na && nf < MAXF; i++)
 		snprintf(f[nf++].path, 4096, "%s", arch[i]);
 	free(arch);

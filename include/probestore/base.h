@@ -34,7 +34,8 @@ enum {
 	PS_EEXISTS = -7,     /* it is there already (a write that must not replace) */
 	PS_ECANCELED = -8,
 	PS_ENOTFOUND = -9,   /* no such target, scan or record */
-	PS_ECONFIG = -10     /* bad configuration */
+	PS_ECONFIG = -10,    /* bad configuration */
+	PS_ECONFLICT = -11   /* another writer changed it first (object storage), retries used up */
 };
 
 /* The calling thread's last error message (never NULL). */

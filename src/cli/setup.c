@@ -39,6 +39,9 @@ int cli_store_open(const cli_global *g, bool must_exist, ps_store **out)
 	if (g->log_format)
 		ps_log_format_parse(g->log_format, &cfg.log.format);
 	const char *base = g->data_dir ? g->data_dir : cfg.base_path;
+	/* a bucket is not a directory: its listing says whether it is there */
+	if (!strncmp(base, "s3://", 5) || (cfg.object.backend && !strcmp(cfg.object.backend, "s3")))
+		must_exist = false;
 	struct stat sb;
 	if (must_exist && stat(base, &sb) != 0) {
 		cli_error("data directory %s: %s", base, strerror(errno));

@@ -66,7 +66,7 @@ const char *ps_strerror(int code)
 {
 	static const char *const names[] = {
 		"PS_OK", "PS_EIO", "PS_ENOMEM", "PS_EINVAL", "PS_ECORRUPT", "PS_EUNSUPPORTED",
-		"PS_ELIMIT", "PS_EEXISTS", "PS_ECANCELED", "PS_ENOTFOUND", "PS_ECONFIG",
+		"PS_ELIMIT", "PS_EEXISTS", "PS_ECANCELED", "PS_ENOTFOUND", "PS_ECONFIG", "PS_ECONFLICT",
 	};
 	return code <= 0 && code > -(int)(sizeof names / sizeof *names) ? names[-code] : "unknown";
 }

@@ -48,6 +48,7 @@ const (
 	codeCanceled    = -8
 	codeNotFound    = -9
 	codeConfig      = -10
+	codeConflict    = -11
 )
 
 func codeName(code int) string {
@@ -70,6 +71,8 @@ func codeName(code int) string {
 		return "not found"
 	case codeConfig:
 		return "bad configuration"
+	case codeConflict:
+		return "changed by another writer"
 	}
 	return fmt.Sprintf("error %d", code)
 }

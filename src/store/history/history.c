@@ -23,6 +23,9 @@
 #include "history/history_internal.h"
 #include "../store_internal.h"
 #include "storage/store_io.h"
+#include "storage/backend.h"
+
+#include <openssl/rand.h>
 
 #define SCHEMA_VERSION "1"
 /* A page holds at least one value; contents stay well below the largest
@@ -146,6 +149,19 @@ static int tmp_create(const ps_store *st, const ps_history_loc *loc, ps_tmpfile 
 {
 	t->fd = -1;
 	t->io = st->io;
+	if (ps_storage_remote(st)) {
+		/* the next version waits in the spool until its PUT */
+		snprintf(t->dir, sizeof t->dir, "%s", ps_storage_spool_dir(st));
+		if ((size_t)snprintf(t->path, sizeof t->path, "%s/history.XXXXXX", ps_storage_spool_dir(st)) >= sizeof t->path)
+			return ps_err(PS_EINVAL, "spool directory path too long");
+		t->fd = mkostemp(t->path, O_CLOEXEC);
+		if (t->fd < 0) {
+			int e = errno;
+			t->path[0] = 0;
+			return ps_err(PS_EIO, "cannot create a spool file in %s: %s", t->dir, strerror(e));
+		}
+		return 0;
+	}
 	snprintf(t->dir, sizeof t->dir, "%s", loc->dir);
 	if ((size_t)snprintf(t->path, sizeof t->path, "%s/.%s.parquet.tmp", loc->dir, loc->hash) >= sizeof t->path)
 		return ps_err(PS_EINVAL, "file history: path too long in %s", loc->dir);
@@ -164,16 +180,50 @@ static int tmp_create(const ps_store *st, const ps_history_loc *loc, ps_tmpfile 
 	return 0;
 }
 
+/* Object storage: the current version copied to the spool, read from
+ * there; its ETag is what the next version replaces. */
+static int begin_remote(ps_history_session *s)
+{
+	char sp[4200];
+	snprintf(sp, sizeof sp, "%s/base.XXXXXX", ps_storage_spool_dir(s->st));
+	int fd = mkostemp(sp, O_CLOEXEC);
+	if (fd < 0)
+		return ps_err(PS_EIO, "cannot create a spool file in %s: %s", ps_storage_spool_dir(s->st), strerror(errno));
+	int rc = ps_storage_fetch(s->st, s->loc.path, fd, s->etag);
+	if (rc == PS_ENOTFOUND) {
+		s->etag[0] = 0;
+		rc = 0;
+	} else if (!rc) {
+		rc = ps_history_open_reader_cfg(s->st, sp, &s->base);
+		if (rc)
+			rc = ps_err_prefix(rc, "the current history object %s does not read, nothing is written over it: ",
+			                   s->loc.path);
+	}
+	unlink(sp);
+	if (!rc && s->base)
+		s->base_fd = fd;
+	else
+		close(fd);
+	return rc;
+}
+
 int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *url)
 {
 	memset(s, 0, sizeof *s);
 	s->st = st;
 	s->lock_fd = -1;
+	s->base_fd = -1;
+	s->remote = ps_storage_remote(st);
 	int rc = ps_history_locate(st, url, &s->loc);
 	if (rc)
 		return rc;
 	if ((rc = ps_urlmutex_acquire(st->urlmutex, url, &s->mu)))
 		return rc;
+	if (s->remote) {
+		if ((rc = begin_remote(s)))
+			ps_history_session_end(s);
+		return rc;
+	}
 	char lock[4096 + 80];
 	snprintf(lock, sizeof lock, "%s/.%s.lock", s->loc.dir, s->loc.hash);
 	if (!(rc = ps_mkdirs(st->io, s->loc.dir))) {
@@ -187,7 +237,7 @@ int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *ur
 	if (!rc) {
 		struct stat sb;
 		if (stat(s->loc.path, &sb) == 0)
-			rc = ps_history_open_reader_cfg(&st->cfg, s->loc.path, &s->base);
+			rc = ps_history_open_reader_cfg(st, s->loc.path, &s->base);
 		else if (errno != ENOENT)
 			rc = ps_err(PS_EIO, "cannot stat %s: %s", s->loc.path, strerror(errno));
 		if (rc)
@@ -203,6 +253,9 @@ void ps_history_session_end(ps_history_session *s)
 	if (s->base)
 		parq_reader_close(s->base);
 	s->base = NULL;
+	if (s->base_fd >= 0)
+		close(s->base_fd);
+	s->base_fd = -1;
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the flock */
 	s->lock_fd = -1;
@@ -256,8 +309,36 @@ static void stamp_now(char *buf, size_t cap)
 /* Moves the current file to the archive; the next write begins a new one.
  * Names are unique under the lock: only its holder writes this hash's
  * archive names. */
+/* Object storage: the current version put under a new archive name; the
+ * next version, which replaces it, must then win its If-Match, or the
+ * archive copy is removed again (commit_remote). */
+static int rotate_remote(ps_history_session *s, ps_history_write_result *res)
+{
+	char stamp[32], name[sizeof res->archived];
+	stamp_now(stamp, sizeof stamp);
+	int rc = 0;
+	for (int k = 1; k <= 1000; k++) {
+		int len = k == 1 ? snprintf(name, sizeof name, "%s/%s_%s.parquet", s->loc.archive, s->loc.hash, stamp)
+		                 : snprintf(name, sizeof name, "%s/%s_%s_%d.parquet", s->loc.archive, s->loc.hash, stamp, k);
+		if (len < 0 || (size_t)len >= sizeof name)
+			return ps_err(PS_EINVAL, "file history: archive path too long in %s", s->loc.archive);
+		if ((rc = ps_storage_put(s->st, name, s->base_fd, PS_PUT_NEW, NULL, NULL)) != PS_EEXISTS)
+			break;
+	}
+	if (rc)
+		return ps_err_prefix(rc, "cannot copy %s to the archive: ", s->loc.path);
+	parq_reader_close(s->base);
+	s->base = NULL;
+	memcpy(res->archived, name, sizeof name);
+	ps_log_field f[] = {PS_LOG_STR("path", s->loc.path), PS_LOG_STR("archive", name)};
+	ps_log(ps_store_logger(s->st), PS_LOG_INFO, f, 2, "file history archived");
+	return 0;
+}
+
 static int rotate(ps_history_session *s, ps_history_write_result *res)
 {
+	if (s->remote)
+		return rotate_remote(s, res);
 	int rc = ps_mkdirs(s->st->io, s->loc.archive);
 	if (rc)
 		return rc;
@@ -405,6 +486,26 @@ static void writer_options(const ps_store *st, size_t bytes, parq_writer_options
 	po->columns = co;
 	po->n_columns = 3;
 	po->io = ps_io_parq(st->io, pio);
+}
+
+/* Object storage: the next version put over the one the session began
+ * from (If-Match on its ETag), or as the first (If-None-Match).
+ * PS_ECONFLICT when another writer came first: an archive copy this
+ * session made is removed, and nothing of it remains. */
+static int commit_remote(ps_history_session *s, ps_tmpfile *t, ps_history_write_result *res, bool *placed)
+{
+	int fd = t->fd;
+	t->fd = -1;
+	int rc = ps_storage_put(s->st, s->loc.path, fd, s->etag[0] ? PS_PUT_IF_MATCH : PS_PUT_NEW,
+	                        s->etag[0] ? s->etag : NULL, NULL);
+	close(fd);
+	ps_tmpfile_discard(t);
+	if (rc == PS_EEXISTS)
+		rc = ps_err(PS_ECONFLICT, "%s was created by another writer", s->loc.path);
+	if (rc && res->archived[0] && ps_storage_delete(s->st, res->archived) == 0)
+		res->archived[0] = 0;
+	*placed = rc == 0;
+	return rc;
 }
 
 /* fsync, close, rename into place, fsync the directory. *placed tells
@@ -571,10 +672,19 @@ again:;
 		}
 	}
 	bool placed = false;
-	if (!rc)
+	parq_reader *now = NULL;
+	if (!rc && s->remote) {
+		/* what the result reports, from the spool copy before it goes */
+		if (ps_history_open_reader_cfg(NULL, tmp.path, &now) == 0) {
+			fill_result(s, res, now);
+			parq_reader_close(now);
+		}
+		rc = commit_remote(s, &tmp, res, &placed);
+	} else if (!rc) {
 		rc = commit(s, &tmp, &placed);
-	else
+	} else {
 		ps_tmpfile_discard(&tmp);
+	}
 	if (rc) {
 		/* in place but perhaps not durable: the record is there */
 		res->stored = placed && rec != NULL;
@@ -582,8 +692,9 @@ again:;
 	}
 	res->stored = rec != NULL;
 	res->compacted = keep >= 0;
-	parq_reader *now;
-	if (parq_reader_open(&now, s->loc.path, NULL) == 0) {
+	if (s->remote) {
+		snprintf(res->path, sizeof res->path, "%s", s->loc.path);
+	} else if (parq_reader_open(&now, s->loc.path, NULL) == 0) {
 		fill_result(s, res, now);
 		parq_reader_close(now);
 	} else {
@@ -599,7 +710,37 @@ again:;
 
 /* ---- public entry points ---- */
 
+int ps_history_cas_wait(int attempt, const char *path)
+{
+	if (attempt >= PS_HISTORY_CAS_ATTEMPTS)
+		return ps_err(PS_ECONFLICT, "%s: other writers replaced it %d times in a row; nothing was written",
+		              path, PS_HISTORY_CAS_ATTEMPTS);
+	/* 10 ms doubled per attempt, at most 1 s, fully jittered */
+	unsigned cap = 10u << (attempt < 7 ? attempt : 7);
+	if (cap > 1000)
+		cap = 1000;
+	unsigned r;
+	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+		r = (unsigned)attempt * 7919u;
+	struct timespec ts = {0, (long)(r % (cap + 1)) * 1000000L};
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+static int store_once(ps_store *st, const ps_history_record *rec, ps_history_write_result *res);
+
 int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_write_result *res)
+{
+	int rc;
+	for (int attempt = 1;; attempt++) {
+		if ((rc = store_once(st, rec, res)) != PS_ECONFLICT)
+			return rc;
+		if ((rc = ps_history_cas_wait(attempt, res ? res->path : "file history")))
+			return rc;
+	}
+}
+
+static int store_once(ps_store *st, const ps_history_record *rec, ps_history_write_result *res)
 {
 	if (res)
 		memset(res, 0, sizeof *res);
@@ -615,7 +756,20 @@ int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_writ
 	return rc;
 }
 
+static int compact_once(ps_store *st, const char *url, ps_history_write_result *res);
+
 int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *res)
+{
+	int rc;
+	for (int attempt = 1;; attempt++) {
+		if ((rc = compact_once(st, url, res)) != PS_ECONFLICT)
+			return rc;
+		if ((rc = ps_history_cas_wait(attempt, url)))
+			return rc;
+	}
+}
+
+static int compact_once(ps_store *st, const char *url, ps_history_write_result *res)
 {
 	if (res)
 		memset(res, 0, sizeof *res);
@@ -630,8 +784,7 @@ int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *r
 		 * the current file, which is all compaction rewrites; a current
 		 * file that does not read fails below, naming it */
 		char path[4096];
-		struct stat sb;
-		if (ps_history_path(st, url, path, sizeof path) == 0 && stat(path, &sb) == 0)
+		if (ps_history_path(st, url, path, sizeof path) == 0 && ps_storage_stat(st, path, NULL, NULL) == 0)
 			rc = 0;
 	}
 	if (rc)

@@ -139,7 +139,23 @@ static bool hex_hash(const char *s)
 	return true;
 }
 
+static int store_content_once(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res);
+
 int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res)
+{
+	int rc;
+	for (int attempt = 1;; attempt++) {
+		if ((rc = store_content_once(st, f, res)) != PS_ECONFLICT)
+			return rc;
+		if ((rc = ps_history_cas_wait(attempt, f && f->url ? f->url : "file history")))
+			return rc;
+	}
+}
+
+/* One attempt: on object storage, another writer may replace the URL's
+ * history between the read of the last version and the write of the next
+ * (PS_ECONFLICT); the next attempt diffs against what it wrote. */
+static int store_content_once(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res)
 {
 	ps_history_content_result scratch;
 	if (!res)

@@ -70,8 +70,9 @@ int ps_history_raw_to_record(const ps_history_raw *raw, ps_arena *a, ps_history_
 
 /* Opens a history file for reading, checking its schema. */
 int ps_history_open_reader(const char *path, parq_reader **out);
-/* The same with cfg's reader settings (NULL: libparq's defaults). */
-int ps_history_open_reader_cfg(const ps_config *cfg, const char *path, parq_reader **out);
+/* The same for a file of st, with its reader settings (st NULL: a local
+ * file, libparq's defaults). */
+int ps_history_open_reader_cfg(const ps_store *st, const char *path, parq_reader **out);
 
 /* Where a URL's history lives. */
 typedef struct ps_history_loc {
@@ -84,7 +85,7 @@ typedef struct ps_history_loc {
 int ps_history_locate(ps_store *st, const char *url, ps_history_loc *loc);
 
 /* The archive files of a location, newest first. Free *paths with free(). */
-int ps_history_list_archive(const ps_history_loc *loc, char (**paths)[4096], size_t *n);
+int ps_history_list_archive(const ps_store *st, const ps_history_loc *loc, char (**paths)[4096], size_t *n);
 
 /* Statistics of row group g: false when the timestamps' are missing; may
  * the row group hold url (true when the url statistics are missing). */
@@ -117,7 +118,21 @@ typedef struct ps_history_session {
 	ps_urlmutex *mu;
 	int lock_fd;
 	parq_reader *base;
+	/* object storage: the version the session began from (its ETag, ""
+	 * when there was none), which the next version must replace, and a
+	 * descriptor of its spool copy (-1 when none) */
+	bool remote;
+	char etag[80];
+	int base_fd;
 } ps_history_session;
+
+/* Another writer replaced the history object between a session's read and
+ * its write (object storage): the caller begins a new session and tries
+ * again, up to this many times with a growing, jittered pause between. */
+#define PS_HISTORY_CAS_ATTEMPTS 16
+/* The pause before retry attempt (1, 2, ...); 0 when the attempts are
+ * used up (the error then says so). */
+int ps_history_cas_wait(int attempt, const char *path);
 
 int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *url);
 /* The codec and level a history file of about `bytes` bytes is written

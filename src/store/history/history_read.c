@@ -14,6 +14,7 @@
 
 #include "../error.h"
 #include "history/history_internal.h"
+#include "storage/backend.h"
 #include "../store_internal.h"
 
 /* ---- statistics ---- */
@@ -199,25 +200,29 @@ static bool is_archive_name(const char *name, const char *hash)
 	return strcmp(p, ".parquet") == 0;
 }
 
-int ps_history_list_archive(const ps_history_loc *loc, char (**paths)[4096], size_t *n)
+typedef struct archive_acc {
+	const ps_history_loc *loc;
+	char (*v)[4096];
+	size_t n, cap;
+} archive_acc;
+
+static int add_archive(void *ud, const ps_entry *e)
 {
-	*paths = NULL;
-	*n = 0;
-	DIR *d = opendir(loc->archive);
-	if (!d)
-		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", loc->archive, strerror(errno));
-	size_t cap = 0;
-	struct dirent *e;
-	int rc = 0;
-	while ((e = readdir(d))) {
-		if (!is_archive_name(e->d_name, loc->hash))
-			continue;
-		if ((rc = ps_array_room(paths, &cap, *n, sizeof **paths, 8)))
-			break;
-		if ((size_t)snprintf((*paths)[*n], 4096, "%s/%s", loc->archive, e->d_name) < 4096)
-			(*n)++;
-	}
-	closedir(d);
+	archive_acc *a = ud;
+	if (!is_archive_name(e->name, a->loc->hash)) /* a directory so named does not read: named as such */
+		return 0;
+	int rc = ps_array_room(&a->v, &a->cap, a->n, sizeof *a->v, 8);
+	if (!rc && (size_t)snprintf(a->v[a->n], 4096, "%s/%s", a->loc->archive, e->name) < 4096)
+		a->n++;
+	return rc;
+}
+
+int ps_history_list_archive(const ps_store *st, const ps_history_loc *loc, char (**paths)[4096], size_t *n)
+{
+	archive_acc a = {loc, NULL, 0, 0};
+	int rc = ps_storage_list(st, loc->archive, add_archive, &a);
+	*paths = a.v;
+	*n = a.n;
 	if (rc) {
 		free(*paths);
 		*paths = NULL;
@@ -230,15 +235,14 @@ int ps_history_list_archive(const ps_history_loc *loc, char (**paths)[4096], siz
 }
 
 /* The current file (when it exists) then the archive, newest first. */
-static int url_files(const ps_history_loc *loc, char (**files)[4096], size_t *n)
+static int url_files(const ps_store *st, const ps_history_loc *loc, char (**files)[4096], size_t *n)
 {
 	char(*arch)[4096];
 	size_t na;
-	int rc = ps_history_list_archive(loc, &arch, &na);
+	int rc = ps_history_list_archive(st, loc, &arch, &na);
 	if (rc)
 		return rc;
-	struct stat sb;
-	bool cur = stat(loc->path, &sb) == 0;
+	bool cur = ps_storage_stat(st, loc->path, NULL, NULL) == 0;
 	*files = malloc((na + 1) * sizeof **files);
 	if (!*files) {
 		free(arch);
@@ -257,8 +261,12 @@ static int url_files(const ps_history_loc *loc, char (**files)[4096], size_t *n)
  * does not move records between the files being read, nor take a file
  * away between its listing and its read; -1 when there is no lock file
  * (nothing was ever written). */
-static int lock_shared_hash(const char *dir, const char *hash, int *fd)
+static int lock_shared_hash(const ps_store *st, const char *dir, const char *hash, int *fd)
 {
+	/* objects are replaced whole: a reader sees one version or the next */
+	*fd = -1;
+	if (ps_storage_remote(st))
+		return 0;
 	char lock[4096 + 80];
 	snprintf(lock, sizeof lock, "%s/.%s.lock", dir, hash);
 	*fd = open(lock, O_RDONLY | O_CLOEXEC);
@@ -275,9 +283,9 @@ static int lock_shared_hash(const char *dir, const char *hash, int *fd)
 	return 0;
 }
 
-static int lock_shared(const ps_history_loc *loc, int *fd)
+static int lock_shared(const ps_store *st, const ps_history_loc *loc, int *fd)
 {
-	return lock_shared_hash(loc->dir, loc->hash, fd);
+	return lock_shared_hash(st, loc->dir, loc->hash, fd);
 }
 
 static void unlock(int fd)
@@ -371,16 +379,16 @@ static int find_last_any(ps_store *st, const char *url, bool need_diff, bool loc
 	if (rc)
 		return rc;
 	int lfd = -1;
-	if (lock && (rc = lock_shared(&loc, &lfd)))
+	if (lock && (rc = lock_shared(st, &loc, &lfd)))
 		return rc;
 	char(*files)[4096] = NULL;
 	size_t n = 0;
-	rc = url_files(&loc, &files, &n);
+	rc = url_files(st, &loc, &files, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
 		parq_reader *fr;
 		if (bad_skipped(bf, files[i]))
 			continue;
-		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &fr))) {
+		if ((rc = ps_history_open_reader_cfg(st, files[i], &fr))) {
 			rc = bad_file(bf, files[i], rc);
 			continue;
 		}
@@ -603,7 +611,7 @@ static int collect(parq_reader *r, const char *url, size_t fi, cand **c, size_t 
 
 /* Reads the chosen rows (sorted by position) into their slots of out;
  * on error *bad_fi is the file that did not read. */
-static int fetch(const ps_config *cfg, char (*files)[4096], cand *c, size_t n, ps_history_set *out, size_t *bad_fi)
+static int fetch(const ps_store *st, char (*files)[4096], cand *c, size_t n, ps_history_set *out, size_t *bad_fi)
 {
 	ps_arena *a = set_arena(out);
 	if (!a)
@@ -613,7 +621,7 @@ static int fetch(const ps_config *cfg, char (*files)[4096], cand *c, size_t n, p
 		parq_reader *r;
 		size_t fi = c[i].file;
 		*bad_fi = fi;
-		if ((rc = ps_history_open_reader_cfg(cfg, files[fi], &r)))
+		if ((rc = ps_history_open_reader_cfg(st, files[fi], &r)))
 			break;
 		while (i < n && c[i].file == fi && !rc) {
 			int g = c[i].g;
@@ -651,12 +659,12 @@ static int records_pass(ps_store *st, const ps_history_loc *loc, const char *url
 	char(*files)[4096] = NULL;
 	size_t nf = 0, n = 0, cap = 0;
 	cand *c = NULL;
-	int rc = url_files(loc, &files, &nf);
+	int rc = url_files(st, loc, &files, &nf);
 	for (size_t i = 0; !rc && i < nf; i++) {
 		parq_reader *r;
 		if (bad_skipped(bf, files[i]))
 			continue;
-		if ((rc = ps_history_open_reader_cfg(&st->cfg, files[i], &r))) {
+		if ((rc = ps_history_open_reader_cfg(st, files[i], &r))) {
 			rc = bad_file(bf, files[i], rc);
 			continue;
 		}
@@ -693,7 +701,7 @@ static int records_pass(ps_store *st, const ps_history_loc *loc, const char *url
 			((set_priv *)out->priv)->cap = n;
 			qsort(c, n, sizeof *c, cmp_position);
 			size_t bad_fi = 0;
-			if ((rc = fetch(&st->cfg, files, c, n, out, &bad_fi)) && !(rc = bad_file(bf, files[bad_fi], rc)))
+			if ((rc = fetch(st, files, c, n, out, &bad_fi)) && !(rc = bad_file(bf, files[bad_fi], rc)))
 				*retry = true;
 		}
 	}
@@ -713,7 +721,7 @@ int ps_history_records_opt(ps_store *st, const char *url, size_t limit, const ps
 	if (rc)
 		return rc;
 	int lfd;
-	if ((rc = lock_shared(&loc, &lfd)))
+	if ((rc = lock_shared(st, &loc, &lfd)))
 		return rc;
 	bad_files bf = {.o = o};
 	bool retry = true;
@@ -756,26 +764,33 @@ static bool is_hash_entry(const char *name)
 	return true;
 }
 
-static bool dir_has_parquet(const char *dir, bool archive)
+static int archive_parquet(void *ud, const ps_entry *e)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return false;
-	struct dirent *e;
-	bool found = false;
-	while (!found && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		found = archive ? e->d_name[0] != '.' && n > 8 && strcmp(e->d_name + n - 8, ".parquet") == 0
-		                : is_hex_name(e->d_name);
-	}
-	closedir(d);
-	return found;
+	(void)ud;
+	size_t n = strlen(e->name);
+	return !e->is_dir && e->name[0] != '.' && n > 8 && strcmp(e->name + n - 8, ".parquet") == 0;
+}
+
+static int current_parquet(void *ud, const ps_entry *e)
+{
+	(void)ud;
+	return !e->is_dir && is_hex_name(e->name);
+}
+
+/* Does dir hold a history file (archive: an archived one)? The listing
+ * stops at the first. */
+static bool dir_has_parquet(const ps_store *st, const char *dir, bool archive)
+{
+	return ps_storage_list(st, dir, archive ? archive_parquet : current_parquet, NULL) == 1;
 }
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
+
+static int list_sorted(const ps_store *st, const char *dir, bool (*keep)(const char *), char ***names, size_t *n);
+static bool is_host_dir(const char *name);
 
 /* The targets with history as "host:port" (names false) or as host names,
  * each once (names true). */
@@ -785,22 +800,22 @@ static int list_hosts(ps_store *st, bool names, char ***hosts, size_t *n)
 	*n = 0;
 	char root[4096];
 	snprintf(root, sizeof root, "%s/file_history", st->base);
-	DIR *d = opendir(root);
-	if (!d)
-		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", root, strerror(errno));
+	char **dirs;
+	size_t nd;
+	int rc = list_sorted(st, root, is_host_dir, &dirs, &nd);
+	if (rc)
+		return rc;
 	size_t cap = 0;
-	struct dirent *e;
-	int rc = 0;
-	while ((e = readdir(d)) && !rc) {
+	for (size_t i = 0; i < nd && !rc; i++) {
 		char host[PS_URL_HOST_MAX + 1], sub[4096 + 512], disp[PS_HOST_PORT_DISPLAY_MAX];
 		int port;
-		if (e->d_name[0] == '.' || ps_host_port_dir_parse(e->d_name, host, sizeof host, &port))
+		if (ps_host_port_dir_parse(dirs[i], host, sizeof host, &port))
 			continue; /* not a directory of ours */
-		snprintf(sub, sizeof sub, "%s/%s", root, e->d_name);
-		bool has = dir_has_parquet(sub, false);
+		snprintf(sub, sizeof sub, "%s/%s", root, dirs[i]);
+		bool has = dir_has_parquet(st, sub, false);
 		if (!has) {
 			strncat(sub, "/archive", sizeof sub - strlen(sub) - 1);
-			has = dir_has_parquet(sub, true);
+			has = dir_has_parquet(st, sub, true);
 		}
 		if (!has)
 			continue;
@@ -815,7 +830,9 @@ static int list_hosts(ps_store *st, bool names, char ***hosts, size_t *n)
 		else
 			(*n)++;
 	}
-	closedir(d);
+	for (size_t i = 0; i < nd; i++)
+		free(dirs[i]);
+	free(dirs);
 	if (rc) {
 		ps_history_hosts_free(*hosts, *n);
 		*hosts = NULL;
@@ -944,29 +961,34 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* Sorted names in dir for which keep() holds. */
-static int list_sorted(const char *dir, bool (*keep)(const char *), char ***names, size_t *n)
+typedef struct names_acc {
+	bool (*keep)(const char *);
+	char **v;
+	size_t n, cap;
+} names_acc;
+
+static int add_name(void *ud, const ps_entry *e)
 {
-	*names = NULL;
-	*n = 0;
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
-	size_t cap = 0;
-	struct dirent *e;
-	int rc = 0;
-	while ((e = readdir(d)) && !rc) {
-		if (!keep(e->d_name))
-			continue;
-		if ((rc = ps_array_room(names, &cap, *n, sizeof **names, 16)))
-			break;
-		if (!((*names)[*n] = strdup(e->d_name)))
-			rc = ps_err_nomem();
-		else
-			(*n)++;
-	}
-	closedir(d);
-	if (!rc && *n)
-		qsort(*names, *n, sizeof **names, cmp_name);
+	names_acc *a = ud;
+	if (!a->keep(e->name))
+		return 0;
+	int rc = ps_array_room(&a->v, &a->cap, a->n, sizeof *a->v, 16);
+	if (!rc && !(a->v[a->n] = strdup(e->name)))
+		rc = ps_err_nomem();
+	if (!rc)
+		a->n++;
+	return rc;
+}
+
+/* Sorted names in dir for which keep() holds. */
+static int list_sorted(const ps_store *st, const char *dir, bool (*keep)(const char *), char ***names, size_t *n)
+{
+	names_acc a = {keep, NULL, 0, 0};
+	int rc = ps_storage_list(st, dir, add_name, &a);
+	if (!rc && a.n)
+		qsort(a.v, a.n, sizeof *a.v, cmp_name);
+	*names = a.v;
+	*n = a.n;
 	return rc;
 }
 
@@ -977,10 +999,10 @@ static bool is_host_dir(const char *name)
 	return name[0] != '.' && ps_host_port_dir_parse(name, host, sizeof host, &port) == 0;
 }
 
-static int diffs_of_file(const char *path, ps_history_set *out)
+static int diffs_of_file(const ps_store *st, const char *path, ps_history_set *out)
 {
 	parq_reader *r;
-	int rc = ps_history_open_reader(path, &r);
+	int rc = ps_history_open_reader_cfg(st, path, &r);
 	if (rc)
 		return rc;
 	ps_arena *a = set_arena(out);
@@ -1017,7 +1039,7 @@ int ps_history_records_with_diff(ps_store *st, ps_history_set *out)
 	snprintf(root, sizeof root, "%s/file_history", st->base);
 	char **dirs;
 	size_t nd;
-	int rc = list_sorted(root, is_host_dir, &dirs, &nd);
+	int rc = list_sorted(st, root, is_host_dir, &dirs, &nd);
 	for (size_t i = 0; i < nd; i++) {
 		char dir[4096 + 512];
 		snprintf(dir, sizeof dir, "%s/%s", root, dirs[i]);
@@ -1028,7 +1050,7 @@ int ps_history_records_with_diff(ps_store *st, ps_history_set *out)
 		char **files = NULL;
 		size_t nfiles = 0, nh = 0;
 		if (!rc)
-			rc = list_sorted(dir, is_hash_entry, &files, &nfiles);
+			rc = list_sorted(st, dir, is_hash_entry, &files, &nfiles);
 		for (size_t k = 0; k < nfiles; k++) {
 			char *f = files[k], *h = f + (f[0] == '.');
 			memmove(f, h, strlen(h) + 1);
@@ -1047,14 +1069,13 @@ int ps_history_records_with_diff(ps_store *st, ps_history_set *out)
 			char path[4096 + 1024];
 			snprintf(path, sizeof path, "%s/%s.parquet", dir, files[k]);
 			int lfd = -1;
-			struct stat sb;
-			if (!rc && !(rc = lock_shared_hash(dir, files[k], &lfd))) {
+			if (!rc && !(rc = lock_shared_hash(st, dir, files[k], &lfd))) {
 				/* gone: it went to the archive, which is left out, and a
 				 * failed write began no successor */
-				if (stat(path, &sb) == 0)
-					rc = diffs_of_file(path, out);
-				else if (errno != ENOENT)
-					rc = ps_err(PS_EIO, "cannot stat %s: %s", path, strerror(errno));
+				if (!(rc = ps_storage_stat(st, path, NULL, NULL)))
+					rc = diffs_of_file(st, path, out);
+				else if (rc == PS_ENOTFOUND)
+					rc = 0;
 				unlock(lfd);
 			}
 			free(files[k]);

@@ -6,6 +6,7 @@
 
 #include "../error.h"
 #include "history/history_internal.h"
+#include "storage/backend.h"
 #include "../store_internal.h"
 
 static const char *const COLUMN_NAMES[PS_H_NCOLS] = {
@@ -75,15 +76,19 @@ int ps_history_open_reader(const char *path, parq_reader **out)
 	return ps_history_open_reader_cfg(NULL, path, out);
 }
 
-int ps_history_open_reader_cfg(const ps_config *cfg, const char *path, parq_reader **out)
+int ps_history_open_reader_cfg(const ps_store *st, const char *path, parq_reader **out)
 {
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
-	if (cfg)
-		ps_store_reader_options(cfg, &ro);
-	int rc = parq_reader_open(out, path, &ro);
+	int rc;
+	if (st) {
+		ps_store_reader_options(&st->cfg, &ro);
+		rc = ps_storage_open_reader(st, path, &ro, out);
+	} else if ((rc = parq_reader_open(out, path, &ro))) {
+		rc = ps_err_from_parq(rc, NULL);
+	}
 	if (rc)
-		return ps_err_from_parq(rc, NULL);
+		return rc;
 	if ((rc = ps_history_schema_check(parq_reader_schema(*out), path))) {
 		parq_reader_close(*out);
 		*out = NULL;

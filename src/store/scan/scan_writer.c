@@ -2,6 +2,7 @@
  * previous scan, columnar batches into libparq, durable commit. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,7 @@ struct ps_scan_writer {
 	/* the directories this writer created (the target's, and probe_results
 	 * when it was new), removed again when nothing is committed */
 	bool made_dir, made_parent, committed;
+	bool remote;             /* object storage: no lock, spool file, conditional PUT */
 };
 
 void ps_scan_options_default(ps_scan_options *o)
@@ -289,7 +291,8 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 		rc = changes_init(w, cfg);
 	if (!rc && o->mark_diff)
 		rc = load_previous(w);
-	if (!rc) {
+	w->remote = ps_storage_remote(st);
+	if (!rc && !w->remote) {
 		struct stat sb;
 		w->made_dir = stat(w->dir, &sb) != 0;
 		char *slash = strrchr(w->dir, '/');
@@ -306,7 +309,8 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	if (!rc) {
 		char hint[128];
 		ps_scan_tmp_hint(st, w->stem, hint, sizeof hint);
-		rc = ps_tmpfile_create(&w->tmp, st->io, w->dir, hint);
+		/* on object storage the bytes wait in the spool until the PUT */
+		rc = ps_tmpfile_create(&w->tmp, st->io, w->remote ? ps_storage_spool_dir(st) : w->dir, hint);
 	}
 	if (rc) {
 		ps_scan_writer_abort(w);
@@ -637,8 +641,14 @@ static int set_order_kv(ps_scan_writer *w)
 	for (int k = 0; k < 32; k++)
 		snprintf(w->digest_hex + 2 * k, 3, "%02x", md[k]);
 	ps_target_lock l;
-	int rc = ps_target_lock_take(&l, w->st->io, w->dir);
-	if (!rc) {
+	int rc = 0;
+	if (w->remote) {
+		/* machines share no counter: the time in microseconds orders
+		 * the scans of one second by when they were finished */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		w->seq = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	} else if (!(rc = ps_target_lock_take(&l, w->st->io, w->dir))) {
 		rc = ps_target_lock_next_seq(&l, &w->seq);
 		ps_target_lock_release(&l);
 	}
@@ -768,12 +778,23 @@ static void remark_later(ps_scan_writer *w, const char *final, const ps_scan_inf
 	for (size_t i = 0; i < n; i++) {
 		ps_tmpfile nt;
 		ps_remark_result rr;
-		int rc = ps_scan_remark(w->st, later[i].path, prev, INT64_MIN, &nt, &rr);
+		char etag[PS_ETAG_MAX] = "";
+		/* the version read is the one replaced, or none */
+		int rc = w->remote ? ps_storage_stat(w->st, later[i].path, NULL, etag) : 0;
+		if (!rc)
+			rc = ps_scan_remark(w->st, later[i].path, prev, INT64_MIN, &nt, &rr);
 		if (!rc && !rr.changed) {
 			ps_tmpfile_discard(&nt);
 			return;
 		}
-		if (!rc) {
+		if (!rc && w->remote) {
+			int fd = open(nt.path, O_RDONLY | O_CLOEXEC);
+			rc = fd < 0 ? ps_err(PS_EIO, "cannot open %s: %s", nt.path, strerror(errno))
+			            : ps_storage_put(w->st, later[i].path, fd, PS_PUT_IF_MATCH, etag, NULL);
+			if (fd >= 0)
+				close(fd);
+			ps_tmpfile_discard(&nt);
+		} else if (!rc) {
 			/* complete and synced: in place of the old copy, atomically */
 			if (ps_io_rename(w->st->io, nt.path, later[i].path, 0) != 0) {
 				rc = ps_err(PS_EIO, "cannot rename %s to %s: %s", nt.path, later[i].path, strerror(errno));
@@ -791,6 +812,94 @@ static void remark_later(ps_scan_writer *w, const char *final, const ps_scan_inf
 		}
 		prev = later[i].path;
 	}
+}
+
+/* Puts w's complete, closed spool file under the first free name: the
+ * name claimed first (a marker put with If-None-Match), then the object
+ * put with If-None-Match too, in parts when large (docs/format.md). */
+static int put_remote(ps_scan_writer *w, char *final, size_t cap)
+{
+	int fd = open(w->tmp.path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ps_err(PS_EIO, "cannot open %s: %s", w->tmp.path, strerror(errno));
+	char token[128];
+	snprintf(token, sizeof token, "%s %s %lld", w->session_id, w->digest_hex, (long long)w->seq);
+	int rc = 0;
+	for (int k = 1;; k++) {
+		if (k > 1000) {
+			rc = ps_err(PS_EEXISTS, "scan of %s: no free name for %s", w->root_target, w->stem);
+			break;
+		}
+		int len = k == 1 ? snprintf(final, cap, "%s/%s.parquet", w->dir, w->stem)
+		                 : snprintf(final, cap, "%s/%s_%d.parquet", w->dir, w->stem, k);
+		if (len < 0 || (size_t)len >= cap) {
+			rc = ps_err(PS_EINVAL, "path too long in %s", w->dir);
+			break;
+		}
+		if ((rc = ps_storage_claim(w->st, final, token)) == PS_EEXISTS)
+			continue;
+		if (rc)
+			break;
+		rc = ps_storage_put(w->st, final, fd, w->size <= (int64_t)8 << 20 ? PS_PUT_NEW : PS_PUT_CLAIMED, NULL,
+		                    NULL);
+		if (rc != PS_EEXISTS)
+			break;
+	}
+	close(fd);
+	if (rc)
+		final[0] = 0;
+	return rc;
+}
+
+static int place_remote(ps_scan_writer *w, char *final, size_t cap)
+{
+	final[0] = 0;
+	ps_scan_info *all = NULL, prev, *later = NULL;
+	size_t n_all = 0, n_later = 0;
+	bool has_prev = false;
+	int rc = 0;
+	if (w->o.skip_stored || w->o.mark_diff)
+		rc = ps_scan_list_dir(w->st, w->dir, &all, &n_all);
+	if (!rc && w->o.skip_stored && find_stored(w, all, n_all, final, cap)) {
+		w->skipped = true;
+		free(all);
+		return 0;
+	}
+	if (!rc && w->o.mark_diff)
+		rc = ps_scan_neighbors(w->st, all, n_all, w->scan_ms, w->seq, &prev, &has_prev, &later, &n_later);
+	free(all);
+	if (!rc && w->o.mark_diff) {
+		bool same = has_prev == w->has_prev;
+		if (same && has_prev) {
+			ps_file_id id;
+			same = !ps_file_id_get(w->st, prev.path, &id) && ps_file_id_equal(&id, &w->prev_id);
+		}
+		if (!same || w->scan_ms != w->open_ms) {
+			ps_tmpfile nt;
+			ps_remark_result rr;
+			rc = ps_scan_remark(w->st, w->tmp.path, has_prev ? prev.path : NULL,
+			                    w->scan_ms != w->open_ms ? w->scan_ms : INT64_MIN, &nt, &rr);
+			if (!rc) {
+				ps_tmpfile_discard(&w->tmp);
+				w->tmp = nt;
+				w->n_new = rr.n_new;
+				w->n_existing = rr.n_existing;
+				w->n_old = rr.n_old;
+				struct stat sb;
+				if (stat(w->tmp.path, &sb) == 0)
+					w->size = sb.st_size;
+			}
+		}
+	}
+	if (!rc)
+		rc = put_remote(w, final, cap);
+	ps_tmpfile_discard(&w->tmp);
+	if (!rc) {
+		w->committed = true;
+		remark_later(w, final, later, n_later);
+	}
+	free(later);
+	return rc;
 }
 
 /* Places w's complete, synced and closed file under the target's lock:
@@ -879,6 +988,15 @@ int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
 	int rc = w->prepared ? ps_err(PS_EINVAL, "scan of %s: prepared for a batch commit", w->root_target)
 	                     : finish_file(w);
 	char final[4096] = "";
+	if (!rc && w->remote) {
+		/* the PUT's answer is the durability: no sync of the spool */
+		if (!(rc = ps_tmpfile_close(&w->tmp)))
+			rc = place_remote(w, final, sizeof final);
+		if (!rc)
+			placed(w, final, res);
+		ps_scan_writer_abort(w);
+		return rc;
+	}
 	if (!rc)
 		rc = ps_tmpfile_sync_close(&w->tmp);
 	if (!rc)
@@ -899,9 +1017,30 @@ static int place_batch(void *ud, size_t i, char *final, size_t cap)
 	return place_locked(w[i], final, cap);
 }
 
+/* Object storage: each scan put in turn, every one durable when its PUT
+ * answers. */
+static int commit_remote(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = ps_scan_writer_prepare(w[i]);
+	for (size_t i = 0; i < n && !rc; i++) {
+		char final[4096];
+		if (!(rc = place_remote(w[i], final, sizeof final))) {
+			placed(w[i], final, res ? &res[i] : NULL);
+			(*n_committed)++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		ps_scan_writer_abort(w[i]);
+	return rc;
+}
+
 int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed)
 {
 	*n_committed = 0;
+	if (n && w[0]->remote)
+		return commit_remote(w, n, res, n_committed);
 	ps_tmpfile **t = calloc(n ? n : 1, sizeof *t);
 	const char **stems = calloc(n ? n : 1, sizeof *stems);
 	char (*finals)[4096] = calloc(n ? n : 1, sizeof *finals);

@@ -80,14 +80,12 @@ int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_
 /* How ps_storage_put may write. */
 typedef enum ps_put_mode {
 	PS_PUT_NEW,       /* only if no object has the name: PS_EEXISTS otherwise */
-	PS_PUT_IF_MATCH,  /* only over the object with ETag if_match: PS_ECONFLICT otherwise,
+	PS_PUT_IF_MATCH,  /* only over the object with ETag if_match: PS_ECONFLICT (another
+	                     writer changed it first) otherwise,
 	                     PS_ENOTFOUND when it is gone */
 	PS_PUT_CLAIMED    /* a name claimed by ps_storage_claim: written unconditionally,
 	                     in parts when large (a multipart upload, aborted on failure) */
 } ps_put_mode;
-
-/* Another writer changed the object first (an If-Match that failed). */
-#define PS_ECONFLICT (-42)
 
 /* Puts the len bytes of fd (from offset 0) at path. A retry after a lost
  * response that finds its own bytes in place counts as written. etag
