@@ -596,6 +596,21 @@ static void test_strict_scans(void)
 	parq_scan_close(a);
 	parq_scan_close(b);
 
+	/* a row reader alone: one prefetch per row group */
+	m_reset(&m);
+	parq_row_reader *rr;
+	const char *rf[] = {"c1", "c2"};
+	CHECK_OK(parq_row_reader_open(&rr, sr, rf, 2));
+	int64_t rows = 0;
+	const parq_value *row;
+	while (parq_row_reader_next(rr, &row) == 0 && row)
+		rows++;
+	CHECK_EQ_INT(rows, NROWS);
+	CHECK_EQ_INT(m.outside, 0);
+	CHECK_EQ_INT(m.prefetches, NRG);
+	CHECK_EQ_INT(m.n_pf, NRG); /* c1 and c2 lie side by side: one range */
+	parq_row_reader_close(rr);
+
 	/* a plain column read over chosen row groups: one prefetch per chunk */
 	m_reset(&m);
 	digest da, db;
