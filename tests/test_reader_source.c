@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -771,6 +772,108 @@ static void test_lying_size(void)
 	free(buf);
 }
 
+/* read_all: the whole source in one read at open, nothing after. */
+static void test_read_all(void)
+{
+	msrc m;
+	m_init(&m, gen, (int64_t)gen_len);
+	parq_source s = {.size = (int64_t)gen_len, .read_at = m_read, .prefetch = m_prefetch, .ud = &m};
+	parq_reader_options o;
+	parq_reader_options_default(&o);
+	o.read_all = true;
+	parq_reader *r;
+	CHECK_OK(parq_reader_open_source(&r, &s, "gen.parquet", &o));
+	CHECK_EQ_INT(m.reads, 1);
+	CHECK_EQ_INT(m.log[0].len, (int64_t)gen_len);
+	m_reset(&m);
+	digest a, b;
+	memset(&b, 0, sizeof b);
+	digest_reader(r, NULL, -1, &b);
+	digest_path(gen_path, &a);
+	CHECK_OK(b.rc);
+	CHECK(a.h == b.h);
+	CHECK_EQ_INT(m.reads, 0);
+	CHECK_EQ_INT(m.prefetches, 0);
+	parq_reader_close(r);
+	m_free(&m);
+}
+
+/* Readers on one ud in several threads: the source is called from all of
+ * them at once and each reads what the path reader reads. */
+static int ro_read(void *ud, void *buf, size_t len, int64_t off)
+{
+	const msrc *m = ud;
+	if (off < 0 || off + (int64_t)len > m->size)
+		return PARQ_EIO;
+	memcpy(buf, m->data + off, len);
+	return 0;
+}
+
+static int ro_prefetch(void *ud, const parq_range *r, size_t n)
+{
+	const msrc *m = ud;
+	for (size_t i = 0; i < n; i++)
+		if (r[i].off < 0 || r[i].off + r[i].len > m->size)
+			return PARQ_EIO;
+	return 0;
+}
+
+typedef struct job {
+	msrc *m;
+	digest d;
+	int64_t matched;
+} job;
+
+static void *run_job(void *arg)
+{
+	job *j = arg;
+	parq_source s = {.size = j->m->size, .read_at = ro_read, .prefetch = ro_prefetch, .ud = j->m};
+	parq_reader *r;
+	memset(&j->d, 0, sizeof j->d);
+	if ((j->d.rc = parq_reader_open_source(&r, &s, "gen.parquet", NULL)))
+		return NULL;
+	digest_reader(r, NULL, -1, &j->d);
+	parq_pred *p;
+	parq_scan *sc;
+	if (!parq_pred_parse(&p, "c1 STARTS WITH 'h2'")) {
+		if (!parq_scan_open(&sc, r, p, NULL, -1)) {
+			if (parq_scan_count(sc, &j->matched))
+				j->matched = -1;
+			parq_scan_close(sc);
+		}
+		parq_pred_free(p);
+	}
+	parq_reader_close(r);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	msrc m;
+	m_init(&m, gen, (int64_t)gen_len);
+	job jobs[4];
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = (job){.m = &m};
+		REQUIRE(pthread_create(&t[i], NULL, run_job, &jobs[i]) == 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	digest a;
+	digest_path(gen_path, &a);
+	int64_t want = 0;
+	/* h2, h20 to h29 in row group 0, h200 to h249 in row group 2 */
+	for (int k = 0; k < 400; k++)
+		if (k == 2 || (k >= 20 && k < 30) || (k >= 200 && k < 250))
+			want += rows_named(k);
+	for (int i = 0; i < 4; i++) {
+		CHECK_OK(jobs[i].d.rc);
+		CHECK(jobs[i].d.h == a.h);
+		CHECK_EQ_INT(jobs[i].matched, want);
+	}
+	m_free(&m);
+}
+
 int main(void)
 {
 	REQUIRE(mkdtemp(dir));
@@ -786,6 +889,8 @@ int main(void)
 	test_failing();
 	test_failing_prefetch();
 	test_lying_size();
+	test_read_all();
+	test_threads();
 	bool corpus = test_corpus();
 	free(gen);
 	unlink(gen_path);
