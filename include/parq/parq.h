@@ -447,6 +447,49 @@ PARQ_API int parq_reader_open(parq_reader **out, const char *path, const parq_re
 /* Reads from memory that must outlive the reader; name is for messages. */
 PARQ_API int parq_reader_open_memory(parq_reader **out, const void *data, size_t len,
                             const char *name, const parq_reader_options *opts);
+
+/* A file reached through the caller's functions rather than a path: an
+ * object in object storage read with ranged requests, say.
+ *
+ * read_at reads exactly len bytes at off into buf and returns 0, or a
+ * negative PARQ_E* code (with errno set or not); the reader's error message
+ * names the source (the name given at open) and the range. Every range the
+ * reader asks for lies inside [0, size).
+ *
+ * prefetch (optional, NULL: none) is a hint that the given ranges will be
+ * read soon: sorted by offset, adjacent and overlapping ones merged. A
+ * source may fetch them all at once (coalesced, several requests in
+ * flight) and serve the read_at calls that follow from what it fetched.
+ * A scan prefetches, per row group, the bloom filters, page indexes and
+ * dictionary pages its pruning reads, then the column chunks it reads; a
+ * column reader opened alone prefetches each chunk as it comes to it. A
+ * prefetch that fails (negative code) fails the read that caused it.
+ *
+ * Threads: a reader's calls of read_at and prefetch come from the thread
+ * that uses the reader at the time (a reader is not thread-safe, as any
+ * handle). Readers opened on one ud may be used on several threads at
+ * once, and then read_at and prefetch are called concurrently on that ud. */
+typedef struct parq_range {
+	int64_t off;
+	int64_t len;
+} parq_range;
+
+typedef struct parq_source {
+	int64_t size; /* the file's size in bytes, known to the caller (a listing gives it) */
+	int (*read_at)(void *ud, void *buf, size_t len, int64_t off);
+	int (*prefetch)(void *ud, const parq_range *ranges, size_t n);
+	void *ud;
+} parq_source;
+
+/* Opens a reader on a source. *src is copied; src->ud must outlive the
+ * reader, which never frees it. name (copied) names the file in messages.
+ * opts->read_size 0 means 64 KiB here: the footer with its length comes in
+ * one read_at of the file's last 64 KiB when it fits there; a longer range
+ * is still one read_at. use_mmap is ignored; read_all reads the whole
+ * source in one read_at at open. parq_reader_pread and the append path
+ * (copied through memory) work as on a path reader. */
+PARQ_API int parq_reader_open_source(parq_reader **out, const parq_source *src, const char *name,
+                                     const parq_reader_options *opts);
 PARQ_API void parq_reader_close(parq_reader *r);
 PARQ_API const char *parq_reader_name(const parq_reader *r);
 PARQ_API const parq_schema *parq_reader_schema(const parq_reader *r);

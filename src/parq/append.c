@@ -220,7 +220,7 @@ static int write_out(int fd, const char *name, const uint8_t *p, size_t n, int64
 static int copy_prefix(parq_reader *r, int fd, const char *name, int64_t len, const parq_io *io)
 {
 	int64_t in = 0, out = 0;
-	while (!r->mem && in < len) {
+	while (!r->mem && r->fd >= 0 && in < len) {
 		ssize_t k = io && io->copy_file_range ? io->copy_file_range(io->ud, r->fd, &in, fd, &out, (size_t)(len - in))
 		                                      : sys_copy(r->fd, &in, fd, &out, (size_t)(len - in));
 		if (k > 0)

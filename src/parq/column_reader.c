@@ -34,6 +34,9 @@ struct parq_column_reader {
 	parq_buf raw;              /* compressed page body, when read separately */
 
 	int64_t chunk_start;
+	int64_t dict_end;          /* where the dictionary page ends, when the metadata says (else 0) */
+	parq_prefetch_group own_pf; /* a column reader used alone prefetches its chunks itself */
+	parq_prefetch_group *pf;   /* the group that prefetches for it, or NULL */
 	int64_t chunk_row;         /* complete rows consumed in this chunk */
 	parq_meta_offset_index oi; /* page locations, when the chunk has them */
 	int oi_state;              /* 0 not loaded, 1 loaded, -1 absent */
@@ -140,8 +143,85 @@ int parq_column_reader_open(parq_column_reader **out, parq_reader *r, int leaf,
 		cr->rgs[i] = g;
 	}
 	cr->n_rgs = n;
+	if (parq_prefetch_group_init(&cr->own_pf, r, false)) {
+		parq_column_reader_close(cr);
+		return parq_err_nomem();
+	}
+	cr->pf = &cr->own_pf;
+	parq_column_reader_set_prefetch(cr, cr->pf);
 	*out = cr;
 	return 0;
+}
+
+void parq_chunk_extent(const parq_reader *r, int rg, int leaf, int64_t *start_out, int64_t *end_out,
+                       int64_t *dict_end)
+{
+	const parq_meta_column *m = &r->meta.row_groups[rg].columns[leaf].meta;
+	int64_t start = m->data_page_offset;
+	*dict_end = 0;
+	/* Some writers record a dictionary offset of 0 when there is none. */
+	if (m->has_dictionary_page_offset && m->dictionary_page_offset > 0 &&
+	    m->dictionary_page_offset < m->data_page_offset) {
+		start = m->dictionary_page_offset;
+		*dict_end = m->data_page_offset;
+	}
+	int64_t end = start + m->total_compressed_size + r->chunk_slack;
+	if (end > r->size || end < start)
+		end = r->size;
+	*start_out = start;
+	*end_out = end;
+}
+
+int parq_prefetch_group_init(parq_prefetch_group *g, parq_reader *r, bool with_offset_index)
+{
+	memset(g, 0, sizeof *g);
+	g->r = r;
+	g->last_rg = -1;
+	g->with_offset_index = with_offset_index;
+	if (r->has_src && r->src.prefetch && !r->mem &&
+	    !(g->leaves = parq_calloc((size_t)(r->schema->n_leaves ? r->schema->n_leaves : 1), 1)))
+		return PARQ_ENOMEM;
+	return 0;
+}
+
+void parq_prefetch_group_free(parq_prefetch_group *g)
+{
+	free(g->leaves);
+	g->leaves = NULL;
+}
+
+int parq_prefetch_group_row_group(parq_prefetch_group *g, int rg)
+{
+	if (!g->leaves || rg <= g->last_rg)
+		return 0;
+	g->last_rg = rg;
+	parq_reader *r = g->r;
+	int n = r->schema->n_leaves;
+	parq_range *rs = parq_calloc((size_t)n * 2 + 1, sizeof *rs);
+	if (!rs)
+		return parq_err_nomem();
+	size_t k = 0;
+	for (int l = 0; l < n; l++) {
+		if (!g->leaves[l])
+			continue;
+		int64_t a, b, d;
+		parq_chunk_extent(r, rg, l, &a, &b, &d);
+		rs[k++] = (parq_range){a, b - a};
+		const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[l];
+		if (g->with_offset_index && ch->has_offset_index_offset && ch->offset_index_length > 0)
+			rs[k++] = (parq_range){ch->offset_index_offset, ch->offset_index_length};
+	}
+	g->prefetches++;
+	int rc = parq_reader_prefetch(r, rs, &k);
+	free(rs);
+	return rc;
+}
+
+void parq_column_reader_set_prefetch(parq_column_reader *cr, parq_prefetch_group *g)
+{
+	cr->pf = g;
+	if (g && g->leaves)
+		g->leaves[cr->leaf_index] = 1;
 }
 
 void parq_column_reader_close(parq_column_reader *cr)
@@ -149,6 +229,7 @@ void parq_column_reader_close(parq_column_reader *cr)
 	if (!cr)
 		return;
 	free(cr->rgs);
+	parq_prefetch_group_free(&cr->own_pf);
 	parq_codec_ctx_free(cr->ctx);
 	parq_arena_free(&cr->oi_arena);
 	parq_buf_free(&cr->oi_buf);
@@ -233,18 +314,17 @@ static int open_next_chunk(parq_column_reader *cr)
 	cr->dict_referenced = false;
 	cr->rg = cr->rgs[cr->rg_pos++];
 	const parq_meta_column *m = &cr->r->meta.row_groups[cr->rg].columns[cr->leaf_index].meta;
-	int64_t start = m->data_page_offset;
-	/* Some writers record a dictionary offset of 0 when there is none. */
-	if (m->has_dictionary_page_offset && m->dictionary_page_offset > 0 &&
-	    m->dictionary_page_offset < m->data_page_offset)
-		start = m->dictionary_page_offset;
+	int64_t start;
+	parq_chunk_extent(cr->r, cr->rg, cr->leaf_index, &start, &cr->end, &cr->dict_end);
 	cr->pos = start;
 	cr->chunk_start = start;
 	cr->chunk_row = 0;
 	cr->oi_state = 0;
-	cr->end = start + m->total_compressed_size + cr->r->chunk_slack;
-	if (cr->end > cr->r->size || cr->end < start)
-		cr->end = cr->r->size;
+	if (cr->pf) {
+		int rc = parq_prefetch_group_row_group(cr->pf, cr->rg);
+		if (rc)
+			return parq_err_prefix(rc, "row group %d, column '%s': ", cr->rg, cr->leaf->path);
+	}
 	cr->codec = m->codec;
 	if (!parq_codec_can_read(cr->codec))
 		return CR_ERR(cr, PARQ_EUNSUPPORTED, "codec %s is not supported", parq_codec_name((parq_codec)cr->codec));
@@ -565,6 +645,9 @@ static int read_page(parq_column_reader *cr, int64_t off, parq_meta_page_header 
 {
 	size_t remain = (size_t)(cr->end - off);
 	size_t win = remain < HEADER_WINDOW ? remain : HEADER_WINDOW;
+	/* the dictionary page alone: its bytes are all a pruning test reads */
+	if (off == cr->chunk_start && cr->dict_end > off && (uint64_t)(cr->dict_end - off) < win)
+		win = (size_t)(cr->dict_end - off);
 	size_t hlen = 0;
 	const uint8_t *hp;
 	int rc;

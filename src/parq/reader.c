@@ -18,6 +18,67 @@ void parq_reader_options_default(parq_reader_options *o)
 	o->max_footer_bytes = (size_t)256 << 20;
 }
 
+/* The source's error as the reader's: what was read, where, and why. */
+static int source_fail(const parq_reader *r, int rc, int err, const char *what, size_t len, int64_t off)
+{
+	int code = rc < 0 && rc >= PARQ_ECANCELED ? rc : PARQ_EIO;
+	return parq_err(code, "%s: %s of %zu bytes at offset %lld failed: %s", r->name, what, len, (long long)off,
+	                err ? strerror(err) : parq_strerror(code));
+}
+
+static int source_read(parq_reader *r, void *buf, size_t len, int64_t off)
+{
+	if (!len)
+		return 0;
+	errno = 0;
+	int rc = r->src.read_at(r->src.ud, buf, len, off);
+	return rc ? source_fail(r, rc, errno, "read", len, off) : 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const parq_range *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off ? 1 : (x->len > y->len) - (x->len < y->len);
+}
+
+int parq_reader_prefetch(parq_reader *r, parq_range *ranges, size_t *n)
+{
+	if (!r->has_src || !r->src.prefetch || !*n)
+		return 0;
+	/* clip to the file, drop the empty, sort, merge what touches */
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		int64_t a = ranges[i].off, l = ranges[i].len;
+		if (a < 0 || a >= r->size || l <= 0)
+			continue;
+		ranges[k++] = (parq_range){a, l > r->size - a ? r->size - a : l};
+	}
+	qsort(ranges, k, sizeof *ranges, range_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (m && ranges[i].off <= ranges[m - 1].off + ranges[m - 1].len) {
+			int64_t e = ranges[i].off + ranges[i].len;
+			if (e > ranges[m - 1].off + ranges[m - 1].len)
+				ranges[m - 1].len = e - ranges[m - 1].off;
+		} else {
+			ranges[m++] = ranges[i];
+		}
+	}
+	*n = m;
+	if (!m)
+		return 0;
+	errno = 0;
+	int rc = r->src.prefetch(r->src.ud, ranges, m);
+	if (!rc)
+		return 0;
+	int64_t total = 0;
+	for (size_t i = 0; i < m; i++)
+		total += ranges[i].len;
+	char what[64];
+	snprintf(what, sizeof what, "prefetch of %zu ranges", m);
+	return source_fail(r, rc, errno, what, (size_t)total, ranges[0].off);
+}
+
 int parq_reader_pread(parq_reader *r, void *buf, size_t len, int64_t off)
 {
 	if (off < 0 || (uint64_t)off > (uint64_t)r->size || len > (uint64_t)(r->size - off))
@@ -27,6 +88,8 @@ int parq_reader_pread(parq_reader *r, void *buf, size_t len, int64_t off)
 		memcpy(buf, r->mem + off, len);
 		return 0;
 	}
+	if (r->has_src)
+		return source_read(r, buf, len, off);
 	uint8_t *p = buf;
 	while (len) {
 		size_t want = r->opts.read_size && len > r->opts.read_size ? r->opts.read_size : len;
@@ -291,6 +354,43 @@ int parq_reader_open_memory(parq_reader **out, const void *data, size_t len, con
 		return rc;
 	r->mem = data;
 	r->size = (int64_t)len;
+	if ((rc = reader_load(r))) {
+		parq_reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int parq_reader_open_source(parq_reader **out, const parq_source *src, const char *name,
+                            const parq_reader_options *opts)
+{
+	if (!src || !src->read_at || src->size < 0)
+		return parq_err(PARQ_EINVAL, "%s: a source needs a read_at function and a size of 0 or more",
+		                name ? name : "<source>");
+	parq_reader *r;
+	int rc = reader_new(&r, name ? name : "<source>", opts);
+	if (rc)
+		return rc;
+	r->has_src = true;
+	r->src = *src;
+	r->size = src->size;
+	/* each read of a source is a request: the footer with its length in one */
+	if (!r->opts.read_size)
+		r->opts.read_size = (size_t)64 << 10;
+	if (r->opts.read_all && r->size > 0) {
+		if ((uint64_t)r->size > SIZE_MAX || !(r->owned = parq_malloc((size_t)r->size))) {
+			rc = parq_err(PARQ_ENOMEM, "%s: no memory to read its %lld bytes at once (read_all)", r->name,
+			              (long long)r->size);
+			parq_reader_close(r);
+			return rc;
+		}
+		if ((rc = parq_reader_pread(r, r->owned, (size_t)r->size, 0))) {
+			parq_reader_close(r);
+			return rc;
+		}
+		r->mem = r->owned;
+	}
 	if ((rc = reader_load(r))) {
 		parq_reader_close(r);
 		return rc;

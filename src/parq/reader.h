@@ -12,6 +12,8 @@ struct parq_reader {
 	void *map;               /* our mapping, to unmap */
 	uint8_t *owned;          /* the file read whole (read_all), to free */
 	int64_t size;
+	bool has_src;            /* reads go through src (parq_reader_open_source) */
+	parq_source src;
 	parq_reader_options opts;
 	uint8_t *footer;
 	parq_arena arena;
@@ -24,6 +26,41 @@ struct parq_reader {
 	 * total_compressed_size (PARQUET-816, IMPALA-694). */
 	int64_t chunk_slack;
 };
+
+/* Hints to the reader's source that ranges will be read soon: sorts and
+ * merges them in place (*n updated) and calls the source's prefetch once;
+ * 0 at once for readers without a source prefetch or when *n is 0. */
+int parq_reader_prefetch(parq_reader *r, parq_range *ranges, size_t *n);
+
+/* Byte range [*start, *end) of a column chunk as a column reader reads it
+ * (the dictionary page first, the slack of old writers, clipped to the
+ * file), and where its dictionary page ends when the chunk's metadata
+ * places it before the data pages (*dict_end; 0 when not known). */
+void parq_chunk_extent(const parq_reader *r, int rg, int leaf, int64_t *start, int64_t *end, int64_t *dict_end);
+
+/* Who prefetches the column chunks of a row group for the column readers
+ * that share it: the first of them to open a chunk of a row group not
+ * prefetched yet prefetches the chunks of that row group of every leaf the
+ * group reads, in one call. Row groups are visited in increasing order by
+ * every reader of a group, so a group remembers the last one. */
+typedef struct parq_prefetch_group {
+	parq_reader *r;
+	uint8_t *leaves;      /* 1 for each leaf read; NULL when the reader's source has no prefetch */
+	int last_rg;
+	bool with_offset_index; /* skips may read the chunks' offset indexes: prefetch them too */
+	int prefetches;         /* calls made (for tests through the source) */
+} parq_prefetch_group;
+
+/* 0 or PARQ_ENOMEM. free: parq_prefetch_group_free. */
+int parq_prefetch_group_init(parq_prefetch_group *g, parq_reader *r, bool with_offset_index);
+void parq_prefetch_group_free(parq_prefetch_group *g);
+/* Prefetches row group rg's chunks unless done already. */
+int parq_prefetch_group_row_group(parq_prefetch_group *g, int rg);
+/* Makes cr prefetch through g (which must outlive it, and reads cr's leaf
+ * from now on); NULL: cr prefetches nothing (someone else did). */
+void parq_column_reader_set_prefetch(parq_column_reader *cr, parq_prefetch_group *g);
+/* The same for every column reader of rr. */
+void parq_row_reader_set_prefetch(parq_row_reader *rr, parq_prefetch_group *g);
 
 /* Bytes [off, off+len) of the file: a pointer into memory when mapped,
  * else read into buf. The result is valid until buf is reused. */

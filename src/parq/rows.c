@@ -20,7 +20,15 @@ struct parq_row_reader {
 	parq_arena arena;
 	parq_value root;
 	int64_t row_number;      /* for messages */
+	parq_prefetch_group pf;  /* the chunks of a row group in one prefetch */
 };
+
+void parq_row_reader_set_prefetch(parq_row_reader *rr, parq_prefetch_group *g)
+{
+	for (int i = 0; i < rr->r->schema->n_leaves; i++)
+		if (rr->cur[i].cr)
+			parq_column_reader_set_prefetch(rr->cur[i].cr, g);
+}
 
 void parq_row_reader_close(parq_row_reader *rr)
 {
@@ -31,6 +39,7 @@ void parq_row_reader_close(parq_row_reader *rr)
 			parq_column_reader_close(rr->cur[i].cr);
 	free(rr->cur);
 	free(rr->fields);
+	parq_prefetch_group_free(&rr->pf);
 	parq_arena_free(&rr->arena);
 	free(rr);
 }
@@ -49,6 +58,10 @@ int parq_row_reader_open_row_groups(parq_row_reader **out, parq_reader *r, const
 		return PARQ_ENOMEM;
 	rr->r = r;
 	parq_arena_init(&rr->arena, 0);
+	if (parq_prefetch_group_init(&rr->pf, r, false)) {
+		parq_row_reader_close(rr);
+		return PARQ_ENOMEM;
+	}
 	int n = fields ? n_fields : s->root->n_children;
 	rr->fields = parq_calloc((size_t)(n ? n : 1), sizeof *rr->fields);
 	rr->cur = parq_calloc((size_t)(s->n_leaves ? s->n_leaves : 1), sizeof *rr->cur);
@@ -78,6 +91,7 @@ int parq_row_reader_open_row_groups(parq_row_reader **out, parq_reader *r, const
 			                 : t == PARQ_FIXED_LEN_BYTE_ARRAY ? (size_t)s->leaves[l]->type_length : 0;
 		}
 	}
+	parq_row_reader_set_prefetch(rr, &rr->pf);
 	*out = rr;
 	return 0;
 }

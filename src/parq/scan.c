@@ -78,6 +78,7 @@ struct parq_scan {
 	int cur_range;
 	int64_t pos;              /* row within the current row group */
 	parq_scan_stats st;
+	parq_prefetch_group pf;   /* the chunks of a planned row group, in one prefetch for all readers */
 };
 
 static int rs_add(rangeset *s, int64_t a, int64_t b)
@@ -428,6 +429,7 @@ static int dict_maybe(parq_reader *r, int rg, const parq_pred *p, const parq_pbi
 	parq_column_reader *cr;
 	if (parq_column_reader_open(&cr, r, pb->leaf, &rg, 1))
 		return 1;
+	parq_column_reader_set_prefetch(cr, NULL); /* the pruning's prefetch holds the dictionary page */
 	const parq_bytes *views;
 	const uint8_t *vals;
 	uint32_t n;
@@ -551,17 +553,21 @@ static int bloom_maybe(parq_reader *r, int rg, const parq_pred *p, const parq_pb
 	return maybe;
 }
 
-static int rg_maybe(const parq_scan *s, int rg, const parq_pred *p)
+/* Can row group rg hold a match? By the statistics of the footer alone
+ * (deep false), or also by bloom filters and dictionaries (deep true). */
+static int rg_maybe(const parq_scan *s, int rg, const parq_pred *p, bool deep)
 {
 	if (p->op == PARQ_OP_AND)
-		return rg_maybe(s, rg, p->a) && rg_maybe(s, rg, p->b);
+		return rg_maybe(s, rg, p->a, deep) && rg_maybe(s, rg, p->b, deep);
 	if (p->op == PARQ_OP_OR)
-		return rg_maybe(s, rg, p->a) || rg_maybe(s, rg, p->b);
+		return rg_maybe(s, rg, p->a, deep) || rg_maybe(s, rg, p->b, deep);
 	parq_reader *r = s->r;
 	const parq_pbind *pb = bd(s, p);
 	bounds b;
 	if (chunk_bounds(r, rg, pb->leaf, &b) && !leaf_maybe(p, pb, r->schema->leaves[pb->leaf], &b))
 		return 0;
+	if (!deep)
+		return 1;
 	if ((p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !pb->substr) {
 		if (!bloom_maybe(r, rg, p, pb))
 			return 0;
@@ -571,6 +577,55 @@ static int rg_maybe(const parq_scan *s, int rg, const parq_pred *p)
 	if (p->op == PARQ_OP_MATCH && !dict_maybe(r, rg, p, pb))
 		return 0;
 	return 1;
+}
+
+static int count_nodes(const parq_pred *p);
+
+/* The ranges the deep pruning of row group rg and its page pruning read:
+ * bloom filters, dictionary pages, column and offset indexes of the
+ * predicate's columns (at most 4 per leaf test). */
+static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_range *out, size_t *k)
+{
+	if (p->op == PARQ_OP_AND || p->op == PARQ_OP_OR) {
+		prune_ranges(s, rg, p->a, out, k);
+		prune_ranges(s, rg, p->b, out, k);
+		return;
+	}
+	const parq_reader *r = s->r;
+	const parq_pbind *pb = bd(s, p);
+	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[pb->leaf];
+	const parq_meta_column *m = &ch->meta;
+	if (ch->has_column_index_offset && ch->column_index_length > 0)
+		out[(*k)++] = (parq_range){ch->column_index_offset, ch->column_index_length};
+	if (ch->has_offset_index_offset && ch->offset_index_length > 0)
+		out[(*k)++] = (parq_range){ch->offset_index_offset, ch->offset_index_length};
+	bool eq = (p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !pb->substr;
+	if (eq && m->has_bloom_filter_offset && m->bloom_filter_offset > 0) {
+		/* bloom_maybe reads a header of up to 256 bytes, then the bits */
+		int64_t len = m->has_bloom_filter_length && m->bloom_filter_length > 256 ? m->bloom_filter_length : 256;
+		out[(*k)++] = (parq_range){m->bloom_filter_offset, len};
+	}
+	if ((eq || p->op == PARQ_OP_MATCH) && fully_dictionary(m)) {
+		int64_t a, b, d;
+		parq_chunk_extent(r, rg, pb->leaf, &a, &b, &d);
+		/* without a dictionary offset, the window a page header is read in */
+		out[(*k)++] = (parq_range){a, d ? d - a : (b - a < (64 << 10) ? b - a : (64 << 10))};
+	}
+}
+
+/* One prefetch of what pruning row group rg reads. */
+static int prefetch_pruning(parq_scan *s, int rg)
+{
+	if (!s->pf.leaves)
+		return 0;
+	size_t k = 0;
+	parq_range *rs = parq_calloc((size_t)count_nodes(s->pred) * 4, sizeof *rs);
+	if (!rs)
+		return parq_err_nomem();
+	prune_ranges(s, rg, s->pred, rs, &k);
+	int rc = parq_reader_prefetch(s->r, rs, &k);
+	free(rs);
+	return rc ? parq_err_prefix(rc, "row group %d: ", rg) : 0;
 }
 
 /* ---- page pruning ---- */
@@ -983,6 +1038,7 @@ void parq_scan_close(parq_scan *s)
 	free(s->plan);
 	free(s->fields);
 	free(s->binds);
+	parq_prefetch_group_free(&s->pf);
 	free(s);
 }
 
@@ -1000,6 +1056,10 @@ int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *
 		return PARQ_ENOMEM;
 	s->r = r;
 	s->pred = pred;
+	if (parq_prefetch_group_init(&s->pf, r, pred != NULL)) {
+		parq_scan_close(s);
+		return PARQ_ENOMEM;
+	}
 	int nf = fields ? n_fields : sch->root->n_children;
 	s->fields = parq_calloc((size_t)(nf + 1), sizeof *s->fields);
 	s->pfields = parq_calloc((size_t)(sch->root->n_children + 1), sizeof *s->pfields);
@@ -1041,7 +1101,13 @@ int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *
 		int64_t rows = r->meta.row_groups[g].num_rows;
 		if (rows <= 0)
 			continue;
-		if (pred && !rg_maybe(s, g, pred)) {
+		if (pred && !rg_maybe(s, g, pred, false)) {
+			s->st.row_groups_skipped++;
+			continue;
+		}
+		if (pred && (rc = prefetch_pruning(s, g)))
+			break;
+		if (pred && !rg_maybe(s, g, pred, true)) {
 			s->st.row_groups_skipped++;
 			continue;
 		}
@@ -1061,6 +1127,13 @@ int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *
 		rc = vec_open(s, rgs, s->n_plan);
 	if (!rc && pred && !s->vec)
 		rc = parq_row_reader_open_row_groups(&s->pr, r, s->pfields, s->n_pfields, rgs, s->n_plan);
+	if (!rc) {
+		parq_row_reader_set_prefetch(s->rr, &s->pf);
+		if (s->pr)
+			parq_row_reader_set_prefetch(s->pr, &s->pf);
+		for (int l = 0; s->vec && l < s->n_vleaves; l++)
+			parq_column_reader_set_prefetch(s->vleaves[l].cr, &s->pf);
+	}
 	free(rgs);
 	if (rc) {
 		parq_scan_close(s);
