@@ -478,11 +478,15 @@ typedef struct parq_source {
 	int64_t size; /* the file's size in bytes, known to the caller (a listing gives it) */
 	int (*read_at)(void *ud, void *buf, size_t len, int64_t off);
 	int (*prefetch)(void *ud, const parq_range *ranges, size_t n);
+	/* optional (NULL: none): called once when the reader is done with ud,
+	 * at parq_reader_close or when parq_reader_open_source fails, so that
+	 * a source made for one reader is freed with it */
+	void (*close)(void *ud);
 	void *ud;
 } parq_source;
 
 /* Opens a reader on a source. *src is copied; src->ud must outlive the
- * reader, which never frees it. name (copied) names the file in messages.
+ * reader, which frees it only through src->close. name (copied) names the file in messages.
  * opts->read_size 0 means 64 KiB here: the footer with its length comes in
  * one read_at of the file's last 64 KiB when it fits there; a longer range
  * is still one read_at. use_mmap is ignored; read_all reads the whole

@@ -365,13 +365,19 @@ int parq_reader_open_memory(parq_reader **out, const void *data, size_t len, con
 int parq_reader_open_source(parq_reader **out, const parq_source *src, const char *name,
                             const parq_reader_options *opts)
 {
-	if (!src || !src->read_at || src->size < 0)
+	if (!src || !src->read_at || src->size < 0) {
+		if (src && src->close)
+			src->close(src->ud);
 		return parq_err(PARQ_EINVAL, "%s: a source needs a read_at function and a size of 0 or more",
 		                name ? name : "<source>");
+	}
 	parq_reader *r;
 	int rc = reader_new(&r, name ? name : "<source>", opts);
-	if (rc)
+	if (rc) {
+		if (src->close)
+			src->close(src->ud);
 		return rc;
+	}
 	r->has_src = true;
 	r->src = *src;
 	r->size = src->size;
@@ -414,6 +420,8 @@ void parq_reader_close(parq_reader *r)
 	free(r->owned);
 	if (r->fd >= 0)
 		close(r->fd);
+	if (r->has_src && r->src.close)
+		r->src.close(r->src.ud);
 	free(r->name);
 	free(r);
 }

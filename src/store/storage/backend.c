@@ -16,6 +16,7 @@
 #include "../store_internal.h"
 #include "../util.h"
 #include "storage/s3.h"
+#include "probestore/log.h"
 
 enum { BACKEND_LOCAL, BACKEND_S3 };
 
@@ -406,15 +407,141 @@ int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_
 	return rc;
 }
 
-/* A spool file of this store: created, then unlinked at once when the
- * caller only needs the descriptor. */
-static int spool_file(const ps_backend *b, const char *what, char *path, size_t cap)
+/* ---- a Parquet reader over ranged GETs ----
+ *
+ * The footer comes with the object's size in one suffix-range GET of the
+ * last 64 KiB; after that, libparq's prefetch hints name the column chunks
+ * (and the page indexes, bloom filters and dictionaries that pruning
+ * reads) of each row group, which are fetched together (coalesced, several
+ * GETs in flight) and kept until later hints push them out of a bounded
+ * cache. A read outside what was fetched is a GET of its own. */
+
+#define SRC_TAIL ((size_t)64 << 10)
+#define SRC_CACHE_MAX ((size_t)64 << 20)
+
+typedef struct src_range {
+	int64_t off;
+	size_t len;
+	uint8_t *data;
+} src_range;
+
+typedef struct s3_src {
+	ps_backend *b;
+	const ps_store *st;
+	char *key;
+	pthread_mutex_t mu;   /* readers of one source may run on several threads */
+	src_range *c;         /* oldest first */
+	size_t n, cap, bytes;
+} s3_src;
+
+static void src_free(void *ud)
 {
-	snprintf(path, cap, "%s/%s.XXXXXX", b->spool, what);
-	int fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return ps_err(PS_EIO, "cannot create a spool file in %s: %s", b->spool, strerror(errno));
-	return fd;
+	s3_src *s = ud;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->c[i].data);
+	free(s->c);
+	free(s->key);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+/* Adds a fetched range (taking data), first pushing the oldest out while
+ * the cache would pass its bound. Under s->mu. */
+static int src_keep(s3_src *s, int64_t off, size_t len, uint8_t *data)
+{
+	size_t drop = 0;
+	while (drop < s->n && s->bytes + len > SRC_CACHE_MAX) {
+		s->bytes -= s->c[drop].len;
+		free(s->c[drop].data);
+		drop++;
+	}
+	memmove(s->c, s->c + drop, (s->n - drop) * sizeof *s->c);
+	s->n -= drop;
+	if (ps_array_room(&s->c, &s->cap, s->n, sizeof *s->c, 8)) {
+		free(data);
+		return PARQ_ENOMEM;
+	}
+	s->c[s->n++] = (src_range){off, len, data};
+	s->bytes += len;
+	return 0;
+}
+
+static void src_log(const s3_src *s, const char *what)
+{
+	ps_log_field f[] = {PS_LOG_STR("key", s->key), PS_LOG_STR("error", ps_errmsg())};
+	ps_log(ps_store_logger(s->st), PS_LOG_ERROR, f, 2, what);
+}
+
+static int src_read_at(void *ud, void *buf, size_t len, int64_t off)
+{
+	s3_src *s = ud;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = s->n; i-- > 0;) {
+		const src_range *r = &s->c[i];
+		if (off >= r->off && off + (int64_t)len <= r->off + (int64_t)r->len) {
+			memcpy(buf, r->data + (off - r->off), len);
+			pthread_mutex_unlock(&s->mu);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	ps_s3 *h;
+	size_t got = 0;
+	int rc = s3_acquire(s->b, &h);
+	if (!rc) {
+		rc = ps_s3_get_range(h, s->key, (uint64_t)off, len, buf, &got);
+		s3_release(s->b, h);
+	}
+	if (!rc && got != len)
+		rc = ps_err(PS_ECORRUPT, "%s: %zu bytes at offset %lld, the object ends before", s->key, len,
+		            (long long)off);
+	if (rc) {
+		src_log(s, "object storage read failed");
+		errno = EIO;
+		return rc == PS_ECORRUPT ? PARQ_ECORRUPT : PARQ_EIO;
+	}
+	return 0;
+}
+
+static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
+{
+	s3_src *s = ud;
+	if (!n)
+		return 0;
+	ps_s3_range *rr = calloc(n, sizeof *rr);
+	if (!rr)
+		return PARQ_ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		rr[i].off = (uint64_t)ranges[i].off;
+		rr[i].len = (size_t)ranges[i].len;
+		if (!(rr[i].dst = malloc(rr[i].len ? rr[i].len : 1)))
+			rc = PARQ_ENOMEM;
+	}
+	ps_s3 *h = NULL;
+	if (!rc && !(rc = s3_acquire(s->b, &h))) {
+		rc = ps_s3_get_ranges(h, s->key, rr, n);
+		s3_release(s->b, h);
+		if (rc) {
+			src_log(s, "object storage read failed");
+			errno = EIO;
+			rc = PARQ_EIO;
+		}
+	} else if (rc != PARQ_ENOMEM) {
+		rc = PARQ_EIO;
+	}
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < n; i++) {
+		if (!rc && rr[i].got == rr[i].len) {
+			int k = src_keep(s, (int64_t)rr[i].off, rr[i].len, rr[i].dst);
+			rc = rc ? rc : k;
+		} else {
+			free(rr[i].dst);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	free(rr);
+	return rc;
 }
 
 int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
@@ -428,16 +555,49 @@ int ps_storage_open_reader(const ps_store *st, const char *path, const parq_read
 		rc = parq_reader_open(out, path, ro);
 		return rc ? ps_err_from_parq(rc, NULL) : 0;
 	}
-	char sp[4200];
-	int fd = spool_file(b, "read", sp, sizeof sp);
-	if (fd < 0)
-		return fd;
-	rc = ps_storage_fetch(st, path, fd, NULL);
-	close(fd);
-	if (!rc && (rc = parq_reader_open(out, sp, ro)))
-		rc = ps_err_from_parq(rc, NULL);
-	unlink(sp); /* the reader holds the descriptor */
-	return rc;
+	const char *key;
+	if ((rc = key_of(b, path, &key)))
+		return rc;
+	s3_src *s = calloc(1, sizeof *s);
+	uint8_t *tail = malloc(SRC_TAIL);
+	if (!s || !tail || !(s->key = strdup(key))) {
+		free(s);
+		free(tail);
+		return ps_err_nomem();
+	}
+	s->b = b;
+	s->st = st;
+	pthread_mutex_init(&s->mu, NULL);
+	ps_s3 *h;
+	size_t got = 0;
+	uint64_t size = 0;
+	if (!(rc = s3_acquire(b, &h))) {
+		rc = ps_s3_get_tail(h, key, SRC_TAIL, tail, &got, &size);
+		s3_release(b, h);
+	}
+	if (!rc && got) {
+		pthread_mutex_lock(&s->mu);
+		rc = src_keep(s, (int64_t)(size - got), got, tail) ? ps_err_nomem() : 0;
+		pthread_mutex_unlock(&s->mu);
+		tail = NULL;
+	}
+	free(tail);
+	if (rc) {
+		src_free(s);
+		return rc == PS_ENOTFOUND ? ps_err(PS_ENOTFOUND, "%s: no such object", path) : rc;
+	}
+	parq_reader_options o;
+	if (ro)
+		o = *ro;
+	else
+		parq_reader_options_default(&o);
+	o.read_size = SRC_TAIL;
+	o.use_mmap = false;
+	parq_source src = {.size = (int64_t)size, .read_at = src_read_at, .prefetch = src_prefetch,
+	                   .close = src_free, .ud = s};
+	if ((rc = parq_reader_open_source(out, &src, path, &o)))
+		return ps_err_from_parq(rc, NULL);
+	return 0;
 }
 
 static int read_all_fd(int fd, uint8_t **data, size_t *len)
