@@ -34,6 +34,39 @@ PS_API void ps_store_options_default(ps_store_options *o);
 PS_API int ps_store_open(ps_store **out, const ps_store_options *o);
 PS_API void ps_store_close(ps_store *st);
 PS_API const char *ps_store_base_path(const ps_store *st);
+
+/* What a store on object storage has asked of it since it was opened
+ * (all zero for a local directory). Closing the store logs the same at
+ * info level ("object storage traffic"). */
+typedef struct ps_store_io_stats {
+	uint64_t requests;       /* HTTP requests, retries included */
+	uint64_t retries;        /* requests after a retryable failure */
+	uint64_t bytes_fetched;  /* response bodies of GETs */
+	uint64_t bytes_sent;     /* request bodies of PUTs and parts */
+} ps_store_io_stats;
+PS_API void ps_store_io_stats_get(const ps_store *st, ps_store_io_stats *out);
+
+/* ---- the store's files, on either backend ---- */
+
+/* One entry of a directory of the store: a file, or a directory (a common
+ * prefix of keys on object storage). */
+typedef struct ps_store_entry {
+	const char *name;  /* the last component; valid during the call */
+	bool is_dir;
+	int64_t size;      /* a file's bytes; -1 for a directory */
+} ps_store_entry;
+/* Return non-zero to stop; ps_store_list_dir then returns that value. */
+typedef int (*ps_store_entry_fn)(void *ud, const ps_store_entry *e);
+
+/* The entries directly under dir (a path under ps_store_base_path), in no
+ * particular order. A directory that does not exist lists nothing. */
+PS_API int ps_store_list_dir(const ps_store *st, const char *dir, ps_store_entry_fn fn, void *ud);
+
+/* A libparq reader (include/parq/parq.h) of a file of the store, read with
+ * the store's reader options: from the local file, or from the object by
+ * ranged GETs. Close with parq_reader_close. */
+typedef struct parq_reader parq_reader;
+PS_API int ps_store_open_parquet(const ps_store *st, const char *path, parq_reader **out);
 PS_API const ps_config *ps_store_config(const ps_store *st);
 
 /* A cancellation token: set from any thread, checked between batches and

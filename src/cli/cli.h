@@ -50,6 +50,11 @@ bool cli_write(const void *buf, size_t n);
  * EXIT_RUNTIME on failure; close with cli_store_close(). */
 int cli_store_open(const cli_global *g, bool must_exist, ps_store **out);
 void cli_store_close(ps_store *st);
+/* A Parquet file named on the command line: a local path, or an object
+ * "s3://bucket/key" read through a store on that bucket (*st, to close
+ * after the reader; NULL for a local file). Prints the error itself;
+ * returns EXIT_OK or EXIT_RUNTIME. */
+int cli_parquet_open(const cli_global *g, const char *path, parq_reader **r, ps_store **st);
 
 /* ---- arguments (args.c) ---- */
 

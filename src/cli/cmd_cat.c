@@ -66,8 +66,8 @@ static int run(const cli_global *g, int argc, char **argv)
 	if (where && parq_pred_parse(&pred, where))
 		return cli_usage_error("cat", "%s", parq_errmsg());
 	parq_reader *r;
-	if (parq_reader_open(&r, path, NULL)) {
-		cli_error("%s", parq_errmsg());
+	ps_store *st;
+	if (cli_parquet_open(g, path, &r, &st)) {
 		parq_pred_free(pred);
 		return EXIT_RUNTIME;
 	}
@@ -87,6 +87,7 @@ static int run(const cli_global *g, int argc, char **argv)
 			free(cols);
 			free(names);
 			parq_reader_close(r);
+			cli_store_close(st);
 			return cli_usage_error("cat", "--columns needs at least one name");
 		}
 	}
@@ -128,6 +129,7 @@ out:
 	free(cols);
 	free(names);
 	parq_reader_close(r);
+	cli_store_close(st);
 	return rc;
 }
 

@@ -134,10 +134,9 @@ static int run(const cli_global *g, int argc, char **argv)
 	if (!path)
 		return cli_usage_error("inspect", "missing FILE");
 	parq_reader *r;
-	if (parq_reader_open(&r, path, NULL)) {
-		cli_error("%s", parq_errmsg());
+	ps_store *store;
+	if (cli_parquet_open(g, path, &r, &store))
 		return EXIT_RUNTIME;
-	}
 	const parq_file_meta *m = parq_reader_metadata(r);
 	const parq_schema *s = parq_reader_schema(r);
 	strbuf o = {0};
@@ -218,6 +217,7 @@ static int run(const cli_global *g, int argc, char **argv)
 	if (ok && !metadata_only)
 		rc = check_data(r);
 	parq_reader_close(r);
+	cli_store_close(store);
 	return rc;
 }
 

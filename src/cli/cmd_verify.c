@@ -40,6 +40,7 @@ static const char usage[] =
 
 typedef struct verify {
 	bool verbose, repair, quarantine;
+	bool remote;        /* the store is on object storage */
 	int64_t files, rows, bad, gone;
 	int64_t tmp_stale, tmp_live, tmp_removed, moved, quarantined_before;
 	const char *base;
@@ -62,16 +63,18 @@ static bool has_suffix(const char *s, const char *suf)
 	return n >= m && !strcmp(s + n - m, suf);
 }
 
-/* Every row of any Parquet file. */
-static int read_parquet(const char *path, int64_t *rows)
+/* Every row of any Parquet file of the store (a local file or an
+ * object). The error's message is ps_errmsg() when the file did not
+ * open, parq_errmsg() when its rows did not read; it is returned. */
+static const char *read_parquet(const ps_store *st, const char *path, int64_t *rows)
 {
 	parq_reader *r;
-	if (parq_reader_open(&r, path, NULL))
-		return -1;
+	if (ps_store_open_parquet(st, path, &r))
+		return ps_errmsg();
 	parq_row_reader *rr;
 	if (parq_row_reader_open(&rr, r, NULL, 0)) {
 		parq_reader_close(r);
-		return -1;
+		return parq_errmsg();
 	}
 	const parq_value *row;
 	int rc;
@@ -80,15 +83,15 @@ static int read_parquet(const char *path, int64_t *rows)
 		(*rows)++;
 	parq_row_reader_close(rr);
 	parq_reader_close(r);
-	return rc ? -1 : 0;
+	return rc ? parq_errmsg() : NULL;
 }
 
 /* A scan file read as probe results: the schema checked and every result
  * converted, as queries would read it. */
-static int read_scan(const char *path, int64_t *rows)
+static int read_scan(const ps_store *st, const char *path, int64_t *rows)
 {
 	ps_probe_iter *it;
-	if (ps_probe_iter_open(&it, path))
+	if (ps_store_probe_iter_open(&it, st, path))
 		return -1;
 	const ps_probe_result *r;
 	int rc;
@@ -114,11 +117,12 @@ static void check_file(verify *v, ps_store *st, const char *path, bool scan, boo
 	/* libparq's and the store's messages name the file; a history file's
 	 * records are checked first, against their hashes too, so that its
 	 * message names the row group's URL */
-	const char *err = history && ps_history_verify(st, path, NULL, NULL) ? ps_errmsg()
-	                  : read_parquet(path, &rows)                          ? parq_errmsg()
-	                  : scan && read_scan(path, &probes)                   ? ps_errmsg()
-	                                                                       : NULL;
-	if (err && vanished(path)) {
+	const char *err = history && ps_history_verify(st, path, NULL, NULL) ? ps_errmsg() : NULL;
+	if (!err)
+		err = read_parquet(st, path, &rows);
+	if (!err && scan && read_scan(st, path, &probes))
+		err = ps_errmsg();
+	if (err && !v->remote && vanished(path)) {
 		v->gone++;
 		return;
 	}
@@ -217,6 +221,69 @@ static int walk(verify *v, ps_store *st, const char *dir, bool in_probe_results,
 	}
 	free(ents);
 	return 0;
+}
+
+/* The walk over object storage: the keys by prefix, a level at a time. No
+ * temporary files live there (writers put whole objects), nor locks. */
+typedef struct remote_walk {
+	verify *v;
+	ps_store *st;
+	const char *dir;
+	bool in_probe_results, in_history;
+	char **subdirs, **files;
+	size_t n_subdirs, n_files;
+} remote_walk;
+
+static int remote_entry(void *ud, const ps_store_entry *e)
+{
+	remote_walk *w = ud;
+	if (e->is_dir)
+		push(&w->subdirs, &w->n_subdirs, e->name);
+	else if (has_suffix(e->name, ".parquet"))
+		push(&w->files, &w->n_files, e->name);
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = cli_xcalloc(n, 1);
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static void walk_remote(verify *v, ps_store *st, const char *dir, bool in_probe_results, bool in_history)
+{
+	remote_walk w = {v, st, dir, in_probe_results, in_history, NULL, NULL, 0, 0};
+	if (ps_store_list_dir(st, dir, remote_entry, &w)) {
+		cli_error("%s", ps_errmsg());
+		v->bad++;
+	}
+	qsort(w.files, w.n_files, sizeof *w.files, cmp_name);
+	qsort(w.subdirs, w.n_subdirs, sizeof *w.subdirs, cmp_name);
+	for (size_t i = 0; i < w.n_files; i++) {
+		char *path = join(dir, w.files[i]);
+		check_file(v, st, path, in_probe_results && is_scan_name(w.files[i]), in_history);
+		free(path);
+		free(w.files[i]);
+	}
+	for (size_t i = 0; i < w.n_subdirs; i++) {
+		const char *name = w.subdirs[i];
+		char *path = join(dir, name);
+		/* ".claims" holds the markers of scan names, not Parquet */
+		if (strcmp(name, ".claims"))
+			walk_remote(v, st, path, in_probe_results || !strcmp(name, "probe_results"),
+			            in_history || !strcmp(name, "file_history"));
+		free(path);
+		free(w.subdirs[i]);
+	}
+	free(w.files);
+	free(w.subdirs);
 }
 
 /* For a history file DIR/<hash>.parquet, DIR/.<hash>.parquet.tmp or
@@ -333,7 +400,7 @@ static void quarantine(verify *v, ps_store *st, const char *path)
 			return;
 		}
 		int64_t rows;
-		if (!read_parquet(path, &rows) && !ps_history_verify(st, path, NULL, NULL)) {
+		if (!read_parquet(st, path, &rows) && !ps_history_verify(st, path, NULL, NULL)) {
 			sb_printf(&v->out, "%s reads back now (replaced by a writer), not moved\n", path);
 			close(fd);
 			return;
@@ -374,7 +441,16 @@ static int run(const cli_global *gl, int argc, char **argv)
 		return rc;
 	const char *base = ps_store_base_path(st);
 	v.base = base;
-	if (walk(&v, st, base, false, false)) {
+	v.remote = !strncmp(base, "s3://", 5);
+	if (v.remote && (v.repair || v.quarantine)) {
+		cli_error("verify: --repair and --quarantine work on a local data directory; on object storage, "
+		          "remove a damaged object with the storage's own tools");
+		cli_store_close(st);
+		return EXIT_USAGE;
+	}
+	if (v.remote)
+		walk_remote(&v, st, base, false, false);
+	else if (walk(&v, st, base, false, false)) {
 		cli_store_close(st);
 		sb_free(&v.out);
 		return EXIT_RUNTIME;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "parq/parq.h"
 
 /* The store copies the logger; a log file's descriptor stays ours to close. */
 static int log_fd = -1;
@@ -88,4 +89,34 @@ void cli_store_close(ps_store *st)
 		close(log_fd);
 		log_fd = -1;
 	}
+}
+
+int cli_parquet_open(const cli_global *g, const char *path, parq_reader **r, ps_store **st)
+{
+	*st = NULL;
+	if (strncmp(path, "s3://", 5) != 0) {
+		if (parq_reader_open(r, path, NULL)) {
+			cli_error("%s", parq_errmsg());
+			return EXIT_RUNTIME;
+		}
+		return EXIT_OK;
+	}
+	/* an object: read through a store on its bucket */
+	const char *slash = strchr(path + 5, '/');
+	size_t blen = slash ? (size_t)(slash - path) : strlen(path);
+	char *bucket = cli_xcalloc(blen + 1, 1);
+	memcpy(bucket, path, blen);
+	cli_global gb = *g;
+	gb.data_dir = bucket;
+	int rc = cli_store_open(&gb, false, st);
+	free(bucket);
+	if (rc)
+		return rc;
+	if (ps_store_open_parquet(*st, path, r)) {
+		cli_error("%s", ps_errmsg());
+		cli_store_close(*st);
+		*st = NULL;
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
 }

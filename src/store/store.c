@@ -130,6 +130,15 @@ void ps_store_close(ps_store *st)
 	ps_store_writer_release(st);
 	pthread_mutex_destroy(&st->writer_mu);
 	ps_urlmutex_mgr_free(st->urlmutex);
+	if (ps_storage_remote(st)) {
+		ps_store_io_stats io;
+		ps_store_io_stats_get(st, &io);
+		ps_log_field f[] = {PS_LOG_STR("store", st->base), PS_LOG_INT("requests", (int64_t)io.requests),
+		                    PS_LOG_INT("retries", (int64_t)io.retries),
+		                    PS_LOG_INT("bytes_fetched", (int64_t)io.bytes_fetched),
+		                    PS_LOG_INT("bytes_sent", (int64_t)io.bytes_sent)};
+		ps_log(ps_store_logger(st), PS_LOG_INFO, f, 5, "object storage traffic");
+	}
 	ps_config_free(&st->cfg);
 	ps_backend_close(st->backend);
 	free(st->base);

@@ -8,6 +8,7 @@
 
 #include "../error.h"
 #include "history/history_internal.h"
+#include "storage/backend.h"
 #include "../store_internal.h"
 
 static bool is_sha256_hex(const parq_bytes *h)
@@ -85,9 +86,9 @@ int ps_history_verify(ps_store *st, const char *path, const ps_history_verify_op
 		ps_store_reader_options(&st->cfg, &ro);
 	ro.verify_crc = true; /* whatever the reads are configured with */
 	parq_reader *r;
-	int rc = parq_reader_open(&r, path, &ro);
+	int rc = st ? ps_storage_open_reader(st, path, &ro, &r) : parq_reader_open(&r, path, &ro);
 	if (rc)
-		return ps_err_from_parq(rc, NULL);
+		return st ? rc : ps_err_from_parq(rc, NULL);
 	if ((rc = ps_history_schema_check(parq_reader_schema(r), path))) {
 		parq_reader_close(r);
 		return rc;

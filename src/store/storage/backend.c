@@ -30,7 +30,7 @@ struct ps_backend {
 	pthread_mutex_t mu;  /* the pool of idle handles, the retired stats */
 	ps_s3 **idle;
 	size_t n_idle, cap_idle;
-	ps_storage_stats retired;
+	ps_store_io_stats retired;
 	char spool[4096];    /* "" when none was made */
 };
 
@@ -150,7 +150,7 @@ int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, ch
 	return 0;
 }
 
-static void stats_add(ps_storage_stats *to, ps_s3 *h)
+static void stats_add(ps_store_io_stats *to, ps_s3 *h)
 {
 	ps_s3_stats s;
 	ps_s3_stats_get(h, &s);
@@ -240,7 +240,7 @@ const char *ps_storage_spool_dir(const ps_store *st)
 	return st->backend ? st->backend->spool : "";
 }
 
-void ps_storage_stats_get(const ps_store *st, ps_storage_stats *out)
+void ps_store_io_stats_get(const ps_store *st, ps_store_io_stats *out)
 {
 	memset(out, 0, sizeof *out);
 	ps_backend *b = st->backend;
@@ -732,4 +732,32 @@ int ps_storage_delete(const ps_store *st, const char *path)
 	rc = ps_s3_delete(h, key);
 	s3_release(b, h);
 	return rc;
+}
+
+/* ---- the public face ---- */
+
+typedef struct entry_fwd {
+	ps_store_entry_fn fn;
+	void *ud;
+} entry_fwd;
+
+static int forward_entry(void *ud, const ps_entry *e)
+{
+	const entry_fwd *f = ud;
+	ps_store_entry pe = {e->name, e->is_dir, e->size};
+	return f->fn(f->ud, &pe);
+}
+
+int ps_store_list_dir(const ps_store *st, const char *dir, ps_store_entry_fn fn, void *ud)
+{
+	entry_fwd f = {fn, ud};
+	return ps_storage_list(st, dir, forward_entry, &f);
+}
+
+int ps_store_open_parquet(const ps_store *st, const char *path, parq_reader **out)
+{
+	parq_reader_options ro;
+	parq_reader_options_default(&ro);
+	ps_store_reader_options(&st->cfg, &ro);
+	return ps_storage_open_reader(st, path, &ro, out);
 }

@@ -102,10 +102,5 @@ int ps_storage_claim(const ps_store *st, const char *path, const char *token);
 /* Removes the object at path; one that is not there is no error. */
 int ps_storage_delete(const ps_store *st, const char *path);
 
-/* Requests and bytes since the store was opened (benchmarks, tests). */
-typedef struct ps_storage_stats {
-	uint64_t requests, retries, bytes_fetched, bytes_sent;
-} ps_storage_stats;
-void ps_storage_stats_get(const ps_store *st, ps_storage_stats *out);
 
 #endif
