@@ -148,7 +148,7 @@ keyring = $dir/admin.keyring
 
 [client.rgw.a]
 keyring = $dir/rgw/keyring
-rgw frontends = beast endpoint=127.0.0.1:$rgwport
+rgw frontends = beast endpoint=127.0.0.1:$rgwport tcp_nodelay=1
 rgw data = $dir/rgw
 rgw dns name = localhost
 # deleted objects' space back in seconds, not hours: the OSD keeps them in memory

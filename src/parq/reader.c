@@ -223,7 +223,19 @@ static int reader_load(parq_reader *r)
 		}
 		memcpy(tail, end + nend - 8, 8);
 	}
-	if ((rc = parq_reader_pread(r, head, 4, 0)) || (!end && (rc = parq_reader_pread(r, tail, 8, r->size - 8)))) {
+	/* the leading magic: within the tail when that is the whole file; a
+	 * source (an object read by requests) is not asked for it, since a
+	 * 4-byte request costs a round trip and a damaged start fails the
+	 * first page read anyway */
+	bool head_read = true;
+	if (end && (int64_t)nend == r->size)
+		memcpy(head, end, 4);
+	else if (r->has_src)
+		memcpy(head, "PAR1", 4);
+	else
+		head_read = false;
+	if ((!head_read && (rc = parq_reader_pread(r, head, 4, 0))) ||
+	    (!end && (rc = parq_reader_pread(r, tail, 8, r->size - 8)))) {
 		free(end);
 		return rc;
 	}

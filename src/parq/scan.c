@@ -1317,6 +1317,16 @@ int parq_scan_count(parq_scan *s, int64_t *out)
 		*out = n;
 		return 0;
 	}
+	/* a count reads the predicate's columns alone: only their chunks are
+	 * prefetched from here on (the projection's would be fetched for
+	 * nothing) */
+	if (s->pf.leaves) {
+		memset(s->pf.leaves, 0, (size_t)s->r->schema->n_leaves);
+		if (s->pr)
+			parq_row_reader_set_prefetch(s->pr, &s->pf);
+		for (int l = 0; s->vec && l < s->n_vleaves; l++)
+			parq_column_reader_set_prefetch(s->vleaves[l].cr, &s->pf);
+	}
 	if (!s->vec) {
 		for (;;) {
 			bool found;

@@ -25,6 +25,7 @@
 #include "../error.h"
 #include "scan/probe_rows.h"
 #include "scan/scan_internal.h"
+#include "storage/backend.h"
 #include "../store_internal.h"
 #include "../strmap.h"
 
@@ -587,6 +588,18 @@ static int list_files(query_run *qr)
 	ps_target_info *targets = NULL;
 	size_t nt = 0, cap = 0;
 	int rc = 0;
+	bool old = q->diff_status && !strcmp(q->diff_status, "old");
+	if (!q->root_target && q->scans == PS_SCANS_LATEST && !old && ps_storage_remote(qr->st)) {
+		/* object storage: every target's newest scan from one listing */
+		ps_scan_info *latest;
+		size_t nl;
+		if ((rc = ps_scan_latest_all(qr->st, &latest, &nl)))
+			return rc;
+		for (size_t i = 0; i < nl && !rc; i++)
+			rc = add_file(qr, &cap, latest[i].path, NULL);
+		free(latest);
+		return rc;
+	}
 	if (q->root_target)
 		nt = 1;
 	else if ((rc = ps_store_list_targets(qr->st, &targets, &nt)))
@@ -985,9 +998,11 @@ void ps_query_default(ps_query *q)
 	q->from_ms = q->to_ms = PS_TIME_UNSET;
 }
 
-static int query_threads(const ps_query *q)
+static int query_threads(const ps_store *st, const ps_query *q)
 {
-	long t = q->threads > 0 ? q->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	/* on object storage the threads mostly wait for answers: 8 requests
+	 * in flight whatever the cores */
+	long t = q->threads > 0 ? q->threads : ps_storage_remote(st) ? 8 : sysconf(_SC_NPROCESSORS_ONLN);
 	return t < 1 ? 1 : t > 8 ? 8 : (int)t;
 }
 
@@ -997,7 +1012,7 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 	pthread_mutex_init(&qr->bad_mu, NULL);
 	qr->st = st;
 	qr->q = q;
-	qr->threads = query_threads(q);
+	qr->threads = query_threads(st, q);
 	if (q->offset < 0 || q->limit < 0 || q->threads < 0)
 		return ps_err(PS_EINVAL, "query: negative limit, offset or threads");
 	if (q->diff_status && *q->diff_status && strcmp(q->diff_status, "new") && strcmp(q->diff_status, "existing") &&

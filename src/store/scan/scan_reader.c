@@ -233,10 +233,146 @@ static int add_target(void *ud, const ps_entry *e)
 	return 0;
 }
 
+static void scan_info_fill(const ps_store *st, ps_scan_info *s);
+static int cmp_scan(const void *a, const void *b);
+
+/* ---- object storage: every scan of every target in one listing ---- */
+
+typedef struct tree_scan {
+	char dir[256];        /* the target directory's name */
+	char name[64];        /* the scan's file name */
+	int64_t t, size;
+} tree_scan;
+
+typedef struct tree_acc {
+	tree_scan *v;
+	size_t n, cap;
+} tree_acc;
+
+static int add_tree_scan(void *ud, const ps_entry *e)
+{
+	tree_acc *a = ud;
+	const char *slash = strchr(e->name, '/');
+	if (!slash || strchr(slash + 1, '/') || (size_t)(slash - e->name) >= sizeof a->v->dir ||
+	    strlen(slash + 1) >= sizeof a->v->name)
+		return 0; /* not <target>/<scan> */
+	int64_t t = ps_scan_name_time(slash + 1);
+	char host[PS_URL_HOST_MAX + 1], dir[256];
+	int port;
+	snprintf(dir, sizeof dir, "%.*s", (int)(slash - e->name), e->name);
+	if (t < 0 || dir[0] == '.' || ps_host_port_dir_parse(dir, host, sizeof host, &port))
+		return 0;
+	int rc = ps_array_room(&a->v, &a->cap, a->n, sizeof *a->v, 64);
+	if (rc)
+		return rc;
+	tree_scan *s = &a->v[a->n++];
+	memcpy(s->dir, dir, sizeof dir);
+	snprintf(s->name, sizeof s->name, "%s", slash + 1);
+	s->t = t;
+	s->size = e->size;
+	return 0;
+}
+
+static int cmp_tree_scan(const void *x, const void *y)
+{
+	const tree_scan *a = x, *b = y;
+	int c = strcmp(a->dir, b->dir);
+	return c ? c : (a->t > b->t) - (a->t < b->t);
+}
+
+/* Every scan under probe_results/, by target directory, oldest second
+ * first within one. */
+static int list_scan_tree(const ps_store *st, tree_acc *a)
+{
+	char root[4096];
+	snprintf(root, sizeof root, "%s/probe_results", st->base);
+	memset(a, 0, sizeof *a);
+	int rc = ps_storage_list_tree(st, root, add_tree_scan, a);
+	if (rc) {
+		free(a->v);
+		a->v = NULL;
+		a->n = 0;
+		return rc;
+	}
+	if (a->n)
+		qsort(a->v, a->n, sizeof *a->v, cmp_tree_scan);
+	return 0;
+}
+
+int ps_scan_latest_all(const ps_store *st, ps_scan_info **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	tree_acc a;
+	int rc = list_scan_tree(st, &a);
+	size_t cap = 0;
+	for (size_t i = 0; !rc && i < a.n;) {
+		size_t end = i;
+		while (end < a.n && !strcmp(a.v[end].dir, a.v[i].dir))
+			end++;
+		/* the newest second's scans, ordered by their footers when
+		 * there are several */
+		size_t first = end - 1;
+		while (first > i && a.v[first - 1].t == a.v[end - 1].t)
+			first--;
+		ps_scan_info same[16];
+		size_t k = 0;
+		for (size_t j = first; j < end && k < 16; j++, k++) {
+			memset(&same[k], 0, sizeof same[k]);
+			snprintf(same[k].path, sizeof same[k].path, "%s/probe_results/%s/%s", st->base, a.v[j].dir, a.v[j].name);
+			same[k].scan_time_ms = a.v[j].t;
+			same[k].bytes = a.v[j].size;
+		}
+		for (size_t j = 0; k > 1 && j < k; j++)
+			scan_info_fill(st, &same[j]);
+		if (k > 1)
+			qsort(same, k, sizeof *same, cmp_scan);
+		if (!(rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))
+			(*out)[(*n)++] = same[k - 1];
+		i = end;
+	}
+	free(a.v);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
+	if (ps_storage_remote(st)) {
+		/* one listing for all targets, not one per target */
+		tree_acc t;
+		int rc = list_scan_tree(st, &t);
+		size_t cap = 0;
+		for (size_t i = 0; !rc && i < t.n; i++) {
+			if (*n && !strcmp((*out)[*n - 1].dir, t.v[i].dir)) {
+				(*out)[*n - 1].n_scans++;
+				continue;
+			}
+			char host[PS_URL_HOST_MAX + 1];
+			int port;
+			if (ps_host_port_dir_parse(t.v[i].dir, host, sizeof host, &port) ||
+			    (rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))
+				continue;
+			ps_target_info *ti = &(*out)[(*n)++];
+			memset(ti, 0, sizeof *ti);
+			snprintf(ti->dir, sizeof ti->dir, "%s", t.v[i].dir);
+			ps_host_port_format(host, port, ti->host_port, sizeof ti->host_port);
+			ti->n_scans = 1;
+		}
+		free(t.v);
+		if (rc) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+		}
+		return rc;
+	}
 	char root[4096];
 	snprintf(root, sizeof root, "%s/probe_results", st->base);
 	targets_acc a = {st, root, NULL, 0, 0};

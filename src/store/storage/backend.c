@@ -122,6 +122,10 @@ int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, ch
 			b->so.bucket = b->bucket;
 			b->so.prefix = b->prefix;
 			b->so.path_style = oc->path_style;
+			/* ranges of one row group this close share a GET: a request
+			 * costs more than 8 KiB of answer (the hole Arrow's reader
+			 * also fills) */
+			b->so.coalesce_gap = (size_t)8 << 10;
 			/* the credentials and endpoint are checked now, not at the
 			 * first request */
 			ps_s3 *h;
@@ -319,6 +323,78 @@ static int list_s3(ps_backend *b, const char *dir, ps_entry_fn fn, void *ud)
 		for (size_t i = 0; !rc && i < page.n_entries; i++) {
 			const char *name = page.entries[i].key + (strncmp(page.entries[i].key, prefix, plen) ? 0 : plen);
 			if (!*name || strchr(name, '/'))
+				continue;
+			ps_entry en = {name, false, (int64_t)page.entries[i].size};
+			rc = fn(ud, &en);
+		}
+		ps_s3_list_page_free(&page);
+	} while (!rc && token);
+	free(token);
+	free(prefix);
+	s3_release(b, h);
+	return rc;
+}
+
+static int list_tree_local(const char *root, const char *rel, int depth, ps_entry_fn fn, void *ud)
+{
+	char dir[8400];
+	snprintf(dir, sizeof dir, "%s%s%s", root, *rel ? "/" : "", rel);
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
+	struct dirent *e;
+	int rc = 0;
+	while (!rc && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char sub[4400];
+		snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		struct stat sb;
+		if (fstatat(dirfd(d), e->d_name, &sb, 0) != 0)
+			continue;
+		if (S_ISDIR(sb.st_mode)) {
+			if (depth < 8)
+				rc = list_tree_local(root, sub, depth + 1, fn, ud);
+		} else {
+			ps_entry en = {sub, false, sb.st_size};
+			rc = fn(ud, &en);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud)
+{
+	ps_backend *b = st->backend;
+	if (!b || b->kind == BACKEND_LOCAL)
+		return list_tree_local(dir, "", 0, fn, ud);
+	const char *key;
+	int rc = key_of(b, dir, &key);
+	if (rc)
+		return rc;
+	size_t klen = strlen(key);
+	char *prefix = malloc(klen + 2);
+	if (!prefix)
+		return ps_err_nomem();
+	snprintf(prefix, klen + 2, klen ? "%s/" : "%s", key);
+	size_t plen = strlen(prefix);
+	ps_s3 *h;
+	if ((rc = s3_acquire(b, &h))) {
+		free(prefix);
+		return rc;
+	}
+	char *token = NULL;
+	do {
+		ps_s3_list_page page;
+		if ((rc = ps_s3_list(h, prefix, NULL, token, 0, &page)))
+			break;
+		free(token);
+		token = page.next_token;
+		page.next_token = NULL;
+		for (size_t i = 0; !rc && i < page.n_entries; i++) {
+			const char *name = page.entries[i].key + (strncmp(page.entries[i].key, prefix, plen) ? 0 : plen);
+			if (!*name)
 				continue;
 			ps_entry en = {name, false, (int64_t)page.entries[i].size};
 			rc = fn(ud, &en);

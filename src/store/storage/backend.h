@@ -55,6 +55,12 @@ typedef int (*ps_entry_fn)(void *ud, const ps_entry *e);
  * left out). A directory that does not exist lists nothing. */
 int ps_storage_list(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud);
 
+/* Every file below dir at any depth, e->name its path relative to dir
+ * ("t_443/scan_x.parquet"): one listing of keys on object storage (a
+ * request per 1,000 keys) where ps_storage_list would take one per
+ * directory; a walk of the directories locally. */
+int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud);
+
 /* The size of the file at path (etag may be NULL; "" for a local file).
  * PS_ENOTFOUND when there is none. */
 int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char etag[PS_ETAG_MAX]);

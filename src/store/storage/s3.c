@@ -4,6 +4,9 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -546,6 +549,20 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_
 	(void)a, (void)b, (void)c, (void)d;
 	return ps_cancel_requested(r->s3->o.cancel) ? 1 : 0;
 }
+/* Acknowledge at once: a server that sends an answer's head and a small
+ * body in two writes with Nagle's algorithm on (radosgw's beast does by
+ * default) holds the body until the head is acknowledged, and a delayed
+ * acknowledgement makes that 40 ms per request. */
+static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+	(void)ud;
+	if (purpose == CURLSOCKTYPE_IPCXN) {
+		int one = 1;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+	}
+	return CURL_SOCKOPT_OK;
+}
+
 
 /* Sets h up for the next attempt of r. */
 static int req_setup(s3_req *r, CURL *h)
@@ -581,6 +598,7 @@ static int req_setup(s3_req *r, CURL *h)
 	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
 	SET(CURLOPT_LOW_SPEED_TIME, (long)(s3->o.stall_timeout_s ? s3->o.stall_timeout_s : 1));
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	SET(CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 	if (s3->o.cancel) {
 		SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 		SET(CURLOPT_XFERINFODATA, r);
