@@ -11,8 +11,13 @@
 # lines and 5,000 subdomain lines, 3 runs (a few minutes); default
 # 1,000,000 rows, 500,000 lines and 20,000 subdomain lines, 5 runs.
 # --lines: the product table's httpx lines. --only: a comma-separated
-# subset of product, write, ingest, read, count, query, stream, history,
-# json (the others are not run, and their targets show as not measured).
+# subset of product, s3, write, ingest, read, count, query, stream,
+# history, json (the others are not run, and their targets show as not
+# measured). s3: the command on a bucket against the same command on a
+# local directory (ingest) and Polars scanParquet on the same objects
+# (queries; bench/s3.mjs), on the S3 service the environment names
+# (AWS_ENDPOINT_URL, keys, PROBESTORE_S3_BUCKET) or else on a one-node
+# Ceph started for the run (scripts/ceph.sh); skipped without either.
 # Needs the build tools and tests/interop's node packages
 # (scripts/install-deps.sh). See docs/benchmarks.md.
 set -euo pipefail
@@ -52,6 +57,24 @@ res=$out/results.jsonl
 want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 library=0
 for c in write ingest read count query stream history json; do want "$c" && library=1; done
+
+if want s3; then
+	ceph_dir=
+	if [ -z "${AWS_ENDPOINT_URL:-}" ] && command -v radosgw >/dev/null; then
+		ceph_dir=$out/ceph
+		bash "$here/scripts/ceph.sh" start "$ceph_dir" >/dev/null
+		# shellcheck disable=SC1091
+		. "$ceph_dir/env"
+	fi
+	if [ -n "${AWS_ENDPOINT_URL:-}" ]; then
+		mkdir -p "$out/s3"
+		node "$here/bench/s3.mjs" --probestore "$PS" --bench "$B" --gen "$G" --out "$out/s3" \
+			--lines "$lines" --runs "$runs" | tee "$out/s3/s3.txt"
+	else
+		echo "s3: no S3 service in the environment and no radosgw installed: not measured" | tee "$out/s3.txt"
+	fi
+	[ -z "$ceph_dir" ] || bash "$here/scripts/ceph.sh" stop "$ceph_dir" >/dev/null
+fi
 
 if want product; then
 node "$here/bench/product.mjs" --probestore "$PS" --bench "$B" --gen "$G" --out "$out/product" \
@@ -175,6 +198,11 @@ if want product; then
 	echo "== the product: the probestore command (whole process) against DuckDB"
 	node "$here/bench/product_report.mjs" "$out/product/product.jsonl"
 	echo "results: $out/product/product.jsonl (bench/product_report.mjs FILE --markdown for docs/benchmarks.md)"
+fi
+if want s3 && [ -f "$out/s3/s3.txt" ]; then
+	echo
+	cat "$out/s3/s3.txt"
+	echo "results: $out/s3/s3.jsonl"
 fi
 if [ "$library" = 1 ]; then
 	echo

@@ -113,7 +113,8 @@ static void usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fputs("  help       show help for a command\n\n"
 	      "Global options:\n"
-	      "  --data DIR         data directory (default: $PROBESTORE_DATA, the configuration's\n"
+	      "  --data DIR         data directory, or s3://bucket/prefix for object storage\n"
+	      "                     (default: $PROBESTORE_DATA, the configuration's\n"
 	      "                     storage_config.parquet_base_path, or ./data)\n"
 	      "  --config FILE      YAML configuration file (see docs/config.md)\n"
 	      "  --log-level LEVEL  debug, info, warn, error or off (default: warn)\n"

@@ -287,7 +287,7 @@ static int list_local(const char *dir, ps_entry_fn fn, void *ud)
 
 static int list_s3(ps_backend *b, const char *dir, ps_entry_fn fn, void *ud)
 {
-	const char *key;
+	const char *key = NULL;
 	int rc = key_of(b, dir, &key);
 	if (rc)
 		return rc;
@@ -369,7 +369,7 @@ int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, vo
 	ps_backend *b = st->backend;
 	if (!b || b->kind == BACKEND_LOCAL)
 		return list_tree_local(dir, "", 0, fn, ud);
-	const char *key;
+	const char *key = NULL;
 	int rc = key_of(b, dir, &key);
 	if (rc)
 		return rc;
@@ -429,7 +429,7 @@ int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char et
 			*size = sb.st_size;
 		return 0;
 	}
-	const char *key;
+	const char *key = NULL;
 	ps_s3 *h;
 	int rc = key_of(b, path, &key);
 	if (rc || (rc = s3_acquire(b, &h)))
@@ -465,7 +465,7 @@ static int write_all(int fd, const uint8_t *p, size_t n, const char *what)
 int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_ETAG_MAX])
 {
 	ps_backend *b = st->backend;
-	const char *key;
+	const char *key = NULL;
 	ps_s3 *h;
 	int rc = key_of(b, path, &key);
 	if (rc || (rc = s3_acquire(b, &h)))
@@ -631,7 +631,7 @@ int ps_storage_open_reader(const ps_store *st, const char *path, const parq_read
 		rc = parq_reader_open(out, path, ro);
 		return rc ? ps_err_from_parq(rc, NULL) : 0;
 	}
-	const char *key;
+	const char *key = NULL;
 	if ((rc = key_of(b, path, &key)))
 		return rc;
 	s3_src *s = calloc(1, sizeof *s);
@@ -739,7 +739,7 @@ int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mod
                    char etag[PS_ETAG_MAX])
 {
 	ps_backend *b = st->backend;
-	const char *key;
+	const char *key = NULL;
 	ps_s3 *h;
 	int rc = key_of(b, path, &key);
 	if (rc || (rc = s3_acquire(b, &h)))
@@ -769,7 +769,7 @@ int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mod
 int ps_storage_claim(const ps_store *st, const char *path, const char *token)
 {
 	ps_backend *b = st->backend;
-	const char *key;
+	const char *key = NULL;
 	int rc = key_of(b, path, &key);
 	if (rc)
 		return rc;
@@ -800,7 +800,7 @@ int ps_storage_delete(const ps_store *st, const char *path)
 	if (!b || b->kind == BACKEND_LOCAL)
 		return unlink(path) == 0 || errno == ENOENT ? 0
 		                                            : ps_err(PS_EIO, "cannot remove %s: %s", path, strerror(errno));
-	const char *key;
+	const char *key = NULL;
 	ps_s3 *h;
 	int rc = key_of(b, path, &key);
 	if (rc || (rc = s3_acquire(b, &h)))
