@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +63,50 @@ static int parse_s3_uri(const char *uri, char **bucket, char **prefix)
 	return 0;
 }
 
+/* Removes a directory's files and the directory (a spool holds no
+ * subdirectory). */
+static void spool_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* The spools of processes that are gone (killed before they closed their
+ * store): "probestore-spool-<pid>-XXXXXX" whose pid runs no more. */
+static void spool_clean_stale(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		long pid;
+		char rest[16];
+		if (sscanf(e->d_name, "probestore-spool-%ld-%15s", &pid, rest) != 2 || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* alive, or not ours to judge */
+		char dir[4400];
+		snprintf(dir, sizeof dir, "%s/%s", tmp, e->d_name);
+		struct stat sb;
+		if (lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == getuid())
+			spool_remove(dir);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int spool_make(ps_backend *b)
 {
 	const char *tmp = getenv("TMPDIR");
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
-	snprintf(b->spool, sizeof b->spool, "%s/probestore-spool-XXXXXX", tmp);
+	spool_clean_stale(tmp);
+	snprintf(b->spool, sizeof b->spool, "%s/probestore-spool-%ld-XXXXXX", tmp, (long)getpid());
 	if (!mkdtemp(b->spool)) {
 		int e = errno;
 		char dir[4096];
@@ -171,17 +210,8 @@ void ps_backend_close(ps_backend *b)
 	for (size_t i = 0; i < b->n_idle; i++)
 		ps_s3_close(b->idle[i]);
 	free(b->idle);
-	if (b->spool[0]) {
-		/* what a failed write left: the store's own spool files only */
-		DIR *d = opendir(b->spool);
-		struct dirent *e;
-		while (d && (e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				unlinkat(dirfd(d), e->d_name, 0);
-		if (d)
-			closedir(d);
-		rmdir(b->spool);
-	}
+	if (b->spool[0])
+		spool_remove(b->spool); /* what a failed write left: the handle's own files */
 	pthread_mutex_destroy(&b->mu);
 	free(b->endpoint);
 	free(b->region);

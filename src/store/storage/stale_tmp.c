@@ -22,6 +22,7 @@
 #include "storage/atomic_file.h"
 #include "../error.h"
 #include "storage/stale_tmp.h"
+#include "storage/backend.h"
 #include "../store_internal.h"
 #include "../util.h"
 
@@ -63,6 +64,10 @@ static int lock_path(const char *path, bool create, bool block)
 
 const char *ps_store_writer_id(ps_store *st)
 {
+	/* on object storage the temporary files are the handle's own spool,
+	 * removed with it (backend.c) */
+	if (ps_storage_remote(st))
+		return NULL;
 	pthread_mutex_lock(&st->writer_mu);
 	if (st->writer_fd < 0 && !st->writer_failed) {
 		unsigned char r[ID_LEN / 2] = {0};
