@@ -460,8 +460,9 @@ PARQ_API int parq_reader_open_memory(parq_reader **out, const void *data, size_t
  * read soon: sorted by offset, adjacent and overlapping ones merged. A
  * source may fetch them all at once (coalesced, several requests in
  * flight) and serve the read_at calls that follow from what it fetched.
- * A scan prefetches, per row group, the bloom filters, page indexes and
- * dictionary pages its pruning reads, then the column chunks it reads; a
+ * A scan prefetches at its open the bloom filters, page indexes and
+ * dictionary pages its pruning reads in every row group, then per row
+ * group the column chunks it reads; a
  * column reader opened alone prefetches each chunk as it comes to it. A
  * prefetch that fails (negative code) fails the read that caused it.
  *

@@ -613,19 +613,26 @@ static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_ra
 	}
 }
 
-/* One prefetch of what pruning row group rg reads. */
-static int prefetch_pruning(parq_scan *s, int rg)
+
+/* One prefetch of what pruning reads in every row group the statistics
+ * keep: a request's round trip is paid once for the file, not once per
+ * row group. */
+static int prefetch_pruning(parq_scan *s, const int *row_groups, int nrg)
 {
-	if (!s->pf.leaves)
+	if (!s->pf.leaves || nrg <= 0)
 		return 0;
-	size_t k = 0;
-	parq_range *rs = parq_calloc((size_t)count_nodes(s->pred) * 4, sizeof *rs);
+	size_t k = 0, per = (size_t)count_nodes(s->pred) * 4;
+	parq_range *rs = parq_calloc(per * (size_t)nrg, sizeof *rs);
 	if (!rs)
 		return parq_err_nomem();
-	prune_ranges(s, rg, s->pred, rs, &k);
+	for (int i = 0; i < nrg; i++) {
+		int g = row_groups ? row_groups[i] : i;
+		if (s->r->meta.row_groups[g].num_rows > 0 && rg_maybe(s, g, s->pred, false))
+			prune_ranges(s, g, s->pred, rs, &k);
+	}
 	int rc = parq_reader_prefetch(s->r, rs, &k);
 	free(rs);
-	return rc ? parq_err_prefix(rc, "row group %d: ", rg) : 0;
+	return rc ? parq_err_prefix(rc, "row groups' indexes and dictionaries: ") : 0;
 }
 
 /* ---- page pruning ---- */
@@ -1096,6 +1103,8 @@ int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *
 		return PARQ_ENOMEM;
 	}
 	s->st.row_groups = nrg;
+	if (pred)
+		rc = prefetch_pruning(s, row_groups, nrg);
 	for (int i = 0; i < nrg && !rc; i++) {
 		int g = row_groups ? row_groups[i] : i;
 		int64_t rows = r->meta.row_groups[g].num_rows;
@@ -1105,8 +1114,6 @@ int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *
 			s->st.row_groups_skipped++;
 			continue;
 		}
-		if (pred && (rc = prefetch_pruning(s, g)))
-			break;
 		if (pred && !rg_maybe(s, g, pred, true)) {
 			s->st.row_groups_skipped++;
 			continue;
