@@ -1304,6 +1304,43 @@ int parq_scan_advance(parq_scan *s, bool *found)
 	}
 }
 
+/* A count's chunks (the predicate's columns) of every row group still to
+ * read, in one prefetch when they are small enough to hold at once (32
+ * MiB): one round trip for the rest of the scan instead of one per row
+ * group. Larger, they come a row group at a time as usual. */
+static int prefetch_count(parq_scan *s)
+{
+	const parq_reader *r = s->r;
+	int n = r->schema->n_leaves, last = -1;
+	size_t k = 0;
+	int64_t total = 0;
+	parq_range *rs = parq_calloc((size_t)n * (size_t)(s->n_plan - s->cur > 0 ? s->n_plan - s->cur : 1), sizeof *rs);
+	if (!rs)
+		return parq_err_nomem();
+	for (int i = s->cur; i < s->n_plan; i++) {
+		int rg = s->plan[i].rg;
+		if (rg <= s->pf.last_rg)
+			continue;
+		for (int l = 0; l < n; l++) {
+			if (!s->pf.leaves[l])
+				continue;
+			int64_t a, b, d;
+			parq_chunk_extent(r, rg, l, &a, &b, &d);
+			rs[k++] = (parq_range){a, b - a};
+			total += b - a;
+		}
+		last = rg;
+	}
+	int rc = 0;
+	if (last >= 0 && total <= (int64_t)32 << 20) {
+		s->pf.prefetches++;
+		if (!(rc = parq_reader_prefetch(s->r, rs, &k)))
+			s->pf.last_rg = last;
+	}
+	free(rs);
+	return rc;
+}
+
 int parq_scan_count(parq_scan *s, int64_t *out)
 {
 	int64_t n = 0;
@@ -1333,6 +1370,9 @@ int parq_scan_count(parq_scan *s, int64_t *out)
 			parq_row_reader_set_prefetch(s->pr, &s->pf);
 		for (int l = 0; s->vec && l < s->n_vleaves; l++)
 			parq_column_reader_set_prefetch(s->vleaves[l].cr, &s->pf);
+		int rc = prefetch_count(s);
+		if (rc)
+			return rc;
 	}
 	if (!s->vec) {
 		for (;;) {
