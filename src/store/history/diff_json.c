@@ -7,57 +7,7 @@
 
 #include "../error.h"
 #include "history/diff_json.h"
-
-/* ---- Go's encoding/json ---- */
-
-int ps_json_go_string(ps_buf *b, const void *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = s, *e = p + n;
-	int rc = ps_buf_addc(b, '"');
-	while (!rc && p < e) {
-		/* the run that needs no escaping goes in one piece */
-		const unsigned char *q = p;
-		while (q < e && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\' && *q != '<' && *q != '>' && *q != '&')
-			q++;
-		if (q > p) {
-			rc = ps_buf_add(b, p, (size_t)(q - p));
-			p = q;
-			continue;
-		}
-		unsigned c = *p;
-		if (c < 0x80) {
-			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			switch (c) {
-			case '"': rc = ps_buf_add(b, "\\\"", 2); break;
-			case '\\': rc = ps_buf_add(b, "\\\\", 2); break;
-			case '\n': rc = ps_buf_add(b, "\\n", 2); break;
-			case '\r': rc = ps_buf_add(b, "\\r", 2); break;
-			case '\t': rc = ps_buf_add(b, "\\t", 2); break;
-			case '\b': rc = ps_buf_add(b, "\\b", 2); break;
-			case '\f': rc = ps_buf_add(b, "\\f", 2); break;
-			default: rc = ps_buf_add(b, esc, 6); /* other controls and <, >, & */
-			}
-			p++;
-			continue;
-		}
-		uint32_t cp;
-		size_t len = ps_utf8_seq(p, (size_t)(e - p), &cp);
-		if (!len) {
-			rc = ps_buf_add(b, "\\ufffd", 6); /* as Go replaces invalid bytes */
-			p++;
-		} else if (cp == 0x2028 || cp == 0x2029) {
-			rc = ps_buf_add(b, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
-			p += len;
-		} else {
-			rc = ps_buf_add(b, p, len);
-			p += len;
-		}
-	}
-	if (!rc)
-		rc = ps_buf_addc(b, '"');
-	return rc ? ps_err_nomem() : 0;
-}
+#include "gojson.h"
 
 /* The seed's ContentDiffResult, fields in its order, omitempty where it
  * has it. diffs NULL writes null (no diff text), as Go writes a nil slice. */

@@ -17,8 +17,4 @@
 int ps_diff_json_write(ps_buf *b, int64_t ts, const char *content_type, const ps_linediff *d, bool with_diffs,
                        const char *error_message, int64_t ms, const char *old_hash, const char *new_hash);
 
-/* Go's encoding/json string encoding (HTML-safe, invalid UTF-8 as
- * U+FFFD) of s[0..n), quotes included, appended to b. */
-int ps_json_go_string(ps_buf *b, const void *s, size_t n);
-
 #endif
