@@ -78,7 +78,7 @@ static void kint(strbuf *b, const char *k, int64_t v, bool *first)
 
 /* The keys of a diff result, as `last`, `list` and `diffs` all print it:
  * hashes, counts, and the operations by name (the stored JSON has the
- * seed's -1, 0, 1). */
+ * -1, 0, 1 of the Go datastore whose behaviour probestore implements). */
 static void diff_fields(strbuf *b, const ps_diff_result *r, bool *first)
 {
 	kstr(b, "old_hash", r->old_hash, first);

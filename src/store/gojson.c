@@ -1,6 +1,7 @@
 /* Go's encoding/json string encoding, the one escaper of the store: the
  * headers_json column of a scan and the diff result's JSON of a file's
- * history are written as the Go datastore wrote them. */
+ * history are written as the Go datastore whose behaviour
+ * probestore implements wrote them. */
 #include "error.h"
 #include "gojson.h"
 

@@ -1,5 +1,6 @@
 /* The probe-result schema and the transformation between the model and the
- * Parquet rows, as the seed defines it. */
+ * Parquet rows, as the Go datastore whose
+ * behaviour probestore implements defines it. */
 #include "scan/probe_rows.h"
 
 #include <stdlib.h>

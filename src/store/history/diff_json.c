@@ -1,4 +1,5 @@
-/* The diff result's JSON, the seed's ContentDiffResult: written for a new
+/* The diff result's JSON, the ContentDiffResult of the Go datastore whose
+ * behaviour probestore implements: written for a new
  * version of a monitored file, parsed back into a ps_diff_result. */
 #include <jansson.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include "history/diff_json.h"
 #include "gojson.h"
 
-/* The seed's ContentDiffResult, fields in its order, omitempty where it
+/* The Go datastore's ContentDiffResult, fields in its order, omitempty where it
  * has it. diffs NULL writes null (no diff text), as Go writes a nil slice. */
 int ps_diff_json_write(ps_buf *b, int64_t ts, const char *content_type, const ps_linediff *d, bool with_diffs,
                         const char *error_message, int64_t ms, const char *old_hash, const char *new_hash)

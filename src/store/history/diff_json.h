@@ -1,6 +1,7 @@
-/* The diff result's JSON of a file-history record (the seed's
- * ContentDiffResult): written by the content diff, parsed by the readers
- * (ps_diff_result_parse, public). It calls no other history file. */
+/* The diff result's JSON of a file-history record (the ContentDiffResult of
+ * the Go datastore whose behaviour probestore implements): written by the
+ * content diff, parsed by the readers (ps_diff_result_parse, public). It
+ * calls no other history file. */
 #ifndef PS_DIFF_JSON_H
 #define PS_DIFF_JSON_H
 

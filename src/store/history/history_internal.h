@@ -14,8 +14,9 @@
 #define PS_H_ALL ((1u << PS_H_NCOLS) - 1)
 #define PS_H_BIT(c) (1u << (c))
 
-/* The seed's FileHistoryRecord schema (9 columns). NULL with the error set
- * on failure; free with parq_schema_free. */
+/* The FileHistoryRecord schema (9 columns) of the Go datastore whose
+ * behaviour probestore implements. NULL with the error set on failure;
+ * free with parq_schema_free. */
 parq_schema *ps_history_schema_new(void);
 /* Checks that a file has exactly the history columns, names and types. */
 int ps_history_schema_check(const parq_schema *s, const char *path);

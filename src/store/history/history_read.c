@@ -21,7 +21,8 @@ static bool raw_is(const ps_history_raw *raw, const char *url, size_t len)
 	return raw->v[PS_H_URL].len == len && memcmp(raw->v[PS_H_URL].ptr, url, len) == 0;
 }
 
-/* The seed counts a diff when the JSON is neither null, "" nor "null". */
+/* The Go datastore whose behaviour probestore implements counts a diff
+ * when the JSON is neither null, "" nor "null". */
 static bool raw_has_diff(const ps_history_raw *raw)
 {
 	parq_bytes d = raw->v[PS_H_DIFF];
