@@ -204,22 +204,11 @@ static int slurp(FILE *f, const char *name, size_t cap, char **out, size_t *len)
 static int cmd_add(const cli_global *gl, int argc, char **argv)
 {
 	const char *url = NULL, *file = NULL, *ctype = NULL, *etag = NULL, *lastmod = NULL, *time = NULL;
-	for (int i = 2; i < argc; i++) {
-		int m;
-		if ((m = cli_opt("history add", argc, argv, &i, "--url", &url)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--file", &file)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--content-type", &ctype)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--etag", &etag)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--last-modified", &lastmod)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--time", &time))) {
-			if (m < 0)
-				return EXIT_USAGE;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error("history", "unknown option '%s' for add", argv[i]);
-		} else {
-			return cli_usage_error("history", "unexpected argument '%s' for add", argv[i]);
-		}
-	}
+	const cli_optdef defs[] = {{"--url", &url, NULL},     {"--file", &file, NULL},
+	                           {"--content-type", &ctype, NULL}, {"--etag", &etag, NULL},
+	                           {"--last-modified", &lastmod, NULL}, {"--time", &time, NULL}};
+	if (cli_args_parse("history", "add", argc, argv, 2, defs, sizeof defs / sizeof *defs, NULL, NULL))
+		return EXIT_USAGE;
 	if (!url)
 		return cli_usage_error("history", "add needs --url URL");
 	int64_t at = 0, hi;
@@ -277,16 +266,9 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 {
 	const char *url = NULL;
 	bool content = false;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--content"))
-			content = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("history", "unknown option '%s' for last", argv[i]);
-		else if (!url)
-			url = argv[i];
-		else
-			return cli_usage_error("history", "last takes one URL");
-	}
+	const cli_optdef defs[] = {{"--content", NULL, &content}};
+	if (cli_args_parse("history", "last", argc, argv, 2, defs, 1, &url, "last takes one URL"))
+		return EXIT_USAGE;
 	if (!url)
 		return cli_usage_error("history", "last needs a URL");
 	ps_store *st;
@@ -327,18 +309,9 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 static int cmd_list(const cli_global *gl, int argc, char **argv)
 {
 	const char *url = NULL, *limit_s = NULL;
-	for (int i = 2; i < argc; i++) {
-		int m = cli_opt("history", argc, argv, &i, "--limit", &limit_s);
-		if (m < 0)
-			return EXIT_USAGE;
-		if (m)
-			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("history", "unknown option '%s' for list", argv[i]);
-		if (url)
-			return cli_usage_error("history", "list takes one URL");
-		url = argv[i];
-	}
+	const cli_optdef defs[] = {{"--limit", &limit_s, NULL}};
+	if (cli_args_parse("history", "list", argc, argv, 2, defs, 1, &url, "list takes one URL"))
+		return EXIT_USAGE;
 	if (!url)
 		return cli_usage_error("history", "list needs a URL");
 	int64_t limit = 0;
@@ -402,15 +375,22 @@ static int cmd_hosts(const cli_global *gl, int argc, char **argv)
 	return rc;
 }
 
-static int cmd_diffs(const cli_global *gl, int argc, char **argv)
+/* The store for `history <sub> URL...`, which takes URLs and no option
+ * (a data directory that must exist). EXIT_OK, or the exit status. */
+static int urls_store(const cli_global *gl, int argc, char **argv, const char *sub, bool must_exist, ps_store **st)
 {
 	if (argc < 3)
-		return cli_usage_error("history", "diffs needs at least one URL");
+		return cli_usage_error("history", "%s needs at least one URL", sub);
 	for (int i = 2; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("history", "unknown option '%s' for diffs", argv[i]);
+			return cli_usage_error("history", "unknown option '%s' for %s", argv[i], sub);
+	return cli_store_open(gl, must_exist, st);
+}
+
+static int cmd_diffs(const cli_global *gl, int argc, char **argv)
+{
 	ps_store *st;
-	int rc = cli_store_open(gl, true, &st);
+	int rc = urls_store(gl, argc, argv, "diffs", true, &st);
 	if (rc)
 		return rc;
 	ps_latest_diffs d;
@@ -468,13 +448,8 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 
 static int cmd_compact(const cli_global *gl, int argc, char **argv)
 {
-	if (argc < 3)
-		return cli_usage_error("history", "compact needs at least one URL");
-	for (int i = 2; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("history", "unknown option '%s' for compact", argv[i]);
 	ps_store *st;
-	int rc = cli_store_open(gl, true, &st);
+	int rc = urls_store(gl, argc, argv, "compact", true, &st);
 	if (rc)
 		return rc;
 	strbuf b = {0};
