@@ -49,6 +49,9 @@ bool cli_write(const void *buf, size_t n);
  * an error instead of being created. Prints the error and returns
  * EXIT_RUNTIME on failure; close with cli_store_close(). */
 int cli_store_open(const cli_global *g, bool must_exist, ps_store **out);
+/* An on_bad_file callback of the store's reads: counts the file in *(int *)ud
+ * and names it on stderr as skipped. */
+void cli_file_skipped(void *ud, const char *path, int code, const char *message);
 void cli_store_close(ps_store *st);
 
 /* ---- arguments (args.c) ---- */

@@ -151,19 +151,6 @@ static void no_history(ps_store *st, const char *url)
 	cli_error("%s has no stored version in %s", url, ps_store_base_path(st));
 }
 
-/* A history file that does not read: named, and the command answers from
- * the URL's other files (exit status 3). */
-static void skip_bad(void *ud, const char *path, int code, const char *message)
-{
-	(void)code;
-	int *n = ud;
-	(*n)++;
-	if (strstr(message, path))
-		cli_error("%s (file skipped)", message);
-	else
-		cli_error("%s: %s (file skipped)", path, message);
-}
-
 /* Reads all of f (at most cap bytes). */
 static int slurp(FILE *f, const char *name, size_t cap, char **out, size_t *len)
 {
@@ -235,7 +222,7 @@ static int cmd_add(const cli_global *gl, int argc, char **argv)
 		int n_bad = 0;
 		ps_history_fetch fe = {.url = url, .content = content, .content_len = len, .content_type = ctype,
 		                       .etag = etag, .last_modified = lastmod, .fetched_at_ms = at,
-		                       .on_bad_file = skip_bad, .bad_file_ud = &n_bad};
+		                       .on_bad_file = cli_file_skipped, .bad_file_ud = &n_bad};
 		ps_history_content_result res;
 		if (ps_history_store_content(st, &fe, &res)) {
 			cli_error("%s", ps_errmsg());
@@ -279,7 +266,7 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 	int n_bad = 0;
 	ps_history_read_options ro;
 	ps_history_read_options_default(&ro);
-	ro.on_bad_file = skip_bad;
+	ro.on_bad_file = cli_file_skipped;
 	ro.bad_file_ud = &n_bad;
 	int e = ps_history_last_opt(st, url, &ro, &r);
 	if (e) {
@@ -325,7 +312,7 @@ static int cmd_list(const cli_global *gl, int argc, char **argv)
 	int n_bad = 0;
 	ps_history_read_options ro;
 	ps_history_read_options_default(&ro);
-	ro.on_bad_file = skip_bad;
+	ro.on_bad_file = cli_file_skipped;
 	ro.bad_file_ud = &n_bad;
 	if (ps_history_records_opt(st, url, (size_t)limit, &ro, &set)) {
 		cli_error("%s", ps_errmsg());
@@ -397,7 +384,7 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 	int n_bad = 0;
 	ps_history_read_options ro;
 	ps_history_read_options_default(&ro);
-	ro.on_bad_file = skip_bad;
+	ro.on_bad_file = cli_file_skipped;
 	ro.bad_file_ud = &n_bad;
 	if (ps_history_latest_diffs_opt(st, (const char *const *)argv + 2, (size_t)(argc - 2), &ro, &d)) {
 		cli_error("%s", ps_errmsg());

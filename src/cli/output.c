@@ -536,3 +536,14 @@ const char *human_size(double bytes, char *buf)
 		snprintf(buf, 32, "%.1f %s", bytes, units[u]);
 	return buf;
 }
+
+void cli_file_skipped(void *ud, const char *path, int code, const char *message)
+{
+	(void)code;
+	int *n = ud;
+	(*n)++;
+	if (strstr(message, path))
+		cli_error("%s (file skipped)", message);
+	else
+		cli_error("%s: %s (file skipped)", path, message);
+}
