@@ -48,7 +48,7 @@ static int list(ps_store *st, const char *target, const char *display, cli_out_f
 		if (fmt == OUT_TABLE) {
 			char size[32];
 			const char *cells[] = {display, cli_time_short(s->scan_time_ms, when), s->rows >= 0 ? recs : "?",
-			                       s->rows >= 0 ? human_size((double)s->bytes, size) : "?", s->path};
+			                       s->rows >= 0 ? ps_size_human((double)s->bytes, size, sizeof size) : "?", s->path};
 			table_add(t, cells);
 		} else if (fmt == OUT_CSV) {
 			snprintf(bytes, sizeof bytes, "%" PRId64, s->bytes);

@@ -522,21 +522,6 @@ void probe_table_add(table *t, const ps_probe_result *r, bool with_scan)
 	sb_free(&u);
 }
 
-const char *human_size(double bytes, char *buf)
-{
-	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-	while (bytes >= 1024 && u < 4) {
-		bytes /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, 32, "%.0f B", bytes);
-	else
-		snprintf(buf, 32, "%.1f %s", bytes, units[u]);
-	return buf;
-}
-
 void cli_file_skipped(void *ud, const char *path, int code, const char *message)
 {
 	(void)code;

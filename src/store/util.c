@@ -215,3 +215,18 @@ int ps_utf8_fix(ps_arena *a, const char *s, size_t n, const char **out)
 	*out = r;
 	return 0;
 }
+
+const char *ps_size_human(double bytes, char *buf, size_t cap)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, cap, "%.0f B", bytes);
+	else
+		snprintf(buf, cap, "%.1f %s", bytes, units[u]);
+	return buf;
+}

@@ -144,21 +144,6 @@ void ps_ingest_options_default(ps_ingest_options *o)
 	o->codec = PS_CODEC_CONFIG;
 }
 
-static const char *human_size(double bytes, char *buf)
-{
-	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-	while (bytes >= 1024 && u < 4) {
-		bytes /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, 32, "%.0f B", bytes);
-	else
-		snprintf(buf, 32, "%.1f %s", bytes, units[u]);
-	return buf;
-}
-
 /* ---- grouping ---- */
 
 static bool is_ip(const char *host)
@@ -253,7 +238,7 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 	if (len > in->max_line) {
 		char size[32];
 		snprintf(why, sizeof why, "line longer than the %s limit (--max-line-size, max_line_size)",
-		         human_size((double)in->max_line, size));
+		         ps_size_human((double)in->max_line, size, sizeof size));
 		return bad(c, no, why);
 	}
 	size_t blank = 0;
@@ -331,7 +316,7 @@ static void parse_chunk(const ps_ingest *in, chunk *c, ps_buf *fixed)
 	if (c->too_long) {
 		char why[160], size[32];
 		snprintf(why, sizeof why, "line longer than the %s limit (--max-line-size, max_line_size)",
-		         human_size((double)in->max_line, size));
+		         ps_size_human((double)in->max_line, size, sizeof size));
 		if (!bad(c, c->too_long, why))
 			goto oom;
 		return;
