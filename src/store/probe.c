@@ -605,23 +605,33 @@ static int64_t row_int(const parq_value *v)
 }
 
 /* A LIST column read as a row value: LIST(group "list") of STRUCT(element)
- * in the 3-level form; the element may also come directly. */
+ * in the 3-level form, the element may also come directly. The list of v
+ * (NULL when v is none or empty), its elements by list_elem. */
+static const parq_value *row_list_of(const parq_value *v)
+{
+	if (v->kind == PARQ_V_STRUCT && v->u.list.n == 1)
+		v = &v->u.list.items[0];
+	return v->kind == PARQ_V_LIST && v->u.list.n ? v : NULL;
+}
+
+static const parq_value *list_elem(const parq_value *list, uint32_t i)
+{
+	const parq_value *e = &list->u.list.items[i];
+	return e->kind == PARQ_V_STRUCT && e->u.list.n == 1 ? &e->u.list.items[0] : e;
+}
+
 static int row_list(const parq_value *v, ps_arena *a, const char *const **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	if (v->kind == PARQ_V_STRUCT && v->u.list.n == 1)
-		v = &v->u.list.items[0];
-	if (v->kind != PARQ_V_LIST || v->u.list.n == 0)
+	if (!(v = row_list_of(v)))
 		return 0;
 	const char **items = ps_arena_alloc(a, v->u.list.n * sizeof *items);
 	if (!items)
 		return PS_ENOMEM;
 	size_t m = 0;
 	for (uint32_t i = 0; i < v->u.list.n; i++) {
-		const parq_value *e = &v->u.list.items[i];
-		if (e->kind == PARQ_V_STRUCT && e->u.list.n == 1)
-			e = &e->u.list.items[0];
+		const parq_value *e = list_elem(v, i);
 		if (e->kind != PARQ_V_BYTES)
 			continue;
 		int rc = 0;
@@ -676,18 +686,14 @@ static int row_list_i32(const parq_value *v, ps_arena *a, const int32_t **out, s
 {
 	*out = NULL;
 	*n = 0;
-	if (v->kind == PARQ_V_STRUCT && v->u.list.n == 1)
-		v = &v->u.list.items[0];
-	if (v->kind != PARQ_V_LIST || v->u.list.n == 0)
+	if (!(v = row_list_of(v)))
 		return 0;
 	int32_t *items = ps_arena_alloc(a, v->u.list.n * sizeof *items);
 	if (!items)
 		return PS_ENOMEM;
 	size_t m = 0;
 	for (uint32_t i = 0; i < v->u.list.n; i++) {
-		const parq_value *e = &v->u.list.items[i];
-		if (e->kind == PARQ_V_STRUCT && e->u.list.n == 1)
-			e = &e->u.list.items[0];
+		const parq_value *e = list_elem(v, i);
 		if (e->kind == PARQ_V_INT32)
 			items[m++] = e->u.i32;
 	}
