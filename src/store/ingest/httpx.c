@@ -122,6 +122,17 @@ static const char *str(ctx *c, int k)
 	return rec_str(c->a, v);
 }
 
+/* x when it lies in [lo, hi]; otherwise 0, and the line fails. */
+static int64_t in_range(ctx *c, const char *name, int64_t x, int64_t lo, int64_t hi)
+{
+	if (x >= lo && x <= hi)
+		return x;
+	if (!c->failed)
+		snprintf(c->err, c->cap, "%s: %" PRId64 " is out of range", name, x);
+	c->failed = 1;
+	return 0;
+}
+
 static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
 {
 	const char *name = KEY_NAMES[k];
@@ -134,13 +145,7 @@ static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
 		return 0;
 	}
 	int64_t x = (int64_t)v->valuedouble;
-	if (x < lo || x > hi) {
-		if (!c->failed)
-			snprintf(c->err, c->cap, "%s: %" PRId64 " is out of range", name, x);
-		c->failed = 1;
-		return 0;
-	}
-	return x;
+	return in_range(c, name, x, lo, hi);
 }
 
 /* Appends the strings of array field name to v[*n] (room for cap). */
@@ -363,13 +368,7 @@ static int64_t int_or_text(ctx *c, const char *name, const cJSON *v, int64_t lo,
 		fail(c, name, "an integer", v);
 		return 0;
 	}
-	if (x < lo || x > hi) {
-		if (!c->failed)
-			snprintf(c->err, c->cap, "%s: %" PRId64 " is out of range", name, x);
-		c->failed = 1;
-		return 0;
-	}
-	return x;
+	return in_range(c, name, x, lo, hi);
 }
 
 /* A JSON array of integers (status codes) into the arena. */
