@@ -110,16 +110,22 @@ static const char *rec_str(ps_arena *a, const cJSON *v)
 	return ps_arena_strndup(a, v->valuestring, strlen(v->valuestring));
 }
 
-static const char *str(ctx *c, int k)
+/* Field k when present and of the type `is` tests (`what` names it);
+ * NULL when absent, or when of another type (the line then fails). */
+static const cJSON *typed(ctx *c, int k, cJSON_bool (*is)(const cJSON *), const char *what)
 {
 	const cJSON *v = field(c, k);
-	if (!v)
-		return NULL;
-	if (!cJSON_IsString(v)) {
-		fail(c, KEY_NAMES[k], "a string", v);
+	if (v && !is(v)) {
+		fail(c, KEY_NAMES[k], what, v);
 		return NULL;
 	}
-	return rec_str(c->a, v);
+	return v;
+}
+
+static const char *str(ctx *c, int k)
+{
+	const cJSON *v = typed(c, k, cJSON_IsString, "a string");
+	return v ? rec_str(c->a, v) : NULL;
 }
 
 /* x when it lies in [lo, hi]; otherwise 0, and the line fails. */
@@ -148,6 +154,23 @@ static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
 	return in_range(c, name, x, lo, hi);
 }
 
+/* Appends the strings of arr (nulls passed over) to v[*n], which has room
+ * for them; false when an element of another type fails the line (field
+ * `name`). */
+static bool add_strings(ctx *c, const char *name, const cJSON *arr, const char **v, size_t *n)
+{
+	for (const cJSON *e = arr->child; e; e = e->next) {
+		if (cJSON_IsNull(e))
+			continue;
+		if (!cJSON_IsString(e)) {
+			fail(c, name, "an array of strings", arr);
+			return false;
+		}
+		v[(*n)++] = rec_str(c->a, e);
+	}
+	return true;
+}
+
 /* Appends the strings of array field name to v[*n] (room for cap). */
 static void str_array(ctx *c, int k, const char **v, size_t *n)
 {
@@ -161,15 +184,7 @@ static void str_array(ctx *c, int k, const char **v, size_t *n)
 	}
 	if (!v)
 		return; /* out of memory: the arena says so */
-	for (const cJSON *e = arr->child; e; e = e->next) {
-		if (cJSON_IsNull(e))
-			continue;
-		if (!cJSON_IsString(e)) {
-			fail(c, name, "an array of strings", arr);
-			return;
-		}
-		v[(*n)++] = rec_str(c->a, e);
-	}
+	add_strings(c, name, arr, v, n);
 }
 
 static size_t array_size(ctx *c, int k)
@@ -334,14 +349,8 @@ int ps_go_duration(const char *s, double *seconds)
 
 static bool flag(ctx *c, int k)
 {
-	const cJSON *v = field(c, k);
-	if (!v)
-		return false;
-	if (!cJSON_IsBool(v)) {
-		fail(c, KEY_NAMES[k], "a boolean", v);
-		return false;
-	}
-	return cJSON_IsTrue(v);
+	const cJSON *v = typed(c, k, cJSON_IsBool, "a boolean");
+	return v && cJSON_IsTrue(v);
 }
 
 /* An integer given as a number or as a string of digits (httpx writes
@@ -433,15 +442,8 @@ static void sub_str_array(ctx *c, const cJSON *o, const char *path, const char *
 	if (!v)
 		return;
 	size_t k = 0;
-	for (const cJSON *e = arr->child; e; e = e->next) {
-		if (cJSON_IsNull(e))
-			continue;
-		if (!cJSON_IsString(e)) {
-			fail(c, path, "an array of strings", arr);
-			return;
-		}
-		v[k++] = rec_str(c->a, e);
-	}
+	if (!add_strings(c, path, arr, v, &k))
+		return;
 	*out = v;
 	*n = k;
 }
