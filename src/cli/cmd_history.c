@@ -374,6 +374,23 @@ static int urls_store(const cli_global *gl, int argc, char **argv, const char *s
 	return cli_store_open(gl, must_exist, st);
 }
 
+/* What a store call's code e means for one URL of several: 0 go on, 1 it
+ * has no history (said, *missing set; the next URL follows), -1 an error
+ * (said; the command stops). */
+static int url_outcome(ps_store *st, const char *url, int e, bool *missing)
+{
+	if (e == PS_ENOTFOUND) {
+		no_history(st, url);
+		*missing = true;
+		return 1;
+	}
+	if (e) {
+		cli_error("%s", ps_errmsg());
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 {
 	ps_store *st;
@@ -401,13 +418,9 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 			ps_history_record *last = NULL;
 			int e = ps_history_last_opt(st, x->url, &ro, &last);
 			ps_history_record_free(last);
-			if (e == PS_ENOTFOUND) {
-				no_history(st, x->url);
-				missing = true;
+			if ((e = url_outcome(st, x->url, e, &missing)) > 0)
 				continue;
-			}
-			if (e) {
-				cli_error("%s", ps_errmsg());
+			if (e < 0) {
 				rc = EXIT_RUNTIME;
 				break;
 			}
@@ -443,14 +456,10 @@ static int cmd_compact(const cli_global *gl, int argc, char **argv)
 	bool missing = false;
 	for (int i = 2; i < argc && rc == EXIT_OK; i++) {
 		ps_history_write_result res;
-		int e = ps_history_compact(st, argv[i], &res);
-		if (e == PS_ENOTFOUND) {
-			no_history(st, argv[i]);
-			missing = true;
+		int e = url_outcome(st, argv[i], ps_history_compact(st, argv[i], &res), &missing);
+		if (e > 0)
 			continue;
-		}
-		if (e) {
-			cli_error("%s", ps_errmsg());
+		if (e < 0) {
 			rc = EXIT_RUNTIME;
 			break;
 		}
