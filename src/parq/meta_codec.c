@@ -114,11 +114,14 @@ static int get_list(tc_reader *r, int type, int elem, uint32_t *n, bool *skipped
 
 #define ALLOC(a, n, T) ((T *)parq_arena_calloc((a), (n) ? (n) : 1, sizeof(T)))
 
-/* A list of elem values, each read by read_one into size bytes of an
- * array from the arena; a list of another element type is skipped.
- * Inlined into each caller below, with read_one known there. */
+/* A list of elem values (structs too), each read by read_one into size
+ * bytes of an array from the arena; an error in element i is prefixed
+ * "<name>[i]<sep>" (name NULL: no prefix). A list of another element type
+ * is skipped and *out left as it was, so a list read is one whose *out is
+ * set. Inlined into each caller below, with read_one known there. */
 static inline int get_typed_list(parq_arena *a, tc_reader *r, int type, int elem, size_t size,
-                                 int (*read_one)(tc_reader *, void *), void **out, uint32_t *count)
+                                 int (*read_one)(parq_arena *, tc_reader *, void *), const char *name,
+                                 const char *sep, void **out, uint32_t *count)
 {
 	uint32_t n;
 	bool skipped;
@@ -129,21 +132,35 @@ static inline int get_typed_list(parq_arena *a, tc_reader *r, int type, int elem
 	if (!v)
 		return a->last_err ? a->last_err : PARQ_ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
-		if ((rc = read_one(r, v + (size_t)i * size)))
-			return rc;
+		if ((rc = read_one(a, r, v + (size_t)i * size)))
+			return name ? parq_err_prefix(rc, "%s[%u]%s", name, i, sep) : rc;
 	*out = v;
 	*count = n;
 	return 0;
 }
 
-static int read_i32(tc_reader *r, void *v) { return tc_read_i32(r, v); }
-static int read_i64(tc_reader *r, void *v) { return tc_read_i64(r, v); }
-static int read_bin(tc_reader *r, void *v) { return tc_read_binary(r, v); }
+static int read_i32(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return tc_read_i32(r, v);
+}
+
+static int read_i64(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return tc_read_i64(r, v);
+}
+
+static int read_bin(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return tc_read_binary(r, v);
+}
 
 static int get_i32_list(parq_arena *a, tc_reader *r, int type, int32_t **out, uint32_t *count)
 {
 	void *v = NULL;
-	int rc = get_typed_list(a, r, type, TC_I32, sizeof **out, read_i32, &v, count);
+	int rc = get_typed_list(a, r, type, TC_I32, sizeof **out, read_i32, NULL, NULL, &v, count);
 	if (!rc && v)
 		*out = v;
 	return rc;
@@ -152,7 +169,7 @@ static int get_i32_list(parq_arena *a, tc_reader *r, int type, int32_t **out, ui
 static int get_i64_list(parq_arena *a, tc_reader *r, int type, int64_t **out, uint32_t *count)
 {
 	void *v = NULL;
-	int rc = get_typed_list(a, r, type, TC_I64, sizeof **out, read_i64, &v, count);
+	int rc = get_typed_list(a, r, type, TC_I64, sizeof **out, read_i64, NULL, NULL, &v, count);
 	if (!rc && v)
 		*out = v;
 	return rc;
@@ -161,34 +178,10 @@ static int get_i64_list(parq_arena *a, tc_reader *r, int type, int64_t **out, ui
 static int get_bin_list(parq_arena *a, tc_reader *r, int type, parq_bytes **out, uint32_t *count)
 {
 	void *v = NULL;
-	int rc = get_typed_list(a, r, type, TC_BINARY, sizeof **out, read_bin, &v, count);
+	int rc = get_typed_list(a, r, type, TC_BINARY, sizeof **out, read_bin, NULL, NULL, &v, count);
 	if (!rc && v)
 		*out = v;
 	return rc;
-}
-
-/* A list of structs, each decoded by dec_one into size bytes of an array
- * from the arena; an error in element i is prefixed "<name>[i]<sep>"
- * (name NULL: no prefix). A list of another element type is skipped and
- * *out left as it was, so a list read is one whose *out is set. */
-static int get_struct_list(parq_arena *a, tc_reader *r, int type, size_t size,
-                           int (*dec_one)(parq_arena *, tc_reader *, void *), const char *name, const char *sep,
-                           void **out, uint32_t *count)
-{
-	uint32_t n;
-	bool skipped;
-	int rc = get_list(r, type, TC_STRUCT, &n, &skipped);
-	if (rc || skipped)
-		return rc;
-	uint8_t *v = parq_arena_calloc(a, n ? n : 1, size);
-	if (!v)
-		return a->last_err ? a->last_err : PARQ_ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		if ((rc = dec_one(a, r, v + (size_t)i * size)))
-			return name ? parq_err_prefix(rc, "%s[%u]%s", name, i, sep) : rc;
-	*out = v;
-	*count = n;
-	return 0;
 }
 
 /* ---- structures ---- */
@@ -422,7 +415,7 @@ static int one_kv(parq_arena *a, tc_reader *r, void *v)
 static int dec_kv_list(parq_arena *a, tc_reader *r, int type, parq_meta_kv **out, uint32_t *count)
 {
 	void *v = NULL;
-	int rc = get_struct_list(a, r, type, sizeof **out, one_kv, "key_value_metadata", ": ", &v, count);
+	int rc = get_typed_list(a, r, type, TC_STRUCT, sizeof **out, one_kv, "key_value_metadata", ": ", &v, count);
 	if (!rc && v)
 		*out = v;
 	return rc;
@@ -474,7 +467,9 @@ static int dec_column_meta(parq_arena *a, tc_reader *r, parq_meta_column *m)
 		break;
 	case 13: {
 		void *v = NULL;
-		if (!(rc = get_struct_list(a, r, type, sizeof *m->enc_stats, one_enc_stats, NULL, NULL, &v, &m->n_enc_stats)) && v)
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *m->enc_stats, one_enc_stats, NULL, NULL, &v,
+		                    &m->n_enc_stats);
+		if (!rc && v)
 			m->enc_stats = v;
 		break;
 	}
@@ -543,8 +538,9 @@ static int dec_row_group(parq_arena *a, tc_reader *r, parq_meta_row_group *g)
 	BEGIN_FIELDS(r)
 	case 1: {
 		void *v = NULL;
-		if (!(rc = get_struct_list(a, r, type, sizeof *g->columns, one_chunk, "columns", ".", &v, &g->n_columns)) &&
-		    v) {
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *g->columns, one_chunk, "columns", ".", &v,
+		                    &g->n_columns);
+		if (!rc && v) {
 			g->columns = v;
 			has_cols = true;
 		}
@@ -554,9 +550,9 @@ static int dec_row_group(parq_arena *a, tc_reader *r, parq_meta_row_group *g)
 	case 3: rc = get_i64(r, type, &g->num_rows, &has_rows); break;
 	case 4: {
 		void *v = NULL;
-		if (!(rc = get_struct_list(a, r, type, sizeof *g->sorting_columns, one_sorting_column, NULL, NULL, &v,
-		                           &g->n_sorting_columns)) &&
-		    v)
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *g->sorting_columns, one_sorting_column, NULL, NULL, &v,
+		                    &g->n_sorting_columns);
+		if (!rc && v)
 			g->sorting_columns = v;
 		break;
 	}
@@ -604,8 +600,9 @@ static int dec_file(parq_arena *a, tc_reader *r, parq_file_meta *m)
 	case 1: rc = get_i32(r, type, &m->version, &has_version); break;
 	case 2: {
 		void *v = NULL;
-		if (!(rc = get_struct_list(a, r, type, sizeof *m->schema, one_schema_elem, "schema", ": ", &v, &m->n_schema)) &&
-		    v) {
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *m->schema, one_schema_elem, "schema", ": ", &v,
+		                    &m->n_schema);
+		if (!rc && v) {
 			m->schema = v;
 			has_schema = true;
 		}
@@ -614,9 +611,9 @@ static int dec_file(parq_arena *a, tc_reader *r, parq_file_meta *m)
 	case 3: rc = get_i64(r, type, &m->num_rows, &has_rows); break;
 	case 4: {
 		void *v = NULL;
-		if (!(rc = get_struct_list(a, r, type, sizeof *m->row_groups, one_row_group, "row_groups", ".", &v,
-		                           &m->n_row_groups)) &&
-		    v) {
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *m->row_groups, one_row_group, "row_groups", ".", &v,
+		                    &m->n_row_groups);
+		if (!rc && v) {
 			m->row_groups = v;
 			has_rgs = true;
 		}
@@ -626,9 +623,9 @@ static int dec_file(parq_arena *a, tc_reader *r, parq_file_meta *m)
 	case 6: rc = get_bin(r, type, &m->created_by, &m->has_created_by); break;
 	case 7: {
 		void *v = NULL;
-		if (!(rc = get_struct_list(a, r, type, sizeof *m->column_orders, one_column_order, NULL, NULL, &v,
-		                           &m->n_column_orders)) &&
-		    v)
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *m->column_orders, one_column_order, NULL, NULL, &v,
+		                    &m->n_column_orders);
+		if (!rc && v)
 			m->column_orders = v;
 		break;
 	}
@@ -804,9 +801,9 @@ int parq_meta_decode_offset_index(parq_arena *a, const uint8_t *buf, size_t len,
 	BEGIN_FIELDS(r)
 	case 1: {
 		void *v = NULL;
-		if (!(rc = get_struct_list(a, r, type, sizeof *oi->page_locations, one_page_location, NULL, NULL, &v,
-		                           &oi->n_page_locations)) &&
-		    v) {
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *oi->page_locations, one_page_location, NULL, NULL, &v,
+		                    &oi->n_page_locations);
+		if (!rc && v) {
 			oi->page_locations = v;
 			h1 = true;
 		}
