@@ -50,7 +50,7 @@ static const char FULL[] =
 
 static void test_full(void)
 {
-	ps_rec_arena a = {0};
+	ps_arena a = {0};
 	ps_rec r;
 	char err[256] = "";
 	ps_rec_format f = 0;
@@ -95,13 +95,13 @@ static void test_full(void)
 	CHECK_EQ_INT(r.time_ms, 1743586205123LL);
 	CHECK_STR(r.target, "fields.example.com");
 	CHECK_EQ_INT(ps_rec_validate(&r, err, sizeof err), 0);
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 
 	/* ingest leaves the body out: the scan files have no column for it */
 	o.keep_body = false;
 	CHECK_EQ_INT(ps_rec_from_line(FULL, strlen(FULL), &f, &o, &a, &r, err, sizeof err), 0);
 	CHECK(r.r.body == NULL);
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 
 	/* under --target no target is derived; the rest maps the same */
 	o.no_target = true;
@@ -109,11 +109,11 @@ static void test_full(void)
 	CHECK(r.target == NULL);
 	CHECK_STR(r.r.input_url, "https://fields.example.com/login");
 	CHECK_EQ_INT(r.time_ms, 1743586205123LL);
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 }
 
 /* One httpx line and what it maps to. */
-static void map1(const char *line, ps_rec *r, ps_rec_arena *a)
+static void map1(const char *line, ps_rec *r, ps_arena *a)
 {
 	char err[256] = "";
 	ps_rec_format f = PS_REC_HTTPX;
@@ -126,7 +126,7 @@ static void map1(const char *line, ps_rec *r, ps_rec_arena *a)
 
 static void test_variants(void)
 {
-	ps_rec_arena a = {0};
+	ps_arena a = {0};
 	ps_rec r;
 	/* a failed probe: the error, or "probe failed" without one */
 	map1("{\"url\":\"https://x.example.com\",\"input\":\"x.example.com\",\"error\":\"timeout\",\"failed\":true}", &r, &a);
@@ -158,7 +158,7 @@ static void test_variants(void)
 	CHECK_STR(r.r.asn, "AS64511");
 	CHECK(r.r.duration_s == 0.25);
 	CHECK_EQ_INT(r.r.status_code, 200);
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 }
 
 static void test_jsonl(void)
@@ -170,7 +170,7 @@ static void test_jsonl(void)
 		"\"probe_error\":null,\"method\":\"GET\",\"headers_json\":\"{\\\"server\\\":\\\"nginx\\\",\\\"x\\\":\\\"\\\\u003c\\\"}\","
 		"\"diff_status\":\"new\",\"scan_timestamp\":1741424400000,\"first_seen_timestamp\":1740819600000,"
 		"\"last_seen_timestamp\":1741424400000}";
-	ps_rec_arena a = {0};
+	ps_arena a = {0};
 	ps_rec r;
 	char err[256] = "";
 	ps_rec_format f = 0;
@@ -190,12 +190,12 @@ static void test_jsonl(void)
 	CHECK_STR(r.target, "shop.example.com");
 	CHECK_EQ_INT(r.time_ms, 1741424400000LL);
 	CHECK_EQ_INT(r.r.oldest_scan_timestamp_ms, 1740819600000LL);
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 }
 
 static void expect_error(ps_rec_format f, const char *line, const char *want)
 {
-	ps_rec_arena a = {0};
+	ps_arena a = {0};
 	ps_rec r;
 	char err[256] = "";
 	int rc = ps_rec_from_line(line, strlen(line), &f, NULL, &a, &r, err, sizeof err);
@@ -203,7 +203,7 @@ static void expect_error(ps_rec_format f, const char *line, const char *want)
 		rc = ps_rec_validate(&r, err, sizeof err);
 	CHECK_EQ_INT(rc, -1);
 	CHECK_STR(err, want);
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 }
 
 static void test_errors(void)
@@ -253,7 +253,7 @@ static void test_errors(void)
  * header values that are not strings are kept as compact JSON. */
 static void test_json_details(void)
 {
-	ps_rec_arena a = {0};
+	ps_arena a = {0};
 	ps_rec r;
 	map1("{\"URL\":\"https://upper.example.com\",\"url\":\"https://first.example.com\",\"title\":\"one\","
 	     "\"url\":\"https://last.example.com\",\"Title\":\"other\",\"content_length\":9007199254740,"
@@ -268,7 +268,7 @@ static void test_json_details(void)
 	CHECK_STR(r.r.headers[1].value, "a, 2, {\"k\":null}");
 	CHECK_STR(r.r.headers[2].name, "x_obj");
 	CHECK_STR(r.r.headers[2].value, "{\"b\":true}");
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 }
 
 static void test_durations(void)

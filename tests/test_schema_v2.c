@@ -109,7 +109,7 @@ static void test_fields_in_columns(void)
 	char dir[256];
 	snprintf(dir, sizeof dir, "%s/fields", base);
 	ps_store *st = open_store_v(dir, 2, NULL, 10);
-	ps_rec_arena a = {0};
+	ps_arena a = {0};
 	ps_rec recs[2];
 	char err[256] = "";
 	ps_rec_format f = 0;
@@ -205,7 +205,7 @@ static void test_fields_in_columns(void)
 	CHECK(p->http2 && p->websocket);
 	CHECK(fabs(p->response_time_ms - 250.0) < 1e-9);
 	ps_probe_iter_close(pi);
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 	ps_store_close(st);
 }
 
@@ -710,7 +710,7 @@ static void test_jsonl_fields(void)
 		"\"asn_name\":\"EX\",\"tls_subject_cn\":\"x.example.com\",\"tls_subject_an\":[\"x.example.com\"],"
 		"\"tls_issuer_cn\":\"CA\",\"tls_not_after\":\"2026-01-15T23:59:59.000Z\",\"http2\":true,\"websocket\":null,"
 		"\"changed_fields\":[\"title\"]}";
-	ps_rec_arena a = {0};
+	ps_arena a = {0};
 	ps_rec r;
 	char err[256] = "";
 	ps_rec_format f = 0;
@@ -735,7 +735,7 @@ static void test_jsonl_fields(void)
 	f = 0;
 	CHECK_EQ_INT(ps_rec_from_line(bad, strlen(bad), &f, NULL, &a, &r, err, sizeof err), -1);
 	CHECK(strstr(err, "port") != NULL);
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 }
 
 int main(void)

@@ -45,6 +45,10 @@ PS_API const char *ps_errmsg(void);
 PS_API const char *ps_strerror(int code);
 /* libprobestore's version, PS_VERSION_STRING of the library that runs. */
 PS_API const char *ps_version(void);
+/* A size in bytes as people read it: "512 B", "4.0 KiB", "12.3 MiB"
+ * (powers of 1024, up to TiB), written into buf (cap bytes; 32 hold any
+ * size). Returns buf. */
+PS_API const char *ps_size_human(double bytes, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
-/* Configuration: YAML with the seed's keys, defaults, environment overrides.
+/* Configuration: YAML with the keys of the Go datastore whose behaviour
+ * probestore implements, defaults, environment overrides.
  *
- * The YAML file may be the seed's own config.yaml: the store reads
+ * The YAML file may be the Go datastore's own config.yaml: the store reads
  * storage_config and log_config (and diff_reporter_config's
- * max_diff_file_size_mb), and ignores the seed's other top-level sections
+ * max_diff_file_size_mb), and ignores the Go datastore's other top-level sections
  * (crawler_config, notification_config, ...). docs/config.md lists every
  * key with its type, default and environment variable. */
 #ifndef PROBESTORE_CONFIG_H
@@ -37,13 +38,13 @@ typedef enum ps_utf8_repair {
 /* storage_config.parquet_writer: scan files and record validation. */
 typedef struct ps_writer_config {
 	size_t batch_size;          /* records converted per batch; batch processor default
-	                             * (PS_BATCH_SIZE_DEFAULT, the seed's 1000) */
+	                             * (PS_BATCH_SIZE_DEFAULT, the Go datastore's 1000) */
 	int64_t rows_per_row_group; /* 100000 */
 	uint64_t max_file_size;     /* bytes; a scan file that would be larger is refused; 0: no cap */
-	bool enable_validation;     /* seed: true */
+	bool enable_validation;     /* Go datastore: true */
 	ps_utf8_repair utf8_repair; /* PS_UTF8_REPLACE */
 	uint64_t max_line_size;     /* bytes; the longest JSON line an ingest reads (16 MiB, room for bodies) */
-	int schema_version;         /* scan files' schema: 2 (default), or 1 for the seed's 17 columns */
+	int schema_version;         /* scan files' schema: 2 (default), or 1 for the Go datastore's 17 columns */
 	/* What makes a URL of two scans "changed" (diff --changes, the
 	 * changed_fields column): the compared fields, comma-separated (NULL:
 	 * all of them, see docs/config.md), and the relative change of
@@ -60,10 +61,10 @@ typedef struct ps_reader_config {
 	bool verify_crc;            /* verify page CRCs where present (true) */
 	size_t buffer_size;         /* the largest read(2) of a file, and the bytes read at once
 	                             * from its end for the footer (64 KiB); 0: each range in one
-	                             * read; seed BufferSize */
+	                             * read; the Go datastore's BufferSize */
 	bool read_all;              /* read each file whole into memory when it is opened, then
 	                             * decode from there (false: pages are read as they are
-	                             * needed); seed ReadAll */
+	                             * needed); the Go datastore's ReadAll */
 } ps_reader_config;
 
 /* The codec of the store's configuration (storage_config.compression_codec
@@ -72,21 +73,21 @@ typedef struct ps_reader_config {
 
 /* storage_config.file_history: monitored files' history. */
 typedef struct ps_history_config {
-	uint64_t max_file_size;     /* bytes; a larger file moves to archive/ (seed: 100 MiB); 0: no cap */
-	bool enable_compression;    /* seed: true; false writes history files uncompressed */
+	uint64_t max_file_size;     /* bytes; a larger file moves to archive/ (Go datastore: 100 MiB); 0: no cap */
+	bool enable_compression;    /* Go datastore: true; false writes history files uncompressed */
 	bool enable_archive;        /* true; false lets files grow past max_file_size */
 	int compaction_threshold;   /* row groups in a file that trigger compaction (32); 0: never */
 	uint64_t max_diff_size;     /* bytes; larger contents are stored without a line diff
-	                             * (seed diff_reporter_config: 10 MiB); 0: no cap */
+	                             * (the Go datastore's diff_reporter_config: 10 MiB); 0: no cap */
 	int url_hash_length;        /* hex digits of SHA-256 in file names, 1..64 (8) */
 	int compression_codec;      /* history files' codec: PS_CODEC_CONFIG (the default: the
 	                             * store's compression_codec and level), PS_CODEC_AUTO or a
-	                             * PARQ_CODEC_* (at its default level); seed CompressionCodec */
+	                             * PARQ_CODEC_* (at its default level); the Go datastore's CompressionCodec */
 	bool enable_url_mutexes;    /* per-URL mutexes between a store's threads (true); false
-	                             * leaves it to the lock files; seed EnableURLMutexes */
+	                             * leaves it to the lock files; the Go datastore's EnableURLMutexes */
 	int64_t cleanup_interval_s; /* 0 (default): a URL's mutex is freed with its last release;
 	                             * N: mutexes are kept for reuse and the unused ones freed every
-	                             * N seconds; seed CleanupInterval */
+	                             * N seconds; the Go datastore's CleanupInterval */
 } ps_history_config;
 
 /* storage_config.backend and storage_config.s3: where the store lives.
@@ -107,9 +108,9 @@ typedef struct ps_object_config {
 
 /* log_config. */
 typedef struct ps_log_config {
-	int level;                  /* PS_LOG_*; seed: info */
-	ps_log_format format;       /* seed: console */
-	char *file;                 /* seed log_file; NULL or "": stderr. The library never
+	int level;                  /* PS_LOG_*; Go datastore: info */
+	ps_log_format format;       /* Go datastore: console */
+	char *file;                 /* the Go datastore's log_file; NULL or "": stderr. The library never
 	                             * opens it: a program opens it and sets ps_logger.fd. */
 } ps_log_config;
 
@@ -117,7 +118,7 @@ typedef struct ps_log_config {
  * struct (malloc'ed); release them with ps_config_free(). */
 typedef struct ps_config {
 	char *base_path;            /* storage_config.parquet_base_path ("./data") */
-	int codec;                  /* PARQ_CODEC_* or PS_CODEC_AUTO (seed: zstd) */
+	int codec;                  /* PARQ_CODEC_* or PS_CODEC_AUTO (Go datastore: zstd) */
 	int compression_level;      /* 0: the codec's default; ignored with auto */
 	ps_writer_config writer;
 	ps_reader_config reader;
@@ -148,7 +149,7 @@ PS_API int ps_config_load_string(ps_config *cfg, const char *yaml, const char *n
 /* As ps_config_load_string() for len bytes that need not be
  * NUL-terminated (a NUL byte inside is a syntax error). */
 PS_API int ps_config_load_mem(ps_config *cfg, const void *data, size_t len, const char *name);
-/* Reads path (at most 10 MiB, as the seed) and applies it. Returns 0,
+/* Reads path (at most 10 MiB, as the Go datastore) and applies it. Returns 0,
  * PS_EIO when the file cannot be read, or PS_ECONFIG. */
 PS_API int ps_config_load_file(ps_config *cfg, const char *path);
 
@@ -170,7 +171,7 @@ PS_API int ps_config_set(ps_config *cfg, const char *key, const char *value);
  * PS_ECONFIG. The loaders call it themselves. */
 PS_API int ps_config_validate(const ps_config *cfg);
 
-/* The seed's rule for "auto": data below 1 MiB snappy (level 0, the
+/* The Go datastore's rule for "auto": data below 1 MiB snappy (level 0, the
  * codec's default), below 10 MiB gzip level 6, else zstd level 3. Writes
  * PARQ_CODEC_* into *codec and the level into *level. */
 PS_API void ps_config_auto_codec(size_t bytes, int *codec, int *level);

@@ -32,22 +32,22 @@ extern "C" {
  * on the calling thread, once per file and call. */
 typedef void (*ps_history_bad_file_fn)(void *ud, const char *path, int code, const char *message);
 
-/* One version of a monitored file: the seed's FileHistoryRecord, column for
- * column. Strings are NUL-terminated UTF-8. On input, NULL or "" store a
- * null for the optional strings (as the seed's zero values do) and NULL
- * stores a null for the two JSON columns; content_len 0 stores a null
+/* One version of a monitored file: the FileHistoryRecord of the Go datastore
+ * whose behaviour probestore implements, column for column. Strings are
+ * NUL-terminated UTF-8. On input, NULL or "" store a null for the optional
+ * strings (as the Go datastore's zero values do) and NULL stores a null for the two JSON columns; content_len 0 stores a null
  * content. On output, a null reads back as NULL (content: NULL, 0). */
 typedef struct ps_history_record {
 	const char *url;                  /* required: an absolute http(s) URL */
 	int64_t timestamp_ms;             /* Unix milliseconds; 0 on input: now */
-	const char *hash;                 /* required: the content's hash (hex SHA-256 in the seed) */
+	const char *hash;                 /* required: the content's hash (hex SHA-256 in the Go datastore) */
 	const char *content_type;
 	const uint8_t *content;
 	size_t content_len;
 	const char *etag;
 	const char *last_modified;
 	const char *diff_result_json;     /* a ContentDiffResult as JSON (see ps_diff_result) */
-	const char *extracted_paths_json; /* a JSON array of the seed's ExtractedPath */
+	const char *extracted_paths_json; /* a JSON array of the Go datastore's ExtractedPath */
 } ps_history_record;
 
 /* What a write did. */
@@ -62,7 +62,7 @@ typedef struct ps_history_write_result {
 	double elapsed_s;
 } ps_history_write_result;
 
-/* Stores rec durably (the seed's StoreFileRecord). A record with the same
+/* Stores rec durably (the Go datastore's StoreFileRecord). A record with the same
  * URL, hash and timestamp as one in the URL's current file is skipped
  * (res->stored false, return 0). Strings that are not valid UTF-8 are
  * repaired or refused as the config's writer.utf8_repair says. Returns 0
@@ -110,7 +110,7 @@ typedef struct ps_history_content_result {
  * it, docs/format.md) and, when it differs, computes a line diff against
  * that version's content (Myers' algorithm; past the config's history.max_diff_size the
  * diff holds only counts and its error_message says why) and stores the
- * record with the diff as the seed's ContentDiffResult JSON. The check
+ * record with the diff as the Go datastore's ContentDiffResult JSON. The check
  * and the write happen under the URL's lock, so two processes storing the
  * same content store it once. res may be NULL. */
 PS_API int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res);
@@ -167,7 +167,7 @@ PS_API int ps_history_records_opt(ps_store *st, const char *url, size_t limit, c
                            ps_history_set *out);
 
 /* Every record that carries a diff (diff_result_json neither null, "" nor
- * "null"), in the current files of every host (like the seed, archives are
+ * "null"), in the current files of every host (like the Go datastore, archives are
  * left out), by directory and file name, in file order. Each file is read
  * under the shared lock of its URL hash, so that a write archiving it,
  * under way meanwhile, is seen whole or not at all. */
@@ -177,13 +177,13 @@ PS_API int ps_history_records_with_diff(ps_store *st, ps_history_set *out);
  * archived). Free with ps_history_hosts_free(). */
 PS_API int ps_history_hosts(ps_store *st, char ***hosts, size_t *n);
 /* The sorted host names with history, each once whatever its ports, as
- * the seed's GetHostnamesWithHistory returns them ("example.com", an IPv6
+ * the Go datastore's GetHostnamesWithHistory returns them ("example.com", an IPv6
  * address without brackets: "::1"); ps_history_hosts() keeps the ports.
  * Free with ps_history_hosts_free(). */
 PS_API int ps_history_hostnames(ps_store *st, char ***names, size_t *n);
 PS_API void ps_history_hosts_free(char **hosts, size_t n);
 
-/* ---- diff results (the seed's ContentDiffResult) ---- */
+/* ---- diff results (the Go datastore's ContentDiffResult) ---- */
 
 typedef enum ps_diff_op {
 	PS_DIFF_DELETE = -1,
@@ -197,14 +197,14 @@ typedef struct ps_content_diff {
 	size_t text_len;
 } ps_content_diff;
 
-/* The seed's ExtractedPath; strings are NULL when absent. */
+/* The Go datastore's ExtractedPath; strings are NULL when absent. */
 typedef struct ps_extracted_path {
 	const char *source_url;
 	const char *extracted_raw_path;
 	const char *extracted_absolute_url;
 	const char *context;
 	const char *type;
-	const char *discovery_timestamp; /* as written (RFC 3339 in the seed) */
+	const char *discovery_timestamp; /* as written (RFC 3339 in the Go datastore) */
 } ps_extracted_path;
 
 typedef struct ps_diff_result {
@@ -223,7 +223,7 @@ typedef struct ps_diff_result {
 } ps_diff_result;
 
 /* Parses a ContentDiffResult (json, len bytes) and, when extracted_paths_json
- * is not NULL, the record's extracted paths into out (as the seed fills
+ * is not NULL, the record's extracted paths into out (as the Go datastore fills
  * ExtractedPaths from its own column). Unknown keys are ignored, absent
  * ones are zero. PS_ECORRUPT naming the key for JSON that does not parse
  * or has a wrong type. Free with ps_diff_result_free() (also after an
@@ -245,7 +245,7 @@ typedef struct ps_latest_diffs {
 } ps_latest_diffs;
 
 /* For each URL, the diff result of its newest record that has one (the
- * seed's GetAllLatestDiffResultsForURLs), archive included. A URL that does
+ * Go datastore's GetAllLatestDiffResultsForURLs), archive included. A URL that does
  * not parse is an error naming it and its index. Free with
  * ps_latest_diffs_free(). */
 PS_API int ps_history_latest_diffs(ps_store *st, const char *const *urls, size_t n, ps_latest_diffs *out);

@@ -102,12 +102,12 @@ PS_API bool ps_log_enabled(const ps_logger *lg, int level);
 
 /* Parses a level name, case-insensitively: "debug", "info", "warn",
  * "error", "off"; also "trace" (as debug), "warning" (as warn) and the
- * seed's "fatal" and "panic" (as error), and "disabled" (as off). Returns
- * the level (>= 0) or PS_EINVAL. */
+ * "fatal" and "panic" of the Go datastore whose behaviour probestore
+ * implements (as error), and "disabled" (as off). Returns the level (>= 0) or PS_EINVAL. */
 PS_API int ps_log_level_parse(const char *name);
 /* "debug", "info", "warn", "error", "off"; "unknown" for other values. */
 PS_API const char *ps_log_level_name(int level);
-/* Parses "console", "text" (the seed's colourless console) or "json",
+/* Parses "console", "text" (the Go datastore's colourless console) or "json",
  * case-insensitively, into *out; returns 0 or PS_EINVAL. */
 PS_API int ps_log_format_parse(const char *name, ps_log_format *out);
 

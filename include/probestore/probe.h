@@ -19,7 +19,8 @@ typedef struct ps_header {
 } ps_header;
 
 /* One probed URL. Strings are UTF-8 and NUL-terminated; NULL or "" means
- * absent, as do zero numbers (the seed's convention). */
+ * absent, as do zero numbers (the convention of the Go datastore whose
+ * behaviour probestore implements). */
 typedef struct ps_probe_result {
 	const char *input_url;        /* required */
 	const char *final_url;
@@ -40,14 +41,14 @@ typedef struct ps_probe_result {
 	const char *url_status;       /* "new", "existing", "old" */
 	int64_t scan_timestamp_ms;
 	int64_t oldest_scan_timestamp_ms; /* first seen */
-	/* carried by callers that have them; not part of the seed's columns */
+	/* carried by callers that have them; not part of the Go datastore's columns */
 	const char *const *cnames;
 	size_t n_cnames;
 	const char *asn;
 	double duration_s;            /* response time (see response_time_ms) */
 	const char *body;
 	/* scan schema version 2 (docs/format.md): what httpx -json reports
-	 * beyond the seed's columns; cnames and duration_s above fill the cname
+	 * beyond the Go datastore's columns; cnames and duration_s above fill the cname
 	 * and response_time_ms columns. NULL, 0 and false are absent. */
 	const char *location;         /* the redirect target (Location header) */
 	const int32_t *chain_status_codes; /* status of each hop of a followed redirect chain */
@@ -78,7 +79,7 @@ typedef struct ps_probe_result {
 	double response_time_ms;
 } ps_probe_result;
 
-/* The probe-result columns of a scan file, in file order (the seed's
+/* The probe-result columns of a scan file, in file order (the Go datastore's
  * ParquetProbeResult). */
 typedef enum {
 	PS_COL_ORIGINAL_URL,

@@ -191,8 +191,8 @@ PS_API int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n);
  * A target never scanned gives n == 0. */
 PS_API int ps_store_list_scans(ps_store *st, const char *root_target, ps_scan_info **out, size_t *n);
 
-/* All results of the target's latest scan (the seed's
- * FindAllProbeResultsForTarget); out->scan_time_ms is that scan's time.
+/* All results of the target's latest scan (FindAllProbeResultsForTarget of
+ * the Go datastore whose behaviour probestore implements); out->scan_time_ms is that scan's time.
  * PS_ENOTFOUND when the target has no scan. */
 PS_API int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out);
 
@@ -390,7 +390,7 @@ PS_API int ps_store_probe_iter_open(ps_probe_iter **out, const ps_store *st, con
 PS_API int ps_probe_iter_next(ps_probe_iter *it, const ps_probe_result **r);
 PS_API void ps_probe_iter_close(ps_probe_iter *it);
 
-/* ---- batch processor (the seed's BatchProcessor) ---- */
+/* ---- batch processor (the Go datastore's BatchProcessor) ---- */
 
 /* Receives a full batch (or the rest, on flush); the results are valid
  * during the call only. A non-zero return is returned by add/flush. */

@@ -164,8 +164,8 @@ PS_API int ps_urlmutex_release(ps_urlmutex_mgr *mgr, ps_urlmutex *h);
 
 /* Frees every entry that no thread holds or waits for, except those of the
  * URLs in active_urls[0..n_active) (NULL, 0: none is spared), and returns
- * how many it freed: the seed's CleanupUnusedMutexes(activeURLs). Only a
- * manager that keeps entries has unused ones. 0 for NULL or a disabled
+ * how many it freed: CleanupUnusedMutexes(activeURLs) of the Go datastore
+ * whose behaviour probestore implements. Only a manager that keeps entries has unused ones. 0 for NULL or a disabled
  * manager. Safe while other threads acquire and release; the caller keeps
  * its strings. */
 PS_API size_t ps_urlmutex_cleanup_unused(ps_urlmutex_mgr *mgr, const char *const *active_urls, size_t n_active);

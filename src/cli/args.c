@@ -29,6 +29,39 @@ int cli_opt(const char *cmd, int argc, char **argv, int *i, const char *name, co
 	return 1;
 }
 
+int cli_args_parse(const char *cmd, const char *sub, int argc, char **argv, int first, const cli_optdef *defs,
+                   size_t n, const char **operand, const char *extra)
+{
+	char full[64];
+	snprintf(full, sizeof full, "%s%s%s", cmd, sub ? " " : "", sub ? sub : "");
+	const char *for_ = sub ? " for " : "", *which = sub ? sub : "";
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		int m = 0;
+		for (size_t k = 0; k < n && !m; k++) {
+			if (defs[k].value) {
+				m = cli_opt(sub ? full : cmd, argc, argv, &i, defs[k].name, defs[k].value);
+			} else if (!strcmp(a, defs[k].name)) {
+				*defs[k].flag = true;
+				m = 1;
+			}
+		}
+		if (m < 0)
+			return EXIT_USAGE;
+		if (m)
+			continue;
+		if (a[0] == '-' && a[1])
+			return cli_usage_error(cmd, "unknown option '%s'%s%s", a, for_, which);
+		if (operand && !*operand)
+			*operand = a;
+		else if (operand && extra)
+			return cli_usage_error(cmd, "%s", extra);
+		else
+			return cli_usage_error(cmd, "unexpected argument '%s'%s%s", a, for_, which);
+	}
+	return 0;
+}
+
 int cli_parse_count(const char *cmd, const char *opt, const char *s, int64_t *out)
 {
 	char *end;

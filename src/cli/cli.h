@@ -49,6 +49,9 @@ bool cli_write(const void *buf, size_t n);
  * an error instead of being created. Prints the error and returns
  * EXIT_RUNTIME on failure; close with cli_store_close(). */
 int cli_store_open(const cli_global *g, bool must_exist, ps_store **out);
+/* An on_bad_file callback of the store's reads: counts the file in *(int *)ud
+ * and names it on stderr as skipped. */
+void cli_file_skipped(void *ud, const char *path, int code, const char *message);
 void cli_store_close(ps_store *st);
 /* A Parquet file named on the command line: a local path, or an object
  * "s3://bucket/key" read through a store on that bucket (*st, to close
@@ -63,6 +66,21 @@ int cli_parquet_open(const cli_global *g, const char *path, parq_reader **r, ps_
  * on a match, 0 when argv[*i] is another argument, and -1 after reporting
  * a missing value as a usage error of cmd. */
 int cli_opt(const char *cmd, int argc, char **argv, int *i, const char *name, const char **value);
+/* An option of a command: "--name VALUE" or "--name=VALUE" into *value;
+ * with value NULL, a flag that sets *flag. */
+typedef struct cli_optdef {
+	const char *name;
+	const char **value;
+	bool *flag;
+} cli_optdef;
+/* Parses argv[first..argc) against defs[0..n): options in any order and
+ * at most one operand, into *operand (NULL: the command takes none). cmd
+ * names the command in messages and sub, when not NULL, its subcommand
+ * ("unknown option '--x' for add"); a second operand is reported as
+ * `extra` when given, else as an unexpected argument. 0, or EXIT_USAGE
+ * after reporting the usage error. */
+int cli_args_parse(const char *cmd, const char *sub, int argc, char **argv, int first, const cli_optdef *defs,
+                   size_t n, const char **operand, const char *extra);
 /* A non-negative integer option value; usage error (-1) otherwise. */
 int cli_parse_count(const char *cmd, const char *opt, const char *s, int64_t *out);
 /* A size such as 16MiB, 512K or 1048576 (units are powers of 1024). */

@@ -28,20 +28,9 @@ static int print_count(int64_t n)
 static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *path = NULL, *target = NULL, *scan = NULL;
-	for (int i = 1; i < argc; i++) {
-		int m;
-		if ((m = cli_opt("count", argc, argv, &i, "--target", &target)) ||
-		    (m = cli_opt("count", argc, argv, &i, "--scan", &scan))) {
-			if (m < 0)
-				return EXIT_USAGE;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error("count", "unknown option '%s'", argv[i]);
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			return cli_usage_error("count", "unexpected argument '%s'", argv[i]);
-		}
-	}
+	const cli_optdef defs[] = {{"--target", &target, NULL}, {"--scan", &scan, NULL}};
+	if (cli_args_parse("count", NULL, argc, argv, 1, defs, 2, &path, NULL))
+		return EXIT_USAGE;
 	if (path && target)
 		return cli_usage_error("count", "give FILE or --target, not both");
 	if (!path && !target)

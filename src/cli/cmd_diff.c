@@ -212,22 +212,10 @@ static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *from = NULL, *to = NULL, *format = NULL;
 	bool changes = false;
-	for (int i = 1; i < argc; i++) {
-		int m;
-		if (!strcmp(argv[i], "--changes")) {
-			changes = true;
-		} else if ((m = cli_opt("diff", argc, argv, &i, "--target", &target)) ||
-		    (m = cli_opt("diff", argc, argv, &i, "--from", &from)) ||
-		    (m = cli_opt("diff", argc, argv, &i, "--to", &to)) ||
-		    (m = cli_opt("diff", argc, argv, &i, "--format", &format))) {
-			if (m < 0)
-				return EXIT_USAGE;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error("diff", "unknown option '%s'", argv[i]);
-		} else {
-			return cli_usage_error("diff", "unexpected argument '%s'", argv[i]);
-		}
-	}
+	const cli_optdef defs[] = {{"--changes", NULL, &changes}, {"--target", &target, NULL}, {"--from", &from, NULL},
+	                           {"--to", &to, NULL}, {"--format", &format, NULL}};
+	if (cli_args_parse("diff", NULL, argc, argv, 1, defs, sizeof defs / sizeof *defs, NULL, NULL))
+		return EXIT_USAGE;
 	cli_out_format fmt;
 	int64_t flo = 0, fhi = 0, tlo = 0, thi = 0;
 	if (cli_parse_out_format("diff", format, &fmt) || (target && cli_check_target("diff", "--target", target)) ||

@@ -78,7 +78,7 @@ static void kint(strbuf *b, const char *k, int64_t v, bool *first)
 
 /* The keys of a diff result, as `last`, `list` and `diffs` all print it:
  * hashes, counts, and the operations by name (the stored JSON has the
- * seed's -1, 0, 1). */
+ * -1, 0, 1 of the Go datastore whose behaviour probestore implements). */
 static void diff_fields(strbuf *b, const ps_diff_result *r, bool *first)
 {
 	kstr(b, "old_hash", r->old_hash, first);
@@ -151,19 +151,6 @@ static void no_history(ps_store *st, const char *url)
 	cli_error("%s has no stored version in %s", url, ps_store_base_path(st));
 }
 
-/* A history file that does not read: named, and the command answers from
- * the URL's other files (exit status 3). */
-static void skip_bad(void *ud, const char *path, int code, const char *message)
-{
-	(void)code;
-	int *n = ud;
-	(*n)++;
-	if (strstr(message, path))
-		cli_error("%s (file skipped)", message);
-	else
-		cli_error("%s: %s (file skipped)", path, message);
-}
-
 /* Reads all of f (at most cap bytes). */
 static int slurp(FILE *f, const char *name, size_t cap, char **out, size_t *len)
 {
@@ -204,22 +191,11 @@ static int slurp(FILE *f, const char *name, size_t cap, char **out, size_t *len)
 static int cmd_add(const cli_global *gl, int argc, char **argv)
 {
 	const char *url = NULL, *file = NULL, *ctype = NULL, *etag = NULL, *lastmod = NULL, *time = NULL;
-	for (int i = 2; i < argc; i++) {
-		int m;
-		if ((m = cli_opt("history add", argc, argv, &i, "--url", &url)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--file", &file)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--content-type", &ctype)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--etag", &etag)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--last-modified", &lastmod)) ||
-		    (m = cli_opt("history add", argc, argv, &i, "--time", &time))) {
-			if (m < 0)
-				return EXIT_USAGE;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error("history", "unknown option '%s' for add", argv[i]);
-		} else {
-			return cli_usage_error("history", "unexpected argument '%s' for add", argv[i]);
-		}
-	}
+	const cli_optdef defs[] = {{"--url", &url, NULL},     {"--file", &file, NULL},
+	                           {"--content-type", &ctype, NULL}, {"--etag", &etag, NULL},
+	                           {"--last-modified", &lastmod, NULL}, {"--time", &time, NULL}};
+	if (cli_args_parse("history", "add", argc, argv, 2, defs, sizeof defs / sizeof *defs, NULL, NULL))
+		return EXIT_USAGE;
 	if (!url)
 		return cli_usage_error("history", "add needs --url URL");
 	int64_t at = 0, hi;
@@ -246,7 +222,7 @@ static int cmd_add(const cli_global *gl, int argc, char **argv)
 		int n_bad = 0;
 		ps_history_fetch fe = {.url = url, .content = content, .content_len = len, .content_type = ctype,
 		                       .etag = etag, .last_modified = lastmod, .fetched_at_ms = at,
-		                       .on_bad_file = skip_bad, .bad_file_ud = &n_bad};
+		                       .on_bad_file = cli_file_skipped, .bad_file_ud = &n_bad};
 		ps_history_content_result res;
 		if (ps_history_store_content(st, &fe, &res)) {
 			cli_error("%s", ps_errmsg());
@@ -277,16 +253,9 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 {
 	const char *url = NULL;
 	bool content = false;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--content"))
-			content = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("history", "unknown option '%s' for last", argv[i]);
-		else if (!url)
-			url = argv[i];
-		else
-			return cli_usage_error("history", "last takes one URL");
-	}
+	const cli_optdef defs[] = {{"--content", NULL, &content}};
+	if (cli_args_parse("history", "last", argc, argv, 2, defs, 1, &url, "last takes one URL"))
+		return EXIT_USAGE;
 	if (!url)
 		return cli_usage_error("history", "last needs a URL");
 	ps_store *st;
@@ -297,7 +266,7 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 	int n_bad = 0;
 	ps_history_read_options ro;
 	ps_history_read_options_default(&ro);
-	ro.on_bad_file = skip_bad;
+	ro.on_bad_file = cli_file_skipped;
 	ro.bad_file_ud = &n_bad;
 	int e = ps_history_last_opt(st, url, &ro, &r);
 	if (e) {
@@ -327,18 +296,9 @@ static int cmd_last(const cli_global *gl, int argc, char **argv)
 static int cmd_list(const cli_global *gl, int argc, char **argv)
 {
 	const char *url = NULL, *limit_s = NULL;
-	for (int i = 2; i < argc; i++) {
-		int m = cli_opt("history", argc, argv, &i, "--limit", &limit_s);
-		if (m < 0)
-			return EXIT_USAGE;
-		if (m)
-			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("history", "unknown option '%s' for list", argv[i]);
-		if (url)
-			return cli_usage_error("history", "list takes one URL");
-		url = argv[i];
-	}
+	const cli_optdef defs[] = {{"--limit", &limit_s, NULL}};
+	if (cli_args_parse("history", "list", argc, argv, 2, defs, 1, &url, "list takes one URL"))
+		return EXIT_USAGE;
 	if (!url)
 		return cli_usage_error("history", "list needs a URL");
 	int64_t limit = 0;
@@ -352,7 +312,7 @@ static int cmd_list(const cli_global *gl, int argc, char **argv)
 	int n_bad = 0;
 	ps_history_read_options ro;
 	ps_history_read_options_default(&ro);
-	ro.on_bad_file = skip_bad;
+	ro.on_bad_file = cli_file_skipped;
 	ro.bad_file_ud = &n_bad;
 	if (ps_history_records_opt(st, url, (size_t)limit, &ro, &set)) {
 		cli_error("%s", ps_errmsg());
@@ -402,22 +362,46 @@ static int cmd_hosts(const cli_global *gl, int argc, char **argv)
 	return rc;
 }
 
-static int cmd_diffs(const cli_global *gl, int argc, char **argv)
+/* The store for `history <sub> URL...`, which takes URLs and no option
+ * (a data directory that must exist). EXIT_OK, or the exit status. */
+static int urls_store(const cli_global *gl, int argc, char **argv, const char *sub, bool must_exist, ps_store **st)
 {
 	if (argc < 3)
-		return cli_usage_error("history", "diffs needs at least one URL");
+		return cli_usage_error("history", "%s needs at least one URL", sub);
 	for (int i = 2; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("history", "unknown option '%s' for diffs", argv[i]);
+			return cli_usage_error("history", "unknown option '%s' for %s", argv[i], sub);
+	return cli_store_open(gl, must_exist, st);
+}
+
+/* What a store call's code e means for one URL of several: 0 go on, 1 it
+ * has no history (said, *missing set; the next URL follows), -1 an error
+ * (said; the command stops). */
+static int url_outcome(ps_store *st, const char *url, int e, bool *missing)
+{
+	if (e == PS_ENOTFOUND) {
+		no_history(st, url);
+		*missing = true;
+		return 1;
+	}
+	if (e) {
+		cli_error("%s", ps_errmsg());
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_diffs(const cli_global *gl, int argc, char **argv)
+{
 	ps_store *st;
-	int rc = cli_store_open(gl, true, &st);
+	int rc = urls_store(gl, argc, argv, "diffs", true, &st);
 	if (rc)
 		return rc;
 	ps_latest_diffs d;
 	int n_bad = 0;
 	ps_history_read_options ro;
 	ps_history_read_options_default(&ro);
-	ro.on_bad_file = skip_bad;
+	ro.on_bad_file = cli_file_skipped;
 	ro.bad_file_ud = &n_bad;
 	if (ps_history_latest_diffs_opt(st, (const char *const *)argv + 2, (size_t)(argc - 2), &ro, &d)) {
 		cli_error("%s", ps_errmsg());
@@ -434,13 +418,9 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 			ps_history_record *last = NULL;
 			int e = ps_history_last_opt(st, x->url, &ro, &last);
 			ps_history_record_free(last);
-			if (e == PS_ENOTFOUND) {
-				no_history(st, x->url);
-				missing = true;
+			if ((e = url_outcome(st, x->url, e, &missing)) > 0)
 				continue;
-			}
-			if (e) {
-				cli_error("%s", ps_errmsg());
+			if (e < 0) {
 				rc = EXIT_RUNTIME;
 				break;
 			}
@@ -468,27 +448,18 @@ static int cmd_diffs(const cli_global *gl, int argc, char **argv)
 
 static int cmd_compact(const cli_global *gl, int argc, char **argv)
 {
-	if (argc < 3)
-		return cli_usage_error("history", "compact needs at least one URL");
-	for (int i = 2; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("history", "unknown option '%s' for compact", argv[i]);
 	ps_store *st;
-	int rc = cli_store_open(gl, true, &st);
+	int rc = urls_store(gl, argc, argv, "compact", true, &st);
 	if (rc)
 		return rc;
 	strbuf b = {0};
 	bool missing = false;
 	for (int i = 2; i < argc && rc == EXIT_OK; i++) {
 		ps_history_write_result res;
-		int e = ps_history_compact(st, argv[i], &res);
-		if (e == PS_ENOTFOUND) {
-			no_history(st, argv[i]);
-			missing = true;
+		int e = url_outcome(st, argv[i], ps_history_compact(st, argv[i], &res), &missing);
+		if (e > 0)
 			continue;
-		}
-		if (e) {
-			cli_error("%s", ps_errmsg());
+		if (e < 0) {
 			rc = EXIT_RUNTIME;
 			break;
 		}

@@ -77,7 +77,7 @@ static void on_progress(void *ud, const ps_ingest_progress *p)
 	double el = seconds_since(&u->t0);
 	char size[32];
 	fprintf(stderr, "\r\033[Kingest: %" PRId64 " record%s, %.0f records/s, %s read", p->records,
-	        p->records == 1 ? "" : "s", el > 0 ? (double)p->records / el : 0.0, human_size((double)p->bytes, size));
+	        p->records == 1 ? "" : "s", el > 0 ? (double)p->records / el : 0.0, ps_size_human((double)p->bytes, size, sizeof size));
 	if (p->skipped)
 		fprintf(stderr, ", %" PRId64 " lines skipped", p->skipped);
 	fflush(stderr);

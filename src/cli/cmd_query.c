@@ -198,18 +198,6 @@ static bool sink_end(sink *o)
 	return o->ok;
 }
 
-/* A scan file that does not read: named, and the query goes on. */
-static void skip_bad(void *ud, const char *path, int code, const char *message)
-{
-	(void)code;
-	int *n = ud;
-	(*n)++;
-	if (strstr(message, path))
-		cli_error("%s (file skipped)", message);
-	else
-		cli_error("%s: %s (file skipped)", path, message);
-}
-
 static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *status = NULL, *tech = NULL, *diff = NULL, *ctype = NULL, *url = NULL,
@@ -372,7 +360,7 @@ static int run(const cli_global *gl, int argc, char **argv)
 	q.diff_status = diff;
 	q.offset = offset;
 	int n_bad = 0;
-	q.on_bad_file = skip_bad;
+	q.on_bad_file = cli_file_skipped;
 	q.bad_file_ud = &n_bad;
 	if (count) {
 		int64_t n;

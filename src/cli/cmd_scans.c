@@ -48,7 +48,7 @@ static int list(ps_store *st, const char *target, const char *display, cli_out_f
 		if (fmt == OUT_TABLE) {
 			char size[32];
 			const char *cells[] = {display, cli_time_short(s->scan_time_ms, when), s->rows >= 0 ? recs : "?",
-			                       s->rows >= 0 ? human_size((double)s->bytes, size) : "?", s->path};
+			                       s->rows >= 0 ? ps_size_human((double)s->bytes, size, sizeof size) : "?", s->path};
 			table_add(t, cells);
 		} else if (fmt == OUT_CSV) {
 			snprintf(bytes, sizeof bytes, "%" PRId64, s->bytes);
@@ -87,18 +87,9 @@ static int list(ps_store *st, const char *target, const char *display, cli_out_f
 static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *format = NULL;
-	for (int i = 1; i < argc; i++) {
-		int m;
-		if ((m = cli_opt("scans", argc, argv, &i, "--target", &target)) ||
-		    (m = cli_opt("scans", argc, argv, &i, "--format", &format))) {
-			if (m < 0)
-				return EXIT_USAGE;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error("scans", "unknown option '%s'", argv[i]);
-		} else {
-			return cli_usage_error("scans", "unexpected argument '%s'", argv[i]);
-		}
-	}
+	const cli_optdef defs[] = {{"--target", &target, NULL}, {"--format", &format, NULL}};
+	if (cli_args_parse("scans", NULL, argc, argv, 1, defs, 2, NULL, NULL))
+		return EXIT_USAGE;
 	cli_out_format fmt;
 	if (cli_parse_out_format("scans", format, &fmt) || (target && cli_check_target("scans", "--target", target)))
 		return EXIT_USAGE;

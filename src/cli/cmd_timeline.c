@@ -21,18 +21,9 @@ static const char usage[] =
 static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *format = NULL;
-	for (int i = 1; i < argc; i++) {
-		int m;
-		if ((m = cli_opt("timeline", argc, argv, &i, "--target", &target)) ||
-		    (m = cli_opt("timeline", argc, argv, &i, "--format", &format))) {
-			if (m < 0)
-				return EXIT_USAGE;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error("timeline", "unknown option '%s'", argv[i]);
-		} else {
-			return cli_usage_error("timeline", "unexpected argument '%s'", argv[i]);
-		}
-	}
+	const cli_optdef defs[] = {{"--target", &target, NULL}, {"--format", &format, NULL}};
+	if (cli_args_parse("timeline", NULL, argc, argv, 1, defs, 2, NULL, NULL))
+		return EXIT_USAGE;
 	cli_out_format fmt;
 	if (cli_parse_out_format("timeline", format, &fmt))
 		return EXIT_USAGE;

@@ -263,6 +263,13 @@ static char *headers_text(const ps_probe_result *r)
 	return h;
 }
 
+/* The key of column c in a result's JSON object, the object opened before
+ * the first column. */
+static void key(strbuf *b, ps_probe_column c)
+{
+	sb_printf(b, "%s\"%s\":", c ? "," : "{", ps_probe_column_name(c));
+}
+
 static void json_int_or_null(strbuf *b, int64_t v)
 {
 	if (v)
@@ -286,10 +293,9 @@ static void json_list_or_null(strbuf *b, const char *const *v, size_t n)
 /* The columns of scan schema version 2, in file order, as cat prints them. */
 static void probe_jsonl_v2(strbuf *b, const ps_probe_result *r)
 {
-#define KEY(c) sb_printf(b, ",\"%s\":", ps_probe_column_name(c))
-	KEY(PS_COL_LOCATION);
+	key(b, PS_COL_LOCATION);
 	json_str_or_null(b, r->location);
-	KEY(PS_COL_CHAIN_STATUS_CODES);
+	key(b, PS_COL_CHAIN_STATUS_CODES);
 	if (r->chain_status_codes && r->n_chain_status_codes) {
 		for (size_t i = 0; i < r->n_chain_status_codes; i++)
 			sb_printf(b, "%c%" PRId32, i ? ',' : '[', r->chain_status_codes[i]);
@@ -297,115 +303,102 @@ static void probe_jsonl_v2(strbuf *b, const ps_probe_result *r)
 	} else {
 		sb_puts(b, "null");
 	}
-	KEY(PS_COL_HOST_IP);
+	key(b, PS_COL_HOST_IP);
 	json_str_or_null(b, r->host_ip);
-	KEY(PS_COL_PORT);
+	key(b, PS_COL_PORT);
 	json_int_or_null(b, r->port);
-	KEY(PS_COL_SCHEME);
+	key(b, PS_COL_SCHEME);
 	json_str_or_null(b, r->scheme);
-	KEY(PS_COL_PATH);
+	key(b, PS_COL_PATH);
 	json_str_or_null(b, r->path);
-	KEY(PS_COL_WORDS);
+	key(b, PS_COL_WORDS);
 	json_int_or_null(b, r->words);
-	KEY(PS_COL_LINES);
+	key(b, PS_COL_LINES);
 	json_int_or_null(b, r->lines);
-	KEY(PS_COL_RESPONSE_TIME_MS);
+	key(b, PS_COL_RESPONSE_TIME_MS);
 	double ms = r->response_time_ms > 0 ? r->response_time_ms : r->duration_s * 1000.0;
 	if (ms > 0)
 		json_double(b, ms);
 	else
 		sb_puts(b, "null");
-	KEY(PS_COL_CDN_NAME);
+	key(b, PS_COL_CDN_NAME);
 	json_str_or_null(b, r->cdn_name);
-	KEY(PS_COL_CDN_TYPE);
+	key(b, PS_COL_CDN_TYPE);
 	json_str_or_null(b, r->cdn_type);
-	KEY(PS_COL_FAVICON_MMH3);
+	key(b, PS_COL_FAVICON_MMH3);
 	json_int_or_null(b, r->favicon_mmh3);
-	KEY(PS_COL_FAVICON_URL);
+	key(b, PS_COL_FAVICON_URL);
 	json_str_or_null(b, r->favicon_url);
-	KEY(PS_COL_BODY_SHA256);
+	key(b, PS_COL_BODY_SHA256);
 	json_str_or_null(b, r->body_sha256);
-	KEY(PS_COL_HEADER_SHA256);
+	key(b, PS_COL_HEADER_SHA256);
 	json_str_or_null(b, r->header_sha256);
-	KEY(PS_COL_JARM);
+	key(b, PS_COL_JARM);
 	json_str_or_null(b, r->jarm);
-	KEY(PS_COL_CNAME);
+	key(b, PS_COL_CNAME);
 	json_list_or_null(b, r->cnames, r->n_cnames);
-	KEY(PS_COL_ASN_NUMBER);
+	key(b, PS_COL_ASN_NUMBER);
 	json_int_or_null(b, r->asn_number);
-	KEY(PS_COL_ASN_NAME);
+	key(b, PS_COL_ASN_NAME);
 	json_str_or_null(b, r->asn_name);
-	KEY(PS_COL_TLS_SUBJECT_CN);
+	key(b, PS_COL_TLS_SUBJECT_CN);
 	json_str_or_null(b, r->tls_subject_cn);
-	KEY(PS_COL_TLS_SUBJECT_AN);
+	key(b, PS_COL_TLS_SUBJECT_AN);
 	json_list_or_null(b, r->tls_subject_an, r->n_tls_subject_an);
-	KEY(PS_COL_TLS_ISSUER_CN);
+	key(b, PS_COL_TLS_ISSUER_CN);
 	json_str_or_null(b, r->tls_issuer_cn);
-	KEY(PS_COL_TLS_NOT_AFTER);
+	key(b, PS_COL_TLS_NOT_AFTER);
 	if (r->tls_not_after_ms)
 		json_timestamp_ms(b, r->tls_not_after_ms);
 	else
 		sb_puts(b, "null");
-	KEY(PS_COL_HTTP2);
+	key(b, PS_COL_HTTP2);
 	sb_puts(b, r->http2 ? "true" : "null");
-	KEY(PS_COL_WEBSOCKET);
+	key(b, PS_COL_WEBSOCKET);
 	sb_puts(b, r->websocket ? "true" : "null");
-	KEY(PS_COL_CHANGED_FIELDS);
+	key(b, PS_COL_CHANGED_FIELDS);
 	json_list_or_null(b, r->changed_fields, r->n_changed_fields);
-#undef KEY
 }
 
 void probe_jsonl(strbuf *b, const ps_probe_result *r)
 {
 	char *hj = headers_text(r);
-	const char *name;
-#define KEY(c) (name = ps_probe_column_name(c), sb_printf(b, "%s\"%s\":", (c) ? "," : "{", name))
-	KEY(PS_COL_ORIGINAL_URL);
+	key(b, PS_COL_ORIGINAL_URL);
 	json_string(b, (const uint8_t *)(r->input_url ? r->input_url : ""), r->input_url ? strlen(r->input_url) : 0);
-	KEY(PS_COL_FINAL_URL);
+	key(b, PS_COL_FINAL_URL);
 	json_str_or_null(b, r->final_url);
-	KEY(PS_COL_STATUS_CODE);
-	if (r->status_code)
-		sb_printf(b, "%" PRId32, r->status_code);
-	else
-		sb_puts(b, "null");
-	KEY(PS_COL_CONTENT_LENGTH);
-	if (r->content_length)
-		sb_printf(b, "%" PRId64, r->content_length);
-	else
-		sb_puts(b, "null");
-	KEY(PS_COL_CONTENT_TYPE);
+	key(b, PS_COL_STATUS_CODE);
+	json_int_or_null(b, r->status_code);
+	key(b, PS_COL_CONTENT_LENGTH);
+	json_int_or_null(b, r->content_length);
+	key(b, PS_COL_CONTENT_TYPE);
 	json_str_or_null(b, r->content_type);
-	KEY(PS_COL_TITLE);
+	key(b, PS_COL_TITLE);
 	json_str_or_null(b, r->title);
-	KEY(PS_COL_WEB_SERVER);
+	key(b, PS_COL_WEB_SERVER);
 	json_str_or_null(b, r->web_server);
-	KEY(PS_COL_TECHNOLOGIES);
+	key(b, PS_COL_TECHNOLOGIES);
 	json_list(b, r->technologies, r->n_technologies);
-	KEY(PS_COL_IP_ADDRESS);
+	key(b, PS_COL_IP_ADDRESS);
 	json_list(b, r->ips, r->n_ips);
-	KEY(PS_COL_ROOT_TARGET_URL);
+	key(b, PS_COL_ROOT_TARGET_URL);
 	json_str_or_null(b, r->root_target_url);
-	KEY(PS_COL_PROBE_ERROR);
+	key(b, PS_COL_PROBE_ERROR);
 	json_str_or_null(b, r->error);
-	KEY(PS_COL_METHOD);
+	key(b, PS_COL_METHOD);
 	json_str_or_null(b, r->method);
-	KEY(PS_COL_HEADERS_JSON);
+	key(b, PS_COL_HEADERS_JSON);
 	json_str_or_null(b, hj);
-	KEY(PS_COL_DIFF_STATUS);
+	key(b, PS_COL_DIFF_STATUS);
 	json_str_or_null(b, r->url_status);
-	KEY(PS_COL_SCAN_TIMESTAMP);
+	key(b, PS_COL_SCAN_TIMESTAMP);
 	sb_printf(b, "%" PRId64, r->scan_timestamp_ms);
-	KEY(PS_COL_FIRST_SEEN_TIMESTAMP);
-	if (r->oldest_scan_timestamp_ms)
-		sb_printf(b, "%" PRId64, r->oldest_scan_timestamp_ms);
-	else
-		sb_puts(b, "null");
-	KEY(PS_COL_LAST_SEEN_TIMESTAMP);
+	key(b, PS_COL_FIRST_SEEN_TIMESTAMP);
+	json_int_or_null(b, r->oldest_scan_timestamp_ms);
+	key(b, PS_COL_LAST_SEEN_TIMESTAMP);
 	sb_printf(b, "%" PRId64, r->scan_timestamp_ms);
 	probe_jsonl_v2(b, r);
 	sb_puts(b, "}\n");
-#undef KEY
 	free(hj);
 }
 
@@ -522,17 +515,13 @@ void probe_table_add(table *t, const ps_probe_result *r, bool with_scan)
 	sb_free(&u);
 }
 
-const char *human_size(double bytes, char *buf)
+void cli_file_skipped(void *ud, const char *path, int code, const char *message)
 {
-	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-	while (bytes >= 1024 && u < 4) {
-		bytes /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, 32, "%.0f B", bytes);
+	(void)code;
+	int *n = ud;
+	(*n)++;
+	if (strstr(message, path))
+		cli_error("%s (file skipped)", message);
 	else
-		snprintf(buf, 32, "%.1f %s", bytes, units[u]);
-	return buf;
+		cli_error("%s: %s (file skipped)", path, message);
 }

@@ -54,7 +54,4 @@ void probe_csv(strbuf *b, const ps_probe_result *r);
 int probe_table_cols(const table_col **cols, bool with_scan);
 void probe_table_add(table *t, const ps_probe_result *r, bool with_scan);
 
-/* "4.0 KiB", "12.3 MiB" (buf of 32 bytes). */
-const char *human_size(double bytes, char *buf);
-
 #endif

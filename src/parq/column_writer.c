@@ -277,42 +277,49 @@ size_t parq_colw_estimate(const parq_colw *c)
 	return c->data.len + c->dict.plain_bytes + page_estimate(c);
 }
 
+/* The capacity, doubled from cap (from 1024 when 0), that holds used + n. */
+static size_t grown(size_t cap, size_t used, size_t n)
+{
+	cap = cap ? cap : 1024;
+	while (cap - used < n)
+		cap *= 2;
+	return cap;
+}
+
+/* Reallocates the array whose pointer is at pp to cap elements of size
+ * bytes; it stays as it was on failure. */
+static int resize(void *pp, size_t cap, size_t size)
+{
+	void *p;
+	memcpy(&p, pp, sizeof p);
+	if (!(p = realloc(p, cap * size)))
+		return parq_err_nomem();
+	memcpy(pp, &p, sizeof p);
+	return 0;
+}
+
 static int reserve_levels(parq_colw *c, size_t n)
 {
 	if (c->cap_lev - c->nlev >= n)
 		return 0;
-	size_t cap = c->cap_lev ? c->cap_lev : 1024;
-	while (cap - c->nlev < n)
-		cap *= 2;
-	if (c->max_def) {
-		int16_t *d = realloc(c->def, cap * sizeof *d);
-		if (!d)
-			return parq_err_nomem();
-		c->def = d;
-	}
-	if (c->max_rep) {
-		int16_t *r = realloc(c->rep, cap * sizeof *r);
-		if (!r)
-			return parq_err_nomem();
-		c->rep = r;
-	}
-	c->cap_lev = cap;
-	return 0;
+	size_t cap = grown(c->cap_lev, c->nlev, n);
+	int rc = c->max_def ? resize(&c->def, cap, sizeof *c->def) : 0;
+	if (!rc && c->max_rep)
+		rc = resize(&c->rep, cap, sizeof *c->rep);
+	if (!rc)
+		c->cap_lev = cap;
+	return rc;
 }
 
 static int reserve_idx(parq_colw *c, size_t n)
 {
 	if (c->cap_idx - c->nidx >= n)
 		return 0;
-	size_t cap = c->cap_idx ? c->cap_idx : 1024;
-	while (cap - c->nidx < n)
-		cap *= 2;
-	uint32_t *p = realloc(c->idx, cap * sizeof *p);
-	if (!p)
-		return parq_err_nomem();
-	c->idx = p;
-	c->cap_idx = cap;
-	return 0;
+	size_t cap = grown(c->cap_idx, c->nidx, n);
+	int rc = resize(&c->idx, cap, sizeof *c->idx);
+	if (!rc)
+		c->cap_idx = cap;
+	return rc;
 }
 
 /* Appends a little-endian u32. */
@@ -628,13 +635,10 @@ static int flush_page(parq_colw *c)
 static int hash_values(parq_colw *c, const void *values, const parq_bytes *bytes, size_t n)
 {
 	if (c->cap_hashes - c->n_hashes < n) {
-		size_t cap = c->cap_hashes ? c->cap_hashes : 1024;
-		while (cap - c->n_hashes < n)
-			cap *= 2;
-		uint64_t *h = realloc(c->hashes, cap * sizeof *h);
-		if (!h)
-			return parq_err_nomem();
-		c->hashes = h;
+		size_t cap = grown(c->cap_hashes, c->n_hashes, n);
+		int rc = resize(&c->hashes, cap, sizeof *c->hashes);
+		if (rc)
+			return rc;
 		c->cap_hashes = cap;
 	}
 	uint64_t *o = c->hashes + c->n_hashes;

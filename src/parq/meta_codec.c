@@ -114,11 +114,14 @@ static int get_list(tc_reader *r, int type, int elem, uint32_t *n, bool *skipped
 
 #define ALLOC(a, n, T) ((T *)parq_arena_calloc((a), (n) ? (n) : 1, sizeof(T)))
 
-/* A list of elem values, each read by read_one into size bytes of an
- * array from the arena; a list of another element type is skipped.
- * Inlined into each caller below, with read_one known there. */
+/* A list of elem values (structs too), each read by read_one into size
+ * bytes of an array from the arena; an error in element i is prefixed
+ * "<name>[i]<sep>" (name NULL: no prefix). A list of another element type
+ * is skipped and *out left as it was, so a list read is one whose *out is
+ * set. Inlined into each caller below, with read_one known there. */
 static inline int get_typed_list(parq_arena *a, tc_reader *r, int type, int elem, size_t size,
-                                 int (*read_one)(tc_reader *, void *), void **out, uint32_t *count)
+                                 int (*read_one)(parq_arena *, tc_reader *, void *), const char *name,
+                                 const char *sep, void **out, uint32_t *count)
 {
 	uint32_t n;
 	bool skipped;
@@ -129,21 +132,35 @@ static inline int get_typed_list(parq_arena *a, tc_reader *r, int type, int elem
 	if (!v)
 		return a->last_err ? a->last_err : PARQ_ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
-		if ((rc = read_one(r, v + (size_t)i * size)))
-			return rc;
+		if ((rc = read_one(a, r, v + (size_t)i * size)))
+			return name ? parq_err_prefix(rc, "%s[%u]%s", name, i, sep) : rc;
 	*out = v;
 	*count = n;
 	return 0;
 }
 
-static int read_i32(tc_reader *r, void *v) { return tc_read_i32(r, v); }
-static int read_i64(tc_reader *r, void *v) { return tc_read_i64(r, v); }
-static int read_bin(tc_reader *r, void *v) { return tc_read_binary(r, v); }
+static int read_i32(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return tc_read_i32(r, v);
+}
+
+static int read_i64(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return tc_read_i64(r, v);
+}
+
+static int read_bin(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return tc_read_binary(r, v);
+}
 
 static int get_i32_list(parq_arena *a, tc_reader *r, int type, int32_t **out, uint32_t *count)
 {
 	void *v = NULL;
-	int rc = get_typed_list(a, r, type, TC_I32, sizeof **out, read_i32, &v, count);
+	int rc = get_typed_list(a, r, type, TC_I32, sizeof **out, read_i32, NULL, NULL, &v, count);
 	if (!rc && v)
 		*out = v;
 	return rc;
@@ -152,7 +169,7 @@ static int get_i32_list(parq_arena *a, tc_reader *r, int type, int32_t **out, ui
 static int get_i64_list(parq_arena *a, tc_reader *r, int type, int64_t **out, uint32_t *count)
 {
 	void *v = NULL;
-	int rc = get_typed_list(a, r, type, TC_I64, sizeof **out, read_i64, &v, count);
+	int rc = get_typed_list(a, r, type, TC_I64, sizeof **out, read_i64, NULL, NULL, &v, count);
 	if (!rc && v)
 		*out = v;
 	return rc;
@@ -161,7 +178,7 @@ static int get_i64_list(parq_arena *a, tc_reader *r, int type, int64_t **out, ui
 static int get_bin_list(parq_arena *a, tc_reader *r, int type, parq_bytes **out, uint32_t *count)
 {
 	void *v = NULL;
-	int rc = get_typed_list(a, r, type, TC_BINARY, sizeof **out, read_bin, &v, count);
+	int rc = get_typed_list(a, r, type, TC_BINARY, sizeof **out, read_bin, NULL, NULL, &v, count);
 	if (!rc && v)
 		*out = v;
 	return rc;
@@ -389,22 +406,19 @@ static int dec_kv(tc_reader *r, parq_meta_kv *kv)
 	return 0;
 }
 
+static int one_kv(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return dec_kv(r, v);
+}
+
 static int dec_kv_list(parq_arena *a, tc_reader *r, int type, parq_meta_kv **out, uint32_t *count)
 {
-	uint32_t n;
-	bool skipped;
-	int rc = get_list(r, type, TC_STRUCT, &n, &skipped);
-	if (rc || skipped)
-		return rc;
-	parq_meta_kv *v = ALLOC(a, n, parq_meta_kv);
-	if (!v)
-		return a->last_err ? a->last_err : PARQ_ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		if ((rc = dec_kv(r, &v[i])))
-			return parq_err_prefix(rc, "key_value_metadata[%u]: ", i);
-	*out = v;
-	*count = n;
-	return 0;
+	void *v = NULL;
+	int rc = get_typed_list(a, r, type, TC_STRUCT, sizeof **out, one_kv, "key_value_metadata", ": ", &v, count);
+	if (!rc && v)
+		*out = v;
+	return rc;
 }
 
 static int dec_enc_stats(tc_reader *r, parq_meta_page_enc_stats *s)
@@ -418,6 +432,12 @@ static int dec_enc_stats(tc_reader *r, parq_meta_page_enc_stats *s)
 	END_FIELDS(r)
 	REQUIRE(h1 && h2 && h3, "PageEncodingStats", "page_type/encoding/count");
 	return 0;
+}
+
+static int one_enc_stats(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return dec_enc_stats(r, v);
 }
 
 static int dec_column_meta(parq_arena *a, tc_reader *r, parq_meta_column *m)
@@ -446,16 +466,11 @@ static int dec_column_meta(parq_arena *a, tc_reader *r, parq_meta_column *m)
 		m->has_stats = true;
 		break;
 	case 13: {
-		uint32_t n;
-		bool skipped;
-		if ((rc = get_list(r, type, TC_STRUCT, &n, &skipped)) || skipped)
-			break;
-		m->enc_stats = ALLOC(a, n, parq_meta_page_enc_stats);
-		if (!m->enc_stats)
-			return a->last_err ? a->last_err : PARQ_ENOMEM;
-		for (uint32_t i = 0; i < n && !rc; i++)
-			rc = dec_enc_stats(r, &m->enc_stats[i]);
-		m->n_enc_stats = n;
+		void *v = NULL;
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *m->enc_stats, one_enc_stats, NULL, NULL, &v,
+		                    &m->n_enc_stats);
+		if (!rc && v)
+			m->enc_stats = v;
 		break;
 	}
 	case 14: rc = get_i64(r, type, &m->bloom_filter_offset, &m->has_bloom_filter_offset); break;
@@ -497,64 +512,48 @@ static int dec_chunk(parq_arena *a, tc_reader *r, parq_meta_chunk *c)
 	return 0;
 }
 
+static int one_chunk(parq_arena *a, tc_reader *r, void *v)
+{
+	return dec_chunk(a, r, v);
+}
+
+static int one_sorting_column(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	parq_meta_sorting_column *sc = v;
+	bool h1 = false, h2 = false, h3 = false;
+	BEGIN_FIELDS(r)
+	case 1: rc = get_i32(r, type, &sc->column_idx, &h1); break;
+	case 2: rc = get_bool(r, type, bv, &sc->descending, &h2); break;
+	case 3: rc = get_bool(r, type, bv, &sc->nulls_first, &h3); break;
+	END_FIELDS(r)
+	REQUIRE(h1 && h2 && h3, "SortingColumn", "column_idx/descending/nulls_first");
+	return 0;
+}
+
 static int dec_row_group(parq_arena *a, tc_reader *r, parq_meta_row_group *g)
 {
 	memset(g, 0, sizeof *g);
 	bool has_cols = false, has_tbs = false, has_rows = false;
 	BEGIN_FIELDS(r)
 	case 1: {
-		uint32_t n;
-		bool skipped;
-		if ((rc = get_list(r, type, TC_STRUCT, &n, &skipped)) || skipped)
-			break;
-		g->columns = ALLOC(a, n, parq_meta_chunk);
-		if (!g->columns)
-			return a->last_err ? a->last_err : PARQ_ENOMEM;
-		for (uint32_t i = 0; i < n; i++)
-			if ((rc = dec_chunk(a, r, &g->columns[i])))
-				return parq_err_prefix(rc, "columns[%u].", i);
-		g->n_columns = n;
-		has_cols = true;
+		void *v = NULL;
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *g->columns, one_chunk, "columns", ".", &v,
+		                    &g->n_columns);
+		if (!rc && v) {
+			g->columns = v;
+			has_cols = true;
+		}
 		break;
 	}
 	case 2: rc = get_i64(r, type, &g->total_byte_size, &has_tbs); break;
 	case 3: rc = get_i64(r, type, &g->num_rows, &has_rows); break;
 	case 4: {
-		uint32_t n;
-		bool skipped;
-		if ((rc = get_list(r, type, TC_STRUCT, &n, &skipped)) || skipped)
-			break;
-		g->sorting_columns = ALLOC(a, n, parq_meta_sorting_column);
-		if (!g->sorting_columns)
-			return a->last_err ? a->last_err : PARQ_ENOMEM;
-		for (uint32_t i = 0; i < n; i++) {
-			parq_meta_sorting_column *sc = &g->sorting_columns[i];
-			bool h1 = false, h2 = false, h3 = false;
-			int16_t last2 = 0, id2;
-			int t2;
-			bool b2;
-			if ((rc = tc_struct_begin(r)))
-				return rc;
-			for (;;) {
-				if ((rc = tc_read_field(r, &t2, &id2, &last2, &b2)))
-					return rc;
-				if (t2 == TC_STOP)
-					break;
-				if (id2 == 1)
-					rc = get_i32(r, t2, &sc->column_idx, &h1);
-				else if (id2 == 2)
-					rc = get_bool(r, t2, b2, &sc->descending, &h2);
-				else if (id2 == 3)
-					rc = get_bool(r, t2, b2, &sc->nulls_first, &h3);
-				else
-					rc = tc_skip(r, t2);
-				if (rc)
-					return rc;
-			}
-			tc_struct_end(r);
-			REQUIRE(h1 && h2 && h3, "SortingColumn", "column_idx/descending/nulls_first");
-		}
-		g->n_sorting_columns = n;
+		void *v = NULL;
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *g->sorting_columns, one_sorting_column, NULL, NULL, &v,
+		                    &g->n_sorting_columns);
+		if (!rc && v)
+			g->sorting_columns = v;
 		break;
 	}
 	case 5: rc = get_i64(r, type, &g->file_offset, &g->has_file_offset); break;
@@ -572,6 +571,27 @@ static int dec_row_group(parq_arena *a, tc_reader *r, parq_meta_row_group *g)
 	return 0;
 }
 
+static int one_schema_elem(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	return dec_schema_elem(r, v);
+}
+
+static int one_row_group(parq_arena *a, tc_reader *r, void *v)
+{
+	return dec_row_group(a, r, v);
+}
+
+static int one_column_order(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	int32_t *o = v;
+	int rc = dec_union_first(r, o);
+	if (!rc && *o != 1)
+		*o = 0; /* TypeDefinedOrder is the one order there is */
+	return rc;
+}
+
 static int dec_file(parq_arena *a, tc_reader *r, parq_file_meta *m)
 {
 	memset(m, 0, sizeof *m);
@@ -579,52 +599,34 @@ static int dec_file(parq_arena *a, tc_reader *r, parq_file_meta *m)
 	BEGIN_FIELDS(r)
 	case 1: rc = get_i32(r, type, &m->version, &has_version); break;
 	case 2: {
-		uint32_t n;
-		bool skipped;
-		if ((rc = get_list(r, type, TC_STRUCT, &n, &skipped)) || skipped)
-			break;
-		m->schema = ALLOC(a, n, parq_meta_schema_elem);
-		if (!m->schema)
-			return a->last_err ? a->last_err : PARQ_ENOMEM;
-		for (uint32_t i = 0; i < n; i++)
-			if ((rc = dec_schema_elem(r, &m->schema[i])))
-				return parq_err_prefix(rc, "schema[%u]: ", i);
-		m->n_schema = n;
-		has_schema = true;
+		void *v = NULL;
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *m->schema, one_schema_elem, "schema", ": ", &v,
+		                    &m->n_schema);
+		if (!rc && v) {
+			m->schema = v;
+			has_schema = true;
+		}
 		break;
 	}
 	case 3: rc = get_i64(r, type, &m->num_rows, &has_rows); break;
 	case 4: {
-		uint32_t n;
-		bool skipped;
-		if ((rc = get_list(r, type, TC_STRUCT, &n, &skipped)) || skipped)
-			break;
-		m->row_groups = ALLOC(a, n, parq_meta_row_group);
-		if (!m->row_groups)
-			return a->last_err ? a->last_err : PARQ_ENOMEM;
-		for (uint32_t i = 0; i < n; i++)
-			if ((rc = dec_row_group(a, r, &m->row_groups[i])))
-				return parq_err_prefix(rc, "row_groups[%u].", i);
-		m->n_row_groups = n;
-		has_rgs = true;
+		void *v = NULL;
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *m->row_groups, one_row_group, "row_groups", ".", &v,
+		                    &m->n_row_groups);
+		if (!rc && v) {
+			m->row_groups = v;
+			has_rgs = true;
+		}
 		break;
 	}
 	case 5: rc = dec_kv_list(a, r, type, &m->kv, &m->n_kv); break;
 	case 6: rc = get_bin(r, type, &m->created_by, &m->has_created_by); break;
 	case 7: {
-		uint32_t n;
-		bool skipped;
-		if ((rc = get_list(r, type, TC_STRUCT, &n, &skipped)) || skipped)
-			break;
-		m->column_orders = ALLOC(a, n, int32_t);
-		if (!m->column_orders)
-			return a->last_err ? a->last_err : PARQ_ENOMEM;
-		for (uint32_t i = 0; i < n && !rc; i++)
-			rc = dec_union_first(r, &m->column_orders[i]);
-		for (uint32_t i = 0; i < n; i++)
-			if (m->column_orders[i] != 1)
-				m->column_orders[i] = 0;
-		m->n_column_orders = n;
+		void *v = NULL;
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *m->column_orders, one_column_order, NULL, NULL, &v,
+		                    &m->n_column_orders);
+		if (!rc && v)
+			m->column_orders = v;
 		break;
 	}
 	case 8: m->encrypted = true; rc = tc_skip(r, type); break;
@@ -777,6 +779,20 @@ int parq_meta_decode_column_index(parq_arena *a, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+static int one_page_location(parq_arena *a, tc_reader *r, void *v)
+{
+	(void)a;
+	parq_meta_page_location *pl = v;
+	bool h1 = false, h2 = false, h3 = false;
+	BEGIN_FIELDS(r)
+	case 1: rc = get_i64(r, type, &pl->offset, &h1); break;
+	case 2: rc = get_i32(r, type, &pl->compressed_page_size, &h2); break;
+	case 3: rc = get_i64(r, type, &pl->first_row_index, &h3); break;
+	END_FIELDS(r)
+	REQUIRE(h1 && h2 && h3, "PageLocation", "offset/compressed_page_size/first_row_index");
+	return 0;
+}
+
 int parq_meta_decode_offset_index(parq_arena *a, const uint8_t *buf, size_t len, parq_meta_offset_index *oi)
 {
 	tc_reader rr = {buf, buf + len, 0}, *r = &rr;
@@ -784,42 +800,13 @@ int parq_meta_decode_offset_index(parq_arena *a, const uint8_t *buf, size_t len,
 	bool h1 = false;
 	BEGIN_FIELDS(r)
 	case 1: {
-		uint32_t n;
-		bool skipped;
-		if ((rc = get_list(r, type, TC_STRUCT, &n, &skipped)) || skipped)
-			break;
-		oi->page_locations = ALLOC(a, n, parq_meta_page_location);
-		if (!oi->page_locations)
-			return a->last_err ? a->last_err : PARQ_ENOMEM;
-		for (uint32_t i = 0; i < n; i++) {
-			parq_meta_page_location *pl = &oi->page_locations[i];
-			bool a1 = false, a2 = false, a3 = false;
-			int16_t last2 = 0, id2;
-			int t2;
-			bool b2;
-			if ((rc = tc_struct_begin(r)))
-				return rc;
-			for (;;) {
-				if ((rc = tc_read_field(r, &t2, &id2, &last2, &b2)))
-					return rc;
-				if (t2 == TC_STOP)
-					break;
-				if (id2 == 1)
-					rc = get_i64(r, t2, &pl->offset, &a1);
-				else if (id2 == 2)
-					rc = get_i32(r, t2, &pl->compressed_page_size, &a2);
-				else if (id2 == 3)
-					rc = get_i64(r, t2, &pl->first_row_index, &a3);
-				else
-					rc = tc_skip(r, t2);
-				if (rc)
-					return rc;
-			}
-			tc_struct_end(r);
-			REQUIRE(a1 && a2 && a3, "PageLocation", "offset/compressed_page_size/first_row_index");
+		void *v = NULL;
+		rc = get_typed_list(a, r, type, TC_STRUCT, sizeof *oi->page_locations, one_page_location, NULL, NULL, &v,
+		                    &oi->n_page_locations);
+		if (!rc && v) {
+			oi->page_locations = v;
+			h1 = true;
 		}
-		oi->n_page_locations = n;
-		h1 = true;
 		break;
 	}
 	case 2: rc = get_i64_list(a, r, type, &oi->unencoded_byte_array_data_bytes, &oi->n_unencoded); break;
@@ -866,6 +853,24 @@ static void enc_empty_member(tc_writer *w, int16_t id)
 	tc_write_field(w, TC_STRUCT, id);
 	tc_write_struct_begin(w);
 	tc_write_struct_end(w);
+}
+
+/* List field id of n binaries, or of n integers (I32 or I64, zigzag
+ * varints alike on the wire). */
+static void enc_bin_list(tc_writer *w, int16_t id, const parq_bytes *v, uint32_t n)
+{
+	tc_write_field(w, TC_LIST, id);
+	tc_write_list(w, TC_BINARY, n);
+	for (uint32_t i = 0; i < n; i++)
+		tc_write_binary(w, v[i].ptr, v[i].len);
+}
+
+static void enc_i64_list(tc_writer *w, int16_t id, const int64_t *v, uint32_t n)
+{
+	tc_write_field(w, TC_LIST, id);
+	tc_write_list(w, TC_I64, n);
+	for (uint32_t i = 0; i < n; i++)
+		tc_write_zigzag(w, v[i]);
 }
 
 static void enc_logical(tc_writer *w, const parq_logical *l)
@@ -930,10 +935,7 @@ static void enc_column_meta(tc_writer *w, const parq_meta_column *m)
 	tc_write_list(w, TC_I32, m->n_encodings);
 	for (uint32_t i = 0; i < m->n_encodings; i++)
 		tc_write_zigzag(w, m->encodings[i]);
-	tc_write_field(w, TC_LIST, 3);
-	tc_write_list(w, TC_BINARY, m->n_path);
-	for (uint32_t i = 0; i < m->n_path; i++)
-		tc_write_binary(w, m->path[i].ptr, m->path[i].len);
+	enc_bin_list(w, 3, m->path, m->n_path);
 	tc_write_i32_field(w, 4, m->codec);
 	tc_write_i64_field(w, 5, m->num_values);
 	tc_write_i64_field(w, 6, m->total_uncompressed_size);
@@ -1112,21 +1114,11 @@ int parq_meta_encode_column_index(parq_buf *out, const parq_meta_column_index *c
 		if (!w.err && parq_buf_append(out, &b, 1))
 			w.err = PARQ_ENOMEM;
 	}
-	tc_write_field(&w, TC_LIST, 2);
-	tc_write_list(&w, TC_BINARY, ci->n_min_values);
-	for (uint32_t i = 0; i < ci->n_min_values; i++)
-		tc_write_binary(&w, ci->min_values[i].ptr, ci->min_values[i].len);
-	tc_write_field(&w, TC_LIST, 3);
-	tc_write_list(&w, TC_BINARY, ci->n_max_values);
-	for (uint32_t i = 0; i < ci->n_max_values; i++)
-		tc_write_binary(&w, ci->max_values[i].ptr, ci->max_values[i].len);
+	enc_bin_list(&w, 2, ci->min_values, ci->n_min_values);
+	enc_bin_list(&w, 3, ci->max_values, ci->n_max_values);
 	tc_write_i32_field(&w, 4, ci->boundary_order);
-	if (ci->n_null_counts) {
-		tc_write_field(&w, TC_LIST, 5);
-		tc_write_list(&w, TC_I64, ci->n_null_counts);
-		for (uint32_t i = 0; i < ci->n_null_counts; i++)
-			tc_write_zigzag(&w, ci->null_counts[i]);
-	}
+	if (ci->n_null_counts)
+		enc_i64_list(&w, 5, ci->null_counts, ci->n_null_counts);
 	tc_write_struct_end(&w);
 	return w.err;
 }
@@ -1145,12 +1137,8 @@ int parq_meta_encode_offset_index(parq_buf *out, const parq_meta_offset_index *o
 		tc_write_i64_field(&w, 3, oi->page_locations[i].first_row_index);
 		tc_write_struct_end(&w);
 	}
-	if (oi->n_unencoded) {
-		tc_write_field(&w, TC_LIST, 2);
-		tc_write_list(&w, TC_I64, oi->n_unencoded);
-		for (uint32_t i = 0; i < oi->n_unencoded; i++)
-			tc_write_zigzag(&w, oi->unencoded_byte_array_data_bytes[i]);
-	}
+	if (oi->n_unencoded)
+		enc_i64_list(&w, 2, oi->unencoded_byte_array_data_bytes, oi->n_unencoded);
 	tc_write_struct_end(&w);
 	return w.err;
 }

@@ -22,7 +22,8 @@ extern char **environ;
 
 #define MIB ((uint64_t)1 << 20)
 #define PIB ((int64_t)1 << 50)
-/* The seed refuses config files above 10 MB; so do we. */
+/* The Go datastore whose behaviour probestore implements refuses config
+ * files above 10 MB; so do we. */
 #define MAX_CONFIG_BYTES (10 * MIB)
 /* Deeper nesting is no config; the bound also bounds libyaml's stacks. */
 #define MAX_DEPTH 64
@@ -34,12 +35,12 @@ enum parse_kind {
 	P_CODEC,
 	P_INT,      /* decimal integer in [min, max] */
 	P_SIZE,     /* bytes: integer with an optional unit (KB, MiB, ...) */
-	P_SIZE_MB,  /* integer count of MiB, stored as bytes (the seed's *_mb keys) */
+	P_SIZE_MB,  /* integer count of MiB, stored as bytes (the Go datastore's *_mb keys) */
 	P_BOOL,
 	P_UTF8,
 	P_LOGLEVEL,
 	P_LOGFMT,
-	P_IGNORE    /* a seed key the store accepts and does not use */
+	P_IGNORE    /* a Go datastore key the store accepts and does not use */
 };
 
 /* How a value is stored. */
@@ -66,7 +67,7 @@ enum {
 	K_H_CODEC, K_H_MUTEXES, K_H_CLEANUP,
 	K_L_LEVEL, K_L_FORMAT, K_L_FILE,
 	K_L_MAX_SIZE, K_L_BACKUPS, K_L_SUBDIRS, K_L_COMPRESS,
-	K_SEED_MAX_DIFF,
+	K_REPORTER_MAX_DIFF,
 	K_O_BACKEND, K_O_ENDPOINT, K_O_REGION, K_O_BUCKET, K_O_PREFIX, K_O_PATH_STYLE,
 	NKEYS
 };
@@ -104,7 +105,7 @@ static const keydef KEYS[NKEYS] = {
 	               F(reader.use_mmap), 0, 1, -1 },
 	[K_R_CRC] = { "storage_config.parquet_reader.verify_crc", "PROBESTORE_VERIFY_CRC", P_BOOL, T_BOOL,
 	              F(reader.verify_crc), 0, 1, -1 },
-	/* the seed's ParquetReaderConfig, which had no YAML keys */
+	/* the Go datastore's ParquetReaderConfig, which had no YAML keys */
 	[K_R_BUFFER] = { "storage_config.parquet_reader.buffer_size", "PROBESTORE_READ_BUFFER_SIZE", P_SIZE, T_SIZE,
 	                 F(reader.buffer_size), 0, (int64_t)1 << 30, -1 },
 	[K_R_READ_ALL] = { "storage_config.parquet_reader.read_all", "PROBESTORE_READ_ALL", P_BOOL, T_BOOL,
@@ -122,7 +123,7 @@ static const keydef KEYS[NKEYS] = {
 	                   F(history.max_diff_size), 0, PIB, -1 },
 	[K_H_HASH_LEN] = { "storage_config.file_history.url_hash_length", "PROBESTORE_URL_HASH_LENGTH", P_INT, T_INT,
 	                   F(history.url_hash_length), 1, 64, -1 },
-	/* the seed's ParquetFileHistoryStoreConfig, which had no YAML keys */
+	/* the Go datastore's ParquetFileHistoryStoreConfig, which had no YAML keys */
 	[K_H_CODEC] = { "storage_config.file_history.compression_codec", "PROBESTORE_HISTORY_CODEC", P_CODEC, T_INT,
 	                F(history.compression_codec), 0, 0, -1 },
 	[K_H_MUTEXES] = { "storage_config.file_history.enable_url_mutexes", "PROBESTORE_URL_MUTEXES", P_BOOL, T_BOOL,
@@ -133,14 +134,14 @@ static const keydef KEYS[NKEYS] = {
 	[K_L_LEVEL] = { "log_config.log_level", "PROBESTORE_LOG_LEVEL", P_LOGLEVEL, T_INT, F(log.level), 0, 0, -1 },
 	[K_L_FORMAT] = { "log_config.log_format", "PROBESTORE_LOG_FORMAT", P_LOGFMT, T_LOGFMT, F(log.format), 0, 0, -1 },
 	[K_L_FILE] = { "log_config.log_file", "PROBESTORE_LOG_FILE", P_STRING, T_STR, F(log.file), 0, 0, -1 },
-	/* the seed's log rotation, which is the program's business */
+	/* the Go datastore's log rotation, which is the program's business */
 	[K_L_MAX_SIZE] = { "log_config.max_log_size_mb", NULL, P_IGNORE, T_NONE, 0, 0, 0, -1 },
 	[K_L_BACKUPS] = { "log_config.max_log_backups", NULL, P_IGNORE, T_NONE, 0, 0, 0, -1 },
 	[K_L_SUBDIRS] = { "log_config.use_subdirs", NULL, P_IGNORE, T_NONE, 0, 0, 0, -1 },
 	[K_L_COMPRESS] = { "log_config.compress_old_logs", NULL, P_IGNORE, T_NONE, 0, 0, 0, -1 },
 
-	/* the seed's diff size cap; storage_config.file_history.max_diff_size wins */
-	[K_SEED_MAX_DIFF] = { "diff_reporter_config.max_diff_file_size_mb", NULL, P_SIZE_MB, T_U64,
+	/* the Go datastore's diff size cap; storage_config.file_history.max_diff_size wins */
+	[K_REPORTER_MAX_DIFF] = { "diff_reporter_config.max_diff_file_size_mb", NULL, P_SIZE_MB, T_U64,
 	                      F(history.max_diff_size), 0, (int64_t)1 << 30, K_H_MAX_DIFF },
 
 	[K_O_BACKEND] = { "storage_config.backend", "PROBESTORE_BACKEND", P_STRING, T_STR, F(object.backend), 0, 0, -1 },
@@ -154,9 +155,9 @@ static const keydef KEYS[NKEYS] = {
 };
 
 enum policy {
-	POL_TOP,    /* other keys ignored (the seed's other sections), unless a near miss of ours */
+	POL_TOP,    /* other keys ignored (the Go datastore's other sections), unless a near miss of ours */
 	POL_STRICT, /* other keys are errors */
-	POL_LOOSE   /* other keys ignored (a seed section the store reads one key of) */
+	POL_LOOSE   /* other keys ignored (a Go datastore section the store reads one key of) */
 };
 
 typedef struct sectiondef {
@@ -1040,7 +1041,7 @@ static int load_mapping(loader *ld, int section, int depth)
 			rc = apply_section(ld, s, kline, &vev, depth);
 		} else if (sd->policy == POL_STRICT ||
 		           (sd->policy == POL_TOP && fits && keylen > 3 && suggest(section, key))) {
-			/* a near miss of one of our sections is a typo, not a seed section */
+			/* a near miss of one of our sections is a typo, not a Go datastore section */
 			yaml_event_delete(&vev);
 			return unknown_key(ld, section, kline, shown_raw, keylen < KEY_MAX ? keylen : KEY_MAX);
 		} else {

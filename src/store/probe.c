@@ -1,5 +1,6 @@
 /* The probe-result schema and the transformation between the model and the
- * Parquet rows, as the seed defines it. */
+ * Parquet rows, as the Go datastore whose
+ * behaviour probestore implements defines it. */
 #include "scan/probe_rows.h"
 
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "gojson.h"
 
 static const char *const COLUMN_NAMES[PS_PROBE_V2_NCOLS] = {
 	"original_url", "final_url", "status_code", "content_length", "content_type", "title",
@@ -186,99 +188,6 @@ static bool present(const char *s)
 	return s && *s;
 }
 
-/* Bytes copied into a Go JSON string as they are: printable ASCII but for
- * the quote, the backslash and the <, > and & Go escapes. */
-static const unsigned char go_json_plain[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
-/* Go's encoding/json string escaping (HTML-safe, as json.Marshal does). */
-static int go_json_string(ps_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	if (ps_buf_addc(b, '"'))
-		return PS_ENOMEM;
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		/* runs of printable ASCII that need no escape go in one copy */
-		const unsigned char *q = p;
-		while (go_json_plain[*q])
-			q++;
-		if (q > p) {
-			if (ps_buf_add(b, p, (size_t)(q - p)))
-				return PS_ENOMEM;
-			p = q;
-			continue;
-		}
-		unsigned c = *p;
-		int rc = 0;
-		if (c == '"' || c == '\\') {
-			char e[2] = {'\\', (char)c};
-			rc = ps_buf_add(b, e, 2);
-			p++;
-		} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-			if (c == '\n')
-				rc = ps_buf_add(b, "\\n", 2);
-			else if (c == '\r')
-				rc = ps_buf_add(b, "\\r", 2);
-			else if (c == '\t')
-				rc = ps_buf_add(b, "\\t", 2);
-			else {
-				char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-				rc = ps_buf_add(b, e, 6);
-			}
-			p++;
-		} else if (c < 0x80) {
-			rc = ps_buf_addc(b, (char)c);
-			p++;
-		} else {
-			/* a valid UTF-8 sequence is copied; U+2028 and U+2029 are
-			 * escaped; an invalid byte becomes U+FFFD */
-			int len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-			uint32_t cp = len == 4 ? c & 7 : len == 3 ? c & 15 : c & 31;
-			for (int k = 1; k < len; k++) {
-				if ((p[k] & 0xC0) != 0x80) {
-					len = 0;
-					break;
-				}
-				cp = cp << 6 | (p[k] & 63u);
-			}
-			if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000)))
-				len = 0;
-			if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))
-				len = 0;
-			if (!len) {
-				rc = ps_buf_add(b, "\\ufffd", 6);
-				p++;
-			} else if (cp == 0x2028 || cp == 0x2029) {
-				rc = ps_buf_add(b, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
-				p += len;
-			} else {
-				rc = ps_buf_add(b, p, (size_t)len);
-				p += len;
-			}
-		}
-		if (rc)
-			return rc;
-	}
-	return ps_buf_addc(b, '"');
-}
-
 static int cmp_header(const void *a, const void *b)
 {
 	const ps_header *x = *(const ps_header *const *)a, *y = *(const ps_header *const *)b;
@@ -326,11 +235,11 @@ int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n)
 			rc = ps_buf_addc(out, ',');
 		first = false;
 		if (!rc)
-			rc = go_json_string(out, v[i]->name);
+			rc = ps_json_go_string(out, v[i]->name, strlen(v[i]->name));
 		if (!rc)
 			rc = ps_buf_addc(out, ':');
 		if (!rc)
-			rc = go_json_string(out, v[i]->value ? v[i]->value : "");
+			rc = ps_json_go_string(out, v[i]->value ? v[i]->value : "", v[i]->value ? strlen(v[i]->value) : 0);
 	}
 	if (!rc)
 		rc = ps_buf_addc(out, '}');
@@ -696,23 +605,33 @@ static int64_t row_int(const parq_value *v)
 }
 
 /* A LIST column read as a row value: LIST(group "list") of STRUCT(element)
- * in the 3-level form; the element may also come directly. */
+ * in the 3-level form, the element may also come directly. The list of v
+ * (NULL when v is none or empty), its elements by list_elem. */
+static const parq_value *row_list_of(const parq_value *v)
+{
+	if (v->kind == PARQ_V_STRUCT && v->u.list.n == 1)
+		v = &v->u.list.items[0];
+	return v->kind == PARQ_V_LIST && v->u.list.n ? v : NULL;
+}
+
+static const parq_value *list_elem(const parq_value *list, uint32_t i)
+{
+	const parq_value *e = &list->u.list.items[i];
+	return e->kind == PARQ_V_STRUCT && e->u.list.n == 1 ? &e->u.list.items[0] : e;
+}
+
 static int row_list(const parq_value *v, ps_arena *a, const char *const **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	if (v->kind == PARQ_V_STRUCT && v->u.list.n == 1)
-		v = &v->u.list.items[0];
-	if (v->kind != PARQ_V_LIST || v->u.list.n == 0)
+	if (!(v = row_list_of(v)))
 		return 0;
 	const char **items = ps_arena_alloc(a, v->u.list.n * sizeof *items);
 	if (!items)
 		return PS_ENOMEM;
 	size_t m = 0;
 	for (uint32_t i = 0; i < v->u.list.n; i++) {
-		const parq_value *e = &v->u.list.items[i];
-		if (e->kind == PARQ_V_STRUCT && e->u.list.n == 1)
-			e = &e->u.list.items[0];
+		const parq_value *e = list_elem(v, i);
 		if (e->kind != PARQ_V_BYTES)
 			continue;
 		int rc = 0;
@@ -767,18 +686,14 @@ static int row_list_i32(const parq_value *v, ps_arena *a, const int32_t **out, s
 {
 	*out = NULL;
 	*n = 0;
-	if (v->kind == PARQ_V_STRUCT && v->u.list.n == 1)
-		v = &v->u.list.items[0];
-	if (v->kind != PARQ_V_LIST || v->u.list.n == 0)
+	if (!(v = row_list_of(v)))
 		return 0;
 	int32_t *items = ps_arena_alloc(a, v->u.list.n * sizeof *items);
 	if (!items)
 		return PS_ENOMEM;
 	size_t m = 0;
 	for (uint32_t i = 0; i < v->u.list.n; i++) {
-		const parq_value *e = &v->u.list.items[i];
-		if (e->kind == PARQ_V_STRUCT && e->u.list.n == 1)
-			e = &e->u.list.items[0];
+		const parq_value *e = list_elem(v, i);
 		if (e->kind == PARQ_V_INT32)
 			items[m++] = e->u.i32;
 	}

@@ -19,8 +19,9 @@ void ps_store_options_default(ps_store_options *o)
 }
 
 /* With history.cleanup_interval, URL mutexes are kept for reuse and a
- * thread frees the unused ones every interval (the seed's periodic
- * CleanupUnusedMutexes); it sleeps on a condition variable, so closing
+ * thread frees the unused ones every interval (the periodic
+ * CleanupUnusedMutexes of the Go datastore whose behaviour probestore
+ * implements); it sleeps on a condition variable, so closing
  * the store wakes and stops it at once. */
 static void *cleaner_run(void *arg)
 {

@@ -79,20 +79,25 @@ void *ps_arena_alloc(ps_arena *a, size_t n)
 	n = (n + 7) & ~(size_t)7;
 	ps_arena_block *b = a->head;
 	if (!b || b->size - b->used < n) {
-		size_t size = n > 48 * 1024 ? n : 64 * 1024 - sizeof *b;
+		size_t want = b ? (b->size < 32 * 1024 ? b->size * 2 : 64 * 1024) : 2048;
+		size_t size = n > want ? n : want;
 		b = malloc(sizeof *b + size);
-		if (!b)
+		if (!b) {
+			a->oom = true;
 			return NULL;
+		}
 		b->used = 0;
 		b->size = size;
-		/* a big block goes behind the current one so the rest stays usable */
-		if (a->head && n > 48 * 1024) {
+		/* a block for one big allocation goes behind the current one, which
+		 * keeps its free room for the small ones that follow */
+		if (a->head && n > want) {
 			b->next = a->head->next;
 			a->head->next = b;
 		} else {
 			b->next = a->head;
 			a->head = b;
 		}
+		a->bytes += sizeof *b + size;
 	}
 	void *p = b->mem + b->used;
 	b->used += n;
@@ -124,7 +129,11 @@ void ps_arena_adopt(ps_arena *dst, ps_arena *src)
 	} else {
 		dst->head = src->head;
 	}
+	dst->bytes += src->bytes;
+	dst->oom |= src->oom;
 	src->head = NULL;
+	src->bytes = 0;
+	src->oom = false;
 }
 
 void ps_arena_free(ps_arena *a)
@@ -136,6 +145,8 @@ void ps_arena_free(ps_arena *a)
 		b = next;
 	}
 	a->head = NULL;
+	a->bytes = 0;
+	a->oom = false;
 }
 
 /* ---- UTF-8 ---- */
@@ -214,4 +225,19 @@ int ps_utf8_fix(ps_arena *a, const char *s, size_t n, const char **out)
 		return ps_err_nomem();
 	*out = r;
 	return 0;
+}
+
+const char *ps_size_human(double bytes, char *buf, size_t cap)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, cap, "%.0f B", bytes);
+	else
+		snprintf(buf, cap, "%.1f %s", bytes, units[u]);
+	return buf;
 }

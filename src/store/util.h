@@ -3,6 +3,7 @@
 #ifndef PS_UTIL_H
 #define PS_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -52,12 +53,19 @@ int ps_array_room(void *items, size_t *cap, size_t n, size_t size, size_t first)
 int ps_buf_printf(ps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ps_buf_free(ps_buf *b);
 
+/* Strings and arrays of one result set, one line or one target's buffered
+ * records, freed all at once. Blocks grow from 2 KiB to 64 KiB, so an
+ * arena holding one small record stays small (ingest keeps one per
+ * target); a larger allocation gets a block of its own. */
 typedef struct ps_arena_block ps_arena_block;
 typedef struct ps_arena {
 	ps_arena_block *head;
+	size_t bytes;      /* allocated from the system so far */
+	bool oom;          /* an allocation failed since the last free */
 } ps_arena;
 
-/* 8-byte aligned, uninitialised; NULL on failure (no error set). */
+/* 8-byte aligned, uninitialised; NULL on failure (a->oom set, no error
+ * set). */
 void *ps_arena_alloc(ps_arena *a, size_t n);
 /* A NUL-terminated copy of p[0..n); NULL on failure. */
 char *ps_arena_strndup(ps_arena *a, const void *p, size_t n);

@@ -2,7 +2,8 @@ package datastore
 
 import "strconv"
 
-// StorageConfig is the seed's storage_config: where the store is and how
+// StorageConfig is the storage_config of the Go datastore whose behaviour
+// probestore implements: where the store is and how
 // scan files are compressed.
 type StorageConfig struct {
 	// ParquetBasePath is the store's directory; "" is "./data".
@@ -12,7 +13,7 @@ type StorageConfig struct {
 	CompressionCodec string `json:"compression_codec" yaml:"compression_codec"`
 }
 
-// ParquetWriterConfig is the seed's writer configuration.
+// ParquetWriterConfig is the Go datastore's writer configuration.
 type ParquetWriterConfig struct {
 	// CompressionType overrides StorageConfig.CompressionCodec; "" keeps it.
 	CompressionType string
@@ -25,13 +26,13 @@ type ParquetWriterConfig struct {
 	EnableValidation bool
 }
 
-// DefaultParquetWriterConfig is the seed's default: zstd, batches of 1000,
+// DefaultParquetWriterConfig is the Go datastore's default: zstd, batches of 1000,
 // validation on.
 func DefaultParquetWriterConfig() ParquetWriterConfig {
 	return ParquetWriterConfig{CompressionType: "zstd", BatchSize: 1000, EnableValidation: true}
 }
 
-// ParquetReaderConfig is the seed's reader configuration
+// ParquetReaderConfig is the Go datastore's reader configuration
 // (storage_config.parquet_reader.buffer_size and read_all).
 type ParquetReaderConfig struct {
 	// BufferSize is the largest single read of a file, in bytes; the end
@@ -54,12 +55,12 @@ func (c ParquetReaderConfig) settings(op string) ([]string, error) {
 	}, nil
 }
 
-// DefaultParquetReaderConfig is the seed's default.
+// DefaultParquetReaderConfig is the Go datastore's default.
 func DefaultParquetReaderConfig() ParquetReaderConfig {
 	return ParquetReaderConfig{BufferSize: 64 * 1024, ReadAll: true}
 }
 
-// ParquetFileHistoryStoreConfig is the seed's file history configuration.
+// ParquetFileHistoryStoreConfig is the Go datastore's file history configuration.
 type ParquetFileHistoryStoreConfig struct {
 	// MaxFileSize in bytes: a history file that would grow past it moves
 	// to archive/ (file_history.max_file_size; 0: no cap).
@@ -103,7 +104,7 @@ func (c ParquetFileHistoryStoreConfig) settings(op string) ([]string, error) {
 	return kv, nil
 }
 
-// DefaultParquetFileHistoryStoreConfig is the seed's default: 100 MB files,
+// DefaultParquetFileHistoryStoreConfig is the Go datastore's default: 100 MB files,
 // zstd, URL mutexes kept and the unused ones freed every hour.
 func DefaultParquetFileHistoryStoreConfig() ParquetFileHistoryStoreConfig {
 	return ParquetFileHistoryStoreConfig{

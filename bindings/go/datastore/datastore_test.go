@@ -279,7 +279,8 @@ func TestBatchProcessor(t *testing.T) {
 	if err := bp.Add(probe("b.example", 1)); err != failing {
 		t.Fatalf("Add gave %v, want the function's error", err)
 	}
-	// The batch processor feeds the writer, as in the seed's use.
+	// The batch processor feeds the writer, as in the use of the Go datastore
+	// whose behaviour probestore implements.
 	cfg := storage(t)
 	w, err := ds.NewParquetWriter(cfg, nil)
 	if err != nil {
@@ -552,7 +553,7 @@ func TestRecordTransformer(t *testing.T) {
 	first := scanTime.Add(-48 * time.Hour)
 	p.OldestScanTimestamp = first
 	row := rt.TransformToParquetResult(p, scanTime)
-	want, _ := json.Marshal(p.Headers) // what the seed stores
+	want, _ := json.Marshal(p.Headers) // what the Go datastore stores
 	if row.HeadersJSON == nil || *row.HeadersJSON != string(want) {
 		t.Fatalf("headers_json %v, want %s", row.HeadersJSON, want)
 	}
@@ -586,7 +587,7 @@ func TestURLHashGenerator(t *testing.T) {
 		t.Fatalf("a URL with a NUL hashes as %s", got)
 	}
 	if got := ds.NewURLHashGenerator(0).GenerateHash("x"); len(got) != 16 {
-		t.Fatalf("default length %d, want the seed's 16", len(got))
+		t.Fatalf("default length %d, want the Go datastore's 16", len(got))
 	}
 }
 

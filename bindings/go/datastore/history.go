@@ -22,11 +22,12 @@ type ParquetFileHistoryStore struct {
 	logger Logger
 }
 
-// ParquetFileHistory is the seed's other name for the store.
+// ParquetFileHistory is the other name for the store in the Go datastore
+// whose behaviour probestore implements.
 type ParquetFileHistory = ParquetFileHistoryStore
 
 // NewParquetFileHistoryStore opens the store of cfg for file history with
-// the seed's defaults.
+// the Go datastore's defaults.
 func NewParquetFileHistoryStore(cfg *StorageConfig, logger Logger) (*ParquetFileHistoryStore, error) {
 	return NewParquetFileHistoryStoreBuilder(logger).WithStorageConfig(cfg).Build()
 }
@@ -210,7 +211,7 @@ func historySetFromC(set *C.ps_history_set) []*models.FileHistoryRecord {
 }
 
 // GetAllRecordsWithDiff returns every record that carries a diff, in the
-// current files of every host (archives left out, as in the seed).
+// current files of every host (archives left out, as in the Go datastore).
 func (h *ParquetFileHistoryStore) GetAllRecordsWithDiff() ([]*models.FileHistoryRecord, error) {
 	const op = "ParquetFileHistoryStore.GetAllRecordsWithDiff"
 	st, err := h.s.acquire(op)
@@ -227,7 +228,7 @@ func (h *ParquetFileHistoryStore) GetAllRecordsWithDiff() ([]*models.FileHistory
 }
 
 // GetHostnamesWithHistory returns the sorted host names with history, each
-// once whatever its ports ("example.com", "::1"), as the seed does;
+// once whatever its ports ("example.com", "::1"), as the Go datastore does;
 // GetHostPortsWithHistory keeps the ports.
 func (h *ParquetFileHistoryStore) GetHostnamesWithHistory() ([]string, error) {
 	return h.hosts("ParquetFileHistoryStore.GetHostnamesWithHistory", true)

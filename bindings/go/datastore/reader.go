@@ -41,9 +41,9 @@ type ProbeResultSearchResult struct {
 	FilePath string
 }
 
-// NewParquetReader opens the store of cfg for reading. As in the seed it
-// returns no error: a store that cannot be opened makes every method
-// return the error.
+// NewParquetReader opens the store of cfg for reading. As in the Go
+// datastore whose behaviour probestore implements, it returns no error: a
+// store that cannot be opened makes every method return the error.
 func NewParquetReader(cfg *StorageConfig, logger Logger) *ParquetReader {
 	r, _ := NewParquetReaderBuilder(logger).WithStorageConfig(cfg).Build()
 	return r
@@ -103,7 +103,7 @@ func (pr *ParquetReader) acquire(op string) (*C.ps_store, error) {
 
 // FindAllProbeResultsForTarget returns every result of the target's latest
 // scan and that scan's time. A target never scanned gives no results, a
-// zero time and no error, as in the seed.
+// zero time and no error, as in the Go datastore.
 func (pr *ParquetReader) FindAllProbeResultsForTarget(rootTargetURL string) ([]models.ProbeResult, time.Time, error) {
 	const op = "ParquetReader.FindAllProbeResultsForTarget"
 	if err := argCheck(op, "rootTargetURL", rootTargetURL); err != nil {

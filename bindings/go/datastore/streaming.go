@@ -30,7 +30,8 @@ type StreamProbeResultsCallback func(result models.ProbeResult) error
 type StreamFileHistoryCallback func(record models.FileHistoryRecord) error
 
 // NewStreamingParquetReader opens the store of cfg for streaming; as in
-// the seed it returns no error (the methods return it).
+// the Go datastore whose behaviour probestore implements, it returns no
+// error (the methods return it).
 func NewStreamingParquetReader(cfg *StorageConfig, logger Logger) *StreamingParquetReader {
 	r := &StreamingParquetReader{logger: logger}
 	r.s, r.openErr = openStore("StreamingParquetReader", cfg, logger)

@@ -20,7 +20,8 @@ type URLHashGenerator struct {
 }
 
 // NewURLHashGenerator makes a generator of hashLength hex digits (16 when
-// outside 1..64, as in the seed; the store's files use 8).
+// outside 1..64, as in the Go datastore whose
+// behaviour probestore implements; the store's files use 8).
 func NewURLHashGenerator(hashLength int) *URLHashGenerator {
 	if hashLength <= 0 || hashLength > 64 {
 		hashLength = 16

@@ -34,9 +34,9 @@ type WriteResult struct {
 	Codec          string // the codec written ("auto" resolved): "zstd", "snappy", ...
 }
 
-// NewParquetWriter opens the store of cfg for writing with the seed's
-// writer defaults and cfg's codec. Close it when done (a finalizer closes
-// it otherwise).
+// NewParquetWriter opens the store of cfg for writing with the writer
+// defaults of the Go datastore whose behaviour probestore implements, and
+// cfg's codec. Close it when done (a finalizer closes it otherwise).
 func NewParquetWriter(cfg *StorageConfig, logger Logger) (*ParquetWriter, error) {
 	return NewParquetWriterBuilder(logger).WithStorageConfig(cfg).Build()
 }

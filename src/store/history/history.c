@@ -44,47 +44,7 @@
  * less but costs more to decompress for a single old version. */
 #define BIG_PAGE ((size_t)8 << 20)
 
-/* ---- locations ---- */
 
-int ps_history_locate(ps_store *st, const char *url, ps_history_loc *loc)
-{
-	memset(loc, 0, sizeof *loc);
-	if (!url || !*url)
-		return ps_err(PS_EINVAL, "file history: a URL is required");
-	ps_url u;
-	int rc = ps_url_parse(url, &u);
-	if (rc)
-		return ps_err_prefix(rc, "file history: ");
-	char hp[PS_HOST_PORT_DIR_MAX];
-	rc = ps_url_host_port_dir(&u, hp, sizeof hp);
-	ps_url_free(&u);
-	if (rc)
-		return rc;
-	int digits = st->cfg.history.url_hash_length;
-	if (digits < 1 || digits > 64)
-		digits = PS_URL_HASH_DEFAULT_DIGITS;
-	if ((rc = ps_url_hash(url, digits, loc->hash)))
-		return rc;
-	size_t cap = sizeof loc->dir;
-	if ((size_t)snprintf(loc->dir, cap, "%s/file_history/%s", st->base, hp) >= cap ||
-	    (size_t)snprintf(loc->path, cap, "%s/%s.parquet", loc->dir, loc->hash) >= cap ||
-	    (size_t)snprintf(loc->archive, cap, "%s/archive", loc->dir) >= cap)
-		return ps_err(PS_EINVAL, "file history: path too long under %s", st->base);
-	return 0;
-}
-
-int ps_history_path(ps_store *st, const char *url, char *buf, size_t cap)
-{
-	ps_history_loc loc;
-	int rc = ps_history_locate(st, url, &loc);
-	if (rc)
-		return rc;
-	if ((size_t)snprintf(buf, cap, "%s", loc.path) >= cap)
-		return ps_err(PS_ELIMIT, "file history: %zu bytes are too few for the path %s", cap, loc.path);
-	return 0;
-}
-
-/* ---- validation ---- */
 
 /* s, or a copy in a with every invalid UTF-8 sequence made U+FFFD. */
 static int check_utf8(ps_store *st, const char *field, const char *s, ps_arena *a, const char **out)

@@ -1,6 +1,7 @@
 /* File history internals shared by the writer, the readers and the
- * content diff: schema, column batches, cursors over raw rows, locations
- * and the locked write session. */
+ * content diff: schema, column batches, cursors over raw rows and the
+ * locked write session. Locations and row-group statistics are in
+ * history_file.h, below all of them. */
 #ifndef PS_HISTORY_INTERNAL_H
 #define PS_HISTORY_INTERNAL_H
 
@@ -8,16 +9,14 @@
 #include "parq/parq.h"
 #include "probestore/probestore.h"
 #include "../util.h"
+#include "history/history_file.h"
 
-enum {
-	PS_H_URL, PS_H_TIMESTAMP, PS_H_HASH, PS_H_CONTENT_TYPE, PS_H_CONTENT, PS_H_ETAG,
-	PS_H_LAST_MODIFIED, PS_H_DIFF, PS_H_PATHS, PS_H_NCOLS
-};
 #define PS_H_ALL ((1u << PS_H_NCOLS) - 1)
 #define PS_H_BIT(c) (1u << (c))
 
-/* The seed's FileHistoryRecord schema (9 columns). NULL with the error set
- * on failure; free with parq_schema_free. */
+/* The FileHistoryRecord schema (9 columns) of the Go datastore whose
+ * behaviour probestore implements. NULL with the error set on failure;
+ * free with parq_schema_free. */
 parq_schema *ps_history_schema_new(void);
 /* Checks that a file has exactly the history columns, names and types. */
 int ps_history_schema_check(const parq_schema *s, const char *path);
@@ -74,23 +73,8 @@ int ps_history_open_reader(const char *path, parq_reader **out);
  * file, libparq's defaults). */
 int ps_history_open_reader_cfg(const ps_store *st, const char *path, parq_reader **out);
 
-/* Where a URL's history lives. */
-typedef struct ps_history_loc {
-	char dir[4096];       /* <base>/file_history/<host>_<port> */
-	char hash[65];        /* <urlhash> */
-	char path[4096];      /* dir/<urlhash>.parquet */
-	char archive[4096];   /* dir/archive */
-} ps_history_loc;
-
-int ps_history_locate(ps_store *st, const char *url, ps_history_loc *loc);
-
 /* The archive files of a location, newest first. Free *paths with free(). */
 int ps_history_list_archive(const ps_store *st, const ps_history_loc *loc, char (**paths)[4096], size_t *n);
-
-/* Statistics of row group g: false when the timestamps' are missing; may
- * the row group hold url (true when the url statistics are missing). */
-bool ps_history_rg_ts_range(const parq_file_meta *m, int g, int64_t *min, int64_t *max);
-bool ps_history_rg_may_hold_url(const parq_file_meta *m, int g, const char *url, size_t len);
 
 /* The newest row of url in r (see ps_history_last): *g and *row (-1 when
  * none), its timestamp. With need_diff, only rows with a diff count. */
@@ -154,16 +138,5 @@ int ps_history_validate(ps_store *st, const ps_history_record *rec, ps_arena *a,
  * (*checked tells). PS_ECORRUPT naming the file, row group, row and URL
  * when they differ. */
 int ps_history_raw_check(const char *path, int g, int64_t row, const ps_history_raw *raw, bool *checked);
-
-/* " (URL u)" or " (URLs a to b)" from row group g's url statistics into
- * buf, "" without them. */
-void ps_history_rg_urls(const parq_file_meta *m, int g, char *buf, size_t cap);
-
-/* Hex SHA-256 of data into out (65 bytes). */
-int ps_sha256_hex(const void *data, size_t len, char out[65]);
-
-/* Go's encoding/json string encoding (HTML-safe, invalid UTF-8 as
- * U+FFFD) of s[0..n), quotes included, appended to b. */
-int ps_json_go_string(ps_buf *b, const void *s, size_t n);
 
 #endif

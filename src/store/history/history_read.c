@@ -17,54 +17,13 @@
 #include "storage/backend.h"
 #include "../store_internal.h"
 
-/* ---- statistics ---- */
-
-static bool stat_i64(parq_bytes b, int64_t *v)
-{
-	if (b.len != 8)
-		return false;
-	memcpy(v, b.ptr, 8); /* little-endian on disk, as on every target we build for */
-	return true;
-}
-
-bool ps_history_rg_ts_range(const parq_file_meta *m, int g, int64_t *min, int64_t *max)
-{
-	const parq_meta_column *c = &m->row_groups[g].columns[PS_H_TIMESTAMP].meta;
-	if (!c->has_stats)
-		return false;
-	const parq_meta_stats *s = &c->stats;
-	if (s->has_min_value && s->has_max_value)
-		return stat_i64(s->min_value, min) && stat_i64(s->max_value, max);
-	/* the legacy fields are in signed order, right for INT64 */
-	return s->has_min && s->has_max && stat_i64(s->min, min) && stat_i64(s->max, max);
-}
-
-static int bytes_cmp(const char *a, size_t al, parq_bytes b)
-{
-	size_t n = al < b.len ? al : b.len;
-	int c = n ? memcmp(a, b.ptr, n) : 0;
-	return c ? c : al < b.len ? -1 : al > b.len ? 1 : 0;
-}
-
-bool ps_history_rg_may_hold_url(const parq_file_meta *m, int g, const char *url, size_t len)
-{
-	const parq_meta_column *c = &m->row_groups[g].columns[PS_H_URL].meta;
-	if (!c->has_stats)
-		return true;
-	const parq_meta_stats *s = &c->stats;
-	if (s->has_min_value && bytes_cmp(url, len, s->min_value) < 0)
-		return false;
-	if (s->has_max_value && bytes_cmp(url, len, s->max_value) > 0)
-		return false;
-	return true;
-}
-
 static bool raw_is(const ps_history_raw *raw, const char *url, size_t len)
 {
 	return raw->v[PS_H_URL].len == len && memcmp(raw->v[PS_H_URL].ptr, url, len) == 0;
 }
 
-/* The seed counts a diff when the JSON is neither null, "" nor "null". */
+/* The Go datastore whose behaviour probestore implements counts a diff
+ * when the JSON is neither null, "" nor "null". */
 static bool raw_has_diff(const ps_history_raw *raw)
 {
 	parq_bytes d = raw->v[PS_H_DIFF];

@@ -1,4 +1,5 @@
-/* File history rows: the seed's schema, records as column vectors, and a
+/* File history rows: the schema of the Go datastore whose behaviour
+ * probestore implements, records as column vectors, and a
  * cursor that reads rows a few at a time through libparq's column readers
  * (the contents of a long history never sit in memory together). */
 #include <stdlib.h>
@@ -29,7 +30,7 @@ static parq_type col_type(int c)
 	return c == PS_H_TIMESTAMP ? PARQ_INT64 : PARQ_BYTE_ARRAY;
 }
 
-/* content is []byte in the seed: binary without a logical type */
+/* content is []byte in the Go datastore: binary without a logical type */
 static bool col_string(int c)
 {
 	return c != PS_H_TIMESTAMP && c != PS_H_CONTENT;
@@ -175,7 +176,7 @@ int ps_history_cols_build(ps_history_cols *c, const ps_history_record *r, size_t
 				has = x->content_len > 0;
 				c->bytes[k][i] = (parq_bytes){x->content, (uint32_t)x->content_len};
 			} else {
-				/* the seed's optional strings are null when empty; its JSON
+				/* the Go datastore's optional strings are null when empty; its JSON
 				 * columns are pointers, null only when absent */
 				has = col_required(k) || (s[k] && (*s[k] || k == PS_H_DIFF || k == PS_H_PATHS));
 				c->bytes[k][i] = str_bytes(s[k]);

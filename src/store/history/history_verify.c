@@ -45,21 +45,6 @@ int ps_history_raw_check(const char *path, int g, int64_t row, const ps_history_
 	              (size_t)raw->v[PS_H_CONTENT].len, (const char *)raw->v[PS_H_HASH].ptr, got);
 }
 
-void ps_history_rg_urls(const parq_file_meta *m, int g, char *buf, size_t cap)
-{
-	buf[0] = 0;
-	const parq_meta_column *c = &m->row_groups[g].columns[PS_H_URL].meta;
-	if (!c->has_stats || !c->stats.has_min_value || !c->stats.has_max_value || c->stats.min_value.len > 1024 ||
-	    c->stats.max_value.len > 1024)
-		return;
-	parq_bytes lo = c->stats.min_value, hi = c->stats.max_value;
-	if (lo.len == hi.len && !memcmp(lo.ptr, hi.ptr, lo.len))
-		snprintf(buf, cap, " (URL %.*s)", (int)lo.len, (const char *)lo.ptr);
-	else
-		snprintf(buf, cap, " (URLs %.*s to %.*s)", (int)lo.len, (const char *)lo.ptr, (int)hi.len,
-		         (const char *)hi.ptr);
-}
-
 void ps_history_verify_options_default(ps_history_verify_options *o)
 {
 	memset(o, 0, sizeof *o);

@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 typedef struct ps_linediff_seg {
-	int op;                /* -1 delete, 0 equal, 1 insert (the seed's DiffOperation) */
+	/* -1 delete, 0 equal, 1 insert: the DiffOperation of the Go datastore
+	 * whose behaviour probestore implements */
+	int op;
 	const char *text;      /* points into a or b */
 	size_t len;
 } ps_linediff_seg;

@@ -14,67 +14,6 @@
 
 #include "probestore/ingest.h"
 
-/* ---- ps_rec_arena ---- */
-
-struct ps_rec_block {
-	ps_rec_block *next;
-	size_t used, cap;
-	_Alignas(8) unsigned char data[];
-};
-
-void *ps_rec_alloc(ps_rec_arena *a, size_t n)
-{
-	n = (n + 7) & ~(size_t)7;
-	ps_rec_block *b = a->head;
-	if (!b || b->cap - b->used < n) {
-		/* blocks grow from 2 KiB to 64 KiB: ingest keeps one ps_rec_arena per
-		 * target, and a target may have a single small record */
-		size_t want = b ? (b->cap < 32 * 1024 ? b->cap * 2 : 64 * 1024) : 2048;
-		size_t cap = n > want ? n : want;
-		b = malloc(sizeof *b + cap);
-		if (!b) {
-			a->oom = true;
-			return NULL;
-		}
-		b->used = 0;
-		b->cap = cap;
-		/* a block for one big string goes behind the current one, which
-		 * keeps its free room for the small strings that follow */
-		if (a->head && n > want) {
-			b->next = a->head->next;
-			a->head->next = b;
-		} else {
-			b->next = a->head;
-			a->head = b;
-		}
-		a->bytes += sizeof *b + cap;
-	}
-	void *p = b->data + b->used;
-	b->used += n;
-	return p;
-}
-
-char *ps_rec_strndup(ps_rec_arena *a, const char *s, size_t n)
-{
-	char *d = ps_rec_alloc(a, n + 1);
-	if (!d)
-		return NULL;
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
-}
-
-void ps_rec_arena_free(ps_rec_arena *a)
-{
-	for (ps_rec_block *b = a->head, *next; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	a->head = NULL;
-	a->bytes = 0;
-	a->oom = false;
-}
-
 /* ---- field access ---- */
 
 /* cJSON keeps every number as a double: an integer is a number without a
@@ -120,7 +59,7 @@ static const unsigned char KEY_LENS[NKEYS] = {KEYS(KEY_LEN)};
 
 typedef struct ctx {
 	const cJSON *slot[NKEYS]; /* each key's member (the last of repeats), or NULL */
-	ps_rec_arena *a;
+	ps_arena *a;
 	char *err;
 	size_t cap;
 	int failed;
@@ -166,21 +105,38 @@ static const cJSON *field(ctx *c, int k)
 	return v && !cJSON_IsNull(v) ? v : NULL;
 }
 
-static const char *rec_str(ps_rec_arena *a, const cJSON *v)
+static const char *rec_str(ps_arena *a, const cJSON *v)
 {
-	return ps_rec_strndup(a, v->valuestring, strlen(v->valuestring));
+	return ps_arena_strndup(a, v->valuestring, strlen(v->valuestring));
+}
+
+/* Field k when present and of the type `is` tests (`what` names it);
+ * NULL when absent, or when of another type (the line then fails). */
+static const cJSON *typed(ctx *c, int k, cJSON_bool (*is)(const cJSON *), const char *what)
+{
+	const cJSON *v = field(c, k);
+	if (v && !is(v)) {
+		fail(c, KEY_NAMES[k], what, v);
+		return NULL;
+	}
+	return v;
 }
 
 static const char *str(ctx *c, int k)
 {
-	const cJSON *v = field(c, k);
-	if (!v)
-		return NULL;
-	if (!cJSON_IsString(v)) {
-		fail(c, KEY_NAMES[k], "a string", v);
-		return NULL;
-	}
-	return rec_str(c->a, v);
+	const cJSON *v = typed(c, k, cJSON_IsString, "a string");
+	return v ? rec_str(c->a, v) : NULL;
+}
+
+/* x when it lies in [lo, hi]; otherwise 0, and the line fails. */
+static int64_t in_range(ctx *c, const char *name, int64_t x, int64_t lo, int64_t hi)
+{
+	if (x >= lo && x <= hi)
+		return x;
+	if (!c->failed)
+		snprintf(c->err, c->cap, "%s: %" PRId64 " is out of range", name, x);
+	c->failed = 1;
+	return 0;
 }
 
 static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
@@ -195,13 +151,24 @@ static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
 		return 0;
 	}
 	int64_t x = (int64_t)v->valuedouble;
-	if (x < lo || x > hi) {
-		if (!c->failed)
-			snprintf(c->err, c->cap, "%s: %" PRId64 " is out of range", name, x);
-		c->failed = 1;
-		return 0;
+	return in_range(c, name, x, lo, hi);
+}
+
+/* Appends the strings of arr (nulls passed over) to v[*n], which has room
+ * for them; false when an element of another type fails the line (field
+ * `name`). */
+static bool add_strings(ctx *c, const char *name, const cJSON *arr, const char **v, size_t *n)
+{
+	for (const cJSON *e = arr->child; e; e = e->next) {
+		if (cJSON_IsNull(e))
+			continue;
+		if (!cJSON_IsString(e)) {
+			fail(c, name, "an array of strings", arr);
+			return false;
+		}
+		v[(*n)++] = rec_str(c->a, e);
 	}
-	return x;
+	return true;
 }
 
 /* Appends the strings of array field name to v[*n] (room for cap). */
@@ -217,15 +184,7 @@ static void str_array(ctx *c, int k, const char **v, size_t *n)
 	}
 	if (!v)
 		return; /* out of memory: the arena says so */
-	for (const cJSON *e = arr->child; e; e = e->next) {
-		if (cJSON_IsNull(e))
-			continue;
-		if (!cJSON_IsString(e)) {
-			fail(c, name, "an array of strings", arr);
-			return;
-		}
-		v[(*n)++] = rec_str(c->a, e);
-	}
+	add_strings(c, name, arr, v, n);
 }
 
 static size_t array_size(ctx *c, int k)
@@ -234,11 +193,11 @@ static size_t array_size(ctx *c, int k)
 	return v && cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 0;
 }
 
-/* v as compact JSON in the ps_rec_arena. */
-static const char *dump(ps_rec_arena *a, const cJSON *v)
+/* v as compact JSON in the ps_arena. */
+static const char *dump(ps_arena *a, const cJSON *v)
 {
 	char *dumped = cJSON_PrintUnformatted(v);
-	const char *r = ps_rec_strndup(a, dumped ? dumped : "", dumped ? strlen(dumped) : 0);
+	const char *r = ps_arena_strndup(a, dumped ? dumped : "", dumped ? strlen(dumped) : 0);
 	cJSON_free(dumped);
 	return r;
 }
@@ -246,7 +205,7 @@ static const char *dump(ps_rec_arena *a, const cJSON *v)
 /* A header value as text: strings as they are, several values (httpx
  * gives a list for a repeated header) joined with ", ", other JSON as
  * compact JSON. */
-static const char *header_value(ps_rec_arena *a, const cJSON *v)
+static const char *header_value(ps_arena *a, const cJSON *v)
 {
 	if (cJSON_IsString(v))
 		return rec_str(a, v);
@@ -255,7 +214,7 @@ static const char *header_value(ps_rec_arena *a, const cJSON *v)
 	size_t len = 0;
 	const char **parts = NULL;
 	size_t n = (size_t)cJSON_GetArraySize(v);
-	if (n && !(parts = ps_rec_alloc(a, n * sizeof *parts)))
+	if (n && !(parts = ps_arena_alloc(a, n * sizeof *parts)))
 		return NULL;
 	n = 0;
 	for (const cJSON *e = v->child; e; e = e->next) {
@@ -264,7 +223,7 @@ static const char *header_value(ps_rec_arena *a, const cJSON *v)
 			return NULL;
 		len += strlen(parts[n++]) + 2;
 	}
-	char *s = ps_rec_alloc(a, len + 1);
+	char *s = ps_arena_alloc(a, len + 1);
 	if (!s)
 		return NULL;
 	size_t o = 0;
@@ -290,13 +249,13 @@ static void headers_from_object(ctx *c, const char *name, const cJSON *o, ps_pro
 	size_t n = (size_t)cJSON_GetArraySize(o), k = 0;
 	if (!n)
 		return;
-	ps_header *h = ps_rec_alloc(c->a, n * sizeof *h);
+	ps_header *h = ps_arena_alloc(c->a, n * sizeof *h);
 	if (!h)
 		return;
 	for (const cJSON *e = o->child; e; e = e->next) {
 		if (cJSON_IsNull(e))
 			continue;
-		h[k].name = ps_rec_strndup(c->a, e->string, strlen(e->string));
+		h[k].name = ps_arena_strndup(c->a, e->string, strlen(e->string));
 		h[k].value = header_value(c->a, e);
 		k++;
 	}
@@ -306,7 +265,7 @@ static void headers_from_object(ctx *c, const char *name, const cJSON *o, ps_pro
 
 /* "scheme://host[:port]" or "host[:port]" (IPv6 in brackets), the port
  * only when the text names one: the root target a URL or input belongs to. */
-static const char *target_of(ps_rec_arena *a, const char *s)
+static const char *target_of(ps_arena *a, const char *s)
 {
 	ps_url u;
 	if (!s || !*s || ps_url_parse_target(s, &u))
@@ -320,12 +279,12 @@ static const char *target_of(ps_rec_arena *a, const char *s)
 	snprintf(buf, sizeof buf, "%s%s%s%s%s%s", scheme ? u.scheme : "", scheme ? "://" : "", v6 ? "[" : "", u.host,
 	         v6 ? "]" : "", port);
 	ps_url_free(&u);
-	return ps_rec_strndup(a, buf, strlen(buf));
+	return ps_arena_strndup(a, buf, strlen(buf));
 }
 
 /* A URL as the store takes it: a bare host (httpx's input of a failed
  * probe) means https, as a root target does. */
-static const char *absolute_url(ps_rec_arena *a, const char *s)
+static const char *absolute_url(ps_arena *a, const char *s)
 {
 	if (!s || !*s || strstr(s, "://"))
 		return s; /* absent, or with a scheme: validation judges it */
@@ -334,7 +293,7 @@ static const char *absolute_url(ps_rec_arena *a, const char *s)
 		return s;
 	ps_url_free(&u);
 	size_t n = strlen(s);
-	char *r = ps_rec_alloc(a, n + 9);
+	char *r = ps_arena_alloc(a, n + 9);
 	if (!r)
 		return s;
 	memcpy(r, "https://", 8);
@@ -390,14 +349,8 @@ int ps_go_duration(const char *s, double *seconds)
 
 static bool flag(ctx *c, int k)
 {
-	const cJSON *v = field(c, k);
-	if (!v)
-		return false;
-	if (!cJSON_IsBool(v)) {
-		fail(c, KEY_NAMES[k], "a boolean", v);
-		return false;
-	}
-	return cJSON_IsTrue(v);
+	const cJSON *v = typed(c, k, cJSON_IsBool, "a boolean");
+	return v && cJSON_IsTrue(v);
 }
 
 /* An integer given as a number or as a string of digits (httpx writes
@@ -424,13 +377,7 @@ static int64_t int_or_text(ctx *c, const char *name, const cJSON *v, int64_t lo,
 		fail(c, name, "an integer", v);
 		return 0;
 	}
-	if (x < lo || x > hi) {
-		if (!c->failed)
-			snprintf(c->err, c->cap, "%s: %" PRId64 " is out of range", name, x);
-		c->failed = 1;
-		return 0;
-	}
-	return x;
+	return in_range(c, name, x, lo, hi);
 }
 
 /* A JSON array of integers (status codes) into the arena. */
@@ -447,7 +394,7 @@ static void int_array(ctx *c, const char *name, const cJSON *arr, const int32_t 
 	size_t m = (size_t)cJSON_GetArraySize(arr);
 	if (!m)
 		return;
-	int32_t *v = ps_rec_alloc(c->a, m * sizeof *v);
+	int32_t *v = ps_arena_alloc(c->a, m * sizeof *v);
 	if (!v)
 		return;
 	size_t k = 0;
@@ -491,19 +438,12 @@ static void sub_str_array(ctx *c, const cJSON *o, const char *path, const char *
 		return;
 	}
 	size_t m = (size_t)cJSON_GetArraySize(arr);
-	const char **v = m ? ps_rec_alloc(c->a, m * sizeof *v) : NULL;
+	const char **v = m ? ps_arena_alloc(c->a, m * sizeof *v) : NULL;
 	if (!v)
 		return;
 	size_t k = 0;
-	for (const cJSON *e = arr->child; e; e = e->next) {
-		if (cJSON_IsNull(e))
-			continue;
-		if (!cJSON_IsString(e)) {
-			fail(c, path, "an array of strings", arr);
-			return;
-		}
-		v[k++] = rec_str(c->a, e);
-	}
+	if (!add_strings(c, path, arr, v, &k))
+		return;
 	*out = v;
 	*n = k;
 }
@@ -593,7 +533,7 @@ static void httpx_v2(ctx *c, ps_probe_result *r)
 	r->websocket = flag(c, K_websocket);
 	/* an address only in host is the address probed */
 	if (!r->n_ips && r->host_ip) {
-		const char **ips = ps_rec_alloc(c->a, sizeof *ips);
+		const char **ips = ps_arena_alloc(c->a, sizeof *ips);
 		if (ips) {
 			ips[0] = r->host_ip;
 			r->ips = ips;
@@ -632,7 +572,7 @@ static void jsonl_v2(ctx *c, ps_probe_result *r)
 	r->asn_name = str(c, K_asn_name);
 	r->tls_subject_cn = str(c, K_tls_subject_cn);
 	size_t n = array_size(c, K_tls_subject_an);
-	const char **v = n ? ps_rec_alloc(c->a, n * sizeof *v) : NULL;
+	const char **v = n ? ps_arena_alloc(c->a, n * sizeof *v) : NULL;
 	str_array(c, K_tls_subject_an, v, &r->n_tls_subject_an);
 	r->tls_subject_an = v;
 	r->tls_issuer_cn = str(c, K_tls_issuer_cn);
@@ -640,16 +580,16 @@ static void jsonl_v2(ctx *c, ps_probe_result *r)
 	r->http2 = flag(c, K_http2);
 	r->websocket = flag(c, K_websocket);
 	n = array_size(c, K_cname);
-	v = n ? ps_rec_alloc(c->a, n * sizeof *v) : NULL;
+	v = n ? ps_arena_alloc(c->a, n * sizeof *v) : NULL;
 	str_array(c, K_cname, v, &r->n_cnames);
 	r->cnames = v;
 	n = array_size(c, K_changed_fields);
-	v = n ? ps_rec_alloc(c->a, n * sizeof *v) : NULL;
+	v = n ? ps_arena_alloc(c->a, n * sizeof *v) : NULL;
 	str_array(c, K_changed_fields, v, &r->n_changed_fields);
 	r->changed_fields = v;
 }
 
-static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_rec_arena *a, ps_rec *out, char *err, size_t cap)
+static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	memset(out, 0, sizeof *out);
 	ctx c = {.a = a, .err = err, .cap = cap};
@@ -666,16 +606,16 @@ static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_rec_aren
 	r->method = str(&c, K_method);
 	r->error = str(&c, K_error);
 	size_t nt = array_size(&c, K_tech);
-	const char **tv = nt ? ps_rec_alloc(a, nt * sizeof *tv) : NULL;
+	const char **tv = nt ? ps_arena_alloc(a, nt * sizeof *tv) : NULL;
 	str_array(&c, K_tech, tv, &r->n_technologies);
 	r->technologies = tv;
 	size_t nip = array_size(&c, K_a) + array_size(&c, K_aaaa);
-	const char **ips = nip ? ps_rec_alloc(a, nip * sizeof *ips) : NULL;
+	const char **ips = nip ? ps_arena_alloc(a, nip * sizeof *ips) : NULL;
 	str_array(&c, K_a, ips, &r->n_ips);
 	str_array(&c, K_aaaa, ips, &r->n_ips);
 	r->ips = ips;
 	size_t ncn = array_size(&c, K_cname);
-	const char **cn = ncn ? ps_rec_alloc(a, ncn * sizeof *cn) : NULL;
+	const char **cn = ncn ? ps_arena_alloc(a, ncn * sizeof *cn) : NULL;
 	str_array(&c, K_cname, cn, &r->n_cnames);
 	r->cnames = cn;
 	const cJSON *h = field(&c, K_header);
@@ -739,7 +679,7 @@ static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_rec_aren
 	return 0;
 }
 
-static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_rec_arena *a, ps_rec *out, char *err, size_t cap)
+static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	(void)o;
 	memset(out, 0, sizeof *out);
@@ -754,8 +694,8 @@ static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_rec_aren
 	r->title = str(&c, K_title);
 	r->web_server = str(&c, K_web_server);
 	size_t nt = array_size(&c, K_technologies), ni = array_size(&c, K_ip_address);
-	const char **tv = nt ? ps_rec_alloc(a, nt * sizeof *tv) : NULL;
-	const char **iv = ni ? ps_rec_alloc(a, ni * sizeof *iv) : NULL;
+	const char **tv = nt ? ps_arena_alloc(a, nt * sizeof *tv) : NULL;
+	const char **iv = ni ? ps_arena_alloc(a, ni * sizeof *iv) : NULL;
 	str_array(&c, K_technologies, tv, &r->n_technologies);
 	str_array(&c, K_ip_address, iv, &r->n_ips);
 	r->technologies = tv;
@@ -799,7 +739,7 @@ static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_rec_aren
  * next line, instead of a malloc and a free each (freeing the tree node by
  * node was an eighth of ingest). Outside ps_rec_from_line cJSON allocates as
  * usual. A tree never outlives its line: the fields are copied into the
- * caller's ps_rec_arena. */
+ * caller's ps_arena. */
 typedef struct jregion {
 	char *buf;
 	size_t used, cap;
@@ -880,7 +820,7 @@ void ps_rec_release(void)
 	memset(&jr, 0, sizeof jr);
 }
 
-static int parse_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o, ps_rec_arena *a, ps_rec *out,
+static int parse_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o, ps_arena *a, ps_rec *out,
                       char *err, size_t cap)
 {
 	const char *end = NULL;
@@ -922,7 +862,7 @@ static int parse_line(const char *line, size_t len, ps_rec_format *format, const
 }
 
 int ps_rec_from_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o,
-                     ps_rec_arena *a, ps_rec *out, char *err, size_t cap)
+                     ps_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	jr_begin();
 	int rc = parse_line(line, len, format, o, a, out, err, cap);

@@ -10,19 +10,7 @@
 #include <stdint.h>
 
 #include "probestore/probestore.h"
-
-/* Strings and arrays of mapped records, freed all at once. */
-typedef struct ps_rec_block ps_rec_block;
-typedef struct ps_rec_arena {
-	ps_rec_block *head;
-	size_t bytes;      /* allocated so far */
-	bool oom;          /* an allocation failed since the last free */
-} ps_rec_arena;
-
-/* 8-byte aligned; NULL (and a->oom set) on out of memory. */
-void *ps_rec_alloc(ps_rec_arena *a, size_t n);
-char *ps_rec_strndup(ps_rec_arena *a, const char *s, size_t n);
-void ps_rec_arena_free(ps_rec_arena *a);
+#include "../util.h"
 
 typedef enum { PS_REC_HTTPX = 1, PS_REC_JSONL = 2 } ps_rec_format;
 
@@ -46,7 +34,7 @@ typedef struct ps_rec_options {
  * object or a field of the wrong type, returns -1 with the reason (naming
  * the field) in err (cap bytes); out of memory is -2. */
 int ps_rec_from_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o,
-                     ps_rec_arena *a, ps_rec *out, char *err, size_t cap);
+                     ps_arena *a, ps_rec *out, char *err, size_t cap);
 /* The format of a line that is a JSON object (0 for any other line),
  * detected as ps_rec_from_line does. */
 ps_rec_format ps_rec_detect(const char *line, size_t len);

@@ -63,7 +63,7 @@ typedef struct chunk {
 	ps_rec_format format;
 	item *items;
 	size_t n_items, cap_items;
-	ps_rec_arena a;           /* the items' strings */
+	ps_arena a;               /* the items' strings */
 	ps_buf nul_fixed;         /* a line whose escaped NULs were replaced */
 } chunk;
 
@@ -76,7 +76,7 @@ typedef struct group {
 	int64_t first_time;       /* the first record's time */
 	int64_t min_time;         /* the earliest record time (0: none) */
 	size_t order;             /* first appearance of the target's directory */
-	ps_rec_arena a;           /* deep copies of buffered records */
+	ps_arena a;               /* deep copies of buffered records */
 	ps_probe_result *recs;    /* buffered: deep copies, or, while a chunk is
 	                           * taken, views into it (shallow) */
 	size_t n, cap;
@@ -144,21 +144,6 @@ void ps_ingest_options_default(ps_ingest_options *o)
 	o->codec = PS_CODEC_CONFIG;
 }
 
-static const char *human_size(double bytes, char *buf)
-{
-	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-	while (bytes >= 1024 && u < 4) {
-		bytes /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, 32, "%.0f B", bytes);
-	else
-		snprintf(buf, 32, "%.1f %s", bytes, units[u]);
-	return buf;
-}
-
 /* ---- grouping ---- */
 
 static bool is_ip(const char *host)
@@ -169,7 +154,7 @@ static bool is_ip(const char *host)
 
 /* The root target of a record: --target, the record's (probestore's own
  * records, grouping by host), else its host's registrable domain. */
-static const char *group_target(const ps_ingest *in, ps_rec_format format, const ps_rec *r, ps_rec_arena *a,
+static const char *group_target(const ps_ingest *in, ps_rec_format format, const ps_rec *r, ps_arena *a,
                                 char *why, size_t cap)
 {
 	if (in->target)
@@ -185,7 +170,7 @@ static const char *group_target(const ps_ingest *in, ps_rec_format format, const
 	if (!is_ip(u.host) && strchr(u.host, '.')) {
 		const char *d = psl_registrable_domain(in->psl, u.host);
 		if (d) {
-			t = ps_rec_strndup(a, d, strlen(d));
+			t = ps_arena_strndup(a, d, strlen(d));
 			if (!t)
 				snprintf(why, cap, "out of memory");
 		}
@@ -219,7 +204,7 @@ static bool bad(chunk *c, int64_t line, const char *why)
 	item *it = new_item(c, ITEM_BAD, line);
 	if (!it)
 		return false;
-	it->why = ps_rec_strndup(&c->a, why, strlen(why));
+	it->why = ps_arena_strndup(&c->a, why, strlen(why));
 	if (!it->why)
 		it->kind = ITEM_FATAL;
 	return true;
@@ -253,7 +238,7 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 	if (len > in->max_line) {
 		char size[32];
 		snprintf(why, sizeof why, "line longer than the %s limit (--max-line-size, max_line_size)",
-		         human_size((double)in->max_line, size));
+		         ps_size_human((double)in->max_line, size, sizeof size));
 		return bad(c, no, why);
 	}
 	size_t blank = 0;
@@ -307,7 +292,7 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 			snprintf(why, sizeof why, "root target: %s", ps_errmsg());
 			return bad(c, no, why);
 		}
-		if (!(dir = ps_rec_strndup(&c->a, d, strlen(d))))
+		if (!(dir = ps_arena_strndup(&c->a, d, strlen(d))))
 			return false;
 		if (snprintf(last_target, last_cap, "%s", target) < (int)last_cap)
 			*last_dir = dir;
@@ -326,12 +311,12 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 static void parse_chunk(const ps_ingest *in, chunk *c, ps_buf *fixed)
 {
 	c->n_items = 0;
-	ps_rec_arena_free(&c->a);
+	ps_arena_free(&c->a);
 	int64_t no = c->too_long ? c->too_long : c->first_line;
 	if (c->too_long) {
 		char why[160], size[32];
 		snprintf(why, sizeof why, "line longer than the %s limit (--max-line-size, max_line_size)",
-		         human_size((double)in->max_line, size));
+		         ps_size_human((double)in->max_line, size, sizeof size));
 		if (!bad(c, c->too_long, why))
 			goto oom;
 		return;
@@ -488,7 +473,7 @@ static void group_free(group *g)
 {
 	if (g->w)
 		ps_scan_writer_abort(g->w);
-	ps_rec_arena_free(&g->a);
+	ps_arena_free(&g->a);
 	free(g->recs);
 	free(g->target);
 	if (g->res)
@@ -502,20 +487,20 @@ static int group_room(group *g)
 	return ps_array_room(&g->recs, &g->cap, g->n, sizeof *g->recs, 8);
 }
 
-static const char *const *copy_list(ps_rec_arena *a, const char *const *v, size_t n)
+static const char *const *copy_list(ps_arena *a, const char *const *v, size_t n)
 {
 	if (!v || !n)
 		return NULL;
-	const char **d = ps_rec_alloc(a, n * sizeof *d);
+	const char **d = ps_arena_alloc(a, n * sizeof *d);
 	for (size_t i = 0; d && i < n; i++)
-		d[i] = v[i] ? ps_rec_strndup(a, v[i], strlen(v[i])) : NULL;
+		d[i] = v[i] ? ps_arena_strndup(a, v[i], strlen(v[i])) : NULL;
 	return d;
 }
 
 /* The version 2 fields of r copied into c (which holds r's values) in a. */
-static void copy_rec_v2(ps_rec_arena *a, ps_probe_result *c, const ps_probe_result *r)
+static void copy_rec_v2(ps_arena *a, ps_probe_result *c, const ps_probe_result *r)
 {
-#define DUP(f) c->f = r->f ? ps_rec_strndup(a, r->f, strlen(r->f)) : NULL
+#define DUP(f) c->f = r->f ? ps_arena_strndup(a, r->f, strlen(r->f)) : NULL
 	DUP(location);
 	DUP(host_ip);
 	DUP(scheme);
@@ -534,7 +519,7 @@ static void copy_rec_v2(ps_rec_arena *a, ps_probe_result *c, const ps_probe_resu
 	c->changed_fields = copy_list(a, r->changed_fields, r->n_changed_fields);
 	c->chain_status_codes = NULL;
 	if (r->chain_status_codes && r->n_chain_status_codes) {
-		int32_t *v = ps_rec_alloc(a, r->n_chain_status_codes * sizeof *v);
+		int32_t *v = ps_arena_alloc(a, r->n_chain_status_codes * sizeof *v);
 		if (v)
 			memcpy(v, r->chain_status_codes, r->n_chain_status_codes * sizeof *v);
 		c->chain_status_codes = v;
@@ -544,10 +529,10 @@ static void copy_rec_v2(ps_rec_arena *a, ps_probe_result *c, const ps_probe_resu
 /* A copy of r in g's arena (the body left out: no column holds it). */
 static int copy_rec(group *g, ps_probe_result *c, const ps_probe_result *r)
 {
-	ps_rec_arena *a = &g->a;
+	ps_arena *a = &g->a;
 	*c = *r;
 	c->body = NULL;
-#define DUP(f) c->f = r->f ? ps_rec_strndup(a, r->f, strlen(r->f)) : NULL
+#define DUP(f) c->f = r->f ? ps_arena_strndup(a, r->f, strlen(r->f)) : NULL
 	DUP(input_url);
 	DUP(final_url);
 	DUP(content_type);
@@ -565,19 +550,19 @@ static int copy_rec(group *g, ps_probe_result *c, const ps_probe_result *r)
 		*dst[l] = NULL;
 		if (!lists[l] || !counts[l])
 			continue;
-		const char **v = ps_rec_alloc(a, counts[l] * sizeof *v);
+		const char **v = ps_arena_alloc(a, counts[l] * sizeof *v);
 		if (!v)
 			break;
 		for (size_t i = 0; i < counts[l]; i++)
-			v[i] = lists[l][i] ? ps_rec_strndup(a, lists[l][i], strlen(lists[l][i])) : NULL;
+			v[i] = lists[l][i] ? ps_arena_strndup(a, lists[l][i], strlen(lists[l][i])) : NULL;
 		*dst[l] = v;
 	}
 	c->headers = NULL;
 	if (r->headers && r->n_headers) {
-		ps_header *h = ps_rec_alloc(a, r->n_headers * sizeof *h);
+		ps_header *h = ps_arena_alloc(a, r->n_headers * sizeof *h);
 		for (size_t i = 0; h && i < r->n_headers; i++) {
-			h[i].name = ps_rec_strndup(a, r->headers[i].name, strlen(r->headers[i].name));
-			h[i].value = r->headers[i].value ? ps_rec_strndup(a, r->headers[i].value, strlen(r->headers[i].value))
+			h[i].name = ps_arena_strndup(a, r->headers[i].name, strlen(r->headers[i].name));
+			h[i].value = r->headers[i].value ? ps_arena_strndup(a, r->headers[i].value, strlen(r->headers[i].value))
 			                                 : NULL;
 		}
 		c->headers = h;
@@ -638,7 +623,7 @@ static int group_write(ps_ingest *in, group *g, bool count)
 	if (!g->shallow) {
 		if (count)
 			in->buffered -= g->a.bytes < in->buffered ? g->a.bytes : in->buffered;
-		ps_rec_arena_free(&g->a);
+		ps_arena_free(&g->a);
 	}
 	g->n = 0;
 	g->shallow = false;
@@ -795,7 +780,7 @@ static int take_chunk(ps_ingest *in)
 	c->len = 0;
 	c->n_items = 0;
 	c->too_long = 0;
-	ps_rec_arena_free(&c->a);
+	ps_arena_free(&c->a);
 	pthread_mutex_lock(&in->mu);
 	c->state = SLOT_FREE;
 	in->seq_take++;
@@ -1127,7 +1112,7 @@ void ps_ingest_close(ps_ingest *in)
 	for (size_t k = 0; in->slots && k < in->n_slots; k++) {
 		free(in->slots[k].data);
 		free(in->slots[k].items);
-		ps_rec_arena_free(&in->slots[k].a);
+		ps_arena_free(&in->slots[k].a);
 		ps_buf_free(&in->slots[k].nul_fixed);
 	}
 	free(in->slots);

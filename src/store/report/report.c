@@ -206,6 +206,14 @@ static void rows_free(ps_report_rows *rows)
 	memset(rows, 0, sizeof *rows);
 }
 
+/* rows_add for a result whose URL is in set. */
+static int rows_add_in(ps_report_rows *rows, size_t *cap, size_t max, ps_arena *a, const ps_strmap *set,
+                       const ps_probe_result *p)
+{
+	const char *u = p->input_url ? p->input_url : "";
+	return set->n && ps_strmap_get(set, u, strlen(u)) ? rows_add(rows, cap, max, a, p) : 0;
+}
+
 static int urlset_build(ps_strmap *m, const char **urls, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -231,10 +239,8 @@ static int on_latest(void *ud, const ps_probe_result *p)
 {
 	latest_ctx *c = ud;
 	ps_report_target *t = c->t;
-	int rc = 0;
-	const char *u = p->input_url ? p->input_url : "";
-	if (c->new_set->n && ps_strmap_get(c->new_set, u, strlen(u)) &&
-	    (rc = rows_add(&t->new_urls, &c->cap_new, c->o->max_rows, c->a, p)))
+	int rc = rows_add_in(&t->new_urls, &c->cap_new, c->o->max_rows, c->a, c->new_set, p);
+	if (rc)
 		return rc;
 	if (p->error && *p->error && (rc = rows_add(&t->failed, &c->cap_failed, c->o->max_rows, c->a, p)))
 		return rc;
@@ -277,10 +283,7 @@ typedef struct old_ctx {
 static int on_previous(void *ud, const ps_probe_result *p)
 {
 	old_ctx *c = ud;
-	const char *u = p->input_url ? p->input_url : "";
-	if (!ps_strmap_get(c->old_set, u, strlen(u)))
-		return 0;
-	return rows_add(&c->t->old_urls, &c->cap, c->o->max_rows, c->a, p);
+	return rows_add_in(&c->t->old_urls, &c->cap, c->o->max_rows, c->a, c->old_set, p);
 }
 
 static int gather_target(ps_store *st, const ps_report_options *o, ps_report *r, const char *target, bool asked,

@@ -40,7 +40,8 @@ int ps_batch_flush(ps_batch *b)
 	if (!b->n)
 		return 0;
 	int rc = b->fn(b->ud, b->items, b->n);
-	/* like the seed, the buffer is emptied whatever the callback said */
+	/* like the Go datastore whose behaviour probestore implements, the
+	 * buffer is emptied whatever the callback said */
 	b->n = 0;
 	ps_arena_free(&b->arena);
 	return rc;

@@ -1,4 +1,5 @@
-/* Probe results <-> Parquet: the seed's schema, columnar batches built
+/* Probe results <-> Parquet: the schema of the Go datastore whose
+ * behaviour probestore implements, columnar batches built
  * from ps_probe_result arrays, and rows read back into the model. */
 #ifndef PS_PROBE_ROWS_H
 #define PS_PROBE_ROWS_H
@@ -7,7 +8,7 @@
 #include "probestore/probestore.h"
 #include "../util.h"
 
-/* The scan-file schema of a version (PS_SCHEMA_V1: the seed's 17
+/* The scan-file schema of a version (PS_SCHEMA_V1: the Go datastore's 17
  * columns; PS_SCHEMA_V2: those and the version 2 columns, see
  * docs/format.md). NULL with the error set on failure; free with
  * parq_schema_free. */
@@ -50,7 +51,7 @@ typedef struct ps_probe_cols {
 	size_t raw_bytes;     /* size of the strings in the batch (for the auto codec) */
 } ps_probe_cols;
 
-/* Fills c from r[0..n) at scan time scan_ms (the seed's transformation:
+/* Fills c from r[0..n) at scan time scan_ms (the Go datastore's transformation:
  * "" and 0 become null, headers become headers_json, first seen defaults to
  * the scan time, last seen is the scan time). */
 int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, int64_t scan_ms,
@@ -59,7 +60,7 @@ void ps_probe_cols_free(ps_probe_cols *c);
 /* Bytes c holds allocated, approximately. */
 size_t ps_probe_cols_memory(const ps_probe_cols *c);
 
-/* Encodes headers as the seed does (Go's json.Marshal of a map: keys
+/* Encodes headers as the Go datastore does (Go's json.Marshal of a map: keys
  * sorted, last duplicate wins, <, > and & escaped). Appends to out. */
 int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n);
 

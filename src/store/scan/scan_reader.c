@@ -540,7 +540,8 @@ static int read_all(const ps_store *st, const char *path, parq_pred *pred, ps_pr
 }
 
 /* The target's latest scan, and the one before it (path "" without one):
- * PS_ENOTFOUND when the target has no scan. */
+ * PS_ENOTFOUND when the target has no scan. The latest alone is
+ * ps_scan_latest_in's, which reads no footer but those of its second. */
 static int latest_two(ps_store *st, const char *root_target, ps_scan_info *cur, ps_scan_info *prev)
 {
 	ps_scan_info *scans;
@@ -564,10 +565,19 @@ static int latest_two(ps_store *st, const char *root_target, ps_scan_info *cur, 
 int ps_store_latest_results(ps_store *st, const char *root_target, ps_probe_set *out)
 {
 	memset(out, 0, sizeof *out);
-	ps_scan_info cur, prev;
-	int rc = latest_two(st, root_target, &cur, &prev);
+	/* the latest scan from the directory's names: no footer of the
+	 * target's other scans is read, its own for its time to the ms */
+	char dir[4096];
+	ps_scan_info cur;
+	bool found = false;
+	int rc = ps_store_target_dir(st, root_target, dir, sizeof dir);
+	if (!rc)
+		rc = ps_scan_latest_in(st, dir, &cur, &found);
+	if (!rc && !found)
+		rc = ps_err(PS_ENOTFOUND, "%s has no scan", root_target);
 	if (rc)
 		return rc;
+	scan_info_fill(st, &cur);
 	rc = read_all(st, cur.path, NULL, out);
 	out->scan_time_ms = cur.scan_time_ms;
 	out->total = (int64_t)out->n;
