@@ -814,6 +814,36 @@ static void remark_later(ps_scan_writer *w, const char *final, const ps_scan_inf
 	}
 }
 
+/* The file re-marked when the scan before it is not the one its marks
+ * were computed against (a scan placed meanwhile, or an older one arriving
+ * late; prev NULL: none now) or its time changed: a corrected copy takes
+ * the temporary file's place. */
+static int remark_if_moved(ps_scan_writer *w, const ps_scan_info *prev)
+{
+	bool same = (prev != NULL) == w->has_prev;
+	if (same && prev) {
+		ps_file_id id;
+		same = !ps_file_id_get(w->st, prev->path, &id) && ps_file_id_equal(&id, &w->prev_id);
+	}
+	if (same && w->scan_ms == w->open_ms)
+		return 0;
+	ps_tmpfile nt;
+	ps_remark_result rr;
+	int rc = ps_scan_remark(w->st, w->tmp.path, prev ? prev->path : NULL,
+	                        w->scan_ms != w->open_ms ? w->scan_ms : INT64_MIN, &nt, &rr);
+	if (rc)
+		return rc;
+	ps_tmpfile_discard(&w->tmp);
+	w->tmp = nt;
+	w->n_new = rr.n_new;
+	w->n_existing = rr.n_existing;
+	w->n_old = rr.n_old;
+	struct stat sb;
+	if (stat(w->tmp.path, &sb) == 0)
+		w->size = sb.st_size;
+	return 0;
+}
+
 /* Puts w's complete, closed spool file under the first free name: the
  * name claimed first (a marker put with If-None-Match), then the object
  * put with If-None-Match too, in parts when large (docs/format.md). */
@@ -868,29 +898,8 @@ static int place_remote(ps_scan_writer *w, char *final, size_t cap)
 	if (!rc && w->o.mark_diff)
 		rc = ps_scan_neighbors(w->st, all, n_all, w->scan_ms, w->seq, &prev, &has_prev, &later, &n_later);
 	free(all);
-	if (!rc && w->o.mark_diff) {
-		bool same = has_prev == w->has_prev;
-		if (same && has_prev) {
-			ps_file_id id;
-			same = !ps_file_id_get(w->st, prev.path, &id) && ps_file_id_equal(&id, &w->prev_id);
-		}
-		if (!same || w->scan_ms != w->open_ms) {
-			ps_tmpfile nt;
-			ps_remark_result rr;
-			rc = ps_scan_remark(w->st, w->tmp.path, has_prev ? prev.path : NULL,
-			                    w->scan_ms != w->open_ms ? w->scan_ms : INT64_MIN, &nt, &rr);
-			if (!rc) {
-				ps_tmpfile_discard(&w->tmp);
-				w->tmp = nt;
-				w->n_new = rr.n_new;
-				w->n_existing = rr.n_existing;
-				w->n_old = rr.n_old;
-				struct stat sb;
-				if (stat(w->tmp.path, &sb) == 0)
-					w->size = sb.st_size;
-			}
-		}
-	}
+	if (!rc && w->o.mark_diff)
+		rc = remark_if_moved(w, has_prev ? &prev : NULL);
 	if (!rc)
 		rc = put_remote(w, final, cap);
 	ps_tmpfile_discard(&w->tmp);
@@ -941,29 +950,8 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 	if (!rc && w->o.mark_diff)
 		rc = ps_scan_neighbors(w->st, all, n_all, w->scan_ms, w->seq, &prev, &has_prev, &later, &n_later);
 	free(all);
-	if (!rc && w->o.mark_diff) {
-		bool same = has_prev == w->has_prev;
-		if (same && has_prev) {
-			ps_file_id id;
-			same = !ps_file_id_get(w->st, prev.path, &id) && ps_file_id_equal(&id, &w->prev_id);
-		}
-		if (!same || w->scan_ms != w->open_ms) {
-			ps_tmpfile nt;
-			ps_remark_result rr;
-			rc = ps_scan_remark(w->st, w->tmp.path, has_prev ? prev.path : NULL,
-			                    w->scan_ms != w->open_ms ? w->scan_ms : INT64_MIN, &nt, &rr);
-			if (!rc) {
-				ps_tmpfile_discard(&w->tmp);
-				w->tmp = nt;
-				w->n_new = rr.n_new;
-				w->n_existing = rr.n_existing;
-				w->n_old = rr.n_old;
-				struct stat sb;
-				if (stat(w->tmp.path, &sb) == 0)
-					w->size = sb.st_size;
-			}
-		}
-	}
+	if (!rc && w->o.mark_diff)
+		rc = remark_if_moved(w, has_prev ? &prev : NULL);
 	int k = 1;
 	if (!rc)
 		rc = ps_tmpfile_place(&w->tmp, w->stem, ".parquet", ps_target_lock_first_k(&l, w->stem), final, cap, &k);

@@ -315,7 +315,10 @@ static int list_local(const char *dir, ps_entry_fn fn, void *ud)
 	return rc;
 }
 
-static int list_s3(ps_backend *b, const char *dir, ps_entry_fn fn, void *ud)
+/* The keys under dir, page after page: with the delimiter "/", its
+ * subdirectories (common prefixes) and the files directly in it; without,
+ * every key below it, named by its path relative to dir. */
+static int list_keys(ps_backend *b, const char *dir, bool tree, ps_entry_fn fn, void *ud)
 {
 	const char *key = NULL;
 	int rc = key_of(b, dir, &key);
@@ -335,7 +338,7 @@ static int list_s3(ps_backend *b, const char *dir, ps_entry_fn fn, void *ud)
 	char *token = NULL;
 	do {
 		ps_s3_list_page page;
-		if ((rc = ps_s3_list(h, prefix, "/", token, 0, &page)))
+		if ((rc = ps_s3_list(h, prefix, tree ? NULL : "/", token, 0, &page)))
 			break;
 		free(token);
 		token = page.next_token;
@@ -352,7 +355,7 @@ static int list_s3(ps_backend *b, const char *dir, ps_entry_fn fn, void *ud)
 		}
 		for (size_t i = 0; !rc && i < page.n_entries; i++) {
 			const char *name = page.entries[i].key + (strncmp(page.entries[i].key, prefix, plen) ? 0 : plen);
-			if (!*name || strchr(name, '/'))
+			if (!*name || (!tree && strchr(name, '/')))
 				continue;
 			ps_entry en = {name, false, (int64_t)page.entries[i].size};
 			rc = fn(ud, &en);
@@ -399,42 +402,7 @@ int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, vo
 	ps_backend *b = st->backend;
 	if (!b || b->kind == BACKEND_LOCAL)
 		return list_tree_local(dir, "", 0, fn, ud);
-	const char *key = NULL;
-	int rc = key_of(b, dir, &key);
-	if (rc)
-		return rc;
-	size_t klen = strlen(key);
-	char *prefix = malloc(klen + 2);
-	if (!prefix)
-		return ps_err_nomem();
-	snprintf(prefix, klen + 2, klen ? "%s/" : "%s", key);
-	size_t plen = strlen(prefix);
-	ps_s3 *h;
-	if ((rc = s3_acquire(b, &h))) {
-		free(prefix);
-		return rc;
-	}
-	char *token = NULL;
-	do {
-		ps_s3_list_page page;
-		if ((rc = ps_s3_list(h, prefix, NULL, token, 0, &page)))
-			break;
-		free(token);
-		token = page.next_token;
-		page.next_token = NULL;
-		for (size_t i = 0; !rc && i < page.n_entries; i++) {
-			const char *name = page.entries[i].key + (strncmp(page.entries[i].key, prefix, plen) ? 0 : plen);
-			if (!*name)
-				continue;
-			ps_entry en = {name, false, (int64_t)page.entries[i].size};
-			rc = fn(ud, &en);
-		}
-		ps_s3_list_page_free(&page);
-	} while (!rc && token);
-	free(token);
-	free(prefix);
-	s3_release(b, h);
-	return rc;
+	return list_keys(b, dir, true, fn, ud);
 }
 
 int ps_storage_list(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud)
@@ -442,7 +410,7 @@ int ps_storage_list(const ps_store *st, const char *dir, ps_entry_fn fn, void *u
 	const ps_backend *b = backend_of(st);
 	if (!b || b->kind == BACKEND_LOCAL)
 		return list_local(dir, fn, ud);
-	return list_s3(st->backend, dir, fn, ud);
+	return list_keys(st->backend, dir, false, fn, ud);
 }
 
 int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char etag[PS_ETAG_MAX])
