@@ -305,6 +305,33 @@ static int reader_new(parq_reader **out, const char *name, const parq_reader_opt
 	return 0;
 }
 
+/* The end of every open: the whole file read at once when read_all asks
+ * for it (and it is not in memory already), then the footer. Closes r on
+ * failure. */
+static int reader_finish_open(parq_reader *r, parq_reader **out)
+{
+	int rc;
+	if (r->opts.read_all && !r->mem && r->size > 0) {
+		if ((uint64_t)r->size > SIZE_MAX || !(r->owned = parq_malloc((size_t)r->size))) {
+			rc = parq_err(PARQ_ENOMEM, "%s: no memory to read its %lld bytes at once (read_all)", r->name,
+			              (long long)r->size);
+			parq_reader_close(r);
+			return rc;
+		}
+		if ((rc = parq_reader_pread(r, r->owned, (size_t)r->size, 0))) {
+			parq_reader_close(r);
+			return rc;
+		}
+		r->mem = r->owned;
+	}
+	if ((rc = reader_load(r))) {
+		parq_reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
 int parq_reader_open(parq_reader **out, const char *path, const parq_reader_options *opts)
 {
 	parq_reader *r;
@@ -336,25 +363,7 @@ int parq_reader_open(parq_reader **out, const char *path, const parq_reader_opti
 			r->mem = p;
 		}
 	}
-	if (r->opts.read_all && !r->mem && r->size > 0) {
-		if ((uint64_t)r->size > SIZE_MAX || !(r->owned = parq_malloc((size_t)r->size))) {
-			rc = parq_err(PARQ_ENOMEM, "%s: no memory to read its %lld bytes at once (read_all)", path,
-			              (long long)r->size);
-			parq_reader_close(r);
-			return rc;
-		}
-		if ((rc = parq_reader_pread(r, r->owned, (size_t)r->size, 0))) {
-			parq_reader_close(r);
-			return rc;
-		}
-		r->mem = r->owned;
-	}
-	if ((rc = reader_load(r))) {
-		parq_reader_close(r);
-		return rc;
-	}
-	*out = r;
-	return 0;
+	return reader_finish_open(r, out);
 }
 
 int parq_reader_open_memory(parq_reader **out, const void *data, size_t len, const char *name,
@@ -396,25 +405,7 @@ int parq_reader_open_source(parq_reader **out, const parq_source *src, const cha
 	/* each read of a source is a request: the footer with its length in one */
 	if (!r->opts.read_size)
 		r->opts.read_size = (size_t)64 << 10;
-	if (r->opts.read_all && r->size > 0) {
-		if ((uint64_t)r->size > SIZE_MAX || !(r->owned = parq_malloc((size_t)r->size))) {
-			rc = parq_err(PARQ_ENOMEM, "%s: no memory to read its %lld bytes at once (read_all)", r->name,
-			              (long long)r->size);
-			parq_reader_close(r);
-			return rc;
-		}
-		if ((rc = parq_reader_pread(r, r->owned, (size_t)r->size, 0))) {
-			parq_reader_close(r);
-			return rc;
-		}
-		r->mem = r->owned;
-	}
-	if ((rc = reader_load(r))) {
-		parq_reader_close(r);
-		return rc;
-	}
-	*out = r;
-	return 0;
+	return reader_finish_open(r, out);
 }
 
 void parq_reader_close(parq_reader *r)

@@ -368,32 +368,36 @@ static int list_keys(ps_backend *b, const char *dir, bool tree, ps_entry_fn fn, 
 	return rc;
 }
 
-static int list_tree_local(const char *root, const char *rel, int depth, ps_entry_fn fn, void *ud)
+typedef struct tree_ctx {
+	const char *root;
+	char rel[4400];    /* the path below root being walked */
+	int depth;
+	ps_entry_fn fn;
+	void *ud;
+} tree_ctx;
+
+/* A local tree: files to the caller by their path below the root,
+ * directories walked (8 levels at most: the store has 3). */
+static int tree_entry(void *ud, const ps_entry *e)
 {
-	char dir[8400];
-	snprintf(dir, sizeof dir, "%s%s%s", root, *rel ? "/" : "", rel);
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
-	struct dirent *e;
-	int rc = 0;
-	while (!rc && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char sub[4400];
-		snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-		struct stat sb;
-		if (fstatat(dirfd(d), e->d_name, &sb, 0) != 0)
-			continue;
-		if (S_ISDIR(sb.st_mode)) {
-			if (depth < 8)
-				rc = list_tree_local(root, sub, depth + 1, fn, ud);
-		} else {
-			ps_entry en = {sub, false, sb.st_size};
-			rc = fn(ud, &en);
-		}
+	tree_ctx *t = ud;
+	size_t at = strlen(t->rel);
+	if ((size_t)snprintf(t->rel + at, sizeof t->rel - at, "%s%s", at ? "/" : "", e->name) >= sizeof t->rel - at) {
+		t->rel[at] = 0;
+		return 0; /* deeper than any path of the store */
 	}
-	closedir(d);
+	int rc = 0;
+	if (!e->is_dir) {
+		ps_entry f = {t->rel, false, e->size};
+		rc = t->fn(t->ud, &f);
+	} else if (t->depth < 8) {
+		char dir[8800];
+		snprintf(dir, sizeof dir, "%s/%s", t->root, t->rel);
+		t->depth++;
+		rc = list_local(dir, tree_entry, t);
+		t->depth--;
+	}
+	t->rel[at] = 0;
 	return rc;
 }
 
@@ -401,7 +405,10 @@ int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, vo
 {
 	ps_backend *b = st->backend;
 	if (!b || b->kind == BACKEND_LOCAL)
-		return list_tree_local(dir, "", 0, fn, ud);
+	{
+		tree_ctx t = {.root = dir, .fn = fn, .ud = ud};
+		return list_local(dir, tree_entry, &t);
+	}
 	return list_keys(b, dir, true, fn, ud);
 }
 
