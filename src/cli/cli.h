@@ -53,6 +53,10 @@ int cli_store_open(const cli_global *g, bool must_exist, ps_store **out);
  * and names it on stderr as skipped. */
 void cli_file_skipped(void *ud, const char *path, int code, const char *message);
 void cli_store_close(ps_store *st);
+/* fn(ud, target, i) for every target of the store in name order, until
+ * one returns non-zero (returned); -1 when the listing fails (printed).
+ * *n (may be NULL) gets the number of targets. */
+int cli_each_target(ps_store *st, int (*fn)(void *ud, const ps_target_info *t, size_t i), void *ud, size_t *n);
 /* A Parquet file named on the command line: a local path, or an object
  * "s3://bucket/key" read through a store on that bucket (*st, to close
  * after the reader; NULL for a local file). Prints the error itself;

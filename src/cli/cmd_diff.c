@@ -208,6 +208,19 @@ out:
 	return rc;
 }
 
+typedef struct each_diff {
+	ps_store *st;
+	bool changes;
+	cli_out_format fmt;
+	strbuf *b;
+} each_diff;
+
+static int diff_each(void *ud, const ps_target_info *t, size_t i)
+{
+	each_diff *e = ud;
+	return diff_target(e->st, t->host_port, NULL, NULL, 0, 0, 0, 0, e->changes, e->fmt, e->b, i == 0) ? -1 : 0;
+}
+
 static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *from = NULL, *to = NULL, *format = NULL;
@@ -237,20 +250,12 @@ static int run(const cli_global *gl, int argc, char **argv)
 		if (diff_target(st, target, from, to, flo, fhi, tlo, thi, changes, fmt, &b, true))
 			goto out;
 	} else {
-		ps_target_info *targets;
+		each_diff e = {st, changes, fmt, &b};
 		size_t n;
-		if (ps_store_list_targets(st, &targets, &n)) {
-			cli_error("%s", ps_errmsg());
+		if (cli_each_target(st, diff_each, &e, &n))
 			goto out;
-		}
-		for (size_t i = 0; i < n; i++)
-			if (diff_target(st, targets[i].host_port, NULL, NULL, 0, 0, 0, 0, changes, fmt, &b, i == 0)) {
-				free(targets);
-				goto out;
-			}
 		if (n == 0 && fmt == OUT_TABLE)
 			sb_printf(&b, "no scans in %s\n", ps_store_base_path(st));
-		free(targets);
 	}
 	rc = cli_write(b.data, b.len) ? EXIT_OK : EXIT_RUNTIME;
 out:

@@ -84,6 +84,26 @@ static int list(ps_store *st, const char *target, const char *display, cli_out_f
 	return (int)n;
 }
 
+typedef struct each_list {
+	ps_store *st;
+	cli_out_format fmt;
+	table *t;
+	strbuf *b;
+	bool *bad;
+	int total;
+} each_list;
+
+static int list_each(void *ud, const ps_target_info *ti, size_t i)
+{
+	(void)i;
+	each_list *e = ud;
+	int k = list(e->st, ti->host_port, ti->host_port, e->fmt, e->t, e->b, e->bad);
+	if (k < 0)
+		return -1;
+	e->total += k;
+	return 0;
+}
+
 static int run(const cli_global *gl, int argc, char **argv)
 {
 	const char *target = NULL, *format = NULL;
@@ -118,21 +138,10 @@ static int run(const cli_global *gl, int argc, char **argv)
 			goto out;
 		}
 	} else {
-		ps_target_info *targets;
-		size_t n;
-		if (ps_store_list_targets(st, &targets, &n)) {
-			cli_error("%s", ps_errmsg());
+		each_list e = {st, fmt, &t, &b, &bad, 0};
+		if (cli_each_target(st, list_each, &e, NULL))
 			goto out;
-		}
-		for (size_t i = 0; i < n; i++) {
-			int k = list(st, targets[i].host_port, targets[i].host_port, fmt, &t, &b, &bad);
-			if (k < 0) {
-				free(targets);
-				goto out;
-			}
-			total += k;
-		}
-		free(targets);
+		total = e.total;
 	}
 	if (fmt == OUT_TABLE) {
 		if (t.rows)

@@ -120,3 +120,20 @@ int cli_parquet_open(const cli_global *g, const char *path, parq_reader **r, ps_
 	}
 	return EXIT_OK;
 }
+
+int cli_each_target(ps_store *st, int (*fn)(void *ud, const ps_target_info *t, size_t i), void *ud, size_t *n_out)
+{
+	ps_target_info *targets;
+	size_t n;
+	if (ps_store_list_targets(st, &targets, &n)) {
+		cli_error("%s", ps_errmsg());
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = fn(ud, &targets[i], i);
+	free(targets);
+	if (n_out)
+		*n_out = n;
+	return rc;
+}
