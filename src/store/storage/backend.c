@@ -512,12 +512,30 @@ static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
 	if (!rr)
 		return PARQ_ENOMEM;
 	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		rr[i].off = (uint64_t)ranges[i].off;
-		rr[i].len = (size_t)ranges[i].len;
+	/* ranges the cache holds are not fetched again: a second GET of the
+	 * key could return another version of an object replaced meanwhile
+	 * (a history's next version), torn from the footer read before */
+	size_t m = 0;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < n; i++) {
+		bool held = false;
+		for (size_t j = 0; j < s->n && !held; j++)
+			held = ranges[i].off >= s->c[j].off &&
+			       ranges[i].off + ranges[i].len <= s->c[j].off + (int64_t)s->c[j].len;
+		if (!held) {
+			rr[m].off = (uint64_t)ranges[i].off;
+			rr[m++].len = (size_t)ranges[i].len;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	n = m;
+	if (!n) {
+		free(rr);
+		return 0;
+	}
+	for (size_t i = 0; i < n && !rc; i++)
 		if (!(rr[i].dst = malloc(rr[i].len ? rr[i].len : 1)))
 			rc = PARQ_ENOMEM;
-	}
 	ps_s3 *h = NULL;
 	if (!rc && !(rc = s3_acquire(s->b, &h))) {
 		rc = ps_s3_get_ranges(h, s->key, rr, n);
