@@ -727,6 +727,12 @@ int ps_history_cas_wait(int attempt, const char *path)
 	return 0;
 }
 
+void ps_history_log_conflict(ps_store *st, const char *url, int attempt)
+{
+	ps_log_field f[] = {PS_LOG_STR("url", url), PS_LOG_INT("attempt", attempt), PS_LOG_STR("error", ps_errmsg())};
+	ps_log(ps_store_logger(st), PS_LOG_DEBUG, f, 3, "file history replaced by another writer first, trying again");
+}
+
 static int store_once(ps_store *st, const ps_history_record *rec, ps_history_write_result *res);
 
 int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_write_result *res)
@@ -735,6 +741,7 @@ int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_writ
 	for (int attempt = 1;; attempt++) {
 		if ((rc = store_once(st, rec, res)) != PS_ECONFLICT)
 			return rc;
+		ps_history_log_conflict(st, rec ? rec->url : NULL, attempt);
 		if ((rc = ps_history_cas_wait(attempt, res ? res->path : "file history")))
 			return rc;
 	}
@@ -764,6 +771,7 @@ int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *r
 	for (int attempt = 1;; attempt++) {
 		if ((rc = compact_once(st, url, res)) != PS_ECONFLICT)
 			return rc;
+		ps_history_log_conflict(st, url, attempt);
 		if ((rc = ps_history_cas_wait(attempt, url)))
 			return rc;
 	}

@@ -147,6 +147,7 @@ int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history
 	for (int attempt = 1;; attempt++) {
 		if ((rc = store_content_once(st, f, res)) != PS_ECONFLICT)
 			return rc;
+		ps_history_log_conflict(st, f ? f->url : NULL, attempt);
 		if ((rc = ps_history_cas_wait(attempt, f && f->url ? f->url : "file history")))
 			return rc;
 	}
