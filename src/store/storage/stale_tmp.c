@@ -22,6 +22,7 @@
 #include "storage/atomic_file.h"
 #include "../error.h"
 #include "storage/stale_tmp.h"
+#include "storage/backend.h"
 #include "../store_internal.h"
 #include "../util.h"
 
@@ -63,6 +64,11 @@ static int lock_path(const char *path, bool create, bool block)
 
 const char *ps_store_writer_id(ps_store *st)
 {
+	/* an object store's temporary files are in the handle's own spool
+	 * directory, removed when it closes: nothing to tag, and no lock
+	 * file to make (under "s3:/..." in the working directory) */
+	if (ps_storage_remote(st))
+		return NULL;
 	pthread_mutex_lock(&st->writer_mu);
 	if (st->writer_fd < 0 && !st->writer_failed) {
 		unsigned char r[ID_LEN / 2] = {0};
