@@ -343,7 +343,7 @@ static char *content_make(int c, int u, int v, size_t len, uint64_t seed)
 static const char *hist_url(int u)
 {
 	static const char *urls[] = {"https://app.example.com/static/main.js", "https://app.example.com/api/openapi.json",
-	                             "https://cdn.example.net/bundle.js"};
+	                             "https://cdn.example.net/bundle.js", "https://static.example.org/app.bundle.js"};
 	return urls[u];
 }
 
@@ -422,6 +422,8 @@ static void check_history(ps_store *st, ps_s3 *direct, const char *sub, int u, c
 #define VERSIONS 4
 #define BIG_RECORDS 1100
 #define BIG_TITLE 8000
+#define BIG_VERSIONS 2       /* per writer, of the URL whose history passes 64 KiB */
+#define BIG_CONTENT 30000
 
 static const int64_t scan_t0 = 1796000000000; /* 2026-11-30 */
 
@@ -430,6 +432,11 @@ static void writer_child(int c, int gate, const char *report)
 	atomic_int conflicts = 0;
 	store_setup ss = {.max_file_size = 8 << 10, .conflicts = &conflicts};
 	ps_store *st = open_store("writers", &ss);
+	/* and one URL whose history grows past the 64 KiB a reader's first
+	 * GET holds: the last version is read by ranged GETs of an object
+	 * the other writers replace meanwhile */
+	store_setup ss_big = {.conflicts = &conflicts};
+	ps_store *st_big = open_store("writers", &ss_big);
 	FILE *f = fopen(report, "w");
 	REQUIRE(f);
 	/* what the child writes, made before the gate opens */
@@ -486,6 +493,21 @@ static void writer_child(int c, int gate, const char *report)
 				}
 			}
 		}
+		for (int b = 0; b < BIG_VERSIONS / SCANS_PER_TARGET; b++) {
+			int v = i * (BIG_VERSIONS / SCANS_PER_TARGET) + b;
+			char *content = content_make(c, 3, v, BIG_CONTENT, (uint64_t)(c * 1000 + 300 + v));
+			ps_history_fetch hf = {.url = hist_url(3), .content = content, .content_len = strlen(content),
+			                       .fetched_at_ms = scan_t0 + (int64_t)(v * WRITERS + c) * 1000 + 3};
+			ps_history_content_result hr;
+			int rc = ps_history_store_content(st_big, &hf, &hr);
+			if (rc || !hr.write.stored) {
+				fprintf(f, "E history 3/%d: %s\n", v, rc ? ps_errmsg() : "not stored");
+				failures++;
+			} else {
+				fprintf(f, "H 3 %lld %s\n", (long long)hf.fetched_at_ms, hr.hash);
+			}
+			free(content);
+		}
 		if (c == 0 && i == 0) {
 			ps_scan_options o;
 			ps_scan_options_default(&o);
@@ -511,6 +533,7 @@ static void writer_child(int c, int gate, const char *report)
 	        (unsigned long long)stt.retries);
 	fclose(f);
 	ps_store_close(st);
+	ps_store_close(st_big);
 	_exit(failures ? 3 : 0);
 }
 
@@ -594,7 +617,7 @@ static void test_writers(ps_s3 *direct, const char *tmpdir)
 	}
 	/* every write acknowledged */
 	CHECK_EQ_INT(n_scans, WRITERS * SCANS_PER_TARGET * 3 + 1);
-	CHECK_EQ_INT(n_hist, WRITERS * 3 * VERSIONS);
+	CHECK_EQ_INT(n_hist, WRITERS * (3 * VERSIONS + BIG_VERSIONS));
 
 	ps_store *st = open_store("writers", NULL);
 	double tv = now_s();
@@ -653,7 +676,7 @@ static void test_writers(ps_s3 *direct, const char *tmpdir)
 	CHECK_EQ_INT(uploads_left(direct, "writers/"), 0);
 
 	/* history */
-	for (int u = 0; u < 3; u++)
+	for (int u = 0; u < 4; u++)
 		check_history(st, direct, "writers", u, hist, n_hist);
 	CHECK(rotations > 0);
 	printf("test_s3_store: %d writers: %zu scans (%d under a _N name, %d multipart) and %zu history records "
@@ -1145,6 +1168,12 @@ int main(void)
 
 	cleanup_run(direct);
 	ps_s3_close(direct);
+	/* nothing of an s3:// store on local disk ("s3:/bucket/..." under the
+	 * working directory) */
+	char local[600];
+	struct stat sb;
+	snprintf(local, sizeof local, "s3:/%s/%s", bucket, run_prefix);
+	CHECK(stat(local, &sb) != 0);
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
