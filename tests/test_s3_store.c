@@ -7,7 +7,7 @@
  * 1. Four processes, each with its own store handle on one s3:// prefix and
  *    no lock between them, write scans of the same three targets (names of
  *    the same second taken in turn, one scan large enough for a multipart
- *    upload) and store contents for the same three URLs (compare-and-swap
+ *    upload) and store contents for the same four URLs (compare-and-swap
  *    conflicts, archive rotations) at the same time; every write they
  *    acknowledged is there exactly once and reads back whole.
  * 2. Faults injected by a proxy (tests/fault_proxy.h) between the store and
@@ -456,9 +456,9 @@ static void writer_child(int c, int gate, const char *report)
 			ps_scan_options o;
 			ps_scan_options_default(&o);
 			o.root_target = target_name(t);
-			/* the first two scans of every writer share their second: the
-			 * names _2, _3, _4 go to whoever comes later */
-			o.scan_time_ms = i < 2 ? scan_t0 + i * 1000 : scan_t0 + (10 + c) * 1000;
+			/* scan i of every writer in the same second: the names _2,
+			 * _3, _4 go to whoever comes later */
+			o.scan_time_ms = scan_t0 + i * 1000;
 			ps_scan_result res;
 			int rc = ps_scan_write(st, &o, d.r, d.n, &res);
 			if (rc) {
