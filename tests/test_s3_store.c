@@ -430,7 +430,7 @@ static const int64_t scan_t0 = 1796000000000; /* 2026-11-30 */
 static void writer_child(int c, int gate, const char *report)
 {
 	atomic_int conflicts = 0;
-	store_setup ss = {.max_file_size = 8 << 10, .conflicts = &conflicts};
+	store_setup ss = {.max_file_size = 16 << 10, .conflicts = &conflicts};
 	ps_store *st = open_store("writers", &ss);
 	/* and one URL whose history grows past the 64 KiB a reader's first
 	 * GET holds: the last version is read by ranged GETs of an object
