@@ -10,6 +10,10 @@
 #   scripts/ceph.sh env DIR     prints the exports of a running cluster
 #   scripts/ceph.sh stop DIR    stops the daemons started in DIR (by PID,
 #                               nothing else) and removes DIR
+#   scripts/ceph.sh rgw-stop DIR   stops only radosgw (by its PID file), so
+#                               that clients see the S3 service go away
+#   scripts/ceph.sh rgw-start DIR  starts radosgw again on the same port and
+#                               waits until it answers
 #
 # Environment: CEPH_BUCKET (default probestore-test), CEPH_REGION (default
 # us-east-1). The keys are fixed test keys: this cluster is for tests only.
@@ -21,7 +25,7 @@ bucket=${CEPH_BUCKET:-probestore-test}
 region=${CEPH_REGION:-us-east-1}
 
 usage() {
-	echo "usage: $0 start|stop|env DIR" >&2
+	echo "usage: $0 start|stop|env|rgw-stop|rgw-start DIR" >&2
 	exit 2
 }
 
@@ -78,6 +82,37 @@ stop_daemons() {
 			kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
 		fi
 	done
+}
+
+# radosgw alone, by its PID file: it stops answering, the cluster stays.
+rgw_stop() {
+	local f=$dir/run/client.rgw.a.pid pid i
+	[ -f "$f" ] || die "radosgw is not running in $dir (no $f)"
+	pid=$(cat "$f" 2>/dev/null || true)
+	[[ $pid =~ ^[0-9]+$ ]] || die "$f holds no PID"
+	if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$dir/ceph.conf"; then
+		kill "$pid" 2>/dev/null || true
+		for i in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}
+
+# radosgw again, on the port of DIR/ceph.conf; returns once it answers.
+rgw_start() {
+	[ -f "$dir/env" ] || die "no cluster in $dir"
+	local endpoint i
+	endpoint=$(sed -n 's/.*AWS_ENDPOINT_URL=\([^ ]*\).*/\1/p' "$dir/env")
+	[ -n "$endpoint" ] || die "$dir/env names no endpoint"
+	radosgw -c "$dir/ceph.conf" -n client.rgw.a || die "radosgw did not start (see $dir/log/client.rgw.a.log)"
+	for i in $(seq 1 600); do
+		curl -s -o /dev/null --max-time 1 "$endpoint/" && return 0
+		sleep 0.1
+	done
+	die "radosgw does not answer on $endpoint (see $dir/log/client.rgw.a.log)"
 }
 
 start() {
@@ -226,6 +261,14 @@ start)
 env)
 	[ -f "$dir/env" ] || die "no cluster in $dir"
 	print_env
+	;;
+rgw-stop)
+	dir=$(cd "$dir" && pwd)
+	rgw_stop
+	;;
+rgw-start)
+	dir=$(cd "$dir" && pwd)
+	rgw_start
 	;;
 stop)
 	[ -d "$dir" ] || exit 0

@@ -56,6 +56,7 @@ typedef struct fault_proxy {
 	int delaying;      /* requests being held by FP_DELAY */
 	int max_delaying;  /* the most held at once since fp_inject */
 	char last_head[8192];
+	int skip;          /* matching requests let through before the faults begin */
 } fault_proxy;
 
 static void fp_sleep_ms(int ms)
@@ -184,7 +185,9 @@ static void *fp_serve(void *arg)
 	enum fp_fault f = FP_NONE;
 	pthread_mutex_lock(&p->mu);
 	p->requests++;
-	if (p->count > 0 && (!p->method || !strcmp(p->method, method))) {
+	if (p->count > 0 && (!p->method || !strcmp(p->method, method)) && p->skip > 0) {
+		p->skip--;
+	} else if (p->count > 0 && (!p->method || !strcmp(p->method, method))) {
 		f = p->fault;
 		p->count--;
 		p->faults++;
@@ -377,6 +380,16 @@ static void fp_inject(fault_proxy *p, enum fp_fault f, int count, const char *me
 	p->method = method;
 	p->faults = 0;
 	p->max_delaying = 0;
+	p->skip = 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The same, once skip requests with this method have gone through. */
+static inline void fp_inject_after(fault_proxy *p, enum fp_fault f, int count, const char *method, int skip)
+{
+	fp_inject(p, f, count, method);
+	pthread_mutex_lock(&p->mu);
+	p->skip = skip;
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -308,7 +308,8 @@ typedef struct ps_history_verify_result {
  * with the SHA-256 of its content where the hash is 64 hex digits and the
  * content is stored (records without either are read, not compared).
  * PS_ECORRUPT naming the file, row group, row and URL at the first damaged
- * record or page. st may be NULL (libparq's reader defaults); opt NULL:
+ * record or page. With st, path may also name an object of an s3://
+ * store. st may be NULL (a local file, libparq's reader defaults); opt NULL:
  * the defaults; res may be NULL. */
 PS_API int ps_history_verify(ps_store *st, const char *path, const ps_history_verify_options *opt,
                       ps_history_verify_result *res);

@@ -25,7 +25,9 @@
 #include "storage/store_io.h"
 #include "storage/backend.h"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <strings.h>
 
 #define SCHEMA_VERSION "1"
 /* A page holds at least one value; contents stay well below the largest
@@ -276,14 +278,36 @@ static int rotate_remote(ps_history_session *s, ps_history_write_result *res)
 {
 	char stamp[32], name[sizeof res->archived];
 	stamp_now(stamp, sizeof stamp);
+	/* the name is claimed first, so that a copy whose PUT failed without
+	 * an answer (it may be stored) is known to be this writer's and is
+	 * removed: a copy left behind would hold the records twice */
+	unsigned char rnd[16];
+	char token[64];
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		return ps_err(PS_EIO, "file history: no random bytes for an archive claim");
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
 	int rc = 0;
+	bool claimed = false;
 	for (int k = 1; k <= 1000; k++) {
 		int len = k == 1 ? snprintf(name, sizeof name, "%s/%s_%s.parquet", s->loc.archive, s->loc.hash, stamp)
 		                 : snprintf(name, sizeof name, "%s/%s_%s_%d.parquet", s->loc.archive, s->loc.hash, stamp, k);
 		if (len < 0 || (size_t)len >= sizeof name)
 			return ps_err(PS_EINVAL, "file history: archive path too long in %s", s->loc.archive);
+		if ((rc = ps_storage_claim(s->st, name, token)) == PS_EEXISTS)
+			continue;
+		if (rc)
+			break;
+		claimed = true;
 		if ((rc = ps_storage_put(s->st, name, s->base_fd, PS_PUT_NEW, NULL, NULL)) != PS_EEXISTS)
 			break;
+		claimed = false;
+	}
+	if (rc && claimed) {
+		char msg[2048];
+		snprintf(msg, sizeof msg, "%s", ps_errmsg());
+		ps_storage_delete(s->st, name);
+		ps_err(rc, "%s", msg);
 	}
 	if (rc)
 		return ps_err_prefix(rc, "cannot copy %s to the archive: ", s->loc.path);
@@ -452,18 +476,70 @@ static void writer_options(const ps_store *st, size_t bytes, parq_writer_options
  * from (If-Match on its ETag), or as the first (If-None-Match).
  * PS_ECONFLICT when another writer came first: an archive copy this
  * session made is removed, and nothing of it remains. */
+/* The MD5 of fd's bytes in hex (a single-part object's ETag); "" when
+ * they do not read. */
+static void fd_md5(int fd, char hex[33])
+{
+	hex[0] = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	bool ok = c && EVP_DigestInit_ex(c, EVP_md5(), NULL) == 1;
+	for (off_t off = 0; ok;) {
+		ssize_t r = pread(fd, buf, sizeof buf, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ok = r == 0;
+			break;
+		}
+		ok = EVP_DigestUpdate(c, buf, (size_t)r) == 1;
+		off += r;
+	}
+	if (ok && EVP_DigestFinal_ex(c, md, &len) == 1 && len == 16)
+		for (unsigned i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	EVP_MD_CTX_free(c);
+}
+
+/* After a failed PUT of the next version that was no conflict (the
+ * retries ran out, perhaps after the version was stored): may the archive
+ * copy go? Only when the object is still the version the session began
+ * from (nothing was stored) or another writer's (that one won). When it
+ * is this version, or when nothing answers, the copy stays: it holds the
+ * records the version replaced. */
+static bool archive_copy_unneeded(ps_history_session *s, const char *md5)
+{
+	char etag[PS_ETAG_MAX];
+	char msg[2048];
+	snprintf(msg, sizeof msg, "%s", ps_errmsg());
+	int src = ps_storage_stat(s->st, s->loc.path, NULL, etag);
+	ps_err(PS_EIO, "%s", msg);
+	if (src)
+		return false;
+	return !*md5 ? !strcmp(etag, s->etag) : strcasecmp(etag, md5) != 0;
+}
+
 static int commit_remote(ps_history_session *s, ps_tmpfile *t, ps_history_write_result *res, bool *placed)
 {
 	int fd = t->fd;
 	t->fd = -1;
+	char md5[33] = "";
+	if (res->archived[0])
+		fd_md5(fd, md5);
 	int rc = ps_storage_put(s->st, s->loc.path, fd, s->etag[0] ? PS_PUT_IF_MATCH : PS_PUT_NEW,
 	                        s->etag[0] ? s->etag : NULL, NULL);
 	close(fd);
 	ps_tmpfile_discard(t);
 	if (rc == PS_EEXISTS)
 		rc = ps_err(PS_ECONFLICT, "%s was created by another writer", s->loc.path);
-	if (rc && res->archived[0] && ps_storage_delete(s->st, res->archived) == 0)
-		res->archived[0] = 0;
+	if (rc && res->archived[0] && (rc == PS_ECONFLICT || archive_copy_unneeded(s, md5))) {
+		char msg[2048];
+		snprintf(msg, sizeof msg, "%s", ps_errmsg());
+		if (ps_storage_delete(s->st, res->archived) == 0)
+			res->archived[0] = 0;
+		ps_err(rc, "%s", msg);
+	}
 	*placed = rc == 0;
 	return rc;
 }
@@ -687,6 +763,12 @@ int ps_history_cas_wait(int attempt, const char *path)
 	return 0;
 }
 
+void ps_history_log_conflict(ps_store *st, const char *url, int attempt)
+{
+	ps_log_field f[] = {PS_LOG_STR("url", url), PS_LOG_INT("attempt", attempt), PS_LOG_STR("error", ps_errmsg())};
+	ps_log(ps_store_logger(st), PS_LOG_DEBUG, f, 3, "file history replaced by another writer first, trying again");
+}
+
 static int store_once(ps_store *st, const ps_history_record *rec, ps_history_write_result *res);
 
 int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_write_result *res)
@@ -695,6 +777,7 @@ int ps_history_store(ps_store *st, const ps_history_record *rec, ps_history_writ
 	for (int attempt = 1;; attempt++) {
 		if ((rc = store_once(st, rec, res)) != PS_ECONFLICT)
 			return rc;
+		ps_history_log_conflict(st, rec ? rec->url : NULL, attempt);
 		if ((rc = ps_history_cas_wait(attempt, res ? res->path : "file history")))
 			return rc;
 	}
@@ -724,6 +807,7 @@ int ps_history_compact(ps_store *st, const char *url, ps_history_write_result *r
 	for (int attempt = 1;; attempt++) {
 		if ((rc = compact_once(st, url, res)) != PS_ECONFLICT)
 			return rc;
+		ps_history_log_conflict(st, url, attempt);
 		if ((rc = ps_history_cas_wait(attempt, url)))
 			return rc;
 	}

@@ -10,6 +10,7 @@
 #include "history/history_internal.h"
 #include "history/linediff.h"
 #include "../store_internal.h"
+#include "storage/backend.h"
 
 static int64_t mono_ms(void)
 {
@@ -30,12 +31,26 @@ static bool hex_hash(const char *s)
 
 static int store_content_once(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res);
 
+/* Object storage: is the URL's history object another version than the
+ * one the session began from? Then a read of it that failed may have
+ * met the next version halfway (ranged GETs of a replaced object), and
+ * the write would lose its compare-and-swap anyway: a conflict. */
+static bool replaced_meanwhile(const ps_history_session *s)
+{
+	char etag[PS_ETAG_MAX], msg[2048];
+	snprintf(msg, sizeof msg, "%s", ps_errmsg());
+	int rc = ps_storage_stat(s->st, s->loc.path, NULL, etag);
+	ps_err(PS_EIO, "%s", msg);
+	return rc == 0 ? strcmp(etag, s->etag) != 0 : rc == PS_ENOTFOUND && s->etag[0];
+}
+
 int ps_history_store_content(ps_store *st, const ps_history_fetch *f, ps_history_content_result *res)
 {
 	int rc;
 	for (int attempt = 1;; attempt++) {
 		if ((rc = store_content_once(st, f, res)) != PS_ECONFLICT)
 			return rc;
+		ps_history_log_conflict(st, f ? f->url : NULL, attempt);
 		if ((rc = ps_history_cas_wait(attempt, f && f->url ? f->url : "file history")))
 			return rc;
 	}
@@ -94,6 +109,8 @@ static int store_content_once(ps_store *st, const ps_history_fetch *f, ps_histor
 	}
 	if (rc == PS_ENOTFOUND)
 		rc = 0;
+	if (rc && rc != PS_ENOMEM && rc != PS_ECANCELED && s.remote && replaced_meanwhile(&s))
+		rc = ps_err(PS_ECONFLICT, "%s was replaced by another writer while it was read", s.loc.path);
 	ps_buf json = {0};
 	ps_linediff d = {0};
 	if (!rc && last && strcmp(last->hash, res->hash) == 0) {

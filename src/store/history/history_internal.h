@@ -117,6 +117,9 @@ typedef struct ps_history_session {
 /* The pause before retry attempt (1, 2, ...); 0 when the attempts are
  * used up (the error then says so). */
 int ps_history_cas_wait(int attempt, const char *path);
+/* Logs (debug) that a write to url's history lost to another writer and
+ * is tried again: how often writers collide shows in the log. */
+void ps_history_log_conflict(ps_store *st, const char *url, int attempt);
 
 int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *url);
 /* The codec and level a history file of about `bytes` bytes is written

@@ -71,9 +71,14 @@ int ps_history_verify(ps_store *st, const char *path, const ps_history_verify_op
 		ps_store_reader_options(&st->cfg, &ro);
 	ro.verify_crc = true; /* whatever the reads are configured with */
 	parq_reader *r;
-	int rc = st ? ps_storage_open_reader(st, path, &ro, &r) : parq_reader_open(&r, path, &ro);
-	if (rc)
-		return st ? rc : ps_err_from_parq(rc, NULL);
+	int rc;
+	/* a store's path may name an object (s3://...): read through its storage */
+	if (st) {
+		if ((rc = ps_storage_open_reader(st, path, &ro, &r)))
+			return rc;
+	} else if ((rc = parq_reader_open(&r, path, &ro))) {
+		return ps_err_from_parq(rc, NULL);
+	}
 	if ((rc = ps_history_schema_check(parq_reader_schema(r), path))) {
 		parq_reader_close(r);
 		return rc;

@@ -536,8 +536,10 @@ static int src_keep(s3_src *s, int64_t off, size_t len, uint8_t *data)
 		free(s->c[drop].data);
 		drop++;
 	}
-	memmove(s->c, s->c + drop, (s->n - drop) * sizeof *s->c);
-	s->n -= drop;
+	if (drop) {
+		memmove(s->c, s->c + drop, (s->n - drop) * sizeof *s->c);
+		s->n -= drop;
+	}
 	if (ps_array_room(&s->c, &s->cap, s->n, sizeof *s->c, 8)) {
 		free(data);
 		return PARQ_ENOMEM;
@@ -550,7 +552,7 @@ static int src_keep(s3_src *s, int64_t off, size_t len, uint8_t *data)
 static void src_log(const s3_src *s, const char *what)
 {
 	ps_log_field f[] = {PS_LOG_STR("key", s->key), PS_LOG_STR("error", ps_errmsg())};
-	ps_log(ps_store_logger(s->st), PS_LOG_ERROR, f, 2, what);
+	ps_log(ps_store_logger(s->st), PS_LOG_ERROR, f, 2, "%s", what);
 }
 
 static int src_read_at(void *ud, void *buf, size_t len, int64_t off)
@@ -593,12 +595,30 @@ static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
 	if (!rr)
 		return PARQ_ENOMEM;
 	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		rr[i].off = (uint64_t)ranges[i].off;
-		rr[i].len = (size_t)ranges[i].len;
+	/* ranges the cache holds are not fetched again: a second GET of the
+	 * key could return another version of an object replaced meanwhile
+	 * (a history's next version), torn from the footer read before */
+	size_t m = 0;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < n; i++) {
+		bool held = false;
+		for (size_t j = 0; j < s->n && !held; j++)
+			held = ranges[i].off >= s->c[j].off &&
+			       ranges[i].off + ranges[i].len <= s->c[j].off + (int64_t)s->c[j].len;
+		if (!held) {
+			rr[m].off = (uint64_t)ranges[i].off;
+			rr[m++].len = (size_t)ranges[i].len;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	n = m;
+	if (!n) {
+		free(rr);
+		return 0;
+	}
+	for (size_t i = 0; i < n && !rc; i++)
 		if (!(rr[i].dst = malloc(rr[i].len ? rr[i].len : 1)))
 			rc = PARQ_ENOMEM;
-	}
 	ps_s3 *h = NULL;
 	if (!rc && !(rc = s3_acquire(s->b, &h))) {
 		rc = ps_s3_get_ranges(h, s->key, rr, n);

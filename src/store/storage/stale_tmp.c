@@ -64,8 +64,9 @@ static int lock_path(const char *path, bool create, bool block)
 
 const char *ps_store_writer_id(ps_store *st)
 {
-	/* on object storage the temporary files are the handle's own spool,
-	 * removed with it (backend.c) */
+	/* an object store's temporary files are in the handle's own spool
+	 * directory, removed when it closes: nothing to tag, and no lock
+	 * file to make (under "s3:/..." in the working directory) */
 	if (ps_storage_remote(st))
 		return NULL;
 	pthread_mutex_lock(&st->writer_mu);
