@@ -12,6 +12,7 @@
 
 #include "parq/parq.h"
 #include "probestore/probestore.h"
+#include "storage/backend.h"
 #include "test.h"
 
 #undef CHECK_OK
@@ -68,6 +69,36 @@ static inline int ht_fill(char *buf, size_t cap, int n, int min, uint64_t seed, 
 {
 	while (n < min)
 		n += snprintf(buf + n, cap - (size_t)n, "%016llx%s", (unsigned long long)test_rand(&seed), sep);
+	return n;
+}
+
+/* A reader of a store file on either backend (a local path or an
+ * s3:// object): the checks that look into a file's footer. */
+static inline parq_reader *ht_reader(const ps_store *st, const char *path)
+{
+	parq_reader *r = NULL;
+	if (ps_storage_open_reader(st, path, NULL, &r)) {
+		fprintf(stderr, "reading %s: %s\n", path, ps_errmsg());
+		return NULL;
+	}
+	return r;
+}
+
+static int ht_count_one(void *ud, const ps_entry *e)
+{
+	(void)e;
+	(*(int *)ud)++;
+	return 0;
+}
+
+/* The entries (files and directories) directly under dir of a store on
+ * either backend; 0 for a directory that does not exist, which on object
+ * storage is a prefix with no key. */
+static inline int ht_entries(const ps_store *st, const char *dir)
+{
+	int n = 0;
+	if (ps_storage_list(st, dir, ht_count_one, &n))
+		return -1;
 	return n;
 }
 
