@@ -3,7 +3,6 @@
  * monitored URL its versions and latest content diff. Built on the store's
  * public readers; only the enumeration of monitored URLs reads the history
  * files' url and timestamp columns directly (no public call lists them). */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 
 #include "../error.h"
 #include "history/history_internal.h"
+#include "storage/backend.h"
 #include "parq/parq.h"
 #include "probestore/report.h"
 #include "../store_internal.h"
@@ -394,10 +394,11 @@ typedef struct hist_list {
 	ps_arena arena;
 } hist_list;
 
-static int hist_scan_file(const ps_report_options *o, const char *path, const char *host_port, hist_list *h)
+static int hist_scan_file(ps_store *st, const ps_report_options *o, const char *path, const char *host_port,
+                          hist_list *h)
 {
 	parq_reader *pr;
-	int rc = ps_history_open_reader(path, &pr);
+	int rc = ps_history_open_reader_cfg(st, path, &pr);
 	if (rc)
 		return rc;
 	ps_history_cursor cur;
@@ -449,25 +450,33 @@ static bool is_parquet(const char *name)
 	return name[0] != '.' && n > 8 && strcmp(name + n - 8, ".parquet") == 0;
 }
 
-static int hist_scan_dir(const ps_report_options *o, const char *dir, const char *host_port, hist_list *h)
+typedef struct hist_dir {
+	ps_store *st;
+	const ps_report_options *o;
+	const char *dir, *host_port;
+	hist_list *h;
+} hist_dir;
+
+static int hist_scan_entry(void *ud, const ps_entry *e)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : ps_err(PS_EIO, "cannot list %s: %s", dir, strerror(errno));
-	struct dirent *e;
-	int rc = 0;
-	while (!rc && (e = readdir(d))) {
-		if (!is_parquet(e->d_name))
-			continue;
-		char path[8192];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		rc = hist_scan_file(o, path, host_port, h);
-		/* moved to the archive while listed: counted there */
-		if (rc && access(path, F_OK) != 0)
-			rc = 0;
-	}
-	closedir(d);
+	hist_dir *hd = ud;
+	if (e->is_dir || !is_parquet(e->name))
+		return 0;
+	char path[8192];
+	snprintf(path, sizeof path, "%s/%s", hd->dir, e->name);
+	int rc = hist_scan_file(hd->st, hd->o, path, hd->host_port, hd->h);
+	/* moved to the archive while listed: counted there */
+	if (rc && ps_storage_stat(hd->st, path, NULL, NULL) == PS_ENOTFOUND)
+		rc = 0;
 	return rc;
+}
+
+/* The history files of dir, on either backend (storage/backend.h). */
+static int hist_scan_dir(ps_store *st, const ps_report_options *o, const char *dir, const char *host_port,
+                         hist_list *h)
+{
+	hist_dir hd = {st, o, dir, host_port, h};
+	return ps_storage_list(st, dir, hist_scan_entry, &hd);
 }
 
 /* Does a history host belong to one of the targets asked (the same host or
@@ -644,6 +653,32 @@ static int gather_file(ps_store *st, const ps_report_options *o, ps_report *r, c
 	return rc;
 }
 
+typedef struct hist_hosts {
+	ps_store *st;
+	const ps_report_options *o;
+	char (*hosts)[PS_URL_HOST_MAX + 1];
+	const char *root;
+	hist_list *h;
+} hist_hosts;
+
+/* One host's directory under file_history: its files and its archive's. */
+static int hist_scan_host(void *ud, const ps_entry *e)
+{
+	hist_hosts *hh = ud;
+	char host[PS_URL_HOST_MAX + 1], disp[PS_HOST_PORT_DISPLAY_MAX], sub[8192];
+	int port;
+	if (!e->is_dir || e->name[0] == '.' || ps_host_port_dir_parse(e->name, host, sizeof host, &port) ||
+	    ps_host_port_format(host, port, disp, sizeof disp) || !host_wanted(hh->o, hh->hosts, host))
+		return 0;
+	snprintf(sub, sizeof sub, "%s/%s", hh->root, e->name);
+	int rc = hist_scan_dir(hh->st, hh->o, sub, disp, hh->h);
+	if (!rc) {
+		snprintf(sub, sizeof sub, "%s/%s/archive", hh->root, e->name);
+		rc = hist_scan_dir(hh->st, hh->o, sub, disp, hh->h);
+	}
+	return rc;
+}
+
 static int gather_files(ps_store *st, const ps_report_options *o, ps_report *r)
 {
 	char (*hosts)[PS_URL_HOST_MAX + 1] = NULL;
@@ -663,28 +698,10 @@ static int gather_files(ps_store *st, const ps_report_options *o, ps_report *r)
 		}
 	}
 	hist_list h = {0};
-	int rc = 0;
 	char root[4096];
 	snprintf(root, sizeof root, "%s/file_history", st->base);
-	DIR *d = opendir(root);
-	if (!d && errno != ENOENT)
-		rc = ps_err(PS_EIO, "cannot list %s: %s", root, strerror(errno));
-	struct dirent *e;
-	while (d && !rc && (e = readdir(d))) {
-		char host[PS_URL_HOST_MAX + 1], disp[PS_HOST_PORT_DISPLAY_MAX], sub[8192];
-		int port;
-		if (e->d_name[0] == '.' || ps_host_port_dir_parse(e->d_name, host, sizeof host, &port) ||
-		    ps_host_port_format(host, port, disp, sizeof disp) || !host_wanted(o, hosts, host))
-			continue;
-		snprintf(sub, sizeof sub, "%s/%s", root, e->d_name);
-		rc = hist_scan_dir(o, sub, disp, &h);
-		if (!rc) {
-			snprintf(sub, sizeof sub, "%s/%s/archive", root, e->d_name);
-			rc = hist_scan_dir(o, sub, disp, &h);
-		}
-	}
-	if (d)
-		closedir(d);
+	hist_hosts hh = {st, o, hosts, root, &h};
+	int rc = ps_storage_list(st, root, hist_scan_host, &hh);
 	free(hosts);
 	/* URLs with a version in range, newest change first */
 	size_t k = 0;
