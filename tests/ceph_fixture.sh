@@ -26,7 +26,15 @@ start)
 			exit 0
 		fi
 	done
-	bash "$src/scripts/ceph.sh" start "$dir"
+	# a loaded machine sometimes keeps radosgw from answering in time: one
+	# more try, after the log of the first
+	for try in 1 2; do
+		bash "$src/scripts/ceph.sh" start "$dir" && exit 0
+		echo "ceph_fixture.sh: start $try failed; the end of radosgw's log:"
+		tail -n 20 "$dir/log/client.rgw.a.log" 2>/dev/null
+		bash "$src/scripts/ceph.sh" stop "$dir"
+	done
+	exit 1
 	;;
 stop)
 	bash "$src/scripts/ceph.sh" stop "$dir"
