@@ -469,7 +469,7 @@ static int src_keep(s3_src *s, int64_t off, size_t len, uint8_t *data)
 static void src_log(const s3_src *s, const char *what)
 {
 	ps_log_field f[] = {PS_LOG_STR("key", s->key), PS_LOG_STR("error", ps_errmsg())};
-	ps_log(ps_store_logger(s->st), PS_LOG_ERROR, f, 2, what);
+	ps_log(ps_store_logger(s->st), PS_LOG_ERROR, f, 2, "%s", what);
 }
 
 static int src_read_at(void *ud, void *buf, size_t len, int64_t off)
