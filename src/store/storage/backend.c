@@ -455,8 +455,10 @@ static int src_keep(s3_src *s, int64_t off, size_t len, uint8_t *data)
 		free(s->c[drop].data);
 		drop++;
 	}
-	memmove(s->c, s->c + drop, (s->n - drop) * sizeof *s->c);
-	s->n -= drop;
+	if (drop) { /* the first range of a source comes to an empty cache (s->c NULL) */
+		memmove(s->c, s->c + drop, (s->n - drop) * sizeof *s->c);
+		s->n -= drop;
+	}
 	if (ps_array_room(&s->c, &s->cap, s->n, sizeof *s->c, 8)) {
 		free(data);
 		return PARQ_ENOMEM;
