@@ -183,6 +183,8 @@ keyring = $dir/admin.keyring
 
 [client.rgw.a]
 keyring = $dir/rgw/keyring
+# tcp_nodelay: without it every request after the first on a kept-alive
+# connection waits about 40 ms for the client's delayed ACK (Nagle)
 rgw frontends = beast endpoint=127.0.0.1:$rgwport tcp_nodelay=1
 rgw data = $dir/rgw
 rgw dns name = localhost

@@ -12,6 +12,7 @@
 
 #include "parq/parq.h"
 #include "probestore/probestore.h"
+#include "storage/backend.h"
 #include "test.h"
 
 #undef CHECK_OK
@@ -69,6 +70,80 @@ static inline int ht_fill(char *buf, size_t cap, int n, int min, uint64_t seed, 
 	while (n < min)
 		n += snprintf(buf + n, cap - (size_t)n, "%016llx%s", (unsigned long long)test_rand(&seed), sep);
 	return n;
+}
+
+/* A reader of a store file on either backend (a local path or an
+ * s3:// object): the checks that look into a file's footer. */
+static inline parq_reader *ht_reader(const ps_store *st, const char *path)
+{
+	parq_reader *r = NULL;
+	if (ps_storage_open_reader(st, path, NULL, &r)) {
+		fprintf(stderr, "reading %s: %s\n", path, ps_errmsg());
+		return NULL;
+	}
+	return r;
+}
+
+/* The rows of a store file on either backend from its footer; -1 when it
+ * does not read. */
+static inline int64_t ht_rows(const ps_store *st, const char *path)
+{
+	parq_reader *r = ht_reader(st, path);
+	if (!r)
+		return -1;
+	int64_t n = parq_reader_num_rows(r);
+	parq_reader_close(r);
+	return n;
+}
+
+/* The size of a store file on either backend; -1 when there is none. */
+static inline int64_t ht_size(const ps_store *st, const char *path)
+{
+	int64_t size = -1;
+	if (ps_storage_stat(st, path, &size, NULL))
+		return -1;
+	return size;
+}
+
+static int ht_count_one(void *ud, const ps_entry *e)
+{
+	(void)e;
+	(*(int *)ud)++;
+	return 0;
+}
+
+/* The entries (files and directories) directly under dir of a store on
+ * either backend; 0 for a directory that does not exist, which on object
+ * storage is a prefix with no key. */
+static inline int ht_entries(const ps_store *st, const char *dir)
+{
+	int n = 0;
+	if (ps_storage_list(st, dir, ht_count_one, &n))
+		return -1;
+	return n;
+}
+
+typedef struct ht_suffix_count {
+	const char *suffix;
+	int n;
+} ht_suffix_count;
+
+static int ht_count_suffix(void *ud, const ps_entry *e)
+{
+	ht_suffix_count *c = ud;
+	size_t l = strlen(e->name), s = strlen(c->suffix);
+	c->n += !e->is_dir && e->name[0] != '.' && l >= s && strcmp(e->name + l - s, c->suffix) == 0;
+	return 0;
+}
+
+/* The files directly under dir of a store on either backend whose names
+ * end in suffix (hidden ones left out). */
+static inline int ht_files(const ps_store *st, const char *dir, const char *suffix)
+{
+	ht_suffix_count c = {suffix, 0};
+	if (ps_storage_list(st, dir, ht_count_suffix, &c))
+		return -1;
+	return c.n;
 }
 
 static inline double ht_now(void)

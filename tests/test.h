@@ -4,9 +4,12 @@
 #define PARQ_TEST_H
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static int test_failures;
 static int test_checks;
@@ -53,6 +56,59 @@ static inline size_t test_bundle(char *buf, size_t cap, int v, uint64_t *seed)
 		                       changed ? v : 0);
 	}
 	return at;
+}
+
+/* The backend switch of the store tests. With PROBESTORE_TEST_BACKEND=s3
+ * a test's stores live in the bucket $PROBESTORE_S3_BUCKET at the endpoint
+ * of AWS_ENDPOINT_URL (tests/with_ceph.sh sets both from the Ceph of the
+ * CTest fixture); otherwise in local directories. */
+static inline bool test_backend_s3(void)
+{
+	const char *b = getenv("PROBESTORE_TEST_BACKEND");
+	return b && !strcmp(b, "s3");
+}
+
+/* Exits 77 (CTest's skip) when the S3 backend is asked for and no endpoint
+ * is set, or 1 when PROBESTORE_REQUIRE_CEPH=1 requires the S3 runs. */
+static inline void test_backend_init(const char *name)
+{
+	if (!test_backend_s3())
+		return;
+	if (getenv("AWS_ENDPOINT_URL") && getenv("PROBESTORE_S3_BUCKET") && getenv("AWS_ACCESS_KEY_ID")) {
+		printf("%s: stores in s3://%s at %s\n", name, getenv("PROBESTORE_S3_BUCKET"), getenv("AWS_ENDPOINT_URL"));
+		return;
+	}
+	const char *req = getenv("PROBESTORE_REQUIRE_CEPH");
+	if (req && !strcmp(req, "1")) {
+		fprintf(stderr, "%s: PROBESTORE_TEST_BACKEND=s3 without AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID and "
+		        "PROBESTORE_S3_BUCKET, and PROBESTORE_REQUIRE_CEPH=1 requires the S3 runs\n", name);
+		exit(1);
+	}
+	printf("%s: SKIP: PROBESTORE_TEST_BACKEND=s3 but no S3 endpoint (AWS_ENDPOINT_URL, PROBESTORE_S3_BUCKET); "
+	       "Debian: ceph-mon ceph-osd radosgw ceph-common\n", name);
+	exit(77);
+}
+
+/* The base path of a store for the local directory dir: dir itself, or on
+ * the S3 backend "s3://<bucket>/<run>/<last component of dir>", where <run>
+ * is unique to this process so that runs never see each other's objects.
+ * Returns out. */
+static inline char *test_store_base(char *out, size_t cap, const char *dir)
+{
+	static char run[64];
+	if (!test_backend_s3()) {
+		snprintf(out, cap, "%s", dir);
+		return out;
+	}
+	if (!run[0]) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(run, sizeof run, "run-%lld-%ld-%ld", (long long)ts.tv_sec, (long)ts.tv_nsec, (long)getpid());
+	}
+	const char *name = strrchr(dir, '/');
+	name = name ? name + 1 : dir;
+	snprintf(out, cap, "s3://%s/%s/%s", getenv("PROBESTORE_S3_BUCKET"), run, name);
+	return out;
 }
 
 #endif

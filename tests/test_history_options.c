@@ -4,7 +4,6 @@
  * passes max_file_size, host names with history, a distinct "not found"
  * for the last record, and a cancelled first scan that leaves no empty
  * target directory. */
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include "store_internal.h"
 
 static char base[] = "/tmp/ps_hopts_XXXXXX";
+static char sbase[512]; /* the stores: base, or its place in the bucket */
 
 static void store_one(ps_store *st, const char *url, int v, size_t len)
 {
@@ -29,10 +29,10 @@ static void store_one(ps_store *st, const char *url, int v, size_t len)
 	free(content);
 }
 
-static int file_codec(const char *path)
+static int file_codec(const ps_store *st, const char *path)
 {
-	parq_reader *r;
-	if (parq_reader_open(&r, path, NULL))
+	parq_reader *r = ht_reader(st, path);
+	if (!r)
 		return -100;
 	const parq_file_meta *m = parq_reader_metadata(r);
 	int c = m->n_row_groups ? (int)m->row_groups[0].columns[PS_H_CONTENT].meta.codec : -101;
@@ -66,12 +66,12 @@ static void codecs(void)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char dir[600], path[4096];
-		snprintf(dir, sizeof dir, "%s/codec%zu", base, i);
+		snprintf(dir, sizeof dir, "%s/codec%zu", sbase, i);
 		yaml_codec = cases[i].yaml;
 		ps_store *st = ht_open(dir, edit_yaml);
 		store_one(st, "https://example.com/app.js", 1, 3000);
 		CHECK_OK(ps_history_path(st, "https://example.com/app.js", path, sizeof path));
-		int got = file_codec(path);
+		int got = file_codec(st, path);
 		if (got != cases[i].codec)
 			fprintf(stderr, "case %zu (%s): codec %d, expected %d\n", i, cases[i].yaml, got, cases[i].codec);
 		CHECK_EQ_INT(got, cases[i].codec);
@@ -113,7 +113,7 @@ static void mutex_options(void)
 
 	/* default: a URL's mutex goes with its last release */
 	char dir[600];
-	snprintf(dir, sizeof dir, "%s/mutex", base);
+	snprintf(dir, sizeof dir, "%s/mutex", sbase);
 	ps_store *st = ht_open(dir, NULL);
 	store_one(st, "https://example.com/a.js", 1, 100);
 	store_one(st, "https://example.com/b.js", 2, 100);
@@ -135,7 +135,7 @@ static void edit_no_mutexes(ps_config *c)
 static void mutex_cleanup_thread(void)
 {
 	char dir[600];
-	snprintf(dir, sizeof dir, "%s/cleanup", base);
+	snprintf(dir, sizeof dir, "%s/cleanup", sbase);
 	ps_store *st = ht_open(dir, edit_cleanup);
 	CHECK(st->has_cleaner);
 	store_one(st, "https://example.com/a.js", 1, 100);
@@ -158,7 +158,7 @@ static void mutex_cleanup_thread(void)
 
 	/* without URL mutexes, writers of one URL still take turns (the lock
 	 * files) and every version is kept */
-	snprintf(dir, sizeof dir, "%s/nomutex", base);
+	snprintf(dir, sizeof dir, "%s/nomutex", sbase);
 	st = ht_open(dir, edit_no_mutexes);
 	for (int v = 0; v < 5; v++)
 		store_one(st, "https://example.com/a.js", v, 100);
@@ -176,43 +176,55 @@ static void edit_small_files(ps_config *c)
 	c->history.compaction_threshold = 0;
 }
 
-/* Checks every .parquet file of dir (and its archive) against max: a file
- * past it must hold a single record. Returns the number of files. */
-static int check_sizes(const char *dir, int64_t max)
+typedef struct sizes {
+	const ps_store *st;
+	const char *dir;
+	int64_t max;
+	int n;
+} sizes;
+
+static int check_sizes(const ps_store *st, const char *dir, int64_t max);
+
+static int check_one_size(void *ud, const ps_entry *e)
 {
-	DIR *d = opendir(dir);
-	if (!d)
+	sizes *z = ud;
+	char p[4096];
+	snprintf(p, sizeof p, "%s/%s", z->dir, e->name);
+	if (e->is_dir) {
+		if (!strcmp(e->name, "archive"))
+			z->n += check_sizes(z->st, p, z->max);
 		return 0;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char p[4096];
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		if (!strcmp(e->d_name, "archive")) {
-			n += check_sizes(p, max);
-			continue;
-		}
-		size_t l = strlen(e->d_name);
-		if (e->d_name[0] == '.' || l < 8 || strcmp(e->d_name + l - 8, ".parquet"))
-			continue;
-		n++;
-		struct stat sb;
-		REQUIRE(stat(p, &sb) == 0);
-		int64_t rows = 0;
-		CHECK_OK(ps_history_count(p, &rows));
-		if (sb.st_size > max && rows > 1)
-			fprintf(stderr, "%s: %lld bytes, %lld records, over the maximum of %lld\n", p, (long long)sb.st_size,
-			        (long long)rows, (long long)max);
-		CHECK(sb.st_size <= max || rows == 1);
 	}
-	closedir(d);
-	return n;
+	size_t l = strlen(e->name);
+	if (e->name[0] == '.' || l < 8 || strcmp(e->name + l - 8, ".parquet"))
+		return 0;
+	z->n++;
+	parq_reader *r = ht_reader(z->st, p);
+	CHECK(r != NULL);
+	int64_t rows = r ? parq_reader_num_rows(r) : 0;
+	if (r)
+		parq_reader_close(r);
+	if (e->size > z->max && rows > 1)
+		fprintf(stderr, "%s: %lld bytes, %lld records, over the maximum of %lld\n", p, (long long)e->size,
+		        (long long)rows, (long long)z->max);
+	CHECK(e->size <= z->max || rows == 1);
+	return 0;
+}
+
+/* Checks every .parquet file of dir (and its archive) in the store against
+ * max: a file past it must hold a single record. Returns the number of
+ * files. */
+static int check_sizes(const ps_store *st, const char *dir, int64_t max)
+{
+	sizes z = {st, dir, max, 0};
+	CHECK_OK(ps_storage_list(st, dir, check_one_size, &z));
+	return z.n;
 }
 
 static void rotation(void)
 {
 	char dir[600], path[4096];
-	snprintf(dir, sizeof dir, "%s/rotate", base);
+	snprintf(dir, sizeof dir, "%s/rotate", sbase);
 	ps_store *st = ht_open(dir, edit_small_files);
 	const char *url = "https://example.com/big.js";
 	CHECK_OK(ps_history_path(st, url, path, sizeof path));
@@ -222,9 +234,9 @@ static void rotation(void)
 	 * a record, which the record's own bytes do not count */
 	for (int v = 0; v < 150; v++) {
 		store_one(st, url, v, 300 + (size_t)(v * 337 % 800));
-		check_sizes(path, 20000);
+		check_sizes(st, path, 20000);
 	}
-	int files = check_sizes(path, 20000);
+	int files = check_sizes(st, path, 20000);
 	CHECK(files >= 5);
 	ps_history_set set;
 	CHECK_OK(ps_history_records(st, url, 0, &set));
@@ -236,14 +248,14 @@ static void rotation(void)
 	CHECK_OK(ps_history_last(st, url, &last));
 	CHECK(last && last->content_len == 30000);
 	ps_history_record_free(last);
-	check_sizes(path, 20000);
+	check_sizes(st, path, 20000);
 	ps_store_close(st);
 }
 
 static void hostnames_and_not_found(void)
 {
 	char dir[600];
-	snprintf(dir, sizeof dir, "%s/hosts", base);
+	snprintf(dir, sizeof dir, "%s/hosts", sbase);
 	ps_store *st = ht_open(dir, NULL);
 	store_one(st, "https://example.com/a.js", 1, 100);
 	store_one(st, "http://example.com:8080/a.js", 2, 100);
@@ -286,7 +298,7 @@ static void hostnames_and_not_found(void)
 static void cancelled_scan(void)
 {
 	char dir[600], target[4096];
-	snprintf(dir, sizeof dir, "%s/scans", base);
+	snprintf(dir, sizeof dir, "%s/scans", sbase);
 	ps_store *st = ht_open(dir, NULL);
 	ps_probe_result pr;
 	memset(&pr, 0, sizeof pr);
@@ -299,11 +311,12 @@ static void cancelled_scan(void)
 	so.root_target = "shop.example.com";
 	so.cancel = &cancel;
 	CHECK_EQ_INT(ps_scan_write(st, &so, &pr, 1, NULL), PS_ECANCELED);
+	/* nothing under the target's directory, nor under probe_results (on
+	 * object storage: no key under those prefixes, claims included) */
 	snprintf(target, sizeof target, "%s/probe_results/shop.example.com_443", dir);
-	struct stat sb;
-	CHECK(stat(target, &sb) != 0);
+	CHECK_EQ_INT(ht_entries(st, target), 0);
 	snprintf(target, sizeof target, "%s/probe_results", dir);
-	CHECK(stat(target, &sb) != 0);
+	CHECK_EQ_INT(ht_entries(st, target), 0);
 	/* a writer cancelled after some records: the same */
 	ps_scan_writer *w;
 	so.cancel = NULL;
@@ -313,7 +326,7 @@ static void cancelled_scan(void)
 	CHECK_OK(ps_scan_writer_add(w, &pr, 1));
 	ps_cancel_request(&later);
 	CHECK_EQ_INT(ps_scan_writer_commit(w, NULL), PS_ECANCELED);
-	CHECK(stat(target, &sb) != 0);
+	CHECK_EQ_INT(ht_entries(st, target), 0);
 	/* a target with scans keeps its directory */
 	so.cancel = NULL;
 	CHECK_OK(ps_scan_write(st, &so, &pr, 1, NULL));
@@ -331,7 +344,7 @@ static void cancelled_scan(void)
 	so.root_target = "other.example.com";
 	CHECK_EQ_INT(ps_scan_write(st, &so, &bad, 1, NULL), PS_EINVAL);
 	snprintf(target, sizeof target, "%s/probe_results/other.example.com_443", dir);
-	CHECK(stat(target, &sb) != 0);
+	CHECK_EQ_INT(ht_entries(st, target), 0);
 	ps_store_close(st);
 }
 
@@ -365,7 +378,7 @@ static void reader_settings(void)
 	ps_config_free(&cfg);
 
 	char dir[600];
-	snprintf(dir, sizeof dir, "%s/reader", base);
+	snprintf(dir, sizeof dir, "%s/reader", sbase);
 	ps_store *st = ht_open(dir, edit_reader);
 	CHECK_EQ_INT(st->cfg.reader.buffer_size, 4096);
 	for (int v = 0; v < 20; v++)
@@ -384,7 +397,9 @@ static void reader_settings(void)
 
 int main(void)
 {
+	test_backend_init("test_history_options");
 	REQUIRE(mkdtemp(base));
+	test_store_base(sbase, sizeof sbase, base);
 	codecs();
 	mutex_options();
 	mutex_cleanup_thread();

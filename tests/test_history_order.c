@@ -22,6 +22,7 @@
 #define ADDS 25
 
 static char base[64];
+static char sbase[512]; /* the stores: base, or its place in the bucket */
 
 static int no_fsync(void *ud, int fd)
 {
@@ -129,8 +130,8 @@ static int check_chain(ps_store *st, size_t *n_out)
 
 static void concurrent(void)
 {
-	char dir[128];
-	snprintf(dir, sizeof dir, "%s/concurrent", base);
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/concurrent", sbase);
 	/* the store and its directory exist before the writers start */
 	ps_store *st = open_store(dir);
 	ps_store_close(st);
@@ -180,8 +181,8 @@ static void store_at(ps_store *st, const char *content, int64_t ts, ps_history_c
 
 static void out_of_order(void)
 {
-	char dir[128];
-	snprintf(dir, sizeof dir, "%s/order", base);
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/order", sbase);
 	ps_store *st = open_store(dir);
 	const char *v1 = "a\nb\nc\n", *v3 = "a\nB\nc\nd\n", *v2 = "a\nb\nc\nd\n", *v0 = "z\n";
 	char h1[65], h2[65], h3[65];
@@ -227,8 +228,10 @@ static void out_of_order(void)
 
 int main(void)
 {
+	test_backend_init("test_history_order");
 	snprintf(base, sizeof base, "/tmp/ps_horder_XXXXXX");
 	REQUIRE(mkdtemp(base));
+	test_store_base(sbase, sizeof sbase, base);
 	concurrent();
 	out_of_order();
 	ht_rm_rf(base);

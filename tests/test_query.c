@@ -69,10 +69,12 @@ static int keep_url(void *ud, const ps_probe_result *r)
 
 int main(void)
 {
+	test_backend_init("test_query");
 	REQUIRE(mkdtemp(base));
+	char sbase[512];
 	ps_store_options so;
 	ps_store_options_default(&so);
-	so.base_path = base;
+	so.base_path = test_store_base(sbase, sizeof sbase, base);
 	ps_store *st;
 	REQUIRE(ps_store_open(&st, &so) == 0);
 
@@ -105,7 +107,7 @@ int main(void)
 
 	rows = calloc(ROWS, sizeof *rows);
 	REQUIRE(rows);
-	CHECK_OK(ps_scan_stream(sr.path, keep_row, NULL, NULL));
+	CHECK_OK(ps_store_scan_stream(st, sr.path, keep_row, NULL, NULL));
 	REQUIRE(n_rows == ROWS);
 
 	window win = {.cap = ROWS};

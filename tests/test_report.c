@@ -441,10 +441,12 @@ static void test_render_by_hand(void)
 int main(int argc, char **argv)
 {
 	const char *keep = argc == 3 && strcmp(argv[1], "--keep") == 0 ? argv[2] : NULL;
+	test_backend_init("test_report");
 	REQUIRE(mkdtemp(base));
-	char known[512], hostile[512], keep_html[600];
-	snprintf(known, sizeof known, "%s/known", keep ? keep : base);
-	snprintf(hostile, sizeof hostile, "%s/hostile", keep ? keep : base);
+	char sbase[512], known[600], hostile[600], keep_html[600];
+	test_store_base(sbase, sizeof sbase, base); /* the stores: base, or its place in the bucket */
+	snprintf(known, sizeof known, "%s/known", keep ? keep : sbase);
+	snprintf(hostile, sizeof hostile, "%s/hostile", keep ? keep : sbase);
 	if (keep) {
 		mkdir(keep, 0755);
 		ht_rm_rf(known);

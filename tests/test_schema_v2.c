@@ -13,6 +13,7 @@
 #include "ingest/httpx.h"
 #include "parq/parq.h"
 #include "probestore/probestore.h"
+#include "storage/backend.h"
 #include "test.h"
 
 #define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); test_checks++; \
@@ -21,6 +22,7 @@
 	        _b ? _b : "(null)"); } } while (0)
 
 static char base[] = "/tmp/ps_schema_v2_XXXXXX";
+static char sbase[512]; /* the stores: base, or its place in the bucket */
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -106,8 +108,8 @@ static bool bytes_eq(const parq_value *v, const char *s)
 
 static void test_fields_in_columns(void)
 {
-	char dir[256];
-	snprintf(dir, sizeof dir, "%s/fields", base);
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/fields", sbase);
 	ps_store *st = open_store_v(dir, 2, NULL, 10);
 	ps_arena a = {0};
 	ps_rec recs[2];
@@ -125,7 +127,7 @@ static void test_fields_in_columns(void)
 
 	/* the file, read with libparq alone */
 	parq_reader *r;
-	REQUIRE(parq_reader_open(&r, res.path, NULL) == 0);
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &r) == 0);
 	CHECK_STR(parq_reader_kv(r, "probestore.schema_version"), "2");
 	const parq_schema *s = parq_reader_schema(r);
 	CHECK_EQ_INT(s->root->n_children, 43);
@@ -192,7 +194,7 @@ static void test_fields_in_columns(void)
 
 	/* and read back into the model */
 	ps_probe_iter *pi;
-	REQUIRE(ps_probe_iter_open(&pi, res.path) == 0);
+	REQUIRE(ps_store_probe_iter_open(&pi, st, res.path) == 0);
 	const ps_probe_result *p;
 	REQUIRE(ps_probe_iter_next(pi, &p) == 0 && p);
 	CHECK_STR(p->location, "https://www.example.com/sso");
@@ -352,8 +354,8 @@ static void test_changes_random(void)
 	uint64_t seed = 42;
 	static rgen ga, gb;
 	for (int round = 0; round < 24; round++) {
-		char dir[256];
-		snprintf(dir, sizeof dir, "%s/rand%d", base, round);
+		char dir[700];
+		snprintf(dir, sizeof dir, "%s/rand%d", sbase, round);
 		int va = 1 + (int)(test_rand(&seed) % 2), vb = 1 + (int)(test_rand(&seed) % 2);
 		rand_results(&ga, &seed, 1 + test_rand(&seed) % 40, 40);
 		rand_results(&gb, &seed, 1 + test_rand(&seed) % 40, 40);
@@ -372,7 +374,7 @@ static void test_changes_random(void)
 
 		/* the library's diff */
 		ps_url_diff d;
-		CHECK_OK(ps_scan_diff(ra.path, rb.path, &d));
+		CHECK_OK(ps_store_scan_diff(st, ra.path, rb.path, NULL, &d));
 		size_t want_changed = 0;
 		for (size_t i = 0; i < gb.n; i++) {
 			const ps_probe_result *old = bf_find(&ga, gb.r[i].input_url);
@@ -422,7 +424,7 @@ static void test_changes_random(void)
 
 		/* the column the writer recorded (version 2 only) */
 		ps_probe_iter *it;
-		REQUIRE(ps_probe_iter_open(&it, rb.path) == 0);
+		REQUIRE(ps_store_probe_iter_open(&it, st, rb.path) == 0);
 		const ps_probe_result *p;
 		while (ps_probe_iter_next(it, &p) == 0 && p) {
 			const ps_probe_result *old = bf_find(&ga, p->input_url);
@@ -528,8 +530,8 @@ static void test_changes_random(void)
  * filters: no page of the file is read. */
 static void test_hash_bloom(void)
 {
-	char dir[256];
-	snprintf(dir, sizeof dir, "%s/bloom", base);
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/bloom", sbase);
 	ps_store *st = open_store_v(dir, 2, NULL, 10);
 	enum { N = 6000 };
 	ps_probe_result *r = calloc(N, sizeof *r);
@@ -552,7 +554,7 @@ static void test_hash_bloom(void)
 	ps_scan_result res;
 	CHECK_OK(ps_scan_write(st, &o, r, N, &res));
 	parq_reader *rd;
-	REQUIRE(parq_reader_open(&rd, res.path, NULL) == 0);
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &rd) == 0);
 	struct {
 		const char *col;
 		parq_scalar v;
@@ -617,8 +619,8 @@ static void test_changes_each_field(void)
 		if (want && !strcmp(want, "body_sha256")) b.body_sha256 = "cccc";
 		if (want && !strcmp(want, "tls")) { b.tls_subject_an = san2; b.n_tls_subject_an = 1; }
 		if (want && !strcmp(want, "ip_address")) { b.ips = ip2; b.n_ips = 1; }
-		char dir[256];
-		snprintf(dir, sizeof dir, "%s/each%zu", base, c);
+		char dir[700];
+		snprintf(dir, sizeof dir, "%s/each%zu", sbase, c);
 		ps_store *st = open_store_v(dir, 2, NULL, 10);
 		ps_scan_options o;
 		ps_scan_options_default(&o);
@@ -629,7 +631,7 @@ static void test_changes_each_field(void)
 		o.scan_time_ms = 1743600060000;
 		CHECK_OK(ps_scan_write(st, &o, &b, 1, &rb));
 		ps_url_diff d;
-		CHECK_OK(ps_scan_diff(ra.path, rb.path, &d));
+		CHECK_OK(ps_store_scan_diff(st, ra.path, rb.path, NULL, &d));
 		CHECK_EQ_INT(d.n_existing, 1);
 		CHECK_EQ_INT(d.n_changed, want ? 1 : 0);
 		if (want && d.n_changed == 1) {
@@ -654,11 +656,11 @@ static void test_changes_each_field(void)
 			ps_change_options co;
 			ps_change_options_default(&co);
 			co.fields = !strcmp(want, "title") ? "status_code" : "title";
-			CHECK_OK(ps_scan_diff_changes(ra.path, rb.path, &co, &d));
+			CHECK_OK(ps_store_scan_diff(st, ra.path, rb.path, &co, &d));
 			CHECK_EQ_INT(d.n_changed, 0);
 			ps_url_diff_free(&d);
 			co.fields = want;
-			CHECK_OK(ps_scan_diff_changes(ra.path, rb.path, &co, &d));
+			CHECK_OK(ps_store_scan_diff(st, ra.path, rb.path, &co, &d));
 			CHECK_EQ_INT(d.n_changed, 1);
 			ps_url_diff_free(&d);
 		}
@@ -669,8 +671,8 @@ static void test_changes_each_field(void)
 	ps_change_options_default(&co);
 	ps_probe_result a = base_r, b = base_r;
 	b.content_length = 1050;
-	char dir[256];
-	snprintf(dir, sizeof dir, "%s/threshold", base);
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/threshold", sbase);
 	ps_store *st = open_store_v(dir, 2, NULL, 4);
 	ps_scan_options o;
 	ps_scan_options_default(&o);
@@ -682,18 +684,18 @@ static void test_changes_each_field(void)
 	CHECK_OK(ps_scan_write(st, &o, &b, 1, &rb));
 	CHECK_EQ_INT(rb.n_changed, 1); /* the store's 4 % */
 	ps_url_diff d;
-	CHECK_OK(ps_scan_diff_changes(ra.path, rb.path, &co, &d)); /* 10 % */
+	CHECK_OK(ps_store_scan_diff(st, ra.path, rb.path, &co, &d)); /* 10 % */
 	CHECK_EQ_INT(d.n_changed, 0);
 	ps_url_diff_free(&d);
 	co.length_ratio = 0.04;
-	CHECK_OK(ps_scan_diff_changes(ra.path, rb.path, &co, &d));
+	CHECK_OK(ps_store_scan_diff(st, ra.path, rb.path, &co, &d));
 	CHECK_EQ_INT(d.n_changed, 1);
 	ps_url_diff_free(&d);
 	CHECK_OK(ps_store_diff_latest(st, "h.example.com", &d));
 	CHECK_EQ_INT(d.n_changed, 1);
 	ps_url_diff_free(&d);
 	co.fields = "status_code,nonsense";
-	CHECK_EQ_INT(ps_scan_diff_changes(ra.path, rb.path, &co, &d), PS_EINVAL);
+	CHECK_EQ_INT(ps_store_scan_diff(st, ra.path, rb.path, &co, &d), PS_EINVAL);
 	CHECK(strstr(ps_errmsg(), "nonsense") != NULL);
 	ps_store_close(st);
 }
@@ -740,7 +742,9 @@ static void test_jsonl_fields(void)
 
 int main(void)
 {
+	test_backend_init("test_schema_v2");
 	REQUIRE(mkdtemp(base));
+	test_store_base(sbase, sizeof sbase, base);
 	test_fields_in_columns();
 	test_jsonl_fields();
 	test_changes_each_field();

@@ -25,6 +25,7 @@
 #endif
 
 static char base[] = "/tmp/ps_stream_XXXXXX";
+static char sbase[512]; /* the store: base, or its place in the bucket */
 static const int64_t ROWS = SANITIZED ? 100000 : 1000000;
 static const int64_t SCAN_MS = 1764600000000;
 
@@ -33,7 +34,7 @@ static int write_scan(void)
 	ps_store *st;
 	ps_store_options so;
 	ps_store_options_default(&so);
-	so.base_path = base;
+	so.base_path = sbase;
 	if (ps_store_open(&st, &so))
 		return 1;
 	ps_scan_options o;
@@ -103,10 +104,18 @@ static int stream_scan(void)
 		return 1;
 	fclose(f);
 	counter c = {0};
-	if (ps_scan_stream(path, count_one, &c, NULL)) {
+	ps_store *st;
+	ps_store_options so;
+	ps_store_options_default(&so);
+	so.base_path = sbase;
+	if (ps_store_open(&st, &so))
+		return 1;
+	if (ps_store_scan_stream(st, path, count_one, &c, NULL)) {
 		fprintf(stderr, "stream: %s\n", ps_errmsg());
+		ps_store_close(st);
 		return 1;
 	}
+	ps_store_close(st);
 	if (c.n != ROWS || c.bad) {
 		fprintf(stderr, "streamed %lld rows, %lld wrong\n", (long long)c.n, (long long)c.bad);
 		return 1;
@@ -136,7 +145,9 @@ static int rm_one(const char *p, const struct stat *s, int flag, struct FTW *f)
 
 int main(void)
 {
+	test_backend_init("test_store_stream");
 	REQUIRE(mkdtemp(base));
+	test_store_base(sbase, sizeof sbase, base);
 	long w_kb = 0, r_kb = 0;
 	CHECK_EQ_INT(in_child(write_scan, &w_kb), 0);
 	CHECK_EQ_INT(in_child(stream_scan, &r_kb), 0);

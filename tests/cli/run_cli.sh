@@ -8,6 +8,16 @@
 # Environment: PROBESTORE (the binary, required), CLI_WORK (work directory,
 # default a temporary one), PROBESTORE_UPDATE_GOLDEN=1 (write the transcripts
 # to golden/ instead of comparing; review the diff before committing).
+#
+# CLI_BACKEND=s3 runs the sections whose commands only use the store against
+# S3-compatible storage (AWS_ENDPOINT_URL, the keys and PROBESTORE_S3_BUCKET,
+# as tests/with_ceph.sh sets them): every --data DIR, PROBESTORE_DATA and
+# store file path DIR/probe_results/... becomes s3://BUCKET/<run>/DIR..., and
+# s3://BUCKET/<run>/ is taken out of what the commands print, so that the
+# same golden transcripts are compared. The commands that take a FILE
+# (count FILE, cat, inspect) read local files only: for them the object is
+# first downloaded with curl and the command reads the copy. The sections
+# about local files are left out, each with a line saying so.
 set -u
 exec </dev/null
 
@@ -21,8 +31,67 @@ mkdir -p "$W"
 cd "$W" || exit 1
 UPDATE=${PROBESTORE_UPDATE_GOLDEN:-0}
 # the tests set what they need; nothing from the caller's environment
+S3_BUCKET=${PROBESTORE_S3_BUCKET:-}
 while read -r v; do unset "$v"; done < <(env | sed -n 's/^\(PROBESTORE_[A-Z_]*\)=.*/\1/p')
 export TZ=UTC LC_ALL=C
+
+BACKEND=${CLI_BACKEND:-local}
+if [ "$BACKEND" = s3 ]; then
+	if [ -z "${AWS_ENDPOINT_URL:-}" ] || [ -z "$S3_BUCKET" ]; then
+		echo "cli: CLI_BACKEND=s3 needs AWS_ENDPOINT_URL and PROBESTORE_S3_BUCKET" >&2
+		exit 2
+	fi
+	# the commands go through a wrapper that puts the data in the bucket and
+	# takes the bucket's prefix out of what they print
+	ROOT=s3://$S3_BUCKET/cli-$(date +%s)-$$
+	{
+		printf '#!/usr/bin/env bash\nroot=%q\nreal=%q\n' "$ROOT" "$PS"
+		cat <<'EOF'
+s3path() { case $1 in /* | s3://* | -) printf '%s' "$1" ;; *) printf '%s/%s' "$root" "$1" ;; esac; }
+args=()
+t=$(mktemp -d)
+while [ $# -gt 0 ]; do
+	case $1 in
+	--data) args+=("$1"); shift; [ $# -gt 0 ] && args+=("$(s3path "$1")") ;;
+	*/probe_results/* | */file_history/*)
+		# FILE commands read local files: a copy of the object (a store's
+		# own files, as in a local directory, are not copied)
+		if [ -e "$1" ]; then
+			args+=("$1")
+		else
+			mkdir -p "$t/$(dirname "$1")"
+			curl -sf -o "$t/$1" --aws-sigv4 "aws:amz:${AWS_REGION:-us-east-1}:s3" \
+				--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+				-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+				"$AWS_ENDPOINT_URL/${root#s3://}/$1" || echo "probestore-s3: cannot download $root/$1" >&2
+			args+=("$t/$1")
+		fi
+		;;
+	*) args+=("$1") ;;
+	esac
+	[ $# -gt 0 ] && shift
+done
+[ -n "${PROBESTORE_DATA:-}" ] && export PROBESTORE_DATA="$(s3path "$PROBESTORE_DATA")"
+"$real" "${args[@]}" >"$t/out" 2>"$t/err"
+rc=$?
+sed -e "s|$root/||g" -e "s|$t/||g" "$t/out"
+sed -e "s|$root/||g" -e "s|$t/||g" "$t/err" >&2
+rm -rf "$t"
+exit $rc
+EOF
+	} >"$W/probestore-s3"
+	chmod +x "$W/probestore-s3"
+	PS=$W/probestore-s3
+fi
+# Sections about local files (damaged or junk files, directories) run on the
+# local backend only.
+local_only() {
+	if [ "$BACKEND" != local ]; then
+		echo "cli: $1: left out on $BACKEND (about local files: $2)"
+		return 0
+	fi
+	return 1
+}
 
 SAMPLE=$SRC/examples/httpx-sample.jsonl
 FIELDS=$HERE/httpx-fields.jsonl
@@ -282,6 +351,7 @@ run --data fields2 count --target fields.example.com
 end
 
 # ---------------------------------------------------------------------------
+if ! local_only errors "missing, junk and half-written files, local configuration files"; then
 begin errors
 note "usage errors: exit status 2"
 run
@@ -373,8 +443,10 @@ run --data skip ingest --group-by host mixed.jsonl --on-error skip --max-line-si
 run --data skip query --format table
 printf '[]\n{}\n' | run --data skip2 ingest --on-error skip
 end
+fi
 
 # ---------------------------------------------------------------------------
+if ! local_only verify "copies of the data directory damaged in place"; then
 begin verify
 run --data data verify
 run --data data verify --verbose
@@ -390,8 +462,10 @@ NORM='s/"bytes":[0-9][0-9]*/"bytes":N/'
 run --data damaged scans --target api.example.com --format jsonl
 NORM='s/^$//'
 end
+fi
 
 # ---------------------------------------------------------------------------
+if ! local_only large "no file left behind after a failed ingest, checked with find"; then
 begin large
 note "more records than ingest buffers per target: the scans of big targets start early"
 awk 'BEGIN { t = sprintf("%2000s", ""); gsub(/ /, "t", t)
@@ -407,6 +481,7 @@ run --data large query --scan all --count
 run --data large query --target big1.example.com --url-contains /p/39997 --format csv
 run --data large verify
 end
+fi
 
 # ---------------------------------------------------------------------------
 begin cells
@@ -432,7 +507,9 @@ end
 
 # ---------------------------------------------------------------------------
 # The progress line shows on a terminal only (script(1) provides one).
-if command -v script >/dev/null 2>&1; then
+if local_only terminal "the progress line and the table on a terminal"; then
+	:
+elif command -v script >/dev/null 2>&1; then
 	script -qec "'$PS' --data tty ingest --group-by host '$SAMPLE' --scan-time $T1" /dev/null >tty.out 2>&1
 	check "progress line on a terminal" grep -Eq 'ingest: [0-9]+ records?, [0-9]+ records/s, [0-9.]+ KiB read' tty.out
 	check "progress line cleared before the summary" grep -q $'\r\033\\[K' tty.out

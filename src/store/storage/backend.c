@@ -536,7 +536,7 @@ static int src_keep(s3_src *s, int64_t off, size_t len, uint8_t *data)
 		free(s->c[drop].data);
 		drop++;
 	}
-	if (drop) {
+	if (drop) { /* the first range of a source comes to an empty cache (s->c NULL) */
 		memmove(s->c, s->c + drop, (s->n - drop) * sizeof *s->c);
 		s->n -= drop;
 	}

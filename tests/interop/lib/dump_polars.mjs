@@ -111,7 +111,11 @@ function columnValues(s, dt) {
 export async function dump(file, out, { columns } = {}) {
   // a projection is read in file order, like the other dumpers
   const proj = columns ? pl.scanParquet(file).columns.filter((c) => columns.includes(c)) : null;
-  const df = pl.readParquet(file, proj ? { columns: proj } : {});
+  dumpFrame(pl.readParquet(file, proj ? { columns: proj } : {}), out);
+}
+
+/** Prints every row of a DataFrame (read from any source) under the same conventions. */
+export function dumpFrame(df, out) {
   const names = df.columns;
   const cols = names.map((name) => {
     const s = df.getColumn(name);
