@@ -61,6 +61,12 @@ int64_t *ps_strmap_get(const ps_strmap *m, const char *key, size_t len)
 	return m->keys[h] ? &m->vals[h] : NULL;
 }
 
+size_t ps_strmap_memory(const ps_strmap *m)
+{
+	size_t slots = m->keys ? m->mask + 1 : 0;
+	return slots * (sizeof *m->keys + sizeof *m->vals) + ps_arena_memory(&m->arena);
+}
+
 void ps_strmap_free(ps_strmap *m)
 {
 	free(m->keys);

@@ -21,5 +21,7 @@ int ps_strmap_put(ps_strmap *m, const char *key, size_t len, int64_t val);
 /* Pointer to the value, or NULL. */
 int64_t *ps_strmap_get(const ps_strmap *m, const char *key, size_t len);
 void ps_strmap_free(ps_strmap *m);
+/* Bytes m holds allocated: its table and its keys. */
+size_t ps_strmap_memory(const ps_strmap *m);
 
 #endif

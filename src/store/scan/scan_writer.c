@@ -938,9 +938,15 @@ int64_t ps_scan_writer_buffered(const ps_scan_writer *w)
 	return w->pw ? parq_writer_buffered(w->pw) : 0;
 }
 
+int64_t ps_scan_writer_memory_kept(const ps_scan_writer *w)
+{
+	return (int64_t)(ps_strmap_memory(&w->prev) + ps_prev_scan_memory(&w->chg.prev));
+}
+
 int64_t ps_scan_writer_memory(const ps_scan_writer *w)
 {
-	return (w->pw ? parq_writer_memory(w->pw) : 0) + (int64_t)ps_probe_cols_memory(&w->cols);
+	return (w->pw ? parq_writer_memory(w->pw) : 0) + (int64_t)ps_probe_cols_memory(&w->cols) +
+	       ps_scan_writer_memory_kept(w);
 }
 
 int ps_scan_writer_trim(ps_scan_writer *w)
