@@ -6,9 +6,12 @@
  * pushing thread takes the parsed chunks back in input order, so that the
  * first bad line is the first by line number and records reach each
  * target in order. A target's records are buffered until there are enough
- * of them to be worth a scan writer; writers flush row groups to their
- * temporary files when the records and row groups held by all targets
- * together pass the memory budget. ps_ingest_finish writes the remaining
+ * of them to be worth a scan writer; from then on they go to the writer
+ * as write jobs, which the worker threads run between chunks (a target's
+ * jobs one at a time, in order; a chunk is reused once its jobs are done).
+ * Writers flush row groups to their temporary files when the records and
+ * row groups held by all targets together pass the memory budget.
+ * ps_ingest_finish waits for the jobs, writes the remaining
  * small targets on the worker threads and commits every scan in one batch
  * (ps_scan_writers_commit: two syncs of the file system in all). */
 #include "probestore/ingest.h"
@@ -37,8 +40,10 @@
 /* ... and from this many when the memory budget is reached */
 #define RELIEF_RECORDS 250
 #define DEFAULT_BUDGET ((size_t)128 << 20)
-/* a writer holding less than this of its row group is not worth trimming */
-#define TRIM_MIN ((int64_t)256 << 10)
+/* a writer holding less than this of its row group is not worth trimming:
+ * with the previous scans' values counted, a lower floor trims row groups
+ * to a few pages and makes the files much larger (docs/benchmarks.md) */
+#define TRIM_MIN ((int64_t)1 << 20)
 
 /* ---- parsed lines ---- */
 
