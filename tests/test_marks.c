@@ -127,6 +127,38 @@ static int brute_check(ps_store *st, const char *target, int verbose)
 	return bad;
 }
 
+/* The set a scan counts its distinct URLs in: every URL once, a prefix
+ * or an extension of a URL another URL, across the table's growth. */
+static void test_urlset(void)
+{
+	ps_urlset set = {0};
+	char u[64];
+	int added = 0;
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(u, sizeof u, "https://h%d.example.com/p", i);
+		added += ps_urlset_add(&set, u, (size_t)n) == 1;
+	}
+	CHECK_EQ_INT(added, 5000);
+	CHECK_EQ_INT(set.n, 5000);
+	int again = 0, longer = 0;
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(u, sizeof u, "https://h%d.example.com/p", i);
+		again += ps_urlset_add(&set, u, (size_t)n);
+		/* the same bytes one shorter and one longer: other URLs */
+		longer += ps_urlset_add(&set, u, (size_t)n - 1) == 1;
+	}
+	CHECK_EQ_INT(again, 0);
+	CHECK_EQ_INT(longer, 5000);
+	CHECK_EQ_INT(set.n, 10000);
+	CHECK_EQ_INT(ps_urlset_add(&set, "", 0), 1);
+	CHECK_EQ_INT(ps_urlset_add(&set, "", 0), 0);
+	/* at most half full, 16 bytes a slot */
+	CHECK(ps_urlset_memory(&set) >= 2 * 10001 * 16);
+	ps_urlset_free(&set);
+	CHECK_EQ_INT(set.n, 0);
+	CHECK_EQ_INT(ps_urlset_memory(&set), 0);
+}
+
 /* A scan older than the latest arrives after it. */
 static void test_late_scan(void)
 {
@@ -715,6 +747,7 @@ int main(void)
 	test_backend_init("test_marks");
 	REQUIRE(mkdtemp(base));
 	test_store_base(sbase, sizeof sbase, base);
+	test_urlset();
 	test_late_scan();
 	test_freed_name();
 	test_damaged_previous();

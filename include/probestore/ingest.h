@@ -11,8 +11,9 @@
  *   ps_ingest_close(in);
  *
  * The input streams: records are parsed on several threads, grouped by
- * root target and handed to each target's scan writer, which flushes row
- * groups to its temporary file under one memory budget for all targets.
+ * root target and handed to each target's scan writer, which encodes them
+ * on the same threads and flushes row groups to its temporary file under
+ * one memory budget for all targets.
  * Nothing is visible in the store before ps_ingest_finish; a bad line
  * (with on_error fail), a failure or a cancellation leaves nothing behind.
  *
@@ -70,11 +71,13 @@ typedef struct ps_ingest_options {
 	int compression_level;     /* with an explicit codec; 0: the codec's default */
 	bool skip_bad_lines;       /* false (default): a bad line fails the ingest */
 	size_t max_line_size;      /* longest line accepted; 0: the config's max_line_size */
-	size_t memory_budget;      /* bytes for records and row groups held, all
-	                            * targets together; 0: 128 MiB */
-	int threads;               /* parsing threads; 0: one per online CPU (the
-	                            * small scans are written on at least 8, since
-	                            * they mostly wait on the file system) */
+	size_t memory_budget;      /* bytes for records, row groups and previous
+	                            * scans' compared values held, all targets
+	                            * together; 0: 128 MiB */
+	int threads;               /* threads that parse and encode; 0: one per
+	                            * online CPU (the small scans are written on
+	                            * at least 8, since they mostly wait on the
+	                            * file system) */
 	const ps_cancel *cancel;   /* NULL: not cancellable */
 	/* With skip_bad_lines, called for each bad line in input order (input
 	 * name, line number from 1, reason naming the field), on the thread

@@ -11,7 +11,6 @@
 #include <zstd.h>
 
 struct parq_codec_ctx {
-	ZSTD_CCtx *zc;
 	ZSTD_DCtx *zd;
 	z_stream inflate;
 	bool inflate_ready;
@@ -56,6 +55,42 @@ static void zd_give(ZSTD_DCtx *d)
 	ZSTD_freeDCtx(d);
 }
 
+/* A zstd compression context holds about a megabyte of tables once used,
+ * and a writer's pages are compressed one at a time: a program with many
+ * writers open (ingest keeps one per target) would keep one each. Each
+ * thread keeps one instead, taken for a page and given back. */
+static pthread_key_t zc_key;
+static pthread_once_t zc_once = PTHREAD_ONCE_INIT;
+static bool zc_key_ok;
+
+static void zc_destroy(void *p)
+{
+	ZSTD_freeCCtx(p);
+}
+
+static void zc_init(void)
+{
+	zc_key_ok = pthread_key_create(&zc_key, zc_destroy) == 0;
+}
+
+static ZSTD_CCtx *zc_take(void)
+{
+	pthread_once(&zc_once, zc_init);
+	ZSTD_CCtx *z = zc_key_ok ? pthread_getspecific(zc_key) : NULL;
+	if (z) {
+		pthread_setspecific(zc_key, NULL);
+		return z;
+	}
+	return ZSTD_createCCtx();
+}
+
+static void zc_give(ZSTD_CCtx *z)
+{
+	if (zc_key_ok && !pthread_getspecific(zc_key) && pthread_setspecific(zc_key, z) == 0)
+		return;
+	ZSTD_freeCCtx(z);
+}
+
 parq_codec_ctx *parq_codec_ctx_new(void)
 {
 	parq_codec_ctx *c = calloc(1, sizeof *c);
@@ -66,7 +101,6 @@ void parq_codec_ctx_free(parq_codec_ctx *c)
 {
 	if (!c)
 		return;
-	ZSTD_freeCCtx(c->zc);
 	zd_give(c->zd);
 	if (c->inflate_ready)
 		inflateEnd(&c->inflate);
@@ -254,14 +288,17 @@ int parq_compress_long(parq_codec_ctx *c, int codec, int level, bool long_match,
 	case PARQ_CODEC_GZIP:
 		return gzip_compress(level, src, n, dst);
 	case PARQ_CODEC_ZSTD: {
-		if (!c->zc && !(c->zc = ZSTD_createCCtx()))
-			return parq_err_nomem();
+		(void)c;
 		size_t bound = ZSTD_compressBound(n);
 		if (parq_buf_reserve(dst, bound))
 			return PARQ_ENOMEM;
+		ZSTD_CCtx *z = zc_take();
+		if (!z)
+			return parq_err_nomem();
 		/* ZSTD_compressCCtx ignores the parameters zstd_long sets */
-		size_t out = long_match ? zstd_long(c->zc, level ? level : 3, dst->data + dst->len, bound, src, n)
-		                        : ZSTD_compressCCtx(c->zc, dst->data + dst->len, bound, src, n, level ? level : 3);
+		size_t out = long_match ? zstd_long(z, level ? level : 3, dst->data + dst->len, bound, src, n)
+		                        : ZSTD_compressCCtx(z, dst->data + dst->len, bound, src, n, level ? level : 3);
+		zc_give(z);
 		if (ZSTD_isError(out))
 			return parq_err(PARQ_EIO, "zstd: %s", ZSTD_getErrorName(out));
 		dst->len += out;

@@ -1,6 +1,7 @@
 /* Column chunk writer: levels and values in, encoded pages out. */
 #include "column_writer.h"
 
+#include <pthread.h>
 #include <xxhash.h>
 #include <zlib.h>
 
@@ -129,7 +130,7 @@ struct parq_colw {
 	dict dict;
 
 	/* chunk */
-	parq_buf dict_page, data, scratch, comp, header;
+	parq_buf dict_page, data, header;
 	int64_t chunk_levels, chunk_rows;
 	int64_t unc_total, comp_total;
 	parq_stats chunk_stats;
@@ -190,8 +191,6 @@ static void free_buffers(parq_colw *c)
 	parq_buf_free(&c->vals);
 	parq_buf_free(&c->dict_page);
 	parq_buf_free(&c->data);
-	parq_buf_free(&c->scratch);
-	parq_buf_free(&c->comp);
 	parq_buf_free(&c->header);
 	parq_buf_free(&c->bounds);
 	parq_buf_free(&c->bloom);
@@ -251,7 +250,7 @@ size_t parq_colw_memory(const parq_colw *c)
 {
 	const dict *d = &c->dict;
 	size_t m = sizeof *c + c->cap_lev * 2 * sizeof(int16_t) + c->cap_idx * sizeof(uint32_t) + c->vals.cap +
-	           c->dict_page.cap + c->data.cap + c->scratch.cap + c->comp.cap + c->header.cap + c->bounds.cap +
+	           c->dict_page.cap + c->data.cap + c->header.cap + c->bounds.cap +
 	           c->bloom.cap + c->cap_hashes * sizeof(uint64_t) + (size_t)c->cap_pages * sizeof *c->pages;
 	if (d->slots)
 		m += ((size_t)d->mask + 1) * sizeof *d->slots;
@@ -467,6 +466,45 @@ static int emit_page(parq_colw *c, parq_meta_page_header *h, const parq_buf *lev
 }
 
 /* Rewrites the open page's dictionary indices as PLAIN values. */
+/* A page's uncompressed body and its compressed form are needed only
+ * while the page is written: each thread keeps one pair for every column
+ * it writes, instead of each column keeping a pair as large as its
+ * largest page (with many writers open, most of what they held). */
+typedef struct page_bufs {
+	parq_buf scratch, comp;
+} page_bufs;
+
+static pthread_key_t pb_key;
+static pthread_once_t pb_once = PTHREAD_ONCE_INIT;
+static bool pb_key_ok;
+
+static void pb_destroy(void *p)
+{
+	page_bufs *b = p;
+	parq_buf_free(&b->scratch);
+	parq_buf_free(&b->comp);
+	free(b);
+}
+
+static void pb_init(void)
+{
+	pb_key_ok = pthread_key_create(&pb_key, pb_destroy) == 0;
+}
+
+/* The calling thread's pair; NULL when out of memory. */
+static page_bufs *page_bufs_get(void)
+{
+	pthread_once(&pb_once, pb_init);
+	if (!pb_key_ok)
+		return NULL;
+	page_bufs *b = pthread_getspecific(pb_key);
+	if (!b && (b = calloc(1, sizeof *b)) && pthread_setspecific(pb_key, b) != 0) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
+
 static int page_to_plain(parq_colw *c)
 {
 	const dict *d = &c->dict;
@@ -510,10 +548,13 @@ static int maybe_drop_dictionary(parq_colw *c)
 	bool drop = true;
 	if (integer) {
 		size_t dict_cost = c->dict.plain_bytes + (c->nidx * (size_t)parq_bit_width(c->dict.n - 1) + 7) / 8;
-		c->scratch.len = 0;
-		if ((rc = parq_encode_delta_binary(&c->scratch, c->vals.data, c->nidx, (int)c->width)))
+		page_bufs *pb = page_bufs_get();
+		if (!pb)
+			return parq_err_nomem();
+		pb->scratch.len = 0;
+		if ((rc = parq_encode_delta_binary(&pb->scratch, c->vals.data, c->nidx, (int)c->width)))
 			return rc;
-		drop = c->scratch.len < dict_cost;
+		drop = pb->scratch.len < dict_cost;
 	}
 	if (drop) {
 		c->page_dict = false;
@@ -538,7 +579,10 @@ static int flush_page(parq_colw *c)
 	int64_t page_start = (int64_t)c->data.len;
 	int64_t nvalues = (int64_t)c->nlev - c->page_nulls;
 	int encoding, rc;
-	parq_buf *s = &c->scratch;
+	page_bufs *pb = page_bufs_get();
+	if (!pb)
+		return parq_err_nomem();
+	parq_buf *s = &pb->scratch;
 	s->len = 0;
 	if (c->cfg.page_version == 2) {
 		/* Levels stay uncompressed, without length prefixes. */
@@ -567,14 +611,14 @@ static int flush_page(parq_colw *c)
 		const uint8_t *body = vals.data;
 		size_t body_len = vals.len;
 		if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
-			c->comp.len = 0;
-			rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, vals.data, vals.len, &c->comp);
+			pb->comp.len = 0;
+			rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, vals.data, vals.len, &pb->comp);
 			if (rc) {
 				parq_buf_free(&vals);
 				return rc;
 			}
-			body = c->comp.data;
-			body_len = c->comp.len;
+			body = pb->comp.data;
+			body_len = pb->comp.len;
 		}
 		rc = emit_page(c, &h, s, body, body_len);
 		parq_buf_free(&vals);
@@ -597,11 +641,11 @@ static int flush_page(parq_colw *c)
 		const uint8_t *body = s->data;
 		size_t body_len = s->len;
 		if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
-			c->comp.len = 0;
-			if ((rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, s->data, s->len, &c->comp)))
+			pb->comp.len = 0;
+			if ((rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, s->data, s->len, &pb->comp)))
 				return rc;
-			body = c->comp.data;
-			body_len = c->comp.len;
+			body = pb->comp.data;
+			body_len = pb->comp.len;
 		}
 		if ((rc = emit_page(c, &h, NULL, body, body_len)))
 			return rc;
@@ -813,7 +857,10 @@ int parq_colw_append(parq_colw *c, const int16_t *def, const int16_t *rep, int64
 static int write_dict_page(parq_colw *c)
 {
 	dict *d = &c->dict;
-	parq_buf *s = &c->scratch;
+	page_bufs *pb = page_bufs_get();
+	if (!pb)
+		return parq_err_nomem();
+	parq_buf *s = &pb->scratch;
 	s->len = 0;
 	if (parq_buf_reserve(s, d->plain_bytes))
 		return PARQ_ENOMEM;
@@ -835,11 +882,11 @@ static int write_dict_page(parq_colw *c)
 	size_t body_len = s->len;
 	int rc;
 	if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
-		c->comp.len = 0;
-		if ((rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, s->data, s->len, &c->comp)))
+		pb->comp.len = 0;
+		if ((rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, s->data, s->len, &pb->comp)))
 			return rc;
-		body = c->comp.data;
-		body_len = c->comp.len;
+		body = pb->comp.data;
+		body_len = pb->comp.len;
 	}
 	h.compressed_page_size = (int32_t)body_len;
 	if (c->cfg.crc) {

@@ -67,5 +67,9 @@ int ps_scan_writer_flush(ps_scan_writer *w);
  * column vectors), and the same flushed and given back. */
 int64_t ps_scan_writer_memory(const ps_scan_writer *w);
 int ps_scan_writer_trim(ps_scan_writer *w);
+/* The part of ps_scan_writer_memory a trim cannot give back: the previous
+ * scan's URLs and compared values. (This scan's set of URLs is not
+ * counted: it grows with the scan whatever the budget.) */
+int64_t ps_scan_writer_memory_kept(const ps_scan_writer *w);
 
 #endif

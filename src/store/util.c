@@ -149,6 +149,14 @@ void ps_arena_free(ps_arena *a)
 	a->oom = false;
 }
 
+size_t ps_arena_memory(const ps_arena *a)
+{
+	size_t n = 0;
+	for (const ps_arena_block *b = a->head; b; b = b->next)
+		n += sizeof *b + b->size;
+	return n;
+}
+
 /* ---- UTF-8 ---- */
 
 static inline size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)

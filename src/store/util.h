@@ -70,6 +70,8 @@ void *ps_arena_alloc(ps_arena *a, size_t n);
 /* A NUL-terminated copy of p[0..n); NULL on failure. */
 char *ps_arena_strndup(ps_arena *a, const void *p, size_t n);
 void ps_arena_free(ps_arena *a);
+/* Bytes a holds allocated, its blocks' headers included. */
+size_t ps_arena_memory(const ps_arena *a);
 
 /* s[0..n) in a with every invalid UTF-8 sequence made U+FFFD, NUL
  * terminated, in *out; PS_ENOMEM on failure. */

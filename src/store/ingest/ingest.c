@@ -6,9 +6,12 @@
  * pushing thread takes the parsed chunks back in input order, so that the
  * first bad line is the first by line number and records reach each
  * target in order. A target's records are buffered until there are enough
- * of them to be worth a scan writer; writers flush row groups to their
- * temporary files when the records and row groups held by all targets
- * together pass the memory budget. ps_ingest_finish writes the remaining
+ * of them to be worth a scan writer; from then on they go to the writer
+ * as write jobs, which the worker threads run between chunks (a target's
+ * jobs one at a time, in order; a chunk is reused once its jobs are done).
+ * Writers flush row groups to their temporary files when the records and
+ * row groups held by all targets together pass the memory budget.
+ * ps_ingest_finish waits for the jobs, writes the remaining
  * small targets on the worker threads and commits every scan in one batch
  * (ps_scan_writers_commit: two syncs of the file system in all). */
 #include "probestore/ingest.h"
@@ -37,6 +40,10 @@
 /* ... and from this many when the memory budget is reached */
 #define RELIEF_RECORDS 250
 #define DEFAULT_BUDGET ((size_t)128 << 20)
+/* a writer holding less than this of its row group is not worth trimming:
+ * with the previous scans' values counted, a lower floor trims row groups
+ * to a few pages and makes the files much larger (docs/benchmarks.md) */
+#define TRIM_MIN ((int64_t)1 << 20)
 
 /* ---- parsed lines ---- */
 
@@ -50,7 +57,8 @@ typedef struct item {
 	const char *why;          /* ITEM_BAD, ITEM_FATAL */
 } item;
 
-enum { SLOT_FREE, SLOT_FILLED, SLOT_PARSING, SLOT_PARSED };
+/* SLOT_HELD: taken back, its records still read by write jobs */
+enum { SLOT_FREE, SLOT_FILLED, SLOT_PARSING, SLOT_PARSED, SLOT_HELD };
 
 typedef struct chunk {
 	int state;
@@ -65,6 +73,7 @@ typedef struct chunk {
 	size_t n_items, cap_items;
 	ps_arena a;               /* the items' strings */
 	ps_buf nul_fixed;         /* a line whose escaped NULs were replaced */
+	size_t refs;              /* write jobs reading its records (under mu) */
 } chunk;
 
 /* ---- targets ---- */
@@ -82,10 +91,34 @@ typedef struct group {
 	size_t n, cap;
 	bool shallow;             /* recs are views into the current chunk */
 	bool touched;             /* in the current chunk's list */
-	ps_scan_writer *w;
+	bool started;             /* records handed to write jobs: the writer
+	                           * is the jobs' (the pushing thread's view) */
+	ps_scan_writer *w;        /* while jobs run, touched by them only */
 	int64_t scan_ms;
 	ps_ingest_scan *res;      /* once written */
+	/* write jobs, run in order one at a time (under the ingest's mu) */
+	struct job *q_head, *q_tail;
+	bool queued;              /* in the ready list or running */
+	struct group *ready_next;
+	int64_t mem;              /* atomic: what its writer held after its last job */
+	int64_t kept;             /* atomic: the part of it a trim does not give back */
+	bool trimming;            /* atomic: a trim queued, not yet run */
 } group;
+
+/* Records handed to a target's writer, or a trim of its buffers: run by
+ * the worker threads so that encoding and compression overlap parsing. */
+enum { JOB_WRITE, JOB_TRIM };
+
+typedef struct job {
+	int kind;
+	group *g;
+	ps_probe_result *recs;    /* owned array; the strings in c or in a */
+	size_t n;
+	chunk *c;                 /* the chunk the records view, or NULL */
+	ps_arena a;           /* deep copies, when c is NULL */
+	int64_t scan_ms;          /* the scan time should the writer be opened */
+	struct job *next;
+} job;
 
 struct ps_ingest {
 	ps_store *st;
@@ -117,11 +150,17 @@ struct ps_ingest {
 	uint64_t seq_parse;       /* the next chunk for a worker */
 	uint64_t seq_take;        /* the next chunk to take back */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;        /* the workers wait on it: chunks, jobs, stop */
+	pthread_cond_t cv_main;   /* the pushing thread: parsed, freed, jobs done */
 	pthread_t *workers;
 	size_t n_workers;
 	bool stop;
 	ps_buf fixed;             /* UTF-8 repairs when parsing here */
+	/* write jobs (under mu): targets with jobs queued, in turn */
+	group *ready_head, *ready_tail;
+	size_t n_jobs;            /* queued or running */
+	int job_failed;           /* atomic: the first failed job's code */
+	char job_msg[1024];       /* its message */
 
 	/* targets */
 	group **groups;
@@ -134,7 +173,8 @@ struct ps_ingest {
 	size_t n_dir_slots, cap_dirs;
 	group **touched;          /* groups given records of the current chunk */
 	size_t n_touched, cap_touched;
-	size_t buffered;          /* bytes of deep-copied records held */
+	size_t buffered;          /* atomic: bytes of deep-copied records held,
+	                           * by targets and by jobs not yet run */
 	bool keyed;               /* records keyed by their scan time */
 };
 
@@ -344,15 +384,34 @@ oom:
 		c->too_long = -1; /* no room even for that: the taker sees it */
 }
 
+static void run_job(ps_ingest *in, job *j);
+static void job_done(ps_ingest *in, job *j);
+
+/* Parses chunks and runs write jobs; jobs first, since they hold chunks
+ * the pushing thread waits for. At stop, the jobs queued are run (as
+ * nothing, when the ingest is closed unfinished) before the thread ends. */
 static void *worker(void *arg)
 {
 	ps_ingest *in = arg;
 	ps_buf fixed = {0};
 	pthread_mutex_lock(&in->mu);
 	for (;;) {
-		while (!in->stop && !(in->seq_parse < in->seq_fill &&
-		                      in->slots[in->seq_parse % in->n_slots].state == SLOT_FILLED))
+		while (!in->stop && !in->ready_head &&
+		       !(in->seq_parse < in->seq_fill && in->slots[in->seq_parse % in->n_slots].state == SLOT_FILLED))
 			pthread_cond_wait(&in->cv, &in->mu);
+		if (in->ready_head) {
+			group *g = in->ready_head;
+			if (!(in->ready_head = g->ready_next))
+				in->ready_tail = NULL;
+			job *j = g->q_head;
+			if (!(g->q_head = j->next))
+				g->q_tail = NULL;
+			pthread_mutex_unlock(&in->mu);
+			run_job(in, j);
+			pthread_mutex_lock(&in->mu);
+			job_done(in, j);
+			continue;
+		}
 		if (in->stop)
 			break;
 		chunk *c = &in->slots[in->seq_parse++ % in->n_slots];
@@ -361,7 +420,7 @@ static void *worker(void *arg)
 		parse_chunk(in, c, &fixed);
 		pthread_mutex_lock(&in->mu);
 		c->state = SLOT_PARSED;
-		pthread_cond_broadcast(&in->cv);
+		pthread_cond_signal(&in->cv_main);
 	}
 	pthread_mutex_unlock(&in->mu);
 	ps_buf_free(&fixed);
@@ -592,13 +651,13 @@ static const char *group_name(const group *g, char *buf, size_t cap)
 	return buf;
 }
 
-static int group_open(ps_ingest *in, group *g)
+static int group_open(ps_ingest *in, group *g, int64_t scan_ms)
 {
 	ps_scan_options o;
 	ps_scan_options_default(&o);
 	o.root_target = g->target;
 	o.session_id = in->session;
-	o.scan_time_ms = g->scan_ms = group_scan_time(in, g);
+	o.scan_time_ms = g->scan_ms = scan_ms;
 	o.codec = in->o.codec;
 	o.compression_level = in->o.compression_level;
 	o.cancel = in->o.cancel;
@@ -609,25 +668,170 @@ static int group_open(ps_ingest *in, group *g)
 	return rc ? ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name)) : 0;
 }
 
-/* Hands g's buffered records to its writer (opened first if need be);
- * with count, keeps in->buffered (the pushing thread only). */
-static int group_write(ps_ingest *in, group *g, bool count)
+/* Hands g's buffered records to its writer (opened first if need be), on
+ * this thread: the scans written at the end, once no job runs. */
+static int group_write(ps_ingest *in, group *g)
 {
 	int rc;
-	if (!g->w && (rc = group_open(in, g)))
+	if (!g->w && (rc = group_open(in, g, group_scan_time(in, g))))
 		return rc;
 	if (g->n && (rc = ps_scan_writer_add(g->w, g->recs, g->n))) {
 		char name[PS_HOST_PORT_DISPLAY_MAX];
 		return ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name));
 	}
-	if (!g->shallow) {
-		if (count)
-			in->buffered -= g->a.bytes < in->buffered ? g->a.bytes : in->buffered;
+	if (!g->shallow)
 		ps_arena_free(&g->a);
-	}
 	g->n = 0;
 	g->shallow = false;
 	return 0;
+}
+
+/* ---- write jobs ---- */
+
+static void chunk_reset(chunk *c)
+{
+	c->len = 0;
+	c->n_items = 0;
+	c->too_long = 0;
+	ps_arena_free(&c->a);
+}
+
+/* Runs j (any thread, without mu): nothing once the ingest has failed or
+ * is being closed. */
+static void run_job(ps_ingest *in, job *j)
+{
+	group *g = j->g;
+	int rc = 0;
+	if (!__atomic_load_n(&in->stop, __ATOMIC_ACQUIRE) && !__atomic_load_n(&in->job_failed, __ATOMIC_ACQUIRE)) {
+		char name[PS_HOST_PORT_DISPLAY_MAX];
+		if (j->kind == JOB_WRITE) {
+			if (!g->w)
+				rc = group_open(in, g, j->scan_ms);
+			if (!rc && j->n && (rc = ps_scan_writer_add(g->w, j->recs, j->n)))
+				rc = ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name));
+		} else if (g->w && (rc = ps_scan_writer_trim(g->w))) {
+			rc = ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name));
+		}
+		if (g->w) {
+			__atomic_store_n(&g->kept, ps_scan_writer_memory_kept(g->w), __ATOMIC_RELAXED);
+			__atomic_store_n(&g->mem, ps_scan_writer_memory(g->w), __ATOMIC_RELAXED);
+		}
+		if (j->kind == JOB_TRIM)
+			__atomic_store_n(&g->trimming, false, __ATOMIC_RELEASE);
+		if (rc) {
+			pthread_mutex_lock(&in->mu);
+			if (!in->job_failed) {
+				snprintf(in->job_msg, sizeof in->job_msg, "%s", ps_errmsg());
+				__atomic_store_n(&in->job_failed, rc, __ATOMIC_RELEASE);
+			}
+			pthread_mutex_unlock(&in->mu);
+		}
+	}
+	free(j->recs);
+	if (!j->c) {
+		__atomic_sub_fetch(&in->buffered, j->a.bytes, __ATOMIC_RELAXED);
+		ps_arena_free(&j->a);
+	}
+}
+
+/* After run_job, under mu: the chunk released, the target's next job
+ * queued in its turn. */
+static void job_done(ps_ingest *in, job *j)
+{
+	group *g = j->g;
+	if (j->c && --j->c->refs == 0 && j->c->state == SLOT_HELD) {
+		chunk_reset(j->c);
+		j->c->state = SLOT_FREE;
+		pthread_cond_signal(&in->cv_main);
+	}
+	if (g->q_head) {
+		g->ready_next = NULL;
+		if (in->ready_tail)
+			in->ready_tail->ready_next = g;
+		else
+			in->ready_head = g;
+		in->ready_tail = g;
+	} else {
+		g->queued = false;
+	}
+	/* the thread here takes the next ready target itself */
+	if (--in->n_jobs == 0)
+		pthread_cond_signal(&in->cv_main);
+	free(j);
+}
+
+/* Queues j behind its target's other jobs (the pushing thread); run here
+ * when there are no worker threads. */
+static void job_submit(ps_ingest *in, job *j)
+{
+	group *g = j->g;
+	pthread_mutex_lock(&in->mu);
+	in->n_jobs++;
+	if (j->c)
+		j->c->refs++;
+	if (!in->n_workers) {
+		pthread_mutex_unlock(&in->mu);
+		run_job(in, j);
+		pthread_mutex_lock(&in->mu);
+		job_done(in, j);
+		pthread_mutex_unlock(&in->mu);
+		return;
+	}
+	j->next = NULL;
+	if (g->q_tail)
+		g->q_tail->next = j;
+	else
+		g->q_head = j;
+	g->q_tail = j;
+	if (!g->queued) {
+		g->queued = true;
+		g->ready_next = NULL;
+		if (in->ready_tail)
+			in->ready_tail->ready_next = g;
+		else
+			in->ready_head = g;
+		in->ready_tail = g;
+	}
+	pthread_cond_signal(&in->cv);
+	pthread_mutex_unlock(&in->mu);
+}
+
+/* g's buffered records to a write job: views into c, or g's deep copies,
+ * which the job takes over (the pushing thread). */
+static int group_hand(ps_ingest *in, group *g, chunk *c)
+{
+	job *j = calloc(1, sizeof *j);
+	if (!j)
+		return ps_err_nomem();
+	j->kind = JOB_WRITE;
+	j->g = g;
+	j->recs = g->recs;
+	j->n = g->n;
+	j->scan_ms = group_scan_time(in, g);
+	if (g->shallow) {
+		j->c = c;
+	} else {
+		j->a = g->a;
+		memset(&g->a, 0, sizeof g->a);
+	}
+	g->recs = NULL;
+	g->cap = 0;
+	g->n = 0;
+	g->shallow = false;
+	g->started = true;
+	job_submit(in, j);
+	return 0;
+}
+
+/* Every job done; the first failure's error. */
+static int jobs_wait(ps_ingest *in)
+{
+	pthread_mutex_lock(&in->mu);
+	while (in->n_jobs)
+		pthread_cond_wait(&in->cv_main, &in->mu);
+	pthread_mutex_unlock(&in->mu);
+	int rc = __atomic_load_n(&in->job_failed, __ATOMIC_ACQUIRE);
+	return rc ? ps_err(rc, "%s", in->job_msg) : 0;
 }
 
 static int touch(ps_ingest *in, group *g)
@@ -647,22 +851,22 @@ static int take_rec(ps_ingest *in, const item *it)
 	int rc = group_find(in, it->dir, in->keyed ? it->r.time_ms : 0, it->target, &g);
 	if (rc)
 		return rc;
-	if (!g->n && !g->w)
+	if (!g->n && !g->started)
 		g->first_time = it->r.time_ms;
 	if (it->r.time_ms && (!g->min_time || it->r.time_ms < g->min_time))
 		g->min_time = it->r.time_ms;
 	if ((rc = group_room(g)))
 		return rc;
-	if (g->w) {
+	if (g->started) {
 		/* a target with a writer takes the chunk's records as they are,
-		 * handed over before the chunk is reused */
+		 * the chunk held until its jobs are done */
 		g->recs[g->n++] = it->r.r;
 		g->shallow = true;
 	} else {
 		size_t before = g->a.bytes;
 		if ((rc = copy_rec(g, &g->recs[g->n++], &it->r.r)))
 			return rc;
-		in->buffered += g->a.bytes - before;
+		__atomic_add_fetch(&in->buffered, g->a.bytes - before, __ATOMIC_RELAXED);
 	}
 	in->prog.records++;
 	return touch(in, g);
@@ -671,14 +875,14 @@ static int take_rec(ps_ingest *in, const item *it)
 /* The memory budget: deep-copied records over a quarter of it go to
  * writers (the biggest targets first); row groups held over half of it
  * are flushed (the biggest first). */
-static int relieve(ps_ingest *in)
+static int relieve(ps_ingest *in, chunk *c)
 {
 	int rc;
 	for (size_t k = 0; k < in->n_touched; k++) {
 		group *g = in->touched[k];
 		g->touched = false;
 		if (g->shallow || (!in->keyed && (g->n >= WRITER_RECORDS || g->a.bytes >= WRITER_BYTES)))
-			if ((rc = group_write(in, g, true)))
+			if ((rc = group_hand(in, g, c)))
 				return rc;
 	}
 	in->n_touched = 0;
@@ -687,27 +891,32 @@ static int relieve(ps_ingest *in)
 	/* a writer costs more than a few records (its columns, dictionaries,
 	 * compression context): targets of fewer than RELIEF_RECORDS stay
 	 * held whatever the budget, so many small targets do grow memory */
-	while (in->buffered > in->budget / 4) {
+	while (__atomic_load_n(&in->buffered, __ATOMIC_RELAXED) > in->budget / 4) {
 		group *big = NULL;
 		for (size_t k = 0; k < in->n_groups; k++)
 			if (in->groups[k]->n >= RELIEF_RECORDS && (!big || in->groups[k]->a.bytes > big->a.bytes))
 				big = in->groups[k];
 		if (!big)
 			break;
-		if ((rc = group_write(in, big, true)))
+		if ((rc = group_hand(in, big, c)))
 			return rc;
 	}
 	/* what the writers hold allocated, not only their rows: each keeps
 	 * page buffers and dictionaries per column, which across many open
-	 * targets add up to more than their rows. Past the budget the writer
-	 * holding most flushes its row group and gives its buffers back, until
+	 * targets add up to more than their rows, and the previous scan's URLs
+	 * and compared values. Past the budget the writer holding most that a
+	 * trim gives back flushes its row group and its buffers, until
 	 * the writers hold a quarter of the budget (the rest is for the records
 	 * at hand, the compression contexts and the allocator's slack). Counting every writer costs a
-	 * pass over them: done after each chunk of input. */
+	 * pass over them: done after each chunk of input. The writers are the
+	 * jobs': each reports what it holds after its last job, and a trim is
+	 * a job queued behind the target's writes. */
 	int64_t held = 0;
-	for (size_t k = 0; k < in->n_groups; k++)
-		if (in->groups[k]->w)
-			held += ps_scan_writer_memory(in->groups[k]->w);
+	for (size_t k = 0; k < in->n_groups; k++) {
+		const group *g = in->groups[k];
+		held += __atomic_load_n(&g->trimming, __ATOMIC_ACQUIRE) ? __atomic_load_n(&g->kept, __ATOMIC_RELAXED)
+		                                                         : __atomic_load_n(&g->mem, __ATOMIC_RELAXED);
+	}
 	if (held <= (int64_t)(in->budget / 2))
 		return 0;
 	while (held > (int64_t)(in->budget / 4)) {
@@ -715,22 +924,25 @@ static int relieve(ps_ingest *in)
 		group *big = NULL;
 		for (size_t k = 0; k < in->n_groups; k++) {
 			group *g = in->groups[k];
-			int64_t b = g->w ? ps_scan_writer_memory(g->w) : 0;
+			int64_t b = __atomic_load_n(&g->trimming, __ATOMIC_ACQUIRE)
+			                    ? 0
+			                    : __atomic_load_n(&g->mem, __ATOMIC_RELAXED) - __atomic_load_n(&g->kept, __ATOMIC_RELAXED);
 			if (b > most) {
 				most = b;
 				big = g;
 			}
 		}
-		if (!big)
-			break;
-		if ((rc = ps_scan_writer_trim(big->w))) {
-			char name[PS_HOST_PORT_DISPLAY_MAX];
-			return ps_err_prefix(rc, "%s: ", group_name(big, name, sizeof name));
-		}
-		int64_t freed = most - ps_scan_writer_memory(big->w);
-		if (freed <= 0)
-			break; /* what the writers hold cannot be given back now */
-		held -= freed;
+		if (!big || most < TRIM_MIN)
+			break; /* what the writers hold is not theirs to give back */
+		job *j = calloc(1, sizeof *j);
+		if (!j)
+			return ps_err_nomem();
+		j->kind = JOB_TRIM;
+		j->g = big;
+		/* counted as given back until the job has run */
+		__atomic_store_n(&big->trimming, true, __ATOMIC_RELEASE);
+		held -= most;
+		job_submit(in, j);
 	}
 	return 0;
 }
@@ -750,11 +962,14 @@ static int take_chunk(ps_ingest *in)
 	chunk *c = &in->slots[in->seq_take % in->n_slots];
 	pthread_mutex_lock(&in->mu);
 	while (c->state != SLOT_PARSED)
-		pthread_cond_wait(&in->cv, &in->mu);
+		pthread_cond_wait(&in->cv_main, &in->mu);
 	pthread_mutex_unlock(&in->mu);
 	int rc = 0;
 	in->prog.lines += c->n_lines;
-	if (c->too_long < 0)
+	int failed = __atomic_load_n(&in->job_failed, __ATOMIC_ACQUIRE);
+	if (failed)
+		rc = ps_err(failed, "%s", in->job_msg);
+	else if (c->too_long < 0)
 		rc = ps_err_nomem();
 	for (size_t k = 0; k < c->n_items && !rc; k++) {
 		const item *it = &c->items[k];
@@ -772,17 +987,21 @@ static int take_chunk(ps_ingest *in)
 			rc = take_rec(in, it);
 		}
 	}
-	/* the chunk's records reach their writers before it is reused */
+	/* the chunk's records go to write jobs, which hold it until done */
 	if (!rc)
-		rc = relieve(in);
+		rc = relieve(in, c);
 	if (!rc && ps_cancel_requested(in->o.cancel))
 		rc = ps_err(PS_ECANCELED, "ingest canceled");
-	c->len = 0;
-	c->n_items = 0;
-	c->too_long = 0;
-	ps_arena_free(&c->a);
 	pthread_mutex_lock(&in->mu);
-	c->state = SLOT_FREE;
+	bool held = c->refs > 0;
+	if (held)
+		c->state = SLOT_HELD;
+	pthread_mutex_unlock(&in->mu);
+	if (!held)
+		chunk_reset(c);
+	pthread_mutex_lock(&in->mu);
+	if (!held)
+		c->state = SLOT_FREE;
 	in->seq_take++;
 	pthread_mutex_unlock(&in->mu);
 	if (!rc && in->o.on_progress)
@@ -798,7 +1017,12 @@ static int filling(ps_ingest *in, chunk **out)
 		if (rc)
 			return rc;
 	}
-	*out = &in->slots[in->seq_fill % in->n_slots];
+	chunk *c = &in->slots[in->seq_fill % in->n_slots];
+	pthread_mutex_lock(&in->mu);
+	while (c->state != SLOT_FREE)
+		pthread_cond_wait(&in->cv_main, &in->mu); /* its write jobs */
+	pthread_mutex_unlock(&in->mu);
+	*out = c;
 	return 0;
 }
 
@@ -849,7 +1073,7 @@ static int submit(ps_ingest *in, size_t n)
 	pthread_mutex_lock(&in->mu);
 	c->state = SLOT_FILLED;
 	in->seq_fill++;
-	pthread_cond_broadcast(&in->cv);
+	pthread_cond_signal(&in->cv);
 	pthread_mutex_unlock(&in->mu);
 	if (!in->n_workers) {
 		/* no threads: parsed here */
@@ -1073,6 +1297,7 @@ int ps_ingest_open(ps_ingest **out, ps_store *st, const ps_ingest_options *o)
 		rc = ps_err_nomem();
 	pthread_mutex_init(&in->mu, NULL);
 	pthread_cond_init(&in->cv, NULL);
+	pthread_cond_init(&in->cv_main, NULL);
 	if (!rc && threads > 1) {
 		if (!(in->workers = calloc((size_t)threads, sizeof *in->workers)))
 			rc = ps_err_nomem();
@@ -1093,7 +1318,7 @@ int ps_ingest_open(ps_ingest **out, ps_store *st, const ps_ingest_options *o)
 static void stop_workers(ps_ingest *in)
 {
 	pthread_mutex_lock(&in->mu);
-	in->stop = true;
+	__atomic_store_n(&in->stop, true, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&in->cv);
 	pthread_mutex_unlock(&in->mu);
 	for (size_t k = 0; k < in->n_workers; k++)
@@ -1109,6 +1334,7 @@ void ps_ingest_close(ps_ingest *in)
 	free(in->workers);
 	pthread_mutex_destroy(&in->mu);
 	pthread_cond_destroy(&in->cv);
+	pthread_cond_destroy(&in->cv_main);
 	for (size_t k = 0; in->slots && k < in->n_slots; k++) {
 		free(in->slots[k].data);
 		free(in->slots[k].items);
@@ -1169,7 +1395,7 @@ static void *round_worker(void *arg)
 		if (k >= r->n)
 			break;
 		group *g = r->g[k];
-		int rc = group_write(r->in, g, false);
+		int rc = group_write(r->in, g);
 		/* a writer opened before its target's earliest record was seen */
 		if (!rc && group_scan_time(r->in, g) != g->scan_ms)
 			ps_scan_writer_set_time(g->w, g->scan_ms = group_scan_time(r->in, g));
@@ -1260,6 +1486,8 @@ int ps_ingest_finish(ps_ingest *in, ps_ingest_summary *sum)
 	if (rc)
 		return rc;
 	in->finished = true;
+	if ((rc = jobs_wait(in)))
+		return fail(in, rc);
 	stop_workers(in); /* the round threads take their place */
 	sum->records = in->prog.records;
 	sum->lines = in->prog.lines;

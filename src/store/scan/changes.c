@@ -290,6 +290,11 @@ int ps_prev_scan_load(const ps_store *st, const char *path, ps_prev_scan *p)
 	return rc;
 }
 
+size_t ps_prev_scan_memory(const ps_prev_scan *p)
+{
+	return ps_strmap_memory(&p->idx) + p->cap * sizeof *p->recs + ps_arena_memory(&p->arena);
+}
+
 void ps_prev_scan_free(ps_prev_scan *p)
 {
 	ps_strmap_free(&p->idx);

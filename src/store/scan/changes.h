@@ -64,6 +64,8 @@ const ps_probe_result *ps_prev_scan_get(const ps_prev_scan *p, const char *url);
 /* Reads path's compared columns only into p (path NULL: nothing). */
 int ps_prev_scan_load(const ps_store *st, const char *path, ps_prev_scan *p);
 void ps_prev_scan_free(ps_prev_scan *p);
+/* Bytes p holds allocated. */
+size_t ps_prev_scan_memory(const ps_prev_scan *p);
 
 /* A field's value as text into a (NULL when absent): lists joined with
  * ", ", tls as "CN=...; SAN=...; issuer=...; not_after=...". */

@@ -56,7 +56,7 @@ struct ps_scan_writer {
 	ps_strmap prev;          /* previous scan: original_url -> first_seen */
 	bool has_prev;
 	ps_file_id prev_id;      /* the file the marks were computed against */
-	ps_strmap seen;          /* this scan's URLs, counted once each */
+	ps_urlset seen;          /* this scan's URLs, counted once each */
 	int64_t seq;             /* the target's sequence number, once prepared */
 	int64_t open_ms;         /* the scan time the rows were written with */
 	EVP_MD_CTX *digest;      /* SHA-256 of the records as given */
@@ -586,9 +586,10 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 			/* a URL's identity is the URL: its rows (one per method or
 			 * probe) share its mark and are counted once */
 			size_t ul = strlen(rows[i].input_url);
-			bool first_row = !ps_strmap_get(&w->seen, rows[i].input_url, ul);
-			if (first_row && ps_strmap_put(&w->seen, rows[i].input_url, ul, 1))
+			int added = ps_urlset_add(&w->seen, rows[i].input_url, ul);
+			if (added < 0)
 				return ps_err_nomem();
+			bool first_row = added == 1;
 			int64_t *prev = ps_strmap_get(&w->prev, rows[i].input_url, ul);
 			w->diff[i] = prev ? "existing" : "new";
 			if (prev) {
@@ -697,7 +698,7 @@ int ps_scan_writer_prepare(ps_scan_writer *w)
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);
-	ps_strmap_free(&w->seen);
+	ps_urlset_free(&w->seen);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);
@@ -1066,9 +1067,15 @@ int64_t ps_scan_writer_buffered(const ps_scan_writer *w)
 	return w->pw ? parq_writer_buffered(w->pw) : 0;
 }
 
+int64_t ps_scan_writer_memory_kept(const ps_scan_writer *w)
+{
+	return (int64_t)(ps_strmap_memory(&w->prev) + ps_prev_scan_memory(&w->chg.prev));
+}
+
 int64_t ps_scan_writer_memory(const ps_scan_writer *w)
 {
-	return (w->pw ? parq_writer_memory(w->pw) : 0) + (int64_t)ps_probe_cols_memory(&w->cols);
+	return (w->pw ? parq_writer_memory(w->pw) : 0) + (int64_t)ps_probe_cols_memory(&w->cols) +
+	       ps_scan_writer_memory_kept(w);
 }
 
 int ps_scan_writer_trim(ps_scan_writer *w)
@@ -1135,7 +1142,7 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);
-	ps_strmap_free(&w->seen);
+	ps_urlset_free(&w->seen);
 	EVP_MD_CTX_free(w->digest);
 	ps_arena_free(&w->repair);
 	free(w->diff);
