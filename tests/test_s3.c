@@ -269,6 +269,36 @@ static void test_conditional(ps_s3 *s3)
 	CHECK_EQ_INT(ps_s3_put_if_match(s3, key, a, sizeof a, "\"quoted\"", e3), PS_EINVAL);
 }
 
+/* Reads pinned to the version a tail GET saw: a replacement fails them
+ * with PS_S3_ECHANGED instead of mixing two versions' bytes. */
+static void test_pin(ps_s3 *s3)
+{
+	char v1[4000], v2[4000], buf[4000];
+	memset(v1, 'a', sizeof v1);
+	memset(v2, 'b', sizeof v2);
+	OKS3(ps_s3_put(s3, "pinned", v1, sizeof v1, NULL));
+	size_t g = 0;
+	uint64_t size = 0;
+	OKS3(ps_s3_get_tail(s3, "pinned", 100, buf, &g, &size));
+	char etag[PS_S3_ETAG_MAX];
+	snprintf(etag, sizeof etag, "%s", ps_s3_last_etag(s3));
+	CHECK(etag[0] != 0);
+	ps_s3_pin(s3, etag);
+	OKS3(ps_s3_get_range(s3, "pinned", 0, 10, buf, &g));
+	CHECK_MEM(buf, v1, 10);
+	ps_s3_range r[2] = {{0, 100, buf, 0}, {2000, 100, buf + 200, 0}};
+	OKS3(ps_s3_get_ranges(s3, "pinned", r, 2));
+	CHECK_MEM(buf + 200, v1, 100);
+	OKS3(ps_s3_put(s3, "pinned", v2, sizeof v2, NULL));
+	CHECK_EQ_INT(ps_s3_get_range(s3, "pinned", 0, 10, buf, &g), PS_S3_ECHANGED);
+	CHECK(strstr(ps_errmsg(), "replaced while it was read") != NULL);
+	CHECK_EQ_INT(ps_s3_get_ranges(s3, "pinned", r, 2), PS_S3_ECHANGED);
+	ps_s3_pin(s3, NULL);
+	OKS3(ps_s3_get_range(s3, "pinned", 0, 10, buf, &g));
+	CHECK_MEM(buf, v2, 10);
+	OKS3(ps_s3_delete(s3, "pinned"));
+}
+
 static void test_list(ps_s3 *s3)
 {
 	char key[128];
@@ -1013,6 +1043,7 @@ int main(void)
 	test_objects(s3);
 	test_conditional(s3);
 	test_list(s3);
+	test_pin(s3);
 	test_ranges(s3);
 	test_coalesce_gap(endpoint);
 	test_multipart(s3);

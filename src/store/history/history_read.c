@@ -308,7 +308,8 @@ static bool bad_skipped(const bad_files *b, const char *path)
  * on. Out of memory and cancellation are never a file's fault. */
 static int bad_file(bad_files *b, const char *path, int rc)
 {
-	if (!rc || !b || !b->o || !b->o->on_bad_file || rc == PS_ENOMEM || rc == PS_ECANCELED)
+	/* an object replaced while it was read is not damaged: read again */
+	if (!rc || !b || !b->o || !b->o->on_bad_file || rc == PS_ENOMEM || rc == PS_ECANCELED || ps_storage_replaced())
 		return rc;
 	if (ps_array_room(&b->skip, &b->cap, b->n, sizeof *b->skip, 4))
 		return PS_ENOMEM;
@@ -382,8 +383,27 @@ typedef struct owned_record {
 	ps_arena arena;
 } owned_record;
 
+/* How often a read starts again from the listing when an object it reads
+ * is replaced meanwhile (object storage: a writer's next version). */
+#define REPLACED_RETRIES 8
+
+static int last_record_once(ps_store *st, const char *url, bool lock, const ps_history_read_options *ro,
+                            int64_t upto, ps_history_record **out);
+
 static int last_record(ps_store *st, const char *url, bool lock, const ps_history_read_options *ro, int64_t upto,
                        ps_history_record **out)
+{
+	int rc;
+	for (int attempt = 1;; attempt++) {
+		ps_storage_replaced_clear();
+		rc = last_record_once(st, url, lock, ro, upto, out);
+		if (!rc || !ps_storage_replaced() || attempt >= REPLACED_RETRIES)
+			return rc;
+	}
+}
+
+static int last_record_once(ps_store *st, const char *url, bool lock, const ps_history_read_options *ro,
+                            int64_t upto, ps_history_record **out)
 {
 	*out = NULL;
 	bad_files bf = {.o = ro};
@@ -683,9 +703,17 @@ int ps_history_records_opt(ps_store *st, const char *url, size_t limit, const ps
 	if ((rc = lock_shared(st, &loc, &lfd)))
 		return rc;
 	bad_files bf = {.o = o};
-	bool retry = true;
-	while (!rc && retry)
-		rc = records_pass(st, &loc, url, limit, &bf, out, &retry);
+	for (int attempt = 1;; attempt++) {
+		bool retry = true;
+		ps_storage_replaced_clear();
+		while (!rc && retry)
+			rc = records_pass(st, &loc, url, limit, &bf, out, &retry);
+		if (!rc || !ps_storage_replaced() || attempt >= REPLACED_RETRIES)
+			break;
+		/* an object replaced while read: the records again, from the listing */
+		ps_history_set_free(out);
+		rc = 0;
+	}
 	bad_files_free(&bf);
 	unlock(lfd);
 	return rc;

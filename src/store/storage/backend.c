@@ -510,6 +510,7 @@ typedef struct s3_src {
 	ps_backend *b;
 	const ps_store *st;
 	char *key;
+	char etag[PS_S3_ETAG_MAX]; /* the version the footer came from: every read is of it */
 	pthread_mutex_t mu;   /* readers of one source may run on several threads */
 	src_range *c;         /* oldest first */
 	size_t n, cap, bytes;
@@ -549,6 +550,32 @@ static int src_keep(s3_src *s, int64_t off, size_t len, uint8_t *data)
 	return 0;
 }
 
+/* A read met another version of its object than the footer's: the
+ * thread's last such event, for callers that read again from the start
+ * (ps_storage_replaced). */
+static _Thread_local bool replaced_seen;
+
+void ps_storage_replaced_clear(void)
+{
+	replaced_seen = false;
+}
+
+bool ps_storage_replaced(void)
+{
+	return replaced_seen;
+}
+
+/* The libparq code of a failed read, noting a replaced object. */
+static int src_failed(int rc)
+{
+	errno = EIO;
+	if (rc == PS_S3_ECHANGED) {
+		replaced_seen = true;
+		errno = ESTALE;
+	}
+	return rc == PS_ECORRUPT ? PARQ_ECORRUPT : PARQ_EIO;
+}
+
 static void src_log(const s3_src *s, const char *what)
 {
 	ps_log_field f[] = {PS_LOG_STR("key", s->key), PS_LOG_STR("error", ps_errmsg())};
@@ -572,7 +599,9 @@ static int src_read_at(void *ud, void *buf, size_t len, int64_t off)
 	size_t got = 0;
 	int rc = s3_acquire(s->b, &h);
 	if (!rc) {
+		ps_s3_pin(h, s->etag);
 		rc = ps_s3_get_range(h, s->key, (uint64_t)off, len, buf, &got);
+		ps_s3_pin(h, NULL);
 		s3_release(s->b, h);
 	}
 	if (!rc && got != len)
@@ -580,8 +609,7 @@ static int src_read_at(void *ud, void *buf, size_t len, int64_t off)
 		            (long long)off);
 	if (rc) {
 		src_log(s, "object storage read failed");
-		errno = EIO;
-		return rc == PS_ECORRUPT ? PARQ_ECORRUPT : PARQ_EIO;
+		return src_failed(rc);
 	}
 	return 0;
 }
@@ -621,12 +649,13 @@ static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
 			rc = PARQ_ENOMEM;
 	ps_s3 *h = NULL;
 	if (!rc && !(rc = s3_acquire(s->b, &h))) {
+		ps_s3_pin(h, s->etag);
 		rc = ps_s3_get_ranges(h, s->key, rr, n);
+		ps_s3_pin(h, NULL);
 		s3_release(s->b, h);
 		if (rc) {
 			src_log(s, "object storage read failed");
-			errno = EIO;
-			rc = PARQ_EIO;
+			rc = src_failed(rc);
 		}
 	} else if (rc != PARQ_ENOMEM) {
 		rc = PARQ_EIO;
@@ -674,6 +703,8 @@ int ps_storage_open_reader(const ps_store *st, const char *path, const parq_read
 	uint64_t size = 0;
 	if (!(rc = s3_acquire(b, &h))) {
 		rc = ps_s3_get_tail(h, key, SRC_TAIL, tail, &got, &size);
+		if (!rc)
+			snprintf(s->etag, sizeof s->etag, "%s", ps_s3_last_etag(h));
 		s3_release(b, h);
 	}
 	if (!rc && got) {

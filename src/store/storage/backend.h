@@ -73,6 +73,14 @@ int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char et
 int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
                            parq_reader **out);
 
+/* Every read of an object's Parquet reader is of the version its footer
+ * came from (If-Match on its ETag). When the object is replaced meanwhile
+ * (a history's next version), the read fails and ps_storage_replaced()
+ * turns true on the calling thread until ps_storage_replaced_clear():
+ * the caller reads again from the start. */
+void ps_storage_replaced_clear(void);
+bool ps_storage_replaced(void);
+
 /* ---- object storage's writes (ps_storage_remote) ---- */
 
 /* A directory on local disk for the spool files of this store handle's

@@ -35,6 +35,8 @@ struct ps_s3 {
 	CURLM *multi;
 	ps_s3_stats st;
 	uint64_t rng;
+	char pin[PS_S3_ETAG_MAX];       /* ranged GETs with If-Match on it; "" none */
+	char last_etag[PS_S3_ETAG_MAX]; /* the ETag of the last tail GET */
 };
 
 /* ---- small helpers ---- */
@@ -879,6 +881,14 @@ static int range_init(s3_req *r, ps_s3 *s3, const char *key, uint64_t off, size_
 		req_free(r);
 		return rc;
 	}
+	if (s3->pin[0]) {
+		char m[PS_S3_ETAG_MAX + 16];
+		snprintf(m, sizeof m, "If-Match: %s", s3->pin);
+		if ((rc = req_header(r, m))) {
+			req_free(r);
+			return rc;
+		}
+	}
 	r->dst = dst;
 	r->dst_cap = tail ? tail : len;
 	return 0;
@@ -907,6 +917,8 @@ static int range_result(s3_req *r, size_t *got)
 		return ps_err(PS_EUNSUPPORTED, "S3 GET %s: the server ignored the Range header", r->key);
 	if (r->status == 404)
 		return ps_err(PS_ENOTFOUND, "S3 GET %s: no such key", r->key);
+	if (r->status == 412)
+		return ps_err(PS_S3_ECHANGED, "S3 GET %s: the object was replaced while it was read", r->key);
 	return req_http_error(r);
 }
 
@@ -947,8 +959,20 @@ int ps_s3_get_tail(ps_s3 *s3, const char *key, size_t n, void *dst, size_t *got,
 		rc = range_result(&r, got);
 	if (!rc && size)
 		*size = r.have_total ? r.total : *got;
+	if (!rc)
+		memcpy(s3->last_etag, r.etag, PS_S3_ETAG_MAX);
 	req_free(&r);
 	return rc;
+}
+
+void ps_s3_pin(ps_s3 *s3, const char *etag)
+{
+	snprintf(s3->pin, sizeof s3->pin, "%s", etag ? etag : "");
+}
+
+const char *ps_s3_last_etag(const ps_s3 *s3)
+{
+	return s3->last_etag;
 }
 
 /* ---- several ranges at once ---- */

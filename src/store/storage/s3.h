@@ -94,6 +94,16 @@ int ps_s3_get_range(ps_s3 *s3, const char *key, uint64_t off, size_t len, void *
  * Parquet footer: *got bytes, *size the object's size (may be NULL). */
 int ps_s3_get_tail(ps_s3 *s3, const char *key, size_t n, void *dst, size_t *got, uint64_t *size);
 
+/* Ranged GETs (ps_s3_get_range, ps_s3_get_tail, ps_s3_get_ranges) of this
+ * handle from now on carry If-Match: etag, so that the reads of one object
+ * all come from one version of it: a version replaced meanwhile fails
+ * them with PS_S3_ECHANGED rather than mixing two versions' bytes. NULL
+ * or "": no condition. */
+void ps_s3_pin(ps_s3 *s3, const char *etag);
+/* The ETag of the object of the handle's last successful ps_s3_get_tail
+ * (without quotes; "" when the server sent none). */
+const char *ps_s3_last_etag(const ps_s3 *s3);
+
 /* Several ranges of one object: requests run max_inflight at a time, and
  * ranges that touch or lie within coalesce_gap of each other are fetched by
  * one request. Each range's got is set as by ps_s3_get_range. On failure
