@@ -29,89 +29,22 @@
 #include "storage/backend.h"
 #include "storage/s3.h"
 #include "test.h"
+#include "ceph_test.h"
 
 #define OKS(expr) do { int _rc = (expr); test_checks++; if (_rc != 0) { test_failures++; \
 	fprintf(stderr, "%s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #expr, _rc, ps_errmsg()); } } while (0)
 
-static char ceph_dir[256];   /* a cluster this test started */
 static const char *rgw_dir;  /* the cluster whose radosgw part 3 may restart */
 static char run_prefix[96];
 static const char *bucket;
 
-/* ---- Ceph: started here or named by the environment ---- */
-
-static void ceph_stop(void)
-{
-	if (!ceph_dir[0])
-		return;
-	const char *src = getenv("PROBESTORE_SRC");
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "bash '%s/scripts/ceph.sh' stop '%s'", src ? src : ".", ceph_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "test_s3_store: stopping the Ceph cluster in %s failed\n", ceph_dir);
-	ceph_dir[0] = 0;
-}
-
-static int skip_or_fail(const char *why)
-{
-	const char *req = getenv("PROBESTORE_REQUIRE_CEPH");
-	if (req && !strcmp(req, "1")) {
-		fprintf(stderr, "test_s3_store: %s, and PROBESTORE_REQUIRE_CEPH=1 requires the Ceph tests to run\n", why);
-		return 1;
-	}
-	printf("test_s3_store: SKIP: %s (Debian: ceph-mon ceph-osd radosgw ceph-common; "
-	       "scripts/install-deps.sh with PROBESTORE_WITH_CEPH=1)\n", why);
-	return 77;
-}
-
-/* Sets the variables of an "export A=1 B=2" line. */
-static void env_load(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	REQUIRE(f);
-	char line[2048];
-	REQUIRE(fgets(line, sizeof line, f));
-	fclose(f);
-	char *save = NULL;
-	for (char *t = strtok_r(line, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
-		char *eq = strchr(t, '=');
-		if (!eq || !strcmp(t, "export"))
-			continue;
-		*eq = 0;
-		setenv(t, eq + 1, 1);
-	}
-}
-
 static int ceph_ready(void)
 {
-	if (getenv("AWS_ENDPOINT_URL") && getenv("PROBESTORE_S3_BUCKET") && getenv("AWS_ACCESS_KEY_ID")) {
-		printf("test_s3_store: using the running S3 service at %s\n", getenv("AWS_ENDPOINT_URL"));
-		rgw_dir = getenv("PROBESTORE_CEPH_DIR");
-		return 0;
-	}
-	if (system("command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && "
-	           "command -v ceph-osd >/dev/null && command -v radosgw-admin >/dev/null") != 0)
-		return skip_or_fail("Ceph (ceph-mon, ceph-osd, radosgw) is not installed");
-	const char *src = getenv("PROBESTORE_SRC");
-	if (!src)
-		return skip_or_fail("PROBESTORE_SRC (the source tree, for scripts/ceph.sh) is not set");
-	const char *tmp = getenv("TMPDIR");
-	snprintf(ceph_dir, sizeof ceph_dir, "%s/probestore-ceph-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	REQUIRE(mkdtemp(ceph_dir));
-	atexit(ceph_stop);
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "bash '%s/scripts/ceph.sh' start '%s' >/dev/null", src, ceph_dir);
-	int st = system(cmd);
-	if (st != 0) {
-		fprintf(stderr, "test_s3_store: scripts/ceph.sh start failed (status %d)\n", st);
-		return 1;
-	}
-	char envf[300];
-	snprintf(envf, sizeof envf, "%s/env", ceph_dir);
-	env_load(envf);
-	rgw_dir = ceph_dir;
-	printf("test_s3_store: Ceph started in %s, S3 at %s\n", ceph_dir, getenv("AWS_ENDPOINT_URL"));
-	return 0;
+	bool started;
+	int rc = ceph_ready_named("test_s3_store", &started);
+	if (!rc)
+		rgw_dir = started ? ceph_dir : getenv("PROBESTORE_CEPH_DIR");
+	return rc;
 }
 
 /* ---- helpers ---- */

@@ -259,6 +259,14 @@ static int key_of(const ps_backend *b, const char *path, const char **key)
 	return 0;
 }
 
+/* The key of path and a handle for one request on it (give it back with
+ * s3_release). */
+static int s3_begin(ps_backend *b, const char *path, const char **key, ps_s3 **h)
+{
+	int rc = key_of(b, path, key);
+	return rc ? rc : s3_acquire(b, h);
+}
+
 static const ps_backend *backend_of(const ps_store *st)
 {
 	return st->backend;
@@ -436,8 +444,8 @@ int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char et
 	}
 	const char *key = NULL;
 	ps_s3 *h;
-	int rc = key_of(b, path, &key);
-	if (rc || (rc = s3_acquire(b, &h)))
+	int rc = s3_begin(b, path, &key, &h);
+	if (rc)
 		return rc;
 	ps_s3_stat s;
 	rc = ps_s3_head(h, key, &s);
@@ -472,8 +480,8 @@ int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_
 	ps_backend *b = st->backend;
 	const char *key = NULL;
 	ps_s3 *h;
-	int rc = key_of(b, path, &key);
-	if (rc || (rc = s3_acquire(b, &h)))
+	int rc = s3_begin(b, path, &key, &h);
+	if (rc)
 		return rc;
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -797,8 +805,8 @@ int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mod
 	ps_backend *b = st->backend;
 	const char *key = NULL;
 	ps_s3 *h;
-	int rc = key_of(b, path, &key);
-	if (rc || (rc = s3_acquire(b, &h)))
+	int rc = s3_begin(b, path, &key, &h);
+	if (rc)
 		return rc;
 	char tag[PS_S3_ETAG_MAX] = "";
 	if (mode == PS_PUT_CLAIMED) {
@@ -858,8 +866,8 @@ int ps_storage_delete(const ps_store *st, const char *path)
 		                                            : ps_err(PS_EIO, "cannot remove %s: %s", path, strerror(errno));
 	const char *key = NULL;
 	ps_s3 *h;
-	int rc = key_of(b, path, &key);
-	if (rc || (rc = s3_acquire(b, &h)))
+	int rc = s3_begin(b, path, &key, &h);
+	if (rc)
 		return rc;
 	rc = ps_s3_delete(h, key);
 	s3_release(b, h);
