@@ -695,6 +695,18 @@ static void chunk_reset(chunk *c)
 	c->too_long = 0;
 	ps_arena_free(&c->a);
 }
+/* Keeps the first error of several threads: its code in *failed (read
+ * without the lock by the others) and its message. */
+static void first_error(pthread_mutex_t *mu, int *failed, char *msg, size_t cap, int rc)
+{
+	pthread_mutex_lock(mu);
+	if (!*failed) {
+		snprintf(msg, cap, "%s", ps_errmsg());
+		__atomic_store_n(failed, rc, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(mu);
+}
+
 
 /* Runs j (any thread, without mu): nothing once the ingest has failed or
  * is being closed. */
@@ -718,14 +730,8 @@ static void run_job(ps_ingest *in, job *j)
 		}
 		if (j->kind == JOB_TRIM)
 			__atomic_store_n(&g->trimming, false, __ATOMIC_RELEASE);
-		if (rc) {
-			pthread_mutex_lock(&in->mu);
-			if (!in->job_failed) {
-				snprintf(in->job_msg, sizeof in->job_msg, "%s", ps_errmsg());
-				__atomic_store_n(&in->job_failed, rc, __ATOMIC_RELEASE);
-			}
-			pthread_mutex_unlock(&in->mu);
-		}
+		if (rc)
+			first_error(&in->mu, &in->job_failed, in->job_msg, sizeof in->job_msg, rc);
 	}
 	free(j->recs);
 	if (!j->c) {
@@ -1402,12 +1408,7 @@ static void *round_worker(void *arg)
 		if (!rc)
 			rc = ps_scan_writer_prepare(g->w);
 		if (rc) {
-			pthread_mutex_lock(&r->mu);
-			if (!r->failed) {
-				snprintf(r->msg, sizeof r->msg, "%s", ps_errmsg());
-				__atomic_store_n(&r->failed, rc, __ATOMIC_RELEASE);
-			}
-			pthread_mutex_unlock(&r->mu);
+			first_error(&r->mu, &r->failed, r->msg, sizeof r->msg, rc);
 			break;
 		}
 	}

@@ -389,6 +389,16 @@ static int check_str(ps_scan_writer *w, size_t idx, const char *field, const cha
 		return ps_err(PS_EINVAL, "record %zu: %s is not valid UTF-8 (at byte %zu)", idx, field, ok);
 	return ps_utf8_fix(&w->repair, s, n, fixed);
 }
+/* A copy of r in the repair arena, for fields to be replaced in (NULL
+ * without memory). */
+static ps_probe_result *repair_copy(ps_scan_writer *w, const ps_probe_result *r)
+{
+	ps_probe_result *copy = ps_arena_alloc(&w->repair, sizeof *copy);
+	if (copy)
+		*copy = *r;
+	return copy;
+}
+
 
 /* Validates r (record index idx); when strings need repair, *out is a
  * repaired copy in w->repair, else r itself. */
@@ -424,11 +434,8 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 		if (rc)
 			return rc;
 		if (fixed) {
-			if (!copy) {
-				if (!(copy = ps_arena_alloc(&w->repair, sizeof *copy)))
-					return ps_err_nomem();
-				*copy = *r;
-			}
+			if (!copy && !(copy = repair_copy(w, r)))
+				return ps_err_nomem();
 			*(const char **)((char *)copy + ((const char *)f[k].p - (const char *)r)) = fixed;
 		}
 	}
@@ -450,11 +457,8 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 			if (rc)
 				return rc;
 			if (fixed) {
-				if (!copy) {
-					if (!(copy = ps_arena_alloc(&w->repair, sizeof *copy)))
-						return ps_err_nomem();
-					*copy = *r;
-				}
+				if (!copy && !(copy = repair_copy(w, r)))
+					return ps_err_nomem();
 				const char **nl = ps_arena_alloc(&w->repair, lists[l].n * sizeof *nl);
 				if (!nl)
 					return ps_err_nomem();
