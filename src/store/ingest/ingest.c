@@ -383,6 +383,18 @@ oom:
 	else
 		c->too_long = -1; /* no room even for that: the taker sees it */
 }
+/* Puts g, which has jobs waiting, at the end of the targets ready to run
+ * (under in->mu). */
+static void ready_push(ps_ingest *in, group *g)
+{
+	g->ready_next = NULL;
+	if (in->ready_tail)
+		in->ready_tail->ready_next = g;
+	else
+		in->ready_head = g;
+	in->ready_tail = g;
+}
+
 
 static void run_job(ps_ingest *in, job *j);
 static void job_done(ps_ingest *in, job *j);
@@ -750,16 +762,10 @@ static void job_done(ps_ingest *in, job *j)
 		j->c->state = SLOT_FREE;
 		pthread_cond_signal(&in->cv_main);
 	}
-	if (g->q_head) {
-		g->ready_next = NULL;
-		if (in->ready_tail)
-			in->ready_tail->ready_next = g;
-		else
-			in->ready_head = g;
-		in->ready_tail = g;
-	} else {
+	if (g->q_head)
+		ready_push(in, g);
+	else
 		g->queued = false;
-	}
 	/* the thread here takes the next ready target itself */
 	if (--in->n_jobs == 0)
 		pthread_cond_signal(&in->cv_main);
@@ -791,12 +797,7 @@ static void job_submit(ps_ingest *in, job *j)
 	g->q_tail = j;
 	if (!g->queued) {
 		g->queued = true;
-		g->ready_next = NULL;
-		if (in->ready_tail)
-			in->ready_tail->ready_next = g;
-		else
-			in->ready_head = g;
-		in->ready_tail = g;
+		ready_push(in, g);
 	}
 	pthread_cond_signal(&in->cv);
 	pthread_mutex_unlock(&in->mu);
