@@ -255,7 +255,8 @@ typedef struct ps_query {
 	 * the first such file fails the query. */
 	void (*on_bad_file)(void *ud, const char *path, int code, const char *message);
 	void *bad_file_ud;
-	/* Scan files searched at once: 0 one per core (at most 8), 1 only the
+	/* Scan files searched at once: 0 one per core (at most 8; 16 on object
+	 * storage, where the threads wait on requests), 1 only the
 	 * calling thread. With several files, threads and a limit, threads
 	 * count the matches of the files, then the files holding the window
 	 * [offset, offset + limit) are read again for those rows (without a

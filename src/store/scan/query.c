@@ -418,6 +418,10 @@ static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *exc
 
 /* ---- the files and units of a query ---- */
 
+/* Threads of a query at most: one per core up to 8 on a local directory,
+ * 16 on object storage, where they wait on requests. */
+#define QUERY_THREADS_MAX 16
+
 typedef struct qfile {
 	char *path;
 	bool bad;                  /* reported to on_bad_file: read no further */
@@ -658,7 +662,7 @@ static int pool_run(query_run *qr, size_t from, size_t to, int (*work)(query_run
 	atomic_init(&p.next, from);
 	atomic_init(&p.stop, false);
 	pthread_mutex_init(&p.mu, NULL);
-	pthread_t th[8];
+	pthread_t th[QUERY_THREADS_MAX];
 	int started = 0;
 	for (int t = 1; t < qr->threads && (size_t)t < to - from; t++) {
 		if (pthread_create(&th[started], NULL, pool_worker, &p) != 0)
@@ -927,7 +931,7 @@ static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, v
 	atomic_init(&ps.next, first);
 	pthread_mutex_init(&ps.mu, NULL);
 	pthread_cond_init(&ps.cv, NULL);
-	pthread_t th[8];
+	pthread_t th[QUERY_THREADS_MAX];
 	int started = 0, want = qr->threads < 1 ? 1 : qr->threads;
 	for (int t = 0; t < want && (size_t)t <= last - first; t++) {
 		if (pthread_create(&th[started], NULL, pipe_worker, &ps) != 0)
@@ -1000,10 +1004,12 @@ void ps_query_default(ps_query *q)
 
 static int query_threads(const ps_store *st, const ps_query *q)
 {
-	/* on object storage the threads mostly wait for answers: 8 requests
+	/* on object storage the threads mostly wait for answers: 16 requests
 	 * in flight whatever the cores */
-	long t = q->threads > 0 ? q->threads : ps_storage_remote(st) ? 8 : sysconf(_SC_NPROCESSORS_ONLN);
-	return t < 1 ? 1 : t > 8 ? 8 : (int)t;
+	bool remote = ps_storage_remote(st);
+	long t = q->threads > 0 ? q->threads : remote ? QUERY_THREADS_MAX : sysconf(_SC_NPROCESSORS_ONLN);
+	long max = remote ? QUERY_THREADS_MAX : 8;
+	return t < 1 ? 1 : t > max ? (int)max : (int)t;
 }
 
 static int run_open(ps_store *st, const ps_query *q, query_run *qr)
