@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ps_rec_options o = {.keep_body = data[0] & 4};
 	char *line = malloc(size - 1 ? size - 1 : 1);
 	memcpy(line, data + 1, size - 1);
-	ps_rec_arena a = {0};
+	ps_arena a = {0};
 	ps_rec r;
 	char err[256];
 	if (ps_rec_from_line(line, size - 1, &fmt, &o, &a, &r, err, sizeof err) == 0) {
@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_ASSERT(memchr(err, 0, sizeof err) && err[0]);
 	}
-	ps_rec_arena_free(&a);
+	ps_arena_free(&a);
 	free(line);
 	return 0;
 }
