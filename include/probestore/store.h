@@ -64,7 +64,8 @@ PS_API int ps_store_list_dir(const ps_store *st, const char *dir, ps_store_entry
 
 /* A libparq reader (include/parq/parq.h) of a file of the store, read with
  * the store's reader options: from the local file, or from the object by
- * ranged GETs. Close with parq_reader_close. */
+ * ranged GETs; st NULL: a local file with libparq's defaults. Close with
+ * parq_reader_close. */
 typedef struct parq_reader parq_reader;
 PS_API int ps_store_open_parquet(const ps_store *st, const char *path, parq_reader **out);
 PS_API const ps_config *ps_store_config(const ps_store *st);

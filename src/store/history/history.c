@@ -156,7 +156,7 @@ static int begin_remote(ps_history_session *s)
 		s->etag[0] = 0;
 		rc = 0;
 	} else if (!rc) {
-		rc = ps_history_open_reader_cfg(s->st, sp, &s->base);
+		rc = ps_history_open_reader_in(s->st, sp, &s->base);
 		if (rc)
 			rc = ps_err_prefix(rc, "the current history object %s does not read, nothing is written over it: ",
 			                   s->loc.path);
@@ -199,7 +199,7 @@ int ps_history_session_begin(ps_history_session *s, ps_store *st, const char *ur
 	if (!rc) {
 		struct stat sb;
 		if (stat(s->loc.path, &sb) == 0)
-			rc = ps_history_open_reader_cfg(st, s->loc.path, &s->base);
+			rc = ps_history_open_reader_in(st, s->loc.path, &s->base);
 		else if (errno != ENOENT)
 			rc = ps_err(PS_EIO, "cannot stat %s: %s", s->loc.path, strerror(errno));
 		if (rc)
@@ -299,7 +299,7 @@ static int rotate_remote(ps_history_session *s, ps_history_write_result *res)
 		if (rc)
 			break;
 		claimed = true;
-		if ((rc = ps_storage_put(s->st, name, s->base_fd, PS_PUT_NEW, NULL, NULL)) != PS_EEXISTS)
+		if ((rc = ps_storage_put(s->st, name, s->base_fd, PS_PUT_CLAIMED, NULL, NULL)) != PS_EEXISTS)
 			break;
 		claimed = false;
 	}
@@ -711,7 +711,7 @@ again:;
 	parq_reader *now = NULL;
 	if (!rc && s->remote) {
 		/* what the result reports, from the spool copy before it goes */
-		if (ps_history_open_reader_cfg(NULL, tmp.path, &now) == 0) {
+		if (ps_history_open_reader_in(NULL, tmp.path, &now) == 0) {
 			fill_result(s, res, now);
 			parq_reader_close(now);
 		}

@@ -71,7 +71,7 @@ int ps_history_raw_to_record(const ps_history_raw *raw, ps_arena *a, ps_history_
 int ps_history_open_reader(const char *path, parq_reader **out);
 /* The same for a file of st, with its reader settings (st NULL: a local
  * file, libparq's defaults). */
-int ps_history_open_reader_cfg(const ps_store *st, const char *path, parq_reader **out);
+int ps_history_open_reader_in(const ps_store *st, const char *path, parq_reader **out);
 
 /* The archive files of a location, newest first. Free *paths with free(). */
 int ps_history_list_archive(const ps_store *st, const ps_history_loc *loc, char (**paths)[4096], size_t *n);

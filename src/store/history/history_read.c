@@ -348,7 +348,7 @@ static int find_last_any(ps_store *st, const char *url, bool need_diff, bool loc
 		parq_reader *fr;
 		if (bad_skipped(bf, files[i]))
 			continue;
-		if ((rc = ps_history_open_reader_cfg(st, files[i], &fr))) {
+		if ((rc = ps_history_open_reader_in(st, files[i], &fr))) {
 			rc = bad_file(bf, files[i], rc);
 			continue;
 		}
@@ -600,7 +600,7 @@ static int fetch(const ps_store *st, char (*files)[4096], cand *c, size_t n, ps_
 		parq_reader *r;
 		size_t fi = c[i].file;
 		*bad_fi = fi;
-		if ((rc = ps_history_open_reader_cfg(st, files[fi], &r)))
+		if ((rc = ps_history_open_reader_in(st, files[fi], &r)))
 			break;
 		while (i < n && c[i].file == fi && !rc) {
 			int g = c[i].g;
@@ -643,7 +643,7 @@ static int records_pass(ps_store *st, const ps_history_loc *loc, const char *url
 		parq_reader *r;
 		if (bad_skipped(bf, files[i]))
 			continue;
-		if ((rc = ps_history_open_reader_cfg(st, files[i], &r))) {
+		if ((rc = ps_history_open_reader_in(st, files[i], &r))) {
 			rc = bad_file(bf, files[i], rc);
 			continue;
 		}
@@ -989,7 +989,7 @@ static bool is_host_dir(const char *name)
 static int diffs_of_file(const ps_store *st, const char *path, ps_history_set *out)
 {
 	parq_reader *r;
-	int rc = ps_history_open_reader_cfg(st, path, &r);
+	int rc = ps_history_open_reader_in(st, path, &r);
 	if (rc)
 		return rc;
 	ps_arena *a = set_arena(out);

@@ -7,7 +7,6 @@
 
 #include "../error.h"
 #include "history/history_internal.h"
-#include "storage/backend.h"
 #include "../store_internal.h"
 
 static const char *const COLUMN_NAMES[PS_H_NCOLS] = {
@@ -74,20 +73,12 @@ int ps_history_schema_check(const parq_schema *s, const char *path)
 
 int ps_history_open_reader(const char *path, parq_reader **out)
 {
-	return ps_history_open_reader_cfg(NULL, path, out);
+	return ps_history_open_reader_in(NULL, path, out);
 }
 
-int ps_history_open_reader_cfg(const ps_store *st, const char *path, parq_reader **out)
+int ps_history_open_reader_in(const ps_store *st, const char *path, parq_reader **out)
 {
-	parq_reader_options ro;
-	parq_reader_options_default(&ro);
-	int rc;
-	if (st) {
-		ps_store_reader_options(&st->cfg, &ro);
-		rc = ps_storage_open_reader(st, path, &ro, out);
-	} else if ((rc = parq_reader_open(out, path, &ro))) {
-		rc = ps_err_from_parq(rc, NULL);
-	}
+	int rc = ps_store_open_parquet(st, path, out);
 	if (rc)
 		return rc;
 	if ((rc = ps_history_schema_check(parq_reader_schema(*out), path))) {

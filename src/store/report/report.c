@@ -401,7 +401,7 @@ typedef struct hist_list {
 static int hist_scan_file(const ps_store *st, const ps_report_options *o, const char *path, const char *host_port, hist_list *h)
 {
 	parq_reader *pr;
-	int rc = ps_history_open_reader_cfg(st, path, &pr);
+	int rc = ps_history_open_reader_in(st, path, &pr);
 	if (rc)
 		return rc;
 	ps_history_cursor cur;

@@ -32,15 +32,7 @@ struct ps_probe_iter {
 /* st NULL: a local file, libparq's defaults (CRC checked, pread). */
 int ps_scan_open_reader(const ps_store *st, const char *path, parq_reader **r)
 {
-	parq_reader_options ro;
-	parq_reader_options_default(&ro);
-	int rc;
-	if (st) {
-		ps_store_reader_options(&st->cfg, &ro);
-		rc = ps_storage_open_reader(st, path, &ro, r);
-	} else if ((rc = parq_reader_open(r, path, &ro))) {
-		rc = ps_err_from_parq(rc, NULL);
-	}
+	int rc = ps_store_open_parquet(st, path, r);
 	if (rc)
 		return rc;
 	rc = ps_probe_schema_check(parq_reader_schema(*r), path);

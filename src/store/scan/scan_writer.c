@@ -875,8 +875,7 @@ static int put_remote(ps_scan_writer *w, char *final, size_t cap)
 			continue;
 		if (rc)
 			break;
-		rc = ps_storage_put(w->st, final, fd, w->size <= (int64_t)8 << 20 ? PS_PUT_NEW : PS_PUT_CLAIMED, NULL,
-		                    NULL);
+		rc = ps_storage_put(w->st, final, fd, PS_PUT_CLAIMED, NULL, NULL);
 		if (rc != PS_EEXISTS)
 			break;
 	}

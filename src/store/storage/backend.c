@@ -809,14 +809,17 @@ int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mod
 	if (rc)
 		return rc;
 	char tag[PS_S3_ETAG_MAX] = "";
-	if (mode == PS_PUT_CLAIMED) {
+	struct stat sb;
+	if (mode == PS_PUT_CLAIMED && fstat(fd, &sb) != 0) {
+		rc = ps_err(PS_EIO, "cannot stat the spool file of %s: %s", path, strerror(errno));
+	} else if (mode == PS_PUT_CLAIMED && (uint64_t)sb.st_size > b->so.part_size) {
 		rc = put_stream(h, key, fd, b->so.part_size, tag);
 	} else {
 		uint8_t *data = NULL;
 		size_t len = 0;
 		if (!(rc = read_all_fd(fd, &data, &len))) {
-			rc = mode == PS_PUT_NEW ? ps_s3_put_new(h, key, data, len, tag)
-			                        : ps_s3_put_if_match(h, key, data, len, if_match, tag);
+			rc = mode == PS_PUT_IF_MATCH ? ps_s3_put_if_match(h, key, data, len, if_match, tag)
+			                             : ps_s3_put_new(h, key, data, len, tag);
 			free(data);
 		}
 		if (rc == PS_S3_EEXISTS)
@@ -898,6 +901,10 @@ int ps_store_open_parquet(const ps_store *st, const char *path, parq_reader **ou
 {
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
+	if (!st) {
+		int rc = parq_reader_open(out, path, &ro);
+		return rc ? ps_err_from_parq(rc, NULL) : 0;
+	}
 	ps_store_reader_options(&st->cfg, &ro);
 	return ps_storage_open_reader(st, path, &ro, out);
 }

@@ -97,8 +97,10 @@ typedef enum ps_put_mode {
 	PS_PUT_IF_MATCH,  /* only over the object with ETag if_match: PS_ECONFLICT (another
 	                     writer changed it first) otherwise,
 	                     PS_ENOTFOUND when it is gone */
-	PS_PUT_CLAIMED    /* a name claimed by ps_storage_claim: written unconditionally,
-	                     in parts when large (a multipart upload, aborted on failure) */
+	PS_PUT_CLAIMED    /* a name claimed by ps_storage_claim: one PUT with If-None-Match
+	                     when the bytes fit in one part (PS_EEXISTS as with
+	                     PS_PUT_NEW), else a multipart upload, aborted on failure
+	                     (the claim alone guards its completion) */
 } ps_put_mode;
 
 /* Puts the len bytes of fd (from offset 0) at path. A retry after a lost
