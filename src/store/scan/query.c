@@ -593,8 +593,8 @@ static int list_files(query_run *qr)
 	size_t nt = 0, cap = 0;
 	int rc = 0;
 	bool old = q->diff_status && !strcmp(q->diff_status, "old");
-	if (!q->root_target && q->scans == PS_SCANS_LATEST && !old && ps_storage_remote(qr->st)) {
-		/* object storage: every target's newest scan from one listing */
+	if (!q->root_target && q->scans == PS_SCANS_LATEST && !old) {
+		/* every target's newest scan from one listing of the scans */
 		ps_scan_info *latest;
 		size_t nl;
 		if ((rc = ps_scan_latest_all(qr->st, &latest, &nl)))

@@ -22,12 +22,11 @@ int ps_scan_list_dir_tmp(const ps_store *st, const char *dir, ps_scan_info **out
  * scans of its second when there are several (out->rows and bytes are
  * then filled; for a scan alone in its second they are 0 and its time is
  * the name's): *found false when there is none. */
-/* The newest scan of every target, targets in directory name order, from
- * one listing of probe_results/ (object storage: one request per 1,000
- * keys, where a listing per target directory would take one each). */
-int ps_scan_latest_all(const ps_store *st, ps_scan_info **out, size_t *n);
-
 int ps_scan_latest_in(const ps_store *st, const char *dir, ps_scan_info *out, bool *found);
+/* The same for every target, targets in directory name order, from one
+ * listing of probe_results/ (object storage: one request per 1,000 keys,
+ * where a listing per target directory would take one each). */
+int ps_scan_latest_all(const ps_store *st, ps_scan_info **out, size_t *n);
 
 /* An iterator over every row of path reading only the top-level fields
  * of the NULL-terminated list that the file has (the others read as

@@ -178,57 +178,10 @@ int ps_store_scan_count(const ps_store *st, const char *path, int64_t *rows)
 
 /* ---- targets and scans ---- */
 
-static int cmp_target(const void *a, const void *b)
-{
-	return strcmp(((const ps_target_info *)a)->dir, ((const ps_target_info *)b)->dir);
-}
-
-static bool is_scan_name(const char *name)
-{
-	return ps_scan_name_time(name) >= 0;
-}
-
-/* Counts the scan files of a listing. */
-static int count_scan(void *ud, const ps_entry *e)
-{
-	*(int *)ud += !e->is_dir && is_scan_name(e->name);
-	return 0;
-}
-
-typedef struct targets_acc {
-	const ps_store *st;
-	const char *root;
-	ps_target_info *v;
-	size_t n, cap;
-} targets_acc;
-
-static int add_target(void *ud, const ps_entry *e)
-{
-	targets_acc *a = ud;
-	char host[PS_URL_HOST_MAX + 1];
-	int port;
-	if (!e->is_dir || e->name[0] == '.' || ps_host_port_dir_parse(e->name, host, sizeof host, &port))
-		return 0; /* not a target directory of ours */
-	char sub[4096 + 256];
-	snprintf(sub, sizeof sub, "%s/%s", a->root, e->name);
-	int scans = 0;
-	if (ps_storage_list(a->st, sub, count_scan, &scans) || !scans)
-		return 0;
-	int rc = ps_array_room(&a->v, &a->cap, a->n, sizeof *a->v, 16);
-	if (rc)
-		return rc;
-	ps_target_info *t = &a->v[a->n++];
-	memset(t, 0, sizeof *t);
-	snprintf(t->dir, sizeof t->dir, "%s", e->name);
-	ps_host_port_format(host, port, t->host_port, sizeof t->host_port);
-	t->n_scans = scans;
-	return 0;
-}
-
 static void scan_info_fill(const ps_store *st, ps_scan_info *s);
 static int cmp_scan(const void *a, const void *b);
 
-/* ---- object storage: every scan of every target in one listing ---- */
+/* ---- every scan of every target in one listing ---- */
 
 typedef struct tree_scan {
 	char dir[256];        /* the target directory's name */
@@ -336,48 +289,34 @@ int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	if (ps_storage_remote(st)) {
-		/* one listing for all targets, not one per target */
-		tree_acc t;
-		int rc = list_scan_tree(st, &t);
-		size_t cap = 0;
-		for (size_t i = 0; !rc && i < t.n; i++) {
-			if (*n && !strcmp((*out)[*n - 1].dir, t.v[i].dir)) {
-				(*out)[*n - 1].n_scans++;
-				continue;
-			}
-			char host[PS_URL_HOST_MAX + 1];
-			int port;
-			if (ps_host_port_dir_parse(t.v[i].dir, host, sizeof host, &port) ||
-			    (rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))
-				continue;
-			ps_target_info *ti = &(*out)[(*n)++];
-			memset(ti, 0, sizeof *ti);
-			snprintf(ti->dir, sizeof ti->dir, "%s", t.v[i].dir);
-			ps_host_port_format(host, port, ti->host_port, sizeof ti->host_port);
-			ti->n_scans = 1;
+	/* one listing of every scan (on object storage one request per 1,000
+	 * keys, not one per target), grouped by target directory */
+	tree_acc t;
+	int rc = list_scan_tree(st, &t);
+	size_t cap = 0;
+	for (size_t i = 0; !rc && i < t.n; i++) {
+		if (*n && !strcmp((*out)[*n - 1].dir, t.v[i].dir)) {
+			(*out)[*n - 1].n_scans++;
+			continue;
 		}
-		free(t.v);
-		if (rc) {
-			free(*out);
-			*out = NULL;
-			*n = 0;
-		}
-		return rc;
+		char host[PS_URL_HOST_MAX + 1];
+		int port;
+		if (ps_host_port_dir_parse(t.v[i].dir, host, sizeof host, &port) ||
+		    (rc = ps_array_room(out, &cap, *n, sizeof **out, 16)))
+			continue;
+		ps_target_info *ti = &(*out)[(*n)++];
+		memset(ti, 0, sizeof *ti);
+		snprintf(ti->dir, sizeof ti->dir, "%s", t.v[i].dir);
+		ps_host_port_format(host, port, ti->host_port, sizeof ti->host_port);
+		ti->n_scans = 1;
 	}
-	char root[4096];
-	snprintf(root, sizeof root, "%s/probe_results", st->base);
-	targets_acc a = {st, root, NULL, 0, 0};
-	int rc = ps_storage_list(st, root, add_target, &a);
+	free(t.v);
 	if (rc) {
-		free(a.v);
-		return rc;
+		free(*out);
+		*out = NULL;
+		*n = 0;
 	}
-	*out = a.v;
-	*n = a.n;
-	if (*n)
-		qsort(*out, *n, sizeof **out, cmp_target);
-	return 0;
+	return rc;
 }
 
 /* The row count, size and precise time of a listed scan, from its footer

@@ -250,10 +250,16 @@ static void s3_release(ps_backend *b, ps_s3 *h)
 	pthread_mutex_unlock(&b->mu);
 }
 
+/* Is path the base or below it? */
+static bool in_store(const ps_backend *b, const char *path)
+{
+	return !strncmp(path, b->base, b->base_len) && (path[b->base_len] == '/' || path[b->base_len] == 0);
+}
+
 /* The key of path: its part after the base and a slash. */
 static int key_of(const ps_backend *b, const char *path, const char **key)
 {
-	if (strncmp(path, b->base, b->base_len) || (path[b->base_len] != '/' && path[b->base_len] != 0))
+	if (!in_store(b, path))
 		return ps_err(PS_EINVAL, "%s is not in the store %s", path, b->base);
 	*key = path[b->base_len] ? path + b->base_len + 1 : "";
 	return 0;
@@ -688,14 +694,14 @@ int ps_storage_open_reader(const ps_store *st, const char *path, const parq_read
 	*out = NULL;
 	ps_backend *b = st->backend;
 	int rc;
-	/* a spool file of an object store's writer is a local file */
-	if (!b || b->kind == BACKEND_LOCAL || strncmp(path, "s3://", 5)) {
+	/* a path outside the store (an object store writer's spool file) is
+	 * a local file */
+	if (!b || b->kind == BACKEND_LOCAL || !in_store(b, path)) {
 		rc = parq_reader_open(out, path, ro);
 		return rc ? ps_err_from_parq(rc, NULL) : 0;
 	}
 	const char *key = NULL;
-	if ((rc = key_of(b, path, &key)))
-		return rc;
+	key_of(b, path, &key);
 	s3_src *s = calloc(1, sizeof *s);
 	uint8_t *tail = malloc(SRC_TAIL);
 	if (!s || !tail || !(s->key = strdup(key))) {
