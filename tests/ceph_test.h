@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "storage/s3.h"
 #include "test.h"
 
 static const char *ceph_test_name = "test";
@@ -93,6 +94,41 @@ static int ceph_ready_named(const char *name, bool *started)
 	printf("%s: Ceph started in %s in about %lld s, S3 at %s\n", name, ceph_dir, (long long)(time(NULL) - t0),
 	       getenv("AWS_ENDPOINT_URL"));
 	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Deletes every object under s3's prefix (a run's own), then checks that
+ * none is left. */
+static void cleanup_run(ps_s3 *s3)
+{
+	ps_s3_list_page p;
+	size_t deleted = 0;
+	for (int round = 0; round < 1000; round++) {
+		if (ps_s3_list(s3, "", NULL, NULL, 500, &p)) {
+			fprintf(stderr, "cleanup: %s\n", ps_errmsg());
+			CHECK(0);
+			return;
+		}
+		size_t n = p.n_entries;
+		for (size_t i = 0; i < n; i++)
+			deleted += ps_s3_delete(s3, p.entries[i].key) == 0;
+		ps_s3_list_page_free(&p);
+		if (!n)
+			break;
+	}
+	int rc = ps_s3_list(s3, "", NULL, NULL, 0, &p);
+	CHECK_EQ_INT(rc, 0);
+	if (!rc) {
+		CHECK_EQ_INT(p.n_entries, 0);
+		ps_s3_list_page_free(&p);
+	}
+	printf("%s: %zu objects of this run deleted\n", ceph_test_name, deleted);
 }
 
 #endif

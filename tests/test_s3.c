@@ -34,13 +34,6 @@ static int ceph_ready(void)
 	return ceph_ready_named("test_s3", &started);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void fill(uint8_t *p, size_t n, uint64_t seed)
 {
 	uint64_t s = seed;
@@ -482,31 +475,6 @@ static void test_stream_memory(ps_s3 *s3)
 	OKS3(ps_s3_delete(s3, "stream/64mib.bin"));
 	free(buf);
 	free(back);
-}
-
-/* Deletes every key of this run, page by page, and checks none is left. */
-static void cleanup_run(ps_s3 *s3)
-{
-	ps_s3_list_page p;
-	size_t deleted = 0;
-	for (int round = 0; round < 100; round++) {
-		if (ps_s3_list(s3, "", NULL, NULL, 100, &p)) {
-			fprintf(stderr, "cleanup: %s\n", ps_errmsg());
-			CHECK(0);
-			return;
-		}
-		size_t n = p.n_entries;
-		for (size_t i = 0; i < n; i++)
-			if (!ps_s3_delete(s3, p.entries[i].key))
-				deleted++;
-		ps_s3_list_page_free(&p);
-		if (!n)
-			break;
-	}
-	OKS3(ps_s3_list(s3, "", NULL, NULL, 0, &p));
-	CHECK_EQ_INT(p.n_entries, 0);
-	ps_s3_list_page_free(&p);
-	printf("test_s3: %zu objects of this run deleted\n", deleted);
 }
 
 static void virtual_hosted(ps_s3_options *o)

@@ -49,13 +49,6 @@ static int ceph_ready(void)
 
 /* ---- helpers ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint64_t fnv(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
@@ -878,32 +871,6 @@ static void test_faults(ps_s3 *direct, fault_proxy *fp, const char *purl)
 	}
 	CHECK_EQ_INT(uploads_left(direct, "faults/"), 0);
 	ps_store_close(st);
-}
-
-/* Deletes every key of this run (the OSD keeps objects in memory), and
- * checks none is left. */
-static void cleanup_run(ps_s3 *s3)
-{
-	size_t deleted = 0;
-	for (int round = 0; round < 1000; round++) {
-		ps_s3_list_page p;
-		if (ps_s3_list(s3, "", NULL, NULL, 500, &p)) {
-			fprintf(stderr, "cleanup: %s\n", ps_errmsg());
-			CHECK(0);
-			return;
-		}
-		size_t n = p.n_entries;
-		for (size_t i = 0; i < n; i++)
-			deleted += ps_s3_delete(s3, p.entries[i].key) == 0;
-		ps_s3_list_page_free(&p);
-		if (!n)
-			break;
-	}
-	ps_s3_list_page p;
-	OKS(ps_s3_list(s3, "", NULL, NULL, 0, &p));
-	CHECK_EQ_INT(p.n_entries, 0);
-	ps_s3_list_page_free(&p);
-	printf("test_s3_store: %zu objects of this run deleted\n", deleted);
 }
 
 /* ---- 3. radosgw stopped and started again under a writer ---- */
