@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int test_failures;
@@ -109,6 +111,16 @@ static inline char *test_store_base(char *out, size_t cap, const char *dir)
 	name = name ? name + 1 : dir;
 	snprintf(out, cap, "s3://%s/%s/%s", getenv("PROBESTORE_S3_BUCKET"), run, name);
 	return out;
+}
+
+/* Waits for the n child processes and checks that each exited with 0. */
+static inline void test_wait_ok(const pid_t *pids, int n)
+{
+	for (int p = 0; p < n; p++) {
+		int status;
+		REQUIRE(waitpid(pids[p], &status, 0) == pids[p]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
 }
 
 #endif

@@ -305,11 +305,7 @@ int main(void)
 		if (pids[p] == 0)
 			_exit(child(p));
 	}
-	for (int p = 0; p < PROCS; p++) {
-		int status;
-		REQUIRE(waitpid(pids[p], &status, 0) == pids[p]);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
+	test_wait_ok(pids, PROCS);
 	t = ht_now() - t;
 	ps_store *st = ht_open(base, edit);
 	verify(st, shared_url, 0, PROCS, 0, THREADS, 0);

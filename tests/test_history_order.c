@@ -156,11 +156,7 @@ static void concurrent(void)
 			_exit(failed ? 1 : 0);
 		}
 	}
-	for (int p = 0; p < PROCS; p++) {
-		int status;
-		REQUIRE(waitpid(pids[p], &status, 0) == pids[p]);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
+	test_wait_ok(pids, PROCS);
 	st = open_store(dir);
 	size_t n;
 	int wrong = check_chain(st, &n);

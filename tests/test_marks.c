@@ -339,11 +339,7 @@ static void test_concurrent(void)
 			_exit(fails ? 1 : 0);
 		}
 	}
-	for (int p = 0; p < PROCS; p++) {
-		int status;
-		REQUIRE(waitpid(pids[p], &status, 0) == pids[p]);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
+	test_wait_ok(pids, PROCS);
 	ps_store *st = open_store("conc");
 	for (int i = 0; i < 2; i++) {
 		ps_scan_info *scans;
@@ -639,11 +635,7 @@ static void test_concurrent_ingest(void)
 		ps_store_close(st);
 		_exit(fails ? 1 : 0);
 	}
-	for (int p = 0; p < PROCS; p++) {
-		int status;
-		REQUIRE(waitpid(pids[p], &status, 0) == pids[p]);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
+	test_wait_ok(pids, PROCS);
 	ps_store *st = open_store("conc_ingest");
 	int scans_seen = 0;
 	for (int h = 0; h < HOSTS; h++) {
