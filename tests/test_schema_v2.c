@@ -588,6 +588,19 @@ static void test_hash_bloom(void)
 	free(hash);
 	ps_store_close(st);
 }
+/* a then b, one result each, as scans of h.example.com a minute apart */
+static void write_pair(ps_store *st, const ps_probe_result *a, const ps_probe_result *b, ps_scan_result *ra,
+                       ps_scan_result *rb)
+{
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "h.example.com";
+	o.scan_time_ms = 1743600000000;
+	CHECK_OK(ps_scan_write(st, &o, a, 1, ra));
+	o.scan_time_ms = 1743600060000;
+	CHECK_OK(ps_scan_write(st, &o, b, 1, rb));
+}
+
 
 /* Each field's change alone, identical rows, the threshold and the
  * configured fields. */
@@ -622,14 +635,8 @@ static void test_changes_each_field(void)
 		char dir[700];
 		snprintf(dir, sizeof dir, "%s/each%zu", sbase, c);
 		ps_store *st = open_store_v(dir, 2, NULL, 10);
-		ps_scan_options o;
-		ps_scan_options_default(&o);
-		o.root_target = "h.example.com";
-		o.scan_time_ms = 1743600000000;
 		ps_scan_result ra, rb;
-		CHECK_OK(ps_scan_write(st, &o, &a, 1, &ra));
-		o.scan_time_ms = 1743600060000;
-		CHECK_OK(ps_scan_write(st, &o, &b, 1, &rb));
+		write_pair(st, &a, &b, &ra, &rb);
 		ps_url_diff d;
 		CHECK_OK(ps_store_scan_diff(st, ra.path, rb.path, NULL, &d));
 		CHECK_EQ_INT(d.n_existing, 1);
@@ -674,14 +681,8 @@ static void test_changes_each_field(void)
 	char dir[700];
 	snprintf(dir, sizeof dir, "%s/threshold", sbase);
 	ps_store *st = open_store_v(dir, 2, NULL, 4);
-	ps_scan_options o;
-	ps_scan_options_default(&o);
-	o.root_target = "h.example.com";
-	o.scan_time_ms = 1743600000000;
 	ps_scan_result ra, rb;
-	CHECK_OK(ps_scan_write(st, &o, &a, 1, &ra));
-	o.scan_time_ms = 1743600060000;
-	CHECK_OK(ps_scan_write(st, &o, &b, 1, &rb));
+	write_pair(st, &a, &b, &ra, &rb);
 	CHECK_EQ_INT(rb.n_changed, 1); /* the store's 4 % */
 	ps_url_diff d;
 	CHECK_OK(ps_store_scan_diff(st, ra.path, rb.path, &co, &d)); /* 10 % */
