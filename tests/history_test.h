@@ -118,7 +118,7 @@ static int ht_count_one(void *ud, const ps_entry *e)
 static inline int ht_entries(const ps_store *st, const char *dir)
 {
 	int n = 0;
-	if (ps_storage_list(st, dir, ht_count_one, &n))
+	if (ps_store_list_dir(st, dir, ht_count_one, &n))
 		return -1;
 	return n;
 }
@@ -141,7 +141,7 @@ static int ht_count_suffix(void *ud, const ps_entry *e)
 static inline int ht_files(const ps_store *st, const char *dir, const char *suffix)
 {
 	ht_suffix_count c = {suffix, 0};
-	if (ps_storage_list(st, dir, ht_count_suffix, &c))
+	if (ps_store_list_dir(st, dir, ht_count_suffix, &c))
 		return -1;
 	return c.n;
 }

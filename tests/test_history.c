@@ -403,7 +403,7 @@ static void collisions_archive(void)
 	ps_history_set_free(&set);
 	/* the archive files and the current one count every version */
 	archive_rows ar = {st, arch, 0};
-	CHECK_OK(ps_storage_list(st, arch, add_rows, &ar));
+	CHECK_OK(ps_store_list_dir(st, arch, add_rows, &ar));
 	CHECK_EQ_INT(ar.total + ht_rows(st, pa), 33);
 	ps_store_close(st);
 }

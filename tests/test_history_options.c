@@ -217,7 +217,7 @@ static int check_one_size(void *ud, const ps_entry *e)
 static int check_sizes(const ps_store *st, const char *dir, int64_t max)
 {
 	sizes z = {st, dir, max, 0};
-	CHECK_OK(ps_storage_list(st, dir, check_one_size, &z));
+	CHECK_OK(ps_store_list_dir(st, dir, check_one_size, &z));
 	return z.n;
 }
 

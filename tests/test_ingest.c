@@ -197,7 +197,7 @@ static int count_one(void *ud, const ps_entry *e)
 static void count_files(const ps_store *st, const char *dir, int *files, int *hidden, int *unreadable)
 {
 	file_count c = {st, dir, files, hidden, unreadable};
-	ps_storage_list(st, dir, count_one, &c);
+	ps_store_list_dir(st, dir, count_one, &c);
 }
 
 static void test_pieces_and_threads(void)

@@ -55,7 +55,7 @@ static int count_prefixed(void *ud, const ps_entry *e)
 static int count_files(const ps_store *st, const char *dir, const char *prefix)
 {
 	prefix_count c = {prefix, 0};
-	if (ps_storage_list(st, dir, count_prefixed, &c))
+	if (ps_store_list_dir(st, dir, count_prefixed, &c))
 		return -1;
 	return c.n;
 }

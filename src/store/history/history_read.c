@@ -179,7 +179,7 @@ static int add_archive(void *ud, const ps_entry *e)
 int ps_history_list_archive(const ps_store *st, const ps_history_loc *loc, char (**paths)[4096], size_t *n)
 {
 	archive_acc a = {loc, NULL, 0, 0};
-	int rc = ps_storage_list(st, loc->archive, add_archive, &a);
+	int rc = ps_store_list_dir(st, loc->archive, add_archive, &a);
 	*paths = a.v;
 	*n = a.n;
 	if (rc) {
@@ -768,7 +768,7 @@ static int current_parquet(void *ud, const ps_entry *e)
  * stops at the first. */
 static bool dir_has_parquet(const ps_store *st, const char *dir, bool archive)
 {
-	return ps_storage_list(st, dir, archive ? archive_parquet : current_parquet, NULL) == 1;
+	return ps_store_list_dir(st, dir, archive ? archive_parquet : current_parquet, NULL) == 1;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -971,7 +971,7 @@ static int add_name(void *ud, const ps_entry *e)
 static int list_sorted(const ps_store *st, const char *dir, bool (*keep)(const char *), char ***names, size_t *n)
 {
 	names_acc a = {keep, NULL, 0, 0};
-	int rc = ps_storage_list(st, dir, add_name, &a);
+	int rc = ps_store_list_dir(st, dir, add_name, &a);
 	if (!rc && a.n)
 		qsort(a.v, a.n, sizeof *a.v, cmp_name);
 	*names = a.v;

@@ -478,7 +478,7 @@ static int hist_scan_dir(const ps_store *st, const ps_report_options *o, const c
                          hist_list *h)
 {
 	hist_dir hd = {st, o, dir, host_port, h};
-	return ps_storage_list(st, dir, hist_entry, &hd);
+	return ps_store_list_dir(st, dir, hist_entry, &hd);
 }
 
 /* Does a history host belong to one of the targets asked (the same host or
@@ -704,7 +704,7 @@ static int gather_files(ps_store *st, const ps_report_options *o, ps_report *r)
 	char root[4096];
 	snprintf(root, sizeof root, "%s/file_history", st->base);
 	hist_targets ht = {st, o, hosts, root, &h};
-	rc = ps_storage_list(st, root, hist_target, &ht);
+	rc = ps_store_list_dir(st, root, hist_target, &ht);
 	free(hosts);
 	/* URLs with a version in range, newest change first */
 	size_t k = 0;

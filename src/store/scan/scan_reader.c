@@ -398,7 +398,7 @@ int ps_scan_list_dir_tmp(const ps_store *st, const char *dir, ps_scan_info **out
 	if (n_tmp)
 		*n_tmp = 0;
 	scans_acc a = {dir, NULL, 0, 0, n_tmp, -1, -1};
-	int rc = ps_storage_list(st, dir, add_scan, &a);
+	int rc = ps_store_list_dir(st, dir, add_scan, &a);
 	if (rc) {
 		free(a.v);
 		return rc;
@@ -417,7 +417,7 @@ int ps_scan_latest_in(const ps_store *st, const char *dir, ps_scan_info *out, bo
 {
 	*found = false;
 	scans_acc a = {dir, NULL, 0, 0, NULL, -1, -1};
-	int rc = ps_storage_list(st, dir, add_scan, &a);
+	int rc = ps_store_list_dir(st, dir, add_scan, &a);
 	/* the scans of the newest second, ordered by their precise times
 	 * from their footers (one alone needs no footer: the caller reads
 	 * the file anyway) */

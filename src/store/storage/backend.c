@@ -273,11 +273,6 @@ static int s3_begin(ps_backend *b, const char *path, const char **key, ps_s3 **h
 	return rc ? rc : s3_acquire(b, h);
 }
 
-static const ps_backend *backend_of(const ps_store *st)
-{
-	return st->backend;
-}
-
 bool ps_storage_remote(const ps_store *st)
 {
 	return st->backend && st->backend->kind == BACKEND_S3;
@@ -426,9 +421,9 @@ int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, vo
 	return list_keys(b, dir, true, fn, ud);
 }
 
-int ps_storage_list(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud)
+int ps_store_list_dir(const ps_store *st, const char *dir, ps_store_entry_fn fn, void *ud)
 {
-	const ps_backend *b = backend_of(st);
+	const ps_backend *b = st->backend;
 	if (!b || b->kind == BACKEND_LOCAL)
 		return list_local(dir, fn, ud);
 	return list_keys(st->backend, dir, false, fn, ud);
@@ -884,24 +879,6 @@ int ps_storage_delete(const ps_store *st, const char *path)
 }
 
 /* ---- the public face ---- */
-
-typedef struct entry_fwd {
-	ps_store_entry_fn fn;
-	void *ud;
-} entry_fwd;
-
-static int forward_entry(void *ud, const ps_entry *e)
-{
-	const entry_fwd *f = ud;
-	ps_store_entry pe = {e->name, e->is_dir, e->size};
-	return f->fn(f->ud, &pe);
-}
-
-int ps_store_list_dir(const ps_store *st, const char *dir, ps_store_entry_fn fn, void *ud)
-{
-	entry_fwd f = {fn, ud};
-	return ps_storage_list(st, dir, forward_entry, &f);
-}
 
 int ps_store_open_parquet(const ps_store *st, const char *path, parq_reader **out)
 {

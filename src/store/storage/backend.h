@@ -41,23 +41,16 @@ void ps_backend_close(ps_backend *b);
 /* True for object storage. */
 bool ps_storage_remote(const ps_store *st);
 
-/* One entry of a listing: a file (size known) or a directory (a common
- * prefix on object storage). */
-typedef struct ps_entry {
-	const char *name;  /* the last component */
-	bool is_dir;
-	int64_t size;      /* files: bytes; directories: -1 */
-} ps_entry;
-/* Return non-zero to stop the listing, which then returns that value. */
-typedef int (*ps_entry_fn)(void *ud, const ps_entry *e);
+/* One entry of a listing, the public ps_store_entry (store.h): a file
+ * (size known) or a directory (a common prefix on object storage). */
+typedef ps_store_entry ps_entry;
+typedef ps_store_entry_fn ps_entry_fn;
 
-/* The entries directly under dir, in no particular order ("." and ".."
- * left out). A directory that does not exist lists nothing. */
-int ps_storage_list(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud);
+/* The entries directly under a directory: the public ps_store_list_dir. */
 
 /* Every file below dir at any depth, e->name its path relative to dir
  * ("t_443/scan_x.parquet"): one listing of keys on object storage (a
- * request per 1,000 keys) where ps_storage_list would take one per
+ * request per 1,000 keys) where ps_store_list_dir would take one per
  * directory; a walk of the directories locally. */
 int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud);
 
