@@ -885,67 +885,41 @@ static int put_remote(ps_scan_writer *w, char *final, size_t cap)
 	return rc;
 }
 
-static int place_remote(ps_scan_writer *w, char *final, size_t cap)
-{
-	final[0] = 0;
-	ps_scan_info *all = NULL, prev, *later = NULL;
-	size_t n_all = 0, n_later = 0;
-	bool has_prev = false;
-	int rc = 0;
-	if (w->o.skip_stored || w->o.mark_diff)
-		rc = ps_scan_list_dir(w->st, w->dir, &all, &n_all);
-	if (!rc && w->o.skip_stored && find_stored(w, all, n_all, final, cap)) {
-		w->skipped = true;
-		free(all);
-		return 0;
-	}
-	if (!rc && w->o.mark_diff)
-		rc = ps_scan_neighbors(w->st, all, n_all, w->scan_ms, w->seq, &prev, &has_prev, &later, &n_later);
-	free(all);
-	if (!rc && w->o.mark_diff)
-		rc = remark_if_moved(w, has_prev ? &prev : NULL);
-	if (!rc)
-		rc = put_remote(w, final, cap);
-	ps_tmpfile_discard(&w->tmp);
-	if (!rc) {
-		w->committed = true;
-		remark_later(w, final, later, n_later);
-	}
-	free(later);
-	return rc;
-}
-
-/* Places w's complete, synced and closed file under the target's lock:
- * skipped when stored already (skip_stored); re-marked first when the scan
- * before it in time is not the one its marks were computed against (a
- * scan placed meanwhile, or an older scan arriving late) or its time
- * changed; then renamed to a name never given before, and the scans after
- * it re-marked. No sync of the directory. */
-static int place_locked(ps_scan_writer *w, char *final, size_t cap)
+/* Places w's complete, closed file (synced, in a local directory) under
+ * the target's lock, or on object storage by a claim and a conditional
+ * PUT: skipped when stored already (skip_stored); re-marked first when
+ * the scan before it in time is not the one its marks were computed
+ * against (a scan placed meanwhile, or an older scan arriving late) or its
+ * time changed; then placed under a name never given before, and the
+ * scans after it re-marked. No sync of the directory. */
+static int place(ps_scan_writer *w, char *final, size_t cap)
 {
 	ps_target_lock l;
 	final[0] = 0;
-	int rc = ps_target_lock_take(&l, w->st->io, w->dir);
-	if (rc) {
+	int rc = 0;
+	/* object storage has no lock to take: the name's claim and the
+	 * conditional PUT stand for it */
+	if (!w->remote && (rc = ps_target_lock_take(&l, w->st->io, w->dir))) {
 		ps_tmpfile_discard(&w->tmp);
 		return ps_err_prefix(rc, "scan of %s: ", w->root_target);
 	}
 	/* the target's scans, each footer read once, and what writers killed
 	 * in this directory left behind (there is always this writer's own
 	 * temporary file: the others are looked at only when there is more
-	 * than one) */
+	 * than one; an object store's are in the handle's spool) */
 	ps_scan_info *all = NULL;
 	size_t n_all = 0;
-	size_t n_tmp = 2;
+	size_t n_tmp = w->remote ? 0 : 2;
 	if (w->o.skip_stored || w->o.mark_diff)
-		rc = ps_scan_list_dir_tmp(w->st, w->dir, &all, &n_all, &n_tmp);
+		rc = ps_scan_list_dir_tmp(w->st, w->dir, &all, &n_all, w->remote ? NULL : &n_tmp);
 	if (n_tmp > 1)
 		ps_scan_tmp_clean(w->st, w->dir, NULL);
 	if (!rc && w->o.skip_stored && find_stored(w, all, n_all, final, cap)) {
 		ps_tmpfile_discard(&w->tmp);
 		w->skipped = true;
 		free(all);
-		ps_target_lock_release(&l);
+		if (!w->remote)
+			ps_target_lock_release(&l);
 		return 0;
 	}
 	ps_scan_info prev, *later = NULL;
@@ -957,13 +931,17 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 	if (!rc && w->o.mark_diff)
 		rc = remark_if_moved(w, has_prev ? &prev : NULL);
 	int k = 1;
-	if (!rc)
-		rc = ps_tmpfile_place(&w->tmp, w->stem, ".parquet", ps_target_lock_first_k(&l, w->stem), final, cap, &k);
-	else
+	if (rc) {
 		ps_tmpfile_discard(&w->tmp);
+	} else if (w->remote) {
+		rc = put_remote(w, final, cap);
+		ps_tmpfile_discard(&w->tmp); /* the spool file has gone up, or failed to */
+	} else {
+		rc = ps_tmpfile_place(&w->tmp, w->stem, ".parquet", ps_target_lock_first_k(&l, w->stem), final, cap, &k);
+	}
 	if (!rc) {
 		w->committed = true;
-		if (ps_target_lock_placed(&l, w->stem, k)) {
+		if (!w->remote && ps_target_lock_placed(&l, w->stem, k)) {
 			/* the name is recorded only to skip it next time */
 			ps_log_field f[] = {PS_LOG_STR("path", l.path), PS_LOG_STR("error", ps_errmsg())};
 			ps_log(ps_store_logger(w->st), PS_LOG_WARN, f, 2, "lock file not updated");
@@ -971,7 +949,8 @@ static int place_locked(ps_scan_writer *w, char *final, size_t cap)
 		remark_later(w, final, later, n_later);
 	}
 	free(later);
-	ps_target_lock_release(&l);
+	if (!w->remote)
+		ps_target_lock_release(&l);
 	return rc;
 }
 
@@ -983,7 +962,7 @@ int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
 	if (!rc && w->remote) {
 		/* the PUT's answer is the durability: no sync of the spool */
 		if (!(rc = ps_tmpfile_close(&w->tmp)))
-			rc = place_remote(w, final, sizeof final);
+			rc = place(w, final, sizeof final);
 		if (!rc)
 			placed(w, final, res);
 		ps_scan_writer_abort(w);
@@ -992,7 +971,7 @@ int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
 	if (!rc)
 		rc = ps_tmpfile_sync_close(&w->tmp);
 	if (!rc)
-		rc = place_locked(w, final, sizeof final);
+		rc = place(w, final, sizeof final);
 	if (!rc && !w->skipped && (rc = ps_fsync_dir(w->st->io, w->dir)))
 		rc = ps_err_prefix(rc, "%s is in place but not known to be durable: ", final);
 	/* in place, even when only the directory fsync failed */
@@ -1006,7 +985,7 @@ int ps_scan_writer_commit(ps_scan_writer *w, ps_scan_result *res)
 static int place_batch(void *ud, size_t i, char *final, size_t cap)
 {
 	ps_scan_writer **w = ud;
-	return place_locked(w[i], final, cap);
+	return place(w[i], final, cap);
 }
 
 /* Object storage: each scan put in turn, every one durable when its PUT
@@ -1018,7 +997,7 @@ static int commit_remote(ps_scan_writer **w, size_t n, ps_scan_result *res, size
 		rc = ps_scan_writer_prepare(w[i]);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char final[4096];
-		if (!(rc = place_remote(w[i], final, sizeof final))) {
+		if (!(rc = place(w[i], final, sizeof final))) {
 			placed(w[i], final, res ? &res[i] : NULL);
 			(*n_committed)++;
 		}
