@@ -522,6 +522,85 @@ static void test_dictionary_choice(void)
 	unlink(path);
 }
 
+/* A chunk of a few values in one page (a file of a handful of rows): no
+ * dictionary page where PLAIN is no larger, and stored uncompressed where
+ * the codec would not shrink it (the chunk's codec says so); a chunk that
+ * compresses keeps the codec, and one of repeated values its dictionary.
+ * Every value reads back. */
+static void test_tiny_chunks(void)
+{
+	char path[] = "/tmp/parq_tiny_XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "url", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "empty", PARQ_BYTE_ARRAY, PARQ_OPTIONAL, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "body", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "server", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	enum { N = 3 };
+	static char body[N][2000];
+	parq_bytes u[N], b[N], sv[N];
+	int16_t nodef[N] = {0, 0, 0};
+	for (int i = 0; i < N; i++) {
+		for (int k = 0; k < 1999; k++)
+			body[i][k] = "<html><body>hello</body></html>\n"[k % 32];
+		body[i][1999] = 0;
+		static const char *hosts[N] = {"https://a.io/", "https://b.io/", "https://c.io/"};
+		u[i] = (parq_bytes){(const uint8_t *)hosts[i], 13};
+		b[i] = (parq_bytes){(const uint8_t *)body[i], 1999};
+		/* 40 bytes repeated: a dictionary of one is smaller than three copies */
+		sv[i] = (parq_bytes){(const uint8_t *)"a-rather-long-server-banner/1.2.3 (Unix)", 40};
+	}
+	parq_column_batch cols[4] = {
+		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = u},
+		{.num_rows = N, .num_levels = N, .num_values = 0, .def_levels = nodef},
+		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = b},
+		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = sv},
+	};
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.codec = PARQ_CODEC_ZSTD;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	CHECK_OK(parq_writer_write(w, cols, N));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	const parq_meta_row_group *g = &parq_reader_metadata(r)->row_groups[0];
+	/* url: three distinct short values, PLAIN and raw */
+	CHECK(!chunk_has(&g->columns[0].meta, PARQ_ENC_RLE_DICTIONARY));
+	CHECK(!g->columns[0].meta.has_dictionary_page_offset);
+	CHECK_EQ_INT(g->columns[0].meta.codec, PARQ_CODEC_UNCOMPRESSED);
+	/* every value null: no dictionary page at all */
+	CHECK(!g->columns[1].meta.has_dictionary_page_offset);
+	CHECK_EQ_INT(g->columns[1].meta.codec, PARQ_CODEC_UNCOMPRESSED);
+	/* a body that compresses keeps the file's codec */
+	CHECK_EQ_INT(g->columns[2].meta.codec, PARQ_CODEC_ZSTD);
+	CHECK(g->columns[2].meta.total_compressed_size < g->columns[2].meta.total_uncompressed_size);
+	/* a repeated value keeps its dictionary (two pages: compressed as written) */
+	CHECK(chunk_has(&g->columns[3].meta, PARQ_ENC_RLE_DICTIONARY));
+	CHECK_EQ_INT(g->columns[3].meta.codec, PARQ_CODEC_ZSTD);
+	const parq_bytes *want[4] = {u, NULL, b, sv};
+	for (int c = 0; c < 4; c++) {
+		parq_column_reader *cr;
+		CHECK_OK(parq_column_reader_open(&cr, r, c, NULL, 0));
+		parq_column_batch got;
+		CHECK_OK(parq_column_reader_read(cr, 16, &got));
+		CHECK_EQ_INT(got.num_rows, N);
+		CHECK_EQ_INT(got.num_values, want[c] ? N : 0);
+		for (int64_t i = 0; want[c] && i < got.num_values; i++)
+			CHECK(got.bytes[i].len == want[c][i].len && !memcmp(got.bytes[i].ptr, want[c][i].ptr, got.bytes[i].len));
+		parq_column_reader_close(cr);
+	}
+	parq_reader_close(r);
+	parq_schema_free(s);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_dbp_roundtrips();
@@ -532,5 +611,6 @@ int main(void)
 	test_byte_stream_split();
 	test_writer_encoding_choice();
 	test_dictionary_choice();
+	test_tiny_chunks();
 	return test_report("test_encodings");
 }

@@ -29,6 +29,21 @@ static void store_one(ps_store *st, const char *url, int v, size_t len)
 	free(content);
 }
 
+/* A version whose content compresses under every codec (a page that does
+ * not shrink is stored uncompressed, whatever the codec). */
+static void store_text(ps_store *st, const char *url, int v, size_t len)
+{
+	char *content = malloc(len + 1);
+	for (size_t i = 0; i < len; i++)
+		content[i] = "function f(x) { return x + 1; }\n"[i % 33];
+	char hash[32];
+	snprintf(hash, sizeof hash, "t%d", v);
+	ps_history_record r = {.url = url, .timestamp_ms = 1700000000000 + v, .hash = hash,
+	                       .content = (const uint8_t *)content, .content_len = len};
+	CHECK_OK(ps_history_store(st, &r, NULL));
+	free(content);
+}
+
 static int file_codec(const ps_store *st, const char *path)
 {
 	parq_reader *r = ht_reader(st, path);
@@ -69,7 +84,7 @@ static void codecs(void)
 		snprintf(dir, sizeof dir, "%s/codec%zu", sbase, i);
 		yaml_codec = cases[i].yaml;
 		ps_store *st = ht_open(dir, edit_yaml);
-		store_one(st, "https://example.com/app.js", 1, 3000);
+		store_text(st, "https://example.com/app.js", 1, 3000);
 		CHECK_OK(ps_history_path(st, "https://example.com/app.js", path, sizeof path));
 		int got = file_codec(st, path);
 		if (got != cases[i].codec)

@@ -140,6 +140,8 @@ struct parq_colw {
 	int n_pages, cap_pages;
 	parq_buf bounds;
 	bool bounds_ok;
+	bool finishing;          /* the page flushed now is the chunk's last */
+	bool raw;                /* the chunk is stored uncompressed (tiny_chunk_raw) */
 
 	/* bloom filter: hashes of every value in the chunk */
 	uint64_t *hashes;
@@ -231,6 +233,7 @@ void parq_colw_reset(parq_colw *c)
 	c->n_pages = 0;
 	c->bounds.len = 0;
 	c->bounds_ok = true;
+	c->raw = false;
 	c->n_hashes = 0;
 	c->bloom.len = 0;
 }
@@ -536,6 +539,26 @@ static int page_to_plain(parq_colw *c)
  * indices. The decision holds for the rest of the chunk. */
 static int maybe_drop_dictionary(parq_colw *c)
 {
+	if (c->finishing && c->page_dict && !c->n_dict_data_pages && c->nidx < 64 && c->type != PARQ_BOOLEAN) {
+		/* The chunk is this one page of a few values (a scan of a
+		 * handful of rows, a file per host): PLAIN when that is no
+		 * larger than the dictionary page (its header about 12 bytes)
+		 * and the indices. */
+		size_t plain = 0;
+		for (size_t i = 0; i < c->nidx; i++)
+			plain += c->dict.lens[c->idx[i]] + (c->type == PARQ_BYTE_ARRAY ? 4 : 0);
+		size_t dict_cost = 12 + c->dict.plain_bytes + 3 + (c->nidx * (size_t)parq_bit_width(c->dict.n - 1) + 7) / 8;
+		if (plain > dict_cost)
+			return 0;
+		int rc = page_to_plain(c);
+		if (rc)
+			return rc;
+		c->page_dict = false;
+		c->dict_on = false;
+		dict_clear(&c->dict);
+		c->nidx = 0;
+		return 0;
+	}
 	if (!c->page_dict || c->n_dict_data_pages || c->nidx < 64 || c->cfg.encoding == PARQ_ENC_PLAIN ||
 	    c->type == PARQ_BOOLEAN)
 		return 0;
@@ -565,6 +588,27 @@ static int maybe_drop_dictionary(parq_colw *c)
 		c->vals.len = 0;
 	}
 	return 0;
+}
+
+/* Whether the chunk's only page goes uncompressed: a page of a few dozen
+ * bytes (a tiny chunk) does not shrink under any codec, whose frame alone
+ * costs about ten bytes, and compressing thousands of them is a tiny
+ * file's main cost. Larger ones are compressed (into comp) and kept raw
+ * when that came out no smaller. The chunk's codec then says
+ * UNCOMPRESSED (ColumnMetaData.codec is per chunk). */
+static int tiny_chunk_raw(parq_colw *c, const uint8_t *p, size_t n, parq_buf *comp, bool *raw)
+{
+	*raw = c->cfg.codec == PARQ_CODEC_UNCOMPRESSED;
+	bool only = c->finishing && c->n_pages == 0 && !c->page_dict;
+	if (*raw || (only && n <= 64)) {
+		*raw = true;
+		return 0;
+	}
+	comp->len = 0;
+	int rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, p, n, comp);
+	if (!rc && only && comp->len >= n)
+		*raw = true;
+	return rc;
 }
 
 static int flush_page(parq_colw *c)
@@ -606,20 +650,20 @@ static int flush_page(parq_colw *c)
 		h.data_page_v2.encoding = encoding;
 		h.data_page_v2.def_levels_byte_length = (int32_t)def_len;
 		h.data_page_v2.rep_levels_byte_length = (int32_t)rep_len;
-		h.data_page_v2.is_compressed = c->cfg.codec != PARQ_CODEC_UNCOMPRESSED;
 		h.uncompressed_page_size = (int32_t)(s->len + vals.len);
 		const uint8_t *body = vals.data;
 		size_t body_len = vals.len;
-		if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
-			pb->comp.len = 0;
-			rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, vals.data, vals.len, &pb->comp);
-			if (rc) {
-				parq_buf_free(&vals);
-				return rc;
-			}
+		bool raw;
+		if ((rc = tiny_chunk_raw(c, vals.data, vals.len, &pb->comp, &raw))) {
+			parq_buf_free(&vals);
+			return rc;
+		}
+		if (!raw) {
 			body = pb->comp.data;
 			body_len = pb->comp.len;
 		}
+		c->raw = raw && c->cfg.codec != PARQ_CODEC_UNCOMPRESSED;
+		h.data_page_v2.is_compressed = !raw;
 		rc = emit_page(c, &h, s, body, body_len);
 		parq_buf_free(&vals);
 		if (rc)
@@ -640,13 +684,14 @@ static int flush_page(parq_colw *c)
 		h.uncompressed_page_size = (int32_t)s->len;
 		const uint8_t *body = s->data;
 		size_t body_len = s->len;
-		if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
-			pb->comp.len = 0;
-			if ((rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, s->data, s->len, &pb->comp)))
-				return rc;
+		bool raw;
+		if ((rc = tiny_chunk_raw(c, s->data, s->len, &pb->comp, &raw)))
+			return rc;
+		if (!raw) {
 			body = pb->comp.data;
 			body_len = pb->comp.len;
 		}
+		c->raw = raw && c->cfg.codec != PARQ_CODEC_UNCOMPRESSED;
 		if ((rc = emit_page(c, &h, NULL, body, body_len)))
 			return rc;
 	}
@@ -974,7 +1019,9 @@ static int build_bloom(parq_colw *c)
 
 int parq_colw_finish(parq_colw *c, parq_colw_chunk *out)
 {
+	c->finishing = true;
 	int rc = flush_page(c);
+	c->finishing = false;
 	if (rc)
 		return rc;
 	if ((rc = build_bloom(c)))
@@ -1000,5 +1047,6 @@ int parq_colw_finish(parq_colw *c, parq_colw_chunk *out)
 	out->bounds = &c->bounds;
 	out->has_page_bounds = c->cfg.page_index && c->bounds_ok && c->chunk_stats.order != PARQ_ORDER_NONE;
 	out->bloom = &c->bloom;
+	out->codec = c->raw ? PARQ_CODEC_UNCOMPRESSED : c->cfg.codec;
 	return 0;
 }

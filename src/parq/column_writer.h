@@ -56,6 +56,7 @@ typedef struct parq_colw_chunk {
 	const parq_buf *bounds;      /* page min/max bytes */
 	bool has_page_bounds;
 	const parq_buf *bloom;       /* BloomFilterHeader + bitset, may be empty */
+	int codec;                   /* the chunk's: the writer's, or UNCOMPRESSED for a tiny one */
 } parq_colw_chunk;
 
 int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *ctx);

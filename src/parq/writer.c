@@ -557,7 +557,7 @@ static int fill_chunk_meta(parq_writer *w, int i, written_chunk *wc, const parq_
 			wc->encodings[ne++] = e;
 	m->encodings = wc->encodings;
 	m->n_encodings = (uint32_t)ne;
-	m->codec = w->opts.codec;
+	m->codec = ch->codec;
 	m->num_values = ch->num_values;
 	m->total_uncompressed_size = ch->total_uncompressed;
 	m->total_compressed_size = ch->total_compressed;

@@ -458,7 +458,12 @@ func TestHistoryConfig(t *testing.T) {
 	defer h.Close()
 	const u = "https://example.com/big.js"
 	for i := 0; i < 4; i++ {
-		content := []byte(strings.Repeat(fmt.Sprintf("line %d of a bundle\n", i), 200))
+		// lines that differ, so that four versions pass 4096 bytes compressed
+		var sb strings.Builder
+		for k := 0; k < 200; k++ {
+			fmt.Fprintf(&sb, "line %d of bundle %d: %08x\n", k, i, uint32(k*2654435761+i*40503))
+		}
+		content := []byte(sb.String())
 		if err := h.StoreFileRecord(models.FileHistoryRecord{URL: u, Timestamp: int64(1000 + i), Hash: fmt.Sprint(i), Content: content}); err != nil {
 			t.Fatal(err)
 		}

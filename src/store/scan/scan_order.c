@@ -281,8 +281,11 @@ int ps_scan_remark(ps_store *st, const char *src, const char *prev_path, int64_t
 		if (kv)
 			file_ms = strtoll(kv, NULL, 10);
 		const parq_file_meta *fm = parq_reader_metadata(base);
-		int codec = fm->n_row_groups && fm->row_groups[0].n_columns ? fm->row_groups[0].columns[0].meta.codec
-		                                                             : (int)PARQ_CODEC_SNAPPY;
+		/* the file's codec: a tiny chunk's UNCOMPRESSED does not say it */
+		int codec = fm->n_row_groups ? (int)PARQ_CODEC_UNCOMPRESSED : (int)PARQ_CODEC_SNAPPY;
+		for (uint32_t g = 0; g < fm->n_row_groups && codec == PARQ_CODEC_UNCOMPRESSED; g++)
+			for (uint32_t c = 0; c < fm->row_groups[g].n_columns && codec == PARQ_CODEC_UNCOMPRESSED; c++)
+				codec = fm->row_groups[g].columns[c].meta.codec;
 		parq_writer_options po;
 		parq_column_options co[PS_SCAN_BLOOM_COLS];
 		parq_io pio;
