@@ -66,6 +66,7 @@ typedef struct run_opts {
 	bool skip;
 	size_t budget;
 	const char *target;
+	size_t commit_batch;
 } run_opts;
 
 typedef struct bad_lines {
@@ -95,6 +96,7 @@ static int run(ps_store *st, const run_opts *ro, const char *buf, size_t len, ps
 	o.group_by = ro->group;
 	o.skip_bad_lines = ro->skip;
 	o.memory_budget = ro->budget;
+	o.commit_batch = ro->commit_batch;
 	o.target = ro->target;
 	o.session_id = "t1";
 	o.on_bad_line = on_bad;
@@ -559,6 +561,69 @@ static void test_faults(void)
 	free(buf);
 }
 
+/* Many targets: the scans are committed in slices (commit_batch, 1,024
+ * by default; 40 here), the next slice written while one commits, and the
+ * sync before a slice's renames also the sync after the slice before's:
+ * 105 hosts take four syncs in all (three slices and the last renames).
+ * A failing call in any slice: the listed scans read back whole, no
+ * temporary file stays, a scan in place whose renames' sync failed is not
+ * listed, and the same ingest run again completes the store. */
+static void test_faults_slices(void)
+{
+	if (test_backend_s3())
+		return;
+	size_t len;
+	char *buf = httpx_lines(105, 35, &len); /* 105 hosts */
+	static const struct {
+		int kind, at;
+	} cases[] = {{-1, 0},      {F_SYNCFS, 1}, {F_SYNCFS, 2},   {F_SYNCFS, 3},     {F_SYNCFS, 4}, {F_RENAME, 5},
+	             {F_RENAME, 50}, {F_RENAME, 90}, {F_MKOSTEMP, 60}, {F_MKOSTEMP, 100}, {F_WRITE, 70}};
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		char d[4200];
+		ps_store *st = store_new(d, sizeof d);
+		faults f = {.kind = cases[c].kind, .at = cases[c].at, .err = EIO};
+		ps_store_io io = {.open = h_open, .mkdir = h_mkdir, .mkostemp = h_mkostemp, .write = h_write,
+		                  .close = h_close, .rename = h_rename, .syncfs = h_syncfs, .ud = &f};
+		ps_store_set_io(st, &io);
+		ps_ingest_summary s;
+		bad_lines bl = {0};
+		run_opts ro = {.threads = 2, .group = PS_GROUP_HOST, .commit_batch = 40};
+		int rc = run(st, &ro, buf, len, &s, &bl);
+		if ((rc != 0) != f.hit)
+			fprintf(stderr, "slices, %s #%d: rc %d, hit %d: %s\n", cases[c].kind < 0 ? "none" : F_NAMES[cases[c].kind],
+			        cases[c].at, rc, f.hit, ps_errmsg());
+		CHECK_EQ_INT(rc != 0, f.hit);
+		if (cases[c].kind < 0) {
+			printf("test_ingest: 105 scans: %d syncs, %d renames, %d writes\n", f.calls[F_SYNCFS], f.calls[F_RENAME],
+			       f.calls[F_WRITE]);
+			CHECK_EQ_INT(s.n_scans, 105);
+			CHECK_EQ_INT(f.calls[F_SYNCFS], 4);
+		} else {
+			CHECK(f.hit && s.n_scans < 105);
+		}
+		int lost = 0;
+		for (size_t k = 0; k < s.n_scans; k++)
+			lost += rows_of(st, s.scans[k].path) != s.scans[k].records;
+		CHECK_EQ_INT(lost, 0);
+		int files = 0, hidden = 0, bad = 0;
+		count_files(st, d, &files, &hidden, &bad);
+		CHECK_EQ_INT(bad, 0);
+		CHECK_EQ_INT(hidden, 0);
+		CHECK(files >= (int)s.n_scans);
+		/* the ingest run again completes the store */
+		ps_store_set_io(st, NULL);
+		ps_ingest_summary_free(&s);
+		CHECK_OK(run(st, &ro, buf, len, &s, &bl));
+		files = hidden = 0;
+		count_files(st, d, &files, &hidden, NULL);
+		CHECK_EQ_INT(files, 105);
+		CHECK_EQ_INT(hidden, 0);
+		ps_ingest_summary_free(&s);
+		ps_store_close(st);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	test_backend_init("test_ingest");
@@ -569,6 +634,7 @@ int main(void)
 	test_keyed_and_target();
 	test_budget_and_cancel();
 	test_faults();
+	test_faults_slices();
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return test_report("test_ingest");
 }

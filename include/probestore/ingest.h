@@ -78,6 +78,10 @@ typedef struct ps_ingest_options {
 	                            * online CPU (the small scans are written on
 	                            * at least 8, since they mostly wait on the
 	                            * file system) */
+	size_t commit_batch;       /* scans placed per sync of the file system
+	                            * when there are many (one per host): each
+	                            * batch is written while the one before is
+	                            * placed; 0: 1,024 */
 	const ps_cancel *cancel;   /* NULL: not cancellable */
 	/* With skip_bad_lines, called for each bad line in input order (input
 	 * name, line number from 1, reason naming the field), on the thread

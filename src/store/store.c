@@ -11,6 +11,7 @@
 
 #include "storage/atomic_file.h"
 #include "storage/backend.h"
+#include "scan/probe_rows.h"
 #include "error.h"
 
 void ps_store_options_default(ps_store_options *o)
@@ -97,6 +98,7 @@ int ps_store_open(ps_store **out, const ps_store_options *o)
 		return ps_err_nomem();
 	pthread_mutex_init(&st->writer_mu, NULL);
 	st->writer_fd = -1;
+	st->file_mode = ps_file_mode();
 	int rc = o->config ? ps_config_copy(&st->cfg, o->config) : ps_config_default(&st->cfg);
 	const char *base = o->base_path ? o->base_path : st->cfg.base_path;
 	if (!rc && (!base || !*base))
@@ -105,6 +107,9 @@ int ps_store_open(ps_store **out, const ps_store_options *o)
 		rc = ps_backend_open(&st->backend, base, &st->cfg, &st->base);
 	if (!rc && !ps_storage_remote(st))
 		rc = ps_mkdirs(NULL, st->base); /* before any table is set */
+	for (int v = 0; v < 2 && !rc; v++)
+		if (!(st->probe_schema[v] = ps_probe_schema_new(v + 1)))
+			rc = PS_ENOMEM;
 	if (!rc)
 		rc = ps_urlmutex_mgr_new(&st->urlmutex, st->cfg.history.enable_url_mutexes);
 	if (!rc && st->cfg.history.enable_url_mutexes && st->cfg.history.cleanup_interval_s > 0) {
@@ -131,6 +136,8 @@ void ps_store_close(ps_store *st)
 	ps_store_writer_release(st);
 	pthread_mutex_destroy(&st->writer_mu);
 	ps_urlmutex_mgr_free(st->urlmutex);
+	for (int v = 0; v < 2; v++)
+		parq_schema_free(st->probe_schema[v]);
 	if (ps_storage_remote(st)) {
 		ps_store_io_stats io;
 		ps_store_io_stats_get(st, &io);

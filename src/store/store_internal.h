@@ -22,6 +22,8 @@ struct ps_store {
 	bool has_logger;
 	ps_urlmutex_mgr *urlmutex;            /* file history writers of one URL take turns */
 	const struct ps_store_io *io;         /* writes' system calls; NULL: the calls themselves (store_io.h) */
+	mode_t file_mode;                     /* new files' mode: 0666 under the umask at open */
+	parq_schema *probe_schema[2];         /* scan files' schemas, versions 1 and 2, shared by writers */
 	/* the URL mutex cleanup thread, with history.cleanup_interval */
 	bool has_cleaner, cleaner_stop;
 	pthread_t cleaner;
@@ -58,8 +60,12 @@ void ps_scan_writer_set_time(ps_scan_writer *w, int64_t ms);
 int ps_scan_writer_prepare(ps_scan_writer *w);
 /* Prepares w[0..n) and commits them in one batch (ps_tmpfile_commit_batch):
  * res[i] (may be NULL) for each placed; *n_committed counts the first ones
- * committed (all on success). Frees every writer, also on error. */
-int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed);
+ * committed (all on success). Frees every writer, also on error. With
+ * pend (NULL: the batch is durable on return), the sync after the renames
+ * waits in pend (ps_tmpfile_commit_batch_with); object storage ignores it. */
+struct ps_sync_pending;
+int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed,
+                           struct ps_sync_pending *pend);
 /* Bytes w holds of its current row group (estimated), and ending it now. */
 int64_t ps_scan_writer_buffered(const ps_scan_writer *w);
 int ps_scan_writer_flush(ps_scan_writer *w);

@@ -31,6 +31,7 @@
 #include "ingest/httpx.h"
 #include "ingest/json_nul.h"
 #include "../store_internal.h"
+#include "storage/atomic_file.h"
 #include "../util.h"
 
 #define CHUNK_BYTES ((size_t)1 << 20)
@@ -1388,15 +1389,18 @@ typedef struct round {
 	size_t n;
 	size_t next;   /* atomic */
 	int failed;    /* atomic: the first error's code */
+	bool stop;     /* atomic: the commit of the slice before failed */
 	char msg[1024];
 	pthread_mutex_t mu;
+	pthread_t th[64];
+	size_t started;
 } round;
 
 static void *round_worker(void *arg)
 {
 	round *r = arg;
 	for (;;) {
-		if (__atomic_load_n(&r->failed, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&r->failed, __ATOMIC_ACQUIRE) || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
 			break;
 		size_t k = __atomic_fetch_add(&r->next, 1, __ATOMIC_ACQ_REL);
 		if (k >= r->n)
@@ -1416,29 +1420,49 @@ static void *round_worker(void *arg)
 	return NULL;
 }
 
-/* The scans of a round are committed in slices of this many: the files
- * of one slice are complete and closed at once, waiting for the sync. */
+/* The scans of a round are committed in slices of this many (by
+ * default): the files of one slice are complete and closed at once,
+ * waiting for the sync. Larger slices make fewer syncs but hold more
+ * writers' remains (about 60 KB each) at once. */
 #define COMMIT_SLICE 1024
 
-static int write_slice(ps_ingest *in, group **g, size_t n)
+/* Starts writing a slice's files on threads: a small scan is mostly
+ * waiting on the file system (create, write, close, and the directory
+ * operations), so more threads than CPUs. The calling thread joins in
+ * with round_worker once it has committed the slice before. */
+static void slice_start(ps_ingest *in, round *r, group **g, size_t n)
 {
-	round r = {.in = in, .g = g, .n = n};
-	pthread_mutex_init(&r.mu, NULL);
-	pthread_t th[64];
-	/* a small scan is mostly waiting on the file system (create, write,
-	 * close, and the directory operations): more threads than CPUs */
-	size_t want = in->n_slots / 2 - 1 > 8 ? in->n_slots / 2 - 1 : 8, started = 0;
+	memset(r, 0, sizeof *r);
+	r->in = in;
+	r->g = g;
+	r->n = n;
+	pthread_mutex_init(&r->mu, NULL);
+	size_t want = in->n_slots / 2 - 1 > 8 ? in->n_slots / 2 - 1 : 8;
 	if (want > n)
 		want = n;
-	while (want > 1 && started < want - 1 && started < 64 &&
-	       pthread_create(&th[started], NULL, round_worker, &r) == 0)
-		started++;
-	round_worker(&r);
-	for (size_t k = 0; k < started; k++)
-		pthread_join(th[k], NULL);
-	pthread_mutex_destroy(&r.mu);
-	if (r.failed)
-		return ps_err(r.failed, "%s", r.msg);
+	while (want > 1 && r->started < want - 1 && r->started < 64 &&
+	       pthread_create(&r->th[r->started], NULL, round_worker, r) == 0)
+		r->started++;
+}
+
+/* Waits for a slice's threads; its error, if any, is the thread's error
+ * when report is set. */
+static int slice_join(round *r, bool report)
+{
+	for (size_t k = 0; k < r->started; k++)
+		pthread_join(r->th[k], NULL);
+	pthread_mutex_destroy(&r->mu);
+	if (!r->failed)
+		return 0;
+	return report ? ps_err(r->failed, "%s", r->msg) : r->failed;
+}
+
+/* Places a written slice's scans (ps_scan_writers_commit: one sync for
+ * all, then the renames, synced with the next slice's files or by
+ * ps_sync_pending_flush) and records what each became; *done counts
+ * those placed. */
+static int slice_commit(group **g, size_t n, ps_sync_pending *pend, size_t *placed)
+{
 	ps_scan_writer **w = calloc(n, sizeof *w);
 	ps_scan_result *res = calloc(n, sizeof *res);
 	int rc = w && res ? 0 : ps_err_nomem();
@@ -1448,8 +1472,9 @@ static int write_slice(ps_ingest *in, group **g, size_t n)
 			w[k] = g[k]->w;
 			g[k]->w = NULL; /* freed by the commit */
 		}
-		rc = ps_scan_writers_commit(w, n, res, &done);
+		rc = ps_scan_writers_commit(w, n, res, &done, pend);
 	}
+	*placed = done;
 	for (size_t k = 0; k < done; k++) {
 		ps_ingest_scan *s = calloc(1, sizeof *s);
 		if (!s || !(s->path = strdup(res[k].path))) {
@@ -1471,12 +1496,98 @@ static int write_slice(ps_ingest *in, group **g, size_t n)
 	return rc;
 }
 
+/* The scans placed by slice commits whose renames wait for a sync. */
+typedef struct placed_slices {
+	group **g[2];
+	size_t n[2];
+	int count;
+} placed_slices;
+
+/* After a slice commit: the slices before are durable when pend was
+ * synced meanwhile; the slice's own placed scans now wait. */
+static void placed_update(placed_slices *ps, const ps_sync_pending *pend, uint64_t syncs_before, group **g,
+                          size_t n)
+{
+	if (pend->syncs != syncs_before)
+		ps->count = 0;
+	if (n) {
+		if (ps->count == 2) { /* not reached: a commit syncs what waits first */
+			ps->g[0] = ps->g[1];
+			ps->n[0] = ps->n[1];
+			ps->count = 1;
+		}
+		ps->g[ps->count] = g;
+		ps->n[ps->count++] = n;
+	}
+}
+
+/* Syncs what waits; when that fails, the scans that waited are in place
+ * but not known to be durable, and are not reported as written (running
+ * the ingest again finds them stored). */
+static int placed_flush(placed_slices *ps, ps_sync_pending *pend, int rc)
+{
+	size_t waiting = 0;
+	for (int k = 0; k < ps->count; k++)
+		waiting += ps->n[k];
+	int src = ps_sync_pending_flush(pend);
+	if (src) {
+		for (int k = 0; k < ps->count; k++)
+			for (size_t i = 0; i < ps->n[k]; i++) {
+				group *x = ps->g[k][i];
+				if (x->res) {
+					free(x->res->path);
+					free(x->res);
+					x->res = NULL;
+				}
+			}
+		if (!rc)
+			rc = ps_err_prefix(src, "%zu scans are in place but not known to be durable: ", waiting);
+	}
+	ps->count = 0;
+	return rc;
+}
+
+/* Writes a round slice by slice, the next slice's files written on the
+ * threads while this thread commits the slice before (whose syncs and
+ * renames wait on the disk more than they use a CPU), and each commit's
+ * sync before its renames also the sync after the renames before it. The
+ * targets of a round are distinct, so the slices are independent; a
+ * failed commit stops the slice being written, whose files are then
+ * removed with their writers. */
 static int write_round(ps_ingest *in, group **g, size_t n)
 {
 	int rc = 0;
-	for (size_t at = 0; at < n && !rc; at += COMMIT_SLICE)
-		rc = write_slice(in, g + at, n - at < COMMIT_SLICE ? n - at : COMMIT_SLICE);
-	return rc;
+	group **prev = NULL;
+	size_t n_prev = 0, done;
+	ps_sync_pending pend;
+	memset(&pend, 0, sizeof pend);
+	placed_slices ps = {0};
+	size_t slice = in->o.commit_batch ? in->o.commit_batch : COMMIT_SLICE;
+	for (size_t at = 0; at < n && !rc; at += slice) {
+		size_t m = n - at < slice ? n - at : slice;
+		round r;
+		slice_start(in, &r, g + at, m);
+		if (prev) {
+			uint64_t syncs = pend.syncs;
+			rc = slice_commit(prev, n_prev, &pend, &done);
+			placed_update(&ps, &pend, syncs, prev, done);
+		}
+		if (rc)
+			__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+		else
+			round_worker(&r);
+		int wrc = slice_join(&r, !rc);
+		if (!rc)
+			rc = wrc;
+		prev = g + at;
+		n_prev = m;
+	}
+	if (!rc && prev) {
+		uint64_t syncs = pend.syncs;
+		rc = slice_commit(prev, n_prev, &pend, &done);
+		placed_update(&ps, &pend, syncs, prev, done);
+	}
+	return placed_flush(&ps, &pend, rc);
 }
 
 int ps_ingest_finish(ps_ingest *in, ps_ingest_summary *sum)

@@ -273,7 +273,7 @@ int ps_scan_remark(ps_store *st, const char *src, const char *prev_path, int64_t
 	{
 		char hint[128];
 		ps_scan_tmp_hint(st, "scan_remark", hint, sizeof hint);
-		rc = ps_tmpfile_create(out, ps_store_get_io(st), dir, hint);
+		rc = ps_tmpfile_create(out, ps_store_get_io(st), dir, hint, ps_store_file_mode(st));
 	}
 	int64_t file_ms = INT64_MIN;
 	if (!rc) {

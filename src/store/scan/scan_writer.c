@@ -48,7 +48,7 @@ struct ps_scan_writer {
 	bool validate, codec_resolved;
 	ps_utf8_repair utf8;
 	int version;             /* PS_SCHEMA_V1 or PS_SCHEMA_V2 */
-	parq_schema *schema;
+	const parq_schema *schema;          /* the store's (st->probe_schema) */
 	parq_writer *pw;
 	parq_io pio;             /* the store's I/O table as libparq sees it */
 	ps_tmpfile tmp;
@@ -304,13 +304,13 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 		rc = ps_mkdirs(w->st->io, w->dir);
 	}
 	w->version = cfg->writer.schema_version == PS_SCHEMA_V1 ? PS_SCHEMA_V1 : PS_SCHEMA_V2;
-	if (!rc && !(w->schema = ps_probe_schema_new(w->version)))
-		rc = PS_ENOMEM;
+	w->schema = st->probe_schema[w->version - 1];
 	if (!rc) {
 		char hint[128];
 		ps_scan_tmp_hint(st, w->stem, hint, sizeof hint);
 		/* on object storage the bytes wait in the spool until the PUT */
-		rc = ps_tmpfile_create(&w->tmp, st->io, w->remote ? ps_storage_spool_dir(st) : w->dir, hint);
+		rc = ps_tmpfile_create(&w->tmp, st->io, w->remote ? ps_storage_spool_dir(st) : w->dir, hint,
+		                       st->file_mode);
 	}
 	if (rc) {
 		ps_scan_writer_abort(w);
@@ -697,8 +697,6 @@ int ps_scan_writer_prepare(ps_scan_writer *w)
 	if (rc)
 		return rc;
 	/* what the commit no longer needs goes: ingest prepares thousands */
-	parq_schema_free(w->schema);
-	w->schema = NULL;
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);
@@ -1007,7 +1005,8 @@ static int commit_remote(ps_scan_writer **w, size_t n, ps_scan_result *res, size
 	return rc;
 }
 
-int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed)
+int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed,
+                           ps_sync_pending *pend)
 {
 	*n_committed = 0;
 	if (n && w[0]->remote)
@@ -1023,7 +1022,7 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 	}
 	size_t n_placed = 0;
 	if (!rc)
-		rc = ps_tmpfile_commit_batch_with(t, stems, n, ".parquet", place_batch, w, finals, &n_placed);
+		rc = ps_tmpfile_commit_batch_with(t, stems, n, ".parquet", place_batch, w, pend, finals, &n_placed);
 	/* placed but not known durable (the last sync failed) is not counted */
 	for (size_t i = 0; i < n_placed; i++) {
 		w[i]->committed = !w[i]->skipped;
@@ -1120,7 +1119,6 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 			rmdir(w->dir);
 		}
 	}
-	parq_schema_free(w->schema);
 	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);

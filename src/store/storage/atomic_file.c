@@ -79,7 +79,7 @@ mode_t ps_file_mode(void)
 	return 0666 & ~mask;
 }
 
-int ps_tmpfile_create(ps_tmpfile *t, const ps_store_io *io, const char *dir, const char *hint)
+int ps_tmpfile_create(ps_tmpfile *t, const ps_store_io *io, const char *dir, const char *hint, mode_t mode)
 {
 	t->fd = -1;
 	t->io = io;
@@ -104,7 +104,7 @@ int ps_tmpfile_create(ps_tmpfile *t, const ps_store_io *io, const char *dir, con
 	}
 	/* mkostemp creates 0600; the file is to be read like any other file the
 	 * process creates, by DuckDB or another user as the umask allows */
-	if (fchmod(t->fd, ps_file_mode()) != 0) {
+	if (fchmod(t->fd, mode) != 0) {
 		int e = errno;
 		ps_err(PS_EIO, "cannot set the mode of %s: %s", t->path, strerror(e));
 		ps_tmpfile_discard(t);
@@ -297,11 +297,42 @@ int ps_tmpfile_sync_close(ps_tmpfile *t)
 int ps_tmpfile_commit_batch(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
                             char (*finals)[4096], size_t *n_placed)
 {
-	return ps_tmpfile_commit_batch_with(t, stems, n, ext, NULL, NULL, finals, n_placed);
+	return ps_tmpfile_commit_batch_with(t, stems, n, ext, NULL, NULL, NULL, finals, n_placed);
+}
+
+void ps_sync_pending_clear(ps_sync_pending *p)
+{
+	for (size_t k = 0; k < p->n; k++)
+		free(p->dir[k]);
+	p->n = 0;
+}
+
+int ps_sync_pending_flush(ps_sync_pending *p)
+{
+	int rc = 0;
+	for (size_t k = 0; k < p->n && !rc; k++)
+		rc = sync_fs(p->io, p->dir[k], "after the renames");
+	if (!rc && p->n)
+		p->syncs++;
+	ps_sync_pending_clear(p);
+	return rc;
+}
+
+/* Adds dir's file system (dev) to pend; false when pend is full. */
+static bool pending_add(ps_sync_pending *p, dev_t dev, const char *dir)
+{
+	for (size_t k = 0; k < p->n; k++)
+		if (p->dev[k] == dev)
+			return true;
+	if (p->n == PS_SYNC_PENDING_MAX || !(p->dir[p->n] = strdup(dir)))
+		return false;
+	p->dev[p->n++] = dev;
+	return true;
 }
 
 int ps_tmpfile_commit_batch_with(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
-                                 ps_tmpfile_place_fn place, void *ud, char (*finals)[4096], size_t *n_placed)
+                                 ps_tmpfile_place_fn place, void *ud, ps_sync_pending *pend,
+                                 char (*finals)[4096], size_t *n_placed)
 {
 	*n_placed = 0;
 	for (size_t i = 0; i < n; i++)
@@ -309,7 +340,8 @@ int ps_tmpfile_commit_batch_with(ps_tmpfile *const *t, const char *const *stems,
 	if (n == 0)
 		return 0;
 	const ps_store_io *io = t[0]->io;
-	fs_dirs fs = {calloc(n, sizeof *fs.dev), calloc(n, sizeof *fs.dir), 0};
+	size_t cap = n + (pend ? pend->n : 0);
+	fs_dirs fs = {calloc(cap, sizeof *fs.dev), calloc(cap, sizeof *fs.dir), 0};
 	int rc = 0;
 	if (!fs.dev || !fs.dir)
 		rc = ps_err_nomem();
@@ -328,9 +360,25 @@ int ps_tmpfile_commit_batch_with(ps_tmpfile *const *t, const char *const *stems,
 			fs.dir[fs.n++] = t[i]->dir;
 		}
 	}
-	/* the files' data, before any name points at them */
+	/* the files' data, before any name points at them (and the renames
+	 * of the batch before, when they wait) */
+	size_t own = fs.n;
+	for (size_t k = 0; pend && k < pend->n && !rc; k++) {
+		size_t j = 0;
+		while (j < fs.n && fs.dev[j] != pend->dev[k])
+			j++;
+		if (j == fs.n) {
+			fs.dev[fs.n] = pend->dev[k];
+			fs.dir[fs.n++] = pend->dir[k];
+		}
+	}
 	if (!rc)
 		rc = sync_all(&fs, io, "before the renames");
+	if (!rc && pend && pend->n) {
+		pend->syncs++;
+		ps_sync_pending_clear(pend);
+	}
+	fs.n = own;
 	size_t i = 0;
 	for (; i < n && !rc; i++) {
 		rc = place ? place(ud, i, finals[i], sizeof finals[i])
@@ -340,7 +388,12 @@ int ps_tmpfile_commit_batch_with(ps_tmpfile *const *t, const char *const *stems,
 	}
 	for (size_t j = *n_placed; j < n; j++)
 		ps_tmpfile_discard(t[j]);
-	if (*n_placed) {
+	bool deferred = pend != NULL;
+	for (size_t k = 0; deferred && *n_placed && k < fs.n; k++) {
+		pend->io = io;
+		deferred = pending_add(pend, fs.dev[k], fs.dir[k]);
+	}
+	if (*n_placed && !deferred) {
 		/* the renames themselves */
 		int src = sync_all(&fs, io, "after the renames");
 		if (src) {

@@ -6,6 +6,7 @@
 #define PS_ATOMIC_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct ps_store_io;
@@ -26,8 +27,10 @@ typedef struct ps_tmpfile {
 	dev_t dev;         /* its file system, once closed by ps_tmpfile_close */
 } ps_tmpfile;
 
-/* Creates a temporary file in dir for a file to be called like hint. */
-int ps_tmpfile_create(ps_tmpfile *t, const struct ps_store_io *io, const char *dir, const char *hint);
+/* Creates a temporary file in dir for a file to be called like hint, with
+ * the given mode (ps_file_mode's, read once by the caller: a writer of
+ * thousands of small files does not read /proc for each). */
+int ps_tmpfile_create(ps_tmpfile *t, const struct ps_store_io *io, const char *dir, const char *hint, mode_t mode);
 /* fsyncs and closes the file, then renames it to dir/name, where name is
  * tried as given and, while taken, with "_2", "_3", ... before ext (name
  * without ext is passed as stem). Never replaces an existing file. The
@@ -57,8 +60,35 @@ int ps_tmpfile_commit_batch(ps_tmpfile *const *t, const char *const *stems, size
  * cap), which renames file i (with ps_tmpfile_place, say) and writes its
  * final path, or fails. */
 typedef int (*ps_tmpfile_place_fn)(void *ud, size_t i, char *final, size_t cap);
+
+/* The file systems of renames that wait for their sync. A writer of batch
+ * after batch (ingest) passes one to each batch commit: the sync before a
+ * batch's renames is then also the sync after the renames of the batch
+ * before, and the last batch's renames are synced by
+ * ps_sync_pending_flush: one sync per batch instead of two, with every
+ * file's data still synced before its name points at it. */
+#define PS_SYNC_PENDING_MAX 8
+typedef struct ps_sync_pending {
+	const struct ps_store_io *io;
+	size_t n;
+	dev_t dev[PS_SYNC_PENDING_MAX];
+	char *dir[PS_SYNC_PENDING_MAX];  /* a directory on each file system (owned) */
+	uint64_t syncs;                  /* syncs that made pending renames durable */
+} ps_sync_pending;
+/* Syncs the file systems p holds (none: nothing to do) and empties p. */
+int ps_sync_pending_flush(ps_sync_pending *p);
+/* Empties p without a sync (frees what it holds). */
+void ps_sync_pending_clear(ps_sync_pending *p);
+
+/* ps_tmpfile_commit_batch with the renames made by place(ud, i, final,
+ * cap), which renames file i (with ps_tmpfile_place, say) and writes its
+ * final path, or fails. With pend, the sync before the renames covers
+ * pend's file systems too (emptying pend when it succeeds), and the sync
+ * after them is left to the next batch or ps_sync_pending_flush: the
+ * files placed are in place, durable once pend is synced. */
 int ps_tmpfile_commit_batch_with(ps_tmpfile *const *t, const char *const *stems, size_t n, const char *ext,
-                                 ps_tmpfile_place_fn place, void *ud, char (*finals)[4096], size_t *n_placed);
+                                 ps_tmpfile_place_fn place, void *ud, ps_sync_pending *pend,
+                                 char (*finals)[4096], size_t *n_placed);
 /* Renames the complete, synced and closed t to the first free
  * dir/stem[_k]ext with k >= first_k (k 1: no suffix), never replacing a
  * file; *k_out (may be NULL) gets k. No sync of the directory. On error

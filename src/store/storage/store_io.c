@@ -18,6 +18,11 @@ const ps_store_io *ps_store_get_io(const ps_store *st)
 	return st->io;
 }
 
+mode_t ps_store_file_mode(const ps_store *st)
+{
+	return st->file_mode;
+}
+
 int ps_io_open(const ps_store_io *io, const char *path, int flags, mode_t mode)
 {
 	return io && io->open ? io->open(io->ud, path, flags, mode) : open(path, flags, mode);

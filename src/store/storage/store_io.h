@@ -48,6 +48,9 @@ typedef struct ps_store_io {
 void ps_store_set_io(ps_store *st, const ps_store_io *io);
 /* st's table, or NULL. */
 const ps_store_io *ps_store_get_io(const ps_store *st);
+/* The mode of the files st creates (0666 under the umask st was opened
+ * with). */
+mode_t ps_store_file_mode(const ps_store *st);
 
 /* The calls through io, which may be NULL. */
 int ps_io_open(const ps_store_io *io, const char *path, int flags, mode_t mode);
