@@ -69,8 +69,9 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 /* Bytes w holds of its current row group (estimated), and ending it now. */
 int64_t ps_scan_writer_buffered(const ps_scan_writer *w);
 int ps_scan_writer_flush(ps_scan_writer *w);
-/* Bytes the writer holds allocated (its Parquet writer's buffers and its
- * column vectors), and the same flushed and given back. */
+/* Bytes the writer holds allocated (its Parquet writer's buffers and what
+ * it keeps of the previous scan), and the same flushed and given back. A
+ * batch's column vectors are the thread's, not the writer's. */
 int64_t ps_scan_writer_memory(const ps_scan_writer *w);
 int ps_scan_writer_trim(ps_scan_writer *w);
 /* The part of ps_scan_writer_memory a trim cannot give back: the previous

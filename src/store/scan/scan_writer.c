@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,6 @@ struct ps_scan_writer {
 	parq_writer *pw;
 	parq_io pio;             /* the store's I/O table as libparq sees it */
 	ps_tmpfile tmp;
-	ps_probe_cols cols;
 	ps_strmap prev;          /* previous scan: original_url -> first_seen */
 	bool has_prev;
 	ps_file_id prev_id;      /* the file the marks were computed against */
@@ -541,6 +541,37 @@ static void digest_row(EVP_MD_CTX *d, const ps_probe_result *r)
 	}
 }
 
+/* A batch's column vectors are needed only while it is written: one set
+ * per thread, not one per writer (ingest keeps a writer per target open,
+ * and each would hold vectors as large as its largest batch). */
+static pthread_key_t cols_key;
+static pthread_once_t cols_once = PTHREAD_ONCE_INIT;
+static bool cols_key_ok;
+
+static void cols_destroy(void *p)
+{
+	ps_probe_cols_free(p);
+	free(p);
+}
+
+static void cols_init(void)
+{
+	cols_key_ok = pthread_key_create(&cols_key, cols_destroy) == 0;
+}
+
+static ps_probe_cols *cols_get(void)
+{
+	pthread_once(&cols_once, cols_init);
+	if (!cols_key_ok)
+		return NULL;
+	ps_probe_cols *c = pthread_getspecific(cols_key);
+	if (!c && (c = calloc(1, sizeof *c)) && pthread_setspecific(cols_key, c) != 0) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
 int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 {
 	if (ps_cancel_requested(w->o.cancel))
@@ -614,12 +645,15 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 			return rc;
 		ps_probe_overrides ov = {.diff_status = w->diff, .first_seen_ms = w->first, .root_target = w->root_target,
 		                         .changed = w->chg.on ? w->chg.rows : NULL, .n_changed = w->chg.n};
-		rc = ps_probe_cols_build(&w->cols, rows, m, w->scan_ms, &ov);
+		ps_probe_cols *cols = cols_get();
+		if (!cols)
+			return ps_err_nomem();
+		rc = ps_probe_cols_build(cols, rows, m, w->scan_ms, &ov);
 		if (rc)
 			return rc;
-		if (!w->codec_resolved && (rc = open_parquet(w, w->cols.raw_bytes)))
+		if (!w->codec_resolved && (rc = open_parquet(w, cols->raw_bytes)))
 			return rc;
-		if ((rc = parq_writer_write(w->pw, w->cols.col, (int64_t)m)))
+		if ((rc = parq_writer_write(w->pw, cols->col, (int64_t)m)))
 			return ps_err_from_parq(rc, NULL);
 		uint64_t cap = ps_store_config(w->st)->writer.max_file_size;
 		if (cap && (uint64_t)parq_writer_bytes(w->pw) > cap)
@@ -697,7 +731,6 @@ int ps_scan_writer_prepare(ps_scan_writer *w)
 	if (rc)
 		return rc;
 	/* what the commit no longer needs goes: ingest prepares thousands */
-	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);
 	ps_urlset_free(&w->seen);
@@ -1055,13 +1088,11 @@ int64_t ps_scan_writer_memory_kept(const ps_scan_writer *w)
 
 int64_t ps_scan_writer_memory(const ps_scan_writer *w)
 {
-	return (w->pw ? parq_writer_memory(w->pw) : 0) + (int64_t)ps_probe_cols_memory(&w->cols) +
-	       ps_scan_writer_memory_kept(w);
+	return (w->pw ? parq_writer_memory(w->pw) : 0) + ps_scan_writer_memory_kept(w);
 }
 
 int ps_scan_writer_trim(ps_scan_writer *w)
 {
-	ps_probe_cols_free(&w->cols);
 	if (!w->pw)
 		return 0;
 	int rc = parq_writer_trim(w->pw);
@@ -1119,7 +1150,6 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 			rmdir(w->dir);
 		}
 	}
-	ps_probe_cols_free(&w->cols);
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);
 	ps_urlset_free(&w->seen);
