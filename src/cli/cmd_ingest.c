@@ -1,6 +1,7 @@
 /* probestore ingest: httpx -json output or probestore's own JSON Lines into
  * one scan per root target. */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -217,6 +218,13 @@ static int run(const cli_global *gl, int argc, char **argv)
 	rc = EXIT_RUNTIME;
 	if (cli_store_open(gl, false, &st))
 		goto out;
+	/* the writers' row groups are flushed and their buffers freed and
+	 * grown again all through an ingest: blocks of a megabyte or more go
+	 * back to the kernel when freed instead of staying as holes in the
+	 * heap (at 4,000,000 lines, a peak of 249 MB instead of 255 MB, at
+	 * the same speed; main sets 16 MiB for the reading commands) */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1 << 20);
 	ui u = {.progress = !quiet && isatty(STDERR_FILENO)};
 	clock_gettime(CLOCK_MONOTONIC, &u.t0);
 	io.on_progress = on_progress;
