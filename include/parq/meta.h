@@ -86,6 +86,10 @@ typedef struct parq_meta_chunk {
 	bool has_offset_index_offset, has_offset_index_length;
 	bool has_column_index_offset, has_column_index_length;
 	bool encrypted;          /* crypto_metadata or encrypted_column_metadata present */
+	/* writing: meta already encoded (parq_meta_encode_column_meta), used
+	 * instead of meta when has_meta_raw */
+	parq_bytes meta_raw;
+	bool has_meta_raw;
 } parq_meta_chunk;
 
 typedef struct parq_meta_row_group {

@@ -967,6 +967,14 @@ static void enc_column_meta(tc_writer *w, const parq_meta_column *m)
 	tc_write_struct_end(w);
 }
 
+int parq_meta_encode_column_meta(parq_buf *out, const parq_meta_column *m)
+{
+	tc_writer w;
+	tc_writer_init(&w, out);
+	enc_column_meta(&w, m);
+	return w.err;
+}
+
 int parq_meta_encode_file(parq_buf *out, const parq_file_meta *m)
 {
 	tc_writer w;
@@ -1003,7 +1011,13 @@ int parq_meta_encode_file(parq_buf *out, const parq_file_meta *m)
 			tc_write_struct_begin(&w);
 			if (ch->has_file_path) tc_write_binary_field(&w, 1, ch->file_path.ptr, ch->file_path.len);
 			tc_write_i64_field(&w, 2, ch->file_offset);
-			if (ch->has_meta) {
+			if (ch->has_meta_raw) {
+				/* a struct's fields count their ids from its own start:
+				 * encoded alone, it is spliced in as it is */
+				tc_write_field(&w, TC_STRUCT, 3);
+				if (!w.err && parq_buf_append(w.out, ch->meta_raw.ptr, ch->meta_raw.len))
+					w.err = PARQ_ENOMEM;
+			} else if (ch->has_meta) {
 				tc_write_field(&w, TC_STRUCT, 3);
 				enc_column_meta(&w, &ch->meta);
 			}

@@ -124,6 +124,9 @@ void tc_write_list(tc_writer *w, int elem_type, uint32_t n);
 /* FileMetaData. */
 int parq_meta_decode_file(parq_arena *a, const uint8_t *buf, size_t len, parq_file_meta *out);
 int parq_meta_encode_file(parq_buf *out, const parq_file_meta *m);
+/* A ColumnMetaData on its own (its fields and the stop byte), for a
+ * writer that keeps its row groups' metadata encoded until the footer. */
+int parq_meta_encode_column_meta(parq_buf *out, const parq_meta_column *m);
 
 /* PageHeader; *consumed receives the header's size in bytes. No allocation. */
 int parq_meta_decode_page_header(const uint8_t *buf, size_t len, parq_meta_page_header *out,

@@ -29,20 +29,34 @@ void parq_writer_options_default(parq_writer_options *o)
 	o->bloom_min_values = 1024;
 }
 
+/* What the footer needs of a written column chunk. Its ColumnMetaData is
+ * kept encoded (about 100 bytes instead of a 600-byte structure and its
+ * statistics): a writer of many small row groups (ingest's, under its
+ * memory budget) holds one per chunk until the footer. */
 typedef struct written_chunk {
-	parq_meta_chunk meta;
-	/* owned copies for the footer */
-	int32_t encodings[10];
-	parq_meta_page_enc_stats enc_stats[4];
-	uint8_t *stats_bytes;
-	/* page index, serialized later */
+	uint8_t *meta;           /* ColumnMetaData (parq_meta_encode_column_meta) */
+	uint32_t meta_len;
+	int64_t file_offset;
+	/* page index, serialized at the flush, placed before the footer */
 	uint8_t *column_index;
 	size_t column_index_len;
 	uint8_t *offset_index;
 	size_t offset_index_len;
+	int64_t column_index_offset, offset_index_offset;
+	int32_t column_index_length, offset_index_length;
+	bool has_ci_offset, has_ci_length, has_oi_offset, has_oi_length;
 	uint8_t *bloom;          /* header + bitset, written after the row group */
 	size_t bloom_len;
 } written_chunk;
+
+/* A chunk's ColumnMetaData while its row group is flushed (one per
+ * column, reused from row group to row group). */
+typedef struct chunk_build {
+	parq_meta_column meta;
+	int32_t encodings[10];
+	parq_meta_page_enc_stats enc_stats[4];
+	parq_buf stats;          /* the statistics' bytes */
+} chunk_build;
 
 typedef struct written_rg {
 	written_chunk *chunks;
@@ -77,6 +91,9 @@ struct parq_writer {
 	parq_buf scratch;
 	parq_buf out;         /* bytes not yet written (offset counts them) */
 	parq_writer_base *base; /* row groups carried over from an appended-to file */
+	chunk_build *build;     /* n_cols */
+	parq_bytes *paths;      /* each leaf's path_in_schema, max_depth entries a leaf */
+	int max_depth;
 };
 
 static int w_fail(parq_writer *w, int rc)
@@ -158,6 +175,22 @@ static const parq_column_options *col_opts(const parq_writer_options *o, int lea
 	return NULL;
 }
 
+/* Splits a leaf's dotted path into the path_in_schema list. */
+static int leaf_path(const parq_node *leaf, parq_bytes *out, uint32_t *n)
+{
+	uint32_t k = 0;
+	for (const parq_node *p = leaf; p->parent; p = p->parent)
+		k++;
+	uint32_t i = k;
+	for (const parq_node *p = leaf; p->parent; p = p->parent) {
+		i--;
+		out[i].ptr = (const uint8_t *)p->name;
+		out[i].len = (uint32_t)strlen(p->name);
+	}
+	*n = k;
+	return 0;
+}
+
 static int writer_init(parq_writer *w, const parq_schema *schema, const parq_writer_options *opts)
 {
 	if (opts)
@@ -229,6 +262,19 @@ static int writer_init(parq_writer *w, const parq_schema *schema, const parq_wri
 		if (rc)
 			return rc;
 	}
+	w->max_depth = 1;
+	for (int i = 0; i < w->n_cols; i++)
+		if (schema->leaves[i]->depth > w->max_depth)
+			w->max_depth = schema->leaves[i]->depth;
+	w->build = parq_calloc((size_t)w->n_cols, sizeof *w->build);
+	w->paths = parq_calloc((size_t)w->n_cols * (size_t)w->max_depth, sizeof *w->paths);
+	if (!w->build || !w->paths)
+		return PARQ_ENOMEM;
+	for (int i = 0; i < w->n_cols; i++) {
+		parq_meta_column *m = &w->build[i].meta;
+		m->path = w->paths + (size_t)i * (size_t)w->max_depth;
+		leaf_path(schema->leaves[i], m->path, &m->n_path);
+	}
 	/* an appending writer continues after the copied bytes, magic included */
 	return w->offset ? 0 : write_all(w, "PAR1", 4);
 }
@@ -256,7 +302,7 @@ static void writer_free(parq_writer *w)
 	free(w->cols);
 	for (int r = 0; r < w->n_rgs; r++) {
 		for (int i = 0; i < w->n_cols; i++) {
-			free(w->rgs[r].chunks[i].stats_bytes);
+			free(w->rgs[r].chunks[i].meta);
 			free(w->rgs[r].chunks[i].column_index);
 			free(w->rgs[r].chunks[i].offset_index);
 			free(w->rgs[r].chunks[i].bloom);
@@ -264,6 +310,10 @@ static void writer_free(parq_writer *w)
 		free(w->rgs[r].chunks);
 	}
 	free(w->rgs);
+	for (int i = 0; w->build && i < w->n_cols; i++)
+		parq_buf_free(&w->build[i].stats);
+	free(w->build);
+	free(w->paths);
 	for (int i = 0; i < w->n_kv; i++) {
 		free(w->kv[i].key);
 		free(w->kv[i].value);
@@ -547,15 +597,21 @@ static int fill_chunk_meta(parq_writer *w, int i, written_chunk *wc, const parq_
                            int64_t start)
 {
 	const parq_node *leaf = w->schema->leaves[i];
-	parq_meta_column *m = &wc->meta.meta;
-	wc->meta.has_meta = true;
-	wc->meta.file_offset = start;
+	chunk_build *cb = &w->build[i];
+	parq_meta_column *m = &cb->meta;
+	/* what the last row group set goes; the path stays */
+	parq_bytes *path = m->path;
+	uint32_t n_path = m->n_path;
+	memset(m, 0, sizeof *m);
+	m->path = path;
+	m->n_path = n_path;
+	wc->file_offset = start;
 	m->type = leaf->type;
 	int ne = 0;
 	for (int e = 0; e < 10; e++)
 		if (ch->encodings & (1u << e))
-			wc->encodings[ne++] = e;
-	m->encodings = wc->encodings;
+			cb->encodings[ne++] = e;
+	m->encodings = cb->encodings;
 	m->n_encodings = (uint32_t)ne;
 	m->codec = ch->codec;
 	m->num_values = ch->num_values;
@@ -570,34 +626,32 @@ static int fill_chunk_meta(parq_writer *w, int i, written_chunk *wc, const parq_
 	/* encoding stats: how each page was encoded */
 	int ns = 0;
 	if (ch->dict_pages)
-		wc->enc_stats[ns++] = (parq_meta_page_enc_stats){PARQ_PAGE_DICTIONARY, PARQ_ENC_PLAIN, ch->dict_pages};
+		cb->enc_stats[ns++] = (parq_meta_page_enc_stats){PARQ_PAGE_DICTIONARY, PARQ_ENC_PLAIN, ch->dict_pages};
 	int dtype = w->opts.data_page_version == 2 ? PARQ_PAGE_DATA_V2 : PARQ_PAGE_DATA;
 	if (ch->dict_data_pages)
-		wc->enc_stats[ns++] = (parq_meta_page_enc_stats){dtype, PARQ_ENC_RLE_DICTIONARY, ch->dict_data_pages};
+		cb->enc_stats[ns++] = (parq_meta_page_enc_stats){dtype, PARQ_ENC_RLE_DICTIONARY, ch->dict_data_pages};
 	if (ch->plain_data_pages)
-		wc->enc_stats[ns++] = (parq_meta_page_enc_stats){dtype, ch->data_encoding, ch->plain_data_pages};
+		cb->enc_stats[ns++] = (parq_meta_page_enc_stats){dtype, ch->data_encoding, ch->plain_data_pages};
 	if (ch->delta_data_pages)
-		wc->enc_stats[ns++] =
+		cb->enc_stats[ns++] =
 		    (parq_meta_page_enc_stats){dtype, PARQ_ENC_DELTA_BINARY_PACKED, ch->delta_data_pages};
-	m->enc_stats = wc->enc_stats;
+	m->enc_stats = cb->enc_stats;
 	m->n_enc_stats = (uint32_t)ns;
 	if (w->opts.statistics && parq_order_of(leaf) != PARQ_ORDER_NONE) {
-		parq_buf sb = {0};
+		parq_buf *sb = &cb->stats;
 		parq_stats_enc e;
 		bool utf8 = leaf->logical.kind == PARQ_LT_STRING || leaf->logical.kind == PARQ_LT_JSON ||
 		            leaf->logical.kind == PARQ_LT_ENUM;
-		if (parq_stats_encode(ch->stats, w->opts.statistics_max_bytes, utf8, &sb, &e)) {
-			parq_buf_free(&sb);
+		sb->len = 0;
+		if (parq_stats_encode(ch->stats, w->opts.statistics_max_bytes, utf8, sb, &e))
 			return PARQ_ENOMEM;
-		}
-		wc->stats_bytes = sb.data;
 		m->has_stats = true;
 		m->stats.has_null_count = true;
 		m->stats.null_count = ch->stats->nulls;
 		if (e.has) {
 			m->stats.has_min_value = m->stats.has_max_value = true;
-			m->stats.min_value = (parq_bytes){sb.data + e.min_off, (uint32_t)e.min_len};
-			m->stats.max_value = (parq_bytes){sb.data + e.max_off, (uint32_t)e.max_len};
+			m->stats.min_value = (parq_bytes){sb->data + e.min_off, (uint32_t)e.min_len};
+			m->stats.max_value = (parq_bytes){sb->data + e.max_off, (uint32_t)e.max_len};
 			m->stats.has_is_min_value_exact = m->stats.has_is_max_value_exact = true;
 			m->stats.is_min_value_exact = e.min_exact;
 			m->stats.is_max_value_exact = e.max_exact;
@@ -663,19 +717,29 @@ int parq_writer_flush_row_group(parq_writer *w)
 		rg->total_compressed += ch.total_compressed;
 		parq_colw_reset(w->cols[i]);
 	}
-	/* Bloom filters follow the row group's column chunks. */
+	/* Bloom filters follow the row group's column chunks; then each
+	 * chunk's metadata is complete and kept encoded */
 	for (int i = 0; i < w->n_cols; i++) {
 		written_chunk *wc = &rg->chunks[i];
-		if (!wc->bloom)
-			continue;
-		wc->meta.meta.has_bloom_filter_offset = wc->meta.meta.has_bloom_filter_length = true;
-		wc->meta.meta.bloom_filter_offset = w->offset;
-		wc->meta.meta.bloom_filter_length = (int32_t)wc->bloom_len;
-		int rc = write_all(w, wc->bloom, wc->bloom_len);
+		parq_meta_column *m = &w->build[i].meta;
+		if (wc->bloom) {
+			m->has_bloom_filter_offset = m->has_bloom_filter_length = true;
+			m->bloom_filter_offset = w->offset;
+			m->bloom_filter_length = (int32_t)wc->bloom_len;
+			int rc = write_all(w, wc->bloom, wc->bloom_len);
+			if (rc)
+				return rc;
+			free(wc->bloom);
+			wc->bloom = NULL;
+		}
+		w->scratch.len = 0;
+		int rc = parq_meta_encode_column_meta(&w->scratch, m);
+		if (!rc && !(wc->meta = parq_malloc(w->scratch.len ? w->scratch.len : 1)))
+			rc = PARQ_ENOMEM;
 		if (rc)
-			return rc;
-		free(wc->bloom);
-		wc->bloom = NULL;
+			return w_fail(w, rc);
+		memcpy(wc->meta, w->scratch.data, w->scratch.len);
+		wc->meta_len = (uint32_t)w->scratch.len;
 	}
 	w->total_rows += w->rg_rows;
 	w->rg_rows = 0;
@@ -768,21 +832,6 @@ int parq_writer_write(parq_writer *w, const parq_column_batch *cols, int64_t nro
 	return rc;
 }
 
-/* Splits a leaf's dotted path into the path_in_schema list. */
-static int leaf_path(const parq_node *leaf, parq_bytes *out, uint32_t *n)
-{
-	uint32_t k = 0;
-	for (const parq_node *p = leaf; p->parent; p = p->parent)
-		k++;
-	uint32_t i = k;
-	for (const parq_node *p = leaf; p->parent; p = p->parent) {
-		i--;
-		out[i].ptr = (const uint8_t *)p->name;
-		out[i].len = (uint32_t)strlen(p->name);
-	}
-	*n = k;
-	return 0;
-}
 
 /* Appends an index blob (NULL: none) to idx and points the chunk's
  * offset and length at where it lands in the file (idx starts at `at`). */
@@ -824,13 +873,12 @@ static int write_page_indexes(parq_writer *w)
 		for (int r = 0; w->opts.page_index && r < w->n_rgs; r++)
 			for (int i = 0; i < w->n_cols; i++) {
 				written_chunk *wc = &w->rgs[r].chunks[i];
-				parq_meta_chunk *m = &wc->meta;
 				if (kind ? place_index(&idx, w->offset, wc->offset_index, wc->offset_index_len,
-				                       &m->offset_index_offset, &m->offset_index_length,
-				                       &m->has_offset_index_offset, &m->has_offset_index_length)
+				                       &wc->offset_index_offset, &wc->offset_index_length, &wc->has_oi_offset,
+				                       &wc->has_oi_length)
 				         : place_index(&idx, w->offset, wc->column_index, wc->column_index_len,
-				                       &m->column_index_offset, &m->column_index_length,
-				                       &m->has_column_index_offset, &m->has_column_index_length))
+				                       &wc->column_index_offset, &wc->column_index_length, &wc->has_ci_offset,
+				                       &wc->has_ci_length))
 					goto nomem;
 			}
 	}
@@ -855,17 +903,12 @@ static int write_footer(parq_writer *w)
 	fm.num_rows = (base ? base->rows : 0) + w->total_rows;
 	if ((rc = parq_schema_to_meta(w->schema, &fm.schema, &fm.n_schema)))
 		return rc;
-	int max_depth = 1;
-	for (int i = 0; i < w->n_cols; i++)
-		if (w->schema->leaves[i]->depth > max_depth)
-			max_depth = w->schema->leaves[i]->depth;
 	parq_meta_row_group *rgs = parq_calloc((size_t)(nb + w->n_rgs), sizeof *rgs);
 	parq_meta_chunk *chunks = parq_calloc((size_t)w->n_rgs * (size_t)w->n_cols, sizeof *chunks);
-	parq_bytes *paths = parq_calloc((size_t)w->n_cols * (size_t)max_depth, sizeof *paths);
 	parq_meta_kv *kv = parq_calloc((size_t)w->n_kv, sizeof *kv);
 	int32_t *orders = parq_calloc((size_t)w->n_cols, sizeof *orders);
 	char created_by[512];
-	if (!rgs || !chunks || !paths || !kv || !orders) {
+	if (!rgs || !chunks || !kv || !orders) {
 		rc = PARQ_ENOMEM;
 		goto out;
 	}
@@ -891,9 +934,18 @@ static int write_footer(parq_writer *w)
 		g->ordinal = (int16_t)(nb + r);
 		for (int i = 0; i < w->n_cols; i++) {
 			parq_meta_chunk *c = &g->columns[i];
-			*c = wr->chunks[i].meta;
-			c->meta.path = paths + (size_t)i * (size_t)max_depth;
-			leaf_path(w->schema->leaves[i], c->meta.path, &c->meta.n_path);
+			const written_chunk *wc = &wr->chunks[i];
+			c->file_offset = wc->file_offset;
+			c->has_meta = c->has_meta_raw = true;
+			c->meta_raw = (parq_bytes){wc->meta, wc->meta_len};
+			c->offset_index_offset = wc->offset_index_offset;
+			c->offset_index_length = wc->offset_index_length;
+			c->has_offset_index_offset = wc->has_oi_offset;
+			c->has_offset_index_length = wc->has_oi_length;
+			c->column_index_offset = wc->column_index_offset;
+			c->column_index_length = wc->column_index_length;
+			c->has_column_index_offset = wc->has_ci_offset;
+			c->has_column_index_length = wc->has_ci_length;
 		}
 	}
 	fm.row_groups = rgs;
@@ -925,7 +977,6 @@ out:
 	free(fm.schema);
 	free(rgs);
 	free(chunks);
-	free(paths);
 	free(kv);
 	free(orders);
 	return rc;
