@@ -41,6 +41,10 @@ static void dict_free(dict *d)
 	memset(d, 0, sizeof *d);
 }
 
+/* A dictionary starts small: a writer per target keeps 43 columns open,
+ * most of whose chunks hold a few distinct values or none. */
+#define DICT_FIRST 64
+
 static int dict_rehash(dict *d, uint32_t nslots)
 {
 	uint32_t *s = calloc(nslots, sizeof *s);
@@ -74,7 +78,7 @@ static int64_t dict_index(dict *d, const uint8_t *p, uint32_t len, size_t plain_
 		h = (h + 1) & d->mask;
 	}
 	if (d->n == d->cap) {
-		uint32_t cap = d->cap ? d->cap * 2 : 1024;
+		uint32_t cap = d->cap ? d->cap * 2 : DICT_FIRST;
 		uint64_t *hs = realloc(d->hashes, sizeof *hs * cap);
 		if (!hs)
 			return -1;
@@ -170,7 +174,7 @@ int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *
 	/* Booleans gain nothing from a dictionary. */
 	if (c->type == PARQ_BOOLEAN)
 		c->cfg.dictionary = false;
-	if (c->cfg.dictionary && dict_rehash(&c->dict, 1024)) {
+	if (c->cfg.dictionary && dict_rehash(&c->dict, 2 * DICT_FIRST)) {
 		parq_colw_free(c);
 		return PARQ_ENOMEM;
 	}
@@ -252,7 +256,9 @@ static size_t page_estimate(const parq_colw *c)
 size_t parq_colw_memory(const parq_colw *c)
 {
 	const dict *d = &c->dict;
-	size_t m = sizeof *c + c->cap_lev * 2 * sizeof(int16_t) + c->cap_idx * sizeof(uint32_t) + c->vals.cap +
+	/* def levels only below an optional node, rep levels below a repeated one */
+	size_t lev_arrays = (c->max_def ? 1 : 0) + (c->max_rep ? 1 : 0);
+	size_t m = sizeof *c + c->cap_lev * lev_arrays * sizeof(int16_t) + c->cap_idx * sizeof(uint32_t) + c->vals.cap +
 	           c->dict_page.cap + c->data.cap + c->header.cap + c->bounds.cap +
 	           c->bloom.cap + c->cap_hashes * sizeof(uint64_t) + (size_t)c->cap_pages * sizeof *c->pages;
 	if (d->slots)
@@ -268,7 +274,7 @@ int parq_colw_trim(parq_colw *c)
 	free_buffers(c);
 	if (c->cfg.dictionary) {
 		dict_free(&c->dict);
-		if (dict_rehash(&c->dict, 1024))
+		if (dict_rehash(&c->dict, 2 * DICT_FIRST))
 			return PARQ_ENOMEM;
 	}
 	return 0;

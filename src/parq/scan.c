@@ -608,8 +608,14 @@ static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_ra
 	if ((eq || p->op == PARQ_OP_MATCH) && fully_dictionary(m)) {
 		int64_t a, b, d;
 		parq_chunk_extent(r, rg, pb->leaf, &a, &b, &d);
-		/* without a dictionary offset, the window a page header is read in */
-		out[(*k)++] = (parq_range){a, d ? d - a : (b - a < (64 << 10) ? b - a : (64 << 10))};
+		/* without a dictionary offset, the window a page header is read in;
+		 * a chunk of 64 KiB or less comes whole: when its dictionary
+		 * keeps the row group its pages are read next, and a request
+		 * costs more than the bytes */
+		int64_t len = d ? d - a : (b - a < (64 << 10) ? b - a : (64 << 10));
+		if (b - a <= (64 << 10))
+			len = b - a;
+		out[(*k)++] = (parq_range){a, len};
 	}
 }
 
