@@ -15,33 +15,26 @@
 static char base[] = "/tmp/ps_hopts_XXXXXX";
 static char sbase[512]; /* the stores: base, or its place in the bucket */
 
-static void store_one(ps_store *st, const char *url, int v, size_t len)
+/* Version v of url: len bytes that do not compress, or with text set,
+ * that compress under every codec (a page that does not shrink is stored
+ * uncompressed, whatever the codec). */
+static void store_version(ps_store *st, const char *url, int v, size_t len, bool text)
 {
 	char *content = malloc(len + 1);
 	uint64_t seed = (uint64_t)v * 7919 + 1;
 	for (size_t i = 0; i < len; i++)
-		content[i] = (char)(test_rand(&seed) & 0xff); /* does not compress */
+		content[i] = text ? "function f(x) { return x + 1; }\n"[i % 33] : (char)(test_rand(&seed) & 0xff);
 	char hash[32];
-	snprintf(hash, sizeof hash, "h%d", v);
+	snprintf(hash, sizeof hash, text ? "t%d" : "h%d", v);
 	ps_history_record r = {.url = url, .timestamp_ms = 1700000000000 + v, .hash = hash,
 	                       .content = (const uint8_t *)content, .content_len = len};
 	CHECK_OK(ps_history_store(st, &r, NULL));
 	free(content);
 }
 
-/* A version whose content compresses under every codec (a page that does
- * not shrink is stored uncompressed, whatever the codec). */
-static void store_text(ps_store *st, const char *url, int v, size_t len)
+static void store_one(ps_store *st, const char *url, int v, size_t len)
 {
-	char *content = malloc(len + 1);
-	for (size_t i = 0; i < len; i++)
-		content[i] = "function f(x) { return x + 1; }\n"[i % 33];
-	char hash[32];
-	snprintf(hash, sizeof hash, "t%d", v);
-	ps_history_record r = {.url = url, .timestamp_ms = 1700000000000 + v, .hash = hash,
-	                       .content = (const uint8_t *)content, .content_len = len};
-	CHECK_OK(ps_history_store(st, &r, NULL));
-	free(content);
+	store_version(st, url, v, len, false);
 }
 
 static int file_codec(const ps_store *st, const char *path)
@@ -84,7 +77,7 @@ static void codecs(void)
 		snprintf(dir, sizeof dir, "%s/codec%zu", sbase, i);
 		yaml_codec = cases[i].yaml;
 		ps_store *st = ht_open(dir, edit_yaml);
-		store_text(st, "https://example.com/app.js", 1, 3000);
+		store_version(st, "https://example.com/app.js", 1, 3000, true);
 		CHECK_OK(ps_history_path(st, "https://example.com/app.js", path, sizeof path));
 		int got = file_codec(st, path);
 		if (got != cases[i].codec)

@@ -1501,54 +1501,43 @@ static int slice_commit(group **g, size_t n, ps_sync_pending *pend, size_t *plac
 	return rc;
 }
 
-/* The scans placed by slice commits whose renames wait for a sync. */
-typedef struct placed_slices {
-	group **g[2];
-	size_t n[2];
-	int count;
-} placed_slices;
+/* The scans of the last slice whose renames wait for a sync. */
+typedef struct placed_slice {
+	group **g;
+	size_t n;
+} placed_slice;
 
-/* After a slice commit: the slices before are durable when pend was
- * synced meanwhile; the slice's own placed scans now wait. */
-static void placed_update(placed_slices *ps, const ps_sync_pending *pend, uint64_t syncs_before, group **g,
+/* After a slice commit that placed n scans: a rename comes only after the
+ * commit's first sync, which also synced the slice before; with none
+ * placed, that slice still waits unless the sync was made. */
+static void placed_update(placed_slice *ps, const ps_sync_pending *pend, uint64_t syncs_before, group **g,
                           size_t n)
 {
-	if (pend->syncs != syncs_before)
-		ps->count = 0;
-	if (n) {
-		if (ps->count == 2) { /* not reached: a commit syncs what waits first */
-			ps->g[0] = ps->g[1];
-			ps->n[0] = ps->n[1];
-			ps->count = 1;
-		}
-		ps->g[ps->count] = g;
-		ps->n[ps->count++] = n;
-	}
+	if (n)
+		*ps = (placed_slice){g, n};
+	else if (pend->syncs != syncs_before)
+		*ps = (placed_slice){NULL, 0};
 }
 
 /* Syncs what waits; when that fails, the scans that waited are in place
  * but not known to be durable, and are not reported as written (running
  * the ingest again finds them stored). */
-static int placed_flush(placed_slices *ps, ps_sync_pending *pend, int rc)
+static int placed_flush(placed_slice *ps, ps_sync_pending *pend, int rc)
 {
-	size_t waiting = 0;
-	for (int k = 0; k < ps->count; k++)
-		waiting += ps->n[k];
 	int src = ps_sync_pending_flush(pend);
 	if (src) {
-		for (int k = 0; k < ps->count; k++)
-			for (size_t i = 0; i < ps->n[k]; i++) {
-				group *x = ps->g[k][i];
-				if (x->res) {
-					free(x->res->path);
-					free(x->res);
-					x->res = NULL;
-				}
+		for (size_t i = 0; i < ps->n; i++) {
+			group *x = ps->g[i];
+			if (x->res) {
+				free(x->res->path);
+				free(x->res);
+				x->res = NULL;
 			}
+		}
 		if (!rc)
-			rc = ps_err_prefix(src, "%zu scans are in place but not known to be durable: ", waiting);
+			rc = ps_err_prefix(src, "%zu scans are in place but not known to be durable: ", ps->n);
 	}
-	ps->count = 0;
+	*ps = (placed_slice){NULL, 0};
 	return rc;
 }
 
@@ -1566,7 +1555,7 @@ static int write_round(ps_ingest *in, group **g, size_t n)
 	size_t n_prev = 0, done;
 	ps_sync_pending pend;
 	memset(&pend, 0, sizeof pend);
-	placed_slices ps = {0};
+	placed_slice ps = {NULL, 0};
 	size_t slice = in->o.commit_batch ? in->o.commit_batch : COMMIT_SLICE;
 	for (size_t at = 0; at < n && !rc; at += slice) {
 		size_t m = n - at < slice ? n - at : slice;
