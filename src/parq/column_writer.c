@@ -607,6 +607,7 @@ static int tiny_chunk_raw(parq_colw *c, const uint8_t *p, size_t n, parq_buf *co
 	*raw = c->cfg.codec == PARQ_CODEC_UNCOMPRESSED;
 	bool only = c->finishing && c->n_pages == 0 && !c->page_dict;
 	if (*raw || (only && n <= 64)) {
+		c->raw = true;
 		*raw = true;
 		return 0;
 	}
@@ -614,6 +615,7 @@ static int tiny_chunk_raw(parq_colw *c, const uint8_t *p, size_t n, parq_buf *co
 	int rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, p, n, comp);
 	if (!rc && only && comp->len >= n)
 		*raw = true;
+	c->raw = *raw;
 	return rc;
 }
 
@@ -668,7 +670,6 @@ static int flush_page(parq_colw *c)
 			body = pb->comp.data;
 			body_len = pb->comp.len;
 		}
-		c->raw = raw && c->cfg.codec != PARQ_CODEC_UNCOMPRESSED;
 		h.data_page_v2.is_compressed = !raw;
 		rc = emit_page(c, &h, s, body, body_len);
 		parq_buf_free(&vals);
@@ -697,7 +698,6 @@ static int flush_page(parq_colw *c)
 			body = pb->comp.data;
 			body_len = pb->comp.len;
 		}
-		c->raw = raw && c->cfg.codec != PARQ_CODEC_UNCOMPRESSED;
 		if ((rc = emit_page(c, &h, NULL, body, body_len)))
 			return rc;
 	}
