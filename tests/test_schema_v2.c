@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ingest/httpx.h"
+#include "parq/meta.h"
 #include "parq/parq.h"
 #include "probestore/probestore.h"
 #include "storage/backend.h"
@@ -588,6 +589,71 @@ static void test_hash_bloom(void)
 	free(hash);
 	ps_store_close(st);
 }
+/* No dictionary on the columns whose values do not repeat (each URL once
+ * per scan; the response headers, which carry the Date header), even
+ * where the values happen to repeat; the others keep theirs. */
+static void test_distinct_columns_plain(void)
+{
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/plain", sbase);
+	ps_store *st = open_store_v(dir, 2, NULL, 10);
+	enum { N = 3000 };
+	ps_probe_result *r = calloc(N, sizeof *r);
+	char (*url)[48] = calloc(N, sizeof *url);
+	REQUIRE(r && url);
+	const ps_header hdr[] = {{"server", "nginx"}, {"date", "Tue, 25 Nov 2025 09:17:57 GMT"}};
+	for (int i = 0; i < N; i++) {
+		snprintf(url[i], sizeof url[i], "https://p.example.com/%d", i);
+		r[i].input_url = url[i];
+		r[i].status_code = i % 3 ? 200 : 404;
+		r[i].headers = hdr;
+		r[i].n_headers = 2;
+		r[i].method = "GET";
+	}
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "p.example.com";
+	o.scan_time_ms = 1743600000000;
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, r, N, &res));
+	parq_reader *rd;
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &rd) == 0);
+	const parq_file_meta *fm = parq_reader_metadata(rd);
+	REQUIRE(fm->n_row_groups == 1);
+	const parq_meta_chunk *cols = fm->row_groups[0].columns;
+	struct {
+		int col;
+		bool dict;
+	} want[] = {{PS_COL_ORIGINAL_URL, false}, {PS_COL_HEADERS_JSON, false}, {PS_COL_STATUS_CODE, true},
+	            {PS_COL_METHOD, true}};
+	for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+		const parq_meta_column *m = &cols[want[k].col].meta;
+		bool dict = m->has_dictionary_page_offset;
+		for (uint32_t e = 0; e < m->n_encodings; e++)
+			dict |= m->encodings[e] == PARQ_ENC_RLE_DICTIONARY;
+		CHECK_EQ_INT(dict, want[k].dict);
+	}
+	parq_reader_close(rd);
+	/* the values read back */
+	ps_probe_set set = {0};
+	CHECK_OK(ps_store_latest_results(st, "p.example.com", &set));
+	CHECK_EQ_INT(set.n, N);
+	for (size_t i = 0; i < set.n && i < N; i++) {
+		CHECK(set.items[i].input_url && strcmp(set.items[i].input_url, url[i]) == 0);
+		CHECK_EQ_INT(set.items[i].status_code, r[i].status_code);
+		CHECK_EQ_INT(set.items[i].n_headers, 2);
+		for (size_t h = 0; h < set.items[i].n_headers && h < 2; h++) {
+			/* kept in name order */
+			CHECK(strcmp(set.items[i].headers[h].name, hdr[1 - h].name) == 0);
+			CHECK(strcmp(set.items[i].headers[h].value, hdr[1 - h].value) == 0);
+		}
+	}
+	ps_probe_set_free(&set);
+	free(r);
+	free(url);
+	ps_store_close(st);
+}
+
 /* a then b, one result each, as scans of h.example.com a minute apart */
 static void write_pair(ps_store *st, const ps_probe_result *a, const ps_probe_result *b, ps_scan_result *ra,
                        ps_scan_result *rb)
@@ -751,6 +817,7 @@ int main(void)
 	test_changes_each_field();
 	test_changes_random();
 	test_hash_bloom();
+	test_distinct_columns_plain();
 	rm_rf(base);
 	return test_report("test_schema_v2");
 }

@@ -287,7 +287,7 @@ int ps_scan_remark(ps_store *st, const char *src, const char *prev_path, int64_t
 			for (uint32_t c = 0; c < fm->row_groups[g].n_columns && codec == PARQ_CODEC_UNCOMPRESSED; c++)
 				codec = fm->row_groups[g].columns[c].meta.codec;
 		parq_writer_options po;
-		parq_column_options co[PS_SCAN_BLOOM_COLS];
+		parq_column_options co[PS_SCAN_COL_OPTS];
 		parq_io pio;
 		ps_scan_parq_options(st, version, codec, 0, 0, &po, co, &pio);
 		if ((rc = parq_writer_open_fd(&pw, out->fd, out->path, schema, &po)))

@@ -75,11 +75,12 @@ int ps_scan_remark(ps_store *st, const char *src, const char *prev_path, int64_t
 struct ps_strmap;
 int ps_scan_load_first_seen(const ps_store *st, const char *prev_path, struct ps_strmap *m);
 
-/* Bloom-filtered columns of a scan file, at most. */
-#define PS_SCAN_BLOOM_COLS 7
+/* Columns of a scan file with options of their own, at most. */
+#define PS_SCAN_COL_OPTS 8
 /* The libparq options of a scan file of schema version (PS_SCHEMA_V1 or
  * V2): codec, level, row groups, page CRCs, bloom filters on the columns
- * looked up by value (co: room for PS_SCAN_BLOOM_COLS), the store's I/O. */
+ * looked up by value, no dictionary on the columns whose values are
+ * distinct (co: room for PS_SCAN_COL_OPTS), the store's I/O. */
 void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64_t rows_per_row_group,
                           parq_writer_options *po, parq_column_options *co, parq_io *pio);
 

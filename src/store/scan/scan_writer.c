@@ -330,7 +330,7 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 	w->codec = codec;
 	w->level = level;
 	parq_writer_options po;
-	parq_column_options co[PS_SCAN_BLOOM_COLS];
+	parq_column_options co[PS_SCAN_COL_OPTS];
 	ps_scan_parq_options(w->st, w->version, codec, level, w->o.rows_per_row_group, &po, co, &w->pio);
 	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
 	if (rc)
@@ -360,17 +360,26 @@ void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64
 	po->page_crc = true;
 	/* bloom filters on the columns queries look up by value; version 2:
 	 * also the hashes ("which targets serve this favicon") */
-	const int bloom_cols[PS_SCAN_BLOOM_COLS] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER,
-	                                            PS_COL_FAVICON_MMH3, PS_COL_JARM, PS_COL_BODY_SHA256,
-	                                            PS_COL_HEADER_SHA256};
-	int n_bloom = version == PS_SCHEMA_V1 ? 3 : PS_SCAN_BLOOM_COLS;
+	enum { N_BLOOM = 7 };
+	const int bloom_cols[N_BLOOM] = {PS_COL_ORIGINAL_URL, PS_COL_STATUS_CODE, PS_COL_WEB_SERVER,
+	                                 PS_COL_FAVICON_MMH3, PS_COL_JARM, PS_COL_BODY_SHA256,
+	                                 PS_COL_HEADER_SHA256};
+	int n_bloom = version == PS_SCHEMA_V1 ? 3 : N_BLOOM;
 	for (int k = 0; k < n_bloom; k++) {
 		/* the leaf of a column: one leaf each, in column order */
 		parq_column_options_default(&co[k], bloom_cols[k]);
 		co[k].bloom_fpp = 0.01;
 	}
+	/* no dictionary where values do not repeat: a scan holds each URL
+	 * once, and the response headers carry the Date header. Each value
+	 * would be hashed and copied into a dictionary that the first page
+	 * then drops. */
+	co[0].dictionary = 0;
+	parq_column_options_default(&co[n_bloom], PS_COL_HEADERS_JSON);
+	co[n_bloom].dictionary = 0;
+	_Static_assert(N_BLOOM + 1 <= PS_SCAN_COL_OPTS, "room for the column options");
 	po->columns = co;
-	po->n_columns = n_bloom;
+	po->n_columns = n_bloom + 1;
 	po->io = ps_io_parq(st->io, pio);
 }
 
