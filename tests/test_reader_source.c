@@ -556,6 +556,30 @@ static void test_strict_scans(void)
 	CHECK_EQ_INT(scan_both("c1 = 'h7'", f, 3, NULL, -1, &m, &st), rows_named(7));
 	CHECK_EQ_INT(st.row_groups_skipped, NRG - 1);
 	CHECK(m.prefetches <= 3 * NRG);
+	{
+		/* c1's chunks are small and all dictionary: the pruning's
+		 * prefetch brings each whole, and no bloom filter is read
+		 * where the dictionary decides */
+		parq_reader *pr;
+		CHECK_OK(parq_reader_open(&pr, gen_path, NULL));
+		const parq_file_meta *fm = parq_reader_metadata(pr);
+		for (int g = 0; g < NRG; g++) {
+			parq_range c = chunk_of(fm, g, 1);
+			CHECK(c.len <= (64 << 10));
+			/* the other row groups fall by their statistics ("h7" is
+			 * past their maximum) before anything is prefetched */
+			CHECK(inside(m.pf, m.n_pf, c.off, c.len) == (g == 0));
+			const parq_meta_column *mc = &fm->row_groups[g].columns[1].meta;
+			REQUIRE(mc->has_bloom_filter_offset);
+			for (size_t i = 0; i < m.n_pf; i++)
+				CHECK(!(m.pf[i].off <= mc->bloom_filter_offset &&
+				        mc->bloom_filter_offset < m.pf[i].off + m.pf[i].len));
+			for (size_t i = 0; i < m.n_log; i++)
+				CHECK(!(m.log[i].off <= mc->bloom_filter_offset &&
+				        mc->bloom_filter_offset < m.log[i].off + m.log[i].len));
+		}
+		parq_reader_close(pr);
+	}
 	m_free(&m);
 	CHECK_EQ_INT(scan_both("c1 IN ('h107', 'h349') OR c0 < 3", NULL, -1, NULL, -1, &m, &st),
 	             rows_named(107) + rows_named(349) + 3);

@@ -350,6 +350,52 @@ static void test_coalesce_gap(const char *endpoint)
 	ps_s3_close(s3);
 }
 
+static void test_ranges_useful(ps_s3_options *o)
+{
+	o->coalesce_gap = 1000;
+	o->coalesce_gap_useful = 20000;
+}
+
+/* Past coalesce_gap, a gap up to coalesce_gap_useful is fetched when it is
+ * no larger than the ranges it joins. */
+static void test_coalesce_useful(const char *endpoint)
+{
+	ps_s3 *s3 = open_s3(endpoint, test_ranges_useful);
+	uint8_t *data = malloc((size_t)1 << 20), *a = malloc(30000), *b = malloc(6000);
+	REQUIRE(data && a && b);
+	fill(data, (size_t)1 << 20, 4);
+	struct {
+		uint64_t off_a;
+		size_t len_a;
+		uint64_t off_b;
+		size_t len_b;
+		int requests;
+		int64_t bytes;
+	} t[] = {
+		{0, 5000, 15000, 6000, 1, 21000},     /* gap 10,000 <= 11,000 wanted */
+		{0, 1000, 15000, 1000, 2, 2000},      /* gap 14,000 > 2,000 wanted */
+		{0, 30000, 55000, 100, 2, 30100},     /* gap 25,000 > 20,000 */
+		{100, 900, 1800, 900, 1, 2600},       /* within coalesce_gap */
+	};
+	for (size_t k = 0; k < sizeof t / sizeof *t; k++) {
+		ps_s3_range r[2] = {{t[k].off_a, t[k].len_a, a, 0}, {t[k].off_b, t[k].len_b, b, 0}};
+		ps_s3_stats s0, s1;
+		ps_s3_stats_get(s3, &s0);
+		OKS3(ps_s3_get_ranges(s3, "ranges.bin", r, 2));
+		ps_s3_stats_get(s3, &s1);
+		CHECK_EQ_INT(s1.requests - s0.requests, t[k].requests);
+		CHECK_EQ_INT(s1.bytes_fetched - s0.bytes_fetched, t[k].bytes);
+		CHECK_EQ_INT(r[0].got, t[k].len_a);
+		CHECK_EQ_INT(r[1].got, t[k].len_b);
+		CHECK_MEM(a, data + t[k].off_a, t[k].len_a);
+		CHECK_MEM(b, data + t[k].off_b, t[k].len_b);
+	}
+	free(data);
+	free(a);
+	free(b);
+	ps_s3_close(s3);
+}
+
 /* Writes n bytes of data through an upload in uneven pieces. */
 static int upload_pieces(ps_s3_upload *u, const uint8_t *data, size_t n)
 {
@@ -945,6 +991,7 @@ int main(void)
 	test_pin(s3);
 	test_ranges(s3);
 	test_coalesce_gap(endpoint);
+	test_coalesce_useful(endpoint);
 	test_multipart(s3);
 	test_cancel(s3, endpoint);
 	test_virtual_host(s3, endpoint);

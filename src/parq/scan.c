@@ -419,6 +419,29 @@ static bool fully_dictionary(const parq_meta_column *m)
 	return dict;
 }
 
+/* A predicate column's chunk this small is fetched whole with what
+ * pruning reads: a request costs more than its bytes, and the row group's
+ * pages are read next when it is kept. */
+#define WHOLE_CHUNK ((int64_t)64 << 10)
+/* ... while the whole chunks of one file's pruning stay under this (an
+ * object store source keeps 64 MiB of what it fetched) */
+#define WHOLE_BUDGET ((int64_t)16 << 20)
+
+static bool chunk_small(const parq_reader *r, int rg, int leaf)
+{
+	int64_t a, b, d;
+	parq_chunk_extent(r, rg, leaf, &a, &b, &d);
+	return b > a && b - a <= WHOLE_CHUNK;
+}
+
+/* Whether the dictionary alone decides: every data page is dictionary
+ * encoded and the chunk comes whole, so its bloom filter, a read of its
+ * own, would tell less for more. */
+static bool dict_decides(const parq_reader *r, int rg, int leaf)
+{
+	return fully_dictionary(&r->meta.row_groups[rg].columns[leaf].meta) && chunk_small(r, rg, leaf);
+}
+
 /* Does the chunk's dictionary hold any of the values? 1 yes or unknown, 0 no. */
 static int dict_maybe(parq_reader *r, int rg, const parq_pred *p, const parq_pbind *pb)
 {
@@ -569,7 +592,7 @@ static int rg_maybe(const parq_scan *s, int rg, const parq_pred *p, bool deep)
 	if (!deep)
 		return 1;
 	if ((p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !pb->substr) {
-		if (!bloom_maybe(r, rg, p, pb))
+		if (!dict_decides(r, rg, pb->leaf) && !bloom_maybe(r, rg, p, pb))
 			return 0;
 		if (!dict_maybe(r, rg, p, pb))
 			return 0;
@@ -584,11 +607,11 @@ static int count_nodes(const parq_pred *p);
 /* The ranges the deep pruning of row group rg and its page pruning read:
  * bloom filters, dictionary pages, column and offset indexes of the
  * predicate's columns (at most 4 per leaf test). */
-static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_range *out, size_t *k)
+static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_range *out, size_t *k, int64_t *whole)
 {
 	if (p->op == PARQ_OP_AND || p->op == PARQ_OP_OR) {
-		prune_ranges(s, rg, p->a, out, k);
-		prune_ranges(s, rg, p->b, out, k);
+		prune_ranges(s, rg, p->a, out, k, whole);
+		prune_ranges(s, rg, p->b, out, k, whole);
 		return;
 	}
 	const parq_reader *r = s->r;
@@ -600,21 +623,26 @@ static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_ra
 	if (ch->has_offset_index_offset && ch->offset_index_length > 0)
 		out[(*k)++] = (parq_range){ch->offset_index_offset, ch->offset_index_length};
 	bool eq = (p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !pb->substr;
-	if (eq && m->has_bloom_filter_offset && m->bloom_filter_offset > 0) {
+	int64_t a, b, d;
+	parq_chunk_extent(r, rg, pb->leaf, &a, &b, &d);
+	bool bloom = eq && m->has_bloom_filter_offset && m->bloom_filter_offset > 0;
+	/* whole when its dictionary decides, or when nothing but its pages
+	 * can (they are read next if the row group is kept); a bloom filter
+	 * is read alone: a needle is absent from most row groups */
+	bool whole_chunk = (fully_dictionary(m) || !bloom) && chunk_small(r, rg, pb->leaf) &&
+	                   *whole + (b - a) <= WHOLE_BUDGET;
+	if (whole_chunk) {
+		*whole += b - a;
+		out[(*k)++] = (parq_range){a, b - a};
+	}
+	if (bloom && !dict_decides(r, rg, pb->leaf)) {
 		/* bloom_maybe reads a header of up to 256 bytes, then the bits */
 		int64_t len = m->has_bloom_filter_length && m->bloom_filter_length > 256 ? m->bloom_filter_length : 256;
 		out[(*k)++] = (parq_range){m->bloom_filter_offset, len};
 	}
-	if ((eq || p->op == PARQ_OP_MATCH) && fully_dictionary(m)) {
-		int64_t a, b, d;
-		parq_chunk_extent(r, rg, pb->leaf, &a, &b, &d);
-		/* without a dictionary offset, the window a page header is read in;
-		 * a chunk of 64 KiB or less comes whole: when its dictionary
-		 * keeps the row group its pages are read next, and a request
-		 * costs more than the bytes */
+	if ((eq || p->op == PARQ_OP_MATCH) && fully_dictionary(m) && !whole_chunk) {
+		/* without a dictionary offset, the window a page header is read in */
 		int64_t len = d ? d - a : (b - a < (64 << 10) ? b - a : (64 << 10));
-		if (b - a <= (64 << 10))
-			len = b - a;
 		out[(*k)++] = (parq_range){a, len};
 	}
 }
@@ -628,13 +656,14 @@ static int prefetch_pruning(parq_scan *s, const int *row_groups, int nrg)
 	if (!s->pf.leaves || nrg <= 0)
 		return 0;
 	size_t k = 0, per = (size_t)count_nodes(s->pred) * 4;
+	int64_t whole = 0;
 	parq_range *rs = parq_calloc(per * (size_t)nrg, sizeof *rs);
 	if (!rs)
 		return parq_err_nomem();
 	for (int i = 0; i < nrg; i++) {
 		int g = row_groups ? row_groups[i] : i;
 		if (s->r->meta.row_groups[g].num_rows > 0 && rg_maybe(s, g, s->pred, false))
-			prune_ranges(s, g, s->pred, rs, &k);
+			prune_ranges(s, g, s->pred, rs, &k, &whole);
 	}
 	int rc = parq_reader_prefetch(s->r, rs, &k);
 	free(rs);

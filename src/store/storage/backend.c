@@ -161,10 +161,12 @@ int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, ch
 			b->so.bucket = b->bucket;
 			b->so.prefix = b->prefix;
 			b->so.path_style = oc->path_style;
-			/* ranges of one row group this close share a GET: a request
-			 * costs more than 8 KiB of answer (the hole Arrow's reader
-			 * also fills) */
+			/* ranges this close share a GET: a request costs more than
+			 * 8 KiB of answer (the hole Arrow's reader also fills), and
+			 * more than a hole of 32 KiB between ranges as large (the
+			 * columns between two a query reads in a row group) */
 			b->so.coalesce_gap = (size_t)8 << 10;
+			b->so.coalesce_gap_useful = (size_t)32 << 10;
 			/* the credentials and endpoint are checked now, not at the
 			 * first request */
 			ps_s3 *h;
@@ -500,13 +502,14 @@ int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_
 /* ---- a Parquet reader over ranged GETs ----
  *
  * The footer comes with the object's size in one suffix-range GET of the
- * last 64 KiB; after that, libparq's prefetch hints name the column chunks
- * (and the page indexes, bloom filters and dictionaries that pruning
- * reads) of each row group, which are fetched together (coalesced, several
+ * last 32 KiB (a scan's footer and page indexes of a few row groups; a
+ * larger footer is a second GET); after that, libparq's prefetch hints
+ * name the column chunks (and the page indexes, bloom filters and
+ * dictionaries that pruning reads) of each row group, which are fetched together (coalesced, several
  * GETs in flight) and kept until later hints push them out of a bounded
  * cache. A read outside what was fetched is a GET of its own. */
 
-#define SRC_TAIL ((size_t)64 << 10)
+#define SRC_TAIL ((size_t)32 << 10)
 #define SRC_CACHE_MAX ((size_t)64 << 20)
 
 typedef struct src_range {

@@ -153,6 +153,7 @@ void ps_s3_options_default(ps_s3_options *o)
 	o->part_size = (size_t)8 << 20;
 	o->max_inflight = 8;
 	o->coalesce_gap = 0;
+	o->coalesce_gap_useful = 0;
 	o->coalesce_max = (size_t)32 << 20;
 	o->get_max = (size_t)1 << 30;
 }
@@ -979,6 +980,7 @@ const char *ps_s3_last_etag(const ps_s3 *s3)
 
 typedef struct range_group {
 	uint64_t lo, hi;   /* [lo, hi) */
+	uint64_t useful;   /* bytes of the ranges it holds */
 	size_t first, count; /* in the sorted order */
 	uint8_t *buf;      /* owned, or the single range's dst */
 	bool own;
@@ -1047,13 +1049,16 @@ int ps_s3_get_ranges(ps_s3 *s3, const char *key, ps_s3_range *ranges, size_t n)
 		if (ng) {
 			range_group *c = &g[ng - 1];
 			uint64_t hi = end > c->hi ? end : c->hi;
-			if (x->off <= c->hi + s3->o.coalesce_gap && hi - c->lo <= s3->o.coalesce_max) {
+			uint64_t gap = x->off > c->hi ? x->off - c->hi : 0;
+			if (hi - c->lo <= s3->o.coalesce_max &&
+			    (gap <= s3->o.coalesce_gap || (gap <= s3->o.coalesce_gap_useful && gap <= c->useful + x->len))) {
 				c->hi = hi;
+				c->useful += x->len;
 				c->count++;
 				continue;
 			}
 		}
-		g[ng++] = (range_group){.lo = x->off, .hi = end, .first = k, .count = 1};
+		g[ng++] = (range_group){.lo = x->off, .hi = end, .useful = x->len, .first = k, .count = 1};
 	}
 	for (size_t i = 0; i < ng; i++) {
 		range_group *c = &g[i];

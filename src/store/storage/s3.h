@@ -50,6 +50,8 @@ typedef struct ps_s3_options {
 	size_t part_size;                /* multipart part size, >= 5 MiB: 8 MiB */
 	int max_inflight;                /* ranged GETs at once: 8 */
 	size_t coalesce_gap;             /* ranges this close share one GET: 0 (adjacent only) */
+	size_t coalesce_gap_useful;      /* ... and up to this far apart when the gap is no larger
+	                                    than the bytes of the ranges it joins: 0 (off) */
 	size_t coalesce_max;             /* no coalesced GET larger than this: 32 MiB */
 	size_t get_max;                  /* whole-object GET larger than this fails: 1 GiB */
 	const ps_cancel *cancel;         /* checked before each attempt and during transfers; NULL:
@@ -106,7 +108,9 @@ const char *ps_s3_last_etag(const ps_s3 *s3);
 
 /* Several ranges of one object: requests run max_inflight at a time, and
  * ranges that touch or lie within coalesce_gap of each other are fetched by
- * one request. Each range's got is set as by ps_s3_get_range. On failure
+ * one request, as are ranges up to coalesce_gap_useful apart where the
+ * gap is no larger than the ranges it joins (at most as many bytes wasted
+ * as wanted). Each range's got is set as by ps_s3_get_range. On failure
  * no range is to be trusted. */
 typedef struct ps_s3_range {
 	uint64_t off;
