@@ -522,6 +522,75 @@ static void test_dictionary_choice(void)
 	unlink(path);
 }
 
+/* Mostly distinct values: the chunk's first page ends once its
+ * dictionary holds a page's worth of bytes, the dictionary is dropped
+ * there and what it held is given back, so that a writer holding the row
+ * group keeps it compressed (not a dictionary of the whole chunk); values
+ * that repeat keep theirs. Every value reads back. */
+static void test_dictionary_memory(void)
+{
+	char path[] = "/tmp/parq_dmem_XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "url", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "tech", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	enum { N = 30000, TECHS = 500 };
+	static char urls[N][48], techs[TECHS][48];
+	static parq_bytes u[N], t[N];
+	for (int i = 0; i < TECHS; i++)
+		snprintf(techs[i], sizeof techs[i], "a-technology-name-%d:%d.%d.%d", i, i % 7, i % 11, i % 13);
+	for (int i = 0; i < N; i++) {
+		snprintf(urls[i], sizeof urls[i], "https://h%d.example.com/p/%d", i % 997, i);
+		u[i] = (parq_bytes){(const uint8_t *)urls[i], (uint32_t)strlen(urls[i])};
+		const char *x = techs[(i * 7919) % TECHS];
+		t[i] = (parq_bytes){(const uint8_t *)x, (uint32_t)strlen(x)};
+	}
+	parq_column_batch cols[2] = {
+		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = u},
+		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = t},
+	};
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.codec = PARQ_CODEC_ZSTD;
+	o.page_bytes = (size_t)64 << 10;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	CHECK_OK(parq_writer_write(w, cols, N));
+	/* 1,060,000 bytes of URLs and 900,000 of names held: about 200 KB
+	 * of compressed pages, a dictionary of 500 names, the open pages */
+	int64_t held = parq_writer_memory(w);
+	CHECK(held < (512 << 10));
+	if (held >= (512 << 10))
+		fprintf(stderr, "test_dictionary_memory: the writer holds %lld bytes\n", (long long)held);
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	const parq_meta_row_group *g = &parq_reader_metadata(r)->row_groups[0];
+	CHECK(!chunk_has(&g->columns[0].meta, PARQ_ENC_RLE_DICTIONARY));
+	CHECK(chunk_has(&g->columns[1].meta, PARQ_ENC_RLE_DICTIONARY));
+	const parq_bytes *want[2] = {u, t};
+	for (int c = 0; c < 2; c++) {
+		parq_column_reader *cr;
+		CHECK_OK(parq_column_reader_open(&cr, r, c, NULL, 0));
+		parq_column_batch b;
+		int64_t at = 0, bad = 0;
+		while (parq_column_reader_read(cr, 4096, &b) == 0 && b.num_rows)
+			for (int64_t i = 0; i < b.num_values; i++, at++)
+				bad += b.bytes[i].len != want[c][at].len || memcmp(b.bytes[i].ptr, want[c][at].ptr, b.bytes[i].len) != 0;
+		CHECK_EQ_INT(at, N);
+		CHECK_EQ_INT(bad, 0);
+		parq_column_reader_close(cr);
+	}
+	parq_reader_close(r);
+	parq_schema_free(s);
+	unlink(path);
+}
+
 /* A chunk of a few values in one page (a file of a handful of rows): no
  * dictionary page where PLAIN is no larger, and stored uncompressed where
  * the codec would not shrink it (the chunk's codec says so); a chunk that
@@ -612,5 +681,6 @@ int main(void)
 	test_writer_encoding_choice();
 	test_dictionary_choice();
 	test_tiny_chunks();
+	test_dictionary_memory();
 	return test_report("test_encodings");
 }

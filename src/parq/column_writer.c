@@ -66,6 +66,8 @@ static int dict_rehash(dict *d, uint32_t nslots)
 /* Index of the entry equal to p[0..len), inserting it if new; -1 on OOM. */
 static int64_t dict_index(dict *d, const uint8_t *p, uint32_t len, size_t plain_len)
 {
+	if (!d->slots && dict_rehash(d, 2 * DICT_FIRST))
+		return -1; /* given back when dropped (dict_release) */
 	uint64_t hv = XXH3_64bits(p, len);
 	uint32_t h = (uint32_t)hv & d->mask;
 	for (;;) {
@@ -537,6 +539,20 @@ static int page_to_plain(parq_colw *c)
 	return 0;
 }
 
+/* The chunk goes on without a dictionary, none of its pages having used
+ * it: what the dictionary and the indices held is given back rather than
+ * kept (and counted against the writer's memory) until the chunk ends. */
+static void dict_release(parq_colw *c)
+{
+	c->page_dict = false;
+	c->dict_on = false;
+	dict_free(&c->dict);
+	free(c->idx);
+	c->idx = NULL;
+	c->cap_idx = 0;
+	c->nidx = 0;
+}
+
 /* At the chunk's first page, decides whether the dictionary pays. Mostly
  * distinct values (URLs, titles, addresses, timestamps) compress better
  * without one: byte arrays and floating point values go PLAIN when more
@@ -559,10 +575,7 @@ static int maybe_drop_dictionary(parq_colw *c)
 		int rc = page_to_plain(c);
 		if (rc)
 			return rc;
-		c->page_dict = false;
-		c->dict_on = false;
-		dict_clear(&c->dict);
-		c->nidx = 0;
+		dict_release(c);
 		return 0;
 	}
 	if (!c->page_dict || c->n_dict_data_pages || c->nidx < 64 || c->cfg.encoding == PARQ_ENC_PLAIN ||
@@ -586,10 +599,7 @@ static int maybe_drop_dictionary(parq_colw *c)
 		drop = pb->scratch.len < dict_cost;
 	}
 	if (drop) {
-		c->page_dict = false;
-		c->dict_on = false;
-		dict_clear(&c->dict);
-		c->nidx = 0;
+		dict_release(c);
 	} else {
 		c->vals.len = 0;
 	}
@@ -895,7 +905,12 @@ int parq_colw_append(parq_colw *c, const int16_t *def, const int16_t *rep, int64
 				return rc;
 			c->dict_on = false;
 			c->page_dict = false;
-		} else if (page_estimate(c) >= c->cfg.page_bytes || c->page_rows >= c->cfg.page_rows) {
+		} else if (page_estimate(c) >= c->cfg.page_bytes || c->page_rows >= c->cfg.page_rows ||
+		           (c->page_dict && !c->n_dict_data_pages && c->dict.plain_bytes >= c->cfg.page_bytes)) {
+			/* the chunk's first page also ends when its dictionary holds
+			 * a page's worth of values: whether the dictionary pays is
+			 * decided on them, rather than on a dictionary of the whole
+			 * chunk held uncompressed */
 			if ((rc = flush_page(c)))
 				return rc;
 		}

@@ -358,6 +358,11 @@ void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64
 	/* a CRC in every page header: a flipped bit on disk is an error
 	 * naming the page, not a wrong value */
 	po->page_crc = true;
+	/* pages of 64 KiB or 4,096 rows: a writer holds its row group
+	 * compressed but for the open pages, so that under one memory budget
+	 * for all targets their row groups are larger */
+	po->page_bytes = (size_t)64 << 10;
+	po->page_rows = 4096;
 	/* bloom filters on the columns queries look up by value; version 2:
 	 * also the hashes ("which targets serve this favicon") */
 	enum { N_BLOOM = 7 };
