@@ -126,6 +126,22 @@ typedef struct job {
 	struct job *next;
 } job;
 
+/* A parsing thread's memory of the records' targets: the root target
+ * each groups into (the registrable domain, by the Public Suffix List)
+ * and its directory, worked out once per distinct target rather than
+ * parsing the URL twice more for every record. Full, it keeps what it
+ * has and works out the others each time. */
+#define TCACHE_SLOTS 4096
+typedef struct tc_entry {
+	uint64_t h;
+	int format;               /* grouping differs by input format */
+	char *key, *target, *dir; /* one allocation: key, target, dir */
+} tc_entry;
+typedef struct tcache {
+	tc_entry *slot; /* TCACHE_SLOTS, NULL until the first record */
+	size_t n;
+} tcache;
+
 struct ps_ingest {
 	ps_store *st;
 	ps_ingest_options o;
@@ -162,6 +178,7 @@ struct ps_ingest {
 	size_t n_workers;
 	bool stop;
 	ps_buf fixed;             /* UTF-8 repairs when parsing here */
+	tcache tc;                /* ... and the records' targets */
 	/* write jobs (under mu): targets with jobs queued, in turn */
 	group *ready_head, *ready_tail;
 	size_t n_jobs;            /* queued or running */
@@ -275,10 +292,60 @@ static int repair(ps_buf *out, const char *p, size_t n)
 	return 0;
 }
 
+
+static uint64_t tc_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h;
+}
+
+static tc_entry *tc_find(tcache *tc, const char *key, uint64_t h, int format)
+{
+	if (!tc->slot)
+		return NULL;
+	for (size_t i = h & (TCACHE_SLOTS - 1);; i = (i + 1) & (TCACHE_SLOTS - 1)) {
+		tc_entry *e = &tc->slot[i];
+		if (!e->key || (e->h == h && e->format == format && strcmp(e->key, key) == 0))
+			return e;
+	}
+}
+
+/* Remembers key -> (target, dir); nothing when full or out of memory. */
+static void tc_put(tcache *tc, const char *key, uint64_t h, int format, const char *target, const char *dir)
+{
+	if (!tc->slot && !(tc->slot = calloc(TCACHE_SLOTS, sizeof *tc->slot)))
+		return;
+	if (tc->n >= TCACHE_SLOTS / 2)
+		return;
+	tc_entry *e = tc_find(tc, key, h, format);
+	if (e->key)
+		return;
+	size_t kl = strlen(key) + 1, tl = strlen(target) + 1, dl = strlen(dir) + 1;
+	char *m = malloc(kl + tl + dl);
+	if (!m)
+		return;
+	memcpy(m, key, kl);
+	memcpy(m + kl, target, tl);
+	memcpy(m + kl + tl, dir, dl);
+	*e = (tc_entry){h, format, m, m + kl, m + kl + tl};
+	tc->n++;
+}
+
+static void tc_free(tcache *tc)
+{
+	if (tc->slot)
+		for (size_t i = 0; i < TCACHE_SLOTS; i++)
+			free(tc->slot[i].key);
+	free(tc->slot);
+	memset(tc, 0, sizeof *tc);
+}
+
 /* One line into c's items; false when out of memory (c gets a fatal item
  * when it can). */
 static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *line, size_t len, ps_buf *fixed,
-                       char *last_target, size_t last_cap, const char **last_dir)
+                       tcache *tc)
 {
 	char why[512];
 	if (len > in->max_line) {
@@ -323,27 +390,31 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 		r.target = in->target;
 	if (!rc)
 		rc = ps_rec_validate(&r, why, sizeof why);
-	const char *target = NULL;
-	if (!rc && !(target = group_target(in, f, &r, &c->a, why, sizeof why)))
-		rc = -1;
 	if (rc)
 		return bad(c, no, why);
-	/* the directory of the previous record's target, most often the same */
-	const char *dir = *last_dir;
-	if (!dir || strcmp(target, last_target) != 0) {
-		char d[PS_HOST_PORT_DIR_MAX];
-		if (in->target) {
-			snprintf(d, sizeof d, "%s", in->target_dir);
-		} else if (ps_target_host_port_dir(target, d, sizeof d)) {
-			snprintf(why, sizeof why, "root target: %s", ps_errmsg());
-			return bad(c, no, why);
+	const char *target, *dir;
+	if (in->target) {
+		target = in->target;
+		dir = in->target_dir;
+	} else {
+		uint64_t h = tc_hash(r.target);
+		const tc_entry *e = tc_find(tc, r.target, h, (int)f);
+		if (e && e->key) {
+			if (!(target = ps_arena_strndup(&c->a, e->target, strlen(e->target))) ||
+			    !(dir = ps_arena_strndup(&c->a, e->dir, strlen(e->dir))))
+				return false;
+		} else {
+			if (!(target = group_target(in, f, &r, &c->a, why, sizeof why)))
+				return bad(c, no, why);
+			char d[PS_HOST_PORT_DIR_MAX];
+			if (ps_target_host_port_dir(target, d, sizeof d)) {
+				snprintf(why, sizeof why, "root target: %s", ps_errmsg());
+				return bad(c, no, why);
+			}
+			if (!(dir = ps_arena_strndup(&c->a, d, strlen(d))))
+				return false;
+			tc_put(tc, r.target, h, (int)f, target, dir);
 		}
-		if (!(dir = ps_arena_strndup(&c->a, d, strlen(d))))
-			return false;
-		if (snprintf(last_target, last_cap, "%s", target) < (int)last_cap)
-			*last_dir = dir;
-		else
-			*last_dir = NULL; /* too long to remember: computed again */
 	}
 	item *it = new_item(c, ITEM_REC, no);
 	if (!it)
@@ -354,7 +425,7 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 	return true;
 }
 
-static void parse_chunk(const ps_ingest *in, chunk *c, ps_buf *fixed)
+static void parse_chunk(const ps_ingest *in, chunk *c, ps_buf *fixed, tcache *tc)
 {
 	c->n_items = 0;
 	ps_arena_free(&c->a);
@@ -367,15 +438,13 @@ static void parse_chunk(const ps_ingest *in, chunk *c, ps_buf *fixed)
 			goto oom;
 		return;
 	}
-	char last_target[512] = "";
-	const char *last_dir = NULL;
 	const char *p = c->data, *end = c->data + c->len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((nl ? nl : end) - p);
 		if (len && p[len - 1] == '\r')
 			len--;
-		if (!parse_line(in, c, no, p, len, fixed, last_target, sizeof last_target, &last_dir))
+		if (!parse_line(in, c, no, p, len, fixed, tc))
 			goto oom;
 		no++;
 		p = nl ? nl + 1 : end;
@@ -412,6 +481,7 @@ static void *worker(void *arg)
 {
 	ps_ingest *in = arg;
 	ps_buf fixed = {0};
+	tcache tc = {0};
 	pthread_mutex_lock(&in->mu);
 	for (;;) {
 		while (!in->stop && !in->ready_head &&
@@ -435,13 +505,14 @@ static void *worker(void *arg)
 		chunk *c = &in->slots[in->seq_parse++ % in->n_slots];
 		c->state = SLOT_PARSING;
 		pthread_mutex_unlock(&in->mu);
-		parse_chunk(in, c, &fixed);
+		parse_chunk(in, c, &fixed, &tc);
 		pthread_mutex_lock(&in->mu);
 		c->state = SLOT_PARSED;
 		pthread_cond_signal(&in->cv_main);
 	}
 	pthread_mutex_unlock(&in->mu);
 	ps_buf_free(&fixed);
+	tc_free(&tc);
 	ps_rec_release();
 	return NULL;
 }
@@ -1090,7 +1161,7 @@ static int submit(ps_ingest *in, size_t n)
 	pthread_mutex_unlock(&in->mu);
 	if (!in->n_workers) {
 		/* no threads: parsed here */
-		parse_chunk(in, c, &in->fixed);
+		parse_chunk(in, c, &in->fixed, &in->tc);
 		c->state = SLOT_PARSED;
 		in->seq_parse++;
 	}
@@ -1368,6 +1439,7 @@ void ps_ingest_close(ps_ingest *in)
 		free(in->names[k]);
 	free(in->names);
 	ps_buf_free(&in->fixed);
+	tc_free(&in->tc);
 	if (in->psl_owned)
 		psl_free(in->psl);
 	free(in->target);
