@@ -271,6 +271,33 @@ static void test_pieces_and_threads(void)
 	ps_store_close(s3);
 }
 
+/* More distinct hosts than a parsing thread remembers the targets of
+ * (2,048): every record still goes to its registrable domain. */
+static void test_many_hosts(void)
+{
+	size_t len;
+	char *buf = httpx_lines(6300, 6300, &len);
+	char d[4200];
+	ps_store *st = store_new(d, sizeof d);
+	ps_ingest_summary a;
+	bad_lines bl = {0};
+	run_opts one = {.threads = 1}, two = {.threads = 2, .piece = 100000};
+	static const char *const hp[] = {"example.com:443", "example.org:443", "example.co.uk:443"};
+	for (int k = 0; k < 2; k++) {
+		CHECK_EQ_INT(run(st, k ? &two : &one, buf, len, &a, &bl), 0);
+		CHECK_EQ_INT(bl.n, 0);
+		CHECK_EQ_INT(a.n_scans, 3);
+		for (size_t j = 0; j < 3 && j < a.n_scans; j++) {
+			CHECK(!strcmp(a.scans[j].host_port, hp[j]));
+			CHECK_EQ_INT(a.scans[j].records, 2100);
+			CHECK_EQ_INT(rows_of(st, a.scans[j].path), 2100);
+		}
+		ps_ingest_summary_free(&a);
+	}
+	free(buf);
+	ps_store_close(st);
+}
+
 static void test_bad_lines(void)
 {
 	const char *in = "{\"url\":\"https://a.example.com/1\"}\n"
@@ -630,6 +657,7 @@ int main(void)
 	REQUIRE(mkdtemp(base));
 	test_store_base(sbase, sizeof sbase, base);
 	test_pieces_and_threads();
+	test_many_hosts();
 	test_bad_lines();
 	test_keyed_and_target();
 	test_budget_and_cancel();
