@@ -518,22 +518,50 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 
 /* ---- the content digest ---- */
 
-static void digest_str(EVP_MD_CTX *d, const char *s)
+/* The digest's input gathered in blocks: one update per block rather
+ * than two per field (most fields are a few bytes). */
+typedef struct digest_buf {
+	EVP_MD_CTX *d;
+	size_t n;
+	unsigned char b[16384];
+} digest_buf;
+
+static void digest_flush(digest_buf *g)
 {
-	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
-	EVP_DigestUpdate(d, &n, sizeof n);
-	if (s)
-		EVP_DigestUpdate(d, s, n);
+	if (g->n)
+		EVP_DigestUpdate(g->d, g->b, g->n);
+	g->n = 0;
 }
 
-static void digest_int(EVP_MD_CTX *d, int64_t v)
+static void digest_put(digest_buf *g, const void *p, size_t n)
 {
-	EVP_DigestUpdate(d, &v, sizeof v);
+	if (n > sizeof g->b - g->n) {
+		digest_flush(g);
+		if (n > sizeof g->b) {
+			EVP_DigestUpdate(g->d, p, n);
+			return;
+		}
+	}
+	memcpy(g->b + g->n, p, n);
+	g->n += n;
+}
+
+static void digest_str(digest_buf *g, const char *s)
+{
+	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
+	digest_put(g, &n, sizeof n);
+	if (s)
+		digest_put(g, s, n);
+}
+
+static void digest_int(digest_buf *g, int64_t v)
+{
+	digest_put(g, &v, sizeof v);
 }
 
 /* Every field a scan file keeps of r, each with its length: the same
  * records in the same order give the same digest. */
-static void digest_row(EVP_MD_CTX *d, const ps_probe_result *r)
+static void digest_row(digest_buf *d, const ps_probe_result *r)
 {
 	const char *strs[] = {r->input_url, r->final_url, r->content_type, r->title, r->web_server,
 	                      r->root_target_url, r->error, r->method, r->url_status};
@@ -626,8 +654,11 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 			if (fixed_rows)
 				rows = fixed_rows;
 		}
+		digest_buf dg;
+		dg.d = w->digest;
+		dg.n = 0;
 		for (size_t i = 0; i < m; i++) {
-			digest_row(w->digest, &rows[i]);
+			digest_row(&dg, &rows[i]);
 			w->diff[i] = NULL;
 			w->first[i] = PS_TIME_UNSET;
 			if (!w->o.mark_diff || !rows[i].input_url)
@@ -654,6 +685,7 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 				w->n_new += first_row;
 			}
 		}
+		digest_flush(&dg);
 		int rc = changes_batch(w, rows, m);
 		if (rc)
 			return rc;
