@@ -47,6 +47,7 @@ struct ps_scan_writer {
 	int64_t scan_ms;
 	int codec, level;
 	bool validate, codec_resolved;
+	bool urls_checked;       /* the caller checked every input URL (ingest) */
 	ps_utf8_repair utf8;
 	int version;             /* PS_SCHEMA_V1 or PS_SCHEMA_V2 */
 	const parq_schema *schema;          /* the store's (st->probe_schema) */
@@ -421,7 +422,7 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 	*out = r;
 	if (!r->input_url || !*r->input_url)
 		return ps_err(PS_EINVAL, "record %zu: input URL is empty", idx);
-	if (ps_url_check(r->input_url))
+	if (!w->urls_checked && ps_url_check(r->input_url))
 		return ps_err_prefix(PS_EINVAL, "record %zu: input URL: ", idx);
 	if (r->status_code != 0 && (r->status_code < 100 || r->status_code > 599))
 		return ps_err(PS_EINVAL, "record %zu: status_code %d is outside 100..599", idx, (int)r->status_code);
@@ -453,6 +454,9 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 			*(const char **)((char *)copy + ((const char *)f[k].p - (const char *)r)) = fixed;
 		}
 	}
+	/* a URL the caller checked but that was repaired here: checked again */
+	if (w->urls_checked && copy && copy->input_url != r->input_url && ps_url_check(copy->input_url))
+		return ps_err_prefix(PS_EINVAL, "record %zu: input URL: ", idx);
 	/* lists and headers: checked, repaired element by element */
 	struct {
 		const char *name;
@@ -1114,6 +1118,11 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 	free(stems);
 	free(finals);
 	return rc;
+}
+
+void ps_scan_writer_urls_checked(ps_scan_writer *w)
+{
+	w->urls_checked = true;
 }
 
 void ps_scan_writer_set_time(ps_scan_writer *w, int64_t ms)
