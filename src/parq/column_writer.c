@@ -779,8 +779,15 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 		if (reserve_idx(c, n))
 			return PARQ_ENOMEM;
 		uint32_t *o = c->idx + c->nidx;
+		/* a value equal to the one before it (a scan's time, its root
+		 * target, a status that repeats) takes its entry without a lookup */
 		if (c->type == PARQ_BYTE_ARRAY) {
 			for (size_t i = 0; i < n; i++) {
+				if (i && bytes[i].len == bytes[i - 1].len &&
+				    (!bytes[i].len || bytes[i].ptr == bytes[i - 1].ptr || !memcmp(bytes[i].ptr, bytes[i - 1].ptr, bytes[i].len))) {
+					o[i] = o[i - 1];
+					continue;
+				}
 				int64_t e = dict_index(&c->dict, bytes[i].ptr, bytes[i].len, 4 + (size_t)bytes[i].len);
 				if (e < 0)
 					return parq_err_nomem();
@@ -788,8 +795,13 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 			}
 		} else {
 			const uint8_t *v = values;
+			size_t w = c->width;
 			for (size_t i = 0; i < n; i++) {
-				int64_t e = dict_index(&c->dict, v + i * c->width, (uint32_t)c->width, c->width);
+				if (i && !memcmp(v + i * w, v + (i - 1) * w, w)) {
+					o[i] = o[i - 1];
+					continue;
+				}
+				int64_t e = dict_index(&c->dict, v + i * w, (uint32_t)w, w);
 				if (e < 0)
 					return parq_err_nomem();
 				o[i] = (uint32_t)e;
