@@ -292,7 +292,6 @@ static int repair(ps_buf *out, const char *p, size_t n)
 	return 0;
 }
 
-
 static uint64_t tc_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;

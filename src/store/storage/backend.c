@@ -505,9 +505,10 @@ int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_
  * last 32 KiB (a scan's footer and page indexes of a few row groups; a
  * larger footer is a second GET); after that, libparq's prefetch hints
  * name the column chunks (and the page indexes, bloom filters and
- * dictionaries that pruning reads) of each row group, which are fetched together (coalesced, several
- * GETs in flight) and kept until later hints push them out of a bounded
- * cache. A read outside what was fetched is a GET of its own. */
+ * dictionaries that pruning reads) of each row group, which are fetched
+ * together (coalesced, several GETs in flight) and kept until later hints
+ * push them out of a bounded cache. A read outside what was fetched is a
+ * GET of its own. */
 
 #define SRC_TAIL ((size_t)32 << 10)
 #define SRC_CACHE_MAX ((size_t)64 << 20)
