@@ -62,8 +62,11 @@ void ps_scan_writer_urls_checked(ps_scan_writer *w);
 /* Finishes w's file (footer, no sync), ready for ps_scan_writers_commit. */
 int ps_scan_writer_prepare(ps_scan_writer *w);
 /* Prepares w[0..n) and commits them in one batch (ps_tmpfile_commit_batch):
- * res[i] (may be NULL) for each placed; *n_committed counts the first ones
- * committed (all on success). Frees every writer, also on error. With
+ * res[i] (may be NULL) filled for each placed, whose path is then not
+ * empty (res zeroed by the caller tells the others); *n_committed counts
+ * those placed: all on success, the first ones in a local directory, any
+ * on object storage, where the scans of different targets are placed on
+ * several threads. Frees every writer, also on error. With
  * pend (NULL: the batch is durable on return), the sync after the renames
  * waits in pend (ps_tmpfile_commit_batch_with); object storage ignores it. */
 struct ps_sync_pending;

@@ -1553,7 +1553,9 @@ static int slice_commit(group **g, size_t n, ps_sync_pending *pend, size_t *plac
 		rc = ps_scan_writers_commit(w, n, res, &done, pend);
 	}
 	*placed = done;
-	for (size_t k = 0; k < done; k++) {
+	for (size_t k = 0; k < n && res; k++) {
+		if (!res[k].path[0])
+			continue; /* not placed */
 		ps_ingest_scan *s = calloc(1, sizeof *s);
 		if (!s || !(s->path = strdup(res[k].path))) {
 			free(s);

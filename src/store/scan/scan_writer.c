@@ -1071,20 +1071,90 @@ static int place_batch(void *ud, size_t i, char *final, size_t cap)
 
 /* Object storage: each scan put in turn, every one durable when its PUT
  * answers. */
+/* Object storage: the scans of a batch are placed by several threads,
+ * each a request or two at a time (a listing, a claim, a conditional PUT)
+ * that would otherwise wait in turn. The scans of one target stay in
+ * order on one thread; the targets go to the threads by their directory. */
+#define PLACE_THREADS 8
+
+typedef struct place_run {
+	ps_scan_writer **w;
+	size_t n;
+	ps_scan_result *res;
+	int *rc;            /* per writer: 0 placed, else the error */
+	char (*msg)[512];   /* ... and its message */
+	unsigned *lane;     /* per writer: its thread */
+	unsigned t;
+} place_run;
+
+typedef struct place_arg {
+	place_run *run;
+	unsigned lane;
+} place_arg;
+
+static void *place_lane(void *p)
+{
+	const place_arg *a = p;
+	place_run *r = a->run;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->lane[i] != a->lane)
+			continue;
+		char final[4096];
+		int rc = ps_scan_writer_prepare(r->w[i]);
+		if (!rc)
+			rc = place(r->w[i], final, sizeof final);
+		if (rc) {
+			r->rc[i] = rc;
+			snprintf(r->msg[i], sizeof r->msg[i], "%s", ps_errmsg());
+		} else {
+			placed(r->w[i], final, r->res ? &r->res[i] : NULL);
+		}
+	}
+	return NULL;
+}
+
 static int commit_remote(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed)
 {
-	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = ps_scan_writer_prepare(w[i]);
-	for (size_t i = 0; i < n && !rc; i++) {
-		char final[4096];
-		if (!(rc = place(w[i], final, sizeof final))) {
-			placed(w[i], final, res ? &res[i] : NULL);
-			(*n_committed)++;
+	place_run r = {w, n, res, calloc(n ? n : 1, sizeof *r.rc), calloc(n ? n : 1, sizeof *r.msg),
+	               calloc(n ? n : 1, sizeof *r.lane), n < PLACE_THREADS ? (unsigned)n : PLACE_THREADS};
+	int rc = r.rc && r.msg && r.lane ? 0 : ps_err_nomem();
+	if (!rc) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t h = 1469598103934665603ull;
+			for (const unsigned char *c = (const unsigned char *)w[i]->dir; *c; c++)
+				h = (h ^ *c) * 1099511628211ull;
+			r.lane[i] = (unsigned)(h % r.t);
+		}
+		pthread_t th[PLACE_THREADS];
+		place_arg args[PLACE_THREADS];
+		bool on_thread[PLACE_THREADS] = {false};
+		unsigned started = 0;
+		for (unsigned t = 0; t < r.t; t++) {
+			args[t] = (place_arg){&r, t};
+			if (t && pthread_create(&th[started], NULL, place_lane, &args[t]) == 0) {
+				on_thread[t] = true;
+				started++;
+			}
+		}
+		/* lane 0, and the lanes of a thread that did not start, run here */
+		for (unsigned t = 0; t < r.t; t++)
+			if (!on_thread[t])
+				place_lane(&args[t]);
+		for (unsigned t = 0; t < started; t++)
+			pthread_join(th[t], NULL);
+		/* the first error in the batch's order is the batch's */
+		for (size_t i = 0; i < n; i++) {
+			if (r.rc[i] && !rc)
+				rc = ps_err(r.rc[i], "%s", r.msg[i]);
+			else if (!r.rc[i])
+				(*n_committed)++;
 		}
 	}
 	for (size_t i = 0; i < n; i++)
 		ps_scan_writer_abort(w[i]);
+	free(r.rc);
+	free(r.msg);
+	free(r.lane);
 	return rc;
 }
 
