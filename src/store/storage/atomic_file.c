@@ -273,6 +273,17 @@ typedef struct fs_dirs {
 	size_t n;
 } fs_dirs;
 
+/* Adds dir as the directory of file system dev, unless fs has one (room
+ * for it is the caller's). */
+static void fs_add(fs_dirs *fs, dev_t dev, const char *dir)
+{
+	for (size_t k = 0; k < fs->n; k++)
+		if (fs->dev[k] == dev)
+			return;
+	fs->dev[fs->n] = dev;
+	fs->dir[fs->n++] = dir;
+}
+
 static int sync_all(const fs_dirs *fs, const ps_store_io *io, const char *when)
 {
 	for (size_t k = 0; k < fs->n; k++) {
@@ -352,26 +363,13 @@ int ps_tmpfile_commit_batch_with(ps_tmpfile *const *t, const char *const *stems,
 		}
 		if ((rc = ps_tmpfile_close(t[i])))
 			break;
-		size_t k = 0;
-		while (k < fs.n && fs.dev[k] != t[i]->dev)
-			k++;
-		if (k == fs.n) {
-			fs.dev[fs.n] = t[i]->dev;
-			fs.dir[fs.n++] = t[i]->dir;
-		}
+		fs_add(&fs, t[i]->dev, t[i]->dir);
 	}
 	/* the files' data, before any name points at them (and the renames
 	 * of the batch before, when they wait) */
 	size_t own = fs.n;
-	for (size_t k = 0; pend && k < pend->n && !rc; k++) {
-		size_t j = 0;
-		while (j < fs.n && fs.dev[j] != pend->dev[k])
-			j++;
-		if (j == fs.n) {
-			fs.dev[fs.n] = pend->dev[k];
-			fs.dir[fs.n++] = pend->dir[k];
-		}
-	}
+	for (size_t k = 0; pend && k < pend->n && !rc; k++)
+		fs_add(&fs, pend->dev[k], pend->dir[k]);
 	if (!rc)
 		rc = sync_all(&fs, io, "before the renames");
 	if (!rc && pend && pend->n) {
