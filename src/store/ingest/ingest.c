@@ -31,6 +31,7 @@
 #include "ingest/httpx.h"
 #include "ingest/json_nul.h"
 #include "../store_internal.h"
+#include "../strmap.h"
 #include "storage/atomic_file.h"
 #include "../util.h"
 
@@ -131,15 +132,11 @@ typedef struct job {
  * and its directory, worked out once per distinct target rather than
  * parsing the URL twice more for every record. Full, it keeps what it
  * has and works out the others each time. */
-#define TCACHE_SLOTS 4096
-typedef struct tc_entry {
-	uint64_t h;
-	int format;               /* grouping differs by input format */
-	char *key, *target, *dir; /* one allocation: key, target, dir */
-} tc_entry;
+#define TCACHE_MAX 2048
 typedef struct tcache {
-	tc_entry *slot; /* TCACHE_SLOTS, NULL until the first record */
-	size_t n;
+	/* by input format (grouping differs): record target -> offset in pairs */
+	ps_strmap map[2];
+	ps_buf pairs; /* "root target\0directory\0", back to back */
 } tcache;
 
 struct ps_ingest {
@@ -292,53 +289,32 @@ static int repair(ps_buf *out, const char *p, size_t n)
 	return 0;
 }
 
-static uint64_t tc_hash(const char *s)
+/* The root target and directory remembered for a record target. */
+static bool tc_get(const tcache *tc, ps_rec_format f, const char *key, const char **target, const char **dir)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	return h;
-}
-
-static tc_entry *tc_find(tcache *tc, const char *key, uint64_t h, int format)
-{
-	if (!tc->slot)
-		return NULL;
-	for (size_t i = h & (TCACHE_SLOTS - 1);; i = (i + 1) & (TCACHE_SLOTS - 1)) {
-		tc_entry *e = &tc->slot[i];
-		if (!e->key || (e->h == h && e->format == format && strcmp(e->key, key) == 0))
-			return e;
-	}
+	const int64_t *at = ps_strmap_get(&tc->map[f == PS_REC_JSONL], key, strlen(key));
+	if (!at)
+		return false;
+	*target = tc->pairs.data + *at;
+	*dir = *target + strlen(*target) + 1;
+	return true;
 }
 
 /* Remembers key -> (target, dir); nothing when full or out of memory. */
-static void tc_put(tcache *tc, const char *key, uint64_t h, int format, const char *target, const char *dir)
+static void tc_put(tcache *tc, ps_rec_format f, const char *key, const char *target, const char *dir)
 {
-	if (!tc->slot && !(tc->slot = calloc(TCACHE_SLOTS, sizeof *tc->slot)))
-		return;
-	if (tc->n >= TCACHE_SLOTS / 2)
-		return;
-	tc_entry *e = tc_find(tc, key, h, format);
-	if (e->key)
-		return;
-	size_t kl = strlen(key) + 1, tl = strlen(target) + 1, dl = strlen(dir) + 1;
-	char *m = malloc(kl + tl + dl);
-	if (!m)
-		return;
-	memcpy(m, key, kl);
-	memcpy(m + kl, target, tl);
-	memcpy(m + kl + tl, dir, dl);
-	*e = (tc_entry){h, format, m, m + kl, m + kl + tl};
-	tc->n++;
+	ps_strmap *m = &tc->map[f == PS_REC_JSONL];
+	size_t at = tc->pairs.len;
+	if (m->n >= TCACHE_MAX || ps_buf_add(&tc->pairs, target, strlen(target) + 1) ||
+	    ps_buf_add(&tc->pairs, dir, strlen(dir) + 1) || ps_strmap_put(m, key, strlen(key), (int64_t)at))
+		tc->pairs.len = at;
 }
 
 static void tc_free(tcache *tc)
 {
-	if (tc->slot)
-		for (size_t i = 0; i < TCACHE_SLOTS; i++)
-			free(tc->slot[i].key);
-	free(tc->slot);
-	memset(tc, 0, sizeof *tc);
+	ps_strmap_free(&tc->map[0]);
+	ps_strmap_free(&tc->map[1]);
+	ps_buf_free(&tc->pairs);
 }
 
 /* One line into c's items; false when out of memory (c gets a fatal item
@@ -396,11 +372,11 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 		target = in->target;
 		dir = in->target_dir;
 	} else {
-		uint64_t h = tc_hash(r.target);
-		const tc_entry *e = tc_find(tc, r.target, h, (int)f);
-		if (e && e->key) {
-			if (!(target = ps_arena_strndup(&c->a, e->target, strlen(e->target))) ||
-			    !(dir = ps_arena_strndup(&c->a, e->dir, strlen(e->dir))))
+		const char *kt, *kd;
+		if (tc_get(tc, f, r.target, &kt, &kd)) {
+			/* copies: the chunk's items outlive this thread's memory */
+			if (!(target = ps_arena_strndup(&c->a, kt, strlen(kt))) ||
+			    !(dir = ps_arena_strndup(&c->a, kd, strlen(kd))))
 				return false;
 		} else {
 			if (!(target = group_target(in, f, &r, &c->a, why, sizeof why)))
@@ -412,7 +388,7 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 			}
 			if (!(dir = ps_arena_strndup(&c->a, d, strlen(d))))
 				return false;
-			tc_put(tc, r.target, h, (int)f, target, dir);
+			tc_put(tc, f, r.target, target, dir);
 		}
 	}
 	item *it = new_item(c, ITEM_REC, no);
