@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <xxhash.h>
 
 #include "storage/atomic_file.h"
 #include "../error.h"
@@ -1119,12 +1120,8 @@ static int commit_remote(ps_scan_writer **w, size_t n, ps_scan_result *res, size
 	               calloc(n ? n : 1, sizeof *r.lane), n < PLACE_THREADS ? (unsigned)n : PLACE_THREADS};
 	int rc = r.rc && r.msg && r.lane ? 0 : ps_err_nomem();
 	if (!rc) {
-		for (size_t i = 0; i < n; i++) {
-			uint64_t h = 1469598103934665603ull;
-			for (const unsigned char *c = (const unsigned char *)w[i]->dir; *c; c++)
-				h = (h ^ *c) * 1099511628211ull;
-			r.lane[i] = (unsigned)(h % r.t);
-		}
+		for (size_t i = 0; i < n; i++)
+			r.lane[i] = (unsigned)(XXH3_64bits(w[i]->dir, strlen(w[i]->dir)) % r.t);
 		pthread_t th[PLACE_THREADS];
 		place_arg args[PLACE_THREADS];
 		bool on_thread[PLACE_THREADS] = {false};
