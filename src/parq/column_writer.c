@@ -67,7 +67,7 @@ static int dict_rehash(dict *d, uint32_t nslots)
 static int64_t dict_index(dict *d, const uint8_t *p, uint32_t len, size_t plain_len)
 {
 	if (!d->slots && dict_rehash(d, 2 * DICT_FIRST))
-		return -1; /* given back when dropped (dict_release) */
+		return -1; /* allocated at the first value, freed by a trim or a drop */
 	uint64_t hv = XXH3_64bits(p, len);
 	uint32_t h = (uint32_t)hv & d->mask;
 	for (;;) {
@@ -176,10 +176,6 @@ int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *
 	/* Booleans gain nothing from a dictionary. */
 	if (c->type == PARQ_BOOLEAN)
 		c->cfg.dictionary = false;
-	if (c->cfg.dictionary && dict_rehash(&c->dict, 2 * DICT_FIRST)) {
-		parq_colw_free(c);
-		return PARQ_ENOMEM;
-	}
 	c->dict_on = c->cfg.dictionary;
 	c->bounds_ok = true;
 	*out = c;
@@ -274,11 +270,7 @@ int parq_colw_trim(parq_colw *c)
 	if (c->nlev || c->chunk_rows || c->data.len)
 		return 0; /* rows at hand: their buffers stay */
 	free_buffers(c);
-	if (c->cfg.dictionary) {
-		dict_free(&c->dict);
-		if (dict_rehash(&c->dict, 2 * DICT_FIRST))
-			return PARQ_ENOMEM;
-	}
+	dict_free(&c->dict); /* its first value allocates it again */
 	return 0;
 }
 
@@ -516,12 +508,19 @@ static page_bufs *page_bufs_get(void)
 	return b;
 }
 
+/* Bytes of the open page's dictionary indices written PLAIN. */
+static size_t page_plain_bytes(const parq_colw *c)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < c->nidx; i++)
+		total += c->dict.lens[c->idx[i]] + (c->type == PARQ_BYTE_ARRAY ? 4 : 0);
+	return total;
+}
+
 static int page_to_plain(parq_colw *c)
 {
 	const dict *d = &c->dict;
-	size_t total = 0;
-	for (size_t i = 0; i < c->nidx; i++)
-		total += d->lens[c->idx[i]] + (c->type == PARQ_BYTE_ARRAY ? 4 : 0);
+	size_t total = page_plain_bytes(c);
 	c->vals.len = 0;
 	if (parq_buf_reserve(&c->vals, total))
 		return PARQ_ENOMEM;
@@ -566,9 +565,7 @@ static int maybe_drop_dictionary(parq_colw *c)
 		 * handful of rows, a file per host): PLAIN when that is no
 		 * larger than the dictionary page (its header about 12 bytes)
 		 * and the indices. */
-		size_t plain = 0;
-		for (size_t i = 0; i < c->nidx; i++)
-			plain += c->dict.lens[c->idx[i]] + (c->type == PARQ_BYTE_ARRAY ? 4 : 0);
+		size_t plain = page_plain_bytes(c);
 		size_t dict_cost = 12 + c->dict.plain_bytes + 3 + (c->nidx * (size_t)parq_bit_width(c->dict.n - 1) + 7) / 8;
 		if (plain > dict_cost)
 			return 0;
