@@ -427,19 +427,14 @@ static bool fully_dictionary(const parq_meta_column *m)
  * object store source keeps 64 MiB of what it fetched) */
 #define WHOLE_BUDGET ((int64_t)16 << 20)
 
-static bool chunk_small(const parq_reader *r, int rg, int leaf)
+/* Whether the dictionary alone decides: every data page is dictionary
+ * encoded and the chunk is small enough to come whole, so its bloom
+ * filter, a read of its own, would tell less for more. */
+static bool dict_decides(const parq_reader *r, int rg, int leaf)
 {
 	int64_t a, b, d;
 	parq_chunk_extent(r, rg, leaf, &a, &b, &d);
-	return b > a && b - a <= WHOLE_CHUNK;
-}
-
-/* Whether the dictionary alone decides: every data page is dictionary
- * encoded and the chunk comes whole, so its bloom filter, a read of its
- * own, would tell less for more. */
-static bool dict_decides(const parq_reader *r, int rg, int leaf)
-{
-	return fully_dictionary(&r->meta.row_groups[rg].columns[leaf].meta) && chunk_small(r, rg, leaf);
+	return fully_dictionary(&r->meta.row_groups[rg].columns[leaf].meta) && b > a && b - a <= WHOLE_CHUNK;
 }
 
 /* Does the chunk's dictionary hold any of the values? 1 yes or unknown, 0 no. */
@@ -626,21 +621,22 @@ static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_ra
 	int64_t a, b, d;
 	parq_chunk_extent(r, rg, pb->leaf, &a, &b, &d);
 	bool bloom = eq && m->has_bloom_filter_offset && m->bloom_filter_offset > 0;
+	bool full = fully_dictionary(m), small = b > a && b - a <= WHOLE_CHUNK;
 	/* whole when its dictionary decides, or when nothing but its pages
 	 * can (they are read next if the row group is kept); a bloom filter
 	 * is read alone: a needle is absent from most row groups */
-	bool whole_chunk = (fully_dictionary(m) || !bloom) && chunk_small(r, rg, pb->leaf) &&
-	                   *whole + (b - a) <= WHOLE_BUDGET;
+	bool whole_chunk = (full || !bloom) && small && *whole + (b - a) <= WHOLE_BUDGET;
 	if (whole_chunk) {
 		*whole += b - a;
 		out[(*k)++] = (parq_range){a, b - a};
 	}
-	if (bloom && !dict_decides(r, rg, pb->leaf)) {
-		/* bloom_maybe reads a header of up to 256 bytes, then the bits */
+	if (bloom && !(full && small)) {
+		/* not where the dictionary decides (dict_decides); bloom_maybe
+		 * reads a header of up to 256 bytes, then the bits */
 		int64_t len = m->has_bloom_filter_length && m->bloom_filter_length > 256 ? m->bloom_filter_length : 256;
 		out[(*k)++] = (parq_range){m->bloom_filter_offset, len};
 	}
-	if ((eq || p->op == PARQ_OP_MATCH) && fully_dictionary(m) && !whole_chunk) {
+	if ((eq || p->op == PARQ_OP_MATCH) && full && !whole_chunk) {
 		/* without a dictionary offset, the window a page header is read in */
 		int64_t len = d ? d - a : (b - a < (64 << 10) ? b - a : (64 << 10));
 		out[(*k)++] = (parq_range){a, len};
