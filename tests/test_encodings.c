@@ -325,6 +325,26 @@ static bool chunk_has(const parq_meta_column *m, int enc)
 	return false;
 }
 
+/* Column leaf of r reads back as `rows` rows whose `values` non-null
+ * values are want[0..values), byte for byte. */
+static void check_strings(parq_reader *r, int leaf, const parq_bytes *want, int64_t rows, int64_t values)
+{
+	parq_column_reader *cr;
+	CHECK_OK(parq_column_reader_open(&cr, r, leaf, NULL, 0));
+	parq_column_batch b;
+	int64_t nr = 0, at = 0, bad = 0;
+	while (parq_column_reader_read(cr, 4096, &b) == 0 && b.num_rows) {
+		nr += b.num_rows;
+		for (int64_t i = 0; i < b.num_values; i++, at++)
+			bad += at >= values || b.bytes[i].len != want[at].len ||
+			       memcmp(b.bytes[i].ptr, want[at].ptr, b.bytes[i].len) != 0;
+	}
+	CHECK_EQ_INT(nr, rows);
+	CHECK_EQ_INT(at, values);
+	CHECK_EQ_INT(bad, 0);
+	parq_column_reader_close(cr);
+}
+
 /* Writes ts (sequential INT64), noise (random INT64), code (INT32) and
  * name (string) with the given encoding option for every integer column;
  * checks what the footer says and that every value reads back. */
@@ -506,17 +526,7 @@ static void test_dictionary_choice(void)
 	CHECK(chunk_has(&g->columns[1].meta, PARQ_ENC_RLE_DICTIONARY));
 	CHECK(!chunk_has(&g->columns[2].meta, PARQ_ENC_RLE_DICTIONARY));
 	/* the values read back */
-	parq_column_reader *cr;
-	CHECK_OK(parq_column_reader_open(&cr, r, 0, NULL, 0));
-	parq_column_batch b;
-	int64_t at = 0, bad = 0;
-	while (parq_column_reader_read(cr, 4096, &b) == 0 && b.num_rows) {
-		for (int64_t i = 0; i < b.num_values; i++, at++)
-			bad += b.bytes[i].len != u[at].len || memcmp(b.bytes[i].ptr, u[at].ptr, u[at].len) != 0;
-	}
-	CHECK_EQ_INT(at, N);
-	CHECK_EQ_INT(bad, 0);
-	parq_column_reader_close(cr);
+	check_strings(r, 0, u, N, N);
 	parq_reader_close(r);
 	parq_schema_free(s);
 	unlink(path);
@@ -573,19 +583,8 @@ static void test_dictionary_memory(void)
 	const parq_meta_row_group *g = &parq_reader_metadata(r)->row_groups[0];
 	CHECK(!chunk_has(&g->columns[0].meta, PARQ_ENC_RLE_DICTIONARY));
 	CHECK(chunk_has(&g->columns[1].meta, PARQ_ENC_RLE_DICTIONARY));
-	const parq_bytes *want[2] = {u, t};
-	for (int c = 0; c < 2; c++) {
-		parq_column_reader *cr;
-		CHECK_OK(parq_column_reader_open(&cr, r, c, NULL, 0));
-		parq_column_batch b;
-		int64_t at = 0, bad = 0;
-		while (parq_column_reader_read(cr, 4096, &b) == 0 && b.num_rows)
-			for (int64_t i = 0; i < b.num_values; i++, at++)
-				bad += b.bytes[i].len != want[c][at].len || memcmp(b.bytes[i].ptr, want[c][at].ptr, b.bytes[i].len) != 0;
-		CHECK_EQ_INT(at, N);
-		CHECK_EQ_INT(bad, 0);
-		parq_column_reader_close(cr);
-	}
+	check_strings(r, 0, u, N, N);
+	check_strings(r, 1, t, N, N);
 	parq_reader_close(r);
 	parq_schema_free(s);
 	unlink(path);
@@ -654,17 +653,8 @@ static void test_tiny_chunks(void)
 	CHECK(chunk_has(&g->columns[3].meta, PARQ_ENC_RLE_DICTIONARY));
 	CHECK_EQ_INT(g->columns[3].meta.codec, PARQ_CODEC_ZSTD);
 	const parq_bytes *want[4] = {u, NULL, b, sv};
-	for (int c = 0; c < 4; c++) {
-		parq_column_reader *cr;
-		CHECK_OK(parq_column_reader_open(&cr, r, c, NULL, 0));
-		parq_column_batch got;
-		CHECK_OK(parq_column_reader_read(cr, 16, &got));
-		CHECK_EQ_INT(got.num_rows, N);
-		CHECK_EQ_INT(got.num_values, want[c] ? N : 0);
-		for (int64_t i = 0; want[c] && i < got.num_values; i++)
-			CHECK(got.bytes[i].len == want[c][i].len && !memcmp(got.bytes[i].ptr, want[c][i].ptr, got.bytes[i].len));
-		parq_column_reader_close(cr);
-	}
+	for (int c = 0; c < 4; c++)
+		check_strings(r, c, want[c], N, want[c] ? N : 0);
 	parq_reader_close(r);
 	parq_schema_free(s);
 	unlink(path);

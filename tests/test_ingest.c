@@ -43,6 +43,9 @@ static ps_store *store_new(char *dir, size_t cap)
 }
 
 /* n httpx lines: URL i on host h<i % hosts>.<domain i % 3>, status 200. */
+/* the directories of httpx_lines's registrable domains, in order */
+static const char *const DOMAIN_DIRS[] = {"example.com:443", "example.org:443", "example.co.uk:443"};
+
 static char *httpx_lines(int n, int hosts, size_t *len)
 {
 	static const char *const domains[] = {"example.com", "example.org", "shop.example.co.uk"};
@@ -221,10 +224,9 @@ static void test_pieces_and_threads(void)
 	CHECK_EQ_INT(a.lines, 5000);
 	CHECK_EQ_INT(b.n_scans, 3);
 	CHECK_EQ_INT(c.n_scans, 3);
-	static const char *const hp[] = {"example.com:443", "example.org:443", "example.co.uk:443"};
 	for (size_t k = 0; k < 3 && k < a.n_scans && k < b.n_scans && k < c.n_scans; k++) {
-		CHECK(!strcmp(a.scans[k].host_port, hp[k]));
-		CHECK(!strcmp(b.scans[k].host_port, hp[k]));
+		CHECK(!strcmp(a.scans[k].host_port, DOMAIN_DIRS[k]));
+		CHECK(!strcmp(b.scans[k].host_port, DOMAIN_DIRS[k]));
 		CHECK_EQ_INT(a.scans[k].records, k < 2 ? 1667 : 1666);
 		CHECK_EQ_INT(a.scans[k].n_new, a.scans[k].records);
 		CHECK_EQ_INT(a.scans[k].scan_time_ms, 1740819600000LL);
@@ -282,13 +284,12 @@ static void test_many_hosts(void)
 	ps_ingest_summary a;
 	bad_lines bl = {0};
 	run_opts one = {.threads = 1}, two = {.threads = 2, .piece = 100000};
-	static const char *const hp[] = {"example.com:443", "example.org:443", "example.co.uk:443"};
 	for (int k = 0; k < 2; k++) {
 		CHECK_EQ_INT(run(st, k ? &two : &one, buf, len, &a, &bl), 0);
 		CHECK_EQ_INT(bl.n, 0);
 		CHECK_EQ_INT(a.n_scans, 3);
 		for (size_t j = 0; j < 3 && j < a.n_scans; j++) {
-			CHECK(!strcmp(a.scans[j].host_port, hp[j]));
+			CHECK(!strcmp(a.scans[j].host_port, DOMAIN_DIRS[j]));
 			CHECK_EQ_INT(a.scans[j].records, 2100);
 			CHECK_EQ_INT(rows_of(st, a.scans[j].path), 2100);
 		}

@@ -527,6 +527,23 @@ static void test_changes_random(void)
 	}
 }
 
+/* r[0..n) written as a scan of target (rows_per_rg: 0 for the
+ * default), its file opened with libparq alone. */
+static parq_reader *write_and_open(ps_store *st, const char *target, const ps_probe_result *r, size_t n,
+                                   int64_t rows_per_rg)
+{
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = target;
+	o.scan_time_ms = 1743600000000;
+	o.rows_per_row_group = rows_per_rg;
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, r, n, &res));
+	parq_reader *rd;
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &rd) == 0);
+	return rd;
+}
+
 /* A favicon or body hash no row group has is ruled out by the bloom
  * filters: no page of the file is read. */
 static void test_hash_bloom(void)
@@ -547,15 +564,7 @@ static void test_hash_bloom(void)
 		r[i].favicon_mmh3 = (int32_t)(i * 7919 + 1);
 		r[i].jarm = hash[i];
 	}
-	ps_scan_options o;
-	ps_scan_options_default(&o);
-	o.root_target = "b.example.com";
-	o.scan_time_ms = 1743600000000;
-	o.rows_per_row_group = 2000;
-	ps_scan_result res;
-	CHECK_OK(ps_scan_write(st, &o, r, N, &res));
-	parq_reader *rd;
-	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &rd) == 0);
+	parq_reader *rd = write_and_open(st, "b.example.com", r, N, 2000);
 	struct {
 		const char *col;
 		parq_scalar v;
@@ -610,14 +619,7 @@ static void test_distinct_columns_plain(void)
 		r[i].n_headers = 2;
 		r[i].method = "GET";
 	}
-	ps_scan_options o;
-	ps_scan_options_default(&o);
-	o.root_target = "p.example.com";
-	o.scan_time_ms = 1743600000000;
-	ps_scan_result res;
-	CHECK_OK(ps_scan_write(st, &o, r, N, &res));
-	parq_reader *rd;
-	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &rd) == 0);
+	parq_reader *rd = write_and_open(st, "p.example.com", r, N, 0);
 	const parq_file_meta *fm = parq_reader_metadata(rd);
 	REQUIRE(fm->n_row_groups == 1);
 	const parq_meta_chunk *cols = fm->row_groups[0].columns;
@@ -678,14 +680,7 @@ static void test_content_digest(void)
 	r[0].n_headers = 1;
 	r[1].input_url = "https://a.example.com/x";
 	r[1].status_code = 404;
-	ps_scan_options o;
-	ps_scan_options_default(&o);
-	o.root_target = "a.example.com";
-	o.scan_time_ms = 1743600000000;
-	ps_scan_result res;
-	CHECK_OK(ps_scan_write(st, &o, r, 2, &res));
-	parq_reader *rd;
-	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &rd) == 0);
+	parq_reader *rd = write_and_open(st, "a.example.com", r, 2, 0);
 	const char *d = parq_reader_kv(rd, "probestore.content_digest");
 	CHECK(d && strcmp(d, "633728ca9cbddaf2ef7d181e7aa104bbe1e1d78bd94c3736184fe3b2b7b73db0") == 0);
 	parq_reader_close(rd);
