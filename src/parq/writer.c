@@ -42,6 +42,9 @@ typedef struct written_chunk {
 	size_t column_index_len;
 	uint8_t *offset_index;
 	size_t offset_index_len;
+	int64_t column_index_offset, offset_index_offset;
+	int32_t column_index_length, offset_index_length;
+	bool has_ci_offset, has_ci_length, has_oi_offset, has_oi_length;
 	uint8_t *bloom;          /* header + bitset, written after the row group */
 	size_t bloom_len;
 } written_chunk;
@@ -830,15 +833,11 @@ int parq_writer_write(parq_writer *w, const parq_column_batch *cols, int64_t nro
 }
 
 
-/* Appends an index blob (NULL: none) to idx and points c's column index
- * (kind 0) or offset index (kind 1) at where it lands in the file (idx
- * starts at `at`). */
-static int place_index(parq_buf *idx, int64_t at, int kind, const void *p, size_t len, parq_meta_chunk *c)
+/* Appends an index blob (NULL: none) to idx and points the chunk's
+ * offset and length at where it lands in the file (idx starts at `at`). */
+static int place_index(parq_buf *idx, int64_t at, const void *p, size_t len, int64_t *off, int32_t *n,
+                       bool *has_off, bool *has_len)
 {
-	int64_t *off = kind ? &c->offset_index_offset : &c->column_index_offset;
-	int32_t *n = kind ? &c->offset_index_length : &c->column_index_length;
-	bool *has_off = kind ? &c->has_offset_index_offset : &c->has_column_index_offset;
-	bool *has_len = kind ? &c->has_offset_index_length : &c->has_column_index_length;
 	*has_off = *has_len = p != NULL;
 	if (!p)
 		return 0;
@@ -847,10 +846,7 @@ static int place_index(parq_buf *idx, int64_t at, int kind, const void *p, size_
 	return parq_buf_append(idx, p, len);
 }
 
-/* Writes the page indexes and points the footer's chunks at them: the
- * carried row groups' (base) and the written ones' (chunks, n_rgs rows of
- * n_cols). */
-static int write_page_indexes(parq_writer *w, parq_meta_chunk *chunks)
+static int write_page_indexes(parq_writer *w)
 {
 	int rc;
 	/* Page indexes go between the last row group and the footer: first
@@ -863,17 +859,26 @@ static int write_page_indexes(parq_writer *w, parq_meta_chunk *chunks)
 	for (int kind = 0; kind < 2; kind++) {
 		for (int r = 0; r < nb; r++)
 			for (int i = 0; i < w->n_cols; i++) {
+				parq_meta_chunk *c = &base->row_groups[r].columns[i];
 				size_t k = (size_t)r * (size_t)w->n_cols + (size_t)i;
 				parq_bytes b = kind ? base->offset_index[k] : base->column_index[k];
-				if (place_index(&idx, w->offset, kind, b.ptr, b.len, &base->row_groups[r].columns[i]))
+				if (kind ? place_index(&idx, w->offset, b.ptr, b.len, &c->offset_index_offset,
+				                       &c->offset_index_length, &c->has_offset_index_offset,
+				                       &c->has_offset_index_length)
+				         : place_index(&idx, w->offset, b.ptr, b.len, &c->column_index_offset,
+				                       &c->column_index_length, &c->has_column_index_offset,
+				                       &c->has_column_index_length))
 					goto nomem;
 			}
 		for (int r = 0; w->opts.page_index && r < w->n_rgs; r++)
 			for (int i = 0; i < w->n_cols; i++) {
-				const written_chunk *wc = &w->rgs[r].chunks[i];
-				if (place_index(&idx, w->offset, kind, kind ? wc->offset_index : wc->column_index,
-				                kind ? wc->offset_index_len : wc->column_index_len,
-				                &chunks[(size_t)r * (size_t)w->n_cols + (size_t)i]))
+				written_chunk *wc = &w->rgs[r].chunks[i];
+				if (kind ? place_index(&idx, w->offset, wc->offset_index, wc->offset_index_len,
+				                       &wc->offset_index_offset, &wc->offset_index_length, &wc->has_oi_offset,
+				                       &wc->has_oi_length)
+				         : place_index(&idx, w->offset, wc->column_index, wc->column_index_len,
+				                       &wc->column_index_offset, &wc->column_index_length, &wc->has_ci_offset,
+				                       &wc->has_ci_length))
 					goto nomem;
 			}
 	}
@@ -887,7 +892,9 @@ nomem:
 
 static int write_footer(parq_writer *w)
 {
-	int rc;
+	int rc = write_page_indexes(w);
+	if (rc)
+		return rc;
 	parq_writer_base *base = w->base;
 	int nb = base ? base->n_row_groups : 0;
 	parq_file_meta fm;
@@ -905,8 +912,6 @@ static int write_footer(parq_writer *w)
 		rc = PARQ_ENOMEM;
 		goto out;
 	}
-	if ((rc = write_page_indexes(w, chunks)))
-		goto out;
 	for (int i = 0; i < w->n_cols; i++)
 		orders[i] = 1;
 	for (int r = 0; r < nb; r++) {
@@ -933,6 +938,14 @@ static int write_footer(parq_writer *w)
 			c->file_offset = wc->file_offset;
 			c->has_meta = c->has_meta_raw = true;
 			c->meta_raw = (parq_bytes){wc->meta, wc->meta_len};
+			c->offset_index_offset = wc->offset_index_offset;
+			c->offset_index_length = wc->offset_index_length;
+			c->has_offset_index_offset = wc->has_oi_offset;
+			c->has_offset_index_length = wc->has_oi_length;
+			c->column_index_offset = wc->column_index_offset;
+			c->column_index_length = wc->column_index_length;
+			c->has_column_index_offset = wc->has_ci_offset;
+			c->has_column_index_length = wc->has_ci_length;
 		}
 	}
 	fm.row_groups = rgs;
