@@ -723,6 +723,140 @@ static void test_bloom_size(const char *path)
 	parq_reader_close(rd);
 }
 
+/* Reads column `col` of row group 0's bloom filter into b (words owned by
+ * *bits, freed by the caller). */
+static void read_bloom(parq_reader *rd, int col, parq_bloom *b, uint8_t **bits)
+{
+	const parq_meta_column *ch = &parq_reader_metadata(rd)->row_groups[0].columns[col].meta;
+	REQUIRE(ch->has_bloom_filter_offset);
+	uint8_t head[64];
+	CHECK_OK(parq_reader_pread(rd, head, sizeof head, ch->bloom_filter_offset));
+	parq_meta_bloom_header h;
+	size_t used;
+	CHECK_OK(parq_meta_decode_bloom_header(head, sizeof head, &h, &used));
+	*bits = malloc((size_t)h.num_bytes);
+	REQUIRE(*bits);
+	CHECK_OK(parq_reader_pread(rd, *bits, (size_t)h.num_bytes, ch->bloom_filter_offset + (int64_t)used));
+	CHECK_OK(parq_bloom_view(b, *bits, (uint32_t)h.num_bytes));
+}
+
+static bool has_encoding(const parq_meta_column *m, int32_t enc)
+{
+	for (uint32_t i = 0; i < m->n_encodings; i++)
+		if (m->encodings[i] == enc)
+			return true;
+	return false;
+}
+
+/* A dictionary-encoded chunk's bloom filter hashes each distinct value once
+ * (not once per row), yet holds every value: those first met in later
+ * pages and, once the dictionary is given up, those of the PLAIN pages. A
+ * chunk of many rows but few values still gets its filter. */
+static void test_bloom_dictionary(const char *path)
+{
+	enum { N = 9000, PLAIN_FROM = 3000, PLAIN_TO = 6000 };
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "s", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "n", PARQ_INT32, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	static char text[N][16];
+	static parq_bytes sv[N];
+	static int32_t nv[N];
+	for (int i = 0; i < N; i++) {
+		/* 20 repeated values, then distinct ones (the dictionary outgrows
+		 * its limit), then 20 values met only after that */
+		if (i < PLAIN_FROM)
+			snprintf(text[i], sizeof text[i], "a%d", i % 20);
+		else if (i < PLAIN_TO)
+			snprintf(text[i], sizeof text[i], "b%d", i);
+		else
+			snprintf(text[i], sizeof text[i], "c%d", i % 20);
+		sv[i] = (parq_bytes){(const uint8_t *)text[i], (uint32_t)strlen(text[i])};
+		/* 7 values, then 5 more from the second half on */
+		nv[i] = i < N / 2 ? i % 7 : 100 + i % 5;
+	}
+	parq_column_options co[2] = {
+		{.leaf = 0, .dictionary = -1, .encoding = -1, .bloom_fpp = 0.01},
+		{.leaf = 1, .dictionary = -1, .encoding = -1, .bloom_fpp = 0.01},
+	};
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.page_rows = 500;
+	o.dictionary_page_limit = 4096;
+	o.columns = co;
+	o.n_columns = 2;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	for (int at = 0; at < N; at += 700) { /* batches across pages */
+		int n = N - at < 700 ? N - at : 700;
+		parq_column_batch b[2] = {
+			{.num_rows = n, .num_levels = n, .num_values = n, .bytes = sv + at},
+			{.num_rows = n, .num_levels = n, .num_values = n, .values = nv + at},
+		};
+		CHECK_OK(parq_writer_write(w, b, n));
+	}
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+
+	parq_reader *rd;
+	CHECK_OK(parq_reader_open(&rd, path, NULL));
+	REQUIRE(parq_reader_num_row_groups(rd) == 1);
+	const parq_meta_column *m = &parq_reader_metadata(rd)->row_groups[0].columns[0].meta;
+	CHECK(has_encoding(m, PARQ_ENC_RLE_DICTIONARY) && has_encoding(m, PARQ_ENC_PLAIN));
+	parq_bloom b;
+	uint8_t *bits;
+	read_bloom(rd, 0, &b, &bits);
+	int missing = 0;
+	for (int i = 0; i < N; i++)
+		missing += !parq_bloom_check(&b, parq_bloom_hash(sv[i].ptr, sv[i].len));
+	CHECK_EQ_INT(missing, 0);
+	CHECK_EQ_INT(b.num_bytes, parq_bloom_size(20 + (PLAIN_TO - PLAIN_FROM) + 20, 0.01));
+	/* absent values: at most the filter's few false positives */
+	int present = 0;
+	for (int i = 0; i < 1000; i++) {
+		char t[16];
+		snprintf(t, sizeof t, "z%d", i);
+		present += parq_bloom_check(&b, parq_bloom_hash(t, strlen(t)));
+	}
+	CHECK(present < 50);
+	free(bits);
+
+	m = &parq_reader_metadata(rd)->row_groups[0].columns[1].meta;
+	CHECK(has_encoding(m, PARQ_ENC_RLE_DICTIONARY));
+	read_bloom(rd, 1, &b, &bits);
+	for (int i = 0; i < N; i++)
+		missing += !parq_bloom_check(&b, parq_bloom_hash(&nv[i], 4));
+	CHECK_EQ_INT(missing, 0);
+	CHECK_EQ_INT(b.num_bytes, parq_bloom_size(12, 0.01));
+	int32_t absent = 50;
+	CHECK(!parq_bloom_check(&b, parq_bloom_hash(&absent, 4)));
+	free(bits);
+	parq_reader_close(rd);
+
+	/* what a chunk of 200,000 rows and 5 values holds for its filter: 5
+	 * hashes, not 1.6 MB of them */
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "n", PARQ_INT32, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	o.columns = co + 1;
+	co[1].leaf = 0;
+	o.n_columns = 1;
+	o.row_group_rows = 1000000;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	for (int k = 0; k < 200; k++) {
+		int32_t v[1000];
+		for (int i = 0; i < 1000; i++)
+			v[i] = (k * 1000 + i) % 5;
+		parq_column_batch bb = {.num_rows = 1000, .num_levels = 1000, .num_values = 1000, .values = v};
+		CHECK_OK(parq_writer_write(w, &bb, 1000));
+	}
+	CHECK(parq_writer_memory(w) < 400000);
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/parq_pruning_XXXXXX";
@@ -732,6 +866,7 @@ int main(void)
 	test_parser();
 	test_targeted(path);
 	test_bloom_size(path);
+	test_bloom_dictionary(path);
 	test_vector_kinds(path);
 	test_match_dictionary(path);
 	test_shared_predicate(path);

@@ -152,6 +152,7 @@ struct parq_colw {
 	/* bloom filter: hashes of every value in the chunk */
 	uint64_t *hashes;
 	size_t n_hashes, cap_hashes;
+	int64_t bloom_values;     /* values the chunk's bloom filter covers, repeats counted */
 	parq_buf bloom;
 };
 
@@ -237,6 +238,7 @@ void parq_colw_reset(parq_colw *c)
 	c->bounds_ok = true;
 	c->raw = false;
 	c->n_hashes = 0;
+	c->bloom_values = 0;
 	c->bloom.len = 0;
 }
 
@@ -744,7 +746,12 @@ static int hash_values(parq_colw *c, const void *values, const parq_bytes *bytes
 		c->cap_hashes = cap;
 	}
 	uint64_t *o = c->hashes + c->n_hashes;
-	if (c->type == PARQ_BYTE_ARRAY) {
+	if (!values && !bytes) {
+		/* the dictionary's entries [n_entries - n, n_entries) */
+		const dict *d = &c->dict;
+		for (size_t i = 0, e = d->n - n; i < n; i++, e++)
+			o[i] = parq_bloom_hash(d->lens[e] ? d->data.data + d->offs[e] : (const uint8_t *)"", d->lens[e]);
+	} else if (c->type == PARQ_BYTE_ARRAY) {
 		for (size_t i = 0; i < n; i++)
 			o[i] = parq_bloom_hash(bytes[i].ptr ? bytes[i].ptr : (const uint8_t *)"", bytes[i].len);
 	} else {
@@ -761,7 +768,12 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 	if (!n)
 		return 0;
 	int rc;
-	if (c->cfg.bloom_fpp > 0 && (rc = hash_values(c, values, bytes, n)))
+	/* the bloom filter's input: each value of a PLAIN page, but of a
+	 * dictionary page only the entries it adds (hashed once each, not once
+	 * per row: a status or a server repeats through the whole chunk) */
+	bool bloom = c->cfg.bloom_fpp > 0;
+	c->bloom_values += (int64_t)n;
+	if (bloom && !c->page_dict && (rc = hash_values(c, values, bytes, n)))
 		return rc;
 	if (c->type == PARQ_BYTE_ARRAY) {
 		if ((rc = parq_stats_update_bytes(&c->page_stats, bytes, n)))
@@ -773,6 +785,7 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 		parq_stats_update_fixed(&c->page_stats, values, n);
 	}
 	if (c->page_dict) {
+		uint32_t entries = c->dict.n;
 		if (reserve_idx(c, n))
 			return PARQ_ENOMEM;
 		uint32_t *o = c->idx + c->nidx;
@@ -805,7 +818,7 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 			}
 		}
 		c->nidx += n;
-		return 0;
+		return bloom ? hash_values(c, NULL, NULL, c->dict.n - entries) : 0;
 	}
 	if (c->type == PARQ_BYTE_ARRAY) {
 		size_t total = 0;
@@ -1023,7 +1036,7 @@ static void sort_u64(uint64_t *v, size_t n)
 static int build_bloom(parq_colw *c)
 {
 	c->bloom.len = 0;
-	if (c->cfg.bloom_fpp <= 0 || c->type == PARQ_BOOLEAN || (int64_t)c->n_hashes < c->cfg.bloom_min_values)
+	if (c->cfg.bloom_fpp <= 0 || c->type == PARQ_BOOLEAN || c->bloom_values < c->cfg.bloom_min_values)
 		return 0;
 	size_t distinct = 0;
 	if (c->n_hashes) {
