@@ -660,6 +660,108 @@ static void test_tiny_chunks(void)
 	unlink(path);
 }
 
+/* Levels and dictionary indices that stay one value through a page (a
+ * column null throughout, a status that does not change) hold no array:
+ * a writer of 40 such columns holds a few kilobytes, not 40 arrays of a
+ * page's levels. Where the values start to differ, mid-batch and mid-page,
+ * every level and value reads back as written. */
+static void test_uniform_pages(void)
+{
+	char path[] = "/tmp/parq_uniform_XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+	enum { NULLS = 40, N = 6000, BATCH = 700 };
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	for (int k = 0; k < NULLS; k++) {
+		char name[16];
+		snprintf(name, sizeof name, "n%d", k);
+		CHECK_OK(parq_schema_add_leaf(s, NULL, name, PARQ_BYTE_ARRAY, PARQ_OPTIONAL, &S, 0, NULL));
+	}
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "code", PARQ_INT32, PARQ_OPTIONAL, NULL, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "name", PARQ_BYTE_ARRAY, PARQ_OPTIONAL, &S, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	static int16_t none[N], cdef[N], ndef[N];
+	static int32_t code[N];
+	static parq_bytes name[N];
+	static const char *const names[] = {"nginx", "apache", "caddy"};
+	int64_t nc = 0, nn = 0;
+	for (int i = 0; i < N; i++) {
+		/* present and 200 for 1,500 rows, then mixed codes and nulls */
+		cdef[i] = i < 1500 || i % 7 != 0;
+		if (cdef[i])
+			code[nc++] = i < 1500 ? 200 : 200 + i % 5;
+		/* present for 1,000 rows, null for 1,000, then alternating */
+		ndef[i] = i < 1000 || (i >= 2000 && i % 2);
+		if (ndef[i])
+			name[nn++] = (parq_bytes){(const uint8_t *)names[i < 1000 ? 0 : i % 3], (uint32_t)strlen(names[i < 1000 ? 0 : i % 3])};
+	}
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.page_rows = 4096;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	static parq_column_batch b[NULLS + 2];
+	int64_t ci = 0, ni = 0;
+	for (int at = 0; at < N; at += BATCH) {
+		int n = N - at < BATCH ? N - at : BATCH;
+		int64_t cv = 0, nv = 0;
+		for (int i = at; i < at + n; i++) {
+			cv += cdef[i];
+			nv += ndef[i];
+		}
+		for (int k = 0; k < NULLS; k++)
+			b[k] = (parq_column_batch){.num_rows = n, .num_levels = n, .num_values = 0, .def_levels = none};
+		b[NULLS] = (parq_column_batch){.num_rows = n, .num_levels = n, .num_values = cv, .def_levels = cdef + at, .values = code + ci};
+		b[NULLS + 1] = (parq_column_batch){.num_rows = n, .num_levels = n, .num_values = nv, .def_levels = ndef + at, .bytes = name + ni};
+		CHECK_OK(parq_writer_write(w, b, n));
+		ci += cv;
+		ni += nv;
+		if (at == 0) {
+			/* 700 rows, every column one value: no level or index array */
+			int64_t held = parq_writer_memory(w);
+			CHECK(held < (48 << 10));
+			if (held >= (48 << 10))
+				fprintf(stderr, "test_uniform_pages: the writer holds %lld bytes\n", (long long)held);
+		}
+	}
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	CHECK_EQ_INT(parq_reader_num_rows(r), N);
+	for (int leaf = 0; leaf < NULLS + 2; leaf += leaf == 0 ? NULLS - 1 : 1) {
+		parq_column_reader *cr;
+		CHECK_OK(parq_column_reader_open(&cr, r, leaf, NULL, 0));
+		parq_column_batch rb;
+		int64_t rows = 0, vals = 0, bad = 0;
+		while (parq_column_reader_read(cr, 1000, &rb) == 0 && rb.num_rows) {
+			for (int64_t i = 0; i < rb.num_levels; i++) {
+				int64_t row = rows + i;
+				int16_t want = leaf < NULLS ? 0 : leaf == NULLS ? cdef[row] : ndef[row];
+				bad += rb.def_levels[i] != want;
+			}
+			for (int64_t i = 0; i < rb.num_values; i++, vals++) {
+				if (leaf == NULLS)
+					bad += vals >= nc || ((const int32_t *)rb.values)[i] != code[vals];
+				else
+					bad += vals >= nn || rb.bytes[i].len != name[vals].len ||
+					       memcmp(rb.bytes[i].ptr, name[vals].ptr, name[vals].len) != 0;
+			}
+			rows += rb.num_rows;
+		}
+		CHECK_EQ_INT(rows, N);
+		CHECK_EQ_INT(vals, leaf < NULLS ? 0 : leaf == NULLS ? nc : nn);
+		CHECK_EQ_INT(bad, 0);
+		parq_column_reader_close(cr);
+	}
+	parq_reader_close(r);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_dbp_roundtrips();
@@ -672,5 +774,6 @@ int main(void)
 	test_dictionary_choice();
 	test_tiny_chunks();
 	test_dictionary_memory();
+	test_uniform_pages();
 	return test_report("test_encodings");
 }

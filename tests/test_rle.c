@@ -267,8 +267,34 @@ static void test_empty_null(void)
 	parq_buf_free(&empty);
 }
 
+/* One value n times without its array: the very bytes the array encodes
+ * to, for every count around the RLE threshold and every width. */
+static void test_run(void)
+{
+	static uint32_t v[5000];
+	parq_buf a = {0}, b = {0};
+	const size_t counts[] = {0, 1, 2, 7, 8, 9, 63, 64, 127, 128, 4096, 5000};
+	for (int bw = 0; bw <= 32; bw++) {
+		uint32_t x = bw ? (uint32_t)(0xA5A5A5A5u >> (32 - bw)) : 0;
+		for (size_t i = 0; i < 5000; i++)
+			v[i] = x;
+		for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+			parq_buf_reset(&a);
+			parq_buf_reset(&b);
+			CHECK_OK(parq_rle_encode_u32(&a, bw, v, counts[k]));
+			CHECK_OK(parq_rle_encode_run(&b, bw, x, counts[k]));
+			CHECK_EQ_INT(b.len, a.len);
+			if (a.len == b.len && a.len)
+				CHECK_MEM(b.data, a.data, a.len);
+		}
+	}
+	parq_buf_free(&a);
+	parq_buf_free(&b);
+}
+
 int main(void)
 {
+	test_run();
 	test_empty_null();
 	test_spec_examples();
 	test_widths();

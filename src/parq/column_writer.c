@@ -112,6 +112,19 @@ static int64_t dict_index(dict *d, const uint8_t *p, uint32_t len, size_t plain_
 
 /* ---- column writer ---- */
 
+/* The levels or the dictionary indices of the open page. While they are
+ * all one value (a column null throughout the page or present throughout,
+ * a scan's time, a method), they are that value and the page's count: the
+ * array is allocated at the first different value. A writer per target
+ * keeps 43 columns open, most of them uniform, and their arrays were most
+ * of what it held. */
+typedef struct uniform {
+	void *v;        /* the values when mixed (int16_t levels, uint32_t indices) */
+	size_t cap;
+	uint32_t same;  /* the value of every one while not mixed */
+	bool mixed;
+} uniform;
+
 struct parq_colw {
 	parq_colw_config cfg;
 	parq_codec_ctx *ctx;
@@ -121,11 +134,11 @@ struct parq_colw {
 	bool utf8;
 
 	/* open page */
-	int16_t *def, *rep;
-	size_t nlev, cap_lev;
+	uniform def, rep;        /* int16_t levels, nlev of each */
+	size_t nlev;
 	parq_buf vals;           /* PLAIN values (BOOLEAN: one byte per value) */
-	uint32_t *idx;
-	size_t nidx, cap_idx;
+	uniform idx;             /* uint32_t dictionary indices, nidx */
+	size_t nidx;
 	int64_t page_rows, page_nulls;
 	int64_t page_first_row;
 	parq_stats page_stats;
@@ -183,16 +196,19 @@ int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *
 	return 0;
 }
 
+static void uniform_free(uniform *u)
+{
+	free(u->v);
+	memset(u, 0, sizeof *u);
+}
+
 /* Frees the buffers the rows of a chunk grow (levels, values, pages,
  * hashes), leaving them empty. */
 static void free_buffers(parq_colw *c)
 {
-	free(c->def);
-	free(c->rep);
-	free(c->idx);
-	c->def = c->rep = NULL;
-	c->idx = NULL;
-	c->cap_lev = c->cap_idx = 0;
+	uniform_free(&c->def);
+	uniform_free(&c->rep);
+	uniform_free(&c->idx);
 	parq_buf_free(&c->vals);
 	parq_buf_free(&c->dict_page);
 	parq_buf_free(&c->data);
@@ -221,6 +237,7 @@ void parq_colw_free(parq_colw *c)
 void parq_colw_reset(parq_colw *c)
 {
 	c->nlev = c->nidx = 0;
+	c->def.mixed = c->rep.mixed = c->idx.mixed = false;
 	c->vals.len = 0;
 	c->page_rows = c->page_nulls = c->page_first_row = 0;
 	parq_stats_reset(&c->page_stats);
@@ -256,9 +273,7 @@ static size_t page_estimate(const parq_colw *c)
 size_t parq_colw_memory(const parq_colw *c)
 {
 	const dict *d = &c->dict;
-	/* def levels only below an optional node, rep levels below a repeated one */
-	size_t lev_arrays = (c->max_def ? 1 : 0) + (c->max_rep ? 1 : 0);
-	size_t m = sizeof *c + c->cap_lev * lev_arrays * sizeof(int16_t) + c->cap_idx * sizeof(uint32_t) + c->vals.cap +
+	size_t m = sizeof *c + (c->def.cap + c->rep.cap) * sizeof(int16_t) + c->idx.cap * sizeof(uint32_t) + c->vals.cap +
 	           c->dict_page.cap + c->data.cap + c->header.cap + c->bounds.cap +
 	           c->bloom.cap + c->cap_hashes * sizeof(uint64_t) + (size_t)c->cap_pages * sizeof *c->pages;
 	if (d->slots)
@@ -302,28 +317,98 @@ static int resize(void *pp, size_t cap, size_t size)
 	return 0;
 }
 
-static int reserve_levels(parq_colw *c, size_t n)
+/* The dictionary index at i of the open page. */
+static uint32_t idx_at(const parq_colw *c, size_t i)
 {
-	if (c->cap_lev - c->nlev >= n)
-		return 0;
-	size_t cap = grown(c->cap_lev, c->nlev, n);
-	int rc = c->max_def ? resize(&c->def, cap, sizeof *c->def) : 0;
-	if (!rc && c->max_rep)
-		rc = resize(&c->rep, cap, sizeof *c->rep);
-	if (!rc)
-		c->cap_lev = cap;
-	return rc;
+	return c->idx.mixed ? ((const uint32_t *)c->idx.v)[i] : c->idx.same;
 }
 
-static int reserve_idx(parq_colw *c, size_t n)
+/* Gives u room for `need` elements of `size` bytes and writes the first
+ * `have` out as the value they all are. */
+static int uniform_mix(uniform *u, size_t size, size_t have, size_t need)
 {
-	if (c->cap_idx - c->nidx >= n)
+	if (u->cap < need) {
+		size_t cap = grown(u->cap, 0, need);
+		if (resize(&u->v, cap, size))
+			return PARQ_ENOMEM;
+		u->cap = cap;
+	}
+	for (size_t i = 0; i < have; i++) {
+		if (size == 2)
+			((int16_t *)u->v)[i] = (int16_t)u->same;
+		else
+			((uint32_t *)u->v)[i] = u->same;
+	}
+	u->mixed = true;
+	return 0;
+}
+
+/* Appends n levels to the `have` levels of the page. */
+static int levels_put(uniform *u, size_t have, const int16_t *src, size_t n)
+{
+	if (!n)
 		return 0;
-	size_t cap = grown(c->cap_idx, c->nidx, n);
-	int rc = resize(&c->idx, cap, sizeof *c->idx);
-	if (!rc)
-		c->cap_idx = cap;
-	return rc;
+	if (!u->mixed) {
+		if (!have)
+			u->same = (uint32_t)(uint16_t)src[0];
+		size_t k = 0;
+		while (k < n && (uint32_t)(uint16_t)src[k] == u->same)
+			k++;
+		if (k == n)
+			return 0;
+		if (uniform_mix(u, sizeof(int16_t), have, have + n))
+			return PARQ_ENOMEM;
+	} else if (u->cap - have < n) {
+		size_t cap = grown(u->cap, have, n);
+		if (resize(&u->v, cap, sizeof(int16_t)))
+			return PARQ_ENOMEM;
+		u->cap = cap;
+	}
+	memcpy((int16_t *)u->v + have, src, n * sizeof *src);
+	return 0;
+}
+
+/* Appends dictionary index e to the page's nidx; room for `more` after it
+ * is made when the indices stop being one value. */
+static inline int idx_put(parq_colw *c, uint32_t e, size_t more)
+{
+	uniform *u = &c->idx;
+	if (!u->mixed) {
+		if (!c->nidx || e == u->same) {
+			u->same = e;
+			c->nidx++;
+			return 0;
+		}
+		if (uniform_mix(u, sizeof(uint32_t), c->nidx, c->nidx + 1 + more))
+			return PARQ_ENOMEM;
+	}
+	((uint32_t *)u->v)[c->nidx++] = e;
+	return 0;
+}
+
+/* Room for n more PLAIN bytes in the open page. Grown by doubling, but not
+ * past the page's byte budget and an eighth where that is enough: a page
+ * ends at its budget, and doubling past it held twice a page for every
+ * PLAIN column of every open writer. */
+static int vals_reserve(parq_colw *c, size_t n)
+{
+	parq_buf *b = &c->vals;
+	if (b->cap - b->len >= n)
+		return 0;
+	size_t want = b->len + n, limit = c->cfg.page_bytes + c->cfg.page_bytes / 8;
+	if (want < n || want > limit || !c->cfg.page_bytes)
+		return parq_buf_reserve(b, n);
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < want)
+		cap *= 2;
+	if (cap > limit)
+		cap = limit;
+	uint8_t *p = realloc(b->data, cap);
+	if (!p)
+		return parq_err_nomem();
+	b->data = p;
+	b->cap = cap;
+	return 0;
 }
 
 /* Appends a little-endian u32. */
@@ -334,14 +419,15 @@ static int put_u32(parq_buf *b, uint32_t v)
 	return parq_buf_append(b, t, 4);
 }
 
-static int encode_levels(parq_buf *out, const int16_t *lv, size_t n, int16_t max, bool prefix)
+static int encode_levels(parq_buf *out, const uniform *lv, size_t n, int16_t max, bool prefix)
 {
 	if (!max)
 		return 0;
 	size_t at = out->len;
 	if (prefix && put_u32(out, 0))
 		return PARQ_ENOMEM;
-	int rc = parq_rle_encode_i16(out, parq_bit_width((uint64_t)max), lv, n);
+	int bw = parq_bit_width((uint64_t)max);
+	int rc = lv->mixed ? parq_rle_encode_i16(out, bw, lv->v, n) : parq_rle_encode_run(out, bw, lv->same, n);
 	if (rc)
 		return rc;
 	if (prefix)
@@ -356,7 +442,8 @@ static int encode_values(parq_colw *c, parq_buf *out, int *encoding)
 		*encoding = PARQ_ENC_RLE_DICTIONARY;
 		if (parq_buf_push(out, (uint8_t)bw))
 			return PARQ_ENOMEM;
-		return parq_rle_encode_u32(out, bw, c->idx, c->nidx);
+		return c->idx.mixed ? parq_rle_encode_u32(out, bw, c->idx.v, c->nidx)
+		                    : parq_rle_encode_run(out, bw, c->idx.same, c->nidx);
 	}
 	if (c->type == PARQ_BOOLEAN) {
 		size_t n = c->vals.len;
@@ -515,7 +602,7 @@ static size_t page_plain_bytes(const parq_colw *c)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < c->nidx; i++)
-		total += c->dict.lens[c->idx[i]] + (c->type == PARQ_BYTE_ARRAY ? 4 : 0);
+		total += c->dict.lens[idx_at(c, i)] + (c->type == PARQ_BYTE_ARRAY ? 4 : 0);
 	return total;
 }
 
@@ -528,7 +615,7 @@ static int page_to_plain(parq_colw *c)
 		return PARQ_ENOMEM;
 	uint8_t *o = c->vals.data;
 	for (size_t i = 0; i < c->nidx; i++) {
-		uint32_t e = c->idx[i], len = d->lens[e];
+		uint32_t e = idx_at(c, i), len = d->lens[e];
 		if (c->type == PARQ_BYTE_ARRAY) {
 			parq_store_u32(o, len);
 			o += 4;
@@ -548,9 +635,7 @@ static void dict_release(parq_colw *c)
 	c->page_dict = false;
 	c->dict_on = false;
 	dict_free(&c->dict);
-	free(c->idx);
-	c->idx = NULL;
-	c->cap_idx = 0;
+	uniform_free(&c->idx);
 	c->nidx = 0;
 }
 
@@ -647,10 +732,10 @@ static int flush_page(parq_colw *c)
 	s->len = 0;
 	if (c->cfg.page_version == 2) {
 		/* Levels stay uncompressed, without length prefixes. */
-		if ((rc = encode_levels(s, c->rep, c->nlev, c->max_rep, false)))
+		if ((rc = encode_levels(s, &c->rep, c->nlev, c->max_rep, false)))
 			return rc;
 		size_t rep_len = s->len;
-		if ((rc = encode_levels(s, c->def, c->nlev, c->max_def, false)))
+		if ((rc = encode_levels(s, &c->def, c->nlev, c->max_def, false)))
 			return rc;
 		size_t def_len = s->len - rep_len;
 		parq_buf vals = {0};
@@ -685,8 +770,8 @@ static int flush_page(parq_colw *c)
 		if (rc)
 			return rc;
 	} else {
-		if ((rc = encode_levels(s, c->rep, c->nlev, c->max_rep, true)) ||
-		    (rc = encode_levels(s, c->def, c->nlev, c->max_def, true)) ||
+		if ((rc = encode_levels(s, &c->rep, c->nlev, c->max_rep, true)) ||
+		    (rc = encode_levels(s, &c->def, c->nlev, c->max_def, true)) ||
 		    (rc = encode_values(c, s, &encoding)))
 			return rc;
 		if (s->len > INT32_MAX)
@@ -728,6 +813,7 @@ static int flush_page(parq_colw *c)
 	c->chunk_levels += (int64_t)c->nlev;
 	c->page_first_row += c->page_rows;
 	c->nlev = c->nidx = 0;
+	c->def.mixed = c->rep.mixed = c->idx.mixed = false;
 	c->vals.len = 0;
 	c->page_rows = c->page_nulls = 0;
 	c->page_dict = c->dict_on;
@@ -786,45 +872,48 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 	}
 	if (c->page_dict) {
 		uint32_t entries = c->dict.n;
-		if (reserve_idx(c, n))
-			return PARQ_ENOMEM;
-		uint32_t *o = c->idx + c->nidx;
+		if (c->idx.mixed && c->idx.cap - c->nidx < n) {
+			size_t cap = grown(c->idx.cap, c->nidx, n);
+			if (resize(&c->idx.v, cap, sizeof(uint32_t)))
+				return PARQ_ENOMEM;
+			c->idx.cap = cap;
+		}
 		/* a value equal to the one before it (a scan's time, its root
 		 * target, a status that repeats) takes its entry without a lookup */
+		uint32_t e = 0;
 		if (c->type == PARQ_BYTE_ARRAY) {
 			for (size_t i = 0; i < n; i++) {
-				if (i && bytes[i].len == bytes[i - 1].len &&
-				    (!bytes[i].len || bytes[i].ptr == bytes[i - 1].ptr || !memcmp(bytes[i].ptr, bytes[i - 1].ptr, bytes[i].len))) {
-					o[i] = o[i - 1];
-					continue;
+				if (!i || bytes[i].len != bytes[i - 1].len ||
+				    (bytes[i].len && bytes[i].ptr != bytes[i - 1].ptr && memcmp(bytes[i].ptr, bytes[i - 1].ptr, bytes[i].len))) {
+					int64_t x = dict_index(&c->dict, bytes[i].ptr, bytes[i].len, 4 + (size_t)bytes[i].len);
+					if (x < 0)
+						return parq_err_nomem();
+					e = (uint32_t)x;
 				}
-				int64_t e = dict_index(&c->dict, bytes[i].ptr, bytes[i].len, 4 + (size_t)bytes[i].len);
-				if (e < 0)
-					return parq_err_nomem();
-				o[i] = (uint32_t)e;
+				if (idx_put(c, e, n - i - 1))
+					return PARQ_ENOMEM;
 			}
 		} else {
 			const uint8_t *v = values;
 			size_t w = c->width;
 			for (size_t i = 0; i < n; i++) {
-				if (i && !memcmp(v + i * w, v + (i - 1) * w, w)) {
-					o[i] = o[i - 1];
-					continue;
+				if (!i || memcmp(v + i * w, v + (i - 1) * w, w)) {
+					int64_t x = dict_index(&c->dict, v + i * w, (uint32_t)w, w);
+					if (x < 0)
+						return parq_err_nomem();
+					e = (uint32_t)x;
 				}
-				int64_t e = dict_index(&c->dict, v + i * w, (uint32_t)w, w);
-				if (e < 0)
-					return parq_err_nomem();
-				o[i] = (uint32_t)e;
+				if (idx_put(c, e, n - i - 1))
+					return PARQ_ENOMEM;
 			}
 		}
-		c->nidx += n;
 		return bloom ? hash_values(c, NULL, NULL, c->dict.n - entries) : 0;
 	}
 	if (c->type == PARQ_BYTE_ARRAY) {
 		size_t total = 0;
 		for (size_t i = 0; i < n; i++)
 			total += 4 + (size_t)bytes[i].len;
-		if (parq_buf_reserve(&c->vals, total))
+		if (vals_reserve(c, total))
 			return PARQ_ENOMEM;
 		uint8_t *o = c->vals.data + c->vals.len;
 		for (size_t i = 0; i < n; i++) {
@@ -838,14 +927,18 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 	}
 	if (c->type == PARQ_BOOLEAN) {
 		const uint8_t *v = values;
-		if (parq_buf_reserve(&c->vals, n))
+		if (vals_reserve(c, n))
 			return PARQ_ENOMEM;
 		for (size_t i = 0; i < n; i++)
 			c->vals.data[c->vals.len + i] = v[i] != 0;
 		c->vals.len += n;
 		return 0;
 	}
-	return parq_buf_append(&c->vals, values, n * c->width);
+	if (vals_reserve(c, n * c->width))
+		return PARQ_ENOMEM;
+	memcpy(c->vals.data + c->vals.len, values, n * c->width);
+	c->vals.len += n * c->width;
+	return 0;
 }
 
 /* How many of the next rows fit in the open page: at least one row, at most
@@ -906,12 +999,9 @@ int parq_colw_append(parq_colw *c, const int16_t *def, const int16_t *rep, int64
 		int64_t lend, vcount;
 		int64_t rows = rows_that_fit(c, def, rep, bytes, li, n_levels, vi, &lend, &vcount);
 		size_t nl = (size_t)(lend - li);
-		if (reserve_levels(c, nl))
+		if ((c->max_def && levels_put(&c->def, c->nlev, def + li, nl)) ||
+		    (c->max_rep && levels_put(&c->rep, c->nlev, rep + li, nl)))
 			return PARQ_ENOMEM;
-		if (c->max_def)
-			memcpy(c->def + c->nlev, def + li, nl * sizeof *def);
-		if (c->max_rep)
-			memcpy(c->rep + c->nlev, rep + li, nl * sizeof *rep);
 		c->nlev += nl;
 		c->page_nulls += (int64_t)nl - vcount;
 		c->page_rows += rows;

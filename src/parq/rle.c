@@ -204,6 +204,19 @@ static int put_varint(parq_buf *out, uint64_t v)
 DEFINE_ENCODER(parq_rle_encode_u32, uint32_t)
 DEFINE_ENCODER(parq_rle_encode_i16, int16_t)
 
+int parq_rle_encode_run(parq_buf *out, int bw, uint32_t value, size_t n)
+{
+	if (n < 8) { /* what the encoder makes of so short a run: a literal group */
+		uint32_t v[8] = {value, value, value, value, value, value, value, value};
+		return parq_rle_encode_u32(out, bw, v, n);
+	}
+	if (put_varint(out, (uint64_t)n << 1) || parq_buf_reserve(out, 4))
+		return PARQ_ENOMEM;
+	for (int b = 0; b < (bw + 7) / 8; b++)
+		out->data[out->len++] = (uint8_t)(value >> (8 * b));
+	return 0;
+}
+
 /* ---- hybrid decoder ---- */
 
 void parq_rle_decoder_init(parq_rle_decoder *d, const uint8_t *p, size_t n, int bit_width)

@@ -9,6 +9,9 @@
  * without any length prefix. Values must fit in bit_width bits. */
 int parq_rle_encode_u32(parq_buf *out, int bit_width, const uint32_t *vals, size_t n);
 int parq_rle_encode_i16(parq_buf *out, int bit_width, const int16_t *vals, size_t n);
+/* The same for n copies of one value, without the array: the bytes
+ * parq_rle_encode_u32 makes of it. */
+int parq_rle_encode_run(parq_buf *out, int bit_width, uint32_t value, size_t n);
 
 typedef struct parq_rle_decoder {
 	const uint8_t *p, *end;
