@@ -79,6 +79,9 @@ struct parq_scan {
 	int64_t pos;              /* row within the current row group */
 	parq_scan_stats st;
 	parq_prefetch_group pf;   /* the chunks of a planned row group, in one prefetch for all readers */
+	bool pred_only;           /* the projection is within the predicate's fields (a count) */
+	uint8_t *fetched;         /* bit rg * n_leaves + leaf: the chunk came whole in the pruning's
+	                           * prefetch, its page index did not */
 };
 
 static int rs_add(rangeset *s, int64_t a, int64_t b)
@@ -599,10 +602,28 @@ static int rg_maybe(const parq_scan *s, int rg, const parq_pred *p, bool deep)
 
 static int count_nodes(const parq_pred *p);
 
+/* Whether the page index can rule out pages of chunk (rg, leaf test p):
+ * not where only nulls would (a substring, a test without values) and the
+ * chunk has none. */
+static bool index_useful(const parq_reader *r, int rg, const parq_pred *p, const parq_pbind *pb)
+{
+	bool by_bounds = !pb->group && p->n_vals && !pb->substr && p->op != PARQ_OP_IS_NULL && p->op != PARQ_OP_NOT_NULL;
+	if (by_bounds)
+		return true;
+	const parq_meta_column *m = &r->meta.row_groups[rg].columns[pb->leaf].meta;
+	return !m->has_stats || !m->stats.has_null_count || m->stats.null_count > 0;
+}
+
+static bool fetched_whole(const parq_scan *s, int rg, int leaf)
+{
+	size_t bit = (size_t)rg * (size_t)s->r->schema->n_leaves + (size_t)leaf;
+	return s->fetched && (s->fetched[bit / 8] >> (bit % 8) & 1);
+}
+
 /* The ranges the deep pruning of row group rg and its page pruning read:
  * bloom filters, dictionary pages, column and offset indexes of the
  * predicate's columns (at most 4 per leaf test). */
-static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_range *out, size_t *k, int64_t *whole)
+static void prune_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *out, size_t *k, int64_t *whole)
 {
 	if (p->op == PARQ_OP_AND || p->op == PARQ_OP_OR) {
 		prune_ranges(s, rg, p->a, out, k, whole);
@@ -613,10 +634,6 @@ static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_ra
 	const parq_pbind *pb = bd(s, p);
 	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[pb->leaf];
 	const parq_meta_column *m = &ch->meta;
-	if (ch->has_column_index_offset && ch->column_index_length > 0)
-		out[(*k)++] = (parq_range){ch->column_index_offset, ch->column_index_length};
-	if (ch->has_offset_index_offset && ch->offset_index_length > 0)
-		out[(*k)++] = (parq_range){ch->offset_index_offset, ch->offset_index_length};
 	bool eq = (p->op == PARQ_OP_EQ || p->op == PARQ_OP_IN || p->op == PARQ_OP_CONTAINS) && !pb->substr;
 	int64_t a, b, d;
 	parq_chunk_extent(r, rg, pb->leaf, &a, &b, &d);
@@ -629,6 +646,19 @@ static void prune_ranges(const parq_scan *s, int rg, const parq_pred *p, parq_ra
 	if (whole_chunk) {
 		*whole += b - a;
 		out[(*k)++] = (parq_range){a, b - a};
+	}
+	if (whole_chunk && s->pred_only) {
+		/* the scan reads nothing but these chunks, and has them: the
+		 * page index would save decoding, for one more request */
+		size_t bit = (size_t)rg * (size_t)r->schema->n_leaves + (size_t)pb->leaf;
+		s->fetched[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	} else if (index_useful(r, rg, p, pb)) {
+		/* the page index: the pages it rules out are not fetched, of
+		 * this column nor of the projection's */
+		if (ch->has_column_index_offset && ch->column_index_length > 0)
+			out[(*k)++] = (parq_range){ch->column_index_offset, ch->column_index_length};
+		if (ch->has_offset_index_offset && ch->offset_index_length > 0)
+			out[(*k)++] = (parq_range){ch->offset_index_offset, ch->offset_index_length};
 	}
 	if (bloom && !(full && small)) {
 		/* not where the dictionary decides (dict_decides); bloom_maybe
@@ -653,9 +683,13 @@ static int prefetch_pruning(parq_scan *s, const int *row_groups, int nrg)
 		return 0;
 	size_t k = 0, per = (size_t)count_nodes(s->pred) * 4;
 	int64_t whole = 0;
+	size_t bits = (size_t)s->r->meta.n_row_groups * (size_t)s->r->schema->n_leaves;
 	parq_range *rs = parq_calloc(per * (size_t)nrg, sizeof *rs);
-	if (!rs)
+	s->fetched = parq_calloc(bits / 8 + 1, 1);
+	if (!rs || !s->fetched) {
+		free(rs);
 		return parq_err_nomem();
+	}
 	for (int i = 0; i < nrg; i++) {
 		int g = row_groups ? row_groups[i] : i;
 		if (s->r->meta.row_groups[g].num_rows > 0 && rg_maybe(s, g, s->pred, false))
@@ -676,6 +710,8 @@ static int leaf_ranges(parq_scan *sc, int rg, const parq_pred *p, rangeset *out)
 	const parq_pbind *pb = bd(sc, p);
 	int64_t rows = r->meta.row_groups[rg].num_rows;
 	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[pb->leaf];
+	if (fetched_whole(sc, rg, pb->leaf) || !index_useful(r, rg, p, pb))
+		return rs_add(out, 0, rows); /* its pages are at hand, or no page is ruled out */
 	/* lengths are checked against the file before they are allocated */
 	if (!ch->has_column_index_offset || !ch->has_offset_index_offset || ch->column_index_length <= 0 ||
 	    ch->offset_index_length <= 0 || ch->column_index_length > (64 << 20) || ch->offset_index_length > (64 << 20) ||
@@ -1074,6 +1110,7 @@ void parq_scan_close(parq_scan *s)
 	for (int i = 0; i < s->n_plan; i++)
 		rs_free(&s->plan[i].rows);
 	free(s->plan);
+	free(s->fetched);
 	free(s->fields);
 	free(s->binds);
 	parq_prefetch_group_free(&s->pf);
@@ -1117,6 +1154,13 @@ int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const parq_pred *
 	if (pred && (rc = bind(s, pred, sch, s->pfields, &s->n_pfields, 0))) {
 		parq_scan_close(s);
 		return rc;
+	}
+	s->pred_only = true;
+	for (int i = 0; i < nf && s->pred_only; i++) {
+		bool in = false;
+		for (int j = 0; j < s->n_pfields && !in; j++)
+			in = strcmp(s->fields[i], s->pfields[j]) == 0;
+		s->pred_only = in;
 	}
 	int nrg = row_groups ? n_row_groups : (int)r->meta.n_row_groups;
 	for (int i = 0; row_groups && i < nrg; i++)

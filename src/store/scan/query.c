@@ -722,8 +722,10 @@ static int plan_units(query_run *qr, size_t from, size_t to)
 	return 0;
 }
 
-/* A scan of unit i with the query's predicate. */
-static int unit_scan(query_run *qr, size_t i, parq_reader **r, const parq_pred **pred, parq_scan **scan)
+/* A scan of unit i with the query's predicate; to count, a scan of no
+ * column but the predicate's (on a bucket it then skips the page index of
+ * a chunk it fetched whole). */
+static int unit_scan(query_run *qr, size_t i, bool count, parq_reader **r, const parq_pred **pred, parq_scan **scan)
 {
 	qunit *u = &qr->units[i];
 	qfile *f = &qr->files[u->file];
@@ -743,8 +745,10 @@ static int unit_scan(query_run *qr, size_t i, parq_reader **r, const parq_pred *
 	if (!rc && qr->needs_v2 && ps_probe_schema_version(parq_reader_schema(*r)) < PS_SCHEMA_V2)
 		*pred = qr->never;
 	int rgs[1] = {u->rg0};
-	if (!rc && (rc = u->nrg == 1 ? parq_scan_open_row_groups(scan, *r, *pred, NULL, 0, rgs, 1)
-	                             : parq_scan_open(scan, *r, *pred, NULL, 0)))
+	static const char *const none[1] = {NULL};
+	const char *const *fields = count ? none : NULL;
+	if (!rc && (rc = u->nrg == 1 ? parq_scan_open_row_groups(scan, *r, *pred, fields, 0, rgs, 1)
+	                             : parq_scan_open(scan, *r, *pred, fields, 0)))
 		rc = ps_err_from_parq(rc, f->path);
 	return rc;
 }
@@ -768,7 +772,7 @@ static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 		u->count = 0;
 		return 0;
 	}
-	int rc = unit_scan(qr, i, &r, &pred, &scan);
+	int rc = unit_scan(qr, i, true, &r, &pred, &scan);
 	if (!rc && !pred) {
 		u->count = u->rows; /* nothing filters: the footer's count */
 	} else if (!rc && (rc = parq_scan_count(scan, &u->count))) {
@@ -841,7 +845,7 @@ static int fill_unit(pipe_state *ps, size_t ui)
 	parq_reader *r;
 	const parq_pred *pred;
 	parq_scan *scan;
-	int rc = unit_scan(qr, ui, &r, &pred, &scan);
+	int rc = unit_scan(qr, ui, false, &r, &pred, &scan);
 	int64_t skipped = 0, taken = 0;
 	slice *s = NULL;
 	while (!rc && (u->take < 0 || taken < u->take)) {
