@@ -611,7 +611,7 @@ static int page_to_plain(parq_colw *c)
 	const dict *d = &c->dict;
 	size_t total = page_plain_bytes(c);
 	c->vals.len = 0;
-	if (parq_buf_reserve(&c->vals, total))
+	if (vals_reserve(c, total))
 		return PARQ_ENOMEM;
 	uint8_t *o = c->vals.data;
 	for (size_t i = 0; i < c->nidx; i++) {
