@@ -1,9 +1,10 @@
 /* Streaming a history file and looking up its newest records stay in
  * bounded memory: a file of 160 versions of 1 MiB each is streamed by the
  * callback and by the iterator, and its last record and newest records are
- * read, each in a child whose peak resident size comes from wait4().
- * Without sanitizers (which add their own shadow memory) the bounds are
- * asserted. */
+ * read, each in a new process (this program run again: a forked child
+ * would start with the parent's pages) whose peak resident size comes from
+ * wait4(). Without sanitizers (which add their own shadow memory) the
+ * bounds are asserted. */
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,11 +116,18 @@ static int do_last(void)
 	return bad;
 }
 
-static int in_child(int (*fn)(void), long *maxrss_kb)
+static const char *self;
+
+/* Runs this program as `self --child WHAT PATH STORE` and returns its exit
+ * status, its peak resident size in *maxrss_kb. */
+static int in_child(const char *what, long *maxrss_kb)
 {
 	pid_t pid = fork();
-	if (pid == 0)
-		_exit(fn());
+	if (pid == 0) {
+		char *argv[] = {(char *)self, "--child", (char *)what, path, sbase, NULL};
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
 	int status;
 	struct rusage ru;
 	if (wait4(pid, &status, 0, &ru) != pid)
@@ -128,8 +136,14 @@ static int in_child(int (*fn)(void), long *maxrss_kb)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	self = argv[0];
+	if (argc == 5 && !strcmp(argv[1], "--child")) {
+		snprintf(path, sizeof path, "%s", argv[3]);
+		snprintf(sbase, sizeof sbase, "%s", argv[4]);
+		return !strcmp(argv[2], "stream") ? do_stream() : !strcmp(argv[2], "iter") ? do_iter() : do_last();
+	}
 	test_backend_init("test_history_stream");
 	REQUIRE(mkdtemp(base));
 	test_store_base(sbase, sizeof sbase, base);
@@ -157,9 +171,9 @@ int main(void)
 		ps_store_close(st);
 	}
 	long s_kb = 0, i_kb = 0, l_kb = 0;
-	CHECK_EQ_INT(in_child(do_stream, &s_kb), 0);
-	CHECK_EQ_INT(in_child(do_iter, &i_kb), 0);
-	CHECK_EQ_INT(in_child(do_last, &l_kb), 0);
+	CHECK_EQ_INT(in_child("stream", &s_kb), 0);
+	CHECK_EQ_INT(in_child("iter", &i_kb), 0);
+	CHECK_EQ_INT(in_child("last", &l_kb), 0);
 	printf("test_history_stream: a %.0f MB file of %d versions: streaming peaked at %.1f MB, the iterator at %.1f MB, "
 	       "last record and newest 3 at %.1f MB\n",
 	       sb.st_size / 1048576.0, VERSIONS, s_kb / 1024.0, i_kb / 1024.0, l_kb / 1024.0);

@@ -676,6 +676,49 @@ static void test_strict_scans(void)
 	CHECK_EQ_INT(db.rows, 2 * RG_ROWS * NCOLS);
 	CHECK_EQ_INT(m.outside, 0);
 	CHECK_EQ_INT(m.prefetches, 2 * NCOLS);
+
+	/* a column reader alone that skips to the end of a chunk (the last
+	 * record of a file) fetches the pages from the one it lands on, and
+	 * the dictionary, not the pages it passes; the values are the path
+	 * reader's */
+	for (int leaf = 1; leaf <= 2; leaf++) {
+		m_reset(&m);
+		m.strict = false; /* the offset index is read on its own, to find the page */
+		int rg[1] = {2};
+		parq_column_reader *ca, *cb;
+		CHECK_OK(parq_column_reader_open(&ca, pr, leaf, rg, 1));
+		CHECK_OK(parq_column_reader_open(&cb, sr, leaf, rg, 1));
+		int64_t ga, gb;
+		CHECK_OK(parq_column_reader_skip(ca, RG_ROWS - 300, &ga));
+		CHECK_OK(parq_column_reader_skip(cb, RG_ROWS - 300, &gb));
+		CHECK_EQ_INT(gb, RG_ROWS - 300);
+		CHECK_EQ_INT(ga, gb);
+		parq_column_batch x, y;
+		CHECK_OK(parq_column_reader_read(ca, 1000, &x));
+		CHECK_OK(parq_column_reader_read(cb, 1000, &y));
+		CHECK_EQ_INT(y.num_rows, 300);
+		CHECK_EQ_INT(x.num_values, y.num_values);
+		int bad = 0;
+		for (int64_t i = 0; i < y.num_values && i < x.num_values; i++)
+			bad += leaf == 2 ? ((const int64_t *)x.values)[i] != ((const int64_t *)y.values)[i]
+			                 : x.bytes[i].len != y.bytes[i].len || memcmp(x.bytes[i].ptr, y.bytes[i].ptr, x.bytes[i].len);
+		CHECK_EQ_INT(bad, 0);
+		if (leaf == 2)
+			CHECK_EQ_INT(((const int64_t *)y.values)[0], ((int64_t)(3 * RG_ROWS - 300) * 3 * 2654435761u) % 1000003);
+		const parq_file_meta *fm = parq_reader_metadata(sr);
+		parq_range c = chunk_of(fm, 2, leaf);
+		const parq_meta_column *mc = &fm->row_groups[2].columns[leaf].meta;
+		int64_t first_data = mc->data_page_offset, fetched = 0;
+		for (size_t i = 0; i < m.n_pf; i++)
+			if (m.pf[i].off < c.off + c.len && m.pf[i].off + m.pf[i].len > c.off)
+				fetched += m.pf[i].len;
+		CHECK(!inside(m.pf, m.n_pf, first_data, 1));
+		CHECK(fetched > 0 && fetched < c.len / 4);
+		if (leaf == 1) /* its dictionary: the chunk's first bytes */
+			CHECK(inside(m.pf, m.n_pf, c.off, 1));
+		parq_column_reader_close(ca);
+		parq_column_reader_close(cb);
+	}
 	parq_reader_close(pr);
 	parq_reader_close(sr);
 	parq_pred_free(p);

@@ -37,6 +37,8 @@ struct parq_column_reader {
 	int64_t dict_end;          /* where the dictionary page ends, when the metadata says (else 0) */
 	parq_prefetch_group own_pf; /* a column reader used alone prefetches its chunks itself */
 	parq_prefetch_group *pf;   /* the group that prefetches for it, or NULL */
+	bool pf_pending;           /* used alone: the chunk is prefetched at its first read, from
+	                            * there on (a skip by the offset index fetches no page it passes) */
 	int64_t chunk_row;         /* complete rows consumed in this chunk */
 	parq_meta_offset_index oi; /* page locations, when the chunk has them */
 	int oi_state;              /* 0 not loaded, 1 loaded, -1 absent */
@@ -320,7 +322,8 @@ static int open_next_chunk(parq_column_reader *cr)
 	cr->chunk_start = start;
 	cr->chunk_row = 0;
 	cr->oi_state = 0;
-	if (cr->pf) {
+	cr->pf_pending = cr->pf == &cr->own_pf && cr->pf->leaves;
+	if (cr->pf && !cr->pf_pending) {
 		int rc = parq_prefetch_group_row_group(cr->pf, cr->rg);
 		if (rc)
 			return parq_err_prefix(rc, "row group %d, column '%s': ", cr->rg, cr->leaf->path);
@@ -640,9 +643,27 @@ static int decode_values(parq_column_reader *cr, int enc, const uint8_t *p, size
 
 /* Reads the page at off: header, body (compressed), CRC check; advances
  * cr->pos past it. */
+/* The prefetch of a column reader used alone: the chunk from `from` to its
+ * end, and its dictionary page when `from` lies past it. */
+static int prefetch_from(parq_column_reader *cr, int64_t from)
+{
+	cr->pf_pending = false;
+	parq_range rs[2];
+	size_t k = 0;
+	if (cr->dict_end > cr->chunk_start && from >= cr->dict_end && !cr->has_dict)
+		rs[k++] = (parq_range){cr->chunk_start, cr->dict_end - cr->chunk_start};
+	rs[k++] = (parq_range){from, cr->end - from};
+	cr->pf->prefetches++;
+	int rc = parq_reader_prefetch(cr->r, rs, &k);
+	return rc ? parq_err_prefix(rc, "row group %d, column '%s': ", cr->rg, cr->leaf->path) : 0;
+}
+
 static int read_page(parq_column_reader *cr, int64_t off, parq_meta_page_header *h, const uint8_t **body,
                      size_t *clen_out)
 {
+	int rc;
+	if (cr->pf_pending && (rc = prefetch_from(cr, off)))
+		return rc;
 	size_t remain = (size_t)(cr->end - off);
 	size_t win = remain < HEADER_WINDOW ? remain : HEADER_WINDOW;
 	/* the dictionary page alone: its bytes are all a pruning test reads */
@@ -650,7 +671,6 @@ static int read_page(parq_column_reader *cr, int64_t off, parq_meta_page_header 
 		win = (size_t)(cr->dict_end - off);
 	size_t hlen = 0;
 	const uint8_t *hp;
-	int rc;
 	for (;;) {
 		if ((rc = parq_reader_view(cr->r, off, win, &cr->window, &hp)))
 			return cr_ctx(cr, rc, off);
@@ -1118,6 +1138,9 @@ int parq_column_reader_skip(parq_column_reader *cr, int64_t n, int64_t *skipped)
 						best = i;
 				}
 				if (best >= 0 && cr->oi.page_locations[best].first_row_index > cr->chunk_row) {
+					/* the pages passed over are not fetched */
+					if (cr->pf_pending && (rc = prefetch_from(cr, cr->oi.page_locations[best].offset)))
+						return rc;
 					if ((rc = ensure_dictionary(cr)))
 						return rc;
 					const parq_meta_page_location *l = &cr->oi.page_locations[best];
