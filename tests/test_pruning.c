@@ -723,9 +723,9 @@ static void test_bloom_size(const char *path)
 	parq_reader_close(rd);
 }
 
-/* Reads column `col` of row group 0's bloom filter into b (words owned by
- * *bits, freed by the caller). */
-static void read_bloom(parq_reader *rd, int col, parq_bloom *b, uint8_t **bits)
+/* Reads column `col` of row group 0's bloom filter into b (free:
+ * parq_bloom_free). */
+static void read_bloom(parq_reader *rd, int col, parq_bloom *b)
 {
 	const parq_meta_column *ch = &parq_reader_metadata(rd)->row_groups[0].columns[col].meta;
 	REQUIRE(ch->has_bloom_filter_offset);
@@ -734,10 +734,11 @@ static void read_bloom(parq_reader *rd, int col, parq_bloom *b, uint8_t **bits)
 	parq_meta_bloom_header h;
 	size_t used;
 	CHECK_OK(parq_meta_decode_bloom_header(head, sizeof head, &h, &used));
-	*bits = malloc((size_t)h.num_bytes);
-	REQUIRE(*bits);
-	CHECK_OK(parq_reader_pread(rd, *bits, (size_t)h.num_bytes, ch->bloom_filter_offset + (int64_t)used));
-	CHECK_OK(parq_bloom_view(b, *bits, (uint32_t)h.num_bytes));
+	uint8_t *bits = malloc((size_t)h.num_bytes);
+	REQUIRE(bits);
+	CHECK_OK(parq_reader_pread(rd, bits, (size_t)h.num_bytes, ch->bloom_filter_offset + (int64_t)used));
+	REQUIRE(parq_bloom_view(b, bits, (uint32_t)h.num_bytes) == 0); /* a copy */
+	free(bits);
 }
 
 static bool has_encoding(const parq_meta_column *m, int32_t enc)
@@ -806,8 +807,7 @@ static void test_bloom_dictionary(const char *path)
 	const parq_meta_column *m = &parq_reader_metadata(rd)->row_groups[0].columns[0].meta;
 	CHECK(has_encoding(m, PARQ_ENC_RLE_DICTIONARY) && has_encoding(m, PARQ_ENC_PLAIN));
 	parq_bloom b;
-	uint8_t *bits;
-	read_bloom(rd, 0, &b, &bits);
+	read_bloom(rd, 0, &b);
 	int missing = 0;
 	for (int i = 0; i < N; i++)
 		missing += !parq_bloom_check(&b, parq_bloom_hash(sv[i].ptr, sv[i].len));
@@ -821,18 +821,18 @@ static void test_bloom_dictionary(const char *path)
 		present += parq_bloom_check(&b, parq_bloom_hash(t, strlen(t)));
 	}
 	CHECK(present < 50);
-	free(bits);
+	parq_bloom_free(&b);
 
 	m = &parq_reader_metadata(rd)->row_groups[0].columns[1].meta;
 	CHECK(has_encoding(m, PARQ_ENC_RLE_DICTIONARY));
-	read_bloom(rd, 1, &b, &bits);
+	read_bloom(rd, 1, &b);
 	for (int i = 0; i < N; i++)
 		missing += !parq_bloom_check(&b, parq_bloom_hash(&nv[i], 4));
 	CHECK_EQ_INT(missing, 0);
 	CHECK_EQ_INT(b.num_bytes, parq_bloom_size(12, 0.01));
 	int32_t absent = 50;
 	CHECK(!parq_bloom_check(&b, parq_bloom_hash(&absent, 4)));
-	free(bits);
+	parq_bloom_free(&b);
 	parq_reader_close(rd);
 
 	/* what a chunk of 200,000 rows and 5 values holds for its filter: 5
