@@ -603,11 +603,13 @@ static int rg_maybe(const parq_scan *s, int rg, const parq_pred *p, bool deep)
 static int count_nodes(const parq_pred *p);
 
 /* Whether the page index can rule out pages of chunk (rg, leaf test p):
- * not where only nulls would (a substring, a test without values) and the
- * chunk has none. */
+ * not where only nulls would (a substring, a caller's match, a test
+ * without values: leaf_maybe reads no bounds for them) and the chunk has
+ * none. */
 static bool index_useful(const parq_reader *r, int rg, const parq_pred *p, const parq_pbind *pb)
 {
-	bool by_bounds = !pb->group && p->n_vals && !pb->substr && p->op != PARQ_OP_IS_NULL && p->op != PARQ_OP_NOT_NULL;
+	bool by_bounds = !pb->group && p->n_vals && !pb->substr && p->op != PARQ_OP_IS_NULL &&
+	                 p->op != PARQ_OP_NOT_NULL && p->op != PARQ_OP_MATCH;
 	if (by_bounds)
 		return true;
 	const parq_meta_column *m = &r->meta.row_groups[rg].columns[pb->leaf].meta;
