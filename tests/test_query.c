@@ -183,6 +183,30 @@ int main(void)
 		CHECK_OK(ps_store_count(st, &q, &count));
 		CHECK_EQ_INT(count, ROWS);
 	}
+	/* on a bucket, the file is read in one unit per row group on two
+	 * threads, and its footer is fetched once: a listing, a footer, and
+	 * per row group the status chunk (fetched whole by the pruning) */
+	if (test_backend_s3()) {
+		enum { RGS = (ROWS + PER_RG - 1) / PER_RG };
+		ps_query q;
+		ps_query_default(&q);
+		static const int ok[] = {200};
+		q.status_codes = ok;
+		q.n_status_codes = 1;
+		q.threads = 2;
+		ps_store_io_stats a, b;
+		ps_store_io_stats_get(st, &a);
+		int64_t count = -1;
+		CHECK_OK(ps_store_count(st, &q, &count));
+		ps_store_io_stats_get(st, &b);
+		size_t total = 0;
+		for (size_t i = 0; i < ROWS; i++)
+			total += rows[i].status == 200;
+		CHECK_EQ_INT(count, total);
+		int64_t requests = (int64_t)(b.requests - a.requests);
+		CHECK(requests >= 2 && requests <= 2 + RGS);
+		printf("a count on the bucket: %lld requests for %d row groups\n", (long long)requests, RGS);
+	}
 	printf("%d queries over %d rows in %d row groups checked\n", checked, ROWS, (ROWS + PER_RG - 1) / PER_RG);
 	free(win.urls);
 	free(rows);

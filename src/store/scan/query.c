@@ -431,6 +431,7 @@ typedef struct qfile {
 	int64_t rows;              /* from the footer */
 	int n_rgs;
 	parq_reader *r;            /* opened while planning, taken by the file's first unit */
+	ps_reader_tail tail;       /* a file read in several units: its footer GET, for the others */
 } qfile;
 
 typedef struct slice {
@@ -498,6 +499,7 @@ static void run_free(query_run *qr)
 	for (size_t i = 0; i < qr->n_files; i++) {
 		free(qr->files[i].path);
 		parq_reader_close(qr->files[i].r);
+		ps_reader_tail_free(&qr->files[i].tail);
 		parq_pred_free(qr->files[i].own);
 	}
 	parq_pred_free(qr->pred);
@@ -680,7 +682,7 @@ static int plan_file(query_run *qr, size_t i, const atomic_bool *stop)
 {
 	(void)stop;
 	qfile *f = &qr->files[i];
-	int rc = ps_scan_open_reader(qr->st, f->path, &f->r);
+	int rc = ps_scan_open_reader_tail(qr->st, f->path, &f->tail, &f->r);
 	if (rc)
 		return bad_file(qr, i, rc);
 	f->rows = parq_reader_num_rows(f->r);
@@ -708,6 +710,8 @@ static int plan_units(query_run *qr, size_t from, size_t to)
 		if (f->bad)
 			continue;
 		bool split = f->rows > SPLIT_ROWS && f->n_rgs > 1;
+		if (!split)
+			ps_reader_tail_free(&f->tail); /* one unit: opened once */
 		for (int g = 0; g < (split ? f->n_rgs : 1); g++) {
 			u = &qr->units[qr->n_units++];
 			memset(u, 0, sizeof *u);
@@ -738,7 +742,8 @@ static int unit_scan(query_run *qr, size_t i, bool count, parq_reader **r, const
 		*r = f->r;
 		f->r = NULL;
 	} else {
-		rc = ps_scan_open_reader(qr->st, f->path, r);
+		/* on a bucket, without another footer GET */
+		rc = ps_scan_open_reader_tail(qr->st, f->path, f->tail.data ? &f->tail : NULL, r);
 	}
 	*pred = f->pred;
 	/* original_url is required: "IS NULL" is ruled out by the statistics */

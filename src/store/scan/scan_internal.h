@@ -6,10 +6,14 @@
 #include "parq/parq.h"
 #include "probestore/store.h"
 #include "../strmap.h"
+#include "storage/backend.h"
 
 /* Opens a scan file of st with st's reader options (st NULL: a local file,
  * libparq's defaults) and checks that it holds the probe columns. */
 int ps_scan_open_reader(const ps_store *st, const char *path, parq_reader **r);
+/* The same, taking the footer GET from *tail when it holds one and keeping
+ * a copy there when it does not (storage/backend.h). */
+int ps_scan_open_reader_tail(const ps_store *st, const char *path, ps_reader_tail *tail, parq_reader **r);
 
 /* The scans in a target directory, oldest first (precise times from the
  * footers). A missing directory gives n == 0. Free *out with free(). */

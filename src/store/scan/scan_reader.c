@@ -32,7 +32,12 @@ struct ps_probe_iter {
 /* st NULL: a local file, libparq's defaults (CRC checked, pread). */
 int ps_scan_open_reader(const ps_store *st, const char *path, parq_reader **r)
 {
-	int rc = ps_store_open_parquet(st, path, r);
+	return ps_scan_open_reader_tail(st, path, NULL, r);
+}
+
+int ps_scan_open_reader_tail(const ps_store *st, const char *path, ps_reader_tail *tail, parq_reader **r)
+{
+	int rc = ps_store_open_parquet_tail(st, path, tail, r);
 	if (rc)
 		return rc;
 	rc = ps_probe_schema_check(parq_reader_schema(*r), path);

@@ -687,8 +687,20 @@ static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
 	return rc;
 }
 
+void ps_reader_tail_free(ps_reader_tail *t)
+{
+	free(t->data);
+	memset(t, 0, sizeof *t);
+}
+
 int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
                            parq_reader **out)
+{
+	return ps_storage_open_reader_tail(st, path, ro, NULL, out);
+}
+
+int ps_storage_open_reader_tail(const ps_store *st, const char *path, const parq_reader_options *ro,
+                                ps_reader_tail *kept, parq_reader **out)
 {
 	*out = NULL;
 	ps_backend *b = st->backend;
@@ -714,11 +726,24 @@ int ps_storage_open_reader(const ps_store *st, const char *path, const parq_read
 	ps_s3 *h;
 	size_t got = 0;
 	uint64_t size = 0;
-	if (!(rc = s3_acquire(b, &h))) {
+	if (kept && kept->data) {
+		/* the footer GET of an earlier reader of the same object */
+		memcpy(tail, kept->data, kept->len);
+		got = kept->len;
+		size = kept->size;
+		snprintf(s->etag, sizeof s->etag, "%s", kept->etag);
+		rc = 0;
+	} else if (!(rc = s3_acquire(b, &h))) {
 		rc = ps_s3_get_tail(h, key, SRC_TAIL, tail, &got, &size);
 		if (!rc)
 			snprintf(s->etag, sizeof s->etag, "%s", ps_s3_last_etag(h));
 		s3_release(b, h);
+		if (!rc && kept && got && (kept->data = malloc(got))) {
+			memcpy(kept->data, tail, got);
+			kept->len = got;
+			kept->size = size;
+			snprintf(kept->etag, sizeof kept->etag, "%s", s->etag);
+		}
 	}
 	if (!rc && got) {
 		pthread_mutex_lock(&s->mu);
@@ -886,6 +911,11 @@ int ps_storage_delete(const ps_store *st, const char *path)
 
 int ps_store_open_parquet(const ps_store *st, const char *path, parq_reader **out)
 {
+	return ps_store_open_parquet_tail(st, path, NULL, out);
+}
+
+int ps_store_open_parquet_tail(const ps_store *st, const char *path, ps_reader_tail *tail, parq_reader **out)
+{
 	parq_reader_options ro;
 	parq_reader_options_default(&ro);
 	if (!st) {
@@ -893,5 +923,5 @@ int ps_store_open_parquet(const ps_store *st, const char *path, parq_reader **ou
 		return rc ? ps_err_from_parq(rc, NULL) : 0;
 	}
 	ps_store_reader_options(&st->cfg, &ro);
-	return ps_storage_open_reader(st, path, &ro, out);
+	return ps_storage_open_reader_tail(st, path, &ro, tail, out);
 }

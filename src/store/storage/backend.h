@@ -66,6 +66,25 @@ int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char et
 int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
                            parq_reader **out);
 
+/* What the footer GET of an object brought (its last bytes, its size and
+ * ETag), kept to open more readers of the object without a request: the
+ * units of one large scan, read on several threads. */
+typedef struct ps_reader_tail {
+	uint8_t *data;
+	size_t len;
+	uint64_t size;
+	char etag[PS_ETAG_MAX];
+} ps_reader_tail;
+
+/* ps_storage_open_reader, taking the footer GET from *tail when it holds
+ * one and keeping a copy there when it does not (a local file: tail is
+ * left empty). */
+int ps_storage_open_reader_tail(const ps_store *st, const char *path, const parq_reader_options *ro,
+                                ps_reader_tail *tail, parq_reader **out);
+void ps_reader_tail_free(ps_reader_tail *t);
+/* ps_store_open_parquet with a kept footer GET, as above. */
+int ps_store_open_parquet_tail(const ps_store *st, const char *path, ps_reader_tail *tail, parq_reader **out);
+
 /* Every read of an object's Parquet reader is of the version its footer
  * came from (If-Match on its ETag). When the object is replaced meanwhile
  * (a history's next version), the read fails and ps_storage_replaced()
