@@ -323,16 +323,23 @@ static uint32_t idx_at(const parq_colw *c, size_t i)
 	return c->idx.mixed ? ((const uint32_t *)c->idx.v)[i] : c->idx.same;
 }
 
-/* Gives u room for `need` elements of `size` bytes and writes the first
- * `have` out as the value they all are. */
+/* Gives u's array room for `need` elements of `size` bytes. */
+static int uniform_room(uniform *u, size_t size, size_t need)
+{
+	if (u->cap >= need)
+		return 0;
+	size_t cap = grown(u->cap, 0, need);
+	if (resize(&u->v, cap, size))
+		return PARQ_ENOMEM;
+	u->cap = cap;
+	return 0;
+}
+
+/* The same, and writes the first `have` out as the value they all are. */
 static int uniform_mix(uniform *u, size_t size, size_t have, size_t need)
 {
-	if (u->cap < need) {
-		size_t cap = grown(u->cap, 0, need);
-		if (resize(&u->v, cap, size))
-			return PARQ_ENOMEM;
-		u->cap = cap;
-	}
+	if (uniform_room(u, size, need))
+		return PARQ_ENOMEM;
 	for (size_t i = 0; i < have; i++) {
 		if (size == 2)
 			((int16_t *)u->v)[i] = (int16_t)u->same;
@@ -358,11 +365,8 @@ static int levels_put(uniform *u, size_t have, const int16_t *src, size_t n)
 			return 0;
 		if (uniform_mix(u, sizeof(int16_t), have, have + n))
 			return PARQ_ENOMEM;
-	} else if (u->cap - have < n) {
-		size_t cap = grown(u->cap, have, n);
-		if (resize(&u->v, cap, sizeof(int16_t)))
-			return PARQ_ENOMEM;
-		u->cap = cap;
+	} else if (uniform_room(u, sizeof(int16_t), have + n)) {
+		return PARQ_ENOMEM;
 	}
 	memcpy((int16_t *)u->v + have, src, n * sizeof *src);
 	return 0;
@@ -392,23 +396,9 @@ static inline int idx_put(parq_colw *c, uint32_t e, size_t more)
  * PLAIN column of every open writer. */
 static int vals_reserve(parq_colw *c, size_t n)
 {
-	parq_buf *b = &c->vals;
-	if (b->cap - b->len >= n)
+	if (c->vals.cap - c->vals.len >= n)
 		return 0;
-	size_t want = b->len + n, limit = c->cfg.page_bytes + c->cfg.page_bytes / 8;
-	if (want < n || want > limit || !c->cfg.page_bytes)
-		return parq_buf_reserve(b, n);
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < want)
-		cap *= 2;
-	if (cap > limit)
-		cap = limit;
-	uint8_t *p = realloc(b->data, cap);
-	if (!p)
-		return parq_err_nomem();
-	b->data = p;
-	b->cap = cap;
-	return 0;
+	return parq_buf_grow_within(&c->vals, n, c->cfg.page_bytes + c->cfg.page_bytes / 8);
 }
 
 /* Appends a little-endian u32. */
@@ -820,24 +810,28 @@ static int flush_page(parq_colw *c)
 	return 0;
 }
 
-/* Appends values [0, n) of a slice to the open page, as dictionary indices
- * or PLAIN bytes. */
-static int hash_values(parq_colw *c, const void *values, const parq_bytes *bytes, size_t n)
+/* Room for n more bloom filter hashes: where they go, NULL when out of
+ * memory. */
+static uint64_t *hashes_room(parq_colw *c, size_t n)
 {
 	if (c->cap_hashes - c->n_hashes < n) {
 		size_t cap = grown(c->cap_hashes, c->n_hashes, n);
-		int rc = resize(&c->hashes, cap, sizeof *c->hashes);
-		if (rc)
-			return rc;
+		if (resize(&c->hashes, cap, sizeof *c->hashes))
+			return NULL;
 		c->cap_hashes = cap;
 	}
 	uint64_t *o = c->hashes + c->n_hashes;
-	if (!values && !bytes) {
-		/* the dictionary's entries [n_entries - n, n_entries) */
-		const dict *d = &c->dict;
-		for (size_t i = 0, e = d->n - n; i < n; i++, e++)
-			o[i] = parq_bloom_hash(d->lens[e] ? d->data.data + d->offs[e] : (const uint8_t *)"", d->lens[e]);
-	} else if (c->type == PARQ_BYTE_ARRAY) {
+	c->n_hashes += n;
+	return o;
+}
+
+/* The bloom filter hashes of values [0, n) of a slice. */
+static int hash_values(parq_colw *c, const void *values, const parq_bytes *bytes, size_t n)
+{
+	uint64_t *o = hashes_room(c, n);
+	if (!o)
+		return PARQ_ENOMEM;
+	if (c->type == PARQ_BYTE_ARRAY) {
 		for (size_t i = 0; i < n; i++)
 			o[i] = parq_bloom_hash(bytes[i].ptr ? bytes[i].ptr : (const uint8_t *)"", bytes[i].len);
 	} else {
@@ -845,10 +839,23 @@ static int hash_values(parq_colw *c, const void *values, const parq_bytes *bytes
 		for (size_t i = 0; i < n; i++)
 			o[i] = parq_bloom_hash(v + i * c->width, c->width);
 	}
-	c->n_hashes += n;
 	return 0;
 }
 
+/* The bloom filter hashes of the dictionary's entries from `from` on. */
+static int hash_entries(parq_colw *c, uint32_t from)
+{
+	const dict *d = &c->dict;
+	uint64_t *o = hashes_room(c, d->n - from);
+	if (!o)
+		return PARQ_ENOMEM;
+	for (uint32_t e = from; e < d->n; e++)
+		*o++ = parq_bloom_hash(d->lens[e] ? d->data.data + d->offs[e] : (const uint8_t *)"", d->lens[e]);
+	return 0;
+}
+
+/* Appends values [0, n) of a slice to the open page, as dictionary indices
+ * or PLAIN bytes. */
 static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes, size_t n)
 {
 	if (!n)
@@ -872,12 +879,8 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 	}
 	if (c->page_dict) {
 		uint32_t entries = c->dict.n;
-		if (c->idx.mixed && c->idx.cap - c->nidx < n) {
-			size_t cap = grown(c->idx.cap, c->nidx, n);
-			if (resize(&c->idx.v, cap, sizeof(uint32_t)))
-				return PARQ_ENOMEM;
-			c->idx.cap = cap;
-		}
+		if (c->idx.mixed && uniform_room(&c->idx, sizeof(uint32_t), c->nidx + n))
+			return PARQ_ENOMEM;
 		/* a value equal to the one before it (a scan's time, its root
 		 * target, a status that repeats) takes its entry without a lookup */
 		uint32_t e = 0;
@@ -907,7 +910,7 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 					return PARQ_ENOMEM;
 			}
 		}
-		return bloom ? hash_values(c, NULL, NULL, c->dict.n - entries) : 0;
+		return bloom ? hash_entries(c, entries) : 0;
 	}
 	if (c->type == PARQ_BYTE_ARRAY) {
 		size_t total = 0;

@@ -89,6 +89,11 @@ char *parq_strdup(const char *s)
 
 int parq_buf_grow(parq_buf *b, size_t need)
 {
+	return parq_buf_grow_within(b, need, SIZE_MAX);
+}
+
+int parq_buf_grow_within(parq_buf *b, size_t need, size_t limit)
+{
 	size_t want = b->len + need, cap = b->cap ? b->cap : 256;
 	if (want < b->len)
 		return parq_err_nomem();
@@ -97,6 +102,8 @@ int parq_buf_grow(parq_buf *b, size_t need)
 			return parq_err_nomem();
 		cap *= 2;
 	}
+	if (cap > limit && want <= limit)
+		cap = limit;
 	uint8_t *p = realloc(b->data, cap);
 	if (!p)
 		return parq_err_nomem();

@@ -35,6 +35,8 @@ typedef struct parq_buf {
 } parq_buf;
 
 int parq_buf_grow(parq_buf *b, size_t need); /* ensures cap >= len + need */
+/* The same, the doubled capacity kept within limit where len + need fits. */
+int parq_buf_grow_within(parq_buf *b, size_t need, size_t limit);
 static inline int parq_buf_reserve(parq_buf *b, size_t need)
 {
 	if (PARQ_LIKELY(b->cap - b->len >= need))
