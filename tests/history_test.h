@@ -77,7 +77,7 @@ static inline int ht_fill(char *buf, size_t cap, int n, int min, uint64_t seed, 
 static inline parq_reader *ht_reader(const ps_store *st, const char *path)
 {
 	parq_reader *r = NULL;
-	if (ps_storage_open_reader(st, path, NULL, &r)) {
+	if (ps_storage_open_reader(st, path, NULL, NULL, &r)) {
 		fprintf(stderr, "reading %s: %s\n", path, ps_errmsg());
 		return NULL;
 	}

@@ -458,7 +458,7 @@ static void test_budget_and_cancel(void)
 	for (size_t k = 0; k < s.n_scans; k++) {
 		CHECK_EQ_INT(s.scans[k].records, 20000);
 		parq_reader *r;
-		REQUIRE(ps_storage_open_reader(st, s.scans[k].path, NULL, &r) == 0);
+		REQUIRE(ps_storage_open_reader(st, s.scans[k].path, NULL, NULL, &r) == 0);
 		CHECK(parq_reader_num_row_groups(r) > 1);
 		CHECK_EQ_INT(parq_reader_num_rows(r), 20000);
 		parq_reader_close(r);

@@ -128,7 +128,7 @@ static void test_fields_in_columns(void)
 
 	/* the file, read with libparq alone */
 	parq_reader *r;
-	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &r) == 0);
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, NULL, &r) == 0);
 	CHECK_STR(parq_reader_kv(r, "probestore.schema_version"), "2");
 	const parq_schema *s = parq_reader_schema(r);
 	CHECK_EQ_INT(s->root->n_children, 43);
@@ -540,7 +540,7 @@ static parq_reader *write_and_open(ps_store *st, const char *target, const ps_pr
 	ps_scan_result res;
 	CHECK_OK(ps_scan_write(st, &o, r, n, &res));
 	parq_reader *rd;
-	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &rd) == 0);
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, NULL, &rd) == 0);
 	return rd;
 }
 

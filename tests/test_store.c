@@ -1086,7 +1086,7 @@ static void test_headers_json(void)
 	ps_scan_result res;
 	CHECK_OK(ps_scan_write(st, &o, &r, 1, &res));
 	parq_reader *pr;
-	REQUIRE(ps_storage_open_reader(st, res.path, NULL, &pr) == 0);
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, NULL, &pr) == 0);
 	parq_column_reader *cr;
 	REQUIRE(parq_column_reader_open(&cr, pr, PS_COL_HEADERS_JSON, NULL, 0) == 0);
 	parq_column_batch b;

@@ -641,8 +641,6 @@ static int decode_values(parq_column_reader *cr, int enc, const uint8_t *p, size
 	}
 }
 
-/* Reads the page at off: header, body (compressed), CRC check; advances
- * cr->pos past it. */
 /* The prefetch of a column reader used alone: the chunk from `from` to its
  * end, and its dictionary page when `from` lies past it. */
 static int prefetch_from(parq_column_reader *cr, int64_t from)
@@ -658,6 +656,8 @@ static int prefetch_from(parq_column_reader *cr, int64_t from)
 	return rc ? parq_err_prefix(rc, "row group %d, column '%s': ", cr->rg, cr->leaf->path) : 0;
 }
 
+/* Reads the page at off: header, body (compressed), CRC check; advances
+ * cr->pos past it. */
 static int read_page(parq_column_reader *cr, int64_t off, parq_meta_page_header *h, const uint8_t **body,
                      size_t *clen_out)
 {

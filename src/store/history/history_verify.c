@@ -74,7 +74,7 @@ int ps_history_verify(ps_store *st, const char *path, const ps_history_verify_op
 	int rc;
 	/* a store's path may name an object (s3://...): read through its storage */
 	if (st) {
-		if ((rc = ps_storage_open_reader(st, path, &ro, &r)))
+		if ((rc = ps_storage_open_reader(st, path, &ro, NULL, &r)))
 			return rc;
 	} else if ((rc = parq_reader_open(&r, path, &ro))) {
 		return ps_err_from_parq(rc, NULL);

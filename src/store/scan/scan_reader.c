@@ -329,7 +329,7 @@ int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 static void scan_info_fill(const ps_store *st, ps_scan_info *s)
 {
 	parq_reader *r;
-	if (ps_storage_open_reader(st, s->path, NULL, &r) != 0) {
+	if (ps_storage_open_reader(st, s->path, NULL, NULL, &r) != 0) {
 		s->rows = -1;
 		return;
 	}

@@ -828,7 +828,7 @@ static bool find_stored(ps_scan_writer *w, const ps_scan_info *scans, size_t n, 
 		if (scans[i].scan_time_ms != w->scan_ms || scans[i].rows != w->records)
 			continue;
 		parq_reader *r;
-		if (ps_storage_open_reader(w->st, scans[i].path, NULL, &r))
+		if (ps_storage_open_reader(w->st, scans[i].path, NULL, NULL, &r))
 			continue;
 		const char *d = parq_reader_kv(r, PS_KV_CONTENT_DIGEST);
 		if (d && !strcmp(d, w->digest_hex)) {
@@ -1070,8 +1070,6 @@ static int place_batch(void *ud, size_t i, char *final, size_t cap)
 	return place(w[i], final, cap);
 }
 
-/* Object storage: each scan put in turn, every one durable when its PUT
- * answers. */
 /* Object storage: the scans of a batch are placed by several threads,
  * each a request or two at a time (a listing, a claim, a conditional PUT)
  * that would otherwise wait in turn. The scans of one target stay in

@@ -694,13 +694,7 @@ void ps_reader_tail_free(ps_reader_tail *t)
 }
 
 int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
-                           parq_reader **out)
-{
-	return ps_storage_open_reader_tail(st, path, ro, NULL, out);
-}
-
-int ps_storage_open_reader_tail(const ps_store *st, const char *path, const parq_reader_options *ro,
-                                ps_reader_tail *kept, parq_reader **out)
+                           ps_reader_tail *kept, parq_reader **out)
 {
 	*out = NULL;
 	ps_backend *b = st->backend;
@@ -923,5 +917,5 @@ int ps_store_open_parquet_tail(const ps_store *st, const char *path, ps_reader_t
 		return rc ? ps_err_from_parq(rc, NULL) : 0;
 	}
 	ps_store_reader_options(&st->cfg, &ro);
-	return ps_storage_open_reader_tail(st, path, &ro, tail, out);
+	return ps_storage_open_reader(st, path, &ro, tail, out);
 }

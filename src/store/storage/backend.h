@@ -58,14 +58,6 @@ int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, vo
  * PS_ENOTFOUND when there is none. */
 int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char etag[PS_ETAG_MAX]);
 
-/* A Parquet reader of path: a local file through libparq's own reads, an
- * object through ranged GETs (the footer by one suffix-range GET, then
- * the column chunks a scan asks for, coalesced). ro may be NULL.
- * PS_ENOTFOUND, PS_ECORRUPT (the file does not read) or PS_EIO, with a
- * message naming the path. Close with parq_reader_close. */
-int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
-                           parq_reader **out);
-
 /* What the footer GET of an object brought (its last bytes, its size and
  * ETag), kept to open more readers of the object without a request: the
  * units of one large scan, read on several threads. */
@@ -76,11 +68,15 @@ typedef struct ps_reader_tail {
 	char etag[PS_ETAG_MAX];
 } ps_reader_tail;
 
-/* ps_storage_open_reader, taking the footer GET from *tail when it holds
- * one and keeping a copy there when it does not (a local file: tail is
- * left empty). */
-int ps_storage_open_reader_tail(const ps_store *st, const char *path, const parq_reader_options *ro,
-                                ps_reader_tail *tail, parq_reader **out);
+/* A Parquet reader of path: a local file through libparq's own reads, an
+ * object through ranged GETs (the footer by one suffix-range GET, then
+ * the column chunks a scan asks for, coalesced). ro may be NULL. tail
+ * (may be NULL): the footer GET is taken from it when it holds one, and
+ * a copy kept there when it does not (a local file leaves it empty).
+ * PS_ENOTFOUND, PS_ECORRUPT (the file does not read) or PS_EIO, with a
+ * message naming the path. Close with parq_reader_close. */
+int ps_storage_open_reader(const ps_store *st, const char *path, const parq_reader_options *ro,
+                           ps_reader_tail *tail, parq_reader **out);
 void ps_reader_tail_free(ps_reader_tail *t);
 /* ps_store_open_parquet with a kept footer GET, as above. */
 int ps_store_open_parquet_tail(const ps_store *st, const char *path, ps_reader_tail *tail, parq_reader **out);
