@@ -325,6 +325,14 @@ static bool chunk_has(const parq_meta_column *m, int enc)
 	return false;
 }
 
+/* Creates the file path names (a mkstemp template), to be written over. */
+static void temp_file(char *path)
+{
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+}
+
 /* Column leaf of r reads back as `rows` rows whose `values` non-null
  * values are want[0..values), byte for byte. */
 static void check_strings(parq_reader *r, int leaf, const parq_bytes *want, int64_t rows, int64_t values)
@@ -351,9 +359,7 @@ static void check_strings(parq_reader *r, int leaf, const parq_bytes *want, int6
 static void writer_case(int encoding, bool dictionary)
 {
 	char path[] = "/tmp/parq_encodings_XXXXXX";
-	int fd = mkstemp(path);
-	REQUIRE(fd >= 0);
-	close(fd);
+	temp_file(path);
 	parq_schema *s;
 	parq_logical S = parq_lt_string();
 	CHECK_OK(parq_schema_new(&s));
@@ -489,9 +495,7 @@ static void test_writer_encoding_choice(void)
 static void test_dictionary_choice(void)
 {
 	char path[] = "/tmp/parq_dict_XXXXXX";
-	int fd = mkstemp(path);
-	REQUIRE(fd >= 0);
-	close(fd);
+	temp_file(path);
 	parq_schema *s;
 	parq_logical S = parq_lt_string();
 	CHECK_OK(parq_schema_new(&s));
@@ -540,9 +544,7 @@ static void test_dictionary_choice(void)
 static void test_dictionary_memory(void)
 {
 	char path[] = "/tmp/parq_dmem_XXXXXX";
-	int fd = mkstemp(path);
-	REQUIRE(fd >= 0);
-	close(fd);
+	temp_file(path);
 	parq_schema *s;
 	parq_logical S = parq_lt_string();
 	CHECK_OK(parq_schema_new(&s));
@@ -598,9 +600,7 @@ static void test_dictionary_memory(void)
 static void test_tiny_chunks(void)
 {
 	char path[] = "/tmp/parq_tiny_XXXXXX";
-	int fd = mkstemp(path);
-	REQUIRE(fd >= 0);
-	close(fd);
+	temp_file(path);
 	parq_schema *s;
 	parq_logical S = parq_lt_string();
 	CHECK_OK(parq_schema_new(&s));
@@ -668,9 +668,7 @@ static void test_tiny_chunks(void)
 static void test_uniform_pages(void)
 {
 	char path[] = "/tmp/parq_uniform_XXXXXX";
-	int fd = mkstemp(path);
-	REQUIRE(fd >= 0);
-	close(fd);
+	temp_file(path);
 	enum { NULLS = 40, N = 6000, BATCH = 700 };
 	parq_schema *s;
 	parq_logical S = parq_lt_string();

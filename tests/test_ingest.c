@@ -42,52 +42,45 @@ static ps_store *store_new(char *dir, size_t cap)
 	return st;
 }
 
-/* n httpx lines: URL i on host h<i % hosts>.<domain i % 3>, status 200. */
 /* the directories of httpx_lines's registrable domains, in order */
 static const char *const DOMAIN_DIRS[] = {"example.com:443", "example.org:443", "example.co.uk:443"};
 
-static char *httpx_lines(int n, int hosts, size_t *len)
+/* n httpx lines: URL i on host h<i % hosts>.<domain i % 3>, status 200,
+ * each with a header of its own when etag (an ETag of 128 hex digits,
+ * which no codec shrinks below half: a target's row group grows by about
+ * 64 bytes a line whatever the writer's buffers). */
+static char *httpx_lines_with(int n, int hosts, bool etag, size_t *len)
 {
 	static const char *const domains[] = {"example.com", "example.org", "shop.example.co.uk"};
-	size_t cap = (size_t)n * 200 + 1;
-	char *buf = malloc(cap);
-	REQUIRE(buf);
-	size_t at = 0;
-	for (int i = 0; i < n; i++)
-		at += (size_t)snprintf(buf + at, cap - at,
-		                       "{\"timestamp\":\"2025-03-01T09:00:00Z\",\"url\":\"https://h%d.%s/p/%d\","
-		                       "\"input\":\"h%d.%s\",\"status_code\":200,\"title\":\"t%d\"}\n",
-		                       i % hosts, domains[i % 3], i, i % hosts, domains[i % 3], i);
-	*len = at;
-	return buf;
-}
-
-/* The same with a header of its own per line (an ETag of 128 hex digits,
- * which no codec shrinks below half): a target's row group grows by about
- * 64 bytes a line whatever the writer's buffers. */
-static char *httpx_lines_etag(int n, int hosts, size_t *len)
-{
-	static const char *const domains[] = {"example.com", "example.org", "shop.example.co.uk"};
-	size_t cap = (size_t)n * 320 + 1;
+	size_t cap = (size_t)n * (etag ? 360 : 200) + 1;
 	char *buf = malloc(cap);
 	REQUIRE(buf);
 	size_t at = 0;
 	uint64_t x = 0x9e3779b97f4a7c15u;
 	for (int i = 0; i < n; i++) {
-		char etag[129];
-		for (int k = 0; k < 8; k++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			snprintf(etag + 16 * k, sizeof etag - 16 * (size_t)k, "%016llx", (unsigned long long)x);
+		char header[160] = "";
+		if (etag) {
+			size_t h = (size_t)snprintf(header, sizeof header, ",\"header\":{\"etag\":\"");
+			for (int k = 0; k < 8; k++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				h += (size_t)snprintf(header + h, sizeof header - h, "%016llx", (unsigned long long)x);
+			}
+			snprintf(header + h, sizeof header - h, "\"}");
 		}
 		at += (size_t)snprintf(buf + at, cap - at,
 		                       "{\"timestamp\":\"2025-03-01T09:00:00Z\",\"url\":\"https://h%d.%s/p/%d\","
-		                       "\"status_code\":200,\"header\":{\"etag\":\"%s\"}}\n",
-		                       i % hosts, domains[i % 3], i, etag);
+		                       "\"input\":\"h%d.%s\",\"status_code\":200,\"title\":\"t%d\"%s}\n",
+		                       i % hosts, domains[i % 3], i, i % hosts, domains[i % 3], i, header);
 	}
 	*len = at;
 	return buf;
+}
+
+static char *httpx_lines(int n, int hosts, size_t *len)
+{
+	return httpx_lines_with(n, hosts, false, len);
 }
 
 typedef struct run_opts {
@@ -446,7 +439,7 @@ static void test_keyed_and_target(void)
 static void test_budget_and_cancel(void)
 {
 	size_t len;
-	char *buf = httpx_lines_etag(60000, 1, &len);
+	char *buf = httpx_lines_with(60000, 1, true, &len);
 	char d[4200];
 	ps_store *st = store_new(d, sizeof d);
 	ps_ingest_summary s;

@@ -683,6 +683,24 @@ static void test_vector_kinds(const char *path)
 	parq_reader_close(rd);
 }
 
+/* Reads column `col` of row group 0's bloom filter into b (free:
+ * parq_bloom_free). */
+static void read_bloom(parq_reader *rd, int col, parq_bloom *b)
+{
+	const parq_meta_column *ch = &parq_reader_metadata(rd)->row_groups[0].columns[col].meta;
+	REQUIRE(ch->has_bloom_filter_offset);
+	uint8_t head[64];
+	CHECK_OK(parq_reader_pread(rd, head, sizeof head, ch->bloom_filter_offset));
+	parq_meta_bloom_header h;
+	size_t used;
+	CHECK_OK(parq_meta_decode_bloom_header(head, sizeof head, &h, &used));
+	uint8_t *bits = malloc((size_t)h.num_bytes);
+	REQUIRE(bits);
+	CHECK_OK(parq_reader_pread(rd, bits, (size_t)h.num_bytes, ch->bloom_filter_offset + (int64_t)used));
+	REQUIRE(parq_bloom_view(b, bits, (uint32_t)h.num_bytes) == 0); /* a copy */
+	free(bits);
+}
+
 /* A bloom filter is sized for the distinct values of its chunk, not the
  * rows: 6,000 rows holding 1,000 values in shuffled order. */
 static void test_bloom_size(const char *path)
@@ -712,33 +730,11 @@ static void test_bloom_size(const char *path)
 	write_all(path, s, &o, &b, N);
 	parq_reader *rd;
 	CHECK_OK(parq_reader_open(&rd, path, NULL));
-	const parq_meta_column *ch = &parq_reader_metadata(rd)->row_groups[0].columns[0].meta;
-	REQUIRE(ch->has_bloom_filter_offset);
-	uint8_t buf[64];
-	CHECK_OK(parq_reader_pread(rd, buf, sizeof buf, ch->bloom_filter_offset));
-	parq_meta_bloom_header h;
-	size_t used;
-	CHECK_OK(parq_meta_decode_bloom_header(buf, sizeof buf, &h, &used));
-	CHECK_EQ_INT(h.num_bytes, parq_bloom_size(D, 0.01));
+	parq_bloom bf;
+	read_bloom(rd, 0, &bf);
+	CHECK_EQ_INT(bf.num_bytes, parq_bloom_size(D, 0.01));
+	parq_bloom_free(&bf);
 	parq_reader_close(rd);
-}
-
-/* Reads column `col` of row group 0's bloom filter into b (free:
- * parq_bloom_free). */
-static void read_bloom(parq_reader *rd, int col, parq_bloom *b)
-{
-	const parq_meta_column *ch = &parq_reader_metadata(rd)->row_groups[0].columns[col].meta;
-	REQUIRE(ch->has_bloom_filter_offset);
-	uint8_t head[64];
-	CHECK_OK(parq_reader_pread(rd, head, sizeof head, ch->bloom_filter_offset));
-	parq_meta_bloom_header h;
-	size_t used;
-	CHECK_OK(parq_meta_decode_bloom_header(head, sizeof head, &h, &used));
-	uint8_t *bits = malloc((size_t)h.num_bytes);
-	REQUIRE(bits);
-	CHECK_OK(parq_reader_pread(rd, bits, (size_t)h.num_bytes, ch->bloom_filter_offset + (int64_t)used));
-	REQUIRE(parq_bloom_view(b, bits, (uint32_t)h.num_bytes) == 0); /* a copy */
-	free(bits);
 }
 
 static bool has_encoding(const parq_meta_column *m, int32_t enc)
