@@ -742,7 +742,8 @@ static int unit_scan(query_run *qr, size_t i, bool count, parq_reader **r, const
 		*r = f->r;
 		f->r = NULL;
 	} else {
-		/* on a bucket, without another footer GET */
+		/* on a bucket, from the footer GET the planning kept; units
+		 * only read the kept copy (none kept: a GET of their own) */
 		rc = ps_scan_open_reader_tail(qr->st, f->path, f->tail.data ? &f->tail : NULL, r);
 	}
 	*pred = f->pred;
