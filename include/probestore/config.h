@@ -104,6 +104,9 @@ typedef struct ps_object_config {
 	char *prefix;               /* keys under this prefix ("" or NULL: the bucket's root) */
 	bool path_style;            /* endpoint/bucket/key requests (true: what Ceph and MinIO
 	                             * serve without DNS); false: bucket.endpoint/key */
+	char *footer_cache_dir;     /* the objects' footers read before, on local disk; NULL:
+	                             * $XDG_CACHE_HOME/probestore/footers or ~/.cache/... */
+	uint64_t footer_cache_size; /* its bound in bytes; 0: no cache */
 } ps_object_config;
 
 /* log_config. */

@@ -68,7 +68,7 @@ enum {
 	K_L_LEVEL, K_L_FORMAT, K_L_FILE,
 	K_L_MAX_SIZE, K_L_BACKUPS, K_L_SUBDIRS, K_L_COMPRESS,
 	K_REPORTER_MAX_DIFF,
-	K_O_BACKEND, K_O_ENDPOINT, K_O_REGION, K_O_BUCKET, K_O_PREFIX, K_O_PATH_STYLE,
+	K_O_BACKEND, K_O_ENDPOINT, K_O_REGION, K_O_BUCKET, K_O_PREFIX, K_O_PATH_STYLE, K_O_CACHE_DIR, K_O_CACHE_SIZE,
 	NKEYS
 };
 
@@ -152,6 +152,10 @@ static const keydef KEYS[NKEYS] = {
 	[K_O_PREFIX] = { "storage_config.s3.prefix", "PROBESTORE_S3_PREFIX", P_STRING, T_STR, F(object.prefix), 0, 0, -1 },
 	[K_O_PATH_STYLE] = { "storage_config.s3.path_style", "PROBESTORE_S3_PATH_STYLE", P_BOOL, T_BOOL,
 	                     F(object.path_style), 0, 1, -1 },
+	[K_O_CACHE_DIR] = { "storage_config.s3.footer_cache_dir", "PROBESTORE_S3_FOOTER_CACHE_DIR", P_STRING, T_STR,
+	                    F(object.footer_cache_dir), 0, 0, -1 },
+	[K_O_CACHE_SIZE] = { "storage_config.s3.footer_cache_size", "PROBESTORE_S3_FOOTER_CACHE_SIZE", P_SIZE, T_U64,
+	                     F(object.footer_cache_size), 0, PIB, -1 },
 };
 
 enum policy {
@@ -297,6 +301,7 @@ int ps_config_default(ps_config *cfg)
 	cfg->log.file = NULL;
 
 	cfg->object.path_style = true;
+	cfg->object.footer_cache_size = 64 * MIB;
 	return 0;
 }
 
@@ -311,7 +316,7 @@ void ps_config_free(ps_config *cfg)
 	free(cfg->writer.change_fields);
 	cfg->writer.change_fields = NULL;
 	char **o[] = {&cfg->object.backend, &cfg->object.endpoint, &cfg->object.region, &cfg->object.bucket,
-	              &cfg->object.prefix};
+	              &cfg->object.prefix, &cfg->object.footer_cache_dir};
 	for (size_t i = 0; i < sizeof o / sizeof *o; i++) {
 		free(*o[i]);
 		*o[i] = NULL;
@@ -332,12 +337,14 @@ int ps_config_copy(ps_config *dst, const ps_config *src)
 	dst->base_path = NULL;
 	dst->log.file = NULL;
 	dst->writer.change_fields = NULL;
-	dst->object = (ps_object_config){.path_style = src->object.path_style};
+	dst->object = (ps_object_config){.path_style = src->object.path_style,
+	                                 .footer_cache_size = src->object.footer_cache_size};
 	if (dup_opt(&dst->base_path, src->base_path) || dup_opt(&dst->log.file, src->log.file) ||
 	    dup_opt(&dst->writer.change_fields, src->writer.change_fields) ||
 	    dup_opt(&dst->object.backend, src->object.backend) || dup_opt(&dst->object.endpoint, src->object.endpoint) ||
 	    dup_opt(&dst->object.region, src->object.region) || dup_opt(&dst->object.bucket, src->object.bucket) ||
-	    dup_opt(&dst->object.prefix, src->object.prefix)) {
+	    dup_opt(&dst->object.prefix, src->object.prefix) ||
+	    dup_opt(&dst->object.footer_cache_dir, src->object.footer_cache_dir)) {
 		ps_config_free(dst);
 		memset(dst, 0, sizeof *dst);
 		return ps_err_nomem();

@@ -16,10 +16,18 @@
 #include "../error.h"
 #include "../store_internal.h"
 #include "../util.h"
+#include "../strmap.h"
+#include "storage/footer_cache.h"
 #include "storage/s3.h"
 #include "probestore/log.h"
 
 enum { BACKEND_LOCAL, BACKEND_S3 };
+
+/* The version of an object a listing named. */
+typedef struct listed_obj {
+	uint64_t size;
+	char etag[PS_S3_ETAG_MAX];
+} listed_obj;
 
 struct ps_backend {
 	int kind;
@@ -33,6 +41,13 @@ struct ps_backend {
 	size_t n_idle, cap_idle;
 	ps_store_io_stats retired;
 	char spool[4096];    /* "" when none was made */
+	/* the footers of objects read before (NULL: no cache), found by the
+	 * version of an object the last listing named */
+	ps_footer_cache *fc;
+	pthread_mutex_t lmu;  /* listed, seen */
+	ps_strmap listed;     /* key -> index in seen */
+	listed_obj *seen;
+	size_t n_seen, cap_seen;
 };
 
 /* ---- opening ---- */
@@ -117,6 +132,22 @@ static int spool_make(ps_backend *b)
 	return 0;
 }
 
+/* The footer cache of an object store: its directory from the
+ * configuration or the user's cache directory, its entries scoped by
+ * endpoint, bucket and prefix. */
+static void footer_cache_open(ps_backend *b, const ps_object_config *oc)
+{
+	char dir[4096];
+	if (oc->footer_cache_dir)
+		snprintf(dir, sizeof dir, "%s", oc->footer_cache_dir);
+	else
+		ps_footer_cache_default_dir(dir, sizeof dir);
+	const char *ep = b->endpoint ? b->endpoint : getenv("AWS_ENDPOINT_URL");
+	char scope[4096];
+	snprintf(scope, sizeof scope, "%s|%s|%s", ep && *ep ? ep : "aws", b->bucket, b->prefix);
+	b->fc = ps_footer_cache_open(dir, oc->footer_cache_size, scope);
+}
+
 int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, char **resolved)
 {
 	*out = NULL;
@@ -125,6 +156,7 @@ int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, ch
 	if (!b)
 		return ps_err_nomem();
 	pthread_mutex_init(&b->mu, NULL);
+	pthread_mutex_init(&b->lmu, NULL);
 	const ps_object_config *oc = &cfg->object;
 	bool s3 = !strncmp(base, "s3://", 5) || (oc->backend && !strcmp(oc->backend, "s3"));
 	int rc = 0;
@@ -183,6 +215,8 @@ int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, ch
 		}
 		if (!rc)
 			rc = spool_make(b);
+		if (!rc)
+			footer_cache_open(b, oc);
 	}
 	if (!rc && !(*resolved = strdup(b->base)))
 		rc = ps_err_nomem();
@@ -215,6 +249,10 @@ void ps_backend_close(ps_backend *b)
 	if (b->spool[0])
 		spool_remove(b->spool); /* what a failed write left: the handle's own files */
 	pthread_mutex_destroy(&b->mu);
+	ps_footer_cache_close(b->fc);
+	ps_strmap_free(&b->listed);
+	free(b->seen);
+	pthread_mutex_destroy(&b->lmu);
 	free(b->endpoint);
 	free(b->region);
 	free(b->bucket);
@@ -326,6 +364,67 @@ static int list_local(const char *dir, ps_entry_fn fn, void *ud)
 	return rc;
 }
 
+/* ---- the versions the listings named, for the footer cache ---- */
+
+/* A scan: the objects the footer cache is for. The store never replaces
+ * one (it puts a scan under a free name), where a history's file has a
+ * next version under its name, which a listing taken before would hide. */
+static bool is_scan(const char *key)
+{
+	size_t n = strlen(key);
+	return !strncmp(key, "probe_results/", 14) && n > 8 && !strcmp(key + n - 8, ".parquet");
+}
+
+/* Notes the size and ETag of a listed scan (a failure to note it only
+ * costs its footer GET). */
+static void listed_note(ps_backend *b, const ps_s3_entry *e)
+{
+	if (!b->fc || !e->etag[0] || !is_scan(e->key))
+		return;
+	size_t kl = strlen(e->key);
+	pthread_mutex_lock(&b->lmu);
+	int64_t *at = ps_strmap_get(&b->listed, e->key, kl);
+	size_t i;
+	if (at) {
+		i = (size_t)*at;
+	} else if (!ps_array_room(&b->seen, &b->cap_seen, b->n_seen, sizeof *b->seen, 64) &&
+	           !ps_strmap_put(&b->listed, e->key, kl, (int64_t)b->n_seen)) {
+		i = b->n_seen++;
+	} else {
+		pthread_mutex_unlock(&b->lmu);
+		return;
+	}
+	b->seen[i].size = e->size;
+	snprintf(b->seen[i].etag, sizeof b->seen[i].etag, "%s", e->etag);
+	pthread_mutex_unlock(&b->lmu);
+}
+
+/* The version of key the last listing named: false when none did. */
+static bool listed_find(ps_backend *b, const char *key, listed_obj *out)
+{
+	if (!b->fc)
+		return false;
+	pthread_mutex_lock(&b->lmu);
+	int64_t *at = ps_strmap_get(&b->listed, key, strlen(key));
+	if (at)
+		*out = b->seen[*at];
+	pthread_mutex_unlock(&b->lmu);
+	return at && out->etag[0];
+}
+
+/* The listing's version of key is no longer the object's (a read met
+ * another): it is not looked for again before the next listing. */
+static void listed_forget(ps_backend *b, const char *key)
+{
+	if (!b->fc)
+		return;
+	pthread_mutex_lock(&b->lmu);
+	int64_t *at = ps_strmap_get(&b->listed, key, strlen(key));
+	if (at)
+		b->seen[*at].etag[0] = 0;
+	pthread_mutex_unlock(&b->lmu);
+}
+
 /* The keys under dir, page after page: with the delimiter "/", its
  * subdirectories (common prefixes) and the files directly in it; without,
  * every key below it, named by its path relative to dir. */
@@ -368,6 +467,7 @@ static int list_keys(ps_backend *b, const char *dir, bool tree, ps_entry_fn fn, 
 			const char *name = page.entries[i].key + (strncmp(page.entries[i].key, prefix, plen) ? 0 : plen);
 			if (!*name || (!tree && strchr(name, '/')))
 				continue;
+			listed_note(b, &page.entries[i]);
 			ps_entry en = {name, false, (int64_t)page.entries[i].size};
 			rc = fn(ud, &en);
 		}
@@ -511,6 +611,8 @@ int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_
  * GET of its own. */
 
 #define SRC_TAIL ((size_t)32 << 10)
+/* a longer footer is read by libparq as it goes (and not kept) */
+#define SRC_FOOTER_MAX ((size_t)16 << 20)
 #define SRC_CACHE_MAX ((size_t)64 << 20)
 
 typedef struct src_range {
@@ -579,10 +681,11 @@ bool ps_storage_replaced(void)
 }
 
 /* The libparq code of a failed read, noting a replaced object. */
-static int src_failed(int rc)
+static int src_failed(s3_src *s, int rc)
 {
 	errno = EIO;
 	if (rc == PS_S3_ECHANGED) {
+		listed_forget(s->b, s->key);
 		replaced_seen = true;
 		errno = ESTALE;
 	}
@@ -622,7 +725,7 @@ static int src_read_at(void *ud, void *buf, size_t len, int64_t off)
 		            (long long)off);
 	if (rc) {
 		src_log(s, "object storage read failed");
-		return src_failed(rc);
+		return src_failed(s, rc);
 	}
 	return 0;
 }
@@ -668,7 +771,7 @@ static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
 		s3_release(s->b, h);
 		if (rc) {
 			src_log(s, "object storage read failed");
-			rc = src_failed(rc);
+			rc = src_failed(s, rc);
 		}
 	} else if (rc != PARQ_ENOMEM) {
 		rc = PARQ_EIO;
@@ -684,6 +787,55 @@ static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
 	}
 	pthread_mutex_unlock(&s->mu);
 	free(rr);
+	return rc;
+}
+
+/* The footer GET: the object's last SRC_TAIL bytes, its size and the
+ * ETag of its version (s->etag); a footer longer than that is completed
+ * by a GET of the rest, of the same version, so that *tail holds the
+ * whole footer (what the footer cache keeps). */
+static int tail_fetch(s3_src *s, uint8_t **tail, size_t *got, uint64_t *size)
+{
+	*got = 0;
+	if (!(*tail = malloc(SRC_TAIL)))
+		return ps_err_nomem();
+	ps_s3 *h;
+	int rc = s3_acquire(s->b, &h);
+	if (rc)
+		return rc;
+	rc = ps_s3_get_tail(h, s->key, SRC_TAIL, *tail, got, size);
+	if (!rc)
+		snprintf(s->etag, sizeof s->etag, "%s", ps_s3_last_etag(h));
+	/* "<footer><length>PAR1": a length past what came, within the
+	 * object and of a sane size */
+	uint64_t need = 0;
+	if (!rc && *got >= 8 && !memcmp(*tail + *got - 4, "PAR1", 4)) {
+		const uint8_t *p = *tail + *got - 8;
+		need = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+		need += 8;
+	}
+	if (!rc && need > *got && need <= *size && need <= SRC_FOOTER_MAX) {
+		uint8_t *all = malloc(need);
+		size_t more = (size_t)need - *got, had = 0;
+		if (!all) {
+			rc = ps_err_nomem();
+		} else {
+			ps_s3_pin(h, s->etag);
+			rc = ps_s3_get_range(h, s->key, *size - need, more, all, &had);
+			ps_s3_pin(h, NULL);
+			if (!rc && had != more)
+				rc = ps_err(PS_ECORRUPT, "%s: the object ends before its footer", s->key);
+		}
+		if (!rc) {
+			memcpy(all + more, *tail, *got);
+			free(*tail);
+			*tail = all;
+			*got = (size_t)need;
+		} else {
+			free(all);
+		}
+	}
+	s3_release(s->b, h);
 	return rc;
 }
 
@@ -708,36 +860,41 @@ int ps_storage_open_reader(const ps_store *st, const char *path, const parq_read
 	const char *key = NULL;
 	key_of(b, path, &key);
 	s3_src *s = calloc(1, sizeof *s);
-	uint8_t *tail = malloc(SRC_TAIL);
-	if (!s || !tail || !(s->key = strdup(key))) {
+	if (!s || !(s->key = strdup(key))) {
 		free(s);
-		free(tail);
 		return ps_err_nomem();
 	}
 	s->b = b;
 	s->st = st;
 	pthread_mutex_init(&s->mu, NULL);
-	ps_s3 *h;
+	uint8_t *tail = NULL;
 	size_t got = 0;
 	uint64_t size = 0;
+	listed_obj lo;
 	if (kept && kept->data) {
 		/* the footer GET of an earlier reader of the same object */
-		memcpy(tail, kept->data, kept->len);
-		got = kept->len;
-		size = kept->size;
-		snprintf(s->etag, sizeof s->etag, "%s", kept->etag);
-		rc = 0;
-	} else if (!(rc = s3_acquire(b, &h))) {
-		rc = ps_s3_get_tail(h, key, SRC_TAIL, tail, &got, &size);
-		if (!rc)
-			snprintf(s->etag, sizeof s->etag, "%s", ps_s3_last_etag(h));
-		s3_release(b, h);
-		if (!rc && kept && got && (kept->data = malloc(got))) {
-			memcpy(kept->data, tail, got);
-			kept->len = got;
-			kept->size = size;
-			snprintf(kept->etag, sizeof kept->etag, "%s", s->etag);
+		rc = (tail = malloc(kept->len)) ? 0 : ps_err_nomem();
+		if (!rc) {
+			memcpy(tail, kept->data, kept->len);
+			got = kept->len;
+			size = kept->size;
+			snprintf(s->etag, sizeof s->etag, "%s", kept->etag);
 		}
+	} else if (listed_find(b, key, &lo) && ps_footer_cache_get(b->fc, key, lo.size, lo.etag, &tail, &got)) {
+		/* the footer of the version the listing named, read before */
+		size = lo.size;
+		snprintf(s->etag, sizeof s->etag, "%s", lo.etag);
+		rc = 0;
+	} else {
+		rc = tail_fetch(s, &tail, &got, &size);
+		if (!rc && got && is_scan(key))
+			ps_footer_cache_put(b->fc, key, size, s->etag, tail, got);
+	}
+	if (!rc && got && kept && !kept->data && (kept->data = malloc(got))) {
+		memcpy(kept->data, tail, got);
+		kept->len = got;
+		kept->size = size;
+		snprintf(kept->etag, sizeof kept->etag, "%s", s->etag);
 	}
 	if (!rc && got) {
 		pthread_mutex_lock(&s->mu);
@@ -823,6 +980,41 @@ static int put_stream(ps_s3 *h, const char *key, int fd, size_t part, char *etag
 	return rc;
 }
 
+static bool pread_full(int fd, uint8_t *p, size_t n, off_t off)
+{
+	while (n) {
+		ssize_t r = pread(fd, p, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return true;
+}
+
+/* The footer of a Parquet object just put, kept in the footer cache from
+ * its spool file (the bytes a footer GET would bring): a query from this
+ * machine then fetches no footer of what it wrote. */
+static void cache_written(ps_backend *b, const char *key, int fd, const char *etag)
+{
+	struct stat sb;
+	uint8_t end[8];
+	if (!b->fc || !etag[0] || !is_scan(key) || fstat(fd, &sb) != 0 || sb.st_size < 12 ||
+	    !pread_full(fd, end, 8, sb.st_size - 8))
+		return;
+	uint64_t size = (uint64_t)sb.st_size, n = size < SRC_TAIL ? size : SRC_TAIL;
+	uint64_t need = ((uint64_t)end[0] | (uint64_t)end[1] << 8 | (uint64_t)end[2] << 16 | (uint64_t)end[3] << 24) + 8;
+	if (!memcmp(end + 4, "PAR1", 4) && need > n && need <= size && need <= SRC_FOOTER_MAX)
+		n = need;
+	uint8_t *buf = malloc(n);
+	if (buf && pread_full(fd, buf, n, (off_t)(size - n)))
+		ps_footer_cache_put(b->fc, key, size, etag, buf, n);
+	free(buf);
+}
+
 int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mode, const char *if_match,
                    char etag[PS_ETAG_MAX])
 {
@@ -852,6 +1044,8 @@ int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mod
 			rc = ps_err(PS_ECONFLICT, "%s was changed by another writer", path);
 	}
 	s3_release(b, h);
+	if (!rc)
+		cache_written(b, key, fd, tag);
 	if (!rc && etag)
 		snprintf(etag, PS_ETAG_MAX, "%s", tag);
 	return rc;

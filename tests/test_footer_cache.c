@@ -1,0 +1,353 @@
+/* The footer cache of a store on object storage (storage/footer_cache.h).
+ *
+ * Locally: entries found only for the very key, size, ETag and scope they
+ * were written for; a damaged or truncated entry is a miss; the directory
+ * is private, and kept under its bound by removing the entries read least
+ * recently. With PROBESTORE_TEST_BACKEND=s3 (the _s3 variant) also the
+ * store: the footers of the scans a handle writes, or reads, are kept, and
+ * a count then needs no footer GET per object for the same answer; a
+ * damaged entry costs its GET and nothing else, a cache of size 0 writes
+ * nothing, and an object replaced after the
+ * listing named its version is read from its new version. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "probestore/probestore.h"
+#include "storage/backend.h"
+#include "storage/footer_cache.h"
+#include "storage/s3.h"
+#include "test.h"
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+/* The entries (*.footer) of dir: their count, and the name of the first
+ * in *first (may be NULL). */
+static int entries(const char *dir, char *first, size_t cap)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l > 7 && !strcmp(e->d_name + l - 7, ".footer")) {
+			if (!n && first)
+				snprintf(first, cap, "%s/%s", dir, e->d_name);
+			n++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static uint64_t dir_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	uint64_t n = 0;
+	struct dirent *e;
+	struct stat sb;
+	while (d && (e = readdir(d)))
+		if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && S_ISREG(sb.st_mode))
+			n += (uint64_t)sb.st_size;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void flip_byte(const char *path, off_t from_end)
+{
+	int fd = open(path, O_RDWR);
+	REQUIRE(fd >= 0);
+	struct stat sb;
+	REQUIRE(fstat(fd, &sb) == 0);
+	unsigned char c;
+	REQUIRE(pread(fd, &c, 1, sb.st_size - from_end) == 1);
+	c ^= 0x20;
+	REQUIRE(pwrite(fd, &c, 1, sb.st_size - from_end) == 1);
+	close(fd);
+}
+
+static void test_module(const char *tmp)
+{
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/a/b/footers", tmp);
+	CHECK(ps_footer_cache_open(dir, 0, "s") == NULL);
+	CHECK(ps_footer_cache_open("", 1 << 20, "s") == NULL);
+	ps_footer_cache *c = ps_footer_cache_open(dir, 1 << 20, "s");
+	REQUIRE(c);
+	uint8_t data[3000], *got;
+	size_t len;
+	uint64_t seed = 5;
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)test_rand(&seed);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "e1", &got, &len), 0);
+	ps_footer_cache_put(c, "t/x.parquet", 100000, "e1", data, sizeof data);
+	struct stat sb;
+	CHECK(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 0777) == 0700);
+	CHECK_EQ_INT(entries(dir, NULL, 0), 1);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "e1", &got, &len), 1);
+	CHECK_EQ_INT(len, sizeof data);
+	if (len == sizeof data)
+		CHECK_MEM(got, data, len);
+	free(got);
+	/* another version, size, key or store: no entry */
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "e2", &got, &len), 0);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100001, "e1", &got, &len), 0);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/y.parquet", 100000, "e1", &got, &len), 0);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "", &got, &len), 0);
+	ps_footer_cache *other = ps_footer_cache_open(dir, 1 << 20, "s2");
+	REQUIRE(other);
+	CHECK_EQ_INT(ps_footer_cache_get(other, "t/x.parquet", 100000, "e1", &got, &len), 0);
+	ps_footer_cache_close(other);
+	/* a damaged byte of the footer, then of a name, then a torn file:
+	 * misses, and a new put mends the entry */
+	char path[700];
+	REQUIRE(entries(dir, path, sizeof path) == 1);
+	flip_byte(path, 100);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "e1", &got, &len), 0);
+	ps_footer_cache_put(c, "t/x.parquet", 100000, "e1", data, sizeof data);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "e1", &got, &len), 1);
+	free(got);
+	flip_byte(path, (off_t)sizeof data + 1); /* the last byte of the ETag */
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "e1", &got, &len), 0);
+	ps_footer_cache_put(c, "t/x.parquet", 100000, "e1", data, sizeof data);
+	REQUIRE(truncate(path, 2000) == 0);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "e1", &got, &len), 0);
+	/* larger than an eighth of the bound: not kept */
+	ps_footer_cache_close(c);
+	c = ps_footer_cache_open(dir, 16000, "s");
+	REQUIRE(c);
+	ps_footer_cache_put(c, "t/z.parquet", 1, "e", data, 2001);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/z.parquet", 1, "e", &got, &len), 0);
+	ps_footer_cache_close(c);
+
+	/* the bound: 40 entries of 1,500 bytes in a cache of 32,000, all
+	 * made old; entry 7 read, then a new handle writes one more: the
+	 * trim leaves at most three quarters of the bound, entry 7 among them */
+	snprintf(dir, sizeof dir, "%s/bound", tmp);
+	c = ps_footer_cache_open(dir, 1 << 20, "s");
+	REQUIRE(c);
+	char key[64];
+	for (int i = 0; i < 40; i++) {
+		snprintf(key, sizeof key, "t/%d.parquet", i);
+		ps_footer_cache_put(c, key, 7, "e", data, 1500);
+	}
+	ps_footer_cache_close(c);
+	CHECK_EQ_INT(entries(dir, NULL, 0), 40);
+	DIR *d = opendir(dir);
+	REQUIRE(d);
+	struct dirent *e;
+	struct timespec old[2] = {{.tv_sec = time(NULL) - 7200}, {.tv_sec = time(NULL) - 7200}};
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			CHECK(utimensat(dirfd(d), e->d_name, old, 0) == 0);
+	closedir(d);
+	c = ps_footer_cache_open(dir, 32000, "s");
+	REQUIRE(c);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/7.parquet", 7, "e", &got, &len), 1);
+	free(got);
+	ps_footer_cache_put(c, "t/new.parquet", 7, "e", data, 1500);
+	CHECK(dir_bytes(dir) <= 32000 / 4 * 3);
+	CHECK(entries(dir, NULL, 0) >= 10);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/7.parquet", 7, "e", &got, &len), 1);
+	free(got);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/new.parquet", 7, "e", &got, &len), 1);
+	free(got);
+	uint64_t hits, writes;
+	ps_footer_cache_counts(c, &hits, &writes);
+	CHECK_EQ_INT(hits, 3);
+	CHECK_EQ_INT(writes, 1);
+	ps_footer_cache_close(c);
+}
+
+/* ---- the store on a bucket ---- */
+
+/* target 0's scan is larger than the footer GET (32 KiB): reading it
+ * fetches more */
+enum { TARGETS = 6, ROWS = 300, ROWS0 = 4000 };
+
+static int keep_count(void *ud, const ps_probe_result *r)
+{
+	(void)r;
+	(*(int64_t *)ud)++;
+	return 0;
+}
+
+static ps_store *open_store(const char *base, const char *cache_dir, uint64_t size)
+{
+	ps_config cfg;
+	REQUIRE(ps_config_default(&cfg) == 0);
+	cfg.object.footer_cache_dir = strdup(cache_dir);
+	cfg.object.footer_cache_size = size;
+	ps_store_options so;
+	ps_store_options_default(&so);
+	so.base_path = base;
+	so.config = &cfg;
+	ps_store *st;
+	if (ps_store_open(&st, &so)) {
+		fprintf(stderr, "ps_store_open %s: %s\n", base, ps_errmsg());
+		exit(1);
+	}
+	ps_config_free(&cfg);
+	return st;
+}
+
+/* A count of the 5xx rows of every target; *requests: what it asked of
+ * the bucket. */
+static int64_t count_5xx(ps_store *st, uint64_t *requests)
+{
+	static const int codes[] = {500, 502};
+	ps_query q;
+	ps_query_default(&q);
+	q.status_codes = codes;
+	q.n_status_codes = 2;
+	ps_store_io_stats a, b;
+	ps_store_io_stats_get(st, &a);
+	int64_t n = -1;
+	CHECK_OK(ps_store_count(st, &q, &n));
+	ps_store_io_stats_get(st, &b);
+	*requests = b.requests - a.requests;
+	return n;
+}
+
+static void test_store(const char *tmp)
+{
+	char base[600], cache[600], paths[TARGETS][4096];
+	test_store_base(base, sizeof base, tmp);
+	snprintf(cache, sizeof cache, "%s/store-footers", tmp);
+	ps_store *st = open_store(base, cache, 64 << 20);
+	static const int codes[] = {200, 500, 301, 502, 404};
+	int64_t want = 0;
+	uint64_t seed = 9;
+	for (int t = 0; t < TARGETS; t++) {
+		ps_scan_options o;
+		ps_scan_options_default(&o);
+		char target[64];
+		snprintf(target, sizeof target, "t%d.example.com", t);
+		o.root_target = target;
+		o.scan_time_ms = 1764000000000 + t;
+		ps_scan_writer *w;
+		CHECK_OK(ps_scan_writer_open(&w, st, &o));
+		static char urls[ROWS0][128];
+		static ps_probe_result res[ROWS0];
+		int n = t ? ROWS : ROWS0;
+		for (int i = 0; i < n; i++) {
+			snprintf(urls[i], sizeof urls[i], "https://%s/p/%d/%016llx", target, i,
+			         (unsigned long long)test_rand(&seed));
+			memset(&res[i], 0, sizeof res[i]);
+			res[i].input_url = urls[i];
+			res[i].status_code = codes[(i + t) % 5];
+			want += res[i].status_code >= 500;
+		}
+		CHECK_OK(ps_scan_writer_add(w, res, (size_t)n));
+		ps_scan_result sr;
+		CHECK_OK(ps_scan_writer_commit(w, &sr));
+		snprintf(paths[t], sizeof paths[t], "%s", sr.path);
+	}
+	ps_store_close(st);
+	/* the writer kept the footers of what it put */
+	CHECK_EQ_INT(entries(cache, NULL, 0), TARGETS);
+
+	/* without the cache, each footer is fetched */
+	char none[600];
+	snprintf(none, sizeof none, "%s/no-footers", tmp);
+	st = open_store(base, none, 0);
+	uint64_t cold, warm, r;
+	CHECK_EQ_INT(count_5xx(st, &cold), want);
+	struct stat sb;
+	CHECK(stat(none, &sb) != 0);
+	ps_store_close(st);
+	/* with it, none: a listing and the chunks */
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_5xx(st, &warm), want);
+	CHECK_EQ_INT(warm, cold - TARGETS);
+	/* a count without a filter: the listing alone */
+	ps_query q;
+	ps_query_default(&q);
+	int64_t all = -1;
+	ps_store_io_stats a, b;
+	ps_store_io_stats_get(st, &a);
+	CHECK_OK(ps_store_count(st, &q, &all));
+	ps_store_io_stats_get(st, &b);
+	CHECK_EQ_INT(all, (TARGETS - 1) * ROWS + ROWS0);
+	CHECK_EQ_INT(b.requests - a.requests, 1);
+	ps_store_close(st);
+	printf("a count over %d objects: %llu requests, %llu with their footers kept\n", TARGETS,
+	       (unsigned long long)cold, (unsigned long long)warm);
+
+	/* a reader keeps what it fetched: removed, the entries come back */
+	char path[700];
+	while (entries(cache, path, sizeof path))
+		REQUIRE(unlink(path) == 0);
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_5xx(st, &r), want);
+	CHECK_EQ_INT(r, cold);
+	ps_store_close(st);
+	CHECK_EQ_INT(entries(cache, NULL, 0), TARGETS);
+
+	/* a damaged entry: its footer fetched again, the answer the same */
+	REQUIRE(entries(cache, path, sizeof path) == TARGETS);
+	flip_byte(path, 50);
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_5xx(st, &r), want);
+	CHECK_EQ_INT(r, warm + 1);
+	ps_store_close(st);
+
+	/* an object replaced after a listing named its version (and its
+	 * footer is kept): the read of the old version's offsets fails as
+	 * replaced, and the next read is of the new version. Scans are
+	 * never replaced by the store: the test replaces scan 0 by the bytes
+	 * of scan 1 behind its back. */
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_5xx(st, &r), want);
+	ps_s3_options so;
+	ps_s3_options_default(&so);
+	so.bucket = getenv("PROBESTORE_S3_BUCKET");
+	so.path_style = true;
+	ps_s3 *direct;
+	REQUIRE(ps_s3_open(&direct, &so) == 0);
+	const char *key0 = paths[0] + strlen("s3://") + strlen(so.bucket) + 1;
+	const char *key1 = paths[1] + strlen("s3://") + strlen(so.bucket) + 1;
+	uint8_t *bytes;
+	size_t len;
+	REQUIRE(ps_s3_get(direct, key1, &bytes, &len, NULL) == 0);
+	REQUIRE(ps_s3_put(direct, key0, bytes, len, NULL) == 0);
+	free(bytes);
+	int64_t rows = 0;
+	ps_storage_replaced_clear();
+	int rc = ps_store_scan_stream(st, paths[0], keep_count, &rows, NULL);
+	CHECK(rc != 0 && ps_storage_replaced());
+	rows = 0;
+	CHECK_OK(ps_store_scan_stream(st, paths[0], keep_count, &rows, NULL));
+	CHECK_EQ_INT(rows, ROWS);
+	ps_store_close(st);
+	for (int t = 0; t < TARGETS; t++)
+		ps_s3_delete(direct, paths[t] + strlen("s3://") + strlen(so.bucket) + 1);
+	ps_s3_close(direct);
+}
+
+int main(void)
+{
+	test_backend_init("test_footer_cache");
+	char tmp[] = "/tmp/ps_footer_cache_XXXXXX";
+	REQUIRE(mkdtemp(tmp));
+	test_module(tmp);
+	if (test_backend_s3())
+		test_store(tmp);
+	else
+		printf("test_footer_cache: the store on a bucket is the _s3 variant's\n");
+	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return test_report("test_footer_cache");
+}
