@@ -48,12 +48,19 @@ const record = (o) => fs.appendFileSync(results, JSON.stringify(o) + '\n');
 const bucket = env.PROBESTORE_S3_BUCKET;
 const prefix = `bench-${process.pid}-${Date.now()}`;
 const cleanEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('PROBESTORE_')));
+// the footer cache (storage_config.s3.footer_cache_dir) of this run alone,
+// empty at its start: the ingest fills it with what it puts
+const cacheHome = path.join(out, 'cache');
+fs.rmSync(cacheHome, { recursive: true, force: true });
+cleanEnv.XDG_CACHE_HOME = cacheHome;
+const noCache = { PROBESTORE_S3_FOOTER_CACHE_SIZE: '0' };
 
 // ARGV under `bench rss`: time and peak memory of the whole process, its
 // standard output, and the traffic line of its standard error
-function measured(args) {
+function measured(args, extraEnv = {}) {
   const ans = path.join(out, 'answer.txt');
-  const r = spawnSync(opt.bench, ['rss', '--stdout', ans, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: cleanEnv });
+  const r = spawnSync(opt.bench, ['rss', '--stdout', ans, ...args],
+    { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...cleanEnv, ...extraEnv } });
   const objs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   const rss = objs.find((o) => o.op === 'rss');
   if (!rss) throw new Error(`bench rss ${args.join(' ')}: no measurement (${r.stderr.trim()})`);
@@ -108,6 +115,12 @@ for (const c of cases) {
     const m = measured(ps(s3store, ...c.args));
     record({ case: c.name, who: 'probestore', seconds: m.seconds, rss_mb: m.rss_mb, answer: Number(m.text.trim()),
       bytes_fetched: m.traffic?.bytes_fetched, requests: m.traffic?.requests, object_bytes: objectBytes });
+    // the same without the footers kept: what a machine that has not
+    // read these objects before fetches
+    const n = measured(ps(s3store, ...c.args), noCache);
+    record({ case: c.name, who: 'probestore, no footer cache', seconds: n.seconds, rss_mb: n.rss_mb,
+      answer: Number(n.text.trim()), bytes_fetched: n.traffic?.bytes_fetched, requests: n.traffic?.requests,
+      object_bytes: objectBytes });
     const t0 = performance.now();
     const df = await pl.scanParquet(glob, { cloudOptions }).filter(c.polars()).select(pl.len().alias('n')).collect();
     const seconds = (performance.now() - t0) / 1000;
@@ -134,8 +147,12 @@ for (const [k, v] of groups) {
     `${fetched ?? ''}${share} | ${v[0].requests ?? ''}`);
 }
 for (const c of ['ingest', ...cases.map((x) => x.name)]) {
-  const g = [...groups.entries()].filter(([k]) => k.startsWith(`${c}\t`)).map(([, v]) => median(v.map((x) => x.seconds)));
-  if (g.length === 2) console.log(`${c}: ${(g[1] / g[0]).toFixed(2)}x (second against first)`);
+  const g = [...groups.entries()].filter(([k]) => k.startsWith(`${c}\t`))
+    .map(([k, v]) => [k.split('\t')[1], median(v.map((x) => x.seconds))]);
+  // the last group (the local directory, Polars) against each of the others
+  const [lastWho, last] = g[g.length - 1];
+  for (const [who, t] of g.slice(0, -1))
+    console.log(`${c}: ${who} ${(last / t).toFixed(2)}x as fast as ${lastWho}`);
 }
 const ans = recs.filter((r) => r.answer !== undefined);
 for (const c of cases) {
