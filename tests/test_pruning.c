@@ -853,6 +853,88 @@ static void test_bloom_dictionary(const char *path)
 	parq_schema_free(s);
 }
 
+/* A substring test runs one search over values that follow one another
+ * in memory: in the corpus's DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY
+ * pages the values are decoded back to back, so a needle made of the end
+ * of one value and the start of the next is found in memory and must not
+ * count. Counts equal a test of each value read back. */
+static void substring_file(const char *dir, const char *file, const char *col)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	parq_reader *rd;
+	CHECK_OK(parq_reader_open(&rd, path, NULL));
+	enum { MAXV = 4096 };
+	static char vals[MAXV][128];
+	static bool present[MAXV];
+	int64_t n = 0;
+	parq_scan *s;
+	const char *const fields[] = {col};
+	CHECK_OK(parq_scan_open(&s, rd, NULL, fields, 1));
+	const parq_value *row;
+	while (n < MAXV && parq_scan_next(s, &row) == 0 && row) {
+		const parq_value *v = &row->u.list.items[0];
+		present[n] = v->kind == PARQ_V_BYTES;
+		snprintf(vals[n], sizeof vals[n], "%.*s", present[n] ? (int)v->u.bytes.len : 0,
+		         present[n] ? (const char *)v->u.bytes.ptr : "");
+		n++;
+	}
+	parq_scan_close(s);
+	REQUIRE(n > 100);
+	/* needles across two present neighbours, inside one value, and whole */
+	uint64_t r = 17;
+	int across = 0, checked = 0;
+	for (int k = 0; k < 120; k++) {
+		char needle[300];
+		int64_t i = (int64_t)(test_rand(&r) % (uint64_t)(n - 1)), j = i + 1;
+		while (j < n && !present[j])
+			j++;
+		if (!present[i] || j >= n || !vals[i][0] || !vals[j][0])
+			continue;
+		size_t li = strlen(vals[i]), lj = strlen(vals[j]);
+		if (k % 3 == 0) {
+			size_t a = 1 + test_rand(&r) % (li < 3 ? li : 3), b = 1 + test_rand(&r) % (lj < 3 ? lj : 3);
+			snprintf(needle, sizeof needle, "%s%.*s", vals[i] + li - a, (int)b, vals[j]);
+			across++;
+		} else if (k % 3 == 1) {
+			size_t at = test_rand(&r) % li;
+			snprintf(needle, sizeof needle, "%.*s", (int)(1 + test_rand(&r) % (li - at)), vals[i] + at);
+		} else {
+			memcpy(needle, vals[i], li + 1);
+		}
+		int64_t want = 0;
+		for (int64_t x = 0; x < n; x++)
+			want += present[x] && strstr(vals[x], needle) != NULL;
+		parq_scalar sub = parq_scalar_bytes(needle, (uint32_t)strlen(needle));
+		parq_pred *p;
+		CHECK_OK(parq_pred_contains(&p, col, &sub));
+		int64_t got = counted(rd, p, -1);
+		if (got != want)
+			fprintf(stderr, "%s %s CONTAINS '%s': %lld, expected %lld\n", file, col, needle, (long long)got,
+			        (long long)want);
+		CHECK_EQ_INT(got, want);
+		parq_pred_free(p);
+		checked++;
+	}
+	CHECK(across > 10 && checked > 60);
+	parq_reader_close(rd);
+}
+
+static void test_substring_runs(void)
+{
+	const char *dir = getenv("PARQUET_TESTING_DIR");
+	char data[4096];
+	snprintf(data, sizeof data, "%s/data", dir ? dir : "");
+	if (!dir || access(data, R_OK) != 0) {
+		printf("test_pruning: substring runs over DELTA_*BYTE_ARRAY pages skipped: no parquet-testing "
+		       "corpus (PARQUET_TESTING_DIR)\n");
+		return;
+	}
+	substring_file(data, "delta_length_byte_array.parquet", "FRUIT");
+	substring_file(data, "delta_byte_array.parquet", "c_email_address");
+	substring_file(data, "delta_byte_array.parquet", "c_first_name");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/parq_pruning_XXXXXX";
@@ -860,6 +942,7 @@ int main(void)
 	REQUIRE(fd >= 0);
 	close(fd);
 	test_parser();
+	test_substring_runs();
 	test_targeted(path);
 	test_bloom_size(path);
 	test_bloom_dictionary(path);

@@ -940,6 +940,44 @@ static void eval_scalar_dict(vnode *v, const parq_node *leaf, const parq_column_
 	}
 }
 
+/* hit[i] for the nv values of a string batch: whether each holds the
+ * non-empty needle. One memmem runs over each run of values that follow
+ * one another in memory (in a PLAIN page, a 4-byte length apart; decoded
+ * into one buffer, no gap), not one per value: setting a search up costs
+ * more than scanning a URL. Two allocations are never that close (the
+ * allocator's header lies between), so a run is one buffer. A hit that
+ * starts in one value and ends in the next is searched past. */
+static void substr_values(const parq_bytes *v, int64_t nv, const uint8_t *nd, size_t nl, uint8_t *hit)
+{
+	for (int64_t i = 0; i < nv;) {
+		const uint8_t *start = v[i].ptr, *end = start + v[i].len;
+		int64_t j = i + 1;
+		while (j < nv && v[j].ptr && (v[j].ptr == end || v[j].ptr == end + 4)) {
+			end = v[j].ptr + v[j].len;
+			j++;
+		}
+		memset(hit + i, 0, (size_t)(j - i));
+		const uint8_t *at = start;
+		int64_t k = i;
+		while (at && (size_t)(end - at) >= nl) {
+			const uint8_t *h = memmem(at, (size_t)(end - at), nd, nl);
+			if (!h)
+				break;
+			while (v[k].ptr + v[k].len < h + nl)
+				k++; /* the first value ending at or after the hit's end */
+			if (h >= v[k].ptr) {
+				hit[k] = 1;
+				at = v[k].ptr + v[k].len;
+				if (++k == j)
+					break;
+			} else {
+				at = h + 1;
+			}
+		}
+		i = j;
+	}
+}
+
 /* m[r] for the n rows of batch b of a scalar leaf. */
 static void eval_scalar(const parq_pred *p, const parq_node *leaf, const parq_column_batch *b, int64_t n, uint8_t *m)
 {
@@ -947,6 +985,18 @@ static void eval_scalar(const parq_pred *p, const parq_node *leaf, const parq_co
 	int16_t max_def = leaf->max_def;
 	uint8_t null_match = p->op == PARQ_OP_IS_NULL;
 	int64_t vi = 0;
+	if (leaf->type == PARQ_BYTE_ARRAY && p->op == PARQ_OP_CONTAINS && p->n_vals == 1 &&
+	    p->vals[0].kind == PARQ_V_BYTES && p->vals[0].u.s.len) {
+		/* the values' results in m[0, nv), then spread over the rows
+		 * from the last (a value's index is never past its row's) */
+		int64_t nv = 0;
+		for (int64_t r = 0; r < n; r++)
+			nv += !def || def[r] == max_def;
+		substr_values(b->bytes, nv, p->vals[0].u.s.ptr, p->vals[0].u.s.len, m);
+		for (int64_t r = n, k = nv; r-- > 0;)
+			m[r] = !def || def[r] == max_def ? m[--k] : 0;
+		return;
+	}
 	if (int_test_ok(p, leaf)) {
 		bool i32 = leaf->type == PARQ_INT32;
 		for (int64_t r = 0; r < n; r++) {
