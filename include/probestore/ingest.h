@@ -73,7 +73,7 @@ typedef struct ps_ingest_options {
 	size_t max_line_size;      /* longest line accepted; 0: the config's max_line_size */
 	size_t memory_budget;      /* bytes for records, row groups and previous
 	                            * scans' compared values held, all targets
-	                            * together; 0: 192 MiB */
+	                            * together; 0: 224 MiB */
 	int threads;               /* threads that parse and encode; 0: one per
 	                            * online CPU (the small scans are written on
 	                            * at least 8, since they mostly wait on the

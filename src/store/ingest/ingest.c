@@ -44,9 +44,12 @@
 /* the budget's size sets the row groups' (the open targets' writers
  * share half of it before the biggest are flushed): 128 MiB made row groups of about 1,300
  * rows over 50 targets, and 192 MiB 1.6 times as many, 1.5% smaller
- * files and fewer requests per object on a bucket, the whole process
- * peaking at 186 to 213 MB from 1,000,000 to 4,000,000 lines */
-#define DEFAULT_BUDGET ((size_t)192 << 20)
+ * files and fewer requests per object on a bucket; 224 MiB (since the
+ * writers hold less besides their rows) 91 -> 70 row groups at 500,000
+ * lines over 50 targets, 148 -> 128 at 1,000,000, the whole process
+ * peaking at 191 MB at 1,000,000 lines and 219 MB at 4,000,000 (175 and
+ * 205 MB with 192 MiB; docs/benchmarks.md) */
+#define DEFAULT_BUDGET ((size_t)224 << 20)
 /* a writer holding less than this of its row group is not worth trimming:
  * with the previous scans' values counted, a lower floor trims row groups
  * to a few pages and makes the files much larger (docs/benchmarks.md) */
