@@ -85,6 +85,12 @@ static void test_module(const char *tmp)
 	snprintf(dir, sizeof dir, "%s/a/b/footers", tmp);
 	CHECK(ps_footer_cache_open(dir, 0, "s") == NULL);
 	CHECK(ps_footer_cache_open("", 1 << 20, "s") == NULL);
+	char afile[600];
+	snprintf(afile, sizeof afile, "%s/a-file", tmp);
+	FILE *af = fopen(afile, "w");
+	REQUIRE(af);
+	fclose(af);
+	CHECK(ps_footer_cache_open(afile, 1 << 20, "s") == NULL); /* not a directory */
 	ps_footer_cache *c = ps_footer_cache_open(dir, 1 << 20, "s");
 	REQUIRE(c);
 	uint8_t data[3000], *got;
@@ -125,12 +131,15 @@ static void test_module(const char *tmp)
 	ps_footer_cache_put(c, "t/x.parquet", 100000, "e1", data, sizeof data);
 	REQUIRE(truncate(path, 2000) == 0);
 	CHECK_EQ_INT(ps_footer_cache_get(c, "t/x.parquet", 100000, "e1", &got, &len), 0);
+	/* more bytes than the object has: never found */
+	ps_footer_cache_put(c, "t/short.parquet", 100, "e1", data, sizeof data);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/short.parquet", 100, "e1", &got, &len), 0);
 	/* larger than an eighth of the bound: not kept */
 	ps_footer_cache_close(c);
 	c = ps_footer_cache_open(dir, 16000, "s");
 	REQUIRE(c);
-	ps_footer_cache_put(c, "t/z.parquet", 1, "e", data, 2001);
-	CHECK_EQ_INT(ps_footer_cache_get(c, "t/z.parquet", 1, "e", &got, &len), 0);
+	ps_footer_cache_put(c, "t/z.parquet", 100000, "e", data, 2001);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/z.parquet", 100000, "e", &got, &len), 0);
 	ps_footer_cache_close(c);
 
 	/* the bound: 40 entries of 1,500 bytes in a cache of 32,000, all
@@ -142,7 +151,7 @@ static void test_module(const char *tmp)
 	char key[64];
 	for (int i = 0; i < 40; i++) {
 		snprintf(key, sizeof key, "t/%d.parquet", i);
-		ps_footer_cache_put(c, key, 7, "e", data, 1500);
+		ps_footer_cache_put(c, key, 70000, "e", data, 1500);
 	}
 	ps_footer_cache_close(c);
 	CHECK_EQ_INT(entries(dir, NULL, 0), 40);
@@ -156,14 +165,14 @@ static void test_module(const char *tmp)
 	closedir(d);
 	c = ps_footer_cache_open(dir, 32000, "s");
 	REQUIRE(c);
-	CHECK_EQ_INT(ps_footer_cache_get(c, "t/7.parquet", 7, "e", &got, &len), 1);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/7.parquet", 70000, "e", &got, &len), 1);
 	free(got);
-	ps_footer_cache_put(c, "t/new.parquet", 7, "e", data, 1500);
+	ps_footer_cache_put(c, "t/new.parquet", 70000, "e", data, 1500);
 	CHECK(dir_bytes(dir) <= 32000 / 4 * 3);
 	CHECK(entries(dir, NULL, 0) >= 10);
-	CHECK_EQ_INT(ps_footer_cache_get(c, "t/7.parquet", 7, "e", &got, &len), 1);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/7.parquet", 70000, "e", &got, &len), 1);
 	free(got);
-	CHECK_EQ_INT(ps_footer_cache_get(c, "t/new.parquet", 7, "e", &got, &len), 1);
+	CHECK_EQ_INT(ps_footer_cache_get(c, "t/new.parquet", 70000, "e", &got, &len), 1);
 	free(got);
 	uint64_t hits, writes;
 	ps_footer_cache_counts(c, &hits, &writes);

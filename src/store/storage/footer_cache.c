@@ -61,6 +61,11 @@ ps_footer_cache *ps_footer_cache_open(const char *dir, uint64_t max_bytes, const
 {
 	if (!dir || !*dir || !max_bytes || strlen(dir) > 3800)
 		return NULL;
+	/* a directory there already must be ours: another user's would
+	 * read what this one queried */
+	struct stat sb;
+	if (lstat(dir, &sb) == 0 && (!S_ISDIR(sb.st_mode) || sb.st_uid != getuid()))
+		return NULL;
 	ps_footer_cache *c = calloc(1, sizeof *c);
 	if (!c || !(c->dir = strdup(dir)) || !(c->scope = strdup(scope ? scope : ""))) {
 		ps_footer_cache_close(c);
@@ -216,8 +221,8 @@ int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, cons
 		goto out;
 	if (get64(buf + 32) != entry_sum(buf + HEADER, head_len - HEADER, buf + head_len, n))
 		goto out;
-	if (!(*data = malloc(n)))
-		goto out;
+	if (n > size || !(*data = malloc(n)))
+		goto out; /* no object ends with more bytes than it has */
 	memcpy(*data, buf + head_len, n);
 	*len = n;
 	hit = 1;
