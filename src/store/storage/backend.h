@@ -70,7 +70,10 @@ typedef struct ps_reader_tail {
 
 /* A Parquet reader of path: a local file through libparq's own reads, an
  * object through ranged GETs (the footer by one suffix-range GET, then
- * the column chunks a scan asks for, coalesced). ro may be NULL. tail
+ * the column chunks a scan asks for, coalesced). A scan's footer comes
+ * from the footer cache (footer_cache.h) instead when the version the
+ * last listing named is in it; a footer fetched, or the footer of a scan
+ * ps_storage_put wrote, is kept there. ro may be NULL. tail
  * (may be NULL): the footer GET is taken from it when it holds one, and
  * a copy kept there when it does not (a local file leaves it empty).
  * PS_ENOTFOUND, PS_ECORRUPT (the file does not read) or PS_EIO, with a
