@@ -345,6 +345,9 @@ typedef struct parq_writer_options {
 	const parq_column_options *columns;
 	int n_columns;
 	const parq_io *io;           /* NULL: the system calls; must outlive the writer */
+	const char *spill_dir;       /* where parq_writer_spill puts the pages it moves out of
+	                                memory (an unlinked temporary file); NULL: it
+	                                ends the row group instead. Must outlive the writer. */
 } parq_writer_options;
 
 PARQ_API void parq_writer_options_default(parq_writer_options *o);
@@ -380,6 +383,16 @@ PARQ_API int64_t parq_writer_memory(const parq_writer *w);
  * writers and the output buffer, which grow again with the next rows: for
  * a caller holding many writers at once under one memory budget. */
 PARQ_API int parq_writer_trim(parq_writer *w);
+/* Moves the complete pages of the current row group out of memory, into
+ * a spill file in opts.spill_dir, without ending the row group: its
+ * pages are copied back into the file, in their place, when it ends, so
+ * the file is the one an unspilled writer makes, byte for byte. The open
+ * pages, dictionaries and statistics stay in memory. For a caller holding
+ * many writers under one memory budget whose row groups should not
+ * shrink with it. Without a spill_dir: parq_writer_trim. */
+PARQ_API int parq_writer_spill(parq_writer *w);
+/* Bytes parq_writer_spill would move now. */
+PARQ_API int64_t parq_writer_spillable(const parq_writer *w);
 /* Flushes, writes the footer, closes and frees w (even on error). On
  * success *file_size (optional) is the final size. */
 PARQ_API int parq_writer_close(parq_writer *w, int64_t *file_size);

@@ -150,6 +150,9 @@ struct parq_colw {
 
 	/* chunk */
 	parq_buf dict_page, data, header;
+	parq_colw_seg *segs;     /* pages moved to the spill file, before data */
+	int n_segs, cap_segs;
+	int64_t spilled;         /* their bytes */
 	int64_t chunk_levels, chunk_rows;
 	int64_t unc_total, comp_total;
 	parq_stats chunk_stats;
@@ -221,6 +224,9 @@ static void free_buffers(parq_colw *c)
 	free(c->pages);
 	c->pages = NULL;
 	c->cap_pages = 0;
+	free(c->segs);
+	c->segs = NULL;
+	c->cap_segs = 0;
 }
 
 void parq_colw_free(parq_colw *c)
@@ -246,6 +252,8 @@ void parq_colw_reset(parq_colw *c)
 	c->page_dict = false;
 	dict_clear(&c->dict);
 	c->dict_page.len = c->data.len = 0;
+	c->n_segs = 0;
+	c->spilled = 0;
 	c->chunk_levels = c->chunk_rows = 0;
 	c->unc_total = c->comp_total = 0;
 	c->encodings = 0;
@@ -275,7 +283,8 @@ size_t parq_colw_memory(const parq_colw *c)
 	const dict *d = &c->dict;
 	size_t m = sizeof *c + (c->def.cap + c->rep.cap) * sizeof(int16_t) + c->idx.cap * sizeof(uint32_t) + c->vals.cap +
 	           c->dict_page.cap + c->data.cap + c->header.cap + c->bounds.cap +
-	           c->bloom.cap + c->cap_hashes * sizeof(uint64_t) + (size_t)c->cap_pages * sizeof *c->pages;
+	           c->bloom.cap + c->cap_hashes * sizeof(uint64_t) + (size_t)c->cap_pages * sizeof *c->pages +
+	           (size_t)c->cap_segs * sizeof *c->segs;
 	if (d->slots)
 		m += ((size_t)d->mask + 1) * sizeof *d->slots;
 	m += (size_t)d->cap * (sizeof *d->hashes + sizeof *d->offs + sizeof *d->lens) + d->data.cap;
@@ -284,7 +293,7 @@ size_t parq_colw_memory(const parq_colw *c)
 
 int parq_colw_trim(parq_colw *c)
 {
-	if (c->nlev || c->chunk_rows || c->data.len)
+	if (c->nlev || c->chunk_rows || c->data.len || c->spilled)
 		return 0; /* rows at hand: their buffers stay */
 	free_buffers(c);
 	dict_free(&c->dict); /* its first value allocates it again */
@@ -293,7 +302,34 @@ int parq_colw_trim(parq_colw *c)
 
 size_t parq_colw_estimate(const parq_colw *c)
 {
-	return c->data.len + c->dict.plain_bytes + page_estimate(c);
+	return (size_t)c->spilled + c->data.len + c->dict.plain_bytes + page_estimate(c);
+}
+
+size_t parq_colw_spillable(const parq_colw *c)
+{
+	return c->data.len;
+}
+
+int parq_colw_spill(parq_colw *c, parq_colw_sink sink, void *ud)
+{
+	if (!c->data.len)
+		return 0;
+	if (c->n_segs == c->cap_segs) {
+		int cap = c->cap_segs ? c->cap_segs * 2 : 8;
+		parq_colw_seg *g = realloc(c->segs, (size_t)cap * sizeof *g);
+		if (!g)
+			return parq_err_nomem();
+		c->segs = g;
+		c->cap_segs = cap;
+	}
+	int64_t off;
+	int rc = sink(ud, c->data.data, c->data.len, &off);
+	if (rc)
+		return rc;
+	c->segs[c->n_segs++] = (parq_colw_seg){off, c->data.len};
+	c->spilled += (int64_t)c->data.len;
+	parq_buf_free(&c->data); /* it grows again with the next pages */
+	return 0;
 }
 
 /* The capacity, doubled from cap (from 1024 when 0), that holds used + n. */
@@ -712,7 +748,8 @@ static int flush_page(parq_colw *c)
 		return rc0;
 	parq_meta_page_header h;
 	memset(&h, 0, sizeof h);
-	int64_t page_start = (int64_t)c->data.len;
+	/* offsets count the pages moved to the spill file */
+	int64_t page_start = c->spilled + (int64_t)c->data.len;
 	int64_t nvalues = (int64_t)c->nlev - c->page_nulls;
 	int encoding, rc;
 	page_bufs *pb = page_bufs_get();
@@ -794,7 +831,7 @@ static int flush_page(parq_colw *c)
 		c->n_delta_data_pages++;
 	else
 		c->n_plain_data_pages++;
-	if ((rc = add_page_entry(c, page_start, (int32_t)((int64_t)c->data.len - page_start), nvalues)))
+	if ((rc = add_page_entry(c, page_start, (int32_t)(c->spilled + (int64_t)c->data.len - page_start), nvalues)))
 		return rc;
 	c->page_stats.nulls = c->page_nulls;
 	if ((rc = parq_stats_merge(&c->chunk_stats, &c->page_stats)))
@@ -1167,6 +1204,8 @@ int parq_colw_finish(parq_colw *c, parq_colw_chunk *out)
 		return rc;
 	memset(out, 0, sizeof *out);
 	out->dict_page = &c->dict_page;
+	out->spilled = c->segs;
+	out->n_spilled = c->n_segs;
 	out->data_pages = &c->data;
 	out->num_values = c->chunk_levels;
 	out->total_uncompressed = c->unc_total;

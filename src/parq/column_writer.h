@@ -1,6 +1,7 @@
 /* Writes one leaf column's chunk of a row group: pages (levels, values,
  * dictionary), statistics, page locations and column index entries. The
- * encoded chunk is buffered in memory until the row group is written. */
+ * encoded chunk is buffered in memory until the row group is written, but
+ * for the complete pages parq_colw_spill moved to a spill file. */
 #ifndef PARQ_COLUMN_WRITER_H
 #define PARQ_COLUMN_WRITER_H
 
@@ -41,10 +42,22 @@ typedef struct parq_colw_page {
 	size_t min_off, min_len, max_off, max_len; /* into the page-bounds buffer */
 } parq_colw_page;
 
+/* Complete pages moved out of memory by parq_colw_spill: len bytes at
+ * off in the spill file. */
+typedef struct parq_colw_seg {
+	int64_t off;
+	size_t len;
+} parq_colw_seg;
+
+/* Appends n bytes to a spill file, *off where they start. */
+typedef int (*parq_colw_sink)(void *ud, const uint8_t *p, size_t n, int64_t *off);
+
 /* The finished chunk, valid until the next parq_colw_reset. */
 typedef struct parq_colw_chunk {
 	const parq_buf *dict_page;   /* header + body, may be empty */
-	const parq_buf *data_pages;
+	const parq_colw_seg *spilled;/* the first data pages, in the spill file, in order */
+	int n_spilled;
+	const parq_buf *data_pages;  /* the data pages after them */
 	int64_t num_values;          /* level entries */
 	int64_t total_uncompressed, total_compressed;
 	uint32_t encodings;          /* bit set of parq_encoding */
@@ -71,6 +84,12 @@ size_t parq_colw_memory(const parq_colw *c);
 /* Frees the buffers of a column writer that holds no rows (after a row
  * group was flushed); they grow again with the next rows. */
 int parq_colw_trim(parq_colw *c);
+/* Bytes of complete pages held in memory: what parq_colw_spill moves. */
+size_t parq_colw_spillable(const parq_colw *c);
+/* Moves the chunk's complete pages out of memory through sink, keeping
+ * where they went; the chunk goes on (its open page, dictionary and
+ * statistics stay), and its pages' offsets count the moved bytes. */
+int parq_colw_spill(parq_colw *c, parq_colw_sink sink, void *ud);
 /* Closes the chunk; *out describes it. */
 int parq_colw_finish(parq_colw *c, parq_colw_chunk *out);
 /* Starts a new chunk (new row group). */

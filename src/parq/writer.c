@@ -94,6 +94,12 @@ struct parq_writer {
 	chunk_build *build;     /* n_cols */
 	parq_bytes *paths;      /* each leaf's path_in_schema, max_depth entries a leaf */
 	int max_depth;
+	/* the current row group's pages parq_writer_spill moved out of
+	 * memory: an unlinked file in opts.spill_dir, emptied when the row
+	 * group is written */
+	bool has_spill;
+	int spill_fd;
+	int64_t spill_end;
 };
 
 static int w_fail(parq_writer *w, int rc)
@@ -107,6 +113,8 @@ static int w_fail(parq_writer *w, int rc)
  * column chunk and more for indexes and filters, which for a small file is
  * dozens of system calls instead of one. */
 #define OUT_BYTES ((size_t)256 << 10)
+/* spilled pages come back in blocks of this size */
+#define SPILL_COPY ((size_t)1 << 20)
 
 static int write_fd(parq_writer *w, const void *p, size_t n)
 {
@@ -297,6 +305,8 @@ static void writer_free(parq_writer *w)
 {
 	if (!w)
 		return;
+	if (w->has_spill)
+		close(w->spill_fd);
 	for (int i = 0; i < w->n_cols; i++)
 		parq_colw_free(w->cols[i]);
 	free(w->cols);
@@ -443,6 +453,94 @@ int parq_writer_trim(parq_writer *w)
 	if (!rc)
 		parq_buf_free(&w->out);
 	return rc;
+}
+
+/* The spill file: unlinked from the start (O_TMPFILE), or created and
+ * unlinked where the file system cannot. */
+static int spill_open(parq_writer *w)
+{
+	const char *dir = w->opts.spill_dir;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != ENOENT && errno != EACCES && errno != ENOSPC && errno != EROFS) {
+		char path[4096];
+		if ((size_t)snprintf(path, sizeof path, "%s/.parq-spill-XXXXXX", dir) < sizeof path &&
+		    (fd = mkostemp(path, O_CLOEXEC)) >= 0)
+			unlink(path);
+	}
+	if (fd < 0)
+		return parq_err(PARQ_EIO, "%s: cannot create a spill file in %s: %s", w->name, dir, strerror(errno));
+	w->spill_fd = fd;
+	w->has_spill = true;
+	w->spill_end = 0;
+	return 0;
+}
+
+static int spill_sink(void *ud, const uint8_t *p, size_t n, int64_t *off)
+{
+	parq_writer *w = ud;
+	*off = w->spill_end;
+	while (n) {
+		ssize_t k = pwrite(w->spill_fd, p, n, w->spill_end);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return parq_err(PARQ_EIO, "%s: cannot write the spill file in %s: %s", w->name, w->opts.spill_dir,
+			                k < 0 ? strerror(errno) : "no progress");
+		p += k;
+		n -= (size_t)k;
+		w->spill_end += k;
+	}
+	return 0;
+}
+
+int64_t parq_writer_spillable(const parq_writer *w)
+{
+	int64_t n = 0;
+	for (int i = 0; i < w->n_cols; i++)
+		n += (int64_t)parq_colw_spillable(w->cols[i]);
+	return n;
+}
+
+int parq_writer_spill(parq_writer *w)
+{
+	if (w->failed)
+		return parq_err(w->failed, "%s: writer failed earlier", w->name);
+	if (!w->opts.spill_dir)
+		return parq_writer_trim(w);
+	if (!parq_writer_spillable(w))
+		return 0;
+	int rc = w->has_spill ? 0 : spill_open(w);
+	for (int i = 0; !rc && i < w->n_cols; i++)
+		if ((rc = parq_colw_spill(w->cols[i], spill_sink, w)))
+			rc = parq_err_prefix(rc, "column '%s': ", w->schema->leaves[i]->path);
+	if (!rc)
+		rc = flush_out(w);
+	if (rc)
+		return w_fail(w, rc);
+	parq_buf_free(&w->out);
+	return 0;
+}
+
+/* Copies a spilled run of pages into the file, through the output. */
+static int copy_spilled(parq_writer *w, const parq_colw_seg *s)
+{
+	size_t block = s->len < SPILL_COPY ? s->len : SPILL_COPY;
+	if (parq_buf_reserve(&w->scratch, block))
+		return w_fail(w, PARQ_ENOMEM);
+	for (size_t done = 0; done < s->len;) {
+		size_t n = s->len - done < block ? s->len - done : block;
+		ssize_t k = pread(w->spill_fd, w->scratch.data, n, s->off + (int64_t)done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return w_fail(w, parq_err(PARQ_EIO, "%s: cannot read the spill file in %s: %s", w->name,
+			                          w->opts.spill_dir, k < 0 ? strerror(errno) : "it ends early"));
+		int rc = write_all(w, w->scratch.data, (size_t)k);
+		if (rc)
+			return rc;
+		done += (size_t)k;
+	}
+	return 0;
 }
 
 int64_t parq_writer_bytes(const parq_writer *w)
@@ -697,8 +795,12 @@ int parq_writer_flush_row_group(parq_writer *w)
 		if (rc)
 			return w_fail(w, parq_err_prefix(rc, "%s: column '%s': ", w->name, w->schema->leaves[i]->path));
 		int64_t start = w->offset;
-		if ((rc = write_all(w, ch.dict_page->data, ch.dict_page->len)) ||
-		    (rc = write_all(w, ch.data_pages->data, ch.data_pages->len)))
+		if ((rc = write_all(w, ch.dict_page->data, ch.dict_page->len)))
+			return rc;
+		for (int k = 0; k < ch.n_spilled; k++)
+			if ((rc = copy_spilled(w, &ch.spilled[k])))
+				return rc;
+		if ((rc = write_all(w, ch.data_pages->data, ch.data_pages->len)))
 			return rc;
 		written_chunk *wc = &rg->chunks[i];
 		if ((rc = fill_chunk_meta(w, i, wc, &ch, start)))
@@ -743,6 +845,13 @@ int parq_writer_flush_row_group(parq_writer *w)
 	}
 	w->total_rows += w->rg_rows;
 	w->rg_rows = 0;
+	if (w->has_spill && w->spill_end) {
+		/* the next row group's pages start the file again (where it
+		 * cannot shrink, they are written over) */
+		int shrunk = ftruncate(w->spill_fd, 0);
+		(void)shrunk;
+		w->spill_end = 0;
+	}
 	return 0;
 }
 
