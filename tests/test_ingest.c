@@ -436,6 +436,25 @@ static void test_keyed_and_target(void)
 	ps_store_close(st);
 }
 
+/* Whether two local files hold the same bytes. */
+static bool same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	bool same = fa && fb;
+	char x[65536], y[65536];
+	while (same) {
+		size_t na = fread(x, 1, sizeof x, fa), nb = fread(y, 1, sizeof y, fb);
+		same = na == nb && !memcmp(x, y, na);
+		if (na < sizeof x)
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
 static void test_budget_and_cancel(void)
 {
 	size_t len;
@@ -444,18 +463,36 @@ static void test_budget_and_cancel(void)
 	ps_store *st = store_new(d, sizeof d);
 	ps_ingest_summary s;
 	bad_lines bl = {0};
-	/* a small budget: the row groups go to the file before they are full */
+	/* a small budget: the writers' complete pages go to spill files, and
+	 * their row groups go on; the scans are those of an ingest that
+	 * needed no spill, byte for byte */
 	run_opts ro = {.threads = 2, .budget = (size_t)2 << 20};
 	CHECK_EQ_INT(run(st, &ro, buf, len, &s, &bl), 0);
 	CHECK_EQ_INT(s.n_scans, 3);
+	CHECK(s.spilled_bytes > (uint64_t)1 << 20);
+	printf("budget of 2 MiB: %llu bytes spilled, %lld row groups written early\n",
+	       (unsigned long long)s.spilled_bytes, (long long)s.early_row_groups);
+	char dw[4200];
+	ps_store *whole = store_new(dw, sizeof dw);
+	ps_ingest_summary sw;
+	run_opts big = {.threads = 2, .budget = (size_t)1 << 30};
+	CHECK_EQ_INT(run(whole, &big, buf, len, &sw, &bl), 0);
+	CHECK_EQ_INT(sw.spilled_bytes, 0);
+	CHECK_EQ_INT(sw.early_row_groups, 0);
+	REQUIRE(sw.n_scans == 3);
 	for (size_t k = 0; k < s.n_scans; k++) {
 		CHECK_EQ_INT(s.scans[k].records, 20000);
 		parq_reader *r;
 		REQUIRE(ps_storage_open_reader(st, s.scans[k].path, NULL, NULL, &r) == 0);
-		CHECK(parq_reader_num_row_groups(r) > 1);
+		CHECK_EQ_INT(parq_reader_num_row_groups(r), 1);
 		CHECK_EQ_INT(parq_reader_num_rows(r), 20000);
 		parq_reader_close(r);
+		CHECK_EQ_INT(s.scans[k].bytes, sw.scans[k].bytes);
+		if (!test_backend_s3() && s.scans[k].bytes == sw.scans[k].bytes)
+			CHECK(same_file(s.scans[k].path, sw.scans[k].path));
 	}
+	ps_ingest_summary_free(&sw);
+	ps_store_close(whole);
 	ps_ingest_summary_free(&s);
 
 	/* canceled while reading: an error, nothing left behind */

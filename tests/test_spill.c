@@ -5,6 +5,8 @@
  * the row group; a spill directory it cannot use is a clear error; and
  * nothing of the spill file is left behind. */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +231,54 @@ static void without_spill_dir(const char *dir)
 	unlink(path);
 }
 
+/* A spill file that cannot be written (a full disk, injected): the
+ * spill fails naming it, the writer fails, and aborting it leaves
+ * nothing. */
+static int out_fd = -1;
+static ssize_t full_spill(void *ud, int fd, const void *buf, size_t n)
+{
+	(void)ud;
+	if (fd != out_fd) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return write(fd, buf, n);
+}
+
+static void spill_disk_full(const char *dir)
+{
+	char path[600], sdir[600];
+	snprintf(path, sizeof path, "%s/full.parquet", dir);
+	snprintf(sdir, sizeof sdir, "%s/fullspill", dir);
+	REQUIRE(mkdir(sdir, 0700) == 0);
+	parq_schema *s = make_schema();
+	parq_io io = {.write = full_spill};
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.page_rows = 300;
+	o.spill_dir = sdir;
+	o.io = &io;
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
+	REQUIRE(fd >= 0);
+	out_fd = fd;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open_fd(&w, fd, path, s, &o));
+	static batch bt;
+	uint64_t r = 5;
+	make_batch(&bt, 0, 3000, &r);
+	CHECK_OK(parq_writer_write(w, bt.cols, 3000));
+	CHECK(parq_writer_spillable(w) > 0);
+	CHECK_EQ_INT(parq_writer_spill(w), PARQ_EIO);
+	CHECK(strstr(parq_errmsg(), "spill file") && strstr(parq_errmsg(), "No space left"));
+	CHECK(parq_writer_write(w, bt.cols, 3000) != 0); /* failed for good */
+	parq_writer_abort(w);
+	close(fd);
+	CHECK_EQ_INT(entries(sdir), 0);
+	rmdir(sdir);
+	unlink(path);
+	parq_schema_free(s);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/parq_spill_XXXXXX";
@@ -237,6 +287,7 @@ int main(void)
 	same_bytes(dir, PARQ_CODEC_SNAPPY, 2, 8);
 	same_bytes(dir, PARQ_CODEC_UNCOMPRESSED, 1, 9);
 	without_spill_dir(dir);
+	spill_disk_full(dir);
 	CHECK(rmdir(dir) == 0);
 	return test_report("test_spill");
 }

@@ -73,7 +73,7 @@ typedef struct ps_ingest_options {
 	size_t max_line_size;      /* longest line accepted; 0: the config's max_line_size */
 	size_t memory_budget;      /* bytes for records, row groups and previous
 	                            * scans' compared values held, all targets
-	                            * together; 0: 224 MiB */
+	                            * together; 0: 192 MiB */
 	int threads;               /* threads that parse and encode; 0: one per
 	                            * online CPU (the small scans are written on
 	                            * at least 8, since they mostly wait on the
@@ -139,6 +139,11 @@ typedef struct ps_ingest_summary {
 	size_t n_planned;          /* scans the input made (n_scans unless an error) */
 	int64_t records, lines, skipped;
 	uint64_t bytes;
+	/* what the memory budget did: bytes of complete pages moved to spill
+	 * files beside the scans (their row groups went on), and row groups
+	 * written before they were full */
+	uint64_t spilled_bytes;
+	int64_t early_row_groups;
 } ps_ingest_summary;
 
 /* Writes every scan: each file is completed, then one sync of the file

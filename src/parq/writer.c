@@ -113,8 +113,9 @@ static int w_fail(parq_writer *w, int rc)
  * column chunk and more for indexes and filters, which for a small file is
  * dozens of system calls instead of one. */
 #define OUT_BYTES ((size_t)256 << 10)
-/* spilled pages come back in blocks of this size */
-#define SPILL_COPY ((size_t)1 << 20)
+/* spilled pages come back in blocks of this size (a buffer held while a
+ * row group is written: not one per writer of an ingest's many) */
+#define SPILL_COPY ((size_t)128 << 10)
 
 static int write_fd(parq_writer *w, const void *p, size_t n)
 {
@@ -475,12 +476,15 @@ static int spill_open(parq_writer *w)
 	return 0;
 }
 
+/* Appends to the spill file, through opts.io like the file's writes (the
+ * file's position is its end: set back to 0 when the file is emptied). */
 static int spill_sink(void *ud, const uint8_t *p, size_t n, int64_t *off)
 {
 	parq_writer *w = ud;
+	const parq_io *io = w->opts.io;
 	*off = w->spill_end;
 	while (n) {
-		ssize_t k = pwrite(w->spill_fd, p, n, w->spill_end);
+		ssize_t k = io && io->write ? io->write(io->ud, w->spill_fd, p, n) : write(w->spill_fd, p, n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -521,21 +525,21 @@ int parq_writer_spill(parq_writer *w)
 	return 0;
 }
 
-/* Copies a spilled run of pages into the file, through the output. */
-static int copy_spilled(parq_writer *w, const parq_colw_seg *s)
+/* Copies a spilled run of pages into the file, through the output, in
+ * blocks of buf (SPILL_COPY bytes; allocated at the first run). */
+static int copy_spilled(parq_writer *w, const parq_colw_seg *s, uint8_t **buf)
 {
-	size_t block = s->len < SPILL_COPY ? s->len : SPILL_COPY;
-	if (parq_buf_reserve(&w->scratch, block))
+	if (!*buf && !(*buf = parq_malloc(SPILL_COPY)))
 		return w_fail(w, PARQ_ENOMEM);
 	for (size_t done = 0; done < s->len;) {
-		size_t n = s->len - done < block ? s->len - done : block;
-		ssize_t k = pread(w->spill_fd, w->scratch.data, n, s->off + (int64_t)done);
+		size_t n = s->len - done < SPILL_COPY ? s->len - done : SPILL_COPY;
+		ssize_t k = pread(w->spill_fd, *buf, n, s->off + (int64_t)done);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			return w_fail(w, parq_err(PARQ_EIO, "%s: cannot read the spill file in %s: %s", w->name,
 			                          w->opts.spill_dir, k < 0 ? strerror(errno) : "it ends early"));
-		int rc = write_all(w, w->scratch.data, (size_t)k);
+		int rc = write_all(w, *buf, (size_t)k);
 		if (rc)
 			return rc;
 		done += (size_t)k;
@@ -797,9 +801,12 @@ int parq_writer_flush_row_group(parq_writer *w)
 		int64_t start = w->offset;
 		if ((rc = write_all(w, ch.dict_page->data, ch.dict_page->len)))
 			return rc;
-		for (int k = 0; k < ch.n_spilled; k++)
-			if ((rc = copy_spilled(w, &ch.spilled[k])))
-				return rc;
+		uint8_t *copy = NULL;
+		for (int k = 0; k < ch.n_spilled && !rc; k++)
+			rc = copy_spilled(w, &ch.spilled[k], &copy);
+		free(copy);
+		if (rc)
+			return rc;
 		if ((rc = write_all(w, ch.data_pages->data, ch.data_pages->len)))
 			return rc;
 		written_chunk *wc = &rg->chunks[i];
@@ -850,6 +857,8 @@ int parq_writer_flush_row_group(parq_writer *w)
 		 * cannot shrink, they are written over) */
 		int shrunk = ftruncate(w->spill_fd, 0);
 		(void)shrunk;
+		if (lseek(w->spill_fd, 0, SEEK_SET) != 0)
+			return w_fail(w, parq_err(PARQ_EIO, "%s: cannot rewind the spill file: %s", w->name, strerror(errno)));
 		w->spill_end = 0;
 	}
 	return 0;

@@ -80,6 +80,11 @@ int ps_scan_writer_flush(ps_scan_writer *w);
  * batch's column vectors are the thread's, not the writer's. */
 int64_t ps_scan_writer_memory(const ps_scan_writer *w);
 int ps_scan_writer_trim(ps_scan_writer *w);
+/* Moves the complete pages of the current row group to a spill file
+ * beside the scan's temporary file (parq_writer_spill): memory given back
+ * without ending the row group. ps_scan_writer_spillable: what it moves. */
+int ps_scan_writer_spill(ps_scan_writer *w);
+int64_t ps_scan_writer_spillable(const ps_scan_writer *w);
 /* The part of ps_scan_writer_memory a trim cannot give back: the previous
  * scan's URLs and compared values. (This scan's set of URLs is not
  * counted: it grows with the scan whatever the budget.) */

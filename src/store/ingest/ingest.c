@@ -15,6 +15,7 @@
  * small targets on the worker threads and commits every scan in one batch
  * (ps_scan_writers_commit: two syncs of the file system in all). */
 #include "probestore/ingest.h"
+#include "probestore/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,19 +42,20 @@
 #define WRITER_BYTES ((size_t)1 << 20)
 /* ... and from this many when the memory budget is reached */
 #define RELIEF_RECORDS 250
-/* the budget's size sets the row groups' (the open targets' writers
- * share half of it before the biggest are flushed): 128 MiB made row groups of about 1,300
- * rows over 50 targets, and 192 MiB 1.6 times as many, 1.5% smaller
- * files and fewer requests per object on a bucket; 224 MiB (since the
- * writers hold less besides their rows) 91 -> 70 row groups at 500,000
- * lines over 50 targets, 148 -> 128 at 1,000,000, the whole process
- * peaking at 191 MB at 1,000,000 lines and 219 MB at 4,000,000 (175 and
- * 205 MB with 192 MiB; docs/benchmarks.md) */
-#define DEFAULT_BUDGET ((size_t)224 << 20)
+/* the budget: what the writers hold besides the complete pages they move
+ * to spill files (open pages, dictionaries, filter hashes) and the
+ * records at hand. 192 MiB made row groups of one per scan at 500,000
+ * lines over 50 targets (91 before spill files) and 73 at 1,000,000
+ * (148), the whole process peaking at 171, 191 and 205 MB from 500,000
+ * to 4,000,000 lines; 224 MiB: 62 row groups at 1,000,000 lines for
+ * 14 to 20 MB more (docs/benchmarks.md) */
+#define DEFAULT_BUDGET ((size_t)192 << 20)
 /* a writer holding less than this of its row group is not worth trimming:
  * with the previous scans' values counted, a lower floor trims row groups
  * to a few pages and makes the files much larger (docs/benchmarks.md) */
 #define TRIM_MIN ((int64_t)1 << 20)
+/* complete pages worth moving to a spill file (a write per column) */
+#define SPILL_MIN ((int64_t)64 << 10)
 
 /* ---- parsed lines ---- */
 
@@ -112,12 +114,14 @@ typedef struct group {
 	struct group *ready_next;
 	int64_t mem;              /* atomic: what its writer held after its last job */
 	int64_t kept;             /* atomic: the part of it a trim does not give back */
+	int64_t spillable;        /* atomic: the part of it a spill moves to disk */
+	int64_t after;            /* atomic: what it holds once its queued trim or spill ran */
 	bool trimming;            /* atomic: a trim queued, not yet run */
 } group;
 
 /* Records handed to a target's writer, or a trim of its buffers: run by
  * the worker threads so that encoding and compression overlap parsing. */
-enum { JOB_WRITE, JOB_TRIM };
+enum { JOB_WRITE, JOB_TRIM, JOB_SPILL };
 
 typedef struct job {
 	int kind;
@@ -198,6 +202,8 @@ struct ps_ingest {
 	size_t n_touched, cap_touched;
 	size_t buffered;          /* atomic: bytes of deep-copied records held,
 	                           * by targets and by jobs not yet run */
+	uint64_t spilled;         /* atomic: bytes spill jobs moved to disk */
+	int64_t early_rgs;        /* atomic: row groups trim jobs wrote */
 	bool keyed;               /* records keyed by their scan time */
 };
 
@@ -790,14 +796,21 @@ static void run_job(ps_ingest *in, job *j)
 				rc = group_open(in, g, j->scan_ms);
 			if (!rc && j->n && (rc = ps_scan_writer_add(g->w, j->recs, j->n)))
 				rc = ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name));
-		} else if (g->w && (rc = ps_scan_writer_trim(g->w))) {
-			rc = ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name));
+		} else if (g->w) {
+			if (j->kind == JOB_SPILL)
+				__atomic_add_fetch(&in->spilled, (uint64_t)ps_scan_writer_spillable(g->w), __ATOMIC_RELAXED);
+			else if (ps_scan_writer_buffered(g->w))
+				__atomic_add_fetch(&in->early_rgs, 1, __ATOMIC_RELAXED);
+			rc = j->kind == JOB_SPILL ? ps_scan_writer_spill(g->w) : ps_scan_writer_trim(g->w);
+			if (rc)
+				rc = ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name));
 		}
 		if (g->w) {
 			__atomic_store_n(&g->kept, ps_scan_writer_memory_kept(g->w), __ATOMIC_RELAXED);
 			__atomic_store_n(&g->mem, ps_scan_writer_memory(g->w), __ATOMIC_RELAXED);
+			__atomic_store_n(&g->spillable, ps_scan_writer_spillable(g->w), __ATOMIC_RELAXED);
 		}
-		if (j->kind == JOB_TRIM)
+		if (j->kind != JOB_WRITE)
 			__atomic_store_n(&g->trimming, false, __ATOMIC_RELEASE);
 		if (rc)
 			first_error(&in->mu, &in->job_failed, in->job_msg, sizeof in->job_msg, rc);
@@ -937,8 +950,9 @@ static int take_rec(ps_ingest *in, const item *it)
 }
 
 /* The memory budget: deep-copied records over a quarter of it go to
- * writers (the biggest targets first); row groups held over half of it
- * are flushed (the biggest first). */
+ * writers (the biggest targets first); past half of it, writers move
+ * their complete pages to spill files or flush their row groups (those
+ * giving back most first). */
 static int relieve(ps_ingest *in, chunk *c)
 {
 	int rc;
@@ -968,42 +982,55 @@ static int relieve(ps_ingest *in, chunk *c)
 	/* what the writers hold allocated, not only their rows: each keeps
 	 * page buffers and dictionaries per column, which across many open
 	 * targets add up to more than their rows, and the previous scan's URLs
-	 * and compared values. Past the budget the writer holding most that a
-	 * trim gives back flushes its row group and its buffers, until
-	 * the writers hold a quarter of the budget (the rest is for the records
-	 * at hand, the compression contexts and the allocator's slack). Counting every writer costs a
-	 * pass over them: done after each chunk of input. The writers are the
-	 * jobs': each reports what it holds after its last job, and a trim is
-	 * a job queued behind the target's writes. */
+	 * and compared values. Past half the budget, the writer that gives
+	 * most back goes first, until the writers hold three eighths of it
+	 * (the rest is for the records at hand, the compression contexts and
+	 * the allocator's slack): one holding a megabyte or more of complete
+	 * pages moves them to a spill file beside its scan (its row group goes
+	 * on, so row groups do not shrink with the budget); another writes its
+	 * row group and frees its buffers. Counting every writer costs a pass
+	 * over them: done after each chunk of input. The writers are the
+	 * jobs': each reports what it holds after its last job, and a trim or
+	 * spill is a job queued behind the target's writes. */
 	int64_t held = 0;
 	for (size_t k = 0; k < in->n_groups; k++) {
 		const group *g = in->groups[k];
-		held += __atomic_load_n(&g->trimming, __ATOMIC_ACQUIRE) ? __atomic_load_n(&g->kept, __ATOMIC_RELAXED)
+		held += __atomic_load_n(&g->trimming, __ATOMIC_ACQUIRE) ? __atomic_load_n(&g->after, __ATOMIC_RELAXED)
 		                                                         : __atomic_load_n(&g->mem, __ATOMIC_RELAXED);
 	}
 	if (held <= (int64_t)(in->budget / 2))
 		return 0;
-	while (held > (int64_t)(in->budget / 4)) {
-		int64_t most = 0;
+	while (held > (int64_t)(in->budget / 8 * 3)) {
+		/* spills first, the largest first; then trims */
+		int64_t most = 0, left = 0;
 		group *big = NULL;
-		for (size_t k = 0; k < in->n_groups; k++) {
-			group *g = in->groups[k];
-			int64_t b = __atomic_load_n(&g->trimming, __ATOMIC_ACQUIRE)
-			                    ? 0
-			                    : __atomic_load_n(&g->mem, __ATOMIC_RELAXED) - __atomic_load_n(&g->kept, __ATOMIC_RELAXED);
-			if (b > most) {
-				most = b;
-				big = g;
+		int kind = JOB_SPILL;
+		for (int pass = 0; pass < 2 && !big; pass++) {
+			kind = pass ? JOB_TRIM : JOB_SPILL;
+			for (size_t k = 0; k < in->n_groups; k++) {
+				group *g = in->groups[k];
+				if (__atomic_load_n(&g->trimming, __ATOMIC_ACQUIRE))
+					continue;
+				int64_t mem = __atomic_load_n(&g->mem, __ATOMIC_RELAXED);
+				int64_t kept = __atomic_load_n(&g->kept, __ATOMIC_RELAXED);
+				int64_t sp = __atomic_load_n(&g->spillable, __ATOMIC_RELAXED);
+				int64_t b = pass ? mem - kept : sp;
+				if (b >= (pass ? TRIM_MIN : SPILL_MIN) && b > most) {
+					most = b;
+					big = g;
+					left = pass ? kept : mem - sp;
+				}
 			}
 		}
-		if (!big || most < TRIM_MIN)
+		if (!big)
 			break; /* what the writers hold is not theirs to give back */
 		job *j = calloc(1, sizeof *j);
 		if (!j)
 			return ps_err_nomem();
-		j->kind = JOB_TRIM;
+		j->kind = kind;
 		j->g = big;
 		/* counted as given back until the job has run */
+		__atomic_store_n(&big->after, left, __ATOMIC_RELAXED);
 		__atomic_store_n(&big->trimming, true, __ATOMIC_RELEASE);
 		held -= most;
 		job_submit(in, j);
@@ -1654,6 +1681,8 @@ int ps_ingest_finish(ps_ingest *in, ps_ingest_summary *sum)
 	sum->lines = in->prog.lines;
 	sum->skipped = in->prog.skipped;
 	sum->bytes = in->prog.bytes;
+	sum->spilled_bytes = __atomic_load_n(&in->spilled, __ATOMIC_RELAXED);
+	sum->early_row_groups = __atomic_load_n(&in->early_rgs, __ATOMIC_RELAXED);
 	if (in->n_groups == 0 && in->target) {
 		/* scanned, nothing answered: an empty scan says so */
 		group *g;
@@ -1699,6 +1728,10 @@ int ps_ingest_finish(ps_ingest *in, ps_ingest_summary *sum)
 		if (ps_host_port_dir_display(g->dir, s->host_port, sizeof s->host_port))
 			snprintf(s->host_port, sizeof s->host_port, "%s", s->target);
 	}
+	ps_log_field f[] = {PS_LOG_INT("records", sum->records), PS_LOG_INT("scans", (int64_t)sum->n_scans),
+	                    PS_LOG_INT("spilled_bytes", (int64_t)sum->spilled_bytes),
+	                    PS_LOG_INT("early_row_groups", sum->early_row_groups)};
+	ps_log(ps_store_logger(in->st), PS_LOG_INFO, f, 4, "ingest memory budget");
 	return rc ? fail(in, rc) : 0;
 }
 

@@ -45,6 +45,7 @@ struct ps_scan_writer {
 	ps_scan_options o;
 	char *root_target, *session_id;
 	char dir[4096], stem[64];
+	char spill_dir[4096];    /* the temporary file's directory, for parq_writer_spill */
 	int64_t scan_ms;
 	int codec, level;
 	bool validate, codec_resolved;
@@ -334,6 +335,15 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 	parq_writer_options po;
 	parq_column_options co[PS_SCAN_COL_OPTS];
 	ps_scan_parq_options(w->st, w->version, codec, level, w->o.rows_per_row_group, &po, co, &w->pio);
+	/* pages spilled beside the temporary file: the same file system (the
+	 * target's directory, or an object store's spool) */
+	snprintf(w->spill_dir, sizeof w->spill_dir, "%s", w->tmp.path);
+	char *slash = strrchr(w->spill_dir, '/');
+	if (slash && slash != w->spill_dir)
+		*slash = 0;
+	else
+		snprintf(w->spill_dir, sizeof w->spill_dir, "%s", slash ? "/" : ".");
+	po.spill_dir = w->spill_dir;
 	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);
@@ -1217,6 +1227,19 @@ int ps_scan_writer_trim(ps_scan_writer *w)
 		return 0;
 	int rc = parq_writer_trim(w->pw);
 	return rc ? ps_err_from_parq(rc, NULL) : 0;
+}
+
+int ps_scan_writer_spill(ps_scan_writer *w)
+{
+	if (!w->pw)
+		return 0;
+	int rc = parq_writer_spill(w->pw);
+	return rc ? ps_err_from_parq(rc, NULL) : 0;
+}
+
+int64_t ps_scan_writer_spillable(const ps_scan_writer *w)
+{
+	return w->pw ? parq_writer_spillable(w->pw) : 0;
 }
 
 int ps_scan_writer_flush(ps_scan_writer *w)
