@@ -519,6 +519,21 @@ static void test_stale_tmp(void)
 	CHECK_OK(ps_store_stale_tmp_remove(b, &removed));
 	CHECK_EQ_INT(removed, 1);
 	CHECK_EQ_INT(count_tmp("stale"), 0);
+	/* a spill file left by a writer killed at its creation: stale an
+	 * hour after it last changed, not before */
+	char spill[700];
+	snprintf(spill, sizeof spill, "%s/stale/probe_results/stale.example_443/.parq-spill-AbC123", base);
+	FILE *sf = fopen(spill, "w");
+	REQUIRE(sf);
+	fclose(sf);
+	CHECK_OK(ps_store_stale_tmp_list(b, &paths, &n));
+	CHECK_EQ_INT(n, 0);
+	ps_store_stale_tmp_list_free(paths, n);
+	struct timespec old[2] = {{.tv_sec = time(NULL) - 7200}, {.tv_sec = time(NULL) - 7200}};
+	REQUIRE(utimensat(AT_FDCWD, spill, old, 0) == 0);
+	CHECK_OK(ps_store_stale_tmp_remove(b, &removed));
+	CHECK_EQ_INT(removed, 1);
+	CHECK(access(spill, F_OK) != 0);
 	ps_store_close(a);
 	ps_store_close(b);
 }

@@ -5,7 +5,10 @@
  * is open; its temporary scan files carry the id in their names,
  * ".scan_<...>.w<id>.tmp.XXXXXX". A temporary file whose writer's lock file
  * is gone or can be locked belongs to a writer that is no longer running
- * and is stale. The lock is not on the temporary file itself because
+ * and is stale. So is, an hour after it last changed, a temporary file
+ * without an id: an older writer's, or a ".parq-spill-XXXXXX" that a
+ * writer killed at its creation left (parq_writer_spill unlinks it at
+ * once; most file systems make it with O_TMPFILE, nameless). The lock is not on the temporary file itself because
  * ingest closes its temporary files, thousands of them, before the batch
  * commit renames them. */
 #include <dirent.h>
@@ -114,6 +117,12 @@ void ps_scan_tmp_hint(ps_store *st, const char *stem, char *buf, size_t cap)
 static bool tmp_name(const char *name, bool *is_tmp, char id[ID_LEN + 1])
 {
 	*is_tmp = false;
+	if (!strncmp(name, ".parq-spill-", 12)) {
+		/* a spill file where the file system has no O_TMPFILE, left by a
+		 * writer killed between creating and unlinking it */
+		*is_tmp = true;
+		return false;
+	}
 	if (strncmp(name, ".scan_", 6) != 0)
 		return false;
 	const char *t = strstr(name, ".tmp.");
