@@ -495,6 +495,50 @@ static void test_budget_and_cancel(void)
 	ps_store_close(whole);
 	ps_ingest_summary_free(&s);
 
+	/* a writer whose pages went to its spill file but which holds more
+	 * than a megabyte besides (a bloom filter's input grows 8 bytes a
+	 * URL: 80,000 lines of one target), and gets no lines for a while
+	 * (90,000 of another follow, then 1,000 more of the first): the
+	 * budget writes its row group out early, and the first target's scan
+	 * has two */
+	{
+		size_t tcap = (size_t)171000 * 100, tl = 0;
+		char *tb = malloc(tcap);
+		REQUIRE(tb);
+		for (int i = 0; i < 171000; i++) {
+			const char *h = i < 80000 || i >= 170000 ? "www.first.net" : "www.second.net";
+			tl += (size_t)snprintf(tb + tl, tcap - tl,
+			                       "{\"url\":\"https://%s/p/%d\",\"input\":\"%s\",\"status_code\":200}\n", h, i,
+			                       h);
+		}
+		char dt[4200];
+		ps_store *ts = store_new(dt, sizeof dt);
+		run_opts tro = {.threads = 2, .budget = (size_t)1 << 20};
+		CHECK_EQ_INT(run(ts, &tro, tb, tl, &s, &bl), 0);
+		CHECK_EQ_INT(s.n_scans, 2);
+		CHECK(s.early_row_groups > 0);
+		CHECK(s.spilled_bytes > 0);
+		printf("two targets one after the other under a budget of 1 MiB: %llu bytes spilled, %lld row groups "
+		       "written early\n", (unsigned long long)s.spilled_bytes, (long long)s.early_row_groups);
+		int64_t nrows = 0;
+		for (size_t k = 0; k < s.n_scans; k++) {
+			parq_reader *r;
+			REQUIRE(ps_storage_open_reader(ts, s.scans[k].path, NULL, NULL, &r) == 0);
+			if (!strcmp(s.scans[k].target, "first.net")) {
+				CHECK_EQ_INT(parq_reader_num_rows(r), 81000);
+				CHECK_EQ_INT(parq_reader_num_row_groups(r), 2);
+			} else {
+				CHECK_EQ_INT(parq_reader_num_rows(r), 90000);
+			}
+			nrows += parq_reader_num_rows(r);
+			parq_reader_close(r);
+		}
+		CHECK_EQ_INT(nrows, 171000);
+		ps_ingest_summary_free(&s);
+		ps_store_close(ts);
+		free(tb);
+	}
+
 	/* canceled while reading: an error, nothing left behind */
 	char d2[4200];
 	ps_store *st2 = store_new(d2, sizeof d2);
