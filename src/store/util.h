@@ -1,5 +1,5 @@
-/* Small memory helpers of libprobestore: a growable byte buffer and an
- * arena for strings that live as long as a result set. */
+/* Small helpers of libprobestore: a growable byte buffer, an arena for
+ * strings that live as long as a result set, whole reads and writes. */
 #ifndef PS_UTIL_H
 #define PS_UTIL_H
 
@@ -79,5 +79,11 @@ int ps_utf8_fix(ps_arena *a, const char *s, size_t n, const char **out);
 /* Moves src's blocks into dst (what was allocated from src stays valid,
  * owned by dst); src is left empty. */
 void ps_arena_adopt(ps_arena *dst, ps_arena *src);
+
+/* All n bytes at off of fd, or all n bytes to fd at its position,
+ * retried on EINTR and short transfers: 0, or -1 with errno set (0 when
+ * the file ended, or a write moved nothing). */
+int ps_pread_full(int fd, void *p, size_t n, int64_t off);
+int ps_write_full(int fd, const void *p, size_t n);
 
 #endif

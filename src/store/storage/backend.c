@@ -564,20 +564,6 @@ int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char et
 
 /* ---- object storage's reads and writes ---- */
 
-static int write_all(int fd, const uint8_t *p, size_t n, const char *what)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return ps_err(PS_EIO, "cannot write %s: %s", what, w < 0 ? strerror(errno) : "no progress");
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_ETAG_MAX])
 {
 	ps_backend *b = st->backend;
@@ -591,8 +577,8 @@ int ps_storage_fetch(const ps_store *st, const char *path, int fd, char etag[PS_
 	char tag[PS_S3_ETAG_MAX];
 	rc = ps_s3_get(h, key, &data, &len, tag);
 	s3_release(b, h);
-	if (!rc)
-		rc = write_all(fd, data, len, "a spool file");
+	if (!rc && ps_write_full(fd, data, len))
+		rc = ps_err(PS_EIO, "cannot write a spool file: %s", errno ? strerror(errno) : "no progress");
 	if (!rc && etag)
 		snprintf(etag, PS_ETAG_MAX, "%s", tag);
 	free(data);
@@ -794,6 +780,17 @@ static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
  * ETag of its version (s->etag); a footer longer than that is completed
  * by a GET of the rest, of the same version, so that *tail holds the
  * whole footer (what the footer cache keeps). */
+/* What a footer GET keeps of an object of size bytes whose last 8 are
+ * end ("<footer length>PAR1"): its last SRC_TAIL bytes (all of a shorter
+ * object), or the whole footer where that is longer (up to
+ * SRC_FOOTER_MAX). */
+static uint64_t tail_bytes(const uint8_t end[8], uint64_t size)
+{
+	uint64_t n = size < SRC_TAIL ? size : SRC_TAIL;
+	uint64_t need = ((uint64_t)end[0] | (uint64_t)end[1] << 8 | (uint64_t)end[2] << 16 | (uint64_t)end[3] << 24) + 8;
+	return !memcmp(end + 4, "PAR1", 4) && need > n && need <= size && need <= SRC_FOOTER_MAX ? need : n;
+}
+
 static int tail_fetch(s3_src *s, uint8_t **tail, size_t *got, uint64_t *size)
 {
 	*got = 0;
@@ -806,15 +803,8 @@ static int tail_fetch(s3_src *s, uint8_t **tail, size_t *got, uint64_t *size)
 	rc = ps_s3_get_tail(h, s->key, SRC_TAIL, *tail, got, size);
 	if (!rc)
 		snprintf(s->etag, sizeof s->etag, "%s", ps_s3_last_etag(h));
-	/* "<footer><length>PAR1": a length past what came, within the
-	 * object and of a sane size */
-	uint64_t need = 0;
-	if (!rc && *got >= 8 && !memcmp(*tail + *got - 4, "PAR1", 4)) {
-		const uint8_t *p = *tail + *got - 8;
-		need = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
-		need += 8;
-	}
-	if (!rc && need > *got && need <= *size && need <= SRC_FOOTER_MAX) {
+	uint64_t need = !rc && *got >= 8 ? tail_bytes(*tail + *got - 8, *size) : 0;
+	if (need > *got) {
 		uint8_t *all = malloc(need);
 		size_t more = (size_t)need - *got, had = 0;
 		if (!all) {
@@ -929,17 +919,10 @@ static int read_all_fd(int fd, uint8_t **data, size_t *len)
 	*len = (size_t)sb.st_size;
 	if (!(*data = malloc(*len ? *len : 1)))
 		return ps_err_nomem();
-	size_t got = 0;
-	while (got < *len) {
-		ssize_t r = pread(fd, *data + got, *len - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			free(*data);
-			*data = NULL;
-			return ps_err(PS_EIO, "cannot read a spool file: %s", r < 0 ? strerror(errno) : "short");
-		}
-		got += (size_t)r;
+	if (ps_pread_full(fd, *data, *len, 0)) {
+		free(*data);
+		*data = NULL;
+		return ps_err(PS_EIO, "cannot read a spool file: %s", errno ? strerror(errno) : "short");
 	}
 	return 0;
 }
@@ -980,21 +963,6 @@ static int put_stream(ps_s3 *h, const char *key, int fd, size_t part, char *etag
 	return rc;
 }
 
-static bool pread_full(int fd, uint8_t *p, size_t n, off_t off)
-{
-	while (n) {
-		ssize_t r = pread(fd, p, n, off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		p += r;
-		n -= (size_t)r;
-		off += r;
-	}
-	return true;
-}
-
 /* The footer of a Parquet object just put, kept in the footer cache from
  * its spool file (the bytes a footer GET would bring): a query from this
  * machine then fetches no footer of what it wrote. */
@@ -1003,14 +971,11 @@ static void cache_written(ps_backend *b, const char *key, int fd, const char *et
 	struct stat sb;
 	uint8_t end[8];
 	if (!b->fc || !etag[0] || !is_scan(key) || fstat(fd, &sb) != 0 || sb.st_size < 12 ||
-	    !pread_full(fd, end, 8, sb.st_size - 8))
+	    ps_pread_full(fd, end, 8, sb.st_size - 8))
 		return;
-	uint64_t size = (uint64_t)sb.st_size, n = size < SRC_TAIL ? size : SRC_TAIL;
-	uint64_t need = ((uint64_t)end[0] | (uint64_t)end[1] << 8 | (uint64_t)end[2] << 16 | (uint64_t)end[3] << 24) + 8;
-	if (!memcmp(end + 4, "PAR1", 4) && need > n && need <= size && need <= SRC_FOOTER_MAX)
-		n = need;
+	uint64_t size = (uint64_t)sb.st_size, n = tail_bytes(end, size);
 	uint8_t *buf = malloc(n);
-	if (buf && pread_full(fd, buf, n, (off_t)(size - n)))
+	if (buf && !ps_pread_full(fd, buf, n, (int64_t)(size - n)))
 		ps_footer_cache_put(b->fc, key, size, etag, buf, n);
 	free(buf);
 }

@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "../util.h"
+
 #define MAGIC "PSFOOTR1"
 #define HEADER 40
 /* no entry larger than this, nor than an eighth of the bound */
@@ -162,34 +164,6 @@ static uint64_t entry_sum(const uint8_t *names, size_t names_len, const uint8_t 
 	return XXH3_64bits_withSeed(data, len, a);
 }
 
-static bool read_full(int fd, uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		p += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
-static bool write_full(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		p += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
 int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, const char *etag, uint8_t **data,
                         size_t *len)
 {
@@ -211,7 +185,7 @@ int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, cons
 	    (uint64_t)sb.st_size > head_len + 8 + ENTRY_MAX)
 		goto out;
 	size_t total = (size_t)sb.st_size;
-	if (!(buf = malloc(total)) || !read_full(fd, buf, total))
+	if (!(buf = malloc(total)) || ps_pread_full(fd, buf, total, 0))
 		goto out;
 	size_t n = get32(buf + 28);
 	/* the names and size equal (all of the header but the byte count and
@@ -339,7 +313,7 @@ void ps_footer_cache_put(ps_footer_cache *c, const char *key, uint64_t size, con
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 && errno == ENOENT && make_dir(c->dir))
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	bool ok = fd >= 0 && write_full(fd, h, head_len) && write_full(fd, data, len);
+	bool ok = fd >= 0 && !ps_write_full(fd, h, head_len) && !ps_write_full(fd, data, len);
 	if (fd >= 0 && close(fd) != 0)
 		ok = false;
 	if (ok && rename(tmp, path) != 0)
