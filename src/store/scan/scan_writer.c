@@ -45,7 +45,6 @@ struct ps_scan_writer {
 	ps_scan_options o;
 	char *root_target, *session_id;
 	char dir[4096], stem[64];
-	char spill_dir[4096];    /* the temporary file's directory, for parq_writer_spill */
 	int64_t scan_ms;
 	int codec, level;
 	bool validate, codec_resolved;
@@ -253,6 +252,13 @@ static void set_stem(ps_scan_writer *w)
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* Where the temporary file is: the target's directory, or on object
+ * storage the spool, where the bytes wait until the PUT. */
+static const char *tmp_dir(const ps_scan_writer *w)
+{
+	return w->remote ? ps_storage_spool_dir(w->st) : w->dir;
+}
+
 int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_options *o)
 {
 	*out = NULL;
@@ -311,9 +317,7 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	if (!rc) {
 		char hint[128];
 		ps_scan_tmp_hint(st, w->stem, hint, sizeof hint);
-		/* on object storage the bytes wait in the spool until the PUT */
-		rc = ps_tmpfile_create(&w->tmp, st->io, w->remote ? ps_storage_spool_dir(st) : w->dir, hint,
-		                       st->file_mode);
+		rc = ps_tmpfile_create(&w->tmp, st->io, tmp_dir(w), hint, st->file_mode);
 	}
 	if (rc) {
 		ps_scan_writer_abort(w);
@@ -335,15 +339,8 @@ static int open_parquet(ps_scan_writer *w, size_t batch_bytes)
 	parq_writer_options po;
 	parq_column_options co[PS_SCAN_COL_OPTS];
 	ps_scan_parq_options(w->st, w->version, codec, level, w->o.rows_per_row_group, &po, co, &w->pio);
-	/* pages spilled beside the temporary file: the same file system (the
-	 * target's directory, or an object store's spool) */
-	snprintf(w->spill_dir, sizeof w->spill_dir, "%s", w->tmp.path);
-	char *slash = strrchr(w->spill_dir, '/');
-	if (slash && slash != w->spill_dir)
-		*slash = 0;
-	else
-		snprintf(w->spill_dir, sizeof w->spill_dir, "%s", slash ? "/" : ".");
-	po.spill_dir = w->spill_dir;
+	/* pages spilled beside the temporary file, on its file system */
+	po.spill_dir = tmp_dir(w);
 	int rc = parq_writer_open_fd(&w->pw, w->tmp.fd, w->tmp.path, w->schema, &po);
 	if (rc)
 		return ps_err_from_parq(rc, NULL);
