@@ -116,7 +116,7 @@ typedef struct group {
 	int64_t kept;             /* atomic: the part of it a trim does not give back */
 	int64_t spillable;        /* atomic: the part of it a spill moves to disk */
 	int64_t after;            /* atomic: what it holds once its queued trim or spill ran */
-	bool trimming;            /* atomic: a trim queued, not yet run */
+	bool trimming;            /* atomic: a trim or spill queued, not yet run */
 } group;
 
 /* Records handed to a target's writer, or a trim of its buffers: run by
@@ -949,6 +949,29 @@ static int take_rec(ps_ingest *in, const item *it)
 	return touch(in, g);
 }
 
+/* The writer a spill (kind JOB_SPILL) or a trim (JOB_TRIM) gives most
+ * back of, *most what it gives, *left what the writer holds after; NULL
+ * when none gives SPILL_MIN or TRIM_MIN. */
+static group *relief_pick(ps_ingest *in, int kind, int64_t *most, int64_t *left)
+{
+	group *big = NULL;
+	*most = *left = 0;
+	for (size_t k = 0; k < in->n_groups; k++) {
+		group *g = in->groups[k];
+		if (__atomic_load_n(&g->trimming, __ATOMIC_ACQUIRE))
+			continue;
+		int64_t mem = __atomic_load_n(&g->mem, __ATOMIC_RELAXED);
+		int64_t keep = kind == JOB_SPILL ? mem - __atomic_load_n(&g->spillable, __ATOMIC_RELAXED)
+		                                 : __atomic_load_n(&g->kept, __ATOMIC_RELAXED);
+		if (mem - keep >= (kind == JOB_SPILL ? SPILL_MIN : TRIM_MIN) && mem - keep > *most) {
+			*most = mem - keep;
+			*left = keep;
+			big = g;
+		}
+	}
+	return big;
+}
+
 /* The memory budget: deep-copied records over a quarter of it go to
  * writers (the biggest targets first); past half of it, writers move
  * their complete pages to spill files or flush their row groups (those
@@ -985,10 +1008,11 @@ static int relieve(ps_ingest *in, chunk *c)
 	 * and compared values. Past half the budget, the writer that gives
 	 * most back goes first, until the writers hold three eighths of it
 	 * (the rest is for the records at hand, the compression contexts and
-	 * the allocator's slack): one holding a megabyte or more of complete
-	 * pages moves them to a spill file beside its scan (its row group goes
-	 * on, so row groups do not shrink with the budget); another writes its
-	 * row group and frees its buffers. Counting every writer costs a pass
+	 * the allocator's slack): first writers holding SPILL_MIN or more of
+	 * complete pages move them to a spill file beside their scans (their
+	 * row groups go on, so row groups do not shrink with the budget), then
+	 * writers holding TRIM_MIN or more besides write their row groups and
+	 * free their buffers. Counting every writer costs a pass
 	 * over them: done after each chunk of input. The writers are the
 	 * jobs': each reports what it holds after its last job, and a trim or
 	 * spill is a job queued behind the target's writes. */
@@ -1001,26 +1025,12 @@ static int relieve(ps_ingest *in, chunk *c)
 	if (held <= (int64_t)(in->budget / 2))
 		return 0;
 	while (held > (int64_t)(in->budget / 8 * 3)) {
-		/* spills first, the largest first; then trims */
-		int64_t most = 0, left = 0;
-		group *big = NULL;
 		int kind = JOB_SPILL;
-		for (int pass = 0; pass < 2 && !big; pass++) {
-			kind = pass ? JOB_TRIM : JOB_SPILL;
-			for (size_t k = 0; k < in->n_groups; k++) {
-				group *g = in->groups[k];
-				if (__atomic_load_n(&g->trimming, __ATOMIC_ACQUIRE))
-					continue;
-				int64_t mem = __atomic_load_n(&g->mem, __ATOMIC_RELAXED);
-				int64_t kept = __atomic_load_n(&g->kept, __ATOMIC_RELAXED);
-				int64_t sp = __atomic_load_n(&g->spillable, __ATOMIC_RELAXED);
-				int64_t b = pass ? mem - kept : sp;
-				if (b >= (pass ? TRIM_MIN : SPILL_MIN) && b > most) {
-					most = b;
-					big = g;
-					left = pass ? kept : mem - sp;
-				}
-			}
+		int64_t most, left;
+		group *big = relief_pick(in, kind, &most, &left);
+		if (!big) {
+			kind = JOB_TRIM;
+			big = relief_pick(in, kind, &most, &left);
 		}
 		if (!big)
 			break; /* what the writers hold is not theirs to give back */
