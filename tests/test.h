@@ -34,6 +34,23 @@ static inline int test_report(const char *name)
 	return test_failures ? 1 : 0;
 }
 
+/* The whole of a local file (malloc'd, a byte to spare), its length in
+ * *len; the test stops when it cannot be read. */
+static inline uint8_t *test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	REQUIRE(f);
+	REQUIRE(fseek(f, 0, SEEK_END) == 0);
+	long n = ftell(f);
+	REQUIRE(n >= 0);
+	rewind(f);
+	uint8_t *p = malloc((size_t)n + 1);
+	REQUIRE(p && fread(p, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
 /* Deterministic PRNG (splitmix64) for property tests. */
 static inline uint64_t test_rand(uint64_t *s)
 {

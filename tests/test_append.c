@@ -258,20 +258,6 @@ static int64_t verify_file(const char *path)
 	return i;
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	REQUIRE(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *p = malloc((size_t)n + 1);
-	REQUIRE(fread(p, 1, (size_t)n, f) == (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 /* Rows of id == v found by a pruning scan, and the row groups it skipped. */
 static int64_t scan_id(const char *path, int64_t v, int *skipped, int64_t *pages_skipped)
 {
@@ -305,7 +291,7 @@ static void test_append_keeps_bytes(const parq_schema *s)
 	snprintf(old, sizeof old, "%s/a.old", dir);
 	write_file(path, s, 500, 200); /* row groups of 200, 200, 100 */
 	size_t olen;
-	uint8_t *obytes = slurp(path, &olen);
+	uint8_t *obytes = test_slurp(path, &olen);
 	FILE *f = fopen(old, "wb");
 	fwrite(obytes, 1, olen, f);
 	fclose(f);
@@ -324,7 +310,7 @@ static void test_append_keeps_bytes(const parq_schema *s)
 	CHECK(kv && strcmp(kv, "yes") == 0);
 	/* the old row groups are where they were, with the same bytes */
 	size_t nlen;
-	uint8_t *nbytes = slurp(path, &nlen);
+	uint8_t *nbytes = test_slurp(path, &nlen);
 	const parq_file_meta *ma = parq_reader_metadata(a), *mb = parq_reader_metadata(b);
 	for (int g = 0; g < 3; g++) {
 		CHECK_EQ_INT(mb->row_groups[g].num_rows, ma->row_groups[g].num_rows);

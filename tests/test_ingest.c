@@ -439,19 +439,11 @@ static void test_keyed_and_target(void)
 /* Whether two local files hold the same bytes. */
 static bool same_file(const char *a, const char *b)
 {
-	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-	bool same = fa && fb;
-	char x[65536], y[65536];
-	while (same) {
-		size_t na = fread(x, 1, sizeof x, fa), nb = fread(y, 1, sizeof y, fb);
-		same = na == nb && !memcmp(x, y, na);
-		if (na < sizeof x)
-			break;
-	}
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
+	size_t la, lb;
+	uint8_t *pa = test_slurp(a, &la), *pb = test_slurp(b, &lb);
+	bool same = la == lb && !memcmp(pa, pb, la);
+	free(pa);
+	free(pb);
 	return same;
 }
 

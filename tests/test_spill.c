@@ -92,21 +92,6 @@ static parq_schema *make_schema(void)
 	return s;
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	REQUIRE(f);
-	REQUIRE(fseek(f, 0, SEEK_END) == 0);
-	long n = ftell(f);
-	REQUIRE(n > 0);
-	rewind(f);
-	uint8_t *p = malloc((size_t)n);
-	REQUIRE(p && fread(p, 1, (size_t)n, f) == (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 static int entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -171,7 +156,7 @@ static void same_bytes(const char *dir, parq_codec codec, int page_version, uint
 	CHECK_OK(parq_writer_close(b, &sb));
 	CHECK_EQ_INT(sa, sb);
 	size_t la, lb;
-	uint8_t *pa = slurp(plain, &la), *pb = slurp(spilled, &lb);
+	uint8_t *pa = test_slurp(plain, &la), *pb = test_slurp(spilled, &lb);
 	CHECK_EQ_INT(la, lb);
 	if (la == lb)
 		CHECK_MEM(pa, pb, la);
