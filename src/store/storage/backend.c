@@ -134,17 +134,16 @@ static int spool_make(ps_backend *b)
 
 /* The footer cache of an object store: its directory from the
  * configuration or the user's cache directory, its entries scoped by
- * endpoint, bucket and prefix. */
-static void footer_cache_open(ps_backend *b, const ps_object_config *oc)
+ * the endpoint h resolved, the bucket and the prefix. */
+static void footer_cache_open(ps_backend *b, const ps_object_config *oc, const ps_s3 *h)
 {
-	char dir[4096];
+	char dir[4096], ep[2048], scope[4096];
 	if (oc->footer_cache_dir)
 		snprintf(dir, sizeof dir, "%s", oc->footer_cache_dir);
 	else
 		ps_footer_cache_default_dir(dir, sizeof dir);
-	const char *ep = b->endpoint ? b->endpoint : getenv("AWS_ENDPOINT_URL");
-	char scope[4096];
-	snprintf(scope, sizeof scope, "%s|%s|%s", ep && *ep ? ep : "aws", b->bucket, b->prefix);
+	ps_s3_endpoint(h, ep, sizeof ep);
+	snprintf(scope, sizeof scope, "%s|%s|%s", ep, b->bucket, b->prefix);
 	b->fc = ps_footer_cache_open(dir, oc->footer_cache_size, scope);
 }
 
@@ -216,7 +215,7 @@ int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, ch
 		if (!rc)
 			rc = spool_make(b);
 		if (!rc)
-			footer_cache_open(b, oc);
+			footer_cache_open(b, oc, b->idle[0]);
 	}
 	if (!rc && !(*resolved = strdup(b->base)))
 		rc = ps_err_nomem();

@@ -338,6 +338,11 @@ int ps_s3_open(ps_s3 **out, const ps_s3_options *opts)
 	return 0;
 }
 
+void ps_s3_endpoint(const ps_s3 *s3, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s", s3->base, s3->base_path);
+}
+
 void ps_s3_stats_get(const ps_s3 *s3, ps_s3_stats *out)
 {
 	*out = s3->st;

@@ -67,6 +67,11 @@ void ps_s3_options_default(ps_s3_options *o);
 int ps_s3_open(ps_s3 **out, const ps_s3_options *o);
 void ps_s3_close(ps_s3 *s3);
 
+/* The endpoint the handle's requests go to, as resolved at open
+ * ("scheme://host[:port]/path"; the bucket's host in virtual-hosted
+ * style). */
+void ps_s3_endpoint(const ps_s3 *s3, char *out, size_t cap);
+
 /* Counters since open, for benchmarks and tests. */
 typedef struct ps_s3_stats {
 	uint64_t requests;       /* HTTP attempts, retries included */
