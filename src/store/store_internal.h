@@ -57,8 +57,11 @@ int64_t ps_scan_name_time(const char *name);
  * rewritten with it at the commit. */
 void ps_scan_writer_set_time(ps_scan_writer *w, int64_t ms);
 /* Tells w that every record's input URL was checked as ps_url_check
- * checks it (ingest's ps_rec_validate): not parsed a second time. */
-void ps_scan_writer_urls_checked(ps_scan_writer *w);
+ * checks it (ingest's ps_rec_validate) and that every string is valid
+ * UTF-8 (ingest checks or repairs each line before it is parsed, and the
+ * JSON parser refuses escapes that are not UTF-16): neither is checked a
+ * second time. */
+void ps_scan_writer_checked(ps_scan_writer *w);
 /* Finishes w's file (footer, no sync), ready for ps_scan_writers_commit. */
 int ps_scan_writer_prepare(ps_scan_writer *w);
 /* Prepares w[0..n) and commits them in one batch (ps_tmpfile_commit_batch):

@@ -738,7 +738,7 @@ static int group_open(ps_ingest *in, group *g, int64_t scan_ms)
 	o.skip_stored = true;
 	int rc = ps_scan_writer_open(&g->w, in->st, &o);
 	if (!rc)
-		ps_scan_writer_urls_checked(g->w); /* by ps_rec_validate, as the lines were parsed */
+		ps_scan_writer_checked(g->w); /* as the lines were parsed */
 	char name[PS_HOST_PORT_DISPLAY_MAX];
 	return rc ? ps_err_prefix(rc, "%s: ", group_name(g, name, sizeof name)) : 0;
 }

@@ -48,7 +48,7 @@ struct ps_scan_writer {
 	int64_t scan_ms;
 	int codec, level;
 	bool validate, codec_resolved;
-	bool urls_checked;       /* the caller checked every input URL (ingest) */
+	bool checked;            /* the caller checked every input URL and string (ingest) */
 	ps_utf8_repair utf8;
 	int version;             /* PS_SCHEMA_V1 or PS_SCHEMA_V2 */
 	const parq_schema *schema;          /* the store's (st->probe_schema) */
@@ -430,7 +430,7 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 	*out = r;
 	if (!r->input_url || !*r->input_url)
 		return ps_err(PS_EINVAL, "record %zu: input URL is empty", idx);
-	if (!w->urls_checked && ps_url_check(r->input_url))
+	if (!w->checked && ps_url_check(r->input_url))
 		return ps_err_prefix(PS_EINVAL, "record %zu: input URL: ", idx);
 	if (r->status_code != 0 && (r->status_code < 100 || r->status_code > 599))
 		return ps_err(PS_EINVAL, "record %zu: status_code %d is outside 100..599", idx, (int)r->status_code);
@@ -438,6 +438,8 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 		return ps_err(PS_EINVAL, "record %zu: diff status '%s' is not new, existing or old", idx, r->url_status);
 	if (r->content_length < 0)
 		return ps_err(PS_EINVAL, "record %zu: content_length %lld is negative", idx, (long long)r->content_length);
+	if (w->checked)
+		return 0; /* every string is valid UTF-8 */
 	struct {
 		const char *name;
 		const char *const *p;
@@ -462,9 +464,6 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 			*(const char **)((char *)copy + ((const char *)f[k].p - (const char *)r)) = fixed;
 		}
 	}
-	/* a URL the caller checked but that was repaired here: checked again */
-	if (w->urls_checked && copy && copy->input_url != r->input_url && ps_url_check(copy->input_url))
-		return ps_err_prefix(PS_EINVAL, "record %zu: input URL: ", idx);
 	/* lists and headers: checked, repaired element by element */
 	struct {
 		const char *name;
@@ -1192,9 +1191,9 @@ int ps_scan_writers_commit(ps_scan_writer **w, size_t n, ps_scan_result *res, si
 	return rc;
 }
 
-void ps_scan_writer_urls_checked(ps_scan_writer *w)
+void ps_scan_writer_checked(ps_scan_writer *w)
 {
-	w->urls_checked = true;
+	w->checked = true;
 }
 
 void ps_scan_writer_set_time(ps_scan_writer *w, int64_t ms)
