@@ -19,8 +19,34 @@ static void expect(const char *in, size_t n, const char *want, int line)
 
 #define EXPECT(s, want) expect(s, sizeof s - 1, want, __LINE__)
 
+/* Each class of byte at each offset of a longer plain string: the plain
+ * runs are scanned four bytes at a time, and a byte that needs escaping
+ * must be found wherever it falls in them. */
+static void test_every_offset(void)
+{
+	static const struct {
+		const char *in, *out;
+	} sp[] = {
+		{"\"", "\\\""}, {"\\", "\\\\"}, {"<", "\\u003c"}, {">", "\\u003e"}, {"&", "\\u0026"},
+		{"\n", "\\n"}, {"\x01", "\\u0001"}, {"\x1f", "\\u001f"}, {" ", " "}, {"\x7f", "\x7f"},
+		{"~", "~"}, {"\xc3\xa9", "\xc3\xa9"}, {"\xff", "\\ufffd"}, {"\xe2\x80\xa8", "\\u2028"},
+	};
+	const char *plain = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF";
+	for (size_t k = 0; k < sizeof sp / sizeof *sp; k++) {
+		for (size_t at = 0; at <= 24; at++) {
+			for (size_t tail = 0; tail <= 17; tail += 17) {
+				char in[128], want[128];
+				int n = snprintf(in, sizeof in, "%.*s%s%.*s", (int)at, plain, sp[k].in, (int)tail, plain + at);
+				snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)at, plain, sp[k].out, (int)tail, plain + at);
+				expect(in, (size_t)n, want, __LINE__);
+			}
+		}
+	}
+}
+
 int main(void)
 {
+	test_every_offset();
 	EXPECT("", "\"\"");
 	EXPECT("plain text 123 ~!", "\"plain text 123 ~!\"");
 	EXPECT("a\"b\\c/d", "\"a\\\"b\\\\c/d\"");

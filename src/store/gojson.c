@@ -5,6 +5,8 @@
 #include "error.h"
 #include "gojson.h"
 
+#include <string.h>
+
 /* Bytes copied as they are: printable ASCII but for the quote, the
  * backslash and the <, > and & that json.Marshal escapes (HTML-safe). */
 static const unsigned char plain[256] = {
@@ -26,6 +28,17 @@ static const unsigned char plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+/* The end of the run of plain bytes from p: four at a time (a header
+ * value is mostly plain ASCII), then byte by byte. */
+static const unsigned char *plain_run(const unsigned char *p, const unsigned char *e)
+{
+	while (e - p >= 4 && (plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]]))
+		p += 4;
+	while (p < e && plain[*p])
+		p++;
+	return p;
+}
+
 int ps_json_go_string(ps_buf *b, const void *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -33,9 +46,7 @@ int ps_json_go_string(ps_buf *b, const void *s, size_t n)
 	int rc = ps_buf_addc(b, '"');
 	while (!rc && p < e) {
 		/* a run that needs no escaping goes in one copy */
-		const unsigned char *q = p;
-		while (q < e && plain[*q])
-			q++;
+		const unsigned char *q = plain_run(p, e);
 		if (q > p) {
 			rc = ps_buf_add(b, p, (size_t)(q - p));
 			p = q;
