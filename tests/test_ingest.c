@@ -381,6 +381,46 @@ static void test_bad_lines(void)
 	ps_store_close(st);
 }
 
+/* The writer takes ingest's strings as valid UTF-8 without checking them
+ * again: escapes that are not UTF-16 make the line bad (the JSON parser
+ * refuses them), a surrogate pair is one 4-byte character, a raw invalid
+ * byte is repaired before parsing. */
+static void test_escapes_utf8(void)
+{
+	const char *in = "{\"url\":\"https://a.example.com/1\",\"title\":\"x\\ud800y\"}\n"
+	                 "{\"url\":\"https://a.example.com/2\",\"title\":\"x\\udc00y\"}\n"
+	                 "{\"url\":\"https://a.example.com/3\",\"title\":\"x\\ud800\\u0041\"}\n"
+	                 "{\"url\":\"https://a.example.com/4\",\"title\":\"\\ud83d\\ude00\\uffff\"}\n"
+	                 "{\"url\":\"https://a.example.com/5\",\"title\":\"a\xff\"}\n";
+	char d[4200];
+	ps_store *st = store_new(d, sizeof d);
+	ps_ingest_summary s;
+	bad_lines bl = {0};
+	run_opts skip = {.threads = 2, .skip = true};
+	CHECK_EQ_INT(run(st, &skip, in, strlen(in), &s, &bl), 0);
+	CHECK_EQ_INT(bl.n, 3);
+	for (int k = 0; k < bl.n && k < 3; k++) {
+		CHECK_EQ_INT(bl.line[k], k + 1);
+		CHECK(strstr(bl.why[k], "invalid JSON") != NULL);
+	}
+	CHECK(s.n_scans == 1 && s.scans[0].records == 2);
+	ps_ingest_summary_free(&s);
+	ps_probe_set set;
+	ps_query q;
+	ps_query_default(&q);
+	CHECK_OK(ps_store_search(st, &q, &set));
+	CHECK_EQ_INT(set.n, 2);
+	for (size_t i = 0; i < set.n; i++) {
+		const ps_probe_result *r = &set.items[i];
+		if (!strcmp(r->input_url, "https://a.example.com/4"))
+			CHECK(r->title && !strcmp(r->title, "\xf0\x9f\x98\x80\xef\xbf\xbf"));
+		else
+			CHECK(r->title && !strcmp(r->title, "a\xef\xbf\xbd"));
+	}
+	ps_probe_set_free(&set);
+	ps_store_close(st);
+}
+
 static void test_keyed_and_target(void)
 {
 	/* probestore's own records: one scan per target and time, in time order */
@@ -754,6 +794,7 @@ int main(void)
 	test_pieces_and_threads();
 	test_many_hosts();
 	test_bad_lines();
+	test_escapes_utf8();
 	test_keyed_and_target();
 	test_budget_and_cancel();
 	test_faults();
