@@ -115,8 +115,15 @@ for (const c of cases) {
     const m = measured(ps(s3store, ...c.args));
     record({ case: c.name, who: 'probestore', seconds: m.seconds, rss_mb: m.rss_mb, answer: Number(m.text.trim()),
       bytes_fetched: m.traffic?.bytes_fetched, requests: m.traffic?.requests, object_bytes: objectBytes });
-    // the same without the footers kept: what a machine that has not
-    // read these objects before fetches
+    // a machine that has not read these objects before: an empty footer
+    // cache, which the footer index the ingest put fills in one GET
+    const coldDir = path.join(out, 'cold-cache');
+    fs.rmSync(coldDir, { recursive: true, force: true });
+    const k = measured(ps(s3store, ...c.args), { PROBESTORE_S3_FOOTER_CACHE_DIR: coldDir });
+    record({ case: c.name, who: 'probestore, empty footer cache', seconds: k.seconds, rss_mb: k.rss_mb,
+      answer: Number(k.text.trim()), bytes_fetched: k.traffic?.bytes_fetched, requests: k.traffic?.requests,
+      object_bytes: objectBytes });
+    // the same with no footers kept at all: a footer GET per object
     const n = measured(ps(s3store, ...c.args), noCache);
     record({ case: c.name, who: 'probestore, no footer cache', seconds: n.seconds, rss_mb: n.rss_mb,
       answer: Number(n.text.trim()), bytes_fetched: n.traffic?.bytes_fetched, requests: n.traffic?.requests,

@@ -8,7 +8,10 @@
  * a count then needs no footer GET per object for the same answer; a
  * damaged entry costs its GET and nothing else, a cache of size 0 writes
  * nothing, and an object replaced after the
- * listing named its version is read from its new version. */
+ * listing named its version is read from its new version. A batch of
+ * scans puts a footer index, which a handle with an empty cache reads in
+ * one GET instead of a footer GET per scan; a damaged index costs that
+ * GET and nothing else; scans too small for one put none. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -19,6 +22,7 @@
 #include <unistd.h>
 
 #include "probestore/probestore.h"
+#include "store_internal.h"
 #include "storage/backend.h"
 #include "storage/footer_cache.h"
 #include "storage/s3.h"
@@ -347,15 +351,139 @@ static void test_store(const char *tmp)
 	ps_s3_close(direct);
 }
 
+/* The footer indexes under the store at base: their count, the key of
+ * the last listed in key. */
+static int index_objects(ps_s3 *direct, const char *base, const char *bucket, char *key, size_t cap)
+{
+	char prefix[700];
+	snprintf(prefix, sizeof prefix, "%s/probe_results/.footers/", base + strlen("s3://") + strlen(bucket) + 1);
+	ps_s3_list_page page;
+	REQUIRE(ps_s3_list(direct, prefix, NULL, NULL, 0, &page) == 0);
+	int n = (int)page.n_entries;
+	for (size_t i = 0; i < page.n_entries; i++)
+		snprintf(key, cap, "%s", page.entries[i].key);
+	ps_s3_list_page_free(&page);
+	return n;
+}
+
+/* Scans of targets [t0, t0 + n) of rows rows each, committed as one
+ * batch (as ingest commits them). */
+static void write_batch(ps_store *st, int t0, int n, int rows, int64_t *n5xx)
+{
+	static const int codes[] = {200, 500, 301, 502, 404};
+	ps_scan_writer *w[8];
+	uint64_t seed = 77 + (uint64_t)t0;
+	static char urls[12000][128];
+	static ps_probe_result res[12000];
+	REQUIRE(n <= 8 && rows <= 12000);
+	for (int t = 0; t < n; t++) {
+		ps_scan_options o;
+		ps_scan_options_default(&o);
+		char target[64];
+		snprintf(target, sizeof target, "i%d.example.com", t0 + t);
+		o.root_target = target;
+		o.scan_time_ms = 1764000000000 + t0 + t;
+		CHECK_OK(ps_scan_writer_open(&w[t], st, &o));
+		for (int i = 0; i < rows; i++) {
+			snprintf(urls[i], sizeof urls[i], "https://%s/p/%d/%016llx", target, i,
+			         (unsigned long long)test_rand(&seed));
+			memset(&res[i], 0, sizeof res[i]);
+			res[i].input_url = urls[i];
+			res[i].status_code = codes[(i + t) % 5];
+			*n5xx += res[i].status_code >= 500;
+		}
+		CHECK_OK(ps_scan_writer_add(w[t], res, (size_t)rows));
+	}
+	size_t done = 0;
+	ps_scan_result sr[8];
+	memset(sr, 0, sizeof sr);
+	CHECK_OK(ps_scan_writers_commit(w, (size_t)n, sr, &done, NULL));
+	CHECK_EQ_INT(done, n);
+}
+
+static void test_index(const char *tmp)
+{
+	enum { N = 4, BIG = 12000 };
+	char base[600], a[600], none[600];
+	test_store_base(base, sizeof base, tmp);
+	strcat(base, "-index");
+	snprintf(a, sizeof a, "%s/index-a", tmp);
+	snprintf(none, sizeof none, "%s/index-none", tmp);
+	ps_s3_options so;
+	ps_s3_options_default(&so);
+	so.bucket = getenv("PROBESTORE_S3_BUCKET");
+	so.path_style = true;
+	ps_s3 *direct;
+	REQUIRE(ps_s3_open(&direct, &so) == 0);
+
+	int64_t want = 0;
+	ps_store *st = open_store(base, a, 64 << 20);
+	write_batch(st, 0, N, BIG, &want);
+	ps_store_close(st);
+	char key[1024] = "";
+	CHECK_EQ_INT(index_objects(direct, base, so.bucket, key, sizeof key), 1);
+	CHECK(strstr(key, "/probe_results/.footers/") && strlen(key) > 4 && !strcmp(key + strlen(key) - 4, ".pfi"));
+
+	/* no cache: a footer GET per scan */
+	uint64_t cold, fresh, again, r;
+	st = open_store(base, none, 0);
+	CHECK_EQ_INT(count_5xx(st, &cold), want);
+	ps_store_close(st);
+	/* an empty cache: the index instead, one GET for the four footers */
+	for (int k = 0; k < 2; k++) {
+		char b[600];
+		snprintf(b, sizeof b, "%s/index-b%d", tmp, k);
+		st = open_store(base, b, 64 << 20);
+		CHECK_EQ_INT(count_5xx(st, &fresh), want);
+		CHECK_EQ_INT(fresh, cold - N + 1);
+		ps_store_close(st);
+		/* its footers and the index's own entry are kept: the next
+		 * handle reads neither the footers nor the index */
+		CHECK_EQ_INT(entries(b, NULL, 0), N + 1);
+		st = open_store(base, b, 64 << 20);
+		CHECK_EQ_INT(count_5xx(st, &again), want);
+		CHECK_EQ_INT(again, cold - N);
+		ps_store_close(st);
+	}
+
+	/* a damaged index: its GET is lost, the footers fetched one by one */
+	const char *ik = key;
+	uint8_t *bytes;
+	size_t len;
+	REQUIRE(ps_s3_get(direct, ik, &bytes, &len, NULL) == 0);
+	bytes[len / 2] ^= 0x40;
+	REQUIRE(ps_s3_put(direct, ik, bytes, len, NULL) == 0);
+	free(bytes);
+	char c[600];
+	snprintf(c, sizeof c, "%s/index-c", tmp);
+	st = open_store(base, c, 64 << 20);
+	CHECK_EQ_INT(count_5xx(st, &r), want);
+	CHECK_EQ_INT(r, cold + 1);
+	ps_store_close(st);
+	CHECK_EQ_INT(entries(c, NULL, 0), N);
+
+	/* scans about as small as their footers: no index */
+	int64_t more = 0;
+	st = open_store(base, a, 64 << 20);
+	write_batch(st, N, 3, 20, &more);
+	ps_store_close(st);
+	CHECK_EQ_INT(index_objects(direct, base, so.bucket, key, sizeof key), 1);
+	printf("a count over %d objects of a batch: %llu requests without a footer cache, %llu with an empty one "
+	       "(the footer index), %llu with it filled\n",
+	       N, (unsigned long long)cold, (unsigned long long)fresh, (unsigned long long)again);
+	ps_s3_close(direct);
+}
+
 int main(void)
 {
 	test_backend_init("test_footer_cache");
 	char tmp[] = "/tmp/ps_footer_cache_XXXXXX";
 	REQUIRE(mkdtemp(tmp));
 	test_module(tmp);
-	if (test_backend_s3())
+	if (test_backend_s3()) {
 		test_store(tmp);
-	else
+		test_index(tmp);
+	} else
 		printf("test_footer_cache: the store on a bucket is the _s3 variant's\n");
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return test_report("test_footer_cache");

@@ -49,6 +49,10 @@ struct ps_scan_writer {
 	int codec, level;
 	bool validate, codec_resolved;
 	bool checked;            /* the caller checked every input URL and string (ingest) */
+	char put_etag[PS_ETAG_MAX]; /* object storage: the ETag of the scan put, "" before */
+	uint8_t *put_tail;       /* ... and its last bytes, for the batch's footer index */
+	size_t put_tail_len;
+	uint64_t put_size;
 	ps_utf8_repair utf8;
 	int version;             /* PS_SCHEMA_V1 or PS_SCHEMA_V2 */
 	const parq_schema *schema;          /* the store's (st->probe_schema) */
@@ -963,10 +967,14 @@ static int put_remote(ps_scan_writer *w, char *final, size_t cap)
 			continue;
 		if (rc)
 			break;
-		rc = ps_storage_put(w->st, final, fd, PS_PUT_CLAIMED, NULL, NULL);
+		rc = ps_storage_put(w->st, final, fd, PS_PUT_CLAIMED, NULL, w->put_etag);
 		if (rc != PS_EEXISTS)
 			break;
 	}
+	/* what other machines' queries need first, for the footer index (none
+	 * when it does not read: they fetch it themselves) */
+	if (!rc)
+		ps_storage_tail_of(fd, &w->put_tail, &w->put_tail_len, &w->put_size);
 	close(fd);
 	if (rc)
 		final[0] = 0;
@@ -1088,6 +1096,7 @@ typedef struct place_run {
 	ps_scan_result *res;
 	int *rc;            /* per writer: 0 placed, else the error */
 	char (*msg)[512];   /* ... and its message */
+	char **path;        /* per writer: where a scan was put (NULL: none) */
 	unsigned *lane;     /* per writer: its thread */
 	unsigned t;
 } place_run;
@@ -1113,16 +1122,34 @@ static void *place_lane(void *p)
 			snprintf(r->msg[i], sizeof r->msg[i], "%s", ps_errmsg());
 		} else {
 			placed(r->w[i], final, r->res ? &r->res[i] : NULL);
+			if (!r->w[i]->skipped && r->w[i]->put_etag[0] && r->w[i]->put_tail)
+				r->path[i] = strdup(final); /* for the footer index (none without memory) */
 		}
 	}
 	return NULL;
 }
 
+/* The footers of the scans a batch put, in one object that other
+ * machines read instead of one footer GET per scan. */
+static void put_footer_index(const place_run *r)
+{
+	ps_footer_src *src = calloc(r->n ? r->n : 1, sizeof *src);
+	size_t n = 0;
+	for (size_t i = 0; src && i < r->n; i++)
+		if (r->path[i])
+			src[n++] = (ps_footer_src){r->path[i], r->w[i]->put_size, r->w[i]->put_etag, r->w[i]->put_tail,
+			                           r->w[i]->put_tail_len};
+	if (src)
+		ps_storage_put_footer_index(r->w[0]->st, src, n);
+	free(src);
+}
+
 static int commit_remote(ps_scan_writer **w, size_t n, ps_scan_result *res, size_t *n_committed)
 {
 	place_run r = {w, n, res, calloc(n ? n : 1, sizeof *r.rc), calloc(n ? n : 1, sizeof *r.msg),
-	               calloc(n ? n : 1, sizeof *r.lane), n < PLACE_THREADS ? (unsigned)n : PLACE_THREADS};
-	int rc = r.rc && r.msg && r.lane ? 0 : ps_err_nomem();
+	               calloc(n ? n : 1, sizeof *r.path), calloc(n ? n : 1, sizeof *r.lane),
+	               n < PLACE_THREADS ? (unsigned)n : PLACE_THREADS};
+	int rc = r.rc && r.msg && r.path && r.lane ? 0 : ps_err_nomem();
 	if (!rc) {
 		for (size_t i = 0; i < n; i++)
 			r.lane[i] = (unsigned)(XXH3_64bits(w[i]->dir, strlen(w[i]->dir)) % r.t);
@@ -1150,9 +1177,13 @@ static int commit_remote(ps_scan_writer **w, size_t n, ps_scan_result *res, size
 			else if (!r.rc[i])
 				(*n_committed)++;
 		}
+		put_footer_index(&r);
 	}
 	for (size_t i = 0; i < n; i++)
 		ps_scan_writer_abort(w[i]);
+	for (size_t i = 0; r.path && i < n; i++)
+		free(r.path[i]);
+	free(r.path);
 	free(r.rc);
 	free(r.msg);
 	free(r.lane);
@@ -1298,6 +1329,7 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	free(w->first);
 	free(w->root_target);
 	free(w->session_id);
+	free(w->put_tail);
 	free(w);
 }
 

@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "../error.h"
 #include "../store_internal.h"
@@ -44,11 +47,42 @@ struct ps_backend {
 	/* the footers of objects read before (NULL: no cache), found by the
 	 * version of an object the last listing named */
 	ps_footer_cache *fc;
-	pthread_mutex_t lmu;  /* listed, seen */
+	pthread_mutex_t lmu;  /* listed, seen, fidx */
 	ps_strmap listed;     /* key -> index in seen */
 	listed_obj *seen;
 	size_t n_seen, cap_seen;
+	/* the footer indexes the listings named (format.md), read into the
+	 * footer cache when a listed scan's footer is not in it */
+	pthread_mutex_t imu;  /* reading them: one thread at a time */
+	ps_strmap fidx_keys;  /* key -> index in fidx */
+	struct fidx_obj *fidx;
+	size_t n_fidx, cap_fidx;
+	/* the footers they held, for this handle's readers (under lmu): the
+	 * footer cache gets them too, but after the readers waiting for them */
+	ps_strmap fmem_keys;  /* key -> index in fmem */
+	struct fidx_entry *fmem;
+	size_t n_fmem, cap_fmem;
+	uint8_t **blobs;      /* the indexes read, which fmem points into */
+	size_t n_blobs, cap_blobs;
+	ps_arena farena;      /* the keys of fmem (under imu) */
 };
+
+/* A footer of a footer index. */
+typedef struct fidx_entry {
+	const char *key;      /* NUL-terminated copy */
+	uint64_t size;
+	char etag[PS_S3_ETAG_MAX];
+	const uint8_t *tail;  /* in the index read */
+	size_t len;
+} fidx_entry;
+
+/* A footer index a listing named. */
+typedef struct fidx_obj {
+	char *key;
+	uint64_t size;
+	char etag[PS_S3_ETAG_MAX];
+	bool done;            /* read (or found read before), or not readable */
+} fidx_obj;
 
 /* ---- opening ---- */
 
@@ -156,6 +190,7 @@ int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, ch
 		return ps_err_nomem();
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_mutex_init(&b->lmu, NULL);
+	pthread_mutex_init(&b->imu, NULL);
 	const ps_object_config *oc = &cfg->object;
 	bool s3 = !strncmp(base, "s3://", 5) || (oc->backend && !strcmp(oc->backend, "s3"));
 	int rc = 0;
@@ -251,7 +286,18 @@ void ps_backend_close(ps_backend *b)
 	ps_footer_cache_close(b->fc);
 	ps_strmap_free(&b->listed);
 	free(b->seen);
+	for (size_t i = 0; i < b->n_fidx; i++)
+		free(b->fidx[i].key);
+	free(b->fidx);
+	ps_strmap_free(&b->fidx_keys);
+	ps_strmap_free(&b->fmem_keys);
+	free(b->fmem);
+	for (size_t i = 0; i < b->n_blobs; i++)
+		free(b->blobs[i]);
+	free(b->blobs);
+	ps_arena_free(&b->farena);
 	pthread_mutex_destroy(&b->lmu);
+	pthread_mutex_destroy(&b->imu);
 	free(b->endpoint);
 	free(b->region);
 	free(b->bucket);
@@ -374,10 +420,25 @@ static bool is_scan(const char *key)
 	return !strncmp(key, "probe_results/", 14) && n > 8 && !strcmp(key + n - 8, ".parquet");
 }
 
+/* A footer index: probe_results/.footers/<name>.pfi (format.md). */
+#define FIDX_DIR "probe_results/.footers/"
+#define FIDX_DIR_LEN (sizeof FIDX_DIR - 1)
+
+static bool is_footer_index(const char *key)
+{
+	size_t n = strlen(key);
+	return !strncmp(key, FIDX_DIR, FIDX_DIR_LEN) && n > FIDX_DIR_LEN + 4 && !strchr(key + FIDX_DIR_LEN, '/') &&
+	       !strcmp(key + n - 4, ".pfi");
+}
+
 /* Notes the size and ETag of a listed scan (a failure to note it only
  * costs its footer GET). */
+static void fidx_note(ps_backend *b, const ps_s3_entry *e);
+
 static void listed_note(ps_backend *b, const ps_s3_entry *e)
 {
+	if (b->fc && e->etag[0] && is_footer_index(e->key))
+		fidx_note(b, e);
 	if (!b->fc || !e->etag[0] || !is_scan(e->key))
 		return;
 	size_t kl = strlen(e->key);
@@ -828,6 +889,341 @@ static int tail_fetch(s3_src *s, uint8_t **tail, size_t *got, uint64_t *size)
 	return rc;
 }
 
+/* ---- footer indexes ----
+ *
+ * An ingest that puts several scans also puts their footers (what the
+ * footer cache keeps of each) in one object under probe_results/.footers/:
+ * a query from another machine, whose cache has none of them, fills its
+ * cache with one GET instead of one per scan (format.md). An index is
+ *
+ *   "PSFIDX01"  u32 entries
+ *   per entry:  u16 key length, key, u64 object size, u8 ETag length,
+ *               ETag, u32 length, the object's last bytes
+ *   XXH3-64 of all the bytes before it (u64)
+ *
+ * little-endian; one that does not read as this is skipped. */
+
+#define FIDX_MAGIC "PSFIDX01"
+/* indexes read for one listing at most, newest first */
+#define FIDX_READ_MAX 16
+#define FIDX_BYTES_MAX ((uint64_t)64 << 20)
+
+static void fidx_note(ps_backend *b, const ps_s3_entry *e)
+{
+	size_t kl = strlen(e->key);
+	pthread_mutex_lock(&b->lmu);
+	int64_t *at = ps_strmap_get(&b->fidx_keys, e->key, kl);
+	if (at) {
+		fidx_obj *o = &b->fidx[*at];
+		if (o->size != e->size || strcmp(o->etag, e->etag)) {
+			o->size = e->size;
+			snprintf(o->etag, sizeof o->etag, "%s", e->etag);
+			o->done = false;
+		}
+	} else if (!ps_array_room(&b->fidx, &b->cap_fidx, b->n_fidx, sizeof *b->fidx, 16)) {
+		fidx_obj *o = &b->fidx[b->n_fidx];
+		memset(o, 0, sizeof *o);
+		if ((o->key = strdup(e->key)) && !ps_strmap_put(&b->fidx_keys, e->key, kl, (int64_t)b->n_fidx)) {
+			o->size = e->size;
+			snprintf(o->etag, sizeof o->etag, "%s", e->etag);
+			b->n_fidx++;
+		} else {
+			free(o->key);
+		}
+	}
+	pthread_mutex_unlock(&b->lmu);
+}
+
+static uint64_t le_get(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int le_put(ps_buf *b, uint64_t v, int n)
+{
+	uint8_t x[8];
+	for (int i = 0; i < n; i++)
+		x[i] = (uint8_t)(v >> (8 * i));
+	return ps_buf_add(b, x, (size_t)n);
+}
+
+/* The entries of index d[0..len), checked, appended to *out (their keys
+ * copied into a, the rest pointing into d); -1 when it does not read as
+ * an index. An entry
+ * is kept only as a footer GET of a scan would bring it: the last bytes
+ * of the object, ending in "PAR1". */
+static int fidx_parse(const uint8_t *d, size_t len, ps_arena *a, fidx_entry **out, size_t *n_out, size_t *cap)
+{
+	if (len < 20 || memcmp(d, FIDX_MAGIC, 8) || XXH3_64bits(d, len - 8) != le_get(d + len - 8, 8))
+		return -1;
+	const uint8_t *p = d + 12, *end = d + len - 8;
+	uint64_t n = le_get(d + 8, 4);
+	for (uint64_t i = 0; i < n; i++) {
+		if (end - p < 2)
+			return -1;
+		size_t kl = (size_t)le_get(p, 2);
+		p += 2;
+		if (!kl || kl > 1000 || (size_t)(end - p) < kl + 9)
+			return -1;
+		const char *key = (const char *)p;
+		p += kl;
+		uint64_t size = le_get(p, 8);
+		size_t el = p[8];
+		p += 9;
+		if (!el || el >= PS_S3_ETAG_MAX || (size_t)(end - p) < el + 4)
+			return -1;
+		const char *etag = (const char *)p;
+		p += el;
+		size_t tl = (size_t)le_get(p, 4);
+		p += 4;
+		if ((size_t)(end - p) < tl)
+			return -1;
+		char *k = ps_arena_strndup(a, key, kl);
+		if (!k || ps_array_room(out, cap, *n_out, sizeof **out, 64))
+			return PS_ENOMEM;
+		fidx_entry *e = &(*out)[*n_out];
+		e->key = k;
+		e->size = size;
+		memcpy(e->etag, etag, el);
+		e->etag[el] = 0;
+		e->tail = p;
+		e->len = tl;
+		if (strlen(k) == kl && strlen(e->etag) == el && is_scan(k) && tl >= 12 && tl <= size &&
+		    tl <= SRC_FOOTER_MAX && !memcmp(p + tl - 4, "PAR1", 4))
+			(*n_out)++;
+		p += tl;
+	}
+	return p == end ? 0 : -1;
+}
+
+/* The footer of key's version (size, etag) from an index this handle
+ * read: a copy in *tail. */
+static bool fmem_get(ps_backend *b, const char *key, uint64_t size, const char *etag, uint8_t **tail, size_t *len)
+{
+	bool found = false;
+	pthread_mutex_lock(&b->lmu);
+	int64_t *at = b->n_fmem ? ps_strmap_get(&b->fmem_keys, key, strlen(key)) : NULL;
+	if (at) {
+		const fidx_entry *e = &b->fmem[*at];
+		if (e->size == size && !strcmp(e->etag, etag) && (*tail = malloc(e->len))) {
+			memcpy(*tail, e->tail, e->len);
+			*len = e->len;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&b->lmu);
+	return found;
+}
+
+static int cmp_key_desc(const void *x, const void *y)
+{
+	return strcmp(((const fidx_obj *)y)->key, ((const fidx_obj *)x)->key);
+}
+
+/* Reads the footer indexes the listings named that this machine has not
+ * read yet (the newest FIDX_READ_MAX): their footers serve this handle's
+ * readers at once, then go to the footer cache, the index last (an entry
+ * of its own, which later handles find and skip it by). A thread that
+ * finds them being read waits: what it misses may be among them. */
+static void fidx_read(ps_backend *b, const ps_store *st)
+{
+	pthread_mutex_lock(&b->lmu);
+	bool any = b->n_fidx > 0;
+	pthread_mutex_unlock(&b->lmu);
+	if (!any)
+		return;
+	pthread_mutex_lock(&b->imu);
+	fidx_obj pick[FIDX_READ_MAX];
+	size_t np = 0;
+	pthread_mutex_lock(&b->lmu);
+	for (size_t i = 0; i < b->n_fidx; i++) {
+		fidx_obj *o = &b->fidx[i];
+		if (o->done)
+			continue;
+		o->done = true;
+		fidx_obj c = *o;
+		if (!(c.key = strdup(o->key)))
+			continue;
+		if (np < FIDX_READ_MAX) {
+			pick[np++] = c;
+			continue;
+		}
+		/* keep the newest: the names begin with their time */
+		qsort(pick, np, sizeof *pick, cmp_key_desc);
+		if (strcmp(c.key, pick[np - 1].key) > 0) {
+			free(pick[np - 1].key);
+			pick[np - 1] = c;
+		} else {
+			free(c.key);
+		}
+	}
+	pthread_mutex_unlock(&b->lmu);
+	/* what this thread puts into the footer cache once the others go on */
+	size_t from = b->n_fmem;
+	bool read[FIDX_READ_MAX] = {false};
+	for (size_t i = 0; i < np; i++) {
+		fidx_obj *o = &pick[i];
+		uint8_t *d = NULL;
+		size_t len = 0;
+		const char *why = NULL;
+		fidx_entry *es = NULL;
+		size_t ne = 0, cap = 0;
+		if (ps_footer_cache_get(b->fc, o->key, o->size, o->etag, &d, &len)) {
+			why = "read before"; /* its footers are in the cache */
+		} else if (o->size > FIDX_BYTES_MAX) {
+			why = "too large";
+		} else {
+			ps_s3 *h;
+			char tag[PS_S3_ETAG_MAX] = "";
+			int rc = s3_acquire(b, &h);
+			if (!rc) {
+				rc = ps_s3_get(h, o->key, &d, &len, tag);
+				s3_release(b, h);
+			}
+			if (rc)
+				why = ps_errmsg();
+			else if (strcmp(tag, o->etag))
+				why = "replaced since the listing";
+			else if (fidx_parse(d, len, &b->farena, &es, &ne, &cap))
+				why = "not a footer index";
+		}
+		pthread_mutex_lock(&b->lmu);
+		bool kept = !why && !ps_array_room(&b->blobs, &b->cap_blobs, b->n_blobs, sizeof *b->blobs, 4);
+		for (size_t k = 0; kept && k < ne; k++) {
+			/* the key's copy lives in the map's arena */
+			if (ps_array_room(&b->fmem, &b->cap_fmem, b->n_fmem, sizeof *b->fmem, 64) ||
+			    ps_strmap_put(&b->fmem_keys, es[k].key, strlen(es[k].key), (int64_t)b->n_fmem))
+				break;
+			b->fmem[b->n_fmem++] = es[k];
+		}
+		if (kept) {
+			b->blobs[b->n_blobs++] = d;
+			d = NULL;
+			read[i] = true;
+		}
+		pthread_mutex_unlock(&b->lmu);
+		ps_log_field f[] = {PS_LOG_STR("key", o->key), PS_LOG_INT("footers", (int64_t)ne),
+		                    PS_LOG_STR("skipped", why ? why : "")};
+		ps_log(ps_store_logger(st), PS_LOG_DEBUG, f, 3, why ? "footer index skipped" : "footer index read");
+		free(d);
+		free(es);
+	}
+	pthread_mutex_lock(&b->lmu);
+	size_t to = b->n_fmem;
+	pthread_mutex_unlock(&b->lmu);
+	pthread_mutex_unlock(&b->imu);
+	/* fmem only grows (under imu, which the next reader of indexes takes
+	 * after this point): entries [from, to) stay where they are read */
+	for (size_t k = from; k < to; k++) {
+		pthread_mutex_lock(&b->lmu);
+		fidx_entry e = b->fmem[k];
+		pthread_mutex_unlock(&b->lmu);
+		ps_footer_cache_put(b->fc, e.key, e.size, e.etag, e.tail, e.len);
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (read[i])
+			ps_footer_cache_put(b->fc, pick[i].key, pick[i].size, pick[i].etag, (const uint8_t *)"1", 1);
+		free(pick[i].key);
+	}
+}
+
+int ps_storage_tail_of(int fd, uint8_t **tail, size_t *len, uint64_t *size)
+{
+	struct stat sb;
+	uint8_t end[8];
+	*tail = NULL;
+	*len = 0;
+	if (fstat(fd, &sb) != 0 || sb.st_size < 12 || ps_pread_full(fd, end, 8, sb.st_size - 8))
+		return -1;
+	*size = (uint64_t)sb.st_size;
+	uint64_t n = tail_bytes(end, *size);
+	if (!(*tail = malloc(n)) || ps_pread_full(fd, *tail, n, (int64_t)(*size - n))) {
+		free(*tail);
+		*tail = NULL;
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+/* The bytes of an index of the scans src[0..n), or none (out->len 0)
+ * when it would hold fewer than two or more than a quarter of their
+ * bytes (many small scans, whose tails are most of them). */
+static int fidx_build(ps_backend *b, const ps_footer_src *src, size_t n, ps_buf *out, size_t *count)
+{
+	*count = 0;
+	uint64_t scans = 0;
+	int rc = ps_buf_add(out, FIDX_MAGIC, 8) || le_put(out, 0, 4) ? PS_ENOMEM : 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *key = NULL;
+		size_t kl, el = strlen(src[i].etag);
+		if (key_of(b, src[i].path, &key) || !is_scan(key) || (kl = strlen(key)) > 1000 || !el ||
+		    el >= PS_S3_ETAG_MAX || src[i].tail_len < 12 || src[i].tail_len > src[i].size)
+			continue;
+		rc = le_put(out, kl, 2) || ps_buf_add(out, key, kl) || le_put(out, src[i].size, 8) || le_put(out, el, 1) ||
+		             ps_buf_add(out, src[i].etag, el) || le_put(out, src[i].tail_len, 4) ||
+		             ps_buf_add(out, src[i].tail, src[i].tail_len)
+		         ? PS_ENOMEM
+		         : 0;
+		scans += src[i].size;
+		(*count)++;
+	}
+	if (rc)
+		return ps_err_nomem();
+	if (*count < 2 || (uint64_t)out->len * 4 > scans || out->len > FIDX_BYTES_MAX) {
+		out->len = 0;
+		return 0;
+	}
+	for (int k = 0; k < 4; k++)
+		out->data[8 + k] = (uint8_t)(*count >> (8 * k));
+	return le_put(out, XXH3_64bits(out->data, out->len), 8) ? ps_err_nomem() : 0;
+}
+
+void ps_storage_put_footer_index(const ps_store *st, const ps_footer_src *src, size_t n)
+{
+	ps_backend *b = st->backend;
+	if (!b || b->kind != BACKEND_S3 || n < 2)
+		return;
+	ps_buf blob = {0};
+	size_t count = 0;
+	int rc = fidx_build(b, src, n, &blob, &count);
+	char key[128] = "", tag[PS_S3_ETAG_MAX];
+	if (!rc && blob.len) {
+		/* a name no other writer takes: the time, then 64 random bits */
+		uint64_t r = 0;
+		if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			r = XXH3_64bits_withSeed(&ts, sizeof ts, (uint64_t)getpid());
+		}
+		time_t now = time(NULL);
+		struct tm tm;
+		char stamp[32];
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &tm);
+		snprintf(key, sizeof key, FIDX_DIR "%s_%016llx.pfi", stamp, (unsigned long long)r);
+		ps_s3 *h;
+		if (!(rc = s3_acquire(b, &h))) {
+			rc = ps_s3_put_new(h, key, blob.data, blob.len, tag);
+			s3_release(b, h);
+		}
+	}
+	if (blob.len || rc) {
+		/* not an error of the ingest: its scans are in place, and a reader
+		 * without the index fetches their footers one by one */
+		ps_log_field f[] = {PS_LOG_STR("key", key), PS_LOG_INT("footers", (int64_t)count),
+		                    PS_LOG_INT("bytes", (int64_t)blob.len)};
+		if (rc)
+			ps_log(ps_store_logger(st), PS_LOG_WARN, f, 3, "footer index not written: %s", ps_errmsg());
+		else
+			ps_log(ps_store_logger(st), PS_LOG_DEBUG, f, 3, "footer index written");
+	}
+	ps_buf_free(&blob);
+}
+
 void ps_reader_tail_free(ps_reader_tail *t)
 {
 	free(t->data);
@@ -869,8 +1265,11 @@ int ps_storage_open_reader(const ps_store *st, const char *path, const parq_read
 			size = kept->size;
 			snprintf(s->etag, sizeof s->etag, "%s", kept->etag);
 		}
-	} else if (listed_find(b, key, &lo) && ps_footer_cache_get(b->fc, key, lo.size, lo.etag, &tail, &got)) {
-		/* the footer of the version the listing named, read before */
+	} else if (listed_find(b, key, &lo) && (fmem_get(b, key, lo.size, lo.etag, &tail, &got) ||
+	                                        ps_footer_cache_get(b->fc, key, lo.size, lo.etag, &tail, &got) ||
+	                                        (fidx_read(b, st), fmem_get(b, key, lo.size, lo.etag, &tail, &got)))) {
+		/* the footer of the version the listing named, read before or
+		 * from a footer index */
 		size = lo.size;
 		snprintf(s->etag, sizeof s->etag, "%s", lo.etag);
 		rc = 0;
@@ -967,16 +1366,13 @@ static int put_stream(ps_s3 *h, const char *key, int fd, size_t part, char *etag
  * machine then fetches no footer of what it wrote. */
 static void cache_written(ps_backend *b, const char *key, int fd, const char *etag)
 {
-	struct stat sb;
-	uint8_t end[8];
-	if (!b->fc || !etag[0] || !is_scan(key) || fstat(fd, &sb) != 0 || sb.st_size < 12 ||
-	    ps_pread_full(fd, end, 8, sb.st_size - 8))
-		return;
-	uint64_t size = (uint64_t)sb.st_size, n = tail_bytes(end, size);
-	uint8_t *buf = malloc(n);
-	if (buf && !ps_pread_full(fd, buf, n, (int64_t)(size - n)))
-		ps_footer_cache_put(b->fc, key, size, etag, buf, n);
-	free(buf);
+	uint8_t *tail;
+	size_t n;
+	uint64_t size;
+	if (b->fc && etag[0] && is_scan(key) && !ps_storage_tail_of(fd, &tail, &n, &size)) {
+		ps_footer_cache_put(b->fc, key, size, etag, tail, n);
+		free(tail);
+	}
 }
 
 int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mode, const char *if_match,

@@ -126,6 +126,29 @@ int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mod
  * token already (a retry of this writer) counts as ours. */
 int ps_storage_claim(const ps_store *st, const char *path, const char *token);
 
+/* A scan just put: its path in the store, its size, the ETag its PUT
+ * returned and its last bytes (ps_storage_tail_of). */
+typedef struct ps_footer_src {
+	const char *path;
+	uint64_t size;
+	const char *etag;
+	const uint8_t *tail;
+	size_t tail_len;
+} ps_footer_src;
+
+/* What a footer GET brings of the Parquet file open at fd (its last
+ * 32 KiB, or its whole footer when longer), malloc'd into *tail, and the
+ * file's size. Nonzero when it cannot be read. */
+int ps_storage_tail_of(int fd, uint8_t **tail, size_t *len, uint64_t *size);
+
+/* On object storage, puts the footers of the scans src[0..n) (what a
+ * footer GET brings of each) as one footer index object under
+ * probe_results/.footers/ (format.md), which the queries of other
+ * machines read instead of a footer GET per scan. Not for fewer than two
+ * scans, nor when the footers would be more than a quarter of the scans'
+ * bytes. A failure is logged, not returned: the scans are in place. */
+void ps_storage_put_footer_index(const ps_store *st, const ps_footer_src *src, size_t n);
+
 /* Removes the object at path; one that is not there is no error. */
 int ps_storage_delete(const ps_store *st, const char *path);
 
