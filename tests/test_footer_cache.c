@@ -235,13 +235,31 @@ static int64_t count_5xx(ps_store *st, uint64_t *requests)
 	return n;
 }
 
+/* n rows of target (the t-th), their URLs random below it, their
+ * statuses cycling through 200, 500, 301, 502, 404 from t on; *n5xx
+ * counts the 5xx. Static storage: valid until the next call. */
+static ps_probe_result *rows_of(const char *target, int t, int n, uint64_t *seed, int64_t *n5xx)
+{
+	static const int codes[] = {200, 500, 301, 502, 404};
+	static char urls[12000][128];
+	static ps_probe_result res[12000];
+	REQUIRE(n <= 12000);
+	for (int i = 0; i < n; i++) {
+		snprintf(urls[i], sizeof urls[i], "https://%s/p/%d/%016llx", target, i, (unsigned long long)test_rand(seed));
+		memset(&res[i], 0, sizeof res[i]);
+		res[i].input_url = urls[i];
+		res[i].status_code = codes[(i + t) % 5];
+		*n5xx += res[i].status_code >= 500;
+	}
+	return res;
+}
+
 static void test_store(const char *tmp)
 {
 	char base[600], cache[600], paths[TARGETS][4096];
 	test_store_base(base, sizeof base, tmp);
 	snprintf(cache, sizeof cache, "%s/store-footers", tmp);
 	ps_store *st = open_store(base, cache, 64 << 20);
-	static const int codes[] = {200, 500, 301, 502, 404};
 	int64_t want = 0;
 	uint64_t seed = 9;
 	for (int t = 0; t < TARGETS; t++) {
@@ -253,18 +271,8 @@ static void test_store(const char *tmp)
 		o.scan_time_ms = 1764000000000 + t;
 		ps_scan_writer *w;
 		CHECK_OK(ps_scan_writer_open(&w, st, &o));
-		static char urls[ROWS0][128];
-		static ps_probe_result res[ROWS0];
 		int n = t ? ROWS : ROWS0;
-		for (int i = 0; i < n; i++) {
-			snprintf(urls[i], sizeof urls[i], "https://%s/p/%d/%016llx", target, i,
-			         (unsigned long long)test_rand(&seed));
-			memset(&res[i], 0, sizeof res[i]);
-			res[i].input_url = urls[i];
-			res[i].status_code = codes[(i + t) % 5];
-			want += res[i].status_code >= 500;
-		}
-		CHECK_OK(ps_scan_writer_add(w, res, (size_t)n));
+		CHECK_OK(ps_scan_writer_add(w, rows_of(target, t, n, &seed, &want), (size_t)n));
 		ps_scan_result sr;
 		CHECK_OK(ps_scan_writer_commit(w, &sr));
 		snprintf(paths[t], sizeof paths[t], "%s", sr.path);
@@ -370,12 +378,9 @@ static int index_objects(ps_s3 *direct, const char *base, const char *bucket, ch
  * batch (as ingest commits them). */
 static void write_batch(ps_store *st, int t0, int n, int rows, int64_t *n5xx)
 {
-	static const int codes[] = {200, 500, 301, 502, 404};
 	ps_scan_writer *w[8];
 	uint64_t seed = 77 + (uint64_t)t0;
-	static char urls[12000][128];
-	static ps_probe_result res[12000];
-	REQUIRE(n <= 8 && rows <= 12000);
+	REQUIRE(n <= 8);
 	for (int t = 0; t < n; t++) {
 		ps_scan_options o;
 		ps_scan_options_default(&o);
@@ -384,15 +389,7 @@ static void write_batch(ps_store *st, int t0, int n, int rows, int64_t *n5xx)
 		o.root_target = target;
 		o.scan_time_ms = 1764000000000 + t0 + t;
 		CHECK_OK(ps_scan_writer_open(&w[t], st, &o));
-		for (int i = 0; i < rows; i++) {
-			snprintf(urls[i], sizeof urls[i], "https://%s/p/%d/%016llx", target, i,
-			         (unsigned long long)test_rand(&seed));
-			memset(&res[i], 0, sizeof res[i]);
-			res[i].input_url = urls[i];
-			res[i].status_code = codes[(i + t) % 5];
-			*n5xx += res[i].status_code >= 500;
-		}
-		CHECK_OK(ps_scan_writer_add(w[t], res, (size_t)rows));
+		CHECK_OK(ps_scan_writer_add(w[t], rows_of(target, t, rows, &seed, n5xx), (size_t)rows));
 	}
 	size_t done = 0;
 	ps_scan_result sr[8];
@@ -468,6 +465,27 @@ static void test_index(const char *tmp)
 	write_batch(st, N, 3, 20, &more);
 	ps_store_close(st);
 	CHECK_EQ_INT(index_objects(direct, base, so.bucket, key, sizeof key), 1);
+
+	/* a batch of more scans than an index takes (two here): several */
+	st = open_store(base, a, 64 << 20);
+	ps_storage_footer_index_limits(st, 2, 24 << 20);
+	write_batch(st, N + 3, N, BIG, &more);
+	ps_store_close(st);
+	CHECK_EQ_INT(index_objects(direct, base, so.bucket, key, sizeof key), 3);
+	/* read by a handle that may keep none of them in memory: their
+	 * footers go to the cache, where its readers find them */
+	char e[600];
+	snprintf(e, sizeof e, "%s/index-e", tmp);
+	st = open_store(base, e, 64 << 20);
+	ps_storage_footer_index_limits(st, 0, 0);
+	uint64_t split;
+	CHECK_EQ_INT(count_5xx(st, &split), want + more);
+	ps_store_close(st);
+	/* the listing, the three indexes (one damaged above, so the first
+	 * batch's footers are fetched one by one), the three small scans'
+	 * footers */
+	CHECK_EQ_INT(split, 1 + 3 + N + 3);
+	CHECK_EQ_INT(entries(e, NULL, 0), N + N + 3 + 2);
 	printf("a count over %d objects of a batch: %llu requests without a footer cache, %llu with an empty one "
 	       "(the footer index), %llu with it filled\n",
 	       N, (unsigned long long)cold, (unsigned long long)fresh, (unsigned long long)again);

@@ -63,7 +63,8 @@ struct ps_backend {
 	struct fidx_entry *fmem;
 	size_t n_fmem, cap_fmem;
 	uint8_t **blobs;      /* the indexes read, which fmem points into */
-	size_t n_blobs, cap_blobs;
+	size_t n_blobs, cap_blobs, held;
+	size_t fidx_entries_max, fidx_held_max; /* FIDX_ENTRIES_MAX, FIDX_HELD_MAX unless a test sets them */
 	ps_arena farena;      /* the keys of fmem (under imu) */
 };
 
@@ -75,6 +76,13 @@ typedef struct fidx_entry {
 	const uint8_t *tail;  /* in the index read */
 	size_t len;
 } fidx_entry;
+
+/* an index holds the footers of 128 scans at most (4 MiB of 32 KiB
+ * tails), is read only up to 16 MiB, and a handle keeps up to 24 MiB of
+ * indexes in memory: past that, what it reads goes to the cache alone */
+#define FIDX_ENTRIES_MAX 128
+#define FIDX_BYTES_MAX ((uint64_t)16 << 20)
+#define FIDX_HELD_MAX ((size_t)24 << 20)
 
 /* A footer index a listing named. */
 typedef struct fidx_obj {
@@ -191,6 +199,8 @@ int ps_backend_open(ps_backend **out, const char *base, const ps_config *cfg, ch
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_mutex_init(&b->lmu, NULL);
 	pthread_mutex_init(&b->imu, NULL);
+	b->fidx_entries_max = FIDX_ENTRIES_MAX;
+	b->fidx_held_max = FIDX_HELD_MAX;
 	const ps_object_config *oc = &cfg->object;
 	bool s3 = !strncmp(base, "s3://", 5) || (oc->backend && !strcmp(oc->backend, "s3"));
 	int rc = 0;
@@ -906,7 +916,6 @@ static int tail_fetch(s3_src *s, uint8_t **tail, size_t *got, uint64_t *size)
 #define FIDX_MAGIC "PSFIDX01"
 /* indexes read for one listing at most, newest first */
 #define FIDX_READ_MAX 16
-#define FIDX_BYTES_MAX ((uint64_t)64 << 20)
 
 static void fidx_note(ps_backend *b, const ps_s3_entry *e)
 {
@@ -1090,8 +1099,16 @@ static void fidx_read(ps_backend *b, const ps_store *st)
 			else if (fidx_parse(d, len, &b->farena, &es, &ne, &cap))
 				why = "not a footer index";
 		}
+		if (!why && b->held + len > b->fidx_held_max) {
+			/* memory for indexes is spent: this one's footers go to the
+			 * cache now, where the readers that wait find them */
+			for (size_t k = 0; k < ne; k++)
+				ps_footer_cache_put(b->fc, es[k].key, es[k].size, es[k].etag, es[k].tail, es[k].len);
+			ps_footer_cache_put(b->fc, o->key, o->size, o->etag, (const uint8_t *)"1", 1);
+		}
 		pthread_mutex_lock(&b->lmu);
-		bool kept = !why && !ps_array_room(&b->blobs, &b->cap_blobs, b->n_blobs, sizeof *b->blobs, 4);
+		bool kept = !why && b->held + len <= b->fidx_held_max &&
+		            !ps_array_room(&b->blobs, &b->cap_blobs, b->n_blobs, sizeof *b->blobs, 4);
 		for (size_t k = 0; kept && k < ne; k++) {
 			/* the key's copy lives in the map's arena */
 			if (ps_array_room(&b->fmem, &b->cap_fmem, b->n_fmem, sizeof *b->fmem, 64) ||
@@ -1101,6 +1118,7 @@ static void fidx_read(ps_backend *b, const ps_store *st)
 		}
 		if (kept) {
 			b->blobs[b->n_blobs++] = d;
+			b->held += len;
 			d = NULL;
 			read[i] = true;
 		}
@@ -1182,11 +1200,9 @@ static int fidx_build(ps_backend *b, const ps_footer_src *src, size_t n, ps_buf 
 	return le_put(out, XXH3_64bits(out->data, out->len), 8) ? ps_err_nomem() : 0;
 }
 
-void ps_storage_put_footer_index(const ps_store *st, const ps_footer_src *src, size_t n)
+/* Puts one index of src[0..n) (none when fidx_build makes none). */
+static void fidx_put(const ps_store *st, ps_backend *b, const ps_footer_src *src, size_t n)
 {
-	ps_backend *b = st->backend;
-	if (!b || b->kind != BACKEND_S3 || n < 2)
-		return;
 	ps_buf blob = {0};
 	size_t count = 0;
 	int rc = fidx_build(b, src, n, &blob, &count);
@@ -1197,7 +1213,7 @@ void ps_storage_put_footer_index(const ps_store *st, const ps_footer_src *src, s
 		if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			r = XXH3_64bits_withSeed(&ts, sizeof ts, (uint64_t)getpid());
+			r = XXH3_64bits_withSeed(&ts, sizeof ts, (uint64_t)getpid() ^ (uint64_t)(uintptr_t)src);
 		}
 		time_t now = time(NULL);
 		struct tm tm;
@@ -1222,6 +1238,25 @@ void ps_storage_put_footer_index(const ps_store *st, const ps_footer_src *src, s
 			ps_log(ps_store_logger(st), PS_LOG_DEBUG, f, 3, "footer index written");
 	}
 	ps_buf_free(&blob);
+}
+
+void ps_storage_put_footer_index(const ps_store *st, const ps_footer_src *src, size_t n)
+{
+	ps_backend *b = st->backend;
+	if (!b || b->kind != BACKEND_S3 || n < 2)
+		return;
+	size_t per = b->fidx_entries_max;
+	for (size_t at = 0; at < n; at += per)
+		fidx_put(st, b, src + at, n - at < per ? n - at : per);
+}
+
+void ps_storage_footer_index_limits(const ps_store *st, size_t entries, size_t held)
+{
+	ps_backend *b = st->backend;
+	if (b) {
+		b->fidx_entries_max = entries ? entries : FIDX_ENTRIES_MAX;
+		b->fidx_held_max = held;
+	}
 }
 
 void ps_reader_tail_free(ps_reader_tail *t)
@@ -1267,9 +1302,11 @@ int ps_storage_open_reader(const ps_store *st, const char *path, const parq_read
 		}
 	} else if (listed_find(b, key, &lo) && (fmem_get(b, key, lo.size, lo.etag, &tail, &got) ||
 	                                        ps_footer_cache_get(b->fc, key, lo.size, lo.etag, &tail, &got) ||
-	                                        (fidx_read(b, st), fmem_get(b, key, lo.size, lo.etag, &tail, &got)))) {
+	                                        (fidx_read(b, st), fmem_get(b, key, lo.size, lo.etag, &tail, &got)) ||
+	                                        ps_footer_cache_get(b->fc, key, lo.size, lo.etag, &tail, &got))) {
 		/* the footer of the version the listing named, read before or
-		 * from a footer index */
+		 * from a footer index (kept in memory, or past FIDX_HELD_MAX
+		 * written to the cache) */
 		size = lo.size;
 		snprintf(s->etag, sizeof s->etag, "%s", lo.etag);
 		rc = 0;

@@ -142,12 +142,16 @@ typedef struct ps_footer_src {
 int ps_storage_tail_of(int fd, uint8_t **tail, size_t *len, uint64_t *size);
 
 /* On object storage, puts the footers of the scans src[0..n) (what a
- * footer GET brings of each) as one footer index object under
- * probe_results/.footers/ (format.md), which the queries of other
- * machines read instead of a footer GET per scan. Not for fewer than two
- * scans, nor when the footers would be more than a quarter of the scans'
- * bytes. A failure is logged, not returned: the scans are in place. */
+ * footer GET brings of each) as footer index objects under
+ * probe_results/.footers/ (format.md), one per 128 scans, which the
+ * queries of other machines read instead of a footer GET per scan. None
+ * for fewer than two scans, nor when the footers would be more than a
+ * quarter of the scans' bytes. A failure is logged, not returned: the
+ * scans are in place. */
 void ps_storage_put_footer_index(const ps_store *st, const ps_footer_src *src, size_t n);
+/* For tests: scans per footer index (0: 128) and bytes of indexes a
+ * handle keeps in memory (24 MiB unless set). */
+void ps_storage_footer_index_limits(const ps_store *st, size_t entries, size_t held);
 
 /* Removes the object at path; one that is not there is no error. */
 int ps_storage_delete(const ps_store *st, const char *path);
