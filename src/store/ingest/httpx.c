@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "probestore/ingest.h"
 
@@ -289,44 +290,81 @@ static void headers_from_object(ctx *c, const char *name, const cJSON *o, ps_pro
 }
 
 /* "scheme://host[:port]" or "host[:port]" (IPv6 in brackets), the port
- * only when the text names one: the root target a URL or input belongs to. */
-static const char *target_of(ps_arena *a, const char *s)
+ * only when the text names one: the root target a URL or input belongs
+ * to, into buf (of PS_URL_HOST_MAX + 32 bytes); false when s is not one. */
+static bool target_text(const char *s, char *buf)
 {
 	ps_url u;
-	if (!s || !*s || ps_url_parse_target(s, &u))
-		return NULL;
+	if (ps_url_parse_target(s, &u))
+		return false;
 	bool scheme = strstr(s, "://") != NULL;
 	bool v6 = strchr(u.host, ':') != NULL;
 	size_t sl = scheme ? strlen(u.scheme) : 0, hl = strlen(u.host);
-	/* scheme "://" "[" host "]" ":" port: assembled by hand, once per
-	 * record (snprintf was a sixtieth of ingest) */
-	char *r = ps_arena_alloc(a, sl + 3 + hl + 2 + 7 + 1);
-	if (r) {
-		char *p = r;
-		if (scheme) {
-			memcpy(p, u.scheme, sl);
-			memcpy(p + sl, "://", 3);
-			p += sl + 3;
-		}
-		if (v6)
-			*p++ = '[';
-		memcpy(p, u.host, hl);
-		p += hl;
-		if (v6)
-			*p++ = ']';
-		if (u.port_explicit) {
-			char digits[8];
-			int k = 0;
-			for (unsigned port = (unsigned)u.port; k == 0 || port; port /= 10)
-				digits[k++] = (char)('0' + port % 10);
-			*p++ = ':';
-			while (k)
-				*p++ = digits[--k];
-		}
-		*p = '\0';
+	/* scheme "://" "[" host "]" ":" port: assembled by hand (snprintf was
+	 * a sixtieth of ingest) */
+	char *p = buf;
+	if (scheme) {
+		memcpy(p, u.scheme, sl);
+		memcpy(p + sl, "://", 3);
+		p += sl + 3;
 	}
+	if (v6)
+		*p++ = '[';
+	memcpy(p, u.host, hl);
+	p += hl;
+	if (v6)
+		*p++ = ']';
+	if (u.port_explicit) {
+		char digits[8];
+		int k = 0;
+		for (unsigned port = (unsigned)u.port; k == 0 || port; port /= 10)
+			digits[k++] = (char)('0' + port % 10);
+		*p++ = ':';
+		while (k)
+			*p++ = digits[--k];
+	}
+	*p = '\0';
 	ps_url_free(&u);
-	return r;
+	return true;
+}
+
+/* The targets of the last inputs this thread saw, by a hash of the input:
+ * httpx repeats one input (a target, a host of a list) for all of its
+ * URLs, and parsing it again was most of what a record's target cost. */
+#define TARGET_SLOTS 64
+#define TARGET_INPUT_MAX 128
+
+typedef struct target_slot {
+	uint64_t h;
+	char in[TARGET_INPUT_MAX];
+	char out[PS_URL_HOST_MAX + 32];
+} target_slot;
+
+static _Thread_local target_slot *target_slots;
+
+/* The root target of s (target_text) in a, NULL when s is none. */
+static const char *target_of(ps_arena *a, const char *s)
+{
+	if (!s || !*s)
+		return NULL;
+	size_t n = strlen(s);
+	target_slot *t = NULL;
+	uint64_t h = 0;
+	if (n < TARGET_INPUT_MAX && (target_slots || (target_slots = calloc(TARGET_SLOTS, sizeof *target_slots)))) {
+		h = XXH3_64bits(s, n) | 1; /* 0: an empty slot */
+		t = &target_slots[h % TARGET_SLOTS];
+		if (t->h == h && !strcmp(t->in, s))
+			return ps_arena_strndup(a, t->out, strlen(t->out));
+	}
+	char buf[PS_URL_HOST_MAX + 32];
+	if (!target_text(s, buf))
+		return NULL;
+	if (t) {
+		t->h = h;
+		memcpy(t->in, s, n + 1);
+		memcpy(t->out, buf, strlen(buf) + 1);
+	}
+	return ps_arena_strndup(a, buf, strlen(buf));
 }
 
 /* A URL as the store takes it: a bare host (httpx's input of a failed
@@ -865,6 +903,8 @@ void ps_rec_release(void)
 	free(jr.old);
 	free(jr.buf);
 	memset(&jr, 0, sizeof jr);
+	free(target_slots);
+	target_slots = NULL;
 }
 
 static int parse_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o, ps_arena *a, ps_rec *out,
