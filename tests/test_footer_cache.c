@@ -254,6 +254,18 @@ static ps_probe_result *rows_of(const char *target, int t, int n, uint64_t *seed
 	return res;
 }
 
+/* A handle on the test bucket of its own, to change objects behind the
+ * store's back; so gets its options (so->bucket names the bucket). */
+static ps_s3 *direct_handle(ps_s3_options *so)
+{
+	ps_s3_options_default(so);
+	so->bucket = getenv("PROBESTORE_S3_BUCKET");
+	so->path_style = true;
+	ps_s3 *direct;
+	REQUIRE(ps_s3_open(&direct, so) == 0);
+	return direct;
+}
+
 static void test_store(const char *tmp)
 {
 	char base[600], cache[600], paths[TARGETS][4096];
@@ -334,11 +346,7 @@ static void test_store(const char *tmp)
 	st = open_store(base, cache, 64 << 20);
 	CHECK_EQ_INT(count_5xx(st, &r), want);
 	ps_s3_options so;
-	ps_s3_options_default(&so);
-	so.bucket = getenv("PROBESTORE_S3_BUCKET");
-	so.path_style = true;
-	ps_s3 *direct;
-	REQUIRE(ps_s3_open(&direct, &so) == 0);
+	ps_s3 *direct = direct_handle(&so);
 	const char *key0 = paths[0] + strlen("s3://") + strlen(so.bucket) + 1;
 	const char *key1 = paths[1] + strlen("s3://") + strlen(so.bucket) + 1;
 	uint8_t *bytes;
@@ -407,11 +415,7 @@ static void test_index(const char *tmp)
 	snprintf(a, sizeof a, "%s/index-a", tmp);
 	snprintf(none, sizeof none, "%s/index-none", tmp);
 	ps_s3_options so;
-	ps_s3_options_default(&so);
-	so.bucket = getenv("PROBESTORE_S3_BUCKET");
-	so.path_style = true;
-	ps_s3 *direct;
-	REQUIRE(ps_s3_open(&direct, &so) == 0);
+	ps_s3 *direct = direct_handle(&so);
 
 	int64_t want = 0;
 	ps_store *st = open_store(base, a, 64 << 20);
