@@ -49,10 +49,8 @@ struct ps_scan_writer {
 	int codec, level;
 	bool validate, codec_resolved;
 	bool checked;            /* the caller checked every input URL and string (ingest) */
-	char put_etag[PS_ETAG_MAX]; /* object storage: the ETag of the scan put, "" before */
-	uint8_t *put_tail;       /* ... and its last bytes, for the batch's footer index */
-	size_t put_tail_len;
-	uint64_t put_size;
+	ps_reader_tail put;      /* object storage: the scan put (its ETag and last
+	                          * bytes), for the batch's footer index */
 	ps_utf8_repair utf8;
 	int version;             /* PS_SCHEMA_V1 or PS_SCHEMA_V2 */
 	const parq_schema *schema;          /* the store's (st->probe_schema) */
@@ -967,14 +965,10 @@ static int put_remote(ps_scan_writer *w, char *final, size_t cap)
 			continue;
 		if (rc)
 			break;
-		rc = ps_storage_put(w->st, final, fd, PS_PUT_CLAIMED, NULL, w->put_etag);
+		rc = ps_storage_put_scan(w->st, final, fd, &w->put);
 		if (rc != PS_EEXISTS)
 			break;
 	}
-	/* what other machines' queries need first, for the footer index (none
-	 * when it does not read: they fetch it themselves) */
-	if (!rc)
-		ps_storage_tail_of(fd, &w->put_tail, &w->put_tail_len, &w->put_size);
 	close(fd);
 	if (rc)
 		final[0] = 0;
@@ -1122,7 +1116,7 @@ static void *place_lane(void *p)
 			snprintf(r->msg[i], sizeof r->msg[i], "%s", ps_errmsg());
 		} else {
 			placed(r->w[i], final, r->res ? &r->res[i] : NULL);
-			if (!r->w[i]->skipped && r->w[i]->put_etag[0] && r->w[i]->put_tail)
+			if (!r->w[i]->skipped && r->w[i]->put.data)
 				r->path[i] = strdup(final); /* for the footer index (none without memory) */
 		}
 	}
@@ -1137,8 +1131,7 @@ static void put_footer_index(const place_run *r)
 	size_t n = 0;
 	for (size_t i = 0; src && i < r->n; i++)
 		if (r->path[i])
-			src[n++] = (ps_footer_src){r->path[i], r->w[i]->put_size, r->w[i]->put_etag, r->w[i]->put_tail,
-			                           r->w[i]->put_tail_len};
+			src[n++] = (ps_footer_src){r->path[i], &r->w[i]->put};
 	if (src)
 		ps_storage_put_footer_index(r->w[0]->st, src, n);
 	free(src);
@@ -1329,7 +1322,7 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	free(w->first);
 	free(w->root_target);
 	free(w->session_id);
-	free(w->put_tail);
+	ps_reader_tail_free(&w->put);
 	free(w);
 }
 

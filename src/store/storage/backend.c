@@ -846,10 +846,6 @@ static int src_prefetch(void *ud, const parq_range *ranges, size_t n)
 	return rc;
 }
 
-/* The footer GET: the object's last SRC_TAIL bytes, its size and the
- * ETag of its version (s->etag); a footer longer than that is completed
- * by a GET of the rest, of the same version, so that *tail holds the
- * whole footer (what the footer cache keeps). */
 /* What a footer GET keeps of an object of size bytes whose last 8 are
  * end ("<footer length>PAR1"): its last SRC_TAIL bytes (all of a shorter
  * object), or the whole footer where that is longer (up to
@@ -861,6 +857,10 @@ static uint64_t tail_bytes(const uint8_t end[8], uint64_t size)
 	return !memcmp(end + 4, "PAR1", 4) && need > n && need <= size && need <= SRC_FOOTER_MAX ? need : n;
 }
 
+/* The footer GET: the object's last SRC_TAIL bytes, its size and the
+ * ETag of its version (s->etag); a footer longer than that is completed
+ * by a GET of the rest, of the same version, so that *tail holds the
+ * whole footer (what the footer cache keeps). */
 static int tail_fetch(s3_src *s, uint8_t **tail, size_t *got, uint64_t *size)
 {
 	*got = 0;
@@ -1096,8 +1096,8 @@ static void fidx_read(ps_backend *b, const ps_store *st)
 				why = ps_errmsg();
 			else if (strcmp(tag, o->etag))
 				why = "replaced since the listing";
-			else if (fidx_parse(d, len, &b->farena, &es, &ne, &cap))
-				why = "not a footer index";
+			else if ((rc = fidx_parse(d, len, &b->farena, &es, &ne, &cap)))
+				why = rc == PS_ENOMEM ? "out of memory" : "not a footer index";
 		}
 		if (!why && b->held + len > b->fidx_held_max) {
 			/* memory for indexes is spent: this one's footers go to the
@@ -1148,7 +1148,10 @@ static void fidx_read(ps_backend *b, const ps_store *st)
 	}
 }
 
-int ps_storage_tail_of(int fd, uint8_t **tail, size_t *len, uint64_t *size)
+/* What a footer GET brings of the Parquet file open at fd (its last
+ * 32 KiB, or its whole footer when longer), malloc'd into *tail, and the
+ * file's size. Nonzero when it cannot be read. */
+static int tail_of_file(int fd, uint8_t **tail, size_t *len, uint64_t *size)
 {
 	struct stat sb;
 	uint8_t end[8];
@@ -1176,17 +1179,17 @@ static int fidx_build(ps_backend *b, const ps_footer_src *src, size_t n, ps_buf 
 	uint64_t scans = 0;
 	int rc = ps_buf_add(out, FIDX_MAGIC, 8) || le_put(out, 0, 4) ? PS_ENOMEM : 0;
 	for (size_t i = 0; i < n && !rc; i++) {
+		const ps_reader_tail *t = src[i].tail;
 		const char *key = NULL;
-		size_t kl, el = strlen(src[i].etag);
+		size_t kl, el = strlen(t->etag);
 		if (key_of(b, src[i].path, &key) || !is_scan(key) || (kl = strlen(key)) > 1000 || !el ||
-		    el >= PS_S3_ETAG_MAX || src[i].tail_len < 12 || src[i].tail_len > src[i].size)
+		    el >= PS_S3_ETAG_MAX || !t->data || t->len < 12 || t->len > t->size)
 			continue;
-		rc = le_put(out, kl, 2) || ps_buf_add(out, key, kl) || le_put(out, src[i].size, 8) || le_put(out, el, 1) ||
-		             ps_buf_add(out, src[i].etag, el) || le_put(out, src[i].tail_len, 4) ||
-		             ps_buf_add(out, src[i].tail, src[i].tail_len)
+		rc = le_put(out, kl, 2) || ps_buf_add(out, key, kl) || le_put(out, t->size, 8) || le_put(out, el, 1) ||
+		             ps_buf_add(out, t->etag, el) || le_put(out, t->len, 4) || ps_buf_add(out, t->data, t->len)
 		         ? PS_ENOMEM
 		         : 0;
-		scans += src[i].size;
+		scans += t->size;
 		(*count)++;
 	}
 	if (rc)
@@ -1398,22 +1401,31 @@ static int put_stream(ps_s3 *h, const char *key, int fd, size_t part, char *etag
 	return rc;
 }
 
-/* The footer of a Parquet object just put, kept in the footer cache from
- * its spool file (the bytes a footer GET would bring): a query from this
- * machine then fetches no footer of what it wrote. */
-static void cache_written(ps_backend *b, const char *key, int fd, const char *etag)
+/* The footer of a scan just put, read once from its spool file (the bytes
+ * a footer GET would bring): kept in the footer cache, so that a query
+ * from this machine fetches no footer of what it wrote, and handed to
+ * *put (may be NULL) with the scan's ETag. */
+static void tail_written(ps_backend *b, const char *key, int fd, const char *etag, ps_reader_tail *put)
 {
 	uint8_t *tail;
 	size_t n;
 	uint64_t size;
-	if (b->fc && etag[0] && is_scan(key) && !ps_storage_tail_of(fd, &tail, &n, &size)) {
-		ps_footer_cache_put(b->fc, key, size, etag, tail, n);
+	if ((!b->fc && !put) || !etag[0] || !is_scan(key) || tail_of_file(fd, &tail, &n, &size))
+		return;
+	ps_footer_cache_put(b->fc, key, size, etag, tail, n);
+	if (!put) {
 		free(tail);
+		return;
 	}
+	ps_reader_tail_free(put);
+	put->data = tail;
+	put->len = n;
+	put->size = size;
+	snprintf(put->etag, sizeof put->etag, "%s", etag);
 }
 
-int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mode, const char *if_match,
-                   char etag[PS_ETAG_MAX])
+static int put_object(const ps_store *st, const char *path, int fd, ps_put_mode mode, const char *if_match,
+                      char etag[PS_ETAG_MAX], ps_reader_tail *put)
 {
 	ps_backend *b = st->backend;
 	const char *key = NULL;
@@ -1442,10 +1454,21 @@ int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mod
 	}
 	s3_release(b, h);
 	if (!rc)
-		cache_written(b, key, fd, tag);
+		tail_written(b, key, fd, tag, put);
 	if (!rc && etag)
 		snprintf(etag, PS_ETAG_MAX, "%s", tag);
 	return rc;
+}
+
+int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mode, const char *if_match,
+                   char etag[PS_ETAG_MAX])
+{
+	return put_object(st, path, fd, mode, if_match, etag, NULL);
+}
+
+int ps_storage_put_scan(const ps_store *st, const char *path, int fd, ps_reader_tail *put)
+{
+	return put_object(st, path, fd, PS_PUT_CLAIMED, NULL, NULL, put);
 }
 
 int ps_storage_claim(const ps_store *st, const char *path, const char *token)

@@ -120,26 +120,24 @@ typedef enum ps_put_mode {
 int ps_storage_put(const ps_store *st, const char *path, int fd, ps_put_mode mode, const char *if_match,
                    char etag[PS_ETAG_MAX]);
 
+/* ps_storage_put of a scan under a claimed name (PS_PUT_CLAIMED). put
+ * (may be NULL) gets the scan's ETag, size and the bytes a footer GET
+ * would bring of it, read from fd once for the footer cache and for it
+ * (put->data NULL when they cannot be read): a batch's footer index. */
+int ps_storage_put_scan(const ps_store *st, const char *path, int fd, ps_reader_tail *put);
+
 /* Claims the name of a new object at path for this writer: a small
  * marker "<dir>/.claims/<name>.claim" put with If-None-Match and holding
  * token. PS_EEXISTS when another writer holds the claim; a claim holding
  * token already (a retry of this writer) counts as ours. */
 int ps_storage_claim(const ps_store *st, const char *path, const char *token);
 
-/* A scan just put: its path in the store, its size, the ETag its PUT
- * returned and its last bytes (ps_storage_tail_of). */
+/* A scan just put: its path in the store, and its ETag, size and last
+ * bytes (ps_storage_put_scan). */
 typedef struct ps_footer_src {
 	const char *path;
-	uint64_t size;
-	const char *etag;
-	const uint8_t *tail;
-	size_t tail_len;
+	const ps_reader_tail *tail;
 } ps_footer_src;
-
-/* What a footer GET brings of the Parquet file open at fd (its last
- * 32 KiB, or its whole footer when longer), malloc'd into *tail, and the
- * file's size. Nonzero when it cannot be read. */
-int ps_storage_tail_of(int fd, uint8_t **tail, size_t *len, uint64_t *size);
 
 /* On object storage, puts the footers of the scans src[0..n) (what a
  * footer GET brings of each) as footer index objects under
