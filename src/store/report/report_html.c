@@ -38,16 +38,8 @@ typedef struct html {
 
 static void flush_out(html *h)
 {
-	size_t off = 0;
-	while (!h->rc && off < h->b.len) {
-		ssize_t w = write(h->fd, h->b.data + off, h->b.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			h->rc = ps_err(PS_EIO, "report: cannot write the HTML: %s", w < 0 ? strerror(errno) : "short write");
-		else
-			off += (size_t)w;
-	}
+	if (!h->rc && ps_write_full(h->fd, h->b.data, h->b.len))
+		h->rc = ps_err(PS_EIO, "report: cannot write the HTML: %s", errno ? strerror(errno) : "short write");
 	h->b.len = 0;
 }
 

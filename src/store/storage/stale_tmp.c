@@ -8,9 +8,9 @@
  * and is stale. So is, an hour after it last changed, a temporary file
  * without an id: an older writer's, or a ".parq-spill-XXXXXX" that a
  * writer killed at its creation left (parq_writer_spill unlinks it at
- * once; most file systems make it with O_TMPFILE, nameless). The lock is not on the temporary file itself because
- * ingest closes its temporary files, thousands of them, before the batch
- * commit renames them. */
+ * once; most file systems make it with O_TMPFILE, nameless). The lock is
+ * not on the temporary file itself because ingest closes its temporary
+ * files, thousands of them, before the batch commit renames them. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
