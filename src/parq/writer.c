@@ -100,6 +100,7 @@ struct parq_writer {
 	bool has_spill;
 	int spill_fd;
 	int64_t spill_end;
+	uint8_t *spill_copy;    /* SPILL_COPY bytes while a row group with spilled pages is written */
 };
 
 static int w_fail(parq_writer *w, int rc)
@@ -117,23 +118,34 @@ static int w_fail(parq_writer *w, int rc)
  * row group is written: not one per writer of an ingest's many) */
 #define SPILL_COPY ((size_t)128 << 10)
 
-static int write_fd(parq_writer *w, const void *p, size_t n)
+/* Writes n bytes to fd through io (NULL: write(2)), retried on EINTR and
+ * short writes: the bytes written, n unless it failed (errno set, 0 when
+ * a write moved nothing). */
+static size_t io_write_full(const parq_io *io, int fd, const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	const parq_io *io = w->opts.io;
-	int64_t at = w->offset - (int64_t)w->out.len;
-	while (n) {
-		ssize_t k = io && io->write ? io->write(io->ud, w->fd, b, n) : write(w->fd, b, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return w_fail(w, parq_err(PARQ_EIO, "%s: write failed at offset %lld: %s", w->name,
-			                          (long long)at, strerror(errno)));
+	size_t done = 0;
+	while (done < n) {
+		ssize_t k = io && io->write ? io->write(io->ud, fd, b + done, n - done) : write(fd, b + done, n - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = 0;
+			break;
 		}
-		b += k;
-		n -= (size_t)k;
-		at += k;
+		done += (size_t)k;
 	}
+	return done;
+}
+
+static int write_fd(parq_writer *w, const void *p, size_t n)
+{
+	size_t done = io_write_full(w->opts.io, w->fd, p, n);
+	if (done < n)
+		return w_fail(w, parq_err(PARQ_EIO, "%s: write failed at offset %lld: %s", w->name,
+		                          (long long)(w->offset - (int64_t)w->out.len + (int64_t)done),
+		                          errno ? strerror(errno) : "no progress"));
 	return 0;
 }
 
@@ -308,6 +320,7 @@ static void writer_free(parq_writer *w)
 		return;
 	if (w->has_spill)
 		close(w->spill_fd);
+	free(w->spill_copy);
 	for (int i = 0; i < w->n_cols; i++)
 		parq_colw_free(w->cols[i]);
 	free(w->cols);
@@ -481,19 +494,12 @@ static int spill_open(parq_writer *w)
 static int spill_sink(void *ud, const uint8_t *p, size_t n, int64_t *off)
 {
 	parq_writer *w = ud;
-	const parq_io *io = w->opts.io;
 	*off = w->spill_end;
-	while (n) {
-		ssize_t k = io && io->write ? io->write(io->ud, w->spill_fd, p, n) : write(w->spill_fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return parq_err(PARQ_EIO, "%s: cannot write the spill file in %s: %s", w->name, w->opts.spill_dir,
-			                k < 0 ? strerror(errno) : "no progress");
-		p += k;
-		n -= (size_t)k;
-		w->spill_end += k;
-	}
+	size_t done = io_write_full(w->opts.io, w->spill_fd, p, n);
+	w->spill_end += (int64_t)done;
+	if (done < n)
+		return parq_err(PARQ_EIO, "%s: cannot write the spill file in %s: %s", w->name, w->opts.spill_dir,
+		                errno ? strerror(errno) : "no progress");
 	return 0;
 }
 
@@ -526,9 +532,10 @@ int parq_writer_spill(parq_writer *w)
 }
 
 /* Copies a spilled run of pages into the file, through the output, in
- * blocks of buf (SPILL_COPY bytes; allocated at the first run). */
-static int copy_spilled(parq_writer *w, const parq_colw_seg *s, uint8_t **buf)
+ * blocks of w->spill_copy (allocated at the row group's first run). */
+static int copy_spilled(parq_writer *w, const parq_colw_seg *s)
 {
+	uint8_t **buf = &w->spill_copy;
 	if (!*buf && !(*buf = parq_malloc(SPILL_COPY)))
 		return w_fail(w, PARQ_ENOMEM);
 	for (size_t done = 0; done < s->len;) {
@@ -801,10 +808,8 @@ int parq_writer_flush_row_group(parq_writer *w)
 		int64_t start = w->offset;
 		if ((rc = write_all(w, ch.dict_page->data, ch.dict_page->len)))
 			return rc;
-		uint8_t *copy = NULL;
 		for (int k = 0; k < ch.n_spilled && !rc; k++)
-			rc = copy_spilled(w, &ch.spilled[k], &copy);
-		free(copy);
+			rc = copy_spilled(w, &ch.spilled[k]);
 		if (rc)
 			return rc;
 		if ((rc = write_all(w, ch.data_pages->data, ch.data_pages->len)))
@@ -852,6 +857,8 @@ int parq_writer_flush_row_group(parq_writer *w)
 	}
 	w->total_rows += w->rg_rows;
 	w->rg_rows = 0;
+	free(w->spill_copy);
+	w->spill_copy = NULL;
 	if (w->has_spill && w->spill_end) {
 		/* the next row group's pages start the file again (where it
 		 * cannot shrink, they are written over) */
