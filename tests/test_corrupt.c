@@ -11,20 +11,6 @@
 
 static char path[] = "/tmp/parq_corrupt_XXXXXX";
 
-static uint8_t *slurp(const char *p, size_t *n)
-{
-	FILE *f = fopen(p, "rb");
-	REQUIRE(f);
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *buf = malloc((size_t)len + 1);
-	REQUIRE(fread(buf, 1, (size_t)len, f) == (size_t)len);
-	fclose(f);
-	*n = (size_t)len;
-	return buf;
-}
-
 static void spit(const char *p, const uint8_t *buf, size_t n)
 {
 	FILE *f = fopen(p, "wb");
@@ -130,7 +116,7 @@ static void test_magic_and_footer(void)
 	write_valid(path, PARQ_CODEC_ZSTD, 1);
 	CHECK_OK(read_all(path));
 	size_t n;
-	uint8_t *good = slurp(path, &n);
+	uint8_t *good = test_slurp(path, &n);
 	uint8_t *buf = malloc(n);
 
 	memcpy(buf, good, n);
@@ -292,7 +278,7 @@ static void test_schemas(void)
 static void rewrite_footer(void (*edit)(parq_file_meta *, const uint8_t *, void *), void *arg)
 {
 	size_t n;
-	uint8_t *buf = slurp(path, &n);
+	uint8_t *buf = test_slurp(path, &n);
 	uint32_t flen = parq_load_u32(buf + n - 8);
 	parq_arena a;
 	parq_arena_init(&a, 0);
@@ -433,7 +419,7 @@ static void test_lying_pages(void)
 	for (int pv = 1; pv <= 2; pv++) {
 		write_valid(path, PARQ_CODEC_SNAPPY, pv);
 		size_t n;
-		uint8_t *good = slurp(path, &n);
+		uint8_t *good = test_slurp(path, &n);
 		parq_reader *r;
 		CHECK_OK(parq_reader_open(&r, path, NULL));
 		int64_t off = parq_reader_metadata(r)->row_groups[0].columns[0].meta.data_page_offset;
@@ -487,7 +473,7 @@ static void test_random_damage(void)
 {
 	write_valid(path, PARQ_CODEC_GZIP, 1);
 	size_t n;
-	uint8_t *good = slurp(path, &n);
+	uint8_t *good = test_slurp(path, &n);
 	uint8_t *buf = malloc(n);
 	uint64_t seed = 7;
 	int errors = 0;
@@ -511,7 +497,7 @@ static void test_crc(void)
 {
 	write_valid(path, PARQ_CODEC_UNCOMPRESSED, 1);
 	size_t n;
-	uint8_t *good = slurp(path, &n);
+	uint8_t *good = test_slurp(path, &n);
 	parq_reader *r;
 	CHECK_OK(parq_reader_open(&r, path, NULL));
 	const parq_meta_column *cm = &parq_reader_metadata(r)->row_groups[0].columns[0].meta;

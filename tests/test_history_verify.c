@@ -36,20 +36,6 @@ static void edit_merge(ps_config *c)
 	c->history.compaction_threshold = 2;
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	REQUIRE(f);
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)len + 1);
-	REQUIRE(b && fread(b, 1, (size_t)len, f) == (size_t)len);
-	fclose(f);
-	*n = (size_t)len;
-	return b;
-}
-
 static void spit(const char *path, const char *b, size_t n)
 {
 	FILE *f = fopen(path, "wb");
@@ -116,7 +102,7 @@ static void flip_file(ps_store *st, const char *path, bool current, const char *
                       tally t[PS_H_NCOLS][K_NKINDS])
 {
 	size_t n;
-	char *orig = slurp(path, &n), *bad = malloc(n);
+	char *orig = (char *)test_slurp(path, &n), *bad = malloc(n);
 	REQUIRE(bad);
 	ps_buf pristine = {0}, now = {0};
 	REQUIRE(rows_digest(path, &pristine) == 0);
@@ -165,7 +151,7 @@ static void flip_file(ps_store *st, const char *path, bool current, const char *
 								fprintf(stderr, "compaction's message: %s\n", ps_errmsg());
 							CHECK(crc == 0 || (strstr(ps_errmsg(), "refused") && strstr(ps_errmsg(), URL)));
 							size_t n2;
-							char *after = slurp(path, &n2);
+							char *after = (char *)test_slurp(path, &n2);
 							CHECK(n2 == n && memcmp(after, bad, n) == 0);
 							free(after);
 							CHECK_EQ_INT(count_files(archive_dir), archived);
@@ -299,11 +285,11 @@ static void hash_mismatch(const char *base)
 	CHECK_EQ_INT(vr.records, 3);
 	CHECK_EQ_INT(vr.hashes_checked, 0);
 	size_t n;
-	char *before = slurp(cur, &n);
+	char *before = (char *)test_slurp(cur, &n);
 	CHECK_EQ_INT(ps_history_compact(st, URL, NULL), PS_ECORRUPT);
 	CHECK(strstr(ps_errmsg(), "refused") && strstr(ps_errmsg(), "row group 1") && strstr(ps_errmsg(), URL));
 	size_t n2;
-	char *after = slurp(cur, &n2);
+	char *after = (char *)test_slurp(cur, &n2);
 	CHECK(n == n2 && memcmp(before, after, n) == 0);
 	free(after);
 	ps_store_close(st);
