@@ -80,6 +80,21 @@ int ps_utf8_fix(ps_arena *a, const char *s, size_t n, const char **out);
  * owned by dst); src is left empty. */
 void ps_arena_adopt(ps_arena *dst, ps_arena *src);
 
+/* The n-byte little-endian integer at p (n <= 8), and v stored so. */
+static inline uint64_t ps_le_get(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void ps_le_put(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 /* All n bytes at off of fd, or all n bytes to fd at its position,
  * retried on EINTR and short transfers: 0, or -1 with errno set (0 when
  * the file ended, or a write moved nothing). */

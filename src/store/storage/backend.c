@@ -943,19 +943,11 @@ static void fidx_note(ps_backend *b, const ps_s3_entry *e)
 	pthread_mutex_unlock(&b->lmu);
 }
 
-static uint64_t le_get(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = n; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
+/* Appends v as an n-byte little-endian integer. */
 static int le_put(ps_buf *b, uint64_t v, int n)
 {
 	uint8_t x[8];
-	for (int i = 0; i < n; i++)
-		x[i] = (uint8_t)(v >> (8 * i));
+	ps_le_put(x, v, n);
 	return ps_buf_add(b, x, (size_t)n);
 }
 
@@ -966,27 +958,27 @@ static int le_put(ps_buf *b, uint64_t v, int n)
  * of the object, ending in "PAR1". */
 static int fidx_parse(const uint8_t *d, size_t len, ps_arena *a, fidx_entry **out, size_t *n_out, size_t *cap)
 {
-	if (len < 20 || memcmp(d, FIDX_MAGIC, 8) || XXH3_64bits(d, len - 8) != le_get(d + len - 8, 8))
+	if (len < 20 || memcmp(d, FIDX_MAGIC, 8) || XXH3_64bits(d, len - 8) != ps_le_get(d + len - 8, 8))
 		return -1;
 	const uint8_t *p = d + 12, *end = d + len - 8;
-	uint64_t n = le_get(d + 8, 4);
+	uint64_t n = ps_le_get(d + 8, 4);
 	for (uint64_t i = 0; i < n; i++) {
 		if (end - p < 2)
 			return -1;
-		size_t kl = (size_t)le_get(p, 2);
+		size_t kl = (size_t)ps_le_get(p, 2);
 		p += 2;
 		if (!kl || kl > 1000 || (size_t)(end - p) < kl + 9)
 			return -1;
 		const char *key = (const char *)p;
 		p += kl;
-		uint64_t size = le_get(p, 8);
+		uint64_t size = ps_le_get(p, 8);
 		size_t el = p[8];
 		p += 9;
 		if (!el || el >= PS_S3_ETAG_MAX || (size_t)(end - p) < el + 4)
 			return -1;
 		const char *etag = (const char *)p;
 		p += el;
-		size_t tl = (size_t)le_get(p, 4);
+		size_t tl = (size_t)ps_le_get(p, 4);
 		p += 4;
 		if ((size_t)(end - p) < tl)
 			return -1;
@@ -1198,8 +1190,7 @@ static int fidx_build(ps_backend *b, const ps_footer_src *src, size_t n, ps_buf 
 		out->len = 0;
 		return 0;
 	}
-	for (int k = 0; k < 4; k++)
-		out->data[8 + k] = (uint8_t)(*count >> (8 * k));
+	ps_le_put((uint8_t *)out->data + 8, *count, 4);
 	return le_put(out, XXH3_64bits(out->data, out->len), 8) ? ps_err_nomem() : 0;
 }
 

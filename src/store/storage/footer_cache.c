@@ -95,34 +95,6 @@ void ps_footer_cache_counts(const ps_footer_cache *c, uint64_t *hits, uint64_t *
 	*writes = c ? __atomic_load_n(&c->writes, __ATOMIC_RELAXED) : 0;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v = 0;
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 /* The entry's header and names (the bytes follow them), malloc'd; NULL
  * when out of memory or the names are too long. */
 static uint8_t *entry_head(const ps_footer_cache *c, const char *key, uint64_t size, const char *etag, size_t len,
@@ -135,12 +107,12 @@ static uint8_t *entry_head(const ps_footer_cache *c, const char *key, uint64_t s
 	if (!h)
 		return NULL;
 	memcpy(h, MAGIC, 8);
-	put64(h + 8, size);
-	put32(h + 16, (uint32_t)ls);
-	put32(h + 20, (uint32_t)lk);
-	put32(h + 24, (uint32_t)le);
-	put32(h + 28, (uint32_t)len);
-	put64(h + 32, 0);
+	ps_le_put(h + 8, size, 8);
+	ps_le_put(h + 16, ls, 4);
+	ps_le_put(h + 20, lk, 4);
+	ps_le_put(h + 24, le, 4);
+	ps_le_put(h + 28, len, 4);
+	ps_le_put(h + 32, 0, 8);
 	memcpy(h + HEADER, c->scope, ls);
 	memcpy(h + HEADER + ls, key, lk);
 	memcpy(h + HEADER + ls + lk, etag, le);
@@ -187,13 +159,13 @@ int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, cons
 	size_t total = (size_t)sb.st_size;
 	if (!(buf = malloc(total)) || ps_pread_full(fd, buf, total, 0))
 		goto out;
-	size_t n = get32(buf + 28);
+	size_t n = (size_t)ps_le_get(buf + 28, 4);
 	/* the names and size equal (all of the header but the byte count and
 	 * the checksum), the length and the checksum hold */
 	if (memcmp(buf, want, 28) || memcmp(buf + HEADER, want + HEADER, head_len - HEADER) ||
 	    total != head_len + n || n == 0)
 		goto out;
-	if (get64(buf + 32) != entry_sum(buf + HEADER, head_len - HEADER, buf + head_len, n))
+	if (ps_le_get(buf + 32, 8) != entry_sum(buf + HEADER, head_len - HEADER, buf + head_len, n))
 		goto out;
 	if (n > size || !(*data = malloc(n)))
 		goto out; /* no object ends with more bytes than it has */
@@ -306,8 +278,8 @@ void ps_footer_cache_put(ps_footer_cache *c, const char *key, uint64_t size, con
 		return;
 	char path[4096], tmp[4096 + 64];
 	entry_path(c, h, head_len, path, sizeof path);
-	put32(h + 28, (uint32_t)len);
-	put64(h + 32, entry_sum(h + HEADER, head_len - HEADER, data, len));
+	ps_le_put(h + 28, len, 4);
+	ps_le_put(h + 32, entry_sum(h + HEADER, head_len - HEADER, data, len), 8);
 	uint64_t seq = __atomic_add_fetch(&c->tmp_seq, 1, __ATOMIC_RELAXED);
 	snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%llu", c->dir, (long)getpid(), (unsigned long long)seq);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
