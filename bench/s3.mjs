@@ -110,24 +110,22 @@ const cases = [
   { name: 'status 5xx, count', args: ['query', '--status', '5xx', '--count'],
     polars: () => pl.col('status_code').gtEq(500).and(pl.col('status_code').ltEq(599)) },
 ];
+// one query by the probestore command, recorded as who
+function query(c, who, extraEnv) {
+  const m = measured(ps(s3store, ...c.args), extraEnv);
+  record({ case: c.name, who, seconds: m.seconds, rss_mb: m.rss_mb, answer: Number(m.text.trim()),
+    bytes_fetched: m.traffic?.bytes_fetched, requests: m.traffic?.requests, object_bytes: objectBytes });
+}
 for (const c of cases) {
   for (let r = 0; r < runs; r++) {
-    const m = measured(ps(s3store, ...c.args));
-    record({ case: c.name, who: 'probestore', seconds: m.seconds, rss_mb: m.rss_mb, answer: Number(m.text.trim()),
-      bytes_fetched: m.traffic?.bytes_fetched, requests: m.traffic?.requests, object_bytes: objectBytes });
+    query(c, 'probestore');
     // a machine that has not read these objects before: an empty footer
     // cache, which the footer index the ingest put fills in one GET
     const coldDir = path.join(out, 'cold-cache');
     fs.rmSync(coldDir, { recursive: true, force: true });
-    const k = measured(ps(s3store, ...c.args), { PROBESTORE_S3_FOOTER_CACHE_DIR: coldDir });
-    record({ case: c.name, who: 'probestore, empty footer cache', seconds: k.seconds, rss_mb: k.rss_mb,
-      answer: Number(k.text.trim()), bytes_fetched: k.traffic?.bytes_fetched, requests: k.traffic?.requests,
-      object_bytes: objectBytes });
+    query(c, 'probestore, empty footer cache', { PROBESTORE_S3_FOOTER_CACHE_DIR: coldDir });
     // the same with no footers kept at all: a footer GET per object
-    const n = measured(ps(s3store, ...c.args), noCache);
-    record({ case: c.name, who: 'probestore, no footer cache', seconds: n.seconds, rss_mb: n.rss_mb,
-      answer: Number(n.text.trim()), bytes_fetched: n.traffic?.bytes_fetched, requests: n.traffic?.requests,
-      object_bytes: objectBytes });
+    query(c, 'probestore, no footer cache', noCache);
     const t0 = performance.now();
     const df = await pl.scanParquet(glob, { cloudOptions }).filter(c.polars()).select(pl.len().alias('n')).collect();
     const seconds = (performance.now() - t0) / 1000;
