@@ -9,6 +9,7 @@
 #include "parq/parq.h"
 #include "test.h"
 #include "thrift.h"
+#include "util.h"
 
 #define ROWS 30000
 
@@ -935,6 +936,51 @@ static void test_substring_runs(void)
 	substring_file(data, "delta_byte_array.parquet", "c_first_name");
 }
 
+/* parq_memmem gives memmem's answer: every needle length from 1 to 40 at
+ * every offset of haystacks of every length up to 80 (the vector loop's
+ * edges), over a two-letter alphabet so that first and last bytes match
+ * often without the middle, and needles taken from the haystack so that
+ * most are found. */
+static void test_memmem(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	uint8_t h[80], nd[40];
+	int found = 0, compared = 0;
+	for (size_t n = 0; n <= sizeof h; n++) {
+		for (int round = 0; round < 40; round++) {
+			for (size_t i = 0; i < n; i++) {
+				x = x * 6364136223846793005u + 1442695040888963407u;
+				h[i] = (uint8_t)('a' + (x >> 60 & 1));
+			}
+			size_t k = 1 + (size_t)round % sizeof nd;
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			if (n >= k && round % 3) {
+				memcpy(nd, h + (x >> 33) % (n - k + 1), k); /* present */
+			} else {
+				for (size_t i = 0; i < k; i++)
+					nd[i] = (uint8_t)('a' + (x >> (i % 60) & 1));
+			}
+			const void *want = memmem(h, n, nd, k), *got = parq_memmem(h, n, nd, k);
+			if (got != want) {
+				fprintf(stderr, "parq_memmem: haystack %zu, needle %zu: %td, expected %td\n", n, k,
+				        got ? (const uint8_t *)got - h : -1, want ? (const uint8_t *)want - h : -1);
+				CHECK(got == want);
+			}
+			found += want != NULL;
+			compared++;
+		}
+	}
+	/* a needle whose middle is what fails, past a 16-byte block */
+	const char *hay = "0123456789abcdef0123456789adminxadmxnadmin";
+	CHECK(parq_memmem(hay, strlen(hay), "admin", 5) == hay + 26);
+	CHECK(parq_memmem(hay, strlen(hay), "admxn", 5) == hay + 32);
+	CHECK(parq_memmem(hay, strlen(hay), "adminx", 6) == hay + 26);
+	CHECK(parq_memmem(hay, strlen(hay) - 1, "admin", 5) == hay + 26);
+	CHECK(parq_memmem(hay + 27, strlen(hay) - 28, "admin", 5) == NULL);
+	CHECK(parq_memmem(hay, 0, "a", 1) == NULL);
+	CHECK(found > 1000 && compared - found > 500);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/parq_pruning_XXXXXX";
@@ -942,6 +988,7 @@ int main(void)
 	REQUIRE(fd >= 0);
 	close(fd);
 	test_parser();
+	test_memmem();
 	test_substring_runs();
 	test_targeted(path);
 	test_bloom_size(path);

@@ -494,7 +494,7 @@ bool parq_pred_match_plain(const parq_pred *p, parq_op op, const parq_node *leaf
 	case PARQ_OP_NOT_NULL: return true;
 	case PARQ_OP_CONTAINS:
 		return kind == PARQ_V_BYTES && p->vals[0].kind == PARQ_V_BYTES && len >= p->vals[0].u.s.len &&
-		       (p->vals[0].u.s.len == 0 || memmem(val, len, p->vals[0].u.s.ptr, p->vals[0].u.s.len) != NULL);
+		       (p->vals[0].u.s.len == 0 || parq_memmem(val, len, p->vals[0].u.s.ptr, p->vals[0].u.s.len) != NULL);
 	case PARQ_OP_IN:
 		return any_equal(p, leaf, kind, val, len);
 	case PARQ_OP_MATCH:

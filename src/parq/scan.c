@@ -941,12 +941,13 @@ static void eval_scalar_dict(vnode *v, const parq_node *leaf, const parq_column_
 }
 
 /* hit[i] for the nv values of a string batch: whether each holds the
- * non-empty needle. One memmem runs over each run of values that follow
- * one another in memory (in a PLAIN page, a 4-byte length apart; decoded
- * into one buffer, no gap), not one per value: setting a search up costs
- * more than scanning a URL. Two allocations are never that close (the
- * allocator's header lies between), so a run is one buffer. A hit that
- * starts in one value and ends in the next is searched past. */
+ * non-empty needle. One search (parq_memmem) runs over each run of values
+ * that follow one another in memory (in a PLAIN page, a 4-byte length
+ * apart; decoded into one buffer, no gap), not one per value: setting a
+ * search up costs more than scanning a URL. Two allocations are never
+ * that close (the allocator's header lies between), so a run is one
+ * buffer. A hit that starts in one value and ends in the next is searched
+ * past. */
 static void substr_values(const parq_bytes *v, int64_t nv, const uint8_t *nd, size_t nl, uint8_t *hit)
 {
 	for (int64_t i = 0; i < nv;) {
@@ -960,7 +961,7 @@ static void substr_values(const parq_bytes *v, int64_t nv, const uint8_t *nd, si
 		const uint8_t *at = start;
 		int64_t k = i;
 		while (at && (size_t)(end - at) >= nl) {
-			const uint8_t *h = memmem(at, (size_t)(end - at), nd, nl);
+			const uint8_t *h = parq_memmem(at, (size_t)(end - at), nd, nl);
 			if (!h)
 				break;
 			while (v[k].ptr + v[k].len < h + nl)

@@ -1,6 +1,9 @@
 #include "util.h"
 
 #include <stdio.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static _Thread_local char errbuf[1024];
 
@@ -53,6 +56,32 @@ int parq_err_prefix(int code, const char *fmt, ...)
 }
 
 int parq_err_nomem(void) { return parq_err(PARQ_ENOMEM, "out of memory"); }
+
+const void *parq_memmem(const void *hay, size_t n, const void *needle, size_t k)
+{
+#if defined(__SSE2__)
+	const uint8_t *h = hay, *nd = needle;
+	size_t i = 0;
+	if (k >= 2) {
+		const __m128i first = _mm_set1_epi8((char)nd[0]), last = _mm_set1_epi8((char)nd[k - 1]);
+		/* blocks whose last-byte load ends inside h */
+		for (; i + k - 1 + 16 <= n; i += 16) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(h + i + k - 1));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+			while (m) {
+				unsigned z = (unsigned)__builtin_ctz(m);
+				if (k == 2 || !memcmp(h + i + z + 1, nd + 1, k - 2))
+					return h + i + z;
+				m &= m - 1;
+			}
+		}
+	}
+	return memmem(h + i, n - i, nd, k);
+#else
+	return memmem(hay, n, needle, k);
+#endif
+}
 
 void *parq_malloc(size_t n)
 {
