@@ -193,8 +193,17 @@ static parq_pred *random_leaf(uint64_t *r)
 	case 11: {
 		/* CONTAINS on a string column: a substring */
 		size_t at = test_rand(r) % strlen(w);
-		parq_scalar sub = parq_scalar_bytes(w + at, (uint32_t)(1 + test_rand(r) % (strlen(w) - at)));
-		parq_pred_contains(&p, "name", &sub);
+		uint32_t len = (uint32_t)(1 + test_rand(r) % (strlen(w) - at));
+		parq_scalar sub = parq_scalar_bytes(w + at, len);
+		if (test_rand(r) % 2) {
+			parq_pred_contains(&p, "name", &sub);
+		} else {
+			/* ignoring case: the needle in upper case, some letters */
+			static char up[32];
+			for (uint32_t i = 0; i < len; i++)
+				up[i] = (char)(w[at + i] - (test_rand(r) % 2 ? 32 : 0));
+			parq_pred_contains_nocase(&p, "name", up, len);
+		}
 		break;
 	}
 	case 10: {
@@ -474,6 +483,18 @@ static void test_targeted(const char *path)
 	n = pruned(rd, p, ids, &st);
 	CHECK_EQ_INT(n, 0);
 	CHECK_EQ_INT(st.row_groups_skipped, 6);
+	parq_pred_free(p);
+
+	/* CONTAINS ignoring case is a substring test of strings: not of a
+	 * list, not of numbers */
+	parq_scan *sc = NULL;
+	const char *const tags[] = {"tags"};
+	CHECK_OK(parq_pred_contains_nocase(&p, "tags", "NGINX", 5));
+	CHECK(parq_scan_open(&sc, rd, p, tags, 1) == PARQ_EINVAL && !sc);
+	CHECK(strstr(parq_errmsg(), "'tags' is not a string column (CONTAINS ignoring case)") != NULL);
+	parq_pred_free(p);
+	CHECK_OK(parq_pred_contains_nocase(&p, "id", "1", 1));
+	CHECK(parq_scan_open(&sc, rd, p, tags, 1) == PARQ_EINVAL && !sc);
 	parq_pred_free(p);
 
 	/* nothing to prune: everything read */
@@ -981,6 +1002,65 @@ static void test_memmem(void)
 	CHECK(found > 1000 && compared - found > 500);
 }
 
+/* The first occurrence of nd in h ignoring ASCII case, the slow way. */
+static const uint8_t *find_nocase_ref(const uint8_t *h, size_t n, const uint8_t *nd, size_t k)
+{
+	for (size_t i = 0; i + k <= n; i++) {
+		size_t j = 0;
+		while (j < k && (h[i + j] >= 'A' && h[i + j] <= 'Z' ? h[i + j] + 32 : h[i + j]) ==
+		                    (nd[j] >= 'A' && nd[j] <= 'Z' ? nd[j] + 32 : nd[j]))
+			j++;
+		if (j == k)
+			return h + i;
+	}
+	return NULL;
+}
+
+/* parq_memmem_nocase against the slow way, over an alphabet of letters in
+ * both cases and of '@' and '`', which differ in bit 0x20 as the cases
+ * of a letter do but are not the same byte ignoring case. */
+static void test_memmem_nocase(void)
+{
+	static const char abc[] = "aAbB@`";
+	uint64_t x = 0x2545f4914f6cdd1du;
+	uint8_t h[80], nd[40];
+	int found = 0, compared = 0;
+	for (size_t n = 0; n <= sizeof h; n++) {
+		for (int round = 0; round < 40; round++) {
+			for (size_t i = 0; i < n; i++) {
+				x = x * 6364136223846793005u + 1442695040888963407u;
+				h[i] = (uint8_t)abc[(x >> 40) % 6];
+			}
+			size_t k = 1 + (size_t)round % 8;
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			if (n >= k && round % 3) {
+				memcpy(nd, h + (x >> 33) % (n - k + 1), k);
+				for (size_t i = 0; i < k; i++)
+					if ((x >> (i % 60)) & 1 && nd[i] >= 'a' && nd[i] <= 'z')
+						nd[i] = (uint8_t)(nd[i] - 32); /* the other case */
+			} else {
+				for (size_t i = 0; i < k; i++)
+					nd[i] = (uint8_t)abc[(x >> (3 * i % 60)) % 6];
+			}
+			const void *want = find_nocase_ref(h, n, nd, k), *got = parq_memmem_nocase(h, n, nd, k);
+			if (got != want) {
+				fprintf(stderr, "parq_memmem_nocase: haystack %zu, needle %zu: %td, expected %td\n", n, k,
+				        got ? (const uint8_t *)got - h : -1, want ? (const uint8_t *)want - h : -1);
+				CHECK(got == want);
+			}
+			found += want != NULL;
+			compared++;
+		}
+	}
+	const char *hay = "https://Example.COM/wp-ADMIN/index.php?q=@dmin";
+	CHECK(parq_memmem_nocase(hay, strlen(hay), "admin", 5) == hay + 23);
+	CHECK(parq_memmem_nocase(hay, strlen(hay), "`DMIN", 5) == NULL);
+	CHECK(parq_memmem_nocase(hay, strlen(hay), "@DMIN", 5) == hay + strlen(hay) - 5);
+	CHECK(parq_memmem_nocase(hay, strlen(hay), "example.com", 11) == hay + 8);
+	CHECK(parq_memmem_nocase(hay, strlen(hay), "", 0) == hay);
+	CHECK(found > 1000 && compared - found > 500);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/parq_pruning_XXXXXX";
@@ -989,6 +1069,7 @@ int main(void)
 	close(fd);
 	test_parser();
 	test_memmem();
+	test_memmem_nocase();
 	test_substring_runs();
 	test_targeted(path);
 	test_bloom_size(path);

@@ -622,6 +622,11 @@ PARQ_API int parq_pred_in(parq_pred **out, const char *column, const parq_scalar
 PARQ_API int parq_pred_null(parq_pred **out, const char *column, bool is_null);
 PARQ_API int parq_pred_prefix(parq_pred **out, const char *column, const void *prefix, uint32_t n);
 PARQ_API int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scalar *value);
+/* A string column holding the n bytes at s, ASCII letters of either case
+ * alike (other bytes as they are). Searched as parq_pred_contains does a
+ * substring, many values at a time, rather than value by value as a
+ * parq_pred_match function would be. */
+PARQ_API int parq_pred_contains_nocase(parq_pred **out, const char *column, const void *s, uint32_t n);
 /* A test of strings by the caller's function: fn(ud, bytes, n) returns
  * true for a value that matches. On a string column, rows whose value fn
  * accepts; on a list of strings, rows with an element fn accepts; a null

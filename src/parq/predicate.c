@@ -100,6 +100,15 @@ int parq_pred_contains(parq_pred **out, const char *list_column, const parq_scal
 	return finish_leaf(out, pred_new(PARQ_OP_CONTAINS, list_column), value, 1);
 }
 
+int parq_pred_contains_nocase(parq_pred **out, const char *column, const void *s, uint32_t n)
+{
+	parq_pred *p = pred_new(PARQ_OP_CONTAINS, column);
+	if (p)
+		p->nocase = true;
+	parq_scalar v = parq_scalar_bytes(s ? s : "", n);
+	return finish_leaf(out, p, &v, 1);
+}
+
 int parq_pred_match(parq_pred **out, const char *column, parq_match_fn fn, void *ud)
 {
 	if (!fn)
@@ -494,7 +503,9 @@ bool parq_pred_match_plain(const parq_pred *p, parq_op op, const parq_node *leaf
 	case PARQ_OP_NOT_NULL: return true;
 	case PARQ_OP_CONTAINS:
 		return kind == PARQ_V_BYTES && p->vals[0].kind == PARQ_V_BYTES && len >= p->vals[0].u.s.len &&
-		       (p->vals[0].u.s.len == 0 || parq_memmem(val, len, p->vals[0].u.s.ptr, p->vals[0].u.s.len) != NULL);
+		       (p->vals[0].u.s.len == 0 ||
+		        (p->nocase ? parq_memmem_nocase(val, len, p->vals[0].u.s.ptr, p->vals[0].u.s.len)
+		                   : parq_memmem(val, len, p->vals[0].u.s.ptr, p->vals[0].u.s.len)) != NULL);
 	case PARQ_OP_IN:
 		return any_equal(p, leaf, kind, val, len);
 	case PARQ_OP_MATCH:
@@ -664,6 +675,8 @@ int parq_pred_eval_bound(const parq_pred *p, const parq_value *row, const parq_p
 		return parq_err(PARQ_EINVAL, "predicate column '%s' is not in the row", p->column);
 	/* a list's elements, or (CONTAINS on a string) a substring */
 	if ((p->op == PARQ_OP_CONTAINS || p->op == PARQ_OP_MATCH) && v->kind != PARQ_V_BYTES && v->kind != PARQ_V_NULL) {
+		if (p->nocase)
+			return parq_err(PARQ_EINVAL, "CONTAINS ignoring case: column '%s' is not a string", p->column);
 		const parq_value *items;
 		uint32_t n;
 		bool wrapped;

@@ -16,6 +16,7 @@ struct parq_pred {
 	parq_pred *a, *b;     /* AND / OR */
 	parq_match_fn fn;     /* MATCH */
 	void *fn_ud;
+	bool nocase;          /* CONTAINS of a string, ignoring ASCII case */
 };
 
 /* Where a leaf test of a predicate finds its value in the rows a scan

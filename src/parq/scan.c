@@ -246,6 +246,8 @@ static int bind(parq_scan *sc, const parq_pred *p, const parq_schema *s, const c
 		    p->vals[0].kind == PARQ_V_BYTES) {
 			b->leaf = n->leaf_index;
 			b->substr = true;
+		} else if (p->nocase) {
+			return parq_err(PARQ_EINVAL, "where: '%s' is not a string column (CONTAINS ignoring case)", p->column);
 		} else if (n->n_leaves == 1 && n->is_group)
 			b->leaf = n->first_leaf;
 		else if (!n->is_group && n->repetition == PARQ_REPEATED)
@@ -948,7 +950,7 @@ static void eval_scalar_dict(vnode *v, const parq_node *leaf, const parq_column_
  * that close (the allocator's header lies between), so a run is one
  * buffer. A hit that starts in one value and ends in the next is searched
  * past. */
-static void substr_values(const parq_bytes *v, int64_t nv, const uint8_t *nd, size_t nl, uint8_t *hit)
+static void substr_values(const parq_bytes *v, int64_t nv, const uint8_t *nd, size_t nl, bool nocase, uint8_t *hit)
 {
 	for (int64_t i = 0; i < nv;) {
 		const uint8_t *start = v[i].ptr, *end = start + v[i].len;
@@ -961,7 +963,8 @@ static void substr_values(const parq_bytes *v, int64_t nv, const uint8_t *nd, si
 		const uint8_t *at = start;
 		int64_t k = i;
 		while (at && (size_t)(end - at) >= nl) {
-			const uint8_t *h = parq_memmem(at, (size_t)(end - at), nd, nl);
+			const uint8_t *h = nocase ? parq_memmem_nocase(at, (size_t)(end - at), nd, nl)
+			                          : parq_memmem(at, (size_t)(end - at), nd, nl);
 			if (!h)
 				break;
 			while (v[k].ptr + v[k].len < h + nl)
@@ -993,7 +996,7 @@ static void eval_scalar(const parq_pred *p, const parq_node *leaf, const parq_co
 		int64_t nv = 0;
 		for (int64_t r = 0; r < n; r++)
 			nv += !def || def[r] == max_def;
-		substr_values(b->bytes, nv, p->vals[0].u.s.ptr, p->vals[0].u.s.len, m);
+		substr_values(b->bytes, nv, p->vals[0].u.s.ptr, p->vals[0].u.s.len, p->nocase, m);
 		for (int64_t r = n, k = nv; r-- > 0;)
 			m[r] = !def || def[r] == max_def ? m[--k] : 0;
 		return;

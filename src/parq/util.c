@@ -83,6 +83,52 @@ const void *parq_memmem(const void *hay, size_t n, const void *needle, size_t k)
 #endif
 }
 
+static inline uint8_t ascii_lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
+
+static bool same_nocase(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ascii_lower(a[i]) != ascii_lower(b[i]))
+			return false;
+	return true;
+}
+
+const void *parq_memmem_nocase(const void *hay, size_t n, const void *needle, size_t k)
+{
+	const uint8_t *h = hay, *nd = needle;
+	if (k == 0)
+		return h;
+	if (n < k)
+		return NULL;
+	size_t i = 0;
+#if defined(__SSE2__)
+	if (k >= 2) {
+		/* a letter's two cases differ in bit 0x20 alone: setting it in
+		 * the haystack's bytes matches both, and only them */
+		uint8_t f = ascii_lower(nd[0]), l = ascii_lower(nd[k - 1]);
+		const __m128i first = _mm_set1_epi8((char)f), last = _mm_set1_epi8((char)l);
+		const __m128i ffold = _mm_set1_epi8(f >= 'a' && f <= 'z' ? 0x20 : 0);
+		const __m128i lfold = _mm_set1_epi8(l >= 'a' && l <= 'z' ? 0x20 : 0);
+		for (; i + k - 1 + 16 <= n; i += 16) {
+			__m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(h + i)), ffold);
+			__m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(h + i + k - 1)), lfold);
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+			while (m) {
+				unsigned z = (unsigned)__builtin_ctz(m);
+				if (same_nocase(h + i + z + 1, nd + 1, k - 2))
+					return h + i + z;
+				m &= m - 1;
+			}
+		}
+	}
+#endif
+	uint8_t f = ascii_lower(nd[0]);
+	for (; i + k <= n; i++)
+		if (ascii_lower(h[i]) == f && same_nocase(h + i + 1, nd + 1, k - 1))
+			return h + i;
+	return NULL;
+}
+
 void *parq_malloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);

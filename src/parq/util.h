@@ -33,6 +33,8 @@ int parq_err_nomem(void);
  * first and last bytes and only those passing are compared whole: on URLs
  * three times faster than glibc's memmem for a needle like "admin". */
 const void *parq_memmem(const void *h, size_t n, const void *nd, size_t k);
+/* The same, ASCII letters of either case alike (other bytes as they are). */
+const void *parq_memmem_nocase(const void *h, size_t n, const void *nd, size_t k);
 
 /* ---- growable byte buffer ---- */
 typedef struct parq_buf {

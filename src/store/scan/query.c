@@ -62,26 +62,6 @@ static bool tech_name_match(void *ud, const uint8_t *p, size_t n)
 	return true;
 }
 
-static bool contains_nocase(void *ud, const uint8_t *p, size_t n)
-{
-	const needle *k = ud;
-	if (k->n == 0)
-		return true;
-	if (n < k->n)
-		return false;
-	uint8_t c0 = (uint8_t)k->s[0], c1 = c0 >= 'a' && c0 <= 'z' ? (uint8_t)(c0 - 32) : c0;
-	for (size_t i = 0; i + k->n <= n; i++) {
-		if (p[i] != c0 && p[i] != c1)
-			continue;
-		size_t j = 1;
-		while (j < k->n && lower(p[i + j]) == (uint8_t)k->s[j])
-			j++;
-		if (j == k->n)
-			return true;
-	}
-	return false;
-}
-
 /* A string equal to the needle, ignoring ASCII case. */
 static bool equals_nocase(void *ud, const uint8_t *p, size_t n)
 {
@@ -103,7 +83,7 @@ static bool url_gone(void *ud, const uint8_t *p, size_t n)
 /* The needles of a query, made once and shared (read only) by every
  * predicate built from it. */
 typedef struct query_needles {
-	needle tech, url, title, loc, cdn;
+	needle tech, cdn;
 } query_needles;
 
 static int needle_set(needle *k, const char *s, bool fold)
@@ -120,9 +100,6 @@ static int needle_set(needle *k, const char *s, bool fold)
 static void needles_free(query_needles *nd)
 {
 	free(nd->tech.s);
-	free(nd->url.s);
-	free(nd->title.s);
-	free(nd->loc.s);
 	free(nd->cdn.s);
 	memset(nd, 0, sizeof *nd);
 }
@@ -133,12 +110,6 @@ static int needles_make(const ps_query *q, query_needles *nd)
 	int rc = 0;
 	if (q->technology && q->tech_match == PS_TECH_NAME)
 		rc = needle_set(&nd->tech, q->technology, true);
-	if (!rc && q->url_contains && q->ignore_case)
-		rc = needle_set(&nd->url, q->url_contains, true);
-	if (!rc && q->title_contains && q->ignore_case)
-		rc = needle_set(&nd->title, q->title_contains, true);
-	if (!rc && q->location_contains && q->ignore_case)
-		rc = needle_set(&nd->loc, q->location_contains, true);
 	if (!rc && q->cdn_name)
 		rc = needle_set(&nd->cdn, q->cdn_name, true);
 	if (rc)
@@ -162,11 +133,11 @@ static int and_pred(parq_pred **acc, parq_pred *p, int rc)
 	return rc;
 }
 
-/* A test of a string column: a substring, or the caller's needle. */
-static int text_pred(const char *column, const char *s, needle *k, parq_pred **out)
+/* A substring test of a string column, ignoring ASCII case or not. */
+static int text_pred(const char *column, const char *s, bool nocase, parq_pred **out)
 {
-	if (k->s)
-		return parq_pred_match(out, column, contains_nocase, k);
+	if (nocase)
+		return parq_pred_contains_nocase(out, column, s, (uint32_t)strlen(s));
 	/* on a string column, CONTAINS is a substring test */
 	parq_scalar v = parq_scalar_bytes(s, (uint32_t)strlen(s));
 	return parq_pred_contains(out, column, &v);
@@ -327,7 +298,7 @@ static int v2_preds(const ps_query *q, query_needles *nd, parq_pred **acc)
 	}
 	if (!rc && q->location_contains) {
 		p = NULL;
-		rc = text_pred("location", q->location_contains, &nd->loc, &p);
+		rc = text_pred("location", q->location_contains, q->ignore_case, &p);
 		rc = and_pred(acc, p, rc);
 	}
 	if (!rc && (q->n_chain_status_codes || q->n_chain_status_ranges)) {
@@ -385,9 +356,9 @@ static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *exc
 	}
 	if (!rc && q->url_contains) {
 		parq_pred *a = NULL, *b = NULL, *either = NULL;
-		rc = text_pred("original_url", q->url_contains, &nd->url, &a);
+		rc = text_pred("original_url", q->url_contains, q->ignore_case, &a);
 		if (!rc)
-			rc = text_pred("final_url", q->url_contains, &nd->url, &b);
+			rc = text_pred("final_url", q->url_contains, q->ignore_case, &b);
 		if (!rc) {
 			rc = parq_pred_or(&either, a, b);
 			a = b = NULL;
@@ -398,7 +369,7 @@ static int build_pred(const ps_query *q, query_needles *nd, const ps_strmap *exc
 	}
 	if (!rc && q->title_contains) {
 		p = NULL;
-		rc = text_pred("title", q->title_contains, &nd->title, &p);
+		rc = text_pred("title", q->title_contains, q->ignore_case, &p);
 		rc = and_pred(&acc, p, rc);
 	}
 	if (!rc && query_needs_v2(q))
