@@ -207,6 +207,52 @@ int main(void)
 		CHECK(requests >= 2 && requests <= 2 + RGS);
 		printf("a count on the bucket: %lld requests for %d row groups\n", (long long)requests, RGS);
 	}
+	/* small scans beside the large one: a count takes each small file's
+	 * matches as it reads its footer, and the large file's from its units */
+	{
+		enum { SMALL = 3, SMALL_ROWS = 700 };
+		size_t want200 = 0, want_admin = 0, want_all = ROWS;
+		for (size_t i = 0; i < ROWS; i++) {
+			want200 += rows[i].status == 200;
+			want_admin += rows[i].admin;
+		}
+		static char surls[SMALL][SMALL_ROWS][80];
+		for (int s = 0; s < SMALL; s++) {
+			char target[32];
+			snprintf(target, sizeof target, "small%d.example.com", s);
+			o.root_target = target;
+			CHECK_OK(ps_scan_writer_open(&w, st, &o));
+			for (size_t i = 0; i < SMALL_ROWS; i++) {
+				snprintf(surls[s][i], sizeof surls[s][i], "https://%s/%s/%zu", target, i % 7 ? "x" : "ADMIN", i);
+				memset(&res[i], 0, sizeof res[i]);
+				res[i].input_url = surls[s][i];
+				res[i].status_code = i % 3 ? 200 : 404;
+				want200 += i % 3 != 0;
+				want_admin += i % 7 == 0;
+			}
+			want_all += SMALL_ROWS;
+			CHECK_OK(ps_scan_writer_add(w, res, SMALL_ROWS));
+			CHECK_OK(ps_scan_writer_commit(w, &sr));
+		}
+		static const int ok[] = {200};
+		for (int t = 1; t <= 3; t++) {
+			ps_query q;
+			ps_query_default(&q);
+			q.threads = t;
+			int64_t count = -1;
+			CHECK_OK(ps_store_count(st, &q, &count));
+			CHECK_EQ_INT(count, want_all);
+			q.status_codes = ok;
+			q.n_status_codes = 1;
+			CHECK_OK(ps_store_count(st, &q, &count));
+			CHECK_EQ_INT(count, want200);
+			q.n_status_codes = 0;
+			q.url_contains = "admin";
+			q.ignore_case = true;
+			CHECK_OK(ps_store_count(st, &q, &count));
+			CHECK_EQ_INT(count, want_admin);
+		}
+	}
 	printf("%d queries over %d rows in %d row groups checked\n", checked, ROWS, (ROWS + PER_RG - 1) / PER_RG);
 	free(win.urls);
 	free(rows);

@@ -400,6 +400,7 @@ typedef struct qfile {
 	parq_pred *own;            /* with excl: the query's filters and excl's */
 	const parq_pred *pred;     /* the filters (NULL: none), shared by the file's units */
 	int64_t rows;              /* from the footer */
+	int64_t count;             /* a count's matches, counted while planning (-1: in its units) */
 	int n_rgs;
 	parq_reader *r;            /* opened while planning, taken by the file's first unit */
 	ps_reader_tail tail;       /* a file read in several units: its footer GET, for the others */
@@ -436,6 +437,7 @@ typedef struct query_run {
 	int threads;
 	pthread_mutex_t bad_mu;    /* on_bad_file calls, one at a time */
 	parq_pred *pred;           /* the query's filters, for every file without excl */
+	bool count_filtered;       /* a count: some rows may fail the filters */
 	bool needs_v2;             /* a filter on a version 2 column ... */
 	parq_pred *never;          /* ... so version 1 files get this one, which nothing matches */
 } query_run;
@@ -501,6 +503,7 @@ static int add_file(query_run *qr, size_t *cap, const char *path, ps_strmap *exc
 	if (!(f->path = strdup(path)))
 		return ps_err_nomem();
 	f->excl = excl;
+	f->count = -1;
 	qr->n_files++;
 	/* one predicate serves every scan of the query, on any thread */
 	if (!excl) {
@@ -661,24 +664,22 @@ static int plan_file(query_run *qr, size_t i, const atomic_bool *stop)
 	return 0;
 }
 
-/* Reads every file's footer and cuts the files into units. */
-/* Reads the footers of files [from, to) and cuts them into units,
- * appended to qr->units. */
-static int plan_units(query_run *qr, size_t from, size_t to)
+/* Cuts files [from, to), whose footers were read, into units appended to
+ * qr->units; a file counted while planned has none. */
+static int make_units(query_run *qr, size_t from, size_t to)
 {
-	int rc = pool_run(qr, from, to, plan_file);
-	if (rc)
-		return rc;
 	size_t n = qr->n_units;
 	for (size_t i = from; i < to; i++)
-		n += qr->files[i].bad ? 0 : qr->files[i].rows > SPLIT_ROWS && qr->files[i].n_rgs > 1 ? (size_t)qr->files[i].n_rgs : 1;
+		n += qr->files[i].bad || qr->files[i].count >= 0 ? 0
+		     : qr->files[i].rows > SPLIT_ROWS && qr->files[i].n_rgs > 1 ? (size_t)qr->files[i].n_rgs
+		                                                                : 1;
 	qunit *u = realloc(qr->units, (n ? n : 1) * sizeof *qr->units);
 	if (!u)
 		return ps_err_nomem();
 	qr->units = u;
 	for (size_t i = from; i < to; i++) {
 		qfile *f = &qr->files[i];
-		if (f->bad)
+		if (f->bad || f->count >= 0)
 			continue;
 		bool split = f->rows > SPLIT_ROWS && f->n_rgs > 1;
 		if (!split)
@@ -697,12 +698,19 @@ static int plan_units(query_run *qr, size_t from, size_t to)
 	return 0;
 }
 
-/* A scan of unit i with the query's predicate; to count, a scan of no
+/* Reads the footers of files [from, to) and cuts them into units. */
+static int plan_units(query_run *qr, size_t from, size_t to)
+{
+	int rc = pool_run(qr, from, to, plan_file);
+	return rc ? rc : make_units(qr, from, to);
+}
+
+/* A scan of unit u with the query's predicate; to count, a scan of no
  * column but the predicate's (on a bucket it then skips the page index of
  * a chunk it fetched whole). */
-static int unit_scan(query_run *qr, size_t i, bool count, parq_reader **r, const parq_pred **pred, parq_scan **scan)
+static int unit_scan(query_run *qr, const qunit *u, bool count, parq_reader **r, const parq_pred **pred,
+                     parq_scan **scan)
 {
-	qunit *u = &qr->units[i];
 	qfile *f = &qr->files[u->file];
 	*r = NULL;
 	*pred = NULL;
@@ -736,10 +744,9 @@ static void unit_scan_close(parq_reader *r, parq_scan *scan)
 	parq_reader_close(r);
 }
 
-static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
+/* Counts the matches of unit u into u->count. */
+static int count_one(query_run *qr, qunit *u)
 {
-	(void)stop;
-	qunit *u = &qr->units[i];
 	if (ps_cancel_requested(qr->q->cancel))
 		return ps_err(PS_ECANCELED, "query canceled");
 	parq_reader *r;
@@ -749,7 +756,7 @@ static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 		u->count = 0;
 		return 0;
 	}
-	int rc = unit_scan(qr, i, true, &r, &pred, &scan);
+	int rc = unit_scan(qr, u, true, &r, &pred, &scan);
 	if (!rc && !pred) {
 		u->count = u->rows; /* nothing filters: the footer's count */
 	} else if (!rc && (rc = parq_scan_count(scan, &u->count))) {
@@ -763,21 +770,50 @@ static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 	return rc;
 }
 
+static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
+{
+	(void)stop;
+	return count_one(qr, &qr->units[i]);
+}
+
+/* Whether any row can fail the query's filters (else the footers count). */
+static bool count_filtered(const query_run *qr)
+{
+	for (size_t i = 0; i < qr->n_files; i++)
+		if (qr->files[i].excl)
+			return true;
+	const ps_query *q = qr->q;
+	return q->n_status_codes || q->n_status_ranges || q->technology || (q->diff_status && *q->diff_status) ||
+	       q->content_type || q->errors_only || q->url_contains || q->title_contains || query_needs_v2(q);
+}
+
 /* Counts units [from, to): without filters from the footers alone. */
 static int count_units(query_run *qr, size_t from, size_t to)
 {
-	bool filtered = false;
-	for (size_t i = 0; i < qr->n_files && !filtered; i++)
-		filtered = qr->files[i].excl != NULL;
-	const ps_query *q = qr->q;
-	if (!filtered && !q->n_status_codes && !q->n_status_ranges && !q->technology &&
-	    !(q->diff_status && *q->diff_status) && !q->content_type && !q->errors_only && !q->url_contains &&
-	    !q->title_contains && !query_needs_v2(q)) {
+	if (!count_filtered(qr)) {
 		for (size_t i = from; i < to; i++)
 			qr->units[i].count = qr->units[i].rows;
 		return 0;
 	}
 	return pool_run(qr, from, to, count_unit);
+}
+
+/* A count's planning and counting in one pass over the files: a file read
+ * as one unit is counted by the thread that read its footer, as soon as
+ * it has (on a bucket the column GETs of the first files then overlap
+ * the footers of the others, rather than wait for all of them); a file
+ * cut into units is counted after, its units shared among the threads. */
+static int plan_count_file(query_run *qr, size_t i, const atomic_bool *stop)
+{
+	qfile *f = &qr->files[i];
+	int rc = plan_file(qr, i, stop);
+	if (rc || f->bad || (f->rows > SPLIT_ROWS && f->n_rgs > 1) || !qr->count_filtered)
+		return rc;
+	qunit u = {.file = i, .rg0 = 0, .nrg = f->n_rgs, .rows = f->rows, .count = -1, .take = -1};
+	ps_reader_tail_free(&f->tail); /* one unit: opened once */
+	rc = count_one(qr, &u);
+	f->count = u.count;
+	return rc;
 }
 
 /* ---- the window's rows, in order ---- */
@@ -822,7 +858,7 @@ static int fill_unit(pipe_state *ps, size_t ui)
 	parq_reader *r;
 	const parq_pred *pred;
 	parq_scan *scan;
-	int rc = unit_scan(qr, ui, false, &r, &pred, &scan);
+	int rc = unit_scan(qr, &qr->units[ui], false, &r, &pred, &scan);
 	int64_t skipped = 0, taken = 0;
 	slice *s = NULL;
 	while (!rc && (u->take < 0 || taken < u->take)) {
@@ -1026,10 +1062,16 @@ int ps_store_count(ps_store *st, const ps_query *q, int64_t *count)
 	*count = 0;
 	query_run qr;
 	int rc = run_open(st, q, &qr);
+	if (!rc) {
+		qr.count_filtered = count_filtered(&qr);
+		rc = pool_run(&qr, 0, qr.n_files, plan_count_file);
+	}
 	if (!rc)
-		rc = plan_units(&qr, 0, qr.n_files);
+		rc = make_units(&qr, 0, qr.n_files);
 	if (!rc)
 		rc = count_units(&qr, 0, qr.n_units);
+	for (size_t i = 0; !rc && i < qr.n_files; i++)
+		*count += qr.files[i].count > 0 ? qr.files[i].count : 0;
 	for (size_t i = 0; !rc && i < qr.n_units; i++)
 		*count += qr.units[i].count;
 	run_free(&qr);
