@@ -2,8 +2,10 @@
  * JSON Lines file and walks the parsed object the way ingest does (every
  * field read), best of five runs. Built once per library found by CMake
  * (json_parse_jansson, json_parse_jsonc, json_parse_cjson: jansson and
- * json-c cannot share a program, their symbols clash). Used to choose the
- * library; see docs/architecture.md.
+ * json-c cannot share a program, their symbols clash), and once with
+ * ingest's own parser (json_parse_jtree, src/store/ingest/jtree.c), which
+ * parses a copy of the line in place, as ingest does. Used to choose the
+ * parser; see docs/architecture.md.
  *
  *   json_parse_<library> FILE */
 #include <stdio.h>
@@ -20,6 +22,9 @@
 #elif defined(USE_CJSON)
 #include <cjson/cJSON.h>
 #define LIBRARY "cJSON"
+#elif defined(USE_JTREE)
+#include "ingest/jtree.h"
+#define LIBRARY "jtree"
 #endif
 
 static double now(void)
@@ -117,6 +122,39 @@ static unsigned long parse(const char *p, size_t n)
 	unsigned long s = v ? walk(v) : 0;
 	cJSON_Delete(v);
 	return s;
+}
+#endif
+
+#ifdef USE_JTREE
+static unsigned long walk(const jt *v)
+{
+	unsigned long s = 0;
+	if (v->type == JT_OBJECT || v->type == JT_ARRAY) {
+		for (const jt *c = v->child; c; c = c->next)
+			s += c->klen + walk(c);
+	} else if (v->type == JT_STRING) {
+		s += v->len;
+	} else if (v->type == JT_NUMBER) {
+		s += (unsigned long)v->d;
+	} else {
+		s++;
+	}
+	return s;
+}
+
+static unsigned long parse(const char *p, size_t n)
+{
+	static jt_doc doc;
+	static char *copy;
+	static size_t cap;
+	if (n + 1 > cap) {
+		cap = 2 * (n + 1);
+		copy = realloc(copy, cap);
+	}
+	memcpy(copy, p, n);
+	size_t end;
+	const jt *v = jt_parse(&doc, copy, n, &end);
+	return v ? walk(v) : 0;
 }
 #endif
 

@@ -726,6 +726,19 @@ static void text_seeds(void)
 		char name[32];
 		snprintf(name, sizeof name, "line%zu", i);
 		put_with("ingest", name, (const uint8_t[]){0}, 1, lines[i], strlen(lines[i]));
+		put_str("jtree", name, lines[i]);
+	}
+	static const char *texts[] = {
+		"[\"\\b\\f\\n\\r\\t\\\"\\\\\\/\",\"\\ud834\\udd1e\",\"\\ud800\",\"\\u12g4\"]",
+		"{\"n\":[-0,007,1.5e300,1e999,-1.,12345678901234567890,3.141592653589793238462643383279]}",
+		"\xef\xbb\xbf {\"a\":{\"b\":[[[]]],\"c\":{}},\"a\":null} x",
+		"{\"tls\":{\"a\":\"b\"}",
+		"\"\x01raw\tcontrol\"",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "text%zu", i);
+		put_str("jtree", name, texts[i]);
 	}
 }
 

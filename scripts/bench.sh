@@ -41,7 +41,7 @@ echo "== build (Release)"
 cmake -S "$here" -B "$here/build-bench" -DCMAKE_BUILD_TYPE=Release -DPROBESTORE_TESTS=OFF -DPROBESTORE_WERROR=ON >/dev/null
 cmake --build "$here/build-bench" -j "$(nproc)" --target bench bench_gen probestore >/dev/null
 # the JSON library comparison, for the libraries installed
-for lib in jansson jsonc cjson; do
+for lib in jansson jsonc cjson jtree; do
 	cmake --build "$here/build-bench" --target "json_parse_$lib" >/dev/null 2>&1 || true
 done
 B=$here/build-bench/bench/bench
@@ -185,8 +185,8 @@ echo "  history append / last record at $versions versions"
 fi
 
 if want json; then
-echo "== JSON libraries (parse and walk every httpx line)"
-for lib in jansson jsonc cjson; do
+echo "== JSON parsers (parse and walk every httpx line)"
+for lib in jansson jsonc cjson jtree; do
 	exe=$here/build-bench/bench/json_parse_$lib
 	[ -x "$exe" ] && rec "json parse httpx" "$lib" MB/s "m.mb_per_s" "m.lines + ' lines'" -- "$exe" "$out/httpx.jsonl"
 done

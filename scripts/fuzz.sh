@@ -28,7 +28,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-TARGETS=(thrift footer page_header read decode rle codec config url ingest)
+TARGETS=(thrift footer page_header read decode rle codec config url ingest jtree)
 build=${FUZZ_BUILD:-$here/build-fuzz}
 case $build in /*) ;; *) build=$here/$build ;; esac
 

@@ -1,10 +1,10 @@
 /* httpx -json records and probestore's own JSON Lines onto ps_probe_result. */
 #include "ingest/httpx.h"
+#include "ingest/jtree.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -17,22 +17,33 @@
 
 /* ---- field access ---- */
 
-/* cJSON keeps every number as a double: an integer is a number without a
+static _Thread_local jt_doc tree, inner; /* parsing, below */
+
+static bool jt_is_null(const jt *v) { return v->type == JT_NULL; }
+static bool jt_is_bool(const jt *v) { return v->type == JT_TRUE || v->type == JT_FALSE; }
+static bool jt_is_true(const jt *v) { return v->type == JT_TRUE; }
+static bool jt_is_number(const jt *v) { return v->type == JT_NUMBER; }
+static bool jt_is_string(const jt *v) { return v->type == JT_STRING; }
+static bool jt_is_array(const jt *v) { return v->type == JT_ARRAY; }
+static bool jt_is_object(const jt *v) { return v->type == JT_OBJECT; }
+static size_t jt_size(const jt *v) { return v->len; }
+
+/* A number is kept as a double: an integer is a number without a
  * fraction that a double holds exactly. */
-static bool is_integral(const cJSON *v)
+static bool is_integral(const jt *v)
 {
-	double d = v->valuedouble;
-	return cJSON_IsNumber(v) && d == floor(d) && fabs(d) < 9.0e15;
+	double d = v->d;
+	return jt_is_number(v) && d == floor(d) && fabs(d) < 9.0e15;
 }
 
-static const char *type_name(const cJSON *v)
+static const char *type_name(const jt *v)
 {
-	if (cJSON_IsObject(v)) return "an object";
-	if (cJSON_IsArray(v)) return "an array";
-	if (cJSON_IsString(v)) return "a string";
-	if (cJSON_IsNumber(v)) return is_integral(v) ? "an integer" : "a number";
-	if (cJSON_IsBool(v)) return "a boolean";
-	if (cJSON_IsNull(v)) return "null";
+	if (jt_is_object(v)) return "an object";
+	if (jt_is_array(v)) return "an array";
+	if (jt_is_string(v)) return "a string";
+	if (jt_is_number(v)) return is_integral(v) ? "an integer" : "a number";
+	if (jt_is_bool(v)) return "a boolean";
+	if (jt_is_null(v)) return "null";
 	return "a value";
 }
 
@@ -59,14 +70,14 @@ static const unsigned char KEY_LENS[NKEYS] = {KEYS(KEY_LEN)};
 #undef KEY_LEN
 
 typedef struct ctx {
-	const cJSON *slot[NKEYS]; /* each key's member (the last of repeats), or NULL */
+	const jt *slot[NKEYS]; /* each key's member (the last of repeats), or NULL */
 	ps_arena *a;
 	char *err;
 	size_t cap;
 	int failed;
 } ctx;
 
-static void fail(ctx *c, const char *field, const char *expected, const cJSON *v)
+static void fail(ctx *c, const char *field, const char *expected, const jt *v)
 {
 	if (!c->failed)
 		snprintf(c->err, c->cap, "%s: expected %s, got %s", field, expected, type_name(v));
@@ -75,13 +86,9 @@ static void fail(ctx *c, const char *field, const char *expected, const cJSON *v
 
 /* The member called name (the last of several, as most readers take it),
  * NULL when absent or null. Keys compare case-sensitively. */
-static const cJSON *member(const cJSON *obj, const char *name)
+static const jt *member(const jt *obj, const char *name)
 {
-	const cJSON *found = NULL;
-	for (const cJSON *e = obj->child; e; e = e->next)
-		if (e->string && !strcmp(e->string, name))
-			found = e;
-	return found;
+	return jt_member(obj, name);
 }
 
 /* The keys in an open-addressed table (slot: key + 1), by length and
@@ -106,15 +113,15 @@ static void key_table(void)
 	}
 }
 
-static void index_members(ctx *c, const cJSON *obj)
+static void index_members(ctx *c, const jt *obj)
 {
 	pthread_once(&key_once, key_table);
 	memset(c->slot, 0, sizeof c->slot);
-	for (const cJSON *e = obj->child; e; e = e->next) {
-		const char *key = e->string;
-		if (!key || !*key)
+	for (const jt *e = obj->child; e; e = e->next) {
+		const char *key = e->key;
+		size_t n = e->klen;
+		if (!key || !n)
 			continue;
-		size_t n = strlen(key);
 		for (unsigned h = key_hash(key, n); key_slot[h]; h = (h + 1) & (KEY_SLOTS - 1)) {
 			int k = key_slot[h] - 1;
 			if (KEY_LENS[k] == n && !memcmp(KEY_NAMES[k], key, n)) {
@@ -125,22 +132,25 @@ static void index_members(ctx *c, const cJSON *obj)
 	}
 }
 
-static const cJSON *field(ctx *c, int k)
+static const jt *field(ctx *c, int k)
 {
-	const cJSON *v = c->slot[k];
-	return v && !cJSON_IsNull(v) ? v : NULL;
+	const jt *v = c->slot[k];
+	return v && !jt_is_null(v) ? v : NULL;
 }
 
-static const char *rec_str(ps_arena *a, const cJSON *v)
+/* A string value as the record keeps it: the tree's strings are in the
+ * line's copy in the record's memory (ps_rec_from_line), so it is that. */
+static const char *rec_str(ps_arena *a, const jt *v)
 {
-	return ps_arena_strndup(a, v->valuestring, strlen(v->valuestring));
+	(void)a;
+	return v->s;
 }
 
 /* Field k when present and of the type `is` tests (`what` names it);
  * NULL when absent, or when of another type (the line then fails). */
-static const cJSON *typed(ctx *c, int k, cJSON_bool (*is)(const cJSON *), const char *what)
+static const jt *typed(ctx *c, int k, bool (*is)(const jt *), const char *what)
 {
-	const cJSON *v = field(c, k);
+	const jt *v = field(c, k);
 	if (v && !is(v)) {
 		fail(c, KEY_NAMES[k], what, v);
 		return NULL;
@@ -150,7 +160,7 @@ static const cJSON *typed(ctx *c, int k, cJSON_bool (*is)(const cJSON *), const 
 
 static const char *str(ctx *c, int k)
 {
-	const cJSON *v = typed(c, k, cJSON_IsString, "a string");
+	const jt *v = typed(c, k, jt_is_string, "a string");
 	return v ? rec_str(c->a, v) : NULL;
 }
 
@@ -168,7 +178,7 @@ static int64_t in_range(ctx *c, const char *name, int64_t x, int64_t lo, int64_t
 static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
 {
 	const char *name = KEY_NAMES[k];
-	const cJSON *v = field(c, k);
+	const jt *v = field(c, k);
 	if (!v)
 		return 0;
 	/* 200.0 from a writer that prints every number as a float is 200 */
@@ -176,19 +186,19 @@ static int64_t integer(ctx *c, int k, int64_t lo, int64_t hi)
 		fail(c, name, "an integer", v);
 		return 0;
 	}
-	int64_t x = (int64_t)v->valuedouble;
+	int64_t x = (int64_t)v->d;
 	return in_range(c, name, x, lo, hi);
 }
 
 /* Appends the strings of arr (nulls passed over) to v[*n], which has room
  * for them; false when an element of another type fails the line (field
  * `name`). */
-static bool add_strings(ctx *c, const char *name, const cJSON *arr, const char **v, size_t *n)
+static bool add_strings(ctx *c, const char *name, const jt *arr, const char **v, size_t *n)
 {
-	for (const cJSON *e = arr->child; e; e = e->next) {
-		if (cJSON_IsNull(e))
+	for (const jt *e = arr->child; e; e = e->next) {
+		if (jt_is_null(e))
 			continue;
-		if (!cJSON_IsString(e)) {
+		if (!jt_is_string(e)) {
 			fail(c, name, "an array of strings", arr);
 			return false;
 		}
@@ -201,10 +211,10 @@ static bool add_strings(ctx *c, const char *name, const cJSON *arr, const char *
 static void str_array(ctx *c, int k, const char **v, size_t *n)
 {
 	const char *name = KEY_NAMES[k];
-	const cJSON *arr = field(c, k);
+	const jt *arr = field(c, k);
 	if (!arr)
 		return;
-	if (!cJSON_IsArray(arr)) {
+	if (!jt_is_array(arr)) {
 		fail(c, name, "an array of strings", arr);
 		return;
 	}
@@ -215,36 +225,86 @@ static void str_array(ctx *c, int k, const char **v, size_t *n)
 
 static size_t array_size(ctx *c, int k)
 {
-	const cJSON *v = field(c, k);
-	return v && cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 0;
+	const jt *v = field(c, k);
+	return v && jt_is_array(v) ? (size_t)jt_size(v) : 0;
+}
+
+/* A string as JSON, escaped as cJSON escapes: quote, backslash and the
+ * control bytes; the rest as it is. */
+static int dump_string(ps_buf *b, const char *s, size_t n)
+{
+	int rc = ps_buf_addc(b, '"');
+	for (size_t i = 0; i < n && !rc; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e = c == '"'    ? "\\\""
+		                : c == '\\' ? "\\\\"
+		                : c == '\b'  ? "\\b"
+		                : c == '\f'  ? "\\f"
+		                : c == '\n'  ? "\\n"
+		                : c == '\r'  ? "\\r"
+		                : c == '\t'  ? "\\t"
+		                              : NULL;
+		if (e)
+			rc = ps_buf_add(b, e, 2);
+		else if (c < 0x20)
+			rc = ps_buf_printf(b, "\\u%04x", c);
+		else
+			rc = ps_buf_addc(b, (char)c);
+	}
+	return rc ? rc : ps_buf_addc(b, '"');
+}
+
+/* v as compact JSON at the end of b; a number as it was written. */
+static int dump_json(ps_buf *b, const jt *v)
+{
+	switch (v->type) {
+	case JT_NULL: return ps_buf_add(b, "null", 4);
+	case JT_FALSE: return ps_buf_add(b, "false", 5);
+	case JT_TRUE: return ps_buf_add(b, "true", 4);
+	case JT_NUMBER: return ps_buf_add(b, v->s, v->len);
+	case JT_STRING: return dump_string(b, v->s, v->len);
+	case JT_ARRAY:
+	case JT_OBJECT: break;
+	}
+	bool obj = v->type == JT_OBJECT;
+	int rc = ps_buf_addc(b, obj ? '{' : '[');
+	for (const jt *e = v->child; e && !rc; e = e->next) {
+		if (e != v->child)
+			rc = ps_buf_addc(b, ',');
+		if (!rc && obj && !(rc = dump_string(b, e->key, e->klen)))
+			rc = ps_buf_addc(b, ':');
+		if (!rc)
+			rc = dump_json(b, e);
+	}
+	return rc ? rc : ps_buf_addc(b, obj ? '}' : ']');
 }
 
 /* v as compact JSON in the ps_arena. */
-static const char *dump(ps_arena *a, const cJSON *v)
+static const char *dump(ps_arena *a, const jt *v)
 {
-	char *dumped = cJSON_PrintUnformatted(v);
-	const char *r = ps_arena_strndup(a, dumped ? dumped : "", dumped ? strlen(dumped) : 0);
-	cJSON_free(dumped);
+	ps_buf b = {0};
+	const char *r = dump_json(&b, v) ? NULL : ps_arena_strndup(a, b.data ? b.data : "", b.len);
+	ps_buf_free(&b);
 	return r;
 }
 
 /* A header value as text: strings as they are, several values (httpx
  * gives a list for a repeated header) joined with ", ", other JSON as
  * compact JSON. */
-static const char *header_value(ps_arena *a, const cJSON *v)
+static const char *header_value(ps_arena *a, const jt *v)
 {
-	if (cJSON_IsString(v))
+	if (jt_is_string(v))
 		return rec_str(a, v);
-	if (!cJSON_IsArray(v))
+	if (!jt_is_array(v))
 		return dump(a, v);
 	size_t len = 0;
 	const char **parts = NULL;
-	size_t n = (size_t)cJSON_GetArraySize(v);
+	size_t n = (size_t)jt_size(v);
 	if (n && !(parts = ps_arena_alloc(a, n * sizeof *parts)))
 		return NULL;
 	n = 0;
-	for (const cJSON *e = v->child; e; e = e->next) {
-		parts[n] = cJSON_IsString(e) ? e->valuestring : dump(a, e);
+	for (const jt *e = v->child; e; e = e->next) {
+		parts[n] = jt_is_string(e) ? e->s : dump(a, e);
 		if (!parts[n])
 			return NULL;
 		len += strlen(parts[n++]) + 2;
@@ -266,22 +326,22 @@ static const char *header_value(ps_arena *a, const cJSON *v)
 	return s;
 }
 
-static void headers_from_object(ctx *c, const char *name, const cJSON *o, ps_probe_result *r)
+static void headers_from_object(ctx *c, const char *name, const jt *o, ps_probe_result *r)
 {
-	if (!cJSON_IsObject(o)) {
+	if (!jt_is_object(o)) {
 		fail(c, name, "an object", o);
 		return;
 	}
-	size_t n = (size_t)cJSON_GetArraySize(o), k = 0;
+	size_t n = (size_t)jt_size(o), k = 0;
 	if (!n)
 		return;
 	ps_header *h = ps_arena_alloc(c->a, n * sizeof *h);
 	if (!h)
 		return;
-	for (const cJSON *e = o->child; e; e = e->next) {
-		if (cJSON_IsNull(e))
+	for (const jt *e = o->child; e; e = e->next) {
+		if (jt_is_null(e))
 			continue;
-		h[k].name = ps_arena_strndup(c->a, e->string, strlen(e->string));
+		h[k].name = ps_arena_strndup(c->a, e->key, strlen(e->key));
 		h[k].value = header_value(c->a, e);
 		k++;
 	}
@@ -434,30 +494,30 @@ int ps_go_duration(const char *s, double *seconds)
 
 static bool flag(ctx *c, int k)
 {
-	const cJSON *v = typed(c, k, cJSON_IsBool, "a boolean");
-	return v && cJSON_IsTrue(v);
+	const jt *v = typed(c, k, jt_is_bool, "a boolean");
+	return v && jt_is_true(v);
 }
 
 /* An integer given as a number or as a string of digits (httpx writes
  * port and favicon as strings). */
-static int64_t int_or_text(ctx *c, const char *name, const cJSON *v, int64_t lo, int64_t hi)
+static int64_t int_or_text(ctx *c, const char *name, const jt *v, int64_t lo, int64_t hi)
 {
 	if (!v)
 		return 0;
 	int64_t x;
-	if (cJSON_IsString(v)) {
+	if (jt_is_string(v)) {
 		char *end;
 		errno = 0;
-		long long t = strtoll(v->valuestring, &end, 10);
-		if (!*v->valuestring || *end || errno) {
+		long long t = strtoll(v->s, &end, 10);
+		if (!*v->s || *end || errno) {
 			if (!c->failed)
-				snprintf(c->err, c->cap, "%s: '%.40s' is not an integer", name, v->valuestring);
+				snprintf(c->err, c->cap, "%s: '%.40s' is not an integer", name, v->s);
 			c->failed = 1;
 			return 0;
 		}
 		x = t;
 	} else if (is_integral(v)) {
-		x = (int64_t)v->valuedouble;
+		x = (int64_t)v->d;
 	} else {
 		fail(c, name, "an integer", v);
 		return 0;
@@ -466,43 +526,43 @@ static int64_t int_or_text(ctx *c, const char *name, const cJSON *v, int64_t lo,
 }
 
 /* A JSON array of integers (status codes) into the arena. */
-static void int_array(ctx *c, const char *name, const cJSON *arr, const int32_t **out, size_t *n)
+static void int_array(ctx *c, const char *name, const jt *arr, const int32_t **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 	if (!arr)
 		return;
-	if (!cJSON_IsArray(arr)) {
+	if (!jt_is_array(arr)) {
 		fail(c, name, "an array of integers", arr);
 		return;
 	}
-	size_t m = (size_t)cJSON_GetArraySize(arr);
+	size_t m = (size_t)jt_size(arr);
 	if (!m)
 		return;
 	int32_t *v = ps_arena_alloc(c->a, m * sizeof *v);
 	if (!v)
 		return;
 	size_t k = 0;
-	for (const cJSON *e = arr->child; e; e = e->next) {
-		if (cJSON_IsNull(e))
+	for (const jt *e = arr->child; e; e = e->next) {
+		if (jt_is_null(e))
 			continue;
-		if (!is_integral(e) || e->valuedouble < INT32_MIN || e->valuedouble > INT32_MAX) {
+		if (!is_integral(e) || e->d < INT32_MIN || e->d > INT32_MAX) {
 			fail(c, name, "an array of integers", arr);
 			return;
 		}
-		v[k++] = (int32_t)e->valuedouble;
+		v[k++] = (int32_t)e->d;
 	}
 	*out = v;
 	*n = k;
 }
 
 /* The string member name of object o (NULL when absent or null). */
-static const char *sub_str(ctx *c, const cJSON *o, const char *path, const char *name)
+static const char *sub_str(ctx *c, const jt *o, const char *path, const char *name)
 {
-	const cJSON *v = member(o, name);
-	if (!v || cJSON_IsNull(v))
+	const jt *v = member(o, name);
+	if (!v || jt_is_null(v))
 		return NULL;
-	if (!cJSON_IsString(v)) {
+	if (!jt_is_string(v)) {
 		fail(c, path, "a string", v);
 		return NULL;
 	}
@@ -510,19 +570,19 @@ static const char *sub_str(ctx *c, const cJSON *o, const char *path, const char 
 }
 
 /* The strings of array member name of object o. */
-static void sub_str_array(ctx *c, const cJSON *o, const char *path, const char *name, const char *const **out,
+static void sub_str_array(ctx *c, const jt *o, const char *path, const char *name, const char *const **out,
                           size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	const cJSON *arr = member(o, name);
-	if (!arr || cJSON_IsNull(arr))
+	const jt *arr = member(o, name);
+	if (!arr || jt_is_null(arr))
 		return;
-	if (!cJSON_IsArray(arr)) {
+	if (!jt_is_array(arr)) {
 		fail(c, path, "an array of strings", arr);
 		return;
 	}
-	size_t m = (size_t)cJSON_GetArraySize(arr);
+	size_t m = (size_t)jt_size(arr);
 	const char **v = m ? ps_arena_alloc(c->a, m * sizeof *v) : NULL;
 	if (!v)
 		return;
@@ -554,22 +614,22 @@ static bool is_ip(const char *s)
 
 /* A time field as UTC milliseconds: an RFC 3339 string or a number of
  * milliseconds. */
-static int64_t time_field(ctx *c, const char *name, const cJSON *v)
+static int64_t time_field(ctx *c, const char *name, const jt *v)
 {
-	if (!v || cJSON_IsNull(v))
+	if (!v || jt_is_null(v))
 		return 0;
-	if (cJSON_IsString(v)) {
+	if (jt_is_string(v)) {
 		int64_t lo, hi;
-		if (ps_time_parse(v->valuestring, &lo, &hi)) {
+		if (ps_time_parse(v->s, &lo, &hi)) {
 			if (!c->failed)
-				snprintf(c->err, c->cap, "%s: '%.40s' is not an RFC 3339 time", name, v->valuestring);
+				snprintf(c->err, c->cap, "%s: '%.40s' is not an RFC 3339 time", name, v->s);
 			c->failed = 1;
 			return 0;
 		}
 		return lo;
 	}
 	if (is_integral(v))
-		return (int64_t)v->valuedouble;
+		return (int64_t)v->d;
 	fail(c, name, "an RFC 3339 time string", v);
 	return 0;
 }
@@ -595,8 +655,8 @@ static void httpx_v2(ctx *c, ps_probe_result *r)
 	r->favicon_url = str(c, K_favicon_url);
 	if (!r->favicon_url)
 		r->favicon_url = str(c, K_favicon_path); /* older httpx */
-	const cJSON *h = field(c, K_hash);
-	if (h && cJSON_IsObject(h)) {
+	const jt *h = field(c, K_hash);
+	if (h && jt_is_object(h)) {
 		r->body_sha256 = sub_str(c, h, "hash.body_sha256", "body_sha256");
 		r->header_sha256 = sub_str(c, h, "hash.header_sha256", "header_sha256");
 	} else if (h) {
@@ -605,8 +665,8 @@ static void httpx_v2(ctx *c, ps_probe_result *r)
 	r->jarm = str(c, K_jarm);
 	if (!r->jarm)
 		r->jarm = str(c, K_jarm_hash);
-	const cJSON *tls = field(c, K_tls);
-	if (tls && cJSON_IsObject(tls)) {
+	const jt *tls = field(c, K_tls);
+	if (tls && jt_is_object(tls)) {
 		r->tls_subject_cn = sub_str(c, tls, "tls.subject_cn", "subject_cn");
 		r->tls_issuer_cn = sub_str(c, tls, "tls.issuer_cn", "issuer_cn");
 		sub_str_array(c, tls, "tls.subject_an", "subject_an", &r->tls_subject_an, &r->n_tls_subject_an);
@@ -639,12 +699,12 @@ static void jsonl_v2(ctx *c, ps_probe_result *r)
 	r->path = str(c, K_path);
 	r->words = integer(c, K_words, 0, INT64_MAX);
 	r->lines = integer(c, K_lines, 0, INT64_MAX);
-	const cJSON *ms = field(c, K_response_time_ms);
-	if (ms && !cJSON_IsNumber(ms))
+	const jt *ms = field(c, K_response_time_ms);
+	if (ms && !jt_is_number(ms))
 		fail(c, "response_time_ms", "a number", ms);
-	else if (ms && ms->valuedouble > 0) {
-		r->response_time_ms = ms->valuedouble;
-		r->duration_s = ms->valuedouble / 1000.0;
+	else if (ms && ms->d > 0) {
+		r->response_time_ms = ms->d;
+		r->duration_s = ms->d / 1000.0;
 	}
 	r->cdn_name = str(c, K_cdn_name);
 	r->cdn_type = str(c, K_cdn_type);
@@ -674,7 +734,7 @@ static void jsonl_v2(ctx *c, ps_probe_result *r)
 	r->changed_fields = v;
 }
 
-static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_arena *a, ps_rec *out, char *err, size_t cap)
+static int rec_from_httpx(const jt *obj, const ps_rec_options *o, ps_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	memset(out, 0, sizeof *out);
 	ctx c = {.a = a, .err = err, .cap = cap};
@@ -703,51 +763,51 @@ static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_arena *a
 	const char **cn = ncn ? ps_arena_alloc(a, ncn * sizeof *cn) : NULL;
 	str_array(&c, K_cname, cn, &r->n_cnames);
 	r->cnames = cn;
-	const cJSON *h = field(&c, K_header);
+	const jt *h = field(&c, K_header);
 	if (h)
 		headers_from_object(&c, "header", h, r);
-	const cJSON *asn = field(&c, K_asn);
-	if (asn && cJSON_IsObject(asn)) {
-		const cJSON *num = member(asn, "as_number");
-		if (num && cJSON_IsString(num))
+	const jt *asn = field(&c, K_asn);
+	if (asn && jt_is_object(asn)) {
+		const jt *num = member(asn, "as_number");
+		if (num && jt_is_string(num))
 			r->asn = rec_str(a, num);
-		else if (num && !cJSON_IsNull(num))
+		else if (num && !jt_is_null(num))
 			fail(&c, "asn.as_number", "a string", num);
 		r->asn_number = asn_from_text(r->asn);
 		r->asn_name = sub_str(&c, asn, "asn.as_name", "as_name");
-	} else if (asn && cJSON_IsString(asn)) {
+	} else if (asn && jt_is_string(asn)) {
 		r->asn = rec_str(a, asn);
 		r->asn_number = asn_from_text(r->asn);
 	} else if (asn) {
 		fail(&c, "asn", "an object", asn);
 	}
-	const cJSON *t = field(&c, K_time);
-	if (t && cJSON_IsString(t)) {
-		if (ps_go_duration(t->valuestring, &r->duration_s) && !c.failed) {
-			snprintf(err, cap, "time: '%.40s' is not a duration such as 123.4ms", t->valuestring);
+	const jt *t = field(&c, K_time);
+	if (t && jt_is_string(t)) {
+		if (ps_go_duration(t->s, &r->duration_s) && !c.failed) {
+			snprintf(err, cap, "time: '%.40s' is not a duration such as 123.4ms", t->s);
 			c.failed = 1;
 		}
-	} else if (t && cJSON_IsNumber(t)) {
-		r->duration_s = t->valuedouble;
+	} else if (t && jt_is_number(t)) {
+		r->duration_s = t->d;
 	} else if (t) {
 		fail(&c, "time", "a duration string", t);
 	}
-	const cJSON *body = field(&c, K_body);
-	if (body && !cJSON_IsString(body))
+	const jt *body = field(&c, K_body);
+	if (body && !jt_is_string(body))
 		fail(&c, "body", "a string", body);
 	else if (body && o && o->keep_body)
 		r->body = rec_str(a, body);
 	httpx_v2(&c, r);
-	const cJSON *failed = field(&c, K_failed);
-	if (failed && !cJSON_IsBool(failed))
+	const jt *failed = field(&c, K_failed);
+	if (failed && !jt_is_bool(failed))
 		fail(&c, "failed", "a boolean", failed);
-	else if (failed && cJSON_IsTrue(failed) && !(r->error && *r->error))
+	else if (failed && jt_is_true(failed) && !(r->error && *r->error))
 		r->error = "probe failed";
-	const cJSON *ts = field(&c, K_timestamp);
-	if (ts && cJSON_IsString(ts)) {
+	const jt *ts = field(&c, K_timestamp);
+	if (ts && jt_is_string(ts)) {
 		int64_t hi;
-		if (ps_time_parse(ts->valuestring, &out->time_ms, &hi) && !c.failed) {
-			snprintf(err, cap, "timestamp: '%.40s' is not an RFC 3339 time", ts->valuestring);
+		if (ps_time_parse(ts->s, &out->time_ms, &hi) && !c.failed) {
+			snprintf(err, cap, "timestamp: '%.40s' is not an RFC 3339 time", ts->s);
 			c.failed = 1;
 		}
 	} else if (ts) {
@@ -764,7 +824,7 @@ static int rec_from_httpx(const cJSON *obj, const ps_rec_options *o, ps_arena *a
 	return 0;
 }
 
-static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_arena *a, ps_rec *out, char *err, size_t cap)
+static int rec_from_jsonl(const jt *obj, const ps_rec_options *o, ps_arena *a, ps_rec *out, char *err, size_t cap)
 {
 	(void)o;
 	memset(out, 0, sizeof *out);
@@ -790,13 +850,16 @@ static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_arena *a
 	r->method = str(&c, K_method);
 	const char *hj = str(&c, K_headers_json);
 	if (hj && *hj) {
-		cJSON *h = cJSON_Parse(hj);
+		/* parsed in a copy, whose strings the headers keep */
+		size_t hl = strlen(hj), end;
+		char *copy = ps_arena_strndup(a, hj, hl);
+		const jt *h = copy ? jt_parse(&inner, copy, hl, &end) : NULL;
 		if (!h) {
 			if (!c.failed)
-				snprintf(err, cap, "headers_json: not JSON");
+				snprintf(err, cap, "%s", copy && !inner.oom ? "headers_json: not JSON" : "out of memory");
 			c.failed = 1;
 		} else {
-			headers_from_object(&c, "headers_json", h, r); /* h dies with the line's region */
+			headers_from_object(&c, "headers_json", h, r);
 		}
 	}
 	const char *diff = str(&c, K_diff_status);
@@ -817,102 +880,33 @@ static int rec_from_jsonl(const cJSON *obj, const ps_rec_options *o, ps_arena *a
 	return 0;
 }
 
-/* ---- the parse tree's memory ----
+/* ---- parsing ----
  *
- * A line's cJSON tree lives while the line is mapped, then all of it goes:
- * its nodes and strings are cut from a per-thread region, reset for the
- * next line, instead of a malloc and a free each (freeing the tree node by
- * node was an eighth of ingest). Outside ps_rec_from_line cJSON allocates as
- * usual. A tree never outlives its line: the fields are copied into the
- * caller's ps_arena. */
-typedef struct jregion {
-	char *buf;
-	size_t used, cap;
-	char **old;         /* regions outgrown during the current line */
-	size_t n_old, cap_old;
-	bool on;
-} jregion;
-
-static _Thread_local jregion jr;
-
-static void *jr_malloc(size_t n)
-{
-	if (!jr.on)
-		return malloc(n);
-	n = (n + 15) & ~(size_t)15;
-	if (n > jr.cap - jr.used) {
-		size_t cap = jr.cap ? jr.cap * 2 : (size_t)64 << 10;
-		while (cap < n)
-			cap *= 2;
-		if (jr.buf && jr.n_old == jr.cap_old) {
-			size_t c = jr.cap_old ? jr.cap_old * 2 : 8;
-			char **o = realloc(jr.old, c * sizeof *o);
-			if (!o)
-				return NULL;
-			jr.old = o;
-			jr.cap_old = c;
-		}
-		char *b = malloc(cap);
-		if (!b)
-			return NULL;
-		if (jr.buf)
-			jr.old[jr.n_old++] = jr.buf;
-		jr.buf = b;
-		jr.cap = cap;
-		jr.used = 0;
-	}
-	void *p = jr.buf + jr.used;
-	jr.used += n;
-	return p;
-}
-
-static void jr_free(void *p)
-{
-	if (!jr.on)
-		free(p);
-}
-
-static pthread_once_t jr_once = PTHREAD_ONCE_INIT;
-
-static void jr_hooks(void)
-{
-	cJSON_Hooks h = {.malloc_fn = jr_malloc, .free_fn = jr_free};
-	cJSON_InitHooks(&h);
-}
-
-static void jr_begin(void)
-{
-	pthread_once(&jr_once, jr_hooks);
-	for (size_t i = 0; i < jr.n_old; i++)
-		free(jr.old[i]);
-	jr.n_old = 0;
-	/* a region a huge line grew stays only up to 4 MiB */
-	if (jr.cap > ((size_t)4 << 20)) {
-		free(jr.buf);
-		jr.buf = NULL;
-		jr.cap = 0;
-	}
-	jr.used = 0;
-	jr.on = true;
-}
+ * A line is copied into the caller's ps_arena and parsed there in place
+ * (jtree.c): the strings of its tree are the record's. The tree's nodes
+ * are this thread's, reused from line to line (tree: the line's; inner:
+ * a headers_json member's, or a line whose format is being detected). */
 
 void ps_rec_release(void)
 {
-	for (size_t i = 0; i < jr.n_old; i++)
-		free(jr.old[i]);
-	free(jr.old);
-	free(jr.buf);
-	memset(&jr, 0, sizeof jr);
+	jt_free(&tree);
+	jt_free(&inner);
 	free(target_slots);
 	target_slots = NULL;
 }
 
-static int parse_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o, ps_arena *a, ps_rec *out,
-                      char *err, size_t cap)
+static int parse_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o, ps_arena *a,
+                      ps_rec *out, char *err, size_t cap)
 {
-	const char *end = NULL;
-	cJSON *obj = cJSON_ParseWithLengthOpts(line, len, &end, false);
-	size_t at = end && end >= line && end <= line + len ? (size_t)(end - line) : len;
+	char *text = ps_arena_alloc(a, len + 1);
+	if (!text)
+		return -2;
+	memcpy(text, line, len);
+	text[len] = '\0';
+	size_t at = 0;
+	const jt *obj = jt_parse(&tree, text, len, &at);
+	if (!obj && tree.oom)
+		return -2;
 	if (obj) {
 		while (at < len && (line[at] == ' ' || line[at] == '\t' || line[at] == '\r' || line[at] == '\n'))
 			at++;
@@ -922,9 +916,8 @@ static int parse_line(const char *line, size_t len, ps_rec_format *format, const
 		}
 	}
 	if (!obj) {
-		/* cJSON gives the position of the token it could not take: show
-		 * the text there (ASCII only, so a cut character cannot garble
-		 * the message) */
+		/* the text at the byte that is wrong, as written (ASCII only, so
+		 * that a cut character cannot garble the message) */
 		char near[20];
 		size_t k = 0;
 		for (size_t i = at; i < len && k < 16; i++)
@@ -937,24 +930,20 @@ static int parse_line(const char *line, size_t len, ps_rec_format *format, const
 			         at + k >= len ? " at the end of the line" : "");
 		return -1;
 	}
-	int rc = -1;
-	if (!cJSON_IsObject(obj)) {
+	if (!jt_is_object(obj)) {
 		snprintf(err, cap, "expected a JSON object, got %s", type_name(obj));
-	} else {
-		if (!*format)
-			*format = member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
-		rc = *format == PS_REC_JSONL ? rec_from_jsonl(obj, o, a, out, err, cap) : rec_from_httpx(obj, o, a, out, err, cap);
+		return -1;
 	}
-	return rc;
+	if (!*format)
+		*format = member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
+	return *format == PS_REC_JSONL ? rec_from_jsonl(obj, o, a, out, err, cap) : rec_from_httpx(obj, o, a, out, err, cap);
 }
 
 int ps_rec_from_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o,
                      ps_arena *a, ps_rec *out, char *err, size_t cap)
 {
-	jr_begin();
 	int rc = parse_line(line, len, format, o, a, out, err, cap);
-	jr.on = false;
-	if (a->oom) {
+	if (rc == -2 || a->oom) {
 		snprintf(err, cap, "out of memory");
 		return -2;
 	}
@@ -963,12 +952,16 @@ int ps_rec_from_line(const char *line, size_t len, ps_rec_format *format, const 
 
 ps_rec_format ps_rec_detect(const char *line, size_t len)
 {
-	jr_begin();
-	cJSON *obj = cJSON_ParseWithLength(line, len);
+	char *text = malloc(len + 1);
+	if (!text)
+		return 0;
+	memcpy(text, line, len);
+	size_t end;
+	const jt *obj = jt_parse(&inner, text, len, &end);
 	ps_rec_format f = 0;
-	if (obj && cJSON_IsObject(obj))
+	if (obj && jt_is_object(obj))
 		f = member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
-	jr.on = false;
+	free(text);
 	return f;
 }
 

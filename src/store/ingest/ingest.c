@@ -354,7 +354,7 @@ static bool parse_line(const ps_ingest *in, chunk *c, int64_t no, const char *li
 		line = fixed->data;
 		len = fixed->len;
 	}
-	/* an escaped NUL would end the string where cJSON reads it */
+	/* an escaped NUL would end the string where the parser reads it */
 	int nul = ps_json_nul_fix(line, len, in->utf8 != PS_UTF8_REJECT, &c->nul_fixed, why, sizeof why);
 	if (nul == -2)
 		return false;

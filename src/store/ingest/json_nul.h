@@ -7,7 +7,7 @@
 
 #include "../util.h"
 
-/* cJSON ends a string at an escaped NUL (\u0000), which would cut a URL,
+/* Ingest's strings end at an escaped NUL (\u0000), which would cut a URL,
  * a host or a title silently. Finds the escaped NULs in the strings of the
  * JSON text line[0..len) (an escaped backslash followed by "u0000" is
  * none). Returns 0 when there is none; 1 when there are some, all in

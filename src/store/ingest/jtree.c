@@ -1,0 +1,409 @@
+/* A line's JSON value parsed in place.
+ *
+ * Ingest parses every line of its input into a tree and copies the fields
+ * it keeps into the records' memory. cJSON allocated each node and string
+ * apart and copied each string twice; here the nodes are one array kept
+ * from line to line and the strings are unescaped where they stand in the
+ * line, which ingest has copied into the records' memory already: a
+ * string of the tree is the record's string (docs/benchmarks.md, "A JSON
+ * tree in place"). What it takes and refuses, and where it says a line
+ * is wrong, are cJSON's (jtree.h). */
+#include "ingest/jtree.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define DEPTH_MAX 1000
+#define NUMBER_SHORT 64
+
+typedef struct parser {
+	jt_doc *d;
+	char *t;
+	size_t len, at;
+	size_t err;  /* the offset of the byte that is wrong */
+	int depth;
+} parser;
+
+static inline bool fail_at(parser *p, size_t at)
+{
+	p->err = at;
+	return false;
+}
+
+static inline void skip_ws(parser *p)
+{
+	while (p->at < p->len && (unsigned char)p->t[p->at] <= 0x20)
+		p->at++;
+}
+
+/* A new node (an index; 0 is the root), or 0 when memory ran out. */
+static uint32_t new_node(parser *p, jt_type type)
+{
+	jt_doc *d = p->d;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		if (cap > UINT32_MAX) {
+			d->oom = true;
+			return 0;
+		}
+		jt *v = realloc(d->v, cap * sizeof *v);
+		if (!v) {
+			d->oom = true;
+			return 0;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	jt *n = &d->v[d->n];
+	memset(n, 0, sizeof *n);
+	n->type = type;
+	return (uint32_t)d->n++;
+}
+
+static int hex4(const char *s)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* The \u escape (and the low half of a surrogate pair) at t[i..end) as
+ * UTF-8 at out: its length, *used the bytes of text it took; 0 when it
+ * is not UTF-16. */
+static size_t utf16_escape(const char *t, size_t i, size_t end, char *out, size_t *used)
+{
+	if (end - i < 6)
+		return 0;
+	int hi = hex4(t + i + 2);
+	if (hi < 0 || (hi >= 0xDC00 && hi <= 0xDFFF))
+		return 0;
+	unsigned long cp = (unsigned long)hi;
+	*used = 6;
+	if (hi >= 0xD800 && hi <= 0xDBFF) {
+		if (end - i < 12 || t[i + 6] != '\\' || t[i + 7] != 'u')
+			return 0;
+		int lo = hex4(t + i + 8);
+		if (lo < 0xDC00 || lo > 0xDFFF)
+			return 0;
+		cp = 0x10000 + (((unsigned long)hi & 0x3FF) << 10) + ((unsigned long)lo & 0x3FF);
+		*used = 12;
+	}
+	unsigned char *o = (unsigned char *)out;
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | cp >> 6);
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | cp >> 12);
+		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | cp >> 18);
+	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* The string whose opening quote is at p->at, unescaped in place and
+ * ended with a NUL where its closing quote was. As cJSON: the closing
+ * quote is looked for first (an unclosed string is wrong just after its
+ * opening quote), then the escapes are read (a wrong one is wrong at its
+ * backslash). */
+static bool parse_string(parser *p, const char **out, size_t *out_len)
+{
+	char *t = p->t;
+	size_t start = p->at + 1, i = start;
+	bool escaped = false;
+#if defined(__SSE2__)
+	/* 16 bytes at a time to the first quote or backslash */
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	while (i + 16 <= p->len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
+		if (m) {
+			i += (unsigned)__builtin_ctz(m);
+			break;
+		}
+		i += 16;
+	}
+#endif
+	while (i < p->len && t[i] != '"') {
+		if (t[i] == '\\') {
+			if (i + 1 >= p->len)
+				return fail_at(p, start);
+			escaped = true;
+			i++;
+		}
+		i++;
+	}
+	if (i >= p->len)
+		return fail_at(p, start);
+	size_t end = i, w = start;
+	if (escaped) {
+		for (i = start; i < end;) {
+			if (t[i] != '\\') {
+				t[w++] = t[i++];
+				continue;
+			}
+			char e = t[i + 1], c;
+			switch (e) {
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case '"':
+			case '\\':
+			case '/': c = e; break;
+			case 'u': {
+				char utf8[4];
+				size_t used = 0, n = utf16_escape(t, i, end, utf8, &used);
+				if (!n)
+					return fail_at(p, i);
+				memcpy(t + w, utf8, n); /* never past i: an escape is longer */
+				w += n;
+				i += used;
+				continue;
+			}
+			default: return fail_at(p, i);
+			}
+			t[w++] = c;
+			i += 2;
+		}
+	} else {
+		w = end;
+	}
+	t[w] = '\0';
+	*out = t + start;
+	*out_len = w - start;
+	p->at = end + 1;
+	return true;
+}
+
+static inline bool number_byte(char c)
+{
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E' || c == '.';
+}
+
+/* A number as cJSON reads one: the longest prefix strtod takes of the run
+ * of number bytes at p->at. Integers of up to 15 digits, most of them,
+ * are read without strtod. */
+static bool parse_number(parser *p, jt *n)
+{
+	const char *s = p->t + p->at;
+	size_t room = p->len - p->at, k = 0;
+	bool neg = s[0] == '-';
+	k = neg;
+	uint64_t v = 0;
+	while (k < room && k < 16 && s[k] >= '0' && s[k] <= '9')
+		v = v * 10 + (uint64_t)(s[k++] - '0');
+	if (k > (size_t)neg && k <= 15 + (size_t)neg && (k == room || !number_byte(s[k]))) {
+		double d = (double)v;
+		n->d = neg ? -d : d;
+		n->s = s;
+		n->len = k;
+		p->at += k;
+		return true;
+	}
+	for (k = 0; k < room && number_byte(s[k]);)
+		k++;
+	char short_buf[NUMBER_SHORT], *buf = k < NUMBER_SHORT ? short_buf : malloc(k + 1);
+	if (!buf) {
+		p->d->oom = true;
+		return false;
+	}
+	memcpy(buf, s, k);
+	buf[k] = '\0';
+	char *after;
+	double d = strtod(buf, &after);
+	size_t used = (size_t)(after - buf);
+	if (buf != short_buf)
+		free(buf);
+	if (!used)
+		return fail_at(p, p->at);
+	n->d = d;
+	n->s = s;
+	n->len = used;
+	p->at += used;
+	return true;
+}
+
+static bool parse_value(parser *p, uint32_t ni);
+
+/* An array or object at p->at, its elements or members children of ni. */
+static bool parse_container(parser *p, uint32_t ni, bool object)
+{
+	char close = object ? '}' : ']';
+	if (p->depth >= DEPTH_MAX)
+		return fail_at(p, p->at);
+	p->depth++;
+	p->at++;
+	skip_ws(p);
+	if (p->at < p->len && p->t[p->at] == close) {
+		p->at++;
+		p->depth--;
+		return true;
+	}
+	uint32_t last = 0;
+	size_t count = 0;
+	for (;;) {
+		if (p->at >= p->len)
+			return fail_at(p, p->len);
+		const char *key = NULL;
+		size_t klen = 0;
+		if (object) {
+			if (p->t[p->at] != '"')
+				return fail_at(p, p->at + 1); /* where cJSON says */
+			if (!parse_string(p, &key, &klen))
+				return false;
+			skip_ws(p);
+			if (p->at >= p->len || p->t[p->at] != ':')
+				return fail_at(p, p->at);
+			p->at++;
+			skip_ws(p);
+		}
+		uint32_t ci = new_node(p, JT_NULL);
+		if (!ci)
+			return false;
+		if (!parse_value(p, ci))
+			return false;
+		jt *c = &p->d->v[ci];
+		c->key = key;
+		c->klen = (uint32_t)klen;
+		if (last)
+			p->d->v[last].next_i = ci;
+		else
+			p->d->v[ni].child_i = ci;
+		last = ci;
+		count++;
+		skip_ws(p);
+		if (p->at < p->len && p->t[p->at] == ',') {
+			p->at++;
+			skip_ws(p);
+			continue;
+		}
+		if (p->at < p->len && p->t[p->at] == close)
+			break;
+		return fail_at(p, p->at);
+	}
+	p->at++;
+	p->depth--;
+	p->d->v[ni].len = count;
+	return true;
+}
+
+static bool parse_value(parser *p, uint32_t ni)
+{
+	if (p->at >= p->len)
+		return fail_at(p, p->len);
+	const char *s = p->t + p->at;
+	size_t room = p->len - p->at;
+	jt *n = &p->d->v[ni];
+	switch (*s) {
+	case '"': {
+		const char *v;
+		size_t len;
+		if (!parse_string(p, &v, &len))
+			return false;
+		n = &p->d->v[ni];
+		n->type = JT_STRING;
+		n->s = v;
+		n->len = len;
+		return true;
+	}
+	case '{':
+	case '[':
+		n->type = *s == '{' ? JT_OBJECT : JT_ARRAY;
+		return parse_container(p, ni, *s == '{');
+	case 'n':
+		if (room >= 4 && !memcmp(s, "null", 4)) {
+			n->type = JT_NULL;
+			p->at += 4;
+			return true;
+		}
+		break;
+	case 'f':
+		if (room >= 5 && !memcmp(s, "false", 5)) {
+			n->type = JT_FALSE;
+			p->at += 5;
+			return true;
+		}
+		break;
+	case 't':
+		if (room >= 4 && !memcmp(s, "true", 4)) {
+			n->type = JT_TRUE;
+			p->at += 4;
+			return true;
+		}
+		break;
+	default:
+		if (*s == '-' || (*s >= '0' && *s <= '9')) {
+			n->type = JT_NUMBER;
+			return parse_number(p, n);
+		}
+		break;
+	}
+	return fail_at(p, p->at);
+}
+
+const jt *jt_parse(jt_doc *d, char *text, size_t len, size_t *end)
+{
+	parser p = {.d = d, .t = text, .len = len};
+	d->n = 0;
+	d->oom = false;
+	/* cJSON skips a byte order mark where at least two bytes follow it */
+	if (len >= 5 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		p.at = 3;
+	skip_ws(&p);
+	uint32_t root = new_node(&p, JT_NULL);
+	bool ok = !d->oom && root == 0 && parse_value(&p, root);
+	if (!ok) {
+		/* cJSON names the last byte of a text that ends too early */
+		*end = d->oom ? 0 : p.err < len || !len ? p.err : len - 1;
+		return NULL;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		jt *n = &d->v[i];
+		n->next = n->next_i ? &d->v[n->next_i] : NULL;
+		n->child = n->child_i ? &d->v[n->child_i] : NULL;
+	}
+	*end = p.at;
+	return &d->v[0];
+}
+
+void jt_free(jt_doc *d)
+{
+	free(d->v);
+	memset(d, 0, sizeof *d);
+}
+
+const jt *jt_member(const jt *o, const char *key)
+{
+	const jt *found = NULL;
+	size_t n = strlen(key);
+	for (const jt *e = o ? o->child : NULL; e; e = e->next)
+		if (e->key && e->klen == n && !memcmp(e->key, key, n))
+			found = e;
+	return found;
+}

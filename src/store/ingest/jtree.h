@@ -1,0 +1,55 @@
+/* A line's JSON value parsed in place (jtree.c). */
+#ifndef PS_JTREE_H
+#define PS_JTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { JT_NULL = 1, JT_FALSE, JT_TRUE, JT_NUMBER, JT_STRING, JT_ARRAY, JT_OBJECT } jt_type;
+
+typedef struct jt {
+	const struct jt *next;  /* the next member or element, NULL after the last */
+	const struct jt *child; /* an array's first element, an object's first member */
+	const char *key;        /* a member's key, unescaped, NUL-terminated; NULL for others */
+	const char *s;          /* JT_STRING: the value unescaped, NUL-terminated;
+	                         * JT_NUMBER: its text as written (not terminated) */
+	size_t len;             /* bytes of s; an array's elements, an object's members */
+	double d;               /* JT_NUMBER: its value */
+	uint32_t klen;          /* bytes of key */
+	uint32_t next_i, child_i; /* while parsing: next and child as indices (0: none) */
+	jt_type type;
+} jt;
+
+/* The nodes of one parse, kept for the next (jt_free frees them). */
+typedef struct jt_doc {
+	jt *v;
+	size_t n, cap;
+	bool oom;               /* the last parse ran out of memory */
+} jt_doc;
+
+/* Parses the JSON value at the start of text[0..len) (after a UTF-8 byte
+ * order mark and white space), which it rewrites: each string is
+ * unescaped where it stands and ends with a NUL where its closing quote
+ * was, so that the strings of the tree point into text and live as long
+ * as it does. The tree lives until the next parse with d. Returns the
+ * value, *end the offset of the first byte after it; NULL when the text
+ * is not JSON (*end: the offset of the byte that is wrong, len when the
+ * text ends inside a value), or when memory ran out (d->oom).
+ *
+ * It reads what cJSON 1.7 reads, so that ingest takes and refuses the
+ * lines it took and refused with cJSON: any byte up to 0x20 is white
+ * space; a number is the longest prefix strtod takes of a run of
+ * [0-9+-.eE]; a string may hold raw control bytes;
+ * a \u escape must be UTF-16 (a high surrogate followed by an escaped low
+ * one, no lone low surrogate); 1,000 levels of nesting at most. UTF-8 is
+ * not checked (ingest checks or repairs it before). */
+const jt *jt_parse(jt_doc *d, char *text, size_t len, size_t *end);
+
+void jt_free(jt_doc *d);
+
+/* The member called key of object o, the last of several; NULL when
+ * absent. Keys compare byte for byte. */
+const jt *jt_member(const jt *o, const char *key);
+
+#endif
