@@ -57,6 +57,20 @@ void sb_printf(strbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void sb_i64(strbuf *b, int64_t v)
+{
+	char d[24];
+	size_t k = sizeof d;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		d[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--k] = '-';
+	sb_put(b, d + k, sizeof d - k);
+}
+
 void sb_free(strbuf *b)
 {
 	free(b->data);

@@ -267,13 +267,15 @@ static char *headers_text(const ps_probe_result *r)
  * the first column. */
 static void key(strbuf *b, ps_probe_column c)
 {
-	sb_printf(b, "%s\"%s\":", c ? "," : "{", ps_probe_column_name(c));
+	sb_put(b, c ? ",\"" : "{\"", 2);
+	sb_puts(b, ps_probe_column_name(c));
+	sb_put(b, "\":", 2);
 }
 
 static void json_int_or_null(strbuf *b, int64_t v)
 {
 	if (v)
-		sb_printf(b, "%" PRId64, v);
+		sb_i64(b, v);
 	else
 		sb_puts(b, "null");
 }
@@ -297,8 +299,10 @@ static void probe_jsonl_v2(strbuf *b, const ps_probe_result *r)
 	json_str_or_null(b, r->location);
 	key(b, PS_COL_CHAIN_STATUS_CODES);
 	if (r->chain_status_codes && r->n_chain_status_codes) {
-		for (size_t i = 0; i < r->n_chain_status_codes; i++)
-			sb_printf(b, "%c%" PRId32, i ? ',' : '[', r->chain_status_codes[i]);
+		for (size_t i = 0; i < r->n_chain_status_codes; i++) {
+			sb_putc(b, i ? ',' : '[');
+			sb_i64(b, r->chain_status_codes[i]);
+		}
 		sb_putc(b, ']');
 	} else {
 		sb_puts(b, "null");
@@ -392,11 +396,11 @@ void probe_jsonl(strbuf *b, const ps_probe_result *r)
 	key(b, PS_COL_DIFF_STATUS);
 	json_str_or_null(b, r->url_status);
 	key(b, PS_COL_SCAN_TIMESTAMP);
-	sb_printf(b, "%" PRId64, r->scan_timestamp_ms);
+	sb_i64(b, r->scan_timestamp_ms);
 	key(b, PS_COL_FIRST_SEEN_TIMESTAMP);
 	json_int_or_null(b, r->oldest_scan_timestamp_ms);
 	key(b, PS_COL_LAST_SEEN_TIMESTAMP);
-	sb_printf(b, "%" PRId64, r->scan_timestamp_ms);
+	sb_i64(b, r->scan_timestamp_ms);
 	probe_jsonl_v2(b, r);
 	sb_puts(b, "}\n");
 	free(hj);
