@@ -14,6 +14,7 @@
 
 #include "parq/parq.h"
 #include "probestore/probestore.h"
+#include "scan/probe_rows.h"
 #include "storage/backend.h"
 #include "test.h"
 
@@ -1037,6 +1038,90 @@ static void test_queries(void)
 	ps_store_close(st);
 }
 
+/* headers_json as other writers may hold it, read back as headers: JSON
+ * order, a repeated name in its first place with its last value, escapes
+ * read, values that are not strings empty, and no headers where the text
+ * is not one JSON object of strings without NULs. */
+static void test_foreign_headers(void)
+{
+	static const char *const hj[] = {
+		"{\"b\":\"2\",\"a\":\"1\"}",
+		"{\"a\":\"1\",\"b\":\"2\",\"a\":\"3\"}",
+		"{\"k\\u00e9\":\"v\\\"q\",\"n\":12,\"l\":[\"x\"]}",
+		"[1]",
+		"{\"a\":\"1\"} x",
+		"{\"a\":\"x\\u0000y\"}",
+		"{\"a\":",
+		" { } ",
+	};
+	enum { N = sizeof hj / sizeof *hj };
+	char path[4200];
+	snprintf(path, sizeof path, "%s/foreign_headers.parquet", base);
+	/* the columns of schema version 1, every other one null (or 0) */
+	parq_schema *s = ps_probe_schema_new(1);
+	REQUIRE(s);
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, NULL));
+	parq_bytes urls[N], hs[N];
+	char url[N][64];
+	static int16_t full[64][N], zeros[N];
+	int64_t nums[N] = {0};
+	for (int i = 0; i < N; i++) {
+		snprintf(url[i], sizeof url[i], "https://foreign.example.com/%d", i);
+		urls[i] = (parq_bytes){(const uint8_t *)url[i], (uint32_t)strlen(url[i])};
+		hs[i] = (parq_bytes){(const uint8_t *)hj[i], (uint32_t)strlen(hj[i])};
+		zeros[i] = 0;
+	}
+	parq_column_batch cols[64];
+	REQUIRE(s->n_leaves <= 64);
+	for (int l = 0; l < s->n_leaves; l++) {
+		const parq_node *leaf = s->leaves[l];
+		const parq_node *top = leaf;
+		while (top->parent && top->parent->parent)
+			top = top->parent;
+		bool u = !strcmp(top->name, "original_url"), h = !strcmp(top->name, "headers_json");
+		bool given = u || h || leaf->max_def == 0;
+		for (int i = 0; i < N; i++)
+			full[l][i] = leaf->max_def;
+		cols[l] = (parq_column_batch){.num_rows = N, .num_levels = N, .num_values = given ? N : 0,
+		                              .def_levels = leaf->max_def ? (given ? full[l] : zeros) : NULL,
+		                              .rep_levels = leaf->max_rep ? zeros : NULL,
+		                              .values = given && !u && !h ? nums : NULL,
+		                              .bytes = u ? urls : h ? hs : NULL};
+		REQUIRE(!given || u || h || parq_value_width(leaf) <= sizeof *nums);
+	}
+	CHECK_OK(parq_writer_write(w, cols, N));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+
+	ps_probe_iter *it;
+	CHECK_OK(ps_probe_iter_open(&it, path));
+	const ps_probe_result *r;
+	int i = 0;
+	while (ps_probe_iter_next(it, &r) == 0 && r && i < N) {
+		const ps_header *h = r->headers;
+		switch (i) {
+		case 0:
+			CHECK(r->n_headers == 2 && !strcmp(h[0].name, "b") && !strcmp(h[0].value, "2") &&
+			      !strcmp(h[1].name, "a") && !strcmp(h[1].value, "1"));
+			break;
+		case 1:
+			CHECK(r->n_headers == 2 && !strcmp(h[0].name, "a") && !strcmp(h[0].value, "3") &&
+			      !strcmp(h[1].name, "b") && !strcmp(h[1].value, "2"));
+			break;
+		case 2:
+			CHECK(r->n_headers == 3 && !strcmp(h[0].name, "k\xc3\xa9") && !strcmp(h[0].value, "v\"q") &&
+			      !strcmp(h[1].name, "n") && !strcmp(h[1].value, "") && !strcmp(h[2].value, ""));
+			break;
+		default: CHECK_EQ_INT(r->n_headers, 0); break;
+		}
+		CHECK(!strcmp(r->input_url, url[i]));
+		i++;
+	}
+	CHECK_EQ_INT(i, N);
+	ps_probe_iter_close(it);
+}
+
 static void test_stream_iter(void)
 {
 	ps_store *st = open_store();
@@ -1272,6 +1357,7 @@ int main(void)
 	test_transform_property();
 	test_config_limits();
 	test_stream_iter();
+	test_foreign_headers();
 	test_headers_json();
 	test_queries();
 	rm_rf(base);

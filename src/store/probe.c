@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "error.h"
 #include "gojson.h"
+#include "ingest/jtree.h"
 
 static const char *const COLUMN_NAMES[PS_PROBE_V2_NCOLS] = {
 	"original_url", "final_url", "status_code", "content_length", "content_type", "title",
@@ -589,7 +589,7 @@ void ps_probe_cols_free(ps_probe_cols *c)
 
 /* ---- rows -> model ---- */
 
-static const char *row_str(const parq_value *v, ps_arena *a, int *rc)
+static char *row_str(const parq_value *v, ps_arena *a, int *rc)
 {
 	if (v->kind != PARQ_V_BYTES)
 		return NULL;
@@ -645,38 +645,46 @@ static int row_list(const parq_value *v, ps_arena *a, const char *const **out, s
 	return 0;
 }
 
-static int headers_from_json(const char *s, ps_arena *a, const ps_header **out, size_t *n)
+/* The headers of a headers_json value (s, the row's copy in a, which this
+ * parses in place: the names and values point into it). What jansson
+ * would refuse (invalid UTF-8, text after the object, an escaped NUL)
+ * gives no headers, as does a value that is not an object: not ours to
+ * judge, the raw JSON stays unparsed. A name given twice keeps its first
+ * place and its last value. Values that are not strings are empty. */
+static int headers_from_json(char *s, ps_arena *a, const ps_header **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 	if (!s)
 		return 0;
-	json_error_t err;
-	json_t *o = json_loads(s, JSON_DECODE_ANY, &err);
-	if (!o || !json_is_object(o)) {
-		json_decref(o);
-		return 0; /* not ours to judge: the raw JSON stays unparsed */
-	}
-	size_t m = json_object_size(o), k = 0;
-	ps_header *h = ps_arena_alloc(a, (m ? m : 1) * sizeof *h);
-	if (!h) {
-		json_decref(o);
+	size_t len = strlen(s), end;
+	if (ps_utf8_valid(s, len) != len)
+		return 0;
+	jt_doc *d = jt_thread_doc();
+	if (!d)
 		return PS_ENOMEM;
+	const jt *o = jt_parse(d, s, len, &end);
+	if (!o)
+		return d->oom ? PS_ENOMEM : 0;
+	while (end < len && (s[end] == ' ' || s[end] == '\t' || s[end] == '\r' || s[end] == '\n'))
+		end++;
+	if (end < len || o->type != JT_OBJECT)
+		return 0;
+	ps_header *h = ps_arena_alloc(a, (o->len ? o->len : 1) * sizeof *h);
+	if (!h)
+		return PS_ENOMEM;
+	size_t k = 0;
+	for (const jt *e = o->child; e; e = e->next) {
+		const char *v = e->type == JT_STRING ? e->s : "";
+		if (strlen(e->key) != e->klen || (e->type == JT_STRING && strlen(v) != e->len))
+			return 0; /* an escaped NUL */
+		size_t j = 0;
+		while (j < k && strcmp(h[j].name, e->key))
+			j++;
+		h[j].name = e->key;
+		h[j].value = v;
+		k += j == k;
 	}
-	const char *key;
-	json_t *val;
-	json_object_foreach(o, key, val)
-	{
-		const char *vs = json_is_string(val) ? json_string_value(val) : "";
-		h[k].name = ps_arena_strndup(a, key, strlen(key));
-		h[k].value = ps_arena_strndup(a, vs, strlen(vs));
-		if (!h[k].name || !h[k].value) {
-			json_decref(o);
-			return PS_ENOMEM;
-		}
-		k++;
-	}
-	json_decref(o);
 	*out = h;
 	*n = k;
 	return 0;
@@ -718,7 +726,7 @@ int ps_probe_from_row(const parq_value *row, ps_arena *a, ps_probe_result *p)
 	memset(p, 0, sizeof *p);
 	if (row->kind != PARQ_V_STRUCT)
 		return ps_err(PS_ECORRUPT, "a probe row is not a record");
-	const char *hj = NULL;
+	char *hj = NULL;
 	int rc = 0;
 	for (uint32_t i = 0; i < row->u.list.n && !rc; i++) {
 		const parq_value *f = &row->u.list.items[i];
@@ -735,7 +743,7 @@ int ps_probe_from_row(const parq_value *row, ps_arena *a, ps_probe_result *p)
 		case PS_COL_ROOT_TARGET_URL: p->root_target_url = row_str(f, a, &rc); break;
 		case PS_COL_PROBE_ERROR: p->error = row_str(f, a, &rc); break;
 		case PS_COL_METHOD: p->method = row_str(f, a, &rc); break;
-		case PS_COL_HEADERS_JSON: hj = row_str(f, a, &rc); break;
+		case PS_COL_HEADERS_JSON: hj = row_str(f, a, &rc); break; /* the arena's copy */
 		case PS_COL_DIFF_STATUS: p->url_status = row_str(f, a, &rc); break;
 		case PS_COL_SCAN_TIMESTAMP: p->scan_timestamp_ms = row_int(f); break;
 		case PS_COL_FIRST_SEEN_TIMESTAMP: p->oldest_scan_timestamp_ms = row_int(f); break;

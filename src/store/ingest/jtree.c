@@ -10,6 +10,7 @@
  * is wrong, are cJSON's (jtree.h). */
 #include "ingest/jtree.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -396,6 +397,34 @@ void jt_free(jt_doc *d)
 {
 	free(d->v);
 	memset(d, 0, sizeof *d);
+}
+
+static pthread_key_t doc_key;
+static pthread_once_t doc_once = PTHREAD_ONCE_INIT;
+static bool doc_key_ok;
+
+static void doc_destroy(void *p)
+{
+	jt_free(p);
+	free(p);
+}
+
+static void doc_init(void)
+{
+	doc_key_ok = pthread_key_create(&doc_key, doc_destroy) == 0;
+}
+
+jt_doc *jt_thread_doc(void)
+{
+	pthread_once(&doc_once, doc_init);
+	if (!doc_key_ok)
+		return NULL;
+	jt_doc *d = pthread_getspecific(doc_key);
+	if (!d && (d = calloc(1, sizeof *d)) && pthread_setspecific(doc_key, d) != 0) {
+		free(d);
+		d = NULL;
+	}
+	return d;
 }
 
 const jt *jt_member(const jt *o, const char *key)
