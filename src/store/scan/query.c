@@ -824,11 +824,12 @@ typedef struct pipe_state {
 	size_t head;               /* the unit being handed over */
 	atomic_size_t next;
 	bool stop;                 /* under mu */
+	bool inline_fill;          /* no worker thread: units are filled by the handing thread */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 } pipe_state;
 
-static int push_slice(pipe_state *ps, qunit *u, size_t ui, slice *s)
+static int push_slice(pipe_state *ps, qunit *u, slice *s)
 {
 	pthread_mutex_lock(&ps->mu);
 	if (u->tail)
@@ -838,8 +839,11 @@ static int push_slice(pipe_state *ps, qunit *u, size_t ui, slice *s)
 	u->tail = s;
 	u->queued++;
 	pthread_cond_broadcast(&ps->cv);
-	/* a worker ahead of the unit being handed over waits */
-	while (!ps->stop && ui != ps->head && u->queued >= SLICES_AHEAD)
+	/* a worker waits while its unit holds SLICES_AHEAD slices not yet
+	 * handed over (the unit being handed over too, or a consumer slower
+	 * than the workers would let it hold all of its rows); with no
+	 * worker, the handing thread fills a unit whole before it hands it */
+	while (!ps->stop && !ps->inline_fill && u->queued >= SLICES_AHEAD)
 		pthread_cond_wait(&ps->cv, &ps->mu);
 	bool stop = ps->stop;
 	pthread_mutex_unlock(&ps->mu);
@@ -902,12 +906,12 @@ static int fill_unit(pipe_state *ps, size_t ui)
 		if (s->set.n == SLICE_ROWS) {
 			slice *full = s;
 			s = NULL;
-			if (push_slice(ps, u, ui, full))
+			if (push_slice(ps, u, full))
 				break;
 		}
 	}
 	if (s && s->set.n)
-		push_slice(ps, u, ui, s);
+		push_slice(ps, u, s);
 	else if (s) {
 		ps_probe_set_free(&s->set);
 		free(s);
@@ -958,6 +962,7 @@ static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, v
 	int rc = 0;
 	if (!started) {
 		/* no thread could start: fill each unit here, then hand it over */
+		ps.inline_fill = true;
 		for (size_t ui = first; ui <= last && !rc; ui++) {
 			ps.head = ui;
 			qunit *u = &qr->units[ui];
