@@ -67,6 +67,58 @@ static int keep_url(void *ud, const ps_probe_result *r)
 	return 0;
 }
 
+/* ps_store_search_text's formatter: the URL and a newline (a failure
+ * after fail_at results, when set); and its receiver, which keeps the
+ * text and counts the rows. */
+typedef struct text_out {
+	char *buf;
+	size_t len, cap;
+	int64_t rows, calls;
+	int64_t fail_after;      /* the receiver fails on this call (0: never) */
+} text_out;
+
+static long format_fail_at = -1;
+static long formatted;
+
+static int url_line(void *ud, const ps_probe_result *r, ps_text *out)
+{
+	(void)ud;
+	if (__atomic_add_fetch(&formatted, 1, __ATOMIC_RELAXED) == format_fail_at)
+		return -7;
+	if (ps_text_append(out, r->input_url, strlen(r->input_url)) || ps_text_append(out, "\n", 1))
+		return -1;
+	return 0;
+}
+
+static int keep_text(void *ud, const char *text, size_t len, size_t count)
+{
+	text_out *t = ud;
+	if (++t->calls == t->fail_after)
+		return -9;
+	if (t->len + len > t->cap) {
+		t->cap = (t->len + len) * 2;
+		t->buf = realloc(t->buf, t->cap);
+		REQUIRE(t->buf);
+	}
+	memcpy(t->buf + t->len, text, len);
+	t->len += len;
+	t->rows += (int64_t)count;
+	return 0;
+}
+
+/* The text equals the window's URLs, one per line, in order. */
+static bool text_is(const text_out *t, const window *w)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		size_t n = strlen(w->urls[i]);
+		if (at + n + 1 > t->len || memcmp(t->buf + at, w->urls[i], n) || t->buf[at + n] != '\n')
+			return false;
+		at += n + 1;
+	}
+	return at == t->len && t->rows == (int64_t)w->n;
+}
+
 int main(void)
 {
 	test_backend_init("test_query");
@@ -160,6 +212,14 @@ int main(void)
 		for (size_t i = 0; i < win.n && i < want; i++)
 			bad += strcmp(win.urls[i], rows[exp[from + i]].url) != 0;
 		CHECK_EQ_INT(bad, 0);
+		/* the same window as text made on the reading threads */
+		text_out t = {0};
+		int64_t ttot = -1;
+		CHECK_OK(ps_store_search_text(st, &q, url_line, NULL, keep_text, &t, k % 2 ? &ttot : NULL));
+		CHECK(text_is(&t, &win));
+		if (k % 2)
+			CHECK_EQ_INT(ttot, total);
+		free(t.buf);
 		free(exp);
 		checked++;
 	}
@@ -174,6 +234,28 @@ int main(void)
 		CHECK_EQ_INT(ps_store_search_each(st, &q, keep_url, &win, NULL), -1);
 		CHECK_EQ_INT(win.n, 1000);
 		CHECK(!strcmp(win.urls[999], rows[999].url));
+	}
+	/* a formatter's or a receiver's failure stops the search and is its
+	 * result */
+	{
+		ps_query q;
+		ps_query_default(&q);
+		q.limit = INT64_MAX;
+		for (int t = 1; t <= 3; t++) {
+			q.threads = t;
+			text_out out = {0};
+			formatted = 0;
+			format_fail_at = 70000;
+			CHECK_EQ_INT(ps_store_search_text(st, &q, url_line, NULL, keep_text, &out, NULL), -7);
+			CHECK(out.rows < 70000);
+			free(out.buf);
+			format_fail_at = -1;
+			out = (text_out){.fail_after = 3};
+			CHECK_EQ_INT(ps_store_search_text(st, &q, url_line, NULL, keep_text, &out, NULL), -9);
+			CHECK(out.rows > 0 && out.rows < ROWS);
+			free(out.buf);
+		}
+		CHECK(ps_store_search_text(st, &q, NULL, NULL, keep_text, NULL, NULL) == PS_EINVAL);
 	}
 	/* no filter: the count is the footer's */
 	{

@@ -295,6 +295,28 @@ PS_API int ps_store_search(ps_store *st, const ps_query *q, ps_probe_set *out);
  * full. */
 PS_API int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *ud, int64_t *total);
 
+/* Text that a result formatter appends to (ps_store_search_text). */
+typedef struct ps_text {
+	char *data;
+	size_t len, cap;
+} ps_text;
+/* Appends p[0..n) to t, growing it; PS_ENOMEM on failure. */
+PS_API int ps_text_append(ps_text *t, const void *p, size_t n);
+/* Appends result r's text to out. Called on the search's threads, several
+ * at once: it must depend on r and ud alone. Non-zero stops the search. */
+typedef int (*ps_probe_text_fn)(void *ud, const ps_probe_result *r, ps_text *out);
+/* Receives the text of `rows` consecutive results; non-zero stops the
+ * search and is returned. */
+typedef int (*ps_text_fn)(void *ud, const char *text, size_t len, size_t rows);
+
+/* ps_store_search_each for outputs whose formatting costs as much as the
+ * reading (JSON Lines, CSV): each result of the window is turned into text
+ * by format on the thread that read it, and emit receives the text in
+ * order, a slice of results at a time, on the calling thread. Memory stays
+ * bounded as in ps_store_search_each. */
+PS_API int ps_store_search_text(ps_store *st, const ps_query *q, ps_probe_text_fn format, void *format_ud,
+                                ps_text_fn emit, void *emit_ud, int64_t *total);
+
 /* The number of matches of q (offset and limit ignored) without
  * assembling a row: from the files' footers when nothing filters, else by
  * testing the filters on the column vectors of the rows that statistics,

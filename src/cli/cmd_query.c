@@ -180,6 +180,35 @@ static int emit(void *ud, const ps_probe_result *r)
 	return 0;
 }
 
+/* A result as a line of JSON Lines or CSV, on the search's threads
+ * (ps_store_search_text): formatting, as much work as reading, is spread
+ * over the cores. */
+static int format_row(void *ud, const ps_probe_result *r, ps_text *out)
+{
+	strbuf b = {out->data, out->len, out->cap};
+	if (*(const cli_out_format *)ud == OUT_CSV)
+		probe_csv(&b, r);
+	else
+		probe_jsonl(&b, r);
+	out->data = b.data;
+	out->len = b.len;
+	out->cap = b.cap;
+	return 0;
+}
+
+/* The lines of consecutive results, in order. */
+static int emit_text(void *ud, const char *text, size_t len, size_t rows)
+{
+	sink *o = ud;
+	o->n += (int64_t)rows;
+	if (o->fmt == OUT_CSV && !o->header_done)
+		probe_csv_header(&o->b);
+	o->header_done = true;
+	if (!flush_text(o) || !(o->ok = cli_write(text, len)))
+		return -1;
+	return 0;
+}
+
 /* Ends the output: the rest of the text, or of the table and its footer. */
 static bool sink_end(sink *o)
 {
@@ -376,7 +405,8 @@ static int run(const cli_global *gl, int argc, char **argv)
 	/* limit 0 means every match here, not the configuration's default */
 	q.limit = limit == 0 ? INT64_MAX : limit;
 	sink o = {.fmt = fmt, .ok = true};
-	int sr = ps_store_search_each(st, &q, emit, &o, fmt == OUT_TABLE ? &o.total : NULL);
+	int sr = fmt == OUT_TABLE ? ps_store_search_each(st, &q, emit, &o, &o.total)
+	                          : ps_store_search_text(st, &q, format_row, &o.fmt, emit_text, &o, NULL);
 	if (sr && o.ok)
 		cli_error("%s", ps_errmsg());
 	bool ok = sink_end(&o);

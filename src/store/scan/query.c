@@ -406,10 +406,26 @@ typedef struct qfile {
 	ps_reader_tail tail;       /* a file read in several units: its footer GET, for the others */
 } qfile;
 
+enum { SLICE_ROWS_ONLY, SLICE_FORMATTING, SLICE_TEXT };
+
 typedef struct slice {
 	struct slice *next;
 	ps_probe_set set;
+	/* ps_store_search_text: the rows as text (the set then emptied), made
+	 * by a waiting worker or by the handing thread; in the pipe's queue of
+	 * slices to format while SLICE_ROWS_ONLY (under its mu) */
+	ps_text text;
+	size_t rows;
+	int state, rc;
+	struct slice *fnext;
 } slice;
+
+static void slice_free(slice *s)
+{
+	ps_probe_set_free(&s->set);
+	free(s->text.data);
+	free(s);
+}
 
 typedef struct qunit {
 	size_t file;
@@ -484,8 +500,7 @@ static void run_free(query_run *qr)
 	for (size_t i = 0; i < qr->n_units; i++) {
 		for (slice *s = qr->units[i].head, *next; s; s = next) {
 			next = s->next;
-			ps_probe_set_free(&s->set);
-			free(s);
+			slice_free(s);
 		}
 		free(qr->units[i].err);
 	}
@@ -818,6 +833,18 @@ static int plan_count_file(query_run *qr, size_t i, const atomic_bool *stop)
 
 /* ---- the window's rows, in order ---- */
 
+/* What the caller gets: each row (fn, on the handing thread), or the rows
+ * as text that format writes on the filling threads and emit receives a
+ * slice at a time on the handing thread (ps_store_search_text). */
+typedef struct handing {
+	ps_probe_fn fn;
+	void *ud;
+	ps_probe_text_fn format;
+	void *format_ud;
+	ps_text_fn emit;
+	void *emit_ud;
+} handing;
+
 typedef struct pipe_state {
 	query_run *qr;
 	size_t last;               /* the last unit that holds the window */
@@ -825,12 +852,60 @@ typedef struct pipe_state {
 	atomic_size_t next;
 	bool stop;                 /* under mu */
 	bool inline_fill;          /* no worker thread: units are filled by the handing thread */
+	handing h;
+	slice *fq_head, *fq_tail;  /* slices to format, oldest first (under mu) */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 } pipe_state;
 
+/* A slice's rows as text, the rows then freed (s is SLICE_FORMATTING:
+ * its thread's alone). */
+static void slice_format(pipe_state *ps, slice *s)
+{
+	for (size_t k = 0; k < s->set.n && !s->rc; k++) {
+		int rc = ps->h.format(ps->h.format_ud, &s->set.items[k], &s->text);
+		if (rc)
+			s->rc = rc > 0 ? ps_err(PS_EINVAL, "the result formatter failed (%d)", rc) : rc;
+	}
+	ps_probe_set_free(&s->set);
+}
+
+/* Takes s out of the queue of slices to format. Under mu. */
+static void fq_remove(pipe_state *ps, slice *s)
+{
+	slice **at = &ps->fq_head, *prev = NULL;
+	while (*at && *at != s) {
+		prev = *at;
+		at = &(*at)->fnext;
+	}
+	if (!*at)
+		return;
+	*at = s->fnext;
+	if (ps->fq_tail == s)
+		ps->fq_tail = prev;
+	s->fnext = NULL;
+}
+
+/* Formats the oldest slice waiting for it, if any: true when it did.
+ * Under mu, released while formatting. */
+static bool format_one(pipe_state *ps)
+{
+	slice *s = ps->fq_head;
+	if (!s)
+		return false;
+	fq_remove(ps, s);
+	s->state = SLICE_FORMATTING;
+	pthread_mutex_unlock(&ps->mu);
+	slice_format(ps, s);
+	pthread_mutex_lock(&ps->mu);
+	s->state = SLICE_TEXT;
+	pthread_cond_broadcast(&ps->cv);
+	return true;
+}
+
 static int push_slice(pipe_state *ps, qunit *u, slice *s)
 {
+	s->rows = s->set.n;
 	pthread_mutex_lock(&ps->mu);
 	if (u->tail)
 		u->tail->next = s;
@@ -838,13 +913,24 @@ static int push_slice(pipe_state *ps, qunit *u, slice *s)
 		u->head = s;
 	u->tail = s;
 	u->queued++;
+	if (ps->h.format) {
+		if (ps->fq_tail)
+			ps->fq_tail->fnext = s;
+		else
+			ps->fq_head = s;
+		ps->fq_tail = s;
+	}
 	pthread_cond_broadcast(&ps->cv);
 	/* a worker waits while its unit holds SLICES_AHEAD slices not yet
 	 * handed over (the unit being handed over too, or a consumer slower
 	 * than the workers would let it hold all of its rows); with no
-	 * worker, the handing thread fills a unit whole before it hands it */
+	 * worker, the handing thread fills a unit whole before it hands it.
+	 * While it waits it formats slices of any unit, oldest first: the
+	 * unit being handed over is read by one thread, its text made by the
+	 * others */
 	while (!ps->stop && !ps->inline_fill && u->queued >= SLICES_AHEAD)
-		pthread_cond_wait(&ps->cv, &ps->mu);
+		if (!format_one(ps))
+			pthread_cond_wait(&ps->cv, &ps->mu);
 	bool stop = ps->stop;
 	pthread_mutex_unlock(&ps->mu);
 	return stop;
@@ -912,12 +998,24 @@ static int fill_unit(pipe_state *ps, size_t ui)
 	}
 	if (s && s->set.n)
 		push_slice(ps, u, s);
-	else if (s) {
-		ps_probe_set_free(&s->set);
-		free(s);
-	}
+	else if (s)
+		slice_free(s);
 	unit_scan_close(r, scan);
 	return rc ? bad_file(qr, u->file, rc) : 0;
+}
+
+/* A slice to the caller, on the handing thread. */
+static int hand_slice(pipe_state *ps, const slice *s)
+{
+	if (ps->h.format) {
+		if (s->rc)
+			return s->rc;
+		return s->text.len ? ps->h.emit(ps->h.emit_ud, s->text.data, s->text.len, s->rows) : 0;
+	}
+	int rc = 0;
+	for (size_t k = 0; k < s->set.n && !rc; k++)
+		rc = ps->h.fn(ps->h.ud, &s->set.items[k]);
+	return rc;
 }
 
 static void *pipe_worker(void *arg)
@@ -944,11 +1042,11 @@ static void *pipe_worker(void *arg)
 	return NULL;
 }
 
-/* Hands the rows of units [first, last] to fn in order, the units filled
- * on worker threads. */
-static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, void *ud)
+/* Hands the rows of units [first, last] to the caller in order (h), the
+ * units filled on worker threads. */
+static int hand_over(query_run *qr, size_t first, size_t last, const handing *h)
 {
-	pipe_state ps = {.qr = qr, .last = last, .head = first};
+	pipe_state ps = {.qr = qr, .last = last, .head = first, .h = *h};
 	atomic_init(&ps.next, first);
 	pthread_mutex_init(&ps.mu, NULL);
 	pthread_cond_init(&ps.cv, NULL);
@@ -969,9 +1067,13 @@ static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, v
 			/* with nobody ahead, a slice push never waits */
 			if ((rc = fill_unit(&ps, ui)))
 				break;
-			for (slice *s = u->head; s && !rc; s = s->next)
-				for (size_t k = 0; k < s->set.n && !rc; k++)
-					rc = fn(ud, &s->set.items[k]);
+			for (slice *s = u->head; s && !rc; s = s->next) {
+				if (ps.h.format) {
+					fq_remove(&ps, s);
+					slice_format(&ps, s);
+				}
+				rc = hand_slice(&ps, s);
+			}
 		}
 	}
 	for (size_t ui = first; started && ui <= last && !rc; ui++) {
@@ -983,6 +1085,19 @@ static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, v
 			while (!u->head && !u->done)
 				pthread_cond_wait(&ps.cv, &ps.mu);
 			slice *s = u->head;
+			if (s && ps.h.format) {
+				/* its text: made here if no worker has taken it */
+				if (s->state == SLICE_ROWS_ONLY) {
+					fq_remove(&ps, s);
+					s->state = SLICE_FORMATTING;
+					pthread_mutex_unlock(&ps.mu);
+					slice_format(&ps, s);
+					pthread_mutex_lock(&ps.mu);
+					s->state = SLICE_TEXT;
+				}
+				while (s->state != SLICE_TEXT)
+					pthread_cond_wait(&ps.cv, &ps.mu);
+			}
 			if (s) {
 				u->head = s->next;
 				if (!u->head)
@@ -997,10 +1112,8 @@ static int hand_over(query_run *qr, size_t first, size_t last, ps_probe_fn fn, v
 					rc = ps_err(u->rc, "%s", u->err ? u->err : "query failed");
 				break;
 			}
-			for (size_t k = 0; k < s->set.n && !rc; k++)
-				rc = fn(ud, &s->set.items[k]);
-			ps_probe_set_free(&s->set);
-			free(s);
+			rc = hand_slice(&ps, s);
+			slice_free(s);
 			if (rc)
 				break;
 		}
@@ -1083,7 +1196,7 @@ int ps_store_count(ps_store *st, const ps_query *q, int64_t *count)
 	return rc;
 }
 
-int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *ud, int64_t *total)
+static int search_window(ps_store *st, const ps_query *q, const handing *h, int64_t *total)
 {
 	if (total)
 		*total = 0;
@@ -1142,9 +1255,48 @@ int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *
 			*total = before;
 	}
 	if (!rc && any)
-		rc = hand_over(&qr, first, last, fn, ud);
+		rc = hand_over(&qr, first, last, h);
 	run_free(&qr);
 	return rc;
+}
+
+int ps_store_search_each(ps_store *st, const ps_query *q, ps_probe_fn fn, void *ud, int64_t *total)
+{
+	handing h = {.fn = fn, .ud = ud};
+	return search_window(st, q, &h, total);
+}
+
+int ps_store_search_text(ps_store *st, const ps_query *q, ps_probe_text_fn format, void *format_ud, ps_text_fn emit,
+                         void *emit_ud, int64_t *total)
+{
+	if (!format || !emit) {
+		if (total)
+			*total = 0;
+		return ps_err(PS_EINVAL, "search: a formatter and a receiver of its text are both needed");
+	}
+	handing h = {.format = format, .format_ud = format_ud, .emit = emit, .emit_ud = emit_ud};
+	return search_window(st, q, &h, total);
+}
+
+int ps_text_append(ps_text *t, const void *p, size_t n)
+{
+	if (n > t->cap - t->len) {
+		size_t cap = t->cap ? t->cap : 4096;
+		while (cap - t->len < n) {
+			if (cap > SIZE_MAX / 2)
+				return ps_err_nomem();
+			cap *= 2;
+		}
+		char *d = realloc(t->data, cap);
+		if (!d)
+			return ps_err_nomem();
+		t->data = d;
+		t->cap = cap;
+	}
+	if (n)
+		memcpy(t->data + t->len, p, n);
+	t->len += n;
+	return 0;
 }
 
 static int collect(void *ud, const ps_probe_result *r)
