@@ -1,4 +1,6 @@
 /* The `cat` conventions: numbers, strings, dates, timestamps, decimals. */
+#include <math.h>
+
 #include "format.h"
 #include "parq/parq.h"
 #include "test.h"
@@ -142,9 +144,70 @@ static void test_logical(void)
 	EXPECT(json_value(&sb, &v), "0.1");
 }
 
+/* json_double against the definition of its digits: the output reads back
+ * as x, its significant digits are printf's correctly rounded ones, and
+ * one digit fewer does not read back. Doubles of every kind: decimals of
+ * a few digits (times, sizes), products that miss them by an ulp, random
+ * bit patterns, integers, powers of ten. */
+static void test_shortest(void)
+{
+	uint64_t r = 0x243f6a8885a308d3u;
+	int bad = 0, n = 0;
+	for (int i = 0; i < 200000; i++) {
+		double x;
+		uint64_t u = test_rand(&r);
+		switch (i % 6) {
+		case 0: x = (double)(int64_t)(u % 1000000) / 10.0; break;
+		case 1: x = (double)(int64_t)(u % 100000000) / 1000.0 * 1000.0 / 7.0; break;
+		case 2: x = ((double)(u % 100000) / 1000.0) * 1000.0; break; /* 0.0234 s as ms */
+		case 3: memcpy(&x, &u, sizeof x); break;
+		case 4: x = (double)(int64_t)(u % 10000000000000000ull) * (u & 1 ? 1 : -1); break;
+		default: x = pow(10.0, (double)(int)(u % 60) - 30) * (double)(1 + u % 9); break;
+		}
+		if (!isfinite(x) || x == 0)
+			continue;
+		sb.len = 0;
+		json_double(&sb, x);
+		sb_putc(&sb, 0);
+		n++;
+		/* the digits written, without sign, dot, exponent or padding zeros */
+		char digits[40];
+		int k = 0, lead = 1;
+		for (const char *p = sb.data; *p && *p != 'e' && k < 39; p++) {
+			if (*p < '0' || *p > '9' || (lead && *p == '0'))
+				continue;
+			lead = 0;
+			digits[k++] = *p;
+		}
+		while (k > 1 && digits[k - 1] == '0')
+			k--;
+		digits[k] = 0;
+		char want[40], fewer[40];
+		snprintf(want, sizeof want, "%.*e", k - 1, x);
+		char wd[40];
+		int j = 0;
+		for (const char *p = want; *p && *p != 'e'; p++)
+			if (*p >= '0' && *p <= '9')
+				wd[j++] = *p;
+		while (j > 1 && wd[j - 1] == '0')
+			j--;
+		wd[j] = 0;
+		bool ok = strtod(sb.data, NULL) == x && !strcmp(digits, wd);
+		if (ok && k > 1) {
+			snprintf(fewer, sizeof fewer, "%.*e", k - 2, x);
+			ok = strtod(fewer, NULL) != x;
+		}
+		if (!ok && bad++ < 5)
+			fprintf(stderr, "json_double(%.17g) = %s, digits %s, printf's %s\n", x, sb.data, digits, wd);
+	}
+	CHECK_EQ_INT(bad, 0);
+	CHECK(n > 150000);
+}
+
 int main(void)
 {
 	test_numbers();
+	test_shortest();
 	test_strings();
 	test_logical();
 	sb_free(&sb);

@@ -169,13 +169,48 @@ static double round_half(double x)
 	return x < 0 ? -r : r;
 }
 
+/* The fewest significant digits (up to 15) of a decimal that reads back
+ * as x, found without printf: for m < 2^53 and |k| <= 22, m / 10^k and
+ * m * 10^k are the doubles nearest to the decimals m * 10^-k and m * 10^k
+ * (both operands exact, one rounding), which is what strtod returns. 0
+ * when none is found this way. m is rounded from x * 10^k, itself rounded,
+ * so it may miss the fewest digits by one: the caller checks one fewer. */
+static int fast_digits(double x)
+{
+	static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	double a = fabs(x);
+	if (!(a >= 1e-6 && a < 1e15))
+		return 0;
+	int e = (int)floor(log10(a));
+	for (int p = 1; p <= 15; p++) {
+		int k = p - 1 - e;
+		if (k > 22 || k < -22)
+			return 0;
+		double m = nearbyint(k >= 0 ? a * p10[k] : a / p10[-k]);
+		if (m <= 0 || m >= 1e15)
+			continue;
+		if ((k >= 0 ? m / p10[k] : m * p10[-k]) == a)
+			return p;
+	}
+	return 0;
+}
+
 /* Shortest digits of x (finite, nonzero) that round-trip at the given
- * precision: 64 (double), 32 (float) or 16 (half). */
+ * precision: 64 (double), 32 (float) or 16 (half). For a double whose
+ * digits fast_digits finds (p), two formattings instead of p: p - 1
+ * digits do not read back (else every count is tried from 1), p do. */
 static void shortest(strbuf *b, double x, int bits)
 {
 	char buf[40];
-	int maxp = bits == 64 ? 17 : bits == 32 ? 9 : 5;
-	for (int p = 1; p <= maxp; p++) {
+	int maxp = bits == 64 ? 17 : bits == 32 ? 9 : 5, from = 1;
+	int fast = bits == 64 ? fast_digits(x) : 0;
+	if (fast > 1) {
+		snprintf(buf, sizeof buf, "%.*e", fast - 2, x);
+		if (strtod(buf, NULL) != x)
+			from = fast;
+	}
+	for (int p = from; p <= maxp; p++) {
 		snprintf(buf, sizeof buf, "%.*e", p - 1, x);
 		double y = strtod(buf, NULL);
 		bool ok = bits == 64 ? y == x : bits == 32 ? (float)y == (float)x : round_half(y) == x;
