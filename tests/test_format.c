@@ -48,6 +48,49 @@ static void test_strings(void)
 	EXPECT(json_string(&sb, (const uint8_t *)"caf\xc3\xa9", 5), "\"caf\xc3\xa9\"");
 	EXPECT(json_string(&sb, (const uint8_t *)"bad\xff!", 5), "\"bad\xef\xbf\xbd!\"");
 	EXPECT(json_string(&sb, (const uint8_t *)"\xed\xa0\x80", 3), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+
+	/* every kind of byte at every offset of strings up to 40 bytes (the
+	 * 16-byte scan's edges), against an escaping written out byte by byte */
+	static const char *const kinds[] = {"a", "~", " ", "\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xff"};
+	enum { NK = sizeof kinds / sizeof *kinds };
+	int bad = 0;
+	for (int len = 1; len <= 40; len++)
+		for (int at = 0; at < len; at++)
+			for (int k = 0; k < NK; k++) {
+				char in[64], want[256];
+				size_t n = 0, w = 0;
+				for (int i = 0; i < len; i++) {
+					const char *s = i == at ? kinds[k] : "x";
+					for (; *s; s++)
+						in[n++] = *s;
+				}
+				want[w++] = '"';
+				for (size_t i = 0; i < n; i++) {
+					unsigned char c = (unsigned char)in[i];
+					if (c == 0xc3 && i + 1 < n && (unsigned char)in[i + 1] == 0xa9) {
+						want[w++] = in[i++];
+						want[w++] = in[i];
+					} else if (c == 0xff) {
+						memcpy(want + w, "\xef\xbf\xbd", 3);
+						w += 3;
+					} else if (c == '"' || c == '\\') {
+						want[w++] = '\\';
+						want[w++] = (char)c;
+					} else if (c == '\n') {
+						memcpy(want + w, "\\n", 2);
+						w += 2;
+					} else if (c < 0x20) {
+						w += (size_t)snprintf(want + w, 8, "\\u%04x", c);
+					} else {
+						want[w++] = (char)c;
+					}
+				}
+				want[w++] = '"';
+				sb.len = 0;
+				json_string(&sb, (const uint8_t *)in, n);
+				bad += sb.len != w || memcmp(sb.data, want, w);
+			}
+	CHECK_EQ_INT(bad, 0);
 }
 
 static void test_logical(void)

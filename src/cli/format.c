@@ -9,6 +9,10 @@
 
 #include "probestore/probe.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static void sb_grow(strbuf *b, size_t n)
 {
 	if (b->cap - b->len >= n)
@@ -85,8 +89,24 @@ void json_string(strbuf *b, const uint8_t *p, size_t n)
 	b->data[b->len++] = '"';
 	size_t i = 0;
 	while (i < n) {
-		/* copy the longest run that needs no escaping */
+		/* copy the longest run that needs no escaping (printable ASCII
+		 * but quote and backslash), 16 bytes at a time where SSE2 is */
 		size_t j = i;
+#if defined(__SSE2__)
+		const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+		while (j + 16 <= n) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+			/* signed: bytes from 0x80 are negative, so below 0x20 too */
+			__m128i stop = _mm_or_si128(_mm_cmplt_epi8(x, space),
+			                            _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
+			unsigned m = (unsigned)_mm_movemask_epi8(stop);
+			if (m) {
+				j += (unsigned)__builtin_ctz(m);
+				break;
+			}
+			j += 16;
+		}
+#endif
 		while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
 			j++;
 		if (j > i) {
