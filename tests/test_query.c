@@ -247,7 +247,9 @@ int main(void)
 			formatted = 0;
 			format_fail_at = 70000;
 			CHECK_EQ_INT(ps_store_search_text(st, &q, url_line, NULL, keep_text, &out, NULL), -7);
-			CHECK(out.rows < 70000);
+			/* stopped at the failed slice, which threads ahead may have
+			 * formatted out of order, well before the end */
+			CHECK(out.rows < ROWS - 40000);
 			free(out.buf);
 			format_fail_at = -1;
 			out = (text_out){.fail_after = 3};

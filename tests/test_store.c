@@ -1041,7 +1041,8 @@ static void test_queries(void)
 /* headers_json as other writers may hold it, read back as headers: JSON
  * order, a repeated name in its first place with its last value, escapes
  * read, values that are not strings empty, and no headers where the text
- * is not one JSON object of strings without NULs. */
+ * is not one JSON object of strings without NULs; the text itself kept
+ * as stored. */
 static void test_foreign_headers(void)
 {
 	static const char *const hj[] = {
@@ -1116,6 +1117,7 @@ static void test_foreign_headers(void)
 		default: CHECK_EQ_INT(r->n_headers, 0); break;
 		}
 		CHECK(!strcmp(r->input_url, url[i]));
+		CHECK(r->headers_json && !strcmp(r->headers_json, hj[i])); /* the text as stored */
 		i++;
 	}
 	CHECK_EQ_INT(i, N);

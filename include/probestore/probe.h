@@ -77,6 +77,10 @@ typedef struct ps_probe_result {
 	size_t n_changed_fields;
 	/* the response_time_ms column as read (0: duration_s * 1000 is written) */
 	double response_time_ms;
+	/* set by the readers of scan files: the headers_json column's text, from
+	 * which headers were read (NULL otherwise); writers ignore it and write
+	 * headers */
+	const char *headers_json;
 } ps_probe_result;
 
 /* The probe-result columns of a scan file, in file order (the Go datastore's

@@ -253,14 +253,19 @@ static void json_list(strbuf *b, const char *const *v, size_t n)
 	sb_putc(b, ']');
 }
 
-static char *headers_text(const ps_probe_result *r)
+/* The headers_json column's text: as the scan holds it when the result
+ * was read from one, else made from the headers (*owned, which the caller
+ * frees). */
+static const char *headers_text(const ps_probe_result *r, char **owned)
 {
-	char *h = NULL;
-	if (ps_headers_json(r->headers, r->n_headers, &h)) {
+	*owned = NULL;
+	if (r->headers_json)
+		return r->headers_json;
+	if (ps_headers_json(r->headers, r->n_headers, owned)) {
 		fputs("probestore: out of memory\n", stderr);
 		exit(EXIT_RUNTIME);
 	}
-	return h;
+	return *owned;
 }
 
 /* The key of column c in a result's JSON object, the object opened before
@@ -366,7 +371,8 @@ static void probe_jsonl_v2(strbuf *b, const ps_probe_result *r)
 
 void probe_jsonl(strbuf *b, const ps_probe_result *r)
 {
-	char *hj = headers_text(r);
+	char *owned;
+	const char *hj = headers_text(r, &owned);
 	key(b, PS_COL_ORIGINAL_URL);
 	json_string(b, (const uint8_t *)(r->input_url ? r->input_url : ""), r->input_url ? strlen(r->input_url) : 0);
 	key(b, PS_COL_FINAL_URL);
@@ -403,7 +409,7 @@ void probe_jsonl(strbuf *b, const ps_probe_result *r)
 	sb_i64(b, r->scan_timestamp_ms);
 	probe_jsonl_v2(b, r);
 	sb_puts(b, "}\n");
-	free(hj);
+	free(owned);
 }
 
 void probe_csv_header(strbuf *b)
@@ -446,7 +452,8 @@ static void csv_time(strbuf *b, int64_t v, bool last)
 
 void probe_csv(strbuf *b, const ps_probe_result *r)
 {
-	char *hj = headers_text(r);
+	char *owned;
+	const char *hj = headers_text(r, &owned);
 	csv_field(b, r->input_url ? r->input_url : "", false);
 	csv_field(b, r->final_url, false);
 	csv_int(b, r->status_code, false);
@@ -465,7 +472,7 @@ void probe_csv(strbuf *b, const ps_probe_result *r)
 	csv_time(b, r->scan_timestamp_ms, false);
 	csv_int(b, r->oldest_scan_timestamp_ms, false);
 	csv_time(b, r->scan_timestamp_ms, true);
-	free(hj);
+	free(owned);
 }
 
 static const table_col PROBE_COLS[] = {

@@ -674,13 +674,15 @@ static int headers_from_json(char *s, ps_arena *a, const ps_header **out, size_t
 	if (!h)
 		return PS_ENOMEM;
 	size_t k = 0;
+	bool ascending = true; /* names so far in strictly increasing order: none repeated */
 	for (const jt *e = o->child; e; e = e->next) {
 		const char *v = e->type == JT_STRING ? e->s : "";
 		if (strlen(e->key) != e->klen || (e->type == JT_STRING && strlen(v) != e->len))
 			return 0; /* an escaped NUL */
-		size_t j = 0;
-		while (j < k && strcmp(h[j].name, e->key))
-			j++;
+		size_t j = k;
+		if (k && !(ascending = ascending && strcmp(h[k - 1].name, e->key) < 0))
+			for (j = 0; j < k && strcmp(h[j].name, e->key);)
+				j++;
 		h[j].name = e->key;
 		h[j].value = v;
 		k += j == k;
@@ -781,6 +783,10 @@ int ps_probe_from_row(const parq_value *row, ps_arena *a, ps_probe_result *p)
 		default: break; /* last_seen_timestamp is the scan time; other writers' columns */
 		}
 	}
+	/* the text as stored, and a copy that the headers are parsed from */
+	p->headers_json = hj;
+	if (!rc && hj && !(hj = ps_arena_strndup(a, hj, strlen(hj))))
+		rc = PS_ENOMEM;
 	if (!rc)
 		rc = headers_from_json(hj, a, &p->headers, &p->n_headers);
 	if (rc)
@@ -845,6 +851,7 @@ int ps_probe_copy(const ps_probe_result *r, ps_arena *a, ps_probe_result *o)
 	o->tls_issuer_cn = dup_or_null(a, r->tls_issuer_cn, &rc);
 	o->tls_subject_an = dup_list(a, r->tls_subject_an, r->n_tls_subject_an, &rc);
 	o->changed_fields = dup_list(a, r->changed_fields, r->n_changed_fields, &rc);
+	o->headers_json = dup_or_null(a, r->headers_json, &rc);
 	if (r->chain_status_codes && r->n_chain_status_codes) {
 		int32_t *v = ps_arena_alloc(a, r->n_chain_status_codes * sizeof *v);
 		if (!v)
