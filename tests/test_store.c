@@ -1160,6 +1160,59 @@ static void test_stream_iter(void)
 	ps_store_close(st);
 }
 
+/* Random responses' headers, in any order and with names repeated, many
+ * of them the same for 8 bytes or more, written sorted with the last of
+ * equal names: against the object written out here. */
+static void test_headers_order(void)
+{
+	static const char *const pool[] = {"content_type", "content_security_policy", "content_length", "content",
+	                                   "contents", "x_a", "x_ab", "x", "", "set_cookie", "access_control_allow_origin",
+	                                   "access_control_allow_methods", "access_control_max_age", "server", "date"};
+	enum { NP = sizeof pool / sizeof *pool };
+	uint64_t r = 0x1234567;
+	int bad = 0;
+	for (int round = 0; round < 3000; round++) {
+		ps_header h[40];
+		char vals[40][8];
+		size_t n = 1 + test_rand(&r) % 40;
+		const char *last[NP] = {0};
+		for (size_t i = 0; i < n; i++) {
+			size_t k = test_rand(&r) % NP;
+			snprintf(vals[i], sizeof vals[i], "v%zu", i);
+			h[i].name = pool[k];
+			h[i].value = vals[i];
+			last[k] = vals[i];
+		}
+		/* the expected object: names in strcmp order, each with its last value */
+		int order[NP];
+		for (int k = 0; k < NP; k++)
+			order[k] = k;
+		for (int i = 1; i < NP; i++)
+			for (int j = i; j > 0 && strcmp(pool[order[j - 1]], pool[order[j]]) > 0; j--) {
+				int t = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = t;
+			}
+		char want[2048];
+		size_t w = 0;
+		want[w++] = '{';
+		for (int i = 0; i < NP; i++)
+			if (last[order[i]])
+				w += (size_t)snprintf(want + w, sizeof want - w, "%s\"%s\":\"%s\"", w > 1 ? "," : "", pool[order[i]],
+				                      last[order[i]]);
+		want[w++] = '}';
+		want[w] = 0;
+		char *json = NULL;
+		CHECK_OK(ps_headers_json(h, n, &json));
+		if (!json || strcmp(json, want)) {
+			if (bad++ < 3)
+				fprintf(stderr, "headers: %s, expected %s\n", json ? json : "(null)", want);
+		}
+		free(json);
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 static void test_headers_json(void)
 {
 	/* Go's json.Marshal of map[string]string: sorted keys, HTML-safe */
@@ -1361,6 +1414,7 @@ int main(void)
 	test_stream_iter();
 	test_foreign_headers();
 	test_headers_json();
+	test_headers_order();
 	test_queries();
 	rm_rf(base);
 	return test_report("test_store");

@@ -212,10 +212,70 @@ static void sort_headers(const ps_header **v, size_t m)
 	}
 }
 
+/* A header with the first 8 bytes of its name as a big-endian number
+ * (zeros past its end), which orders names as strcmp does wherever they
+ * differ there: most comparisons of a response's names (httpx gives them
+ * in no order) need no strcmp. */
+typedef struct keyed_header {
+	uint64_t key;
+	size_t len;
+	const ps_header *h;
+} keyed_header;
+
+static int keyed_cmp(const keyed_header *a, const keyed_header *b)
+{
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	/* the same first 8 bytes: a name shorter than that is all of them */
+	return a->len < 8 || b->len < 8 ? 0 : strcmp(a->h->name + 8, b->h->name + 8);
+}
+
+/* ps_headers_to_json for up to 32 named headers: an insertion sort on
+ * the keys, equal names keeping their order, the later of equal names
+ * written. */
+static int headers_small(ps_buf *out, const ps_header *h, size_t n)
+{
+	keyed_header v[32];
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!h[i].name)
+			continue;
+		keyed_header x = {0, strlen(h[i].name), &h[i]};
+		for (size_t b = 0; b < 8 && b < x.len; b++)
+			x.key |= (uint64_t)(unsigned char)h[i].name[b] << (56 - 8 * b);
+		size_t j = m++;
+		while (j > 0 && keyed_cmp(&v[j - 1], &x) > 0) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+	int rc = ps_buf_addc(out, '{');
+	bool first = true;
+	for (size_t i = 0; i < m && !rc; i++) {
+		if (i + 1 < m && !keyed_cmp(&v[i], &v[i + 1]))
+			continue; /* the later duplicate wins, as in a Go map */
+		if (!first)
+			rc = ps_buf_addc(out, ',');
+		first = false;
+		const char *val = v[i].h->value ? v[i].h->value : "";
+		if (!rc)
+			rc = ps_json_go_string(out, v[i].h->name, v[i].len);
+		if (!rc)
+			rc = ps_buf_addc(out, ':');
+		if (!rc)
+			rc = ps_json_go_string(out, val, strlen(val));
+	}
+	if (!rc)
+		rc = ps_buf_addc(out, '}');
+	return rc ? ps_err_nomem() : 0;
+}
+
 int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n)
 {
-	const ps_header *small[32];
-	const ps_header **v = n <= 32 ? small : malloc(n * sizeof *v);
+	if (n <= 32)
+		return headers_small(out, h, n);
+	const ps_header **v = malloc(n * sizeof *v);
 	if (!v)
 		return ps_err_nomem();
 	size_t m = 0;
@@ -243,8 +303,7 @@ int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n)
 	}
 	if (!rc)
 		rc = ps_buf_addc(out, '}');
-	if (v != small)
-		free(v);
+	free(v);
 	return rc ? ps_err_nomem() : 0;
 }
 
