@@ -50,6 +50,16 @@ static void put_with(const char *target, const char *name, const uint8_t *head, 
 
 static void put_str(const char *target, const char *name, const char *s) { put(target, name, s, strlen(s)); }
 
+/* Each of v[0..n) as a seed named by fmt and its index. */
+static void put_strs(const char *target, const char *fmt, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof name, fmt, i);
+		put_str(target, name, v[i]);
+	}
+}
+
 static uint8_t *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
@@ -701,11 +711,7 @@ static void text_seeds(void)
 		"http://example.com:0/",
 		"http://example.com:99999/",
 	};
-	for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "url%02zu", i);
-		put_str("url", name, urls[i]);
-	}
+	put_strs("url", "url%02zu", urls, sizeof urls / sizeof *urls);
 
 	static const char *lines[] = {
 		"{\"timestamp\":\"2024-05-01T10:00:00.123456789Z\",\"url\":\"https://example.com/login\","
@@ -726,8 +732,8 @@ static void text_seeds(void)
 		char name[32];
 		snprintf(name, sizeof name, "line%zu", i);
 		put_with("ingest", name, (const uint8_t[]){0}, 1, lines[i], strlen(lines[i]));
-		put_str("jtree", name, lines[i]);
 	}
+	put_strs("jtree", "line%zu", lines, sizeof lines / sizeof *lines);
 	static const char *texts[] = {
 		"[\"\\b\\f\\n\\r\\t\\\"\\\\\\/\",\"\\ud834\\udd1e\",\"\\ud800\",\"\\u12g4\"]",
 		"{\"n\":[-0,007,1.5e300,1e999,-1.,12345678901234567890,3.141592653589793238462643383279]}",
@@ -735,11 +741,7 @@ static void text_seeds(void)
 		"{\"tls\":{\"a\":\"b\"}",
 		"\"\x01raw\tcontrol\"",
 	};
-	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "text%zu", i);
-		put_str("jtree", name, texts[i]);
-	}
+	put_strs("jtree", "text%zu", texts, sizeof texts / sizeof *texts);
 }
 
 int main(int argc, char **argv)

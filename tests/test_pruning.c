@@ -957,54 +957,14 @@ static void test_substring_runs(void)
 	substring_file(data, "delta_byte_array.parquet", "c_first_name");
 }
 
-/* parq_memmem gives memmem's answer: every needle length from 1 to 40 at
- * every offset of haystacks of every length up to 80 (the vector loop's
- * edges), over a two-letter alphabet so that first and last bytes match
- * often without the middle, and needles taken from the haystack so that
- * most are found. */
-static void test_memmem(void)
-{
-	uint64_t x = 0x9e3779b97f4a7c15u;
-	uint8_t h[80], nd[40];
-	int found = 0, compared = 0;
-	for (size_t n = 0; n <= sizeof h; n++) {
-		for (int round = 0; round < 40; round++) {
-			for (size_t i = 0; i < n; i++) {
-				x = x * 6364136223846793005u + 1442695040888963407u;
-				h[i] = (uint8_t)('a' + (x >> 60 & 1));
-			}
-			size_t k = 1 + (size_t)round % sizeof nd;
-			x = x * 6364136223846793005u + 1442695040888963407u;
-			if (n >= k && round % 3) {
-				memcpy(nd, h + (x >> 33) % (n - k + 1), k); /* present */
-			} else {
-				for (size_t i = 0; i < k; i++)
-					nd[i] = (uint8_t)('a' + (x >> (i % 60) & 1));
-			}
-			const void *want = memmem(h, n, nd, k), *got = parq_memmem(h, n, nd, k);
-			if (got != want) {
-				fprintf(stderr, "parq_memmem: haystack %zu, needle %zu: %td, expected %td\n", n, k,
-				        got ? (const uint8_t *)got - h : -1, want ? (const uint8_t *)want - h : -1);
-				CHECK(got == want);
-			}
-			found += want != NULL;
-			compared++;
-		}
-	}
-	/* a needle whose middle is what fails, past a 16-byte block */
-	const char *hay = "0123456789abcdef0123456789adminxadmxnadmin";
-	CHECK(parq_memmem(hay, strlen(hay), "admin", 5) == hay + 26);
-	CHECK(parq_memmem(hay, strlen(hay), "admxn", 5) == hay + 32);
-	CHECK(parq_memmem(hay, strlen(hay), "adminx", 6) == hay + 26);
-	CHECK(parq_memmem(hay, strlen(hay) - 1, "admin", 5) == hay + 26);
-	CHECK(parq_memmem(hay + 27, strlen(hay) - 28, "admin", 5) == NULL);
-	CHECK(parq_memmem(hay, 0, "a", 1) == NULL);
-	CHECK(found > 1000 && compared - found > 500);
-}
+typedef const void *(*finder)(const void *h, size_t n, const void *nd, size_t k);
+
+static const void *libc_memmem(const void *h, size_t n, const void *nd, size_t k) { return memmem(h, n, nd, k); }
 
 /* The first occurrence of nd in h ignoring ASCII case, the slow way. */
-static const uint8_t *find_nocase_ref(const uint8_t *h, size_t n, const uint8_t *nd, size_t k)
+static const void *find_nocase_ref(const void *hay, size_t n, const void *needle, size_t k)
 {
+	const uint8_t *h = hay, *nd = needle;
 	for (size_t i = 0; i + k <= n; i++) {
 		size_t j = 0;
 		while (j < k && (h[i + j] >= 'A' && h[i + j] <= 'Z' ? h[i + j] + 32 : h[i + j]) ==
@@ -1016,35 +976,36 @@ static const uint8_t *find_nocase_ref(const uint8_t *h, size_t n, const uint8_t 
 	return NULL;
 }
 
-/* parq_memmem_nocase against the slow way, over an alphabet of letters in
- * both cases and of '@' and '`', which differ in bit 0x20 as the cases
- * of a letter do but are not the same byte ignoring case. */
-static void test_memmem_nocase(void)
+/* f gives ref's answer at every offset of haystacks of every length up to
+ * 80 (the vector loop's edges) over the alphabet abc, with needles of 1 to
+ * max_k bytes, two in three taken from the haystack (with their lower case
+ * letters made upper case at random when flip) so that most are found. */
+static void memmem_against(const char *name, finder f, finder ref, const char *abc, size_t max_k, bool flip)
 {
-	static const char abc[] = "aAbB@`";
-	uint64_t x = 0x2545f4914f6cdd1du;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	size_t na = strlen(abc);
 	uint8_t h[80], nd[40];
 	int found = 0, compared = 0;
 	for (size_t n = 0; n <= sizeof h; n++) {
 		for (int round = 0; round < 40; round++) {
 			for (size_t i = 0; i < n; i++) {
 				x = x * 6364136223846793005u + 1442695040888963407u;
-				h[i] = (uint8_t)abc[(x >> 40) % 6];
+				h[i] = (uint8_t)abc[(x >> 40) % na];
 			}
-			size_t k = 1 + (size_t)round % 8;
+			size_t k = 1 + (size_t)round % max_k;
 			x = x * 6364136223846793005u + 1442695040888963407u;
 			if (n >= k && round % 3) {
 				memcpy(nd, h + (x >> 33) % (n - k + 1), k);
-				for (size_t i = 0; i < k; i++)
+				for (size_t i = 0; flip && i < k; i++)
 					if ((x >> (i % 60)) & 1 && nd[i] >= 'a' && nd[i] <= 'z')
-						nd[i] = (uint8_t)(nd[i] - 32); /* the other case */
+						nd[i] = (uint8_t)(nd[i] - 32);
 			} else {
 				for (size_t i = 0; i < k; i++)
-					nd[i] = (uint8_t)abc[(x >> (3 * i % 60)) % 6];
+					nd[i] = (uint8_t)abc[(x >> (3 * i % 60)) % na];
 			}
-			const void *want = find_nocase_ref(h, n, nd, k), *got = parq_memmem_nocase(h, n, nd, k);
+			const void *want = ref(h, n, nd, k), *got = f(h, n, nd, k);
 			if (got != want) {
-				fprintf(stderr, "parq_memmem_nocase: haystack %zu, needle %zu: %td, expected %td\n", n, k,
+				fprintf(stderr, "%s: haystack %zu, needle %zu: %td, expected %td\n", name, n, k,
 				        got ? (const uint8_t *)got - h : -1, want ? (const uint8_t *)want - h : -1);
 				CHECK(got == want);
 			}
@@ -1052,13 +1013,33 @@ static void test_memmem_nocase(void)
 			compared++;
 		}
 	}
-	const char *hay = "https://Example.COM/wp-ADMIN/index.php?q=@dmin";
-	CHECK(parq_memmem_nocase(hay, strlen(hay), "admin", 5) == hay + 23);
-	CHECK(parq_memmem_nocase(hay, strlen(hay), "`DMIN", 5) == NULL);
-	CHECK(parq_memmem_nocase(hay, strlen(hay), "@DMIN", 5) == hay + strlen(hay) - 5);
-	CHECK(parq_memmem_nocase(hay, strlen(hay), "example.com", 11) == hay + 8);
-	CHECK(parq_memmem_nocase(hay, strlen(hay), "", 0) == hay);
 	CHECK(found > 1000 && compared - found > 500);
+}
+
+/* parq_memmem gives memmem's answer, over a two-letter alphabet so that
+ * first and last bytes match often without the middle; parq_memmem_nocase
+ * the slow way's, over letters in both cases and '@' and '`', which
+ * differ in bit 0x20 as the cases of a letter do but are not the same
+ * byte ignoring case. */
+static void test_memmem(void)
+{
+	memmem_against("parq_memmem", parq_memmem, libc_memmem, "ab", 40, false);
+	memmem_against("parq_memmem_nocase", parq_memmem_nocase, find_nocase_ref, "aAbB@`", 8, true);
+
+	/* a needle whose middle is what fails, past a 16-byte block */
+	const char *hay = "0123456789abcdef0123456789adminxadmxnadmin";
+	CHECK(parq_memmem(hay, strlen(hay), "admin", 5) == hay + 26);
+	CHECK(parq_memmem(hay, strlen(hay), "admxn", 5) == hay + 32);
+	CHECK(parq_memmem(hay, strlen(hay), "adminx", 6) == hay + 26);
+	CHECK(parq_memmem(hay, strlen(hay) - 1, "admin", 5) == hay + 26);
+	CHECK(parq_memmem(hay + 27, strlen(hay) - 28, "admin", 5) == NULL);
+	CHECK(parq_memmem(hay, 0, "a", 1) == NULL);
+	const char *url = "https://Example.COM/wp-ADMIN/index.php?q=@dmin";
+	CHECK(parq_memmem_nocase(url, strlen(url), "admin", 5) == url + 23);
+	CHECK(parq_memmem_nocase(url, strlen(url), "`DMIN", 5) == NULL);
+	CHECK(parq_memmem_nocase(url, strlen(url), "@DMIN", 5) == url + strlen(url) - 5);
+	CHECK(parq_memmem_nocase(url, strlen(url), "example.com", 11) == url + 8);
+	CHECK(parq_memmem_nocase(url, strlen(url), "", 0) == url);
 }
 
 int main(void)
@@ -1069,7 +1050,6 @@ int main(void)
 	close(fd);
 	test_parser();
 	test_memmem();
-	test_memmem_nocase();
 	test_substring_runs();
 	test_targeted(path);
 	test_bloom_size(path);

@@ -704,6 +704,15 @@ static int row_list(const parq_value *v, ps_arena *a, const char *const **out, s
 	return 0;
 }
 
+static void doc_destroy(void *p)
+{
+	jt_free(p);
+	free(p);
+}
+
+/* The nodes of headers_json values, each reading thread's */
+static ps_thread_local doc_tl = PS_THREAD_LOCAL(doc_destroy);
+
 /* The headers of a headers_json value (s, the row's copy in a, which this
  * parses in place: the names and values point into it). What jansson
  * would refuse (invalid UTF-8, text after the object, an escaped NUL)
@@ -719,7 +728,7 @@ static int headers_from_json(char *s, ps_arena *a, const ps_header **out, size_t
 	size_t len = strlen(s), end;
 	if (ps_utf8_valid(s, len) != len)
 		return 0;
-	jt_doc *d = jt_thread_doc();
+	jt_doc *d = ps_thread_local_get(&doc_tl, sizeof(jt_doc));
 	if (!d)
 		return PS_ENOMEM;
 	const jt *o = jt_parse(d, s, len, &end);

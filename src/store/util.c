@@ -288,3 +288,26 @@ int ps_write_full(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+void *ps_thread_local_get(ps_thread_local *t, size_t size)
+{
+	if (!__atomic_load_n(&t->ready, __ATOMIC_ACQUIRE)) {
+		static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+		pthread_mutex_lock(&mu);
+		if (!t->ready && !t->failed) {
+			if (pthread_key_create(&t->key, t->destroy) == 0)
+				__atomic_store_n(&t->ready, true, __ATOMIC_RELEASE);
+			else
+				t->failed = true;
+		}
+		pthread_mutex_unlock(&mu);
+		if (!__atomic_load_n(&t->ready, __ATOMIC_ACQUIRE))
+			return NULL;
+	}
+	void *p = pthread_getspecific(t->key);
+	if (!p && (p = calloc(1, size)) && pthread_setspecific(t->key, p) != 0) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}

@@ -3,6 +3,7 @@
 #ifndef PS_UTIL_H
 #define PS_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,5 +101,17 @@ static inline void ps_le_put(uint8_t *p, uint64_t v, int n)
  * the file ended, or a write moved nothing). */
 int ps_pread_full(int fd, void *p, size_t n, int64_t off);
 int ps_write_full(int fd, const void *p, size_t n);
+
+/* An object of each thread's, made zeroed at its first use and given to
+ * destroy (which frees it) when the thread ends; define one as
+ * `static ps_thread_local x = PS_THREAD_LOCAL(destroy);`. */
+typedef struct ps_thread_local {
+	void (*destroy)(void *);
+	pthread_key_t key;
+	bool ready, failed;
+} ps_thread_local;
+#define PS_THREAD_LOCAL(fn) {.destroy = (fn)}
+/* The calling thread's object of size bytes; NULL when out of memory. */
+void *ps_thread_local_get(ps_thread_local *t, size_t size);
 
 #endif

@@ -10,7 +10,6 @@
  * is wrong, are cJSON's (jtree.h). */
 #include "ingest/jtree.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -338,26 +337,21 @@ static bool parse_value(parser *p, uint32_t ni)
 		n->type = *s == '{' ? JT_OBJECT : JT_ARRAY;
 		return parse_container(p, ni, *s == '{');
 	case 'n':
-		if (room >= 4 && !memcmp(s, "null", 4)) {
-			n->type = JT_NULL;
-			p->at += 4;
-			return true;
-		}
-		break;
 	case 'f':
-		if (room >= 5 && !memcmp(s, "false", 5)) {
-			n->type = JT_FALSE;
-			p->at += 5;
+	case 't': {
+		static const struct {
+			const char *text;
+			size_t len;
+			jt_type type;
+		} lit[] = {{"null", 4, JT_NULL}, {"false", 5, JT_FALSE}, {"true", 4, JT_TRUE}};
+		int k = *s == 'n' ? 0 : *s == 'f' ? 1 : 2;
+		if (room >= lit[k].len && !memcmp(s, lit[k].text, lit[k].len)) {
+			n->type = lit[k].type;
+			p->at += lit[k].len;
 			return true;
 		}
 		break;
-	case 't':
-		if (room >= 4 && !memcmp(s, "true", 4)) {
-			n->type = JT_TRUE;
-			p->at += 4;
-			return true;
-		}
-		break;
+	}
 	default:
 		if (*s == '-' || (*s >= '0' && *s <= '9')) {
 			n->type = JT_NUMBER;
@@ -397,34 +391,6 @@ void jt_free(jt_doc *d)
 {
 	free(d->v);
 	memset(d, 0, sizeof *d);
-}
-
-static pthread_key_t doc_key;
-static pthread_once_t doc_once = PTHREAD_ONCE_INIT;
-static bool doc_key_ok;
-
-static void doc_destroy(void *p)
-{
-	jt_free(p);
-	free(p);
-}
-
-static void doc_init(void)
-{
-	doc_key_ok = pthread_key_create(&doc_key, doc_destroy) == 0;
-}
-
-jt_doc *jt_thread_doc(void)
-{
-	pthread_once(&doc_once, doc_init);
-	if (!doc_key_ok)
-		return NULL;
-	jt_doc *d = pthread_getspecific(doc_key);
-	if (!d && (d = calloc(1, sizeof *d)) && pthread_setspecific(doc_key, d) != 0) {
-		free(d);
-		d = NULL;
-	}
-	return d;
 }
 
 const jt *jt_member(const jt *o, const char *key)

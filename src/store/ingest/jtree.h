@@ -48,10 +48,6 @@ const jt *jt_parse(jt_doc *d, char *text, size_t len, size_t *end);
 
 void jt_free(jt_doc *d);
 
-/* A document of the calling thread's, freed when the thread ends; NULL
- * when out of memory. */
-jt_doc *jt_thread_doc(void);
-
 /* The member called key of object o, the last of several; NULL when
  * absent. Keys compare byte for byte. */
 const jt *jt_member(const jt *o, const char *key);

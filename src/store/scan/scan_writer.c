@@ -599,32 +599,17 @@ static void digest_row(digest_buf *d, const ps_probe_result *r)
 /* A batch's column vectors are needed only while it is written: one set
  * per thread, not one per writer (ingest keeps a writer per target open,
  * and each would hold vectors as large as its largest batch). */
-static pthread_key_t cols_key;
-static pthread_once_t cols_once = PTHREAD_ONCE_INIT;
-static bool cols_key_ok;
-
 static void cols_destroy(void *p)
 {
 	ps_probe_cols_free(p);
 	free(p);
 }
 
-static void cols_init(void)
-{
-	cols_key_ok = pthread_key_create(&cols_key, cols_destroy) == 0;
-}
+static ps_thread_local cols_tl = PS_THREAD_LOCAL(cols_destroy);
 
 static ps_probe_cols *cols_get(void)
 {
-	pthread_once(&cols_once, cols_init);
-	if (!cols_key_ok)
-		return NULL;
-	ps_probe_cols *c = pthread_getspecific(cols_key);
-	if (!c && (c = calloc(1, sizeof *c)) && pthread_setspecific(cols_key, c) != 0) {
-		free(c);
-		c = NULL;
-	}
-	return c;
+	return ps_thread_local_get(&cols_tl, sizeof(ps_probe_cols));
 }
 
 int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
