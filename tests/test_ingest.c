@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -91,7 +92,28 @@ typedef struct run_opts {
 	size_t budget;
 	const char *target;
 	size_t commit_batch;
+	bool pipe;           /* read from a pipe (ps_ingest_read_fd) that gets pieces of `piece` bytes */
 } run_opts;
+
+typedef struct pipe_feed {
+	int fd;
+	const char *buf;
+	size_t len, piece;
+} pipe_feed;
+
+static void *feed_pipe(void *arg)
+{
+	pipe_feed *f = arg;
+	for (size_t at = 0; at < f->len;) {
+		size_t n = f->len - at < f->piece ? f->len - at : f->piece;
+		ssize_t w = write(f->fd, f->buf + at, n);
+		if (w <= 0)
+			break;
+		at += (size_t)w;
+	}
+	close(f->fd);
+	return NULL;
+}
 
 typedef struct bad_lines {
 	int n;
@@ -130,12 +152,23 @@ static int run(ps_store *st, const run_opts *ro, const char *buf, size_t len, ps
 	if (rc)
 		return rc;
 	memset(sum, 0, sizeof *sum);
-	rc = ps_ingest_begin(in, "in.jsonl");
 	size_t piece = ro->piece ? ro->piece : len;
-	for (size_t at = 0; !rc && at < len; at += piece)
-		rc = ps_ingest_push(in, buf + at, len - at < piece ? len - at : piece);
-	if (!rc)
-		rc = ps_ingest_end(in);
+	if (ro->pipe) {
+		int fds[2];
+		REQUIRE(pipe(fds) == 0);
+		pipe_feed f = {fds[1], buf, len, piece};
+		pthread_t th;
+		REQUIRE(pthread_create(&th, NULL, feed_pipe, &f) == 0);
+		rc = ps_ingest_read_fd(in, fds[0], "in.jsonl");
+		close(fds[0]);
+		pthread_join(th, NULL);
+	} else {
+		rc = ps_ingest_begin(in, "in.jsonl");
+		for (size_t at = 0; !rc && at < len; at += piece)
+			rc = ps_ingest_push(in, buf + at, len - at < piece ? len - at : piece);
+		if (!rc)
+			rc = ps_ingest_end(in);
+	}
 	if (!rc)
 		rc = ps_ingest_finish(in, sum);
 	ps_ingest_close(in);
@@ -230,15 +263,26 @@ static void test_pieces_and_threads(void)
 {
 	size_t len;
 	char *buf = httpx_lines(5000, 40, &len);
-	char d1[4200], d2[4200], d3[4200];
+	char d1[4200], d2[4200], d3[4200], d4[4200];
 	ps_store *s1 = store_new(d1, sizeof d1), *s2 = store_new(d2, sizeof d2), *s3 = store_new(d3, sizeof d3);
-	ps_ingest_summary a, b, c;
+	ps_store *s4 = store_new(d4, sizeof d4);
+	ps_ingest_summary a, b, c, e;
 	bad_lines bl = {0};
 	run_opts one = {.threads = 1}, many = {.threads = 4, .piece = 7777}, bytes = {.threads = 3, .piece = 1};
+	/* read from a pipe straight into the input blocks, as `ingest` reads */
+	run_opts piped = {.threads = 2, .piece = 3001, .pipe = true};
 	CHECK_EQ_INT(run(s1, &one, buf, len, &a, &bl), 0);
 	CHECK_EQ_INT(run(s2, &many, buf, len, &b, &bl), 0);
 	CHECK_EQ_INT(run(s3, &bytes, buf, len, &c, &bl), 0);
+	CHECK_EQ_INT(run(s4, &piped, buf, len, &e, &bl), 0);
 	CHECK_EQ_INT(bl.n, 0);
+	CHECK_EQ_INT(e.n_scans, 3);
+	CHECK_EQ_INT(e.records, 5000);
+	CHECK_EQ_INT(e.bytes, len);
+	for (size_t k = 0; k < 3 && k < a.n_scans && k < e.n_scans; k++)
+		CHECK(same_rows(s1, a.scans[k].path, s4, e.scans[k].path));
+	ps_ingest_summary_free(&e);
+	ps_store_close(s4);
 	/* by registrable domain: three scans, in order of first appearance */
 	CHECK_EQ_INT(a.n_scans, 3);
 	CHECK_EQ_INT(a.records, 5000);
