@@ -459,8 +459,48 @@ static void ready_push(ps_ingest *in, group *g)
 static void run_job(ps_ingest *in, job *j);
 static void job_done(ps_ingest *in, job *j);
 
-/* Parses chunks and runs write jobs; jobs first, since they hold chunks
- * the pushing thread waits for. At stop, the jobs queued are run (as
+/* One piece of work, under mu (released while it runs): the next write
+ * job, first, since jobs hold chunks the pushing thread waits for, else,
+ * when parse is set, the next chunk to parse (with the thread's fixed and
+ * tc); false when there was none. */
+static bool work_one(ps_ingest *in, bool parse, ps_buf *fixed, tcache *tc)
+{
+	if (in->ready_head) {
+		group *g = in->ready_head;
+		if (!(in->ready_head = g->ready_next))
+			in->ready_tail = NULL;
+		job *j = g->q_head;
+		if (!(g->q_head = j->next))
+			g->q_tail = NULL;
+		pthread_mutex_unlock(&in->mu);
+		run_job(in, j);
+		pthread_mutex_lock(&in->mu);
+		job_done(in, j);
+		return true;
+	}
+	if (parse && in->seq_parse < in->seq_fill && in->slots[in->seq_parse % in->n_slots].state == SLOT_FILLED) {
+		chunk *c = &in->slots[in->seq_parse++ % in->n_slots];
+		c->state = SLOT_PARSING;
+		pthread_mutex_unlock(&in->mu);
+		parse_chunk(in, c, fixed, tc);
+		pthread_mutex_lock(&in->mu);
+		c->state = SLOT_PARSED;
+		pthread_cond_signal(&in->cv_main);
+		return true;
+	}
+	return false;
+}
+
+/* The pushing thread, waiting (under mu): does a worker's work rather
+ * than sleep while there is some (the workers and the pushing thread
+ * share the cores: when the workers waited on the pushing thread's
+ * chunks, it was often waiting on theirs); false when there was none. */
+static bool help(ps_ingest *in)
+{
+	return work_one(in, true, &in->fixed, &in->tc);
+}
+
+/* Parses chunks and runs write jobs. At stop, the jobs queued are run (as
  * nothing, when the ingest is closed unfinished) before the thread ends. */
 static void *worker(void *arg)
 {
@@ -472,28 +512,8 @@ static void *worker(void *arg)
 		while (!in->stop && !in->ready_head &&
 		       !(in->seq_parse < in->seq_fill && in->slots[in->seq_parse % in->n_slots].state == SLOT_FILLED))
 			pthread_cond_wait(&in->cv, &in->mu);
-		if (in->ready_head) {
-			group *g = in->ready_head;
-			if (!(in->ready_head = g->ready_next))
-				in->ready_tail = NULL;
-			job *j = g->q_head;
-			if (!(g->q_head = j->next))
-				g->q_tail = NULL;
-			pthread_mutex_unlock(&in->mu);
-			run_job(in, j);
-			pthread_mutex_lock(&in->mu);
-			job_done(in, j);
-			continue;
-		}
-		if (in->stop)
-			break;
-		chunk *c = &in->slots[in->seq_parse++ % in->n_slots];
-		c->state = SLOT_PARSING;
-		pthread_mutex_unlock(&in->mu);
-		parse_chunk(in, c, &fixed, &tc);
-		pthread_mutex_lock(&in->mu);
-		c->state = SLOT_PARSED;
-		pthread_cond_signal(&in->cv_main);
+		if (!work_one(in, !in->stop, &fixed, &tc))
+			break; /* stopped, no job left */
 	}
 	pthread_mutex_unlock(&in->mu);
 	ps_buf_free(&fixed);
@@ -1056,38 +1076,6 @@ static int fail(ps_ingest *in, int rc)
 	if (!in->failed)
 		in->failed = rc ? rc : PS_EIO;
 	return in->failed;
-}
-
-/* The pushing thread, waiting (under mu): runs a write job or parses a
- * chunk as a worker would, rather than sleep while there is work (the
- * workers and the pushing thread share the cores: when the workers wait
- * on the pushing thread's chunks, it was often waiting on theirs); false
- * when there was none. */
-static bool help(ps_ingest *in)
-{
-	if (in->ready_head) {
-		group *g = in->ready_head;
-		if (!(in->ready_head = g->ready_next))
-			in->ready_tail = NULL;
-		job *j = g->q_head;
-		if (!(g->q_head = j->next))
-			g->q_tail = NULL;
-		pthread_mutex_unlock(&in->mu);
-		run_job(in, j);
-		pthread_mutex_lock(&in->mu);
-		job_done(in, j);
-		return true;
-	}
-	if (in->seq_parse < in->seq_fill && in->slots[in->seq_parse % in->n_slots].state == SLOT_FILLED) {
-		chunk *c = &in->slots[in->seq_parse++ % in->n_slots];
-		c->state = SLOT_PARSING;
-		pthread_mutex_unlock(&in->mu);
-		parse_chunk(in, c, &in->fixed, &in->tc);
-		pthread_mutex_lock(&in->mu);
-		c->state = SLOT_PARSED;
-		return true;
-	}
-	return false;
 }
 
 /* Takes the oldest chunk back once parsed: its records to their targets. */
