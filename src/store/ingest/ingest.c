@@ -926,7 +926,8 @@ static int jobs_wait(ps_ingest *in)
 {
 	pthread_mutex_lock(&in->mu);
 	while (in->n_jobs)
-		pthread_cond_wait(&in->cv_main, &in->mu);
+		if (!help(in))
+			pthread_cond_wait(&in->cv_main, &in->mu);
 	pthread_mutex_unlock(&in->mu);
 	int rc = __atomic_load_n(&in->job_failed, __ATOMIC_ACQUIRE);
 	return rc ? ps_err(rc, "%s", in->job_msg) : 0;
