@@ -453,7 +453,7 @@ typedef struct query_run {
 	int threads;
 	pthread_mutex_t bad_mu;    /* on_bad_file calls, one at a time */
 	parq_pred *pred;           /* the query's filters, for every file without excl */
-	bool count_filtered;       /* a count: some rows may fail the filters */
+	bool filtered;             /* some file has filters (else the footers count) */
 	bool needs_v2;             /* a filter on a version 2 column ... */
 	parq_pred *never;          /* ... so version 1 files get this one, which nothing matches */
 } query_run;
@@ -791,21 +791,10 @@ static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 	return count_one(qr, &qr->units[i]);
 }
 
-/* Whether any row can fail the query's filters (else the footers count). */
-static bool count_filtered(const query_run *qr)
-{
-	for (size_t i = 0; i < qr->n_files; i++)
-		if (qr->files[i].excl)
-			return true;
-	const ps_query *q = qr->q;
-	return q->n_status_codes || q->n_status_ranges || q->technology || (q->diff_status && *q->diff_status) ||
-	       q->content_type || q->errors_only || q->url_contains || q->title_contains || query_needs_v2(q);
-}
-
 /* Counts units [from, to): without filters from the footers alone. */
 static int count_units(query_run *qr, size_t from, size_t to)
 {
-	if (!count_filtered(qr)) {
+	if (!qr->filtered) {
 		for (size_t i = from; i < to; i++)
 			qr->units[i].count = qr->units[i].rows;
 		return 0;
@@ -822,7 +811,7 @@ static int plan_count_file(query_run *qr, size_t i, const atomic_bool *stop)
 {
 	qfile *f = &qr->files[i];
 	int rc = plan_file(qr, i, stop);
-	if (rc || f->bad || (f->rows > SPLIT_ROWS && f->n_rgs > 1) || !qr->count_filtered)
+	if (rc || f->bad || (f->rows > SPLIT_ROWS && f->n_rgs > 1) || !qr->filtered)
 		return rc;
 	qunit u = {.file = i, .rg0 = 0, .nrg = f->n_rgs, .rows = f->rows, .count = -1, .take = -1};
 	ps_reader_tail_free(&f->tail); /* one unit: opened once */
@@ -1172,6 +1161,9 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 		rc = ps_err_from_parq(rc, "query");
 	if (!rc)
 		rc = list_files(qr);
+	/* a file's predicate holds every filter, --diff old's test included */
+	for (size_t i = 0; !rc && i < qr->n_files && !qr->filtered; i++)
+		qr->filtered = qr->files[i].pred != NULL;
 	return rc;
 }
 
@@ -1180,10 +1172,8 @@ int ps_store_count(ps_store *st, const ps_query *q, int64_t *count)
 	*count = 0;
 	query_run qr;
 	int rc = run_open(st, q, &qr);
-	if (!rc) {
-		qr.count_filtered = count_filtered(&qr);
+	if (!rc)
 		rc = pool_run(&qr, 0, qr.n_files, plan_count_file);
-	}
 	if (!rc)
 		rc = make_units(&qr, 0, qr.n_files);
 	if (!rc)
@@ -1280,23 +1270,12 @@ int ps_store_search_text(ps_store *st, const ps_query *q, ps_probe_text_fn forma
 
 int ps_text_append(ps_text *t, const void *p, size_t n)
 {
-	if (n > t->cap - t->len) {
-		size_t cap = t->cap ? t->cap : 4096;
-		while (cap - t->len < n) {
-			if (cap > SIZE_MAX / 2)
-				return ps_err_nomem();
-			cap *= 2;
-		}
-		char *d = realloc(t->data, cap);
-		if (!d)
-			return ps_err_nomem();
-		t->data = d;
-		t->cap = cap;
-	}
-	if (n)
-		memcpy(t->data + t->len, p, n);
-	t->len += n;
-	return 0;
+	ps_buf b = {t->data, t->len, t->cap};
+	int rc = ps_buf_add(&b, p, n);
+	t->data = b.data;
+	t->len = b.len;
+	t->cap = b.cap;
+	return rc ? ps_err_nomem() : 0;
 }
 
 static int collect(void *ud, const ps_probe_result *r)
