@@ -84,12 +84,6 @@ static void fail(ctx *c, const char *field, const char *expected, const jt *v)
 	c->failed = 1;
 }
 
-/* The member called name (the last of several, as most readers take it),
- * NULL when absent or null. Keys compare case-sensitively. */
-static const jt *member(const jt *obj, const char *name)
-{
-	return jt_member(obj, name);
-}
 
 /* The keys in an open-addressed table (slot: key + 1), by length and
  * first and last byte: one probe or two per member, not a pass over
@@ -138,13 +132,6 @@ static const jt *field(ctx *c, int k)
 	return v && !jt_is_null(v) ? v : NULL;
 }
 
-/* A string value as the record keeps it: the tree's strings are in the
- * line's copy in the record's memory (ps_rec_from_line), so it is that. */
-static const char *rec_str(ps_arena *a, const jt *v)
-{
-	(void)a;
-	return v->s;
-}
 
 /* Field k when present and of the type `is` tests (`what` names it);
  * NULL when absent, or when of another type (the line then fails). */
@@ -161,7 +148,7 @@ static const jt *typed(ctx *c, int k, bool (*is)(const jt *), const char *what)
 static const char *str(ctx *c, int k)
 {
 	const jt *v = typed(c, k, jt_is_string, "a string");
-	return v ? rec_str(c->a, v) : NULL;
+	return v ? v->s : NULL;
 }
 
 /* x when it lies in [lo, hi]; otherwise 0, and the line fails. */
@@ -202,7 +189,7 @@ static bool add_strings(ctx *c, const char *name, const jt *arr, const char **v,
 			fail(c, name, "an array of strings", arr);
 			return false;
 		}
-		v[(*n)++] = rec_str(c->a, e);
+		v[(*n)++] = e->s;
 	}
 	return true;
 }
@@ -294,7 +281,7 @@ static const char *dump(ps_arena *a, const jt *v)
 static const char *header_value(ps_arena *a, const jt *v)
 {
 	if (jt_is_string(v))
-		return rec_str(a, v);
+		return v->s;
 	if (!jt_is_array(v))
 		return dump(a, v);
 	size_t len = 0;
@@ -559,14 +546,14 @@ static void int_array(ctx *c, const char *name, const jt *arr, const int32_t **o
 /* The string member name of object o (NULL when absent or null). */
 static const char *sub_str(ctx *c, const jt *o, const char *path, const char *name)
 {
-	const jt *v = member(o, name);
+	const jt *v = jt_member(o, name);
 	if (!v || jt_is_null(v))
 		return NULL;
 	if (!jt_is_string(v)) {
 		fail(c, path, "a string", v);
 		return NULL;
 	}
-	return rec_str(c->a, v);
+	return v->s;
 }
 
 /* The strings of array member name of object o. */
@@ -575,7 +562,7 @@ static void sub_str_array(ctx *c, const jt *o, const char *path, const char *nam
 {
 	*out = NULL;
 	*n = 0;
-	const jt *arr = member(o, name);
+	const jt *arr = jt_member(o, name);
 	if (!arr || jt_is_null(arr))
 		return;
 	if (!jt_is_array(arr)) {
@@ -670,7 +657,7 @@ static void httpx_v2(ctx *c, ps_probe_result *r)
 		r->tls_subject_cn = sub_str(c, tls, "tls.subject_cn", "subject_cn");
 		r->tls_issuer_cn = sub_str(c, tls, "tls.issuer_cn", "issuer_cn");
 		sub_str_array(c, tls, "tls.subject_an", "subject_an", &r->tls_subject_an, &r->n_tls_subject_an);
-		r->tls_not_after_ms = time_field(c, "tls.not_after", member(tls, "not_after"));
+		r->tls_not_after_ms = time_field(c, "tls.not_after", jt_member(tls, "not_after"));
 	} else if (tls) {
 		fail(c, "tls", "an object", tls);
 	}
@@ -768,15 +755,15 @@ static int rec_from_httpx(const jt *obj, const ps_rec_options *o, ps_arena *a, p
 		headers_from_object(&c, "header", h, r);
 	const jt *asn = field(&c, K_asn);
 	if (asn && jt_is_object(asn)) {
-		const jt *num = member(asn, "as_number");
+		const jt *num = jt_member(asn, "as_number");
 		if (num && jt_is_string(num))
-			r->asn = rec_str(a, num);
+			r->asn = num->s;
 		else if (num && !jt_is_null(num))
 			fail(&c, "asn.as_number", "a string", num);
 		r->asn_number = asn_from_text(r->asn);
 		r->asn_name = sub_str(&c, asn, "asn.as_name", "as_name");
 	} else if (asn && jt_is_string(asn)) {
-		r->asn = rec_str(a, asn);
+		r->asn = asn->s;
 		r->asn_number = asn_from_text(r->asn);
 	} else if (asn) {
 		fail(&c, "asn", "an object", asn);
@@ -796,7 +783,7 @@ static int rec_from_httpx(const jt *obj, const ps_rec_options *o, ps_arena *a, p
 	if (body && !jt_is_string(body))
 		fail(&c, "body", "a string", body);
 	else if (body && o && o->keep_body)
-		r->body = rec_str(a, body);
+		r->body = body->s;
 	httpx_v2(&c, r);
 	const jt *failed = field(&c, K_failed);
 	if (failed && !jt_is_bool(failed))
@@ -935,7 +922,7 @@ static int parse_line(const char *line, size_t len, ps_rec_format *format, const
 		return -1;
 	}
 	if (!*format)
-		*format = member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
+		*format = jt_member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
 	return *format == PS_REC_JSONL ? rec_from_jsonl(obj, o, a, out, err, cap) : rec_from_httpx(obj, o, a, out, err, cap);
 }
 
@@ -960,7 +947,7 @@ ps_rec_format ps_rec_detect(const char *line, size_t len)
 	const jt *obj = jt_parse(&inner, text, len, &end);
 	ps_rec_format f = 0;
 	if (obj && jt_is_object(obj))
-		f = member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
+		f = jt_member(obj, "original_url") ? PS_REC_JSONL : PS_REC_HTTPX;
 	free(text);
 	return f;
 }
