@@ -159,6 +159,13 @@ static void test_in_place(jt_doc *d)
 	CHECK(l && l->len == 2 && l->child->d == 1 && !strcmp(l->child->next->s, "x") && !l->child->next->next);
 	CHECK(jt_member(r, "none") == NULL);
 
+	/* escaped NULs are told, in a key or in a string value */
+	char nul[] = "{\"a\\u0000\":1,\"b\":\"x\\u0000\",\"c\":\"\\u0041\",\"d\":[\"\\u0000\"]}";
+	r = jt_parse(d, nul, strlen(nul), &end);
+	REQUIRE(r && r->len == 4);
+	CHECK(r->child->nul && r->child->next->nul && !r->child->next->next->nul);
+	CHECK(!jt_member(r, "d")->nul && jt_member(r, "d")->child->nul);
+
 	/* the last of repeated keys */
 	char dup[] = "{\"a\":1,\"b\":2,\"a\":3}";
 	r = jt_parse(d, dup, strlen(dup), &end);

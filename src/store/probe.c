@@ -744,9 +744,9 @@ static int headers_from_json(char *s, ps_arena *a, const ps_header **out, size_t
 	size_t k = 0;
 	bool ascending = true; /* names so far in strictly increasing order: none repeated */
 	for (const jt *e = o->child; e; e = e->next) {
+		if (e->nul)
+			return 0;
 		const char *v = e->type == JT_STRING ? e->s : "";
-		if (strlen(e->key) != e->klen || (e->type == JT_STRING && strlen(v) != e->len))
-			return 0; /* an escaped NUL */
 		size_t j = k;
 		if (k && !(ascending = ascending && strcmp(h[k - 1].name, e->key) < 0))
 			for (j = 0; j < k && strcmp(h[j].name, e->key);)

@@ -24,6 +24,7 @@ typedef struct parser {
 	char *t;
 	size_t len, at;
 	size_t err;  /* the offset of the byte that is wrong */
+	bool nul;    /* the last string read holds an escaped NUL */
 	int depth;
 } parser;
 
@@ -135,6 +136,7 @@ static bool parse_string(parser *p, const char **out, size_t *out_len)
 	char *t = p->t;
 	size_t start = p->at + 1, i = start;
 	bool escaped = false;
+	p->nul = false;
 #if defined(__SSE2__)
 	/* 16 bytes at a time to the first quote or backslash */
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
@@ -182,6 +184,7 @@ static bool parse_string(parser *p, const char **out, size_t *out_len)
 				if (!n)
 					return fail_at(p, i);
 				memcpy(t + w, utf8, n); /* never past i: an escape is longer */
+				p->nul = p->nul || !utf8[0];
 				w += n;
 				i += used;
 				continue;
@@ -272,11 +275,13 @@ static bool parse_container(parser *p, uint32_t ni, bool object)
 			return fail_at(p, p->len);
 		const char *key = NULL;
 		size_t klen = 0;
+		bool key_nul = false;
 		if (object) {
 			if (p->t[p->at] != '"')
 				return fail_at(p, p->at + 1); /* where cJSON says */
 			if (!parse_string(p, &key, &klen))
 				return false;
+			key_nul = p->nul;
 			skip_ws(p);
 			if (p->at >= p->len || p->t[p->at] != ':')
 				return fail_at(p, p->at);
@@ -291,6 +296,7 @@ static bool parse_container(parser *p, uint32_t ni, bool object)
 		jt *c = &p->d->v[ci];
 		c->key = key;
 		c->klen = (uint32_t)klen;
+		c->nul = c->nul || key_nul;
 		if (last)
 			p->d->v[last].next_i = ci;
 		else
@@ -330,6 +336,7 @@ static bool parse_value(parser *p, uint32_t ni)
 		n->type = JT_STRING;
 		n->s = v;
 		n->len = len;
+		n->nul = p->nul;
 		return true;
 	}
 	case '{':

@@ -17,6 +17,7 @@ typedef struct jt {
 	size_t len;             /* bytes of s; an array's elements, an object's members */
 	double d;               /* JT_NUMBER: its value */
 	uint32_t klen;          /* bytes of key */
+	bool nul;               /* its key or string value holds an escaped NUL (\u0000) */
 	uint32_t next_i, child_i; /* while parsing: next and child as indices (0: none) */
 	jt_type type;
 } jt;
