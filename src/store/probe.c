@@ -713,19 +713,19 @@ static void doc_destroy(void *p)
 /* The nodes of headers_json values, each reading thread's */
 static ps_thread_local doc_tl = PS_THREAD_LOCAL(doc_destroy);
 
-/* The headers of a headers_json value (s, the row's copy in a, which this
+/* The headers of a headers_json value (s[0..len), a copy in a, which this
  * parses in place: the names and values point into it). What jansson
  * would refuse (invalid UTF-8, text after the object, an escaped NUL)
  * gives no headers, as does a value that is not an object: not ours to
  * judge, the raw JSON stays unparsed. A name given twice keeps its first
  * place and its last value. Values that are not strings are empty. */
-static int headers_from_json(char *s, ps_arena *a, const ps_header **out, size_t *n)
+static int headers_from_json(char *s, size_t len, ps_arena *a, const ps_header **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 	if (!s)
 		return 0;
-	size_t len = strlen(s), end;
+	size_t end;
 	if (ps_utf8_valid(s, len) != len)
 		return 0;
 	jt_doc *d = ps_thread_local_get(&doc_tl, sizeof(jt_doc));
@@ -853,10 +853,11 @@ int ps_probe_from_row(const parq_value *row, ps_arena *a, ps_probe_result *p)
 	}
 	/* the text as stored, and a copy that the headers are parsed from */
 	p->headers_json = hj;
-	if (!rc && hj && !(hj = ps_arena_strndup(a, hj, strlen(hj))))
+	size_t hl = hj ? strlen(hj) : 0;
+	if (!rc && hj && !(hj = ps_arena_strndup(a, hj, hl)))
 		rc = PS_ENOMEM;
 	if (!rc)
-		rc = headers_from_json(hj, a, &p->headers, &p->n_headers);
+		rc = headers_from_json(hj, hl, a, &p->headers, &p->n_headers);
 	if (rc)
 		return ps_err_nomem();
 	return 0;

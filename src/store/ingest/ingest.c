@@ -5,11 +5,12 @@
  * chunks' lines (httpx.c) and work out each record's root target; the
  * pushing thread takes the parsed chunks back in input order, so that the
  * first bad line is the first by line number and records reach each
- * target in order, and while it waits for a chunk it does the workers'
- * work (one worker fewer than the threads asked for). A target's records are buffered until there are enough
- * of them to be worth a scan writer; from then on they go to the writer
- * as write jobs, which the worker threads run between chunks (a target's
- * jobs one at a time, in order; a chunk is reused once its jobs are done).
+ * target in order; while it waits, it does the workers' work (one worker
+ * fewer than the threads asked for is started). A target's records are
+ * buffered until there are enough of them to be worth a scan writer; from
+ * then on they go to the writer as write jobs, which the worker threads
+ * run between chunks (a target's jobs one at a time, in order; a chunk is
+ * reused once its jobs are done).
  * Writers flush row groups to their temporary files when the records and
  * row groups held by all targets together pass the memory budget.
  * ps_ingest_finish waits for the jobs, writes the remaining
