@@ -436,18 +436,20 @@ static void csv_list(strbuf *b, const char *const *v, size_t n)
 	sb_free(&t);
 }
 
+/* A number's cell (digits need no quoting, and a negative number is no
+ * formula); 0 an empty cell. */
 static void csv_int(strbuf *b, int64_t v, bool last)
 {
-	char n[32];
-	snprintf(n, sizeof n, "%" PRId64, v);
-	csv_emit(b, v ? n : NULL, false, last); /* a negative number is no formula */
+	if (v)
+		sb_i64(b, v);
+	sb_putc(b, last ? '\n' : ',');
 }
 
+/* A time's cell, 0 included. */
 static void csv_time(strbuf *b, int64_t v, bool last)
 {
-	char n[32];
-	snprintf(n, sizeof n, "%" PRId64, v);
-	csv_emit(b, n, false, last);
+	sb_i64(b, v);
+	sb_putc(b, last ? '\n' : ',');
 }
 
 void probe_csv(strbuf *b, const ps_probe_result *r)
