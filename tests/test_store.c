@@ -14,7 +14,10 @@
 
 #include "parq/parq.h"
 #include "probestore/probestore.h"
+#include "reader.h"
 #include "scan/probe_rows.h"
+#include "scan/scan_order.h"
+#include "thrift.h"
 #include "storage/backend.h"
 #include "test.h"
 
@@ -1124,6 +1127,62 @@ static void test_foreign_headers(void)
 	ps_probe_iter_close(it);
 }
 
+/* A scan's headers_json pages end at PS_SCAN_HEADERS_PAGE_BYTES, the other
+ * columns' at 64 KiB: the headers are compressed in large pages. */
+static void test_headers_pages(void)
+{
+	enum { N = 3000 };
+	ps_store *st = open_store();
+	ps_probe_result *r = calloc(N, sizeof *r);
+	ps_header(*h)[2] = calloc(N, sizeof *h);
+	char(*url)[64] = calloc(N, sizeof *url), (*val)[400] = calloc(N, sizeof *val);
+	REQUIRE(r && h && url && val);
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	for (int i = 0; i < N; i++) {
+		snprintf(url[i], sizeof url[i], "https://pages.example.com/%d", i);
+		for (size_t k = 0; k + 1 < sizeof val[i]; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			val[i][k] = "0123456789abcdef"[x & 15];
+		}
+		h[i][0] = (ps_header){"content-type", "text/html"};
+		h[i][1] = (ps_header){"set-cookie", val[i]};
+		r[i] = (ps_probe_result){.input_url = url[i], .status_code = 200, .headers = h[i], .n_headers = 2};
+	}
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = "pages.example.com";
+	o.scan_time_ms = 1764500000000;
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, &o, r, N, &res));
+	parq_reader *pr;
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, NULL, &pr) == 0);
+	const parq_file_meta *m = parq_reader_metadata(pr);
+	REQUIRE(m->n_row_groups == 1);
+	int cols[2] = {PS_COL_HEADERS_JSON, PS_COL_ORIGINAL_URL};
+	size_t limit[2] = {PS_SCAN_HEADERS_PAGE_BYTES, (size_t)64 << 10};
+	for (int c = 0; c < 2; c++) {
+		const parq_meta_chunk *ch = &m->row_groups[0].columns[cols[c]];
+		REQUIRE(ch->has_offset_index_offset);
+		parq_buf buf = {0};
+		const uint8_t *p;
+		REQUIRE(parq_reader_view(pr, ch->offset_index_offset, (size_t)ch->offset_index_length, &buf, &p) == 0);
+		parq_arena a;
+		parq_arena_init(&a, 0);
+		parq_meta_offset_index oi;
+		REQUIRE(parq_meta_decode_offset_index(&a, p, (size_t)ch->offset_index_length, &oi) == 0);
+		/* pages of limit bytes (a page ends at the first value past it) */
+		int64_t bytes = ch->meta.total_uncompressed_size;
+		int64_t want = (bytes + (int64_t)limit[c] - 1) / (int64_t)limit[c];
+		CHECK(bytes > 4 * (int64_t)limit[c] || c == 1);
+		CHECK((int64_t)oi.n_page_locations >= want - 1 && (int64_t)oi.n_page_locations <= want + 1);
+		parq_arena_free(&a);
+		free(buf.data);
+	}
+	parq_reader_close(pr);
+	ps_store_close(st);
+	free(r), free(h), free(url), free(val);
+}
+
 static void test_stream_iter(void)
 {
 	ps_store *st = open_store();
@@ -1414,6 +1473,7 @@ int main(void)
 	test_stream_iter();
 	test_foreign_headers();
 	test_headers_json();
+	test_headers_pages();
 	test_headers_order();
 	test_queries();
 	rm_rf(base);

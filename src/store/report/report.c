@@ -244,11 +244,9 @@ static int on_latest(void *ud, const ps_probe_result *p)
 		return rc;
 	if (p->error && *p->error && (rc = rows_add(&t->failed, &c->cap_failed, c->o->max_rows, c->a, p)))
 		return rc;
-	char cls[8];
+	char cls[8] = "none";
 	if (p->status_code >= 100 && p->status_code <= 999)
-		snprintf(cls, sizeof cls, "%dxx", p->status_code / 100);
-	else
-		strcpy(cls, "none");
+		memcpy(cls, (char[]){(char)('0' + p->status_code / 100), 'x', 'x', 0}, 4);
 	if ((rc = count_add(&c->status, cls, strlen(cls))))
 		return rc;
 	for (size_t i = 0; i < p->n_technologies; i++) {

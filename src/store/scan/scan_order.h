@@ -77,10 +77,16 @@ int ps_scan_load_first_seen(const ps_store *st, const char *prev_path, struct ps
 
 /* Columns of a scan file with options of their own, at most. */
 #define PS_SCAN_COL_OPTS 8
+/* The zstd level of a scan whose compression_level is 0 (unset). */
+#define PS_SCAN_ZSTD_LEVEL 1
+/* Uncompressed bytes after which a page of headers_json ends (the other
+ * columns' pages end at 64 KiB or 4,096 rows). */
+#define PS_SCAN_HEADERS_PAGE_BYTES ((size_t)256 << 10)
 /* The libparq options of a scan file of schema version (PS_SCHEMA_V1 or
- * V2): codec, level, row groups, page CRCs, bloom filters on the columns
- * looked up by value, no dictionary on the columns whose values are
- * distinct (co: room for PS_SCAN_COL_OPTS), the store's I/O. */
+ * V2): codec, level (0: PS_SCAN_ZSTD_LEVEL for zstd), row groups, page
+ * CRCs, bloom filters on the columns looked up by value, no dictionary on
+ * the columns whose values are distinct, larger pages for headers_json
+ * (co: room for PS_SCAN_COL_OPTS), the store's I/O. */
 void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64_t rows_per_row_group,
                           parq_writer_options *po, parq_column_options *co, parq_io *pio);
 

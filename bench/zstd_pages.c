@@ -1,0 +1,123 @@
+/* zstd levels and page sizes on a scan's values: each line of a file is
+ * one value, laid out as a PLAIN BYTE_ARRAY page holds it (a 4-byte
+ * length, then the bytes); pages end past PAGE bytes and are compressed
+ * one by one, as libparq's writer compresses them. Prints, per level and
+ * page size, the compressed share and compression and decompression
+ * speeds (the best of 5 passes).
+ *
+ *   zstd_pages FILE...      (docs/benchmarks.md: "zstd level and page size
+ *                            of the scans") */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zstd.h>
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The file's lines as PLAIN values, and where each page of page bytes ends. */
+static unsigned char *plain(const char *path, size_t page, size_t *len, size_t **ends, size_t *n_pages)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 20, n = 0, pcap = 64, np = 0, start = 0;
+	unsigned char *b = malloc(cap);
+	size_t *e = malloc(pcap * sizeof *e);
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t l;
+	while (b && e && (l = getline(&line, &lcap, f)) > 0) {
+		if (line[l - 1] == '\n')
+			l--;
+		while (n + (size_t)l + 4 > cap && (b = realloc(b, cap *= 2)))
+			;
+		if (!b)
+			break;
+		uint32_t v = (uint32_t)l;
+		memcpy(b + n, &v, 4);
+		memcpy(b + n + 4, line, (size_t)l);
+		n += (size_t)l + 4;
+		if (n - start >= page) {
+			if (np == pcap && !(e = realloc(e, (pcap *= 2) * sizeof *e)))
+				break;
+			e[np++] = start = n;
+		}
+	}
+	if (b && e && n > start && (np < pcap || (e = realloc(e, (pcap + 1) * sizeof *e))))
+		e[np++] = n;
+	free(line);
+	fclose(f);
+	if (!b || !e) {
+		free(b), free(e);
+		return NULL;
+	}
+	*len = n, *ends = e, *n_pages = np;
+	return b;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: zstd_pages FILE...\n");
+		return 2;
+	}
+	static const int levels[] = {1, 2, 3};
+	static const size_t pages[] = {64 << 10, 256 << 10};
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
+	printf("| values | level | page | bytes | compressed | share | compress MB/s | decompress MB/s |\n");
+	printf("|---|---|---|---|---|---|---|---|\n");
+	for (int a = 1; a < argc; a++) {
+		for (size_t p = 0; p < sizeof pages / sizeof *pages; p++) {
+			size_t len, *ends, np;
+			unsigned char *src = plain(argv[a], pages[p], &len, &ends, &np);
+			if (!src) {
+				fprintf(stderr, "zstd_pages: cannot read %s\n", argv[a]);
+				return 1;
+			}
+			size_t cap = ZSTD_compressBound(pages[p] * 2 + (1 << 20));
+			unsigned char *dst = malloc(cap * np), *back = malloc(len);
+			size_t *csz = malloc(np * sizeof *csz);
+			if (!dst || !back || !csz)
+				return 1;
+			for (size_t k = 0; k < sizeof levels / sizeof *levels; k++) {
+				double best_c = 1e9, best_d = 1e9;
+				size_t total = 0;
+				for (int pass = 0; pass < 5; pass++) {
+					double t0 = now();
+					total = 0;
+					for (size_t i = 0, at = 0; i < np; at = ends[i++]) {
+						csz[i] = ZSTD_compressCCtx(cc, dst + i * cap, cap, src + at, ends[i] - at, levels[k]);
+						if (ZSTD_isError(csz[i]))
+							return 1;
+						total += csz[i];
+					}
+					double t1 = now();
+					for (size_t i = 0, at = 0; i < np; at = ends[i++])
+						if (ZSTD_decompressDCtx(dc, back + at, ends[i] - at, dst + i * cap, csz[i]) != ends[i] - at)
+							return 1;
+					double t2 = now();
+					if (memcmp(back, src, len))
+						return 1;
+					best_c = t1 - t0 < best_c ? t1 - t0 : best_c;
+					best_d = t2 - t1 < best_d ? t2 - t1 : best_d;
+				}
+				const char *name = strrchr(argv[a], '/');
+				printf("| %s | %d | %zu KiB | %zu | %zu | %.1f%% | %.0f | %.0f |\n", name ? name + 1 : argv[a],
+				       levels[k], pages[p] >> 10, len, total, 100.0 * (double)total / (double)len,
+				       (double)len / best_c / 1e6, (double)len / best_d / 1e6);
+			}
+			free(src), free(ends), free(dst), free(back), free(csz);
+		}
+	}
+	ZSTD_freeCCtx(cc);
+	ZSTD_freeDCtx(dc);
+	return 0;
+}
