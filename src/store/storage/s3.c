@@ -3,6 +3,7 @@
 #include "storage/s3.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -10,6 +11,7 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,12 +160,73 @@ void ps_s3_options_default(ps_s3_options *o)
 	o->get_max = (size_t)1 << 30;
 }
 
+/* libcurl, loaded by the first S3 client rather than when the program
+ * starts: with the libraries it needs (TLS, LDAP, SSH, Kerberos, ...)
+ * it is most of a process's start, which every command on a local store
+ * would pay (benchmarks.md: 5.2 -> 2.6 ms for `probestore --version`). */
+static struct {
+	CURLcode (*global_init)(long flags);
+	const char *(*easy_strerror)(CURLcode);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *u, CURLUPart part, const char *content, unsigned int flags);
+	CURLUcode (*url_get)(const CURLU *u, CURLUPart part, char **content, unsigned int flags);
+	void (*url_cleanup)(CURLU *u);
+	void (*free)(void *p);
+	CURL *(*easy_init)(void);
+	void (*easy_cleanup)(CURL *h);
+	void (*easy_reset)(CURL *h);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption option, ...);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	CURLcode (*easy_perform)(CURL *h);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_cleanup)(CURLM *m);
+	CURLMcode (*multi_add_handle)(CURLM *m, CURL *h);
+	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *h);
+	CURLMcode (*multi_perform)(CURLM *m, int *running);
+	CURLMcode (*multi_poll)(CURLM *m, struct curl_waitfd extra[], unsigned int n, int timeout_ms, int *numfds);
+	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
+	const char *(*multi_strerror)(CURLMcode);
+} cu;
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
+static char curl_init_err[256]; /* "" once libcurl is loaded and initialised */
+
+#define LIBCURL "libcurl.so.4"
 
 static void curl_init(void)
 {
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *h = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(curl_init_err, sizeof curl_init_err, "cannot load %s: %s", LIBCURL, e ? e : "unknown error");
+		return;
+	}
+	static const struct {
+		const char *name;
+		size_t at;
+	} syms[] = {
+#define SYM(f) {"curl_" #f, offsetof(__typeof__(cu), f)}
+		SYM(global_init), SYM(easy_strerror), SYM(url), SYM(url_set), SYM(url_get), SYM(url_cleanup),
+		SYM(free), SYM(easy_init), SYM(easy_cleanup), SYM(easy_reset), SYM(easy_setopt), SYM(easy_getinfo),
+		SYM(easy_perform), SYM(slist_append), SYM(slist_free_all), SYM(multi_init), SYM(multi_cleanup),
+		SYM(multi_add_handle), SYM(multi_remove_handle), SYM(multi_perform), SYM(multi_poll),
+		SYM(multi_info_read), SYM(multi_strerror),
+#undef SYM
+	};
+	for (size_t i = 0; i < sizeof syms / sizeof *syms; i++) {
+		void *f = dlsym(h, syms[i].name);
+		if (!f) {
+			snprintf(curl_init_err, sizeof curl_init_err, "%s has no %s", LIBCURL,
+			         syms[i].name);
+			return;
+		}
+		memcpy((char *)&cu + syms[i].at, &f, sizeof f);
+	}
+	CURLcode c = cu.global_init(CURL_GLOBAL_DEFAULT);
+	if (c)
+		snprintf(curl_init_err, sizeof curl_init_err, "libcurl does not initialise: %s", cu.easy_strerror(c));
 }
 
 static const char *env_nonempty(const char *name)
@@ -176,13 +239,13 @@ static const char *env_nonempty(const char *name)
  * front for virtual-hosted style. */
 static int endpoint_parse(ps_s3 *s3, const char *endpoint)
 {
-	CURLU *u = curl_url();
+	CURLU *u = cu.url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
 	int rc = 0;
 	if (!u)
 		return ps_err_nomem();
-	if (curl_url_set(u, CURLUPART_URL, endpoint, 0) || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0)) {
+	if (cu.url_set(u, CURLUPART_URL, endpoint, 0) || cu.url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+	    cu.url_get(u, CURLUPART_HOST, &host, 0)) {
 		rc = ps_err(PS_ECONFIG, "S3: endpoint \"%s\" is not a URL (scheme://host[:port])", endpoint);
 		goto out;
 	}
@@ -190,8 +253,8 @@ static int endpoint_parse(ps_s3 *s3, const char *endpoint)
 		rc = ps_err(PS_ECONFIG, "S3: endpoint \"%s\": scheme must be http or https", endpoint);
 		goto out;
 	}
-	curl_url_get(u, CURLUPART_PORT, &port, 0);
-	curl_url_get(u, CURLUPART_PATH, &path, 0);
+	cu.url_get(u, CURLUPART_PORT, &port, 0);
+	cu.url_get(u, CURLUPART_PATH, &path, 0);
 	ps_buf b = {0};
 	if (ps_buf_printf(&b, "%s://%s%s%s%s%s", scheme, s3->o.path_style ? "" : s3->bucket,
 	                  s3->o.path_style ? "" : ".", host, port ? ":" : "", port ? port : "")) {
@@ -211,11 +274,11 @@ static int endpoint_parse(ps_s3 *s3, const char *endpoint)
 		memcpy(s3->base_path, path, pl);
 	s3->base_path[pl] = 0;
 out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
+	cu.free(scheme);
+	cu.free(host);
+	cu.free(port);
+	cu.free(path);
+	cu.url_cleanup(u);
 	return rc;
 }
 
@@ -224,9 +287,9 @@ void ps_s3_close(ps_s3 *s3)
 	if (!s3)
 		return;
 	if (s3->easy)
-		curl_easy_cleanup(s3->easy);
+		cu.easy_cleanup(s3->easy);
 	if (s3->multi)
-		curl_multi_cleanup(s3->multi);
+		cu.multi_cleanup(s3->multi);
 	if (s3->secret_key)
 		memset(s3->secret_key, 0, strlen(s3->secret_key));
 	if (s3->token_hdr)
@@ -263,8 +326,8 @@ int ps_s3_open(ps_s3 **out, const ps_s3_options *opts)
 	if (!ak || !sk)
 		return ps_err(PS_ECONFIG, "S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set");
 	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc)
-		return ps_err(PS_EIO, "S3: libcurl does not initialise: %s", curl_easy_strerror(curl_init_rc));
+	if (curl_init_err[0])
+		return ps_err(PS_EIO, "S3: %s", curl_init_err);
 
 	ps_s3 *s3 = calloc(1, sizeof *s3);
 	if (!s3)
@@ -327,8 +390,8 @@ int ps_s3_open(ps_s3 **out, const ps_s3_options *opts)
 		ps_s3_close(s3);
 		return rc;
 	}
-	s3->easy = curl_easy_init();
-	s3->multi = curl_multi_init();
+	s3->easy = cu.easy_init();
+	s3->multi = cu.multi_init();
 	if (!s3->easy || !s3->multi) {
 		ps_s3_close(s3);
 		return ps_err(PS_EIO, "S3: libcurl handle creation failed");
@@ -387,13 +450,13 @@ static void req_free(s3_req *r)
 {
 	ps_buf_free(&r->url);
 	ps_buf_free(&r->resp);
-	curl_slist_free_all(r->hdrs);
+	cu.slist_free_all(r->hdrs);
 	r->hdrs = NULL;
 }
 
 static int req_header(s3_req *r, const char *h)
 {
-	struct curl_slist *n = curl_slist_append(r->hdrs, h);
+	struct curl_slist *n = cu.slist_append(r->hdrs, h);
 	if (!n)
 		return ps_err_nomem();
 	r->hdrs = n;
@@ -462,7 +525,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	s3_req *r = ud;
 	size_t len = size * n;
 	if (r->status == 0)
-		curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &r->status);
+		cu.easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &r->status);
 	if (r->is_get)
 		r->s3->st.bytes_fetched += len;
 	if (r->dst && r->status >= 200 && r->status < 300) {
@@ -576,7 +639,7 @@ static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
 static int req_setup(s3_req *r, CURL *h)
 {
 	ps_s3 *s3 = r->s3;
-	curl_easy_reset(h);
+	cu.easy_reset(h);
 	r->h = h;
 	r->status = 0;
 	r->resp.len = 0;
@@ -589,7 +652,7 @@ static int req_setup(s3_req *r, CURL *h)
 	r->body_pos = 0;
 	r->cerr[0] = 0;
 	CURLcode c = CURLE_OK;
-#define SET(opt, val) if (!c) c = curl_easy_setopt(h, opt, val)
+#define SET(opt, val) if (!c) c = cu.easy_setopt(h, opt, val)
 	SET(CURLOPT_URL, r->url.data);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -632,7 +695,7 @@ static int req_setup(s3_req *r, CURL *h)
 	}
 #undef SET
 	if (c)
-		return ps_err(PS_EIO, "S3 %s %s: libcurl option: %s", r->op, r->key, curl_easy_strerror(c));
+		return ps_err(PS_EIO, "S3 %s %s: libcurl option: %s", r->op, r->key, cu.easy_strerror(c));
 	return 0;
 }
 
@@ -714,7 +777,7 @@ static void describe(const s3_req *r, char *buf, size_t cap)
 		snprintf(buf, cap, "HTTP %ld%s%s%s%s%s", r->status, d.code[0] ? " " : "", d.code, d.msg[0] ? " (" : "",
 		         d.msg, d.msg[0] ? ")" : "");
 	} else {
-		snprintf(buf, cap, "%s", r->cerr[0] ? r->cerr : curl_easy_strerror(r->cc));
+		snprintf(buf, cap, "%s", r->cerr[0] ? r->cerr : cu.easy_strerror(r->cc));
 	}
 }
 
@@ -742,7 +805,7 @@ static int req_outcome(s3_req *r, CURLcode cc, int *rc)
 	ps_s3 *s3 = r->s3;
 	r->cc = cc;
 	if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && r->too_long))
-		curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &r->status);
+		cu.easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &r->status);
 	if (cc == CURLE_ABORTED_BY_CALLBACK && ps_cancel_requested(s3->o.cancel)) {
 		*rc = ps_err(PS_ECANCELED, "S3 %s %s: canceled", r->op, r->key);
 		return ATTEMPT_FAIL;
@@ -794,7 +857,7 @@ static int req_run(s3_req *r)
 		s3->st.requests++;
 		if (r->attempts > 1)
 			s3->st.retries++;
-		CURLcode cc = curl_easy_perform(s3->easy);
+		CURLcode cc = cu.easy_perform(s3->easy);
 		switch (req_outcome(r, cc, &rc)) {
 		case ATTEMPT_DONE:
 			return 0;
@@ -1096,7 +1159,7 @@ int ps_s3_get_ranges(ps_s3 *s3, const char *key, ps_s3_range *ranges, size_t n)
 		goto out;
 	}
 	for (int s = 0; s < nslots; s++)
-		if (!(easies[s] = curl_easy_init())) {
+		if (!(easies[s] = cu.easy_init())) {
 			rc = ps_err(PS_EIO, "S3: libcurl handle creation failed");
 			break;
 		}
@@ -1127,12 +1190,12 @@ int ps_s3_get_ranges(ps_s3 *s3, const char *key, ps_s3_range *ranges, size_t n)
 			s3_req *r = &g[pick].req;
 			if ((rc = req_setup(r, easies[s])))
 				break;
-			curl_easy_setopt(easies[s], CURLOPT_PRIVATE, (void *)&g[pick]);
+			cu.easy_setopt(easies[s], CURLOPT_PRIVATE, (void *)&g[pick]);
 			r->attempts++;
 			s3->st.requests++;
 			if (r->attempts > 1)
 				s3->st.retries++;
-			if (curl_multi_add_handle(s3->multi, easies[s])) {
+			if (cu.multi_add_handle(s3->multi, easies[s])) {
 				rc = ps_err(PS_EIO, "S3 GET %s: libcurl multi add failed", key);
 				break;
 			}
@@ -1145,20 +1208,20 @@ int ps_s3_get_ranges(ps_s3 *s3, const char *key, ps_s3_range *ranges, size_t n)
 		if (rc)
 			break;
 		int running = 0;
-		CURLMcode mc = curl_multi_perform(s3->multi, &running);
+		CURLMcode mc = cu.multi_perform(s3->multi, &running);
 		if (mc) {
-			rc = ps_err(PS_EIO, "S3 GET %s: libcurl: %s", key, curl_multi_strerror(mc));
+			rc = ps_err(PS_EIO, "S3 GET %s: libcurl: %s", key, cu.multi_strerror(mc));
 			break;
 		}
 		CURLMsg *m;
 		int left;
-		while ((m = curl_multi_info_read(s3->multi, &left))) {
+		while ((m = cu.multi_info_read(s3->multi, &left))) {
 			if (m->msg != CURLMSG_DONE)
 				continue;
 			range_group *c = NULL;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+			cu.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
 			CURLcode cc = m->data.result;
-			curl_multi_remove_handle(s3->multi, m->easy_handle);
+			cu.multi_remove_handle(s3->multi, m->easy_handle);
 			busy[slot_of[c - g]] = false;
 			int orc = 0;
 			switch (req_outcome(&c->req, cc, &orc)) {
@@ -1192,13 +1255,13 @@ int ps_s3_get_ranges(ps_s3 *s3, const char *key, ps_s3_range *ranges, size_t n)
 		now = now_ms();
 		int timeout = wake > now ? (int)(wake - now) : 0;
 		if (running || timeout > 0)
-			curl_multi_poll(s3->multi, NULL, 0, timeout > 100 ? 100 : timeout, NULL);
+			cu.multi_poll(s3->multi, NULL, 0, timeout > 100 ? 100 : timeout, NULL);
 	}
 	for (int s = 0; s < nslots; s++)
 		if (easies[s]) {
 			if (busy[s])
-				curl_multi_remove_handle(s3->multi, easies[s]);
-			curl_easy_cleanup(easies[s]);
+				cu.multi_remove_handle(s3->multi, easies[s]);
+			cu.easy_cleanup(easies[s]);
 		}
 	free(slot_of);
 	free(busy);
