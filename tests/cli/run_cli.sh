@@ -442,6 +442,10 @@ printf '{"url":"https://bad.example.com/c","status_code":0}\n' >>mixed.jsonl
 run --data skip ingest --group-by host mixed.jsonl --on-error skip --max-line-size 2K --scan-time $T1 --session k1
 run --data skip query --format table
 printf '[]\n{}\n' | run --data skip2 ingest --on-error skip
+note "a bucket where libcurl cannot be used: the library found is not libcurl"
+mkdir -p nocurl && : >nocurl/empty.c && ${CC:-cc} -shared -o nocurl/libcurl.so.4 nocurl/empty.c
+LD_LIBRARY_PATH=$W/nocurl AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s AWS_ENDPOINT_URL=http://127.0.0.1:9 \
+	run --data s3://bucket/p query --count
 end
 fi
 
