@@ -536,6 +536,60 @@ static void test_dictionary_choice(void)
 	unlink(path);
 }
 
+/* A column whose dictionary did not pay in a row group starts the next
+ * seven without one, and tries again in the eighth: "name" is distinct in
+ * row group 0 and one repeated value after it; "code" repeats throughout
+ * and keeps its dictionary in every row group. Every value reads back. */
+static void test_dictionary_skip(void)
+{
+	char path[] = "/tmp/parq_dskip_XXXXXX";
+	temp_file(path);
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "name", PARQ_BYTE_ARRAY, PARQ_REQUIRED, &S, 0, NULL));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "code", PARQ_INT32, PARQ_REQUIRED, NULL, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	enum { RG = 1000, GROUPS = 10, N = RG * GROUPS };
+	static char names[RG][32];
+	static parq_bytes nb[N];
+	static int32_t code[N];
+	for (int i = 0; i < N; i++) {
+		if (i < RG) {
+			snprintf(names[i], sizeof names[i], "distinct-%d", i);
+			nb[i] = (parq_bytes){(const uint8_t *)names[i], (uint32_t)strlen(names[i])};
+		} else {
+			nb[i] = (parq_bytes){(const uint8_t *)"same", 4};
+		}
+		code[i] = 200 + (i % 3) * 100;
+	}
+	parq_column_batch cols[2] = {
+		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = nb},
+		{.num_rows = N, .num_levels = N, .num_values = N, .values = code},
+	};
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.row_group_rows = RG;
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	CHECK_OK(parq_writer_write(w, cols, N));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	const parq_file_meta *fm = parq_reader_metadata(r);
+	REQUIRE(fm->n_row_groups == GROUPS);
+	for (uint32_t g = 0; g < GROUPS; g++) {
+		bool dict = chunk_has(&fm->row_groups[g].columns[0].meta, PARQ_ENC_RLE_DICTIONARY);
+		/* dropped in 0, skipped in 1..7, tried (and kept) from 8 */
+		CHECK_EQ_INT(dict, g >= 8);
+		CHECK(chunk_has(&fm->row_groups[g].columns[1].meta, PARQ_ENC_RLE_DICTIONARY));
+	}
+	check_strings(r, 0, nb, N, N);
+	parq_reader_close(r);
+	parq_schema_free(s);
+	unlink(path);
+}
+
 /* Mostly distinct values: the chunk's first page ends once its
  * dictionary holds a page's worth of bytes, the dictionary is dropped
  * there and what it held is given back, so that a writer holding the row
@@ -770,6 +824,7 @@ int main(void)
 	test_byte_stream_split();
 	test_writer_encoding_choice();
 	test_dictionary_choice();
+	test_dictionary_skip();
 	test_tiny_chunks();
 	test_dictionary_memory();
 	test_uniform_pages();

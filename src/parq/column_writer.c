@@ -147,6 +147,7 @@ struct parq_colw {
 	/* dictionary */
 	bool dict_on;
 	dict dict;
+	int dict_skip;           /* chunks still to start without one (maybe_drop_dictionary) */
 
 	/* chunk */
 	parq_buf dict_page, data, header;
@@ -248,7 +249,8 @@ void parq_colw_reset(parq_colw *c)
 	c->page_rows = c->page_nulls = c->page_first_row = 0;
 	parq_stats_reset(&c->page_stats);
 	parq_stats_reset(&c->chunk_stats);
-	c->dict_on = c->cfg.dictionary;
+	c->dict_on = c->cfg.dictionary && c->dict_skip == 0;
+	c->dict_skip -= c->dict_skip > 0;
 	c->page_dict = false;
 	dict_clear(&c->dict);
 	c->dict_page.len = c->data.len = 0;
@@ -670,7 +672,12 @@ static void dict_release(parq_colw *c)
  * without one: byte arrays and floating point values go PLAIN when more
  * than half of the page's values are distinct; integers go
  * DELTA_BINARY_PACKED when that comes out smaller than dictionary plus
- * indices. The decision holds for the rest of the chunk. */
+ * indices. The decision holds for the rest of the chunk, and a dropped
+ * dictionary for the next DICT_SKIP chunks too, which start without one:
+ * a column of distinct values stays so from row group to row group, and
+ * each first page tried with a dictionary was every value hashed, copied
+ * and then written again. */
+#define DICT_SKIP 7
 static int maybe_drop_dictionary(parq_colw *c)
 {
 	if (c->finishing && c->page_dict && !c->n_dict_data_pages && c->nidx < 64 && c->type != PARQ_BOOLEAN) {
@@ -710,6 +717,7 @@ static int maybe_drop_dictionary(parq_colw *c)
 	}
 	if (drop) {
 		dict_release(c);
+		c->dict_skip = DICT_SKIP;
 	} else {
 		c->vals.len = 0;
 	}
