@@ -333,6 +333,21 @@ static void temp_file(char *path)
 	close(fd);
 }
 
+/* Writes the n rows of cols to path with options o (NULL: the
+ * defaults) and opens the file. */
+static parq_reader *write_and_open(const char *path, const parq_schema *s, const parq_column_batch *cols, int64_t n,
+                                   const parq_writer_options *o)
+{
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, o));
+	CHECK_OK(parq_writer_write(w, cols, n));
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_reader *r = NULL;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	REQUIRE(r);
+	return r;
+}
+
 /* Column leaf of r reads back as `rows` rows whose `values` non-null
  * values are want[0..values), byte for byte. */
 static void check_strings(parq_reader *r, int leaf, const parq_bytes *want, int64_t rows, int64_t values)
@@ -402,13 +417,7 @@ static void writer_case(int encoding, bool dictionary)
 	}
 	o.columns = co;
 	o.n_columns = 3;
-	parq_writer *w;
-	CHECK_OK(parq_writer_open(&w, path, s, &o));
-	CHECK_OK(parq_writer_write(w, cols, ROWS));
-	CHECK_OK(parq_writer_close(w, NULL));
-
-	parq_reader *r;
-	CHECK_OK(parq_reader_open(&r, path, NULL));
+	parq_reader *r = write_and_open(path, s, cols, ROWS, &o);
 	const parq_file_meta *fm = parq_reader_metadata(r);
 	REQUIRE(fm->n_row_groups == 3);
 	for (uint32_t g = 0; g < fm->n_row_groups; g++) {
@@ -519,12 +528,7 @@ static void test_dictionary_choice(void)
 		{.num_rows = N, .num_levels = N, .num_values = N, .bytes = sv},
 		{.num_rows = N, .num_levels = N, .num_values = N, .values = score},
 	};
-	parq_writer *w;
-	CHECK_OK(parq_writer_open(&w, path, s, NULL));
-	CHECK_OK(parq_writer_write(w, cols, N));
-	CHECK_OK(parq_writer_close(w, NULL));
-	parq_reader *r;
-	CHECK_OK(parq_reader_open(&r, path, NULL));
+	parq_reader *r = write_and_open(path, s, cols, N, NULL);
 	const parq_meta_row_group *g = &parq_reader_metadata(r)->row_groups[0];
 	CHECK(!chunk_has(&g->columns[0].meta, PARQ_ENC_RLE_DICTIONARY));
 	CHECK(chunk_has(&g->columns[1].meta, PARQ_ENC_RLE_DICTIONARY));
@@ -570,12 +574,7 @@ static void test_dictionary_skip(void)
 	parq_writer_options o;
 	parq_writer_options_default(&o);
 	o.row_group_rows = RG;
-	parq_writer *w;
-	CHECK_OK(parq_writer_open(&w, path, s, &o));
-	CHECK_OK(parq_writer_write(w, cols, N));
-	CHECK_OK(parq_writer_close(w, NULL));
-	parq_reader *r;
-	CHECK_OK(parq_reader_open(&r, path, NULL));
+	parq_reader *r = write_and_open(path, s, cols, N, &o);
 	const parq_file_meta *fm = parq_reader_metadata(r);
 	REQUIRE(fm->n_row_groups == GROUPS);
 	for (uint32_t g = 0; g < GROUPS; g++) {
@@ -686,12 +685,7 @@ static void test_tiny_chunks(void)
 	parq_writer_options o;
 	parq_writer_options_default(&o);
 	o.codec = PARQ_CODEC_ZSTD;
-	parq_writer *w;
-	CHECK_OK(parq_writer_open(&w, path, s, &o));
-	CHECK_OK(parq_writer_write(w, cols, N));
-	CHECK_OK(parq_writer_close(w, NULL));
-	parq_reader *r;
-	CHECK_OK(parq_reader_open(&r, path, NULL));
+	parq_reader *r = write_and_open(path, s, cols, N, &o);
 	const parq_meta_row_group *g = &parq_reader_metadata(r)->row_groups[0];
 	/* url: three distinct short values, PLAIN and raw */
 	CHECK(!chunk_has(&g->columns[0].meta, PARQ_ENC_RLE_DICTIONARY));
