@@ -164,30 +164,18 @@ void ps_s3_options_default(ps_s3_options *o)
  * starts: with the libraries it needs (TLS, LDAP, SSH, Kerberos, ...)
  * it is most of a process's start, which every command on a local store
  * would pay (benchmarks.md: 5.2 -> 2.2 ms for `probestore --version`). */
+#define CURL_API(X) \
+	X(global_init) X(easy_strerror) X(url) X(url_set) X(url_get) X(url_cleanup) X(free) X(easy_init) \
+	X(easy_cleanup) X(easy_reset) X(easy_setopt) X(easy_getinfo) X(easy_perform) X(slist_append) \
+	X(slist_free_all) X(multi_init) X(multi_cleanup) X(multi_add_handle) X(multi_remove_handle) \
+	X(multi_perform) X(multi_poll) X(multi_info_read) X(multi_strerror)
+
+/* The functions s3.c calls, as cu.NAME for curl_NAME, each of the type
+ * curl.h gives it. */
 typedef struct curl_api {
-	CURLcode (*global_init)(long flags);
-	const char *(*easy_strerror)(CURLcode);
-	CURLU *(*url)(void);
-	CURLUcode (*url_set)(CURLU *u, CURLUPart part, const char *content, unsigned int flags);
-	CURLUcode (*url_get)(const CURLU *u, CURLUPart part, char **content, unsigned int flags);
-	void (*url_cleanup)(CURLU *u);
-	void (*free)(void *p);
-	CURL *(*easy_init)(void);
-	void (*easy_cleanup)(CURL *h);
-	void (*easy_reset)(CURL *h);
-	CURLcode (*easy_setopt)(CURL *h, CURLoption option, ...);
-	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-	CURLcode (*easy_perform)(CURL *h);
-	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
-	void (*slist_free_all)(struct curl_slist *l);
-	CURLM *(*multi_init)(void);
-	CURLMcode (*multi_cleanup)(CURLM *m);
-	CURLMcode (*multi_add_handle)(CURLM *m, CURL *h);
-	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *h);
-	CURLMcode (*multi_perform)(CURLM *m, int *running);
-	CURLMcode (*multi_poll)(CURLM *m, struct curl_waitfd extra[], unsigned int n, int timeout_ms, int *numfds);
-	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
-	const char *(*multi_strerror)(CURLMcode);
+#define CURL_FIELD(name) __typeof__(curl_##name) *name;
+	CURL_API(CURL_FIELD)
+#undef CURL_FIELD
 } curl_api;
 static curl_api cu;
 
@@ -208,13 +196,9 @@ static void curl_init(void)
 		const char *name;
 		size_t at;
 	} syms[] = {
-#define SYM(f) {"curl_" #f, offsetof(curl_api, f)}
-		SYM(global_init), SYM(easy_strerror), SYM(url), SYM(url_set), SYM(url_get), SYM(url_cleanup),
-		SYM(free), SYM(easy_init), SYM(easy_cleanup), SYM(easy_reset), SYM(easy_setopt), SYM(easy_getinfo),
-		SYM(easy_perform), SYM(slist_append), SYM(slist_free_all), SYM(multi_init), SYM(multi_cleanup),
-		SYM(multi_add_handle), SYM(multi_remove_handle), SYM(multi_perform), SYM(multi_poll),
-		SYM(multi_info_read), SYM(multi_strerror),
-#undef SYM
+#define CURL_SYM(name) {"curl_" #name, offsetof(curl_api, name)},
+		CURL_API(CURL_SYM)
+#undef CURL_SYM
 	};
 	for (size_t i = 0; i < sizeof syms / sizeof *syms; i++) {
 		void *f = dlsym(h, syms[i].name);
