@@ -245,8 +245,10 @@ static int on_latest(void *ud, const ps_probe_result *p)
 	if (p->error && *p->error && (rc = rows_add(&t->failed, &c->cap_failed, c->o->max_rows, c->a, p)))
 		return rc;
 	char cls[8] = "none";
-	if (p->status_code >= 100 && p->status_code <= 999)
-		memcpy(cls, (char[]){(char)('0' + p->status_code / 100), 'x', 'x', 0}, 4);
+	if (p->status_code >= 100 && p->status_code <= 999) {
+		cls[0] = (char)('0' + p->status_code / 100);
+		memcpy(cls + 1, "xx", 3);
+	}
 	if ((rc = count_add(&c->status, cls, strlen(cls))))
 		return rc;
 	for (size_t i = 0; i < p->n_technologies; i++) {
