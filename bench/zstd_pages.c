@@ -21,45 +21,59 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* The file's lines as PLAIN values, and where each page of page bytes ends. */
-static unsigned char *plain(const char *path, size_t page, size_t *len, size_t **ends, size_t *n_pages)
+/* The file's lines as PLAIN values (a 4-byte length, then the bytes). */
+static unsigned char *plain(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	size_t cap = 1 << 20, n = 0, pcap = 64, np = 0, start = 0;
+	size_t cap = 1 << 20, n = 0;
 	unsigned char *b = malloc(cap);
-	size_t *e = malloc(pcap * sizeof *e);
 	char *line = NULL;
 	size_t lcap = 0;
 	ssize_t l;
-	while (b && e && (l = getline(&line, &lcap, f)) > 0) {
+	while (b && (l = getline(&line, &lcap, f)) > 0) {
 		if (line[l - 1] == '\n')
 			l--;
-		while (n + (size_t)l + 4 > cap && (b = realloc(b, cap *= 2)))
-			;
-		if (!b)
+		while (n + (size_t)l + 4 > cap)
+			cap *= 2;
+		unsigned char *nb = realloc(b, cap);
+		if (!nb) {
+			free(b);
+			b = NULL;
 			break;
+		}
+		b = nb;
 		uint32_t v = (uint32_t)l;
 		memcpy(b + n, &v, 4);
 		memcpy(b + n + 4, line, (size_t)l);
 		n += (size_t)l + 4;
-		if (n - start >= page) {
-			if (np == pcap && !(e = realloc(e, (pcap *= 2) * sizeof *e)))
-				break;
-			e[np++] = start = n;
-		}
 	}
-	if (b && e && n > start && (np < pcap || (e = realloc(e, (pcap + 1) * sizeof *e))))
-		e[np++] = n;
 	free(line);
 	fclose(f);
-	if (!b || !e) {
-		free(b), free(e);
-		return NULL;
-	}
-	*len = n, *ends = e, *n_pages = np;
+	*len = n;
 	return b;
+}
+
+/* Where each page ends: past page bytes, at a value's end (as the writer
+ * cuts them); the longest page into *longest. */
+static size_t *page_ends(const unsigned char *b, size_t len, size_t page, size_t *n_pages, size_t *longest)
+{
+	size_t *e = malloc((len / page + 2) * sizeof *e), np = 0, start = 0;
+	*longest = *n_pages = 0;
+	if (!e)
+		return NULL;
+	for (size_t at = 0; at < len;) {
+		uint32_t v;
+		memcpy(&v, b + at, 4);
+		at += 4 + v;
+		if (at - start >= page || at == len) {
+			*longest = at - start > *longest ? at - start : *longest;
+			e[np++] = start = at;
+		}
+	}
+	*n_pages = np;
+	return e;
 }
 
 int main(int argc, char **argv)
@@ -75,17 +89,20 @@ int main(int argc, char **argv)
 	printf("| values | level | page | bytes | compressed | share | compress MB/s | decompress MB/s |\n");
 	printf("|---|---|---|---|---|---|---|---|\n");
 	for (int a = 1; a < argc; a++) {
+		size_t len;
+		unsigned char *src = plain(argv[a], &len), *back = src ? malloc(len) : NULL;
+		if (!back) {
+			fprintf(stderr, "zstd_pages: cannot read %s\n", argv[a]);
+			return 1;
+		}
+		const char *name = strrchr(argv[a], '/');
+		name = name ? name + 1 : argv[a];
 		for (size_t p = 0; p < sizeof pages / sizeof *pages; p++) {
-			size_t len, *ends, np;
-			unsigned char *src = plain(argv[a], pages[p], &len, &ends, &np);
-			if (!src) {
-				fprintf(stderr, "zstd_pages: cannot read %s\n", argv[a]);
-				return 1;
-			}
-			size_t cap = ZSTD_compressBound(pages[p] * 2 + (1 << 20));
-			unsigned char *dst = malloc(cap * np), *back = malloc(len);
+			size_t np, longest, *ends = page_ends(src, len, pages[p], &np, &longest);
+			size_t cap = ZSTD_compressBound(longest);
+			unsigned char *dst = ends ? malloc(cap * np) : NULL;
 			size_t *csz = malloc(np * sizeof *csz);
-			if (!dst || !back || !csz)
+			if (!dst || !csz)
 				return 1;
 			for (size_t k = 0; k < sizeof levels / sizeof *levels; k++) {
 				double best_c = 1e9, best_d = 1e9;
@@ -109,13 +126,13 @@ int main(int argc, char **argv)
 					best_c = t1 - t0 < best_c ? t1 - t0 : best_c;
 					best_d = t2 - t1 < best_d ? t2 - t1 : best_d;
 				}
-				const char *name = strrchr(argv[a], '/');
-				printf("| %s | %d | %zu KiB | %zu | %zu | %.1f%% | %.0f | %.0f |\n", name ? name + 1 : argv[a],
-				       levels[k], pages[p] >> 10, len, total, 100.0 * (double)total / (double)len,
-				       (double)len / best_c / 1e6, (double)len / best_d / 1e6);
+				printf("| %s | %d | %zu KiB | %zu | %zu | %.1f%% | %.0f | %.0f |\n", name, levels[k], pages[p] >> 10, len,
+				       total, 100.0 * (double)total / (double)len, (double)len / best_c / 1e6,
+				       (double)len / best_d / 1e6);
 			}
-			free(src), free(ends), free(dst), free(back), free(csz);
+			free(ends), free(dst), free(csz);
 		}
+		free(src), free(back);
 	}
 	ZSTD_freeCCtx(cc);
 	ZSTD_freeDCtx(dc);
