@@ -42,4 +42,10 @@ int ps_probe_iter_open_fields(ps_probe_iter **out, const ps_store *st, const cha
  * column is read. path NULL adds nothing. */
 int ps_scan_load_urls(const ps_store *st, const char *path, ps_strmap *m);
 
+/* *same: whether the scan files stored (of st) and local (a local file)
+ * hold the same records: every value of every column both have equal,
+ * but the marks (diff_status, first_seen_timestamp, changed_fields)
+ * unless marks. */
+int ps_scan_same_records(const ps_store *st, const char *stored, const char *local, bool marks, bool *same);
+
 #endif

@@ -12,9 +12,8 @@
 #include "parq/parq.h"
 #include "probestore/store.h"
 
-/* Key-value metadata of the scan order and of a scan's content. */
+/* Key-value metadata of the scan order. */
 #define PS_KV_SCAN_SEQ "probestore.scan_seq"
-#define PS_KV_CONTENT_DIGEST "probestore.content_digest"
 
 /* An exclusive flock on <dir>/.lock, the target's lock: held from choosing
  * the scan a new one follows to its rename, and while later scans are

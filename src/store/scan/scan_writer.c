@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <xxhash.h>
 
 #include "storage/atomic_file.h"
@@ -63,8 +62,6 @@ struct ps_scan_writer {
 	ps_urlset seen;          /* this scan's URLs, counted once each */
 	int64_t seq;             /* the target's sequence number, once prepared */
 	int64_t open_ms;         /* the scan time the rows were written with */
-	EVP_MD_CTX *digest;      /* SHA-256 of the records as given */
-	char digest_hex[65];
 	bool skipped;            /* the same scan was stored already */
 	int64_t records, n_new, n_existing;
 	int64_t n_prev_seen;     /* distinct URLs of prev met (their values made negative) */
@@ -279,10 +276,6 @@ int ps_scan_writer_open(ps_scan_writer **out, ps_store *st, const ps_scan_option
 	const ps_config *cfg = ps_store_config(st);
 	w->scan_ms = o->scan_time_ms != PS_TIME_UNSET ? o->scan_time_ms : ps_now_ms();
 	w->open_ms = w->scan_ms;
-	if (!(w->digest = EVP_MD_CTX_new()) || EVP_DigestInit_ex(w->digest, EVP_sha256(), NULL) != 1) {
-		ps_scan_writer_abort(w);
-		return ps_err_nomem();
-	}
 	w->validate = o->validate < 0 ? cfg->writer.enable_validation : o->validate != 0;
 	w->utf8 = cfg->writer.utf8_repair;
 	w->codec = o->codec == PS_CODEC_CONFIG ? cfg->codec : o->codec;
@@ -535,73 +528,6 @@ static int validate_one(ps_scan_writer *w, size_t idx, const ps_probe_result *r,
 	return 0;
 }
 
-/* ---- the content digest ---- */
-
-/* The digest's input gathered in blocks: one update per block rather
- * than two per field (most fields are a few bytes). */
-typedef struct digest_buf {
-	EVP_MD_CTX *d;
-	size_t n;
-	unsigned char b[16384];
-} digest_buf;
-
-static void digest_flush(digest_buf *g)
-{
-	if (g->n)
-		EVP_DigestUpdate(g->d, g->b, g->n);
-	g->n = 0;
-}
-
-static void digest_put(digest_buf *g, const void *p, size_t n)
-{
-	if (n > sizeof g->b - g->n) {
-		digest_flush(g);
-		if (n > sizeof g->b) {
-			EVP_DigestUpdate(g->d, p, n);
-			return;
-		}
-	}
-	memcpy(g->b + g->n, p, n);
-	g->n += n;
-}
-
-static void digest_str(digest_buf *g, const char *s)
-{
-	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
-	digest_put(g, &n, sizeof n);
-	if (s)
-		digest_put(g, s, n);
-}
-
-static void digest_int(digest_buf *g, int64_t v)
-{
-	digest_put(g, &v, sizeof v);
-}
-
-/* Every field a scan file keeps of r, each with its length: the same
- * records in the same order give the same digest. */
-static void digest_row(digest_buf *d, const ps_probe_result *r)
-{
-	const char *strs[] = {r->input_url, r->final_url, r->content_type, r->title, r->web_server,
-	                      r->root_target_url, r->error, r->method, r->url_status};
-	for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
-		digest_str(d, strs[k]);
-	digest_int(d, r->status_code);
-	digest_int(d, r->content_length);
-	digest_int(d, r->oldest_scan_timestamp_ms);
-	digest_int(d, (int64_t)r->n_technologies);
-	for (size_t j = 0; r->technologies && j < r->n_technologies; j++)
-		digest_str(d, r->technologies[j]);
-	digest_int(d, (int64_t)r->n_ips);
-	for (size_t j = 0; r->ips && j < r->n_ips; j++)
-		digest_str(d, r->ips[j]);
-	digest_int(d, (int64_t)r->n_headers);
-	for (size_t j = 0; r->headers && j < r->n_headers; j++) {
-		digest_str(d, r->headers[j].name);
-		digest_str(d, r->headers[j].value);
-	}
-}
-
 /* A batch's column vectors are needed only while it is written: one set
  * per thread, not one per writer (ingest keeps a writer per target open,
  * and each would hold vectors as large as its largest batch). */
@@ -658,11 +584,7 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 			if (fixed_rows)
 				rows = fixed_rows;
 		}
-		digest_buf dg;
-		dg.d = w->digest;
-		dg.n = 0;
 		for (size_t i = 0; i < m; i++) {
-			digest_row(&dg, &rows[i]);
 			w->diff[i] = NULL;
 			w->first[i] = PS_TIME_UNSET;
 			if (!w->o.mark_diff || !rows[i].input_url)
@@ -689,7 +611,6 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 				w->n_new += first_row;
 			}
 		}
-		digest_flush(&dg);
 		int rc = changes_batch(w, rows, m);
 		if (rc)
 			return rc;
@@ -719,16 +640,10 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 	return 0;
 }
 
-/* The key-value metadata that orders the scan and names its content: a
- * sequence number taken under the target's lock, and the digest. */
+/* The key-value metadata that orders the scan: a sequence number taken
+ * under the target's lock. */
 static int set_order_kv(ps_scan_writer *w)
 {
-	unsigned char md[32];
-	unsigned mdlen = 0;
-	if (EVP_DigestFinal_ex(w->digest, md, &mdlen) != 1 || mdlen != 32)
-		return ps_err(PS_EIO, "scan of %s: SHA-256 failed", w->root_target);
-	for (int k = 0; k < 32; k++)
-		snprintf(w->digest_hex + 2 * k, 3, "%02x", md[k]);
 	ps_target_lock l;
 	int rc = 0;
 	if (w->remote) {
@@ -745,8 +660,7 @@ static int set_order_kv(ps_scan_writer *w)
 		return ps_err_prefix(rc, "scan of %s: ", w->root_target);
 	char seq[32];
 	snprintf(seq, sizeof seq, "%lld", (long long)w->seq);
-	if ((rc = parq_writer_set_kv(w->pw, PS_KV_SCAN_SEQ, seq)) ||
-	    (rc = parq_writer_set_kv(w->pw, PS_KV_CONTENT_DIGEST, w->digest_hex)))
+	if ((rc = parq_writer_set_kv(w->pw, PS_KV_SCAN_SEQ, seq)))
 		return ps_err_from_parq(rc, NULL);
 	return 0;
 }
@@ -818,38 +732,34 @@ static void placed(ps_scan_writer *w, const char *final, ps_scan_result *res)
 	ps_log(ps_store_logger(w->st), PS_LOG_INFO, f, 5, w->skipped ? "scan stored already" : "scan written");
 }
 
-/* The scan of the same time and content stored already, if any: its path
- * into found. */
+/* The scan of the same time and records stored already, if any: its path
+ * into found. A stored scan that cannot be read is not the same. */
 static bool find_stored(ps_scan_writer *w, const ps_scan_info *scans, size_t n, char *found, size_t cap)
 {
 	bool hit = false;
 	for (size_t i = 0; i < n && !hit; i++) {
 		if (scans[i].scan_time_ms != w->scan_ms || scans[i].rows != w->records)
 			continue;
-		parq_reader *r;
-		if (ps_storage_open_reader(w->st, scans[i].path, NULL, NULL, &r))
+		if (ps_scan_same_records(w->st, scans[i].path, w->tmp.path, !w->o.mark_diff, &hit) || !hit) {
+			hit = false;
 			continue;
-		const char *d = parq_reader_kv(r, PS_KV_CONTENT_DIGEST);
-		if (d && !strcmp(d, w->digest_hex)) {
-			snprintf(found, cap, "%s", scans[i].path);
-			hit = true;
-			/* the counts reported are the stored scan's, against the
-			 * scan before it */
-			const char *prev = NULL;
-			for (size_t j = i; j-- > 0;)
-				if (scans[j].rows >= 0) {
-					prev = scans[j].path;
-					break;
-				}
-			ps_url_diff diff;
-			if (ps_store_scan_diff(w->st, prev, scans[i].path, NULL, &diff) == 0) {
-				w->n_new = (int64_t)diff.n_new;
-				w->n_existing = (int64_t)diff.n_existing;
-				w->n_old = (int64_t)diff.n_old;
-				ps_url_diff_free(&diff);
-			}
 		}
-		parq_reader_close(r);
+		snprintf(found, cap, "%s", scans[i].path);
+		/* the counts reported are the stored scan's, against the scan
+		 * before it */
+		const char *prev = NULL;
+		for (size_t j = i; j-- > 0;)
+			if (scans[j].rows >= 0) {
+				prev = scans[j].path;
+				break;
+			}
+		ps_url_diff diff;
+		if (ps_store_scan_diff(w->st, prev, scans[i].path, NULL, &diff) == 0) {
+			w->n_new = (int64_t)diff.n_new;
+			w->n_existing = (int64_t)diff.n_existing;
+			w->n_old = (int64_t)diff.n_old;
+			ps_url_diff_free(&diff);
+		}
 	}
 	return hit;
 }
@@ -938,8 +848,11 @@ static int put_remote(ps_scan_writer *w, char *final, size_t cap)
 	int fd = open(w->tmp.path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ps_err(PS_EIO, "cannot open %s: %s", w->tmp.path, strerror(errno));
-	char token[128];
-	snprintf(token, sizeof token, "%s %s %lld", w->session_id, w->digest_hex, (long long)w->seq);
+	/* the writer's own: its session, a random part (writers of one
+	 * session share the session) and its sequence */
+	char token[160], nonce[64];
+	ps_session_id_new(nonce, sizeof nonce, w->scan_ms);
+	snprintf(token, sizeof token, "%s %s %lld", w->session_id, strrchr(nonce, '-') + 1, (long long)w->seq);
 	int rc = 0;
 	for (int k = 1;; k++) {
 		if (k > 1000) {
@@ -1307,7 +1220,6 @@ void ps_scan_writer_abort(ps_scan_writer *w)
 	ps_strmap_free(&w->prev);
 	changes_free(&w->chg);
 	ps_urlset_free(&w->seen);
-	EVP_MD_CTX_free(w->digest);
 	ps_arena_free(&w->repair);
 	free(w->diff);
 	free(w->first);
