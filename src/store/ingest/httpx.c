@@ -328,7 +328,7 @@ static void headers_from_object(ctx *c, const char *name, const jt *o, ps_probe_
 	for (const jt *e = o->child; e; e = e->next) {
 		if (jt_is_null(e))
 			continue;
-		h[k].name = ps_arena_strndup(c->a, e->key, strlen(e->key));
+		h[k].name = e->key; /* in place, as the values are */
 		h[k].value = header_value(c->a, e);
 		k++;
 	}
