@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ingest/httpx.h"
+#include "scan/scan_internal.h"
 #include "parq/meta.h"
 #include "parq/parq.h"
 #include "probestore/probestore.h"
@@ -756,6 +757,117 @@ static void test_stored_other_layout(void)
 	ps_store_close(st);
 }
 
+/* A file of the 17 probe columns whose two lists name their element
+ * elem (NULL: "element", as probestore writes them; "item", as some
+ * writers do), n rows; changed: one title differs. Columns in file
+ * order, as ps_probe_schema_check wants them. */
+static void write_probe_like(const char *path, const char *elem, int n, bool changed)
+{
+	static const char *const names[17] = {"original_url", "final_url", "status_code", "content_length",
+	                                      "content_type", "title", "web_server", "technologies", "ip_address",
+	                                      "root_target_url", "probe_error", "method", "headers_json",
+	                                      "diff_status", "scan_timestamp", "first_seen_timestamp",
+	                                      "last_seen_timestamp"};
+	parq_schema *sc;
+	REQUIRE(parq_schema_new(&sc) == 0);
+	parq_logical str = parq_lt_string(), lst = {0};
+	lst.kind = PARQ_LT_LIST;
+	for (int c = 0; c < 17; c++) {
+		if (c == 7 || c == 8) {
+			parq_node *g, *r;
+			if (!elem) {
+				REQUIRE(parq_schema_add_list(sc, NULL, names[c], PARQ_REQUIRED, PARQ_BYTE_ARRAY, PARQ_REQUIRED, &str,
+				                             0, NULL) == 0);
+				continue;
+			}
+			REQUIRE(parq_schema_add_group(sc, NULL, names[c], PARQ_REQUIRED, &lst, &g) == 0);
+			REQUIRE(parq_schema_add_group(sc, g, "list", PARQ_REPEATED, NULL, &r) == 0);
+			REQUIRE(parq_schema_add_leaf(sc, r, elem, PARQ_BYTE_ARRAY, PARQ_REQUIRED, &str, 0, NULL) == 0);
+			continue;
+		}
+		parq_type t = c == 2 ? PARQ_INT32 : c == 3 || c >= 14 ? PARQ_INT64 : PARQ_BYTE_ARRAY;
+		REQUIRE(parq_schema_add_leaf(sc, NULL, names[c], t, c == 0 || c == 14 ? PARQ_REQUIRED : PARQ_OPTIONAL,
+		                             t == PARQ_BYTE_ARRAY ? &str : NULL, 0, NULL) == 0);
+	}
+	REQUIRE(parq_schema_finish(sc) == 0);
+	parq_writer_options wo;
+	parq_writer_options_default(&wo);
+	parq_writer *w;
+	REQUIRE(parq_writer_open(&w, path, sc, &wo) == 0);
+	enum { MAXN = 64 };
+	REQUIRE(n <= MAXN);
+	char url[MAXN][32];
+	parq_bytes ub[MAXN], title[MAXN], tech[2 * MAXN];
+	int16_t def1[MAXN], tdef[2 * MAXN], trep[2 * MAXN], idef[MAXN], irep[MAXN];
+	int32_t status[MAXN];
+	int64_t ts[MAXN];
+	int nt = 0, nv = 0; /* levels, and the values packed */
+	for (int i = 0; i < n; i++) {
+		snprintf(url[i], sizeof url[i], "https://e.example.com/%d", i);
+		ub[i] = (parq_bytes){(const uint8_t *)url[i], (uint32_t)strlen(url[i])};
+		const char *t = changed && i == n - 1 ? "other" : "page";
+		title[i] = (parq_bytes){(const uint8_t *)t, (uint32_t)strlen(t)};
+		def1[i] = 1;
+		status[i] = 200 + i % 2;
+		ts[i] = 1743600000000;
+		/* technologies: none for even rows, two for odd ones */
+		if (i % 2) {
+			tech[nv++] = (parq_bytes){(const uint8_t *)"nginx", 5};
+			tdef[nt] = 1;
+			trep[nt++] = 0;
+			tech[nv++] = (parq_bytes){(const uint8_t *)"PHP", 3};
+			tdef[nt] = 1;
+			trep[nt++] = 1;
+		} else {
+			tdef[nt] = 0;
+			trep[nt++] = 0;
+		}
+		idef[i] = 0;
+		irep[i] = 0;
+	}
+	int16_t none[MAXN] = {0};
+	parq_column_batch cols[17];
+	memset(cols, 0, sizeof cols);
+	for (int c = 0; c < 17; c++) {
+		cols[c].num_rows = n;
+		cols[c].num_levels = n;
+		cols[c].def_levels = none; /* absent */
+	}
+	cols[0] = (parq_column_batch){n, n, n, NULL, NULL, NULL, ub};
+	cols[2] = (parq_column_batch){n, n, n, def1, NULL, status, NULL};
+	cols[5] = (parq_column_batch){n, n, n, def1, NULL, NULL, title};
+	cols[7] = (parq_column_batch){n, nt, nv, tdef, trep, NULL, tech};
+	cols[8] = (parq_column_batch){n, n, 0, idef, irep, NULL, NULL};
+	cols[14] = (parq_column_batch){n, n, n, NULL, NULL, ts, NULL};
+	REQUIRE(parq_writer_write(w, cols, n) == 0);
+	REQUIRE(parq_writer_close(w, NULL) == 0);
+	parq_schema_free(sc);
+}
+
+/* Files whose columns are laid out otherwise (a list's element named
+ * "item") are compared row by row: the same records are the same; a
+ * title changed is not. */
+static void test_same_records_other_leaves(void)
+{
+	char a[700], b[700], c[700];
+	snprintf(a, sizeof a, "%s/same_a.parquet", base);
+	snprintf(b, sizeof b, "%s/same_b.parquet", base);
+	snprintf(c, sizeof c, "%s/same_c.parquet", base);
+	write_probe_like(a, NULL, 40, false);
+	write_probe_like(b, "item", 40, false);
+	write_probe_like(c, "item", 40, true);
+	bool same = false;
+	CHECK_OK(ps_scan_same_records(NULL, a, a, false, &same));
+	CHECK(same);
+	same = false;
+	CHECK_OK(ps_scan_same_records(NULL, a, b, false, &same));
+	CHECK(same);
+	CHECK_OK(ps_scan_same_records(NULL, a, c, false, &same));
+	CHECK(!same);
+	CHECK_OK(ps_scan_same_records(NULL, b, c, false, &same));
+	CHECK(!same);
+}
+
 /* a then b, one result each, as scans of h.example.com a minute apart */
 static void write_pair(ps_store *st, const ps_probe_result *a, const ps_probe_result *b, ps_scan_result *ra,
                        ps_scan_result *rb)
@@ -922,6 +1034,7 @@ int main(void)
 	test_distinct_columns_plain();
 	test_stored_by_content();
 	test_stored_other_layout();
+	test_same_records_other_leaves();
 	rm_rf(base);
 	return test_report("test_schema_v2");
 }
