@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "ingest/httpx.h"
+#include "scan/probe_rows.h"
 #include "test.h"
 
 /* args.c reports usage errors through these; the messages are
@@ -342,6 +343,78 @@ static void test_times(void)
 	CHECK_EQ_INT(cli_parse_size("ingest", "--max-line-size", "99999999999T", &size), -1);
 }
 
+/* httpx's header object made into the headers_json text as the line is
+ * parsed (16 bytes at a time): the same text ps_headers_to_json makes
+ * from the record's headers, for random objects of names that repeat and
+ * share their first 8 bytes, values with escapes, <, > and &, UTF-8,
+ * U+2028, escaped NULs, and values that are not strings. */
+static void test_headers_text(void)
+{
+	static const char *const names[] = {"server", "content_type", "content_length", "x_forwarded_for",
+	                                    "x_forwarded_host", "a", "ab", "abcdefgh", "abcdefghi", "abcdefgg",
+	                                    "set_cookie", "date", "x\\u00e9", "x\\\"q", "zz<tag>"};
+	static const char *const pieces[] = {"v",     "nginx/1.25.3", "a b c", "\\\"", "\\\\", "\\n", "\\u003c", "<",
+	                                     ">",     "&",            "\\u00e9", "\xc3\xa9", "\xe2\x80\xa8", "\\u2029",
+	                                     "\\t",   "0123456789abcdef0123", "/", "\\/", "\\u0001"};
+	unsigned seed = 12345;
+	int made = 0, left = 0;
+	char line[4096];
+	for (int it = 0; it < 20000; it++) {
+		int o = snprintf(line, sizeof line, "{\"url\":\"https://h.example.com/\",\"header\":{");
+		int nh = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 14;
+		for (int k = 0; k < nh; k++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *nm = names[(seed >> 16) % (sizeof names / sizeof *names)];
+			o += snprintf(line + o, sizeof line - (size_t)o, "%s\"%s\":", k ? "," : "", nm);
+			unsigned kind = (seed >> 8) % 40;
+			if (kind == 0) {
+				o += snprintf(line + o, sizeof line - (size_t)o, "42");
+			} else if (kind == 1) {
+				o += snprintf(line + o, sizeof line - (size_t)o, "null");
+			} else if (kind == 2) {
+				o += snprintf(line + o, sizeof line - (size_t)o, "[\"a=1\",\"b=2\"]");
+			} else if (kind == 3 && it % 50 == 0) {
+				o += snprintf(line + o, sizeof line - (size_t)o, "\"a\\u0000b\"");
+			} else {
+				o += snprintf(line + o, sizeof line - (size_t)o, "\"");
+				int np = (int)((seed >> 20) % 6);
+				for (int q = 0; q < np; q++) {
+					seed = seed * 1103515245u + 12345u;
+					/* mostly plain pieces */
+					unsigned pi = (seed >> 16) % 64;
+					const char *pc = pi < sizeof pieces / sizeof *pieces ? pieces[pi] : pi % 2 ? "Tue, 25 Nov" : "vfceff96c7a";
+					o += snprintf(line + o, sizeof line - (size_t)o, "%s", pc);
+				}
+				o += snprintf(line + o, sizeof line - (size_t)o, "\"");
+			}
+		}
+		snprintf(line + o, sizeof line - (size_t)o, "}}");
+		ps_arena a = {0};
+		ps_rec r;
+		char err[256] = "";
+		ps_rec_format f = 0;
+		int rc = ps_rec_from_line(line, strlen(line), &f, NULL, &a, &r, err, sizeof err);
+		CHECK_EQ_INT(rc, 0);
+		if (!rc && r.r.headers_json) {
+			made++;
+			ps_buf b = {0};
+			CHECK_EQ_INT(ps_headers_to_json(&b, r.r.headers, r.r.n_headers), 0);
+			if (!b.data || strcmp(b.data, r.r.headers_json)) {
+				CHECK(0);
+				fprintf(stderr, "line %s\n  parsed: %s\n  headers: %s\n", line, r.r.headers_json,
+				        b.data ? b.data : "(none)");
+			}
+			ps_buf_free(&b);
+		} else if (!rc && r.r.n_headers) {
+			left++;
+		}
+		ps_arena_free(&a);
+	}
+	/* both ways taken: most objects made as parsed, the others by the writer */
+	CHECK(made > 10000);
+	CHECK(left > 1000);
+}
+
 int main(void)
 {
 	test_full();
@@ -349,6 +422,7 @@ int main(void)
 	test_jsonl();
 	test_errors();
 	test_json_details();
+	test_headers_text();
 	test_durations();
 	test_times();
 	ps_rec_release();

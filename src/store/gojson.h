@@ -14,4 +14,9 @@
  * error set. */
 int ps_json_go_string(ps_buf *b, const void *s, size_t n);
 
+/* The same for a string followed by at least 16 readable bytes (s[0..n+16)
+ * in one object): a string that needs no escaping, most of them, is
+ * checked and copied 16 bytes at a time. */
+int ps_json_go_string_padded(ps_buf *b, const void *s, size_t n);
+
 #endif

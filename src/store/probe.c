@@ -218,8 +218,7 @@ static void sort_headers(const ps_header **v, size_t m)
  * in no order) need no strcmp. */
 typedef struct keyed_header {
 	uint64_t key;
-	size_t len;
-	const ps_header *h;
+	const ps_header_view *h;
 } keyed_header;
 
 static int keyed_cmp(const keyed_header *a, const keyed_header *b)
@@ -227,22 +226,29 @@ static int keyed_cmp(const keyed_header *a, const keyed_header *b)
 	if (a->key != b->key)
 		return a->key < b->key ? -1 : 1;
 	/* the same first 8 bytes: a name shorter than that is all of them */
-	return a->len < 8 || b->len < 8 ? 0 : strcmp(a->h->name + 8, b->h->name + 8);
+	size_t la = a->h->nlen, lb = b->h->nlen;
+	if (la < 8 || lb < 8)
+		return 0;
+	size_t m = (la < lb ? la : lb) - 8;
+	int c = m ? memcmp(a->h->name + 8, b->h->name + 8, m) : 0;
+	return c ? c : (la > lb) - (la < lb);
 }
 
-/* ps_headers_to_json for up to 32 named headers: an insertion sort on
- * the keys, equal names keeping their order, the later of equal names
- * written. */
-static int headers_small(ps_buf *out, const ps_header *h, size_t n)
+int ps_headers_views_json(ps_buf *out, const ps_header_view *h, size_t n, bool padded)
 {
 	keyed_header v[32];
+	if (n > 32)
+		return ps_err(PS_EINVAL, "headers: %zu at once, at most 32", n);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!h[i].name)
-			continue;
-		keyed_header x = {0, strlen(h[i].name), &h[i]};
-		for (size_t b = 0; b < 8 && b < x.len; b++)
-			x.key |= (uint64_t)(unsigned char)h[i].name[b] << (56 - 8 * b);
+		keyed_header x = {0, &h[i]};
+		if (h[i].nlen >= 8) {
+			memcpy(&x.key, h[i].name, 8);
+			x.key = __builtin_bswap64(x.key);
+		} else {
+			for (size_t b = 0; b < h[i].nlen; b++)
+				x.key |= (uint64_t)(unsigned char)h[i].name[b] << (56 - 8 * b);
+		}
 		size_t j = m++;
 		while (j > 0 && keyed_cmp(&v[j - 1], &x) > 0) {
 			v[j] = v[j - 1];
@@ -258,17 +264,33 @@ static int headers_small(ps_buf *out, const ps_header *h, size_t n)
 		if (!first)
 			rc = ps_buf_addc(out, ',');
 		first = false;
-		const char *val = v[i].h->value ? v[i].h->value : "";
+		const ps_header_view *x = v[i].h;
 		if (!rc)
-			rc = ps_json_go_string(out, v[i].h->name, v[i].len);
+			rc = padded ? ps_json_go_string_padded(out, x->name, x->nlen) : ps_json_go_string(out, x->name, x->nlen);
 		if (!rc)
 			rc = ps_buf_addc(out, ':');
 		if (!rc)
-			rc = ps_json_go_string(out, val, strlen(val));
+			rc = padded ? ps_json_go_string_padded(out, x->value, x->vlen) : ps_json_go_string(out, x->value, x->vlen);
 	}
 	if (!rc)
 		rc = ps_buf_addc(out, '}');
 	return rc ? ps_err_nomem() : 0;
+}
+
+/* ps_headers_to_json for up to 32 named headers: an insertion sort on
+ * the keys, equal names keeping their order, the later of equal names
+ * written. */
+static int headers_small(ps_buf *out, const ps_header *h, size_t n)
+{
+	ps_header_view v[32];
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!h[i].name)
+			continue;
+		const char *val = h[i].value ? h[i].value : "";
+		v[m++] = (ps_header_view){h[i].name, val, strlen(h[i].name), strlen(val)};
+	}
+	return ps_headers_views_json(out, v, m, false);
 }
 
 int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n)
@@ -523,15 +545,19 @@ int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, in
 	}
 	/* headers_json first: the buffer may move while it grows */
 	c->json.len = 0;
+	bool given = ov && ov->headers_json_given;
+	size_t raw_given = 0;
 	for (size_t i = 0; i < n; i++) {
 		c->json_off[i] = 0;
-		if (r[i].n_headers && r[i].headers) {
+		if (given && r[i].headers_json) {
+			raw_given += strlen(r[i].headers_json) + 1;
+		} else if (r[i].n_headers && r[i].headers) {
 			c->json_off[i] = c->json.len + 1;
 			if (ps_headers_to_json(&c->json, r[i].headers, r[i].n_headers) || ps_buf_addc(&c->json, 0))
 				return PS_ENOMEM;
 		}
 	}
-	size_t raw = c->json.len;
+	size_t raw = c->json.len + raw_given;
 	int64_t nv[PS_PROBE_NCOLS] = {0}, nl[PS_PROBE_NCOLS] = {0};
 	for (size_t i = 0; i < n; i++) {
 		const ps_probe_result *p = &r[i];
@@ -548,7 +574,9 @@ int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, in
 			[PS_COL_ROOT_TARGET_URL] = root,
 			[PS_COL_PROBE_ERROR] = p->error,
 			[PS_COL_METHOD] = p->method,
-			[PS_COL_HEADERS_JSON] = c->json_off[i] ? c->json.data + c->json_off[i] - 1 : NULL,
+			[PS_COL_HEADERS_JSON] = given && p->headers_json ? p->headers_json
+			                        : c->json_off[i]            ? c->json.data + c->json_off[i] - 1
+			                                                    : NULL,
 			[PS_COL_DIFF_STATUS] = diff,
 		};
 		for (int k = 0; k < PS_PROBE_NCOLS; k++) {

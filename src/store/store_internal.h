@@ -60,7 +60,9 @@ void ps_scan_writer_set_time(ps_scan_writer *w, int64_t ms);
  * checks it (ingest's ps_rec_validate) and that every string is valid
  * UTF-8 (ingest checks or repairs each line before it is parsed, and the
  * JSON parser refuses escapes that are not UTF-16): neither is checked a
- * second time. */
+ * second time; and that a record's headers_json, when set, is its
+ * headers' text as ps_headers_to_json makes it (ingest makes it as it
+ * parses, on the parsing threads): it is written as it is. */
 void ps_scan_writer_checked(ps_scan_writer *w);
 /* Finishes w's file (footer, no sync), ready for ps_scan_writers_commit. */
 int ps_scan_writer_prepare(ps_scan_writer *w);

@@ -14,10 +14,13 @@
 #include <xxhash.h>
 
 #include "probestore/ingest.h"
+#include "scan/probe_rows.h"
 
 /* ---- field access ---- */
 
 static _Thread_local jt_doc tree, inner; /* parsing, below */
+static _Thread_local ps_buf hdr_buf;     /* headers_text's */
+#define LINE_PAD 16
 
 static bool jt_is_null(const jt *v) { return v->type == JT_NULL; }
 static bool jt_is_bool(const jt *v) { return v->type == JT_TRUE || v->type == JT_FALSE; }
@@ -334,6 +337,32 @@ static void headers_from_object(ctx *c, const char *name, const jt *o, ps_probe_
 	}
 	r->headers = h;
 	r->n_headers = k;
+}
+
+/* The text of httpx's header object o as the headers_json column holds
+ * it (ps_headers_to_json), made here from the tree's strings and their
+ * lengths, on the parsing threads: NULL (the writer makes it from the
+ * headers) for other than up to 32 string values without an escaped
+ * NUL. Strings of the line's tree are padded (parse_line). */
+static const char *headers_text(ctx *c, const jt *o)
+{
+	if (!jt_is_object(o) || !jt_size(o) || jt_size(o) > 32)
+		return NULL;
+	ps_header_view v[32];
+	size_t n = 0;
+	for (const jt *e = o->child; e; e = e->next) {
+		if (jt_is_null(e))
+			continue;
+		if (!jt_is_string(e) || e->nul)
+			return NULL;
+		v[n++] = (ps_header_view){e->key, e->s, e->klen, e->len};
+	}
+	if (!n)
+		return NULL;
+	hdr_buf.len = 0;
+	if (ps_headers_views_json(&hdr_buf, v, n, true))
+		return NULL;
+	return ps_arena_strndup(c->a, hdr_buf.data, hdr_buf.len);
 }
 
 /* "scheme://host[:port]" or "host[:port]" (IPv6 in brackets), the port
@@ -751,8 +780,10 @@ static int rec_from_httpx(const jt *obj, const ps_rec_options *o, ps_arena *a, p
 	str_array(&c, K_cname, cn, &r->n_cnames);
 	r->cnames = cn;
 	const jt *h = field(&c, K_header);
-	if (h)
+	if (h) {
 		headers_from_object(&c, "header", h, r);
+		r->headers_json = headers_text(&c, h);
+	}
 	const jt *asn = field(&c, K_asn);
 	if (asn && jt_is_object(asn)) {
 		const jt *num = jt_member(asn, "as_number");
@@ -878,6 +909,7 @@ void ps_rec_release(void)
 {
 	jt_free(&tree);
 	jt_free(&inner);
+	ps_buf_free(&hdr_buf);
 	free(target_slots);
 	target_slots = NULL;
 }
@@ -885,11 +917,13 @@ void ps_rec_release(void)
 static int parse_line(const char *line, size_t len, ps_rec_format *format, const ps_rec_options *o, ps_arena *a,
                       ps_rec *out, char *err, size_t cap)
 {
-	char *text = ps_arena_alloc(a, len + 1);
+	/* 16 bytes more than the line and its NUL: every string of the tree
+	 * is followed by 16 that can be read (ps_json_go_string_padded) */
+	char *text = ps_arena_alloc(a, len + 1 + LINE_PAD);
 	if (!text)
 		return -2;
 	memcpy(text, line, len);
-	text[len] = '\0';
+	memset(text + len, 0, 1 + LINE_PAD);
 	size_t at = 0;
 	const jt *obj = jt_parse(&tree, text, len, &at);
 	if (!obj && tree.oom)

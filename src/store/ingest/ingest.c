@@ -696,6 +696,7 @@ static int copy_rec(group *g, ps_probe_result *c, const ps_probe_result *r)
 	DUP(error);
 	DUP(method);
 	DUP(asn);
+	DUP(headers_json); /* made by the parser (headers_text in httpx.c) */
 #undef DUP
 	const char *const *lists[3] = {r->technologies, r->ips, r->cnames};
 	size_t counts[3] = {r->n_technologies, r->n_ips, r->n_cnames};

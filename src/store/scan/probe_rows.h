@@ -33,6 +33,9 @@ typedef struct ps_probe_overrides {
 	/* NULL, or per row the changed_fields list (NULL: none) and its length */
 	const char *const *const *changed;
 	const size_t *n_changed;
+	/* a result's headers_json, when set, is its headers' text as
+	 * ps_headers_to_json makes it (ingest makes it as it parses) */
+	bool headers_json_given;
 } ps_probe_overrides;
 
 /* One batch of rows as libparq column vectors. The views point into the
@@ -63,6 +66,17 @@ size_t ps_probe_cols_memory(const ps_probe_cols *c);
 /* Encodes headers as the Go datastore does (Go's json.Marshal of a map: keys
  * sorted, last duplicate wins, <, > and & escaped). Appends to out. */
 int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n);
+
+/* A header by its lengths. */
+typedef struct ps_header_view {
+	const char *name, *value;
+	size_t nlen, vlen;
+} ps_header_view;
+
+/* ps_headers_to_json for up to 32 headers given with their lengths (no
+ * NUL inside): the same text. padded: every name and value is followed
+ * by 16 readable bytes (ps_json_go_string_padded). */
+int ps_headers_views_json(ps_buf *out, const ps_header_view *h, size_t n, bool padded);
 
 /* Converts a row of a probe file (a STRUCT of top-level fields, as
  * parq_scan_next returns it: the 17 of version 1, those of version 2, or

@@ -615,7 +615,8 @@ int ps_scan_writer_add(ps_scan_writer *w, const ps_probe_result *r, size_t n)
 		if (rc)
 			return rc;
 		ps_probe_overrides ov = {.diff_status = w->diff, .first_seen_ms = w->first, .root_target = w->root_target,
-		                         .changed = w->chg.on ? w->chg.rows : NULL, .n_changed = w->chg.n};
+		                         .changed = w->chg.on ? w->chg.rows : NULL, .n_changed = w->chg.n,
+		                         .headers_json_given = w->checked};
 		ps_probe_cols *cols = cols_get();
 		if (!cols)
 			return ps_err_nomem();
