@@ -6,9 +6,6 @@
 #include "gojson.h"
 
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 /* Bytes copied as they are: printable ASCII but for the quote, the
  * backslash and the <, > and & that json.Marshal escapes (HTML-safe). */
@@ -90,37 +87,4 @@ int ps_json_go_string(ps_buf *b, const void *s, size_t n)
 	if (!rc)
 		rc = ps_buf_addc(b, '"');
 	return rc ? ps_err_nomem() : 0;
-}
-
-int ps_json_go_string_padded(ps_buf *b, const void *s, size_t n)
-{
-#if defined(__SSE2__)
-	/* 16 bytes at a time, each block checked and stored whole: below
-	 * 0x20 or from 0x80 on (negative as signed bytes), or one of the five
-	 * escaped, sends the string the general way */
-	const unsigned char *p = s;
-	if (ps_buf_reserve(b, n + 18))
-		return ps_err_nomem();
-	char *o = b->data + b->len + 1;
-	const __m128i lo = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
-	              amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
-	for (size_t i = 0; i < n; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, lo), _mm_cmpeq_epi8(x, q)),
-		                           _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bs), _mm_cmpeq_epi8(x, amp)),
-		                                        _mm_or_si128(_mm_cmpeq_epi8(x, lt), _mm_cmpeq_epi8(x, gt))));
-		unsigned m = (unsigned)_mm_movemask_epi8(hit);
-		if (n - i < 16)
-			m &= (1u << (n - i)) - 1;
-		if (m)
-			return ps_json_go_string(b, s, n);
-		_mm_storeu_si128((__m128i *)(void *)(o + i), x);
-	}
-	o[-1] = '"';
-	o[n] = '"';
-	b->len += n + 2;
-	return 0;
-#else
-	return ps_json_go_string(b, s, n);
-#endif
 }

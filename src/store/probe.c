@@ -234,6 +234,19 @@ static int keyed_cmp(const keyed_header *a, const keyed_header *b)
 	return c ? c : (la > lb) - (la < lb);
 }
 
+/* s[0..n) as ps_json_go_string writes it, 16 bytes at a time when it
+ * needs no escaping (ps_json_plain_padded). */
+static inline int put_padded(ps_buf *b, const char *s, size_t n)
+{
+	if (ps_buf_reserve(b, n + 18))
+		return PS_ENOMEM;
+	char *e = ps_json_plain_padded(b->data + b->len, s, n);
+	if (!e)
+		return ps_json_go_string(b, s, n);
+	b->len = (size_t)(e - b->data);
+	return 0;
+}
+
 int ps_headers_views_json(ps_buf *out, const ps_header_view *h, size_t n, bool padded)
 {
 	keyed_header v[32];
@@ -266,11 +279,11 @@ int ps_headers_views_json(ps_buf *out, const ps_header_view *h, size_t n, bool p
 		first = false;
 		const ps_header_view *x = v[i].h;
 		if (!rc)
-			rc = padded ? ps_json_go_string_padded(out, x->name, x->nlen) : ps_json_go_string(out, x->name, x->nlen);
+			rc = padded ? put_padded(out, x->name, x->nlen) : ps_json_go_string(out, x->name, x->nlen);
 		if (!rc)
 			rc = ps_buf_addc(out, ':');
 		if (!rc)
-			rc = padded ? ps_json_go_string_padded(out, x->value, x->vlen) : ps_json_go_string(out, x->value, x->vlen);
+			rc = padded ? put_padded(out, x->value, x->vlen) : ps_json_go_string(out, x->value, x->vlen);
 	}
 	if (!rc)
 		rc = ps_buf_addc(out, '}');

@@ -918,7 +918,7 @@ static int parse_line(const char *line, size_t len, ps_rec_format *format, const
                       ps_rec *out, char *err, size_t cap)
 {
 	/* 16 bytes more than the line and its NUL: every string of the tree
-	 * is followed by 16 that can be read (ps_json_go_string_padded) */
+	 * is followed by 16 that can be read (ps_json_plain_padded) */
 	char *text = ps_arena_alloc(a, len + 1 + LINE_PAD);
 	if (!text)
 		return -2;
