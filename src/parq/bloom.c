@@ -2,6 +2,9 @@
 #include "bloom.h"
 
 #include <math.h>
+/* inline: short values are most of what is hashed, and a call into the
+ * library costs as much as their hash */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 static const uint32_t salt[8] = {0x47b6137bU, 0x44974d91U, 0x8824ad5bU, 0xa2b7289dU,

@@ -2,6 +2,9 @@
 #include "column_writer.h"
 
 #include <pthread.h>
+/* inline: short values are most of what is hashed, and a call into the
+ * library costs as much as their hash */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 #include <zlib.h>
 

@@ -1,6 +1,9 @@
 #include "strmap.h"
 
 #include <stdlib.h>
+/* inline: short values are most of what is hashed, and a call into the
+ * library costs as much as their hash */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "probestore/probestore.h"

@@ -29,6 +29,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "../error.h"
 #include "ingest/httpx.h"
@@ -527,12 +529,8 @@ static void *worker(void *arg)
 
 static uint64_t hash_key(const char *dir, int64_t t)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (const unsigned char *p = (const unsigned char *)dir; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	for (int k = 0; k < 8; k++)
-		h = (h ^ (uint64_t)((t >> (8 * k)) & 0xff)) * 1099511628211ull;
-	return h;
+	/* every record is looked up by its directory: XXH3, not a byte at a time */
+	return XXH3_64bits_withSeed(dir, strlen(dir), (uint64_t)t);
 }
 
 /* Keeps an open-addressing table of n entries (slot: index + 1) at most
