@@ -181,7 +181,7 @@ static void test_long_match(void)
 	parq_buf one = {0}, plain = {0}, lng = {0}, again = {0};
 	CHECK_OK(parq_compress(ctx, PARQ_CODEC_ZSTD, 0, src, DOC, &one));
 	CHECK_OK(parq_compress(ctx, PARQ_CODEC_ZSTD, 0, src, n, &plain));
-	CHECK_OK(parq_compress_long(ctx, PARQ_CODEC_ZSTD, 0, true, src, n, &lng));
+	CHECK_OK(parq_compress_tuned(ctx, PARQ_CODEC_ZSTD, 0, &(parq_zstd_tune){.long_match = true}, src, n, &lng));
 	CHECK_OK(parq_compress(ctx, PARQ_CODEC_ZSTD, 0, src, n, &again));
 	printf("test_codec: 40 versions of 210 KB: one %zu bytes, zstd %zu, long matching %zu\n", one.len, plain.len,
 	       lng.len);
@@ -192,7 +192,7 @@ static void test_long_match(void)
 	CHECK(memcmp(out, src, n) == 0);
 	/* other codecs ignore the flag */
 	parq_buf sn = {0};
-	CHECK_OK(parq_compress_long(ctx, PARQ_CODEC_SNAPPY, 0, true, src, DOC, &sn));
+	CHECK_OK(parq_compress_tuned(ctx, PARQ_CODEC_SNAPPY, 0, &(parq_zstd_tune){.long_match = true}, src, DOC, &sn));
 	CHECK_OK(parq_decompress(ctx, PARQ_CODEC_SNAPPY, sn.data, sn.len, out, DOC));
 	CHECK(memcmp(out, src, DOC) == 0);
 	parq_buf_free(&sn);
@@ -205,10 +205,54 @@ static void test_long_match(void)
 	parq_codec_ctx_free(ctx);
 }
 
+/* A match table and shortest match of the caller's: the text comes back
+ * whole, the frame differs from the level's own (the settings took), and
+ * a plain call after a tuned one is plain again. */
+static void test_tuned(void)
+{
+	parq_codec_ctx *ctx = parq_codec_ctx_new();
+	REQUIRE(ctx);
+	/* headers-like text: short names and values, a date, a hex token */
+	enum { N = 256 << 10 };
+	uint8_t *src = malloc(N), *out = malloc(N);
+	REQUIRE(src && out);
+	uint64_t s = 11;
+	size_t at = 0;
+	while (at < N) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		char row[160];
+		int len = snprintf(row, sizeof row,
+		                   "{\"content_type\":\"text/html\",\"date\":\"Tue, %02u Nov 2025 %02u:%02u:%02u GMT\","
+		                   "\"etag\":\"v%010llx\",\"server\":\"nginx\"}",
+		                   (unsigned)(s >> 59), (unsigned)(s >> 40) % 24, (unsigned)(s >> 32) % 60,
+		                   (unsigned)(s >> 20) % 60, (unsigned long long)(s >> 24));
+		size_t k = (size_t)len < N - at ? (size_t)len : N - at;
+		memcpy(src + at, row, k);
+		at += k;
+	}
+	parq_buf plain = {0}, tuned = {0}, again = {0};
+	parq_zstd_tune t = {.hash_log = 12, .min_match = 7};
+	CHECK_OK(parq_compress(ctx, PARQ_CODEC_ZSTD, 1, src, N, &plain));
+	CHECK_OK(parq_compress_tuned(ctx, PARQ_CODEC_ZSTD, 1, &t, src, N, &tuned));
+	CHECK_OK(parq_compress(ctx, PARQ_CODEC_ZSTD, 1, src, N, &again));
+	CHECK(tuned.len != plain.len || memcmp(tuned.data, plain.data, plain.len) != 0);
+	CHECK_EQ_INT((int64_t)again.len, (int64_t)plain.len);
+	CHECK(again.len == plain.len && memcmp(again.data, plain.data, plain.len) == 0);
+	CHECK_OK(parq_decompress(ctx, PARQ_CODEC_ZSTD, tuned.data, tuned.len, out, N));
+	CHECK(memcmp(out, src, N) == 0);
+	parq_buf_free(&plain);
+	parq_buf_free(&tuned);
+	parq_buf_free(&again);
+	free(src);
+	free(out);
+	parq_codec_ctx_free(ctx);
+}
+
 int main(void)
 {
 	test_roundtrips();
 	test_long_match();
+	test_tuned();
 	test_garbage();
 	test_gzip_members();
 	test_hadoop_lz4();

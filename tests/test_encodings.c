@@ -497,6 +497,15 @@ static void test_writer_encoding_choice(void)
 	CHECK_EQ_INT(parq_writer_open(&w, "/tmp/parq_encodings_refused.parquet", s, &o), PARQ_EINVAL);
 	CHECK(strstr(parq_errmsg(), "DELTA_BINARY_PACKED is not available for DOUBLE") != NULL);
 	CHECK(access("/tmp/parq_encodings_refused.parquet", F_OK) != 0);
+	/* zstd's tuning within zstd's ranges */
+	parq_column_options_default(&co, 0);
+	co.zstd_hash_log = 5;
+	CHECK_EQ_INT(parq_writer_open(&w, "/tmp/parq_encodings_refused.parquet", s, &o), PARQ_EINVAL);
+	CHECK(strstr(parq_errmsg(), "zstd_hash_log 5") != NULL);
+	co.zstd_hash_log = 12;
+	co.zstd_min_match = 8;
+	CHECK_EQ_INT(parq_writer_open(&w, "/tmp/parq_encodings_refused.parquet", s, &o), PARQ_EINVAL);
+	CHECK(access("/tmp/parq_encodings_refused.parquet", F_OK) != 0);
 	parq_schema_free(s);
 }
 

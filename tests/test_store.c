@@ -1179,6 +1179,25 @@ static void test_headers_pages(void)
 		parq_arena_free(&a);
 		free(buf.data);
 	}
+	/* the same scan at level 1 asked for: zstd's own match finder for
+	 * the headers (the scans' default tunes it), the other columns the
+	 * same bytes */
+	o.root_target = "pages-level1.example.com";
+	o.codec = PARQ_CODEC_ZSTD;
+	o.compression_level = 1;
+	ps_scan_result res1;
+	CHECK_OK(ps_scan_write(st, &o, r, N, &res1));
+	parq_reader *pr1;
+	REQUIRE(ps_storage_open_reader(st, res1.path, NULL, NULL, &pr1) == 0);
+	const parq_file_meta *m1 = parq_reader_metadata(pr1);
+	REQUIRE(m1->n_row_groups == 1);
+	const parq_meta_column *hj = &m->row_groups[0].columns[PS_COL_HEADERS_JSON].meta,
+	                       *hj1 = &m1->row_groups[0].columns[PS_COL_HEADERS_JSON].meta;
+	CHECK_EQ_INT(hj->total_uncompressed_size, hj1->total_uncompressed_size);
+	CHECK(hj->total_compressed_size != hj1->total_compressed_size);
+	CHECK_EQ_INT(m->row_groups[0].columns[PS_COL_STATUS_CODE].meta.total_compressed_size,
+	             m1->row_groups[0].columns[PS_COL_STATUS_CODE].meta.total_compressed_size);
+	parq_reader_close(pr1);
 	parq_reader_close(pr);
 	ps_store_close(st);
 	free(r), free(h), free(url), free(val);

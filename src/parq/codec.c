@@ -253,24 +253,30 @@ static int lz4_frame(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
 	return rc;
 }
 
-static size_t zstd_long(ZSTD_CCtx *z, int level, void *dst, size_t cap, const void *src, size_t n)
+static size_t zstd_tuned(ZSTD_CCtx *z, int level, const parq_zstd_tune *t, void *dst, size_t cap, const void *src,
+                         size_t n)
 {
+	/* the context is shared: every setting made again, from none */
 	size_t r = ZSTD_CCtx_reset(z, ZSTD_reset_session_and_parameters);
 	if (!ZSTD_isError(r))
 		r = ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level);
-	if (!ZSTD_isError(r))
+	if (!ZSTD_isError(r) && t->long_match)
 		r = ZSTD_CCtx_setParameter(z, ZSTD_c_enableLongDistanceMatching, 1);
+	if (!ZSTD_isError(r) && t->hash_log)
+		r = ZSTD_CCtx_setParameter(z, ZSTD_c_hashLog, t->hash_log);
+	if (!ZSTD_isError(r) && t->min_match)
+		r = ZSTD_CCtx_setParameter(z, ZSTD_c_minMatch, t->min_match);
 	/* ZSTD_compress2 knows n and shrinks the window to it */
 	return ZSTD_isError(r) ? r : ZSTD_compress2(z, dst, cap, src, n);
 }
 
 int parq_compress(parq_codec_ctx *c, int codec, int level, const void *src, size_t n, parq_buf *dst)
 {
-	return parq_compress_long(c, codec, level, false, src, n, dst);
+	return parq_compress_tuned(c, codec, level, NULL, src, n, dst);
 }
 
-int parq_compress_long(parq_codec_ctx *c, int codec, int level, bool long_match, const void *src, size_t n,
-                       parq_buf *dst)
+int parq_compress_tuned(parq_codec_ctx *c, int codec, int level, const parq_zstd_tune *tune, const void *src,
+                        size_t n, parq_buf *dst)
 {
 	switch (codec) {
 	case PARQ_CODEC_UNCOMPRESSED:
@@ -295,9 +301,10 @@ int parq_compress_long(parq_codec_ctx *c, int codec, int level, bool long_match,
 		ZSTD_CCtx *z = zc_take();
 		if (!z)
 			return parq_err_nomem();
-		/* ZSTD_compressCCtx ignores the parameters zstd_long sets */
-		size_t out = long_match ? zstd_long(z, level ? level : 3, dst->data + dst->len, bound, src, n)
-		                        : ZSTD_compressCCtx(z, dst->data + dst->len, bound, src, n, level ? level : 3);
+		/* ZSTD_compressCCtx ignores the parameters zstd_tuned sets */
+		bool tuned = tune && (tune->long_match || tune->hash_log || tune->min_match);
+		size_t out = tuned ? zstd_tuned(z, level ? level : 3, tune, dst->data + dst->len, bound, src, n)
+		                   : ZSTD_compressCCtx(z, dst->data + dst->len, bound, src, n, level ? level : 3);
 		zc_give(z);
 		if (ZSTD_isError(out))
 			return parq_err(PARQ_EIO, "zstd: %s", ZSTD_getErrorName(out));

@@ -20,13 +20,22 @@ bool parq_codec_can_read(int codec);
 int parq_compress(parq_codec_ctx *ctx, int codec, int level, const void *src, size_t n,
                   parq_buf *dst);
 
-/* parq_compress, and with long_match ZSTD also searches the whole input for
- * long matches (long-distance matching): values repeated far apart, such as
- * successive versions of a document in one page, then cost a few bytes
- * each instead of a fresh copy. The frame's window stays within the input,
- * so any zstd decoder reads it. Other codecs ignore long_match. */
-int parq_compress_long(parq_codec_ctx *ctx, int codec, int level, bool long_match, const void *src,
-                       size_t n, parq_buf *dst);
+/* How ZSTD compresses beyond its level; all zero: as the level says.
+ * Other codecs ignore it. */
+typedef struct parq_zstd_tune {
+	/* also search the whole input for long matches (long-distance
+	 * matching): values repeated far apart, such as successive versions
+	 * of a document in one page, then cost a few bytes each instead of a
+	 * fresh copy. The frame's window stays within the input, so any zstd
+	 * decoder reads it. */
+	bool long_match;
+	int hash_log;  /* ZSTD_c_hashLog, 0: the level's */
+	int min_match; /* ZSTD_c_minMatch, 0: the level's */
+} parq_zstd_tune;
+
+/* parq_compress with ZSTD tuned by tune (NULL: not). */
+int parq_compress_tuned(parq_codec_ctx *ctx, int codec, int level, const parq_zstd_tune *tune, const void *src,
+                        size_t n, parq_buf *dst);
 
 /* Decompresses src into exactly dst_len bytes (the page's uncompressed
  * size). Output that would exceed dst_len, or fall short of it, is

@@ -743,7 +743,7 @@ static int tiny_chunk_raw(parq_colw *c, const uint8_t *p, size_t n, parq_buf *co
 		return 0;
 	}
 	comp->len = 0;
-	int rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, p, n, comp);
+	int rc = parq_compress_tuned(c->ctx, c->cfg.codec, c->cfg.level, &c->cfg.zstd, p, n, comp);
 	if (!rc && only && comp->len >= n)
 		*raw = true;
 	c->raw = *raw;
@@ -1112,7 +1112,7 @@ static int write_dict_page(parq_colw *c)
 	int rc;
 	if (c->cfg.codec != PARQ_CODEC_UNCOMPRESSED) {
 		pb->comp.len = 0;
-		if ((rc = parq_compress_long(c->ctx, c->cfg.codec, c->cfg.level, c->cfg.long_match, s->data, s->len, &pb->comp)))
+		if ((rc = parq_compress_tuned(c->ctx, c->cfg.codec, c->cfg.level, &c->cfg.zstd, s->data, s->len, &pb->comp)))
 			return rc;
 		body = pb->comp.data;
 		body_len = pb->comp.len;

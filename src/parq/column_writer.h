@@ -28,7 +28,7 @@ typedef struct parq_colw_config {
 	int64_t bloom_ndv;       /* 0: size from the chunk's distinct values */
 	int64_t bloom_min_values;/* fewer values in the chunk: no bloom filter */
 	int encoding;            /* non-dictionary pages: -1 automatic, PLAIN or DELTA_BINARY_PACKED */
-	bool long_match;         /* ZSTD long-distance matching (parq_compress_long) */
+	parq_zstd_tune zstd;     /* ZSTD beyond its level (parq_compress_tuned) */
 } parq_colw_config;
 
 /* Per-page entries for the ColumnIndex / OffsetIndex of a chunk. */

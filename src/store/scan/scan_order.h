@@ -81,6 +81,11 @@ int ps_scan_load_first_seen(const ps_store *st, const char *prev_path, struct ps
 /* Uncompressed bytes after which a page of headers_json ends (the other
  * columns' pages end at 64 KiB or 4,096 rows). */
 #define PS_SCAN_HEADERS_PAGE_BYTES ((size_t)256 << 10)
+/* ... compressed (at PS_SCAN_ZSTD_LEVEL) with a match table of 2^12
+ * entries and matches of 7 bytes or more, where level 1 takes 2^14 and
+ * 6 for a page of 256 KiB: the table stays in the core's cache */
+#define PS_SCAN_HEADERS_HASH_LOG 12
+#define PS_SCAN_HEADERS_MIN_MATCH 7
 /* The libparq options of a scan file of schema version (PS_SCHEMA_V1 or
  * V2): codec, level (0: PS_SCAN_ZSTD_LEVEL for zstd), row groups, page
  * CRCs, bloom filters on the columns looked up by value, no dictionary on

@@ -392,6 +392,13 @@ void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64
 	/* the headers are most of a scan's bytes: larger pages compress
 	 * them faster and smaller, and no query looks into their pages */
 	co[n_bloom].page_bytes = PS_SCAN_HEADERS_PAGE_BYTES;
+	/* and at the scans' own zstd level, a smaller match table and
+	 * longer matches than the level's compress them faster
+	 * (docs/benchmarks.md, "zstd level and page size of the scans") */
+	if (codec == PARQ_CODEC_ZSTD && level == 0) {
+		co[n_bloom].zstd_hash_log = PS_SCAN_HEADERS_HASH_LOG;
+		co[n_bloom].zstd_min_match = PS_SCAN_HEADERS_MIN_MATCH;
+	}
 	_Static_assert(N_BLOOM + 1 <= PS_SCAN_COL_OPTS, "room for the column options");
 	po->columns = co;
 	po->n_columns = n_bloom + 1;
