@@ -413,31 +413,6 @@ static void verify_column(gen *g, parq_reader *r, int l, uint64_t seed)
 	parq_column_reader_close(cr);
 }
 
-static bool same_value(const parq_value *a, const parq_value *b)
-{
-	if (a->kind != b->kind || a->node != b->node)
-		return false;
-	switch (a->kind) {
-	case PARQ_V_NULL: return true;
-	case PARQ_V_BOOL: return a->u.b == b->u.b;
-	case PARQ_V_INT32: return a->u.i32 == b->u.i32;
-	case PARQ_V_INT64: return a->u.i64 == b->u.i64;
-	case PARQ_V_INT96: return memcmp(a->u.int96, b->u.int96, 12) == 0;
-	case PARQ_V_FLOAT: return memcmp(&a->u.f, &b->u.f, 4) == 0;
-	case PARQ_V_DOUBLE: return memcmp(&a->u.d, &b->u.d, 8) == 0;
-	case PARQ_V_BYTES: return same_bytes(a->u.bytes, b->u.bytes);
-	case PARQ_V_LIST:
-	case PARQ_V_STRUCT:
-		if (a->u.list.n != b->u.list.n)
-			return false;
-		for (uint32_t i = 0; i < a->u.list.n; i++)
-			if (!same_value(&a->u.list.items[i], &b->u.list.items[i]))
-				return false;
-		return true;
-	}
-	return false;
-}
-
 /* Nodes of the read schema differ from the written ones; compare by path. */
 static const parq_schema *written_schema;
 static void remap_nodes(parq_value *v, const parq_schema *from, const parq_schema *to)
@@ -486,7 +461,7 @@ static void verify_rows(gen *g, parq_reader *r)
 		}
 		if (!row)
 			break;
-		if (n < g->rows && !same_value(row, &g->records[n]) && errors++ < 3)
+		if (n < g->rows && !parq_value_equal(row, &g->records[n], true) && errors++ < 3)
 			fprintf(stderr, "row %lld differs\n", (long long)n);
 		n++;
 	}

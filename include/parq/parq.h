@@ -583,6 +583,10 @@ PARQ_API int parq_row_reader_open(parq_row_reader **out, parq_reader *r,
  * returns 0 with *row == NULL at the end. */
 PARQ_API int parq_row_reader_next(parq_row_reader *rr, const parq_value **row);
 PARQ_API void parq_row_reader_close(parq_row_reader *rr);
+/* Whether a and b hold the same value: the same kind, the same bits (a
+ * NaN equals itself), lists and structs item by item; nodes: and the same
+ * schema nodes throughout. */
+PARQ_API bool parq_value_equal(const parq_value *a, const parq_value *b, bool nodes);
 /* Like parq_row_reader_open, over the given row groups only. */
 PARQ_API int parq_row_reader_open_row_groups(parq_row_reader **out, parq_reader *r, const char *const *fields,
                                     int n_fields, const int *row_groups, int n_row_groups);

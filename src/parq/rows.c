@@ -327,3 +327,30 @@ int parq_row_reader_skip(parq_row_reader *rr, int64_t n, int64_t *skipped)
 		*skipped = done;
 	return 0;
 }
+
+bool parq_value_equal(const parq_value *a, const parq_value *b, bool nodes)
+{
+	if (a->kind != b->kind || (nodes && a->node != b->node))
+		return false;
+	switch (a->kind) {
+	case PARQ_V_NULL: return true;
+	case PARQ_V_BOOL: return a->u.b == b->u.b;
+	case PARQ_V_INT32: return a->u.i32 == b->u.i32;
+	case PARQ_V_INT64: return a->u.i64 == b->u.i64;
+	case PARQ_V_INT96: return !memcmp(a->u.int96, b->u.int96, sizeof a->u.int96);
+	case PARQ_V_FLOAT: return !memcmp(&a->u.f, &b->u.f, sizeof a->u.f);
+	case PARQ_V_DOUBLE: return !memcmp(&a->u.d, &b->u.d, sizeof a->u.d);
+	case PARQ_V_BYTES:
+		return a->u.bytes.len == b->u.bytes.len &&
+		       (!a->u.bytes.len || !memcmp(a->u.bytes.ptr, b->u.bytes.ptr, a->u.bytes.len));
+	case PARQ_V_LIST:
+	case PARQ_V_STRUCT:
+		if (a->u.list.n != b->u.list.n)
+			return false;
+		for (uint32_t i = 0; i < a->u.list.n; i++)
+			if (!parq_value_equal(&a->u.list.items[i], &b->u.list.items[i], nodes))
+				return false;
+		return true;
+	}
+	return false;
+}

@@ -559,18 +559,17 @@ int ps_probe_cols_build(ps_probe_cols *c, const ps_probe_result *r, size_t n, in
 	/* headers_json first: the buffer may move while it grows */
 	c->json.len = 0;
 	bool given = ov && ov->headers_json_given;
-	size_t raw_given = 0;
 	for (size_t i = 0; i < n; i++) {
 		c->json_off[i] = 0;
-		if (given && r[i].headers_json) {
-			raw_given += strlen(r[i].headers_json) + 1;
-		} else if (r[i].n_headers && r[i].headers) {
+		if (given && r[i].headers_json)
+			continue; /* counted below with the other strings */
+		if (r[i].n_headers && r[i].headers) {
 			c->json_off[i] = c->json.len + 1;
 			if (ps_headers_to_json(&c->json, r[i].headers, r[i].n_headers) || ps_buf_addc(&c->json, 0))
 				return PS_ENOMEM;
 		}
 	}
-	size_t raw = c->json.len + raw_given;
+	size_t raw = c->json.len;
 	int64_t nv[PS_PROBE_NCOLS] = {0}, nl[PS_PROBE_NCOLS] = {0};
 	for (size_t i = 0; i < n; i++) {
 		const ps_probe_result *p = &r[i];

@@ -18,34 +18,6 @@ static bool is_mark(const char *name)
 	       !strcmp(name, "changed_fields");
 }
 
-static bool value_eq(const parq_value *a, const parq_value *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	switch (a->kind) {
-	case PARQ_V_NULL: return true;
-	case PARQ_V_BOOL: return a->u.b == b->u.b;
-	case PARQ_V_INT32: return a->u.i32 == b->u.i32;
-	case PARQ_V_INT64: return a->u.i64 == b->u.i64;
-	case PARQ_V_INT96: return !memcmp(a->u.int96, b->u.int96, sizeof a->u.int96);
-	/* bit for bit: a NaN stored twice is the same record */
-	case PARQ_V_FLOAT: return !memcmp(&a->u.f, &b->u.f, sizeof a->u.f);
-	case PARQ_V_DOUBLE: return !memcmp(&a->u.d, &b->u.d, sizeof a->u.d);
-	case PARQ_V_BYTES:
-		return a->u.bytes.len == b->u.bytes.len &&
-		       (!a->u.bytes.len || !memcmp(a->u.bytes.ptr, b->u.bytes.ptr, a->u.bytes.len));
-	case PARQ_V_LIST:
-	case PARQ_V_STRUCT:
-		if (a->u.list.n != b->u.list.n)
-			return false;
-		for (uint32_t i = 0; i < a->u.list.n; i++)
-			if (!value_eq(&a->u.list.items[i], &b->u.list.items[i]))
-				return false;
-		return true;
-	}
-	return false;
-}
-
 /* The top-level field of a leaf path ("technologies.list.element"). */
 static bool field_is_mark(const char *path)
 {
@@ -231,7 +203,7 @@ static int same_rows(parq_reader *a, parq_reader *b, bool marks, bool *same)
 			break;
 		}
 		/* the same fields in the same order in both */
-		if (!value_eq(x, y))
+		if (!parq_value_equal(x, y, false)) /* a NaN stored twice is the same record */
 			break;
 	}
 	parq_row_reader_close(ra);
