@@ -657,6 +657,30 @@ static void test_distinct_columns_plain(void)
 	ps_store_close(st);
 }
 
+/* Options that write scans of target at one time, each skipped when it
+ * is stored already. */
+static ps_scan_options rerun_options(const char *target)
+{
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = target;
+	o.scan_time_ms = 1743600000000;
+	o.skip_stored = true;
+	return o;
+}
+
+/* Writes r[0..n) with o into *res, which must be stored already or not
+ * as stored says and, when first is given, under first's path (stored)
+ * or another (not). */
+static void write_rerun(ps_store *st, const ps_scan_options *o, const ps_probe_result *r, size_t n, bool stored,
+                        const ps_scan_result *first, ps_scan_result *res)
+{
+	CHECK_OK(ps_scan_write(st, o, r, n, res));
+	CHECK_EQ_INT(res->already_stored, stored);
+	if (first)
+		CHECK_EQ_INT(strcmp(res->path, first->path) == 0, stored);
+}
+
 /* A rerun is told by the records: written again with skip_stored, the
  * same records at the same time are the scan stored already, whatever
  * order their headers came in (the stored values are the same); a
@@ -682,30 +706,17 @@ static void test_stored_by_content(void)
 	r[0].n_headers = 2;
 	r[1].input_url = "https://a.example.com/x";
 	r[1].status_code = 404;
-	ps_scan_options o;
-	ps_scan_options_default(&o);
-	o.root_target = "a.example.com";
-	o.scan_time_ms = 1743600000000;
-	o.skip_stored = true;
+	ps_scan_options o = rerun_options("a.example.com");
 	ps_scan_result a, b, c, d, e;
-	CHECK_OK(ps_scan_write(st, &o, r, 2, &a));
-	CHECK(!a.already_stored);
-	CHECK_OK(ps_scan_write(st, &o, r, 2, &b));
-	CHECK(b.already_stored);
-	CHECK(!strcmp(b.path, a.path));
+	write_rerun(st, &o, r, 2, false, NULL, &a);
+	write_rerun(st, &o, r, 2, true, &a, &b);
 	ps_header swapped[] = {hdr[1], hdr[0]};
 	r[0].headers = swapped;
-	CHECK_OK(ps_scan_write(st, &o, r, 2, &c));
-	CHECK(c.already_stored);
-	CHECK(!strcmp(c.path, a.path));
+	write_rerun(st, &o, r, 2, true, &a, &c);
 	r[1].jarm = "29d29d00029d29d00041d41d0000005ae";
-	CHECK_OK(ps_scan_write(st, &o, r, 2, &d));
-	CHECK(!d.already_stored);
-	CHECK(strcmp(d.path, a.path) != 0);
+	write_rerun(st, &o, r, 2, false, &a, &d);
 	/* the second scan of that time is the one found */
-	CHECK_OK(ps_scan_write(st, &o, r, 2, &e));
-	CHECK(e.already_stored);
-	CHECK(!strcmp(e.path, d.path));
+	write_rerun(st, &o, r, 2, true, &d, &e);
 	ps_scan_info *scans;
 	size_t n;
 	CHECK_OK(ps_store_list_scans(st, "a.example.com", &scans, &n));
@@ -735,23 +746,14 @@ static void test_stored_other_layout(void)
 		r[i].n_technologies = (size_t)(i % 3);
 		r[i].title = i % 5 ? "page" : NULL;
 	}
-	ps_scan_options o;
-	ps_scan_options_default(&o);
-	o.root_target = "l.example.com";
-	o.scan_time_ms = 1743600000000;
-	o.skip_stored = true;
+	ps_scan_options o = rerun_options("l.example.com");
 	o.rows_per_row_group = 1000;
 	ps_scan_result a, b, c;
-	CHECK_OK(ps_scan_write(st, &o, r, N, &a));
-	CHECK(!a.already_stored);
+	write_rerun(st, &o, r, N, false, NULL, &a);
 	o.rows_per_row_group = 3001;
-	CHECK_OK(ps_scan_write(st, &o, r, N, &b));
-	CHECK(b.already_stored);
-	CHECK(!strcmp(b.path, a.path));
+	write_rerun(st, &o, r, N, true, &a, &b);
 	r[N - 1].status_code = 503;
-	CHECK_OK(ps_scan_write(st, &o, r, N, &c));
-	CHECK(!c.already_stored);
-	CHECK(strcmp(c.path, a.path) != 0);
+	write_rerun(st, &o, r, N, false, &a, &c);
 	free(r);
 	free(url);
 	ps_store_close(st);

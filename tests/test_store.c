@@ -1128,6 +1128,17 @@ static void test_foreign_headers(void)
 	ps_probe_iter_close(it);
 }
 
+/* The scan of r[0..n) written with o, opened: one row group. */
+static parq_reader *write_one_group(ps_store *st, const ps_scan_options *o, const ps_probe_result *r, size_t n)
+{
+	ps_scan_result res;
+	CHECK_OK(ps_scan_write(st, o, r, n, &res));
+	parq_reader *pr;
+	REQUIRE(ps_storage_open_reader(st, res.path, NULL, NULL, &pr) == 0);
+	REQUIRE(parq_reader_metadata(pr)->n_row_groups == 1);
+	return pr;
+}
+
 /* A scan's headers_json pages end at PS_SCAN_HEADERS_PAGE_BYTES, the other
  * columns' at 64 KiB: the headers are compressed in large pages. */
 static void test_headers_pages(void)
@@ -1153,12 +1164,8 @@ static void test_headers_pages(void)
 	ps_scan_options_default(&o);
 	o.root_target = "pages.example.com";
 	o.scan_time_ms = 1764500000000;
-	ps_scan_result res;
-	CHECK_OK(ps_scan_write(st, &o, r, N, &res));
-	parq_reader *pr;
-	REQUIRE(ps_storage_open_reader(st, res.path, NULL, NULL, &pr) == 0);
+	parq_reader *pr = write_one_group(st, &o, r, N);
 	const parq_file_meta *m = parq_reader_metadata(pr);
-	REQUIRE(m->n_row_groups == 1);
 	int cols[2] = {PS_COL_HEADERS_JSON, PS_COL_ORIGINAL_URL};
 	size_t limit[2] = {PS_SCAN_HEADERS_PAGE_BYTES, (size_t)64 << 10};
 	for (int c = 0; c < 2; c++) {
@@ -1185,12 +1192,8 @@ static void test_headers_pages(void)
 	o.root_target = "pages-level1.example.com";
 	o.codec = PARQ_CODEC_ZSTD;
 	o.compression_level = 1;
-	ps_scan_result res1;
-	CHECK_OK(ps_scan_write(st, &o, r, N, &res1));
-	parq_reader *pr1;
-	REQUIRE(ps_storage_open_reader(st, res1.path, NULL, NULL, &pr1) == 0);
+	parq_reader *pr1 = write_one_group(st, &o, r, N);
 	const parq_file_meta *m1 = parq_reader_metadata(pr1);
-	REQUIRE(m1->n_row_groups == 1);
 	const parq_meta_column *hj = &m->row_groups[0].columns[PS_COL_HEADERS_JSON].meta,
 	                       *hj1 = &m1->row_groups[0].columns[PS_COL_HEADERS_JSON].meta;
 	CHECK_EQ_INT(hj->total_uncompressed_size, hj1->total_uncompressed_size);

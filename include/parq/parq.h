@@ -301,10 +301,11 @@ typedef struct parq_column_options {
 	 * matching); with a large page_bytes, versions of one document stored
 	 * row after row cost little more than their differences. */
 	bool long_match;
-	/* ZSTD: the match finder's hash table (2^zstd_hash_log entries, 6..30)
-	 * and shortest match (3..7) where not the level's (0). A small table
-	 * and long matches compress text pages of many similar short
-	 * values (a scan's headers) faster at level 1, and as small. */
+	/* ZSTD: the match finder's hash table (2^zstd_hash_log entries) and
+	 * shortest match where not the level's (0), within zstd's bounds
+	 * (6..30 and 3..7 on 64 bits). A small table and long matches
+	 * compress text pages of many similar short values (a scan's
+	 * headers) faster at level 1, about as small. */
 	int zstd_hash_log;
 	int zstd_min_match;
 } parq_column_options;

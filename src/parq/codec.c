@@ -270,6 +270,17 @@ static size_t zstd_tuned(ZSTD_CCtx *z, int level, const parq_zstd_tune *t, void 
 	return ZSTD_isError(r) ? r : ZSTD_compress2(z, dst, cap, src, n);
 }
 
+int parq_zstd_tune_check(const parq_zstd_tune *t, const char *file, int column)
+{
+	ZSTD_bounds h = ZSTD_cParam_getBounds(ZSTD_c_hashLog), m = ZSTD_cParam_getBounds(ZSTD_c_minMatch);
+	if ((t->hash_log && (t->hash_log < h.lowerBound || t->hash_log > h.upperBound)) ||
+	    (t->min_match && (t->min_match < m.lowerBound || t->min_match > m.upperBound)))
+		return parq_err(PARQ_EINVAL,
+		                "%s: column %d: zstd_hash_log %d or zstd_min_match %d out of range (%d..%d and %d..%d, "
+		                "0: the level's)", file, column, t->hash_log, t->min_match, h.lowerBound, h.upperBound, m.lowerBound, m.upperBound);
+	return 0;
+}
+
 int parq_compress(parq_codec_ctx *c, int codec, int level, const void *src, size_t n, parq_buf *dst)
 {
 	return parq_compress_tuned(c, codec, level, NULL, src, n, dst);

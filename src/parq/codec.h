@@ -33,6 +33,10 @@ typedef struct parq_zstd_tune {
 	int min_match; /* ZSTD_c_minMatch, 0: the level's */
 } parq_zstd_tune;
 
+/* 0 when tune's settings are within the bounds zstd gives them (0: the
+ * level's), else PARQ_EINVAL naming them and the file's column. */
+int parq_zstd_tune_check(const parq_zstd_tune *tune, const char *file, int column);
+
 /* parq_compress with ZSTD tuned by tune (NULL: not). */
 int parq_compress_tuned(parq_codec_ctx *ctx, int codec, int level, const parq_zstd_tune *tune, const void *src,
                         size_t n, parq_buf *dst);

@@ -267,11 +267,10 @@ static int writer_init(parq_writer *w, const parq_schema *schema, const parq_wri
 				return parq_err(PARQ_EINVAL, "%s: column %d: encoding %s is not available for %s values", w->name, i,
 				                parq_encoding_name((parq_encoding)co->encoding),
 				                parq_type_name(cfg.leaf->type));
-			if ((co->zstd_hash_log && (co->zstd_hash_log < 6 || co->zstd_hash_log > 30)) ||
-			    (co->zstd_min_match && (co->zstd_min_match < 3 || co->zstd_min_match > 7)))
-				return parq_err(PARQ_EINVAL, "%s: column %d: zstd_hash_log %d or zstd_min_match %d out of range "
-				                "(6..30 and 3..7, 0: the level's)", w->name, i, co->zstd_hash_log,
-				                co->zstd_min_match);
+			cfg.zstd = (parq_zstd_tune){co->long_match, co->zstd_hash_log, co->zstd_min_match};
+			int trc = parq_zstd_tune_check(&cfg.zstd, w->name, i);
+			if (trc)
+				return trc;
 			if (co->dictionary >= 0)
 				cfg.dictionary = co->dictionary != 0;
 			if (co->statistics_off)
@@ -282,9 +281,6 @@ static int writer_init(parq_writer *w, const parq_schema *schema, const parq_wri
 			cfg.encoding = co->encoding;
 			if (co->page_bytes)
 				cfg.page_bytes = co->page_bytes;
-			cfg.zstd.long_match = co->long_match;
-			cfg.zstd.hash_log = co->zstd_hash_log;
-			cfg.zstd.min_match = co->zstd_min_match;
 		}
 		int rc = parq_colw_new(&w->cols[i], &cfg, w->ctx);
 		if (rc)

@@ -234,10 +234,13 @@ static int keyed_cmp(const keyed_header *a, const keyed_header *b)
 	return c ? c : (la > lb) - (la < lb);
 }
 
-/* s[0..n) as ps_json_go_string writes it, 16 bytes at a time when it
- * needs no escaping (ps_json_plain_padded). */
-static inline int put_padded(ps_buf *b, const char *s, size_t n)
+/* s[0..n) as ps_json_go_string writes it; padded (16 readable bytes
+ * after s): 16 bytes at a time when it needs no escaping
+ * (ps_json_plain_padded). */
+static inline int put_string(ps_buf *b, const char *s, size_t n, bool padded)
 {
+	if (!padded)
+		return ps_json_go_string(b, s, n);
 	if (ps_buf_reserve(b, n + 18))
 		return PS_ENOMEM;
 	char *e = ps_json_plain_padded(b->data + b->len, s, n);
@@ -279,11 +282,11 @@ int ps_headers_views_json(ps_buf *out, const ps_header_view *h, size_t n, bool p
 		first = false;
 		const ps_header_view *x = v[i].h;
 		if (!rc)
-			rc = padded ? put_padded(out, x->name, x->nlen) : ps_json_go_string(out, x->name, x->nlen);
+			rc = put_string(out, x->name, x->nlen, padded);
 		if (!rc)
 			rc = ps_buf_addc(out, ':');
 		if (!rc)
-			rc = padded ? put_padded(out, x->value, x->vlen) : ps_json_go_string(out, x->value, x->vlen);
+			rc = put_string(out, x->value, x->vlen, padded);
 	}
 	if (!rc)
 		rc = ps_buf_addc(out, '}');

@@ -11,23 +11,21 @@
 #include <string.h>
 
 #include "../error.h"
+#include "probe_rows.h"
 
-static bool is_mark(const char *name)
+/* A mark: a column whose values depend on the scans before. */
+static bool is_mark(const char *field)
 {
-	return !strcmp(name, "diff_status") || !strcmp(name, "first_seen_timestamp") ||
-	       !strcmp(name, "changed_fields");
+	int c = ps_probe_column_find(field);
+	return c == PS_COL_DIFF_STATUS || c == PS_COL_FIRST_SEEN_TIMESTAMP || c == PS_COL_CHANGED_FIELDS;
 }
 
-/* The top-level field of a leaf path ("technologies.list.element"). */
-static bool field_is_mark(const char *path)
+/* The top-level field a leaf belongs to. */
+static const char *field_of(const parq_node *leaf)
 {
-	char top[64];
-	size_t n = strcspn(path, ".");
-	if (n >= sizeof top)
-		return false;
-	memcpy(top, path, n);
-	top[n] = 0;
-	return is_mark(top);
+	while (leaf->parent && leaf->parent->parent)
+		leaf = leaf->parent;
+	return leaf->name;
 }
 
 enum { SAME, DIFFERENT, UNDECIDED };
@@ -125,19 +123,14 @@ static int same_columns(parq_reader *a, parq_reader *b, bool marks, int *verdict
 	const parq_schema *sa = parq_reader_schema(a), *sb = parq_reader_schema(b);
 	for (int l = 0; l < sa->n_leaves; l++) {
 		const parq_node *la = sa->leaves[l];
-		if (!marks && field_is_mark(la->path))
+		const char *field = field_of(la);
+		if (!marks && is_mark(field))
 			continue;
 		int m = parq_schema_find_leaf(sb, la->path);
 		if (m < 0) {
 			/* a column the other file lacks is left out; a leaf it
 			 * lacks under a field it has is a layout of its own */
-			char f[128];
-			size_t tn = strcspn(la->path, ".");
-			if (tn >= sizeof f)
-				return 0;
-			memcpy(f, la->path, tn);
-			f[tn] = 0;
-			if (parq_schema_find_field(sb, f))
+			if (parq_schema_find_field(sb, field))
 				return 0;
 			continue;
 		}

@@ -63,6 +63,7 @@ struct ps_scan_writer {
 	int64_t seq;             /* the target's sequence number, once prepared */
 	int64_t open_ms;         /* the scan time the rows were written with */
 	bool skipped;            /* the same scan was stored already */
+	char claim_id[48];       /* object storage: its claims' own part, once made */
 	int64_t records, n_new, n_existing;
 	int64_t n_prev_seen;     /* distinct URLs of prev met (their values made negative) */
 	bool prepared;           /* file complete and closed, waiting for its commit */
@@ -360,7 +361,8 @@ void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64
 	/* zstd's own default is level 3; a scan's short strings (URLs,
 	 * titles, headers with tokens and dates) come out as small or
 	 * smaller at level 1, compressed a quarter faster (benchmarks.md) */
-	po->compression_level = codec == PARQ_CODEC_ZSTD && level == 0 ? PS_SCAN_ZSTD_LEVEL : level;
+	bool own_level = codec == PARQ_CODEC_ZSTD && level == 0;
+	po->compression_level = own_level ? PS_SCAN_ZSTD_LEVEL : level;
 	po->row_group_rows = rows_per_row_group > 0 ? rows_per_row_group : cfg->writer.rows_per_row_group;
 	/* a CRC in every page header: a flipped bit on disk is an error
 	 * naming the page, not a wrong value */
@@ -395,7 +397,7 @@ void ps_scan_parq_options(ps_store *st, int version, int codec, int level, int64
 	/* and at the scans' own zstd level, a smaller match table and
 	 * longer matches than the level's compress them faster
 	 * (docs/benchmarks.md, "zstd level and page size of the scans") */
-	if (codec == PARQ_CODEC_ZSTD && level == 0) {
+	if (own_level) {
 		co[n_bloom].zstd_hash_log = PS_SCAN_HEADERS_HASH_LOG;
 		co[n_bloom].zstd_min_match = PS_SCAN_HEADERS_MIN_MATCH;
 	}
@@ -748,10 +750,10 @@ static bool find_stored(ps_scan_writer *w, const ps_scan_info *scans, size_t n, 
 	for (size_t i = 0; i < n && !hit; i++) {
 		if (scans[i].scan_time_ms != w->scan_ms || scans[i].rows != w->records)
 			continue;
-		if (ps_scan_same_records(w->st, scans[i].path, w->tmp.path, !w->o.mark_diff, &hit) || !hit) {
-			hit = false;
+		bool same = false;
+		if (ps_scan_same_records(w->st, scans[i].path, w->tmp.path, !w->o.mark_diff, &same) || !same)
 			continue;
-		}
+		hit = true;
 		snprintf(found, cap, "%s", scans[i].path);
 		/* the counts reported are the stored scan's, against the scan
 		 * before it */
@@ -856,11 +858,13 @@ static int put_remote(ps_scan_writer *w, char *final, size_t cap)
 	int fd = open(w->tmp.path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ps_err(PS_EIO, "cannot open %s: %s", w->tmp.path, strerror(errno));
-	/* the writer's own: its session, a random part (writers of one
-	 * session share the session) and its sequence */
-	char token[160], nonce[64];
-	ps_session_id_new(nonce, sizeof nonce, w->scan_ms);
-	snprintf(token, sizeof token, "%s %s %lld", w->session_id, strrchr(nonce, '-') + 1, (long long)w->seq);
+	/* the writer's own: its session, an ID of its own (writers of one
+	 * session share the session), made once so that a retried commit
+	 * knows its claims, and its sequence */
+	if (!w->claim_id[0])
+		ps_session_id_new(w->claim_id, sizeof w->claim_id, w->scan_ms);
+	char token[160];
+	snprintf(token, sizeof token, "%s %s %lld", w->session_id, w->claim_id, (long long)w->seq);
 	int rc = 0;
 	for (int k = 1;; k++) {
 		if (k > 1000) {
