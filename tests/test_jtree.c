@@ -187,10 +187,48 @@ static void test_in_place(jt_doc *d)
 	CHECK(jt_parse(d, cut, len, &end) == NULL && end == len - 1);
 }
 
+/* Texts of many nodes: the nodes fill several blocks, which later parses
+ * of one document reuse, smaller and larger. */
+static void test_many_nodes(jt_doc *d)
+{
+	gen g = {.r = 7};
+	for (int round = 0; round < 3; round++) {
+		size_t members = round == 1 ? 10 : 5000;
+		g.n = 0;
+		puts_(&g, "[");
+		for (size_t i = 0; i < members; i++) {
+			char m[64];
+			snprintf(m, sizeof m, "%s{\"k\":%zu,\"s\":\"v%zu\",\"l\":[]}", i ? "," : "", i, i);
+			puts_(&g, m);
+		}
+		puts_(&g, "]");
+		check(d, g.b, g.n);
+		char *copy = malloc(g.n);
+		REQUIRE(copy);
+		memcpy(copy, g.b, g.n);
+		size_t end;
+		const jt *r = jt_parse(d, copy, g.n, &end);
+		REQUIRE(r && r->len == members);
+		const jt *e = r->child;
+		size_t seen = 0;
+		for (; e; e = e->next, seen++) {
+			const jt *k = jt_member(e, "k"), *s = jt_member(e, "s");
+			char want[32];
+			snprintf(want, sizeof want, "v%zu", seen);
+			if (!k || k->d != (double)seen || !s || strcmp(s->s, want) || !jt_member(e, "l"))
+				break;
+		}
+		CHECK_EQ_INT(seen, members);
+		free(copy);
+	}
+	free(g.b);
+}
+
 int main(void)
 {
 	jt_doc d = {0};
 	test_in_place(&d);
+	test_many_nodes(&d);
 	test_random(&d);
 	jt_free(&d);
 	return test_report("test_jtree");

@@ -19,49 +19,50 @@
 #define DEPTH_MAX 1000
 #define NUMBER_SHORT 64
 
+/* The parse's state; the offset into the text travels as an argument and
+ * a return value (FAIL when the text is wrong, or memory ran out), which
+ * keeps it in a register while strings are unescaped in the text. */
 typedef struct parser {
 	jt_doc *d;
 	char *t;
-	size_t len, at;
+	size_t len;
 	size_t err;  /* the offset of the byte that is wrong */
-	bool nul;    /* the last string read holds an escaped NUL */
 	int depth;
 } parser;
 
-static inline bool fail_at(parser *p, size_t at)
+#define FAIL SIZE_MAX
+
+static size_t fail_at(parser *p, size_t at)
 {
 	p->err = at;
-	return false;
+	return FAIL;
 }
 
-static inline void skip_ws(parser *p)
+static inline size_t skip_ws(const char *t, size_t at, size_t len)
 {
-	while (p->at < p->len && (unsigned char)p->t[p->at] <= 0x20)
-		p->at++;
+	while (at < len && (unsigned char)t[at] <= 0x20)
+		at++;
+	return at;
 }
 
-/* A new node (an index; 0 is the root), or 0 when memory ran out. */
-static uint32_t new_node(parser *p, jt_type type)
+/* A new node of d, or NULL when memory ran out. */
+static jt *new_node(jt_doc *d, jt_type type)
 {
-	jt_doc *d = p->d;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 256;
-		if (cap > UINT32_MAX) {
-			d->oom = true;
-			return 0;
-		}
-		jt *v = realloc(d->v, cap * sizeof *v);
-		if (!v) {
-			d->oom = true;
-			return 0;
-		}
-		d->v = v;
-		d->cap = cap;
+	if (d->used == (size_t)256 << d->block) {
+		d->block++;
+		d->used = 0;
 	}
-	jt *n = &d->v[d->n];
-	memset(n, 0, sizeof *n);
-	n->type = type;
-	return (uint32_t)d->n++;
+	if (d->block == d->n_blocks) {
+		jt *b = d->block < JT_BLOCKS ? malloc(((size_t)256 << d->block) * sizeof *b) : NULL;
+		if (!b) {
+			d->oom = true;
+			return NULL;
+		}
+		d->blocks[d->n_blocks++] = b;
+	}
+	jt *n = &d->blocks[d->block][d->used++];
+	*n = (jt){.type = type};
+	return n;
 }
 
 static int hex4(const char *s)
@@ -126,21 +127,23 @@ static size_t utf16_escape(const char *t, size_t i, size_t end, char *out, size_
 	return 4;
 }
 
-/* The string whose opening quote is at p->at, unescaped in place and
- * ended with a NUL where its closing quote was. As cJSON: the closing
- * quote is looked for first (an unclosed string is wrong just after its
- * opening quote), then the escapes are read (a wrong one is wrong at its
- * backslash). */
-static bool parse_string(parser *p, const char **out, size_t *out_len)
+/* The string whose opening quote is at t[at], unescaped in place and
+ * ended with a NUL where its closing quote was; returns the offset after
+ * the closing quote. As cJSON: the closing quote is looked for first (an
+ * unclosed string is wrong just after its opening quote), then the
+ * escapes are read (a wrong one is wrong at its backslash). *nul: an
+ * escaped NUL is in it. */
+static inline __attribute__((always_inline)) size_t parse_string(parser *p, size_t at, const char **out, size_t *out_len, bool *nul)
 {
 	char *t = p->t;
-	size_t start = p->at + 1, i = start;
+	const size_t len = p->len;
+	size_t start = at + 1, i = start;
 	bool escaped = false;
-	p->nul = false;
+	*nul = false;
 #if defined(__SSE2__)
 	/* 16 bytes at a time to the first quote or backslash */
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	while (i + 16 <= p->len) {
+	while (i + 16 <= len) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
 		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
 		if (m) {
@@ -150,16 +153,16 @@ static bool parse_string(parser *p, const char **out, size_t *out_len)
 		i += 16;
 	}
 #endif
-	while (i < p->len && t[i] != '"') {
+	while (i < len && t[i] != '"') {
 		if (t[i] == '\\') {
-			if (i + 1 >= p->len)
+			if (i + 1 >= len)
 				return fail_at(p, start);
 			escaped = true;
 			i++;
 		}
 		i++;
 	}
-	if (i >= p->len)
+	if (i >= len)
 		return fail_at(p, start);
 	size_t end = i, w = start;
 	if (escaped) {
@@ -184,7 +187,7 @@ static bool parse_string(parser *p, const char **out, size_t *out_len)
 				if (!n)
 					return fail_at(p, i);
 				memcpy(t + w, utf8, n); /* never past i: an escape is longer */
-				p->nul = p->nul || !utf8[0];
+				*nul = *nul || !utf8[0];
 				w += n;
 				i += used;
 				continue;
@@ -200,8 +203,7 @@ static bool parse_string(parser *p, const char **out, size_t *out_len)
 	t[w] = '\0';
 	*out = t + start;
 	*out_len = w - start;
-	p->at = end + 1;
-	return true;
+	return end + 1;
 }
 
 static inline bool number_byte(char c)
@@ -210,12 +212,12 @@ static inline bool number_byte(char c)
 }
 
 /* A number as cJSON reads one: the longest prefix strtod takes of the run
- * of number bytes at p->at. Integers of up to 15 digits, most of them,
+ * of number bytes at t[at]. Integers of up to 15 digits, most of them,
  * are read without strtod. */
-static bool parse_number(parser *p, jt *n)
+static size_t parse_number(parser *p, size_t at, jt *n)
 {
-	const char *s = p->t + p->at;
-	size_t room = p->len - p->at, k = 0;
+	const char *s = p->t + at;
+	size_t room = p->len - at, k = 0;
 	bool neg = s[0] == '-';
 	k = neg;
 	uint64_t v = 0;
@@ -226,15 +228,14 @@ static bool parse_number(parser *p, jt *n)
 		n->d = neg ? -d : d;
 		n->s = s;
 		n->len = k;
-		p->at += k;
-		return true;
+		return at + k;
 	}
 	for (k = 0; k < room && number_byte(s[k]);)
 		k++;
 	char short_buf[NUMBER_SHORT], *buf = k < NUMBER_SHORT ? short_buf : malloc(k + 1);
 	if (!buf) {
 		p->d->oom = true;
-		return false;
+		return FAIL;
 	}
 	memcpy(buf, s, k);
 	buf[k] = '\0';
@@ -244,105 +245,96 @@ static bool parse_number(parser *p, jt *n)
 	if (buf != short_buf)
 		free(buf);
 	if (!used)
-		return fail_at(p, p->at);
+		return fail_at(p, at);
 	n->d = d;
 	n->s = s;
 	n->len = used;
-	p->at += used;
-	return true;
+	return at + used;
 }
 
-static bool parse_value(parser *p, uint32_t ni);
+static size_t parse_value(parser *p, size_t at, jt *n);
 
-/* An array or object at p->at, its elements or members children of ni. */
-static bool parse_container(parser *p, uint32_t ni, bool object)
+/* The array or object at t[at], its elements or members children of node. */
+static size_t parse_container(parser *p, size_t at, jt *node, bool object)
 {
+	const char *t = p->t;
+	const size_t len = p->len;
 	char close = object ? '}' : ']';
 	if (p->depth >= DEPTH_MAX)
-		return fail_at(p, p->at);
+		return fail_at(p, at);
 	p->depth++;
-	p->at++;
-	skip_ws(p);
-	if (p->at < p->len && p->t[p->at] == close) {
-		p->at++;
+	at = skip_ws(t, at + 1, len);
+	if (at < len && t[at] == close) {
 		p->depth--;
-		return true;
+		return at + 1;
 	}
-	uint32_t last = 0;
+	jt *last = NULL;
 	size_t count = 0;
 	for (;;) {
-		if (p->at >= p->len)
-			return fail_at(p, p->len);
+		if (at >= len)
+			return fail_at(p, len);
 		const char *key = NULL;
 		size_t klen = 0;
 		bool key_nul = false;
 		if (object) {
-			if (p->t[p->at] != '"')
-				return fail_at(p, p->at + 1); /* where cJSON says */
-			if (!parse_string(p, &key, &klen))
-				return false;
-			key_nul = p->nul;
-			skip_ws(p);
-			if (p->at >= p->len || p->t[p->at] != ':')
-				return fail_at(p, p->at);
-			p->at++;
-			skip_ws(p);
+			if (t[at] != '"')
+				return fail_at(p, at + 1); /* where cJSON says */
+			if ((at = parse_string(p, at, &key, &klen, &key_nul)) == FAIL)
+				return FAIL;
+			at = skip_ws(t, at, len);
+			if (at >= len || t[at] != ':')
+				return fail_at(p, at);
+			at = skip_ws(t, at + 1, len);
 		}
-		uint32_t ci = new_node(p, JT_NULL);
-		if (!ci)
-			return false;
-		if (!parse_value(p, ci))
-			return false;
-		jt *c = &p->d->v[ci];
+		jt *c = new_node(p->d, JT_NULL);
+		if (!c || (at = parse_value(p, at, c)) == FAIL)
+			return FAIL;
 		c->key = key;
 		c->klen = (uint32_t)klen;
 		c->nul = c->nul || key_nul;
 		if (last)
-			p->d->v[last].next_i = ci;
+			last->next = c;
 		else
-			p->d->v[ni].child_i = ci;
-		last = ci;
+			node->child = c;
+		last = c;
 		count++;
-		skip_ws(p);
-		if (p->at < p->len && p->t[p->at] == ',') {
-			p->at++;
-			skip_ws(p);
+		at = skip_ws(t, at, len);
+		if (at < len && t[at] == ',') {
+			at = skip_ws(t, at + 1, len);
 			continue;
 		}
-		if (p->at < p->len && p->t[p->at] == close)
+		if (at < len && t[at] == close)
 			break;
-		return fail_at(p, p->at);
+		return fail_at(p, at);
 	}
-	p->at++;
 	p->depth--;
-	p->d->v[ni].len = count;
-	return true;
+	node->len = count;
+	return at + 1;
 }
 
-static bool parse_value(parser *p, uint32_t ni)
+static size_t parse_value(parser *p, size_t at, jt *n)
 {
-	if (p->at >= p->len)
+	if (at >= p->len)
 		return fail_at(p, p->len);
-	const char *s = p->t + p->at;
-	size_t room = p->len - p->at;
-	jt *n = &p->d->v[ni];
+	const char *s = p->t + at;
+	size_t room = p->len - at;
 	switch (*s) {
 	case '"': {
 		const char *v;
 		size_t len;
-		if (!parse_string(p, &v, &len))
-			return false;
-		n = &p->d->v[ni];
+		bool nul;
+		if ((at = parse_string(p, at, &v, &len, &nul)) == FAIL)
+			return FAIL;
 		n->type = JT_STRING;
 		n->s = v;
 		n->len = len;
-		n->nul = p->nul;
-		return true;
+		n->nul = nul;
+		return at;
 	}
 	case '{':
 	case '[':
 		n->type = *s == '{' ? JT_OBJECT : JT_ARRAY;
-		return parse_container(p, ni, *s == '{');
+		return parse_container(p, at, n, *s == '{');
 	case 'n':
 	case 'f':
 	case 't': {
@@ -354,49 +346,45 @@ static bool parse_value(parser *p, uint32_t ni)
 		int k = *s == 'n' ? 0 : *s == 'f' ? 1 : 2;
 		if (room >= lit[k].len && !memcmp(s, lit[k].text, lit[k].len)) {
 			n->type = lit[k].type;
-			p->at += lit[k].len;
-			return true;
+			return at + lit[k].len;
 		}
 		break;
 	}
 	default:
 		if (*s == '-' || (*s >= '0' && *s <= '9')) {
 			n->type = JT_NUMBER;
-			return parse_number(p, n);
+			return parse_number(p, at, n);
 		}
 		break;
 	}
-	return fail_at(p, p->at);
+	return fail_at(p, at);
 }
 
 const jt *jt_parse(jt_doc *d, char *text, size_t len, size_t *end)
 {
 	parser p = {.d = d, .t = text, .len = len};
-	d->n = 0;
+	d->block = d->used = 0;
 	d->oom = false;
+	size_t at = 0;
 	/* cJSON skips a byte order mark where at least two bytes follow it */
 	if (len >= 5 && !memcmp(text, "\xEF\xBB\xBF", 3))
-		p.at = 3;
-	skip_ws(&p);
-	uint32_t root = new_node(&p, JT_NULL);
-	bool ok = !d->oom && root == 0 && parse_value(&p, root);
-	if (!ok) {
+		at = 3;
+	at = skip_ws(text, at, len);
+	jt *root = new_node(d, JT_NULL);
+	size_t e = root ? parse_value(&p, at, root) : FAIL;
+	if (e == FAIL) {
 		/* cJSON names the last byte of a text that ends too early */
 		*end = d->oom ? 0 : p.err < len || !len ? p.err : len - 1;
 		return NULL;
 	}
-	for (size_t i = 0; i < d->n; i++) {
-		jt *n = &d->v[i];
-		n->next = n->next_i ? &d->v[n->next_i] : NULL;
-		n->child = n->child_i ? &d->v[n->child_i] : NULL;
-	}
-	*end = p.at;
-	return &d->v[0];
+	*end = e;
+	return root;
 }
 
 void jt_free(jt_doc *d)
 {
-	free(d->v);
+	for (size_t k = 0; k < d->n_blocks; k++)
+		free(d->blocks[k]);
 	memset(d, 0, sizeof *d);
 }
 

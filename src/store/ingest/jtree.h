@@ -18,14 +18,18 @@ typedef struct jt {
 	double d;               /* JT_NUMBER: its value */
 	uint32_t klen;          /* bytes of key */
 	bool nul;               /* its key or string value holds an escaped NUL (\u0000) */
-	uint32_t next_i, child_i; /* while parsing: next and child as indices (0: none) */
 	jt_type type;
 } jt;
 
-/* The nodes of one parse, kept for the next (jt_free frees them). */
+#define JT_BLOCKS 32
+
+/* The nodes of one parse, kept for the next (jt_free frees them): in
+ * blocks that never move (block k holds 256 << k nodes), so that a node's
+ * links are pointers from the start. */
 typedef struct jt_doc {
-	jt *v;
-	size_t n, cap;
+	jt *blocks[JT_BLOCKS];
+	size_t n_blocks;        /* allocated */
+	size_t block, used;     /* the block being filled, its nodes used */
 	bool oom;               /* the last parse ran out of memory */
 } jt_doc;
 
