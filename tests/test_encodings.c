@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "encodings.h"
+#include "thrift.h"
 #include "parq/meta.h"
 #include "test.h"
 
@@ -817,6 +818,127 @@ static void test_uniform_pages(void)
 	unlink(path);
 }
 
+static bool bytes_less(parq_bytes a, parq_bytes b)
+{
+	size_t m = a.len < b.len ? a.len : b.len;
+	int c = m ? memcmp(a.ptr, b.ptr, m) : 0;
+	return c < 0 || (c == 0 && a.len < b.len);
+}
+
+/* Byte strings' min and max of b[0..n), unsigned bytewise. */
+static void bytes_bounds(const parq_bytes *b, size_t n, parq_bytes *lo, parq_bytes *hi)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!i || bytes_less(b[i], *lo))
+			*lo = b[i];
+		if (!i || bytes_less(*hi, b[i]))
+			*hi = b[i];
+	}
+}
+
+static bool same_bytes(parq_bytes a, parq_bytes b)
+{
+	return a.len == b.len && (!a.len || !memcmp(a.ptr, b.ptr, a.len));
+}
+
+/* The statistics of a dictionary-encoded string column, whose pages fold
+ * each entry once: every page's bounds in the column index and the
+ * chunk's are those of its values, over pages that share entries, repeat
+ * them row after row and bring new ones. */
+static void test_dictionary_page_stats(void)
+{
+	char path[] = "/tmp/parq_dictstats_XXXXXX";
+	temp_file(path);
+	enum { N = 20000, BATCH = 1500 };
+	parq_schema *s;
+	parq_logical S = parq_lt_string();
+	CHECK_OK(parq_schema_new(&s));
+	CHECK_OK(parq_schema_add_leaf(s, NULL, "tech", PARQ_BYTE_ARRAY, PARQ_OPTIONAL, &S, 0, NULL));
+	CHECK_OK(parq_schema_finish(s));
+	static char text[N][16];
+	static parq_bytes v[N];
+	static int16_t def[N];
+	static int64_t row_value[N]; /* the value of a row, or -1 */
+	int64_t nv = 0;
+	for (int i = 0; i < N; i++) {
+		def[i] = test_rand(&seed) % 5 != 0;
+		row_value[i] = -1;
+		if (!def[i])
+			continue;
+		/* runs of one value, a few common ones, and rarer ones that
+		 * appear in later pages only */
+		uint64_t r = test_rand(&seed);
+		int k = i % 500 < 40 ? 7 : r % 4 ? (int)(r % 12) : (int)(i / 1000 * 10 + r % 10);
+		snprintf(text[nv], sizeof text[nv], "%c%03d", "mxaz"[k % 4], k);
+		v[nv] = (parq_bytes){(const uint8_t *)text[nv], (uint32_t)strlen(text[nv])};
+		row_value[i] = nv++;
+	}
+	parq_writer_options o;
+	parq_writer_options_default(&o);
+	o.page_rows = 1000; /* 20 pages */
+	parq_writer *w;
+	CHECK_OK(parq_writer_open(&w, path, s, &o));
+	for (int at = 0, vi = 0; at < N; at += BATCH) {
+		int n = N - at < BATCH ? N - at : BATCH, m = 0;
+		for (int i = at; i < at + n; i++)
+			m += def[i];
+		parq_column_batch b = {.num_rows = n, .num_levels = n, .num_values = m, .def_levels = def + at, .bytes = v + vi};
+		CHECK_OK(parq_writer_write(w, &b, n));
+		vi += m;
+	}
+	CHECK_OK(parq_writer_close(w, NULL));
+	parq_schema_free(s);
+
+	parq_reader *r;
+	CHECK_OK(parq_reader_open(&r, path, NULL));
+	const parq_meta_chunk *ch = &parq_reader_metadata(r)->row_groups[0].columns[0];
+	CHECK(chunk_has(&ch->meta, PARQ_ENC_RLE_DICTIONARY));
+	parq_bytes lo = {0}, hi = {0};
+	bytes_bounds(v, (size_t)nv, &lo, &hi);
+	const parq_meta_stats *st = &ch->meta.stats;
+	CHECK(ch->meta.has_stats && st->has_min_value && st->has_max_value);
+	CHECK(same_bytes(st->min_value, lo) && same_bytes(st->max_value, hi));
+	CHECK_EQ_INT(st->null_count, N - nv);
+
+	REQUIRE(ch->has_column_index_offset && ch->has_offset_index_offset);
+	uint8_t *cb = malloc((size_t)ch->column_index_length), *ob = malloc((size_t)ch->offset_index_length);
+	REQUIRE(cb && ob);
+	CHECK_OK(parq_reader_pread(r, cb, (size_t)ch->column_index_length, ch->column_index_offset));
+	CHECK_OK(parq_reader_pread(r, ob, (size_t)ch->offset_index_length, ch->offset_index_offset));
+	parq_arena a;
+	parq_arena_init(&a, 0);
+	parq_meta_column_index ci;
+	parq_meta_offset_index oi;
+	CHECK_OK(parq_meta_decode_column_index(&a, cb, (size_t)ch->column_index_length, &ci));
+	CHECK_OK(parq_meta_decode_offset_index(&a, ob, (size_t)ch->offset_index_length, &oi));
+	CHECK(oi.n_page_locations >= 10 && ci.n_min_values == oi.n_page_locations);
+	int bad = 0;
+	for (uint32_t p = 0; p < oi.n_page_locations && p < ci.n_min_values; p++) {
+		int64_t from = oi.page_locations[p].first_row_index;
+		int64_t to = p + 1 < oi.n_page_locations ? oi.page_locations[p + 1].first_row_index : N;
+		int64_t first = -1, last = -1;
+		for (int64_t i = from; i < to; i++)
+			if (row_value[i] >= 0) {
+				if (first < 0)
+					first = row_value[i];
+				last = row_value[i];
+			}
+		if (first < 0) {
+			bad += !ci.null_pages[p];
+			continue;
+		}
+		parq_bytes plo = {0}, phi = {0};
+		bytes_bounds(v + first, (size_t)(last - first + 1), &plo, &phi);
+		bad += ci.null_pages[p] || !same_bytes(ci.min_values[p], plo) || !same_bytes(ci.max_values[p], phi);
+	}
+	CHECK_EQ_INT(bad, 0);
+	parq_arena_free(&a);
+	free(cb);
+	free(ob);
+	parq_reader_close(r);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_dbp_roundtrips();
@@ -828,6 +950,7 @@ int main(void)
 	test_writer_encoding_choice();
 	test_dictionary_choice();
 	test_dictionary_skip();
+	test_dictionary_page_stats();
 	test_tiny_chunks();
 	test_dictionary_memory();
 	test_uniform_pages();

@@ -21,6 +21,7 @@ typedef struct dict {
 	uint32_t n, cap;
 	uint64_t *hashes;    /* per entry */
 	uint32_t *offs, *lens;
+	uint32_t *stamp;     /* per entry: the page whose statistics hold it */
 	parq_buf data;       /* entry bytes, back to back */
 	size_t plain_bytes;  /* size of the PLAIN-encoded dictionary page body */
 } dict;
@@ -38,6 +39,7 @@ static void dict_free(dict *d)
 {
 	free(d->slots);
 	free(d->hashes);
+	free(d->stamp);
 	free(d->offs);
 	free(d->lens);
 	parq_buf_free(&d->data);
@@ -96,12 +98,17 @@ static int64_t dict_index(dict *d, const uint8_t *p, uint32_t len, size_t plain_
 		if (!l)
 			return -1;
 		d->lens = l;
+		uint32_t *st = realloc(d->stamp, sizeof *st * cap);
+		if (!st)
+			return -1;
+		d->stamp = st;
 		d->cap = cap;
 	}
 	if (d->data.len > UINT32_MAX - len || parq_buf_append(&d->data, p, len))
 		return -1;
 	uint32_t e = d->n++;
 	d->hashes[e] = hv;
+	d->stamp[e] = 0;
 	d->offs[e] = (uint32_t)(d->data.len - len);
 	d->lens[e] = len;
 	d->slots[h] = e + 1;
@@ -146,6 +153,7 @@ struct parq_colw {
 	int64_t page_first_row;
 	parq_stats page_stats;
 	bool page_dict;
+	uint32_t page_stamp;     /* the open page's, for dictionary entries' stamps (never 0) */
 
 	/* dictionary */
 	bool dict_on;
@@ -194,6 +202,7 @@ int parq_colw_new(parq_colw **out, const parq_colw_config *cfg, parq_codec_ctx *
 	parq_stats_init(&c->chunk_stats, order);
 	/* 4 bytes past the cut: a UTF-8 cut looks at the character it splits */
 	c->page_stats.cmp_limit = c->chunk_stats.cmp_limit = cfg->stats_max_bytes ? cfg->stats_max_bytes + 4 : 0;
+	c->page_stamp = 1;
 	/* Booleans gain nothing from a dictionary. */
 	if (c->type == PARQ_BOOLEAN)
 		c->cfg.dictionary = false;
@@ -848,6 +857,7 @@ static int flush_page(parq_colw *c)
 	if ((rc = parq_stats_merge(&c->chunk_stats, &c->page_stats)))
 		return rc;
 	parq_stats_reset(&c->page_stats);
+	c->page_stamp = c->page_stamp + 1 ? c->page_stamp + 1 : 1;
 	c->chunk_levels += (int64_t)c->nlev;
 	c->page_first_row += c->page_rows;
 	c->nlev = c->nidx = 0;
@@ -917,7 +927,9 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 	if (bloom && !c->page_dict && (rc = hash_values(c, values, bytes, n)))
 		return rc;
 	if (c->type == PARQ_BYTE_ARRAY) {
-		if ((rc = parq_stats_update_bytes(&c->page_stats, bytes, n)))
+		/* a dictionary page's strings are folded into its statistics
+		 * once per entry, below */
+		if (!c->page_dict && (rc = parq_stats_update_bytes(&c->page_stats, bytes, n)))
 			return rc;
 	} else if (c->type == PARQ_FIXED_LEN_BYTE_ARRAY) {
 		if ((rc = parq_stats_update_flba(&c->page_stats, values, n, (int)c->width)))
@@ -933,6 +945,7 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 		 * target, a status that repeats) takes its entry without a lookup */
 		uint32_t e = 0;
 		if (c->type == PARQ_BYTE_ARRAY) {
+			size_t folded = 0;
 			for (size_t i = 0; i < n; i++) {
 				if (!i || bytes[i].len != bytes[i - 1].len ||
 				    (bytes[i].len && bytes[i].ptr != bytes[i - 1].ptr && memcmp(bytes[i].ptr, bytes[i - 1].ptr, bytes[i].len))) {
@@ -940,10 +953,17 @@ static int put_values(parq_colw *c, const void *values, const parq_bytes *bytes,
 					if (x < 0)
 						return parq_err_nomem();
 					e = (uint32_t)x;
+					if (c->dict.stamp[e] != c->page_stamp) {
+						c->dict.stamp[e] = c->page_stamp;
+						if ((rc = parq_stats_update_bytes(&c->page_stats, &bytes[i], 1)))
+							return rc;
+						folded++;
+					}
 				}
 				if (idx_put(c, e, n - i - 1))
 					return PARQ_ENOMEM;
 			}
+			c->page_stats.values += (int64_t)(n - folded);
 		} else {
 			const uint8_t *v = values;
 			size_t w = c->width;
@@ -1006,6 +1026,22 @@ static int64_t rows_that_fit(const parq_colw *c, const int16_t *def, const int16
 	int64_t rows = 0, l = li, v = vi;
 	size_t bytes_used = 0;
 	size_t per_value = c->width ? c->width : 0;
+	if (!rep) {
+		/* each level a row of one value or none: the loop below, made
+		 * short (most columns are not repeated) */
+		int64_t lmax = n_levels - l < rows_room ? n_levels : l + rows_room;
+		for (; l < lmax; l++) {
+			bool has = !def || def[l] == c->max_def;
+			size_t rb = !has ? 0 : per_value ? per_value : 4 + (size_t)bytes[v].len;
+			if (l > li && bytes_used + rb > room)
+				break;
+			bytes_used += rb;
+			v += has;
+		}
+		*lend = l;
+		*vcount = v - vi;
+		return l - li;
+	}
 	while (l < n_levels && rows < rows_room) {
 		/* one row: its first level and the levels that continue it */
 		int64_t e = l + 1;
