@@ -291,6 +291,45 @@ static void test_durations(void)
 	CHECK_EQ_INT(ps_go_duration("12", &s), -1);
 	CHECK_EQ_INT(ps_go_duration("1.5 s", &s), -1);
 	CHECK_EQ_INT(ps_go_duration("ms", &s), -1);
+	CHECK_EQ_INT(ps_go_duration(".ms", &s), -1);
+	CHECK_EQ_INT(ps_go_duration("1..5ms", &s), -1);
+	CHECK_EQ_INT(ps_go_duration("1.ms", &s), 0);
+	CHECK(s == 1e-3);
+
+	/* numbers of up to 15 digits are read without strtod: the same
+	 * doubles as strtod's, bit for bit, and past 15 digits too */
+	static const struct {
+		const char *unit;
+		double scale;
+	} units[] = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}};
+	uint64_t r = 99;
+	int differ = 0;
+	for (int i = 0; i < 200000; i++) {
+		char num[2][40], text[100];
+		double want = 0;
+		int parts = 1 + (int)(test_rand(&r) % 2);
+		size_t at = 0;
+		for (int k = 0; k < parts; k++) {
+			int whole = 1 + (int)(test_rand(&r) % 12), frac = (int)(test_rand(&r) % 8) - 1;
+			size_t n = 0;
+			for (int d = 0; d < whole; d++)
+				num[k][n++] = (char)('0' + test_rand(&r) % 10);
+			if (frac >= 0) {
+				num[k][n++] = '.';
+				for (int d = 0; d < frac; d++)
+					num[k][n++] = (char)('0' + test_rand(&r) % 10);
+			}
+			num[k][n] = 0;
+			int u = (int)(test_rand(&r) % 6);
+			want += strtod(num[k], NULL) * units[u].scale;
+			at += (size_t)snprintf(text + at, sizeof text - at, "%s%s", num[k], units[u].unit);
+		}
+		if (ps_go_duration(text, &s) || s != want) {
+			if (differ++ < 3)
+				fprintf(stderr, "duration '%s': %.17g, strtod's %.17g\n", text, s, want);
+		}
+	}
+	CHECK_EQ_INT(differ, 0);
 }
 
 static void test_times(void)

@@ -462,6 +462,36 @@ static const char *absolute_url(ps_arena *a, const char *s)
 	return r;
 }
 
+/* The decimal number at p when it is at most 15 digits with an optional
+ * fraction and a unit follows it: *v as strtod reads it (the digits as an
+ * integer below 2^53 and a power of ten up to 10^15, both exact, so that
+ * one division rounds as strtod does), *end after it; false otherwise. */
+static bool short_decimal(const char *p, double *v, const char **end)
+{
+	static const double pow10[] = {1,   1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	                               1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	uint64_t m = 0;
+	int digits = 0, frac = -1;
+	for (;; p++) {
+		if (*p >= '0' && *p <= '9') {
+			m = m * 10 + (uint64_t)(*p - '0');
+			if (++digits > 15)
+				return false;
+			frac += frac >= 0;
+		} else if (*p == '.' && frac < 0) {
+			frac = 0;
+		} else {
+			break;
+		}
+	}
+	/* a unit's first byte: what strtod would not read on */
+	if (!digits || !strchr("numsh\xC2\xCE", *p) || !*p)
+		return false;
+	*v = (double)m / pow10[frac > 0 ? frac : 0];
+	*end = p;
+	return true;
+}
+
 int ps_go_duration(const char *s, double *seconds)
 {
 	static const struct {
@@ -481,10 +511,15 @@ int ps_go_duration(const char *s, double *seconds)
 	if (!*p)
 		return -1;
 	while (*p) {
-		char *end;
 		if (!isdigit((unsigned char)*p) && *p != '.')
 			return -1;
-		double v = strtod(p, &end);
+		double v;
+		const char *end;
+		if (!short_decimal(p, &v, &end)) {
+			char *e;
+			v = strtod(p, &e);
+			end = e;
+		}
 		if (end == p)
 			return -1;
 		p = end;
