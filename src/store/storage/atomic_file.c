@@ -243,6 +243,13 @@ int ps_tmpfile_close(ps_tmpfile *t)
 	} else {
 		t->dev = sb.st_dev;
 		int fd = t->fd;
+#if defined(SYNC_FILE_RANGE_WRITE)
+		/* the file's writeback starts now, while other files of the batch
+		 * are still being written, rather than all at the batch's syncfs
+		 * (a hint: its result does not matter, the syncfs makes the file
+		 * durable) */
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
 		t->fd = -1; /* released even when close fails */
 		if (ps_io_close(t->io, fd) != 0)
 			rc = ps_err(PS_EIO, "close of %s: %s", t->path, strerror(errno));
