@@ -133,7 +133,8 @@ static size_t utf16_escape(const char *t, size_t i, size_t end, char *out, size_
  * unclosed string is wrong just after its opening quote), then the
  * escapes are read (a wrong one is wrong at its backslash). *nul: an
  * escaped NUL is in it. */
-static inline __attribute__((always_inline)) size_t parse_string(parser *p, size_t at, const char **out, size_t *out_len, bool *nul)
+static inline __attribute__((always_inline)) size_t parse_string(parser *p, size_t at, const char **out,
+                                                                 size_t *out_len, bool *nul)
 {
 	char *t = p->t;
 	const size_t len = p->len;
