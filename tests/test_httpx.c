@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "ingest/httpx.h"
+#include "ingest/jtree.h"
 #include "scan/probe_rows.h"
 #include "test.h"
 
@@ -248,6 +249,22 @@ static void test_errors(void)
 	             "content_length: expected an integer, got a number");
 	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":7}", "title: expected a string, got an integer");
 	expect_error(PS_REC_HTTPX, "{\"url\":\"https://x.example.com\",\"title\":7.5}", "title: expected a string, got a number");
+	/* a line of more values than any record holds is refused before its
+	 * nodes take memory without bound: where the one too many is */
+	size_t n = JT_NODES_MAX, cap = 64 + 2 * n;
+	char *big = malloc(cap), *at = big;
+	REQUIRE(big);
+	at += sprintf(at, "{\"url\":\"https://x.example.com\",\"x\":[");
+	size_t first = (size_t)(at - big);
+	for (size_t i = 0; i < n; i++)
+		at += sprintf(at, i ? ",0" : "0");
+	strcpy(at, "]}");
+	char want[128];
+	/* the root, the url and x take three nodes: the array's element
+	 * n - 3 (from 0) is the one too many, at column first + 2 * (n - 3) + 1 */
+	snprintf(want, sizeof want, "the line holds more than %zu JSON values (column %zu)", n, first + 2 * (n - 3) + 1);
+	expect_error(PS_REC_HTTPX, big, want);
+	free(big);
 }
 
 /* Keys compare case-sensitively, the last of repeated keys counts, and

@@ -224,11 +224,65 @@ static void test_many_nodes(jt_doc *d)
 	free(g.b);
 }
 
+/* The bound on a text's values: max_nodes values parse, one more is
+ * refused where it stands, and the blocks a large text needed are not kept
+ * for the texts after it. */
+static void test_bound(jt_doc *d)
+{
+	gen g = {.r = 3};
+	size_t end;
+	d->max_nodes = 1000;
+	for (size_t values = 999; values <= 1000; values++) {
+		/* an array of values - 1 elements: values nodes */
+		g.n = 0;
+		puts_(&g, "[");
+		for (size_t i = 0; i + 1 < values; i++)
+			puts_(&g, i ? ",7" : "7");
+		puts_(&g, "]");
+		char *t = malloc(g.n);
+		REQUIRE(t);
+		memcpy(t, g.b, g.n);
+		const jt *r = jt_parse(d, t, g.n, &end);
+		CHECK(r && r->len == values - 1 && !d->too_many);
+		free(t);
+	}
+	/* 1,000 elements: the last one is the 1,001st value, at offset 1 + 2 * 999 */
+	g.n--; /* the closing bracket */
+	puts_(&g, ",7]");
+	char *t = malloc(g.n);
+	REQUIRE(t);
+	memcpy(t, g.b, g.n);
+	CHECK(jt_parse(d, t, g.n, &end) == NULL && d->too_many && !d->oom);
+	CHECK_EQ_INT(end, 1 + 2 * 999);
+	free(t);
+	d->max_nodes = 0;
+
+	/* 200,000 values, then a short text: no more blocks kept than the first */
+	g.n = 0;
+	puts_(&g, "[");
+	for (size_t i = 0; i < 199999; i++)
+		puts_(&g, i ? ",1" : "1");
+	puts_(&g, "]");
+	t = malloc(g.n);
+	REQUIRE(t);
+	memcpy(t, g.b, g.n);
+	const jt *r = jt_parse(d, t, g.n, &end);
+	CHECK(r && r->len == 199999);
+	CHECK(d->n_blocks > JT_BLOCKS_KEPT);
+	free(t);
+	char small[] = "{\"a\":[1,2]}";
+	r = jt_parse(d, small, strlen(small), &end);
+	CHECK(r && r->len == 1 && !d->too_many);
+	CHECK(d->n_blocks <= JT_BLOCKS_KEPT);
+	free(g.b);
+}
+
 int main(void)
 {
 	jt_doc d = {0};
 	test_in_place(&d);
 	test_many_nodes(&d);
+	test_bound(&d);
 	test_random(&d);
 	jt_free(&d);
 	return test_report("test_jtree");

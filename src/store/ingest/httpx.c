@@ -908,8 +908,12 @@ static int rec_from_jsonl(const jt *obj, const ps_rec_options *o, ps_arena *a, p
 		char *copy = ps_arena_strndup(a, hj, hl);
 		const jt *h = copy ? jt_parse(&inner, copy, hl, &end) : NULL;
 		if (!h) {
-			if (!c.failed)
-				snprintf(err, cap, "%s", copy && !inner.oom ? "headers_json: not JSON" : "out of memory");
+			if (!c.failed && (!copy || inner.oom))
+				snprintf(err, cap, "out of memory");
+			else if (!c.failed && inner.too_many)
+				snprintf(err, cap, "headers_json: more than %zu JSON values", (size_t)JT_NODES_MAX);
+			else if (!c.failed)
+				snprintf(err, cap, "headers_json: not JSON");
 			c.failed = 1;
 		} else {
 			headers_from_object(&c, "headers_json", h, r);
@@ -970,6 +974,10 @@ static int parse_line(const char *line, size_t len, ps_rec_format *format, const
 			snprintf(err, cap, "invalid JSON at column %zu: text after the JSON value", at + 1);
 			return -1;
 		}
+	}
+	if (!obj && tree.too_many) {
+		snprintf(err, cap, "the line holds more than %zu JSON values (column %zu)", (size_t)JT_NODES_MAX, at + 1);
+		return -1;
 	}
 	if (!obj) {
 		/* the text at the byte that is wrong, as written (ASCII only, so

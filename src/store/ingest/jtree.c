@@ -45,21 +45,41 @@ static inline size_t skip_ws(const char *t, size_t at, size_t len)
 	return at;
 }
 
-/* A new node of d, or NULL when memory ran out. */
-static jt *new_node(jt_doc *d, jt_type type)
+/* Makes room for the next node of d: the next block, allocated when it is
+ * not kept from an earlier parse. -1 when memory ran out or the text
+ * holds more values than the bound. */
+static __attribute__((noinline)) int next_block(jt_doc *d)
 {
-	if (d->used == (size_t)256 << d->block) {
+	size_t max = d->max_nodes ? d->max_nodes : JT_NODES_MAX;
+	if (d->base + d->used >= max) {
+		d->too_many = true;
+		return -1;
+	}
+	if (d->avail) {
+		d->base += d->avail;
 		d->block++;
 		d->used = 0;
 	}
 	if (d->block == d->n_blocks) {
-		jt *b = d->block < JT_BLOCKS ? malloc(((size_t)256 << d->block) * sizeof *b) : NULL;
+		/* block k holds 256 << k nodes, the last what the bound leaves */
+		size_t size = (size_t)256 << d->block, left = max - d->base;
+		jt *b = d->block < JT_BLOCKS ? malloc((size < left ? size : left) * sizeof *b) : NULL;
 		if (!b) {
 			d->oom = true;
-			return NULL;
+			return -1;
 		}
+		d->size[d->n_blocks] = size < left ? size : left;
 		d->blocks[d->n_blocks++] = b;
 	}
+	d->avail = d->size[d->block] < max - d->base ? d->size[d->block] : max - d->base;
+	return 0;
+}
+
+/* A new node of d, or NULL (next_block). */
+static inline jt *new_node(jt_doc *d, jt_type type)
+{
+	if (d->used == d->avail && next_block(d))
+		return NULL;
 	jt *n = &d->blocks[d->block][d->used++];
 	*n = (jt){.type = type};
 	return n;
@@ -288,7 +308,9 @@ static size_t parse_container(parser *p, size_t at, jt *node, bool object)
 			at = skip_ws(t, at + 1, len);
 		}
 		jt *c = new_node(p->d, JT_NULL);
-		if (!c || (at = parse_value(p, at, c)) == FAIL)
+		if (!c)
+			return p->d->too_many ? fail_at(p, at) : FAIL;
+		if ((at = parse_value(p, at, c)) == FAIL)
 			return FAIL;
 		c->key = key;
 		c->klen = (uint32_t)klen;
@@ -364,8 +386,13 @@ static size_t parse_value(parser *p, size_t at, jt *n)
 const jt *jt_parse(jt_doc *d, char *text, size_t len, size_t *end)
 {
 	parser p = {.d = d, .t = text, .len = len};
-	d->block = d->used = 0;
-	d->oom = false;
+	/* the blocks a long text needed are not kept for the short ones after
+	 * it (nor one the bound cut short) */
+	while (d->n_blocks > JT_BLOCKS_KEPT ||
+	       (d->n_blocks && d->size[d->n_blocks - 1] != (size_t)256 << (d->n_blocks - 1)))
+		free(d->blocks[--d->n_blocks]);
+	d->block = d->used = d->avail = d->base = 0;
+	d->oom = d->too_many = false;
 	size_t at = 0;
 	/* cJSON skips a byte order mark where at least two bytes follow it */
 	if (len >= 5 && !memcmp(text, "\xEF\xBB\xBF", 3))
@@ -375,7 +402,7 @@ const jt *jt_parse(jt_doc *d, char *text, size_t len, size_t *end)
 	size_t e = root ? parse_value(&p, at, root) : FAIL;
 	if (e == FAIL) {
 		/* cJSON names the last byte of a text that ends too early */
-		*end = d->oom ? 0 : p.err < len || !len ? p.err : len - 1;
+		*end = d->oom ? 0 : d->too_many ? p.err : p.err < len || !len ? p.err : len - 1;
 		return NULL;
 	}
 	*end = e;

@@ -22,15 +22,26 @@ typedef struct jt {
 } jt;
 
 #define JT_BLOCKS 32
+/* The values one text may hold: an httpx line has a few hundred, and a
+ * line of 16 MiB of "0," would otherwise take 512 MiB of nodes. */
+#define JT_NODES_MAX ((size_t)1 << 18)
+/* What a document keeps for the next parse: the blocks of the first
+ * 65,280 nodes (4 MiB); larger ones are freed after the parse that
+ * needed them. */
+#define JT_BLOCKS_KEPT 8
 
 /* The nodes of one parse, kept for the next (jt_free frees them): in
- * blocks that never move (block k holds 256 << k nodes), so that a node's
- * links are pointers from the start. */
+ * blocks that never move (block k holds up to 256 << k nodes), so that a
+ * node's links are pointers from the start. */
 typedef struct jt_doc {
 	jt *blocks[JT_BLOCKS];
+	size_t size[JT_BLOCKS]; /* nodes each block holds */
 	size_t n_blocks;        /* allocated */
 	size_t block, used;     /* the block being filled, its nodes used */
+	size_t avail, base;     /* the nodes it may give (0 before the first), those of the blocks before it */
+	size_t max_nodes;       /* the bound on a parse's nodes (0: JT_NODES_MAX) */
 	bool oom;               /* the last parse ran out of memory */
+	bool too_many;          /* the last parse met more than max_nodes values */
 } jt_doc;
 
 /* Parses the JSON value at the start of text[0..len) (after a UTF-8 byte
@@ -50,6 +61,8 @@ typedef struct jt_doc {
  * one, no lone low surrogate); 1,000 levels of nesting at most. UTF-8 is
  * not checked (ingest checks or repairs it before). */
 const jt *jt_parse(jt_doc *d, char *text, size_t len, size_t *end);
+/* A text of more than max_nodes values (JT_NODES_MAX) is refused: NULL,
+ * d->too_many, *end the offset of the value that was one too many. */
 
 void jt_free(jt_doc *d);
 
