@@ -58,6 +58,29 @@ static ps_store *open_store_v(const char *dir, int version, const char *change_f
 	return st;
 }
 
+/* A version 2 store of the usual options, called name under sbase. */
+static ps_store *open_v2(const char *name)
+{
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/%s", sbase, name);
+	return open_store_v(dir, 2, NULL, 10);
+}
+
+/* n zeroed records, each with its own URL (prefix then its index), the
+ * URLs in *urls: both for the caller to free. */
+static ps_probe_result *url_records(int n, const char *prefix, char (**urls)[48])
+{
+	ps_probe_result *r = calloc((size_t)n, sizeof *r);
+	char (*u)[48] = calloc((size_t)n, sizeof *u);
+	REQUIRE(r && u);
+	for (int i = 0; i < n; i++) {
+		snprintf(u[i], sizeof u[i], "%s%d", prefix, i);
+		r[i].input_url = u[i];
+	}
+	*urls = u;
+	return r;
+}
+
 /* A real-looking httpx line with everything version 2 keeps. */
 static const char FULL[] =
 	"{\"timestamp\":\"2025-04-02T11:30:05.123Z\","
@@ -110,9 +133,7 @@ static bool bytes_eq(const parq_value *v, const char *s)
 
 static void test_fields_in_columns(void)
 {
-	char dir[700];
-	snprintf(dir, sizeof dir, "%s/fields", sbase);
-	ps_store *st = open_store_v(dir, 2, NULL, 10);
+	ps_store *st = open_v2("fields");
 	ps_arena a = {0};
 	ps_rec recs[2];
 	char err[256] = "";
@@ -528,15 +549,22 @@ static void test_changes_random(void)
 	}
 }
 
-/* r[0..n) written as a scan of target (rows_per_rg: 0 for the
- * default), its file opened with libparq alone. */
-static parq_reader *write_and_open(ps_store *st, const char *target, const ps_probe_result *r, size_t n,
-                                   int64_t rows_per_rg)
+/* The default options for a scan of target at the tests' one time. */
+static ps_scan_options options_at(const char *target)
 {
 	ps_scan_options o;
 	ps_scan_options_default(&o);
 	o.root_target = target;
 	o.scan_time_ms = 1743600000000;
+	return o;
+}
+
+/* r[0..n) written as a scan of target (rows_per_rg: 0 for the
+ * default), its file opened with libparq alone. */
+static parq_reader *write_and_open(ps_store *st, const char *target, const ps_probe_result *r, size_t n,
+                                   int64_t rows_per_rg)
+{
+	ps_scan_options o = options_at(target);
 	o.rows_per_row_group = rows_per_rg;
 	ps_scan_result res;
 	CHECK_OK(ps_scan_write(st, &o, r, n, &res));
@@ -549,17 +577,13 @@ static parq_reader *write_and_open(ps_store *st, const char *target, const ps_pr
  * filters: no page of the file is read. */
 static void test_hash_bloom(void)
 {
-	char dir[700];
-	snprintf(dir, sizeof dir, "%s/bloom", sbase);
-	ps_store *st = open_store_v(dir, 2, NULL, 10);
+	ps_store *st = open_v2("bloom");
 	enum { N = 6000 };
-	ps_probe_result *r = calloc(N, sizeof *r);
-	char (*url)[48] = calloc(N, sizeof *url), (*hash)[72] = calloc(N, sizeof *hash);
-	REQUIRE(r && url && hash);
+	char (*url)[48], (*hash)[72] = calloc(N, sizeof *hash);
+	ps_probe_result *r = url_records(N, "https://b.example.com/", &url);
+	REQUIRE(hash);
 	for (int i = 0; i < N; i++) {
-		snprintf(url[i], sizeof url[i], "https://b.example.com/%d", i);
 		snprintf(hash[i], sizeof hash[i], "%064x", i * 2654435761u);
-		r[i].input_url = url[i];
 		r[i].status_code = 200;
 		r[i].body_sha256 = hash[i];
 		r[i].favicon_mmh3 = (int32_t)(i * 7919 + 1);
@@ -604,17 +628,12 @@ static void test_hash_bloom(void)
  * where the values happen to repeat; the others keep theirs. */
 static void test_distinct_columns_plain(void)
 {
-	char dir[700];
-	snprintf(dir, sizeof dir, "%s/plain", sbase);
-	ps_store *st = open_store_v(dir, 2, NULL, 10);
+	ps_store *st = open_v2("plain");
 	enum { N = 3000 };
-	ps_probe_result *r = calloc(N, sizeof *r);
-	char (*url)[48] = calloc(N, sizeof *url);
-	REQUIRE(r && url);
+	char (*url)[48];
+	ps_probe_result *r = url_records(N, "https://p.example.com/", &url);
 	const ps_header hdr[] = {{"server", "nginx"}, {"date", "Tue, 25 Nov 2025 09:17:57 GMT"}};
 	for (int i = 0; i < N; i++) {
-		snprintf(url[i], sizeof url[i], "https://p.example.com/%d", i);
-		r[i].input_url = url[i];
 		r[i].status_code = i % 3 ? 200 : 404;
 		r[i].headers = hdr;
 		r[i].n_headers = 2;
@@ -661,10 +680,7 @@ static void test_distinct_columns_plain(void)
  * is stored already. */
 static ps_scan_options rerun_options(const char *target)
 {
-	ps_scan_options o;
-	ps_scan_options_default(&o);
-	o.root_target = target;
-	o.scan_time_ms = 1743600000000;
+	ps_scan_options o = options_at(target);
 	o.skip_stored = true;
 	return o;
 }
@@ -687,9 +703,7 @@ static void write_rerun(ps_store *st, const ps_scan_options *o, const ps_probe_r
  * version 2 field alone that differs makes a scan of its own. */
 static void test_stored_by_content(void)
 {
-	char dir[700];
-	snprintf(dir, sizeof dir, "%s/rerun", sbase);
-	ps_store *st = open_store_v(dir, 2, NULL, 10);
+	ps_store *st = open_v2("rerun");
 	const char *tech[] = {"nginx"}, *ips[] = {"192.0.2.1"};
 	ps_header hdr[] = {{"server", "nginx"}, {"x-frame-options", "DENY"}};
 	ps_probe_result r[2];
@@ -730,17 +744,12 @@ static void test_stored_by_content(void)
  * is not. */
 static void test_stored_other_layout(void)
 {
-	char dir[700];
-	snprintf(dir, sizeof dir, "%s/rerun_layout", sbase);
-	ps_store *st = open_store_v(dir, 2, NULL, 10);
+	ps_store *st = open_v2("rerun_layout");
 	enum { N = 5000 };
-	ps_probe_result *r = calloc(N, sizeof *r);
-	char (*url)[48] = calloc(N, sizeof *url);
+	char (*url)[48];
+	ps_probe_result *r = url_records(N, "https://l.example.com/p", &url);
 	const char *tech[] = {"nginx", "PHP:8.2"};
-	REQUIRE(r && url);
 	for (int i = 0; i < N; i++) {
-		snprintf(url[i], sizeof url[i], "https://l.example.com/p%d", i);
-		r[i].input_url = url[i];
 		r[i].status_code = 200 + i % 3;
 		r[i].technologies = tech;
 		r[i].n_technologies = (size_t)(i % 3);
