@@ -277,7 +277,9 @@ int parq_zstd_tune_check(const parq_zstd_tune *t, const char *file, int column)
 	    (t->min_match && (t->min_match < m.lowerBound || t->min_match > m.upperBound)))
 		return parq_err(PARQ_EINVAL,
 		                "%s: column %d: zstd_hash_log %d or zstd_min_match %d out of range (%d..%d and %d..%d, "
-		                "0: the level's)", file, column, t->hash_log, t->min_match, h.lowerBound, h.upperBound, m.lowerBound, m.upperBound);
+		                "0: the level's)",
+		                file, column, t->hash_log, t->min_match, h.lowerBound, h.upperBound, m.lowerBound,
+		                m.upperBound);
 	return 0;
 }
 

@@ -252,9 +252,9 @@ static inline int put_string(ps_buf *b, const char *s, size_t n, bool padded)
 
 int ps_headers_views_json(ps_buf *out, const ps_header_view *h, size_t n, bool padded)
 {
-	keyed_header v[32];
-	if (n > 32)
-		return ps_err(PS_EINVAL, "headers: %zu at once, at most 32", n);
+	keyed_header v[PS_HEADER_VIEWS_MAX];
+	if (n > PS_HEADER_VIEWS_MAX)
+		return ps_err(PS_EINVAL, "headers: %zu at once, at most %d", n, PS_HEADER_VIEWS_MAX);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		keyed_header x = {0, &h[i]};
@@ -293,12 +293,12 @@ int ps_headers_views_json(ps_buf *out, const ps_header_view *h, size_t n, bool p
 	return rc ? ps_err_nomem() : 0;
 }
 
-/* ps_headers_to_json for up to 32 named headers: an insertion sort on
- * the keys, equal names keeping their order, the later of equal names
- * written. */
+/* ps_headers_to_json for up to PS_HEADER_VIEWS_MAX named headers: an
+ * insertion sort on the keys, equal names keeping their order, the later
+ * of equal names written. */
 static int headers_small(ps_buf *out, const ps_header *h, size_t n)
 {
-	ps_header_view v[32];
+	ps_header_view v[PS_HEADER_VIEWS_MAX];
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!h[i].name)
@@ -311,7 +311,7 @@ static int headers_small(ps_buf *out, const ps_header *h, size_t n)
 
 int ps_headers_to_json(ps_buf *out, const ps_header *h, size_t n)
 {
-	if (n <= 32)
+	if (n <= PS_HEADER_VIEWS_MAX)
 		return headers_small(out, h, n);
 	const ps_header **v = malloc(n * sizeof *v);
 	if (!v)

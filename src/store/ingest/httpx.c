@@ -342,13 +342,13 @@ static void headers_from_object(ctx *c, const char *name, const jt *o, ps_probe_
 /* The text of httpx's header object o as the headers_json column holds
  * it (ps_headers_to_json), made here from the tree's strings and their
  * lengths, on the parsing threads: NULL (the writer makes it from the
- * headers) for other than up to 32 string values without an escaped
+ * headers) for other than up to PS_HEADER_VIEWS_MAX string values without an escaped
  * NUL. Strings of the line's tree are padded (parse_line). */
 static const char *headers_text(ctx *c, const jt *o)
 {
-	if (!jt_is_object(o) || !jt_size(o) || jt_size(o) > 32)
+	if (!jt_is_object(o) || !jt_size(o) || jt_size(o) > PS_HEADER_VIEWS_MAX)
 		return NULL;
-	ps_header_view v[32];
+	ps_header_view v[PS_HEADER_VIEWS_MAX];
 	size_t n = 0;
 	for (const jt *e = o->child; e; e = e->next) {
 		if (jt_is_null(e))
@@ -908,12 +908,14 @@ static int rec_from_jsonl(const jt *obj, const ps_rec_options *o, ps_arena *a, p
 		char *copy = ps_arena_strndup(a, hj, hl);
 		const jt *h = copy ? jt_parse(&inner, copy, hl, &end) : NULL;
 		if (!h) {
-			if (!c.failed && (!copy || inner.oom))
-				snprintf(err, cap, "out of memory");
-			else if (!c.failed && inner.too_many)
-				snprintf(err, cap, "headers_json: more than %zu JSON values", (size_t)JT_NODES_MAX);
-			else if (!c.failed)
-				snprintf(err, cap, "headers_json: not JSON");
+			if (!c.failed) { /* the first error is the one told */
+				if (!copy || inner.oom)
+					snprintf(err, cap, "out of memory");
+				else if (inner.too_many)
+					snprintf(err, cap, "headers_json: more than %zu JSON values", (size_t)JT_NODES_MAX);
+				else
+					snprintf(err, cap, "headers_json: not JSON");
+			}
 			c.failed = 1;
 		} else {
 			headers_from_object(&c, "headers_json", h, r);

@@ -73,9 +73,12 @@ typedef struct ps_header_view {
 	size_t nlen, vlen;
 } ps_header_view;
 
-/* ps_headers_to_json for up to 32 headers given with their lengths (no
- * NUL inside): the same text. padded: every name and value is followed
- * by 16 readable bytes (ps_json_plain_padded). */
+/* The most headers ps_headers_views_json takes at once. */
+#define PS_HEADER_VIEWS_MAX 32
+
+/* ps_headers_to_json for up to PS_HEADER_VIEWS_MAX headers given with
+ * their lengths (no NUL inside): the same text. padded: every name and
+ * value is followed by 16 readable bytes (ps_json_plain_padded). */
 int ps_headers_views_json(ps_buf *out, const ps_header_view *h, size_t n, bool padded);
 
 /* Converts a row of a probe file (a STRUCT of top-level fields, as
