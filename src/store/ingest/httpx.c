@@ -485,7 +485,7 @@ static bool short_decimal(const char *p, double *v, const char **end)
 		}
 	}
 	/* a unit's first byte: what strtod would not read on */
-	if (!digits || !strchr("numsh\xC2\xCE", *p) || !*p)
+	if (!digits || !*p || !strchr("numsh\xC2\xCE", *p))
 		return false;
 	*v = (double)m / pow10[frac > 0 ? frac : 0];
 	*end = p;

@@ -387,9 +387,8 @@ const jt *jt_parse(jt_doc *d, char *text, size_t len, size_t *end)
 {
 	parser p = {.d = d, .t = text, .len = len};
 	/* the blocks a long text needed are not kept for the short ones after
-	 * it (nor one the bound cut short) */
-	while (d->n_blocks > JT_BLOCKS_KEPT ||
-	       (d->n_blocks && d->size[d->n_blocks - 1] != (size_t)256 << (d->n_blocks - 1)))
+	 * it */
+	while (d->n_blocks > JT_BLOCKS_KEPT)
 		free(d->blocks[--d->n_blocks]);
 	d->block = d->used = d->avail = d->base = 0;
 	d->oom = d->too_many = false;
