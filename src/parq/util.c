@@ -179,9 +179,12 @@ int parq_buf_grow_within(parq_buf *b, size_t need, size_t limit)
 	}
 	if (cap > limit && want <= limit)
 		cap = limit;
-	uint8_t *p = realloc(b->data, cap);
+	/* nothing to keep: a new block, not a copy of the old one's bytes */
+	uint8_t *p = b->len ? realloc(b->data, cap) : malloc(cap);
 	if (!p)
 		return parq_err_nomem();
+	if (!b->len)
+		free(b->data);
 	b->data = p;
 	b->cap = cap;
 	return 0;
