@@ -431,6 +431,9 @@ static bool fully_dictionary(const parq_meta_column *m)
 /* ... while the whole chunks of one file's pruning stay under this (an
  * object store source keeps 64 MiB of what it fetched) */
 #define WHOLE_BUDGET ((int64_t)16 << 20)
+/* A count's chunks are fetched at once while they stay under this (its
+ * row groups' one at a time past it) */
+#define COUNT_BUDGET ((int64_t)32 << 20)
 
 /* Whether the dictionary alone decides: every data page is dictionary
  * encoded and the chunk is small enough to come whole, so its bloom
@@ -627,13 +630,15 @@ static bool fetched_whole(const parq_scan *s, int rg, int leaf)
 /* The ranges the deep pruning of row group rg and its page pruning read:
  * bloom filters, dictionary pages, column and offset indexes of the
  * predicate's columns (at most 4 per leaf test). */
-static void prune_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *out, size_t *k, int64_t *whole)
+static void prune_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *out, size_t *k, int64_t *whole,
+                         bool *prunes)
 {
 	if (p->op == PARQ_OP_AND || p->op == PARQ_OP_OR) {
-		prune_ranges(s, rg, p->a, out, k, whole);
-		prune_ranges(s, rg, p->b, out, k, whole);
+		prune_ranges(s, rg, p->a, out, k, whole, prunes);
+		prune_ranges(s, rg, p->b, out, k, whole, prunes);
 		return;
 	}
+	size_t k0 = *k;
 	const parq_reader *r = s->r;
 	const parq_pbind *pb = bd(s, p);
 	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[pb->leaf];
@@ -675,6 +680,32 @@ static void prune_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *o
 		int64_t len = d ? d - a : (b - a < (64 << 10) ? b - a : (64 << 10));
 		out[(*k)++] = (parq_range){a, len};
 	}
+	if (*k > k0 + (whole_chunk ? 1 : 0))
+		*prunes = true;
+}
+
+/* A count's row group whose pruning reads nothing (its predicate's
+ * columns have no bloom filter, dictionary or page index that could rule
+ * it out) reads its predicate's chunks whole next: they come with the
+ * pruning's ranges, in its request, while the file's stay within what a
+ * count fetches at once. */
+static void count_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *out, size_t *k, int64_t *whole)
+{
+	if (p->op == PARQ_OP_AND || p->op == PARQ_OP_OR) {
+		count_ranges(s, rg, p->a, out, k, whole);
+		count_ranges(s, rg, p->b, out, k, whole);
+		return;
+	}
+	const parq_reader *r = s->r;
+	int leaf = bd(s, p)->leaf;
+	size_t bit = (size_t)rg * (size_t)r->schema->n_leaves + (size_t)leaf;
+	int64_t a, b, d;
+	parq_chunk_extent(r, rg, leaf, &a, &b, &d);
+	if (fetched_whole(s, rg, leaf) || b <= a || *whole + (b - a) > COUNT_BUDGET)
+		return;
+	*whole += b - a;
+	out[(*k)++] = (parq_range){a, b - a};
+	s->fetched[bit / 8] |= (uint8_t)(1u << (bit % 8));
 }
 
 
@@ -696,8 +727,12 @@ static int prefetch_pruning(parq_scan *s, const int *row_groups, int nrg)
 	}
 	for (int i = 0; i < nrg; i++) {
 		int g = row_groups ? row_groups[i] : i;
-		if (s->r->meta.row_groups[g].num_rows > 0 && rg_maybe(s, g, s->pred, false))
-			prune_ranges(s, g, s->pred, rs, &k, &whole);
+		bool prunes = false;
+		if (s->r->meta.row_groups[g].num_rows > 0 && rg_maybe(s, g, s->pred, false)) {
+			prune_ranges(s, g, s->pred, rs, &k, &whole, &prunes);
+			if (!prunes && s->pred_only)
+				count_ranges(s, g, s->pred, rs, &k, &whole);
+		}
 	}
 	int rc = parq_reader_prefetch(s->r, rs, &k);
 	free(rs);
@@ -1463,7 +1498,7 @@ static int prefetch_count(parq_scan *s)
 		last = rg;
 	}
 	int rc = 0;
-	if (last >= 0 && total <= (int64_t)32 << 20) {
+	if (last >= 0 && total <= COUNT_BUDGET) {
 		s->pf.prefetches++;
 		if (!(rc = parq_reader_prefetch(s->r, rs, &k)))
 			s->pf.last_rg = last;
