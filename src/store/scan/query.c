@@ -456,6 +456,7 @@ typedef struct query_run {
 	bool filtered;             /* some file has filters (else the footers count) */
 	bool needs_v2;             /* a filter on a version 2 column ... */
 	parq_pred *never;          /* ... so version 1 files get this one, which nothing matches */
+	struct cpu_stage *cpu;     /* a count on a bucket: where opened scans are counted (NULL: in place) */
 } query_run;
 
 /* A file that does not read: reported once, and the query goes on
@@ -759,8 +760,169 @@ static void unit_scan_close(parq_reader *r, parq_scan *scan)
 	parq_reader_close(r);
 }
 
-/* Counts the matches of unit u into u->count. */
-static int count_one(query_run *qr, qunit *u)
+/* ---- a count's CPU stage ----
+ *
+ * On a bucket a count opens its scans on qr->threads threads, which
+ * mostly wait for their GETs, and counts them on as many threads as
+ * there are cores: the decoding's buffers and zstd contexts are made
+ * and touched by a few threads instead of every one that waited for an
+ * answer, and no more threads decode than can run. An opened scan waits
+ * in a queue of at most CPU_QUEUE; a thread that opened one when it is
+ * full waits for room. */
+#define CPU_QUEUE 16
+#define CPU_THREADS_MAX 8
+
+typedef struct opened {
+	size_t file;
+	int64_t *count;            /* where its matches go */
+	parq_reader *r;
+	parq_scan *scan;
+} opened;
+
+typedef struct cpu_stage {
+	query_run *qr;
+	pthread_mutex_t mu;
+	pthread_cond_t room, ready;
+	opened q[CPU_QUEUE];
+	size_t head, n;
+	bool closed;               /* no more scans come */
+	int rc;                    /* the first error, its message in err */
+	char err[1024];
+	pthread_t th[CPU_THREADS_MAX];
+	int started;
+} cpu_stage;
+
+/* Counts an opened scan of file into *count (0 when it fails), closing
+ * it; the error when the query stops for it. */
+static int count_scan(query_run *qr, size_t file, parq_reader *r, parq_scan *scan, int64_t *count)
+{
+	int rc = parq_scan_count(scan, count);
+	if (rc)
+		rc = ps_err_from_parq(rc, qr->files[file].path);
+	unit_scan_close(r, scan);
+	if (rc) {
+		*count = 0;
+		rc = bad_file(qr, file, rc);
+	}
+	return rc;
+}
+
+static void *cpu_worker(void *arg)
+{
+	cpu_stage *c = arg;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->n && !c->closed)
+			pthread_cond_wait(&c->ready, &c->mu);
+		if (!c->n)
+			break;
+		opened o = c->q[c->head];
+		c->head = (c->head + 1) % CPU_QUEUE;
+		c->n--;
+		pthread_cond_signal(&c->room);
+		bool failed = c->rc != 0;
+		pthread_mutex_unlock(&c->mu);
+		int rc = 0;
+		if (failed || ps_cancel_requested(c->qr->q->cancel)) {
+			*o.count = 0;
+			unit_scan_close(o.r, o.scan);
+			if (!failed)
+				rc = ps_err(PS_ECANCELED, "query canceled");
+		} else {
+			rc = count_scan(c->qr, o.file, o.r, o.scan, o.count);
+		}
+		pthread_mutex_lock(&c->mu);
+		if (rc && !c->rc) {
+			c->rc = rc;
+			snprintf(c->err, sizeof c->err, "%s", ps_errmsg());
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* Starts a count's CPU stage on a bucket (qr->cpu stays NULL, and scans
+ * are counted where they are opened, elsewhere or when no thread starts). */
+static int cpu_begin(query_run *qr)
+{
+	qr->cpu = NULL;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = cores < 1 ? 1 : cores > CPU_THREADS_MAX ? CPU_THREADS_MAX : (int)cores;
+	if (!ps_storage_remote(qr->st) || !qr->filtered || qr->threads <= n)
+		return 0;
+	cpu_stage *c = calloc(1, sizeof *c);
+	if (!c)
+		return ps_err_nomem();
+	c->qr = qr;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->room, NULL);
+	pthread_cond_init(&c->ready, NULL);
+	for (int t = 0; t < n; t++)
+		if (!pthread_create(&c->th[c->started], NULL, cpu_worker, c))
+			c->started++;
+	if (!c->started) {
+		pthread_cond_destroy(&c->room);
+		pthread_cond_destroy(&c->ready);
+		pthread_mutex_destroy(&c->mu);
+		free(c);
+		return 0;
+	}
+	qr->cpu = c;
+	return 0;
+}
+
+/* Waits for the scans queued to be counted and ends the stage: rc, or
+ * the stage's first error where rc is 0. */
+static int cpu_end(query_run *qr, int rc)
+{
+	cpu_stage *c = qr->cpu;
+	if (!c)
+		return rc;
+	pthread_mutex_lock(&c->mu);
+	c->closed = true;
+	pthread_cond_broadcast(&c->ready);
+	pthread_mutex_unlock(&c->mu);
+	for (int t = 0; t < c->started; t++)
+		pthread_join(c->th[t], NULL);
+	if (!rc && c->rc)
+		rc = ps_err(c->rc, "%s", c->err);
+	pthread_cond_destroy(&c->room);
+	pthread_cond_destroy(&c->ready);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+	qr->cpu = NULL;
+	return rc;
+}
+
+/* Hands an opened scan to the CPU stage, waiting for room; once the
+ * stage has failed, its error (the scan closed), so that the query's is
+ * the first whichever thread returns it. */
+static int cpu_put(cpu_stage *c, size_t file, parq_reader *r, parq_scan *scan, int64_t *count)
+{
+	char err[sizeof c->err];
+	pthread_mutex_lock(&c->mu);
+	while (c->n == CPU_QUEUE && !c->rc)
+		pthread_cond_wait(&c->room, &c->mu);
+	int rc = c->rc;
+	if (!rc) {
+		c->q[(c->head + c->n) % CPU_QUEUE] = (opened){file, count, r, scan};
+		c->n++;
+		pthread_cond_signal(&c->ready);
+	} else {
+		memcpy(err, c->err, sizeof err);
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (rc) {
+		*count = 0;
+		unit_scan_close(r, scan);
+		return ps_err(rc, "%s", err);
+	}
+	return 0;
+}
+
+/* Counts the matches of unit u into *count (u->count unless the file is
+ * planned and counted at once), on the CPU stage when there is one. */
+static int count_one(query_run *qr, qunit *u, int64_t *count)
 {
 	if (ps_cancel_requested(qr->q->cancel))
 		return ps_err(PS_ECANCELED, "query canceled");
@@ -768,18 +930,18 @@ static int count_one(query_run *qr, qunit *u)
 	const parq_pred *pred;
 	parq_scan *scan;
 	if (is_bad(qr, u->file)) {
-		u->count = 0;
+		*count = 0;
 		return 0;
 	}
 	int rc = unit_scan(qr, u, true, &r, &pred, &scan);
 	if (!rc && !pred) {
-		u->count = u->rows; /* nothing filters: the footer's count */
-	} else if (!rc && (rc = parq_scan_count(scan, &u->count))) {
-		rc = ps_err_from_parq(rc, qr->files[u->file].path);
+		*count = u->rows; /* nothing filters: the footer's count */
+	} else if (!rc) {
+		return qr->cpu ? cpu_put(qr->cpu, u->file, r, scan, count) : count_scan(qr, u->file, r, scan, count);
 	}
 	unit_scan_close(r, scan);
 	if (rc) {
-		u->count = 0;
+		*count = 0;
 		rc = bad_file(qr, u->file, rc);
 	}
 	return rc;
@@ -788,7 +950,7 @@ static int count_one(query_run *qr, qunit *u)
 static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
 {
 	(void)stop;
-	return count_one(qr, &qr->units[i]);
+	return count_one(qr, &qr->units[i], &qr->units[i].count);
 }
 
 /* Counts units [from, to): without filters from the footers alone. */
@@ -799,7 +961,10 @@ static int count_units(query_run *qr, size_t from, size_t to)
 			qr->units[i].count = qr->units[i].rows;
 		return 0;
 	}
-	return pool_run(qr, from, to, count_unit);
+	int rc = cpu_begin(qr);
+	if (!rc)
+		rc = pool_run(qr, from, to, count_unit);
+	return cpu_end(qr, rc);
 }
 
 /* A count's planning and counting in one pass over the files: a file read
@@ -815,9 +980,7 @@ static int plan_count_file(query_run *qr, size_t i, const atomic_bool *stop)
 		return rc;
 	qunit u = {.file = i, .rg0 = 0, .nrg = f->n_rgs, .rows = f->rows, .count = -1, .take = -1};
 	ps_reader_tail_free(&f->tail); /* one unit: opened once */
-	rc = count_one(qr, &u);
-	f->count = u.count;
-	return rc;
+	return count_one(qr, &u, &f->count);
 }
 
 /* ---- the window's rows, in order ---- */
@@ -1172,8 +1335,8 @@ int ps_store_count(ps_store *st, const ps_query *q, int64_t *count)
 	*count = 0;
 	query_run qr;
 	int rc = run_open(st, q, &qr);
-	if (!rc)
-		rc = pool_run(&qr, 0, qr.n_files, plan_count_file);
+	if (!rc && !(rc = cpu_begin(&qr)))
+		rc = cpu_end(&qr, pool_run(&qr, 0, qr.n_files, plan_count_file));
 	if (!rc)
 		rc = make_units(&qr, 0, qr.n_files);
 	if (!rc)
