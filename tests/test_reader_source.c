@@ -616,6 +616,20 @@ static void test_strict_scans(void)
 	CHECK(m.prefetches <= 2 * NRG);
 	parq_scan_close(a);
 	parq_scan_close(b);
+	/* the same count with what it reads fetched first, where the scan was
+	 * opened (parq_scan_prefetch_count): the count asks for nothing more */
+	static const char *const no_field[1] = {NULL};
+	m_reset(&m);
+	m.strict = true;
+	CHECK_OK(parq_scan_open(&b, sr, p, no_field, 0));
+	CHECK_OK(parq_scan_prefetch_count(b));
+	int fetched_first = m.prefetches;
+	CHECK(fetched_first >= 1);
+	CHECK_OK(parq_scan_count(b, &nb));
+	CHECK_EQ_INT(nb, na);
+	CHECK_EQ_INT(m.prefetches, fetched_first);
+	CHECK_EQ_INT(m.outside, 0);
+	parq_scan_close(b);
 	parq_pred_free(p);
 
 	/* a count that projects nothing: c0's chunks (small) come whole in

@@ -681,6 +681,11 @@ PARQ_API int parq_scan_open_row_groups(parq_scan **out, parq_reader *r, const pa
  * the predicate's columns (without a predicate, the row counts of the
  * footer): no row is assembled. */
 PARQ_API int parq_scan_count(parq_scan *s, int64_t *n);
+/* What parq_scan_count reads first, fetched now (a source's prefetch of
+ * the predicate's chunks; nothing for a local file): a caller that
+ * counts on other threads than those waiting for I/O calls it where it
+ * opened the scan. */
+PARQ_API int parq_scan_prefetch_count(parq_scan *s);
 /* The next matching row (a STRUCT of the fields), valid until the next
  * call; *row == NULL at the end. */
 PARQ_API int parq_scan_next(parq_scan *s, const parq_value **row);

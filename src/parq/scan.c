@@ -80,6 +80,7 @@ struct parq_scan {
 	parq_scan_stats st;
 	parq_prefetch_group pf;   /* the chunks of a planned row group, in one prefetch for all readers */
 	bool pred_only;           /* the projection is within the predicate's fields (a count) */
+	bool count_fetched;       /* count_prefetch ran */
 	uint8_t *fetched;         /* bit rg * n_leaves + leaf: the chunk came whole in the pruning's
 	                           * prefetch, its page index did not */
 };
@@ -1507,6 +1508,28 @@ static int prefetch_count(parq_scan *s)
 	return rc;
 }
 
+/* A count reads the predicate's columns alone: only their chunks are
+ * prefetched from here on (the projection's would be fetched for
+ * nothing), those of the row groups still to read at once when small
+ * enough. Once per scan. */
+static int count_prefetch(parq_scan *s)
+{
+	if (!s->pf.leaves || s->count_fetched)
+		return 0;
+	s->count_fetched = true;
+	memset(s->pf.leaves, 0, (size_t)s->r->schema->n_leaves);
+	if (s->pr)
+		parq_row_reader_set_prefetch(s->pr, &s->pf);
+	for (int l = 0; s->vec && l < s->n_vleaves; l++)
+		parq_column_reader_set_prefetch(s->vleaves[l].cr, &s->pf);
+	return prefetch_count(s);
+}
+
+int parq_scan_prefetch_count(parq_scan *s)
+{
+	return s->pred ? count_prefetch(s) : 0;
+}
+
 int parq_scan_count(parq_scan *s, int64_t *out)
 {
 	int64_t n = 0;
@@ -1527,23 +1550,13 @@ int parq_scan_count(parq_scan *s, int64_t *out)
 		*out = n;
 		return 0;
 	}
-	/* a count reads the predicate's columns alone: only their chunks are
-	 * prefetched from here on (the projection's would be fetched for
-	 * nothing) */
-	if (s->pf.leaves) {
-		memset(s->pf.leaves, 0, (size_t)s->r->schema->n_leaves);
-		if (s->pr)
-			parq_row_reader_set_prefetch(s->pr, &s->pf);
-		for (int l = 0; s->vec && l < s->n_vleaves; l++)
-			parq_column_reader_set_prefetch(s->vleaves[l].cr, &s->pf);
-		int rc = prefetch_count(s);
-		if (rc)
-			return rc;
-	}
+	int rc = count_prefetch(s);
+	if (rc)
+		return rc;
 	if (!s->vec) {
 		for (;;) {
 			bool found;
-			int rc = parq_scan_advance(s, &found);
+			rc = parq_scan_advance(s, &found);
 			if (rc)
 				return rc;
 			if (!found)
@@ -1564,7 +1577,7 @@ int parq_scan_count(parq_scan *s, int64_t *out)
 		s->sel_pos = s->sel_n;
 		n += ones;
 		bool done;
-		int rc = vec_next(s, &done);
+		rc = vec_next(s, &done);
 		if (rc)
 			return rc;
 		if (done)

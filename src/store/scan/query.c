@@ -936,8 +936,14 @@ static int count_one(query_run *qr, qunit *u, int64_t *count)
 	int rc = unit_scan(qr, u, true, &r, &pred, &scan);
 	if (!rc && !pred) {
 		*count = u->rows; /* nothing filters: the footer's count */
+	} else if (!rc && !qr->cpu) {
+		return count_scan(qr, u->file, r, scan, count);
+	} else if (!rc && (rc = parq_scan_prefetch_count(scan))) {
+		rc = ps_err_from_parq(rc, qr->files[u->file].path);
 	} else if (!rc) {
-		return qr->cpu ? cpu_put(qr->cpu, u->file, r, scan, count) : count_scan(qr, u->file, r, scan, count);
+		/* what it counts is at hand: the count's own threads never wait
+		 * for a GET */
+		return cpu_put(qr->cpu, u->file, r, scan, count);
 	}
 	unit_scan_close(r, scan);
 	if (rc) {
