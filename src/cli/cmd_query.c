@@ -42,7 +42,7 @@ static const char usage[] =
 	"  --count                print the number of matching results only\n"
 	"  --format FMT           table (default on a terminal), jsonl (default otherwise) or csv\n"
 	"  --threads N            scan files searched at once (default 0: one per core, at\n"
-	"                         most 8)\n"
+	"                         most 8; on a bucket 16, as many GETs in flight)\n"
 	"Filters on the columns of schema version 2 (a version 1 scan matches none):\n"
 	"  --port N               the port probed\n"
 	"  --cdn NAME             the CDN httpx named (cdn_name), ignoring case\n"
