@@ -183,6 +183,50 @@ static void test_module(const char *tmp)
 	CHECK_EQ_INT(hits, 3);
 	CHECK_EQ_INT(writes, 1);
 	ps_footer_cache_close(c);
+
+	/* a listing kept: an entry of its own, not a footer, found for its
+	 * directory and store only, replaced by the next, a damaged one a
+	 * miss; not in the footers' counts */
+	snprintf(dir, sizeof dir, "%s/listing", tmp);
+	c = ps_footer_cache_open(dir, 1 << 20, "s");
+	REQUIRE(c);
+	CHECK_EQ_INT(ps_footer_cache_get_listing(c, "probe_results/", &got, &len), 0);
+	ps_footer_cache_put_listing(c, "probe_results/", data, 1000);
+	CHECK_EQ_INT(entries(dir, NULL, 0), 0);
+	CHECK_EQ_INT(ps_footer_cache_get_listing(c, "probe_results/", &got, &len), 1);
+	CHECK_EQ_INT(len, 1000);
+	if (len == 1000)
+		CHECK_MEM(got, data, len);
+	free(got);
+	CHECK_EQ_INT(ps_footer_cache_get_listing(c, "file_history/", &got, &len), 0);
+	other = ps_footer_cache_open(dir, 1 << 20, "s2");
+	REQUIRE(other);
+	CHECK_EQ_INT(ps_footer_cache_get_listing(other, "probe_results/", &got, &len), 0);
+	ps_footer_cache_close(other);
+	ps_footer_cache_put_listing(c, "probe_results/", data + 7, 1200);
+	CHECK_EQ_INT(ps_footer_cache_get_listing(c, "probe_results/", &got, &len), 1);
+	CHECK_EQ_INT(len, 1200);
+	if (len == 1200)
+		CHECK_MEM(got, data + 7, len);
+	free(got);
+	d = opendir(dir);
+	REQUIRE(d);
+	int listings = 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l > 8 && !strcmp(e->d_name + l - 8, ".listing")) {
+			listings++;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		}
+	}
+	closedir(d);
+	CHECK_EQ_INT(listings, 1);
+	flip_byte(path, 10);
+	CHECK_EQ_INT(ps_footer_cache_get_listing(c, "probe_results/", &got, &len), 0);
+	ps_footer_cache_counts(c, &hits, &writes);
+	CHECK_EQ_INT(hits, 0);
+	CHECK_EQ_INT(writes, 0);
+	ps_footer_cache_close(c);
 }
 
 /* ---- the store on a bucket ---- */
@@ -422,6 +466,127 @@ static void write_batch(ps_store *st, int t0, int n, int rows, int64_t *n5xx)
 	CHECK_EQ_INT(done, n);
 }
 
+static void note_bad_file(void *ud, const char *path, int code, const char *message)
+{
+	(void)code;
+	fprintf(stderr, "bad file %s: %s\n", path, message);
+	(*(int *)ud)++;
+}
+
+/* A count of every target's newest scan: answer and requests. */
+static int64_t count_all(ps_store *st, const char *url_contains, uint64_t *requests, int *bad)
+{
+	ps_query q;
+	ps_query_default(&q);
+	q.url_contains = url_contains;
+	q.on_bad_file = note_bad_file;
+	q.bad_file_ud = bad;
+	ps_store_io_stats a, b;
+	ps_store_io_stats_get(st, &a);
+	int64_t n = -1;
+	CHECK_OK(ps_store_count(st, &q, &n));
+	ps_store_io_stats_get(st, &b);
+	*requests = b.requests - a.requests;
+	return n;
+}
+
+/* A scan of target at time t: n rows (titled), their 5xx added to *n5xx. */
+static void put_scan(ps_store *st, const char *target, int64_t t, int n, uint64_t *seed, int64_t *n5xx,
+                     char *path, size_t cap)
+{
+	ps_scan_options o;
+	ps_scan_options_default(&o);
+	o.root_target = target;
+	o.scan_time_ms = t;
+	ps_scan_writer *w;
+	CHECK_OK(ps_scan_writer_open(&w, st, &o));
+	CHECK_OK(ps_scan_writer_add(w, rows_of(target, 0, n, true, seed, n5xx), (size_t)n));
+	ps_scan_result sr;
+	CHECK_OK(ps_scan_writer_commit(w, &sr));
+	snprintf(path, cap, "%s", sr.path);
+}
+
+/* The listing a count keeps, and the next count's guess from it: the
+ * newest scans it names opened while the count lists. Right, it costs no
+ * request more; wrong (a newer scan written elsewhere, the newest scan
+ * deleted, an object replaced), the answer is the listing's, what the
+ * guess fetched for nothing shows as requests, and no file is called bad. */
+static void test_guess(const char *tmp)
+{
+	char base[600], sub[600], cache[600], elsewhere[600], p0[4096], p1[4096], p2[4096], p3[4096];
+	snprintf(sub, sizeof sub, "%s/guess", tmp);
+	test_store_base(base, sizeof base, sub);
+	snprintf(cache, sizeof cache, "%s/guess-footers", tmp);
+	snprintf(elsewhere, sizeof elsewhere, "%s/guess-elsewhere", tmp);
+	ps_store *st = open_store(base, cache, 64 << 20);
+	uint64_t seed = 21;
+	int64_t g1_5xx = 0, g2_5xx = 0, scratch = 0;
+	/* g0 larger than its footer GET: counting it takes a GET */
+	put_scan(st, "g0.example.com", 1764000000000, ROWS0, &seed, &scratch, p0, sizeof p0);
+	put_scan(st, "g1.example.com", 1764000000000, ROWS, &seed, &g1_5xx, p1, sizeof p1);
+	put_scan(st, "g2.example.com", 1764000000000, ROWS, &seed, &g2_5xx, p2, sizeof p2);
+	ps_store_close(st);
+	int64_t all = ROWS0 + 2 * ROWS;
+	uint64_t r;
+	int bad = 0;
+	/* the first count lists, and keeps the listing */
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_all(st, "example", &r, &bad), all);
+	CHECK_EQ_INT(r, 2); /* the listing, g0's URL columns */
+	ps_store_close(st);
+	/* a guess that is right: the same answer, the same requests */
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_all(st, "example", &r, &bad), all);
+	CHECK_EQ_INT(r, 2);
+	ps_store_close(st);
+
+	/* another machine writes a newer scan of g0: the guess reads the one
+	 * before for nothing (a GET), the count reads the newer one (its
+	 * footer and its URL columns) */
+	ps_store *other = open_store(base, elsewhere, 64 << 20);
+	int64_t newer = 8000;
+	put_scan(other, "g0.example.com", 1764000600000, (int)newer, &seed, &scratch, p3, sizeof p3);
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_all(st, "example", &r, &bad), newer + 2 * ROWS);
+	CHECK_EQ_INT(r, 4);
+	/* kept again: now right */
+	CHECK_EQ_INT(count_all(st, "example", &r, &bad), newer + 2 * ROWS);
+	CHECK_EQ_INT(r, 2);
+	ps_store_close(st);
+
+	/* the newer scan deleted: the guess's GET finds no object, and the
+	 * count reads the scan before, with no file called bad */
+	CHECK_OK(ps_storage_delete(other, p3));
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_all(st, "example", &r, &bad), all);
+	CHECK_EQ_INT(r, 3);
+	ps_store_close(st);
+
+	/* g0's object replaced under its name by g1's bytes (another version):
+	 * the guess's GET, pinned to the version it guessed, is refused; the
+	 * count reads the new version (a footer GET; all of it, small) */
+	char tmpf[700], etag[PS_ETAG_MAX];
+	snprintf(tmpf, sizeof tmpf, "%s/replace.parquet", tmp);
+	int fd = open(tmpf, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	REQUIRE(fd >= 0);
+	REQUIRE(ps_storage_fetch(other, p1, fd, etag) == 0);
+	int64_t size;
+	REQUIRE(ps_storage_stat(other, p0, &size, etag) == 0);
+	REQUIRE(ps_storage_put(other, p0, fd, PS_PUT_IF_MATCH, etag, NULL) == 0);
+	close(fd);
+	unlink(tmpf);
+	ps_store_close(other);
+	st = open_store(base, cache, 64 << 20);
+	CHECK_EQ_INT(count_all(st, "example", &r, &bad), 3 * ROWS);
+	CHECK_EQ_INT(r, 3);
+	/* g1's rows twice now, its own and g0's copy (a count of other
+	 * columns, right at its first guess) */
+	CHECK_EQ_INT(count_5xx(st, &r), 2 * g1_5xx + g2_5xx);
+	CHECK_EQ_INT(r, 1); /* every object held whole by its footer entry */
+	ps_store_close(st);
+	CHECK_EQ_INT(bad, 0);
+}
+
 static void test_index(const char *tmp)
 {
 	enum { N = 4, BIG = 12000 };
@@ -520,6 +685,7 @@ int main(void)
 	test_module(tmp);
 	if (test_backend_s3()) {
 		test_store(tmp);
+		test_guess(tmp);
 		test_index(tmp);
 	} else
 		printf("test_footer_cache: the store on a bucket is the _s3 variant's\n");

@@ -404,6 +404,7 @@ typedef struct qfile {
 	int n_rgs;
 	parq_reader *r;            /* opened while planning, taken by the file's first unit */
 	ps_reader_tail tail;       /* a file read in several units: its footer GET, for the others */
+	char etag[PS_ETAG_MAX];    /* on a bucket, the version its footer was read from */
 } qfile;
 
 enum { SLICE_ROWS_ONLY, SLICE_FORMATTING, SLICE_TEXT };
@@ -457,6 +458,12 @@ typedef struct query_run {
 	bool needs_v2;             /* a filter on a version 2 column ... */
 	parq_pred *never;          /* ... so version 1 files get this one, which nothing matches */
 	struct cpu_stage *cpu;     /* a count on a bucket: where opened scans are counted (NULL: in place) */
+	/* the files: every target's newest scan as the listing kept names them
+	 * (kept), or as the caller listed them (given), instead of a listing */
+	bool kept;
+	const ps_scan_info *given;
+	size_t n_given;
+	bool guessing;             /* files of the kept listing: a file that does not read is passed over quietly */
 } query_run;
 
 /* A file that does not read: reported once, and the query goes on
@@ -464,13 +471,15 @@ typedef struct query_run {
 static int bad_file(query_run *qr, size_t file, int rc)
 {
 	const ps_query *q = qr->q;
-	if (!q->on_bad_file || rc == PS_ENOMEM || rc == PS_ECANCELED)
+	if ((!q->on_bad_file && !qr->guessing) || rc == PS_ENOMEM || rc == PS_ECANCELED)
 		return rc;
 	qfile *f = &qr->files[file];
 	pthread_mutex_lock(&qr->bad_mu);
 	if (!f->bad) {
 		f->bad = true;
-		q->on_bad_file(q->bad_file_ud, f->path, rc, ps_errmsg());
+		/* a guess's file: read again if the listing names it */
+		if (!qr->guessing)
+			q->on_bad_file(q->bad_file_ud, f->path, rc, ps_errmsg());
 	}
 	pthread_mutex_unlock(&qr->bad_mu);
 	return 0;
@@ -585,11 +594,17 @@ static int list_files(query_run *qr)
 	size_t nt = 0, cap = 0;
 	int rc = 0;
 	bool old = q->diff_status && !strcmp(q->diff_status, "old");
+	if (qr->given) {
+		for (size_t i = 0; i < qr->n_given && !rc; i++)
+			rc = add_file(qr, &cap, qr->given[i].path, NULL);
+		return rc;
+	}
 	if (!q->root_target && q->scans == PS_SCANS_LATEST && !old) {
 		/* every target's newest scan from one listing of the scans */
 		ps_scan_info *latest;
 		size_t nl;
-		if ((rc = ps_scan_latest_all(qr->st, &latest, &nl)))
+		if ((rc = qr->kept ? ps_scan_latest_all_kept(qr->st, &latest, &nl)
+		                   : ps_scan_latest_all(qr->st, &latest, &nl)))
 			return rc;
 		for (size_t i = 0; i < nl && !rc; i++)
 			rc = add_file(qr, &cap, latest[i].path, NULL);
@@ -675,6 +690,7 @@ static int plan_file(query_run *qr, size_t i, const atomic_bool *stop)
 	int rc = ps_scan_open_reader_tail(qr->st, f->path, &f->tail, &f->r);
 	if (rc)
 		return bad_file(qr, i, rc);
+	memcpy(f->etag, f->tail.etag, sizeof f->etag);
 	f->rows = parq_reader_num_rows(f->r);
 	f->n_rgs = parq_reader_num_row_groups(f->r);
 	return 0;
@@ -786,6 +802,10 @@ typedef struct cpu_stage {
 	opened q[CPU_QUEUE];
 	size_t head, n;
 	bool closed;               /* no more scans come */
+	/* a guess's scans wait for the listing (listing_done), then only
+	 * those of a newest scan in the version it names are counted */
+	const struct listing_job *hold;
+	bool listing_done;
 	int rc;                    /* the first error, its message in err */
 	char err[1024];
 	pthread_t th[CPU_THREADS_MAX];
@@ -807,12 +827,14 @@ static int count_scan(query_run *qr, size_t file, parq_reader *r, parq_scan *sca
 	return rc;
 }
 
+static bool listing_names(const struct listing_job *j, const qfile *f);
+
 static void *cpu_worker(void *arg)
 {
 	cpu_stage *c = arg;
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		while (!c->n && !c->closed)
+		while ((!c->n && !c->closed) || (c->n && c->hold && !c->listing_done))
 			pthread_cond_wait(&c->ready, &c->mu);
 		if (!c->n)
 			break;
@@ -823,7 +845,11 @@ static void *cpu_worker(void *arg)
 		bool failed = c->rc != 0;
 		pthread_mutex_unlock(&c->mu);
 		int rc = 0;
-		if (failed || ps_cancel_requested(c->qr->q->cancel)) {
+		if (c->hold && !failed && !listing_names(c->hold, &c->qr->files[o.file])) {
+			/* not what the listing names: not counted */
+			*o.count = -1;
+			unit_scan_close(o.r, o.scan);
+		} else if (failed || ps_cancel_requested(c->qr->q->cancel)) {
 			*o.count = 0;
 			unit_scan_close(o.r, o.scan);
 			if (!failed)
@@ -843,11 +869,16 @@ static void *cpu_worker(void *arg)
 
 /* Starts a count's CPU stage on a bucket (qr->cpu stays NULL, and scans
  * are counted where they are opened, elsewhere or when no thread starts). */
+static int cpu_threads(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores < 1 ? 1 : cores > CPU_THREADS_MAX ? CPU_THREADS_MAX : (int)cores;
+}
+
 static int cpu_begin(query_run *qr)
 {
 	qr->cpu = NULL;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = cores < 1 ? 1 : cores > CPU_THREADS_MAX ? CPU_THREADS_MAX : (int)cores;
+	int n = cpu_threads();
 	if (!ps_storage_remote(qr->st) || !qr->filtered || qr->threads <= n)
 		return 0;
 	cpu_stage *c = calloc(1, sizeof *c);
@@ -981,6 +1012,8 @@ static int count_units(query_run *qr, size_t from, size_t to)
 static int plan_count_file(query_run *qr, size_t i, const atomic_bool *stop)
 {
 	qfile *f = &qr->files[i];
+	if (f->count >= 0)
+		return 0; /* counted while guessing */
 	int rc = plan_file(qr, i, stop);
 	if (rc || f->bad || (f->rows > SPLIT_ROWS && f->n_rgs > 1) || !qr->filtered)
 		return rc;
@@ -1305,12 +1338,19 @@ static int query_threads(const ps_store *st, const ps_query *q)
 	return t < 1 ? 1 : t > max ? (int)max : (int)t;
 }
 
-static int run_open(ps_store *st, const ps_query *q, query_run *qr)
+/* A run of q over the files of a listing taken now, or of the listing
+ * kept (kept), or of given, the caller's (n_given of them). run_free it
+ * whatever the answer. */
+static int run_open_from(ps_store *st, const ps_query *q, query_run *qr, bool kept, const ps_scan_info *given,
+                         size_t n_given)
 {
 	memset(qr, 0, sizeof *qr);
 	pthread_mutex_init(&qr->bad_mu, NULL);
 	qr->st = st;
 	qr->q = q;
+	qr->kept = kept;
+	qr->given = given;
+	qr->n_given = n_given;
 	qr->threads = query_threads(st, q);
 	if (q->offset < 0 || q->limit < 0 || q->threads < 0)
 		return ps_err(PS_EINVAL, "query: negative limit, offset or threads");
@@ -1336,21 +1376,150 @@ static int run_open(ps_store *st, const ps_query *q, query_run *qr)
 	return rc;
 }
 
+/* The count of an opened run: its files planned and counted (those
+ * counted before, while guessing, kept), then its units. */
+static int count_run(query_run *qr, int64_t *count)
+{
+	int rc = cpu_begin(qr);
+	if (!rc)
+		rc = cpu_end(qr, pool_run(qr, 0, qr->n_files, plan_count_file));
+	if (!rc)
+		rc = make_units(qr, 0, qr->n_files);
+	if (!rc)
+		rc = count_units(qr, 0, qr->n_units);
+	for (size_t i = 0; !rc && i < qr->n_files; i++)
+		*count += qr->files[i].count > 0 ? qr->files[i].count : 0;
+	for (size_t i = 0; !rc && i < qr->n_units; i++)
+		*count += qr->units[i].count;
+	return rc;
+}
+
+/* ---- a count on a bucket that does not wait for its listing ----
+ *
+ * A count of every target's newest scan on a bucket starts with a
+ * listing, whose answer it needs before anything else. When the footer
+ * cache kept the last listing of the scans (ps_storage_list_tree_kept),
+ * the count opens the newest scans it names, their footers from the
+ * cache and what they count fetched, while a thread takes the listing;
+ * the scans wait, opened, until the listing has come, and only those it
+ * names as newest, in the version they were read at, are counted (the
+ * GETs were pinned to that version). Then the count goes on as one
+ * without a guess over what the listing names, those counted taken as
+ * they are. A wrong guess costs GETs, never an answer: what was counted
+ * is what a count after the listing would have read. */
+typedef struct listing_job {
+	ps_store *st;
+	cpu_stage *cpu;
+	ps_scan_info *latest;
+	size_t n;
+	ps_strmap paths;           /* latest's paths */
+	int rc;
+	char err[1024];
+} listing_job;
+
+static bool listing_names(const listing_job *j, const qfile *f)
+{
+	char etag[PS_ETAG_MAX];
+	return !j->rc && f->etag[0] && ps_strmap_get(&j->paths, f->path, strlen(f->path)) &&
+	       ps_storage_listed_etag(j->st, f->path, etag) && !strcmp(etag, f->etag);
+}
+
+static void *listing_main(void *arg)
+{
+	listing_job *j = arg;
+	j->rc = ps_scan_latest_all(j->st, &j->latest, &j->n);
+	for (size_t i = 0; !j->rc && i < j->n; i++)
+		if (ps_strmap_put(&j->paths, j->latest[i].path, strlen(j->latest[i].path), (int64_t)i))
+			j->rc = ps_err_nomem();
+	if (j->rc)
+		snprintf(j->err, sizeof j->err, "%s", ps_errmsg());
+	pthread_mutex_lock(&j->cpu->mu);
+	j->cpu->listing_done = true;
+	pthread_cond_broadcast(&j->cpu->ready);
+	pthread_mutex_unlock(&j->cpu->mu);
+	return NULL;
+}
+
+/* Counts on a guess when it may (*guessed true, the answer in *count);
+ * else leaves the count to the caller. */
+static int count_guessing(ps_store *st, const ps_query *q, int64_t *count, bool *guessed)
+{
+	*guessed = false;
+	bool old = q->diff_status && !strcmp(q->diff_status, "old");
+	if (!ps_storage_remote(st) || q->root_target || q->scans != PS_SCANS_LATEST || old ||
+	    query_threads(st, q) <= cpu_threads())
+		return 0;
+	query_run g;
+	int rc = run_open_from(st, q, &g, true, NULL, 0);
+	if (rc == PS_ENOTFOUND || (!rc && !g.filtered)) {
+		/* no listing kept, or footers alone count */
+		run_free(&g);
+		return 0;
+	}
+	if (!rc)
+		rc = cpu_begin(&g);
+	if (rc || !g.cpu) {
+		/* a run that fails as any would; or counting on one thread */
+		run_free(&g);
+		if (rc)
+			*guessed = true;
+		return rc;
+	}
+	*guessed = true;
+	g.guessing = true;
+	listing_job j = {.st = st, .cpu = g.cpu};
+	g.cpu->hold = &j;
+	pthread_t th;
+	bool threaded = pthread_create(&th, NULL, listing_main, &j) == 0;
+	if (!threaded)
+		listing_main(&j);
+	rc = pool_run(&g, 0, g.n_files, plan_count_file);
+	/* the listing tells the stage it is done: it ends first */
+	if (threaded)
+		pthread_join(th, NULL);
+	rc = cpu_end(&g, rc);
+	if (!rc && j.rc)
+		rc = ps_err(j.rc, "%s", j.err);
+	ps_strmap counted = {0}; /* the guess's files it counted, by path */
+	for (size_t k = 0; !rc && k < g.n_files; k++)
+		if (g.files[k].count >= 0 && !g.files[k].bad)
+			rc = ps_strmap_put(&counted, g.files[k].path, strlen(g.files[k].path), g.files[k].count)
+			         ? ps_err_nomem()
+			         : 0;
+	if (!rc) {
+		query_run qr;
+		rc = run_open_from(st, q, &qr, false, j.latest, j.n);
+		for (size_t i = 0; !rc && i < qr.n_files; i++) {
+			const int64_t *c = ps_strmap_get(&counted, qr.files[i].path, strlen(qr.files[i].path));
+			if (c)
+				qr.files[i].count = *c;
+		}
+		if (!rc)
+			rc = count_run(&qr, count);
+		run_free(&qr);
+	}
+	ps_strmap_free(&counted);
+	run_free(&g);
+	free(j.latest);
+	ps_strmap_free(&j.paths);
+	return rc;
+}
+
+static int run_open(ps_store *st, const ps_query *q, query_run *qr)
+{
+	return run_open_from(st, q, qr, false, NULL, 0);
+}
+
 int ps_store_count(ps_store *st, const ps_query *q, int64_t *count)
 {
 	*count = 0;
+	bool guessed;
+	int rc = count_guessing(st, q, count, &guessed);
+	if (guessed)
+		return rc;
 	query_run qr;
-	int rc = run_open(st, q, &qr);
-	if (!rc && !(rc = cpu_begin(&qr)))
-		rc = cpu_end(&qr, pool_run(&qr, 0, qr.n_files, plan_count_file));
-	if (!rc)
-		rc = make_units(&qr, 0, qr.n_files);
-	if (!rc)
-		rc = count_units(&qr, 0, qr.n_units);
-	for (size_t i = 0; !rc && i < qr.n_files; i++)
-		*count += qr.files[i].count > 0 ? qr.files[i].count : 0;
-	for (size_t i = 0; !rc && i < qr.n_units; i++)
-		*count += qr.units[i].count;
+	if (!(rc = run_open(st, q, &qr)))
+		rc = count_run(&qr, count);
 	run_free(&qr);
 	return rc;
 }

@@ -31,6 +31,9 @@ int ps_scan_latest_in(const ps_store *st, const char *dir, ps_scan_info *out, bo
  * listing of probe_results/ (object storage: one request per 1,000 keys,
  * where a listing per target directory would take one each). */
 int ps_scan_latest_all(const ps_store *st, ps_scan_info **out, size_t *n);
+/* The same from the last listing kept (ps_storage_list_tree_kept), with
+ * no request: PS_ENOTFOUND when none is. */
+int ps_scan_latest_all_kept(const ps_store *st, ps_scan_info **out, size_t *n);
 
 /* An iterator over every row of path reading only the top-level fields
  * of the NULL-terminated list that the file has (the others read as

@@ -231,13 +231,14 @@ static int cmp_tree_scan(const void *x, const void *y)
 }
 
 /* Every scan under probe_results/, by target directory, oldest second
- * first within one. */
-static int list_scan_tree(const ps_store *st, tree_acc *a)
+ * first within one; kept: as the last listing kept named them. */
+static int list_scan_tree(const ps_store *st, tree_acc *a, bool kept)
 {
 	char root[4096];
 	snprintf(root, sizeof root, "%s/probe_results", st->base);
 	memset(a, 0, sizeof *a);
-	int rc = ps_storage_list_tree(st, root, add_tree_scan, a);
+	int rc = kept ? ps_storage_list_tree_kept(st, root, add_tree_scan, a)
+	              : ps_storage_list_tree(st, root, add_tree_scan, a);
 	if (rc) {
 		free(a->v);
 		a->v = NULL;
@@ -249,12 +250,12 @@ static int list_scan_tree(const ps_store *st, tree_acc *a)
 	return 0;
 }
 
-int ps_scan_latest_all(const ps_store *st, ps_scan_info **out, size_t *n)
+static int latest_all(const ps_store *st, ps_scan_info **out, size_t *n, bool kept)
 {
 	*out = NULL;
 	*n = 0;
 	tree_acc a;
-	int rc = list_scan_tree(st, &a);
+	int rc = list_scan_tree(st, &a, kept);
 	size_t cap = 0;
 	for (size_t i = 0; !rc && i < a.n;) {
 		size_t end = i;
@@ -290,6 +291,16 @@ int ps_scan_latest_all(const ps_store *st, ps_scan_info **out, size_t *n)
 	return rc;
 }
 
+int ps_scan_latest_all(const ps_store *st, ps_scan_info **out, size_t *n)
+{
+	return latest_all(st, out, n, false);
+}
+
+int ps_scan_latest_all_kept(const ps_store *st, ps_scan_info **out, size_t *n)
+{
+	return latest_all(st, out, n, true);
+}
+
 int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 {
 	*out = NULL;
@@ -297,7 +308,7 @@ int ps_store_list_targets(ps_store *st, ps_target_info **out, size_t *n)
 	/* one listing of every scan (on object storage one request per 1,000
 	 * keys, not one per target), grouped by target directory */
 	tree_acc t;
-	int rc = list_scan_tree(st, &t);
+	int rc = list_scan_tree(st, &t, false);
 	size_t cap = 0;
 	for (size_t i = 0; !rc && i < t.n; i++) {
 		if (*n && !strcmp((*out)[*n - 1].dir, t.v[i].dir)) {

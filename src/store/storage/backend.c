@@ -66,6 +66,11 @@ struct ps_backend {
 	size_t n_blobs, cap_blobs, held;
 	size_t fidx_entries_max, fidx_held_max; /* FIDX_ENTRIES_MAX, FIDX_HELD_MAX unless a test sets them */
 	ps_arena farena;      /* the keys of fmem (under imu) */
+	/* the scans of the last complete listing of probe_results/, kept in
+	 * the footer cache (ps_storage_list_tree_kept); the keys it noted
+	 * that no listing has named since (under lmu) */
+	uint64_t kept_sum;    /* the kept listing's hash (0: none read or written) */
+	ps_strmap kept_keys;
 };
 
 /* A footer of a footer index. */
@@ -296,6 +301,7 @@ void ps_backend_close(ps_backend *b)
 	ps_footer_cache_close(b->fc);
 	ps_strmap_free(&b->listed);
 	free(b->seen);
+	ps_strmap_free(&b->kept_keys);
 	for (size_t i = 0; i < b->n_fidx; i++)
 		free(b->fidx[i].key);
 	free(b->fidx);
@@ -495,6 +501,141 @@ static void listed_forget(ps_backend *b, const char *key)
 	pthread_mutex_unlock(&b->lmu);
 }
 
+/* ---- the last listing of every scan, kept ----
+ *
+ * A count over every target's newest scan starts with a listing of
+ * probe_results/, and can do nothing else before its answer: which
+ * objects, and which of their versions. The scans of the last complete
+ * one are kept in the footer cache (one entry, replaced when a listing
+ * differs), so that the next query on this machine opens the objects it
+ * names while its own listing is under way, and uses what it opened only
+ * for an object the new listing names in the same version. An entry:
+ * "PSLIST01", then per scan its key's length (2 bytes), key, size (8)
+ * and ETag's length (1) and ETag. */
+#define SCANS_DIR "probe_results"
+#define KEPT_MAGIC "PSLIST01"
+#define KEPT_BYTES_MAX ((size_t)8 << 20)
+
+typedef struct kept_listing {
+	bool on;
+	bool failed;          /* too large, or memory ran out: not kept */
+	ps_buf buf;
+	ps_strmap keys;       /* what it names, to forget the kept keys it does not */
+} kept_listing;
+
+static void kept_add(kept_listing *kl, const ps_s3_entry *e)
+{
+	if (!kl->on || kl->failed || !e->etag[0] || !is_scan(e->key))
+		return;
+	size_t kl_len = strlen(e->key), el = strlen(e->etag);
+	uint8_t n[8];
+	if (kl_len > 0xffff || el > 0xff || kl->buf.len + kl_len + el + 11 > KEPT_BYTES_MAX ||
+	    (!kl->buf.len && ps_buf_add(&kl->buf, KEPT_MAGIC, 8))) {
+		kl->failed = true;
+		return;
+	}
+	ps_le_put(n, kl_len, 2);
+	bool ok = !ps_buf_add(&kl->buf, n, 2) && !ps_buf_add(&kl->buf, e->key, kl_len);
+	ps_le_put(n, e->size, 8);
+	ok = ok && !ps_buf_add(&kl->buf, n, 8);
+	n[0] = (uint8_t)el;
+	ok = ok && !ps_buf_add(&kl->buf, n, 1) && !ps_buf_add(&kl->buf, e->etag, el) &&
+	     !ps_strmap_put(&kl->keys, e->key, kl_len, 1);
+	if (!ok)
+		kl->failed = true;
+}
+
+static void kept_free(kept_listing *kl)
+{
+	ps_buf_free(&kl->buf);
+	ps_strmap_free(&kl->keys);
+}
+
+/* The scans kept noted from the last kept listing that this complete
+ * listing does not name are forgotten (a footer is never looked for by
+ * a version that may be gone); the listing is kept when it differs from
+ * the one read or written last. */
+static void kept_save(ps_backend *b, kept_listing *kl)
+{
+	if (!kl->on || kl->failed)
+		return;
+	pthread_mutex_lock(&b->lmu);
+	if (b->kept_keys.n) {
+		for (size_t i = 0; i <= b->kept_keys.mask; i++) {
+			const char *k = b->kept_keys.keys[i];
+			if (!k || ps_strmap_get(&kl->keys, k, strlen(k)))
+				continue;
+			int64_t *at = ps_strmap_get(&b->listed, k, strlen(k));
+			if (at)
+				b->seen[*at].etag[0] = 0;
+		}
+		ps_strmap_free(&b->kept_keys);
+	}
+	pthread_mutex_unlock(&b->lmu);
+	if (!kl->buf.len && ps_buf_add(&kl->buf, KEPT_MAGIC, 8))
+		return;
+	uint64_t sum = XXH3_64bits(kl->buf.data, kl->buf.len) | 1;
+	if (sum == __atomic_load_n(&b->kept_sum, __ATOMIC_RELAXED))
+		return;
+	ps_footer_cache_put_listing(b->fc, SCANS_DIR "/", (const uint8_t *)kl->buf.data, kl->buf.len);
+	__atomic_store_n(&b->kept_sum, sum, __ATOMIC_RELAXED);
+}
+
+int ps_storage_list_tree_kept(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud)
+{
+	ps_backend *b = st->backend;
+	const char *key = NULL;
+	uint8_t *d = NULL;
+	size_t len = 0;
+	if (!b || b->kind != BACKEND_S3 || !b->fc || key_of(b, dir, &key) || strcmp(key, SCANS_DIR) ||
+	    !ps_footer_cache_get_listing(b->fc, SCANS_DIR "/", &d, &len))
+		return PS_ENOTFOUND;
+	int rc = len >= 8 && !memcmp(d, KEPT_MAGIC, 8) ? 0 : PS_ENOTFOUND;
+	if (!rc)
+		__atomic_store_n(&b->kept_sum, XXH3_64bits(d, len) | 1, __ATOMIC_RELAXED);
+	size_t at = 8, plen = strlen(SCANS_DIR) + 1;
+	char k[0x10000 + 1];
+	while (!rc && at < len) {
+		/* checked by the entry's sum when read: a short one is no listing */
+		size_t kn = at + 2 <= len ? (size_t)ps_le_get(d + at, 2) : SIZE_MAX;
+		if (kn == SIZE_MAX || len - at - 2 < kn + 9 || len - at - 11 - kn < d[at + 10 + kn]) {
+			rc = PS_ENOTFOUND;
+			break;
+		}
+		ps_s3_entry e = {.key = k, .size = ps_le_get(d + at + 2 + kn, 8)};
+		memcpy(k, d + at + 2, kn);
+		k[kn] = 0;
+		size_t el = d[at + 10 + kn];
+		memcpy(e.etag, d + at + 11 + kn, el < PS_S3_ETAG_MAX ? el : PS_S3_ETAG_MAX - 1);
+		e.etag[el < PS_S3_ETAG_MAX ? el : PS_S3_ETAG_MAX - 1] = 0;
+		at += 11 + kn + el;
+		if (!is_scan(k) || strncmp(k, SCANS_DIR "/", plen))
+			continue;
+		listed_note(b, &e);
+		pthread_mutex_lock(&b->lmu);
+		if (ps_strmap_put(&b->kept_keys, k, kn, 1))
+			rc = ps_err_nomem();
+		pthread_mutex_unlock(&b->lmu);
+		ps_entry en = {k + plen, false, (int64_t)e.size};
+		if (!rc)
+			rc = fn(ud, &en);
+	}
+	free(d);
+	return rc;
+}
+
+bool ps_storage_listed_etag(const ps_store *st, const char *path, char etag[PS_ETAG_MAX])
+{
+	ps_backend *b = st->backend;
+	const char *key = NULL;
+	listed_obj lo;
+	etag[0] = 0;
+	if (!b || b->kind != BACKEND_S3 || key_of(b, path, &key) || !listed_find(b, key, &lo))
+		return false;
+	snprintf(etag, PS_ETAG_MAX, "%s", lo.etag);
+	return true;
+}
+
 /* The keys under dir, page after page: with the delimiter "/", its
  * subdirectories (common prefixes) and the files directly in it; without,
  * every key below it, named by its path relative to dir. */
@@ -515,6 +656,8 @@ static int list_keys(ps_backend *b, const char *dir, bool tree, ps_entry_fn fn, 
 		free(prefix);
 		return rc;
 	}
+	/* a listing of every scan: kept for the next query's guess */
+	kept_listing kl = {.on = tree && b->fc && !strcmp(key, SCANS_DIR)};
 	char *token = NULL;
 	do {
 		ps_s3_list_page page;
@@ -538,6 +681,7 @@ static int list_keys(ps_backend *b, const char *dir, bool tree, ps_entry_fn fn, 
 			if (!*name || (!tree && strchr(name, '/')))
 				continue;
 			listed_note(b, &page.entries[i]);
+			kept_add(&kl, &page.entries[i]);
 			ps_entry en = {name, false, (int64_t)page.entries[i].size};
 			rc = fn(ud, &en);
 		}
@@ -546,6 +690,9 @@ static int list_keys(ps_backend *b, const char *dir, bool tree, ps_entry_fn fn, 
 	free(token);
 	free(prefix);
 	s3_release(b, h);
+	if (!rc)
+		kept_save(b, &kl);
+	kept_free(&kl);
 	return rc;
 }
 

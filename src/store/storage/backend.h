@@ -54,6 +54,19 @@ typedef ps_store_entry_fn ps_entry_fn;
  * directory; a walk of the directories locally. */
 int ps_storage_list_tree(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud);
 
+/* The scans of the last complete listing of dir on object storage, as
+ * ps_storage_list_tree gave them, when the footer cache keeps one
+ * (PS_ENOTFOUND when it does not: a local store, another directory than
+ * probe_results, no cache): a guess of what a listing taken now will
+ * name, which costs no request. The versions it names are noted, so that
+ * readers opened on them find their footers in the cache and read those
+ * very versions; the next complete listing notes the versions it finds,
+ * and forgets those it does not. */
+int ps_storage_list_tree_kept(const ps_store *st, const char *dir, ps_entry_fn fn, void *ud);
+
+/* The ETag of path's version that a listing noted (false: none did). */
+bool ps_storage_listed_etag(const ps_store *st, const char *path, char etag[PS_ETAG_MAX]);
+
 /* The size of the file at path (etag may be NULL; "" for a local file).
  * PS_ENOTFOUND when there is none. */
 int ps_storage_stat(const ps_store *st, const char *path, int64_t *size, char etag[PS_ETAG_MAX]);

@@ -120,13 +120,15 @@ static uint8_t *entry_head(const ps_footer_cache *c, const char *key, uint64_t s
 	return h;
 }
 
-/* "<dir>/<hash>.footer": the hash of h's size, names and their lengths
- * (not of the byte count or the checksum) */
-static void entry_path(const ps_footer_cache *c, const uint8_t *h, size_t head_len, char *path, size_t size)
+/* "<dir>/<hash><suffix>": the hash of h's size, names and their lengths
+ * (not of the byte count or the checksum); the suffix ".footer" for
+ * footers, ".listing" for a kept listing */
+static void entry_path(const ps_footer_cache *c, const uint8_t *h, size_t head_len, const char *suffix, char *path,
+                       size_t size)
 {
 	XXH128_hash_t x = XXH3_128bits_withSeed(h + HEADER, head_len - HEADER, XXH3_64bits(h + 8, 20));
-	snprintf(path, size, "%s/%016llx%016llx.footer", c->dir, (unsigned long long)x.high64,
-	         (unsigned long long)x.low64);
+	snprintf(path, size, "%s/%016llx%016llx%s", c->dir, (unsigned long long)x.high64, (unsigned long long)x.low64,
+	         suffix);
 }
 
 /* XXH3-64 of an entry's names and bytes */
@@ -136,8 +138,8 @@ static uint64_t entry_sum(const uint8_t *names, size_t names_len, const uint8_t 
 	return XXH3_64bits_withSeed(data, len, a);
 }
 
-int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, const char *etag, uint8_t **data,
-                        size_t *len)
+static int entry_get(ps_footer_cache *c, const char *key, uint64_t size, const char *etag, const char *suffix,
+                     uint8_t **data, size_t *len)
 {
 	*data = NULL;
 	*len = 0;
@@ -148,7 +150,7 @@ int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, cons
 	if (!want)
 		return 0;
 	char path[4096];
-	entry_path(c, want, head_len, path, sizeof path);
+	entry_path(c, want, head_len, suffix, path, sizeof path);
 	int hit = 0;
 	uint8_t *buf = NULL;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -173,13 +175,30 @@ int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, cons
 	*len = n;
 	hit = 1;
 	futimens(fd, NULL); /* read recently: the trim keeps it */
-	__atomic_add_fetch(&c->hits, 1, __ATOMIC_RELAXED);
 out:
 	if (fd >= 0)
 		close(fd);
 	free(buf);
 	free(want);
 	return hit;
+}
+
+int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, const char *etag, uint8_t **data,
+                        size_t *len)
+{
+	int hit = entry_get(c, key, size, etag, ".footer", data, len);
+	if (hit)
+		__atomic_add_fetch(&c->hits, 1, __ATOMIC_RELAXED);
+	return hit;
+}
+
+/* A listing is kept as an entry of no object's size or version. */
+#define LISTING_SIZE UINT64_MAX
+#define LISTING_ETAG "listing"
+
+int ps_footer_cache_get_listing(ps_footer_cache *c, const char *dir, uint8_t **data, size_t *len)
+{
+	return entry_get(c, dir, LISTING_SIZE, LISTING_ETAG, ".listing", data, len);
 }
 
 /* mkdir -p, mode 0700 for what it creates; the last component must end
@@ -241,7 +260,8 @@ static void trim(ps_footer_cache *c)
 				unlinkat(dirfd(d), e->d_name, 0);
 			continue;
 		}
-		if (nl < 8 || nl >= sizeof v->name || strcmp(e->d_name + nl - 7, ".footer"))
+		if (nl < 9 || nl >= sizeof v->name ||
+		    (strcmp(e->d_name + nl - 7, ".footer") && strcmp(e->d_name + nl - 8, ".listing")))
 			continue;
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 256;
@@ -267,17 +287,17 @@ static void trim(ps_footer_cache *c)
 	free(v);
 }
 
-void ps_footer_cache_put(ps_footer_cache *c, const char *key, uint64_t size, const char *etag, const uint8_t *data,
-                         size_t len)
+static bool entry_put(ps_footer_cache *c, const char *key, uint64_t size, const char *etag, const char *suffix,
+                      const uint8_t *data, size_t len)
 {
 	if (!c || !etag || !*etag || !len || len > c->max / 8)
-		return;
+		return false;
 	size_t head_len;
 	uint8_t *h = entry_head(c, key, size, etag, 0, &head_len);
 	if (!h)
-		return;
+		return false;
 	char path[4096], tmp[4096 + 64];
-	entry_path(c, h, head_len, path, sizeof path);
+	entry_path(c, h, head_len, suffix, path, sizeof path);
 	ps_le_put(h + 28, len, 4);
 	ps_le_put(h + 32, entry_sum(h + HEADER, head_len - HEADER, data, len), 8);
 	uint64_t seq = __atomic_add_fetch(&c->tmp_seq, 1, __ATOMIC_RELAXED);
@@ -294,8 +314,7 @@ void ps_footer_cache_put(ps_footer_cache *c, const char *key, uint64_t size, con
 		unlink(tmp);
 	free(h);
 	if (!ok)
-		return;
-	__atomic_add_fetch(&c->writes, 1, __ATOMIC_RELAXED);
+		return false;
 	pthread_mutex_lock(&c->mu);
 	bool due = !c->trimmed || ++c->since_trim >= TRIM_EVERY;
 	if (due) {
@@ -304,4 +323,17 @@ void ps_footer_cache_put(ps_footer_cache *c, const char *key, uint64_t size, con
 		trim(c);
 	}
 	pthread_mutex_unlock(&c->mu);
+	return true;
+}
+
+void ps_footer_cache_put(ps_footer_cache *c, const char *key, uint64_t size, const char *etag, const uint8_t *data,
+                         size_t len)
+{
+	if (entry_put(c, key, size, etag, ".footer", data, len))
+		__atomic_add_fetch(&c->writes, 1, __ATOMIC_RELAXED);
+}
+
+void ps_footer_cache_put_listing(ps_footer_cache *c, const char *dir, const uint8_t *data, size_t len)
+{
+	entry_put(c, dir, LISTING_SIZE, LISTING_ETAG, ".listing", data, len);
 }

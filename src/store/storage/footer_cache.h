@@ -40,6 +40,13 @@ int ps_footer_cache_get(ps_footer_cache *c, const char *key, uint64_t size, cons
 void ps_footer_cache_put(ps_footer_cache *c, const char *key, uint64_t size, const char *etag, const uint8_t *data,
                          size_t len);
 
+/* The last listing of dir (a key prefix) kept, in an entry of its own
+ * (<hash>.listing, checked and trimmed as footers are): 1 and its bytes
+ * in *data (malloc'd) when there is one, 0 when not; kept, it replaces
+ * the one before. Not counted by ps_footer_cache_counts. */
+int ps_footer_cache_get_listing(ps_footer_cache *c, const char *dir, uint8_t **data, size_t *len);
+void ps_footer_cache_put_listing(ps_footer_cache *c, const char *dir, const uint8_t *data, size_t len);
+
 /* Entries found and written since open, for tests and benchmarks. */
 void ps_footer_cache_counts(const ps_footer_cache *c, uint64_t *hits, uint64_t *writes);
 
