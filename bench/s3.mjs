@@ -9,7 +9,11 @@
 // measurement to OUT/s3.jsonl and prints the table.
 //
 //   node bench/s3.mjs --probestore EXE --bench EXE --gen EXE --out DIR
-//        [--lines N] [--runs R] [--seed S]
+//        [--lines N] [--runs R] [--seed S] [--delay MS]
+//
+// --delay MS puts bench/latency_proxy.mjs between both readers and the
+// service, holding every chunk MS ms each way: a bucket 2 * MS ms of
+// round trip away instead of a loopback's.
 //
 // The S3 endpoint, keys and bucket come from AWS_ENDPOINT_URL,
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and
@@ -17,18 +21,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '../tests/interop/package.json'));
 const pl = require('nodejs-polars');
 
-const opt = { lines: 200000, runs: 3, seed: 1 };
+const opt = { lines: 200000, runs: 3, seed: 1, delay: 0 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   if (!argv[i].startsWith('--') || argv[i + 1] === undefined) {
-    console.error('usage: s3.mjs --probestore EXE --bench EXE --gen EXE --out DIR [--lines N] [--runs R] [--seed S]');
+    console.error('usage: s3.mjs --probestore EXE --bench EXE --gen EXE --out DIR [--lines N] [--runs R] [--seed S] ' +
+      '[--delay MS]');
     process.exit(2);
   }
   opt[argv[i].slice(2)] = argv[i + 1];
@@ -48,6 +53,24 @@ const record = (o) => fs.appendFileSync(results, JSON.stringify(o) + '\n');
 const bucket = env.PROBESTORE_S3_BUCKET;
 const prefix = `bench-${process.pid}-${Date.now()}`;
 const cleanEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('PROBESTORE_')));
+// a distant bucket: both readers through the latency proxy (a process of
+// its own: this one blocks while probestore runs)
+let endpoint = env.AWS_ENDPOINT_URL, proxy = null;
+if (Number(opt.delay) > 0) {
+  const u = new URL(env.AWS_ENDPOINT_URL);
+  const port = 20000 + (process.pid % 20000);
+  proxy = spawn(process.execPath, [path.join(here, 'latency_proxy.mjs'), String(port), u.hostname,
+    u.port || (u.protocol === 'https:' ? '443' : '80'), String(opt.delay)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((ok, fail) => {
+    proxy.stdout.once('data', ok);
+    proxy.once('exit', () => fail(new Error('latency_proxy.mjs exited')));
+  });
+  proxy.stdout.destroy();
+  proxy.unref(); /* nothing of it keeps this process alive, and it ends with it */
+  endpoint = `${u.protocol}//127.0.0.1:${port}`;
+  cleanEnv.AWS_ENDPOINT_URL = endpoint;
+  process.on('exit', () => proxy.kill());
+}
 // the footer cache (storage_config.s3.footer_cache_dir) of this run alone,
 // empty at its start: the ingest fills it with what it puts
 const cacheHome = path.join(out, 'cache');
@@ -74,7 +97,8 @@ const input = path.join(out, 'targets.jsonl');
 if (spawnSync(opt.gen, ['--rows', String(lines), '--seed', String(opt.seed), '--format', 'targets', input],
   { stdio: 'inherit' }).status !== 0)
   throw new Error('bench_gen failed');
-console.log(`== object storage: ${lines} httpx lines over 50 targets, ${runs} runs, bucket ${bucket} at ${env.AWS_ENDPOINT_URL}`);
+console.log(`== object storage: ${lines} httpx lines over 50 targets, ${runs} runs, bucket ${bucket} at ${env.AWS_ENDPOINT_URL}` +
+  (proxy ? `, through a proxy adding ${2 * Number(opt.delay)} ms of round trip` : ''));
 
 // ingest: the same file into a local directory and into the bucket
 const local = path.join(out, 'store');
@@ -95,7 +119,7 @@ if (listing.status !== 0) throw new Error(`scans: ${listing.stderr}`);
 const scans = listing.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 const objectBytes = scans.reduce((n, s) => n + s.bytes, 0);
 const glob = `${s3store}/probe_results/*/scan_*.parquet`;
-const cloudOptions = { aws_endpoint_url: env.AWS_ENDPOINT_URL, aws_access_key_id: env.AWS_ACCESS_KEY_ID,
+const cloudOptions = { aws_endpoint_url: endpoint, aws_access_key_id: env.AWS_ACCESS_KEY_ID,
   aws_secret_access_key: env.AWS_SECRET_ACCESS_KEY, aws_region: env.AWS_REGION || 'us-east-1',
   aws_allow_http: 'true' };
 
