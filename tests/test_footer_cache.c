@@ -261,6 +261,18 @@ static ps_store *open_store(const char *base, const char *cache_dir, uint64_t si
 	return st;
 }
 
+/* q's count; *requests: what it asked of the bucket. */
+static int64_t count_requests(ps_store *st, const ps_query *q, uint64_t *requests)
+{
+	ps_store_io_stats a, b;
+	ps_store_io_stats_get(st, &a);
+	int64_t n = -1;
+	CHECK_OK(ps_store_count(st, q, &n));
+	ps_store_io_stats_get(st, &b);
+	*requests = b.requests - a.requests;
+	return n;
+}
+
 /* A count of the 5xx rows of every target; *requests: what it asked of
  * the bucket. */
 static int64_t count_5xx(ps_store *st, uint64_t *requests)
@@ -270,13 +282,7 @@ static int64_t count_5xx(ps_store *st, uint64_t *requests)
 	ps_query_default(&q);
 	q.status_codes = codes;
 	q.n_status_codes = 2;
-	ps_store_io_stats a, b;
-	ps_store_io_stats_get(st, &a);
-	int64_t n = -1;
-	CHECK_OK(ps_store_count(st, &q, &n));
-	ps_store_io_stats_get(st, &b);
-	*requests = b.requests - a.requests;
-	return n;
+	return count_requests(st, &q, requests);
 }
 
 /* n rows of target (the t-th), their URLs random below it, their
@@ -358,24 +364,16 @@ static void test_store(const char *tmp)
 	/* a count without a filter: the listing alone */
 	ps_query q;
 	ps_query_default(&q);
-	int64_t all = -1;
-	ps_store_io_stats a, b;
-	ps_store_io_stats_get(st, &a);
-	CHECK_OK(ps_store_count(st, &q, &all));
-	ps_store_io_stats_get(st, &b);
-	CHECK_EQ_INT(all, (TARGETS - 1) * ROWS + ROWS0);
-	CHECK_EQ_INT(b.requests - a.requests, 1);
+	uint64_t made;
+	CHECK_EQ_INT(count_requests(st, &q, &made), (TARGETS - 1) * ROWS + ROWS0);
+	CHECK_EQ_INT(made, 1);
 	/* a substring count, which nothing but the pages decides: the small
 	 * objects' footer entries hold all of them, and the large one's URL
 	 * columns come in one GET, the original_url chunk (too large to come
 	 * with the pruning as a small chunk does) with final_url's */
 	q.url_contains = "example";
-	ps_store_io_stats_get(st, &a);
-	CHECK_OK(ps_store_count(st, &q, &all));
-	ps_store_io_stats_get(st, &b);
-	CHECK_EQ_INT(all, (TARGETS - 1) * ROWS + ROWS0);
-	CHECK_EQ_INT(b.requests - a.requests, 2);
-	q.url_contains = NULL;
+	CHECK_EQ_INT(count_requests(st, &q, &made), (TARGETS - 1) * ROWS + ROWS0);
+	CHECK_EQ_INT(made, 2);
 	ps_store_close(st);
 	printf("a count over %d objects: %llu requests, %llu with their footers kept\n", TARGETS,
 	       (unsigned long long)cold, (unsigned long long)warm);
@@ -481,13 +479,7 @@ static int64_t count_all(ps_store *st, const char *url_contains, uint64_t *reque
 	q.url_contains = url_contains;
 	q.on_bad_file = note_bad_file;
 	q.bad_file_ud = bad;
-	ps_store_io_stats a, b;
-	ps_store_io_stats_get(st, &a);
-	int64_t n = -1;
-	CHECK_OK(ps_store_count(st, &q, &n));
-	ps_store_io_stats_get(st, &b);
-	*requests = b.requests - a.requests;
-	return n;
+	return count_requests(st, &q, requests);
 }
 
 /* A scan of target at time t: n rows (titled), their 5xx added to *n5xx. */
