@@ -529,7 +529,7 @@ static void kept_add(kept_listing *kl, const ps_s3_entry *e)
 		return;
 	size_t kl_len = strlen(e->key), el = strlen(e->etag);
 	uint8_t n[8];
-	if (kl_len > 0xffff || el > 0xff || kl->buf.len + kl_len + el + 11 > KEPT_BYTES_MAX ||
+	if (kl_len > 0xffff || el >= PS_S3_ETAG_MAX || kl->buf.len + kl_len + el + 11 > KEPT_BYTES_MAX ||
 	    (!kl->buf.len && ps_buf_add(&kl->buf, KEPT_MAGIC, 8))) {
 		kl->failed = true;
 		return;
@@ -606,11 +606,11 @@ int ps_storage_list_tree_kept(const ps_store *st, const char *dir, ps_entry_fn f
 		memcpy(k, d + at + 2, kn);
 		k[kn] = 0;
 		size_t el = d[at + 10 + kn];
-		memcpy(e.etag, d + at + 11 + kn, el < PS_S3_ETAG_MAX ? el : PS_S3_ETAG_MAX - 1);
-		e.etag[el < PS_S3_ETAG_MAX ? el : PS_S3_ETAG_MAX - 1] = 0;
 		at += 11 + kn + el;
-		if (!is_scan(k) || strncmp(k, SCANS_DIR "/", plen))
-			continue;
+		if (el >= PS_S3_ETAG_MAX || !is_scan(k) || strncmp(k, SCANS_DIR "/", plen))
+			continue; /* none is written */
+		memcpy(e.etag, d + at - el, el);
+		e.etag[el] = 0;
 		listed_note(b, &e);
 		pthread_mutex_lock(&b->lmu);
 		if (ps_strmap_put(&b->kept_keys, k, kn, 1))
