@@ -501,6 +501,62 @@ static void listed_forget(ps_backend *b, const char *key)
 	pthread_mutex_unlock(&b->lmu);
 }
 
+/* ---- versions of objects, as a footer index and the listing kept write them ---- */
+
+static int le_put(ps_buf *b, uint64_t v, int n)
+{
+	uint8_t x[8];
+	ps_le_put(x, v, n);
+	return ps_buf_add(b, x, (size_t)n);
+}
+
+/* A key of at most 1,000 bytes (a scan's is short), an ETag that a
+ * listed_obj holds. */
+#define VERSION_KEY_MAX 1000
+
+/* One version of an object: its key's length (2 bytes), key, size (8),
+ * ETag's length (1) and ETag. PS_ENOMEM. */
+static int version_put(ps_buf *b, const char *key, size_t kl, uint64_t size, const char *etag, size_t el)
+{
+	return le_put(b, kl, 2) || ps_buf_add(b, key, kl) || le_put(b, size, 8) || le_put(b, el, 1) ||
+	               ps_buf_add(b, etag, el)
+	           ? PS_ENOMEM
+	           : 0;
+}
+
+typedef struct version_view {
+	const char *key;      /* kl bytes, not NUL-terminated */
+	size_t kl;
+	uint64_t size;
+	char etag[PS_S3_ETAG_MAX];
+	size_t el;
+} version_view;
+
+/* The version at *p, before end (*p moved past it): false when there is
+ * none whole there, or its key or ETag is empty or too long. A NUL in
+ * either is the caller's to look for. */
+static bool version_get(const uint8_t **p, const uint8_t *end, version_view *v)
+{
+	const uint8_t *q = *p;
+	if (end - q < 2)
+		return false;
+	v->kl = (size_t)ps_le_get(q, 2);
+	q += 2;
+	if (!v->kl || v->kl > VERSION_KEY_MAX || (size_t)(end - q) < v->kl + 9)
+		return false;
+	v->key = (const char *)q;
+	q += v->kl;
+	v->size = ps_le_get(q, 8);
+	v->el = q[8];
+	q += 9;
+	if (!v->el || v->el >= PS_S3_ETAG_MAX || (size_t)(end - q) < v->el)
+		return false;
+	memcpy(v->etag, q, v->el);
+	v->etag[v->el] = 0;
+	*p = q + v->el;
+	return true;
+}
+
 /* ---- the last listing of every scan, kept ----
  *
  * A count over every target's newest scan starts with a listing of
@@ -527,21 +583,10 @@ static void kept_add(kept_listing *kl, const ps_s3_entry *e)
 {
 	if (!kl->on || kl->failed || !e->etag[0] || !is_scan(e->key))
 		return;
-	size_t kl_len = strlen(e->key), el = strlen(e->etag);
-	uint8_t n[8];
-	if (kl_len > 0xffff || el >= PS_S3_ETAG_MAX || kl->buf.len + kl_len + el + 11 > KEPT_BYTES_MAX ||
-	    (!kl->buf.len && ps_buf_add(&kl->buf, KEPT_MAGIC, 8))) {
-		kl->failed = true;
-		return;
-	}
-	ps_le_put(n, kl_len, 2);
-	bool ok = !ps_buf_add(&kl->buf, n, 2) && !ps_buf_add(&kl->buf, e->key, kl_len);
-	ps_le_put(n, e->size, 8);
-	ok = ok && !ps_buf_add(&kl->buf, n, 8);
-	n[0] = (uint8_t)el;
-	ok = ok && !ps_buf_add(&kl->buf, n, 1) && !ps_buf_add(&kl->buf, e->etag, el) &&
-	     !ps_strmap_put(&kl->keys, e->key, kl_len, 1);
-	if (!ok)
+	size_t kn = strlen(e->key), el = strlen(e->etag);
+	if (kn > VERSION_KEY_MAX || el >= PS_S3_ETAG_MAX || kl->buf.len + kn + el + 11 > KEPT_BYTES_MAX ||
+	    (!kl->buf.len && ps_buf_add(&kl->buf, KEPT_MAGIC, 8)) ||
+	    version_put(&kl->buf, e->key, kn, e->size, e->etag, el) || ps_strmap_put(&kl->keys, e->key, kn, 1))
 		kl->failed = true;
 }
 
@@ -593,30 +638,28 @@ int ps_storage_list_tree_kept(const ps_store *st, const char *dir, ps_entry_fn f
 	int rc = len >= 8 && !memcmp(d, KEPT_MAGIC, 8) ? 0 : PS_ENOTFOUND;
 	if (!rc)
 		__atomic_store_n(&b->kept_sum, XXH3_64bits(d, len) | 1, __ATOMIC_RELAXED);
-	size_t at = 8, plen = strlen(SCANS_DIR) + 1;
-	char k[0x10000 + 1];
-	while (!rc && at < len) {
-		/* checked by the entry's sum when read: a short one is no listing */
-		size_t kn = at + 2 <= len ? (size_t)ps_le_get(d + at, 2) : SIZE_MAX;
-		if (kn == SIZE_MAX || len - at - 2 < kn + 9 || len - at - 11 - kn < d[at + 10 + kn]) {
+	const uint8_t *p = d + 8, *end = d + len;
+	size_t plen = strlen(SCANS_DIR) + 1;
+	char k[VERSION_KEY_MAX + 1];
+	while (!rc && p < end) {
+		version_view v;
+		/* the entry's sum was checked: one that does not read is no listing */
+		if (!version_get(&p, end, &v)) {
 			rc = PS_ENOTFOUND;
 			break;
 		}
-		ps_s3_entry e = {.key = k, .size = ps_le_get(d + at + 2 + kn, 8)};
-		memcpy(k, d + at + 2, kn);
-		k[kn] = 0;
-		size_t el = d[at + 10 + kn];
-		at += 11 + kn + el;
-		if (el >= PS_S3_ETAG_MAX || !is_scan(k) || strncmp(k, SCANS_DIR "/", plen))
+		memcpy(k, v.key, v.kl);
+		k[v.kl] = 0;
+		if (strlen(k) != v.kl || !is_scan(k) || strncmp(k, SCANS_DIR "/", plen))
 			continue; /* none is written */
-		memcpy(e.etag, d + at - el, el);
-		e.etag[el] = 0;
+		ps_s3_entry e = {.key = k, .size = v.size};
+		memcpy(e.etag, v.etag, v.el + 1);
 		listed_note(b, &e);
 		pthread_mutex_lock(&b->lmu);
-		if (ps_strmap_put(&b->kept_keys, k, kn, 1))
+		if (ps_strmap_put(&b->kept_keys, k, v.kl, 1))
 			rc = ps_err_nomem();
 		pthread_mutex_unlock(&b->lmu);
-		ps_entry en = {k + plen, false, (int64_t)e.size};
+		ps_entry en = {k + plen, false, (int64_t)v.size};
 		if (!rc)
 			rc = fn(ud, &en);
 	}
@@ -1091,13 +1134,6 @@ static void fidx_note(ps_backend *b, const ps_s3_entry *e)
 }
 
 /* Appends v as an n-byte little-endian integer. */
-static int le_put(ps_buf *b, uint64_t v, int n)
-{
-	uint8_t x[8];
-	ps_le_put(x, v, n);
-	return ps_buf_add(b, x, (size_t)n);
-}
-
 /* The entries of index d[0..len), checked, appended to *out (their keys
  * copied into a, the rest pointing into d); -1 when it does not read as
  * an index. An entry
@@ -1110,36 +1146,23 @@ static int fidx_parse(const uint8_t *d, size_t len, ps_arena *a, fidx_entry **ou
 	const uint8_t *p = d + 12, *end = d + len - 8;
 	uint64_t n = ps_le_get(d + 8, 4);
 	for (uint64_t i = 0; i < n; i++) {
-		if (end - p < 2)
+		version_view v;
+		if (!version_get(&p, end, &v) || end - p < 4)
 			return -1;
-		size_t kl = (size_t)ps_le_get(p, 2);
-		p += 2;
-		if (!kl || kl > 1000 || (size_t)(end - p) < kl + 9)
-			return -1;
-		const char *key = (const char *)p;
-		p += kl;
-		uint64_t size = ps_le_get(p, 8);
-		size_t el = p[8];
-		p += 9;
-		if (!el || el >= PS_S3_ETAG_MAX || (size_t)(end - p) < el + 4)
-			return -1;
-		const char *etag = (const char *)p;
-		p += el;
 		size_t tl = (size_t)ps_le_get(p, 4);
 		p += 4;
 		if ((size_t)(end - p) < tl)
 			return -1;
-		char *k = ps_arena_strndup(a, key, kl);
+		char *k = ps_arena_strndup(a, v.key, v.kl);
 		if (!k || ps_array_room(out, cap, *n_out, sizeof **out, 64))
 			return PS_ENOMEM;
 		fidx_entry *e = &(*out)[*n_out];
 		e->key = k;
-		e->size = size;
-		memcpy(e->etag, etag, el);
-		e->etag[el] = 0;
+		e->size = v.size;
+		memcpy(e->etag, v.etag, v.el + 1);
 		e->tail = p;
 		e->len = tl;
-		if (strlen(k) == kl && strlen(e->etag) == el && is_scan(k) && tl >= 12 && tl <= size &&
+		if (strlen(k) == v.kl && strlen(e->etag) == v.el && is_scan(k) && tl >= 12 && tl <= v.size &&
 		    tl <= SRC_FOOTER_MAX && !memcmp(p + tl - 4, "PAR1", 4))
 			(*n_out)++;
 		p += tl;
@@ -1321,11 +1344,11 @@ static int fidx_build(ps_backend *b, const ps_footer_src *src, size_t n, ps_buf 
 		const ps_reader_tail *t = src[i].tail;
 		const char *key = NULL;
 		size_t kl, el = strlen(t->etag);
-		if (key_of(b, src[i].path, &key) || !is_scan(key) || (kl = strlen(key)) > 1000 || !el ||
+		if (key_of(b, src[i].path, &key) || !is_scan(key) || (kl = strlen(key)) > VERSION_KEY_MAX || !el ||
 		    el >= PS_S3_ETAG_MAX || !t->data || t->len < 12 || t->len > t->size)
 			continue;
-		rc = le_put(out, kl, 2) || ps_buf_add(out, key, kl) || le_put(out, t->size, 8) || le_put(out, el, 1) ||
-		             ps_buf_add(out, t->etag, el) || le_put(out, t->len, 4) || ps_buf_add(out, t->data, t->len)
+		rc = version_put(out, key, kl, t->size, t->etag, el) || le_put(out, t->len, 4) ||
+		             ps_buf_add(out, t->data, t->len)
 		         ? PS_ENOMEM
 		         : 0;
 		scans += t->size;
