@@ -628,6 +628,12 @@ static bool fetched_whole(const parq_scan *s, int rg, int leaf)
 	return s->fetched && (s->fetched[bit / 8] >> (bit % 8) & 1);
 }
 
+static void mark_fetched(parq_scan *s, int rg, int leaf)
+{
+	size_t bit = (size_t)rg * (size_t)s->r->schema->n_leaves + (size_t)leaf;
+	s->fetched[bit / 8] |= (uint8_t)(1u << (bit % 8));
+}
+
 /* The ranges the deep pruning of row group rg and its page pruning read:
  * bloom filters, dictionary pages, column and offset indexes of the
  * predicate's columns (at most 4 per leaf test). */
@@ -639,7 +645,6 @@ static void prune_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *o
 		prune_ranges(s, rg, p->b, out, k, whole, prunes);
 		return;
 	}
-	size_t k0 = *k;
 	const parq_reader *r = s->r;
 	const parq_pbind *pb = bd(s, p);
 	const parq_meta_chunk *ch = &r->meta.row_groups[rg].columns[pb->leaf];
@@ -657,11 +662,11 @@ static void prune_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *o
 		*whole += b - a;
 		out[(*k)++] = (parq_range){a, b - a};
 	}
+	size_t k0 = *k; /* what follows could rule the row group out */
 	if (whole_chunk && s->pred_only) {
 		/* the scan reads nothing but these chunks, and has them: the
 		 * page index would save decoding, for one more request */
-		size_t bit = (size_t)rg * (size_t)r->schema->n_leaves + (size_t)pb->leaf;
-		s->fetched[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		mark_fetched(s, rg, pb->leaf);
 	} else if (index_useful(r, rg, p, pb)) {
 		/* the page index: the pages it rules out are not fetched, of
 		 * this column nor of the projection's */
@@ -681,7 +686,7 @@ static void prune_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *o
 		int64_t len = d ? d - a : (b - a < (64 << 10) ? b - a : (64 << 10));
 		out[(*k)++] = (parq_range){a, len};
 	}
-	if (*k > k0 + (whole_chunk ? 1 : 0))
+	if (*k > k0)
 		*prunes = true;
 }
 
@@ -697,16 +702,14 @@ static void count_ranges(parq_scan *s, int rg, const parq_pred *p, parq_range *o
 		count_ranges(s, rg, p->b, out, k, whole);
 		return;
 	}
-	const parq_reader *r = s->r;
 	int leaf = bd(s, p)->leaf;
-	size_t bit = (size_t)rg * (size_t)r->schema->n_leaves + (size_t)leaf;
 	int64_t a, b, d;
-	parq_chunk_extent(r, rg, leaf, &a, &b, &d);
+	parq_chunk_extent(s->r, rg, leaf, &a, &b, &d);
 	if (fetched_whole(s, rg, leaf) || b <= a || *whole + (b - a) > COUNT_BUDGET)
 		return;
 	*whole += b - a;
 	out[(*k)++] = (parq_range){a, b - a};
-	s->fetched[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	mark_fetched(s, rg, leaf);
 }
 
 
