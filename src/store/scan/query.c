@@ -603,6 +603,8 @@ static int list_files(query_run *qr)
 		/* every target's newest scan from one listing of the scans */
 		ps_scan_info *latest;
 		size_t nl;
+		if (qr->kept && !qr->pred)
+			return PS_ENOTFOUND; /* footers alone count: no guess to make */
 		if ((rc = qr->kept ? ps_scan_latest_all_kept(qr->st, &latest, &nl)
 		                   : ps_scan_latest_all(qr->st, &latest, &nl)))
 			return rc;
@@ -967,21 +969,18 @@ static int count_one(query_run *qr, qunit *u, int64_t *count)
 	int rc = unit_scan(qr, u, true, &r, &pred, &scan);
 	if (!rc && !pred) {
 		*count = u->rows; /* nothing filters: the footer's count */
-	} else if (!rc && !qr->cpu) {
-		return count_scan(qr, u->file, r, scan, count);
-	} else if (!rc && (rc = parq_scan_prefetch_count(scan))) {
+		unit_scan_close(r, scan);
+		return 0;
+	}
+	/* on the CPU stage, with what it counts at hand: the stage's threads
+	 * never wait for a GET */
+	if (!rc && qr->cpu && (rc = parq_scan_prefetch_count(scan)))
 		rc = ps_err_from_parq(rc, qr->files[u->file].path);
-	} else if (!rc) {
-		/* what it counts is at hand: the count's own threads never wait
-		 * for a GET */
-		return cpu_put(qr->cpu, u->file, r, scan, count);
-	}
+	if (!rc)
+		return qr->cpu ? cpu_put(qr->cpu, u->file, r, scan, count) : count_scan(qr, u->file, r, scan, count);
 	unit_scan_close(r, scan);
-	if (rc) {
-		*count = 0;
-		rc = bad_file(qr, u->file, rc);
-	}
-	return rc;
+	*count = 0;
+	return bad_file(qr, u->file, rc);
 }
 
 static int count_unit(query_run *qr, size_t i, const atomic_bool *stop)
@@ -1452,7 +1451,7 @@ static int count_guessing(ps_store *st, const ps_query *q, int64_t *count, bool 
 	query_run g;
 	int rc = run_open_from(st, q, &g, true, NULL, 0);
 	if (rc == PS_ENOTFOUND || (!rc && !g.filtered)) {
-		/* no listing kept, or footers alone count */
+		/* no listing kept (or it names no scan), or footers alone count */
 		run_free(&g);
 		return 0;
 	}
